@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// `npx system5 …` launcher. It needs nothing but Node: on a fresh clone it installs the
+// dependencies (npm ci) and bundles the TypeScript sources, then hands over to dist/cli.mjs.
+// Later runs only rebuild when a source file is newer than the bundle.
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const say = (text) => process.stderr.write(`system5: ${text}\n`);
+
+function mtime(p) {
+  try {
+    return statSync(p).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+function newest(dir) {
+  let best = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    best = Math.max(best, entry.isDirectory() ? newest(p) : mtime(p));
+  }
+  return best;
+}
+
+const stamp = path.join(root, "node_modules/.system5-installed");
+if (!existsSync(stamp) || mtime(stamp) < mtime(path.join(root, "package-lock.json"))) {
+  say("installing dependencies (npm ci), once…");
+  const npm = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: root, stdio: ["ignore", 2, 2] });
+  if (npm.status !== 0) {
+    say("npm ci failed; see the messages above");
+    process.exit(1);
+  }
+  spawnSync("touch", [stamp]);
+}
+
+const bundle = path.join(root, "dist/cli.mjs");
+if (mtime(bundle) < Math.max(newest(path.join(root, "src")), mtime(path.join(root, "scripts/build.mjs")))) {
+  const { buildAll } = await import(pathToFileURL(path.join(root, "scripts/build.mjs")).href);
+  await buildAll({ quiet: true });
+}
+
+const { main } = await import(pathToFileURL(bundle).href);
+process.exitCode = await main(process.argv.slice(2));

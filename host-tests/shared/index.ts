@@ -1,0 +1,6 @@
+// Every suite that must pass on both Node and the XS engine. Add new shared suites here.
+import type { Suite } from "./harness";
+import airtime from "./airtime.cases";
+import dutyLedger from "./duty-ledger.cases";
+
+export const sharedSuites: readonly Suite[] = [airtime, dutyLedger];

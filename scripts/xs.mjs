@@ -1,0 +1,41 @@
+// Locates (and builds on first use) the standalone XS 13 `xsnap` CLI from the sources that the
+// @agoric/xsnap npm package ships. We build it ourselves with make and the system C compiler
+// instead of relying on the package's postinstall (npm may skip install scripts), and without
+// any network access.
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+
+const require = createRequire(import.meta.url);
+
+export function xsnapPackageDir() {
+  try {
+    return path.dirname(require.resolve("@agoric/xsnap/package.json"));
+  } catch {
+    throw new Error("@agoric/xsnap is not installed: run `npm ci` first");
+  }
+}
+
+export function xsnapBinary({ quiet = false } = {}) {
+  const pkg = xsnapPackageDir();
+  const bin = path.join(pkg, "moddable/build/bin/lin/release/xsnap");
+  if (existsSync(bin)) return bin;
+  if (process.platform !== "linux") {
+    throw new Error(`building xsnap is only scripted for Linux (this is ${process.platform})`);
+  }
+  const makeDir = path.join(pkg, "xsnap-native/xsnap/makefiles/lin");
+  if (!quiet) process.stderr.write("xs: building the XS engine (xsnap CLI) from @agoric/xsnap sources, ~20 s…\n");
+  try {
+    execFileSync(
+      "make",
+      [`MODDABLE=${path.join(pkg, "moddable")}`, "GOAL=release", 'CC=cc "-D__has_builtin(x)=1"', "-f", "xsnap.mk"],
+      { cwd: makeDir, stdio: ["ignore", "ignore", "pipe"] },
+    );
+  } catch (e) {
+    const stderr = e.stderr ? e.stderr.toString().split("\n").slice(-20).join("\n") : String(e);
+    throw new Error(`building xsnap failed (needs gcc and make):\n${stderr}`);
+  }
+  if (!existsSync(bin)) throw new Error(`xsnap build finished but ${bin} is missing`);
+  return bin;
+}

@@ -1,0 +1,18 @@
+// `system5` command line: the project's main jobs on a laptop. bin/system5.mjs installs and
+// bundles on first use, then calls main(argv).
+import { Command, CommanderError } from "commander";
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command("system5")
+    .description("System 5 LoRa mesh: protocol demo, simulator and host tools")
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    process.stderr.write(`system5: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}

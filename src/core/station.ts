@@ -1,0 +1,138 @@
+// The sans-I/O contract between a mesh protocol instance and whatever drives it (the firmware's
+// radio loop, the simulator, the test harness). Modelled on quinn-proto / h11: bytes and time go
+// in, frames to send and events come out; the driver owns the clock, the radio and the RNG.
+//
+// The System 5 MeshNode implements it, and so do the simulator's baseline routers, so one radio
+// and MAC model drives every router the same way.
+//
+// Driving loop (firmware and simulator alike):
+//   - on a received frame:      station.receive(bytes, {rssi, snr, at})
+//   - at station.nextWakeup():  station.tick(now)
+//   - when the radio is idle:   f = station.pollTransmit(now); if f, do CAD/listen-before-talk,
+//                               then either transmit and call station.transmitDone(end, "sent")
+//                               or call station.transmitDone(now, "busy") so it backs off and retries
+//   - after any call:           station.drainEvents() for the application
+//
+// Times are milliseconds on the driver's monotonic clock (any origin); all calls pass `now`.
+
+/** Node address: unsigned 32-bit. */
+export type NodeId = number;
+
+/** Reserved ids. */
+export const NODE_NONE: NodeId = 0;
+export const BROADCAST: NodeId = 0xffffffff;
+
+export function isUnicastId(id: number): boolean {
+  return Number.isInteger(id) && id > NODE_NONE && id < BROADCAST;
+}
+
+/** Formats a node id the way logs, the console and docs show it: 8 hex digits. */
+export function formatNodeId(id: NodeId): string {
+  return (id >>> 0).toString(16).padStart(8, "0");
+}
+
+/** Radio metadata of a received frame. */
+export interface RxMeta {
+  /** Packet RSSI, dBm. */
+  readonly rssi: number;
+  /** Packet SNR, dB. */
+  readonly snr: number;
+  /** Time the frame ended (RxDone), ms. */
+  readonly at: number;
+}
+
+/** Message priorities P0..P7 (seed: SOS, critical, navigation, text, telemetry, status, file, firmware). */
+export const Priority = Object.freeze({
+  SOS: 0,
+  CRITICAL: 1,
+  NAVIGATION: 2,
+  TEXT: 3,
+  TELEMETRY: 4,
+  STATUS: 5,
+  FILE: 6,
+  FIRMWARE: 7,
+});
+export type PriorityLevel = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7;
+
+export function isPriority(p: unknown): p is PriorityLevel {
+  return typeof p === "number" && Number.isInteger(p) && p >= 0 && p <= 7;
+}
+
+/** A frame the station wants on the air. */
+export interface TxFrame {
+  readonly bytes: Uint8Array;
+  readonly priority: PriorityLevel;
+  /** What kind of traffic this is, for accounting: user data or protocol control. */
+  readonly kind: "data" | "control";
+}
+
+export interface SendOptions {
+  /** Default P3 (text). */
+  readonly priority?: PriorityLevel;
+  /** Ask the destination for an end-to-end acknowledgement (unicast only). */
+  readonly wantAck?: boolean;
+  /** Broadcast scope (System 5: how many cluster rings to cover); ignored for unicast. */
+  readonly scope?: number;
+}
+
+export type SendResult =
+  | { readonly ok: true; readonly seq: number }
+  | { readonly ok: false; readonly code: SendRefusal; readonly reason: string };
+
+/** Why a send was refused; `reason` holds a sentence the application can show. */
+export type SendRefusal =
+  | "bad-destination"
+  | "too-large"
+  | "bad-priority"
+  | "queue-full"
+  | "qos-gate"
+  | "duty-cycle"
+  | "no-route";
+
+/** What a station tells its application. */
+export type StationEvent =
+  | {
+      readonly type: "delivered";
+      readonly at: number;
+      readonly src: NodeId;
+      readonly dst: NodeId;
+      readonly seq: number;
+      readonly payload: Uint8Array;
+      readonly hops: number;
+      readonly priority: PriorityLevel;
+    }
+  | { readonly type: "acked"; readonly at: number; readonly dst: NodeId; readonly seq: number; readonly hops: number }
+  | {
+      readonly type: "send-failed";
+      readonly at: number;
+      readonly dst: NodeId;
+      readonly seq: number;
+      readonly code: string;
+      readonly reason: string;
+    }
+  | { readonly type: "gap"; readonly at: number; readonly src: NodeId; readonly missing: number; readonly from: number; readonly to: number }
+  | { readonly type: "out-of-order"; readonly at: number; readonly src: NodeId; readonly seq: number; readonly expected: number }
+  | { readonly type: "route-changed"; readonly at: number; readonly dst: NodeId | string; readonly nextHop: NodeId | undefined }
+  | { readonly type: "neighbour-up"; readonly at: number; readonly neighbour: NodeId }
+  | { readonly type: "neighbour-down"; readonly at: number; readonly neighbour: NodeId }
+  | { readonly type: "fallback-flood"; readonly at: number; readonly dst: NodeId; readonly seq: number }
+  | { readonly type: "log"; readonly at: number; readonly level: "info" | "warn"; readonly text: string };
+
+/** The contract every protocol instance implements. */
+export interface Station {
+  readonly id: NodeId;
+  /** Queue an application message. Broadcast with dst = BROADCAST. */
+  send(now: number, dst: NodeId, payload: Uint8Array, options?: SendOptions): SendResult;
+  /** A frame arrived from the radio. Malformed frames are counted and dropped, never thrown. */
+  receive(bytes: Uint8Array, meta: RxMeta): void;
+  /** Run timers due at `now`. */
+  tick(now: number): void;
+  /** Earliest time the station wants tick() or has a frame ready; Infinity when idle. */
+  nextWakeup(): number;
+  /** The next frame to transmit now, if any is due and the duty-cycle plan allows it. */
+  pollTransmit(now: number): TxFrame | undefined;
+  /** Outcome of the frame last returned by pollTransmit: on air until `now`, or channel busy. */
+  transmitDone(now: number, outcome: "sent" | "busy"): void;
+  /** Events since the last call, oldest first. */
+  drainEvents(): StationEvent[];
+}
