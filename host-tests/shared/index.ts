@@ -1,6 +1,11 @@
 // Every suite that must pass on both Node and the XS engine. Add new shared suites here.
-import type { Suite } from "./harness";
 import airtime from "./airtime.cases";
+import codec from "./codec.cases";
 import dutyLedger from "./duty-ledger.cases";
+import geo from "./geo.cases";
+import type { Suite } from "./harness";
+import link from "./link.cases";
+import mesh from "./mesh.cases";
+import routingRules from "./routing-rules.cases";
 
-export const sharedSuites: readonly Suite[] = [airtime, dutyLedger];
+export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, routingRules, mesh];

@@ -1,0 +1,180 @@
+// Golden byte vectors, written by hand from the byte tables of docs/protocol.md §3 (not produced
+// by the encoder), and the decoder's typed errors.
+import { decodeFrame, encodeFrame } from "../../src/core/codec";
+import { clusterFromGeohash } from "../../src/core/cluster";
+import { FrameType, type Frame } from "../../src/core/frames";
+import { suite, type Assert } from "./harness";
+import { hex, toHex } from "./hex";
+
+const U281 = clusterFromGeohash("u281"); // 0xD0901800
+const U282 = clusterFromGeohash("u282"); // 0xD0902800
+
+const VECTORS: Array<[string, Frame, string]> = [
+  [
+    "DATA",
+    {
+      type: FrameType.DATA, tx: 0x0a0b0c0d, next: 0x11223344, ttl: 64, hops: 2, priority: 3, wantAck: true, bounced: false,
+      src: 0x01020304, dst: 0x05060708, seq: 0x1234, dstCluster: U281, payload: new Uint8Array([0x68, 0x69]),
+    },
+    "11 0d0c0b0a 44332211 40 02 0b 04030201 08070605 3412 001890d0 6869",
+  ],
+  [
+    "hop ACK",
+    { type: FrameType.ACK, kind: "hop", tx: 0x0a0b0c0d, to: 0x11223344, status: 1, src: 0x01020304, dst: 0x05060708, seq: 0x1234 },
+    "12 0d0c0b0a 44332211 02 04030201 08070605 3412",
+  ],
+  [
+    "end-to-end ACK",
+    {
+      type: FrameType.ACK, kind: "e2e", tx: 0x0a0b0c0d, next: 0x11223344, ttl: 64, hops: 0, priority: 3,
+      src: 0x05060708, dst: 0x01020304, seq: 0x1234, dstCluster: 0, status: 0, ackedHops: 9,
+    },
+    "12 0d0c0b0a 44332211 40 00 03 08070605 04030201 3412 00000000 01 09",
+  ],
+  [
+    "OGM",
+    {
+      type: FrameType.OGM, tx: 0x0a0b0c0d, ogmSeq: 0x0102, hasFix: true, border: true, relayActive: false, homeless: false,
+      cluster: U281, battery: 200, load: 10, intervalUnits: 8, relayPrio: 0x55, routeSeq: 0x0304, cycle: 1,
+      neighbours: [{ id: 0x01020304, rq: 255 }],
+      nodeRoutes: [{ dst: 0x05060708, seqno: 0x0506, metric: 0x0120 }],
+      clusterRoutes: [{ cluster: U282, origin: 0x11223344, seqno: 7, metric: 0x0200 }],
+    },
+    "10 0d0c0b0a 0201 03 001890d0 c8 0a 08 55 0403 01 01 01 01" +
+      " 04030201 ff" +
+      " 08070605 0605 2001" +
+      " 002890d0 44332211 0700 0002",
+  ],
+  [
+    "LOCATE_Q",
+    { type: FrameType.LOCATE_Q, tx: 0x0a0b0c0d, ttl: 5, hops: 1, scope: 2, asker: 0x01020304, qid: 0x00ff, askerCluster: U281, target: 0x05060708 },
+    "13 0d0c0b0a 05 01 02 04030201 ff00 001890d0 08070605",
+  ],
+  [
+    "LOCATE_A",
+    {
+      type: FrameType.LOCATE_A, tx: 0x0a0b0c0d, next: 0x11223344, ttl: 64, hops: 1, priority: 2,
+      src: 0x05060708, dst: 0x01020304, seq: 0x00ff, dstCluster: U281, target: 0x09090909, targetCluster: U282, ageMin: 12,
+    },
+    "14 0d0c0b0a 44332211 40 01 02 08070605 04030201 ff00 001890d0 09090909 002890d0 0c",
+  ],
+  [
+    "FLOOD",
+    {
+      type: FrameType.FLOOD, tx: 0x0a0b0c0d, ttl: 20, hops: 0, priority: 0, wantAck: true, scopeKind: 0,
+      src: 0x01020304, dst: 0x05060708, seq: 1, srcCluster: U281, dstCluster: U282, payload: new Uint8Array([0xaa]),
+    },
+    "15 0d0c0b0a 14 00 08 04030201 08070605 0100 001890d0 002890d0 aa",
+  ],
+  [
+    "BCAST",
+    {
+      type: FrameType.BCAST, tx: 0x0a0b0c0d, ttl: 32, hops: 3, priority: 4, scope: 7,
+      src: 0x01020304, seq: 0xbeef, originCluster: U281, payload: new Uint8Array([1, 2, 3]),
+    },
+    "16 0d0c0b0a 20 03 3c 04030201 efbe 001890d0 010203",
+  ],
+];
+
+function expectError(t: Assert, bytes: Uint8Array, code: string, label: string): void {
+  const r = decodeFrame(bytes);
+  t.ok(!r.ok, `${label}: should not decode`);
+  if (!r.ok) {
+    t.equal(r.error.code, code, `${label}: ${r.error.message}`);
+    t.ok(r.error.message.length > 0, `${label}: has a message`);
+  }
+}
+
+const cases: Record<string, (t: Assert) => void> = {};
+for (const [name, frame, bytes] of VECTORS) {
+  cases[`golden ${name}: encodes to the documented bytes`] = (t) => t.equal(toHex(encodeFrame(frame)), toHex(hex(bytes)));
+  cases[`golden ${name}: decodes back to the same frame`] = (t) => {
+    const r = decodeFrame(hex(bytes));
+    t.ok(r.ok, r.ok ? "" : r.error.message);
+    if (r.ok) t.deepEqual(r.frame, frame);
+  };
+}
+
+const DATA = hex(VECTORS[0][2]);
+const OGM = hex(VECTORS[3][2]);
+
+Object.assign(cases, {
+  "cluster ids on the wire: u281 = 0xD0901800"(t: Assert) {
+    t.equal(U281, 0xd0901800);
+    t.equal(U282, 0xd0902800);
+  },
+  "header sizes: DATA 26 bytes, OGM 22 + entries"(t: Assert) {
+    t.equal(DATA.length - 2, 26);
+    t.equal(OGM.length, 22 + 5 + 8 + 12);
+  },
+  "empty and short frames are truncated"(t: Assert) {
+    expectError(t, new Uint8Array(0), "truncated", "empty");
+    expectError(t, DATA.slice(0, 20), "truncated", "DATA cut in its header");
+    expectError(t, OGM.slice(0, OGM.length - 1), "truncated", "OGM missing its last byte");
+    expectError(t, hex("12 0d0c0b0a 44332211 00 04030201"), "truncated", "short ACK");
+  },
+  "frames over 255 bytes are oversized"(t: Assert) {
+    const big = new Uint8Array(256);
+    big.set(DATA);
+    expectError(t, big, "oversized", "256 bytes");
+  },
+  "unknown version and type"(t: Assert) {
+    const v2 = DATA.slice();
+    v2[0] = 0x21;
+    expectError(t, v2, "bad-version", "version 2");
+    const t9 = DATA.slice();
+    t9[0] = 0x19;
+    expectError(t, t9, "unknown-type", "type 9");
+  },
+  "reserved bits are refused"(t: Assert) {
+    const r = DATA.slice();
+    r[11] |= 0x40;
+    expectError(t, r, "reserved-bits", "DATA flags bit 6");
+    const o = OGM.slice();
+    o[7] |= 0x80;
+    expectError(t, o, "reserved-bits", "OGM flags bit 7");
+  },
+  "inconsistent frames"(t: Assert) {
+    const trailing = new Uint8Array(OGM.length + 3);
+    trailing.set(OGM);
+    expectError(t, trailing, "inconsistent", "OGM with trailing bytes");
+    const same = DATA.slice();
+    same.set(same.slice(12, 16), 16); // dst := src
+    expectError(t, same, "inconsistent", "src == dst");
+    const homeless = OGM.slice();
+    homeless[7] |= 0x08; // homeless flag with a cluster
+    expectError(t, homeless, "inconsistent", "homeless with a cluster");
+  },
+  "bad fields"(t: Assert) {
+    const tx0 = DATA.slice();
+    tx0.fill(0, 1, 5);
+    expectError(t, tx0, "bad-field", "transmitter 0");
+    const bc = DATA.slice();
+    bc.fill(0xff, 12, 16);
+    expectError(t, bc, "bad-field", "broadcast source");
+    const cl = DATA.slice();
+    cl.set([0x01, 0x00, 0x00, 0x00], 22); // stop bit at bit 0: 31 bits is not 5·p
+    expectError(t, cl, "bad-field", "cluster id without a valid stop bit");
+  },
+  "every prefix of a valid frame decodes to an error or to a frame of whole numbers"(t: Assert) {
+    for (const [, , bytes] of VECTORS) {
+      const full = hex(bytes);
+      for (let n = 0; n < full.length; n++) {
+        const r = decodeFrame(full.slice(0, n));
+        if (r.ok) {
+          for (const [k, v] of Object.entries(r.frame)) {
+            if (typeof v === "number") t.ok(Number.isInteger(v), `prefix ${n}: field ${k} = ${v}`);
+          }
+        }
+      }
+    }
+  },
+  "the encoder refuses frames it cannot represent"(t: Assert) {
+    const f = VECTORS[0][1] as Extract<Frame, { type: 1 }>;
+    t.throws(() => encodeFrame({ ...f, payload: new Uint8Array(230) }), /exceeds 255/);
+    t.throws(() => encodeFrame({ ...f, ttl: 256 }), /ttl/);
+    t.throws(() => encodeFrame({ ...f, next: 0 }), /next/);
+  },
+});
+
+export default suite("codec", cases);

@@ -1,0 +1,189 @@
+// A multi-node harness on an ideal in-memory channel: every frame reaches every node linked to
+// its sender after its airtime, with no loss and no collisions. It drives real MeshNode
+// instances through the Station contract exactly as the firmware and simulator do, with a
+// seeded RNG, so protocol logic can be tested deterministically on Node and on XS.
+import { PRESETS } from "../../src/core/presets";
+import { SeededRng } from "../../src/core/rng";
+import { MeshNode, type MeshNodeOptions } from "../../src/core/mesh-node";
+import type { MeshConfig } from "../../src/core/config";
+import type { GeoPoint } from "../../src/core/geohash";
+import { airtimeMs, type LoRaModulation } from "../../src/core/airtime";
+import type { NodeId, StationEvent } from "../../src/core/station";
+
+export interface TxRecord {
+  readonly at: number;
+  readonly end: number;
+  readonly tx: NodeId;
+  readonly type: number;
+  readonly bytes: Uint8Array;
+  readonly kind: "data" | "control";
+}
+
+export interface HarnessOptions {
+  readonly seed?: number | string;
+  readonly modem?: LoRaModulation;
+  readonly config?: Partial<MeshConfig>;
+  readonly dutyCycle?: number;
+}
+
+interface Pending {
+  readonly from: NodeId;
+  readonly end: number;
+  readonly bytes: Uint8Array;
+}
+
+export const FRAME_TYPE = Object.freeze({ OGM: 0, DATA: 1, ACK: 2, LOCATE_Q: 3, LOCATE_A: 4, FLOOD: 5, BCAST: 6 });
+
+export class MeshHarness {
+  readonly nodes = new Map<NodeId, MeshNode>();
+  readonly events = new Map<NodeId, StationEvent[]>();
+  readonly txLog: TxRecord[] = [];
+  readonly dead = new Set<NodeId>();
+  now = 0;
+  readonly #links = new Map<NodeId, Map<NodeId, { rssi: number; snr: number }>>();
+  readonly #rng: SeededRng;
+  readonly #modem: LoRaModulation;
+  readonly #config: Partial<MeshConfig>;
+  readonly #dutyCycle: number;
+  #pending: Pending[] = [];
+
+  constructor(options: HarnessOptions = {}) {
+    this.#rng = new SeededRng(options.seed ?? 1);
+    this.#modem = options.modem ?? PRESETS.SHORT_FAST;
+    this.#config = options.config ?? {};
+    this.#dutyCycle = options.dutyCycle ?? 1;
+  }
+
+  get modem(): LoRaModulation {
+    return this.#modem;
+  }
+
+  addNode(id: NodeId, position: GeoPoint | undefined, extra: Partial<MeshNodeOptions> = {}): MeshNode {
+    const node = new MeshNode({
+      id,
+      rng: this.#rng.fork(id),
+      now: this.now,
+      modem: this.#modem,
+      dutyCycle: this.#dutyCycle,
+      config: this.#config,
+      position,
+      ...extra,
+    });
+    this.nodes.set(id, node);
+    this.events.set(id, []);
+    this.#links.set(id, this.#links.get(id) ?? new Map());
+    return node;
+  }
+
+  node(id: NodeId): MeshNode {
+    const n = this.nodes.get(id);
+    if (n === undefined) throw new Error(`no node ${id}`);
+    return n;
+  }
+
+  /** Links a and b (both directions unless oneWay). */
+  link(a: NodeId, b: NodeId, meta: { rssi?: number; snr?: number; oneWay?: boolean } = {}): void {
+    const m = { rssi: meta.rssi ?? -90, snr: meta.snr ?? 8 };
+    if (!this.#links.has(a)) this.#links.set(a, new Map());
+    if (!this.#links.has(b)) this.#links.set(b, new Map());
+    this.#links.get(a)?.set(b, m);
+    if (meta.oneWay !== true) this.#links.get(b)?.set(a, m);
+  }
+
+  unlink(a: NodeId, b: NodeId): void {
+    this.#links.get(a)?.delete(b);
+    this.#links.get(b)?.delete(a);
+  }
+
+  kill(id: NodeId): void {
+    this.dead.add(id);
+  }
+
+  /** Runs the event loop until `until` (ms). */
+  run(until: number): void {
+    let guard = 0;
+    let lastT = -1;
+    for (;;) {
+      let t = Infinity;
+      for (const p of this.#pending) if (p.end < t) t = p.end;
+      for (const [id, n] of this.nodes) {
+        if (this.dead.has(id)) continue;
+        const w = n.nextWakeup();
+        if (w < t) t = w;
+      }
+      if (t > until) {
+        this.now = until;
+        return;
+      }
+      if (t < this.now) t = this.now;
+      if (t === lastT) {
+        if (++guard > 10_000) throw new Error(`harness stuck at t=${t}`);
+      } else {
+        guard = 0;
+        lastT = t;
+      }
+      this.now = t;
+      // Transmissions ending now reach every live linked node, then the sender is told.
+      const ending = this.#pending.filter((p) => p.end <= t);
+      if (ending.length > 0) {
+        this.#pending = this.#pending.filter((p) => p.end > t);
+        for (const p of ending) {
+          if (this.dead.has(p.from)) continue;
+          for (const [to, meta] of this.#links.get(p.from) ?? []) {
+            if (this.dead.has(to)) continue;
+            this.nodes.get(to)?.receive(p.bytes, { rssi: meta.rssi, snr: meta.snr, at: p.end });
+          }
+          this.nodes.get(p.from)?.transmitDone(p.end, "sent");
+        }
+      }
+      for (const [id, n] of this.nodes) {
+        if (this.dead.has(id)) continue;
+        if (n.nextWakeup() <= t) n.tick(t);
+        if (!this.#pending.some((p) => p.from === id)) {
+          const f = n.pollTransmit(t);
+          if (f !== undefined) {
+            const end = t + airtimeMs(this.#modem, f.bytes.length);
+            this.#pending.push({ from: id, end, bytes: f.bytes });
+            this.txLog.push({ at: t, end, tx: id, type: f.bytes[0] & 15, bytes: f.bytes, kind: f.kind });
+          }
+        }
+        const ev = n.drainEvents();
+        if (ev.length > 0) this.events.get(id)?.push(...ev);
+      }
+    }
+  }
+
+  /** Runs until `pred` holds (checked every `stepMs`) or `limit`; returns the time it held, or -1. */
+  runUntil(pred: () => boolean, limit: number, stepMs = 1_000): number {
+    while (this.now < limit) {
+      this.run(Math.min(limit, this.now + stepMs));
+      if (pred()) return this.now;
+    }
+    return -1;
+  }
+
+  /** True when every live node has a route to every other live node. */
+  fullyRouted(): boolean {
+    for (const [a, n] of this.nodes) {
+      if (this.dead.has(a)) continue;
+      for (const b of this.nodes.keys()) {
+        if (a !== b && !this.dead.has(b) && !n.hasRouteTo(b, this.now)) return false;
+      }
+    }
+    return true;
+  }
+
+  eventsOf<T extends StationEvent["type"]>(id: NodeId, type: T): Array<Extract<StationEvent, { type: T }>> {
+    return (this.events.get(id) ?? []).filter((e): e is Extract<StationEvent, { type: T }> => e.type === type);
+  }
+
+  /** Transmissions of a frame type in [from, to). */
+  countTx(type: number, from = 0, to = Infinity): number {
+    return this.txLog.filter((r) => r.type === type && r.at >= from && r.at < to).length;
+  }
+}
+
+/** Positions on a small local grid (about 100 m apart near 48.1 N 11.5 E): one geohash-4 cluster. */
+export function gridPosition(x: number, y: number): GeoPoint {
+  return { lat: 48.1 + y * 0.0009, lon: 11.5 + x * 0.0013 };
+}

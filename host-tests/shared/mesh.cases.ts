@@ -1,0 +1,212 @@
+// Multi-node behaviour of the real MeshNode on the ideal channel (issue: convergence, per-hop
+// cost, failover without flooding or loss, clear failure when no route is left), plus the
+// bidirectional check, malformed input and the duty-cycle plan.
+import { FrameType } from "../../src/core/frames";
+import { MAX_FRAME_BYTES } from "../../src/core/frames";
+import { encodeFrame } from "../../src/core/codec";
+import { suite, type Assert } from "./harness";
+import { gridPosition, MeshHarness } from "./mesh-harness";
+
+const OGM_INTERVAL_S = 30; // ≤ 8 neighbours
+
+function line(n: number, seed: number): MeshHarness {
+  const h = new MeshHarness({ seed });
+  for (let i = 1; i <= n; i++) h.addNode(i, gridPosition(i, 0));
+  for (let i = 1; i < n; i++) h.link(i, i + 1);
+  return h;
+}
+
+function grid(side: number, seed: number): MeshHarness {
+  const h = new MeshHarness({ seed });
+  const id = (x: number, y: number): number => 1 + x + side * y;
+  for (let y = 0; y < side; y++) for (let x = 0; x < side; x++) h.addNode(id(x, y), gridPosition(x, y));
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
+      if (x < side - 1) h.link(id(x, y), id(x + 1, y));
+      if (y < side - 1) h.link(id(x, y), id(x, y + 1));
+    }
+  }
+  return h;
+}
+
+function converge(t: Assert, h: MeshHarness, intervals: number, label: string): number {
+  const at = h.runUntil(() => h.fullyRouted(), intervals * OGM_INTERVAL_S * 1000, 1_000);
+  t.ok(at > 0, `${label}: not fully routed within ${intervals} OGM intervals`);
+  return at;
+}
+
+export default suite("mesh (ideal channel)", {
+  "a 30-node line converges from cold start within 5 OGM intervals"(t) {
+    const h = line(30, 7);
+    converge(t, h, 5, "line");
+    t.equal(h.node(1).nextHopsTo(30, h.now)[0], 2);
+    t.equal(h.node(30).nextHopsTo(1, h.now)[0], 29);
+    // Every OGM is one frame per node per interval (plus triggered ones), never forwarded.
+    t.ok(h.txLog.every((r) => r.type !== FrameType.OGM || r.bytes.length <= MAX_FRAME_BYTES));
+  },
+  "a 10×10 grid converges within 3 OGM intervals, with several routes per destination"(t) {
+    const h = grid(10, 3);
+    converge(t, h, 3, "grid");
+    // Alternatives become feasible once every neighbour carries the source's current seqno.
+    h.run(h.now + OGM_INTERVAL_S * 1000);
+    t.atLeast(h.node(1).nextHopsTo(100, h.now).length, 2, "two next hops from a corner");
+    t.atLeast(h.node(45).nextHopsTo(100, h.now).length, 2, "two next hops from the middle");
+  },
+  "a unicast across 10 hops costs one DATA transmission per hop plus its ACK"(t) {
+    const h = line(11, 11);
+    converge(t, h, 5, "line");
+    h.run(h.now + 60_000);
+    const start = h.now;
+    const r = h.node(1).send(h.now, 11, new Uint8Array([1, 2, 3]));
+    t.ok(r.ok);
+    h.run(h.now + 30_000);
+    t.equal(h.countTx(FrameType.DATA, start), 10, "DATA transmissions");
+    t.equal(h.countTx(FrameType.ACK, start), 1, "one hop ACK from the destination");
+    const got = h.eventsOf(11, "delivered");
+    t.equal(got.length, 1);
+    t.equal(got[0].hops, 10);
+    t.deepEqual(got[0].payload, new Uint8Array([1, 2, 3]));
+  },
+  "with an end-to-end ACK requested, the ACK travels back one transmission per hop"(t) {
+    const h = line(11, 12);
+    converge(t, h, 5, "line");
+    h.run(h.now + 60_000);
+    const start = h.now;
+    const r = h.node(1).send(h.now, 11, new Uint8Array([7]), { wantAck: true });
+    t.ok(r.ok);
+    h.run(h.now + 60_000);
+    t.equal(h.countTx(FrameType.DATA, start), 10);
+    t.equal(h.countTx(FrameType.ACK, start), 10);
+    const acked = h.eventsOf(1, "acked");
+    t.equal(acked.length, 1);
+    t.equal(acked[0].hops, 10);
+  },
+  "killing a relay mid-stream fails over to a cached route: no flood, no lost message"(t) {
+    const h = grid(10, 3);
+    converge(t, h, 3, "grid");
+    const src = h.node(1);
+    const start = h.now;
+    let sent = 0;
+    let victim = 0;
+    for (let k = 0; k < 20; k++) {
+      const r = src.send(h.now, 100, new Uint8Array([k]));
+      t.ok(r.ok, `message ${k} accepted`);
+      if (r.ok) sent++;
+      if (k === 8) {
+        // Kill the relay holding message 8, three hops in, right after it received it.
+        const from = h.txLog.length;
+        const deadline = h.now + 10_000;
+        while (victim === 0 && h.now < deadline) {
+          h.run(h.now + 20);
+          for (const x of h.txLog.slice(from)) {
+            if (x.type === FrameType.DATA && x.bytes[10] === 2 && x.bytes[26] === 8) {
+              victim = x.bytes[5] | (x.bytes[6] << 8); // next hop (node ids here are < 65536)
+              h.kill(victim);
+              break;
+            }
+          }
+        }
+      }
+      h.run(h.now + 3_000);
+    }
+    h.run(h.now + 120_000);
+    t.ok(victim > 1 && victim < 100, "a relay was killed");
+    const delivered = new Set(h.eventsOf(100, "delivered").map((e) => e.payload[0]));
+    t.equal(delivered.size, sent, "every message delivered exactly once to the application");
+    t.equal(h.countTx(FrameType.FLOOD, start), 0, "no flood");
+    const failovers = [...h.nodes.values()].reduce((a, n) => a + n.stats.failovers, 0);
+    t.atLeast(failovers, 1, "a cached route took over");
+    t.equal(h.eventsOf(1, "send-failed").length, 0);
+  },
+  "killing every alternative makes the send fail with a clear reason"(t) {
+    const h = new MeshHarness({ seed: 5 });
+    for (let i = 1; i <= 6; i++) h.addNode(i, gridPosition(i, 0));
+    h.link(1, 2);
+    h.link(2, 3);
+    h.link(3, 6);
+    h.link(1, 4);
+    h.link(4, 5);
+    h.link(5, 6);
+    converge(t, h, 4, "two paths");
+    t.deepEqual(h.node(1).nextHopsTo(6, h.now).sort(), [2, 4]);
+    h.kill(3);
+    h.kill(5);
+    const r = h.node(1).send(h.now, 6, new Uint8Array([9]));
+    t.ok(r.ok, "accepted: the node still believes its routes");
+    h.run(h.now + 120_000);
+    const failed = h.eventsOf(1, "send-failed");
+    t.equal(failed.length, 1);
+    t.equal(failed[0].code, "no-route");
+    t.equal(failed[0].reason, "all 2 routes to 00000006 failed");
+    t.equal(h.countTx(FrameType.FLOOD), 0);
+    t.equal(h.eventsOf(6, "delivered").length, 0);
+  },
+  "a one-way link is never used: the bidirectional check"(t) {
+    const h = new MeshHarness({ seed: 8 });
+    for (let i = 1; i <= 3; i++) h.addNode(i, gridPosition(i, 0));
+    h.link(1, 2);
+    h.link(2, 3);
+    h.link(1, 3, { oneWay: true }); // 3 hears 1, 1 never hears 3
+    converge(t, h, 4, "triangle");
+    h.run(h.now + 120_000);
+    t.deepEqual(h.node(3).nextHopsTo(1, h.now), [2], "3 reaches 1 via 2, not over the one-way link");
+    t.deepEqual(h.node(1).nextHopsTo(3, h.now), [2]);
+    const n13 = h.node(3).neighbours(h.now).find((n) => n.id === 1);
+    t.ok(n13 !== undefined && n13.rq > 0 && n13.tq === 0 && !n13.usable, "3 hears 1 but 1 reports not hearing 3");
+  },
+  "malformed frames are counted and dropped without disturbing queued data"(t) {
+    const h = line(4, 21);
+    converge(t, h, 4, "line");
+    const n2 = h.node(2);
+    const r = h.node(1).send(h.now, 4, new Uint8Array([5]));
+    t.ok(r.ok);
+    const before = n2.stats.rxMalformed;
+    const junk = [new Uint8Array(0), new Uint8Array([0x11, 1, 2]), new Uint8Array(300), new Uint8Array([0xf0, 0, 0, 0, 1])];
+    for (const j of junk) n2.receive(j, { rssi: -90, snr: 5, at: h.now });
+    t.equal(n2.stats.rxMalformed - before, junk.length);
+    h.run(h.now + 30_000);
+    t.equal(h.eventsOf(4, "delivered").length, 1, "the queued message still arrives");
+  },
+  "the duty-cycle plan is never exceeded, even when asked to send far more"(t) {
+    const h = new MeshHarness({ seed: 4, dutyCycle: 0.01 });
+    h.addNode(1, gridPosition(0, 0));
+    h.addNode(2, gridPosition(1, 0));
+    h.link(1, 2);
+    converge(t, h, 4, "pair");
+    const end = h.now + 3_600_000;
+    let refused = 0;
+    while (h.now < end) {
+      const r = h.node(1).send(h.now, 2, new Uint8Array(200), { priority: 3 });
+      if (!r.ok) refused++;
+      h.run(h.now + 2_000);
+    }
+    // Exact rolling-hour check over node 1's transmissions.
+    const mine = h.txLog.filter((x) => x.tx === 1);
+    let worst = 0;
+    for (const probe of mine) {
+      let sum = 0;
+      for (const x of mine) sum += Math.max(0, Math.min(x.end, probe.end) - Math.max(x.at, probe.end - 3_600_000));
+      worst = Math.max(worst, sum);
+    }
+    t.atMost(worst, 36_000, "airtime in any hour ≤ 1 % of it");
+    t.atLeast(worst, 36_000 * 0.8, "and the node did use its budget");
+    t.ok(refused > 0, "the queue filled and sends were refused with a reason");
+  },
+  "bad options and destinations are refused with reasons"(t) {
+    const h = line(2, 1);
+    const n = h.node(1);
+    const a = n.send(0, 1, new Uint8Array(1));
+    t.ok(!a.ok && a.code === "bad-destination");
+    const b = n.send(0, 2, new Uint8Array(1), { priority: 9 as never });
+    t.ok(!b.ok && b.code === "bad-priority");
+    const c = n.send(0, 2, new Uint8Array(300));
+    t.ok(!c.ok && c.code === "too-large");
+    const d = n.send(0, 2, new Uint8Array(1));
+    t.ok(!d.ok && d.code === "no-route" && d.reason.length > 0, "before any OGM there is no route");
+    t.throws(() => h.addNode(0, undefined), /not a unicast id/);
+    // A frame from a node claiming our own id is ignored.
+    const own = encodeFrame({ type: FrameType.DATA, tx: 1, next: 1, ttl: 3, hops: 0, priority: 3, wantAck: false, bounced: false, src: 5, dst: 1, seq: 1, dstCluster: 0, payload: new Uint8Array(0) });
+    n.receive(own, { rssi: -50, snr: 9, at: 0 });
+    t.equal(n.drainEvents().filter((e) => e.type === "delivered").length, 0);
+  },
+});

@@ -1,0 +1,114 @@
+import { resolveConfig } from "../../src/core/config";
+import { backpressure, chooseRoute, routeWeight } from "../../src/core/route-choice";
+import { RouteHealth } from "../../src/core/route-health";
+import { densityInterval, dutyFloorInterval, ogmInterval } from "../../src/core/ogm-schedule";
+import { selectOgmItems, type OgmItem } from "../../src/core/ogm-builder";
+import { SeqReceiver, SeqSender } from "../../src/core/seq-tracker";
+import { SeededRng } from "../../src/core/rng";
+import { airtimeMs } from "../../src/core/airtime";
+import { PRESETS } from "../../src/core/presets";
+import { ogmBytes } from "../../src/core/frames";
+import { suite } from "./harness";
+
+const cfg = resolveConfig();
+
+export default suite("routing rules", {
+  "W(r) = 0.4·Q + 0.35·(1 − load) + 0.25·battery"(t) {
+    const w = routeWeight({ route: 0, metric: 300, health: 1, load: 0.2, battery: 0.6 }, 300, cfg);
+    t.near(w, 0.4 * 1 + 0.35 * 0.8 + 0.25 * 0.6, 1e-12);
+    const half = routeWeight({ route: 0, metric: 600, health: 1, load: 0, battery: 1 }, 300, cfg);
+    t.near(half, 0.4 * 0.5 + 0.35 + 0.25, 1e-12, "a route twice as costly has Q = 0.5");
+  },
+  "backpressure: none to 0.8, linear to 0.95, avoided above"(t) {
+    t.equal(backpressure(0.8, cfg), 1);
+    t.near(backpressure(0.875, cfg), 0.5, 1e-12);
+    t.equal(backpressure(0.96, cfg), 0);
+  },
+  "Share(r): traffic splits in proportion to W"(t) {
+    const rng = new SeededRng(42);
+    const a = { route: "a", metric: 300, health: 1, load: 0, battery: 1 };
+    const b = { route: "b", metric: 600, health: 1, load: 0, battery: 1 };
+    let na = 0;
+    const n = 20_000;
+    for (let i = 0; i < n; i++) if (chooseRoute([a, b], rng, cfg)?.route === "a") na++;
+    const wa = routeWeight(a, 300, cfg);
+    const wb = routeWeight(b, 300, cfg);
+    t.near(na / n, wa / (wa + wb), 0.01);
+  },
+  "an overloaded route is avoided; if all are, the least loaded is used"(t) {
+    const rng = new SeededRng(1);
+    const a = { route: "a", metric: 300, health: 1, load: 0.99, battery: 1 };
+    const b = { route: "b", metric: 900, health: 0.2, load: 0.1, battery: 0 };
+    for (let i = 0; i < 100; i++) t.equal(chooseRoute([a, b], rng, cfg)?.route, "b");
+    const c = { route: "c", metric: 300, health: 1, load: 0.97, battery: 1 };
+    t.equal(chooseRoute([a, c], rng, cfg)?.route, "c");
+  },
+  "route health: ×1.05 cap 1, ×0.5 per timeout, dead after 3, fades ×0.95 per 30 s"(t) {
+    const h = new RouteHealth(0);
+    h.failure(0, cfg);
+    t.equal(h.value(0, cfg), 0.5);
+    h.success(0, cfg);
+    t.near(h.value(0, cfg), 0.525, 1e-12);
+    t.equal(h.failures, 0);
+    t.ok(!h.failure(0, cfg) && !h.failure(0, cfg));
+    t.ok(h.failure(0, cfg), "third straight failure kills");
+    t.ok(h.dead);
+    const f = new RouteHealth(0);
+    t.near(f.value(60_000, cfg), 0.95 ** 2, 1e-12);
+    t.equal(f.value(3_600_000, cfg), cfg.healthFloor, "fading stops at the floor");
+    for (let i = 0; i < 5; i++) f.success(0, cfg);
+    t.equal(f.value(0, cfg), 1);
+  },
+  "OGM interval: 30/60/120/180 s by neighbours, stretched by the duty cap"(t) {
+    t.equal(densityInterval(8, cfg), 30_000);
+    t.equal(densityInterval(9, cfg), 60_000);
+    t.equal(densityInterval(40, cfg), 120_000);
+    t.equal(densityInterval(41, cfg), 180_000);
+    const air = airtimeMs(PRESETS.LONG_FAST, 255); // 2156.5 ms
+    t.near(dutyFloorInterval(air, 0.01, cfg), air / 0.0025, 1e-6, "1 % band, 25 % share");
+    t.near(ogmInterval(3, air, 0.01, cfg), 862_600, 100, "1 % band: a full OGM at LONG_FAST every 14 min");
+    t.equal(ogmInterval(3, air, 0.001, cfg), cfg.ogmMaxIntervalMs, "0.1 % band: capped at the wire maximum");
+    t.equal(ogmInterval(3, air, 1, cfg), 30_000, "no duty cap in US915");
+    t.near(ogmInterval(3, air, 0.1, cfg), air / 0.025, 1e-6, "10 % band stretches 30 s to 86 s");
+  },
+  "OGM filling: everything when it fits, changes first and rotation when not"(t) {
+    const routes = (n: number, changed: (i: number) => boolean): OgmItem[] =>
+      Array.from({ length: n }, (_, i) => ({ section: "node" as const, entry: { dst: i + 1, seqno: 0, metric: 300 }, changed: changed(i) }));
+    const small = selectOgmItems(routes(10, () => false), 255, 0);
+    t.equal(small.nodeRoutes.length, 10);
+    t.equal(small.cycle, 1);
+    t.equal(ogmBytes(0, 10, 0), 102);
+    const big = routes(50, (i) => i === 49);
+    const first = selectOgmItems(big, 255, 0);
+    t.equal(first.cycle, 2);
+    t.ok(first.nodeRoutes.some((e) => e.dst === 50), "the changed entry goes first");
+    t.ok(ogmBytes(0, first.nodeRoutes.length, 0) <= 255);
+    const seen = new Set<number>();
+    let cursor = 0;
+    for (let k = 0; k < 3; k++) {
+      const s = selectOgmItems(routes(50, () => false), 255, cursor);
+      cursor = s.cursor;
+      for (const e of s.nodeRoutes) seen.add(e.dst);
+    }
+    t.equal(seen.size, 50, "rotation covers every entry within a few OGMs");
+  },
+  "sequence gaps: dropping 4 of 1..6 is one gap; 65535 → 0 is not"(t) {
+    const r = new SeqReceiver(8);
+    const kinds = [1, 2, 3, 5, 6].map((s) => r.observe("a", s));
+    t.deepEqual(kinds.map((k) => k.kind), ["first", "in-order", "in-order", "gap", "in-order"]);
+    t.deepEqual(kinds[3], { kind: "gap", from: 4, to: 4, missing: 1 });
+    t.equal(r.observe("a", 4).kind, "out-of-order");
+    t.equal(r.observe("a", 4).kind, "duplicate");
+    t.equal(r.observe("w", 65534).kind, "first");
+    t.equal(r.observe("w", 65535).kind, "in-order");
+    t.equal(r.observe("w", 0).kind, "in-order", "wrap-around");
+    t.equal(r.observe("w", 30000).kind, "restart");
+  },
+  "sender sequence numbers start random per destination and increment"(t) {
+    const s = new SeqSender(4, new SeededRng(9));
+    const a = s.next(7);
+    t.equal(s.next(7), (a + 1) & 0xffff);
+    const b = s.next(8);
+    t.notEqual(a, b);
+  },
+});

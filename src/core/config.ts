@@ -1,0 +1,265 @@
+// Every tunable of the protocol, with the default docs/protocol.md §19 gives and its reason
+// there. resolveConfig() merges a partial configuration over the defaults and rejects bad values
+// with one message per problem, so a wrong setting never reaches the engine.
+
+export interface MeshConfig {
+  /** Geohash precision of a cluster, 1..6 (seed: 4). */
+  geohashPrecision: number;
+  /** OGM interval steps [max neighbours, interval ms]; the last applies above the others (seed). */
+  ogmIntervalSteps: ReadonlyArray<readonly [number, number]>;
+  ogmJitter: number;
+  ogmDutyShare: number;
+  ogmMaxBytes: number;
+  ogmMaxIntervalMs: number;
+  triggeredMinGapFactor: number;
+  lqWindow: number;
+  lqMinSpan: number;
+  linkUsableQ: number;
+  neighbourTimeoutFactor: number;
+  hopPenalty: number;
+  seqnoEveryOgms: number;
+  routesPerDestination: number;
+  routeHoldFactor: number;
+  weightQuality: number;
+  weightLoad: number;
+  weightBattery: number;
+  backpressureSoft: number;
+  backpressureHard: number;
+  healthReward: number;
+  healthPenalty: number;
+  healthDeadAfter: number;
+  healthFade: number;
+  healthFadePeriodMs: number;
+  healthFloor: number;
+  attemptsGoodLink: number;
+  attemptsWeakLink: number;
+  relayJitterSlots: number;
+  ackGuardMs: number;
+  txQueueSize: number;
+  sosReserve: number;
+  dataTtl: number;
+  /** Network Health Score gate thresholds for max priority 5, 3, 1, 0 (seed 0.8/0.6/0.4/0.2). */
+  qosThresholds: readonly [number, number, number, number];
+  qosEnabled: boolean;
+  nhsMemoryMs: number;
+  silencingEnabled: boolean;
+  silenceRotationMs: number;
+  corridorEnabled: boolean;
+  corridorHopCap: number;
+  broadcastHopCap: number;
+  broadcastScope: number;
+  floodContentionCw: number;
+  locationTtlMs: number;
+  locateMaxScope: number;
+  locateTimeoutMs: number;
+  networkFloodEnabled: boolean;
+  consensusShare: number;
+  consensusMin: number;
+  homelessFloodTtl: number;
+  maxNeighbours: number;
+  maxDestinations: number;
+  maxClusters: number;
+  maxEntriesPerDestination: number;
+  maxSources: number;
+  dedupSize: number;
+  dedupHoldMs: number;
+  maxSeqTrackers: number;
+  maxLocations: number;
+}
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+
+export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
+  geohashPrecision: 4,
+  ogmIntervalSteps: Object.freeze([
+    Object.freeze([8, 30 * SECOND] as const),
+    Object.freeze([20, 60 * SECOND] as const),
+    Object.freeze([40, 120 * SECOND] as const),
+    Object.freeze([Infinity, 180 * SECOND] as const),
+  ]),
+  ogmJitter: 0.1,
+  ogmDutyShare: 0.25,
+  ogmMaxBytes: 255,
+  ogmMaxIntervalMs: 1020 * SECOND,
+  triggeredMinGapFactor: 0.25,
+  lqWindow: 8,
+  lqMinSpan: 2,
+  linkUsableQ: 0.2,
+  neighbourTimeoutFactor: 3.5,
+  hopPenalty: 32,
+  seqnoEveryOgms: 8,
+  routesPerDestination: 3,
+  routeHoldFactor: 3.5,
+  weightQuality: 0.4,
+  weightLoad: 0.35,
+  weightBattery: 0.25,
+  backpressureSoft: 0.8,
+  backpressureHard: 0.95,
+  healthReward: 1.05,
+  healthPenalty: 0.5,
+  healthDeadAfter: 3,
+  healthFade: 0.95,
+  healthFadePeriodMs: 30 * SECOND,
+  healthFloor: 0.1,
+  attemptsGoodLink: 3,
+  attemptsWeakLink: 5,
+  relayJitterSlots: 4,
+  ackGuardMs: 1000,
+  txQueueSize: 32,
+  sosReserve: 0.1,
+  dataTtl: 64,
+  qosThresholds: Object.freeze([0.8, 0.6, 0.4, 0.2] as const),
+  qosEnabled: true,
+  nhsMemoryMs: 10 * MINUTE,
+  silencingEnabled: true,
+  silenceRotationMs: 10 * MINUTE,
+  corridorEnabled: true,
+  corridorHopCap: 20,
+  broadcastHopCap: 32,
+  broadcastScope: 7,
+  floodContentionCw: 4,
+  locationTtlMs: 30 * MINUTE,
+  locateMaxScope: 4,
+  locateTimeoutMs: 0, // 0 = derive from the modem: see MeshNode (a few round-trip airtimes)
+  networkFloodEnabled: true,
+  consensusShare: 0.8,
+  consensusMin: 2,
+  homelessFloodTtl: 2,
+  maxNeighbours: 48,
+  maxDestinations: 128,
+  maxClusters: 64,
+  maxEntriesPerDestination: 4,
+  maxSources: 256,
+  dedupSize: 256,
+  dedupHoldMs: 15 * MINUTE,
+  maxSeqTrackers: 64,
+  maxLocations: 256,
+});
+
+type Check = (c: MeshConfig) => string | undefined;
+
+function intIn(key: keyof MeshConfig, lo: number, hi: number): Check {
+  return (c) => {
+    const v = c[key] as unknown;
+    return typeof v === "number" && Number.isInteger(v) && v >= lo && v <= hi ? undefined : `${key} must be an integer ${lo}..${hi} (got ${String(v)})`;
+  };
+}
+
+function numIn(key: keyof MeshConfig, lo: number, hi: number): Check {
+  return (c) => {
+    const v = c[key] as unknown;
+    return typeof v === "number" && v >= lo && v <= hi ? undefined : `${key} must be a number ${lo}..${hi} (got ${String(v)})`;
+  };
+}
+
+function bool(key: keyof MeshConfig): Check {
+  return (c) => (typeof c[key] === "boolean" ? undefined : `${key} must be true or false`);
+}
+
+const CHECKS: Check[] = [
+  intIn("geohashPrecision", 1, 6),
+  (c) => {
+    const s = c.ogmIntervalSteps;
+    if (!Array.isArray(s) || s.length === 0) return "ogmIntervalSteps must list [neighbours, ms] steps";
+    for (let i = 0; i < s.length; i++) {
+      const [n, ms] = s[i];
+      if (!(n >= 0) || !(ms >= 1000)) return `ogmIntervalSteps[${i}] must be [neighbours ≥ 0, interval ≥ 1000 ms]`;
+      if (i > 0 && !(n > s[i - 1][0])) return "ogmIntervalSteps must have increasing neighbour counts";
+    }
+    if (s[s.length - 1][0] !== Infinity) return "the last ogmIntervalSteps entry must cover any neighbour count (Infinity)";
+    return undefined;
+  },
+  numIn("ogmJitter", 0, 0.5),
+  numIn("ogmDutyShare", 0.01, 1),
+  intIn("ogmMaxBytes", 64, 255),
+  intIn("ogmMaxIntervalMs", 10_000, 1_020_000),
+  numIn("triggeredMinGapFactor", 0, 1),
+  intIn("lqWindow", 2, 32),
+  intIn("lqMinSpan", 1, 32),
+  numIn("linkUsableQ", 0.01, 1),
+  numIn("neighbourTimeoutFactor", 1.5, 20),
+  intIn("hopPenalty", 0, 1024),
+  intIn("seqnoEveryOgms", 1, 255),
+  intIn("routesPerDestination", 1, 8),
+  numIn("routeHoldFactor", 1.5, 20),
+  numIn("weightQuality", 0, 1),
+  numIn("weightLoad", 0, 1),
+  numIn("weightBattery", 0, 1),
+  (c) => (Math.abs(c.weightQuality + c.weightLoad + c.weightBattery - 1) < 1e-9 ? undefined : "route weights must sum to 1"),
+  numIn("backpressureSoft", 0, 1),
+  numIn("backpressureHard", 0, 1),
+  (c) => (c.backpressureSoft < c.backpressureHard ? undefined : "backpressureSoft must be below backpressureHard"),
+  numIn("healthReward", 1, 2),
+  numIn("healthPenalty", 0.01, 1),
+  intIn("healthDeadAfter", 1, 20),
+  numIn("healthFade", 0.5, 1),
+  intIn("healthFadePeriodMs", 1000, 3_600_000),
+  numIn("healthFloor", 0.001, 1),
+  intIn("attemptsGoodLink", 1, 10),
+  intIn("attemptsWeakLink", 1, 10),
+  intIn("relayJitterSlots", 0, 64),
+  intIn("ackGuardMs", 0, 60_000),
+  intIn("txQueueSize", 4, 256),
+  numIn("sosReserve", 0, 0.5),
+  intIn("dataTtl", 1, 255),
+  (c) => {
+    const t = c.qosThresholds;
+    if (!Array.isArray(t) || t.length !== 4) return "qosThresholds must be four numbers";
+    for (let i = 0; i < 4; i++) if (!(t[i] >= 0 && t[i] <= 1) || (i > 0 && !(t[i] < t[i - 1]))) return "qosThresholds must decrease within 0..1";
+    return undefined;
+  },
+  bool("qosEnabled"),
+  intIn("nhsMemoryMs", 0, 86_400_000),
+  bool("silencingEnabled"),
+  intIn("silenceRotationMs", 10_000, 86_400_000),
+  bool("corridorEnabled"),
+  intIn("corridorHopCap", 1, 255),
+  intIn("broadcastHopCap", 1, 255),
+  intIn("broadcastScope", 0, 7),
+  intIn("floodContentionCw", 0, 10),
+  intIn("locationTtlMs", 60_000, 86_400_000),
+  intIn("locateMaxScope", 0, 7),
+  intIn("locateTimeoutMs", 0, 600_000),
+  bool("networkFloodEnabled"),
+  numIn("consensusShare", 0.5, 1),
+  intIn("consensusMin", 1, 64),
+  intIn("homelessFloodTtl", 1, 16),
+  intIn("maxNeighbours", 2, 255),
+  intIn("maxDestinations", 2, 4096),
+  intIn("maxClusters", 1, 1024),
+  intIn("maxEntriesPerDestination", 1, 16),
+  intIn("maxSources", 8, 8192),
+  intIn("dedupSize", 16, 8192),
+  intIn("dedupHoldMs", 10_000, 86_400_000),
+  intIn("maxSeqTrackers", 4, 4096),
+  intIn("maxLocations", 8, 8192),
+  (c) => (c.maxEntriesPerDestination >= c.routesPerDestination ? undefined : "maxEntriesPerDestination must be ≥ routesPerDestination"),
+];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid mesh configuration: ${problems.join("; ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Defaults merged with `partial`; throws ConfigError listing every problem (and unknown keys). */
+export function resolveConfig(partial: Partial<MeshConfig> = {}): MeshConfig {
+  const problems: string[] = [];
+  for (const key of Object.keys(partial)) {
+    if (!Object.prototype.hasOwnProperty.call(DEFAULT_CONFIG, key)) problems.push(`unknown setting "${key}"`);
+  }
+  const merged: MeshConfig = { ...DEFAULT_CONFIG };
+  for (const key of Object.keys(partial) as Array<keyof MeshConfig>) {
+    if (partial[key] !== undefined && Object.prototype.hasOwnProperty.call(DEFAULT_CONFIG, key)) {
+      (merged as unknown as Record<string, unknown>)[key] = partial[key];
+    }
+  }
+  for (const check of CHECKS) {
+    const p = check(merged);
+    if (p !== undefined) problems.push(p);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return merged;
+}

@@ -1,0 +1,212 @@
+// Frame types and their fields as the codec produces them (docs/protocol.md §3). Values are the
+// wire quantities (bytes 0..255 for battery, load, rq; 4-second units for the OGM interval) so a
+// decoded frame re-encodes to the same bytes; conversions live with their users.
+import type { ClusterId } from "./cluster";
+import type { NodeId, PriorityLevel } from "./station";
+
+export const PROTOCOL_VERSION = 1;
+export const MAX_FRAME_BYTES = 255;
+
+export const FrameType = Object.freeze({
+  OGM: 0,
+  DATA: 1,
+  ACK: 2,
+  LOCATE_Q: 3,
+  LOCATE_A: 4,
+  FLOOD: 5,
+  BCAST: 6,
+});
+export type FrameTypeCode = (typeof FrameType)[keyof typeof FrameType];
+
+/** Header sizes in bytes. */
+export const LINK_HEADER_BYTES = 5;
+export const ROUTED_HEADER_BYTES = 26;
+export const HOP_ACK_BYTES = 20;
+export const E2E_ACK_BYTES = ROUTED_HEADER_BYTES + 2;
+export const OGM_FIXED_BYTES = 22;
+export const OGM_NEIGHBOUR_BYTES = 5;
+export const OGM_NODE_ROUTE_BYTES = 8;
+export const OGM_CLUSTER_ROUTE_BYTES = 12;
+export const LOCATE_Q_BYTES = 22;
+export const LOCATE_A_BYTES = ROUTED_HEADER_BYTES + 9;
+export const FLOOD_HEADER_BYTES = 26;
+export const BCAST_HEADER_BYTES = 18;
+
+export const MAX_DATA_PAYLOAD = MAX_FRAME_BYTES - ROUTED_HEADER_BYTES;
+export const MAX_FLOOD_PAYLOAD = MAX_FRAME_BYTES - FLOOD_HEADER_BYTES;
+export const MAX_BCAST_PAYLOAD = MAX_FRAME_BYTES - BCAST_HEADER_BYTES;
+/** Largest payload an application may send as unicast (it may travel as DATA or FLOOD). */
+export const MAX_UNICAST_PAYLOAD = Math.min(MAX_DATA_PAYLOAD, MAX_FLOOD_PAYLOAD);
+
+/** Route metric that means "unreachable" (a retraction). */
+export const METRIC_INFINITY = 0xffff;
+
+/** OGM interval field unit. */
+export const OGM_INTERVAL_UNIT_MS = 4000;
+
+/** ACK status codes. */
+export const AckStatus = Object.freeze({
+  DELIVERED: 0,
+  NO_ROUTE: 1,
+  TTL_EXPIRED: 2,
+  REFUSED: 3,
+});
+export type AckStatusCode = (typeof AckStatus)[keyof typeof AckStatus];
+
+/** FLOOD scope kinds. */
+export const FloodScope = Object.freeze({
+  CORRIDOR: 0,
+  LOCAL: 1,
+  NETWORK: 2,
+});
+export type FloodScopeKind = (typeof FloodScope)[keyof typeof FloodScope];
+
+/** BCAST scope value meaning "the whole network". */
+export const BCAST_SCOPE_NETWORK = 7;
+
+export interface OgmNeighbour {
+  readonly id: NodeId;
+  /** How well the originator hears this neighbour, 0..255. */
+  readonly rq: number;
+}
+
+export interface OgmNodeRoute {
+  readonly dst: NodeId;
+  readonly seqno: number;
+  readonly metric: number;
+}
+
+export interface OgmClusterRoute {
+  readonly cluster: ClusterId;
+  readonly origin: NodeId;
+  readonly seqno: number;
+  readonly metric: number;
+}
+
+export interface OgmFrame {
+  readonly type: typeof FrameType.OGM;
+  readonly tx: NodeId;
+  readonly ogmSeq: number;
+  readonly hasFix: boolean;
+  readonly border: boolean;
+  readonly relayActive: boolean;
+  readonly homeless: boolean;
+  readonly cluster: ClusterId;
+  /** 0..254 ↦ 0..1, 255 = external power. */
+  readonly battery: number;
+  /** 0..255 ↦ 0..1. */
+  readonly load: number;
+  /** OGM interval in 4-second units, 1..255. */
+  readonly intervalUnits: number;
+  readonly relayPrio: number;
+  readonly routeSeq: number;
+  readonly cycle: number;
+  readonly neighbours: readonly OgmNeighbour[];
+  readonly nodeRoutes: readonly OgmNodeRoute[];
+  readonly clusterRoutes: readonly OgmClusterRoute[];
+}
+
+/** Fields shared by DATA, end-to-end ACK and LOCATE_A. */
+export interface RoutedHeader {
+  readonly tx: NodeId;
+  readonly next: NodeId;
+  readonly ttl: number;
+  readonly hops: number;
+  readonly priority: PriorityLevel;
+  readonly src: NodeId;
+  readonly dst: NodeId;
+  readonly seq: number;
+  readonly dstCluster: ClusterId;
+}
+
+export interface DataFrame extends RoutedHeader {
+  readonly type: typeof FrameType.DATA;
+  readonly wantAck: boolean;
+  /** Handed back to the previous hop by a relay whose every route failed (§7.3). */
+  readonly bounced: boolean;
+  readonly payload: Uint8Array;
+}
+
+export interface HopAckFrame {
+  readonly type: typeof FrameType.ACK;
+  readonly kind: "hop";
+  readonly tx: NodeId;
+  readonly to: NodeId;
+  readonly status: AckStatusCode;
+  readonly src: NodeId;
+  readonly dst: NodeId;
+  readonly seq: number;
+}
+
+export interface E2eAckFrame extends RoutedHeader {
+  readonly type: typeof FrameType.ACK;
+  readonly kind: "e2e";
+  readonly status: AckStatusCode;
+  /** Hops the acknowledged frame had travelled when it arrived. */
+  readonly ackedHops: number;
+}
+
+export type AckFrame = HopAckFrame | E2eAckFrame;
+
+export interface LocateQueryFrame {
+  readonly type: typeof FrameType.LOCATE_Q;
+  readonly tx: NodeId;
+  readonly ttl: number;
+  readonly hops: number;
+  /** 0 neighbours, 1 own cluster, k ≥ 2 clusters within k − 1 rings (max 7). */
+  readonly scope: number;
+  readonly asker: NodeId;
+  readonly qid: number;
+  readonly askerCluster: ClusterId;
+  readonly target: NodeId;
+}
+
+export interface LocateAnswerFrame extends RoutedHeader {
+  readonly type: typeof FrameType.LOCATE_A;
+  readonly target: NodeId;
+  readonly targetCluster: ClusterId;
+  /** Minutes since the answerer last heard of the target, 255 = 255 or more. */
+  readonly ageMin: number;
+}
+
+export interface FloodFrame {
+  readonly type: typeof FrameType.FLOOD;
+  readonly tx: NodeId;
+  readonly ttl: number;
+  readonly hops: number;
+  readonly priority: PriorityLevel;
+  readonly wantAck: boolean;
+  readonly scopeKind: FloodScopeKind;
+  readonly src: NodeId;
+  readonly dst: NodeId;
+  readonly seq: number;
+  readonly srcCluster: ClusterId;
+  readonly dstCluster: ClusterId;
+  readonly payload: Uint8Array;
+}
+
+export interface BcastFrame {
+  readonly type: typeof FrameType.BCAST;
+  readonly tx: NodeId;
+  readonly ttl: number;
+  readonly hops: number;
+  readonly priority: PriorityLevel;
+  /** Cluster rings around the origin cluster, 0..6; 7 = whole network. */
+  readonly scope: number;
+  readonly src: NodeId;
+  readonly seq: number;
+  readonly originCluster: ClusterId;
+  readonly payload: Uint8Array;
+}
+
+export type Frame = OgmFrame | DataFrame | AckFrame | LocateQueryFrame | LocateAnswerFrame | FloodFrame | BcastFrame;
+
+/** Size in bytes of an OGM with these entry counts. */
+export function ogmBytes(neighbours: number, nodeRoutes: number, clusterRoutes: number): number {
+  return (
+    OGM_FIXED_BYTES +
+    neighbours * OGM_NEIGHBOUR_BYTES +
+    nodeRoutes * OGM_NODE_ROUTE_BYTES +
+    clusterRoutes * OGM_CLUSTER_ROUTE_BYTES
+  );
+}

@@ -1,0 +1,55 @@
+// Node id → cluster, learnt from OGMs and traffic (docs/protocol.md §16). Bounded; entries
+// expire after locationTtlMs; a newer observation replaces an older one.
+import type { ClusterId } from "./cluster";
+import { NO_CLUSTER } from "./cluster";
+import type { NodeId } from "./station";
+
+export interface LocationEntry {
+  readonly cluster: ClusterId;
+  /** When this placement was observed (for answering with an age). */
+  readonly at: number;
+}
+
+export class LocationCache {
+  readonly #max: number;
+  readonly #ttl: number;
+  readonly #map = new Map<NodeId, LocationEntry>();
+
+  constructor(max: number, ttlMs: number) {
+    this.#max = max;
+    this.#ttl = ttlMs;
+  }
+
+  get size(): number {
+    return this.#map.size;
+  }
+
+  /** Records that `id` is in `cluster` as of `at`; older observations never overwrite newer. */
+  learn(id: NodeId, cluster: ClusterId, at: number): void {
+    if (cluster === NO_CLUSTER) return;
+    const old = this.#map.get(id);
+    if (old !== undefined) {
+      if (old.at > at) return;
+      this.#map.delete(id);
+    } else if (this.#map.size >= this.#max) {
+      const oldest = this.#map.keys().next().value;
+      if (oldest !== undefined) this.#map.delete(oldest);
+    }
+    this.#map.set(id, { cluster, at });
+  }
+
+  /** The live entry for `id`, or undefined (expired entries are dropped on the way). */
+  lookup(id: NodeId, now: number): LocationEntry | undefined {
+    const e = this.#map.get(id);
+    if (e === undefined) return undefined;
+    if (now - e.at > this.#ttl) {
+      this.#map.delete(id);
+      return undefined;
+    }
+    return e;
+  }
+
+  forget(id: NodeId): void {
+    this.#map.delete(id);
+  }
+}

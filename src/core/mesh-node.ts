@@ -1,0 +1,1193 @@
+// The System 5 node engine: a sans-I/O state machine implementing the Station contract
+// (station.ts). It composes link sensing, the distance-vector route table, route choice,
+// reinforcement and failover, OGM scheduling, the transmit queue and the duty-cycle ledger.
+// docs/protocol.md is the specification; section numbers below refer to it.
+import { airtimeMs, type LoRaModulation } from "./airtime";
+import { clusterOf, formatCluster, NO_CLUSTER, type ClusterId } from "./cluster";
+import { decodeFrame, encodeFrame } from "./codec";
+import { resolveConfig, type MeshConfig } from "./config";
+import { DedupCache } from "./dedup";
+import { DutyLedger } from "./duty-ledger";
+import {
+  AckStatus,
+  FrameType,
+  MAX_UNICAST_PAYLOAD,
+  METRIC_INFINITY,
+  OGM_INTERVAL_UNIT_MS,
+  type AckStatusCode,
+  type DataFrame,
+  type E2eAckFrame,
+  type Frame,
+  type HopAckFrame,
+  type LocateAnswerFrame,
+  type OgmFrame,
+} from "./frames";
+import type { GeoPoint } from "./geohash";
+import { qualityToByte } from "./link-quality";
+import { LocationCache } from "./location-cache";
+import { NeighbourTable, type Neighbour } from "./neighbour-table";
+import { selectOgmItems, type OgmItem } from "./ogm-builder";
+import { jitter, ogmInterval } from "./ogm-schedule";
+import { slotTimeMs } from "./presets";
+import { randInt, type Rng } from "./rng";
+import { chooseRoute, type RouteOption } from "./route-choice";
+import { RouteTable, type DestKind, type RouteChange, type RouteEntry } from "./route-table";
+import { SeqReceiver, SeqSender } from "./seq-tracker";
+import {
+  BROADCAST,
+  formatNodeId,
+  isPriority,
+  isUnicastId,
+  type NodeId,
+  type PriorityLevel,
+  type RxMeta,
+  type SendOptions,
+  type SendResult,
+  type Station,
+  type StationEvent,
+  type TxFrame,
+} from "./station";
+import { TxQueue, type QueuedFrame } from "./tx-queue";
+
+export interface MeshNodeOptions {
+  readonly id: NodeId;
+  readonly rng: Rng;
+  /** Boot time on the driver's clock, ms. */
+  readonly now: number;
+  /** Modem parameters of the network (airtime, slot time). */
+  readonly modem: LoRaModulation;
+  /** Duty cycle of the node's sub-band, 0..1; 1 = no limit (default). */
+  readonly dutyCycle?: number;
+  readonly config?: Partial<MeshConfig>;
+  /** Current GPS position; undefined = no fix. */
+  readonly position?: GeoPoint;
+  /** Battery level 0..1; undefined = external power. */
+  readonly battery?: number;
+}
+
+/** Counters for diagnostics, the console and the simulator. */
+export interface MeshStats {
+  rxFrames: number;
+  rxMalformed: number;
+  rxMalformedByCode: Record<string, number>;
+  rxDuplicates: number;
+  txFrames: number;
+  txByType: Record<string, number>;
+  txAirtimeMs: number;
+  originated: number;
+  delivered: number;
+  relayed: number;
+  ackTimeouts: number;
+  retries: number;
+  failovers: number;
+  bounces: number;
+  routeDeaths: number;
+  sendFailed: number;
+  refusedNoRoute: number;
+  dropsQueueFull: number;
+  dropsTtl: number;
+  dropsUnroutable: number;
+  channelBusy: number;
+  dutyDeferrals: number;
+}
+
+/** One neighbour as the console shows it. */
+export interface NeighbourInfo {
+  readonly id: NodeId;
+  readonly rq: number;
+  readonly tq: number;
+  readonly q: number;
+  readonly usable: boolean;
+  readonly cluster: ClusterId;
+  readonly rssi: number;
+  readonly snr: number;
+  readonly battery: number;
+  readonly load: number;
+}
+
+/** One destination's routes as the console shows them. */
+export interface RouteInfo {
+  readonly kind: DestKind;
+  readonly destination: NodeId | ClusterId;
+  readonly routes: ReadonlyArray<{ readonly via: NodeId; readonly metric: number; readonly health: number }>;
+}
+
+// A routed frame (DATA, end-to-end ACK, LOCATE_A) in this node's custody.
+interface Unicast {
+  readonly ftype: typeof FrameType.DATA | typeof FrameType.ACK | typeof FrameType.LOCATE_A;
+  readonly src: NodeId;
+  readonly dst: NodeId;
+  readonly seq: number;
+  readonly priority: PriorityLevel;
+  dstCluster: ClusterId;
+  readonly wantAck: boolean;
+  readonly payload: Uint8Array;
+  readonly status: AckStatusCode;
+  readonly ackedHops: number;
+  readonly target: NodeId;
+  readonly targetCluster: ClusterId;
+  readonly ageMin: number;
+  ttl: number;
+  hops: number;
+  readonly originated: boolean;
+  /** Where it came from (undefined at the originator): where a bounce goes. */
+  readonly prevHop: NodeId | undefined;
+  readonly tried: Set<NodeId>;
+  nextHop: NodeId;
+  via: { kind: DestKind; key: number; entry: RouteEntry } | undefined;
+  attempts: number;
+  /** First hop fixed by the protocol (an end-to-end ACK goes back the way the DATA came). */
+  forcedNextHop: NodeId | undefined;
+  bounced: boolean;
+}
+
+type Tag =
+  | { readonly kind: "ogm"; readonly items: OgmItem[] }
+  | { readonly kind: "unicast"; readonly u: Unicast }
+  | { readonly kind: "plain" };
+
+interface Awaiting {
+  readonly u: Unicast;
+  readonly nextHop: NodeId;
+  readonly deadline: number;
+}
+
+// What a node remembers about a frame it handed on, so that a bounce can be taken back (§7.3).
+interface Custody {
+  readonly prevHop: NodeId | undefined;
+  readonly tried: Set<NodeId>;
+  readonly originated: boolean;
+  readonly until: number;
+}
+
+const TYPE_NAMES: Record<number, string> = {
+  [FrameType.OGM]: "ogm",
+  [FrameType.DATA]: "data",
+  [FrameType.ACK]: "ack",
+  [FrameType.LOCATE_Q]: "locate-q",
+  [FrameType.LOCATE_A]: "locate-a",
+  [FrameType.FLOOD]: "flood",
+  [FrameType.BCAST]: "bcast",
+};
+
+/** Priority given to OGMs in the queue: the mesh works only while they flow. */
+const OGM_PRIORITY: PriorityLevel = 1;
+/** How long a node remembers frames it handed on (for bounces). */
+const CUSTODY_MS = 10 * 60_000;
+const MAX_CUSTODY = 128;
+/** Longest channel-busy backoff exponent. */
+const MAX_BUSY_CW = 8;
+
+function emptyStats(): MeshStats {
+  return {
+    rxFrames: 0,
+    rxMalformed: 0,
+    rxMalformedByCode: {},
+    rxDuplicates: 0,
+    txFrames: 0,
+    txByType: {},
+    txAirtimeMs: 0,
+    originated: 0,
+    delivered: 0,
+    relayed: 0,
+    ackTimeouts: 0,
+    retries: 0,
+    failovers: 0,
+    bounces: 0,
+    routeDeaths: 0,
+    sendFailed: 0,
+    refusedNoRoute: 0,
+    dropsQueueFull: 0,
+    dropsTtl: 0,
+    dropsUnroutable: 0,
+    channelBusy: 0,
+    dutyDeferrals: 0,
+  };
+}
+
+function groupOf(ftype: number): string {
+  return ftype === FrameType.ACK ? "a" : ftype === FrameType.LOCATE_A ? "l" : "d";
+}
+
+function identityKey(group: string, src: NodeId, dst: NodeId, seq: number): string {
+  return `${group}:${src}:${dst}:${seq}`;
+}
+
+export class MeshNode implements Station {
+  readonly id: NodeId;
+  readonly config: MeshConfig;
+  readonly #rng: Rng;
+  readonly #modem: LoRaModulation;
+  readonly #slotMs: number;
+  readonly #ledger: DutyLedger;
+  readonly #nbrs: NeighbourTable;
+  readonly #routes: RouteTable;
+  readonly #queue: TxQueue<Tag>;
+  readonly #dedup: DedupCache;
+  readonly #seqOut: SeqSender;
+  readonly #seqIn: SeqReceiver;
+  readonly #locations: LocationCache;
+  readonly #awaiting = new Map<string, Awaiting>();
+  readonly #custody = new Map<string, Custody>();
+  #events: StationEvent[] = [];
+  #inFlight: QueuedFrame<Tag> | undefined;
+  readonly #stats = emptyStats();
+
+  #ogmSeq: number;
+  #routeSeq: number;
+  #ogmsBuilt = 0;
+  #ogmCursor = 0;
+  #lastOgmBuiltAt = -Infinity;
+  #nextOgmAt: number;
+  #intervalMs: number;
+  #nextSweepAt: number;
+
+  #position: GeoPoint | undefined;
+  #cluster: ClusterId = NO_CLUSTER;
+  #battery: number;
+  #relayPrio = 0;
+
+  constructor(options: MeshNodeOptions) {
+    if (!isUnicastId(options.id)) throw new RangeError(`node id ${options.id} is not a unicast id (1..0xFFFFFFFE)`);
+    this.id = options.id;
+    this.config = resolveConfig(options.config);
+    this.#rng = options.rng;
+    this.#modem = options.modem;
+    this.#slotMs = slotTimeMs(options.modem);
+    this.#ledger = new DutyLedger({ dutyCycle: options.dutyCycle ?? 1, sosReserve: this.config.sosReserve });
+    this.#nbrs = new NeighbourTable(this.id, this.config);
+    this.#routes = new RouteTable(this.id, this.config, this.#nbrs);
+    this.#queue = new TxQueue<Tag>(this.config.txQueueSize);
+    this.#dedup = new DedupCache(this.config.dedupSize, this.config.dedupHoldMs);
+    this.#seqOut = new SeqSender(this.config.maxSeqTrackers, this.#rng);
+    this.#seqIn = new SeqReceiver(this.config.maxSeqTrackers);
+    this.#locations = new LocationCache(this.config.maxLocations, this.config.locationTtlMs);
+    this.#ogmSeq = randInt(this.#rng, 0x10000);
+    this.#routeSeq = randInt(this.#rng, 0x10000);
+    this.#battery = options.battery === undefined ? -1 : Math.min(1, Math.max(0, options.battery));
+    this.#relayPrio = randInt(this.#rng, 256);
+    this.#setPosition(options.position);
+    // First OGM soon after boot, spread over one slot-scaled second so a mesh powered on at
+    // once does not transmit in lockstep.
+    this.#intervalMs = this.config.ogmIntervalSteps[0][1];
+    this.#nextOgmAt = options.now + this.#rng.next() * Math.min(this.#intervalMs, 5_000);
+    this.#nextSweepAt = options.now + this.#sweepPeriod();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Public surface beyond Station: position, battery, inspection.
+
+  get cluster(): ClusterId {
+    return this.#cluster;
+  }
+
+  get stats(): Readonly<MeshStats> {
+    return this.#stats;
+  }
+
+  /** Current OGM interval, ms (before jitter). */
+  get ogmIntervalMs(): number {
+    return this.#intervalMs;
+  }
+
+  /** Share of the duty budget in use at `now`. */
+  dutyUtilisation(now: number): number {
+    return this.#ledger.utilisation(now);
+  }
+
+  /** Updates the GPS position (undefined = fix lost). */
+  setPosition(now: number, position: GeoPoint | undefined): void {
+    const before = this.#cluster;
+    this.#setPosition(position);
+    if (this.#cluster !== before) {
+      this.#log(now, "info", `cluster ${formatCluster(before)} → ${formatCluster(this.#cluster)}`);
+      this.#routes.resetNodeRoutes((id) => this.#nbrs.get(id) !== undefined);
+      this.#triggerOgm(now);
+    }
+  }
+
+  /** Battery level 0..1, or undefined for external power. */
+  setBattery(level: number | undefined): void {
+    this.#battery = level === undefined ? -1 : Math.min(1, Math.max(0, level));
+  }
+
+  neighbours(now: number): NeighbourInfo[] {
+    const out: NeighbourInfo[] = [];
+    for (const n of this.#nbrs.values()) {
+      const rq = this.#nbrs.rq(n, now);
+      const tq = this.#nbrs.tq(n, now);
+      out.push({
+        id: n.id,
+        rq,
+        tq,
+        q: rq * tq,
+        usable: this.#nbrs.usable(n, now),
+        cluster: n.cluster,
+        rssi: n.rssi,
+        snr: n.snr,
+        battery: n.battery,
+        load: n.load,
+      });
+    }
+    return out.sort((a, b) => a.id - b.id);
+  }
+
+  routeTable(now: number): RouteInfo[] {
+    const out: RouteInfo[] = [];
+    for (const kind of ["node", "cluster"] as const) {
+      for (const d of this.#routes.destinations(kind)) {
+        const routes = this.#routes
+          .selected(d, now)
+          .map((r) => ({ via: r.entry.neighbour, metric: r.metric, health: r.entry.health.value(now, this.config) }));
+        if (routes.length > 0) out.push({ kind, destination: d.key, routes });
+      }
+    }
+    return out;
+  }
+
+  /** Usable next hops toward a node right now (for tests and the console). */
+  nextHopsTo(dst: NodeId, now: number): NodeId[] {
+    return this.#routeOptions(dst, this.#dstClusterFor(dst, now), now, new Set()).map((o) => o.route.entry.neighbour);
+  }
+
+  /** Whether this node has at least one usable route to `dst` (or is it). */
+  hasRouteTo(dst: NodeId, now: number): boolean {
+    return dst === this.id || this.nextHopsTo(dst, now).length > 0;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Station: send
+
+  send(now: number, dst: NodeId, payload: Uint8Array, options: SendOptions = {}): SendResult {
+    const priority = options.priority ?? 3;
+    if (!isPriority(priority)) return { ok: false, code: "bad-priority", reason: `priority ${String(priority)} is not P0..P7` };
+    if (dst === this.id) return { ok: false, code: "bad-destination", reason: "cannot send to this node itself" };
+    if (dst === BROADCAST) {
+      return { ok: false, code: "bad-destination", reason: "broadcast is not available on this node yet" };
+    }
+    if (!isUnicastId(dst)) return { ok: false, code: "bad-destination", reason: `${dst} is not a node id` };
+    if (payload.length > MAX_UNICAST_PAYLOAD) {
+      return { ok: false, code: "too-large", reason: `payload of ${payload.length} bytes exceeds ${MAX_UNICAST_PAYLOAD}` };
+    }
+    if (!this.#queue.hasRoomFor("data")) {
+      return { ok: false, code: "queue-full", reason: `transmit queue full (${this.#queue.capacity} frames)` };
+    }
+    const dstCluster = this.#dstClusterFor(dst, now);
+    const options2 = this.#routeOptions(dst, dstCluster, now, new Set());
+    if (options2.length === 0) {
+      return { ok: false, code: "no-route", reason: `no route to ${formatNodeId(dst)} yet` };
+    }
+    const seq = this.#seqOut.next(dst);
+    const u = this.#newUnicast({
+      ftype: FrameType.DATA,
+      src: this.id,
+      dst,
+      seq,
+      priority,
+      dstCluster,
+      wantAck: options.wantAck === true,
+      payload: payload.slice(),
+      originated: true,
+      prevHop: undefined,
+      ttl: this.config.dataTtl,
+      hops: 0,
+    });
+    this.#dedup.add(identityKey("d", this.id, dst, seq), now);
+    this.#stats.originated++;
+    this.#dispatch(u, now, false);
+    return { ok: true, seq };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Station: receive
+
+  receive(bytes: Uint8Array, meta: RxMeta): void {
+    const now = meta.at;
+    this.#stats.rxFrames++;
+    const decoded = decodeFrame(bytes);
+    if (!decoded.ok) {
+      this.#stats.rxMalformed++;
+      this.#stats.rxMalformedByCode[decoded.error.code] = (this.#stats.rxMalformedByCode[decoded.error.code] ?? 0) + 1;
+      return;
+    }
+    const f = decoded.frame;
+    if (f.tx === this.id) return; // our own frame echoed by a repeater or a test channel
+    this.#overheard(f, now);
+    switch (f.type) {
+      case FrameType.OGM:
+        this.#onOgm(f, meta);
+        break;
+      case FrameType.DATA:
+        if (f.next === this.id) {
+          if (f.dst === this.id) this.#onDataForMe(f, now);
+          else this.#onRouted(f, now);
+        }
+        break;
+      case FrameType.ACK:
+        if (f.kind === "hop") {
+          if (f.to === this.id) this.#onHopAck(f, now);
+        } else if (f.next === this.id) {
+          if (f.dst === this.id) this.#onAckForMe(f, now);
+          else this.#onRouted(f, now);
+        }
+        break;
+      case FrameType.LOCATE_A:
+        if (f.next === this.id && f.dst !== this.id) this.#onRouted(f, now);
+        break;
+      default:
+        break;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Station: timers and transmission
+
+  tick(now: number): void {
+    // Confirmation deadlines.
+    if (this.#awaiting.size > 0) {
+      for (const [key, w] of this.#awaiting) {
+        if (w.deadline <= now) {
+          this.#awaiting.delete(key);
+          this.#onTimeout(w, now);
+        }
+      }
+    }
+    if (now >= this.#nextSweepAt) this.#sweep(now);
+    if (now >= this.#nextOgmAt) this.#queueOgm(now);
+  }
+
+  nextWakeup(): number {
+    let t = Math.min(this.#nextOgmAt, this.#nextSweepAt);
+    for (const w of this.#awaiting.values()) if (w.deadline < t) t = w.deadline;
+    if (this.#inFlight === undefined) t = Math.min(t, this.#queue.earliest());
+    return t;
+  }
+
+  pollTransmit(now: number): TxFrame | undefined {
+    if (this.#inFlight !== undefined) return undefined;
+    const f = this.#queue.take(
+      now,
+      (q) => this.#ledger.allows(now, q.airtimeMs, q.priority),
+      (q) => {
+        this.#stats.dutyDeferrals++;
+        const at = this.#ledger.earliestStart(now, q.airtimeMs, q.priority);
+        q.notBefore = Number.isFinite(at) ? Math.max(at, now + 1) : now + this.#ledger.windowMs;
+      },
+    );
+    if (f === undefined) return undefined;
+    this.#inFlight = f;
+    return { bytes: f.bytes, priority: f.priority, kind: f.kind };
+  }
+
+  transmitDone(now: number, outcome: "sent" | "busy"): void {
+    const f = this.#inFlight;
+    this.#inFlight = undefined;
+    if (f === undefined) return;
+    if (outcome === "busy") {
+      this.#stats.channelBusy++;
+      f.cw = Math.min(MAX_BUSY_CW, f.cw + 1);
+      f.notBefore = now + (1 + randInt(this.#rng, 2 ** f.cw)) * this.#slotMs;
+      this.#queue.push(f, true);
+      return;
+    }
+    this.#ledger.record(now - f.airtimeMs, f.airtimeMs);
+    this.#stats.txFrames++;
+    this.#stats.txAirtimeMs += f.airtimeMs;
+    const name = TYPE_NAMES[f.bytes[0] & 15] ?? "?";
+    this.#stats.txByType[name] = (this.#stats.txByType[name] ?? 0) + 1;
+    const tag = f.tag;
+    if (tag.kind === "unicast") {
+      const u = tag.u;
+      if (this.#needsConfirmation(u)) {
+        this.#awaiting.set(identityKey(groupOf(u.ftype), u.src, u.dst, u.seq), {
+          u,
+          nextHop: u.nextHop,
+          deadline: now + this.#ackTimeout(f, u.nextHop),
+        });
+      } else {
+        this.#handedOn(u, now);
+      }
+    }
+  }
+
+  drainEvents(): StationEvent[] {
+    const out = this.#events;
+    this.#events = [];
+    return out;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Position and clusters
+
+  #setPosition(position: GeoPoint | undefined): void {
+    this.#position = position;
+    this.#cluster =
+      position === undefined ? NO_CLUSTER : clusterOf(position.lat, position.lon, this.config.geohashPrecision);
+  }
+
+  #isBorder(now: number): boolean {
+    if (this.#cluster === NO_CLUSTER) return false;
+    for (const n of this.#nbrs.values()) {
+      if (n.cluster !== NO_CLUSTER && n.cluster !== this.#cluster && this.#nbrs.usable(n, now)) return true;
+    }
+    return false;
+  }
+
+  /** The cluster to put in a frame for `dst`: ours if it is a member, else the location cache. */
+  #dstClusterFor(dst: NodeId, now: number): ClusterId {
+    const d = this.#routes.get("node", dst);
+    if (d !== undefined && !d.foreign) return this.#cluster;
+    const n = this.#nbrs.get(dst);
+    if (n !== undefined && n.cluster !== NO_CLUSTER) return n.cluster;
+    return this.#locations.lookup(dst, now)?.cluster ?? NO_CLUSTER;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Routing (§6)
+
+  #routeOptions(dst: NodeId, dstCluster: ClusterId, now: number, exclude: ReadonlySet<NodeId>): RouteOption<{ kind: DestKind; key: number; entry: RouteEntry }>[] {
+    const out: RouteOption<{ kind: DestKind; key: number; entry: RouteEntry }>[] = [];
+    const add = (kind: DestKind, key: number): void => {
+      const d = this.#routes.get(kind, key);
+      if (d === undefined) return;
+      for (const r of this.#routes.selected(d, now)) {
+        if (exclude.has(r.entry.neighbour)) continue;
+        const n = this.#nbrs.get(r.entry.neighbour);
+        if (n === undefined) continue;
+        out.push({
+          route: { kind, key, entry: r.entry },
+          metric: r.metric,
+          health: r.entry.health.value(now, this.config),
+          load: n.load,
+          battery: n.battery < 0 ? 1 : n.battery,
+        });
+      }
+    };
+    add("node", dst);
+    if (out.length === 0) {
+      const cluster = dstCluster !== NO_CLUSTER ? dstCluster : (this.#locations.lookup(dst, now)?.cluster ?? NO_CLUSTER);
+      if (cluster !== NO_CLUSTER && cluster !== this.#cluster) add("cluster", cluster);
+    }
+    return out;
+  }
+
+  #newUnicast(p: {
+    ftype: Unicast["ftype"];
+    src: NodeId;
+    dst: NodeId;
+    seq: number;
+    priority: PriorityLevel;
+    dstCluster: ClusterId;
+    wantAck?: boolean;
+    payload?: Uint8Array;
+    status?: AckStatusCode;
+    ackedHops?: number;
+    target?: NodeId;
+    targetCluster?: ClusterId;
+    ageMin?: number;
+    originated: boolean;
+    prevHop: NodeId | undefined;
+    ttl: number;
+    hops: number;
+    forcedNextHop?: NodeId;
+    tried?: Set<NodeId>;
+  }): Unicast {
+    return {
+      ftype: p.ftype,
+      src: p.src,
+      dst: p.dst,
+      seq: p.seq,
+      priority: p.priority,
+      dstCluster: p.dstCluster,
+      wantAck: p.wantAck ?? false,
+      payload: p.payload ?? new Uint8Array(0),
+      status: p.status ?? AckStatus.DELIVERED,
+      ackedHops: p.ackedHops ?? 0,
+      target: p.target ?? 0,
+      targetCluster: p.targetCluster ?? NO_CLUSTER,
+      ageMin: p.ageMin ?? 0,
+      ttl: p.ttl,
+      hops: p.hops,
+      originated: p.originated,
+      prevHop: p.prevHop,
+      tried: p.tried ?? new Set(),
+      nextHop: 0,
+      via: undefined,
+      attempts: 0,
+      forcedNextHop: p.forcedNextHop,
+      bounced: false,
+    };
+  }
+
+  /**
+   * Sends a frame in custody on its next route: the forced first hop if any, else a route drawn
+   * by Share(r) among those not yet tried. With none left the frame is bounced or reported.
+   */
+  #dispatch(u: Unicast, now: number, failover: boolean): void {
+    let nextHop: NodeId | undefined;
+    let via: Unicast["via"];
+    if (u.forcedNextHop !== undefined && !u.tried.has(u.forcedNextHop)) {
+      const n = this.#nbrs.get(u.forcedNextHop);
+      if (n !== undefined && this.#nbrs.usable(n, now)) nextHop = u.forcedNextHop;
+    }
+    if (nextHop === undefined) {
+      const choice = chooseRoute(this.#routeOptions(u.dst, u.dstCluster, now, u.tried), this.#rng, this.config);
+      if (choice !== undefined) {
+        nextHop = choice.route.entry.neighbour;
+        via = choice.route;
+      }
+    }
+    if (nextHop === undefined) {
+      this.#exhausted(u, now);
+      return;
+    }
+    if (failover) this.#stats.failovers++;
+    u.nextHop = nextHop;
+    u.via = via;
+    u.attempts = 0;
+    via?.entry.health.used(now, this.config);
+    this.#enqueueUnicast(u, now);
+  }
+
+  #enqueueUnicast(u: Unicast, now: number): void {
+    const bytes = encodeFrame(this.#buildRouted(u));
+    const jitterSlots = u.originated && u.attempts === 0 ? 0 : randInt(this.#rng, this.config.relayJitterSlots + 1);
+    const f: QueuedFrame<Tag> = {
+      bytes,
+      priority: u.priority,
+      kind: u.ftype === FrameType.DATA ? "data" : "control",
+      isAck: u.ftype === FrameType.ACK,
+      notBefore: now + jitterSlots * this.#slotMs,
+      enqueuedAt: now,
+      cw: 0,
+      airtimeMs: airtimeMs(this.#modem, bytes.length),
+      tag: { kind: "unicast", u },
+    };
+    // A frame already in our custody is never dropped for lack of room.
+    this.#queue.push(f, true);
+  }
+
+  #buildRouted(u: Unicast): Frame {
+    const h = {
+      tx: this.id,
+      next: u.nextHop,
+      ttl: u.ttl,
+      hops: u.hops,
+      priority: u.priority,
+      src: u.src,
+      dst: u.dst,
+      seq: u.seq,
+      dstCluster: u.dstCluster,
+    };
+    if (u.ftype === FrameType.DATA) {
+      return { type: FrameType.DATA, ...h, wantAck: u.wantAck, bounced: u.bounced, payload: u.payload } satisfies DataFrame;
+    }
+    if (u.ftype === FrameType.ACK) {
+      return { type: FrameType.ACK, kind: "e2e", ...h, status: u.status, ackedHops: u.ackedHops } satisfies E2eAckFrame;
+    }
+    return {
+      type: FrameType.LOCATE_A,
+      ...h,
+      target: u.target,
+      targetCluster: u.targetCluster,
+      ageMin: u.ageMin,
+    } satisfies LocateAnswerFrame;
+  }
+
+  /** DATA is always confirmed; ACK and LOCATE_A only while they are not on their final hop. */
+  #needsConfirmation(u: Unicast): boolean {
+    return u.ftype === FrameType.DATA || u.nextHop !== u.dst;
+  }
+
+  /** §7.2: wait for the next hop's forward, its queue and relay jitter, plus a guard. */
+  #ackTimeout(f: QueuedFrame<Tag>, nextHop: NodeId): number {
+    const n = this.#nbrs.get(nextHop);
+    const queueAhead = n === undefined ? 0 : n.load * this.config.txQueueSize;
+    return (
+      f.airtimeMs * (2 + queueAhead) +
+      (this.config.relayJitterSlots + 2 ** this.config.floodContentionCw) * this.#slotMs +
+      this.config.ackGuardMs
+    );
+  }
+
+  #confirm(key: string, from: NodeId, status: AckStatusCode, now: number): boolean {
+    const w = this.#awaiting.get(key);
+    if (w === undefined || w.nextHop !== from) return false;
+    this.#awaiting.delete(key);
+    const u = w.u;
+    if (status === AckStatus.DELIVERED) {
+      u.via?.entry.health.success(now, this.config);
+      this.#handedOn(u, now);
+      return true;
+    }
+    if (status === AckStatus.NO_ROUTE) {
+      // The next hop has no route: that route is dead now; try the others at once (§7.3).
+      if (u.via !== undefined) {
+        this.#routes.markDead(u.via.entry);
+        this.#stats.routeDeaths++;
+      }
+      u.tried.add(from);
+      this.#dispatch(u, now, true);
+      return true;
+    }
+    // TTL expired further on: the frame is gone.
+    this.#stats.dropsTtl++;
+    if (u.originated && u.ftype === FrameType.DATA) {
+      this.#fail(u, now, "ttl-expired", `frame to ${formatNodeId(u.dst)} ran out of hops`);
+    }
+    return true;
+  }
+
+  /** The frame left our custody with a confirmation (or needs none): remember it for bounces. */
+  #handedOn(u: Unicast, now: number): void {
+    if (u.ftype !== FrameType.DATA) return;
+    const key = identityKey("d", u.src, u.dst, u.seq);
+    this.#custody.delete(key);
+    if (this.#custody.size >= MAX_CUSTODY) {
+      const oldest = this.#custody.keys().next().value;
+      if (oldest !== undefined) this.#custody.delete(oldest);
+    }
+    const tried = new Set(u.tried);
+    tried.add(u.nextHop);
+    this.#custody.set(key, { prevHop: u.prevHop, tried, originated: u.originated, until: now + CUSTODY_MS });
+  }
+
+  #onTimeout(w: Awaiting, now: number): void {
+    const u = w.u;
+    this.#stats.ackTimeouts++;
+    let dead = false;
+    if (u.via !== undefined) {
+      dead = u.via.entry.health.failure(now, this.config);
+      if (dead) {
+        this.#routes.noteDeath(u.via.entry);
+        this.#stats.routeDeaths++;
+      }
+    }
+    u.attempts++;
+    const n = this.#nbrs.get(w.nextHop);
+    const q = n === undefined ? 0 : this.#nbrs.quality(n, now);
+    const allowed = q > 0.5 ? this.config.attemptsGoodLink : this.config.attemptsWeakLink;
+    if (!dead && u.attempts < allowed && n !== undefined && this.#nbrs.usable(n, now)) {
+      this.#stats.retries++;
+      this.#enqueueUnicast(u, now);
+      return;
+    }
+    u.tried.add(w.nextHop);
+    this.#dispatch(u, now, true);
+  }
+
+  /** Every route for this frame has been tried (§7.3): bounce it back, or report failure. */
+  #exhausted(u: Unicast, now: number): void {
+    if (u.ftype !== FrameType.DATA) {
+      this.#stats.dropsUnroutable++;
+      return;
+    }
+    if (!u.originated && u.prevHop !== undefined && u.ttl > 1) {
+      this.#stats.bounces++;
+      u.bounced = true;
+      u.nextHop = u.prevHop;
+      u.via = undefined;
+      u.attempts = 0;
+      u.ttl -= 1;
+      u.hops += 1;
+      // Our own next hop for the bounce is the previous hop; confirmation is its hop ACK.
+      u.tried.add(u.prevHop);
+      this.#enqueueUnicast(u, now);
+      return;
+    }
+    if (u.originated) {
+      const n = u.tried.size;
+      this.#fail(
+        u,
+        now,
+        "no-route",
+        n === 0 ? `no route to ${formatNodeId(u.dst)}` : `all ${n} route${n === 1 ? "" : "s"} to ${formatNodeId(u.dst)} failed`,
+      );
+    } else {
+      this.#stats.dropsUnroutable++;
+      this.#log(now, "warn", `dropped frame ${formatNodeId(u.src)}→${formatNodeId(u.dst)} #${u.seq}: no route and nowhere to hand it back`);
+    }
+  }
+
+  #fail(u: Unicast, now: number, code: string, reason: string): void {
+    this.#stats.sendFailed++;
+    this.#events.push({ type: "send-failed", at: now, dst: u.dst, seq: u.seq, code, reason });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Receiving routed frames
+
+  /** Implicit acknowledgements: overhearing the next hop pass our frame on (§7.1). */
+  #overheard(f: Frame, now: number): void {
+    if (this.#awaiting.size === 0) return;
+    switch (f.type) {
+      case FrameType.DATA:
+        this.#confirm(identityKey("d", f.src, f.dst, f.seq), f.tx, AckStatus.DELIVERED, now);
+        break;
+      case FrameType.FLOOD:
+        this.#confirm(identityKey("d", f.src, f.dst, f.seq), f.tx, AckStatus.DELIVERED, now);
+        break;
+      case FrameType.LOCATE_A:
+        this.#confirm(identityKey("l", f.src, f.dst, f.seq), f.tx, AckStatus.DELIVERED, now);
+        break;
+      case FrameType.ACK:
+        if (f.kind === "e2e") {
+          this.#confirm(identityKey("a", f.src, f.dst, f.seq), f.tx, AckStatus.DELIVERED, now);
+          // An end-to-end ACK sent to us by the destination also acknowledges our DATA hop.
+          if (f.next === this.id) this.#confirm(identityKey("d", f.dst, f.src, f.seq), f.tx, AckStatus.DELIVERED, now);
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  #onHopAck(f: HopAckFrame, now: number): void {
+    this.#confirm(identityKey("d", f.src, f.dst, f.seq), f.tx, f.status, now);
+  }
+
+  #sendHopAck(to: NodeId, src: NodeId, dst: NodeId, seq: number, status: AckStatusCode, priority: PriorityLevel, now: number): void {
+    const bytes = encodeFrame({ type: FrameType.ACK, kind: "hop", tx: this.id, to, status, src, dst, seq });
+    const f: QueuedFrame<Tag> = {
+      bytes,
+      priority,
+      kind: "control",
+      isAck: true,
+      notBefore: now,
+      enqueuedAt: now,
+      cw: 0,
+      airtimeMs: airtimeMs(this.#modem, bytes.length),
+      tag: { kind: "plain" },
+    };
+    if (!this.#queue.push(f)) this.#stats.dropsQueueFull++;
+  }
+
+  #onDataForMe(f: DataFrame, now: number): void {
+    const key = identityKey("d", f.src, f.dst, f.seq);
+    if (this.#dedup.add(key, now)) {
+      this.#stats.delivered++;
+      const obs = this.#seqIn.observe(`${f.src}`, f.seq);
+      if (obs.kind === "gap") {
+        this.#events.push({ type: "gap", at: now, src: f.src, missing: obs.missing, from: obs.from, to: obs.to });
+      } else if (obs.kind === "out-of-order") {
+        this.#events.push({ type: "out-of-order", at: now, src: f.src, seq: f.seq, expected: obs.expected });
+      }
+      this.#events.push({
+        type: "delivered",
+        at: now,
+        src: f.src,
+        dst: f.dst,
+        seq: f.seq,
+        payload: f.payload,
+        hops: f.hops + 1,
+        priority: f.priority,
+      });
+    } else {
+      this.#stats.rxDuplicates++;
+    }
+    // Acknowledge every copy: a repeat means the sender missed our earlier ACK.
+    if (f.wantAck) {
+      const ackKey = identityKey("a", this.id, f.src, f.seq);
+      if (this.#awaiting.has(ackKey) || this.#queue.find((q) => q.tag.kind === "unicast" && identityKey(groupOf(q.tag.u.ftype), q.tag.u.src, q.tag.u.dst, q.tag.u.seq) === ackKey)) {
+        return;
+      }
+      const u = this.#newUnicast({
+        ftype: FrameType.ACK,
+        src: this.id,
+        dst: f.src,
+        seq: f.seq,
+        priority: f.priority,
+        dstCluster: this.#dstClusterFor(f.src, now),
+        status: AckStatus.DELIVERED,
+        ackedHops: Math.min(255, f.hops + 1),
+        originated: true,
+        prevHop: undefined,
+        ttl: this.config.dataTtl,
+        hops: 0,
+        forcedNextHop: f.tx,
+      });
+      this.#dispatch(u, now, false);
+    } else {
+      this.#sendHopAck(f.tx, f.src, f.dst, f.seq, AckStatus.DELIVERED, f.priority, now);
+    }
+  }
+
+  #onAckForMe(f: E2eAckFrame, now: number): void {
+    if (!this.#dedup.add(identityKey("a", f.src, f.dst, f.seq), now)) {
+      this.#stats.rxDuplicates++;
+      return;
+    }
+    if (f.status === AckStatus.DELIVERED) {
+      this.#events.push({ type: "acked", at: now, dst: f.src, seq: f.seq, hops: f.ackedHops });
+    } else {
+      this.#events.push({
+        type: "send-failed",
+        at: now,
+        dst: f.src,
+        seq: f.seq,
+        code: f.status === AckStatus.TTL_EXPIRED ? "ttl-expired" : "refused",
+        reason: `${formatNodeId(f.src)} answered with status ${f.status}`,
+      });
+    }
+  }
+
+  /** A routed frame for someone else with us as next hop: relay it, or take back a bounce. */
+  #onRouted(f: DataFrame | E2eAckFrame | LocateAnswerFrame, now: number): void {
+    const group = groupOf(f.type);
+    const key = identityKey(group, f.src, f.dst, f.seq);
+    const isData = f.type === FrameType.DATA;
+    if (isData && f.bounced) {
+      this.#onBounce(f, key, now);
+      return;
+    }
+    if (this.#dedup.has(key, now)) {
+      this.#stats.rxDuplicates++;
+      // The sender retried: our forward (its implicit ACK) went unheard. Confirm explicitly.
+      if (isData) this.#sendHopAck(f.tx, f.src, f.dst, f.seq, AckStatus.DELIVERED, f.priority, now);
+      return;
+    }
+    if (f.ttl <= 1) {
+      this.#stats.dropsTtl++;
+      if (isData) this.#sendHopAck(f.tx, f.src, f.dst, f.seq, AckStatus.TTL_EXPIRED, f.priority, now);
+      return;
+    }
+    const exclude = new Set<NodeId>([f.tx]);
+    if (this.#routeOptions(f.dst, f.dstCluster, now, exclude).length === 0) {
+      // Refuse rather than accept a frame we cannot pass on: the sender fails over at once.
+      this.#stats.refusedNoRoute++;
+      if (isData) this.#sendHopAck(f.tx, f.src, f.dst, f.seq, AckStatus.NO_ROUTE, f.priority, now);
+      return;
+    }
+    if (!this.#queue.hasRoomFor(isData ? "data" : "control")) {
+      this.#stats.dropsQueueFull++; // no confirmation: the sender keeps the frame and fails over
+      return;
+    }
+    this.#dedup.add(key, now);
+    this.#stats.relayed++;
+    const u = this.#newUnicast({
+      ftype: f.type,
+      src: f.src,
+      dst: f.dst,
+      seq: f.seq,
+      priority: f.priority,
+      dstCluster: f.dstCluster,
+      wantAck: isData ? f.wantAck : false,
+      payload: isData ? f.payload : undefined,
+      status: f.type === FrameType.ACK ? f.status : undefined,
+      ackedHops: f.type === FrameType.ACK ? f.ackedHops : undefined,
+      target: f.type === FrameType.LOCATE_A ? f.target : undefined,
+      targetCluster: f.type === FrameType.LOCATE_A ? f.targetCluster : undefined,
+      ageMin: f.type === FrameType.LOCATE_A ? f.ageMin : undefined,
+      originated: false,
+      prevHop: f.tx,
+      ttl: f.ttl - 1,
+      hops: Math.min(255, f.hops + 1),
+      tried: exclude,
+    });
+    this.#dispatch(u, now, false);
+  }
+
+  /** A frame we handed on came back: try our remaining routes, or hand it further back (§7.3). */
+  #onBounce(f: DataFrame, key: string, now: number): void {
+    this.#sendHopAck(f.tx, f.src, f.dst, f.seq, AckStatus.DELIVERED, f.priority, now);
+    const c = this.#custody.get(key);
+    if (c !== undefined) this.#custody.delete(key);
+    // A bounce we already took back (its hop ACK was lost) must not be processed twice.
+    if (this.#awaiting.has(key) || this.#queue.find((q) => q.tag.kind === "unicast" && q.tag.u.src === f.src && q.tag.u.dst === f.dst && q.tag.u.seq === f.seq && q.tag.u.ftype === FrameType.DATA)) {
+      return;
+    }
+    this.#dedup.add(key, now);
+    const tried = new Set<NodeId>(c?.tried ?? []);
+    tried.add(f.tx);
+    const originated = c?.originated ?? f.src === this.id;
+    const u = this.#newUnicast({
+      ftype: FrameType.DATA,
+      src: f.src,
+      dst: f.dst,
+      seq: f.seq,
+      priority: f.priority,
+      dstCluster: f.dstCluster,
+      wantAck: f.wantAck,
+      payload: f.payload,
+      originated,
+      prevHop: originated ? undefined : c?.prevHop,
+      ttl: Math.max(1, f.ttl - 1),
+      hops: Math.min(255, f.hops + 1),
+      tried,
+    });
+    this.#dispatch(u, now, true);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // OGMs (§4, §5, §8)
+
+  #onOgm(f: OgmFrame, meta: RxMeta): void {
+    const now = meta.at;
+    const { n, reception } = this.#nbrs.onOgm(f, meta.rssi, meta.snr, now);
+    if (n === undefined || reception === "duplicate") return;
+    const hold = now + this.#nbrs.holdMs(n);
+    const touchedNodes: number[] = [n.id];
+    const touchedClusters: number[] = [];
+    const sameCluster = this.#cluster === NO_CLUSTER || n.homeless || n.cluster === this.#cluster;
+    this.#locations.learn(n.id, n.cluster, now);
+    // The neighbour itself, reachable directly.
+    this.#routes.update("node", n.id, n.id, n.id, f.routeSeq, 0, hold, now, !sameCluster);
+    if (!sameCluster) {
+      // We border its cluster: originate a route to that cluster (§5.4).
+      this.#routes.update("cluster", n.cluster, n.id, this.id, this.#routeSeq, 0, hold, now);
+      touchedClusters.push(n.cluster);
+    }
+    for (const e of f.nodeRoutes) {
+      this.#locations.learn(e.dst, n.cluster, now);
+      if (!sameCluster || e.dst === this.id) continue;
+      this.#routes.update("node", e.dst, n.id, e.dst, e.seqno, e.metric, hold, now);
+      touchedNodes.push(e.dst);
+    }
+    for (const e of f.clusterRoutes) {
+      if (e.cluster === this.#cluster || e.origin === this.id) continue;
+      this.#routes.update("cluster", e.cluster, n.id, e.origin, e.seqno, e.metric, hold, now);
+      touchedClusters.push(e.cluster);
+    }
+    this.#routeChanges(this.#routes.refreshSome("node", touchedNodes, now), now);
+    this.#routeChanges(this.#routes.refreshSome("cluster", touchedClusters, now), now);
+    const up = this.#nbrs.usable(n, now);
+    if (up !== n.up) {
+      n.up = up;
+      this.#events.push({ type: up ? "neighbour-up" : "neighbour-down", at: now, neighbour: n.id });
+      if (up) this.#triggerOgm(now);
+    }
+  }
+
+  #routeChanges(changes: readonly RouteChange[], now: number): void {
+    for (const c of changes) {
+      this.#events.push({
+        type: "route-changed",
+        at: now,
+        dst: c.kind === "node" ? c.key : formatCluster(c.key),
+        nextHop: c.via,
+      });
+      if (c.appeared || c.lost) this.#triggerOgm(now);
+    }
+  }
+
+  /** Schedule the next OGM early, within the triggered-update gap (§8.2). */
+  #triggerOgm(now: number): void {
+    const earliest = Math.max(now, this.#lastOgmBuiltAt + this.config.triggeredMinGapFactor * this.#intervalMs);
+    if (earliest < this.#nextOgmAt) this.#nextOgmAt = earliest;
+  }
+
+  #sweepPeriod(): number {
+    return Math.min(10_000, this.#intervalMs / 3);
+  }
+
+  #sweep(now: number): void {
+    this.#nextSweepAt = now + this.#sweepPeriod();
+    const { lost, changes } = this.#nbrs.expire(now);
+    for (const id of lost) this.#routes.dropNeighbour(id);
+    for (const c of changes) this.#events.push({ type: c.up ? "neighbour-up" : "neighbour-down", at: now, neighbour: c.id });
+    this.#routeChanges(this.#routes.refresh(now), now);
+    for (const [k, c] of this.#custody) if (c.until < now) this.#custody.delete(k);
+  }
+
+  #load(now: number): number {
+    return Math.max(this.#queue.occupancy, this.#ledger.utilisation(now));
+  }
+
+  #queueOgm(now: number): void {
+    if (this.#ogmsBuilt > 0 && this.#ogmsBuilt % this.config.seqnoEveryOgms === 0) this.#routeSeq = (this.#routeSeq + 1) & 0xffff;
+    this.#ogmsBuilt++;
+    this.#ogmSeq = (this.#ogmSeq + 1) & 0xffff;
+    const items: OgmItem[] = [];
+    const sinceLast = this.#lastOgmBuiltAt;
+    for (const n of this.#nbrs.values()) {
+      const rq = this.#nbrs.rq(n, now);
+      if (rq > 0) items.push({ section: "nbr", entry: { id: n.id, rq: qualityToByte(rq) }, changed: n.firstHeardAt > sinceLast });
+    }
+    const adverts = new Map<OgmItem, { kind: DestKind; key: number; adv: { seqno: number; metric: number; origin: NodeId } }>();
+    for (const d of this.#routes.destinations("node")) {
+      if (d.foreign) continue;
+      const adv = this.#routes.advertisement(d, now, this.#routeSeq);
+      if (adv === undefined) continue;
+      const item: OgmItem = { section: "node", entry: { dst: d.key, seqno: adv.seqno, metric: adv.metric }, changed: d.changedAt > sinceLast };
+      items.push(item);
+      adverts.set(item, { kind: "node", key: d.key, adv });
+    }
+    for (const d of this.#routes.destinations("cluster")) {
+      if (d.key === this.#cluster) continue;
+      const adv = this.#routes.advertisement(d, now, this.#routeSeq);
+      if (adv === undefined) continue;
+      const item: OgmItem = {
+        section: "cluster",
+        entry: { cluster: d.key, origin: adv.origin, seqno: adv.seqno, metric: adv.metric },
+        changed: d.changedAt > sinceLast,
+      };
+      items.push(item);
+      adverts.set(item, { kind: "cluster", key: d.key, adv });
+    }
+    const sel = selectOgmItems(items, this.config.ogmMaxBytes, this.#ogmCursor);
+    this.#ogmCursor = sel.cursor;
+    for (const it of sel.carried) {
+      const a = adverts.get(it);
+      if (a === undefined) continue;
+      const d = this.#routes.get(a.kind, a.key);
+      if (d !== undefined) this.#routes.advertised(d, a.adv, now);
+    }
+    const usable = this.#nbrs.usableList(now).length;
+    const frame: OgmFrame = {
+      type: FrameType.OGM,
+      tx: this.id,
+      ogmSeq: this.#ogmSeq,
+      hasFix: this.#position !== undefined,
+      border: this.#isBorder(now),
+      relayActive: true,
+      homeless: this.#cluster === NO_CLUSTER,
+      cluster: this.#cluster,
+      battery: this.#battery < 0 ? 255 : Math.round(this.#battery * 254),
+      load: Math.round(this.#load(now) * 255),
+      intervalUnits: 1,
+      relayPrio: this.#relayPrio,
+      routeSeq: this.#routeSeq,
+      cycle: sel.cycle,
+      neighbours: sel.neighbours,
+      nodeRoutes: sel.nodeRoutes,
+      clusterRoutes: sel.clusterRoutes,
+    };
+    // The interval depends on the OGM's own airtime (duty cap), so size it first.
+    const probe = encodeFrame(frame);
+    const air = airtimeMs(this.#modem, probe.length);
+    this.#intervalMs = ogmInterval(usable, air, this.#ledger.dutyCycle, this.config);
+    const units = Math.min(255, Math.max(1, Math.ceil(this.#intervalMs / OGM_INTERVAL_UNIT_MS)));
+    const bytes = encodeFrame({ ...frame, intervalUnits: units });
+    // A newer OGM supersedes one still waiting in the queue.
+    this.#queue.remove((q) => q.tag.kind === "ogm");
+    this.#queue.push({
+      bytes,
+      priority: OGM_PRIORITY,
+      kind: "control",
+      isAck: false,
+      notBefore: now,
+      enqueuedAt: now,
+      cw: 0,
+      airtimeMs: air,
+      tag: { kind: "ogm", items: sel.carried },
+    });
+    this.#lastOgmBuiltAt = now;
+    this.#nextOgmAt = now + jitter(this.#intervalMs, this.#rng, this.config);
+    this.#nextSweepAt = Math.min(this.#nextSweepAt, now + this.#sweepPeriod());
+  }
+
+  #log(now: number, level: "info" | "warn", text: string): void {
+    this.#events.push({ type: "log", at: now, level, text });
+  }
+
+  /** For tests: the advertised metric we would send for a node destination now. */
+  advertisedMetric(dst: NodeId, now: number): number {
+    const d = this.#routes.get("node", dst);
+    return d === undefined ? METRIC_INFINITY : (this.#routes.advertisement(d, now, this.#routeSeq)?.metric ?? METRIC_INFINITY);
+  }
+
+  /** For tests and the console: a neighbour record. */
+  neighbour(id: NodeId): Neighbour | undefined {
+    return this.#nbrs.get(id);
+  }
+}

@@ -1,0 +1,341 @@
+// Distance-vector route table (docs/protocol.md §5): node routes to members of the own cluster
+// (and direct neighbours of any cluster), cluster routes to other clusters. One entry per
+// destination per advertising neighbour; Babel's feasibility condition per source; at most
+// `routesPerDestination` selected routes, best metric first, through distinct next hops.
+//
+// Sources: a node route's source is its destination; a cluster route's source is the border
+// node that originated it ((cluster, origin)), as Babel treats a prefix announced by several
+// routers.
+import type { MeshConfig } from "./config";
+import { METRIC_INFINITY } from "./frames";
+import { seqNewer } from "./link-quality";
+import { addMetric, isFeasible, updatedFeasibility, type SeqMetric } from "./metric";
+import type { NeighbourTable } from "./neighbour-table";
+import { RouteHealth } from "./route-health";
+import type { NodeId } from "./station";
+
+export type DestKind = "node" | "cluster";
+
+export interface RouteEntry {
+  readonly neighbour: NodeId;
+  origin: NodeId;
+  seqno: number;
+  advMetric: number;
+  holdUntil: number;
+  readonly health: RouteHealth;
+  deadSeqno: number;
+}
+
+export interface Destination {
+  readonly kind: DestKind;
+  readonly key: number;
+  readonly entries: RouteEntry[];
+  /** Node destinations learnt only as a direct neighbour in another cluster: not advertised. */
+  foreign: boolean;
+  /** What we last advertised, for change detection. */
+  lastAdvert: (SeqMetric & { origin: NodeId }) | undefined;
+  /** Retractions still to advertise after losing every route. */
+  retracting: number;
+  /** When the advertisement last changed materially (for "changes first"). */
+  changedAt: number;
+  /** Best next hop last time it was computed (for route-changed events). */
+  bestVia: NodeId | undefined;
+  bestMetric: number;
+}
+
+/** A usable route: an entry and its total metric at the time of the query. */
+export interface SelectedRoute {
+  readonly entry: RouteEntry;
+  readonly metric: number;
+}
+
+/** What an update did. */
+export type UpdateOutcome = "new-destination" | "updated" | "ignored";
+
+export interface RouteChange {
+  readonly kind: DestKind;
+  readonly key: number;
+  readonly via: NodeId | undefined;
+  readonly metric: number;
+  readonly appeared: boolean;
+  readonly lost: boolean;
+}
+
+/** A metric change larger than this share counts as a change worth advertising early. */
+const MATERIAL_CHANGE = 1 / 8;
+/** How many OGMs carry a retraction before the destination is forgotten. */
+const RETRACTIONS = 2;
+
+export class RouteTable {
+  readonly #self: NodeId;
+  readonly #cfg: MeshConfig;
+  readonly #nbrs: NeighbourTable;
+  readonly #nodes = new Map<number, Destination>();
+  readonly #clusters = new Map<number, Destination>();
+  /** Feasibility distances per source, with when they were last touched (for bounded eviction). */
+  readonly #fd = new Map<string, SeqMetric & { at: number }>();
+
+  constructor(self: NodeId, cfg: MeshConfig, neighbours: NeighbourTable) {
+    this.#self = self;
+    this.#cfg = cfg;
+    this.#nbrs = neighbours;
+  }
+
+  #table(kind: DestKind): Map<number, Destination> {
+    return kind === "node" ? this.#nodes : this.#clusters;
+  }
+
+  #limit(kind: DestKind): number {
+    return kind === "node" ? this.#cfg.maxDestinations : this.#cfg.maxClusters;
+  }
+
+  static sourceKey(kind: DestKind, key: number, origin: NodeId): string {
+    return kind === "node" ? `n${key}` : `c${key}:${origin}`;
+  }
+
+  get(kind: DestKind, key: number): Destination | undefined {
+    return this.#table(kind).get(key);
+  }
+
+  destinations(kind: DestKind): IterableIterator<Destination> {
+    return this.#table(kind).values();
+  }
+
+  size(kind: DestKind): number {
+    return this.#table(kind).size;
+  }
+
+  feasibility(kind: DestKind, key: number, origin: NodeId): SeqMetric | undefined {
+    return this.#fd.get(RouteTable.sourceKey(kind, key, origin));
+  }
+
+  /**
+   * Records an advertisement of (kind, key) by `neighbour`. Retractions remove the entry.
+   * `foreign` marks a node destination that is only a direct neighbour in another cluster.
+   */
+  update(
+    kind: DestKind,
+    key: number,
+    neighbour: NodeId,
+    origin: NodeId,
+    seqno: number,
+    advMetric: number,
+    holdUntil: number,
+    now: number,
+    foreign = false,
+  ): UpdateOutcome {
+    if (kind === "node" && key === this.#self) return "ignored";
+    const table = this.#table(kind);
+    let dest = table.get(key);
+    if (advMetric >= METRIC_INFINITY) {
+      if (dest === undefined) return "ignored";
+      const i = dest.entries.findIndex((e) => e.neighbour === neighbour);
+      if (i >= 0) dest.entries.splice(i, 1);
+      return "updated";
+    }
+    let outcome: UpdateOutcome = "updated";
+    if (dest === undefined) {
+      if (table.size >= this.#limit(kind) && !this.#evictFor(kind, addMetric(advMetric, 0), now)) return "ignored";
+      dest = {
+        kind,
+        key,
+        entries: [],
+        foreign,
+        lastAdvert: undefined,
+        retracting: 0,
+        changedAt: now,
+        bestVia: undefined,
+        bestMetric: METRIC_INFINITY,
+      };
+      table.set(key, dest);
+      outcome = "new-destination";
+    } else if (!foreign) {
+      dest.foreign = false;
+    }
+    let entry = dest.entries.find((e) => e.neighbour === neighbour);
+    if (entry === undefined) {
+      if (dest.entries.length >= this.#cfg.maxEntriesPerDestination) {
+        // Replace the worst entry only if this one is better.
+        let worst = 0;
+        for (let i = 1; i < dest.entries.length; i++) if (dest.entries[i].advMetric > dest.entries[worst].advMetric) worst = i;
+        if (dest.entries[worst].advMetric <= advMetric) return outcome === "new-destination" ? outcome : "ignored";
+        dest.entries.splice(worst, 1);
+      }
+      entry = { neighbour, origin, seqno, advMetric, holdUntil, health: new RouteHealth(now), deadSeqno: seqno };
+      dest.entries.push(entry);
+    } else {
+      if (entry.health.dead && seqNewer(seqno, entry.deadSeqno)) entry.health.revive(now);
+      entry.origin = origin;
+      entry.seqno = seqno;
+      entry.advMetric = advMetric;
+      entry.holdUntil = holdUntil;
+    }
+    return outcome;
+  }
+
+  /** Marks an entry's route dead (remembering the seqno it died at). */
+  markDead(entry: RouteEntry): void {
+    entry.health.kill();
+    entry.deadSeqno = entry.seqno;
+  }
+
+  /** Records that a route died from failures (health already counted them). */
+  noteDeath(entry: RouteEntry): void {
+    entry.deadSeqno = entry.seqno;
+  }
+
+  // Full table: drop the farthest destination, if it is farther than the newcomer.
+  #evictFor(kind: DestKind, newMetric: number, now: number): boolean {
+    let victim: Destination | undefined;
+    let victimMetric = -1;
+    for (const d of this.#table(kind).values()) {
+      const best = this.selected(d, now)[0];
+      const m = best === undefined ? METRIC_INFINITY : best.metric;
+      if (m > victimMetric) {
+        victim = d;
+        victimMetric = m;
+      }
+    }
+    if (victim === undefined || victimMetric <= newMetric) return false;
+    this.#table(kind).delete(victim.key);
+    return true;
+  }
+
+  /** Whether an entry is feasible against our feasibility distance for its source. */
+  feasible(kind: DestKind, key: number, e: RouteEntry): boolean {
+    if (e.origin === this.#self) return true;
+    return isFeasible({ seqno: e.seqno, metric: e.advMetric }, this.#fd.get(RouteTable.sourceKey(kind, key, e.origin)));
+  }
+
+  /**
+   * Usable routes for a destination at `now`: live, not dead, feasible, over a usable link,
+   * best metric first, at most routesPerDestination.
+   */
+  selected(dest: Destination, now: number, includeDead = false): SelectedRoute[] {
+    const out: SelectedRoute[] = [];
+    for (const e of dest.entries) {
+      if (e.holdUntil < now || (e.health.dead && !includeDead)) continue;
+      const n = this.#nbrs.get(e.neighbour);
+      if (n === undefined) continue;
+      const metric = addMetric(e.advMetric, this.#nbrs.cost(n, now));
+      if (metric >= METRIC_INFINITY) continue;
+      if (!this.feasible(dest.kind, dest.key, e)) continue;
+      out.push({ entry: e, metric });
+    }
+    out.sort((a, b) => a.metric - b.metric || a.entry.neighbour - b.entry.neighbour);
+    if (out.length > this.#cfg.routesPerDestination) out.length = this.#cfg.routesPerDestination;
+    return out;
+  }
+
+  routes(kind: DestKind, key: number, now: number): SelectedRoute[] {
+    const d = this.#table(kind).get(key);
+    return d === undefined ? [] : this.selected(d, now);
+  }
+
+  /** Removes every entry learnt through a neighbour. */
+  dropNeighbour(id: NodeId): void {
+    for (const table of [this.#nodes, this.#clusters]) {
+      for (const d of table.values()) {
+        const i = d.entries.findIndex((e) => e.neighbour === id);
+        if (i >= 0) d.entries.splice(i, 1);
+      }
+    }
+  }
+
+  /** Forgets every node destination except direct neighbours (after the own cluster changed). */
+  resetNodeRoutes(isNeighbour: (id: NodeId) => boolean): void {
+    for (const [key, d] of this.#nodes) {
+      if (!isNeighbour(key)) this.#nodes.delete(key);
+      else for (let i = d.entries.length - 1; i >= 0; i--) if (d.entries[i].neighbour !== key) d.entries.splice(i, 1);
+    }
+  }
+
+  /**
+   * Expires entries past their hold, recomputes each destination's best route, and reports
+   * destinations that appeared, were lost or changed next hop. Lost destinations that we had
+   * advertised start retracting; fully retracted empty ones are forgotten.
+   */
+  refresh(now: number): RouteChange[] {
+    const changes: RouteChange[] = [];
+    for (const table of [this.#nodes, this.#clusters]) {
+      for (const d of table.values()) this.#refreshOne(d, now, changes);
+    }
+    this.#gcSources();
+    return changes;
+  }
+
+  /** The same for a few destinations only (those an OGM just touched). */
+  refreshSome(kind: DestKind, keys: Iterable<number>, now: number): RouteChange[] {
+    const changes: RouteChange[] = [];
+    const table = this.#table(kind);
+    for (const key of keys) {
+      const d = table.get(key);
+      if (d !== undefined) this.#refreshOne(d, now, changes);
+    }
+    return changes;
+  }
+
+  #refreshOne(d: Destination, now: number, changes: RouteChange[]): void {
+    for (let i = d.entries.length - 1; i >= 0; i--) if (d.entries[i].holdUntil < now) d.entries.splice(i, 1);
+    const best = this.selected(d, now)[0];
+    const via = best?.entry.neighbour;
+    const metric = best === undefined ? METRIC_INFINITY : best.metric;
+    const appeared = d.bestVia === undefined && via !== undefined;
+    const lost = d.bestVia !== undefined && via === undefined;
+    if (via !== d.bestVia) changes.push({ kind: d.kind, key: d.key, via, metric, appeared, lost });
+    if (lost && d.lastAdvert !== undefined && d.lastAdvert.metric < METRIC_INFINITY) d.retracting = RETRACTIONS;
+    if (via !== undefined) d.retracting = 0;
+    // "Changed" until advertised: new, lost, or a metric that moved materially since the last
+    // advertisement. The OGM builder sends changed destinations first.
+    const material =
+      via !== undefined &&
+      (d.lastAdvert === undefined ||
+        d.lastAdvert.metric >= METRIC_INFINITY ||
+        Math.abs(metric - d.lastAdvert.metric) > MATERIAL_CHANGE * d.lastAdvert.metric);
+    if (appeared || lost || material) d.changedAt = now;
+    d.bestVia = via;
+    d.bestMetric = metric;
+    if (d.entries.length === 0 && d.retracting === 0) this.#table(d.kind).delete(d.key);
+  }
+
+  /**
+   * What we would advertise for a destination now: the best route's (seqno, metric, origin),
+   * a retraction if we are retracting, or undefined if there is nothing to say.
+   * `selfSeq` is our own routeSeq (for routes we originate).
+   */
+  advertisement(d: Destination, now: number, selfSeq: number): (SeqMetric & { origin: NodeId }) | undefined {
+    const best = this.selected(d, now)[0];
+    if (best !== undefined) {
+      const origin = best.entry.origin;
+      return { seqno: origin === this.#self ? selfSeq : best.entry.seqno, metric: best.metric, origin };
+    }
+    if (d.retracting > 0 && d.lastAdvert !== undefined) return { seqno: d.lastAdvert.seqno, metric: METRIC_INFINITY, origin: d.lastAdvert.origin };
+    return undefined;
+  }
+
+  /** Records that an advertisement went out: update the feasibility distance (§5.3). */
+  advertised(d: Destination, adv: SeqMetric & { origin: NodeId }, now: number): void {
+    if (adv.metric >= METRIC_INFINITY) {
+      d.retracting = Math.max(0, d.retracting - 1);
+    }
+    d.lastAdvert = adv;
+    if (adv.origin === this.#self && d.kind === "cluster") return; // we are the source
+    const key = RouteTable.sourceKey(d.kind, d.key, adv.origin);
+    const fd = updatedFeasibility(this.#fd.get(key), adv);
+    if (fd !== undefined) this.#fd.set(key, { seqno: fd.seqno, metric: fd.metric, at: now });
+  }
+
+  // Bound the feasibility-distance table: drop the least recently advertised sources beyond
+  // maxSources, keeping any whose destination still has entries.
+  #gcSources(): void {
+    if (this.#fd.size <= this.#cfg.maxSources) return;
+    const live = new Set<string>();
+    for (const d of this.#nodes.values()) for (const e of d.entries) live.add(RouteTable.sourceKey("node", d.key, e.origin));
+    for (const d of this.#clusters.values()) for (const e of d.entries) live.add(RouteTable.sourceKey("cluster", d.key, e.origin));
+    const stale = [...this.#fd.entries()].filter(([k]) => !live.has(k)).sort((a, b) => a[1].at - b[1].at);
+    for (const [k] of stale) {
+      if (this.#fd.size <= this.#cfg.maxSources) break;
+      this.#fd.delete(k);
+    }
+  }
+}
