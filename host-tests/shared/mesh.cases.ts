@@ -5,19 +5,19 @@ import { FrameType } from "../../src/core/frames";
 import { MAX_FRAME_BYTES } from "../../src/core/frames";
 import { encodeFrame } from "../../src/core/codec";
 import { suite, type Assert } from "./harness";
-import { gridPosition, MeshHarness } from "./mesh-harness";
+import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
 
 const OGM_INTERVAL_S = 30; // ≤ 8 neighbours
 
-function line(n: number, seed: number): MeshHarness {
-  const h = new MeshHarness({ seed });
+function line(n: number, seed: number): IdealMesh {
+  const h = new IdealMesh({ seed });
   for (let i = 1; i <= n; i++) h.addNode(i, gridPosition(i, 0));
   for (let i = 1; i < n; i++) h.link(i, i + 1);
   return h;
 }
 
-function grid(side: number, seed: number): MeshHarness {
-  const h = new MeshHarness({ seed });
+function grid(side: number, seed: number): IdealMesh {
+  const h = new IdealMesh({ seed });
   const id = (x: number, y: number): number => 1 + x + side * y;
   for (let y = 0; y < side; y++) for (let x = 0; x < side; x++) h.addNode(id(x, y), gridPosition(x, y));
   for (let y = 0; y < side; y++) {
@@ -29,7 +29,7 @@ function grid(side: number, seed: number): MeshHarness {
   return h;
 }
 
-function converge(t: Assert, h: MeshHarness, intervals: number, label: string): number {
+function converge(t: Assert, h: IdealMesh, intervals: number, label: string): number {
   const at = h.runUntil(() => h.fullyRouted(), intervals * OGM_INTERVAL_S * 1000, 1_000);
   t.ok(at > 0, `${label}: not fully routed within ${intervals} OGM intervals`);
   return at;
@@ -119,7 +119,7 @@ export default suite("mesh (ideal channel)", {
     t.equal(h.eventsOf(1, "send-failed").length, 0);
   },
   "killing every alternative makes the send fail with a clear reason"(t) {
-    const h = new MeshHarness({ seed: 5 });
+    const h = new IdealMesh({ seed: 5 });
     for (let i = 1; i <= 6; i++) h.addNode(i, gridPosition(i, 0));
     h.link(1, 2);
     h.link(2, 3);
@@ -142,7 +142,7 @@ export default suite("mesh (ideal channel)", {
     t.equal(h.eventsOf(6, "delivered").length, 0);
   },
   "a one-way link is never used: the bidirectional check"(t) {
-    const h = new MeshHarness({ seed: 8 });
+    const h = new IdealMesh({ seed: 8 });
     for (let i = 1; i <= 3; i++) h.addNode(i, gridPosition(i, 0));
     h.link(1, 2);
     h.link(2, 3);
@@ -168,7 +168,7 @@ export default suite("mesh (ideal channel)", {
     t.equal(h.eventsOf(4, "delivered").length, 1, "the queued message still arrives");
   },
   "the duty-cycle plan is never exceeded, even when asked to send far more"(t) {
-    const h = new MeshHarness({ seed: 4, dutyCycle: 0.01 });
+    const h = new IdealMesh({ seed: 4, dutyCycle: 0.01 });
     h.addNode(1, gridPosition(0, 0));
     h.addNode(2, gridPosition(1, 0));
     h.link(1, 2);

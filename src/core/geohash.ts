@@ -65,12 +65,25 @@ export function encodeGeohash(lat: number, lon: number, precision: number): stri
 export function pointToCell(lat: number, lon: number, precision: number): GeoCell {
   const { lonBits, latBits } = axisBits(precision);
   const clampedLat = Math.min(90, Math.max(-90, lat));
-  const wrappedLon = ((((lon + 180) % 360) + 360) % 360) - 180;
-  const nx = 2 ** lonBits;
-  const ny = 2 ** latBits;
-  const x = Math.min(nx - 1, Math.floor(((wrappedLon + 180) / 360) * nx));
-  const y = Math.min(ny - 1, Math.floor(((clampedLat + 90) / 180) * ny));
-  return { x, y, precision };
+  const wrappedLon = lon >= -180 && lon < 180 ? lon : ((((lon + 180) % 360) + 360) % 360) - 180;
+  // Bisect on the raw coordinate, as the geohash algorithm does: scaling first (e.g. lon + 180)
+  // rounds values within an ulp of a cell edge into the wrong cell.
+  return { x: bisect(wrappedLon, -180, 180, lonBits), y: bisect(clampedLat, -90, 90, latBits), precision };
+}
+
+function bisect(value: number, lo: number, hi: number, bits: number): number {
+  let index = 0;
+  for (let i = 0; i < bits; i++) {
+    const mid = (lo + hi) / 2;
+    if (value >= mid) {
+      index = index * 2 + 1;
+      lo = mid;
+    } else {
+      index = index * 2;
+      hi = mid;
+    }
+  }
+  return index;
 }
 
 /** Grid coordinates of a geohash. */

@@ -715,6 +715,7 @@ export class MeshNode implements Station {
     if (w === undefined || w.nextHop !== from) return false;
     this.#awaiting.delete(key);
     const u = w.u;
+    this.#nbrs.noteSuccess(from);
     if (status === AckStatus.DELIVERED) {
       u.via?.entry.health.success(now, this.config);
       this.#handedOn(u, now);
@@ -755,6 +756,14 @@ export class MeshNode implements Station {
   #onTimeout(w: Awaiting, now: number): void {
     const u = w.u;
     this.#stats.ackTimeouts++;
+    if (this.#nbrs.noteFailure(w.nextHop)) {
+      const n = this.#nbrs.get(w.nextHop);
+      if (n !== undefined && n.up) {
+        n.up = false;
+        this.#events.push({ type: "neighbour-down", at: now, neighbour: n.id });
+      }
+      this.#routeChanges(this.#routes.refresh(now), now);
+    }
     let dead = false;
     if (u.via !== undefined) {
       dead = u.via.entry.health.failure(now, this.config);
@@ -999,6 +1008,14 @@ export class MeshNode implements Station {
     this.#dedup.add(key, now);
     const tried = new Set<NodeId>(c?.tried ?? []);
     tried.add(f.tx);
+    // The neighbour that handed it back has no way to the destination: stop using that route.
+    for (const [kind, key] of [["node", f.dst], ["cluster", f.dstCluster]] as const) {
+      const entry = this.#routes.get(kind, key)?.entries.find((e) => e.neighbour === f.tx);
+      if (entry !== undefined && !entry.health.dead) {
+        this.#routes.markDead(entry);
+        this.#stats.routeDeaths++;
+      }
+    }
     const originated = c?.originated ?? f.src === this.id;
     const u = this.#newUnicast({
       ftype: FrameType.DATA,

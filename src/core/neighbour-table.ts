@@ -5,6 +5,7 @@ import type { ClusterId } from "./cluster";
 import type { MeshConfig } from "./config";
 import { byteToQuality, linkQuality, OgmWindow, type OgmReception } from "./link-quality";
 import { linkCost } from "./metric";
+import { METRIC_INFINITY } from "./frames";
 import type { OgmFrame } from "./frames";
 import { OGM_INTERVAL_UNIT_MS } from "./frames";
 import type { NodeId } from "./station";
@@ -36,6 +37,10 @@ export interface Neighbour {
   readonly twoHop: Map<NodeId, number>;
   /** Whether we last reported it usable (for up/down events). */
   up: boolean;
+  /** Frames to it that went unconfirmed in a row, over any route. */
+  failStreak: number;
+  /** Unresponsive: unusable until its next OGM (§7.2). */
+  suspended: boolean;
 }
 
 export type NeighbourChange = { readonly id: NodeId; readonly up: boolean };
@@ -88,11 +93,32 @@ export class NeighbourTable {
   }
 
   usable(n: Neighbour, now: number): boolean {
-    return this.quality(n, now) >= this.#cfg.linkUsableQ;
+    return !n.suspended && this.quality(n, now) >= this.#cfg.linkUsableQ;
   }
 
   cost(n: Neighbour, now: number): number {
-    return linkCost(this.quality(n, now), this.#cfg.linkUsableQ, this.#cfg.hopPenalty);
+    return n.suspended ? METRIC_INFINITY : linkCost(this.quality(n, now), this.#cfg.linkUsableQ, this.#cfg.hopPenalty);
+  }
+
+  /**
+   * A frame to this neighbour went unconfirmed. After healthDeadAfter in a row, over any of
+   * its routes, it is suspended until it is heard again: every route through it drops at once
+   * instead of each destination finding out by its own timeouts. Returns true on suspension.
+   */
+  noteFailure(id: NodeId): boolean {
+    const n = this.#map.get(id);
+    if (n === undefined || n.suspended) return false;
+    n.failStreak++;
+    if (n.failStreak >= this.#cfg.healthDeadAfter) {
+      n.suspended = true;
+      return true;
+    }
+    return false;
+  }
+
+  noteSuccess(id: NodeId): void {
+    const n = this.#map.get(id);
+    if (n !== undefined) n.failStreak = 0;
   }
 
   /** Usable neighbours at `now`. */
@@ -134,11 +160,15 @@ export class NeighbourTable {
         snr,
         twoHop: new Map(),
         up: false,
+        failStreak: 0,
+        suspended: false,
       };
       this.#map.set(f.tx, n);
     }
     const reception = n.window.record(f.ogmSeq, now);
     if (reception === "duplicate") return { n, reception };
+    n.suspended = false;
+    n.failStreak = 0;
     n.intervalMs = f.intervalUnits * OGM_INTERVAL_UNIT_MS;
     n.cycle = f.cycle;
     n.cluster = f.cluster;

@@ -1,14 +1,15 @@
-// A multi-node harness on an ideal in-memory channel: every frame reaches every node linked to
-// its sender after its airtime, with no loss and no collisions. It drives real MeshNode
-// instances through the Station contract exactly as the firmware and simulator do, with a
-// seeded RNG, so protocol logic can be tested deterministically on Node and on XS.
-import { PRESETS } from "../../src/core/presets";
-import { SeededRng } from "../../src/core/rng";
-import { MeshNode, type MeshNodeOptions } from "../../src/core/mesh-node";
-import type { MeshConfig } from "../../src/core/config";
-import type { GeoPoint } from "../../src/core/geohash";
-import { airtimeMs, type LoRaModulation } from "../../src/core/airtime";
-import type { NodeId, StationEvent } from "../../src/core/station";
+// An in-memory mesh on an ideal channel: every frame reaches every node linked to its sender
+// after its airtime, with no loss and no collisions. It drives real MeshNode instances through
+// the Station contract exactly as the firmware and the simulator do, with a seeded RNG. The demo
+// and the protocol tests (on Node and on XS) run on it; honest radio physics is the simulator's
+// job (src/sim). Pure ES2022, no host APIs.
+import { PRESETS } from "../core/presets";
+import { SeededRng } from "../core/rng";
+import { MeshNode, type MeshNodeOptions } from "../core/mesh-node";
+import type { MeshConfig } from "../core/config";
+import type { GeoPoint } from "../core/geohash";
+import { airtimeMs, type LoRaModulation } from "../core/airtime";
+import type { NodeId, StationEvent } from "../core/station";
 
 export interface TxRecord {
   readonly at: number;
@@ -32,9 +33,7 @@ interface Pending {
   readonly bytes: Uint8Array;
 }
 
-export const FRAME_TYPE = Object.freeze({ OGM: 0, DATA: 1, ACK: 2, LOCATE_Q: 3, LOCATE_A: 4, FLOOD: 5, BCAST: 6 });
-
-export class MeshHarness {
+export class IdealMesh {
   readonly nodes = new Map<NodeId, MeshNode>();
   readonly events = new Map<NodeId, StationEvent[]>();
   readonly txLog: TxRecord[] = [];
