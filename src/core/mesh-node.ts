@@ -10,29 +10,42 @@ import { DedupCache } from "./dedup";
 import { DutyLedger } from "./duty-ledger";
 import {
   AckStatus,
+  FloodScope,
   FrameType,
+  LOCATE_A_BYTES,
+  LOCATE_Q_BYTES,
+  MAX_BCAST_PAYLOAD,
   MAX_UNICAST_PAYLOAD,
   METRIC_INFINITY,
   OGM_INTERVAL_UNIT_MS,
   type AckStatusCode,
+  type BcastFrame,
   type DataFrame,
   type E2eAckFrame,
+  type FloodFrame,
+  type FloodScopeKind,
   type Frame,
   type HopAckFrame,
   type LocateAnswerFrame,
+  type LocateQueryFrame,
   type OgmFrame,
 } from "./frames";
 import type { GeoPoint } from "./geohash";
 import { qualityToByte } from "./link-quality";
+import { Lookups, type Lookup } from "./locate";
 import { LocationCache } from "./location-cache";
 import { NeighbourTable, type Neighbour } from "./neighbour-table";
 import { selectOgmItems, type OgmItem } from "./ogm-builder";
 import { jitter, ogmInterval } from "./ogm-schedule";
+import { consensusCluster } from "./position";
 import { slotTimeMs } from "./presets";
+import { gateRefusal, networkHealth } from "./qos";
 import { randInt, type Rng } from "./rng";
 import { chooseRoute, type RouteOption } from "./route-choice";
 import { RouteTable, type DestKind, type RouteChange, type RouteEntry } from "./route-table";
+import { inBroadcastScope, inCorridor, inLocateScope } from "./scope";
 import { SeqReceiver, SeqSender } from "./seq-tracker";
+import { mayMute, relayPriority } from "./silencing";
 import {
   BROADCAST,
   formatNodeId,
@@ -89,6 +102,17 @@ export interface MeshStats {
   dropsUnroutable: number;
   channelBusy: number;
   dutyDeferrals: number;
+  qosRefusals: number;
+  fallbackFloods: number;
+  networkFloods: number;
+  localFloods: number;
+  floodRelays: number;
+  broadcasts: number;
+  broadcastRelays: number;
+  locateQueries: number;
+  locateRelays: number;
+  locateAnswersSent: number;
+  locateAnswersReceived: number;
 }
 
 /** One neighbour as the console shows it. */
@@ -202,6 +226,17 @@ function emptyStats(): MeshStats {
     dropsUnroutable: 0,
     channelBusy: 0,
     dutyDeferrals: 0,
+    qosRefusals: 0,
+    fallbackFloods: 0,
+    networkFloods: 0,
+    localFloods: 0,
+    floodRelays: 0,
+    broadcasts: 0,
+    broadcastRelays: 0,
+    locateQueries: 0,
+    locateRelays: 0,
+    locateAnswersSent: 0,
+    locateAnswersReceived: 0,
   };
 }
 
@@ -246,6 +281,12 @@ export class MeshNode implements Station {
   #cluster: ClusterId = NO_CLUSTER;
   #battery: number;
   #relayPrio = 0;
+  #muted = false;
+  #nextRotationAt: number;
+  /** Neighbours lost recently, for the health score's memory (§11). */
+  readonly #lost = new Map<NodeId, number>();
+  readonly #lookups = new Lookups<Unicast>();
+  #qid: number;
 
   constructor(options: MeshNodeOptions) {
     if (!isUnicastId(options.id)) throw new RangeError(`node id ${options.id} is not a unicast id (1..0xFFFFFFFE)`);
@@ -265,7 +306,9 @@ export class MeshNode implements Station {
     this.#ogmSeq = randInt(this.#rng, 0x10000);
     this.#routeSeq = randInt(this.#rng, 0x10000);
     this.#battery = options.battery === undefined ? -1 : Math.min(1, Math.max(0, options.battery));
-    this.#relayPrio = randInt(this.#rng, 256);
+    this.#relayPrio = relayPriority(this.#battery, randInt(this.#rng, 32));
+    this.#nextRotationAt = options.now + this.config.silenceRotationMs;
+    this.#qid = randInt(this.#rng, 0x10000);
     this.#setPosition(options.position);
     // First OGM soon after boot, spread over one slot-scaled second so a mesh powered on at
     // once does not transmit in lockstep.
@@ -362,20 +405,27 @@ export class MeshNode implements Station {
     const priority = options.priority ?? 3;
     if (!isPriority(priority)) return { ok: false, code: "bad-priority", reason: `priority ${String(priority)} is not P0..P7` };
     if (dst === this.id) return { ok: false, code: "bad-destination", reason: "cannot send to this node itself" };
-    if (dst === BROADCAST) {
-      return { ok: false, code: "bad-destination", reason: "broadcast is not available on this node yet" };
-    }
-    if (!isUnicastId(dst)) return { ok: false, code: "bad-destination", reason: `${dst} is not a node id` };
-    if (payload.length > MAX_UNICAST_PAYLOAD) {
-      return { ok: false, code: "too-large", reason: `payload of ${payload.length} bytes exceeds ${MAX_UNICAST_PAYLOAD}` };
-    }
+    if (dst !== BROADCAST && !isUnicastId(dst)) return { ok: false, code: "bad-destination", reason: `${dst} is not a node id` };
+    const max = dst === BROADCAST ? MAX_BCAST_PAYLOAD : MAX_UNICAST_PAYLOAD;
+    if (payload.length > max) return { ok: false, code: "too-large", reason: `payload of ${payload.length} bytes exceeds ${max}` };
     if (!this.#queue.hasRoomFor("data")) {
       return { ok: false, code: "queue-full", reason: `transmit queue full (${this.#queue.capacity} frames)` };
     }
+    if (this.#nbrs.usableList(now).length === 0) {
+      return { ok: false, code: "no-route", reason: "no neighbour heard yet: nothing to send through" };
+    }
+    const refusal = gateRefusal(priority, this.health(now), this.config);
+    if (refusal !== undefined) {
+      this.#stats.qosRefusals++;
+      return { ok: false, code: "qos-gate", reason: refusal };
+    }
+    if (dst === BROADCAST) return this.#sendBroadcast(now, payload, priority, options.scope ?? this.config.broadcastScope);
+
     const dstCluster = this.#dstClusterFor(dst, now);
-    const options2 = this.#routeOptions(dst, dstCluster, now, new Set());
-    if (options2.length === 0) {
-      return { ok: false, code: "no-route", reason: `no route to ${formatNodeId(dst)} yet` };
+    const routable = this.#routeOptions(dst, dstCluster, now, new Set()).length > 0;
+    const homeless = this.#cluster === NO_CLUSTER;
+    if (!routable && !homeless && dstCluster === NO_CLUSTER && !this.#lookups.canAccept(dst)) {
+      return { ok: false, code: "queue-full", reason: `too many destinations being located; try ${formatNodeId(dst)} later` };
     }
     const seq = this.#seqOut.next(dst);
     const u = this.#newUnicast({
@@ -394,8 +444,58 @@ export class MeshNode implements Station {
     });
     this.#dedup.add(identityKey("d", this.id, dst, seq), now);
     this.#stats.originated++;
-    this.#dispatch(u, now, false);
+    if (homeless) {
+      // No cluster: local flooding only; the first node with a route takes it over (§17).
+      this.#sendFlood(u, FloodScope.LOCAL, now);
+    } else if (routable) {
+      this.#dispatch(u, now, false);
+    } else if (dstCluster !== NO_CLUSTER) {
+      // We know where it is but have no route there: the corridor flood (§14).
+      this.#exhausted(u, now);
+    } else {
+      this.#locate(u, now);
+    }
     return { ok: true, seq };
+  }
+
+  /** Network Health Score from this node's own tables (§11). */
+  health(now: number): number {
+    const qualities: number[] = [];
+    const usable: boolean[] = [];
+    const batteries: number[] = [this.#battery < 0 ? 1 : this.#battery];
+    for (const n of this.#nbrs.values()) {
+      qualities.push(this.#nbrs.quality(n, now));
+      usable.push(this.#nbrs.usable(n, now));
+      batteries.push(n.battery < 0 ? 1 : n.battery);
+    }
+    for (const [id, at] of this.#lost) {
+      if (now - at > this.config.nhsMemoryMs) this.#lost.delete(id);
+      else if (this.#nbrs.get(id) === undefined) {
+        qualities.push(0);
+        usable.push(false);
+      }
+    }
+    return networkHealth({ qualities, usable, batteries });
+  }
+
+  /** Whether this node currently mutes flood and broadcast relaying (§12). */
+  get muted(): boolean {
+    return this.#muted;
+  }
+
+  /** Whether this node has no cluster (no fix and no neighbour consensus, §17). */
+  get homeless(): boolean {
+    return this.#cluster === NO_CLUSTER;
+  }
+
+  /** Relay priority of the current rotation epoch (§12). */
+  get relayPrio(): number {
+    return this.#relayPrio;
+  }
+
+  /** The cluster this node's location cache holds for `id`, if any. */
+  locationOf(id: NodeId, now: number): ClusterId | undefined {
+    return this.#locations.lookup(id, now)?.cluster;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -432,9 +532,19 @@ export class MeshNode implements Station {
         }
         break;
       case FrameType.LOCATE_A:
-        if (f.next === this.id && f.dst !== this.id) this.#onRouted(f, now);
+        if (f.next === this.id) {
+          if (f.dst === this.id) this.#onLocateAnswer(f, now);
+          else this.#onRouted(f, now);
+        }
         break;
-      default:
+      case FrameType.LOCATE_Q:
+        this.#onLocateQuery(f, now);
+        break;
+      case FrameType.FLOOD:
+        this.#onFlood(f, now);
+        break;
+      case FrameType.BCAST:
+        this.#onBroadcast(f, now);
         break;
     }
   }
@@ -453,11 +563,12 @@ export class MeshNode implements Station {
       }
     }
     if (now >= this.#nextSweepAt) this.#sweep(now);
+    if (this.#lookups.size > 0) this.#widenLookups(now);
     if (now >= this.#nextOgmAt) this.#queueOgm(now);
   }
 
   nextWakeup(): number {
-    let t = Math.min(this.#nextOgmAt, this.#nextSweepAt);
+    let t = Math.min(this.#nextOgmAt, this.#nextSweepAt, this.#lookups.earliestDeadline());
     for (const w of this.#awaiting.values()) if (w.deadline < t) t = w.deadline;
     if (this.#inFlight === undefined) t = Math.min(t, this.#queue.earliest());
     return t;
@@ -623,7 +734,7 @@ export class MeshNode implements Station {
    * Sends a frame in custody on its next route: the forced first hop if any, else a route drawn
    * by Share(r) among those not yet tried. With none left the frame is bounced or reported.
    */
-  #dispatch(u: Unicast, now: number, failover: boolean): void {
+  #dispatch(u: Unicast, now: number, failover: boolean, delayMs = 0): void {
     let nextHop: NodeId | undefined;
     let via: Unicast["via"];
     if (u.forcedNextHop !== undefined && !u.tried.has(u.forcedNextHop)) {
@@ -646,10 +757,10 @@ export class MeshNode implements Station {
     u.via = via;
     u.attempts = 0;
     via?.entry.health.used(now, this.config);
-    this.#enqueueUnicast(u, now);
+    this.#enqueueUnicast(u, now, delayMs);
   }
 
-  #enqueueUnicast(u: Unicast, now: number): void {
+  #enqueueUnicast(u: Unicast, now: number, delayMs = 0): void {
     const bytes = encodeFrame(this.#buildRouted(u));
     const jitterSlots = u.originated && u.attempts === 0 ? 0 : randInt(this.#rng, this.config.relayJitterSlots + 1);
     const f: QueuedFrame<Tag> = {
@@ -657,7 +768,7 @@ export class MeshNode implements Station {
       priority: u.priority,
       kind: u.ftype === FrameType.DATA ? "data" : "control",
       isAck: u.ftype === FrameType.ACK,
-      notBefore: now + jitterSlots * this.#slotMs,
+      notBefore: now + delayMs + jitterSlots * this.#slotMs,
       enqueuedAt: now,
       cw: 0,
       airtimeMs: airtimeMs(this.#modem, bytes.length),
@@ -804,6 +915,10 @@ export class MeshNode implements Station {
       this.#enqueueUnicast(u, now);
       return;
     }
+    if (u.originated && this.config.corridorEnabled && u.dstCluster !== NO_CLUSTER && this.#cluster !== NO_CLUSTER) {
+      this.#sendFlood(u, FloodScope.CORRIDOR, now);
+      return;
+    }
     if (u.originated) {
       const n = u.tried.size;
       this.#fail(
@@ -828,6 +943,10 @@ export class MeshNode implements Station {
 
   /** Implicit acknowledgements: overhearing the next hop pass our frame on (§7.1). */
   #overheard(f: Frame, now: number): void {
+    if (f.type === FrameType.LOCATE_A && f.src !== this.id) {
+      // Someone else answered this query already: drop our own answer if it has not gone out.
+      this.#queue.remove((q) => q.tag.kind === "unicast" && q.tag.u.ftype === FrameType.LOCATE_A && q.tag.u.originated && q.tag.u.dst === f.dst && q.tag.u.seq === f.seq && q.tag.u.target === f.target);
+    }
     if (this.#awaiting.size === 0) return;
     switch (f.type) {
       case FrameType.DATA:
@@ -871,54 +990,57 @@ export class MeshNode implements Station {
     if (!this.#queue.push(f)) this.#stats.dropsQueueFull++;
   }
 
-  #onDataForMe(f: DataFrame, now: number): void {
-    const key = identityKey("d", f.src, f.dst, f.seq);
-    if (this.#dedup.add(key, now)) {
-      this.#stats.delivered++;
-      const obs = this.#seqIn.observe(`${f.src}`, f.seq);
-      if (obs.kind === "gap") {
-        this.#events.push({ type: "gap", at: now, src: f.src, missing: obs.missing, from: obs.from, to: obs.to });
-      } else if (obs.kind === "out-of-order") {
-        this.#events.push({ type: "out-of-order", at: now, src: f.src, seq: f.seq, expected: obs.expected });
-      }
-      this.#events.push({
-        type: "delivered",
-        at: now,
-        src: f.src,
-        dst: f.dst,
-        seq: f.seq,
-        payload: f.payload,
-        hops: f.hops + 1,
-        priority: f.priority,
-      });
-    } else {
+  /** Hands a unicast payload addressed to us to the application once (§13 gap reporting). */
+  #deliver(src: NodeId, seq: number, payload: Uint8Array, hops: number, priority: PriorityLevel, now: number): boolean {
+    if (!this.#dedup.add(identityKey("d", src, this.id, seq), now)) {
       this.#stats.rxDuplicates++;
+      return false;
     }
+    this.#stats.delivered++;
+    this.#trackSeq(`${src}`, src, seq, now);
+    this.#events.push({ type: "delivered", at: now, src, dst: this.id, seq, payload, hops, priority });
+    return true;
+  }
+
+  #trackSeq(key: string, src: NodeId, seq: number, now: number): void {
+    const obs = this.#seqIn.observe(key, seq);
+    if (obs.kind === "gap") {
+      this.#events.push({ type: "gap", at: now, src, missing: obs.missing, from: obs.from, to: obs.to });
+    } else if (obs.kind === "out-of-order") {
+      this.#events.push({ type: "out-of-order", at: now, src, seq, expected: obs.expected });
+    }
+  }
+
+  /** An end-to-end ACK back to `src`, first hop forced when the DATA's previous hop is known. */
+  #sendE2eAck(src: NodeId, seq: number, hops: number, priority: PriorityLevel, via: NodeId | undefined, now: number): void {
+    const ackKey = identityKey("a", this.id, src, seq);
+    const pending =
+      this.#awaiting.has(ackKey) ||
+      this.#queue.find((q) => q.tag.kind === "unicast" && identityKey(groupOf(q.tag.u.ftype), q.tag.u.src, q.tag.u.dst, q.tag.u.seq) === ackKey) !== undefined;
+    if (pending) return;
+    const u = this.#newUnicast({
+      ftype: FrameType.ACK,
+      src: this.id,
+      dst: src,
+      seq,
+      priority,
+      dstCluster: this.#dstClusterFor(src, now),
+      status: AckStatus.DELIVERED,
+      ackedHops: Math.min(255, hops),
+      originated: true,
+      prevHop: undefined,
+      ttl: this.config.dataTtl,
+      hops: 0,
+      forcedNextHop: via,
+    });
+    this.#dispatch(u, now, false);
+  }
+
+  #onDataForMe(f: DataFrame, now: number): void {
+    this.#deliver(f.src, f.seq, f.payload, f.hops + 1, f.priority, now);
     // Acknowledge every copy: a repeat means the sender missed our earlier ACK.
-    if (f.wantAck) {
-      const ackKey = identityKey("a", this.id, f.src, f.seq);
-      if (this.#awaiting.has(ackKey) || this.#queue.find((q) => q.tag.kind === "unicast" && identityKey(groupOf(q.tag.u.ftype), q.tag.u.src, q.tag.u.dst, q.tag.u.seq) === ackKey)) {
-        return;
-      }
-      const u = this.#newUnicast({
-        ftype: FrameType.ACK,
-        src: this.id,
-        dst: f.src,
-        seq: f.seq,
-        priority: f.priority,
-        dstCluster: this.#dstClusterFor(f.src, now),
-        status: AckStatus.DELIVERED,
-        ackedHops: Math.min(255, f.hops + 1),
-        originated: true,
-        prevHop: undefined,
-        ttl: this.config.dataTtl,
-        hops: 0,
-        forcedNextHop: f.tx,
-      });
-      this.#dispatch(u, now, false);
-    } else {
-      this.#sendHopAck(f.tx, f.src, f.dst, f.seq, AckStatus.DELIVERED, f.priority, now);
-    }
+    if (f.wantAck) this.#sendE2eAck(f.src, f.seq, f.hops + 1, f.priority, f.tx, now);
+    else this.#sendHopAck(f.tx, f.src, f.dst, f.seq, AckStatus.DELIVERED, f.priority, now);
   }
 
   #onAckForMe(f: E2eAckFrame, now: number): void {
@@ -1036,12 +1158,257 @@ export class MeshNode implements Station {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Floods and broadcasts (§14, §15, §17)
+
+  /** Contention delay before relaying a flood or broadcast: U[0, 2^cw) slots. */
+  #contention(): number {
+    return randInt(this.#rng, 2 ** this.config.floodContentionCw) * this.#slotMs;
+  }
+
+  #enqueuePlain(bytes: Uint8Array, priority: PriorityLevel, kind: "data" | "control", notBefore: number, now: number): boolean {
+    return this.#queue.push(
+      {
+        bytes,
+        priority,
+        kind,
+        isAck: false,
+        notBefore,
+        enqueuedAt: now,
+        cw: 0,
+        airtimeMs: airtimeMs(this.#modem, bytes.length),
+        tag: { kind: "plain" },
+      },
+      kind === "data",
+    );
+  }
+
+  /** Sends a unicast message as a scoped flood: corridor fallback, homeless, or network-wide. */
+  #sendFlood(u: Unicast, scopeKind: FloodScopeKind, now: number): void {
+    const ttl =
+      scopeKind === FloodScope.LOCAL ? this.config.homelessFloodTtl : scopeKind === FloodScope.CORRIDOR ? this.config.corridorHopCap : this.config.broadcastHopCap;
+    const f: FloodFrame = {
+      type: FrameType.FLOOD,
+      tx: this.id,
+      ttl,
+      hops: 0,
+      priority: u.priority,
+      wantAck: u.wantAck,
+      scopeKind,
+      src: u.src,
+      dst: u.dst,
+      seq: u.seq,
+      srcCluster: this.#cluster,
+      dstCluster: u.dstCluster,
+      payload: u.payload,
+    };
+    this.#dedup.add(`f:${u.src}:${u.dst}:${u.seq}`, now);
+    this.#enqueuePlain(encodeFrame(f), u.priority, "data", now, now);
+    if (scopeKind === FloodScope.LOCAL) {
+      this.#stats.localFloods++;
+    } else {
+      if (scopeKind === FloodScope.CORRIDOR) this.#stats.fallbackFloods++;
+      else this.#stats.networkFloods++;
+      this.#events.push({ type: "fallback-flood", at: now, dst: u.dst, seq: u.seq });
+    }
+  }
+
+  #onFlood(f: FloodFrame, now: number): void {
+    if (!this.#dedup.add(`f:${f.src}:${f.dst}:${f.seq}`, now)) {
+      this.#stats.rxDuplicates++;
+      return;
+    }
+    this.#locations.learn(f.src, f.srcCluster, now);
+    if (f.dst === this.id) {
+      this.#deliver(f.src, f.seq, f.payload, f.hops + 1, f.priority, now);
+      if (f.wantAck) this.#sendE2eAck(f.src, f.seq, f.hops + 1, f.priority, undefined, now);
+      return;
+    }
+    if (f.scopeKind === FloodScope.LOCAL && this.#cluster !== NO_CLUSTER && !this.#dedup.has(identityKey("d", f.src, f.dst, f.seq), now)) {
+      // A homeless node's message: the first node that can route it takes it over (§17).
+      const dstCluster = this.#dstClusterFor(f.dst, now);
+      if (this.#routeOptions(f.dst, dstCluster, now, new Set()).length > 0 && this.#queue.hasRoomFor("data")) {
+        this.#dedup.add(identityKey("d", f.src, f.dst, f.seq), now);
+        this.#stats.relayed++;
+        const u = this.#newUnicast({
+          ftype: FrameType.DATA,
+          src: f.src,
+          dst: f.dst,
+          seq: f.seq,
+          priority: f.priority,
+          dstCluster,
+          wantAck: f.wantAck,
+          payload: f.payload,
+          originated: false,
+          prevHop: undefined,
+          ttl: this.config.dataTtl,
+          hops: Math.min(255, f.hops + 1),
+        });
+        this.#dispatch(u, now, false);
+        return;
+      }
+    }
+    if (this.#muted || f.ttl <= 1) return;
+    const relay =
+      f.scopeKind === FloodScope.NETWORK ||
+      f.scopeKind === FloodScope.LOCAL ||
+      inCorridor(this.#cluster, this.#isBorder(now), f.srcCluster, f.dstCluster);
+    if (!relay) return;
+    this.#stats.floodRelays++;
+    const bytes = encodeFrame({ ...f, tx: this.id, ttl: f.ttl - 1, hops: Math.min(255, f.hops + 1) });
+    this.#enqueuePlain(bytes, f.priority, "data", now + this.#contention(), now);
+  }
+
+  #sendBroadcast(now: number, payload: Uint8Array, priority: PriorityLevel, scope: number): SendResult {
+    if (!Number.isInteger(scope) || scope < 0 || scope > 7) {
+      return { ok: false, code: "bad-destination", reason: `broadcast scope ${scope} is not 0..7 cluster rings` };
+    }
+    const seq = this.#seqOut.next(BROADCAST);
+    const f: BcastFrame = {
+      type: FrameType.BCAST,
+      tx: this.id,
+      ttl: this.config.broadcastHopCap,
+      hops: 0,
+      priority,
+      scope,
+      src: this.id,
+      seq,
+      originCluster: this.#cluster,
+      payload: payload.slice(),
+    };
+    this.#dedup.add(`b:${this.id}:${seq}`, now);
+    this.#enqueuePlain(encodeFrame(f), priority, "data", now, now);
+    this.#stats.broadcasts++;
+    return { ok: true, seq };
+  }
+
+  #onBroadcast(f: BcastFrame, now: number): void {
+    if (!this.#dedup.add(`b:${f.src}:${f.seq}`, now)) {
+      this.#stats.rxDuplicates++;
+      return;
+    }
+    this.#locations.learn(f.src, f.originCluster, now);
+    if (!inBroadcastScope(this.#cluster, f.originCluster, f.scope)) return;
+    this.#trackSeq(`${f.src}:b`, f.src, f.seq, now);
+    this.#events.push({ type: "delivered", at: now, src: f.src, dst: BROADCAST, seq: f.seq, payload: f.payload, hops: f.hops + 1, priority: f.priority });
+    if (this.#muted || f.ttl <= 1) return;
+    this.#stats.broadcastRelays++;
+    const bytes = encodeFrame({ ...f, tx: this.id, ttl: f.ttl - 1, hops: Math.min(255, f.hops + 1) });
+    this.#enqueuePlain(bytes, f.priority, "data", now + this.#contention(), now);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Location service (§16)
+
+  /** How long one level of a lookup waits for an answer (configurable, else from the modem). */
+  #locateTimeout(level: number): number {
+    if (this.config.locateTimeoutMs > 0) return this.config.locateTimeoutMs;
+    const roundTrip = airtimeMs(this.#modem, LOCATE_Q_BYTES) + airtimeMs(this.#modem, LOCATE_A_BYTES) + 2 ** this.config.floodContentionCw * this.#slotMs;
+    return 2_000 + (2 + 6 * level) * roundTrip;
+  }
+
+  #locate(u: Unicast, now: number): void {
+    this.#qid = (this.#qid + 1) & 0xffff;
+    const { lookup, started } = this.#lookups.add(u.dst, u, now, this.#qid, now + this.#locateTimeout(0));
+    if (started) this.#sendLocateQuery(lookup, now);
+  }
+
+  #sendLocateQuery(l: Lookup<Unicast>, now: number): void {
+    const f: LocateQueryFrame = {
+      type: FrameType.LOCATE_Q,
+      tx: this.id,
+      ttl: l.level === 0 ? 1 : this.config.broadcastHopCap,
+      hops: 0,
+      scope: l.level,
+      asker: this.id,
+      qid: l.qid,
+      askerCluster: this.#cluster,
+      target: l.target,
+    };
+    this.#dedup.add(`q:${this.id}:${l.qid}`, now);
+    this.#enqueuePlain(encodeFrame(f), 2, "control", now, now);
+    this.#stats.locateQueries++;
+  }
+
+  /** A level timed out: widen, or give up and use the last resort. */
+  #widenLookups(now: number): void {
+    for (const l of this.#lookups.due(now)) {
+      if (l.level < this.config.locateMaxScope) {
+        l.level++;
+        this.#qid = (this.#qid + 1) & 0xffff;
+        l.qid = this.#qid;
+        l.deadline = now + this.#locateTimeout(l.level);
+        this.#sendLocateQuery(l, now);
+        continue;
+      }
+      for (const u of this.#lookups.finish(l.target)) {
+        if (this.config.networkFloodEnabled) this.#sendFlood(u, FloodScope.NETWORK, now);
+        else this.#fail(u, now, "no-route", `could not locate ${formatNodeId(u.dst)}`);
+      }
+    }
+  }
+
+  #onLocateQuery(f: LocateQueryFrame, now: number): void {
+    if (!this.#dedup.add(`q:${f.asker}:${f.qid}`, now)) return;
+    this.#locations.learn(f.asker, f.askerCluster, now);
+    let cluster: ClusterId = NO_CLUSTER;
+    let ageMin = 0;
+    if (f.target === this.id) {
+      cluster = this.#cluster;
+    } else {
+      const e = this.#locations.lookup(f.target, now);
+      if (e !== undefined) {
+        cluster = e.cluster;
+        ageMin = Math.min(255, Math.floor((now - e.at) / 60_000));
+      }
+    }
+    if (cluster !== NO_CLUSTER && this.#routeOptions(f.asker, f.askerCluster, now, new Set()).length > 0) {
+      const u = this.#newUnicast({
+        ftype: FrameType.LOCATE_A,
+        src: this.id,
+        dst: f.asker,
+        seq: f.qid,
+        priority: 2,
+        dstCluster: f.askerCluster,
+        target: f.target,
+        targetCluster: cluster,
+        ageMin,
+        originated: true,
+        prevHop: undefined,
+        ttl: this.config.dataTtl,
+        hops: 0,
+      });
+      // The target answers at once; others after a contention delay, cancelled if they hear
+      // another answer to the same query first.
+      this.#stats.locateAnswersSent++;
+      this.#dispatch(u, now, false, f.target === this.id ? 0 : this.#contention());
+      return;
+    }
+    if (this.#muted || f.ttl <= 1 || !inLocateScope(this.#cluster, f.askerCluster, f.scope)) return;
+    this.#stats.locateRelays++;
+    const bytes = encodeFrame({ ...f, tx: this.id, ttl: f.ttl - 1, hops: Math.min(255, f.hops + 1) });
+    this.#enqueuePlain(bytes, 2, "control", now + this.#contention(), now);
+  }
+
+  #onLocateAnswer(f: LocateAnswerFrame, now: number): void {
+    if (!this.#dedup.add(identityKey("l", f.src, f.dst, f.seq), now)) return;
+    this.#stats.locateAnswersReceived++;
+    this.#locations.learn(f.target, f.targetCluster, now - f.ageMin * 60_000);
+    if (this.#lookups.get(f.target) === undefined) return;
+    for (const u of this.#lookups.finish(f.target)) {
+      u.dstCluster = f.targetCluster;
+      if (this.#routeOptions(u.dst, u.dstCluster, now, u.tried).length > 0) this.#dispatch(u, now, false);
+      else this.#exhausted(u, now);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // OGMs (§4, §5, §8)
 
   #onOgm(f: OgmFrame, meta: RxMeta): void {
     const now = meta.at;
     const { n, reception } = this.#nbrs.onOgm(f, meta.rssi, meta.snr, now);
     if (n === undefined || reception === "duplicate") return;
+    this.#lost.delete(n.id);
     const hold = now + this.#nbrs.holdMs(n);
     const touchedNodes: number[] = [n.id];
     const touchedClusters: number[] = [];
@@ -1100,10 +1467,48 @@ export class MeshNode implements Station {
   #sweep(now: number): void {
     this.#nextSweepAt = now + this.#sweepPeriod();
     const { lost, changes } = this.#nbrs.expire(now);
-    for (const id of lost) this.#routes.dropNeighbour(id);
+    for (const id of lost) {
+      this.#routes.dropNeighbour(id);
+      this.#lost.set(id, now);
+    }
+    if (now >= this.#nextRotationAt) {
+      // A new silencing epoch: redraw our relay priority, battery first (§12).
+      this.#relayPrio = relayPriority(this.#battery, randInt(this.#rng, 32));
+      this.#nextRotationAt = now + this.config.silenceRotationMs;
+    }
+    if (this.#position === undefined) this.#adoptCluster(now);
     for (const c of changes) this.#events.push({ type: c.up ? "neighbour-up" : "neighbour-down", at: now, neighbour: c.id });
     this.#routeChanges(this.#routes.refresh(now), now);
     for (const [k, c] of this.#custody) if (c.until < now) this.#custody.delete(k);
+  }
+
+  /** Without a fix: the neighbours' consensus cluster, or homeless (§17). */
+  #adoptCluster(now: number): void {
+    const reported: ClusterId[] = [];
+    for (const n of this.#nbrs.values()) if (!n.homeless && this.#nbrs.usable(n, now)) reported.push(n.cluster);
+    const c = consensusCluster(reported, this.config.consensusShare, this.config.consensusMin).cluster;
+    if (c === this.#cluster) return;
+    this.#log(now, "info", `no GPS fix: cluster ${formatCluster(this.#cluster)} → ${formatCluster(c)} (${reported.length} neighbours reporting)`);
+    this.#cluster = c;
+    this.#routes.resetNodeRoutes((id) => this.#nbrs.get(id) !== undefined);
+    this.#triggerOgm(now);
+  }
+
+  /** Silencing decision on our two-hop view (§12). */
+  #decideMute(now: number): boolean {
+    if (!this.config.silencingEnabled) return false;
+    const usable = this.#nbrs.usableList(now);
+    const threshold = this.config.linkUsableQ;
+    return mayMute({
+      self: this.id,
+      selfPrio: this.#relayPrio,
+      neighbours: usable.map((n) => ({ id: n.id, prio: n.relayPrio, active: n.relayActive })),
+      linked: (a, b) => {
+        const ra = this.#nbrs.get(a)?.twoHop.get(b)?.rq ?? 0;
+        const rb = this.#nbrs.get(b)?.twoHop.get(a)?.rq ?? 0;
+        return ra * rb >= threshold;
+      },
+    });
   }
 
   #load(now: number): number {
@@ -1121,8 +1526,9 @@ export class MeshNode implements Station {
       if (rq > 0) items.push({ section: "nbr", entry: { id: n.id, rq: qualityToByte(rq) }, changed: n.firstHeardAt > sinceLast });
     }
     const adverts = new Map<OgmItem, { kind: DestKind; key: number; adv: { seqno: number; metric: number; origin: NodeId } }>();
+    const homeless = this.#cluster === NO_CLUSTER;
     for (const d of this.#routes.destinations("node")) {
-      if (d.foreign) continue;
+      if (d.foreign || homeless) continue; // a homeless node routes nothing itself (§17)
       const adv = this.#routes.advertisement(d, now, this.#routeSeq);
       if (adv === undefined) continue;
       const item: OgmItem = { section: "node", entry: { dst: d.key, seqno: adv.seqno, metric: adv.metric }, changed: d.changedAt > sinceLast };
@@ -1130,7 +1536,7 @@ export class MeshNode implements Station {
       adverts.set(item, { kind: "node", key: d.key, adv });
     }
     for (const d of this.#routes.destinations("cluster")) {
-      if (d.key === this.#cluster) continue;
+      if (d.key === this.#cluster || homeless) continue;
       const adv = this.#routes.advertisement(d, now, this.#routeSeq);
       if (adv === undefined) continue;
       const item: OgmItem = {
@@ -1150,14 +1556,15 @@ export class MeshNode implements Station {
       if (d !== undefined) this.#routes.advertised(d, a.adv, now);
     }
     const usable = this.#nbrs.usableList(now).length;
+    this.#muted = this.#decideMute(now);
     const frame: OgmFrame = {
       type: FrameType.OGM,
       tx: this.id,
       ogmSeq: this.#ogmSeq,
       hasFix: this.#position !== undefined,
       border: this.#isBorder(now),
-      relayActive: true,
-      homeless: this.#cluster === NO_CLUSTER,
+      relayActive: !this.#muted,
+      homeless,
       cluster: this.#cluster,
       battery: this.#battery < 0 ? 255 : Math.round(this.#battery * 254),
       load: Math.round(this.#load(now) * 255),

@@ -33,8 +33,8 @@ export interface Neighbour {
   routeSeq: number;
   rssi: number;
   snr: number;
-  /** The neighbour's own neighbours with the time each was last listed. */
-  readonly twoHop: Map<NodeId, number>;
+  /** The neighbour's own neighbours: the rq it reports for each and when it last listed them. */
+  readonly twoHop: Map<NodeId, { rq: number; at: number }>;
   /** Whether we last reported it usable (for up/down events). */
   up: boolean;
   /** Frames to it that went unconfirmed in a row, over any route. */
@@ -189,7 +189,7 @@ export class NeighbourTable {
         n.tqAt = now;
         listedMe = true;
       } else {
-        n.twoHop.set(e.id, now);
+        n.twoHop.set(e.id, { rq: byteToQuality(e.rq), at: now });
       }
     }
     // With the whole table in every OGM (cycle 1), not being listed means not being heard.
@@ -240,7 +240,7 @@ export class NeighbourTable {
         continue;
       }
       const hold = this.holdMs(n);
-      for (const [id, at] of n.twoHop) if (now - at > hold) n.twoHop.delete(id);
+      for (const [id, e] of n.twoHop) if (now - e.at > hold) n.twoHop.delete(id);
       const up = this.usable(n, now);
       if (up !== n.up) {
         n.up = up;

@@ -1,0 +1,68 @@
+// Lookups of the location service (docs/protocol.md §16): for each destination being located,
+// the level being asked (0 neighbours, 1 own cluster, k ≥ 2 rings), the query id, when that
+// level times out, and the messages waiting for the answer. Bounded in lookups and in
+// messages per lookup.
+import type { NodeId } from "./station";
+
+export interface Lookup<M> {
+  readonly target: NodeId;
+  level: number;
+  qid: number;
+  deadline: number;
+  readonly messages: M[];
+  readonly startedAt: number;
+}
+
+export const MAX_LOOKUPS = 16;
+export const MAX_WAITING_PER_LOOKUP = 8;
+
+export class Lookups<M> {
+  readonly #map = new Map<NodeId, Lookup<M>>();
+
+  get size(): number {
+    return this.#map.size;
+  }
+
+  get(target: NodeId): Lookup<M> | undefined {
+    return this.#map.get(target);
+  }
+
+  /** Whether a message for `target` can wait here (a lookup exists with room, or one can start). */
+  canAccept(target: NodeId): boolean {
+    const l = this.#map.get(target);
+    return l === undefined ? this.#map.size < MAX_LOOKUPS : l.messages.length < MAX_WAITING_PER_LOOKUP;
+  }
+
+  /** Adds a waiting message; returns the lookup and whether it is new (its first query must go out). */
+  add(target: NodeId, message: M, now: number, qid: number, deadline: number): { lookup: Lookup<M>; started: boolean } {
+    let l = this.#map.get(target);
+    if (l !== undefined) {
+      l.messages.push(message);
+      return { lookup: l, started: false };
+    }
+    l = { target, level: 0, qid, deadline, messages: [message], startedAt: now };
+    this.#map.set(target, l);
+    return { lookup: l, started: true };
+  }
+
+  /** Lookups whose current level has timed out. */
+  due(now: number): Lookup<M>[] {
+    const out: Lookup<M>[] = [];
+    for (const l of this.#map.values()) if (l.deadline <= now) out.push(l);
+    return out;
+  }
+
+  /** Ends a lookup (answered or given up) and returns its waiting messages. */
+  finish(target: NodeId): M[] {
+    const l = this.#map.get(target);
+    if (l === undefined) return [];
+    this.#map.delete(target);
+    return l.messages;
+  }
+
+  earliestDeadline(): number {
+    let t = Infinity;
+    for (const l of this.#map.values()) if (l.deadline < t) t = l.deadline;
+    return t;
+  }
+}

@@ -1,0 +1,25 @@
+// A node's cluster without GPS (docs/protocol.md §17): adopt what at least consensusShare of the
+// neighbours that report a cluster say, if at least consensusMin of them say it; else homeless.
+import { NO_CLUSTER, type ClusterId } from "./cluster";
+
+export interface Consensus {
+  readonly cluster: ClusterId;
+  /** How many neighbours reported the adopted (or leading) cluster, and how many reported any. */
+  readonly votes: number;
+  readonly reporting: number;
+}
+
+export function consensusCluster(reported: readonly ClusterId[], share: number, min: number): Consensus {
+  const counts = new Map<ClusterId, number>();
+  let reporting = 0;
+  for (const c of reported) {
+    if (c === NO_CLUSTER) continue;
+    reporting++;
+    counts.set(c, (counts.get(c) ?? 0) + 1);
+  }
+  let best: ClusterId = NO_CLUSTER;
+  let votes = 0;
+  for (const [c, n] of counts) if (n > votes || (n === votes && c < best)) [best, votes] = [c, n];
+  const adopted = votes >= min && votes >= share * reporting ? best : NO_CLUSTER;
+  return { cluster: adopted, votes, reporting };
+}
