@@ -2,5 +2,6 @@
 import type { Suite } from "./harness";
 import airtime from "./airtime.cases";
 import dutyLedger from "./duty-ledger.cases";
+import nmea from "./nmea.cases";
 
-export const sharedSuites: readonly Suite[] = [airtime, dutyLedger];
+export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, nmea];
