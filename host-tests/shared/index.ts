@@ -3,5 +3,6 @@ import type { Suite } from "./harness";
 import airtime from "./airtime.cases";
 import dutyLedger from "./duty-ledger.cases";
 import nmea from "./nmea.cases";
+import settings from "./settings.cases";
 
-export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, nmea];
+export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, nmea, settings];
