@@ -18,10 +18,13 @@ export function fakeHost(overrides: Partial<ConsoleHost> = {}, status: Partial<C
   const settings = new SettingsStore(new FakePreference(), { minDbm: 2, maxDbm: 20 });
   settings.load();
   const neighbours: NeighbourRow[] = [
-    { id: 0x0a1b2c3d, rssi: -87.4, snr: 6.25, ageMs: 12_000, cluster: "u281" },
+    { id: 0x0a1b2c3d, rssi: -87.4, snr: 6.25, quality: 0.875, ageMs: 12_000, cluster: "u281" },
     { id: 0x00000005, snr: -12.5 },
   ];
-  const routes: RouteRow[] = [{ destination: 0xdeadbeef, nextHop: 0x0a1b2c3d, hops: 3, metric: 0.42, ageMs: 3_723_000 }];
+  const routes: RouteRow[] = [
+    { destination: 0xdeadbeef, nextHop: 0x0a1b2c3d, hops: 3, metric: 0.42, health: 1, ageMs: 3_723_000 },
+    { destination: "u282", nextHop: 5, metric: 1.5 },
+  ];
   const host: ConsoleHost = {
     status: () => ({ nodeId: 0x00c0ffee, nodeIdSource: "mac", uptimeMs: 125_000, ...status }),
     neighbours: () => neighbours,
@@ -147,9 +150,11 @@ export default suite("app: console", {
     const { host } = fakeHost();
     const term = terminal(host);
     const n = term.type("neighbours\r");
-    has(t, n, /0a1b2c3d\s+-87 dBm\s+6\.3 dB\s+12 s ago\s+u281/);
-    has(t, n, /00000005\s+-\s+-12\.5 dB\s+-\s+-/);
-    has(t, term.type("routes\r"), /deadbeef\s+0a1b2c3d\s+3\s+0\.42\s+1 h 02 min/);
+    has(t, n, /0a1b2c3d\s+-87 dBm\s+6\.3 dB\s+0\.88\s+12 s ago\s+u281/);
+    has(t, n, /00000005\s+-\s+-12\.5 dB\s+-\s+-\s+-/);
+    const r = term.type("routes\r");
+    has(t, r, /deadbeef\s+0a1b2c3d\s+3\s+0\.42\s+1\.00\s+1 h 02 min/);
+    has(t, r, /u282\s+00000005\s+-\s+1\.50\s+-\s+-/);
     const empty = terminal(fakeHost({ neighbours: () => [], routes: () => [] }).host);
     has(t, empty.type("neighbors\r"), /no neighbors heard yet/);
     has(t, empty.type("routes\r"), /no routes yet/);

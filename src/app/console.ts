@@ -41,6 +41,8 @@ export interface NeighbourRow {
   readonly id: number;
   readonly rssi?: number;
   readonly snr?: number;
+  /** Bidirectional link quality 0..1. */
+  readonly quality?: number;
   /** Milliseconds since last heard. */
   readonly ageMs?: number;
   readonly cluster?: string;
@@ -52,6 +54,8 @@ export interface RouteRow {
   readonly nextHop: number;
   readonly hops?: number;
   readonly metric?: number;
+  /** Route health 0..1 (recent delivery success). */
+  readonly health?: number;
   readonly ageMs?: number;
 }
 
@@ -363,10 +367,10 @@ export class Console {
   #neighbours(): void {
     const list = this.#host.neighbours();
     if (list.length === 0) return this.#out("no neighbors heard yet");
-    this.#out("node      rssi      snr      last heard  cluster");
+    this.#out("node      rssi      snr      q     last heard  cluster");
     for (const n of list) {
       this.#out(
-        `${formatNodeId(n.id)}  ${opt(n.rssi, (v) => `${Math.round(v)} dBm`).padEnd(8)}  ${opt(n.snr, (v) => `${v.toFixed(1)} dB`).padEnd(7)}  ${opt(n.ageMs, (v) => `${duration(v)} ago`).padEnd(10)}  ${printable(n.cluster ?? "-")}`,
+        `${formatNodeId(n.id)}  ${opt(n.rssi, (v) => `${Math.round(v)} dBm`).padEnd(8)}  ${opt(n.snr, (v) => `${v.toFixed(1)} dB`).padEnd(7)}  ${opt(n.quality, (v) => v.toFixed(2)).padEnd(4)}  ${opt(n.ageMs, (v) => `${duration(v)} ago`).padEnd(10)}  ${printable(n.cluster ?? "-")}`,
       );
     }
   }
@@ -374,11 +378,11 @@ export class Console {
   #routes(): void {
     const list = this.#host.routes();
     if (list.length === 0) return this.#out("no routes yet");
-    this.#out("destination  next hop  hops  metric  age");
+    this.#out("destination  next hop  hops  metric  health  age");
     for (const r of list) {
       const dst = typeof r.destination === "number" ? formatNodeId(r.destination) : printable(r.destination);
       this.#out(
-        `${dst.padEnd(11)}  ${formatNodeId(r.nextHop)}  ${opt(r.hops, String).padEnd(4)}  ${opt(r.metric, (v) => v.toFixed(2)).padEnd(6)}  ${opt(r.ageMs, duration)}`,
+        `${dst.padEnd(11)}  ${formatNodeId(r.nextHop)}  ${opt(r.hops, String).padEnd(4)}  ${opt(r.metric, (v) => v.toFixed(2)).padEnd(6)}  ${opt(r.health, (v) => v.toFixed(2)).padEnd(6)}  ${opt(r.ageMs, duration)}`,
       );
     }
   }
