@@ -55,28 +55,26 @@ function pinDescriptor(io: IoClasses, pin: number, mode: number): Record<string,
   return { io: io.Digital, pin, mode };
 }
 
-export function sx127xBoardOptions(w: Sx127xWiring, spi: SpiBus, io: IoClasses): Record<string, unknown> {
-  const { Output, Input } = io.Digital;
-  const options: Record<string, unknown> = {
+/** What both chips get: the bus, NSS and reset as outputs, the IRQ line as an input. */
+function commonOptions(spi: SpiBus, io: IoClasses, select: number, reset: number, interrupt: number): Record<string, unknown> {
+  return {
     spi: spiDescriptor(spi, io),
-    select: pinDescriptor(io, w.select, Output),
-    reset: pinDescriptor(io, w.reset, Output),
-    interrupt: pinDescriptor(io, w.dio0, Input),
+    select: pinDescriptor(io, select, io.Digital.Output),
+    reset: pinDescriptor(io, reset, io.Digital.Output),
+    interrupt: pinDescriptor(io, interrupt, io.Digital.Input),
   };
-  if (w.dio1 !== undefined) options.dio1 = pinDescriptor(io, w.dio1, Input);
+}
+
+export function sx127xBoardOptions(w: Sx127xWiring, spi: SpiBus, io: IoClasses): Record<string, unknown> {
+  const options = commonOptions(spi, io, w.select, w.reset, w.dio0);
+  if (w.dio1 !== undefined) options.dio1 = pinDescriptor(io, w.dio1, io.Digital.Input);
   return options;
 }
 
 export function sx126xBoardOptions(w: Sx126xWiring, spi: SpiBus, io: IoClasses): Record<string, unknown> {
-  const { Output, Input } = io.Digital;
-  const options: Record<string, unknown> = {
-    spi: spiDescriptor(spi, io),
-    select: pinDescriptor(io, w.select, Output),
-    reset: pinDescriptor(io, w.reset, Output),
-    interrupt: pinDescriptor(io, w.dio1, Input),
-    busy: pinDescriptor(io, w.busy, Input),
-    dio2AsRfSwitch: w.dio2RfSwitch,
-  };
+  const options = commonOptions(spi, io, w.select, w.reset, w.dio1);
+  options.busy = pinDescriptor(io, w.busy, io.Digital.Input);
+  options.dio2AsRfSwitch = w.dio2RfSwitch;
   if (w.tcxoVolts !== undefined) options.tcxoVoltage = w.tcxoVolts;
   return options;
 }

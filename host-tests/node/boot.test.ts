@@ -148,6 +148,15 @@ describe("boot", () => {
     expect(heltec.batteryLevel()).toBeCloseTo(0.4, 1);
   });
 
+  test("a PMU that is not an AXP192 (T-Beam v1.2) is reported, and the node still boots to a console", () => {
+    const p = platform("tbeam");
+    const app = boot({ ...p.platform, power: new BoardPower(p.platform.profile, { Digital: p.board.Digital, SMBus: new FakeAxp192(0x4a).SMBus, delay: p.board.delay }) });
+    expect(app.faults).toEqual(["power-up failed: unexpected PMU: IC type 0x4a, an AXP192 reports 0x03"]);
+    expect(p.output()).toMatch(/error: power-up failed: unexpected PMU.*the radio may be unpowered/);
+    typeLine(app, "get region");
+    expect(p.output()).toMatch(/region = EU868/);
+  });
+
   test("uptime in status follows the injected clock", () => {
     const p = platform("heltec-v2");
     const app = boot(p.platform);

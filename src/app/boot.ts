@@ -54,6 +54,8 @@ export interface App {
   readonly log: readonly string[];
   /** Settings problems found at boot (also in the log). */
   readonly warnings: readonly string[];
+  /** Hardware problems found at boot (also in the log); the node keeps running regardless. */
+  readonly faults: readonly string[];
   /** Binds the running mesh; narrows the tx power range to the detected chip. Returns warnings. */
   attachMesh(mesh: MeshBinding): string[];
   /** Battery 0..1, undefined without a battery reading. */
@@ -89,7 +91,15 @@ export function boot(platform: BootPlatform): App {
   const identity = resolveNodeId(loaded.settings, mac === undefined ? undefined : nodeIdFromMac(mac), platform.preferences, platform.random32);
   say(`node ${formatNodeId(identity.id)} (${identity.source})`);
 
-  for (const line of platform.power.up()) say(`power: ${line}`);
+  // A power-up failure (e.g. a T-Beam v1.2, whose AXP2101 this firmware does not drive) must
+  // not stop the boot: the console still comes up and says what went wrong.
+  const faults: string[] = [];
+  try {
+    for (const line of platform.power.up()) say(`power: ${line}`);
+  } catch (e) {
+    faults.push(`power-up failed: ${e instanceof Error ? e.message : String(e)}`);
+    say(`error: ${faults[faults.length - 1]}; the radio may be unpowered`);
+  }
   let battery: BatteryGauge | undefined;
   try {
     battery = platform.power.battery();
@@ -113,16 +123,17 @@ export function boot(platform: BootPlatform): App {
     settings,
     reboot: platform.reboot,
   };
-  const console = new Console({ host, write: platform.write });
+  const serialConsole = new Console({ host, write: platform.write });
 
   return {
     settings,
     identity,
-    console,
+    console: serialConsole,
     gps,
     battery,
     log,
     warnings: loaded.warnings,
+    faults,
     attachMesh(binding) {
       mesh = binding;
       const warnings = settings.setPowerRange(CHIP_TX_POWER_DBM[binding.chip]);

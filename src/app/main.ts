@@ -7,6 +7,7 @@
 import Net from "net";
 import Preference from "preference";
 import Time from "time";
+import Timer from "timer";
 import type { System5Device } from "../../boards/common/device";
 import profile from "system5/board-profile";
 import { boot, type App } from "./boot";
@@ -44,7 +45,8 @@ app = boot({
   random32: () => Math.floor(Math.random() * 0x1_0000_0000) >>> 0,
   now: () => Time.ticks,
   write: (text) => consoleUart.write(ArrayBuffer.fromString(text)),
-  reboot: () => System.restart(),
+  // A short wait lets the UART send "rebooting…" before the restart.
+  reboot: () => Timer.set(() => System.restart(), 200),
 });
 
 const gps = board.peripheral.gps;

@@ -259,13 +259,18 @@ function optionalNumber(text: string, pattern: RegExp): number | undefined {
   return Number(text);
 }
 
-function utcSeconds(text: string): number | undefined {
+/** The numeric capture groups of a fixed-format field; undefined when the field is empty. */
+function groups(text: string, pattern: RegExp, what: string): number[] | undefined {
   if (text === "") return undefined;
-  const m = TIME.exec(text);
-  if (m === null) throw new FieldError(`bad time "${text}"`);
-  const h = Number(m[1]);
-  const min = Number(m[2]);
-  const s = Number(m[3]);
+  const m = pattern.exec(text);
+  if (m === null) throw new FieldError(`bad ${what} "${text}"`);
+  return m.slice(1).map(Number);
+}
+
+function utcSeconds(text: string): number | undefined {
+  const g = groups(text, TIME, "time");
+  if (g === undefined) return undefined;
+  const [h, min, s] = g;
   // 60 allows a leap second.
   if (h > 23 || min > 59 || s >= 61) throw new FieldError(`bad time "${text}"`);
   return h * 3600 + min * 60 + s;
@@ -343,13 +348,10 @@ function parseRmc(fields: readonly string[], previous: GpsState): GpsState {
 }
 
 function rmcDate(text: string): GpsDate | undefined {
-  if (text === "") return undefined;
-  const m = DATE.exec(text);
-  if (m === null) throw new FieldError(`bad date "${text}"`);
-  const day = Number(m[1]);
-  const month = Number(m[2]);
+  const g = groups(text, DATE, "date");
+  if (g === undefined) return undefined;
+  const [day, month, yy] = g;
   // Two-digit year, pivoted at the GPS epoch (1980): 80..99 → 19xx, 00..79 → 20xx.
-  const yy = Number(m[3]);
   const year = yy >= 80 ? 1900 + yy : 2000 + yy;
   if (day < 1 || day > 31 || month < 1 || month > 12) throw new FieldError(`bad date "${text}"`);
   return { year, month, day };
