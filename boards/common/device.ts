@@ -6,7 +6,7 @@
 // Runs at preload on the device: it only builds objects and classes, it never touches hardware.
 import type { SMBusConstructor } from "../../drivers/axp192/axp192";
 import type { AnalogConstructor, Delay, DigitalConstructor, DigitalLike, SerialConstructor } from "../../src/app/io-types";
-import type { BoardProfile, GpsUart, RadioChip, RadioWiring, SpiBus, Sx126xWiring, Sx127xWiring } from "./board-profile";
+import type { BoardProfile, DisplayProfile, GpsUart, I2cBus, RadioChip, RadioWiring, SpiBus, Sx126xWiring, Sx127xWiring } from "./board-profile";
 import { radioChips } from "./board-profile";
 import { BoardPower } from "./power";
 import { detectRadio, type DetectedRadio } from "./radio-detect";
@@ -89,6 +89,16 @@ export interface Indicator {
   close(): void;
 }
 
+/** The user button; `onChange(pressed)` runs on every edge (the board's polarity hidden). */
+export interface ButtonOptions {
+  readonly onChange: (pressed: boolean) => void;
+}
+
+export interface Button {
+  readonly pressed: boolean;
+  close(): void;
+}
+
 export interface LoraPeripheral {
   /** Chips this board may carry, in probe order. */
   readonly chips: readonly RadioChip[];
@@ -111,6 +121,9 @@ export interface System5Device {
     /** GPS UART descriptor to spread into `new gps.io({...gps, onReadable})`; absent without GPS. */
     readonly gps?: GpsUart & { readonly io: SerialConstructor };
     readonly led: { readonly Default: new () => Indicator };
+    readonly button: { readonly Default: new (options: ButtonOptions) => Button };
+    /** The OLED and the bus it is on; absent on boards without a display connector. */
+    readonly display?: DisplayProfile & { readonly i2c: I2cBus };
   };
 }
 
@@ -156,6 +169,27 @@ export function buildDevice(profile: BoardProfile, io: IoClasses, drivers: Radio
     }
   }
 
+  const button = profile.button;
+  class UserButton implements Button {
+    #pin: DigitalLike | undefined;
+    constructor(options: ButtonOptions) {
+      const { Digital } = io;
+      this.#pin = new Digital({
+        pin: button.pin,
+        mode: button.pullUp ? Digital.InputPullUp : Digital.Input,
+        edge: Digital.Rising | Digital.Falling,
+        onReadable: () => options.onChange(this.pressed),
+      });
+    }
+    get pressed(): boolean {
+      return this.#pin !== undefined && (this.#pin.read() === 1) !== button.activeLow;
+    }
+    close(): void {
+      this.#pin?.close();
+      this.#pin = undefined;
+    }
+  }
+
   const pin: Record<string, number> = { led: profile.led.pin, button: profile.button.pin };
   profile.radios.forEach((r) => {
     const prefix = profile.radios.length > 1 ? `${r.chip}_` : "lora_";
@@ -177,6 +211,8 @@ export function buildDevice(profile: BoardProfile, io: IoClasses, drivers: Radio
       power: { Default: Power },
       ...(profile.gps === undefined ? {} : { gps: { ...profile.gps, io: io.Serial } }),
       led: { Default: Led },
+      button: { Default: UserButton },
+      ...(profile.display === undefined ? {} : { display: { ...profile.display, i2c } }),
     },
   };
 }

@@ -17,6 +17,7 @@ export class FakeBoard {
   readonly inputLevels = new Map<number, 0 | 1>();
   readonly open = new Set<number>();
   readonly analogReadings = new Map<number, number[]>();
+  readonly #handlers = new Map<number, () => void>();
 
   /** A Digital class bound to this board. */
   readonly Digital: DigitalConstructor;
@@ -40,6 +41,8 @@ export class FakeBoard {
         this.#pin = options.pin;
         board.open.add(options.pin);
         board.events.push({ op: "open", pin: options.pin, mode: options.mode });
+        const handler = options.onReadable;
+        if (handler !== undefined) board.#handlers.set(options.pin, () => handler.call(this, 1 << options.pin));
       }
       read(): number {
         const value = board.inputLevels.get(this.#pin) ?? 0;
@@ -54,6 +57,7 @@ export class FakeBoard {
         if (this.#closed) return;
         this.#closed = true;
         board.open.delete(this.#pin);
+        board.#handlers.delete(this.#pin);
         board.events.push({ op: "close", pin: this.#pin });
       }
     }
@@ -77,6 +81,12 @@ export class FakeBoard {
     }
     this.Digital = Digital;
     this.Analog = Analog;
+  }
+
+  /** Sets an input level and delivers the edge interrupt, as the ESP32 IO would. */
+  trigger(pin: number, level: 0 | 1): void {
+    this.inputLevels.set(pin, level);
+    this.#handlers.get(pin)?.();
   }
 
   /** Writes to one pin, in order. */

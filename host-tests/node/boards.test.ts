@@ -275,6 +275,27 @@ describe("device (host provider)", () => {
   });
 });
 
+test.each([
+  ["tbeam", 38],
+  ["heltec-v3", 0],
+] as const)("%s button: pull-up input on both edges, pressed when the line is low", (name, pin) => {
+  const board = new FakeBoard();
+  const changes: boolean[] = [];
+  const device = buildDevice(BOARD_PROFILES[name], fakeIo(board), fakeDrivers({}).drivers);
+  const button = new device.peripheral.button.Default({ onChange: (p) => changes.push(p) });
+  expect(board.events[0]).toEqual({ op: "open", pin, mode: MODE.InputPullUp });
+  board.trigger(pin, 0);
+  board.trigger(pin, 1);
+  expect(changes).toEqual([true, false]);
+  board.inputLevels.set(pin, 0);
+  expect(button.pressed).toBe(true);
+  button.close();
+  board.trigger(pin, 1);
+  expect(changes).toEqual([true, false]);
+  expect(button.pressed).toBe(false);
+  expect(device.peripheral.display).toMatchObject({ address: 0x3c, i2c: BOARD_PROFILES[name].i2c });
+});
+
 describe("power-up", () => {
   test("Heltec V2: Vext (GPIO21) driven LOW and settled before the OLED reset pulse on 16", () => {
     const board = new FakeBoard();
