@@ -17,6 +17,7 @@ install: $(STAMP)
 typecheck: $(STAMP)
 	npx tsc -p tsconfig.json
 	npx tsc -p src/core/tsconfig.json
+	npx tsc -p tsconfig.app-moddable.json
 
 test-node: $(STAMP)
 	npx vitest run
@@ -28,3 +29,32 @@ test: typecheck test-node test-xs
 
 bench: $(STAMP)
 	npm run --silent bench
+
+# ─── Firmware (needs the Moddable SDK and ESP-IDF; nothing else in this Makefile does) ───────────
+# mcconfig compiles the TypeScript itself with the `tsc` it finds on PATH: the project's own
+# TypeScript (node_modules/.bin) goes first so the SDK uses the version CI checks with.
+BOARDS := heltec-v2 tbeam heltec-v3
+FIRMWARE_OUT := $(CURDIR)/out/firmware
+MCCONFIG_FLAGS := -p esp32:$(CURDIR)/boards/$(BOARD) -o $(FIRMWARE_OUT) $(if $(DEBUG),-d,)
+
+.PHONY: check-firmware-tools
+
+check-firmware-tools:
+	@case " $(BOARDS) " in *" $(BOARD) "*) ;; *) \
+	  echo "make: BOARD must be one of: $(BOARDS) (got '$(BOARD)'), e.g. make build BOARD=tbeam" >&2; exit 2;; esac
+	@if [ -z "$$MODDABLE" ]; then \
+	  echo "make: \$$MODDABLE is not set. Building firmware needs the Moddable SDK (8.2.x) with ESP-IDF" >&2; \
+	  echo "      (v6.0 for SDK 8.2.3): install both per the SDK's documentation/devices/esp32.md, then" >&2; \
+	  echo "      export MODDABLE=<sdk checkout>, put \$$MODDABLE/build/bin/<os>/release on PATH and" >&2; \
+	  echo "      source \$$IDF_PATH/export.sh. Host tests and the host run do not need any of this." >&2; \
+	  exit 2; fi
+	@command -v mcconfig >/dev/null 2>&1 || { \
+	  echo "make: mcconfig is not on PATH; build the SDK tools and add \$$MODDABLE/build/bin/<os>/release to PATH" >&2; exit 2; }
+	@if [ -z "$$IDF_PATH" ]; then \
+	  echo "make: \$$IDF_PATH is not set: source the ESP-IDF export.sh (ESP-IDF v6.0 for Moddable 8.2.3) first" >&2; exit 2; fi
+
+build: $(STAMP) check-firmware-tools
+	PATH="$(CURDIR)/node_modules/.bin:$$PATH" mcconfig $(MCCONFIG_FLAGS) -t build manifest.json
+
+flash: $(STAMP) check-firmware-tools
+	PATH="$(CURDIR)/node_modules/.bin:$$PATH" mcconfig -m $(MCCONFIG_FLAGS) manifest.json

@@ -1,11 +1,14 @@
 // Every suite that must pass on both Node and the XS engine. Add new shared suites here.
 import airtime from "./airtime.cases";
 import codec from "./codec.cases";
+import console from "./console.cases";
 import dutyLedger from "./duty-ledger.cases";
 import geo from "./geo.cases";
 import type { Suite } from "./harness";
 import link from "./link.cases";
 import mesh from "./mesh.cases";
+import nmea from "./nmea.cases";
 import routingRules from "./routing-rules.cases";
+import settings from "./settings.cases";
 
-export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, routingRules, mesh];
+export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, routingRules, mesh, nmea, settings, console];

@@ -1,0 +1,301 @@
+// Structure of every Moddable manifest in the project, checked without the SDK: known keys and
+// value shapes (moddable.md §1), referenced files exist, board targets carry creation/defines
+// that match their profiles, the top-level manifest covers the three targets, and every module
+// a build links can resolve its imports to a registered module (so the device build does not
+// fail on a missing registration or a relative import that leaves the "system5/" naming).
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import ts from "typescript";
+import { describe, expect, test } from "vitest";
+import { BOARD_NAMES, BOARD_PROFILES } from "../../boards";
+
+const root = path.resolve(__dirname, "../..");
+
+/**
+ * Modules another branch is adding right now. Referencing them is allowed while they are
+ * missing; once they exist the test below fails until the entry is removed, so this list
+ * empties itself at merge time.
+ */
+const PENDING_FROM_OTHER_BRANCHES = ["drivers/sx127x/sx127x.ts", "drivers/sx126x/sx126x.ts"];
+
+/** Built-in module specifiers the SDK provides (moddable.md §3, §7) that our code imports. */
+const SDK_MODULES = [/^embedded:io\/[a-z]+$/, /^embedded:provider\/builtin$/, /^timer$/, /^time$/, /^preference$/, /^net$/, /^mc\/config$/];
+
+const TOP_KEYS = new Set([
+  "build", "include", "creation", "defines", "config", "modules", "preload", "resources", "data",
+  "platforms", "strip", "typescript", "commonjs", "recipes", "run", "bundle", "ble", "ffi", "dependency",
+]);
+const PLATFORM_KEYS = new Set(["include", "modules", "preload", "resources", "data", "defines", "config", "error", "warning", "dependency", "recipes", "build"]);
+const CREATION_KEYS = new Set(["static", "chunk", "heap", "stack", "keys", "parser", "main"]);
+const SOURCE_EXTENSIONS = [".ts", ".js", ".mjs", ".c", ".cc", ".cpp", ".h", ".json", ".d.ts"];
+const BUILD_VARIABLES = new Set(["MODDABLE", "MODULES", "BUILD", "TYPINGS", "SUBPLATFORM", "SUBPLATFORMDIRECTORY", "PLATFORM"]);
+
+type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
+type Manifest = Record<string, Json>;
+
+function manifestFiles(dir: string): string[] {
+  const skip = new Set(["node_modules", ".git", "out", "dist", ".cache"]);
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    if (skip.has(e.name)) return [];
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return manifestFiles(p);
+    return e.name === "manifest.json" ? [p] : [];
+  });
+}
+
+function load(file: string): Manifest {
+  return JSON.parse(readFileSync(file, "utf8")) as Manifest;
+}
+
+function list(v: Json | undefined): string[] {
+  if (v === undefined) return [];
+  return (Array.isArray(v) ? v : [v]) as string[];
+}
+
+function isObject(v: Json | undefined): v is { [k: string]: Json } {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Resolves a manifest path: relative to the manifest, undefined for $(VAR) paths (SDK side). */
+function local(fromFile: string, p: string): string | undefined {
+  const vars = [...p.matchAll(/\$\(([A-Z_]+)\)/g)].map((m) => m[1]);
+  for (const v of vars) expect(BUILD_VARIABLES.has(v), `${fromFile}: unknown build variable $(${v})`).toBe(true);
+  if (vars.length > 0) return undefined;
+  return path.resolve(path.dirname(fromFile), p);
+}
+
+function sourceFile(base: string): string | undefined {
+  if (SOURCE_EXTENSIONS.some((e) => base.endsWith(e)) && existsSync(base)) return base;
+  for (const e of SOURCE_EXTENSIONS) if (existsSync(base + e)) return base + e;
+  return undefined;
+}
+
+function isPending(file: string): boolean {
+  return PENDING_FROM_OTHER_BRANCHES.some((p) => path.resolve(root, p) === path.resolve(file + ".ts") || path.resolve(root, p) === file);
+}
+
+/** Module name → source file, merged over relative includes and the given platform sections. */
+interface Build {
+  modules: Map<string, string | undefined>;
+  preload: Set<string>;
+  creation: Record<string, Json>;
+}
+
+function collect(file: string, platforms: readonly string[], into: Build = { modules: new Map(), preload: new Set(), creation: {} }, seen = new Set<string>()): Build {
+  if (seen.has(file)) return into;
+  seen.add(file);
+  const m = load(file);
+  const sections: Array<{ [k: string]: Json }> = [m];
+  if (isObject(m.platforms)) for (const p of platforms) if (isObject(m.platforms[p])) sections.push(m.platforms[p] as { [k: string]: Json });
+  for (const s of sections) {
+    for (const inc of list(s.include)) {
+      const target = local(file, inc);
+      if (target !== undefined) collect(target, platforms, into, seen);
+    }
+    if (isObject(s.modules)) {
+      for (const [name, value] of Object.entries(s.modules)) {
+        if (name === "*" || name === "~") continue;
+        const target = local(file, value as string);
+        into.modules.set(name, target === undefined ? undefined : sourceFile(target) ?? target);
+      }
+    }
+    for (const p of list(s.preload)) into.preload.add(p);
+  }
+  if (isObject(m.creation)) Object.assign(into.creation, m.creation);
+  return into;
+}
+
+/** Runtime imports of a TS module (type-only imports are erased by tsc). */
+function runtimeImports(file: string): string[] {
+  const text = readFileSync(file, "utf8");
+  const out: string[] = [];
+  for (const m of text.matchAll(/^\s*import\s+(type\s+)?([\s\S]*?)\s+from\s+["']([^"']+)["']/gm)) {
+    if (m[1] !== undefined) continue;
+    const clause = m[2].trim();
+    // `import { type A, type B } from` is type-only too.
+    const named = /^\{([\s\S]*)\}$/.exec(clause);
+    if (named !== null && named[1].split(",").every((n) => n.trim() === "" || n.trim().startsWith("type "))) continue;
+    out.push(m[3]);
+  }
+  return out;
+}
+
+const manifests = manifestFiles(root);
+const top = path.join(root, "manifest.json");
+
+describe("manifest structure", () => {
+  test("the project has its manifests", () => {
+    const rel = manifests.map((f) => path.relative(root, f)).sort();
+    for (const want of ["manifest.json", "boards/common/manifest.json", "drivers/axp192/manifest.json", ...BOARD_NAMES.map((b) => `boards/${b}/manifest.json`)]) {
+      expect(rel).toContain(want);
+    }
+  });
+
+  for (const file of manifests) {
+    describe(path.relative(root, file), () => {
+      const m = load(file);
+
+      test("only known keys, with the right shapes", () => {
+        for (const k of Object.keys(m)) expect(TOP_KEYS.has(k), `unknown key "${k}"`).toBe(true);
+        for (const inc of list(m.include)) expect(typeof inc).toBe("string");
+        if (m.modules !== undefined) {
+          expect(isObject(m.modules)).toBe(true);
+          for (const v of Object.values(m.modules as object)) expect(typeof v === "string" || Array.isArray(v)).toBe(true);
+        }
+        if (m.platforms !== undefined) {
+          expect(isObject(m.platforms)).toBe(true);
+          for (const [name, section] of Object.entries(m.platforms as object)) {
+            expect(isObject(section as Json), `platform ${name}`).toBe(true);
+            for (const k of Object.keys(section as object)) expect(PLATFORM_KEYS.has(k), `platform ${name}: unknown key "${k}"`).toBe(true);
+          }
+        }
+        if (m.creation !== undefined) {
+          for (const k of Object.keys(m.creation as object)) expect(CREATION_KEYS.has(k), `creation.${k}`).toBe(true);
+        }
+      });
+
+      test("every local file it references exists (or is pending from another branch)", () => {
+        const sections: Array<{ [k: string]: Json }> = [m, ...(isObject(m.platforms) ? (Object.values(m.platforms) as Array<{ [k: string]: Json }>) : [])];
+        for (const s of sections) {
+          for (const inc of list(s.include)) {
+            const target = local(file, inc);
+            if (target !== undefined) expect(existsSync(target), `include ${inc}`).toBe(true);
+          }
+          if (isObject(s.modules)) {
+            for (const [name, value] of Object.entries(s.modules)) {
+              for (const v of list(value)) {
+                const target = local(file, v);
+                if (target === undefined) continue;
+                if (v.endsWith("*")) expect(statSync(path.dirname(target)).isDirectory(), `${name}: ${v}`).toBe(true);
+                else expect(sourceFile(target) !== undefined || isPending(target), `${name}: ${v} has no source file`).toBe(true);
+              }
+            }
+          }
+        }
+      });
+
+      test("our module names are \"system5/\" + the repository path of their source", () => {
+        if (!isObject(m.modules)) return;
+        for (const [name, value] of Object.entries(m.modules)) {
+          if (!name.startsWith("system5/") || name === "system5/board-profile") continue;
+          const target = local(file, value as string) as string;
+          expect(path.relative(root, target), name).toBe(name.slice("system5/".length));
+        }
+      });
+    });
+  }
+
+  test("pending modules from other branches are still missing (remove them from the list once merged)", () => {
+    for (const p of PENDING_FROM_OTHER_BRANCHES) expect(existsSync(path.join(root, p)), `${p} exists now: drop it from PENDING_FROM_OTHER_BRANCHES`).toBe(false);
+  });
+});
+
+describe("board targets", () => {
+  test("every board folder is a target and every target has a folder", () => {
+    const folders = readdirSync(path.join(root, "boards"), { withFileTypes: true })
+      .filter((e) => e.isDirectory() && existsSync(path.join(root, "boards", e.name, "manifest.json")) && e.name !== "common")
+      .map((e) => e.name)
+      .sort();
+    expect(folders).toEqual([...BOARD_NAMES].sort());
+  });
+
+  for (const name of BOARD_NAMES) {
+    describe(name, () => {
+      const file = path.join(root, "boards", name, "manifest.json");
+      const m = load(file);
+      const profile = BOARD_PROFILES[name];
+
+      test("creation sizes are present and plausible for an ESP32 (slots are 16 B)", () => {
+        const c = m.creation as { [k: string]: Json };
+        expect(c.static).toBe(0);
+        const chunk = c.chunk as { initial: number };
+        const heap = c.heap as { initial: number };
+        expect(chunk.initial).toBeGreaterThanOrEqual(32 * 1024);
+        expect(heap.initial).toBeGreaterThanOrEqual(2048);
+        expect(chunk.initial + heap.initial * 16).toBeLessThan(200 * 1024);
+        expect(c.stack).toBeGreaterThanOrEqual(256);
+      });
+
+      test("defines repeat the profile's I²C and SPI pins exactly", () => {
+        const d = m.defines as { i2c: { sda_pin: number; scl_pin: number }; spi: { miso_pin: number; mosi_pin: number; sck_pin: number } };
+        expect(d.i2c).toEqual({ sda_pin: profile.i2c.data, scl_pin: profile.i2c.clock });
+        expect(d.spi).toEqual({ miso_pin: profile.radioSpi.in, mosi_pin: profile.radioSpi.out, sck_pin: profile.radioSpi.clock });
+      });
+
+      test("ESP32_SUBCLASS matches the profile's MCU", () => {
+        const subclass = isObject(m.build) ? m.build.ESP32_SUBCLASS : undefined;
+        expect(subclass).toBe(profile.mcu === "esp32s3" ? "esp32s3" : undefined);
+      });
+
+      test("it has a provider, enables ECMA-419 IO and links its own profile", () => {
+        expect(existsSync(path.join(root, "boards", name, "host/provider.ts"))).toBe(true);
+        expect(list(m.include)).toContain("$(MODDABLE)/modules/io/manifest.json");
+        expect((m.modules as Record<string, string>)["system5/board-profile"]).toBe("./profile");
+        const provider = readFileSync(path.join(root, "boards", name, "host/provider.ts"), "utf8");
+        for (const chip of new Set(profile.radios.map((r) => r.chip))) {
+          expect(provider).toMatch(chip === "sx1276" ? /sx1276: SX127x/ : /sx1262: SX126x/);
+        }
+      });
+    });
+  }
+});
+
+describe("top-level manifest", () => {
+  const m = load(top);
+
+  test("platforms: one section per board target, a fallback error for anything else", () => {
+    const platforms = m.platforms as Record<string, { [k: string]: Json }>;
+    for (const b of BOARD_NAMES) expect(platforms[`esp32/${b}`], b).toBeDefined();
+    expect(typeof platforms["..."].error).toBe("string");
+  });
+
+  test("each target links the driver of every chip its board may carry", () => {
+    const platforms = m.platforms as Record<string, { modules?: Record<string, string> }>;
+    for (const b of BOARD_NAMES) {
+      const names = Object.keys(platforms[`esp32/${b}`].modules ?? {});
+      const want = [...new Set(BOARD_PROFILES[b].radios.map((r) => (r.chip === "sx1276" ? "system5/drivers/sx127x/sx127x" : "system5/drivers/sx126x/sx126x")))];
+      expect(names.sort()).toEqual(want.sort());
+    }
+  });
+
+  test("the TypeScript options are valid compiler options and strict", () => {
+    const options = ((m.typescript as { tsconfig: { compilerOptions: object } }).tsconfig.compilerOptions ?? {}) as Record<string, unknown>;
+    const { errors } = ts.convertCompilerOptionsFromJson(options, root);
+    expect(errors.map((e) => ts.flattenDiagnosticMessageText(e.messageText, "\n"))).toEqual([]);
+    expect(options.strict).toBe(true);
+    // mcconfig supplies module "preserve" and its paths map; overriding them would break the build.
+    for (const k of ["module", "moduleResolution", "paths", "outDir", "rootDir"]) expect(options[k], k).toBeUndefined();
+  });
+
+  for (const board of BOARD_NAMES) {
+    test(`${board}: main is registered, preloads are registered, every runtime import resolves`, () => {
+      const platforms = ["esp32", `esp32/${board}`];
+      const build = collect(top, platforms);
+      collect(path.join(root, "boards", board, "manifest.json"), platforms, build);
+      const main = (load(top).creation as { main: string }).main;
+      expect(build.modules.has(main), `creation.main ${main}`).toBe(true);
+      for (const p of build.preload) expect(build.modules.has(p), `preload ${p}`).toBe(true);
+      // The SDK-side main is not preloaded: it touches hardware at start-up.
+      expect(build.preload.has(main)).toBe(false);
+
+      const byFile = new Map<string, string>();
+      for (const [name, file] of build.modules) if (file !== undefined) byFile.set(file, name);
+      const providerFile = path.join(root, "boards", board, "host/provider.ts");
+      const sources: Array<[string, string]> = [["embedded:provider/builtin", providerFile]];
+      for (const [name, file] of build.modules) if (file?.endsWith(".ts") && existsSync(file)) sources.push([name, file]);
+      for (const [name, file] of sources) {
+        for (const spec of runtimeImports(file)) {
+          if (spec.startsWith(".")) {
+            // XS resolves a relative specifier against the importer's module name.
+            const resolved = path.posix.join(path.posix.dirname(name), spec);
+            const target = sourceFile(path.resolve(path.dirname(file), spec));
+            expect(target, `${name}: ${spec} has no source`).toBeDefined();
+            expect(build.modules.get(resolved), `${name}: "${spec}" → module "${resolved}" is not registered for ${board}`).toBe(target);
+          } else if (!SDK_MODULES.some((re) => re.test(spec))) {
+            expect(build.modules.has(spec), `${name}: "${spec}" is not registered for ${board}`).toBe(true);
+          }
+        }
+      }
+    });
+  }
+});

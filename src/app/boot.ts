@@ -1,0 +1,178 @@
+// Boot: everything the node does before the mesh runs, with every platform service injected so
+// the same code runs on the device (src/app/main.ts) and on the host.
+//
+//   1. settings from the Preference store (defaults + warnings on anything bad — never a loop)
+//   2. node id: set by the user, else from the MAC, else a stored random id
+//   3. board power-up in profile order (Vext / OLED reset, or the T-Beam's AXP192 rails)
+//   4. battery gauge, GPS parser (boards with a GPS UART), serial console
+//
+// The radio and the core MeshNode are bound afterwards through attachMesh(): until then the
+// console answers mesh commands with a clear "not running" error.
+import { CHIP_TX_POWER_DBM, radioChips, txPowerRange, type BoardProfile, type RadioChip } from "../../boards/common/board-profile";
+import { formatNodeId, type SendResult } from "../core/station";
+import { batteryLevel, liIonLevel, type BatteryGauge } from "./battery";
+import { Console, type ConsoleHost, type ConsoleStatus, type NeighbourRow, type RouteRow } from "./console";
+import { NmeaParser, type GpsState } from "./gps/nmea";
+import { nodeIdFromMac } from "./node-id";
+import { resolveNodeId, SettingsStore, type NodeIdentity, type PreferenceLike, type Settings } from "./settings";
+
+export interface BootPlatform {
+  readonly profile: BoardProfile;
+  readonly preferences: PreferenceLike;
+  /** The board's power controller (boards/common/power.ts BoardPower, or a host stand-in). */
+  readonly power: { up(): string[]; battery(): BatteryGauge | undefined };
+  /** MAC address bytes, undefined when the platform cannot read one. */
+  readonly mac: () => Uint8Array | undefined;
+  /** Uniform random unsigned 32-bit integers (only used when there is no MAC). */
+  readonly random32: () => number;
+  /** Monotonic milliseconds. */
+  readonly now: () => number;
+  /** Console output (USB UART on the device). */
+  readonly write: (text: string) => void;
+  readonly reboot: () => void;
+}
+
+/** What the lead's MeshNode binding supplies to the console. */
+export interface MeshBinding {
+  readonly chip: RadioChip;
+  neighbours(): readonly NeighbourRow[];
+  routes(): readonly RouteRow[];
+  send(destination: number, payload: Uint8Array): SendResult;
+  broadcast(payload: Uint8Array): SendResult;
+  /** Mesh fields of the status display (frequency, cluster, counts …). */
+  status(): Partial<ConsoleStatus>;
+}
+
+export interface App {
+  readonly settings: SettingsStore;
+  readonly identity: NodeIdentity;
+  readonly console: Console;
+  /** Present on boards with a GPS UART; feed it the UART's bytes. */
+  readonly gps: NmeaParser | undefined;
+  readonly battery: BatteryGauge | undefined;
+  /** Boot log lines (also written to the console). */
+  readonly log: readonly string[];
+  /** Settings problems found at boot (also in the log). */
+  readonly warnings: readonly string[];
+  /** Hardware problems found at boot (also in the log); the node keeps running regardless. */
+  readonly faults: readonly string[];
+  /** Binds the running mesh; narrows the tx power range to the detected chip. Returns warnings. */
+  attachMesh(mesh: MeshBinding): string[];
+  /** Battery 0..1, undefined without a battery reading. */
+  batteryLevel(): number | undefined;
+}
+
+class NotRunning extends Error {
+  constructor() {
+    super("the mesh is not running yet");
+  }
+}
+
+export function boot(platform: BootPlatform): App {
+  const started = platform.now();
+  const log: string[] = [];
+  const say = (line: string) => {
+    log.push(line);
+    platform.write(line + "\r\n");
+  };
+  const { profile } = platform;
+  say(`System 5 on ${profile.title}`);
+
+  const settings = new SettingsStore(platform.preferences, txPowerRange(radioChips(profile)));
+  const loaded = settings.load();
+  for (const w of loaded.warnings) say(`warning: ${w}`);
+
+  let mac: Uint8Array | undefined;
+  try {
+    mac = platform.mac();
+  } catch {
+    mac = undefined;
+  }
+  const identity = resolveNodeId(loaded.settings, mac === undefined ? undefined : nodeIdFromMac(mac), platform.preferences, platform.random32);
+  say(`node ${formatNodeId(identity.id)} (${identity.source})`);
+
+  // A power-up failure (e.g. a T-Beam v1.2, whose AXP2101 this firmware does not drive) must
+  // not stop the boot: the console still comes up and says what went wrong.
+  const faults: string[] = [];
+  try {
+    for (const line of platform.power.up()) say(`power: ${line}`);
+  } catch (e) {
+    faults.push(`power-up failed: ${e instanceof Error ? e.message : String(e)}`);
+    say(`error: ${faults[faults.length - 1]}; the radio may be unpowered`);
+  }
+  let battery: BatteryGauge | undefined;
+  try {
+    battery = platform.power.battery();
+  } catch (e) {
+    say(`warning: no battery reading (${e instanceof Error ? e.message : String(e)})`);
+  }
+
+  const gps = profile.gps === undefined ? undefined : new NmeaParser();
+  let mesh: MeshBinding | undefined;
+  const needMesh = (): MeshBinding => {
+    if (mesh === undefined) throw new NotRunning();
+    return mesh;
+  };
+
+  const host: ConsoleHost = {
+    status: () => statusOf(settings.current, identity, profile, platform.now() - started, battery, gps?.state, mesh),
+    neighbours: () => (mesh === undefined ? [] : mesh.neighbours()),
+    routes: () => (mesh === undefined ? [] : mesh.routes()),
+    send: (dst, payload) => needMesh().send(dst, payload),
+    broadcast: (payload) => needMesh().broadcast(payload),
+    settings,
+    reboot: platform.reboot,
+  };
+  const serialConsole = new Console({ host, write: platform.write });
+
+  return {
+    settings,
+    identity,
+    console: serialConsole,
+    gps,
+    battery,
+    log,
+    warnings: loaded.warnings,
+    faults,
+    attachMesh(binding) {
+      mesh = binding;
+      const warnings = settings.setPowerRange(CHIP_TX_POWER_DBM[binding.chip]);
+      for (const w of warnings) say(`warning: ${w}`);
+      return warnings;
+    },
+    batteryLevel: () => batteryLevel(battery),
+  };
+}
+
+function statusOf(
+  s: Settings,
+  identity: NodeIdentity,
+  profile: BoardProfile,
+  uptimeMs: number,
+  battery: BatteryGauge | undefined,
+  gps: GpsState | undefined,
+  mesh: MeshBinding | undefined,
+): ConsoleStatus {
+  let millivolts: number | undefined;
+  try {
+    millivolts = battery?.millivolts();
+  } catch {
+    millivolts = undefined;
+  }
+  const base: ConsoleStatus = {
+    nodeId: identity.id,
+    nodeIdSource: identity.source,
+    board: profile.title,
+    region: s.region,
+    preset: s.preset,
+    txPowerDbm: s.txPowerDbm,
+    role: s.role,
+    networkName: s.networkName,
+    uptimeMs,
+    batteryMillivolts: millivolts,
+    batteryLevel: millivolts === undefined ? undefined : liIonLevel(millivolts),
+    gps: gps === undefined ? undefined : { hasFix: gps.hasFix, latitude: gps.latitude, longitude: gps.longitude, satellites: gps.satellites },
+    radio: mesh === undefined ? "not started" : mesh.chip,
+  };
+  return mesh === undefined ? base : { ...base, ...mesh.status() };
+}

@@ -1,0 +1,453 @@
+// The serial console: a line-oriented command interpreter for people at a terminal on the USB UART.
+// Bytes in (any chunking), text out. It knows nothing about radios or the mesh: it calls a
+// ConsoleHost, which the firmware binds to the core MeshNode, the settings store and the board.
+//
+// Line editing: CR, LF or CR LF end a line; backspace/DEL erase the last character (a whole
+// UTF-8 sequence); Ctrl-C drops the line; ANSI escape sequences (arrow keys) are swallowed;
+// a line longer than the limit is dropped with an error when it ends. Nothing typed can make
+// it throw, and every mistake gets an "error: …" line that says what to type instead.
+import type { SendResult } from "../core/station";
+import { formatNodeId } from "../core/station";
+import { parseNodeId } from "./node-id";
+import { SETTING_HELP, SETTING_KEYS, type SetResult } from "./settings";
+import { decodeUtf8, encodeUtf8 } from "./utf8";
+
+export interface ConsoleStatus {
+  readonly nodeId: number;
+  /** Where the id came from: "set", "mac" or "random". */
+  readonly nodeIdSource?: string;
+  readonly board?: string;
+  readonly radio?: string;
+  readonly region?: string;
+  readonly preset?: string;
+  readonly frequencyHz?: number;
+  readonly txPowerDbm?: number;
+  readonly role?: string;
+  readonly networkName?: string;
+  readonly uptimeMs: number;
+  /** 0..1; undefined when the board has no battery reading. */
+  readonly batteryLevel?: number;
+  readonly batteryMillivolts?: number;
+  /** Undefined when the board has no GPS. */
+  readonly gps?: { readonly hasFix: boolean; readonly latitude?: number; readonly longitude?: number; readonly satellites?: number };
+  readonly cluster?: string;
+  readonly neighbours?: number;
+  readonly routes?: number;
+  /** Anything else worth a line, as label/value pairs. */
+  readonly extra?: ReadonlyArray<readonly [string, string]>;
+}
+
+export interface NeighbourRow {
+  readonly id: number;
+  readonly rssi?: number;
+  readonly snr?: number;
+  /** Bidirectional link quality 0..1. */
+  readonly quality?: number;
+  /** Milliseconds since last heard. */
+  readonly ageMs?: number;
+  readonly cluster?: string;
+}
+
+export interface RouteRow {
+  /** A node id, or a cluster name for cluster routes. */
+  readonly destination: number | string;
+  readonly nextHop: number;
+  readonly hops?: number;
+  readonly metric?: number;
+  /** Route health 0..1 (recent delivery success). */
+  readonly health?: number;
+  readonly ageMs?: number;
+}
+
+type Lookup = { readonly ok: true; readonly value: string } | { readonly ok: false; readonly error: string };
+
+/** What the console needs from the firmware. SettingsStore fits `settings` as is. */
+export interface ConsoleHost {
+  status(): ConsoleStatus;
+  neighbours(): readonly NeighbourRow[];
+  routes(): readonly RouteRow[];
+  /** Queue a unicast text message (UTF-8 bytes). */
+  send(destination: number, payload: Uint8Array): SendResult;
+  broadcast(payload: Uint8Array): SendResult;
+  readonly settings: {
+    get(key: string): Lookup;
+    list(): ReadonlyArray<readonly [string, string]>;
+    set(key: string, value: string): SetResult;
+  };
+  reboot(): void;
+}
+
+/** A message for the person at the terminal. */
+export interface IncomingMessage {
+  readonly source: number;
+  /** The broadcast id for broadcasts. */
+  readonly destination: number;
+  readonly payload: Uint8Array;
+  readonly hops?: number;
+}
+
+export interface ConsoleOptions {
+  readonly host: ConsoleHost;
+  /** Where output text goes (the platform encodes it for the UART). */
+  readonly write: (text: string) => void;
+  /** Echo typed characters (a terminal on a UART shows only what the device sends back). */
+  readonly echo?: boolean;
+  readonly prompt?: string;
+  /** Longest accepted line in bytes. */
+  readonly maxLine?: number;
+}
+
+export interface ConsoleCounters {
+  lines: number;
+  errors: number;
+  overlong: number;
+}
+
+const NL = "\r\n";
+const BROADCAST_ID = 0xffffffff;
+
+const COMMANDS: ReadonlyArray<readonly [string, string]> = [
+  ["help [command]", "this list, or details of one command"],
+  ["status", "node id, radio, battery, GPS, mesh summary"],
+  ["neighbors", "nodes heard directly"],
+  ["routes", "known routes and their next hops"],
+  ["send <node> <text>", "message to one node (node: 8 hex digits or decimal)"],
+  ["broadcast <text>", "message to every node"],
+  ["get [key]", "show one setting, or all"],
+  ["set <key> <value>", "change a setting (\"default\" restores it); saved, applies after reboot"],
+  ["reboot", "restart the node"],
+];
+
+const DETAILS: Readonly<Record<string, string>> = {
+  send: "send <node> <text>: <node> is 8 hex digits (as `neighbors` shows, e.g. 0a1b2c3d), !hex, 0xhex or a decimal number.",
+  broadcast: "broadcast <text>: sends <text> to every node in the network.",
+};
+
+const enum Esc {
+  None,
+  Started,
+  /** ESC [ parameters… final byte (arrow keys, most function keys). */
+  Csi,
+  /** ESC O x (F1–F4 and keypad keys in application mode). */
+  Ss3,
+}
+
+export class Console {
+  readonly #host: ConsoleHost;
+  readonly #write: (text: string) => void;
+  readonly #echo: boolean;
+  readonly #prompt: string;
+  readonly #line: Uint8Array;
+  #length = 0;
+  #overlong = false;
+  #afterCr = false;
+  #escape = Esc.None;
+  /** UTF-8 continuation bytes still expected for the character being typed (for echo). */
+  #pendingUtf8 = 0;
+  readonly #counters: ConsoleCounters = { lines: 0, errors: 0, overlong: 0 };
+
+  constructor(options: ConsoleOptions) {
+    this.#host = options.host;
+    this.#write = options.write;
+    this.#echo = options.echo ?? true;
+    this.#prompt = options.prompt ?? "> ";
+    const max = options.maxLine ?? 200;
+    if (!Number.isInteger(max) || max < 8 || max > 4096) throw new RangeError(`maxLine must be 8..4096, got ${max}`);
+    this.#line = new Uint8Array(max);
+  }
+
+  get counters(): ConsoleCounters {
+    return { ...this.#counters };
+  }
+
+  /** Prints a greeting and the first prompt. */
+  start(banner?: string): void {
+    if (banner !== undefined) this.#write(banner + NL);
+    this.#write(this.#prompt);
+  }
+
+  /** Feeds bytes typed at the terminal. */
+  push(chunk: Uint8Array | ArrayBuffer): void {
+    const bytes = chunk instanceof Uint8Array ? chunk : new Uint8Array(chunk);
+    for (let i = 0; i < bytes.length; i++) this.#byte(bytes[i]);
+  }
+
+  /** Prints a received message above the line being typed. */
+  message(m: IncomingMessage): void {
+    const to = m.destination === BROADCAST_ID ? "all" : formatNodeId(m.destination);
+    const hops = m.hops === undefined ? "" : ` (${m.hops} hop${m.hops === 1 ? "" : "s"})`;
+    this.notice(`[msg] ${formatNodeId(m.source)} → ${to}${hops}: ${printable(decodeUtf8(m.payload))}`);
+  }
+
+  /** Prints an asynchronous line (delivery report, warning) and restores the line being typed. */
+  notice(text: string): void {
+    this.#write(NL + printable(text) + NL + this.#prompt);
+    if (this.#length > 0 && this.#echo) this.#write(decodeUtf8(this.#line.subarray(0, this.#length)));
+  }
+
+  #byte(b: number): void {
+    if (this.#escape !== Esc.None) {
+      // ESC [ … final (0x40..0x7e), ESC O x, or ESC + one byte. A control character (Enter
+      // after a stray ESC) ends the sequence and keeps its own meaning.
+      if (b < 0x20) this.#escape = Esc.None;
+      else {
+        if (this.#escape === Esc.Started) this.#escape = b === 0x5b ? Esc.Csi : b === 0x4f ? Esc.Ss3 : Esc.None;
+        else if (this.#escape === Esc.Ss3 || (b >= 0x40 && b <= 0x7e)) this.#escape = Esc.None;
+        return;
+      }
+    }
+    const afterCr = this.#afterCr;
+    this.#afterCr = false;
+    switch (b) {
+      case 0x0d:
+        this.#afterCr = true;
+        this.#endLine();
+        return;
+      case 0x0a:
+        if (!afterCr) this.#endLine();
+        return;
+      case 0x08:
+      case 0x7f:
+        this.#backspace();
+        return;
+      case 0x03:
+        this.#length = 0;
+        this.#overlong = false;
+        this.#pendingUtf8 = 0;
+        this.#write("^C" + NL + this.#prompt);
+        return;
+      case 0x1b:
+        this.#escape = Esc.Started;
+        return;
+    }
+    if (b < 0x20) return; // other control characters mean nothing here
+    if (this.#overlong || this.#length >= this.#line.length) {
+      this.#overlong = true;
+      return;
+    }
+    this.#line[this.#length++] = b;
+    if (!this.#echo) return;
+    if (b < 0x80) {
+      this.#pendingUtf8 = 0;
+      this.#write(String.fromCharCode(b));
+    } else if ((b & 0xc0) === 0x80) {
+      if (this.#pendingUtf8 > 0 && --this.#pendingUtf8 === 0) this.#write(decodeUtf8(this.#line.subarray(this.#lastCharStart(), this.#length)));
+    } else {
+      this.#pendingUtf8 = b >= 0xf0 ? 3 : b >= 0xe0 ? 2 : 1;
+    }
+  }
+
+  #lastCharStart(): number {
+    let i = this.#length - 1;
+    while (i > 0 && (this.#line[i] & 0xc0) === 0x80) i--;
+    return i;
+  }
+
+  #backspace(): void {
+    if (this.#overlong || this.#length === 0) return;
+    this.#length = this.#lastCharStart();
+    this.#pendingUtf8 = 0;
+    if (this.#echo) this.#write("\b \b");
+  }
+
+  #endLine(): void {
+    const overlong = this.#overlong;
+    const text = decodeUtf8(this.#line.subarray(0, this.#length));
+    this.#length = 0;
+    this.#overlong = false;
+    this.#pendingUtf8 = 0;
+    if (this.#echo) this.#write(NL);
+    if (overlong) {
+      this.#counters.overlong++;
+      this.#error(`line too long (over ${this.#line.length} bytes); ignored`);
+    } else if (text.trim() !== "") {
+      this.#counters.lines++;
+      this.#run(text.trim());
+    }
+    this.#write(this.#prompt);
+  }
+
+  #out(text: string): void {
+    this.#write(text + NL);
+  }
+
+  #error(text: string): void {
+    this.#counters.errors++;
+    this.#write(`error: ${text}${NL}`);
+  }
+
+  #run(line: string): void {
+    const space = line.search(/\s/);
+    const command = (space < 0 ? line : line.slice(0, space)).toLowerCase();
+    const rest = space < 0 ? "" : line.slice(space).trim();
+    try {
+      switch (command) {
+        case "help":
+        case "?":
+          return this.#help(rest);
+        case "status":
+          return this.#status();
+        case "neighbors":
+        case "neighbours":
+          return this.#neighbours();
+        case "routes":
+          return this.#routes();
+        case "send":
+          return this.#send(rest);
+        case "broadcast":
+          return this.#broadcast(rest);
+        case "get":
+          return this.#get(rest);
+        case "set":
+          return this.#set(rest);
+        case "reboot":
+          this.#out("rebooting…");
+          this.#host.reboot();
+          return;
+        default:
+          return this.#error(`unknown command "${printable(command)}"; type help`);
+      }
+    } catch (e) {
+      // A host failure must not take the console down with it.
+      this.#error(`${command} failed: ${printable(e instanceof Error ? e.message : String(e))}`);
+    }
+  }
+
+  #help(topic: string): void {
+    const t = topic.toLowerCase();
+    if (t === "") {
+      const width = Math.max(...COMMANDS.map(([c]) => c.length));
+      for (const [c, d] of COMMANDS) this.#out(`  ${c.padEnd(width)}  ${d}`);
+      return;
+    }
+    if (t === "set" || t === "get") {
+      this.#out("settings (get <key>, set <key> <value>):");
+      for (const key of SETTING_KEYS) this.#out(`  ${key.padEnd(9)} ${SETTING_HELP[key]}`);
+      return;
+    }
+    const entry = COMMANDS.find(([c]) => c.split(" ")[0] === t || (t === "neighbours" && c.startsWith("neighbors")));
+    if (entry === undefined) return this.#error(`no command "${printable(topic)}"; type help`);
+    this.#out(DETAILS[t] ?? `${entry[0]}: ${entry[1]}`);
+  }
+
+  #status(): void {
+    const s = this.#host.status();
+    const rows: Array<[string, string]> = [["node", `${formatNodeId(s.nodeId)}${s.nodeIdSource ? ` (${s.nodeIdSource})` : ""}`]];
+    if (s.board !== undefined) rows.push(["board", s.board]);
+    if (s.radio !== undefined) rows.push(["radio", s.radio]);
+    if (s.region !== undefined || s.preset !== undefined) {
+      const freq = s.frequencyHz === undefined ? "" : ` @ ${(s.frequencyHz / 1e6).toFixed(3)} MHz`;
+      rows.push(["channel", `${s.region ?? "?"} ${s.preset ?? "?"}${freq}`]);
+    }
+    if (s.txPowerDbm !== undefined) rows.push(["tx power", `${s.txPowerDbm} dBm`]);
+    if (s.role !== undefined) rows.push(["role", s.role]);
+    if (s.networkName !== undefined) rows.push(["network", s.networkName]);
+    rows.push(["uptime", duration(s.uptimeMs)]);
+    if (s.batteryLevel !== undefined || s.batteryMillivolts !== undefined) {
+      const pct = s.batteryLevel === undefined ? "?" : `${Math.round(s.batteryLevel * 100)} %`;
+      const mv = s.batteryMillivolts === undefined ? "" : ` (${(s.batteryMillivolts / 1000).toFixed(2)} V)`;
+      rows.push(["battery", pct + mv]);
+    } else rows.push(["battery", "none"]);
+    if (s.gps !== undefined) {
+      const g = s.gps;
+      const sats = g.satellites === undefined ? "" : `, ${g.satellites} satellites`;
+      rows.push([
+        "gps",
+        g.hasFix && g.latitude !== undefined && g.longitude !== undefined ? `fix ${g.latitude.toFixed(5)}, ${g.longitude.toFixed(5)}${sats}` : `no fix${sats}`,
+      ]);
+    }
+    if (s.cluster !== undefined) rows.push(["cluster", s.cluster]);
+    if (s.neighbours !== undefined) rows.push(["neighbors", `${s.neighbours}`]);
+    if (s.routes !== undefined) rows.push(["routes", `${s.routes}`]);
+    for (const [k, v] of s.extra ?? []) rows.push([k, v]);
+    const width = Math.max(...rows.map(([k]) => k.length));
+    for (const [k, v] of rows) this.#out(`${k.padEnd(width)}  ${printable(v)}`);
+  }
+
+  #neighbours(): void {
+    const list = this.#host.neighbours();
+    if (list.length === 0) return this.#out("no neighbors heard yet");
+    this.#out("node      rssi      snr      q     last heard  cluster");
+    for (const n of list) {
+      this.#out(
+        `${formatNodeId(n.id)}  ${opt(n.rssi, (v) => `${Math.round(v)} dBm`).padEnd(8)}  ${opt(n.snr, (v) => `${v.toFixed(1)} dB`).padEnd(7)}  ${opt(n.quality, (v) => v.toFixed(2)).padEnd(4)}  ${opt(n.ageMs, (v) => `${duration(v)} ago`).padEnd(10)}  ${printable(n.cluster ?? "-")}`,
+      );
+    }
+  }
+
+  #routes(): void {
+    const list = this.#host.routes();
+    if (list.length === 0) return this.#out("no routes yet");
+    this.#out("destination  next hop  hops  metric  health  age");
+    for (const r of list) {
+      const dst = typeof r.destination === "number" ? formatNodeId(r.destination) : printable(r.destination);
+      this.#out(
+        `${dst.padEnd(11)}  ${formatNodeId(r.nextHop)}  ${opt(r.hops, String).padEnd(4)}  ${opt(r.metric, (v) => v.toFixed(2)).padEnd(6)}  ${opt(r.health, (v) => v.toFixed(2)).padEnd(6)}  ${opt(r.ageMs, duration)}`,
+      );
+    }
+  }
+
+  #send(rest: string): void {
+    const space = rest.search(/\s/);
+    if (rest === "" || space < 0) return this.#error("send needs a node and a message: send <node> <text>");
+    const node = parseNodeId(rest.slice(0, space));
+    if (!node.ok) return this.#error(node.error);
+    const text = rest.slice(space).trim();
+    this.#report(this.#host.send(node.id, encodeUtf8(text)), formatNodeId(node.id));
+  }
+
+  #broadcast(rest: string): void {
+    if (rest === "") return this.#error("broadcast needs a message: broadcast <text>");
+    this.#report(this.#host.broadcast(encodeUtf8(rest)), "all");
+  }
+
+  #report(result: SendResult, to: string): void {
+    if (result.ok) this.#out(`queued #${result.seq} to ${to}`);
+    else this.#error(`not sent (${result.code}): ${printable(result.reason)}`);
+  }
+
+  #get(rest: string): void {
+    if (rest === "") {
+      for (const [k, v] of this.#host.settings.list()) this.#out(`${k.padEnd(9)} ${printable(v)}`);
+      return;
+    }
+    if (/\s/.test(rest)) return this.#error("get takes one key: get [key]");
+    const r = this.#host.settings.get(rest);
+    if (r.ok) this.#out(`${rest.toLowerCase()} = ${printable(r.value)}`);
+    else this.#error(r.error);
+  }
+
+  #set(rest: string): void {
+    const space = rest.search(/\s/);
+    if (rest === "" || space < 0) return this.#error("set needs a key and a value: set <key> <value> (help set lists the keys)");
+    const r = this.#host.settings.set(rest.slice(0, space), rest.slice(space).trim());
+    if (r.ok) this.#out(r.message);
+    else this.#error(r.error);
+  }
+}
+Object.freeze(Console.prototype);
+
+function opt<T>(v: T | undefined, f: (v: T) => string): string {
+  return v === undefined ? "-" : f(v);
+}
+
+/** "1 h 02 min", "3 min 05 s", "42 s" */
+export function duration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${String(s % 60).padStart(2, "0")} s`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h} h ${String(m % 60).padStart(2, "0")} min`;
+  return `${Math.floor(h / 24)} d ${h % 24} h`;
+}
+
+/** Text from the air or the host made safe for a terminal: control characters shown as \xNN. */
+export function printable(text: string): string {
+  let out = "";
+  for (const ch of text) {
+    const c = ch.codePointAt(0) as number;
+    out += c < 0x20 || (c >= 0x7f && c < 0xa0) ? `\\x${c.toString(16).padStart(2, "0")}` : ch;
+  }
+  return out;
+}
