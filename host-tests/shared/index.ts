@@ -7,8 +7,9 @@ import geo from "./geo.cases";
 import type { Suite } from "./harness";
 import link from "./link.cases";
 import mesh from "./mesh.cases";
+import meshPart2 from "./mesh-part2.cases";
 import nmea from "./nmea.cases";
 import routingRules from "./routing-rules.cases";
 import settings from "./settings.cases";
 
-export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, routingRules, mesh, nmea, settings, console];
+export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, routingRules, mesh, meshPart2, nmea, settings, console];

@@ -182,6 +182,8 @@ interface Custody {
   readonly tried: Set<NodeId>;
   readonly originated: boolean;
   readonly until: number;
+  /** We handed it back because none of our routes worked: if it comes round again, refuse it. */
+  readonly bouncedAway: boolean;
 }
 
 const TYPE_NAMES: Record<number, string> = {
@@ -393,9 +395,17 @@ export class MeshNode implements Station {
     return this.#routeOptions(dst, this.#dstClusterFor(dst, now), now, new Set()).map((o) => o.route.entry.neighbour);
   }
 
-  /** Whether this node has at least one usable route to `dst` (or is it). */
+  /** Whether this node has at least one usable route to `dst` (or is it), as far as it knows where `dst` is. */
   hasRouteTo(dst: NodeId, now: number): boolean {
     return dst === this.id || this.nextHopsTo(dst, now).length > 0;
+  }
+
+  /**
+   * Whether the routing tables hold a way to `dst` in `dstCluster`: a node route, or a route to
+   * its cluster. Unlike hasRouteTo it does not depend on this node knowing where `dst` is.
+   */
+  canReach(dst: NodeId, dstCluster: ClusterId, now: number): boolean {
+    return dst === this.id || this.#routeOptions(dst, dstCluster, now, new Set()).length > 0;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -833,11 +843,8 @@ export class MeshNode implements Station {
       return true;
     }
     if (status === AckStatus.NO_ROUTE) {
-      // The next hop has no route: that route is dead now; try the others at once (§7.3).
-      if (u.via !== undefined) {
-        this.#routes.markDead(u.via.entry);
-        this.#stats.routeDeaths++;
-      }
+      // The next hop has no way to this destination: try the others at once (§7.3).
+      if (u.via !== undefined) this.#routeFailedFor(u.via, now);
       u.tried.add(from);
       this.#dispatch(u, now, true);
       return true;
@@ -848,6 +855,18 @@ export class MeshNode implements Station {
       this.#fail(u, now, "ttl-expired", `frame to ${formatNodeId(u.dst)} ran out of hops`);
     }
     return true;
+  }
+
+  /**
+   * A next hop reported (by refusing or handing back) that it cannot reach one destination.
+   * A node route to that destination is dead at once; a cluster route is only weakened, since
+   * the rest of that cluster may be fine through it.
+   */
+  #routeFailedFor(via: { kind: DestKind; entry: RouteEntry }, now: number): void {
+    if (via.entry.health.dead) return;
+    if (via.kind === "node") this.#routes.markDead(via.entry);
+    else if (via.entry.health.failure(now, this.config)) this.#routes.noteDeath(via.entry);
+    if (via.entry.health.dead) this.#stats.routeDeaths++;
   }
 
   /** The frame left our custody with a confirmation (or needs none): remember it for bounces. */
@@ -861,7 +880,7 @@ export class MeshNode implements Station {
     }
     const tried = new Set(u.tried);
     tried.add(u.nextHop);
-    this.#custody.set(key, { prevHop: u.prevHop, tried, originated: u.originated, until: now + CUSTODY_MS });
+    this.#custody.set(key, { prevHop: u.prevHop, tried, originated: u.originated, until: now + CUSTODY_MS, bouncedAway: u.bounced });
   }
 
   #onTimeout(w: Awaiting, now: number): void {
@@ -1073,8 +1092,12 @@ export class MeshNode implements Station {
     }
     if (this.#dedup.has(key, now)) {
       this.#stats.rxDuplicates++;
-      // The sender retried: our forward (its implicit ACK) went unheard. Confirm explicitly.
-      if (isData) this.#sendHopAck(f.tx, f.src, f.dst, f.seq, AckStatus.DELIVERED, f.priority, now);
+      if (!isData) return;
+      // A frame we already handed back (no route worked) came round by another path: refuse
+      // it so the sender keeps it and fails over. Otherwise the sender retried because our
+      // forward (its implicit ACK) went unheard: confirm explicitly.
+      const bounced = this.#custody.get(key)?.bouncedAway === true && !this.#awaiting.has(key);
+      this.#sendHopAck(f.tx, f.src, f.dst, f.seq, bounced ? AckStatus.NO_ROUTE : AckStatus.DELIVERED, f.priority, now);
       return;
     }
     if (f.ttl <= 1) {
@@ -1130,13 +1153,10 @@ export class MeshNode implements Station {
     this.#dedup.add(key, now);
     const tried = new Set<NodeId>(c?.tried ?? []);
     tried.add(f.tx);
-    // The neighbour that handed it back has no way to the destination: stop using that route.
+    // The neighbour that handed it back has no way to the destination.
     for (const [kind, key] of [["node", f.dst], ["cluster", f.dstCluster]] as const) {
       const entry = this.#routes.get(kind, key)?.entries.find((e) => e.neighbour === f.tx);
-      if (entry !== undefined && !entry.health.dead) {
-        this.#routes.markDead(entry);
-        this.#stats.routeDeaths++;
-      }
+      if (entry !== undefined) this.#routeFailedFor({ kind, key, entry }, now);
     }
     const originated = c?.originated ?? f.src === this.id;
     const u = this.#newUnicast({
@@ -1251,7 +1271,7 @@ export class MeshNode implements Station {
     const relay =
       f.scopeKind === FloodScope.NETWORK ||
       f.scopeKind === FloodScope.LOCAL ||
-      inCorridor(this.#cluster, this.#isBorder(now), f.srcCluster, f.dstCluster);
+      inCorridor(this.#cluster, this.#isBorder(now), (this.#routes.get("cluster", f.dstCluster)?.entries.length ?? 0) > 0, f.srcCluster, f.dstCluster);
     if (!relay) return;
     this.#stats.floodRelays++;
     const bytes = encodeFrame({ ...f, tx: this.id, ttl: f.ttl - 1, hops: Math.min(255, f.hops + 1) });

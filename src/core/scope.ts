@@ -12,15 +12,18 @@ export function inBroadcastScope(mine: ClusterId, origin: ClusterId, scope: numb
 }
 
 /**
- * Whether a node relays a corridor flood: its cluster is the source's or the destination's,
- * or it is a border node whose cluster lies in the grid rectangle spanned by the two. With the
- * destination cluster unknown the corridor is the source cluster alone.
+ * Whether a node relays a corridor flood: its cluster is the source's or the destination's, or
+ * its cluster lies in the grid rectangle spanned by the two and it is a border node or knows a
+ * route toward the destination cluster. (Border nodes alone cannot carry a flood across an
+ * intermediate cluster wider than one radio hop; its interior nodes that lead toward the
+ * destination must relay too.) With the destination cluster unknown the corridor is the source
+ * cluster alone.
  */
-export function inCorridor(mine: ClusterId, border: boolean, src: ClusterId, dst: ClusterId): boolean {
+export function inCorridor(mine: ClusterId, border: boolean, leadsToDst: boolean, src: ClusterId, dst: ClusterId): boolean {
   if (mine === NO_CLUSTER) return false;
   if (mine === src || mine === dst) return true;
   if (src === NO_CLUSTER || dst === NO_CLUSTER) return false;
-  return border && clusterInRectangle(mine, src, dst);
+  return (border || leadsToDst) && clusterInRectangle(mine, src, dst);
 }
 
 /**

@@ -161,12 +161,16 @@ export class IdealMesh {
     return -1;
   }
 
-  /** True when every live node has a route to every other live node. */
+  /**
+   * True when every live node's tables hold a way to every other live node: a node route within
+   * its cluster, a cluster route to any other (§5.4). Homeless nodes route nothing themselves
+   * and are only checked as destinations.
+   */
   fullyRouted(): boolean {
     for (const [a, n] of this.nodes) {
-      if (this.dead.has(a)) continue;
-      for (const b of this.nodes.keys()) {
-        if (a !== b && !this.dead.has(b) && !n.hasRouteTo(b, this.now)) return false;
+      if (this.dead.has(a) || n.homeless) continue;
+      for (const [b, m] of this.nodes) {
+        if (a !== b && !this.dead.has(b) && !n.canReach(b, m.cluster, this.now)) return false;
       }
     }
     return true;

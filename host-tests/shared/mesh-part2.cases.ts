@@ -1,0 +1,361 @@
+// Part 2 of the protocol on the ideal channel: QoS gate, silencing, sequence gaps, corridor
+// flood, cluster broadcast, location service, operation without GPS.
+import { clusterFromGeohash, NO_CLUSTER } from "../../src/core/cluster";
+import { encodeFrame } from "../../src/core/codec";
+import { resolveConfig } from "../../src/core/config";
+import { FrameType } from "../../src/core/frames";
+import { cellToGeohash, encodeGeohash, geohashBounds, geohashToCell, offsetCell, type GeoPoint } from "../../src/core/geohash";
+import { gateRefusal, maxAdmittedPriority, networkHealth } from "../../src/core/qos";
+import { SeededRng } from "../../src/core/rng";
+import { BROADCAST, type NodeId, type PriorityLevel } from "../../src/core/station";
+import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
+import { suite, type Assert } from "./harness";
+
+const MINUTE = 60_000;
+
+function settle(t: Assert, h: IdealMesh, limitMs: number, label: string): void {
+  const at = h.runUntil(() => h.fullyRouted(), h.now + limitMs, 1_000);
+  t.ok(at > 0, `${label}: did not converge`);
+}
+
+/** A point inside a geohash cell, at fractions (fx, fy) of its width and height. */
+function inCell(hash: string, fx: number, fy: number): GeoPoint {
+  const b = geohashBounds(hash);
+  return { lat: b.minLat + fy * (b.maxLat - b.minLat), lon: b.minLon + fx * (b.maxLon - b.minLon) };
+}
+
+/** Precision-6 cells: W, M = east of W, E = east of M, N = north of M. */
+const W = encodeGeohash(48.1, 11.5, 6);
+const M = cellToGeohash(offsetCell(geohashToCell(W), 1, 0));
+const E = cellToGeohash(offsetCell(geohashToCell(W), 2, 0));
+const N = cellToGeohash(offsetCell(geohashToCell(W), 1, 1));
+
+/**
+ * Three clusters in a row (W, M, E), four nodes each in a chain, plus a cluster N above M whose
+ * four nodes also link W to E (an alternative outside the W–E rectangle).
+ *   W: 1-2-3-4   M: 5-6-7-8   E: 9-10-11-12   N: 13-14-15-16
+ *   4-5, 8-9 join the row; 3-13, 16-10 join N.
+ */
+function clusterRow(seed: number, config = {}): IdealMesh {
+  const h = new IdealMesh({ seed, config: { geohashPrecision: 6, ...config } });
+  const cells: Array<[string, number]> = [[W, 1], [M, 5], [E, 9], [N, 13]];
+  for (const [cell, first] of cells) for (let i = 0; i < 4; i++) h.addNode(first + i, inCell(cell, 0.2 + 0.2 * i, 0.5));
+  for (const first of [1, 5, 9, 13]) for (let i = 0; i < 3; i++) h.link(first + i, first + i + 1);
+  h.link(4, 5);
+  h.link(8, 9);
+  h.link(3, 13);
+  h.link(16, 10);
+  return h;
+}
+
+/** Random geometric graph of `n` nodes in one cluster, connected; returns the adjacency. */
+function randomMesh(n: number, seed: number, range: number, config = {}): { h: IdealMesh; adj: Map<NodeId, NodeId[]> } {
+  const rng = new SeededRng(seed);
+  for (;;) {
+    const xy: Array<[number, number]> = [];
+    for (let i = 0; i < n; i++) xy.push([rng.next(), rng.next()]);
+    const adj = new Map<NodeId, NodeId[]>();
+    for (let i = 1; i <= n; i++) adj.set(i, []);
+    for (let i = 0; i < n; i++) {
+      for (let j = i + 1; j < n; j++) {
+        if (Math.hypot(xy[i][0] - xy[j][0], xy[i][1] - xy[j][1]) <= range) {
+          adj.get(i + 1)?.push(j + 1);
+          adj.get(j + 1)?.push(i + 1);
+        }
+      }
+    }
+    if (connected([...adj.keys()], adj)) {
+      const h = new IdealMesh({ seed, config });
+      for (let i = 0; i < n; i++) h.addNode(i + 1, gridPosition(xy[i][0] * 10, xy[i][1] * 10));
+      for (const [a, bs] of adj) for (const b of bs) if (a < b) h.link(a, b);
+      return { h, adj };
+    }
+  }
+}
+
+function connected(nodes: NodeId[], adj: Map<NodeId, NodeId[]>, allowed?: Set<NodeId>): boolean {
+  const pool = allowed ?? new Set(nodes);
+  const start = nodes.find((x) => pool.has(x));
+  if (start === undefined) return true;
+  const seen = new Set([start]);
+  const stack = [start];
+  while (stack.length > 0) {
+    const v = stack.pop() as NodeId;
+    for (const w of adj.get(v) ?? []) if (pool.has(w) && !seen.has(w)) (seen.add(w), stack.push(w));
+  }
+  return [...pool].every((x) => seen.has(x));
+}
+
+function mutedSet(h: IdealMesh): Set<NodeId> {
+  return new Set([...h.nodes.values()].filter((n) => n.muted).map((n) => n.id));
+}
+
+function broadcastRelays(h: IdealMesh, from: number): Map<NodeId, number> {
+  const count = new Map<NodeId, number>();
+  for (const r of h.txLog.slice(from)) if (r.type === FrameType.BCAST) count.set(r.tx, (count.get(r.tx) ?? 0) + 1);
+  return count;
+}
+
+export default suite("mesh part 2 (ideal channel)", {
+  // ---- QoS gate ----------------------------------------------------------------------------
+  "QoS: each threshold crossing, and P0 always passes"(t) {
+    const cfg = resolveConfig();
+    const cases: Array<[number, PriorityLevel]> = [[1, 7], [0.8, 7], [0.79, 5], [0.6, 5], [0.59, 3], [0.4, 3], [0.39, 1], [0.2, 1], [0.19, 0], [0, 0]];
+    for (const [nhs, max] of cases) {
+      t.equal(maxAdmittedPriority(nhs, cfg), max, `NHS ${nhs}`);
+      for (let p = 0; p <= 7; p++) {
+        const refusal = gateRefusal(p as PriorityLevel, nhs, cfg);
+        t.equal(refusal === undefined, p <= max, `NHS ${nhs}, P${p}`);
+      }
+    }
+    t.equal(gateRefusal(0, 0, cfg), undefined, "SOS at zero health");
+    t.equal(gateRefusal(7, 0.5, cfg), "network health 0.50: P7 needs ≥ 0.80 (P0–P3 allowed now)");
+  },
+  "QoS: the health score is 0.4·Q + 0.3·battery + 0.3·reachable"(t) {
+    t.near(networkHealth({ qualities: [1, 1], usable: [true, true], batteries: [1, 1, 1] }), 1, 1e-12);
+    t.near(networkHealth({ qualities: [1, 0], usable: [true, false], batteries: [0.5, 1] }), 0.4 * 0.5 + 0.3 * 0.75 + 0.3 * 0.5, 1e-12);
+    t.equal(networkHealth({ qualities: [], usable: [], batteries: [1] }), 0, "no neighbours known");
+  },
+  "QoS: in a degraded mesh the node refuses P7 and still sends P0"(t) {
+    const h = new IdealMesh({ seed: 2 });
+    h.addNode(1, gridPosition(0, 0), { battery: 0.3 });
+    for (let i = 2; i <= 6; i++) {
+      h.addNode(i, gridPosition(i, 1), { battery: 0.3 });
+      h.link(1, i);
+    }
+    settle(t, h, 5 * MINUTE, "star");
+    h.run(h.now + 5 * MINUTE); // windows fill: Q = 1
+    const healthy = h.node(1).health(h.now);
+    t.near(healthy, 0.4 + 0.3 * 0.3 + 0.3, 0.01, "all links perfect, batteries at 30 %");
+    t.ok(h.node(1).send(h.now, 2, new Uint8Array([1]), { priority: 5 }).ok, "P5 passes at ≥ 0.6");
+    const p7 = h.node(1).send(h.now, 2, new Uint8Array([1]), { priority: 7 });
+    t.ok(!p7.ok && p7.code === "qos-gate", "P7 needs ≥ 0.8");
+    // Four of five neighbours die.
+    for (let i = 3; i <= 6; i++) h.kill(i);
+    h.run(h.now + 10 * MINUTE);
+    const degraded = h.node(1).health(h.now);
+    const mine = h.node(1).neighbours(h.now);
+    t.equal(mine.length, 1, "four neighbours gone from the table");
+    // Batteries travel as a byte: the neighbour's 0.3 arrives as 76/254.
+    const expected = 0.4 * ((mine[0].q + 0 + 0 + 0 + 0) / 5) + 0.3 * ((0.3 + mine[0].battery) / 2) + 0.3 * (1 / 5);
+    t.near(degraded, expected, 1e-9, "computed from the node's own tables, lost neighbours remembered");
+    t.ok(degraded < 0.4, `degraded health ${degraded}`);
+    const refused = h.node(1).send(h.now, 2, new Uint8Array([1]), { priority: 3 });
+    t.ok(!refused.ok && refused.code === "qos-gate" && /P3 needs/.test(refused.reason));
+    const sos = h.node(1).send(h.now, 2, new Uint8Array([0x50]), { priority: 0 });
+    t.ok(sos.ok, "P0 passes");
+    h.run(h.now + 30_000);
+    t.ok(h.eventsOf(2, "delivered").some((e) => e.payload[0] === 0x50), "and arrives");
+  },
+
+  // ---- Silencing ---------------------------------------------------------------------------
+  "silencing: in a 60-node random mesh at least a third mute, nobody is cut off, rotation changes the set"(t) {
+    const { h, adj } = randomMesh(60, 17, 0.22);
+    settle(t, h, 10 * MINUTE, "60 nodes");
+    h.run(h.now + 3 * MINUTE);
+    const muted = mutedSet(h);
+    t.atLeast(muted.size, 20, "at least a third muted");
+    const ids = [...h.nodes.keys()];
+    const active = new Set(ids.filter((x) => !muted.has(x)));
+    t.ok(connected(ids, adj, active), "active nodes are connected");
+    for (const x of muted) t.ok((adj.get(x) ?? []).some((y) => active.has(y)), `muted ${x} has an active neighbour`);
+    t.ok(h.fullyRouted(), "every pair still routable");
+    // A broadcast reaches all 60 with only active nodes relaying.
+    const from = h.txLog.length;
+    t.ok(h.node(1).send(h.now, BROADCAST, new Uint8Array([9]), { priority: 4 }).ok);
+    h.run(h.now + 30_000);
+    const got = ids.filter((x) => x === 1 || h.eventsOf(x, "delivered").some((e) => e.dst === BROADCAST && e.payload[0] === 9));
+    t.equal(got.length, 60, "broadcast reached every node");
+    for (const [x, n] of broadcastRelays(h, from)) {
+      t.equal(n, 1, `node ${x} relayed once`);
+      t.ok(x === 1 || !muted.has(x), `muted ${x} did not relay`);
+    }
+    // Rotation: after 10 minutes other nodes are muted.
+    h.run(h.now + 11 * MINUTE);
+    const later = mutedSet(h);
+    let changed = 0;
+    for (const x of ids) if (muted.has(x) !== later.has(x)) changed++;
+    t.atLeast(changed, 5, "rotation changed who is muted");
+    t.atLeast(later.size, 20);
+    // A muted node still receives unicast addressed to it, and forwards unicast as next hop.
+    const target = [...later][0];
+    const src = ids.find((x) => x !== target && !(adj.get(target) ?? []).includes(x)) as NodeId;
+    const sent = h.node(src).send(h.now, target, new Uint8Array([0x77]), { priority: 3 });
+    t.ok(sent.ok);
+    for (let k = 0; k < 30; k++) {
+      const a = ids[(k * 7) % 60];
+      const b = ids[(k * 13 + 5) % 60];
+      if (a !== b) h.node(a).send(h.now, b, new Uint8Array([k]), { priority: 3 });
+    }
+    h.run(h.now + 60_000);
+    t.ok(h.eventsOf(target, "delivered").some((e) => e.payload[0] === 0x77), "muted node got its message");
+    const mutedRelays = [...later].reduce((a, x) => a + h.node(x).stats.relayed, 0);
+    t.ok(mutedRelays > 0, "muted nodes still relay unicast as next hop");
+  },
+
+  // ---- Sequence numbers --------------------------------------------------------------------
+  "sequence gaps: dropping frame 4 of 1..6 reports exactly one gap; 65535 → 0 is not a gap"(t) {
+    const h = new IdealMesh({ seed: 3 });
+    h.addNode(1, gridPosition(0, 0));
+    h.addNode(2, gridPosition(1, 0));
+    h.link(1, 2);
+    const dst = h.node(2);
+    const frame = (seq: number): Uint8Array =>
+      encodeFrame({ type: FrameType.DATA, tx: 1, next: 2, ttl: 8, hops: 0, priority: 3, wantAck: false, bounced: false, src: 1, dst: 2, seq, dstCluster: NO_CLUSTER, payload: new Uint8Array([seq & 255]) });
+    for (const s of [1, 2, 3, 5, 6]) dst.receive(frame(s), { rssi: -80, snr: 5, at: 0 });
+    let ev = dst.drainEvents();
+    t.equal(ev.filter((e) => e.type === "delivered").length, 5);
+    const gaps = ev.filter((e) => e.type === "gap");
+    t.equal(gaps.length, 1);
+    t.deepEqual(gaps[0], { type: "gap", at: 0, src: 1, missing: 1, from: 4, to: 4 });
+    dst.receive(frame(4), { rssi: -80, snr: 5, at: 1 });
+    ev = dst.drainEvents();
+    t.equal(ev.filter((e) => e.type === "out-of-order").length, 1, "the late frame is reported out of order");
+    for (const s of [65534, 65535, 0, 1]) dst.receive(encodeFrame({ type: FrameType.DATA, tx: 1, next: 2, ttl: 8, hops: 0, priority: 3, wantAck: false, bounced: false, src: 7, dst: 2, seq: s, dstCluster: 0, payload: new Uint8Array(0) }), { rssi: -80, snr: 5, at: 2 });
+    ev = dst.drainEvents();
+    t.equal(ev.filter((e) => e.type === "gap").length, 0, "wrap-around");
+    t.equal(ev.filter((e) => e.type === "delivered").length, 4);
+  },
+
+  // ---- Corridor flood ----------------------------------------------------------------------
+  "corridor flood: when every route fails, one scoped flood goes out, only corridor nodes relay, and it arrives"(t) {
+    const h = clusterRow(4);
+    settle(t, h, 10 * MINUTE, "clusters");
+    h.run(h.now + 2 * MINUTE);
+    t.equal(h.node(1).cluster, clusterFromGeohash(W));
+    t.equal(h.node(12).cluster, clusterFromGeohash(E));
+    // 12 moves within E: its link to 11 is gone, it now hears 10. Routes still point at 11.
+    h.unlink(11, 12);
+    h.link(10, 12);
+    const from = h.txLog.length;
+    const r = h.node(1).send(h.now, 12, new Uint8Array([0xc0]), { priority: 3 });
+    t.ok(r.ok);
+    h.run(h.now + 30_000);
+    const floods = h.txLog.slice(from).filter((x) => x.type === FrameType.FLOOD);
+    const originated = floods.filter((x) => x.tx === 1);
+    t.equal(originated.length, 1, "exactly one flood from the originator");
+    t.equal(h.eventsOf(1, "fallback-flood").length, 1);
+    const relays = new Set(floods.filter((x) => x.tx !== 1).map((x) => x.tx));
+    for (const x of relays) t.ok(x <= 12, `relay ${x} is in W, M or E`);
+    for (const x of [13, 14, 15, 16]) t.ok(!relays.has(x), `node ${x} in N (outside the corridor) did not relay`);
+    t.ok(relays.size < 15, `${relays.size} of 15 other nodes relayed`);
+    const got = h.eventsOf(12, "delivered").filter((e) => e.payload[0] === 0xc0);
+    t.equal(got.length, 1, "delivered once");
+  },
+
+  // ---- Broadcast ---------------------------------------------------------------------------
+  "broadcast: in a 3-cluster mesh it reaches every node in scope, nobody relays twice, fewer relays than naive flooding"(t) {
+    // Three cells in a row, 12 nodes each on a jittered 4×3 grid; links within ~1.6 grid steps.
+    const h = new IdealMesh({ seed: 6, config: { geohashPrecision: 6 } });
+    const rng = new SeededRng(99);
+    const pos = new Map<NodeId, [number, number]>();
+    let id = 1;
+    for (const [ci, cell] of [W, M, E].entries()) {
+      for (let gx = 0; gx < 4; gx++) {
+        for (let gy = 0; gy < 3; gy++) {
+          const fx = (gx + 0.5 + 0.3 * (rng.next() - 0.5)) / 4;
+          const fy = (gy + 0.5 + 0.3 * (rng.next() - 0.5)) / 3;
+          h.addNode(id, inCell(cell, fx, fy));
+          pos.set(id, [ci * 4 + fx * 4, fy * 3]);
+          id++;
+        }
+      }
+    }
+    for (const [a, pa] of pos) for (const [b, pb] of pos) if (a < b && Math.hypot(pa[0] - pb[0], pa[1] - pb[1]) <= 1.6) h.link(a, b);
+    settle(t, h, 10 * MINUTE, "3 clusters");
+    h.run(h.now + 3 * MINUTE);
+    const all = [...h.nodes.keys()];
+    const check = (scope: number, marker: number): { reached: number; inScope: number; relays: number } => {
+      const from = h.txLog.length;
+      t.ok(h.node(2).send(h.now, BROADCAST, new Uint8Array([marker]), { priority: 4, scope }).ok);
+      h.run(h.now + 30_000);
+      const inScope = all.filter((x) => x === 2 || (scope === 0 ? h.node(x).cluster === h.node(2).cluster : scope === 1 ? h.node(x).cluster !== clusterFromGeohash(E) : true));
+      const reached = all.filter((x) => x === 2 || h.eventsOf(x, "delivered").some((e) => e.dst === BROADCAST && e.payload[0] === marker));
+      for (const x of inScope) t.ok(reached.includes(x), `scope ${scope}: node ${x} reached`);
+      for (const x of reached) t.ok(inScope.includes(x), `scope ${scope}: node ${x} outside the scope did not deliver`);
+      const relays = broadcastRelays(h, from);
+      for (const [x, n] of relays) t.equal(n, 1, `scope ${scope}: node ${x} transmitted once`);
+      return { reached: reached.length, inScope: inScope.length, relays: relays.size };
+    };
+    const wide = check(7, 0xb7);
+    t.equal(wide.reached, 36);
+    t.ok(wide.relays < 36 * 0.7, `network-wide: ${wide.relays} transmissions against 36 for naive flooding`);
+    const one = check(1, 0xb1);
+    t.equal(one.inScope, 24, "scope 1 from W: W and M");
+    const own = check(0, 0xb0);
+    t.equal(own.inScope, 12, "scope 0: own cluster");
+  },
+
+  // ---- Location service --------------------------------------------------------------------
+  "location: a destination never heard of in another cluster is found without a network-wide flood; the answer is cached and expires"(t) {
+    const h = clusterRow(8);
+    settle(t, h, 10 * MINUTE, "clusters");
+    h.run(h.now + 2 * MINUTE);
+    const src = h.node(2); // inside W, not a border node
+    t.equal(src.locationOf(12, h.now), undefined, "node 2 has never heard of node 12");
+    const from = h.txLog.length;
+    const r = src.send(h.now, 12, new Uint8Array([0x1c]));
+    t.ok(r.ok, "accepted while locating");
+    h.run(h.now + 60_000);
+    t.ok(h.eventsOf(12, "delivered").some((e) => e.payload[0] === 0x1c), "delivered");
+    const after = h.txLog.slice(from);
+    t.equal(after.filter((x) => x.type === FrameType.FLOOD).length, 0, "no flood of any kind");
+    t.atLeast(after.filter((x) => x.type === FrameType.LOCATE_Q && x.tx === 2).length, 2, "asked widening scopes");
+    t.atLeast(after.filter((x) => x.type === FrameType.LOCATE_A).length, 1, "an answer came back");
+    t.equal(src.locationOf(12, h.now), clusterFromGeohash(E), "answer cached");
+    // A second message needs no lookup.
+    const q0 = h.txLog.filter((x) => x.type === FrameType.LOCATE_Q && x.tx === 2).length;
+    t.ok(src.send(h.now, 12, new Uint8Array([0x1d])).ok);
+    h.run(h.now + 30_000);
+    t.equal(h.txLog.filter((x) => x.type === FrameType.LOCATE_Q && x.tx === 2).length, q0, "cache hit");
+    h.run(h.now + 31 * MINUTE);
+    t.equal(src.locationOf(12, h.now), undefined, "the entry expired after 30 minutes");
+  },
+  "location: an unknown destination nobody can place ends in one network-wide flood (last resort)"(t) {
+    const h = clusterRow(9, { locateMaxScope: 2 });
+    settle(t, h, 10 * MINUTE, "clusters");
+    const from = h.txLog.length;
+    t.ok(h.node(2).send(h.now, 0x7777, new Uint8Array([1])).ok);
+    h.run(h.now + 2 * MINUTE);
+    const floods = h.txLog.slice(from).filter((x) => x.type === FrameType.FLOOD && x.tx === 2);
+    t.equal(floods.length, 1);
+    t.equal(floods[0].bytes[7] >> 4, 2, "scope kind: network");
+  },
+
+  // ---- Without GPS -------------------------------------------------------------------------
+  "no GPS: surrounded by one cluster it adopts it; split neighbours leave it homeless and still reachable"(t) {
+    const h = new IdealMesh({ seed: 10, config: { geohashPrecision: 6 } });
+    // Node 1 has no fix. 2..6 are in W, 7..9 in M.
+    h.addNode(1, undefined);
+    for (let i = 2; i <= 6; i++) h.addNode(i, inCell(W, 0.1 * i, 0.3));
+    for (let i = 7; i <= 9; i++) h.addNode(i, inCell(M, 0.1 * (i - 5), 0.3));
+    for (let i = 2; i <= 6; i++) h.link(1, i);
+    for (let i = 2; i < 6; i++) h.link(i, i + 1);
+    for (let i = 7; i < 9; i++) h.link(i, i + 1);
+    h.link(6, 7);
+    settle(t, h, 10 * MINUTE, "adopt");
+    t.equal(h.node(1).cluster, clusterFromGeohash(W), "adopted W: 5 of 5 neighbours agree");
+    t.ok(!h.node(1).homeless);
+    // Now it hears three W nodes and three M nodes instead: no 80 % majority.
+    h.unlink(1, 5);
+    h.unlink(1, 6);
+    h.link(1, 7);
+    h.link(1, 8);
+    h.link(1, 9);
+    h.run(h.now + 6 * MINUTE);
+    t.ok(h.node(1).homeless, "3 W against 3 M: homeless");
+    t.equal(h.node(1).cluster, NO_CLUSTER);
+    // Others still reach it.
+    t.ok(h.node(4).send(h.now, 1, new Uint8Array([0x41])).ok);
+    h.run(h.now + 30_000);
+    t.ok(h.eventsOf(1, "delivered").some((e) => e.payload[0] === 0x41), "a homeless node is still reachable");
+    // It reaches others by a local flood that a routing node takes over.
+    const from = h.txLog.length;
+    t.ok(h.node(1).send(h.now, 9, new Uint8Array([0x42])).ok);
+    h.run(h.now + 30_000);
+    t.ok(h.eventsOf(9, "delivered").some((e) => e.payload[0] === 0x42), "its own message arrives");
+    const local = h.txLog.slice(from).filter((x) => x.type === FrameType.FLOOD && x.tx === 1);
+    t.equal(local.length, 1, "sent as one local flood");
+    t.equal(local[0].bytes[7] >> 4, 1, "scope kind: local");
+  },
+});
