@@ -179,6 +179,11 @@ export abstract class LoRaRadio implements Radio {
     return this.#state;
   }
 
+  /** Part name for messages, e.g. "SX1262". */
+  protected get chipName(): string {
+    return this.#limits.chip;
+  }
+
   protected get closed(): boolean {
     return this.#closed;
   }

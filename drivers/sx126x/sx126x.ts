@@ -266,7 +266,7 @@ export default class Sx126x extends LoRaRadio {
     const phase = this.phase;
     if (phase === "transmit") {
       if (irq & Irq.TX_DONE) this.transmitDone();
-      else if (irq & Irq.TIMEOUT) this.transmitDone(new Error(`SX126x: transmission timed out (chip TX timer, ${this.interruptName})`));
+      else if (irq & Irq.TIMEOUT) this.transmitDone(new Error(`${this.chipName}: transmission timed out (chip TX timer, ${this.interruptName})`));
     } else if (phase === "cad") {
       if (irq & Irq.CAD_DONE) this.cadDone((irq & Irq.CAD_DETECTED) !== 0);
     } else if (phase === "receive") {
