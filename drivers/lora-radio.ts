@@ -184,10 +184,6 @@ export abstract class LoRaRadio implements Radio {
     return this.#limits.chip;
   }
 
-  protected get closed(): boolean {
-    return this.#closed;
-  }
-
   /** The chip reported TX-done (no error) or a chip-side failure (error). */
   protected transmitDone(error?: Error): void {
     const pending = this.#take("transmit");
@@ -226,6 +222,16 @@ export abstract class LoRaRadio implements Radio {
     const e = error instanceof Error ? error : new Error(String(error));
     if (this.#onError === undefined) throw e;
     this.#onError(e);
+  }
+
+  /** The interrupt pin's onReadable: service the chip, routing failures to onError. */
+  protected onInterrupt(): void {
+    if (this.#closed) return;
+    try {
+      this.serviceInterrupt();
+    } catch (error) {
+      this.reportError(error);
+    }
   }
 
   /** Reads the chip's IRQ state and dispatches it (interrupt handler; also run before a guard fails). */

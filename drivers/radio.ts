@@ -186,6 +186,11 @@ export interface RadioLimits {
   powerError(dBm: number): string | undefined;
 }
 
+/** Limits of one part: its band in MHz plus what its chip family shares. */
+export function partLimits(chip: string, lowMhz: number, highMhz: number, family: Omit<RadioLimits, "chip" | "frequencyRangesHz">): RadioLimits {
+  return Object.freeze({ ...family, chip, frequencyRangesHz: Object.freeze([Object.freeze([lowMhz * 1e6, highMhz * 1e6] as const)]) });
+}
+
 /** Merges the defined fields of `partial` over `base` (undefined means "unchanged", as in Moddable drivers). */
 export function mergeConfig(base: RadioConfig, partial: Partial<RadioConfig>): RadioConfig {
   const next: Record<string, unknown> = { ...base };

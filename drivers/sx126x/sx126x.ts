@@ -16,7 +16,7 @@
 
 import type { RadioConfig, RadioLimits, RadioOptions } from "../radio";
 import { ldroEnabled } from "../../src/core/airtime";
-import { MAX_PAYLOAD, modulationOf } from "../radio";
+import { MAX_PAYLOAD, modulationOf, partLimits } from "../radio";
 import { LoRaRadio } from "../lora-radio";
 import {
   closeAll,
@@ -83,29 +83,17 @@ export interface Sx126xOptions extends RadioOptions {
   readonly busyTimeoutMs?: number;
 }
 
-const MHZ = 1_000_000;
-
 function powerError(dBm: number): string | undefined {
   if (Number.isInteger(dBm) && dBm >= HP_MIN_DBM && dBm <= HP_MAX_DBM) return undefined;
   return `TX power ${dBm} dBm is not ${HP_MIN_DBM}..+${HP_MAX_DBM} dBm (high-power PA)`;
 }
 
-/** Band and power limits (DS §1; radios.md §3.4). */
+const FAMILY = Object.freeze({ minSpreadingFactor: 5, implicitOnlySpreadingFactors: Object.freeze([]), powerError });
+
+/** Bands (DS §1: SX1262 150–960 MHz, SX1268 410–810 MHz) and high-power PA range (radios.md §3.4). */
 export const SX126X_LIMITS: Readonly<Record<"SX1262" | "SX1268", RadioLimits>> = Object.freeze({
-  SX1262: Object.freeze({
-    chip: "SX1262",
-    frequencyRangesHz: Object.freeze([Object.freeze([150 * MHZ, 960 * MHZ] as const)]),
-    minSpreadingFactor: 5,
-    implicitOnlySpreadingFactors: Object.freeze([]),
-    powerError,
-  }),
-  SX1268: Object.freeze({
-    chip: "SX1268",
-    frequencyRangesHz: Object.freeze([Object.freeze([410 * MHZ, 810 * MHZ] as const)]),
-    minSpreadingFactor: 5,
-    implicitOnlySpreadingFactors: Object.freeze([]),
-    powerError,
-  }),
+  SX1262: partLimits("SX1262", 150, 960, FAMILY),
+  SX1268: partLimits("SX1268", 410, 810, FAMILY),
 });
 
 /** IRQ masks per operation: which events the chip records, and which of them raise DIO1 (radios.md §3.8). */
@@ -175,7 +163,7 @@ export default class Sx126x extends LoRaRadio {
       this.#identify();
       this.#initialise(tcxoCode, options.dio2RfSwitch ?? true, options.regulator ?? "dc-dc");
       this.applyConfig(this.config);
-      this.#dio1 = openInput(options.interrupt, () => this.#onInterrupt());
+      this.#dio1 = openInput(options.interrupt, () => this.onInterrupt());
     } catch (error) {
       this.releaseIo();
       throw error;
@@ -335,15 +323,6 @@ export default class Sx126x extends LoRaRadio {
   }
 
   // ---- interrupts ----------------------------------------------------------------------------
-
-  #onInterrupt(): void {
-    if (this.closed) return;
-    try {
-      this.serviceInterrupt();
-    } catch (error) {
-      this.reportError(error);
-    }
-  }
 
   #takePacket(): void {
     const status = this.#command(Op.GET_RX_BUFFER_STATUS, [], 3);

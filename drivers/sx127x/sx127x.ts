@@ -14,7 +14,7 @@
 
 import type { RadioConfig, RadioLimits, RadioOptions } from "../radio";
 import { ldroEnabled } from "../../src/core/airtime";
-import { modulationOf } from "../radio";
+import { modulationOf, partLimits } from "../radio";
 import { LoRaRadio } from "../lora-radio";
 import {
   closeAll,
@@ -64,30 +64,18 @@ export interface Sx127xOptions extends RadioOptions {
   readonly tcxo?: boolean;
 }
 
-const MHZ = 1_000_000;
-
-/** Band and power limits (DS §1 and RegPaConfig; radios.md §2.4). */
-export const SX127X_LIMITS: Readonly<Record<"SX1276" | "SX1278", RadioLimits>> = Object.freeze({
-  SX1276: Object.freeze({
-    chip: "SX1276",
-    frequencyRangesHz: Object.freeze([Object.freeze([137 * MHZ, 1020 * MHZ] as const)]),
-    minSpreadingFactor: 6,
-    implicitOnlySpreadingFactors: Object.freeze([6]),
-    powerError,
-  }),
-  SX1278: Object.freeze({
-    chip: "SX1278",
-    frequencyRangesHz: Object.freeze([Object.freeze([137 * MHZ, 525 * MHZ] as const)]),
-    minSpreadingFactor: 6,
-    implicitOnlySpreadingFactors: Object.freeze([6]),
-    powerError,
-  }),
-});
-
 function powerError(dBm: number): string | undefined {
   if (Number.isInteger(dBm) && ((dBm >= Pa.BOOST_MIN_DBM && dBm <= Pa.BOOST_MAX_DBM) || dBm === Pa.HIGH_POWER_DBM)) return undefined;
   return `TX power ${dBm} dBm is not PA_BOOST 2..17 dBm or 20 dBm (high-power DAC)`;
 }
+
+const FAMILY = Object.freeze({ minSpreadingFactor: 6, implicitOnlySpreadingFactors: Object.freeze([6]), powerError });
+
+/** Bands (DS §1: SX1276 137–1020 MHz, SX1278 137–525 MHz) and PA_BOOST power (radios.md §2.4). */
+export const SX127X_LIMITS: Readonly<Record<"SX1276" | "SX1278", RadioLimits>> = Object.freeze({
+  SX1276: partLimits("SX1276", 137, 1020, FAMILY),
+  SX1278: partLimits("SX1278", 137, 525, FAMILY),
+});
 
 /** The RegPaConfig, RegPaDac and RegOcp values for an output power (radios.md §2.4). */
 export function paRegisters(dBm: number): { paConfig: number; paDac: number; ocp: number } {
@@ -138,7 +126,7 @@ export default class Sx127x extends LoRaRadio {
       this.#enterLoRa();
       this.#initialise(options.tcxo === true);
       this.applyConfig(this.config);
-      this.#dio0 = openInput(options.interrupt, () => this.#onInterrupt());
+      this.#dio0 = openInput(options.interrupt, () => this.onInterrupt());
     } catch (error) {
       this.releaseIo();
       throw error;
@@ -277,15 +265,6 @@ export default class Sx127x extends LoRaRadio {
   }
 
   // ---- interrupts ----------------------------------------------------------------------------
-
-  #onInterrupt(): void {
-    if (this.closed) return;
-    try {
-      this.serviceInterrupt();
-    } catch (error) {
-      this.reportError(error);
-    }
-  }
 
   #takePacket(flags: number): void {
     if (flags & Irq.PAYLOAD_CRC_ERROR) {

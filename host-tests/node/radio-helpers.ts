@@ -2,11 +2,12 @@
 // wrappers that inject the mistakes a broken driver would make (dropped or altered SPI
 // transactions, a BUSY pin read as low, a dead interrupt pin) while the real driver runs.
 
+import { BOARD_RADIOS, type BoardRadioName, radioDescriptors, type RadioDescriptors } from "../../drivers/board-radios";
 import type { RadioConfig, RadioPacket } from "../../drivers/radio";
 import { Air, type AirOptions } from "../../src/host/air";
 import { VirtualClock } from "../../src/host/clock";
 import type { HistoryEntry } from "../../src/host/chip";
-import type { HostDigitalClass, HostDigitalOptions, HostSpiClass, Level } from "../../src/host/io";
+import { HostBoard, type HostDigitalClass, type HostDigitalOptions, type HostSpiClass, type Level } from "../../src/host/io";
 import { type EmulatedNode, emulatedNode, sx126xNode, sx127xNode } from "../../src/host/node";
 import type { Sx126xEmulator } from "../../src/host/sx126x-emulator";
 import type { Sx127xEmulator } from "../../src/host/sx127x-emulator";
@@ -21,6 +22,12 @@ export interface World {
 export function world(options: AirOptions = {}, seed = 1): World {
   const clock = new VirtualClock({ seed });
   return { clock, air: new Air(clock, options) };
+}
+
+/** A board wired like `name` but with no chip on it (yet): for missing-chip and raw tests. */
+export function bareBoard(w: World, name: BoardRadioName): { board: HostBoard; descriptors: RadioDescriptors } {
+  const board = new HostBoard(w.clock, { name });
+  return { board, descriptors: radioDescriptors(BOARD_RADIOS[name], board.io) };
 }
 
 /** A node plus a receive log, opened with the real driver. */

@@ -5,9 +5,8 @@ import { PRESETS } from "../../src/core/presets";
 import { presetConfig } from "../../drivers/radio";
 import Sx126x from "../../drivers/sx126x/sx126x";
 import { Op } from "../../drivers/sx126x/commands";
-import { HostBoard } from "../../src/host/io";
 import { Sx126xEmulator } from "../../src/host/sx126x-emulator";
-import { alteredDigital, commands, payload, sendAndWait, sx126xStation, world } from "./radio-helpers";
+import { alteredDigital, bareBoard, commands, payload, sendAndWait, sx126xStation, world } from "./radio-helpers";
 
 /** Datasheet: RfFreq = f · 2^25 / 32 MHz. */
 function rfFreqExpected(frequencyHz: number): number {
@@ -162,23 +161,11 @@ describe("SX126x bring-up", () => {
 describe("SX126x failures are bounded and leave the driver usable or closable", () => {
   test("BUSY stuck high at start-up: the error names the pin within ~1 s and every pin is released", () => {
     const w = world();
-    const board = new HostBoard(w.clock);
+    const { board, descriptors: d } = bareBoard(w, "heltec-v3");
     const chip = new Sx126xEmulator({ board, air: w.air, name: "stuck", spiPort: 1, pins: { select: 8, reset: 12, busy: 13, dio1: 14 }, tcxoVoltage: 1.8 });
     chip.stickBusy(true);
     const start = w.clock.now();
-    expect(
-      () =>
-        new Sx126x({
-          spi: { io: board.io.SPI, clock: 9, in: 11, out: 10, port: 1 },
-          select: { io: board.io.Digital, pin: 8 },
-          reset: { io: board.io.Digital, pin: 12 },
-          busy: { io: board.io.Digital, pin: 13 },
-          interrupt: { io: board.io.Digital, pin: 14 },
-          tcxoVoltage: 1.8,
-          clock: w.clock,
-          config: { frequencyHz: 869_525_000 },
-        }),
-    ).toThrow(/SX126x BUSY stuck high for 1000 ms on pin 13 \(after reset\)/);
+    expect(() => new Sx126x({ ...d, busy: d.busy!, clock: w.clock, config: { frequencyHz: 869_525_000 } })).toThrow(/SX126x BUSY stuck high for 1000 ms on pin 13 \(after reset\)/);
     expect(w.clock.now() - start).toBeLessThanOrEqual(1002);
     expect(board.pinsInUse()).toEqual([]);
   });
@@ -228,19 +215,8 @@ describe("SX126x failures are bounded and leave the driver usable or closable", 
 
   test("no chip on the bus: a clear error naming the pins", () => {
     const w = world();
-    const board = new HostBoard(w.clock);
-    expect(
-      () =>
-        new Sx126x({
-          spi: { io: board.io.SPI, clock: 9, in: 11, out: 10, port: 1 },
-          select: { io: board.io.Digital, pin: 8 },
-          reset: { io: board.io.Digital, pin: 12 },
-          busy: { io: board.io.Digital, pin: 13 },
-          interrupt: { io: board.io.Digital, pin: 14 },
-          clock: w.clock,
-          config: { frequencyHz: 869_525_000 },
-        }),
-    ).toThrow(/SX126x not found: chip id register 0x0320 reads 00 00 00 00 00 00 00 00 … \(expected "SX126…"\) on SPI port 1 \(SCK 9, MISO 11, MOSI 10\), NSS 8, RESET 12, BUSY 13, DIO1 14/);
+    const { board, descriptors: d } = bareBoard(w, "heltec-v3");
+    expect(() => new Sx126x({ ...d, busy: d.busy!, clock: w.clock, config: { frequencyHz: 869_525_000 } })).toThrow(/SX126x not found: chip id register 0x0320 reads 00 00 00 00 00 00 00 00 … \(expected "SX126…"\) on SPI port 1 \(SCK 9, MISO 11, MOSI 10\), NSS 8, RESET 12, BUSY 13, DIO1 14/);
     expect(board.pinsInUse()).toEqual([]);
   });
 

@@ -6,8 +6,7 @@ import { presetConfig } from "../../drivers/radio";
 import Sx127x from "../../drivers/sx127x/sx127x";
 import { Reg } from "../../drivers/sx127x/registers";
 import { Sx127xEmulator } from "../../src/host/sx127x-emulator";
-import { HostBoard } from "../../src/host/io";
-import { commands, payload, sendAndWait, sx127xStation, world } from "./radio-helpers";
+import { bareBoard, commands, payload, sendAndWait, sx127xStation, world } from "./radio-helpers";
 
 const OP_MODE = 0x01;
 
@@ -140,38 +139,17 @@ describe("SX127x configuration errors are RangeErrors naming the problem", () =>
 
   test("SX1278 is limited to its 137–525 MHz band", () => {
     const w2 = world();
-    const board = new HostBoard(w2.clock);
-    expect(
-      () =>
-        new Sx127x({
-          spi: { io: board.io.SPI, clock: 5, in: 19, out: 27, port: 1 },
-          select: { io: board.io.Digital, pin: 18 },
-          reset: { io: board.io.Digital, pin: 14 },
-          interrupt: { io: board.io.Digital, pin: 26 },
-          variant: "SX1278",
-          clock: w2.clock,
-          config: { frequencyHz: 868_000_000 },
-        }),
-    ).toThrow(/SX1278: frequency 868 MHz is outside the chip's band \(137–525 MHz\)/);
+    const { descriptors } = bareBoard(w2, "heltec-v2");
+    expect(() => new Sx127x({ ...descriptors, variant: "SX1278", clock: w2.clock, config: { frequencyHz: 868_000_000 } })).toThrow(/SX1278: frequency 868 MHz is outside the chip's band \(137–525 MHz\)/);
   });
 });
 
 describe("SX127x failures are bounded and leave the driver usable or closable", () => {
   test("no chip: a clear error naming the pins within ~110 ms, and every pin released", () => {
     const w = world();
-    const board = new HostBoard(w.clock, { name: "empty" });
+    const { board, descriptors } = bareBoard(w, "heltec-v2");
     const start = w.clock.now();
-    expect(
-      () =>
-        new Sx127x({
-          spi: { io: board.io.SPI, clock: 5, in: 19, out: 27, port: 1 },
-          select: { io: board.io.Digital, pin: 18 },
-          reset: { io: board.io.Digital, pin: 14 },
-          interrupt: { io: board.io.Digital, pin: 26 },
-          clock: w.clock,
-          config: { frequencyHz: 869_525_000 },
-        }),
-    ).toThrow(/SX127x not found: RegVersion reads 0x00 \(expected 0x12\) after 10 tries on SPI port 1 \(SCK 5, MISO 19, MOSI 27\), NSS 18, RESET 14, DIO0 26/);
+    expect(() => new Sx127x({ ...descriptors, clock: w.clock, config: { frequencyHz: 869_525_000 } })).toThrow(/SX127x not found: RegVersion reads 0x00 \(expected 0x12\) after 10 tries on SPI port 1 \(SCK 5, MISO 19, MOSI 27\), NSS 18, RESET 14, DIO0 26/);
     expect(w.clock.now() - start).toBeLessThanOrEqual(110);
     expect(board.pinsInUse()).toEqual([]);
   });

@@ -11,6 +11,7 @@
 // `hz`, a `select` given to SPI stays asserted until flush(true) (the select trap), and a bus with
 // no chip selected reads the idle level.
 
+import type { SpiOpenOptions } from "../../drivers/io";
 import type { VirtualClock } from "./clock";
 
 export type Level = 0 | 1;
@@ -92,13 +93,8 @@ export interface HostDigitalOptions {
   format?: "number";
 }
 
-export interface HostSpiOptions {
-  clock: number;
-  in?: number;
-  out?: number;
-  port?: number;
-  hz: number;
-  mode?: number;
+/** The driver-facing SPI options plus what the device also accepts. */
+export interface HostSpiOptions extends SpiOpenOptions {
   select?: number;
   active?: Level;
   format?: "buffer";
