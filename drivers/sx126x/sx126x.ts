@@ -243,6 +243,7 @@ export default class Sx126x extends LoRaRadio {
 
   protected override enterSleep(): void {
     if (this.#asleep) return;
+    this.enterStandby(); // sleep is entered from standby, after the implicit-header errata if receiving
     this.#command(Op.SET_SLEEP, [SleepMode.WARM_START]);
   }
 

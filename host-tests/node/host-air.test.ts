@@ -119,21 +119,25 @@ describe("Air", () => {
     expect(air.statistics.collisions).toBe(damaged ? 1 : 0);
   });
 
-  test("non-overlapping channels do not collide; a receiver that leaves receive loses the frame", () => {
+  test("other channels and other SFs do not collide; a receiver that leaves receive loses the frame", () => {
     const { clock, air, a, b, c } = setup();
     air.setLink("a", "b", { rssiDbm: -90, snrDb: 10 });
     air.setLink("c", "b", { rssiDbm: -80, snrDb: 20 });
     air.transmit(a, Uint8Array.of(1), MODEM, 14);
     air.transmit(c, Uint8Array.of(2), { ...MODEM, frequencyHz: MODEM.frequencyHz + 300_000 }, 14);
     clock.advance(2000);
-    expect(b.got.map((g) => g.crcError)).toEqual([false]);
+    air.transmit(a, Uint8Array.of(1), MODEM, 14);
+    air.transmit(c, Uint8Array.of(2), { ...MODEM, spreadingFactor: 7 }, 14);
+    clock.advance(2000);
+    expect(b.got.map((g) => g.crcError)).toEqual([false, false]);
+    b.got.length = 0;
     air.transmit(a, Uint8Array.of(3), MODEM, 14);
     clock.advance(10);
     b.modem = undefined;
     air.retuned(b);
     b.modem = MODEM;
     clock.advance(2000);
-    expect(b.got).toHaveLength(1);
+    expect(b.got).toHaveLength(0);
     expect(air.statistics.lost).toBe(1);
   });
 

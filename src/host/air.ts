@@ -5,8 +5,9 @@
 // polarity, and a carrier within a quarter of the bandwidth; and only if the link SNR reaches the
 // SF's demodulation limit (core presets). The chip locks on the first such frame; it receives it
 // at the frame's end if it stayed in receive on the same modem. Any other frame overlapping it in
-// time and frequency collides with it unless the locked frame is `captureDb` stronger at that
-// receiver; a collided frame arrives with a CRC error. Airtime comes from the core airtime module.
+// time and frequency on the same SF collides with it unless the locked frame is `captureDb` stronger at that
+// receiver; a collided frame arrives with a CRC error. Different spreading factors are treated as
+// orthogonal (no collision), as in Meshtasticator (radios.md §5.9). Airtime comes from the core.
 //
 // Link budget per (sender, receiver): an explicit link table entry (fixed RSSI/SNR, or a path
 // loss), else a log-distance path loss from the nodes' positions, else `defaultPathLossDb`.
@@ -325,6 +326,7 @@ export class Air {
         other.sender !== name &&
         other.start < frame.end &&
         other.end > frame.start &&
+        other.modem.spreadingFactor === frame.modem.spreadingFactor &&
         channelsOverlap(other.modem, frame.modem) &&
         rssi - this.linkBudget(other.sender, name, other.powerDbm, other.modem).rssi < this.#options.captureDb,
     );

@@ -31,6 +31,11 @@ export interface ClockEvent extends RadioTimer {
   readonly at: number;
 }
 
+/** Times are kept on a 1 ns grid so repeated fractional delays (BUSY polling) do not drift. */
+function quantize(ms: number): number {
+  return Math.round(ms * 1e6) / 1e6;
+}
+
 /** Events at one instant beyond which the clock assumes a livelock and stops with an error. */
 const MAX_EVENTS_PER_INSTANT = 1_000_000;
 
@@ -110,14 +115,14 @@ export class VirtualClock implements RadioClock {
   delay(ms: number): void {
     if (!(ms >= 0) || !Number.isFinite(ms)) throw new RangeError(`delay(${ms}): not a finite, non-negative time`);
     if (this.#inHardware > 0) throw new Error("delay() called from a hardware event");
-    const target = this.#now + ms;
+    const target = quantize(this.#now + ms);
     this.#runHardwareUntil(target);
     this.#now = target;
   }
 
   /** Schedules a task (Timer.set semantics: a one-shot callback on the JavaScript thread). */
   set(callback: () => void, ms: number): ClockEvent {
-    return this.#schedule(this.#tasks, this.#now + Math.max(0, ms), callback);
+    return this.#schedule(this.#tasks, quantize(this.#now + Math.max(0, ms)), callback);
   }
 
   clear(timer: RadioTimer): void {
@@ -126,19 +131,19 @@ export class VirtualClock implements RadioClock {
 
   /** Schedules a hardware event `ms` from now (emulated chips and the air). */
   after(ms: number, fn: () => void): ClockEvent {
-    return this.#schedule(this.#hardware, this.#now + Math.max(0, ms), fn);
+    return this.#schedule(this.#hardware, quantize(this.#now + Math.max(0, ms)), fn);
   }
 
   /** Runs every event up to now + ms in time order, then sets the time to now + ms. */
   advance(ms: number): void {
     if (!(ms >= 0)) throw new RangeError(`advance(${ms}): not a non-negative time`);
-    this.#runUntil(this.#now + ms, () => false);
+    this.#runUntil(quantize(this.#now + ms), () => false);
   }
 
   /** Advances event by event until `done()` holds (true) or `limitMs` passes (false). */
   runUntil(done: () => boolean, limitMs: number): boolean {
     if (done()) return true;
-    return this.#runUntil(this.#now + limitMs, done);
+    return this.#runUntil(quantize(this.#now + limitMs), done);
   }
 
   /** Runs until no event is left or `limitMs` passes; returns whether the queue emptied. */
