@@ -17,6 +17,7 @@ install: $(STAMP)
 typecheck: $(STAMP)
 	npx tsc -p tsconfig.json
 	npx tsc -p src/core/tsconfig.json
+	npx tsc -p tsconfig.moddable.json
 	npx tsc -p tsconfig.app-moddable.json
 
 test-node: $(STAMP)

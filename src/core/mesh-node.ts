@@ -862,7 +862,7 @@ export class MeshNode implements Station {
    * A node route to that destination is dead at once; a cluster route is only weakened, since
    * the rest of that cluster may be fine through it.
    */
-  #routeFailedFor(via: { kind: DestKind; entry: RouteEntry }, now: number): void {
+  #routeFailedFor(via: { readonly kind: DestKind; readonly key: number; readonly entry: RouteEntry }, now: number): void {
     if (via.entry.health.dead) return;
     if (via.kind === "node") this.#routes.markDead(via.entry);
     else if (via.entry.health.failure(now, this.config)) this.#routes.noteDeath(via.entry);
