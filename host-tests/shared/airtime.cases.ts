@@ -49,6 +49,12 @@ export default suite("airtime", {
     // ceil((80 + 16 - 24 + 20)/24) = 4 blocks → 8 + 20 = 28 symbols; preamble 14.25 → 42.25 × 0.512 ms.
     t.near(airtimeMs(bw125(6), 10), 42.25 * 0.512, 1e-9);
   },
+  "SX127x SF6 uses the standard formula (SX1276 DS §4.1.1.7)"(t) {
+    // SF6/BW125, CR4/5, 8-symbol preamble, 10 B explicit + CRC: ceil((80 − 24 + 28 + 16)/24) = 5
+    // blocks → 8 + 25 = 33 symbols; preamble 12.25 → 45.25 × 0.512 ms = 23.168 ms.
+    t.near(airtimeMs({ ...bw125(6), family: "sx127x" }, 10), 45.25 * 0.512, 1e-9);
+    t.throws(() => airtimeMs({ ...bw125(5), family: "sx127x" }, 10), /SX126x only/);
+  },
   "bad parameters are refused with a reason"(t) {
     t.throws(() => airtimeMs(bw125(7), 256), /not 0\.\.255/);
     t.throws(() => airtimeMs(bw125(13), 10), /spreading factor/);

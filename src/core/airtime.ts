@@ -20,6 +20,11 @@ export interface LoRaModulation {
   readonly crc: boolean;
   /** Low-data-rate optimisation; "auto" turns it on when the symbol time is ≥ 16 ms. */
   readonly lowDataRateOptimize?: boolean | "auto";
+  /**
+   * Which datasheet formula applies below SF7: SX126x (default; SF5/SF6 with preamble + 6.25 and
+   * no "+8" term) or SX127x (SF6 uses the standard formula; SF5 does not exist on SX127x).
+   */
+  readonly family?: "sx126x" | "sx127x";
 }
 
 /** Symbol time at which LDRO becomes mandatory (SX1276 DS §4.1.1.6; RadioLib uses ≥ 16 ms). */
@@ -43,6 +48,7 @@ export function ldroEnabled(m: LoRaModulation): boolean {
 /** Checks the parameters; returns a message describing the first problem, or undefined. */
 export function modulationError(m: LoRaModulation): string | undefined {
   if (!Number.isInteger(m.sf) || m.sf < 5 || m.sf > 12) return `spreading factor ${m.sf} is not 5..12`;
+  if (m.sf === 5 && m.family === "sx127x") return "spreading factor 5 exists on SX126x only";
   if (!(m.bandwidthHz > 0)) return `bandwidth ${m.bandwidthHz} Hz is not positive`;
   if (!Number.isInteger(m.codingRate) || m.codingRate < 5 || m.codingRate > 8)
     return `coding rate 4/${m.codingRate} is not 4/5..4/8`;
@@ -57,7 +63,7 @@ export function payloadSymbols(m: LoRaModulation, bytes: number): number {
   const crc = m.crc ? 1 : 0;
   const ih = m.explicitHeader ? 0 : 1;
   const cr = m.codingRate - 4; // 1..4
-  if (sf < 7) {
+  if (sf < 7 && m.family !== "sx127x") {
     // SX126x SF5/SF6: no "+8" term in the numerator and no LDRO divisor.
     const num = 8 * bytes + 16 * crc - 4 * sf + 20 * (1 - ih);
     return 8 + Math.max(Math.ceil(num / (4 * sf)), 0) * (cr + 4);
@@ -69,7 +75,7 @@ export function payloadSymbols(m: LoRaModulation, bytes: number): number {
 
 /** Preamble duration in ms (programmed symbols + 4.25, or + 6.25 at SF5/6). */
 export function preambleMs(m: LoRaModulation): number {
-  const extra = m.sf < 7 ? 6.25 : 4.25;
+  const extra = m.sf < 7 && m.family !== "sx127x" ? 6.25 : 4.25;
   return (m.preambleSymbols + extra) * symbolTimeMs(m.sf, m.bandwidthHz);
 }
 
