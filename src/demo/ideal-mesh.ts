@@ -45,6 +45,8 @@ export class IdealMesh {
   readonly #config: Partial<MeshConfig>;
   readonly #dutyCycle: number;
   #pending: Pending[] = [];
+  readonly #transmitting = new Set<NodeId>();
+  readonly #wake = new Map<NodeId, number>();
 
   constructor(options: HarnessOptions = {}) {
     this.#rng = new SeededRng(options.seed ?? 1);
@@ -100,54 +102,62 @@ export class IdealMesh {
 
   /** Runs the event loop until `until` (ms). */
   run(until: number): void {
+    // A node's wake-up time can only change when something calls into it, so it is cached and
+    // recomputed only for the nodes touched at each step (and for all on entry: callers may have
+    // called into nodes between runs).
+    for (const [id, n] of this.nodes) this.#wake.set(id, n.nextWakeup());
     let guard = 0;
     let lastT = -1;
     for (;;) {
       let t = Infinity;
       for (const p of this.#pending) if (p.end < t) t = p.end;
-      for (const [id, n] of this.nodes) {
-        if (this.dead.has(id)) continue;
-        const w = n.nextWakeup();
-        if (w < t) t = w;
-      }
+      for (const [id, w] of this.#wake) if (w < t && !this.dead.has(id)) t = w;
       if (t > until) {
         this.now = until;
         return;
       }
       if (t < this.now) t = this.now;
       if (t === lastT) {
-        if (++guard > 10_000) throw new Error(`harness stuck at t=${t}`);
+        if (++guard > 10_000) throw new Error(`ideal mesh stuck at t=${t}`);
       } else {
         guard = 0;
         lastT = t;
       }
       this.now = t;
+      const touched = new Set<NodeId>();
       // Transmissions ending now reach every live linked node, then the sender is told.
-      const ending = this.#pending.filter((p) => p.end <= t);
-      if (ending.length > 0) {
+      if (this.#pending.some((p) => p.end <= t)) {
+        const ending = this.#pending.filter((p) => p.end <= t);
         this.#pending = this.#pending.filter((p) => p.end > t);
         for (const p of ending) {
+          this.#transmitting.delete(p.from);
           if (this.dead.has(p.from)) continue;
           for (const [to, meta] of this.#links.get(p.from) ?? []) {
             if (this.dead.has(to)) continue;
             this.nodes.get(to)?.receive(p.bytes, { rssi: meta.rssi, snr: meta.snr, at: p.end });
+            touched.add(to);
           }
           this.nodes.get(p.from)?.transmitDone(p.end, "sent");
+          touched.add(p.from);
         }
       }
-      for (const [id, n] of this.nodes) {
-        if (this.dead.has(id)) continue;
+      for (const [id, w] of this.#wake) if (w <= t) touched.add(id);
+      for (const id of touched) {
+        const n = this.nodes.get(id);
+        if (n === undefined || this.dead.has(id)) continue;
         if (n.nextWakeup() <= t) n.tick(t);
-        if (!this.#pending.some((p) => p.from === id)) {
+        if (!this.#transmitting.has(id)) {
           const f = n.pollTransmit(t);
           if (f !== undefined) {
             const end = t + airtimeMs(this.#modem, f.bytes.length);
             this.#pending.push({ from: id, end, bytes: f.bytes });
+            this.#transmitting.add(id);
             this.txLog.push({ at: t, end, tx: id, type: f.bytes[0] & 15, bytes: f.bytes, kind: f.kind });
           }
         }
         const ev = n.drainEvents();
         if (ev.length > 0) this.events.get(id)?.push(...ev);
+        this.#wake.set(id, n.nextWakeup());
       }
     }
   }
