@@ -1,12 +1,14 @@
 // `system5` command line: the project's main jobs on a laptop. bin/system5.mjs installs and
 // bundles on first use, then calls main(argv).
 import { Command, CommanderError } from "commander";
+import { registerSimCommands } from "./sim-command";
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command("system5")
     .description("System 5 LoRa mesh: protocol demo, simulator and host tools")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerSimCommands(program);
   try {
     await program.parseAsync(argv, { from: "user" });
     return 0;
