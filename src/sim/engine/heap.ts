@@ -1,6 +1,10 @@
 // Binary min-heap event queue, ordered by (time, insertion sequence) so simultaneous events run
-// in the order they were scheduled: runs are deterministic. Struct-of-arrays storage, so pushing
+// in the order they were scheduled: runs are deterministic. "Urgent" events run before the
+// ordinary ones of the same instant (a reception that ends at t completes before anything else
+// the receiver does at t). Struct-of-arrays storage, so pushing
 // and popping allocate nothing once the arrays have grown.
+
+const URGENT_OFFSET = 2 ** 52;
 
 export class EventQueue {
   #time = new Float64Array(1024);
@@ -18,10 +22,10 @@ export class EventQueue {
     return this.#size;
   }
 
-  push(time: number, type: number, arg: number): void {
+  push(time: number, type: number, arg: number, urgent = false): void {
     if (this.#size === this.#time.length) this.#grow();
     let i = this.#size++;
-    const seq = this.#nextSeq++;
+    const seq = this.#nextSeq++ - (urgent ? URGENT_OFFSET : 0);
     // Sift up.
     while (i > 0) {
       const p = (i - 1) >> 1;

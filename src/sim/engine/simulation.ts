@@ -39,6 +39,17 @@ const EV_TRAFFIC = 3;
 const EV_MOBILITY = 4;
 const EV_FAILURES = 5;
 const EV_DEGRADE = 6;
+const EV_SCRIPTED = 7;
+
+/** A message the caller schedules instead of (or besides) the Poisson traffic: tests, demos. */
+export interface ScriptedSend {
+  readonly atS: number;
+  /** Node indices; dst −1 = broadcast. */
+  readonly src: number;
+  readonly dst: number;
+  readonly wantAck?: boolean;
+  readonly priority?: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7;
+}
 
 export interface RunOptions {
   readonly scenario: Scenario;
@@ -47,6 +58,8 @@ export interface RunOptions {
   readonly seed: number;
   /** Called with the simulated share done (0..1), about a hundred times a run. */
   readonly onProgress?: (fraction: number) => void;
+  /** Extra messages at fixed times (measured like generated traffic when inside the window). */
+  readonly script?: readonly ScriptedSend[];
 }
 
 export interface RunResult {
@@ -234,6 +247,7 @@ export class Simulation {
 
   #mobRng: SeededRng;
 
+  /** Runs to the end of the drain period and returns the measurements. */
   run(): RunResult {
     const s = this.s;
     const wall = { lastReport: 0 };
@@ -245,6 +259,7 @@ export class Simulation {
     if (s.mobility.share > 0) this.#q.push(s.mobility.stepS * 1000, EV_MOBILITY, 0);
     if (s.failures.share > 0) this.#q.push(s.failures.atS * 1000, EV_FAILURES, 0);
     if (s.degradation.share > 0) this.#q.push(s.degradation.atS * 1000, EV_DEGRADE, 0);
+    (this.#opts.script ?? []).forEach((m, k) => this.#q.push(m.atS * 1000, EV_SCRIPTED, k));
     const q = this.#q;
     const progressStep = this.#endAt / 100;
     while (q.pop()) {
@@ -265,6 +280,11 @@ export class Simulation {
         case EV_TRAFFIC:
           this.#generate(q.arg, t);
           break;
+        case EV_SCRIPTED: {
+          const m = (this.#opts.script ?? [])[q.arg];
+          this.#originate(m.src, m.dst, t, m.priority ?? 3, m.wantAck ?? (m.dst >= 0 && s.traffic.unicastWantAck));
+          break;
+        }
         case EV_MOBILITY:
           this.#move(t);
           break;
@@ -303,7 +323,7 @@ export class Simulation {
     }
     this.#account(i, f, now, air);
     for (let k = 0; k < links.count; k++) this.#frameStart(links.to[k], t, links.rssi[k], now, end);
-    this.#q.push(end, EV_TX_END, t);
+    this.#q.push(end, EV_TX_END, t, true);
   }
 
   #frameStart(r: number, t: number, rssi: number, start: number, end: number): void {
@@ -481,14 +501,19 @@ export class Simulation {
       for (let tries = 0; tries < 100 && (dst < 0 || dst === i || !this.alive[dst]); tries++) dst = Math.floor(rng.next() * this.n);
       if (dst < 0 || dst === i || !this.alive[dst]) return;
     }
-    const priority = pickPriority(s.traffic.priorities, rng.next());
+    this.#originate(i, dst, now, pickPriority(s.traffic.priorities, rng.next()), dst >= 0 && s.traffic.unicastWantAck);
+  }
+
+  #originate(i: number, dst: number, now: number, priority: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7, wantAck: boolean): void {
+    if (!this.alive[i]) return;
+    const s = this.s;
     let live = 0;
     for (let k = 0; k < this.n; k++) live += this.alive[k];
     const measured = this.#inWindow(now);
     const id = this.#log.add(i, dst, now, measured, live - 1);
     const result = this.stations[i].send(now, dst < 0 ? BROADCAST : this.ids[dst], makePayload(id, s.traffic.payloadBytes), {
       priority,
-      wantAck: dst >= 0 && s.traffic.unicastWantAck,
+      wantAck,
     });
     if (!result.ok) {
       if (measured) {

@@ -182,7 +182,7 @@ export class MeshtasticStation implements MobileStation {
     }
     const now = meta.at;
     this.addUtil(now, airtimeMs(this.preset, bytes.length));
-    if (h.hopStart === h.hopLimit) this.heardDirect(now, h.from);
+    this.heardFrame(now, h);
     const key = keyOf(h.from, h.id);
     if (h.from === this.id) {
       this.ownPacketRelayed(now, key, h);
@@ -234,7 +234,6 @@ export class MeshtasticStation implements MobileStation {
             reason: "no acknowledgement after the last retransmission",
           });
         }
-        this.deliveryFailed(now, r.dst, r.origin);
       }
     }
   }
@@ -303,14 +302,11 @@ export class MeshtasticStation implements MobileStation {
     return 0;
   }
 
-  /** A node was heard directly (0 hops). */
-  protected heardDirect(_now: number, _node: NodeId): void {}
+  /** Any decoded frame: its transmitter is a direct neighbour (full id if 0-hop, else its byte). */
+  protected heardFrame(_now: number, _h: Decoded): void {}
 
   /** A routing ACK from `ackFrom`, relayed by `relayByte`, for packet `requestId` we sent or relayed. */
   protected learnFromAck(_now: number, _h: Decoded, _relayersOfOriginal: readonly number[] | undefined, _weRelayed: boolean): void {}
-
-  /** The originator gave up on, or an intermediate exhausted, a DM to dst. */
-  protected deliveryFailed(_now: number, _dst: NodeId, _origin: boolean): void {}
 
   /** Whether a relay of a DM is for us to make, and with which next hop (undefined = not ours). */
   protected relayNextHop(_now: number, _h: Decoded): number | undefined {

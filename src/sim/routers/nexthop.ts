@@ -4,6 +4,11 @@
 // original; only a byte that resolves uniquely among neighbours heard in the last 2 h is used.
 // A route is stale after 30 min or 3 consecutive DMs without the destination's ACK. The last
 // retransmission clears next_hop and floods ("fallback flood").
+//
+// Neighbours: a 0-hop frame gives the sender's full id; a relayed frame gives only the relayer's
+// byte. A byte resolves when exactly one known neighbour carries it, or when no known neighbour
+// does but frames relayed under that byte were heard (the id is then unknown but unambiguous as
+// far as this node can tell). Two known neighbours sharing a byte make it ambiguous: no next hop.
 import { BROADCAST } from "../../core/station";
 import type { NodeId } from "../../core/station";
 import type { RouterContext } from "./context";
@@ -26,16 +31,17 @@ interface Route {
 export class NextHopStation extends MeshtasticStation {
   readonly #routes = new Map<NodeId, Route>();
   readonly #neighbours = new Map<NodeId, number>();
+  readonly #relayBytes = new Map<number, number>();
   readonly #awaiting = new Map<number, { dst: NodeId; deadline: number }>();
 
   constructor(ctx: RouterContext, hopLimit: number) {
     super(ctx, { mode: "managed", hopLimit });
   }
 
-  /** The learned next hop towards dst as a node id, if it resolves (for tests and diagnostics). */
-  routeTo(now: number, dst: NodeId): NodeId | undefined {
-    const r = this.#routes.get(dst);
-    return r ? this.resolve(now, r.byte) : undefined;
+  /** The learned next-hop byte towards dst, if any and still usable (for tests and diagnostics). */
+  nextHopByte(now: number, dst: NodeId): number | undefined {
+    const b = this.nextHopFor(now, dst);
+    return b === 0 ? undefined : b;
   }
 
   override send(now: number, dst: NodeId, payload: Uint8Array, options?: Parameters<MeshtasticStation["send"]>[3]) {
@@ -61,8 +67,9 @@ export class NextHopStation extends MeshtasticStation {
     return t;
   }
 
-  protected override heardDirect(now: number, node: NodeId): void {
-    this.#neighbours.set(node, now);
+  protected override heardFrame(now: number, h: Decoded): void {
+    if (h.hopStart === h.hopLimit) this.#neighbours.set(h.from, now);
+    if (h.relayNode !== 0) this.#relayBytes.set(h.relayNode, now);
   }
 
   protected override nextHopFor(now: number, dst: NodeId): number {
@@ -98,7 +105,8 @@ export class NextHopStation extends MeshtasticStation {
     if (via === undefined) return;
     const old = this.#routes.get(h.from);
     this.#routes.set(h.from, { byte, learnedAt: now, failures: 0 });
-    if (!old || old.byte !== byte) this.events.push({ type: "route-changed", at: now, dst: h.from, nextHop: via });
+    // The event carries the next hop's id when known, else its byte.
+    if (!old || old.byte !== byte) this.events.push({ type: "route-changed", at: now, dst: h.from, nextHop: via < 0 ? byte : via });
   }
 
   // Route health counts DMs the destination never ACKed (the #awaiting deadlines), whether or not
@@ -114,13 +122,17 @@ export class NextHopStation extends MeshtasticStation {
     if (this.#routes.delete(dst)) this.events.push({ type: "route-changed", at: now, dst, nextHop: undefined });
   }
 
-  private resolve(now: number, byte: number): NodeId | undefined {
+  /** The neighbour a byte names: its id, −1 if unambiguous but the id is unknown, undefined if not usable. */
+  private resolve(now: number, byte: number): number | undefined {
+    const since = now - NEIGHBOUR_WINDOW_MS;
     let found: NodeId | undefined;
     for (const [id, t] of this.#neighbours) {
-      if (t < now - NEIGHBOUR_WINDOW_MS || (id & 0xff) !== byte) continue;
+      if (t < since || (id & 0xff) !== byte) continue;
       if (found !== undefined) return undefined;
       found = id;
     }
-    return found;
+    if (found !== undefined) return found;
+    const heard = this.#relayBytes.get(byte);
+    return heard !== undefined && heard >= since ? -1 : undefined;
   }
 }
