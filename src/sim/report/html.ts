@@ -2,7 +2,8 @@
 // opens anywhere and can be archived with the JSON. Charts: delivery vs nodes, total airtime per
 // delivered message (log scale), and the per-node airtime distribution of each scenario.
 import type { Summary } from "../aggregate";
-import { num, pct, secs } from "./format";
+import { secs } from "./format";
+import { COLUMNS } from "./table";
 
 const COLOURS = ["#d62728", "#ff7f0e", "#bcbd22", "#2ca02c", "#1f77b4", "#9467bd", "#8c564b", "#e377c2"];
 const W = 720;
@@ -140,32 +141,9 @@ function loadDistribution(rows: readonly Summary[]): string {
 }
 
 function table(rows: readonly Summary[]): string {
-  const head = ["scenario", "router", "nodes", "unicast %", "broadcast %", "data TX", "total TX", "control %", "airtime s", "air/msg s", "node max s", "duty max %", "util %", "p50 s", "p95 s", "violations", "fallback", "switches"];
-  const body = rows.map((s) =>
-    [
-      s.scenario,
-      s.router,
-      String(s.nodes),
-      s.mean.unicastDelivery === null ? "–" : `${pct(s.mean.unicastDelivery)} ± ${pct(s.sd.unicastDelivery)}`,
-      pct(s.mean.broadcastCoverage),
-      num(s.mean.dataTx),
-      num(s.mean.totalTx),
-      pct(s.mean.controlShare),
-      secs(s.mean.totalAirtimeS),
-      secs(s.mean.airtimePerDeliveredS),
-      secs(s.mean.maxNodeAirtimeS),
-      pct(s.mean.maxNodeDutyShare, 2),
-      pct(s.mean.channelUtilisation),
-      secs(s.mean.latencyP50S),
-      secs(s.mean.latencyP95S),
-      num(s.mean.dutyCycleViolations),
-      num(s.mean.fallbackFloods),
-      num(s.mean.routeSwitches),
-    ]
-      .map((c, i) => `<td${i > 1 ? ' class="n"' : ""}>${esc(c)}</td>`)
-      .join(""),
-  );
-  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${body.map((b) => `<tr>${b}</tr>`).join("\n")}</tbody></table>`;
+  const head = COLUMNS.map((c) => `<th>${esc(c.title)}</th>`).join("");
+  const body = rows.map((s) => `<tr>${COLUMNS.map((c) => `<td${c.left ? "" : ' class="n"'}>${esc(c.cell(s))}</td>`).join("")}</tr>`);
+  return `<table><thead><tr>${head}</tr></thead><tbody>${body.join("\n")}</tbody></table>`;
 }
 
 export function resultsHtml(rows: readonly Summary[], title: string, note: string): string {

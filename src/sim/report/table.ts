@@ -2,13 +2,14 @@
 import type { Summary } from "../aggregate";
 import { num, pct, secs } from "./format";
 
-interface Column {
+export interface Column {
   readonly title: string;
   readonly cell: (s: Summary) => string;
   readonly left?: boolean;
 }
 
-const COLUMNS: readonly Column[] = [
+/** The result columns, shared by the terminal table and the HTML report. */
+export const COLUMNS: readonly Column[] = [
   { title: "scenario", cell: (s) => s.scenario, left: true },
   { title: "router", cell: (s) => s.router, left: true },
   { title: "nodes", cell: (s) => String(s.nodes) },
