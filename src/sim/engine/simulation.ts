@@ -12,7 +12,7 @@ import { noiseFloorDbm, sensitivityDbm } from "../../core/presets";
 import { SeededRng, randExp } from "../../core/rng";
 import { BROADCAST } from "../../core/station";
 import type { StationEvent, TxFrame } from "../../core/station";
-import { buildLinks } from "../physics/links";
+import { PairTerms, buildLinks } from "../physics/links";
 import type { LinkEnvironment, LinkList } from "../physics/links";
 import type { MobileStation, RouterFactory } from "../routers/context";
 import { localProjection } from "../scenario/geo";
@@ -91,6 +91,7 @@ export class Simulation {
   readonly #env: LinkEnvironment;
   readonly #idIndex = new Map<number, number>();
   #degraded = false;
+  #pairTerms: PairTerms | undefined;
   #events = 0;
   // Radio constants.
   readonly #sens: number;
@@ -251,7 +252,8 @@ export class Simulation {
   run(): RunResult {
     const s = this.s;
     const wall = { lastReport: 0 };
-    this.links = buildLinks(this.#env, this, this.n, this.alive, false);
+    if (s.mobility.share > 0 && PairTerms.fits(this.n)) this.#pairTerms = new PairTerms(this.n);
+    this.#rebuildLinks();
     for (let i = 0; i < this.n; i++) {
       this.#q.push(randExp(this.#trafficRng[i], s.traffic.messagePeriodS * 1000), EV_TRAFFIC, i);
       this.#service(i, 0);
@@ -293,7 +295,8 @@ export class Simulation {
           break;
         case EV_DEGRADE:
           this.#degraded = true;
-          this.links = buildLinks(this.#env, this, this.n, this.alive, true);
+          if (this.#pairTerms) this.#pairTerms = new PairTerms(this.n);
+          this.#rebuildLinks();
           break;
       }
       if (this.#opts.onProgress && t - wall.lastReport >= progressStep) {
@@ -302,6 +305,10 @@ export class Simulation {
       }
     }
     return this.#results();
+  }
+
+  #rebuildLinks(): void {
+    this.links = buildLinks(this.#env, this, this.n, this.alive, this.#degraded, this.#pairTerms);
   }
 
   // ---- radio medium -----------------------------------------------------------------------
@@ -561,7 +568,7 @@ export class Simulation {
       this.stations[i].setPosition?.(now, proj.toGeo(this.x[i], this.y[i]));
       this.#service(i, now);
     }
-    this.links = buildLinks(this.#env, this, this.n, this.alive, this.#degraded);
+    this.#rebuildLinks();
     if (now + dt * 1000 <= this.#endAt) this.#q.push(now + dt * 1000, EV_MOBILITY, 0);
   }
 
@@ -578,7 +585,7 @@ export class Simulation {
       this.#lockTx[i] = -1;
       this.#log.onNodeFailed(i);
     }
-    this.links = buildLinks(this.#env, this, this.n, this.alive, this.#degraded);
+    this.#rebuildLinks();
     void now;
   }
 

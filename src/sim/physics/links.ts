@@ -65,23 +65,22 @@ export function pairNormal(seed: number, a: number, b: number, salt: number): nu
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
 }
 
-/**
- * Loss of the link from node a to node b at distance d, dB, without the median path loss:
- * shadowing + indoor + asymmetry (+ for a→b when a < b, − otherwise) + degradation.
- */
-function extraLossDb(env: LinkEnvironment, g: NodeGeometry, a: number, b: number, degraded: boolean): number {
+/** Loss both directions of a pair share, dB (besides the median path loss): shadowing, indoor, degradation. */
+function sharedLossDb(env: LinkEnvironment, g: NodeGeometry, a: number, b: number, degraded: boolean): number {
   const sigma = shadowingSigmaDb(env.model, g.heightM[a], g.heightM[b]);
   let loss = sigma > 0 ? sigma * pairNormal(env.seed, a, b, SHADOW_SALT) : 0;
   loss += (g.indoor[a] + g.indoor[b]) * env.indoorLossDb;
-  if (env.asymmetryShare > 0 && pairUnit(env.seed, a, b, ASYM_SALT) < env.asymmetryShare) {
-    const delta = env.asymmetryMaxDb * pairUnit(env.seed, a, b, ASYM_SALT ^ 0x1234567) * 0.5;
-    loss += a < b ? delta : -delta;
-  }
   if (degraded && env.degradationShare > 0 && pairUnit(env.seed, a, b, DEGRADE_SALT) < env.degradationShare) {
     const [lo, hi] = env.degradationLossDb;
     loss += lo + (hi - lo) * pairUnit(env.seed, a, b, DEGRADE_SALT ^ 0x7654321);
   }
   return loss;
+}
+
+/** Asymmetric offset of a pair, dB: added from the lower index to the higher, subtracted back. */
+function asymmetryDb(env: LinkEnvironment, a: number, b: number): number {
+  if (env.asymmetryShare <= 0 || pairUnit(env.seed, a, b, ASYM_SALT) >= env.asymmetryShare) return 0;
+  return env.asymmetryMaxDb * pairUnit(env.seed, a, b, ASYM_SALT ^ 0x1234567) * 0.5;
 }
 
 /** Distance beyond which no link can reach the floor, even with the best shadowing draw. */
@@ -103,8 +102,48 @@ function maxSigma(model: PathLossModel): number {
   return model.model === "height-classes" ? Math.max(...model.classes.map((c) => c.sigmaDb)) : model.sigmaDb;
 }
 
-/** Builds every node's outgoing link list. `alive[i] = 0` nodes get no links. */
-export function buildLinks(env: LinkEnvironment, g: NodeGeometry, n: number, alive: ArrayLike<number>, degraded: boolean): LinkList[] {
+/**
+ * The per-pair random terms, drawn once: worth it when links are rebuilt every few seconds
+ * (mobility). NaN marks a pair not drawn yet.
+ */
+export class PairTerms {
+  readonly #n: number;
+  readonly #shared: Float32Array;
+  readonly #asym: Float32Array;
+
+  constructor(n: number) {
+    this.#n = n;
+    this.#shared = new Float32Array(n * n).fill(NaN);
+    this.#asym = new Float32Array(n * n);
+  }
+
+  /** Whether a cache for n nodes is small enough to keep (≤ 12 MB). */
+  static fits(n: number): boolean {
+    return n <= 1000;
+  }
+
+  terms(env: LinkEnvironment, g: NodeGeometry, i: number, j: number, degraded: boolean): [number, number] {
+    const k = i * this.#n + j;
+    if (Number.isNaN(this.#shared[k])) {
+      this.#shared[k] = sharedLossDb(env, g, i, j, degraded);
+      this.#asym[k] = asymmetryDb(env, i, j);
+    }
+    return [this.#shared[k], this.#asym[k]];
+  }
+}
+
+/**
+ * Builds every node's outgoing link list. `alive[i] = 0` nodes get no links. A PairTerms cache
+ * must be dropped when `degraded` changes (its terms include the degradation).
+ */
+export function buildLinks(
+  env: LinkEnvironment,
+  g: NodeGeometry,
+  n: number,
+  alive: ArrayLike<number>,
+  degraded: boolean,
+  cache?: PairTerms,
+): LinkList[] {
   let maxH = 0;
   for (let i = 0; i < n; i++) maxH = Math.max(maxH, g.heightM[i]);
   const reach = maxReachM(env, maxH);
@@ -121,36 +160,41 @@ export function buildLinks(env: LinkEnvironment, g: NodeGeometry, n: number, ali
   const tos: number[][] = Array.from({ length: n }, () => []);
   const rss: number[][] = Array.from({ length: n }, () => []);
   const base = env.txPowerDbm + 2 * env.antennaGainDbi;
+  // Nodes in index order, candidates sorted: every list comes out ordered by receiver index (the
+  // order frames are handed out must not depend on the grid layout).
   for (let i = 0; i < n; i++) {
     if (!alive[i]) continue;
     const cx = Math.floor(g.x[i] / cell);
     const cy = Math.floor(g.y[i] / cell);
+    const cand: number[] = [];
     for (let dx = -1; dx <= 1; dx++) {
       for (let dy = -1; dy <= 1; dy++) {
         const list = grid.get(cellKey(cx + dx, cy + dy));
-        if (!list) continue;
-        for (const j of list) {
-          if (j <= i) continue;
-          const d = Math.hypot(g.x[i] - g.x[j], g.y[i] - g.y[j]);
-          if (d > reach) continue;
-          const pl = pathLossDb(env.model, d, env.frequencyHz, g.heightM[i], g.heightM[j]);
-          const ij = base - pl - extraLossDb(env, g, i, j, degraded);
-          const ji = base - pl - extraLossDb(env, g, j, i, degraded);
-          if (ij >= env.floorDbm) {
-            tos[i].push(j);
-            rss[i].push(ij);
-          }
-          if (ji >= env.floorDbm) {
-            tos[j].push(i);
-            rss[j].push(ji);
-          }
-        }
+        if (list) for (const j of list) if (j > i) cand.push(j);
+      }
+    }
+    const sorted = Int32Array.from(cand).sort();
+    for (let k = 0; k < sorted.length; k++) {
+      const j = sorted[k];
+      const d = Math.hypot(g.x[i] - g.x[j], g.y[i] - g.y[j]);
+      if (d > reach) continue;
+      let shared: number;
+      let asym: number;
+      if (cache) [shared, asym] = cache.terms(env, g, i, j, degraded);
+      else {
+        shared = sharedLossDb(env, g, i, j, degraded);
+        asym = asymmetryDb(env, i, j);
+      }
+      const common = base - pathLossDb(env.model, d, env.frequencyHz, g.heightM[i], g.heightM[j]) - shared;
+      if (common - asym >= env.floorDbm) {
+        tos[i].push(j);
+        rss[i].push(common - asym);
+      }
+      if (common + asym >= env.floorDbm) {
+        tos[j].push(i);
+        rss[j].push(common + asym);
       }
     }
   }
-  // Receivers in index order: the order frames are handed out must not depend on grid layout.
-  return tos.map((t, i) => {
-    const order = t.map((_, k) => k).sort((a, b) => t[a] - t[b]);
-    return { to: Int32Array.from(order, (k) => t[k]), rssi: Float64Array.from(order, (k) => rss[i][k]), count: t.length };
-  });
+  return tos.map((t, i) => ({ to: Int32Array.from(t), rssi: Float64Array.from(rss[i]), count: t.length }));
 }
