@@ -10,9 +10,10 @@ import { registeredRouters, routerEntry } from "./routers/registry";
 import "./routers/plugins";
 import { runBatch } from "./run";
 import type { Task } from "./run";
-import { findBuiltin, seedScenarios } from "./scenario/builtin";
+import { builtinScenarios, findBuiltin, seedScenarios } from "./scenario/builtin";
 
 const SEEDS = Number(process.env.BENCH_SEEDS ?? 5);
+const SWEEP_SEEDS = Number(process.env.BENCH_SWEEP_SEEDS ?? 2);
 const SPEED_SCENARIO = "metro-scale";
 
 async function main(): Promise<void> {
@@ -51,6 +52,16 @@ async function main(): Promise<void> {
   const violations = rows.reduce((a, r) => a + (r.mean.dutyCycleViolations ?? 0), 0);
   out.write(`duty-cycle violations, all routers and scenarios: ${violations} (must be 0)\n\n`);
   out.write(targets(rows));
+
+  // 3. The scale sweep, 20 → 2000 nodes (fewer seeds: it is the largest part of the work).
+  const sweepTasks: Task[] = [];
+  for (const scenario of builtinScenarios().filter((s) => s.name.startsWith("scale-")))
+    for (const router of routers) for (let k = 0; k < SWEEP_SEEDS; k++) sweepTasks.push({ scenario, router, seed: 1 + k });
+  bar = progressBar(`scale sweep, ${sweepTasks.length} runs`);
+  t0 = performance.now();
+  const sweep = summarise(await runBatch(sweepTasks, { onProgress: (f) => bar.update(f) }));
+  bar.stop();
+  out.write(`\nScale sweep (${SWEEP_SEEDS} seeds, ${((performance.now() - t0) / 1000).toFixed(0)} s):\n${formatTable(sweep)}\n`);
   if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ results: rows.map((r) => ({ scenario: r.scenario, router: r.router, mean: r.mean })) }, null, 2));
 }
 

@@ -97,11 +97,13 @@ function airtimePerMessage(rows: readonly Summary[]): string {
   const scenarios = [...new Set(rows.map((r) => r.scenario))];
   const vals = rows.map((r) => r.mean.airtimePerDeliveredS).filter((v): v is number => v !== null && v > 0);
   if (vals.length === 0) return "";
-  const series = routersOf(rows).map((name) => ({
+  const routers = routersOf(rows);
+  // Routers side by side around each scenario's number, so equal values do not hide each other.
+  const series = routers.map((name, k) => ({
     name,
     points: rows
       .filter((r) => r.router === name && r.mean.airtimePerDeliveredS !== null)
-      .map((r) => [scenarios.indexOf(r.scenario) + 1, r.mean.airtimePerDeliveredS as number] as const),
+      .map((r) => [scenarios.indexOf(r.scenario) + 1 + 0.5 * ((k + 0.5) / routers.length - 0.5), r.mean.airtimePerDeliveredS as number] as const),
   }));
   return (
     chart(
@@ -128,7 +130,7 @@ function loadDistribution(rows: readonly Summary[]): string {
       return { name: r.router, points: pts };
     });
     out.push(
-      `<details><summary>${esc(sc)}</summary>${chart(
+      `<details${out.length === 0 ? " open" : ""}><summary>${esc(sc)}</summary>${chart(
         `Per-node TX airtime in the measurement window, ${sc} (CDF over nodes and seeds)`,
         { label: "node airtime (s)", log: false, min: 0, max, format: (v) => secs(v) },
         { label: "share of nodes", log: false, min: 0, max: 1, format: (v) => `${Math.round(v * 100)} %` },
