@@ -88,3 +88,28 @@ describe("world events", () => {
     expect(differ).toBeGreaterThan(3);
   });
 });
+
+describe("antennas", () => {
+  test("a node's own antenna gain adds to both directions of its links", () => {
+    const make = (gain: number | undefined) =>
+      parseScenario(
+        {
+          name: "gain",
+          nodes: [{ x: 0, y: 0, ...(gain === undefined ? {} : { antennaGainDbi: gain }) }, { x: 1000, y: 0 }],
+          pathLoss: { model: "log-distance", d0M: 40, pl0Db: 127.41, exponent: 2.08, sigmaDb: 0 },
+          traffic: { messagePeriodS: 1e9 },
+        },
+        "t",
+      );
+    const links = (gain: number | undefined) => {
+      const sim = new Simulation({ scenario: make(gain), routerName: "flood", factory: routerEntry("flood")!.factory, seed: 1 });
+      sim.run();
+      return [sim.links[0].rssi[0], sim.links[1].rssi[0]];
+    };
+    const [a0, b0] = links(undefined);
+    const [a6, b6] = links(6);
+    expect(a0).toBeCloseTo(27 - 156.49, 2);
+    expect(a6 - a0).toBeCloseTo(6, 9);
+    expect(b6 - b0).toBeCloseTo(6, 9);
+  });
+});

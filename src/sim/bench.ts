@@ -12,6 +12,8 @@ import { runBatch } from "./run";
 import type { Task } from "./run";
 import { builtinScenarios, findBuiltin, seedScenarios } from "./scenario/builtin";
 
+// `node dist/bench.mjs [speed] [table] [sweep]` runs only those parts (default: all three).
+const PARTS = new Set(process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["speed", "table", "sweep"]);
 const SEEDS = Number(process.env.BENCH_SEEDS ?? 5);
 const SWEEP_SEEDS = Number(process.env.BENCH_SWEEP_SEEDS ?? 2);
 const SPEED_SCENARIO = "metro-scale";
@@ -21,14 +23,20 @@ async function main(): Promise<void> {
   const out = process.stdout;
   if (!routerEntry("system5")) out.write("note: the System 5 router is not plugged in yet; its targets are listed but not checked\n\n");
 
-  // 1. Speed: 1500 nodes, one simulated hour of measurement, the four router families.
+  if (PARTS.has("speed")) await speed(out);
+  if (PARTS.has("table")) await table(out, routers);
+  if (PARTS.has("sweep")) await scaleSweep(out, routers);
+}
+
+/** 1. Speed: 1500 nodes, one simulated hour of measurement, the four router families. */
+async function speed(out: NodeJS.WritableStream): Promise<void> {
   const speedRouters = ["flood", "managed7", "nexthop", "system5"].filter((r) => routerEntry(r));
   const metro = findBuiltin(SPEED_SCENARIO);
   if (!metro) throw new Error(`${SPEED_SCENARIO} missing`);
   const speedScenario = { ...metro, timing: { warmupS: 0, durationS: 3600, drainS: 0 } };
   const speedTasks: Task[] = speedRouters.map((router) => ({ scenario: speedScenario, router, seed: 1 }));
-  let bar = progressBar("speed");
-  let t0 = performance.now();
+  const bar = progressBar("speed");
+  const t0 = performance.now();
   const speed = await runBatch(speedTasks, { onProgress: (f) => bar.update(f) });
   bar.stop();
   const speedS = (performance.now() - t0) / 1000;
@@ -36,12 +44,14 @@ async function main(): Promise<void> {
   out.write(`Speed: ${SPEED_SCENARIO} (${metro.nodeCount} nodes), one simulated hour, routers ${speedRouters.join(", ")}:\n`);
   for (const r of speed) out.write(`  ${r.router.padEnd(9)} ${(r.wallMs / 1000).toFixed(1).padStart(6)} s  ${r.metrics.events.toLocaleString("en-US").padStart(12)} events  ${Math.round(r.metrics.events / (r.wallMs / 1000)).toLocaleString("en-US").padStart(10)} events/s\n`);
   out.write(`  total wall ${speedS.toFixed(1)} s on all cores (target < 120 s), ${Math.round(speedEvents / speedS).toLocaleString("en-US")} events/s\n\n`);
+}
 
-  // 2. The 26 scenarios × routers × seeds.
+/** 2. The 26 scenarios × routers × seeds, with the System 5 targets. */
+async function table(out: NodeJS.WritableStream, routers: readonly string[]): Promise<void> {
   const tasks: Task[] = [];
   for (const scenario of seedScenarios()) for (const router of routers) for (let k = 0; k < SEEDS; k++) tasks.push({ scenario, router, seed: 1 + k });
-  bar = progressBar(`${tasks.length} runs`);
-  t0 = performance.now();
+  const bar = progressBar(`${tasks.length} runs`);
+  const t0 = performance.now();
   const records = await runBatch(tasks, { onProgress: (f) => bar.update(f) });
   bar.stop();
   const wall = (performance.now() - t0) / 1000;
@@ -52,17 +62,19 @@ async function main(): Promise<void> {
   const violations = rows.reduce((a, r) => a + (r.mean.dutyCycleViolations ?? 0), 0);
   out.write(`duty-cycle violations, all routers and scenarios: ${violations} (must be 0)\n\n`);
   out.write(targets(rows));
+  if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ results: rows.map((r) => ({ scenario: r.scenario, router: r.router, mean: r.mean })) }, null, 2));
+}
 
-  // 3. The scale sweep, 20 → 2000 nodes (fewer seeds: it is the largest part of the work).
+/** 3. The scale sweep, 20 → 2000 nodes (fewer seeds: it is the largest part of the work). */
+async function scaleSweep(out: NodeJS.WritableStream, routers: readonly string[]): Promise<void> {
   const sweepTasks: Task[] = [];
   for (const scenario of builtinScenarios().filter((s) => s.name.startsWith("scale-")))
     for (const router of routers) for (let k = 0; k < SWEEP_SEEDS; k++) sweepTasks.push({ scenario, router, seed: 1 + k });
-  bar = progressBar(`scale sweep, ${sweepTasks.length} runs`);
-  t0 = performance.now();
+  const bar = progressBar(`scale sweep, ${sweepTasks.length} runs`);
+  const t0 = performance.now();
   const sweep = summarise(await runBatch(sweepTasks, { onProgress: (f) => bar.update(f) }));
   bar.stop();
   out.write(`\nScale sweep (${SWEEP_SEEDS} seeds, ${((performance.now() - t0) / 1000).toFixed(0)} s):\n${formatTable(sweep)}\n`);
-  if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ results: rows.map((r) => ({ scenario: r.scenario, router: r.router, mean: r.mean })) }, null, 2));
 }
 
 /** The issue's System 5 targets, each with its figure and whether it is met. */

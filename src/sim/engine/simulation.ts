@@ -83,6 +83,7 @@ export class Simulation {
   readonly y: Float64Array;
   readonly heightM: Float64Array;
   readonly indoor: Uint8Array;
+  readonly gainDbi: Float64Array;
   readonly alive: Uint8Array;
   links: LinkList[] = [];
   readonly #opts: RunOptions;
@@ -158,6 +159,7 @@ export class Simulation {
     this.y = Float64Array.from(placed, (p) => p.y);
     this.heightM = Float64Array.from(placed, (p) => p.heightM);
     this.indoor = Uint8Array.from(placed, (p) => (p.indoor ? 1 : 0));
+    this.gainDbi = Float64Array.from(placed, (p) => p.gainDbi);
     this.alive = new Uint8Array(n).fill(1);
     const preset = s.radio.preset;
     this.#sens = sensitivityDbm(preset, s.radio.noiseFigureDb);
@@ -171,7 +173,6 @@ export class Simulation {
       model: s.pathLoss,
       frequencyHz: s.radio.frequencyHz,
       txPowerDbm: s.radio.txPowerDbm,
-      antennaGainDbi: s.radio.antennaGainDbi,
       floorDbm: this.#sens - CAPTURE_THRESHOLD_DB,
       indoorLossDb: s.indoor.lossDb,
       asymmetryShare: s.asymmetry.share,

@@ -11,7 +11,6 @@ export interface LinkEnvironment {
   readonly model: PathLossModel;
   readonly frequencyHz: number;
   readonly txPowerDbm: number;
-  readonly antennaGainDbi: number;
   /** Links weaker than this are not stored: they can neither be decoded nor break a frame. */
   readonly floorDbm: number;
   readonly indoorLossDb: number;
@@ -27,6 +26,8 @@ export interface NodeGeometry {
   readonly y: ArrayLike<number>;
   readonly heightM: ArrayLike<number>;
   readonly indoor: ArrayLike<number>;
+  /** Antenna gain of each node, dBi (counted at both ends of a link). */
+  readonly gainDbi: ArrayLike<number>;
 }
 
 /** Outgoing links of one node: receivers and their RSSI, dBm. */
@@ -84,9 +85,9 @@ function asymmetryDb(env: LinkEnvironment, a: number, b: number): number {
 }
 
 /** Distance beyond which no link can reach the floor, even with the best shadowing draw. */
-export function maxReachM(env: LinkEnvironment, maxHeightM: number): number {
+export function maxReachM(env: LinkEnvironment, maxHeightM: number, maxGainDbi: number): number {
   const sigma = maxSigma(env.model);
-  const budget = env.txPowerDbm + 2 * env.antennaGainDbi - env.floorDbm + SIGMA_TAIL * sigma + env.asymmetryMaxDb / 2;
+  const budget = env.txPowerDbm + 2 * maxGainDbi - env.floorDbm + SIGMA_TAIL * sigma + env.asymmetryMaxDb / 2;
   let lo = 1;
   let hi = 5_000_000;
   if (pathLossDb(env.model, hi, env.frequencyHz, maxHeightM, maxHeightM) <= budget) return hi;
@@ -145,8 +146,12 @@ export function buildLinks(
   cache?: PairTerms,
 ): LinkList[] {
   let maxH = 0;
-  for (let i = 0; i < n; i++) maxH = Math.max(maxH, g.heightM[i]);
-  const reach = maxReachM(env, maxH);
+  let maxG = -Infinity;
+  for (let i = 0; i < n; i++) {
+    maxH = Math.max(maxH, g.heightM[i]);
+    maxG = Math.max(maxG, g.gainDbi[i]);
+  }
+  const reach = maxReachM(env, maxH, maxG);
   const cell = Math.max(reach, 1);
   const grid = new Map<number, number[]>();
   const cellKey = (cx: number, cy: number) => cx * 1_000_003 + cy;
@@ -159,7 +164,6 @@ export function buildLinks(
   }
   const tos: number[][] = Array.from({ length: n }, () => []);
   const rss: number[][] = Array.from({ length: n }, () => []);
-  const base = env.txPowerDbm + 2 * env.antennaGainDbi;
   // Nodes in index order, candidates sorted: every list comes out ordered by receiver index (the
   // order frames are handed out must not depend on the grid layout).
   for (let i = 0; i < n; i++) {
@@ -185,7 +189,7 @@ export function buildLinks(
         shared = sharedLossDb(env, g, i, j, degraded);
         asym = asymmetryDb(env, i, j);
       }
-      const common = base - pathLossDb(env.model, d, env.frequencyHz, g.heightM[i], g.heightM[j]) - shared;
+      const common = env.txPowerDbm + g.gainDbi[i] + g.gainDbi[j] - pathLossDb(env.model, d, env.frequencyHz, g.heightM[i], g.heightM[j]) - shared;
       if (common - asym >= env.floorDbm) {
         tos[i].push(j);
         rss[i].push(common - asym);

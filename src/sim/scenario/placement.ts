@@ -10,6 +10,7 @@ export interface PlacedNode {
   x: number;
   y: number;
   readonly heightM: number;
+  readonly gainDbi: number;
   readonly indoor: boolean;
   readonly role: RoleName;
   readonly tier: string;
@@ -29,6 +30,7 @@ export function placeNodes(s: Scenario, rng: SeededRng): PlacedNode[] {
         x: n.x,
         y: n.y,
         heightM: n.heightM ?? s.radio.antennaHeightM,
+        gainDbi: n.antennaGainDbi ?? s.radio.antennaGainDbi,
         indoor: n.indoor ?? attrs.next() < s.indoor.share,
         role: n.role ?? "CLIENT",
         tier: n.tier ?? "",
@@ -44,6 +46,7 @@ export function placeNodes(s: Scenario, rng: SeededRng): PlacedNode[] {
         x,
         y,
         heightM: s.radio.antennaHeightM,
+        gainDbi: s.radio.antennaGainDbi,
         indoor: attrs.next() < s.indoor.share,
         role: "CLIENT" as RoleName,
         tier: "",
@@ -131,6 +134,7 @@ function placeTiers(s: Scenario, pos: SeededRng, attrs: SeededRng): PlacedNode[]
         x,
         y,
         heightM: randRange(attrs, t.heightM[0], t.heightM[1]),
+        gainDbi: t.antennaGainDbi ?? s.radio.antennaGainDbi,
         indoor: attrs.next() < t.indoorShare,
         role: t.role,
         tier: t.name,

@@ -22,6 +22,7 @@ export interface ExplicitNode {
   readonly x: number;
   readonly y: number;
   readonly heightM?: number;
+  readonly antennaGainDbi?: number;
   readonly role?: RoleName;
   readonly tier?: string;
   readonly indoor?: boolean;
@@ -31,6 +32,8 @@ export interface Tier {
   readonly name: string;
   readonly count: number;
   readonly heightM: readonly [number, number];
+  /** Antenna gain of the tier's nodes, dBi (default: radio.antennaGainDbi). */
+  readonly antennaGainDbi: number | undefined;
   readonly role: RoleName;
   readonly layout: TierLayout;
   /** ring: radius as a share of the area side; clusters: spread σ as a share of the side. */
@@ -389,6 +392,7 @@ function parseTier(r: Reader): Tier {
     name: r.str("name", undefined),
     count: r.num("count", undefined, { min: 1, integer: true }),
     heightM: r.pair("heightM", [DEFAULTS.antennaHeightM, DEFAULTS.antennaHeightM], { min: 0.1, unit: "m" }),
+    antennaGainDbi: r.has("antennaGainDbi") ? r.num("antennaGainDbi", undefined, { min: -10, max: 15, unit: "dBi" }) : undefined,
     role: r.oneOf("role", ROLE_NAMES, "CLIENT"),
     layout: r.oneOf("layout", ["ring", "clusters", "random"] as const, "random"),
     spread: r.num("spread", 0.08, { min: 0, max: 1 }),
@@ -405,6 +409,7 @@ function parseExplicitNode(r: Reader): ExplicitNode {
     x: r.num("x", undefined, { unit: "m" }),
     y: r.num("y", undefined, { unit: "m" }),
     heightM: r.has("heightM") ? r.num("heightM", undefined, { min: 0.1, unit: "m" }) : undefined,
+    antennaGainDbi: r.has("antennaGainDbi") ? r.num("antennaGainDbi", undefined, { min: -10, max: 15, unit: "dBi" }) : undefined,
     role: r.has("role") ? r.oneOf("role", ROLE_NAMES, undefined) : undefined,
     tier: r.has("tier") ? r.str("tier", undefined) : undefined,
     indoor: r.has("indoor") ? r.bool("indoor", false) : undefined,
