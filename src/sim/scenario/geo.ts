@@ -16,12 +16,3 @@ export function localProjection(origin: { lat: number; lon: number }, widthM: nu
     },
   };
 }
-
-/** Geohash cell size at a precision, metres (width at the equator × height): how clusters scale. */
-export const GEOHASH_CELL_M: Readonly<Record<number, readonly [number, number]>> = Object.freeze({
-  3: [156_000, 156_000],
-  4: [39_100, 19_500],
-  5: [4_890, 4_890],
-  6: [1_220, 610],
-  7: [153, 153],
-});
