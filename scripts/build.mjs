@@ -8,6 +8,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 export const ENTRIES = {
   cli: "src/cli/main.ts",
+  bench: "src/sim/bench.ts",
+  "sim-worker": "src/sim/worker.ts",
 };
 
 export async function buildAll({ quiet = false } = {}) {

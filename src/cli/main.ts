@@ -2,12 +2,14 @@
 // bundles on first use, then calls main(argv).
 import { Command, CommanderError } from "commander";
 import { registerDemoCommand } from "./demo-command";
+import { registerSimCommands } from "./sim-command";
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command("system5")
     .description("System 5 LoRa mesh: protocol demo, simulator and host tools")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerSimCommands(program);
   registerDemoCommand(program);
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -1,0 +1,123 @@
+// The command-line contract: byte-identical JSON for the same seed, the documented JSON fields,
+// clear messages and non-zero exits for bad arguments, and `scenarios`.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, test, vi } from "vitest";
+import { main } from "../../src/cli/main";
+
+const dir = mkdtempSync(path.join(tmpdir(), "system5-sim-"));
+
+function scenarioFile(name: string, body: Record<string, unknown>): string {
+  const f = path.join(dir, `${name}.json`);
+  writeFileSync(f, JSON.stringify(body));
+  return f;
+}
+
+const tiny = scenarioFile("tiny", {
+  name: "tiny",
+  nodes: 12,
+  areaM: 3000,
+  terrain: "urban",
+  rangeM: 1500,
+  radio: { preset: "MEDIUM_FAST" },
+  traffic: { messagePeriodS: 60 },
+  timing: { warmupS: 30, durationS: 240, drainS: 30 },
+});
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const o = vi.spyOn(process.stdout, "write").mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+  const e = vi.spyOn(process.stderr, "write").mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
+  try {
+    const code = await main(argv);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe("system5 sim", () => {
+  test("the same seed gives byte-identical JSON; another seed does not", async () => {
+    const a = path.join(dir, "a.json");
+    const b = path.join(dir, "b.json");
+    const c = path.join(dir, "c.json");
+    const args = ["sim", "--scenario", tiny, "--seeds", "2", "--routers", "managed3,nexthop,flood", "--threads", "1"];
+    expect((await cli(...args, "--seed", "9", "--json", a)).code).toBe(0);
+    expect((await cli(...args, "--seed", "9", "--json", b)).code).toBe(0);
+    expect((await cli(...args, "--seed", "10", "--json", c)).code).toBe(0);
+    expect(readFileSync(a, "utf8")).toBe(readFileSync(b, "utf8"));
+    expect(readFileSync(a, "utf8")).not.toBe(readFileSync(c, "utf8"));
+  });
+  test("JSON holds the contract's fields, one entry per scenario and router, ratios in 0..1", async () => {
+    const f = path.join(dir, "fields.json");
+    const r = await cli("sim", "--scenario", tiny, "--seeds", "1", "--routers", "managed5,nexthop", "--json", f, "--threads", "1");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/events\/s/);
+    const json = JSON.parse(readFileSync(f, "utf8")) as { results: Array<Record<string, unknown>> };
+    expect(json.results.map((x) => x.router)).toEqual(["managed5", "nexthop"]);
+    for (const x of json.results) {
+      for (const k of ["scenario", "router", "nodes", "seeds", "unicastDelivery", "broadcastCoverage", "dataTx", "totalTx", "totalAirtimeS", "airtimePerDeliveredS", "maxNodeAirtimeS", "dutyCycleViolations", "latencyP50S", "latencyP95S", "fallbackFloods"])
+        expect(x, k).toHaveProperty(k);
+      expect(x.unicastDelivery as number).toBeGreaterThanOrEqual(0);
+      expect(x.unicastDelivery as number).toBeLessThanOrEqual(1);
+      expect(x.dutyCycleViolations).toBe(0);
+      expect(x.totalTx as number).toBeGreaterThanOrEqual(x.dataTx as number);
+    }
+  });
+  test("--out writes JSON, CSV and a self-contained HTML report", async () => {
+    const out = path.join(dir, "report");
+    expect((await cli("sim", "--scenario", tiny, "--seeds", "1", "--routers", "managed3", "--out", out, "--threads", "1")).code).toBe(0);
+    const html = readFileSync(path.join(out, "report.html"), "utf8");
+    expect(html).toMatch(/<svg/);
+    expect(html).not.toMatch(/<script|https?:\/\//);
+    expect(readFileSync(path.join(out, "results.csv"), "utf8").split("\n")[0]).toMatch(/^scenario,router,nodes,seeds/);
+  });
+  const bad: Array<[string, string[], RegExp]> = [
+    ["an unknown router", ["--routers", "olsr"], /unknown router "olsr"/],
+    ["system5 before it is plugged in", ["--routers", "system5"], /system5 is not available yet/],
+    ["zero seeds", ["--seeds", "0"], /--seeds must be a whole number/],
+    ["a seed that is not a number", ["--seed", "abc"], /--seed must be a whole number/],
+  ];
+  for (const [what, extra, message] of bad) {
+    test(`rejects ${what} with a message and a non-zero exit`, async () => {
+      const r = await cli("sim", "--scenario", tiny, ...extra);
+      expect(r.code).not.toBe(0);
+      expect(r.err).toMatch(message);
+      expect(r.err).not.toMatch(/\n\s+at /); // no stack trace
+    });
+  }
+  test("rejects an unknown scenario and a broken scenario file", async () => {
+    const r1 = await cli("sim", "--scenario", "atlantis");
+    expect(r1.code).toBe(1);
+    expect(r1.err).toMatch(/unknown scenario "atlantis"/);
+    const broken = scenarioFile("broken", { name: "broken", nodes: 5, areaM: 100, terrain: "swamp", rangeM: 10 });
+    const r2 = await cli("sim", "--scenario", broken);
+    expect(r2.code).toBe(1);
+    expect(r2.err).toMatch(/broken\.json: terrain: "swamp" is not one of/);
+    const notJson = path.join(dir, "nope.json");
+    writeFileSync(notJson, "{ nodes: ");
+    expect((await cli("sim", "--scenario", notJson)).err).toMatch(/not valid JSON/);
+    expect((await cli("sim", "--scenario", path.join(dir, "missing.json"))).err).toMatch(/cannot read scenario file/);
+  });
+  test("requires --scenario", async () => {
+    const r = await cli("sim");
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/--scenario/);
+  });
+});
+
+describe("system5 scenarios", () => {
+  test("lists the built-in scenarios with node counts", async () => {
+    const r = await cli("scenarios");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/medium-city\s+100/);
+    expect(r.out).toMatch(/bay-area\s+235/);
+    expect(r.out).toMatch(/scale-2000\s+2000/);
+    expect(r.out.trim().split("\n")).toHaveLength(1 + 26 + 7);
+  });
+});

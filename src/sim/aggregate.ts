@@ -1,0 +1,122 @@
+// Averaging runs over seeds: mean and sample standard deviation of every metric, and the one
+// JSON/CSV record per (scenario, router) that the CLI contract promises.
+import type { RunMetrics } from "./engine/metrics";
+
+export interface RunRecord {
+  readonly scenario: string;
+  readonly router: string;
+  readonly seed: number;
+  readonly nodes: number;
+  readonly meanDegree: number;
+  readonly metrics: RunMetrics;
+  readonly perNodeAirtimeS: readonly number[];
+  readonly wallMs: number;
+}
+
+export type MetricName = keyof RunMetrics;
+
+/** Metrics in the order the JSON, CSV and HTML show them. */
+export const METRIC_ORDER: readonly MetricName[] = [
+  "unicastDelivery",
+  "broadcastCoverage",
+  "dataTx",
+  "controlTx",
+  "totalTx",
+  "dataAirtimeS",
+  "controlAirtimeS",
+  "totalAirtimeS",
+  "deliveredMessages",
+  "airtimePerDeliveredS",
+  "meanNodeAirtimeS",
+  "maxNodeAirtimeS",
+  "maxNodeDutyShare",
+  "channelUtilisation",
+  "controlShare",
+  "latencyP50S",
+  "latencyP95S",
+  "dutyCycleViolations",
+  "dutyCycleRefusals",
+  "sendRefusals",
+  "fallbackFloods",
+  "routeSwitches",
+  "unicastSent",
+  "unicastDelivered",
+  "broadcastSent",
+  "collisions",
+  "halfDuplexMisses",
+  "lbtBusy",
+  "events",
+];
+
+export interface Summary {
+  readonly scenario: string;
+  readonly router: string;
+  readonly nodes: number;
+  readonly seeds: number;
+  readonly seedList: readonly number[];
+  readonly meanDegree: number;
+  readonly mean: Readonly<Record<MetricName, number | null>>;
+  readonly sd: Readonly<Record<MetricName, number | null>>;
+  /** Per-node airtime of every seed, sorted, for the load-distribution chart. */
+  readonly nodeAirtimeS: readonly number[];
+}
+
+export function summarise(records: readonly RunRecord[]): Summary[] {
+  const groups = new Map<string, RunRecord[]>();
+  for (const r of records) {
+    const k = `${r.scenario}\u0000${r.router}`;
+    const g = groups.get(k);
+    if (g) g.push(r);
+    else groups.set(k, [r]);
+  }
+  const out: Summary[] = [];
+  for (const g of groups.values()) {
+    const mean = {} as Record<MetricName, number | null>;
+    const sd = {} as Record<MetricName, number | null>;
+    for (const name of METRIC_ORDER) {
+      const xs = g.map((r) => r.metrics[name]).filter((v): v is number => v !== null);
+      if (xs.length === 0) {
+        mean[name] = null;
+        sd[name] = null;
+        continue;
+      }
+      const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+      mean[name] = m;
+      sd[name] = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0;
+    }
+    out.push({
+      scenario: g[0].scenario,
+      router: g[0].router,
+      nodes: g[0].nodes,
+      seeds: g.length,
+      seedList: g.map((r) => r.seed),
+      meanDegree: g.reduce((a, r) => a + r.meanDegree, 0) / g.length,
+      mean,
+      sd,
+      nodeAirtimeS: g.flatMap((r) => r.perNodeAirtimeS).sort((a, b) => a - b),
+    });
+  }
+  return out;
+}
+
+/** Rounds for stable, readable files: 6 significant digits. */
+export function tidy(v: number | null): number | null {
+  if (v === null || !Number.isFinite(v)) return null;
+  if (v === 0 || Number.isInteger(v)) return v;
+  return Number(v.toPrecision(6));
+}
+
+/** The JSON record of the CLI contract (ratios 0..1, times in seconds), plus extras and spreads. */
+export function jsonRecord(s: Summary): Record<string, unknown> {
+  const rec: Record<string, unknown> = {
+    scenario: s.scenario,
+    router: s.router,
+    nodes: s.nodes,
+    seeds: s.seeds,
+  };
+  for (const name of METRIC_ORDER) rec[name] = tidy(s.mean[name]);
+  rec.meanDegree = tidy(s.meanDegree);
+  rec.seedList = s.seedList;
+  rec.spread = Object.fromEntries(METRIC_ORDER.map((n) => [n, tidy(s.sd[n])]));
+  return rec;
+}

@@ -1,0 +1,105 @@
+// `npm run bench`: the 26 seed scenarios for every available router over 5 seeds, the System 5
+// targets checked against managed flooding (hop limit 7), and the simulator speed figure (the
+// 1500-node scenario, one simulated hour, the routers timed together on all cores).
+import { writeFileSync } from "node:fs";
+import { summarise } from "./aggregate";
+import type { Summary } from "./aggregate";
+import { formatTable } from "./report/table";
+import { progressBar } from "./report/progress";
+import { registeredRouters, routerEntry } from "./routers/registry";
+import "./routers/plugins";
+import { runBatch } from "./run";
+import type { Task } from "./run";
+import { builtinScenarios, findBuiltin, seedScenarios } from "./scenario/builtin";
+
+// `node dist/bench.mjs [speed] [table] [sweep]` runs only those parts (default: all three).
+const PARTS = new Set(process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["speed", "table", "sweep"]);
+const SEEDS = Number(process.env.BENCH_SEEDS ?? 5);
+const SWEEP_SEEDS = Number(process.env.BENCH_SWEEP_SEEDS ?? 2);
+const SPEED_SCENARIO = "metro-scale";
+
+async function main(): Promise<void> {
+  const routers = registeredRouters().map((r) => r.name);
+  const out = process.stdout;
+  if (!routerEntry("system5")) out.write("note: the System 5 router is not plugged in yet; its targets are listed but not checked\n\n");
+
+  if (PARTS.has("speed")) await speed(out);
+  if (PARTS.has("table")) await table(out, routers);
+  if (PARTS.has("sweep")) await scaleSweep(out, routers);
+}
+
+/** 1. Speed: 1500 nodes, one simulated hour of measurement, the four router families. */
+async function speed(out: NodeJS.WritableStream): Promise<void> {
+  const speedRouters = ["flood", "managed7", "nexthop", "system5"].filter((r) => routerEntry(r));
+  const metro = findBuiltin(SPEED_SCENARIO);
+  if (!metro) throw new Error(`${SPEED_SCENARIO} missing`);
+  const speedScenario = { ...metro, timing: { warmupS: 0, durationS: 3600, drainS: 0 } };
+  const speedTasks: Task[] = speedRouters.map((router) => ({ scenario: speedScenario, router, seed: 1 }));
+  const bar = progressBar("speed");
+  const t0 = performance.now();
+  const speed = await runBatch(speedTasks, { onProgress: (f) => bar.update(f) });
+  bar.stop();
+  const speedS = (performance.now() - t0) / 1000;
+  const speedEvents = speed.reduce((a, r) => a + r.metrics.events, 0);
+  out.write(`Speed: ${SPEED_SCENARIO} (${metro.nodeCount} nodes), one simulated hour, routers ${speedRouters.join(", ")}:\n`);
+  for (const r of speed) out.write(`  ${r.router.padEnd(9)} ${(r.wallMs / 1000).toFixed(1).padStart(6)} s  ${r.metrics.events.toLocaleString("en-US").padStart(12)} events  ${Math.round(r.metrics.events / (r.wallMs / 1000)).toLocaleString("en-US").padStart(10)} events/s\n`);
+  out.write(`  total wall ${speedS.toFixed(1)} s on all cores (target < 120 s), ${Math.round(speedEvents / speedS).toLocaleString("en-US")} events/s\n\n`);
+}
+
+/** 2. The 26 scenarios × routers × seeds, with the System 5 targets. */
+async function table(out: NodeJS.WritableStream, routers: readonly string[]): Promise<void> {
+  const tasks: Task[] = [];
+  for (const scenario of seedScenarios()) for (const router of routers) for (let k = 0; k < SEEDS; k++) tasks.push({ scenario, router, seed: 1 + k });
+  const bar = progressBar(`${tasks.length} runs`);
+  const t0 = performance.now();
+  const records = await runBatch(tasks, { onProgress: (f) => bar.update(f) });
+  bar.stop();
+  const wall = (performance.now() - t0) / 1000;
+  const rows = summarise(records);
+  out.write(`${formatTable(rows)}\n\n`);
+  const events = records.reduce((a, r) => a + r.metrics.events, 0);
+  out.write(`${tasks.length} runs (${SEEDS} seeds), ${events.toLocaleString("en-US")} events in ${wall.toFixed(0)} s (${Math.round(events / wall).toLocaleString("en-US")} events/s)\n`);
+  const violations = rows.reduce((a, r) => a + (r.mean.dutyCycleViolations ?? 0), 0);
+  out.write(`duty-cycle violations, all routers and scenarios: ${violations} (must be 0)\n\n`);
+  out.write(targets(rows));
+  if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ results: rows.map((r) => ({ scenario: r.scenario, router: r.router, mean: r.mean })) }, null, 2));
+}
+
+/** 3. The scale sweep, 20 → 2000 nodes (fewer seeds: it is the largest part of the work). */
+async function scaleSweep(out: NodeJS.WritableStream, routers: readonly string[]): Promise<void> {
+  const sweepTasks: Task[] = [];
+  for (const scenario of builtinScenarios().filter((s) => s.name.startsWith("scale-")))
+    for (const router of routers) for (let k = 0; k < SWEEP_SEEDS; k++) sweepTasks.push({ scenario, router, seed: 1 + k });
+  const bar = progressBar(`scale sweep, ${sweepTasks.length} runs`);
+  const t0 = performance.now();
+  const sweep = summarise(await runBatch(sweepTasks, { onProgress: (f) => bar.update(f) }));
+  bar.stop();
+  out.write(`\nScale sweep (${SWEEP_SEEDS} seeds, ${((performance.now() - t0) / 1000).toFixed(0)} s):\n${formatTable(sweep)}\n`);
+}
+
+/** The issue's System 5 targets, each with its figure and whether it is met. */
+function targets(rows: readonly Summary[]): string {
+  const s5 = rows.filter((r) => r.router === "system5");
+  if (s5.length === 0) return "System 5 targets: not checked (router not registered)\n";
+  const lines = ["System 5 targets:"];
+  for (const r of s5) {
+    const need = r.nodes <= 200 ? 0.99 : r.nodes <= 500 ? 0.95 : 0.9;
+    const bay = r.scenario.startsWith("bay-area") ? 0.9 : need;
+    const goal = Math.min(need, bay);
+    const d = r.mean.unicastDelivery;
+    const mf7 = rows.find((m) => m.scenario === r.scenario && m.router === "managed7");
+    const ratio = mf7 && r.mean.airtimePerDeliveredS !== null && mf7.mean.airtimePerDeliveredS ? r.mean.airtimePerDeliveredS / mf7.mean.airtimePerDeliveredS : null;
+    const airOk = r.nodes < 100 || (ratio !== null && ratio <= 0.2);
+    lines.push(
+      `  ${r.scenario.padEnd(28)} delivery ${d === null ? "–" : (d * 100).toFixed(1)} % (≥ ${goal * 100} %) ${d !== null && d >= goal ? "met" : "MISSED"}` +
+        (r.nodes >= 100 ? `; airtime/msg vs managed7 ${ratio === null ? "–" : (ratio * 100).toFixed(1)} % (≤ 20 %) ${airOk ? "met" : "MISSED"}` : "") +
+        `; busiest node ${((r.mean.maxNodeDutyShare ?? 0) * 100).toFixed(2)} % of the hour, violations ${r.mean.dutyCycleViolations}`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,717 @@
+// The discrete-event run: one scenario, one router, one seed. Owns the clock, the radio medium
+// (per-transmission reception with capture and half-duplex, CAD), traffic, mobility, failures,
+// degradation and the measurements; drives every node's Station through the core's contract.
+//
+// Reception rule (docs/simulator.md §Capture): a receiver that is idle (not transmitting, not
+// already locked) when a frame with RSSI ≥ sensitivity starts locks onto it. The locked frame is
+// decoded iff, whenever another frame overlaps it after its first (preamble − 6) symbols, its
+// power exceeds the sum of the overlapping frames' power by ≥ 6 dB. A frame arriving while the
+// receiver is locked or transmitting is never decoded there (it only interferes).
+import { airtimeMs, preambleMs, symbolTimeMs } from "../../core/airtime";
+import { noiseFloorDbm, sensitivityDbm } from "../../core/presets";
+import { SeededRng, randExp } from "../../core/rng";
+import { BROADCAST } from "../../core/station";
+import type { StationEvent, TxFrame } from "../../core/station";
+import { PairTerms, buildLinks } from "../physics/links";
+import type { LinkEnvironment, LinkList } from "../physics/links";
+import type { MobileStation, RouterFactory } from "../routers/context";
+import { localProjection } from "../scenario/geo";
+import { placeNodes } from "../scenario/placement";
+import type { Scenario } from "../scenario/schema";
+import { EventQueue } from "./heap";
+import { MessageLog, makePayload, payloadMessageId, quantile } from "./metrics";
+import type { RunMetrics } from "./metrics";
+
+/** A frame survives an overlap only with this much more power than the interference (LoRaSim, Bor et al. 2016). */
+export const CAPTURE_THRESHOLD_DB = 6;
+/** Preamble symbols at the end of the preamble that must be clean for the receiver to lock (FLoRa). */
+export const LOCK_SYMBOLS = 6;
+/** CAD listens for this many symbols (firmware NUM_SYM_CAD); a preamble younger than that is missed. */
+export const CAD_SYMBOLS = 2;
+/** CAD detects preambles down to this far below the decode sensitivity (Meshtasticator: 3 dB). */
+export const CAD_MARGIN_DB = 3;
+/** The exact duty-cycle check's window, ms. */
+const HOUR_MS = 3_600_000;
+
+const EV_TX_END = 1;
+const EV_WAKE = 2;
+const EV_TRAFFIC = 3;
+const EV_MOBILITY = 4;
+const EV_FAILURES = 5;
+const EV_DEGRADE = 6;
+const EV_SCRIPTED = 7;
+
+/** A message the caller schedules instead of (or besides) the Poisson traffic: tests, demos. */
+export interface ScriptedSend {
+  readonly atS: number;
+  /** Node indices; dst −1 = broadcast. */
+  readonly src: number;
+  readonly dst: number;
+  readonly wantAck?: boolean;
+  readonly priority?: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7;
+}
+
+export interface RunOptions {
+  readonly scenario: Scenario;
+  readonly routerName: string;
+  readonly factory: RouterFactory;
+  readonly seed: number;
+  /** Called with the simulated share done (0..1), about a hundred times a run. */
+  readonly onProgress?: (fraction: number) => void;
+  /** Extra messages at fixed times (measured like generated traffic when inside the window). */
+  readonly script?: readonly ScriptedSend[];
+}
+
+export interface RunResult {
+  readonly metrics: RunMetrics;
+  /** Node ids, positions and link counts, for reports and tests. */
+  readonly nodeIds: readonly number[];
+  readonly perNodeAirtimeS: readonly number[];
+  readonly meanDegree: number;
+}
+
+export function runSimulation(opts: RunOptions): RunResult {
+  return new Simulation(opts).run();
+}
+
+export class Simulation {
+  readonly s: Scenario;
+  readonly n: number;
+  readonly stations: MobileStation[] = [];
+  readonly ids: number[] = [];
+  readonly x: Float64Array;
+  readonly y: Float64Array;
+  readonly heightM: Float64Array;
+  readonly indoor: Uint8Array;
+  readonly gainDbi: Float64Array;
+  readonly alive: Uint8Array;
+  links: LinkList[] = [];
+  readonly #opts: RunOptions;
+  readonly #rng: SeededRng;
+  readonly #q = new EventQueue();
+  readonly #env: LinkEnvironment;
+  readonly #idIndex = new Map<number, number>();
+  #degraded = false;
+  #pairTerms: PairTerms | undefined;
+  #events = 0;
+  // Radio constants.
+  readonly #sens: number;
+  readonly #noise: number;
+  readonly #cadDbm: number;
+  readonly #graceMs: number;
+  readonly #cadMs: number;
+  readonly #preambleMs: number;
+  // Per-node radio state.
+  readonly #txEnd: Float64Array;
+  readonly #lockTx: Int32Array;
+  readonly #lockLost: Uint8Array;
+  readonly #lockRssi: Float64Array;
+  readonly #lockStart: Float64Array;
+  readonly #active: number[][];
+  readonly #activeRssi: number[][];
+  readonly #wakeAt: Float64Array;
+  readonly #sameInstant: Float64Array;
+  readonly #sameCount: Int32Array;
+  // Transmissions in flight (pooled by slot).
+  #txSender: number[] = [];
+  #txStart: number[] = [];
+  #txEndAt: number[] = [];
+  #txBytes: Uint8Array[] = [];
+  #txLinks: LinkList[] = [];
+  #freeTx: number[] = [];
+  // Measurement.
+  readonly #winStart: number;
+  readonly #winEnd: number;
+  readonly #endAt: number;
+  readonly #log = new MessageLog();
+  readonly #nodeAirMs: Float64Array;
+  readonly #busyUntil: Float64Array;
+  readonly #busyMs: Float64Array;
+  readonly #dutyStart: number[][];
+  readonly #dutyDur: number[][];
+  readonly #dutySum: Float64Array;
+  readonly #dutyMaxShare: Float64Array;
+  readonly #trafficRng: SeededRng[] = [];
+  readonly #mobility: { target: Float64Array; pauseUntil: Float64Array; speed: Float64Array; mobile: Uint8Array };
+  readonly #m = {
+    dataTx: 0,
+    controlTx: 0,
+    dataAirMs: 0,
+    controlAirMs: 0,
+    dutyViolations: 0,
+    dutyRefusals: 0,
+    sendRefusals: 0,
+    fallbackFloods: 0,
+    routeSwitches: 0,
+    collisions: 0,
+    halfDuplexMisses: 0,
+    lbtBusy: 0,
+  };
+  readonly #latencies: number[] = [];
+
+  constructor(opts: RunOptions) {
+    this.#opts = opts;
+    const s = (this.s = opts.scenario);
+    this.#rng = new SeededRng(opts.seed >>> 0);
+    const placed = placeNodes(s, this.#rng.fork("placement"));
+    const n = (this.n = placed.length);
+    this.x = Float64Array.from(placed, (p) => p.x);
+    this.y = Float64Array.from(placed, (p) => p.y);
+    this.heightM = Float64Array.from(placed, (p) => p.heightM);
+    this.indoor = Uint8Array.from(placed, (p) => (p.indoor ? 1 : 0));
+    this.gainDbi = Float64Array.from(placed, (p) => p.gainDbi);
+    this.alive = new Uint8Array(n).fill(1);
+    const preset = s.radio.preset;
+    this.#sens = sensitivityDbm(preset, s.radio.noiseFigureDb);
+    this.#noise = noiseFloorDbm(preset.bandwidthHz, s.radio.noiseFigureDb);
+    this.#cadDbm = this.#sens - CAD_MARGIN_DB;
+    const tsym = symbolTimeMs(preset.sf, preset.bandwidthHz);
+    this.#graceMs = Math.max(0, preset.preambleSymbols - LOCK_SYMBOLS) * tsym;
+    this.#cadMs = CAD_SYMBOLS * tsym;
+    this.#preambleMs = preambleMs(preset);
+    this.#env = {
+      model: s.pathLoss,
+      frequencyHz: s.radio.frequencyHz,
+      txPowerDbm: s.radio.txPowerDbm,
+      floorDbm: this.#sens - CAPTURE_THRESHOLD_DB,
+      indoorLossDb: s.indoor.lossDb,
+      asymmetryShare: s.asymmetry.share,
+      asymmetryMaxDb: s.asymmetry.maxDb,
+      degradationShare: s.degradation.share,
+      degradationLossDb: s.degradation.lossDb,
+      seed: this.#rng.fork("links").nextUint32(),
+    };
+    this.#txEnd = new Float64Array(n).fill(-Infinity);
+    this.#lockTx = new Int32Array(n).fill(-1);
+    this.#lockLost = new Uint8Array(n);
+    this.#lockRssi = new Float64Array(n);
+    this.#lockStart = new Float64Array(n);
+    this.#active = Array.from({ length: n }, () => []);
+    this.#activeRssi = Array.from({ length: n }, () => []);
+    this.#wakeAt = new Float64Array(n).fill(Infinity);
+    this.#sameInstant = new Float64Array(n).fill(-1);
+    this.#sameCount = new Int32Array(n);
+    this.#nodeAirMs = new Float64Array(n);
+    this.#busyUntil = new Float64Array(n);
+    this.#busyMs = new Float64Array(n);
+    this.#dutyStart = Array.from({ length: n }, () => []);
+    this.#dutyDur = Array.from({ length: n }, () => []);
+    this.#dutySum = new Float64Array(n);
+    this.#dutyMaxShare = new Float64Array(n);
+    this.#winStart = s.timing.warmupS * 1000;
+    this.#winEnd = this.#winStart + s.timing.durationS * 1000;
+    this.#endAt = this.#winEnd + s.timing.drainS * 1000;
+
+    // Node ids: random 32-bit like Meshtastic node numbers (so 1-byte next-hop ids can collide).
+    const idRng = this.#rng.fork("ids");
+    for (let i = 0; i < n; i++) {
+      let id = 0;
+      while (id === 0 || id === BROADCAST || this.#idIndex.has(id)) id = idRng.nextUint32();
+      this.ids.push(id);
+      this.#idIndex.set(id, i);
+    }
+    const proj = localProjection(s.origin, s.widthM, s.heightM);
+    const params = { hopLimit: s.hopLimit, geohashPrecision: s.geohashPrecision, ...(s.routerParams[opts.routerName] ?? {}) };
+    const stationRng = this.#rng.fork(`stations:${opts.routerName}`);
+    for (let i = 0; i < n; i++) {
+      this.stations.push(
+        opts.factory({
+          id: this.ids[i],
+          rng: stationRng.fork(i),
+          now: 0,
+          preset,
+          region: s.radio.region,
+          frequencyHz: s.radio.frequencyHz,
+          position: proj.toGeo(this.x[i], this.y[i]),
+          role: placed[i].role,
+          battery: placed[i].battery,
+          params,
+        }),
+      );
+    }
+    const mob = this.#rng.fork("mobility");
+    this.#mobility = {
+      target: new Float64Array(2 * n),
+      pauseUntil: new Float64Array(n),
+      speed: new Float64Array(n),
+      mobile: Uint8Array.from({ length: n }, () => (mob.next() < s.mobility.share ? 1 : 0)),
+    };
+    for (let i = 0; i < n; i++) {
+      if (!this.#mobility.mobile[i]) continue;
+      this.#mobility.speed[i] = s.mobility.speedMps[0] + mob.next() * (s.mobility.speedMps[1] - s.mobility.speedMps[0]);
+      this.#mobility.target[2 * i] = mob.next() * s.widthM;
+      this.#mobility.target[2 * i + 1] = mob.next() * s.heightM;
+    }
+    this.#mobRng = mob;
+    const traffic = this.#rng.fork("traffic");
+    for (let i = 0; i < n; i++) this.#trafficRng.push(traffic.fork(i));
+  }
+
+  #mobRng: SeededRng;
+
+  /** Runs to the end of the drain period and returns the measurements. */
+  run(): RunResult {
+    const s = this.s;
+    const wall = { lastReport: 0 };
+    if (s.mobility.share > 0 && PairTerms.fits(this.n)) this.#pairTerms = new PairTerms(this.n);
+    this.#rebuildLinks();
+    for (let i = 0; i < this.n; i++) {
+      this.#q.push(randExp(this.#trafficRng[i], s.traffic.messagePeriodS * 1000), EV_TRAFFIC, i);
+      this.#service(i, 0);
+    }
+    if (s.mobility.share > 0) this.#q.push(s.mobility.stepS * 1000, EV_MOBILITY, 0);
+    if (s.failures.share > 0) this.#q.push(s.failures.atS * 1000, EV_FAILURES, 0);
+    if (s.degradation.share > 0) this.#q.push(s.degradation.atS * 1000, EV_DEGRADE, 0);
+    (this.#opts.script ?? []).forEach((m, k) => this.#q.push(m.atS * 1000, EV_SCRIPTED, k));
+    const q = this.#q;
+    const progressStep = this.#endAt / 100;
+    while (q.pop()) {
+      const t = q.time;
+      if (t > this.#endAt) break;
+      this.#events++;
+      switch (q.type) {
+        case EV_TX_END:
+          this.#txEnded(q.arg, t);
+          break;
+        case EV_WAKE: {
+          const i = q.arg;
+          if (this.#wakeAt[i] !== t) break; // superseded
+          this.#wakeAt[i] = Infinity;
+          this.#service(i, t);
+          break;
+        }
+        case EV_TRAFFIC:
+          this.#generate(q.arg, t);
+          break;
+        case EV_SCRIPTED: {
+          const m = (this.#opts.script ?? [])[q.arg];
+          this.#originate(m.src, m.dst, t, m.priority ?? 3, m.wantAck ?? (m.dst >= 0 && s.traffic.unicastWantAck));
+          break;
+        }
+        case EV_MOBILITY:
+          this.#move(t);
+          break;
+        case EV_FAILURES:
+          this.#fail(t);
+          break;
+        case EV_DEGRADE:
+          this.#degraded = true;
+          if (this.#pairTerms) this.#pairTerms = new PairTerms(this.n);
+          this.#rebuildLinks();
+          break;
+      }
+      if (this.#opts.onProgress && t - wall.lastReport >= progressStep) {
+        wall.lastReport = t;
+        this.#opts.onProgress(Math.min(1, t / this.#endAt));
+      }
+    }
+    return this.#results();
+  }
+
+  #rebuildLinks(): void {
+    this.links = buildLinks(this.#env, this, this.n, this.alive, this.#degraded, this.#pairTerms);
+  }
+
+  // ---- radio medium -----------------------------------------------------------------------
+
+  #startTx(i: number, f: TxFrame, now: number): void {
+    const air = airtimeMs(this.s.radio.preset, f.bytes.length);
+    const end = now + air;
+    const t = this.#freeTx.length > 0 ? (this.#freeTx.pop() as number) : this.#txSender.length;
+    const links = this.links[i];
+    this.#txSender[t] = i;
+    this.#txStart[t] = now;
+    this.#txEndAt[t] = end;
+    this.#txBytes[t] = f.bytes;
+    this.#txLinks[t] = links;
+    this.#txEnd[i] = end;
+    if (this.#lockTx[i] >= 0) {
+      // Listen-before-talk should prevent this; a radio that transmits drops what it was receiving.
+      this.#lockTx[i] = -1;
+    }
+    this.#account(i, f, now, air);
+    for (let k = 0; k < links.count; k++) this.#frameStart(links.to[k], t, links.rssi[k], now, end);
+    this.#q.push(end, EV_TX_END, t, true);
+  }
+
+  #frameStart(r: number, t: number, rssi: number, start: number, end: number): void {
+    if (!this.alive[r]) return;
+    this.#active[r].push(t);
+    this.#activeRssi[r].push(rssi);
+    if (rssi >= this.#sens) this.#markBusy(r, start, end);
+    if (this.#txEnd[r] > start) {
+      if (rssi >= this.#sens) this.#m.halfDuplexMisses++;
+      return;
+    }
+    if (this.#lockTx[r] >= 0) {
+      if (!this.#lockLost[r] && end > this.#lockStart[r] + this.#graceMs && !this.#captures(r)) {
+        this.#lockLost[r] = 1;
+        this.#m.collisions++;
+      }
+      return;
+    }
+    if (rssi < this.#sens) return;
+    this.#lockTx[r] = t;
+    this.#lockRssi[r] = rssi;
+    this.#lockStart[r] = start;
+    this.#lockLost[r] = 0;
+    if (!this.#captures(r)) {
+      this.#lockLost[r] = 1;
+      this.#m.collisions++;
+    }
+  }
+
+  /** Whether the locked frame at r beats the summed power of everything else overlapping it. */
+  #captures(r: number): boolean {
+    const locked = this.#lockTx[r];
+    const after = this.#lockStart[r] + this.#graceMs;
+    const act = this.#active[r];
+    const rs = this.#activeRssi[r];
+    let mw = 0;
+    for (let k = 0; k < act.length; k++) {
+      const t = act[k];
+      if (t === locked || this.#txEndAt[t] <= after) continue;
+      mw += 10 ** (rs[k] / 10);
+    }
+    return mw === 0 || this.#lockRssi[r] - 10 * Math.log10(mw) >= CAPTURE_THRESHOLD_DB;
+  }
+
+  #txEnded(t: number, now: number): void {
+    const i = this.#txSender[t];
+    const links = this.#txLinks[t];
+    const bytes = this.#txBytes[t];
+    const delivered: number[] = [];
+    const rssis: number[] = [];
+    for (let k = 0; k < links.count; k++) {
+      const r = links.to[k];
+      const act = this.#active[r];
+      const idx = act.indexOf(t);
+      if (idx < 0) continue;
+      const last = act.length - 1;
+      act[idx] = act[last];
+      act.pop();
+      const rs = this.#activeRssi[r];
+      rs[idx] = rs[last];
+      rs.pop();
+      if (this.#lockTx[r] === t) {
+        this.#lockTx[r] = -1;
+        if (!this.#lockLost[r] && this.alive[r]) {
+          delivered.push(r);
+          rssis.push(links.rssi[k]);
+        }
+      }
+    }
+    this.#freeTx.push(t);
+    if (this.alive[i]) {
+      this.stations[i].transmitDone(now, "sent");
+    }
+    for (let k = 0; k < delivered.length; k++) {
+      const r = delivered[k];
+      this.stations[r].receive(bytes.slice(), { rssi: rssis[k], snr: rssis[k] - this.#noise, at: now });
+    }
+    this.#service(i, now);
+    for (const r of delivered) this.#service(r, now);
+  }
+
+  /** Listen-before-talk: receiving a frame, or CAD senses a preamble old enough to detect. */
+  #channelBusy(i: number, now: number): boolean {
+    // The radio reports "receiving" once it has detected the preamble: after the CAD time.
+    if (this.#lockTx[i] >= 0 && now >= this.#lockStart[i] + this.#cadMs) return true;
+    const act = this.#active[i];
+    const rs = this.#activeRssi[i];
+    for (let k = 0; k < act.length; k++) {
+      if (rs[k] < this.#cadDbm) continue;
+      const st = this.#txStart[act[k]];
+      if (now >= st + this.#cadMs && now < st + this.#preambleMs) return true;
+    }
+    return false;
+  }
+
+  // ---- driving the stations ---------------------------------------------------------------
+
+  #service(i: number, now: number): void {
+    if (!this.alive[i]) return;
+    const st = this.stations[i];
+    if (st.nextWakeup() <= now) st.tick(now);
+    const transmitting = this.#txEnd[i] > now;
+    if (!transmitting) {
+      const f = st.pollTransmit(now);
+      if (f) {
+        if (this.#channelBusy(i, now)) {
+          this.#m.lbtBusy++;
+          st.transmitDone(now, "busy");
+        } else {
+          this.#startTx(i, f, now);
+        }
+      }
+    }
+    this.#drain(i, now);
+    let w = st.nextWakeup();
+    if (w === Infinity) return;
+    if (this.#txEnd[i] > now && w <= this.#txEnd[i]) return; // the end of our TX services us
+    if (w <= now) {
+      // Guard against a station that keeps asking for "now": after a few rounds, 1 ms later.
+      if (this.#sameInstant[i] === now) {
+        if (++this.#sameCount[i] > 8) w = now + 1;
+      } else {
+        this.#sameInstant[i] = now;
+        this.#sameCount[i] = 0;
+      }
+      w = Math.max(w, now);
+    }
+    if (w < this.#wakeAt[i] || this.#wakeAt[i] < now) {
+      this.#wakeAt[i] = w;
+      this.#q.push(w, EV_WAKE, i);
+    }
+  }
+
+  #drain(i: number, now: number): void {
+    const evs: StationEvent[] = this.stations[i].drainEvents();
+    for (const e of evs) {
+      switch (e.type) {
+        case "delivered": {
+          const id = payloadMessageId(e.payload);
+          if (id >= 0 && this.#log.onDelivered(id, i, now, this.n) && this.#log.measured[id]) {
+            this.#latencies.push((now - this.#log.sentAt[id]) / 1000);
+          }
+          break;
+        }
+        case "send-failed":
+          if (e.code === "duty-cycle") this.#m.dutyRefusals++;
+          break;
+        case "fallback-flood":
+          if (this.#inWindow(now)) this.#m.fallbackFloods++;
+          break;
+        case "route-changed":
+          if (this.#inWindow(now)) this.#m.routeSwitches++;
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  #inWindow(t: number): boolean {
+    return t >= this.#winStart && t < this.#winEnd;
+  }
+
+  // ---- traffic ----------------------------------------------------------------------------
+
+  #generate(i: number, now: number): void {
+    const s = this.s;
+    const rng = this.#trafficRng[i];
+    const next = now + randExp(rng, s.traffic.messagePeriodS * 1000);
+    if (next < this.#winEnd) this.#q.push(next, EV_TRAFFIC, i);
+    if (!this.alive[i]) return;
+    const broadcast = rng.next() < s.traffic.broadcastShare;
+    let dst = -1;
+    if (!broadcast) {
+      for (let tries = 0; tries < 100 && (dst < 0 || dst === i || !this.alive[dst]); tries++) dst = Math.floor(rng.next() * this.n);
+      if (dst < 0 || dst === i || !this.alive[dst]) return;
+    }
+    this.#originate(i, dst, now, pickPriority(s.traffic.priorities, rng.next()), dst >= 0 && s.traffic.unicastWantAck);
+  }
+
+  #originate(i: number, dst: number, now: number, priority: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7, wantAck: boolean): void {
+    if (!this.alive[i]) return;
+    const s = this.s;
+    let live = 0;
+    for (let k = 0; k < this.n; k++) live += this.alive[k];
+    const measured = this.#inWindow(now);
+    const id = this.#log.add(i, dst, now, measured, live - 1);
+    const result = this.stations[i].send(now, dst < 0 ? BROADCAST : this.ids[dst], makePayload(id, s.traffic.payloadBytes), {
+      priority,
+      wantAck,
+    });
+    if (!result.ok) {
+      if (measured) {
+        this.#m.sendRefusals++;
+        if (result.code === "duty-cycle") this.#m.dutyRefusals++;
+      }
+    }
+    this.#service(i, now);
+  }
+
+  // ---- world changes ----------------------------------------------------------------------
+
+  #move(now: number): void {
+    const s = this.s;
+    const m = this.#mobility;
+    const dt = s.mobility.stepS;
+    const proj = localProjection(s.origin, s.widthM, s.heightM);
+    for (let i = 0; i < this.n; i++) {
+      if (!m.mobile[i] || !this.alive[i]) continue;
+      if (s.mobility.model === "convoy") {
+        // Along the long axis at the node's own speed, wrapping at the end of the road.
+        if (s.widthM >= s.heightM) this.x[i] = (this.x[i] + m.speed[i] * dt) % s.widthM;
+        else this.y[i] = (this.y[i] + m.speed[i] * dt) % s.heightM;
+      } else {
+        if (now < m.pauseUntil[i]) continue;
+        const tx = m.target[2 * i];
+        const ty = m.target[2 * i + 1];
+        const dx = tx - this.x[i];
+        const dy = ty - this.y[i];
+        const d = Math.hypot(dx, dy);
+        const step = m.speed[i] * dt;
+        if (d <= step) {
+          this.x[i] = tx;
+          this.y[i] = ty;
+          const r = this.#mobRng;
+          m.pauseUntil[i] = now + 1000 * (s.mobility.pauseS[0] + r.next() * (s.mobility.pauseS[1] - s.mobility.pauseS[0]));
+          m.target[2 * i] = r.next() * s.widthM;
+          m.target[2 * i + 1] = r.next() * s.heightM;
+          m.speed[i] = s.mobility.speedMps[0] + r.next() * (s.mobility.speedMps[1] - s.mobility.speedMps[0]);
+        } else {
+          this.x[i] += (dx / d) * step;
+          this.y[i] += (dy / d) * step;
+        }
+      }
+      this.stations[i].setPosition?.(now, proj.toGeo(this.x[i], this.y[i]));
+      this.#service(i, now);
+    }
+    this.#rebuildLinks();
+    if (now + dt * 1000 <= this.#endAt) this.#q.push(now + dt * 1000, EV_MOBILITY, 0);
+  }
+
+  #fail(now: number): void {
+    const r = this.#rng.fork("failures");
+    const order = Array.from({ length: this.n }, (_, i) => i);
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(r.next() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    const k = Math.round(this.s.failures.share * this.n);
+    for (const i of order.slice(0, k)) {
+      this.alive[i] = 0;
+      this.#lockTx[i] = -1;
+      this.#log.onNodeFailed(i);
+    }
+    this.#rebuildLinks();
+    void now;
+  }
+
+  // ---- accounting -------------------------------------------------------------------------
+
+  #account(i: number, f: TxFrame, now: number, air: number): void {
+    if (this.#inWindow(now)) {
+      if (f.kind === "control") {
+        this.#m.controlTx++;
+        this.#m.controlAirMs += air;
+      } else {
+        this.#m.dataTx++;
+        this.#m.dataAirMs += air;
+      }
+      this.#nodeAirMs[i] += air;
+    }
+    this.#markBusy(i, now, now + air);
+    // Exact rolling-hour airtime ending at this frame's end: the busiest window ends at a TX end.
+    const starts = this.#dutyStart[i];
+    const durs = this.#dutyDur[i];
+    starts.push(now);
+    durs.push(air);
+    this.#dutySum[i] += air;
+    const end = now + air;
+    const from = end - HOUR_MS;
+    while (starts.length > 0 && starts[0] + durs[0] <= from) {
+      this.#dutySum[i] -= durs[0];
+      starts.shift();
+      durs.shift();
+    }
+    const clipped = starts.length > 0 && starts[0] < from ? from - starts[0] : 0;
+    const used = this.#dutySum[i] - clipped;
+    const share = used / HOUR_MS;
+    if (share > this.#dutyMaxShare[i]) this.#dutyMaxShare[i] = share;
+    if (used > this.s.radio.dutyCycle * HOUR_MS + 1e-6) this.#m.dutyViolations++;
+  }
+
+  /** Channel-busy time at node i (own TX or a decodable-strength frame), union of intervals, in the window. */
+  #markBusy(i: number, start: number, end: number): void {
+    const s = Math.max(start, this.#busyUntil[i], this.#winStart);
+    const e = Math.min(end, this.#winEnd);
+    if (e > s) this.#busyMs[i] += e - s;
+    if (end > this.#busyUntil[i]) this.#busyUntil[i] = end;
+  }
+
+  #results(): RunResult {
+    const log = this.#log;
+    let uniSent = 0;
+    let uniDelivered = 0;
+    let bcSent = 0;
+    let coverage = 0;
+    for (let k = 0; k < log.src.length; k++) {
+      if (!log.measured[k] || log.excluded[k]) continue;
+      if (log.dst[k] >= 0) {
+        uniSent++;
+        if (!Number.isNaN(log.deliveredAt[k])) uniDelivered++;
+      } else {
+        bcSent++;
+        coverage += log.eligible[k] > 0 ? log.reachedCount[k] / log.eligible[k] : 0;
+      }
+    }
+    const m = this.#m;
+    const totalAirMs = m.dataAirMs + m.controlAirMs;
+    const delivered = uniDelivered + coverage;
+    const lat = [...this.#latencies].sort((a, b) => a - b);
+    const winMs = this.#winEnd - this.#winStart;
+    let airSum = 0;
+    let airMax = 0;
+    let busy = 0;
+    let dutyMax = 0;
+    for (let i = 0; i < this.n; i++) {
+      airSum += this.#nodeAirMs[i];
+      airMax = Math.max(airMax, this.#nodeAirMs[i]);
+      busy += this.#busyMs[i] / winMs;
+      dutyMax = Math.max(dutyMax, this.#dutyMaxShare[i]);
+    }
+    let degree = 0;
+    for (const l of this.links) for (let k = 0; k < l.count; k++) if (l.rssi[k] >= this.#sens) degree++;
+    const metrics: RunMetrics = {
+      unicastSent: uniSent,
+      unicastDelivered: uniDelivered,
+      unicastDelivery: uniSent > 0 ? uniDelivered / uniSent : null,
+      broadcastSent: bcSent,
+      broadcastCoverage: bcSent > 0 ? coverage / bcSent : null,
+      dataTx: m.dataTx,
+      controlTx: m.controlTx,
+      totalTx: m.dataTx + m.controlTx,
+      dataAirtimeS: m.dataAirMs / 1000,
+      controlAirtimeS: m.controlAirMs / 1000,
+      totalAirtimeS: totalAirMs / 1000,
+      deliveredMessages: delivered,
+      airtimePerDeliveredS: delivered > 0 ? totalAirMs / 1000 / delivered : null,
+      meanNodeAirtimeS: airSum / this.n / 1000,
+      maxNodeAirtimeS: airMax / 1000,
+      maxNodeDutyShare: dutyMax,
+      channelUtilisation: busy / this.n,
+      controlShare: totalAirMs > 0 ? m.controlAirMs / totalAirMs : null,
+      latencyP50S: quantile(lat, 0.5),
+      latencyP95S: quantile(lat, 0.95),
+      dutyCycleViolations: m.dutyViolations,
+      dutyCycleRefusals: m.dutyRefusals,
+      sendRefusals: m.sendRefusals,
+      fallbackFloods: m.fallbackFloods,
+      routeSwitches: m.routeSwitches,
+      collisions: m.collisions,
+      halfDuplexMisses: m.halfDuplexMisses,
+      lbtBusy: m.lbtBusy,
+      events: this.#events,
+    };
+    return {
+      metrics,
+      nodeIds: this.ids,
+      perNodeAirtimeS: Array.from(this.#nodeAirMs, (v) => v / 1000),
+      meanDegree: degree / this.n,
+    };
+  }
+}
+
+function pickPriority(weights: readonly number[], u: number): 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 {
+  let total = 0;
+  for (const w of weights) total += w;
+  let acc = 0;
+  for (let p = 0; p < weights.length; p++) {
+    acc += weights[p] / total;
+    if (u < acc) return p as 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7;
+  }
+  return 3;
+}

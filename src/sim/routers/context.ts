@@ -1,0 +1,42 @@
+// What the simulator hands a router factory for each node, and the factory shape the registry
+// stores. The System 5 core node is plugged in through the same factory signature.
+import type { ModemPreset } from "../../core/presets";
+import type { RegionPlan } from "../../core/regions";
+import type { SeededRng } from "../../core/rng";
+import type { NodeId, Station } from "../../core/station";
+
+/** Meshtastic device roles the baselines model (radios.md §5.6). */
+export type RoleName = "CLIENT" | "CLIENT_MUTE" | "ROUTER";
+export const ROLE_NAMES: readonly RoleName[] = ["CLIENT", "CLIENT_MUTE", "ROUTER"];
+
+export interface GeoPosition {
+  readonly lat: number;
+  readonly lon: number;
+}
+
+export interface RouterContext {
+  /** The node's address (random 32-bit, as Meshtastic node numbers). */
+  readonly id: NodeId;
+  /** The node's own generator, forked from the run seed: the only randomness a router may use. */
+  readonly rng: SeededRng;
+  /** Simulation time at creation, ms. */
+  readonly now: number;
+  /** The network's one modem preset. */
+  readonly preset: ModemPreset;
+  readonly region: RegionPlan;
+  readonly frequencyHz: number;
+  /** Geographic position from the scenario's local projection; undefined if the node has no GPS. */
+  readonly position: GeoPosition | undefined;
+  readonly role: RoleName;
+  /** Battery level 0..1. */
+  readonly battery: number;
+  /** Scenario pass-through parameters for this router (scenario file `routerParams[name]`). */
+  readonly params: Readonly<Record<string, unknown>>;
+}
+
+/** A station that can be told it moved (mobility). */
+export interface MobileStation extends Station {
+  setPosition?(now: number, position: GeoPosition): void;
+}
+
+export type RouterFactory = (ctx: RouterContext) => MobileStation;

@@ -1,0 +1,110 @@
+// Built-in scenarios: the seed's 26 as data files (src/sim/scenarios/*.json, bundled) and a scale
+// sweep 20 → 2000 nodes at a constant density. Lookup by name, or by the seed's number.
+import s01 from "../scenarios/01-small-local.json";
+import s02 from "../scenarios/02-medium-city.json";
+import s03 from "../scenarios/03-large-regional.json";
+import s04 from "../scenarios/04-stress-30-links.json";
+import s05 from "../scenarios/05-stress-50-links.json";
+import s06 from "../scenarios/06-node-failure-20.json";
+import s07 from "../scenarios/07-combined-stress.json";
+import s08 from "../scenarios/08-dense-urban.json";
+import s09 from "../scenarios/09-large-scale.json";
+import s10 from "../scenarios/10-metro-scale.json";
+import s11 from "../scenarios/11-rural-long-range.json";
+import s12 from "../scenarios/12-hiking-trail.json";
+import s13 from "../scenarios/13-festival.json";
+import s14 from "../scenarios/14-disaster-relief.json";
+import s15 from "../scenarios/15-indoor-outdoor.json";
+import s16 from "../scenarios/16-duty-cycle-stress.json";
+import s17 from "../scenarios/17-mountain-valley.json";
+import s18 from "../scenarios/18-maritime.json";
+import s19 from "../scenarios/19-building-emergency.json";
+import s20 from "../scenarios/20-highway-convoy.json";
+import s21 from "../scenarios/21-community-mesh.json";
+import s22 from "../scenarios/22-partition-recovery.json";
+import s23 from "../scenarios/23-bay-area.json";
+import s24 from "../scenarios/24-bay-area-stress.json";
+import s25 from "../scenarios/25-bay-area-silencing.json";
+import s26 from "../scenarios/26-bay-area-silencing-stress.json";
+import { readFileSync } from "node:fs";
+import { ScenarioError, parseScenario } from "./schema";
+import type { Scenario } from "./schema";
+
+const SEED_FILES: readonly unknown[] = [
+  s01, s02, s03, s04, s05, s06, s07, s08, s09, s10, s11, s12, s13,
+  s14, s15, s16, s17, s18, s19, s20, s21, s22, s23, s24, s25, s26,
+];
+
+/** Node counts of the scale sweep. */
+export const SCALE_SWEEP = [20, 50, 100, 200, 500, 1000, 2000] as const;
+// Sweep density (nodes/km²) and range: the seed's metro scenarios (1500 nodes on 50 km × 50 km).
+const SWEEP_DENSITY_PER_KM2 = 0.6;
+const SWEEP_RANGE_M = 3000;
+// Offered load of every built-in scenario: the seed's message count × 2 per hour, network-wide.
+const SWEEP_MESSAGES_PER_HOUR = 400;
+
+function sweepScenario(n: number): unknown {
+  const side = Math.round(Math.sqrt(n / SWEEP_DENSITY_PER_KM2) * 1000);
+  return {
+    name: `scale-${n}`,
+    description: `Scale sweep: ${n} nodes at ${SWEEP_DENSITY_PER_KM2} nodes/km², urban, ${SWEEP_RANGE_M} m range`,
+    nodes: n,
+    areaM: side,
+    placement: "random",
+    radio: { preset: n <= 60 ? "LONG_FAST" : n <= 300 ? "MEDIUM_FAST" : "SHORT_FAST", region: "EU868" },
+    terrain: "urban",
+    rangeM: SWEEP_RANGE_M,
+    geohashPrecision: 5,
+    traffic: { messagePeriodS: Math.round((n * 3600) / SWEEP_MESSAGES_PER_HOUR) },
+  };
+}
+
+let cache: Scenario[] | undefined;
+
+/** Every built-in scenario: the seed's 26 in their order, then the scale sweep. */
+export function builtinScenarios(): Scenario[] {
+  cache ??= [
+    ...SEED_FILES.map((j, i) => parseScenario(j, `built-in scenario ${i + 1}`)),
+    ...SCALE_SWEEP.map((n) => parseScenario(sweepScenario(n), `scale sweep ${n}`)),
+  ];
+  return cache;
+}
+
+/** The seed's 26 scenarios only (what `--scenario all` and the bench run). */
+export function seedScenarios(): Scenario[] {
+  return builtinScenarios().slice(0, SEED_FILES.length);
+}
+
+export function findBuiltin(name: string): Scenario | undefined {
+  const all = builtinScenarios();
+  if (/^\d+$/.test(name)) {
+    const i = Number(name);
+    return i >= 1 && i <= SEED_FILES.length ? all[i - 1] : undefined;
+  }
+  return all.find((s) => s.name === name.toLowerCase());
+}
+
+/**
+ * Resolves a --scenario argument: a built-in name or number, or a path to a JSON file
+ * (anything ending in .json or containing a slash). Throws ScenarioError with a clear message.
+ */
+export function loadScenario(arg: string): Scenario {
+  if (arg.endsWith(".json") || arg.includes("/") || arg.includes("\\")) {
+    let text: string;
+    try {
+      text = readFileSync(arg, "utf8");
+    } catch (e) {
+      throw new ScenarioError(`cannot read scenario file ${arg}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      throw new ScenarioError(`${arg}: not valid JSON (${(e as Error).message})`);
+    }
+    return parseScenario(json, arg);
+  }
+  const s = findBuiltin(arg);
+  if (!s) throw new ScenarioError(`unknown scenario "${arg}"; \`system5 scenarios\` lists the built-in ones`);
+  return s;
+}
