@@ -53,7 +53,7 @@ const ogm: fc.Arbitrary<Frame> = fc
     relayPrio: u8,
     routeSeq: u16,
     cycle: fc.integer({ min: 1, max: 255 }),
-    neighbours: fc.array(fc.record({ id: nodeId, rq: u8 }), { maxLength: 12 }),
+    neighbours: fc.array(fc.record({ short: u16, rq: u8 }), { maxLength: 12 }),
     nodeRoutes: fc.array(fc.record({ dst: nodeId, seqno: u16, metric: u16 }), { maxLength: 12 }),
     clusterRoutes: fc.array(fc.record({ cluster: realCluster, origin: nodeId, seqno: u16, metric: u16 }), { maxLength: 6 }),
   })

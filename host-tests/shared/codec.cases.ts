@@ -2,7 +2,7 @@
 // by the encoder), and the decoder's typed errors.
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { clusterFromGeohash } from "../../src/core/cluster";
-import { FrameType, type Frame } from "../../src/core/frames";
+import { FrameType, shortId, type Frame } from "../../src/core/frames";
 import { suite, type Assert } from "./harness";
 import { hex, toHex } from "./hex";
 
@@ -36,12 +36,12 @@ const VECTORS: Array<[string, Frame, string]> = [
     {
       type: FrameType.OGM, tx: 0x0a0b0c0d, ogmSeq: 0x0102, hasFix: true, border: true, relayActive: false, homeless: false,
       cluster: U281, battery: 200, load: 10, intervalUnits: 8, relayPrio: 0x55, routeSeq: 0x0304, cycle: 1,
-      neighbours: [{ id: 0x01020304, rq: 255 }],
+      neighbours: [{ short: 0x0304, rq: 255 }],
       nodeRoutes: [{ dst: 0x05060708, seqno: 0x0506, metric: 0x0120 }],
       clusterRoutes: [{ cluster: U282, origin: 0x11223344, seqno: 7, metric: 0x0200 }],
     },
     "10 0d0c0b0a 0201 03 001890d0 c8 0a 08 55 0403 01 01 01 01" +
-      " 04030201 ff" +
+      " 0403 ff" +
       " 08070605 0605 2001" +
       " 002890d0 44332211 0700 0002",
   ],
@@ -103,9 +103,13 @@ Object.assign(cases, {
     t.equal(U281, 0xd0901800);
     t.equal(U282, 0xd0902800);
   },
-  "header sizes: DATA 26 bytes, OGM 22 + entries"(t: Assert) {
+  "header sizes: DATA 26 bytes, OGM 22 + entries (neighbour 3, node route 8, cluster route 12)"(t: Assert) {
     t.equal(DATA.length - 2, 26);
-    t.equal(OGM.length, 22 + 5 + 8 + 12);
+    t.equal(OGM.length, 22 + 3 + 8 + 12);
+  },
+  "short ids fold the two halves of a node id"(t: Assert) {
+    t.equal(shortId(0x12345678), 0x1234 ^ 0x5678);
+    t.equal(shortId(0x0000abcd), 0xabcd);
   },
   "empty and short frames are truncated"(t: Assert) {
     expectError(t, new Uint8Array(0), "truncated", "empty");

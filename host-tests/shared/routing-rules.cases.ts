@@ -1,7 +1,7 @@
 import { resolveConfig } from "../../src/core/config";
 import { backpressure, chooseRoute, routeWeight } from "../../src/core/route-choice";
 import { RouteHealth } from "../../src/core/route-health";
-import { densityInterval, dutyFloorInterval, ogmInterval } from "../../src/core/ogm-schedule";
+import { channelFloorInterval, densityInterval, dutyFloorInterval, ogmInterval } from "../../src/core/ogm-schedule";
 import { selectOgmItems, type OgmItem } from "../../src/core/ogm-builder";
 import { SeqReceiver, SeqSender } from "../../src/core/seq-tracker";
 import { SeededRng } from "../../src/core/rng";
@@ -59,38 +59,47 @@ export default suite("routing rules", {
     for (let i = 0; i < 5; i++) f.success(0, cfg);
     t.equal(f.value(0, cfg), 1);
   },
-  "OGM interval: 30/60/120/180 s by neighbours, stretched by the duty cap"(t) {
+  "OGM interval: 30/60/120/180 s by neighbours, stretched by the duty cap and the channel floor"(t) {
     t.equal(densityInterval(8, cfg), 30_000);
     t.equal(densityInterval(9, cfg), 60_000);
     t.equal(densityInterval(40, cfg), 120_000);
     t.equal(densityInterval(41, cfg), 180_000);
     const air = airtimeMs(PRESETS.LONG_FAST, 255); // 2156.5 ms
     t.near(dutyFloorInterval(air, 0.01, cfg), air / 0.0025, 1e-6, "1 % band, 25 % share");
-    t.near(ogmInterval(3, air, 0.01, cfg), 862_600, 100, "1 % band: a full OGM at LONG_FAST every 14 min");
-    t.equal(ogmInterval(3, air, 0.001, cfg), cfg.ogmMaxIntervalMs, "0.1 % band: capped at the wire maximum");
-    t.equal(ogmInterval(3, air, 1, cfg), 30_000, "no duty cap in US915");
-    t.near(ogmInterval(3, air, 0.1, cfg), air / 0.025, 1e-6, "10 % band stretches 30 s to 86 s");
+    t.equal(dutyFloorInterval(air, 1, cfg), 0, "no duty cap in US915");
+    t.near(channelFloorInterval(3, air, cfg), (4 * air) / 0.1, 1e-6, "4 nodes' OGMs within 10 % of channel time");
+    const small = airtimeMs(PRESETS.SHORT_FAST, 60);
+    t.equal(ogmInterval(3, small, 1, cfg), 30_000, "a sparse, fast mesh keeps the seed's 30 s");
+    t.near(ogmInterval(3, air, 0.1, cfg), air / 0.025, 1e-6, "10 % band: the duty floor rules (86 s)");
+    t.near(ogmInterval(30, air, 1, cfg), (31 * air) / 0.1, 1e-6, "30 neighbours at LONG_FAST: the channel floor rules (11 min)");
+    t.equal(ogmInterval(100, air, 0.001, cfg), cfg.ogmMaxIntervalMs, "capped at the wire maximum");
   },
   "OGM filling: everything when it fits, changes first and rotation when not"(t) {
     const routes = (n: number, changed: (i: number) => boolean): OgmItem[] =>
       Array.from({ length: n }, (_, i) => ({ section: "node" as const, entry: { dst: i + 1, seqno: 0, metric: 300 }, changed: changed(i) }));
-    const small = selectOgmItems(routes(10, () => false), 255, 0);
+    const budget = { maxBytes: 255, maxNeighbours: 16, routeBytes: 128 };
+    const small = selectOgmItems(routes(10, () => false), budget, { nbr: 0, route: 0 });
     t.equal(small.nodeRoutes.length, 10);
     t.equal(small.cycle, 1);
     t.equal(ogmBytes(0, 10, 0), 102);
-    const big = routes(50, (i) => i === 49);
-    const first = selectOgmItems(big, 255, 0);
-    t.equal(first.cycle, 2);
+    const first = selectOgmItems(routes(50, (i) => i === 49), budget, { nbr: 0, route: 0 });
+    t.equal(first.cycle, Math.ceil((50 * 8) / 128));
     t.ok(first.nodeRoutes.some((e) => e.dst === 50), "the changed entry goes first");
-    t.ok(ogmBytes(0, first.nodeRoutes.length, 0) <= 255);
+    t.ok(ogmBytes(0, first.nodeRoutes.length, 0) <= 22 + 128 + 8, "unchanged entries within the route budget");
+    const burst = selectOgmItems(routes(50, () => true), budget, { nbr: 0, route: 0 });
+    t.equal(burst.nodeRoutes.length, Math.floor((255 - 22) / 8), "changes may fill the whole frame");
     const seen = new Set<number>();
-    let cursor = 0;
-    for (let k = 0; k < 3; k++) {
-      const s = selectOgmItems(routes(50, () => false), 255, cursor);
-      cursor = s.cursor;
+    let cursors = { nbr: 0, route: 0 };
+    for (let k = 0; k < 4; k++) {
+      const s = selectOgmItems(routes(50, () => false), budget, cursors);
+      cursors = s.cursors;
       for (const e of s.nodeRoutes) seen.add(e.dst);
     }
-    t.equal(seen.size, 50, "rotation covers every entry within a few OGMs");
+    t.equal(seen.size, 50, "rotation covers every entry within a cycle");
+    const nbrs: OgmItem[] = Array.from({ length: 40 }, (_, i) => ({ section: "nbr" as const, entry: { short: i, rq: 255 }, changed: false }));
+    const n1 = selectOgmItems(nbrs, budget, { nbr: 0, route: 0 });
+    t.equal(n1.neighbours.length, 16, "at most 16 neighbour entries per OGM");
+    t.equal(n1.cycle, 3);
   },
   "sequence gaps: dropping 4 of 1..6 is one gap; 65535 → 0 is not"(t) {
     const r = new SeqReceiver(8);

@@ -177,7 +177,7 @@ function decodeOgm(r: Reader, tx: number): OgmFrame {
   }
   end(r, expected);
   const neighbours = [];
-  for (let i = 0; i < nNbr; i++) neighbours.push({ id: nodeField(r, `neighbour ${i}`), rq: r.u8() });
+  for (let i = 0; i < nNbr; i++) neighbours.push({ short: r.u16(), rq: r.u8() });
   const nodeRoutes = [];
   for (let i = 0; i < nNode; i++) {
     const dst = nodeField(r, `node route ${i}`);
@@ -459,7 +459,7 @@ export function encodeFrame(f: Frame): Uint8Array {
       w.u8(f.nodeRoutes.length, "node route count");
       w.u8(f.clusterRoutes.length, "cluster route count");
       for (const n of f.neighbours) {
-        w.node(n.id, "neighbour");
+        w.u16(n.short, "neighbour short id");
         w.u8(n.rq, "rq");
       }
       for (const e of f.nodeRoutes) {

@@ -10,6 +10,12 @@ export interface MeshConfig {
   ogmJitter: number;
   ogmDutyShare: number;
   ogmMaxBytes: number;
+  /** Neighbour entries per OGM (the rest rotate). */
+  ogmMaxNeighbours: number;
+  /** Bytes of unchanged route entries per OGM (changed entries may use the rest of the frame). */
+  ogmRouteBytes: number;
+  /** Share of channel time the OGMs of a whole neighbourhood may take. */
+  ogmChannelShare: number;
   ogmMaxIntervalMs: number;
   triggeredMinGapFactor: number;
   lqWindow: number;
@@ -81,6 +87,9 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   ogmJitter: 0.1,
   ogmDutyShare: 0.25,
   ogmMaxBytes: 255,
+  ogmMaxNeighbours: 16,
+  ogmRouteBytes: 128,
+  ogmChannelShare: 0.1,
   ogmMaxIntervalMs: 1020 * SECOND,
   triggeredMinGapFactor: 0.25,
   lqWindow: 8,
@@ -118,7 +127,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   corridorHopCap: 20,
   broadcastHopCap: 32,
   broadcastScope: 7,
-  floodContentionCw: 4,
+  floodContentionCw: 8,
   locationTtlMs: 30 * MINUTE,
   locateMaxScope: 4,
   locateTimeoutMs: 0, // 0 = derive from the modem: see MeshNode (a few round-trip airtimes)
@@ -173,6 +182,9 @@ const CHECKS: Check[] = [
   numIn("ogmJitter", 0, 0.5),
   numIn("ogmDutyShare", 0.01, 1),
   intIn("ogmMaxBytes", 64, 255),
+  intIn("ogmMaxNeighbours", 1, 64),
+  intIn("ogmRouteBytes", 12, 233),
+  numIn("ogmChannelShare", 0.005, 1),
   intIn("ogmMaxIntervalMs", 10_000, 1_020_000),
   numIn("triggeredMinGapFactor", 0, 1),
   intIn("lqWindow", 2, 32),

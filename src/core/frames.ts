@@ -24,7 +24,7 @@ export const ROUTED_HEADER_BYTES = 26;
 export const HOP_ACK_BYTES = 20;
 export const E2E_ACK_BYTES = ROUTED_HEADER_BYTES + 2;
 export const OGM_FIXED_BYTES = 22;
-export const OGM_NEIGHBOUR_BYTES = 5;
+export const OGM_NEIGHBOUR_BYTES = 3;
 export const OGM_NODE_ROUTE_BYTES = 8;
 export const OGM_CLUSTER_ROUTE_BYTES = 12;
 export const LOCATE_Q_BYTES = 22;
@@ -65,9 +65,19 @@ export type FloodScopeKind = (typeof FloodScope)[keyof typeof FloodScope];
 export const BCAST_SCOPE_NETWORK = 7;
 
 export interface OgmNeighbour {
-  readonly id: NodeId;
+  /** The neighbour's short id (shortId(): 16 bits folded from its node id). */
+  readonly short: number;
   /** How well the originator hears this neighbour, 0..255. */
   readonly rq: number;
+}
+
+/**
+ * A node's 16-bit short id, as neighbour lists carry it: the two halves of the id folded
+ * together. A list is only ever matched against one's own id or one's own neighbours' ids, so
+ * a collision needs two of one node's neighbours to share it (≈ n/65536 per lookup).
+ */
+export function shortId(id: NodeId): number {
+  return ((id >>> 16) ^ id) & 0xffff;
 }
 
 export interface OgmNodeRoute {

@@ -5,9 +5,9 @@ import { NO_CLUSTER } from "./cluster";
 import type { NodeId } from "./station";
 
 export interface LocationEntry {
-  readonly cluster: ClusterId;
+  cluster: ClusterId;
   /** When this placement was observed (for answering with an age). */
-  readonly at: number;
+  at: number;
 }
 
 export class LocationCache {
@@ -29,9 +29,14 @@ export class LocationCache {
     if (cluster === NO_CLUSTER) return;
     const old = this.#map.get(id);
     if (old !== undefined) {
-      if (old.at > at) return;
-      this.#map.delete(id);
-    } else if (this.#map.size >= this.#max) {
+      // Updated in place: this runs for every route entry of every OGM heard.
+      if (old.at <= at) {
+        old.cluster = cluster;
+        old.at = at;
+      }
+      return;
+    }
+    if (this.#map.size >= this.#max) {
       const oldest = this.#map.keys().next().value;
       if (oldest !== undefined) this.#map.delete(oldest);
     }

@@ -18,6 +18,7 @@ import {
   MAX_UNICAST_PAYLOAD,
   METRIC_INFINITY,
   OGM_INTERVAL_UNIT_MS,
+  shortId,
   type AckStatusCode,
   type BcastFrame,
   type DataFrame,
@@ -38,7 +39,7 @@ import { NeighbourTable, type Neighbour } from "./neighbour-table";
 import { selectOgmItems, type OgmItem } from "./ogm-builder";
 import { jitter, ogmInterval } from "./ogm-schedule";
 import { consensusCluster } from "./position";
-import { slotTimeMs } from "./presets";
+import { slotTimeMs, SNR_LIMIT_DB } from "./presets";
 import { gateRefusal, networkHealth } from "./qos";
 import { randInt, type Rng } from "./rng";
 import { chooseRoute, type RouteOption } from "./route-choice";
@@ -109,6 +110,8 @@ export interface MeshStats {
   floodRelays: number;
   broadcasts: number;
   broadcastRelays: number;
+  /** Flood or broadcast relays stood down because the copies heard covered every neighbour. */
+  relaysSuppressed: number;
   locateQueries: number;
   locateRelays: number;
   locateAnswersSent: number;
@@ -168,6 +171,7 @@ interface Unicast {
 type Tag =
   | { readonly kind: "ogm"; readonly items: OgmItem[] }
   | { readonly kind: "unicast"; readonly u: Unicast }
+  | { readonly kind: "relay"; readonly key: string }
   | { readonly kind: "plain" };
 
 interface Awaiting {
@@ -203,6 +207,12 @@ const CUSTODY_MS = 10 * 60_000;
 const MAX_CUSTODY = 128;
 /** Longest channel-busy backoff exponent. */
 const MAX_BUSY_CW = 8;
+/** Contention exponent for location queries and answers. */
+const LOCATE_CW = 4;
+/** Smallest relay contention exponent (Meshtastic's CWmin). */
+const MIN_RELAY_CW = 3;
+/** Slots a confirmation wait allows for the next hop finding the channel busy (a few backoffs). */
+const BUSY_ALLOWANCE_SLOTS = 32;
 
 function emptyStats(): MeshStats {
   return {
@@ -235,6 +245,7 @@ function emptyStats(): MeshStats {
     floodRelays: 0,
     broadcasts: 0,
     broadcastRelays: 0,
+    relaysSuppressed: 0,
     locateQueries: 0,
     locateRelays: 0,
     locateAnswersSent: 0,
@@ -273,7 +284,7 @@ export class MeshNode implements Station {
   #ogmSeq: number;
   #routeSeq: number;
   #ogmsBuilt = 0;
-  #ogmCursor = 0;
+  #ogmCursors = { nbr: 0, route: 0 };
   #lastOgmBuiltAt = -Infinity;
   #nextOgmAt: number;
   #intervalMs: number;
@@ -283,12 +294,17 @@ export class MeshNode implements Station {
   #cluster: ClusterId = NO_CLUSTER;
   #battery: number;
   #relayPrio = 0;
+  #relayRandom = 0;
   #muted = false;
   #nextRotationAt: number;
   /** Neighbours lost recently, for the health score's memory (§11). */
   readonly #lost = new Map<NodeId, number>();
   readonly #lookups = new Lookups<Unicast>();
   #qid: number;
+  /** Flood and broadcast relays waiting in the queue, with the neighbours already covered. */
+  readonly #pendingRelays = new Map<string, Set<NodeId>>();
+  /** SNR of the frame being handled (relay contention scales with it). */
+  #rxSnr = 0;
 
   constructor(options: MeshNodeOptions) {
     if (!isUnicastId(options.id)) throw new RangeError(`node id ${options.id} is not a unicast id (1..0xFFFFFFFE)`);
@@ -308,7 +324,8 @@ export class MeshNode implements Station {
     this.#ogmSeq = randInt(this.#rng, 0x10000);
     this.#routeSeq = randInt(this.#rng, 0x10000);
     this.#battery = options.battery === undefined ? -1 : Math.min(1, Math.max(0, options.battery));
-    this.#relayPrio = relayPriority(this.#battery, randInt(this.#rng, 32));
+    this.#relayRandom = randInt(this.#rng, 8);
+    this.#relayPrio = relayPriority(this.#battery, 0, this.#relayRandom);
     this.#nextRotationAt = options.now + this.config.silenceRotationMs;
     this.#qid = randInt(this.#rng, 0x10000);
     this.#setPosition(options.position);
@@ -468,19 +485,29 @@ export class MeshNode implements Station {
     return { ok: true, seq };
   }
 
-  /** Network Health Score from this node's own tables (§11). */
+  /**
+   * Network Health Score from this node's own tables (§11): over the neighbours that make up
+   * its routable neighbourhood (usable now), and those that were usable and went down within
+   * the memory window (counted with Q 0, unreachable). Neighbours merely heard at the edge of
+   * range were never part of it and do not count.
+   */
   health(now: number): number {
     const qualities: number[] = [];
     const usable: boolean[] = [];
     const batteries: number[] = [this.#battery < 0 ? 1 : this.#battery];
     for (const n of this.#nbrs.values()) {
+      if (!this.#nbrs.usable(n, now)) continue;
       qualities.push(this.#nbrs.quality(n, now));
-      usable.push(this.#nbrs.usable(n, now));
+      usable.push(true);
       batteries.push(n.battery < 0 ? 1 : n.battery);
     }
     for (const [id, at] of this.#lost) {
-      if (now - at > this.config.nhsMemoryMs) this.#lost.delete(id);
-      else if (this.#nbrs.get(id) === undefined) {
+      if (now - at > this.config.nhsMemoryMs) {
+        this.#lost.delete(id);
+        continue;
+      }
+      const n = this.#nbrs.get(id);
+      if (n === undefined || !this.#nbrs.usable(n, now)) {
         qualities.push(0);
         usable.push(false);
       }
@@ -522,6 +549,7 @@ export class MeshNode implements Station {
     }
     const f = decoded.frame;
     if (f.tx === this.id) return; // our own frame echoed by a repeater or a test channel
+    this.#rxSnr = meta.snr;
     this.#overheard(f, now);
     switch (f.type) {
       case FrameType.OGM:
@@ -617,6 +645,7 @@ export class MeshNode implements Station {
     const name = TYPE_NAMES[f.bytes[0] & 15] ?? "?";
     this.#stats.txByType[name] = (this.#stats.txByType[name] ?? 0) + 1;
     const tag = f.tag;
+    if (tag.kind === "relay") this.#pendingRelays.delete(tag.key);
     if (tag.kind === "unicast") {
       const u = tag.u;
       if (this.#needsConfirmation(u)) {
@@ -824,11 +853,7 @@ export class MeshNode implements Station {
   #ackTimeout(f: QueuedFrame<Tag>, nextHop: NodeId): number {
     const n = this.#nbrs.get(nextHop);
     const queueAhead = n === undefined ? 0 : n.load * this.config.txQueueSize;
-    return (
-      f.airtimeMs * (2 + queueAhead) +
-      (this.config.relayJitterSlots + 2 ** this.config.floodContentionCw) * this.#slotMs +
-      this.config.ackGuardMs
-    );
+    return f.airtimeMs * (2 + queueAhead) + (this.config.relayJitterSlots + BUSY_ALLOWANCE_SLOTS) * this.#slotMs + this.config.ackGuardMs;
   }
 
   #confirm(key: string, from: NodeId, status: AckStatusCode, now: number): boolean {
@@ -1180,9 +1205,75 @@ export class MeshNode implements Station {
   // ---------------------------------------------------------------------------------------------
   // Floods and broadcasts (§14, §15, §17)
 
-  /** Contention delay before relaying a flood or broadcast: U[0, 2^cw) slots. */
+  /**
+   * Contention delay before relaying a flood or broadcast: U[0, 2^cw) slots with cw growing with
+   * the SNR the frame arrived at (3 at the demodulation limit … floodContentionCw at 30 dB
+   * above it), so the receivers farthest from the sender relay first and cover the most new
+   * ground, and the near ones can hear them and stand down (§15).
+   */
   #contention(): number {
-    return randInt(this.#rng, 2 ** this.config.floodContentionCw) * this.#slotMs;
+    const margin = this.#rxSnr - (SNR_LIMIT_DB[this.#modem.sf] ?? -20);
+    const top = this.config.floodContentionCw;
+    const cw = Math.max(MIN_RELAY_CW, Math.min(top, Math.round(MIN_RELAY_CW + ((top - MIN_RELAY_CW) * margin) / 30)));
+    return randInt(this.#rng, 2 ** cw) * this.#slotMs;
+  }
+
+  /** Relay and answer delay for location queries: short, as they need no coverage pruning. */
+  #locateDelay(): number {
+    return randInt(this.#rng, 2 ** LOCATE_CW) * this.#slotMs;
+  }
+
+  /**
+   * Queues a flood or broadcast relay unless the frames already heard cover every usable
+   * neighbour (neighbour-coverage pruning on the two-hop view). `from` is who we heard it from.
+   */
+  #queueRelay(key: string, bytes: Uint8Array, priority: PriorityLevel, from: NodeId, now: number): boolean {
+    const covered = new Set<NodeId>();
+    this.#pendingRelays.set(key, covered);
+    if (this.#coveredBy(key, from, now)) {
+      this.#pendingRelays.delete(key);
+      this.#stats.relaysSuppressed++;
+      return false;
+    }
+    this.#queue.push(
+      {
+        bytes,
+        priority,
+        kind: "data",
+        isAck: false,
+        notBefore: now + this.#contention(),
+        enqueuedAt: now,
+        cw: 0,
+        airtimeMs: airtimeMs(this.#modem, bytes.length),
+        tag: { kind: "relay", key },
+      },
+      true,
+    );
+    return true;
+  }
+
+  /** Adds what `sender`'s transmission covered; true when every usable neighbour is covered. */
+  #coveredBy(key: string, sender: NodeId, now: number): boolean {
+    const covered = this.#pendingRelays.get(key);
+    if (covered === undefined) return false;
+    covered.add(sender);
+    const s = this.#nbrs.get(sender);
+    let all = true;
+    for (const w of this.#nbrs.usableList(now)) {
+      if (covered.has(w.id)) continue;
+      if (s !== undefined && (s.twoHop.get(shortId(w.id))?.rq ?? 0) > 0) covered.add(w.id);
+      else all = false;
+    }
+    return all;
+  }
+
+  /** A copy of a flood or broadcast we are about to relay was heard: stand down if it is redundant. */
+  #heardCopy(key: string, sender: NodeId, now: number): void {
+    if (!this.#pendingRelays.has(key)) return;
+    if (this.#coveredBy(key, sender, now)) {
+      this.#pendingRelays.delete(key);
+      if (this.#queue.remove((q) => q.tag.kind === "relay" && q.tag.key === key).length > 0) this.#stats.relaysSuppressed++;
+    }
   }
 
   #enqueuePlain(bytes: Uint8Array, priority: PriorityLevel, kind: "data" | "control", notBefore: number, now: number): boolean {
@@ -1233,8 +1324,10 @@ export class MeshNode implements Station {
   }
 
   #onFlood(f: FloodFrame, now: number): void {
-    if (!this.#dedup.add(`f:${f.src}:${f.dst}:${f.seq}`, now)) {
+    const key = `f:${f.src}:${f.dst}:${f.seq}`;
+    if (!this.#dedup.add(key, now)) {
       this.#stats.rxDuplicates++;
+      this.#heardCopy(key, f.tx, now);
       return;
     }
     this.#locations.learn(f.src, f.srcCluster, now);
@@ -1273,9 +1366,8 @@ export class MeshNode implements Station {
       f.scopeKind === FloodScope.LOCAL ||
       inCorridor(this.#cluster, this.#isBorder(now), (this.#routes.get("cluster", f.dstCluster)?.entries.length ?? 0) > 0, f.srcCluster, f.dstCluster);
     if (!relay) return;
-    this.#stats.floodRelays++;
     const bytes = encodeFrame({ ...f, tx: this.id, ttl: f.ttl - 1, hops: Math.min(255, f.hops + 1) });
-    this.#enqueuePlain(bytes, f.priority, "data", now + this.#contention(), now);
+    if (this.#queueRelay(key, bytes, f.priority, f.tx, now)) this.#stats.floodRelays++;
   }
 
   #sendBroadcast(now: number, payload: Uint8Array, priority: PriorityLevel, scope: number): SendResult {
@@ -1302,8 +1394,10 @@ export class MeshNode implements Station {
   }
 
   #onBroadcast(f: BcastFrame, now: number): void {
-    if (!this.#dedup.add(`b:${f.src}:${f.seq}`, now)) {
+    const key = `b:${f.src}:${f.seq}`;
+    if (!this.#dedup.add(key, now)) {
       this.#stats.rxDuplicates++;
+      this.#heardCopy(key, f.tx, now);
       return;
     }
     this.#locations.learn(f.src, f.originCluster, now);
@@ -1311,9 +1405,8 @@ export class MeshNode implements Station {
     this.#trackSeq(`${f.src}:b`, f.src, f.seq, now);
     this.#events.push({ type: "delivered", at: now, src: f.src, dst: BROADCAST, seq: f.seq, payload: f.payload, hops: f.hops + 1, priority: f.priority });
     if (this.#muted || f.ttl <= 1) return;
-    this.#stats.broadcastRelays++;
     const bytes = encodeFrame({ ...f, tx: this.id, ttl: f.ttl - 1, hops: Math.min(255, f.hops + 1) });
-    this.#enqueuePlain(bytes, f.priority, "data", now + this.#contention(), now);
+    if (this.#queueRelay(key, bytes, f.priority, f.tx, now)) this.#stats.broadcastRelays++;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1322,7 +1415,7 @@ export class MeshNode implements Station {
   /** How long one level of a lookup waits for an answer (configurable, else from the modem). */
   #locateTimeout(level: number): number {
     if (this.config.locateTimeoutMs > 0) return this.config.locateTimeoutMs;
-    const roundTrip = airtimeMs(this.#modem, LOCATE_Q_BYTES) + airtimeMs(this.#modem, LOCATE_A_BYTES) + 2 ** this.config.floodContentionCw * this.#slotMs;
+    const roundTrip = airtimeMs(this.#modem, LOCATE_Q_BYTES) + airtimeMs(this.#modem, LOCATE_A_BYTES) + 2 ** LOCATE_CW * this.#slotMs;
     return 2_000 + (2 + 6 * level) * roundTrip;
   }
 
@@ -1400,13 +1493,13 @@ export class MeshNode implements Station {
       // The target answers at once; others after a contention delay, cancelled if they hear
       // another answer to the same query first.
       this.#stats.locateAnswersSent++;
-      this.#dispatch(u, now, false, f.target === this.id ? 0 : this.#contention());
+      this.#dispatch(u, now, false, f.target === this.id ? 0 : this.#locateDelay());
       return;
     }
     if (this.#muted || f.ttl <= 1 || !inLocateScope(this.#cluster, f.askerCluster, f.scope)) return;
     this.#stats.locateRelays++;
     const bytes = encodeFrame({ ...f, tx: this.id, ttl: f.ttl - 1, hops: Math.min(255, f.hops + 1) });
-    this.#enqueuePlain(bytes, 2, "control", now + this.#contention(), now);
+    this.#enqueuePlain(bytes, 2, "control", now + this.#locateDelay(), now);
   }
 
   #onLocateAnswer(f: LocateAnswerFrame, now: number): void {
@@ -1428,29 +1521,28 @@ export class MeshNode implements Station {
     const now = meta.at;
     const { n, reception } = this.#nbrs.onOgm(f, meta.rssi, meta.snr, now);
     if (n === undefined || reception === "duplicate") return;
-    this.#lost.delete(n.id);
     const hold = now + this.#nbrs.holdMs(n);
     const touchedNodes: number[] = [n.id];
     const touchedClusters: number[] = [];
     const sameCluster = this.#cluster === NO_CLUSTER || n.homeless || n.cluster === this.#cluster;
     this.#locations.learn(n.id, n.cluster, now);
-    // The neighbour itself, reachable directly.
+    // The neighbour itself, reachable directly. Only entries that changed are re-evaluated:
+    // most of an OGM repeats what the last one said and only refreshes hold times.
     this.#routes.update("node", n.id, n.id, n.id, f.routeSeq, 0, hold, now, !sameCluster);
     if (!sameCluster) {
       // We border its cluster: originate a route to that cluster (§5.4).
-      this.#routes.update("cluster", n.cluster, n.id, this.id, this.#routeSeq, 0, hold, now);
-      touchedClusters.push(n.cluster);
+      if (this.#routes.update("cluster", n.cluster, n.id, this.id, this.#routeSeq, 0, hold, now) !== "unchanged") touchedClusters.push(n.cluster);
     }
     for (const e of f.nodeRoutes) {
       this.#locations.learn(e.dst, n.cluster, now);
       if (!sameCluster || e.dst === this.id) continue;
-      this.#routes.update("node", e.dst, n.id, e.dst, e.seqno, e.metric, hold, now);
-      touchedNodes.push(e.dst);
+      const o = this.#routes.update("node", e.dst, n.id, e.dst, e.seqno, e.metric, hold, now);
+      if (o !== "unchanged" && o !== "ignored") touchedNodes.push(e.dst);
     }
     for (const e of f.clusterRoutes) {
       if (e.cluster === this.#cluster || e.origin === this.id) continue;
-      this.#routes.update("cluster", e.cluster, n.id, e.origin, e.seqno, e.metric, hold, now);
-      touchedClusters.push(e.cluster);
+      const o = this.#routes.update("cluster", e.cluster, n.id, e.origin, e.seqno, e.metric, hold, now);
+      if (o !== "unchanged" && o !== "ignored") touchedClusters.push(e.cluster);
     }
     this.#routeChanges(this.#routes.refreshSome("node", touchedNodes, now), now);
     this.#routeChanges(this.#routes.refreshSome("cluster", touchedClusters, now), now);
@@ -1458,7 +1550,8 @@ export class MeshNode implements Station {
     if (up !== n.up) {
       n.up = up;
       this.#events.push({ type: up ? "neighbour-up" : "neighbour-down", at: now, neighbour: n.id });
-      if (up) this.#triggerOgm(now);
+      if (up && !n.everUp) this.#triggerOgm(now);
+      if (up) n.everUp = true;
     }
   }
 
@@ -1470,7 +1563,8 @@ export class MeshNode implements Station {
         dst: c.kind === "node" ? c.key : formatCluster(c.key),
         nextHop: c.via,
       });
-      if (c.appeared || c.lost) this.#triggerOgm(now);
+      // New destinations go out early; losses ride the next regular OGM as retractions.
+      if (c.appeared) this.#triggerOgm(now);
     }
   }
 
@@ -1480,8 +1574,9 @@ export class MeshNode implements Station {
     if (earliest < this.#nextOgmAt) this.#nextOgmAt = earliest;
   }
 
+  /** Expiry work runs at a third of the OGM interval: timeouts and holds are multiples of it. */
   #sweepPeriod(): number {
-    return Math.min(10_000, this.#intervalMs / 3);
+    return this.#intervalMs / 3;
   }
 
   #sweep(now: number): void {
@@ -1492,12 +1587,15 @@ export class MeshNode implements Station {
       this.#lost.set(id, now);
     }
     if (now >= this.#nextRotationAt) {
-      // A new silencing epoch: redraw our relay priority, battery first (§12).
-      this.#relayPrio = relayPriority(this.#battery, randInt(this.#rng, 32));
+      // A new silencing epoch: a fresh random part of our relay priority (§12).
+      this.#relayRandom = randInt(this.#rng, 8);
       this.#nextRotationAt = now + this.config.silenceRotationMs;
     }
     if (this.#position === undefined) this.#adoptCluster(now);
-    for (const c of changes) this.#events.push({ type: c.up ? "neighbour-up" : "neighbour-down", at: now, neighbour: c.id });
+    for (const c of changes) {
+      this.#events.push({ type: c.up ? "neighbour-up" : "neighbour-down", at: now, neighbour: c.id });
+      if (!c.up) this.#lost.set(c.id, now);
+    }
     this.#routeChanges(this.#routes.refresh(now), now);
     for (const [k, c] of this.#custody) if (c.until < now) this.#custody.delete(k);
   }
@@ -1516,16 +1614,17 @@ export class MeshNode implements Station {
 
   /** Silencing decision on our two-hop view (§12). */
   #decideMute(now: number): boolean {
-    if (!this.config.silencingEnabled) return false;
     const usable = this.#nbrs.usableList(now);
+    this.#relayPrio = relayPriority(this.#battery, usable.length, this.#relayRandom);
+    if (!this.config.silencingEnabled) return false;
     const threshold = this.config.linkUsableQ;
     return mayMute({
       self: this.id,
       selfPrio: this.#relayPrio,
       neighbours: usable.map((n) => ({ id: n.id, prio: n.relayPrio, active: n.relayActive })),
       linked: (a, b) => {
-        const ra = this.#nbrs.get(a)?.twoHop.get(b)?.rq ?? 0;
-        const rb = this.#nbrs.get(b)?.twoHop.get(a)?.rq ?? 0;
+        const ra = this.#nbrs.get(a)?.twoHop.get(shortId(b))?.rq ?? 0;
+        const rb = this.#nbrs.get(b)?.twoHop.get(shortId(a))?.rq ?? 0;
         return ra * rb >= threshold;
       },
     });
@@ -1543,7 +1642,7 @@ export class MeshNode implements Station {
     const sinceLast = this.#lastOgmBuiltAt;
     for (const n of this.#nbrs.values()) {
       const rq = this.#nbrs.rq(n, now);
-      if (rq > 0) items.push({ section: "nbr", entry: { id: n.id, rq: qualityToByte(rq) }, changed: n.firstHeardAt > sinceLast });
+      if (rq > 0) items.push({ section: "nbr", entry: { short: shortId(n.id), rq: qualityToByte(rq) }, changed: n.firstHeardAt > sinceLast });
     }
     const adverts = new Map<OgmItem, { kind: DestKind; key: number; adv: { seqno: number; metric: number; origin: NodeId } }>();
     const homeless = this.#cluster === NO_CLUSTER;
@@ -1567,15 +1666,20 @@ export class MeshNode implements Station {
       items.push(item);
       adverts.set(item, { kind: "cluster", key: d.key, adv });
     }
-    const sel = selectOgmItems(items, this.config.ogmMaxBytes, this.#ogmCursor);
-    this.#ogmCursor = sel.cursor;
+    const sel = selectOgmItems(
+      items,
+      { maxBytes: this.config.ogmMaxBytes, maxNeighbours: this.config.ogmMaxNeighbours, routeBytes: this.config.ogmRouteBytes },
+      this.#ogmCursors,
+    );
+    this.#ogmCursors = sel.cursors;
     for (const it of sel.carried) {
       const a = adverts.get(it);
       if (a === undefined) continue;
       const d = this.#routes.get(a.kind, a.key);
       if (d !== undefined) this.#routes.advertised(d, a.adv, now);
     }
-    const usable = this.#nbrs.usableList(now).length;
+    const heard = this.#nbrs.size;
+    this.#nbrs.pruneTwoHop(now);
     this.#muted = this.#decideMute(now);
     const frame: OgmFrame = {
       type: FrameType.OGM,
@@ -1599,7 +1703,7 @@ export class MeshNode implements Station {
     // The interval depends on the OGM's own airtime (duty cap), so size it first.
     const probe = encodeFrame(frame);
     const air = airtimeMs(this.#modem, probe.length);
-    this.#intervalMs = ogmInterval(usable, air, this.#ledger.dutyCycle, this.config);
+    this.#intervalMs = ogmInterval(heard, air, this.#ledger.dutyCycle, this.config);
     const units = Math.min(255, Math.max(1, Math.ceil(this.#intervalMs / OGM_INTERVAL_UNIT_MS)));
     const bytes = encodeFrame({ ...frame, intervalUnits: units });
     // A newer OGM supersedes one still waiting in the queue.

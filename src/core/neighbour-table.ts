@@ -7,7 +7,7 @@ import { byteToQuality, linkQuality, OgmWindow, type OgmReception } from "./link
 import { linkCost } from "./metric";
 import { METRIC_INFINITY } from "./frames";
 import type { OgmFrame } from "./frames";
-import { OGM_INTERVAL_UNIT_MS } from "./frames";
+import { OGM_INTERVAL_UNIT_MS, shortId } from "./frames";
 import type { NodeId } from "./station";
 
 export interface Neighbour {
@@ -33,26 +33,37 @@ export interface Neighbour {
   routeSeq: number;
   rssi: number;
   snr: number;
-  /** The neighbour's own neighbours: the rq it reports for each and when it last listed them. */
-  readonly twoHop: Map<NodeId, { rq: number; at: number }>;
-  /** Whether we last reported it usable (for up/down events). */
+  /** The neighbour's own neighbours by short id: the rq it reports for each and when it last listed them. */
+  readonly twoHop: Map<number, { rq: number; at: number }>;
+  /** Whether we last reported it usable (for up/down events and the usability hysteresis). */
   up: boolean;
+  /** Whether it has ever been usable (only a first appearance triggers an early OGM). */
+  everUp: boolean;
   /** Frames to it that went unconfirmed in a row, over any route. */
   failStreak: number;
   /** Unresponsive: unusable until its next OGM (§7.2). */
   suspended: boolean;
+  /** Link quality cached at `qAt` (recomputed after an OGM or a second later). */
+  qCache: number;
+  qAt: number;
 }
+
+/** Share of linkUsableQ below which a usable link stops being usable. */
+const LINK_HYSTERESIS = 0.75;
+
+/** How long a computed link quality is reused: it changes on OGMs and at overdue boundaries (≥ 1.25 intervals). */
+const QUALITY_CACHE_MS = 1000;
 
 export type NeighbourChange = { readonly id: NodeId; readonly up: boolean };
 
 export class NeighbourTable {
   readonly #cfg: MeshConfig;
-  readonly #self: NodeId;
+  readonly #selfShort: number;
   readonly #map = new Map<NodeId, Neighbour>();
   #ignored = 0;
 
   constructor(self: NodeId, cfg: MeshConfig) {
-    this.#self = self;
+    this.#selfShort = shortId(self);
     this.#cfg = cfg;
   }
 
@@ -89,15 +100,27 @@ export class NeighbourTable {
 
   /** Link quality Q = rq · tq at `now`. */
   quality(n: Neighbour, now: number): number {
-    return linkQuality(this.rq(n, now), this.tq(n, now));
+    if (now >= n.qAt && now - n.qAt < QUALITY_CACHE_MS) return n.qCache;
+    n.qCache = linkQuality(this.rq(n, now), this.tq(n, now));
+    n.qAt = now;
+    return n.qCache;
+  }
+
+  /**
+   * The quality a link needs to count as usable: linkUsableQ to become usable, three quarters of
+   * it to stay usable, so a link hovering at the threshold does not flap (every flap would change
+   * routes and trigger early OGMs).
+   */
+  #threshold(n: Neighbour): number {
+    return n.up ? this.#cfg.linkUsableQ * LINK_HYSTERESIS : this.#cfg.linkUsableQ;
   }
 
   usable(n: Neighbour, now: number): boolean {
-    return !n.suspended && this.quality(n, now) >= this.#cfg.linkUsableQ;
+    return !n.suspended && this.quality(n, now) >= this.#threshold(n);
   }
 
   cost(n: Neighbour, now: number): number {
-    return n.suspended ? METRIC_INFINITY : linkCost(this.quality(n, now), this.#cfg.linkUsableQ, this.#cfg.hopPenalty);
+    return n.suspended ? METRIC_INFINITY : linkCost(this.quality(n, now), this.#threshold(n), this.#cfg.hopPenalty);
   }
 
   /**
@@ -111,6 +134,7 @@ export class NeighbourTable {
     n.failStreak++;
     if (n.failStreak >= this.#cfg.healthDeadAfter) {
       n.suspended = true;
+      n.qAt = -Infinity;
       return true;
     }
     return false;
@@ -160,8 +184,11 @@ export class NeighbourTable {
         snr,
         twoHop: new Map(),
         up: false,
+        everUp: false,
         failStreak: 0,
         suspended: false,
+        qCache: 0,
+        qAt: -Infinity,
       };
       this.#map.set(f.tx, n);
     }
@@ -169,6 +196,7 @@ export class NeighbourTable {
     if (reception === "duplicate") return { n, reception };
     n.suspended = false;
     n.failStreak = 0;
+    n.qAt = -Infinity;
     n.intervalMs = f.intervalUnits * OGM_INTERVAL_UNIT_MS;
     n.cycle = f.cycle;
     n.cluster = f.cluster;
@@ -182,24 +210,25 @@ export class NeighbourTable {
     n.routeSeq = f.routeSeq;
     n.rssi = rssi;
     n.snr = snr;
-    let listedMe = false;
+    // Our entry in its list is the tq of our link. Should two of its neighbours share our short
+    // id, the lower rq is taken (conservative).
+    let mine = -1;
     for (const e of f.neighbours) {
-      if (e.id === this.#self) {
-        n.tq = byteToQuality(e.rq);
-        n.tqAt = now;
-        listedMe = true;
-      } else {
-        n.twoHop.set(e.id, { rq: byteToQuality(e.rq), at: now });
-      }
+      if (e.short === this.#selfShort) mine = mine < 0 ? e.rq : Math.min(mine, e.rq);
+      else n.twoHop.set(e.short, { rq: byteToQuality(e.rq), at: now });
     }
-    // With the whole table in every OGM (cycle 1), not being listed means not being heard.
-    if (!listedMe && f.cycle === 1) {
+    if (mine >= 0) {
+      n.tq = byteToQuality(mine);
+      n.tqAt = now;
+    } else if (f.cycle === 1) {
+      // With the whole table in every OGM (cycle 1), not being listed means not being heard.
       n.tq = 0;
       n.tqAt = now;
     }
-    if (f.cycle === 1) {
+    if (f.cycle === 1 && n.twoHop.size > f.neighbours.length) {
       // A complete list: forget two-hop entries it no longer carries.
-      for (const id of n.twoHop.keys()) if (!f.neighbours.some((e) => e.id === id)) n.twoHop.delete(id);
+      const listed = new Set(f.neighbours.map((e) => e.short));
+      for (const short of n.twoHop.keys()) if (!listed.has(short)) n.twoHop.delete(short);
     }
     return { n, reception };
   }
@@ -239,8 +268,6 @@ export class NeighbourTable {
         if (n.up) changes.push({ id: n.id, up: false });
         continue;
       }
-      const hold = this.holdMs(n);
-      for (const [id, e] of n.twoHop) if (now - e.at > hold) n.twoHop.delete(id);
       const up = this.usable(n, now);
       if (up !== n.up) {
         n.up = up;
@@ -248,6 +275,14 @@ export class NeighbourTable {
       }
     }
     return { lost, changes };
+  }
+
+  /** Forgets two-hop entries not confirmed within a hold time (once per OGM is enough). */
+  pruneTwoHop(now: number): void {
+    for (const n of this.#map.values()) {
+      const hold = this.holdMs(n);
+      for (const [id, e] of n.twoHop) if (now - e.at > hold) n.twoHop.delete(id);
+    }
   }
 
   /** Removes a neighbour outright (e.g. for tests or an explicit reset). */

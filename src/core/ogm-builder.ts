@@ -1,6 +1,7 @@
-// Filling an OGM (docs/protocol.md §8.3): everything when it fits; otherwise entries that
-// changed since the last OGM first (up to half the space), then the rest in rotation, and a
-// `cycle` telling receivers how many OGMs a full pass takes (it sets their hold times).
+// Filling an OGM (docs/protocol.md §8.3). Neighbour entries rotate at most `maxNeighbours` per
+// OGM; route entries that changed since the last OGM go first (as many as fit), then unchanged
+// ones in rotation within a byte budget. `cycle` tells receivers how many OGMs a full pass over
+// everything takes; it sets their hold times.
 import {
   OGM_CLUSTER_ROUTE_BYTES,
   OGM_FIXED_BYTES,
@@ -20,6 +21,20 @@ export function itemBytes(item: OgmItem): number {
   return item.section === "nbr" ? OGM_NEIGHBOUR_BYTES : item.section === "node" ? OGM_NODE_ROUTE_BYTES : OGM_CLUSTER_ROUTE_BYTES;
 }
 
+export interface OgmBudget {
+  /** Whole frame, bytes. */
+  readonly maxBytes: number;
+  /** Neighbour entries per OGM. */
+  readonly maxNeighbours: number;
+  /** Bytes of unchanged route entries per OGM (changed ones may use the rest of the frame). */
+  readonly routeBytes: number;
+}
+
+export interface OgmCursors {
+  readonly nbr: number;
+  readonly route: number;
+}
+
 export interface OgmSelection {
   readonly neighbours: OgmNeighbour[];
   readonly nodeRoutes: OgmNodeRoute[];
@@ -28,54 +43,61 @@ export interface OgmSelection {
   readonly cycle: number;
   /** Items carried (for marking advertisements as sent). */
   readonly carried: OgmItem[];
-  /** Rotation cursor to pass to the next call. */
-  readonly cursor: number;
+  /** Rotation cursors to pass to the next call. */
+  readonly cursors: OgmCursors;
 }
 
-/**
- * Picks what goes into one OGM of at most `maxBytes`. `items` is the full candidate list in a
- * stable order; `cursor` continues the rotation from the previous OGM.
- */
-export function selectOgmItems(items: readonly OgmItem[], maxBytes: number, cursor: number): OgmSelection {
-  const capacity = maxBytes - OGM_FIXED_BYTES;
-  let total = 0;
-  for (const it of items) total += itemBytes(it);
-  const carried: OgmItem[] = [];
-  let nextCursor = 0;
-  if (total <= capacity) {
-    carried.push(...items);
-  } else {
-    const taken = new Uint8Array(items.length);
-    let used = 0;
-    // Changed entries first, within half the space so rotation always progresses.
-    for (let i = 0; i < items.length && used < capacity / 2; i++) {
-      const b = itemBytes(items[i]);
-      if (items[i].changed && used + b <= capacity / 2) {
-        taken[i] = 1;
-        used += b;
-      }
-    }
-    const n = items.length;
-    let i = ((cursor % n) + n) % n;
-    let scanned = 0;
-    for (; scanned < n; scanned++, i = (i + 1) % n) {
-      if (taken[i]) continue;
-      const b = itemBytes(items[i]);
-      if (used + b > capacity) break;
+/** Takes up to `limitBytes` of `items`: those `first` accepts first, then the rest from `cursor` on. */
+function rotate(items: readonly OgmItem[], limitBytes: number, cursor: number, first: (it: OgmItem) => boolean, firstLimit: number): { taken: OgmItem[]; cursor: number } {
+  const n = items.length;
+  const taken = new Uint8Array(n);
+  let used = 0;
+  for (let i = 0; i < n; i++) {
+    const b = itemBytes(items[i]);
+    if (first(items[i]) && used + b <= firstLimit) {
       taken[i] = 1;
       used += b;
     }
-    nextCursor = i;
-    for (let k = 0; k < n; k++) if (taken[k]) carried.push(items[k]);
   }
+  let i = n === 0 ? 0 : ((cursor % n) + n) % n;
+  for (let scanned = 0; scanned < n; scanned++, i = (i + 1) % n) {
+    if (taken[i]) continue;
+    const b = itemBytes(items[i]);
+    if (used + b > limitBytes) break;
+    taken[i] = 1;
+    used += b;
+  }
+  const out: OgmItem[] = [];
+  for (let k = 0; k < n; k++) if (taken[k]) out.push(items[k]);
+  return { taken: out, cursor: i };
+}
+
+/** Picks what goes into one OGM. `items` is the full candidate list in a stable order. */
+export function selectOgmItems(items: readonly OgmItem[], budget: OgmBudget, cursors: OgmCursors): OgmSelection {
+  const nbrs = items.filter((it) => it.section === "nbr");
+  const routes = items.filter((it) => it.section !== "nbr");
+  const nbrLimit = Math.min(budget.maxNeighbours, Math.floor((budget.maxBytes - OGM_FIXED_BYTES) / OGM_NEIGHBOUR_BYTES)) * OGM_NEIGHBOUR_BYTES;
+  // New neighbours first, so they learn their tq from us quickly.
+  const n = rotate(nbrs, nbrLimit, cursors.nbr, (it) => it.changed, nbrLimit);
+  const room = budget.maxBytes - OGM_FIXED_BYTES - n.taken.length * OGM_NEIGHBOUR_BYTES;
+  let changedBytes = 0;
+  let routeBytes = 0;
+  for (const it of routes) {
+    routeBytes += itemBytes(it);
+    if (it.changed) changedBytes += itemBytes(it);
+  }
+  const routeLimit = Math.min(room, Math.max(budget.routeBytes, changedBytes));
+  const r = rotate(routes, routeLimit, cursors.route, (it) => it.changed, room);
   const neighbours: OgmNeighbour[] = [];
   const nodeRoutes: OgmNodeRoute[] = [];
   const clusterRoutes: OgmClusterRoute[] = [];
-  for (const it of carried) {
-    if (it.section === "nbr") neighbours.push(it.entry);
-    else if (it.section === "node") nodeRoutes.push(it.entry);
-    else clusterRoutes.push(it.entry);
+  for (const it of n.taken) neighbours.push(it.entry as OgmNeighbour);
+  for (const it of r.taken) {
+    if (it.section === "node") nodeRoutes.push(it.entry);
+    else if (it.section === "cluster") clusterRoutes.push(it.entry);
   }
-  const cycle = Math.max(1, Math.min(255, Math.ceil(total / capacity)));
-  return { neighbours, nodeRoutes, clusterRoutes, cycle, carried, cursor: nextCursor };
+  const nbrCycle = nbrs.length === 0 ? 1 : Math.ceil((nbrs.length * OGM_NEIGHBOUR_BYTES) / Math.max(OGM_NEIGHBOUR_BYTES, nbrLimit));
+  const routeCycle = routeBytes === 0 ? 1 : Math.ceil(routeBytes / Math.max(OGM_CLUSTER_ROUTE_BYTES, Math.min(room, budget.routeBytes)));
+  const cycle = Math.max(1, Math.min(255, Math.max(nbrCycle, routeCycle)));
+  return { neighbours, nodeRoutes, clusterRoutes, cycle, carried: [...n.taken, ...r.taken], cursors: { nbr: n.cursor, route: r.cursor } };
 }

@@ -3,9 +3,9 @@
 import type { MeshConfig } from "./config";
 import type { Rng } from "./rng";
 
-/** Interval by usable-neighbour count: 30/60/120/180 s at ≤ 8/9–20/21–40/> 40 (seed). */
-export function densityInterval(usableNeighbours: number, cfg: MeshConfig): number {
-  for (const [max, ms] of cfg.ogmIntervalSteps) if (usableNeighbours <= max) return ms;
+/** Interval by neighbour count: 30/60/120/180 s at ≤ 8/9–20/21–40/> 40 (seed). */
+export function densityInterval(neighbours: number, cfg: MeshConfig): number {
+  for (const [max, ms] of cfg.ogmIntervalSteps) if (neighbours <= max) return ms;
   return cfg.ogmIntervalSteps[cfg.ogmIntervalSteps.length - 1][1];
 }
 
@@ -15,9 +15,22 @@ export function dutyFloorInterval(ogmAirtimeMs: number, dutyCycle: number, cfg: 
   return ogmAirtimeMs / (cfg.ogmDutyShare * dutyCycle);
 }
 
-/** The OGM interval before jitter. */
-export function ogmInterval(usableNeighbours: number, ogmAirtimeMs: number, dutyCycle: number, cfg: MeshConfig): number {
-  const base = Math.max(densityInterval(usableNeighbours, cfg), dutyFloorInterval(ogmAirtimeMs, dutyCycle, cfg));
+/**
+ * Shortest interval that keeps the OGMs of this node's whole neighbourhood (itself and every
+ * node it hears, all sending OGMs of about this size) within ogmChannelShare of channel time:
+ * a shared channel, not only a per-node duty budget, is what a dense mesh runs out of.
+ */
+export function channelFloorInterval(heardNeighbours: number, ogmAirtimeMs: number, cfg: MeshConfig): number {
+  return ((heardNeighbours + 1) * ogmAirtimeMs) / cfg.ogmChannelShare;
+}
+
+/** The OGM interval before jitter; `heardNeighbours` counts every neighbour heard, usable or not. */
+export function ogmInterval(heardNeighbours: number, ogmAirtimeMs: number, dutyCycle: number, cfg: MeshConfig): number {
+  const base = Math.max(
+    densityInterval(heardNeighbours, cfg),
+    dutyFloorInterval(ogmAirtimeMs, dutyCycle, cfg),
+    channelFloorInterval(heardNeighbours, ogmAirtimeMs, cfg),
+  );
   return Math.min(cfg.ogmMaxIntervalMs, base);
 }
 

@@ -4,7 +4,7 @@ import type { MeshConfig } from "./config";
 import type { PriorityLevel } from "./station";
 
 export interface HealthInputs {
-  /** Link quality Q of every known neighbour (lost ones within the memory count as 0). */
+  /** Link quality Q of every neighbour in the node's neighbourhood (lost ones within the memory count as 0). */
   readonly qualities: readonly number[];
   /** Whether each known neighbour is usable now (same order). */
   readonly usable: readonly boolean[];
@@ -20,12 +20,20 @@ function mean(values: readonly number[]): number {
   return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
 }
 
-/** NHS = 0.4·mean Q + 0.3·mean battery + 0.3·share of known neighbours usable; 0 with none known. */
+/**
+ * How many of the best links the quality term averages: routing uses a node's best few links,
+ * so a node with many neighbours is not unhealthy because some of them are marginal; losing
+ * links still shows, as lost neighbours enter the pool with Q 0.
+ */
+export const NHS_TOP_LINKS = 4;
+
+/** NHS = 0.4·mean Q of the best links + 0.3·mean battery + 0.3·share of the neighbourhood usable; 0 with none. */
 export function networkHealth(h: HealthInputs): number {
   if (h.qualities.length === 0) return 0;
   const reachable = h.usable.filter((u) => u).length / h.usable.length;
+  const best = [...h.qualities].sort((a, b) => b - a).slice(0, NHS_TOP_LINKS);
   const score =
-    NHS_WEIGHT_QUALITY * mean(h.qualities) + NHS_WEIGHT_BATTERY * mean(h.batteries) + NHS_WEIGHT_REACHABLE * reachable;
+    NHS_WEIGHT_QUALITY * mean(best) + NHS_WEIGHT_BATTERY * mean(h.batteries) + NHS_WEIGHT_REACHABLE * reachable;
   return Math.min(1, Math.max(0, score));
 }
 

@@ -49,8 +49,8 @@ export interface SelectedRoute {
   readonly metric: number;
 }
 
-/** What an update did. */
-export type UpdateOutcome = "new-destination" | "updated" | "ignored";
+/** What an update did ("unchanged": the same advertisement again, only its hold refreshed). */
+export type UpdateOutcome = "new-destination" | "updated" | "unchanged" | "ignored";
 
 export interface RouteChange {
   readonly kind: DestKind;
@@ -73,7 +73,7 @@ export class RouteTable {
   readonly #nodes = new Map<number, Destination>();
   readonly #clusters = new Map<number, Destination>();
   /** Feasibility distances per source, with when they were last touched (for bounded eviction). */
-  readonly #fd = new Map<string, SeqMetric & { at: number }>();
+  readonly #fd = new FeasibilityTable();
 
   constructor(self: NodeId, cfg: MeshConfig, neighbours: NeighbourTable) {
     this.#self = self;
@@ -89,10 +89,6 @@ export class RouteTable {
     return kind === "node" ? this.#cfg.maxDestinations : this.#cfg.maxClusters;
   }
 
-  static sourceKey(kind: DestKind, key: number, origin: NodeId): string {
-    return kind === "node" ? `n${key}` : `c${key}:${origin}`;
-  }
-
   get(kind: DestKind, key: number): Destination | undefined {
     return this.#table(kind).get(key);
   }
@@ -106,7 +102,7 @@ export class RouteTable {
   }
 
   feasibility(kind: DestKind, key: number, origin: NodeId): SeqMetric | undefined {
-    return this.#fd.get(RouteTable.sourceKey(kind, key, origin));
+    return this.#fd.get(kind, key, origin);
   }
 
   /**
@@ -135,7 +131,7 @@ export class RouteTable {
     }
     let outcome: UpdateOutcome = "updated";
     if (dest === undefined) {
-      if (table.size >= this.#limit(kind) && !this.#evictFor(kind, addMetric(advMetric, 0), now)) return "ignored";
+      if (table.size >= this.#limit(kind) && !this.#evictFor(kind, addMetric(advMetric, 0))) return "ignored";
       dest = {
         kind,
         key,
@@ -164,7 +160,12 @@ export class RouteTable {
       entry = { neighbour, origin, seqno, advMetric, holdUntil, health: new RouteHealth(now), deadSeqno: seqno };
       dest.entries.push(entry);
     } else {
+      const same = entry.origin === origin && entry.seqno === seqno && entry.advMetric === advMetric;
       if (entry.health.dead && seqNewer(seqno, entry.deadSeqno)) entry.health.revive(now);
+      else if (same && outcome === "updated") {
+        entry.holdUntil = holdUntil;
+        return "unchanged";
+      }
       entry.origin = origin;
       entry.seqno = seqno;
       entry.advMetric = advMetric;
@@ -185,12 +186,12 @@ export class RouteTable {
   }
 
   // Full table: drop the farthest destination, if it is farther than the newcomer.
-  #evictFor(kind: DestKind, newMetric: number, now: number): boolean {
+  #evictFor(kind: DestKind, newMetric: number): boolean {
     let victim: Destination | undefined;
     let victimMetric = -1;
     for (const d of this.#table(kind).values()) {
-      const best = this.selected(d, now)[0];
-      const m = best === undefined ? METRIC_INFINITY : best.metric;
+      // bestMetric is what the last refresh found: exact enough to pick a victim, and cheap.
+      const m = d.bestMetric;
       if (m > victimMetric) {
         victim = d;
         victimMetric = m;
@@ -204,7 +205,7 @@ export class RouteTable {
   /** Whether an entry is feasible against our feasibility distance for its source. */
   feasible(kind: DestKind, key: number, e: RouteEntry): boolean {
     if (e.origin === this.#self) return true;
-    return isFeasible({ seqno: e.seqno, metric: e.advMetric }, this.#fd.get(RouteTable.sourceKey(kind, key, e.origin)));
+    return isFeasible({ seqno: e.seqno, metric: e.advMetric }, this.#fd.get(kind, key, e.origin));
   }
 
   /**
@@ -320,22 +321,80 @@ export class RouteTable {
     }
     d.lastAdvert = adv;
     if (adv.origin === this.#self && d.kind === "cluster") return; // we are the source
-    const key = RouteTable.sourceKey(d.kind, d.key, adv.origin);
-    const fd = updatedFeasibility(this.#fd.get(key), adv);
-    if (fd !== undefined) this.#fd.set(key, { seqno: fd.seqno, metric: fd.metric, at: now });
+    const fd = updatedFeasibility(this.#fd.get(d.kind, d.key, adv.origin), adv);
+    if (fd !== undefined) this.#fd.set(d.kind, d.key, adv.origin, fd.seqno, fd.metric, now);
   }
 
   // Bound the feasibility-distance table: drop the least recently advertised sources beyond
   // maxSources, keeping any whose destination still has entries.
   #gcSources(): void {
     if (this.#fd.size <= this.#cfg.maxSources) return;
-    const live = new Set<string>();
-    for (const d of this.#nodes.values()) for (const e of d.entries) live.add(RouteTable.sourceKey("node", d.key, e.origin));
-    for (const d of this.#clusters.values()) for (const e of d.entries) live.add(RouteTable.sourceKey("cluster", d.key, e.origin));
-    const stale = [...this.#fd.entries()].filter(([k]) => !live.has(k)).sort((a, b) => a[1].at - b[1].at);
-    for (const [k] of stale) {
-      if (this.#fd.size <= this.#cfg.maxSources) break;
-      this.#fd.delete(k);
+    this.#fd.shrink(this.#cfg.maxSources, (kind, key, origin) => {
+      const d = this.#table(kind).get(key);
+      return d !== undefined && d.entries.some((e) => e.origin === origin);
+    });
+  }
+}
+
+interface Fd {
+  seqno: number;
+  metric: number;
+  at: number;
+}
+
+/**
+ * Feasibility distances by source without string keys (this runs for every route entry an OGM
+ * carries): node sources by destination id, cluster sources by cluster then origin.
+ */
+class FeasibilityTable {
+  readonly #nodes = new Map<number, Fd>();
+  readonly #clusters = new Map<number, Map<NodeId, Fd>>();
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  get(kind: DestKind, key: number, origin: NodeId): Fd | undefined {
+    return kind === "node" ? this.#nodes.get(key) : this.#clusters.get(key)?.get(origin);
+  }
+
+  set(kind: DestKind, key: number, origin: NodeId, seqno: number, metric: number, at: number): void {
+    let map: Map<number, Fd> | undefined;
+    let k = key;
+    if (kind === "node") map = this.#nodes;
+    else {
+      map = this.#clusters.get(key);
+      if (map === undefined) this.#clusters.set(key, (map = new Map()));
+      k = origin;
+    }
+    const fd = map.get(k);
+    if (fd === undefined) {
+      map.set(k, { seqno, metric, at });
+      this.#size++;
+    } else {
+      fd.seqno = seqno;
+      fd.metric = metric;
+      fd.at = at;
+    }
+  }
+
+  /** Drops the least recently touched sources that `keep` does not protect until `max` remain. */
+  shrink(max: number, keep: (kind: DestKind, key: number, origin: NodeId) => boolean): void {
+    const all: Array<[DestKind, number, NodeId, number]> = [];
+    for (const [k, fd] of this.#nodes) all.push(["node", k, k, fd.at]);
+    for (const [c, m] of this.#clusters) for (const [o, fd] of m) all.push(["cluster", c, o, fd.at]);
+    all.sort((a, b) => a[3] - b[3]);
+    for (const [kind, key, origin] of all) {
+      if (this.#size <= max) return;
+      if (keep(kind, key, origin)) continue;
+      if (kind === "node") this.#nodes.delete(key);
+      else {
+        const m = this.#clusters.get(key);
+        m?.delete(origin);
+        if (m !== undefined && m.size === 0) this.#clusters.delete(key);
+      }
+      this.#size--;
     }
   }
 }

@@ -55,10 +55,15 @@ export function mayMute(v: SilenceView): boolean {
 }
 
 /**
- * Relay priority for a rotation epoch: battery level in the high 3 bits (fuller batteries
- * rank higher and keep relaying), a fresh random draw in the low 5 bits.
+ * Relay priority for a rotation epoch. High 2 bits: battery quarter (fuller batteries rank
+ * higher and keep relaying; external power ranks top). Middle 3 bits: how many usable
+ * neighbours the node has, in eights (a well-connected relay covers more, so fewer relays are
+ * needed: coverage-rule pruning is known to yield much smaller relay sets with degree-based
+ * priorities than with random ones). Low 3 bits: a fresh random draw each epoch, so the relay
+ * duty rotates among similar nodes.
  */
-export function relayPriority(battery: number, random5: number): number {
-  const level = battery < 0 ? 7 : Math.min(7, Math.max(0, Math.round(battery * 7)));
-  return (level << 5) | (random5 & 31);
+export function relayPriority(battery: number, usableNeighbours: number, random3: number): number {
+  const quarter = battery < 0 ? 3 : Math.min(3, Math.max(0, Math.floor(battery * 4)));
+  const degree = Math.min(7, Math.floor(usableNeighbours / 8));
+  return (quarter << 6) | (degree << 3) | (random3 & 7);
 }

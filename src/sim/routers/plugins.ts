@@ -1,5 +1,7 @@
-// Routers registered from outside the simulator. System 5 plugs in here, with one line:
-//   registerRouter("system5", "System 5 directed routing (src/core MeshNode)", (ctx) => new MeshNode(...));
-// Every program that runs simulations (CLI, bench, worker threads) imports this module, so a
-// router registered here is available everywhere, including inside worker threads.
-import "./registry";
+// Routers registered from outside the simulator's baselines. Every program that runs
+// simulations (CLI, bench, worker threads) imports this module, so a router registered here is
+// available everywhere, including inside worker threads.
+import { registerRouter } from "./registry";
+import { system5Station } from "./system5";
+
+registerRouter("system5", "System 5 directed routing (the src/core MeshNode, unchanged)", system5Station);
