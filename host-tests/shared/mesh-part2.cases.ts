@@ -4,11 +4,10 @@ import { clusterFromGeohash, NO_CLUSTER } from "../../src/core/cluster";
 import { encodeFrame } from "../../src/core/codec";
 import { resolveConfig } from "../../src/core/config";
 import { FrameType } from "../../src/core/frames";
-import { cellToGeohash, encodeGeohash, geohashBounds, geohashToCell, offsetCell, type GeoPoint } from "../../src/core/geohash";
 import { gateRefusal, maxAdmittedPriority, networkHealth } from "../../src/core/qos";
-import { SeededRng } from "../../src/core/rng";
 import { BROADCAST, type NodeId, type PriorityLevel } from "../../src/core/station";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
+import { CELLS, clusterRowMesh, connected, inCell, randomMesh, threeClusterMesh } from "../../src/demo/topologies";
 import { suite, type Assert } from "./harness";
 
 const MINUTE = 60_000;
@@ -16,74 +15,6 @@ const MINUTE = 60_000;
 function settle(t: Assert, h: IdealMesh, limitMs: number, label: string): void {
   const at = h.runUntil(() => h.fullyRouted(), h.now + limitMs, 1_000);
   t.ok(at > 0, `${label}: did not converge`);
-}
-
-/** A point inside a geohash cell, at fractions (fx, fy) of its width and height. */
-function inCell(hash: string, fx: number, fy: number): GeoPoint {
-  const b = geohashBounds(hash);
-  return { lat: b.minLat + fy * (b.maxLat - b.minLat), lon: b.minLon + fx * (b.maxLon - b.minLon) };
-}
-
-/** Precision-6 cells: W, M = east of W, E = east of M, N = north of M. */
-const W = encodeGeohash(48.1, 11.5, 6);
-const M = cellToGeohash(offsetCell(geohashToCell(W), 1, 0));
-const E = cellToGeohash(offsetCell(geohashToCell(W), 2, 0));
-const N = cellToGeohash(offsetCell(geohashToCell(W), 1, 1));
-
-/**
- * Three clusters in a row (W, M, E), four nodes each in a chain, plus a cluster N above M whose
- * four nodes also link W to E (an alternative outside the W–E rectangle).
- *   W: 1-2-3-4   M: 5-6-7-8   E: 9-10-11-12   N: 13-14-15-16
- *   4-5, 8-9 join the row; 3-13, 16-10 join N.
- */
-function clusterRow(seed: number, config = {}): IdealMesh {
-  const h = new IdealMesh({ seed, config: { geohashPrecision: 6, ...config } });
-  const cells: Array<[string, number]> = [[W, 1], [M, 5], [E, 9], [N, 13]];
-  for (const [cell, first] of cells) for (let i = 0; i < 4; i++) h.addNode(first + i, inCell(cell, 0.2 + 0.2 * i, 0.5));
-  for (const first of [1, 5, 9, 13]) for (let i = 0; i < 3; i++) h.link(first + i, first + i + 1);
-  h.link(4, 5);
-  h.link(8, 9);
-  h.link(3, 13);
-  h.link(16, 10);
-  return h;
-}
-
-/** Random geometric graph of `n` nodes in one cluster, connected; returns the adjacency. */
-function randomMesh(n: number, seed: number, range: number, config = {}): { h: IdealMesh; adj: Map<NodeId, NodeId[]> } {
-  const rng = new SeededRng(seed);
-  for (;;) {
-    const xy: Array<[number, number]> = [];
-    for (let i = 0; i < n; i++) xy.push([rng.next(), rng.next()]);
-    const adj = new Map<NodeId, NodeId[]>();
-    for (let i = 1; i <= n; i++) adj.set(i, []);
-    for (let i = 0; i < n; i++) {
-      for (let j = i + 1; j < n; j++) {
-        if (Math.hypot(xy[i][0] - xy[j][0], xy[i][1] - xy[j][1]) <= range) {
-          adj.get(i + 1)?.push(j + 1);
-          adj.get(j + 1)?.push(i + 1);
-        }
-      }
-    }
-    if (connected([...adj.keys()], adj)) {
-      const h = new IdealMesh({ seed, config });
-      for (let i = 0; i < n; i++) h.addNode(i + 1, gridPosition(xy[i][0] * 10, xy[i][1] * 10));
-      for (const [a, bs] of adj) for (const b of bs) if (a < b) h.link(a, b);
-      return { h, adj };
-    }
-  }
-}
-
-function connected(nodes: NodeId[], adj: Map<NodeId, NodeId[]>, allowed?: Set<NodeId>): boolean {
-  const pool = allowed ?? new Set(nodes);
-  const start = nodes.find((x) => pool.has(x));
-  if (start === undefined) return true;
-  const seen = new Set([start]);
-  const stack = [start];
-  while (stack.length > 0) {
-    const v = stack.pop() as NodeId;
-    for (const w of adj.get(v) ?? []) if (pool.has(w) && !seen.has(w)) (seen.add(w), stack.push(w));
-  }
-  return [...pool].every((x) => seen.has(x));
 }
 
 function mutedSet(h: IdealMesh): Set<NodeId> {
@@ -221,11 +152,11 @@ export default suite("mesh part 2 (ideal channel)", {
 
   // ---- Corridor flood ----------------------------------------------------------------------
   "corridor flood: when every route fails, one scoped flood goes out, only corridor nodes relay, and it arrives"(t) {
-    const h = clusterRow(4);
+    const h = clusterRowMesh(4);
     settle(t, h, 10 * MINUTE, "clusters");
     h.run(h.now + 2 * MINUTE);
-    t.equal(h.node(1).cluster, clusterFromGeohash(W));
-    t.equal(h.node(12).cluster, clusterFromGeohash(E));
+    t.equal(h.node(1).cluster, clusterFromGeohash(CELLS.W));
+    t.equal(h.node(12).cluster, clusterFromGeohash(CELLS.E));
     // 12 moves within E: its link to 11 is gone, it now hears 10. Routes still point at 11.
     h.unlink(11, 12);
     h.link(10, 12);
@@ -247,23 +178,7 @@ export default suite("mesh part 2 (ideal channel)", {
 
   // ---- Broadcast ---------------------------------------------------------------------------
   "broadcast: in a 3-cluster mesh it reaches every node in scope, nobody relays twice, fewer relays than naive flooding"(t) {
-    // Three cells in a row, 12 nodes each on a jittered 4×3 grid; links within ~1.6 grid steps.
-    const h = new IdealMesh({ seed: 6, config: { geohashPrecision: 6 } });
-    const rng = new SeededRng(99);
-    const pos = new Map<NodeId, [number, number]>();
-    let id = 1;
-    for (const [ci, cell] of [W, M, E].entries()) {
-      for (let gx = 0; gx < 4; gx++) {
-        for (let gy = 0; gy < 3; gy++) {
-          const fx = (gx + 0.5 + 0.3 * (rng.next() - 0.5)) / 4;
-          const fy = (gy + 0.5 + 0.3 * (rng.next() - 0.5)) / 3;
-          h.addNode(id, inCell(cell, fx, fy));
-          pos.set(id, [ci * 4 + fx * 4, fy * 3]);
-          id++;
-        }
-      }
-    }
-    for (const [a, pa] of pos) for (const [b, pb] of pos) if (a < b && Math.hypot(pa[0] - pb[0], pa[1] - pb[1]) <= 1.6) h.link(a, b);
+    const h = threeClusterMesh(6);
     settle(t, h, 10 * MINUTE, "3 clusters");
     h.run(h.now + 3 * MINUTE);
     const all = [...h.nodes.keys()];
@@ -271,7 +186,7 @@ export default suite("mesh part 2 (ideal channel)", {
       const from = h.txLog.length;
       t.ok(h.node(2).send(h.now, BROADCAST, new Uint8Array([marker]), { priority: 4, scope }).ok);
       h.run(h.now + 30_000);
-      const inScope = all.filter((x) => x === 2 || (scope === 0 ? h.node(x).cluster === h.node(2).cluster : scope === 1 ? h.node(x).cluster !== clusterFromGeohash(E) : true));
+      const inScope = all.filter((x) => x === 2 || (scope === 0 ? h.node(x).cluster === h.node(2).cluster : scope === 1 ? h.node(x).cluster !== clusterFromGeohash(CELLS.E) : true));
       const reached = all.filter((x) => x === 2 || h.eventsOf(x, "delivered").some((e) => e.dst === BROADCAST && e.payload[0] === marker));
       for (const x of inScope) t.ok(reached.includes(x), `scope ${scope}: node ${x} reached`);
       for (const x of reached) t.ok(inScope.includes(x), `scope ${scope}: node ${x} outside the scope did not deliver`);
@@ -290,7 +205,7 @@ export default suite("mesh part 2 (ideal channel)", {
 
   // ---- Location service --------------------------------------------------------------------
   "location: a destination never heard of in another cluster is found without a network-wide flood; the answer is cached and expires"(t) {
-    const h = clusterRow(8);
+    const h = clusterRowMesh(8);
     settle(t, h, 10 * MINUTE, "clusters");
     h.run(h.now + 2 * MINUTE);
     const src = h.node(2); // inside W, not a border node
@@ -304,7 +219,7 @@ export default suite("mesh part 2 (ideal channel)", {
     t.equal(after.filter((x) => x.type === FrameType.FLOOD).length, 0, "no flood of any kind");
     t.atLeast(after.filter((x) => x.type === FrameType.LOCATE_Q && x.tx === 2).length, 2, "asked widening scopes");
     t.atLeast(after.filter((x) => x.type === FrameType.LOCATE_A).length, 1, "an answer came back");
-    t.equal(src.locationOf(12, h.now), clusterFromGeohash(E), "answer cached");
+    t.equal(src.locationOf(12, h.now), clusterFromGeohash(CELLS.E), "answer cached");
     // A second message needs no lookup.
     const q0 = h.txLog.filter((x) => x.type === FrameType.LOCATE_Q && x.tx === 2).length;
     t.ok(src.send(h.now, 12, new Uint8Array([0x1d])).ok);
@@ -314,7 +229,7 @@ export default suite("mesh part 2 (ideal channel)", {
     t.equal(src.locationOf(12, h.now), undefined, "the entry expired after 30 minutes");
   },
   "location: an unknown destination nobody can place ends in one network-wide flood (last resort)"(t) {
-    const h = clusterRow(9, { locateMaxScope: 2 });
+    const h = clusterRowMesh(9, { locateMaxScope: 2 });
     settle(t, h, 10 * MINUTE, "clusters");
     const from = h.txLog.length;
     t.ok(h.node(2).send(h.now, 0x7777, new Uint8Array([1])).ok);
@@ -329,14 +244,14 @@ export default suite("mesh part 2 (ideal channel)", {
     const h = new IdealMesh({ seed: 10, config: { geohashPrecision: 6 } });
     // Node 1 has no fix. 2..6 are in W, 7..9 in M.
     h.addNode(1, undefined);
-    for (let i = 2; i <= 6; i++) h.addNode(i, inCell(W, 0.1 * i, 0.3));
-    for (let i = 7; i <= 9; i++) h.addNode(i, inCell(M, 0.1 * (i - 5), 0.3));
+    for (let i = 2; i <= 6; i++) h.addNode(i, inCell(CELLS.W, 0.1 * i, 0.3));
+    for (let i = 7; i <= 9; i++) h.addNode(i, inCell(CELLS.M, 0.1 * (i - 5), 0.3));
     for (let i = 2; i <= 6; i++) h.link(1, i);
     for (let i = 2; i < 6; i++) h.link(i, i + 1);
     for (let i = 7; i < 9; i++) h.link(i, i + 1);
     h.link(6, 7);
     settle(t, h, 10 * MINUTE, "adopt");
-    t.equal(h.node(1).cluster, clusterFromGeohash(W), "adopted W: 5 of 5 neighbours agree");
+    t.equal(h.node(1).cluster, clusterFromGeohash(CELLS.W), "adopted W: 5 of 5 neighbours agree");
     t.ok(!h.node(1).homeless);
     // Now it hears three W nodes and three M nodes instead: no 80 % majority.
     h.unlink(1, 5);

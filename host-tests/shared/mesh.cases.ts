@@ -6,28 +6,12 @@ import { MAX_FRAME_BYTES } from "../../src/core/frames";
 import { encodeFrame } from "../../src/core/codec";
 import { suite, type Assert } from "./harness";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
+import { gridMesh, lineMesh } from "../../src/demo/topologies";
 
 const OGM_INTERVAL_S = 30; // ≤ 8 neighbours
 
-function line(n: number, seed: number): IdealMesh {
-  const h = new IdealMesh({ seed });
-  for (let i = 1; i <= n; i++) h.addNode(i, gridPosition(i, 0));
-  for (let i = 1; i < n; i++) h.link(i, i + 1);
-  return h;
-}
-
-function grid(side: number, seed: number): IdealMesh {
-  const h = new IdealMesh({ seed });
-  const id = (x: number, y: number): number => 1 + x + side * y;
-  for (let y = 0; y < side; y++) for (let x = 0; x < side; x++) h.addNode(id(x, y), gridPosition(x, y));
-  for (let y = 0; y < side; y++) {
-    for (let x = 0; x < side; x++) {
-      if (x < side - 1) h.link(id(x, y), id(x + 1, y));
-      if (y < side - 1) h.link(id(x, y), id(x, y + 1));
-    }
-  }
-  return h;
-}
+const line = lineMesh;
+const grid = gridMesh;
 
 function converge(t: Assert, h: IdealMesh, intervals: number, label: string): number {
   const at = h.runUntil(() => h.fullyRouted(), intervals * OGM_INTERVAL_S * 1000, 1_000);

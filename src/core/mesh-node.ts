@@ -1261,7 +1261,7 @@ export class MeshNode implements Station {
     let all = true;
     for (const w of this.#nbrs.usableList(now)) {
       if (covered.has(w.id)) continue;
-      if (s !== undefined && (s.twoHop.get(shortId(w.id))?.rq ?? 0) > 0) covered.add(w.id);
+      if (s !== undefined && this.#nbrs.twoHopRq(s, shortId(w.id)) > 0) covered.add(w.id);
       else all = false;
     }
     return all;
@@ -1623,8 +1623,10 @@ export class MeshNode implements Station {
       selfPrio: this.#relayPrio,
       neighbours: usable.map((n) => ({ id: n.id, prio: n.relayPrio, active: n.relayActive })),
       linked: (a, b) => {
-        const ra = this.#nbrs.get(a)?.twoHop.get(shortId(b))?.rq ?? 0;
-        const rb = this.#nbrs.get(b)?.twoHop.get(shortId(a))?.rq ?? 0;
+        const na = this.#nbrs.get(a);
+        const nb = this.#nbrs.get(b);
+        const ra = na === undefined ? 0 : this.#nbrs.twoHopRq(na, shortId(b));
+        const rb = nb === undefined ? 0 : this.#nbrs.twoHopRq(nb, shortId(a));
         return ra * rb >= threshold;
       },
     });

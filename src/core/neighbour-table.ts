@@ -33,8 +33,12 @@ export interface Neighbour {
   routeSeq: number;
   rssi: number;
   snr: number;
-  /** The neighbour's own neighbours by short id: the rq it reports for each and when it last listed them. */
-  readonly twoHop: Map<number, { rq: number; at: number }>;
+  /**
+   * The neighbour's own neighbours by short id: the rq byte it reports for each and when it last
+   * listed them, packed into one number (seconds · 256 + rq) — no object per entry, as a node
+   * holds up to maxNeighbours of these lists (read through NeighbourTable.twoHopRq).
+   */
+  readonly twoHop: Map<number, number>;
   /** Whether we last reported it usable (for up/down events and the usability hysteresis). */
   up: boolean;
   /** Whether it has ever been usable (only a first appearance triggers an early OGM). */
@@ -215,7 +219,7 @@ export class NeighbourTable {
     let mine = -1;
     for (const e of f.neighbours) {
       if (e.short === this.#selfShort) mine = mine < 0 ? e.rq : Math.min(mine, e.rq);
-      else n.twoHop.set(e.short, { rq: byteToQuality(e.rq), at: now });
+      else n.twoHop.set(e.short, Math.floor(now / 1000) * 256 + e.rq);
     }
     if (mine >= 0) {
       n.tq = byteToQuality(mine);
@@ -277,11 +281,25 @@ export class NeighbourTable {
     return { lost, changes };
   }
 
-  /** Forgets two-hop entries not confirmed within a hold time (once per OGM is enough). */
+  /** How well `n` reports hearing the node with this short id, 0..1 (0 when it does not list it). */
+  twoHopRq(n: Neighbour, short: number): number {
+    const v = n.twoHop.get(short);
+    return v === undefined ? 0 : byteToQuality(v % 256);
+  }
+
+  /**
+   * Forgets two-hop entries not confirmed within a hold time (once per OGM is enough), and keeps
+   * each list within twice maxNeighbours (a neighbour lists at most its own maxNeighbours).
+   */
   pruneTwoHop(now: number): void {
+    const cap = 2 * this.#cfg.maxNeighbours;
     for (const n of this.#map.values()) {
-      const hold = this.holdMs(n);
-      for (const [id, e] of n.twoHop) if (now - e.at > hold) n.twoHop.delete(id);
+      const oldest = Math.floor((now - this.holdMs(n)) / 1000);
+      for (const [id, v] of n.twoHop) if (Math.floor(v / 256) < oldest) n.twoHop.delete(id);
+      if (n.twoHop.size > cap) {
+        const byAge = [...n.twoHop.entries()].sort((a, b) => a[1] - b[1]);
+        for (let i = 0; i < byAge.length - cap; i++) n.twoHop.delete(byAge[i][0]);
+      }
     }
   }
 

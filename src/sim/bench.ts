@@ -1,7 +1,9 @@
-// `npm run bench`: the 26 seed scenarios for every available router over 5 seeds, the System 5
+// `npm run bench`: the core protocol figures (sizes, convergence, silencing, broadcast relays,
+// corridor), the 26 seed scenarios for every available router over 5 seeds, the System 5
 // targets checked against managed flooding (hop limit 7), and the simulator speed figure (the
 // 1500-node scenario, one simulated hour, the routers timed together on all cores).
 import { writeFileSync } from "node:fs";
+import { coreFigures } from "../demo/figures";
 import { summarise } from "./aggregate";
 import type { Summary } from "./aggregate";
 import { formatTable } from "./report/table";
@@ -12,8 +14,8 @@ import { runBatch } from "./run";
 import type { Task } from "./run";
 import { builtinScenarios, findBuiltin, seedScenarios } from "./scenario/builtin";
 
-// `node dist/bench.mjs [speed] [table] [sweep]` runs only those parts (default: all three).
-const PARTS = new Set(process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["speed", "table", "sweep"]);
+// `node dist/bench.mjs [core] [speed] [table] [sweep]` runs only those parts (default: all four).
+const PARTS = new Set(process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["core", "speed", "table", "sweep"]);
 const SEEDS = Number(process.env.BENCH_SEEDS ?? 5);
 const SWEEP_SEEDS = Number(process.env.BENCH_SWEEP_SEEDS ?? 2);
 const SPEED_SCENARIO = "metro-scale";
@@ -23,6 +25,10 @@ async function main(): Promise<void> {
   const out = process.stdout;
   if (!routerEntry("system5")) out.write("note: the System 5 router is not plugged in yet; its targets are listed but not checked\n\n");
 
+  if (PARTS.has("core")) {
+    for (const line of coreFigures(SEEDS)) out.write(`${line}\n`);
+    out.write("\n");
+  }
   if (PARTS.has("speed")) await speed(out);
   if (PARTS.has("table")) await table(out, routers);
   if (PARTS.has("sweep")) await scaleSweep(out, routers);

@@ -207,7 +207,8 @@ function parse(r: Reader): Scenario {
   if (tiers && pathLoss.model !== "height-classes") throw new ScenarioError("tiers need a pathLoss of model \"height-classes\"");
 
   const origin = parseOrigin(r.child("origin"));
-  const geohashPrecision = r.num("geohashPrecision", 5, { min: 1, max: 9, integer: true });
+  // System 5 cluster ids hold geohash prefixes of 1..6 characters (docs/protocol.md §2).
+  const geohashPrecision = r.num("geohashPrecision", 5, { min: 1, max: 6, integer: true });
   const minSpacingM = r.num("minSpacingM", DEFAULTS.minSpacingM, { min: 0, unit: "m" });
 
   const ind = r.child("indoor");
