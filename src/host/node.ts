@@ -15,7 +15,7 @@ import type { Radio, RadioOptions } from "../../drivers/radio";
 import Sx126x, { type Sx126xOptions } from "../../drivers/sx126x/sx126x";
 import Sx127x, { type Sx127xOptions } from "../../drivers/sx127x/sx127x";
 import type { Air, AirPosition } from "./air";
-import { HostBoard } from "./io";
+import { HostBoard, type HostBoardOptions } from "./io";
 import { Sx126xEmulator } from "./sx126x-emulator";
 import { Sx127xEmulator } from "./sx127x-emulator";
 
@@ -53,10 +53,15 @@ export function boardWiring(profile: BoardProfile, chip?: RadioChip): Sx127xWiri
   return wiring;
 }
 
+/** A host board with the profile's MCU rules: GPIO 34–39 are input-only on the ESP32, not on the ESP32-S3. */
+export function hostBoardOptions(profile: BoardProfile, name: string): HostBoardOptions {
+  return { name, ...(profile.mcu === "esp32s3" ? { inputOnlyPins: [] } : {}) };
+}
+
 export function emulatedNode(options: EmulatedNodeOptions): EmulatedNode {
   const profile = BOARD_PROFILES[options.board];
   const wiring = boardWiring(profile, options.chip);
-  const board = options.hostBoard ?? new HostBoard(options.air.clock, { name: options.name });
+  const board = options.hostBoard ?? new HostBoard(options.air.clock, hostBoardOptions(profile, options.name));
   const common = { board, air: options.air, name: options.name, spiPort: profile.radioSpi.port, position: options.position };
   const chip =
     wiring.chip === "sx1276"
