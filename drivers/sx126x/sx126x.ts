@@ -6,7 +6,7 @@
 //     reset: {io: device.io.Digital, pin: 12},
 //     busy: {io: device.io.Digital, pin: 13},            // waited on before and after every command
 //     interrupt: {io: device.io.Digital, pin: 14},       // DIO1
-//     tcxoVoltage: 1.8, dio2RfSwitch: true,              // the board's wiring (drivers/board-radios.ts)
+//     tcxoVoltage: 1.8, dio2RfSwitch: true,              // the board's wiring (boards/<board>/profile.ts)
 //     clock, config: {frequencyHz: 869_525_000}, onPacket,
 //   });
 //

@@ -27,16 +27,6 @@ function storeWith(board: BoardName, settings: Record<string, string>): HostPref
   return prefs;
 }
 
-/** A GPS module: one GGA + RMC burst per second while the node runs (lost while LDO3 is off). */
-function gpsModule(node: HostNode, fix: { lat: number; lon: number }): void {
-  let second = 43_200;
-  const send = (): void => {
-    node.gps(fixSentences({ ...fix, utcSeconds: second++ }));
-    node.clock.set(send, 1000);
-  };
-  node.clock.set(send, 1000);
-}
-
 /** Output printed after `mark` (an index into node.output). */
 function since(node: HostNode, mark: number): string {
   return node.output.slice(mark);
@@ -85,7 +75,7 @@ describe("host run: five mixed boards converge and carry a console message acros
   for (let i = 0; i + 1 < nodes.length; i++) air.setLink(nodes[i].name, nodes[i + 1].name, { rssiDbm: -100, snrDb: 6 });
   specs.forEach((s, i) => {
     // About 100 m apart, all in one geohash-4 cluster ("u281").
-    if (s.gps) gpsModule(nodes[i], { lat: MUNICH.lat + i * 0.0009, lon: MUNICH.lon });
+    if (s.gps) nodes[i].gpsModule({ lat: MUNICH.lat + i * 0.0009, lon: MUNICH.lon });
   });
   const first = nodes[0];
   const last = nodes[4];

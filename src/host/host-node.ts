@@ -24,6 +24,7 @@ import type { Air, AirPosition } from "./air";
 import { hostAnalogClass } from "./analog";
 import { Axp192Emulator } from "./axp192-emulator";
 import type { VirtualClock } from "./clock";
+import { fixSentences } from "./gps-source";
 import { HostBoard } from "./io";
 import { emulatedNode, hostBoardOptions, type EmulatedNode } from "./node";
 import { HostPreference } from "./preference";
@@ -171,6 +172,21 @@ export class HostNode {
   gps(text: string): void {
     if (this.gpsUart === undefined) throw new Error(`${this.profile.title} has no GPS UART`);
     this.gpsUart.send(text);
+  }
+
+  /**
+   * A GPS module with a fix at `position`: one GGA + RMC burst per second from the next second on,
+   * for as long as the host runs (the sentences are lost while the module is unpowered).
+   */
+  gpsModule(position: { readonly lat: number; readonly lon: number }): void {
+    if (this.gpsUart === undefined) throw new Error(`${this.profile.title} has no GPS UART`);
+    fixSentences(position); // a bad position fails here, not a second later inside the clock
+    let utcSeconds = 43_200;
+    const burst = (): void => {
+      this.gps(fixSentences({ ...position, utcSeconds: utcSeconds++ }));
+      this.clock.set(burst, 1000);
+    };
+    this.clock.set(burst, 1000);
   }
 
   /** The chip is soldered on; on the T-Beam it answers only once LDO2 powers it. */
