@@ -87,9 +87,11 @@ describe("host run: five mixed boards converge and carry a console message acros
     for (const n of nodes) expect(n.output).toMatch(/radio: sx12\d\d EU868 SHORT_FAST @ 869\.525 MHz, 17 dBm\r\n/);
   });
 
-  test("they converge: the first node learns a route to the last within a few OGM intervals", () => {
-    const converged = clock.runUntil(() => first.running.mesh!.node.hasRouteTo(0x5a000005, clock.now()), 10 * 60_000);
-    expect(converged).toBe(true);
+  test("they converge within a few OGM intervals: every node has a route to every other", () => {
+    const ids = nodes.map((_, i) => 0x5a000001 + i);
+    const allRouted = (): boolean =>
+      nodes.every((n, i) => ids.every((id, j) => i === j || n.running.mesh!.node.hasRouteTo(id, clock.now())));
+    expect(clock.runUntil(allRouted, 10 * 60_000)).toBe(true);
     // SHORT_FAST, 30 s OGMs: four hops need a few intervals, not many.
     expect(clock.now()).toBeLessThan(5 * 60_000);
     const routes = ask(first, "routes");
@@ -116,6 +118,16 @@ describe("host run: five mixed boards converge and carry a console message acros
       expect(n.radioChip?.violations.filter((v) => !probe.test(v)), n.name).toEqual([]);
     }
     expect(nodes[2].radioChip?.violations.length).toBeGreaterThan(0);
+  });
+
+  test("a broadcast typed at the middle node reaches all four others", () => {
+    const marks = nodes.map((n) => n.output.length);
+    expect(ask(nodes[2], "broadcast market at 10")).toMatch(/queued #\d+ to all/);
+    const heard = (): boolean => nodes.every((n, i) => i === 2 || since(n, marks[i]).includes("market at 10"));
+    expect(clock.runUntil(heard, 60_000)).toBe(true);
+    nodes.forEach((n, i) => {
+      if (i !== 2) expect(since(n, marks[i])).toMatch(/\[msg\] 5a000003 → all \((1|2) hops?\): market at 10/);
+    });
   });
 });
 
