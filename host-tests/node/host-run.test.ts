@@ -6,7 +6,9 @@ import { describe, expect, test } from "vitest";
 import { BOARD_PROFILES } from "../../boards";
 import type { BoardName, RadioChip } from "../../boards/common/board-profile";
 import { radioChips, txPowerRange } from "../../boards/common/board-profile";
+import { liIonLevel } from "../../src/app/battery";
 import { SETTINGS_DOMAIN, SettingsStore } from "../../src/app/settings";
+import { BATTERY_PERIOD_MS } from "../../src/app/start";
 import { formatNodeId } from "../../src/core/station";
 import { Air } from "../../src/host/air";
 import { VirtualClock } from "../../src/host/clock";
@@ -120,6 +122,18 @@ describe("host run: five mixed boards converge and carry a console message acros
     expect(nodes[2].radioChip?.violations.length).toBeGreaterThan(0);
   });
 
+  test("each node's battery reading reaches its neighbours' tables through the core", () => {
+    // The T-Beam's cell (read through the AXP192's ADC) drops to 3.6 V; within a battery period
+    // and an OGM interval its neighbour knows.
+    first.batteryMillivolts = 3600;
+    const level = liIonLevel(3600) as number;
+    const seen = (): number | undefined => nodes[1].running.mesh!.node.neighbours(clock.now()).find((n) => n.id === 0x5a000001)?.battery;
+    expect(clock.runUntil(() => Math.abs((seen() ?? -1) - level) < 0.01, BATTERY_PERIOD_MS + 2 * 60_000)).toBe(true);
+    // The Heltec V2 reads its 3.9 V cell through the ADC divider (×3.2): the same level arrives.
+    const v2 = nodes[2].running.mesh!.node.neighbours(clock.now()).find((n) => n.id === 0x5a000004)?.battery as number;
+    expect(v2).toBeCloseTo(liIonLevel(3900) as number, 1);
+  });
+
   test("a broadcast typed at the middle node reaches all four others", () => {
     const marks = nodes.map((n) => n.output.length);
     expect(ask(nodes[2], "broadcast market at 10")).toMatch(/queued #\d+ to all/);
@@ -132,10 +146,10 @@ describe("host run: five mixed boards converge and carry a console message acros
 });
 
 describe("host run: GPS, reboot, corrupted settings", () => {
-  function single(board: BoardName, options: { chip?: RadioChip; preferences?: HostPreference; seed?: number } = {}) {
-    const clock = new VirtualClock({ seed: options.seed ?? 3 });
+  function single(board: BoardName, options: { chip?: RadioChip; preferences?: HostPreference; noRadio?: boolean } = {}) {
+    const clock = new VirtualClock({ seed: 3 });
     const air = new Air(clock);
-    const node = new HostNode({ air, board, chip: options.chip, name: "solo", id: 0x0a1b2c3d, preferences: options.preferences });
+    const node = new HostNode({ air, board, chip: options.chip, name: "solo", id: 0x0a1b2c3d, preferences: options.preferences, noRadio: options.noRadio });
     clock.advance(100);
     return { clock, node };
   }
@@ -190,6 +204,15 @@ describe("host run: GPS, reboot, corrupted settings", () => {
     expect(reboot).not.toMatch(/warning|error/);
     expect(ask(node, "get name")).toMatch(/name = hilltop/);
     expect(node.hostBoard.pinsInUse()).toEqual(pinsAfterBoot);
+  });
+
+  test("a board whose radio does not answer still boots: the console says why and refuses to send", () => {
+    const { node } = single("tbeam", { noRadio: true });
+    expect(node.output).toMatch(/error: no LoRa radio answered \(sx1276: SX127x not found.*; sx1262: SX126x not found.*\); the mesh is not running\r\n/);
+    expect(ask(node, "send 00000002 hi")).toMatch(/error: send failed: the mesh is not running yet/);
+    expect(ask(node, "status")).toMatch(/radio\s+not started/);
+    // Every pin the probes opened was released.
+    expect(node.hostBoard.pinsInUse()).not.toContain(18);
   });
 
   test("a corrupted settings store boots with defaults and a warning, and the node runs", () => {

@@ -49,6 +49,8 @@ export interface HostNodeOptions {
   readonly onOutput?: (text: string) => void;
   /** Set false to keep the node off until start() (to prepare its store). */
   readonly autoStart?: boolean;
+  /** A board whose radio never answers (a dead or missing module). */
+  readonly noRadio?: boolean;
 }
 
 export class HostNode {
@@ -191,7 +193,7 @@ export class HostNode {
 
   /** The chip is soldered on; on the T-Beam it answers only once LDO2 powers it. */
   #powerRadio(): void {
-    if (this.#radio !== undefined) return;
+    if (this.#radio !== undefined || this.#options.noRadio === true) return;
     this.#radio = emulatedNode({
       air: this.#options.air,
       board: this.#options.board,
