@@ -15,7 +15,7 @@ import { formatNodeId, type StationEvent } from "../core/station";
 import { boot, type App } from "./boot";
 import type { Console } from "./console";
 import type { SerialLike } from "./io-types";
-import { meshBinding, meshNodeOptions, meshPlan } from "./mesh-binding";
+import { meshBinding, meshNodeOptions, meshPlan, type MeshPlan } from "./mesh-binding";
 import { MeshRunner } from "./mesh-runner";
 import type { PreferenceLike } from "./settings";
 import { encodeUtf8 } from "./utf8";
@@ -139,6 +139,25 @@ function startMesh(platform: NodePlatform, app: App, say: (line: string) => void
   }
   const { radio, chip } = detected;
   for (const a of detected.attempts) say(`radio: no ${a.chip} (${a.error})`);
+  try {
+    return runMesh(platform, app, say, { radio, chip, plan }, (r) => (runner = r));
+  } catch (e) {
+    // Whatever failed after the radio opened, its pins and bus go back (a reboot reopens them).
+    radio.close();
+    throw e;
+  }
+}
+
+/** The core and its loop on an opened radio; `bind` hands the runner to the radio's onPacket. */
+function runMesh(
+  platform: NodePlatform,
+  app: App,
+  say: (line: string) => void,
+  opened: { readonly radio: Radio; readonly chip: RadioChip; readonly plan: MeshPlan },
+  bind: (runner: MeshRunner) => void,
+): NonNullable<RunningNode["mesh"]> {
+  const { clock } = platform;
+  const { radio, chip, plan } = opened;
   const node = new MeshNode(
     meshNodeOptions(plan, { id: app.identity.id, rng: new SeededRng(platform.random32()), now: clock.now(), battery: app.batteryLevel() }),
   );
@@ -149,7 +168,7 @@ function startMesh(platform: NodePlatform, app: App, say: (line: string) => void
     onEvents: (events) => report(app.console, events),
     onRadioError: (error) => app.console.notice(`radio: ${error.message}`),
   });
-  runner = meshRunner;
+  bind(meshRunner);
   const binding = meshBinding({
     node,
     chip,
