@@ -72,8 +72,13 @@ export function startNode(platform: NodePlatform): RunningNode {
     reboot: () => clock.set(() => platform.restart(), REBOOT_DELAY_MS),
   });
   app = booted;
-  const gpsUart = openGps(device, booted);
   const say = (line: string): void => write(line + "\r\n");
+  let gpsUart: SerialLike | undefined;
+  try {
+    gpsUart = openGps(device, booted);
+  } catch (e) {
+    say(`warning: no GPS (${e instanceof Error ? e.message : String(e)})`);
+  }
   let mesh: RunningNode["mesh"];
   try {
     mesh = startMesh(platform, booted, say);
