@@ -88,7 +88,7 @@ export function buildDevice(profile: BoardProfile, io: IoClasses, drivers: Radio
   for (const chip of chips) {
     if (drivers[chip] === undefined) throw new Error(`${profile.name}: no driver for ${chip}`);
   }
-  // A driver that finds no chip throws after releasing its pins (drivers/lora-radio.ts), so the
+  // A driver that finds no chip throws after releasing its pins (its constructor closes them), so the
   // next chip's driver can open the same NSS/RESET lines.
   const open = (options: RadioOptions): DetectedRadio<Radio> =>
     detectRadio(chips, (chip) => {
