@@ -44,6 +44,10 @@ class ScriptedStation implements Station {
     this.calls.push("poll");
     return { bytes: this.#inFlight as Uint8Array, priority: 3, kind: "data" };
   }
+  /** Makes the next frame due at `now` (a frame the application just queued). */
+  dueNow(now: number): void {
+    this.#due = now;
+  }
   transmitDone(now: number, outcome: "sent" | "busy"): void {
     this.calls.push(outcome);
     this.done.push({ at: now, outcome });
@@ -108,6 +112,26 @@ describe("MeshRunner", () => {
     expect(station.calls[1]).toBe("busy");
     expect(station.calls.at(-1)).toBe("sent");
     expect(runner.stats.channelBusy).toBeGreaterThanOrEqual(1);
+    expect(runner.stats.sent).toBe(1);
+  });
+
+  test("a frame arriving when ours is due: no CAD (it would cut the reception off), \"busy\", and the frame is received whole", () => {
+    const w = world();
+    const other = sx126xStation(w, "other");
+    const station = new ScriptedStation([payload(20, 8)], Infinity);
+    const { s, runner } = runnerOn(w, station);
+    other.radio.send(payload(100, 9), () => {});
+    // Ours becomes due in the middle of the other's frame.
+    w.clock.advance(400);
+    const modesBefore = modes(s.node.chip).length;
+    station.dueNow(w.clock.now());
+    runner.poke();
+    expect(station.calls).toEqual(["poll", "busy"]);
+    expect(modes(s.node.chip).slice(modesBefore)).not.toContain(OpMode.CAD);
+    w.clock.runUntil(() => station.done.some((d) => d.outcome === "sent"), 10_000);
+    expect(station.received.map((r) => r.bytes)).toEqual([Array.from(payload(100, 9))]);
+    // The scripted station retries every 40 ms: each retry during the frame is put off again.
+    expect(runner.stats.receiving).toBeGreaterThanOrEqual(1);
     expect(runner.stats.sent).toBe(1);
   });
 

@@ -11,15 +11,15 @@
 //                            nextWakeup()
 //
 // "Radio idle" means resting in continuous receive with no CAD or transmission of ours under
-// way. The drivers cannot tell that a preamble is being received right now (no modem-status
-// query in the Radio interface), so CAD is the only listen-before-talk check.
+// way. A frame arriving right now (radio.isReceiving()) counts as a busy channel too, as in
+// docs/protocol.md §10: CAD would cut that reception off, and our frame would collide with it.
 import type { Radio, RadioClock, RadioPacket, RadioTimer } from "../../drivers/radio";
 import type { Station, StationEvent, TxFrame } from "../core/station";
 
 export interface MeshRunnerOptions {
   readonly station: Station;
   /** The radio, resting in receive once start() ran. */
-  readonly radio: Pick<Radio, "state" | "startReceive" | "cad" | "send">;
+  readonly radio: Pick<Radio, "state" | "startReceive" | "isReceiving" | "cad" | "send">;
   /** Timer service (Moddable Timer/Time on the device, the VirtualClock on the host). */
   readonly clock: Pick<RadioClock, "now" | "set" | "clear">;
   /** Station events, oldest first, after every loop run that produced any. */
@@ -35,6 +35,8 @@ export interface MeshRunnerStats {
   readonly sent: number;
   /** Transmissions put off because CAD saw activity. */
   readonly channelBusy: number;
+  /** Transmissions put off because a frame was arriving. */
+  readonly receiving: number;
   /** CADs or transmissions that failed in the radio. */
   readonly radioErrors: number;
 }
@@ -49,7 +51,7 @@ export class MeshRunner {
   /** A frame of ours is in CAD or on the air. */
   #transmitting = false;
   #running = false;
-  #stats = { received: 0, sent: 0, channelBusy: 0, radioErrors: 0 };
+  #stats = { received: 0, sent: 0, channelBusy: 0, receiving: 0, radioErrors: 0 };
 
   constructor(options: MeshRunnerOptions) {
     this.#station = options.station;
@@ -106,6 +108,10 @@ export class MeshRunner {
   #listenBeforeTalk(frame: TxFrame): void {
     this.#transmitting = true;
     try {
+      if (this.#radio.isReceiving()) {
+        this.#stats.receiving++;
+        return this.#notSent(undefined);
+      }
       this.#radio.cad((busy, error) => {
         if (!this.#running) return;
         if (error !== undefined) return this.#notSent(error);

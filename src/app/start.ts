@@ -182,7 +182,7 @@ function runMesh(
     poke: () => meshRunner.poke(),
     extra: () => {
       const s = meshRunner.stats;
-      return [["radio", `${s.sent} sent, ${s.received} received, ${s.channelBusy} deferred (channel busy), ${s.radioErrors} errors`]];
+      return [["radio", `${s.sent} sent, ${s.received} received, deferred ${s.channelBusy} × channel busy and ${s.receiving} × receiving, ${s.radioErrors} errors`]];
     },
   });
   app.attachMesh(binding);
