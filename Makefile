@@ -18,7 +18,6 @@ typecheck: $(STAMP)
 	npx tsc -p tsconfig.json
 	npx tsc -p src/core/tsconfig.json
 	npx tsc -p tsconfig.moddable.json
-	npx tsc -p tsconfig.app-moddable.json
 
 test-node: $(STAMP)
 	npx vitest run

@@ -43,16 +43,22 @@ export interface DigitalLike {
 
 /** Digital constructor options (moddable.md §4.2). `mode` is one of the class's constants. */
 export interface DigitalOpenOptions {
-  pin: number;
-  mode: unknown;
-  edge?: number;
-  onReadable?: () => void;
+  readonly pin: number;
+  readonly mode: number;
+  readonly edge?: number;
+  /** Runs on the event loop after an edge; `triggered` is the bitmask of pins (edges coalesce). */
+  readonly onReadable?: (this: DigitalLike, triggered: number) => void;
 }
 
+/**
+ * `embedded:io/digital` as the drivers, the boards and the app use it. The typings give the mode
+ * constants as `unknown` (moddable.md §3); they are numbers at run time, and the board's IO
+ * table (boards/common/esp32-io.ts) states that once.
+ */
 export interface DigitalClass {
   new (options: DigitalOpenOptions): DigitalLike;
-  readonly Input: unknown;
-  readonly Output: unknown;
+  readonly Input: number;
+  readonly Output: number;
   readonly Rising: number;
 }
 
@@ -60,7 +66,7 @@ export interface DigitalClass {
 export interface PinDescriptor {
   readonly io: DigitalClass;
   readonly pin: number;
-  readonly mode?: unknown;
+  readonly mode?: number;
 }
 
 /** SPI clock the drivers ask for unless the caller overrides it: within both chips' limits (SX127x 10 MHz). */

@@ -138,6 +138,11 @@ export abstract class LoRaRadio implements Radio {
     this.#pending = { kind: "cad", onCad: onDone, timer, guardMs };
   }
 
+  isReceiving(): boolean {
+    this.#checkOpen();
+    return this.#state === "receive" && this.#pending === undefined && this.frameInProgress();
+  }
+
   standby(): void {
     this.#checkOpen();
     this.#receiving = false;
@@ -242,6 +247,8 @@ export abstract class LoRaRadio implements Radio {
   protected abstract beginTransmit(bytes: Uint8Array, timeoutMs: number): void;
   protected abstract beginReceive(): void;
   protected abstract beginCad(): void;
+  /** The modem is receiving a frame (called only while resting in receive). */
+  protected abstract frameInProgress(): boolean;
   protected abstract enterStandby(): void;
   protected abstract enterSleep(): void;
   /** Human-readable name of the interrupt pin for timeout errors, e.g. "DIO0 on pin 26". */

@@ -99,6 +99,12 @@ export interface Radio {
   startReceive(): void;
   /** Channel activity detection (listen before talk); `onDone(busy)` runs once. Throws while busy. */
   cad(onDone: CadCallback): void;
+  /**
+   * Whether a frame is arriving right now (resting in receive, the modem locked on a header,
+   * RxDone not yet signalled). Starting CAD or a transmission now would lose it, so the mesh
+   * loop treats this as a busy channel. False in any other state.
+   */
+  isReceiving(): boolean;
   /** Standby; cancels receive as resting state and aborts a pending send/CAD (their callbacks get an Error). */
   standby(): void;
   /** Lowest-power sleep with configuration retained; like standby() otherwise. */

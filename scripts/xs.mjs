@@ -2,10 +2,12 @@
 // @agoric/xsnap npm package ships. We build it ourselves with make and the system C compiler
 // instead of relying on the package's postinstall (npm may skip install scripts), and without
 // any network access.
-import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
+import * as esbuild from "esbuild";
 
 const require = createRequire(import.meta.url);
 
@@ -38,4 +40,27 @@ export function xsnapBinary({ quiet = false } = {}) {
   }
   if (!existsSync(bin)) throw new Error(`xsnap build finished but ${bin} is missing`);
   return bin;
+}
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+/**
+ * Bundles `entry` (a TypeScript file, ES2022, no host APIs) with esbuild into a classic script in
+ * .cache/xs (a module that throws at load would exit 0 silently on XS 13), runs it with xsnap
+ * and returns spawnSync's result (status, stdout, stderr).
+ */
+export async function runBundledOnXs(entry, { quiet = false } = {}) {
+  const outDir = path.join(root, ".cache/xs");
+  mkdirSync(outDir, { recursive: true });
+  const bundle = path.join(outDir, `${path.basename(entry).replace(/\.ts$/, "")}.js`);
+  await esbuild.build({
+    entryPoints: [path.resolve(root, entry)],
+    bundle: true,
+    format: "iife",
+    target: "es2022",
+    platform: "neutral",
+    outfile: bundle,
+    logLevel: "warning",
+  });
+  return spawnSync(xsnapBinary({ quiet }), [bundle], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
 }

@@ -5,17 +5,22 @@
 //
 // Runs at preload on the device: it only builds objects and classes, it never touches hardware.
 import type { SMBusConstructor } from "../../drivers/axp192/axp192";
+import type { SpiClass } from "../../drivers/io";
+import type { Radio, RadioOptions } from "../../drivers/radio";
+import type { Sx126xOptions } from "../../drivers/sx126x/sx126x";
+import type { Sx127xOptions } from "../../drivers/sx127x/sx127x";
 import type { AnalogConstructor, Delay, DigitalConstructor, DigitalLike, SerialConstructor } from "../../src/app/io-types";
-import type { BoardProfile, DisplayProfile, GpsUart, I2cBus, RadioChip, RadioWiring, SpiBus, Sx126xWiring, Sx127xWiring } from "./board-profile";
+import type { BoardProfile, DisplayProfile, GpsUart, I2cBus, RadioChip } from "./board-profile";
 import { radioChips } from "./board-profile";
 import { BoardPower } from "./power";
 import { detectRadio, type DetectedRadio } from "./radio-detect";
+import { sx126xBoardOptions, sx127xBoardOptions } from "./radio-options";
 
 /** The platform's IO classes (Moddable `embedded:io/*` on the device). */
 export interface IoClasses {
   readonly Digital: DigitalConstructor;
   /** Passed through to the radio drivers, which construct the bus themselves. */
-  readonly SPI: abstract new (options: never) => unknown;
+  readonly SPI: SpiClass;
   readonly Serial: SerialConstructor;
   readonly SMBus?: SMBusConstructor;
   readonly Analog?: AnalogConstructor;
@@ -23,67 +28,10 @@ export interface IoClasses {
   readonly delay: Delay;
 }
 
-/** What a radio driver instance must offer the board code: nothing beyond being closable. */
-export interface RadioLike {
-  close(): void;
-}
-
-// The drivers' own option types are stricter than the board builder's generic descriptors; the
-// option names are reconciled in radioBoardOptions (see the note below).
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type RadioConstructor = new (options: any) => RadioLike;
-
-/** Radio driver classes by chip; a board needs one for every chip its profile lists. */
-export type RadioDrivers = Partial<Record<RadioChip, RadioConstructor>>;
-
-// ─── ASSUMED RADIO DRIVER OPTIONS ─────────────────────────────────────────────────────────────
-// The SX127x/SX126x drivers (drivers/sx127x/sx127x.ts, drivers/sx126x/sx126x.ts) are written on
-// another branch. Until they merge, the board code assumes the Moddable driver convention
-// (moddable.md §6.1 and §9): IO descriptors `{io, pin, mode}` / `{io, clock, in, out, port, hz,
-// mode}` that the driver instantiates itself, caller options spread after the board's:
-//   both:    spi, select (NSS as a Digital output; no SPI `select`), reset, interrupt
-//   SX127x:  interrupt = DIO0; dio1 = DIO1 input (CAD detected), when wired
-//   SX126x:  interrupt = DIO1; busy = BUSY input; tcxoVoltage (volts, omitted = crystal);
-//            dio2AsRfSwitch (boolean)
-// and that a constructor throws — after closing whatever IO it opened — when its chip does not
-// answer (SX127x RegVersion, SX126x status/BUSY), which is what radio detection relies on.
-// Reconcile the key names here (and only here) with the drivers when merging.
-// ───────────────────────────────────────────────────────────────────────────────────────────────
-
-function spiDescriptor(spi: SpiBus, io: IoClasses): Record<string, unknown> {
-  return { io: io.SPI, clock: spi.clock, in: spi.in, out: spi.out, port: spi.port, hz: spi.hz, mode: spi.mode };
-}
-
-function pinDescriptor(io: IoClasses, pin: number, mode: number): Record<string, unknown> {
-  return { io: io.Digital, pin, mode };
-}
-
-/** What both chips get: the bus, NSS and reset as outputs, the IRQ line as an input. */
-function commonOptions(spi: SpiBus, io: IoClasses, select: number, reset: number, interrupt: number): Record<string, unknown> {
-  return {
-    spi: spiDescriptor(spi, io),
-    select: pinDescriptor(io, select, io.Digital.Output),
-    reset: pinDescriptor(io, reset, io.Digital.Output),
-    interrupt: pinDescriptor(io, interrupt, io.Digital.Input),
-  };
-}
-
-export function sx127xBoardOptions(w: Sx127xWiring, spi: SpiBus, io: IoClasses): Record<string, unknown> {
-  const options = commonOptions(spi, io, w.select, w.reset, w.dio0);
-  if (w.dio1 !== undefined) options.dio1 = pinDescriptor(io, w.dio1, io.Digital.Input);
-  return options;
-}
-
-export function sx126xBoardOptions(w: Sx126xWiring, spi: SpiBus, io: IoClasses): Record<string, unknown> {
-  const options = commonOptions(spi, io, w.select, w.reset, w.dio1);
-  options.busy = pinDescriptor(io, w.busy, io.Digital.Input);
-  options.dio2AsRfSwitch = w.dio2RfSwitch;
-  if (w.tcxoVolts !== undefined) options.tcxoVoltage = w.tcxoVolts;
-  return options;
-}
-
-export function radioBoardOptions(w: RadioWiring, spi: SpiBus, io: IoClasses): Record<string, unknown> {
-  return w.chip === "sx1276" ? sx127xBoardOptions(w, spi, io) : sx126xBoardOptions(w, spi, io);
+/** The radio driver classes by chip; a board needs one for every chip its profile lists. */
+export interface RadioDrivers {
+  readonly sx1276?: new (options: Sx127xOptions) => Radio;
+  readonly sx1262?: new (options: Sx126xOptions) => Radio;
 }
 
 /** An LED that hides the board's polarity. */
@@ -105,10 +53,14 @@ export interface Button {
 export interface LoraPeripheral {
   /** Chips this board may carry, in probe order. */
   readonly chips: readonly RadioChip[];
-  /** Probes the chips in order and returns the first that answers. Power the board up first. */
-  open(options?: Record<string, unknown>): DetectedRadio<RadioLike>;
+  /**
+   * Probes the chips in order with the board's pins plus `options` (clock, config, callbacks) and
+   * returns the first that answers. Power the board up first (the T-Beam radio has no supply
+   * until AXP192 LDO2 is on).
+   */
+  open(options: RadioOptions): DetectedRadio<Radio>;
   /** Moddable convention: `new device.peripheral.lora.Default(options)` is the detected radio. */
-  readonly Default: new (options?: Record<string, unknown>) => RadioLike;
+  readonly Default: new (options: RadioOptions) => Radio;
 }
 
 export interface System5Device {
@@ -136,15 +88,21 @@ export function buildDevice(profile: BoardProfile, io: IoClasses, drivers: Radio
   for (const chip of chips) {
     if (drivers[chip] === undefined) throw new Error(`${profile.name}: no driver for ${chip}`);
   }
-  const open = (options: Record<string, unknown> = {}): DetectedRadio<RadioLike> =>
+  // A driver that finds no chip throws after releasing its pins (its constructor closes them), so the
+  // next chip's driver can open the same NSS/RESET lines.
+  const open = (options: RadioOptions): DetectedRadio<Radio> =>
     detectRadio(chips, (chip) => {
-      const wiring = profile.radios.find((r) => r.chip === chip) as RadioWiring;
-      const Driver = drivers[chip] as RadioConstructor;
-      return new Driver({ ...radioBoardOptions(wiring, profile.radioSpi, io), ...options });
+      const spi = profile.radioSpi;
+      for (const wiring of profile.radios) {
+        if (wiring.chip !== chip) continue;
+        if (wiring.chip === "sx1276") return new (drivers.sx1276 as NonNullable<RadioDrivers["sx1276"]>)({ ...sx127xBoardOptions(wiring, spi, io), ...options });
+        return new (drivers.sx1262 as NonNullable<RadioDrivers["sx1262"]>)({ ...sx126xBoardOptions(wiring, spi, io), ...options });
+      }
+      throw new Error(`${profile.name}: no ${chip} wiring`);
     });
 
   class LoraDefault {
-    constructor(options?: Record<string, unknown>) {
+    constructor(options: RadioOptions) {
       // Returning the driver instance makes `new Default()` evaluate to it (Moddable convention).
       return open(options).radio;
     }

@@ -6,7 +6,7 @@
 //     reset: {io: device.io.Digital, pin: 12},
 //     busy: {io: device.io.Digital, pin: 13},            // waited on before and after every command
 //     interrupt: {io: device.io.Digital, pin: 14},       // DIO1
-//     tcxoVoltage: 1.8, dio2RfSwitch: true,              // the board's wiring (drivers/board-radios.ts)
+//     tcxoVoltage: 1.8, dio2RfSwitch: true,              // the board's wiring (boards/<board>/profile.ts)
 //     clock, config: {frequencyHz: 869_525_000}, onPacket,
 //   });
 //
@@ -133,6 +133,8 @@ export default class Sx126x extends LoRaRadio {
   #busy: DigitalLike | undefined;
   #dio1: DigitalLike | undefined;
   #asleep = false;
+  /** When frameInProgress() first saw the current HeaderValid (reset once a frame completes). */
+  #headerSince: number | undefined;
   /** CalibrateImage arguments last applied ("f1,f2"), so the image is recalibrated only on a band change. */
   #image = "";
   /** Opcode, parameters and read-back for the largest command (WriteBuffer of 255 bytes). */
@@ -222,6 +224,26 @@ export default class Sx126x extends LoRaRadio {
     this.#command(Op.SET_RX, uint24(RX_CONTINUOUS));
   }
 
+  /**
+   * HeaderValid is set and its RxDone (or CRC/header error) has not come. The flag is latched
+   * until cleared, so one left over from a frame whose end was lost would hold the channel busy
+   * for good: after the airtime of a longest frame it is cleared and ignored.
+   */
+  protected override frameInProgress(): boolean {
+    const status = this.#command(Op.GET_IRQ_STATUS, [], 3);
+    const irq = (status[1] << 8) | status[2];
+    if ((irq & Irq.HEADER_VALID) === 0 || (irq & RX_DIO1) !== 0) {
+      this.#headerSince = undefined;
+      return false;
+    }
+    const now = this.clock.now();
+    this.#headerSince ??= now;
+    if (now - this.#headerSince <= this.timeOnAirMs(MAX_PAYLOAD)) return true;
+    this.#command(Op.CLEAR_IRQ_STATUS, uint16(Irq.HEADER_VALID));
+    this.#headerSince = undefined;
+    return false;
+  }
+
   protected override beginCad(): void {
     this.#command(Op.SET_STANDBY, [StandbyMode.RC]);
     this.#command(Op.SET_DIO_IRQ_PARAMS, [...uint16(CAD_IRQ), ...uint16(Irq.CAD_DONE), 0, 0, 0, 0]);
@@ -259,6 +281,7 @@ export default class Sx126x extends LoRaRadio {
     } else if (phase === "cad") {
       if (irq & Irq.CAD_DONE) this.cadDone((irq & Irq.CAD_DETECTED) !== 0);
     } else if (phase === "receive") {
+      this.#headerSince = undefined;
       if (irq & Irq.CRC_ERR) this.countCrcError();
       else if (irq & Irq.HEADER_ERR) this.countHeaderError();
       else if (irq & Irq.RX_DONE) this.#takePacket();

@@ -85,6 +85,20 @@ export const Irq = Object.freeze({
   ALL: 0xff,
 });
 
+/**
+ * RegModemStat bits (radios.md §2.2). A frame is being received while any of signal detected,
+ * signal synchronised or header info valid is set — the "actively receiving" test Meshtastic
+ * uses before transmitting (radios.md §2.3 step 9).
+ */
+export const ModemStat = Object.freeze({
+  SIGNAL_DETECTED: 0x01,
+  SIGNAL_SYNCHRONIZED: 0x02,
+  RX_ONGOING: 0x04,
+  HEADER_INFO_VALID: 0x08,
+  MODEM_CLEAR: 0x10,
+  RECEIVING: 0x01 | 0x02 | 0x08,
+});
+
 /** RegDioMapping1: DIO0 in bits 7:6, DIO1 in bits 5:4 (radios.md §2.2). */
 export const DioMapping = Object.freeze({
   DIO0_MASK: 0xc0,

@@ -40,6 +40,7 @@ import {
   LF_PORT_MAX_HZ,
   Lna,
   ModemConfig,
+  ModemStat,
   ocpRegister,
   OpMode,
   Pa,
@@ -189,6 +190,10 @@ export default class Sx127x extends LoRaRadio {
     this.#write(Reg.FIFO_ADDR_PTR, 0);
     if (!this.config.explicitHeader) this.#write(Reg.PAYLOAD_LENGTH, this.config.implicitLength);
     this.#setMode(OpMode.RX_CONTINUOUS);
+  }
+
+  protected override frameInProgress(): boolean {
+    return (this.#read(Reg.MODEM_STAT) & ModemStat.RECEIVING) !== 0;
   }
 
   protected override beginCad(): void {

@@ -1,12 +1,20 @@
 // Board profiles, the device (provider) they build, radio detection and power-up order.
 import { describe, expect, test } from "vitest";
 import { BOARD_NAMES, BOARD_PROFILES, boardByName } from "../../boards";
-import type { BoardProfile } from "../../boards/common/board-profile";
+import type { BoardName, BoardProfile, RadioChip } from "../../boards/common/board-profile";
 import { txPowerRange } from "../../boards/common/board-profile";
 import { buildDevice, type IoClasses, type RadioDrivers } from "../../boards/common/device";
 import { detectRadio, NoRadioError } from "../../boards/common/radio-detect";
+import type { SpiOpenOptions } from "../../drivers/io";
+import { Op } from "../../drivers/sx126x/commands";
+import Sx126x from "../../drivers/sx126x/sx126x";
+import Sx127x from "../../drivers/sx127x/sx127x";
+import type { VirtualClock } from "../../src/host/clock";
+import { HostBoard } from "../../src/host/io";
+import { emulatedNode } from "../../src/host/node";
 import { FakeAxp192 } from "../fakes/axp192";
 import { FakeBoard, MODE } from "../fakes/io";
+import { commands, world } from "./radio-helpers";
 
 /** Every GPIO a profile uses, with what for. */
 function pinUses(p: BoardProfile): Array<[string, number]> {
@@ -155,27 +163,22 @@ describe("radio detection", () => {
   });
 });
 
-/** Driver fakes: record their options; `answers` decides whether the chip is there. */
-function fakeDrivers(answers: Partial<Record<string, boolean>>) {
-  const constructed: Array<{ chip: string; options: Record<string, unknown> }> = [];
+/** Driver stubs for the tests that build a device but never open its radio: no chip answers. */
+function fakeDrivers(): RadioDrivers {
   const make = (chip: string) =>
     class {
-      readonly chip = chip;
-      readonly options: Record<string, unknown>;
-      constructor(options: Record<string, unknown>) {
-        constructed.push({ chip, options });
-        if (!answers[chip]) throw new Error(`${chip} did not answer`);
-        this.options = options;
+      constructor() {
+        throw new Error(`${chip} did not answer`);
       }
-      close(): void {}
     };
-  const drivers: RadioDrivers = { sx1276: make("sx1276"), sx1262: make("sx1262") };
-  return { drivers, constructed };
+  return { sx1276: make("sx1276"), sx1262: make("sx1262") } as unknown as RadioDrivers;
 }
 
 function fakeIo(board: FakeBoard, extra: Partial<IoClasses> = {}): IoClasses {
   class SPI {
-    constructor(_options: never) {}
+    constructor(_options: SpiOpenOptions) {}
+    transfer(): void {}
+    close(): void {}
   }
   class Serial {
     constructor(_options: unknown) {}
@@ -188,71 +191,92 @@ function fakeIo(board: FakeBoard, extra: Partial<IoClasses> = {}): IoClasses {
   return { Digital: board.Digital, SPI, Serial, Analog: board.Analog, delay: board.delay, ...extra };
 }
 
-describe("device (host provider)", () => {
-  test("Heltec V2 lora: SX127x options carry the board's pins, caller options on top", () => {
-    const board = new FakeBoard();
-    const { drivers, constructed } = fakeDrivers({ sx1276: true });
-    const io = fakeIo(board);
-    const device = buildDevice(BOARD_PROFILES["heltec-v2"], io, drivers);
-    const found = device.peripheral.lora.open({ frequency: 869.525, spi: undefined });
+const REAL_DRIVERS: RadioDrivers = { sx1276: Sx127x, sx1262: Sx126x };
+const OPEN = (clock: VirtualClock) => ({ clock, config: { frequencyHz: 869_525_000 } });
+
+/** A board's device on emulated IO with `chip` fitted (or none), the real drivers linked. */
+function emulatedDevice(name: BoardName, chip: RadioChip | undefined) {
+  const w = world();
+  const node = chip === undefined ? undefined : emulatedNode({ air: w.air, board: name, chip, name });
+  const hostBoard = node?.board ?? new HostBoard(w.clock, { name });
+  const io: IoClasses = { ...fakeIo(new FakeBoard()), Digital: hostBoard.io.Digital, SPI: hostBoard.io.SPI, delay: (ms) => w.clock.delay(ms) };
+  return { w, node, hostBoard, device: buildDevice(BOARD_PROFILES[name], io, REAL_DRIVERS) };
+}
+
+describe("device (host provider) with the real drivers on emulated chips", () => {
+  test("Heltec V2: the SX1276 opens on the profile's pins (NSS 18, RESET 14, DIO0 26) and hears the air", () => {
+    const { w, hostBoard, device } = emulatedDevice("heltec-v2", "sx1276");
+    const found = device.peripheral.lora.open(OPEN(w.clock));
     expect(found.chip).toBe("sx1276");
-    const { options } = constructed[0];
-    expect(options.select).toEqual({ io: io.Digital, pin: 18, mode: MODE.Output });
-    expect(options.reset).toEqual({ io: io.Digital, pin: 14, mode: MODE.Output });
-    expect(options.interrupt).toEqual({ io: io.Digital, pin: 26, mode: MODE.Input });
-    expect(options.dio1).toEqual({ io: io.Digital, pin: 35, mode: MODE.Input });
-    expect(options.frequency).toBe(869.525);
-    // A caller option replaces the board's (Moddable convention: caller spread last).
-    expect(options.spi).toBeUndefined();
+    expect(found.attempts).toEqual([]);
+    expect(found.radio.config.frequencyHz).toBe(869_525_000);
+    expect(hostBoard.pinsInUse()).toEqual([14, 18, 26]);
   });
 
-  test("Heltec V3 lora: SX126x options with BUSY, DIO1 interrupt, TCXO 1.8 V and DIO2 switch", () => {
-    const { drivers, constructed } = fakeDrivers({ sx1262: true });
-    const io = fakeIo(new FakeBoard());
-    buildDevice(BOARD_PROFILES["heltec-v3"], io, drivers).peripheral.lora.open();
-    const { options } = constructed[0];
-    expect(options.spi).toEqual({ io: io.SPI, clock: 9, in: 11, out: 10, port: 1, hz: 4_000_000, mode: 0 });
-    expect(options.busy).toEqual({ io: io.Digital, pin: 13, mode: MODE.Input });
-    expect(options.interrupt).toEqual({ io: io.Digital, pin: 14, mode: MODE.Input });
-    expect(options.tcxoVoltage).toBe(1.8);
-    expect(options.dio2AsRfSwitch).toBe(true);
+  test("Heltec V3: the SX1262 gets TCXO 1.8 V on DIO3 and the DIO2 RF switch, BUSY 13, DIO1 14", () => {
+    const { w, node, hostBoard, device } = emulatedDevice("heltec-v3", "sx1262");
+    device.peripheral.lora.open(OPEN(w.clock));
+    const chip = node!.chip;
+    // SetDIO3AsTcxoCtrl with voltage code 0x02 = 1.8 V; SetDIO2AsRfSwitchCtrl(1) (radios.md §3.2–3.3).
+    expect(commands(chip, Op.SET_DIO3_AS_TCXO_CTRL).map((c) => c.data[0])).toEqual([0x02]);
+    expect(commands(chip, Op.SET_DIO2_AS_RF_SWITCH_CTRL).map((c) => c.data[0])).toEqual([1]);
+    expect(hostBoard.pinsInUse()).toEqual([8, 12, 13, 14]);
+    expect(chip.violations).toEqual([]);
   });
 
-  test("T-Beam with an SX1262 module: the SX1276 probe fails, the SX1262 is used", () => {
-    const { drivers, constructed } = fakeDrivers({ sx1276: false, sx1262: true });
-    const device = buildDevice(BOARD_PROFILES.tbeam, fakeIo(new FakeBoard()), drivers);
-    const found = device.peripheral.lora.open();
-    expect(constructed.map((c) => c.chip)).toEqual(["sx1276", "sx1262"]);
+  test("T-Beam with an SX1262 module: the SX1276 probe fails and releases its pins, the SX1262 is used", () => {
+    const { w, node, hostBoard, device } = emulatedDevice("tbeam", "sx1262");
+    const found = device.peripheral.lora.open(OPEN(w.clock));
     expect(found.chip).toBe("sx1262");
-    expect(found.attempts).toEqual([{ chip: "sx1276", error: "sx1276 did not answer" }]);
-    expect((constructed[1].options.busy as { pin: number }).pin).toBe(32);
-    expect((constructed[1].options.interrupt as { pin: number }).pin).toBe(33);
+    expect(found.attempts.map((a) => a.chip)).toEqual(["sx1276"]);
+    expect(found.attempts[0].error).toMatch(/SX127x not found: RegVersion reads 0x[0-9a-f]{2} \(expected 0x12\).*NSS 18, RESET 23, DIO0 26/);
+    // Only the SX1262's own lines stay claimed: NSS 18, RESET 23, BUSY 32, DIO1 33.
+    expect(hostBoard.pinsInUse()).toEqual([18, 23, 32, 33]);
+    // The radio works after the failed probe: it transmits a frame the chip puts on the air.
+    let done: Error | undefined | "pending" = "pending";
+    found.radio.send(Uint8Array.of(1, 2, 3), (e) => (done = e));
+    w.clock.runUntil(() => done !== "pending", 5_000);
+    expect(done).toBeUndefined();
+    expect(w.air.statistics.frames).toBe(1);
+    expect(node!.chip.name).toBe("tbeam");
   });
 
-  test("T-Beam with an SX1276: the SX1262 driver is never constructed", () => {
-    const { drivers, constructed } = fakeDrivers({ sx1276: true, sx1262: true });
-    const found = buildDevice(BOARD_PROFILES.tbeam, fakeIo(new FakeBoard()), drivers).peripheral.lora.open();
+  test("T-Beam with an SX1276: it answers first and the SX1262 driver is never tried", () => {
+    const { w, hostBoard, device } = emulatedDevice("tbeam", "sx1276");
+    const found = device.peripheral.lora.open(OPEN(w.clock));
     expect(found.chip).toBe("sx1276");
-    expect(constructed.map((c) => c.chip)).toEqual(["sx1276"]);
-    expect((constructed[0].options.interrupt as { pin: number }).pin).toBe(26);
+    expect(found.attempts).toEqual([]);
+    expect(hostBoard.pinsInUse()).toEqual([18, 23, 26]);
   });
 
-  test("`new lora.Default()` evaluates to the detected driver instance", () => {
-    const { drivers } = fakeDrivers({ sx1262: true });
-    const device = buildDevice(BOARD_PROFILES.tbeam, fakeIo(new FakeBoard()), drivers);
-    const radio = new device.peripheral.lora.Default({ x: 1 }) as unknown as { chip: string; options: { x: number } };
-    expect(radio.chip).toBe("sx1262");
-    expect(radio.options.x).toBe(1);
+  test("T-Beam with no radio answering: one error naming both probes, and no pin left claimed", () => {
+    const { w, hostBoard, device } = emulatedDevice("tbeam", undefined);
+    let error: unknown;
+    try {
+      device.peripheral.lora.open(OPEN(w.clock));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(NoRadioError);
+    expect((error as NoRadioError).attempts.map((a) => a.chip)).toEqual(["sx1276", "sx1262"]);
+    expect((error as Error).message).toMatch(/^no LoRa radio answered \(sx1276: SX127x not found.*; sx1262: SX126x not found/);
+    expect(hostBoard.pinsInUse()).toEqual([]);
+  });
+
+  test("`new lora.Default(options)` evaluates to the detected driver instance", () => {
+    const { w, device } = emulatedDevice("tbeam", "sx1262");
+    const radio = new device.peripheral.lora.Default(OPEN(w.clock));
+    expect(radio).toBeInstanceOf(Sx126x);
   });
 
   test("a board without the driver for a chip it may carry fails when the device is built", () => {
-    expect(() => buildDevice(BOARD_PROFILES.tbeam, fakeIo(new FakeBoard()), { sx1276: fakeDrivers({}).drivers.sx1276 })).toThrow(
+    expect(() => buildDevice(BOARD_PROFILES.tbeam, fakeIo(new FakeBoard()), { sx1276: fakeDrivers().sx1276 })).toThrow(
       "tbeam: no driver for sx1262",
     );
   });
 
   test("bus defaults and pins come from the profile", () => {
-    const { drivers } = fakeDrivers({});
+    const drivers = fakeDrivers();
     const d = buildDevice(BOARD_PROFILES.tbeam, fakeIo(new FakeBoard()), drivers);
     expect(d.I2C.default).toEqual({ data: 21, clock: 22, hz: 400_000 });
     expect(d.Serial.default).toMatchObject({ port: 0, receive: 3, transmit: 1, baud: 115_200 });
@@ -268,7 +292,7 @@ describe("device (host provider)", () => {
     ["heltec-v2", 25, [0, 1, 0]],
   ] as const)("%s LED polarity: off, on, off → %s", (name, pin, levels) => {
     const board = new FakeBoard();
-    const led = new (buildDevice(BOARD_PROFILES[name], fakeIo(board), fakeDrivers({}).drivers).peripheral.led.Default)();
+    const led = new (buildDevice(BOARD_PROFILES[name], fakeIo(board), fakeDrivers()).peripheral.led.Default)();
     led.set(true);
     led.set(false);
     expect(board.writes(pin)).toEqual(levels);
@@ -281,7 +305,7 @@ test.each([
 ] as const)("%s button: pull-up input on both edges, pressed when the line is low", (name, pin) => {
   const board = new FakeBoard();
   const changes: boolean[] = [];
-  const device = buildDevice(BOARD_PROFILES[name], fakeIo(board), fakeDrivers({}).drivers);
+  const device = buildDevice(BOARD_PROFILES[name], fakeIo(board), fakeDrivers());
   const button = new device.peripheral.button.Default({ onChange: (p) => changes.push(p) });
   expect(board.events[0]).toEqual({ op: "open", pin, mode: MODE.InputPullUp });
   board.trigger(pin, 0);
@@ -299,7 +323,7 @@ test.each([
 describe("power-up", () => {
   test("Heltec V2: Vext (GPIO21) driven LOW and settled before the OLED reset pulse on 16", () => {
     const board = new FakeBoard();
-    const power = new (buildDevice(BOARD_PROFILES["heltec-v2"], fakeIo(board), fakeDrivers({}).drivers).peripheral.power.Default)();
+    const power = new (buildDevice(BOARD_PROFILES["heltec-v2"], fakeIo(board), fakeDrivers()).peripheral.power.Default)();
     const log = power.up();
     expect(log).toHaveLength(2);
     expect(board.writes(21)).toEqual([0]);
@@ -316,7 +340,7 @@ describe("power-up", () => {
 
   test("Heltec V3: Vext is GPIO36 and the OLED reset GPIO21", () => {
     const board = new FakeBoard();
-    new (buildDevice(BOARD_PROFILES["heltec-v3"], fakeIo(board), fakeDrivers({}).drivers).peripheral.power.Default)().up();
+    new (buildDevice(BOARD_PROFILES["heltec-v3"], fakeIo(board), fakeDrivers()).peripheral.power.Default)().up();
     expect(board.writes(36)).toEqual([0]);
     expect(board.writes(21)).toEqual([0, 1]);
   });
@@ -325,7 +349,7 @@ describe("power-up", () => {
     const chip = new FakeAxp192();
     const board = new FakeBoard();
     const io = fakeIo(board, { SMBus: chip.SMBus });
-    const power = new (buildDevice(BOARD_PROFILES.tbeam, io, fakeDrivers({}).drivers).peripheral.power.Default)();
+    const power = new (buildDevice(BOARD_PROFILES.tbeam, io, fakeDrivers()).peripheral.power.Default)();
     power.up();
     expect(chip.openBuses).toEqual([{ hz: 400_000, address: 0x34, data: 21, clock: 22 }]);
     expect(chip.registers[0x28]).toBe(0xff);
@@ -342,7 +366,7 @@ describe("power-up", () => {
 
   test("T-Beam battery comes from the same PMU instance (one I²C device at 0x34)", () => {
     const chip = new FakeAxp192();
-    const power = new (buildDevice(BOARD_PROFILES.tbeam, fakeIo(new FakeBoard(), { SMBus: chip.SMBus }), fakeDrivers({}).drivers).peripheral.power.Default)();
+    const power = new (buildDevice(BOARD_PROFILES.tbeam, fakeIo(new FakeBoard(), { SMBus: chip.SMBus }), fakeDrivers()).peripheral.power.Default)();
     power.up();
     chip.setBatteryRaw(3600);
     expect(power.battery()?.millivolts()).toBeCloseTo(3960, 6);
@@ -351,7 +375,7 @@ describe("power-up", () => {
 
   test("a T-Beam v1.2 (AXP2101) fails power-up with a clear message", () => {
     const chip = new FakeAxp192(0x4a);
-    const power = new (buildDevice(BOARD_PROFILES.tbeam, fakeIo(new FakeBoard(), { SMBus: chip.SMBus }), fakeDrivers({}).drivers).peripheral.power.Default)();
+    const power = new (buildDevice(BOARD_PROFILES.tbeam, fakeIo(new FakeBoard(), { SMBus: chip.SMBus }), fakeDrivers()).peripheral.power.Default)();
     expect(() => power.up()).toThrow(/unexpected PMU/);
   });
 });

@@ -6,6 +6,7 @@ import { describe, expect, test } from "vitest";
 import Sx126x from "../../drivers/sx126x/sx126x";
 import Sx127x from "../../drivers/sx127x/sx127x";
 import { Op } from "../../drivers/sx126x/commands";
+import type { Sx126xBoardOptions } from "../../boards/common/radio-options";
 import { HostBoard, type HostDigital, type HostSpi } from "../../src/host/io";
 import { sx126xNode, sx127xNode } from "../../src/host/node";
 import { Sx127xEmulator } from "../../src/host/sx127x-emulator";
@@ -19,7 +20,8 @@ function openWith<N extends ReturnType<typeof sx127xNode> | ReturnType<typeof sx
   io: { spi?: Parameters<typeof filteredSpi>[1]; busyRead?: () => boolean; extra?: object },
 ) {
   const packets: Uint8Array[] = [];
-  const d = node.descriptors;
+  // Both chips' descriptors share spi/select/reset/interrupt; only the SX126x has busy.
+  const d = node.descriptors as Pick<Sx126xBoardOptions, "spi" | "select" | "reset" | "interrupt"> & Partial<Pick<Sx126xBoardOptions, "busy">>;
   const SPI = io.spi === undefined ? node.board.io.SPI : filteredSpi(node.board.io.SPI, io.spi);
   const Digital =
     io.busyRead === undefined || d.busy === undefined
@@ -37,7 +39,7 @@ function openWith<N extends ReturnType<typeof sx127xNode> | ReturnType<typeof sx
     onPacket: (p: { bytes: Uint8Array }) => packets.push(p.bytes),
     ...io.extra,
   };
-  const radio = node.wiring.family === "sx127x" ? new Sx127x(options) : new Sx126x({ ...options, busy: pin(d.busy)! });
+  const radio = node.wiring.chip === "sx1276" ? new Sx127x(options) : new Sx126x({ ...options, busy: pin(d.busy)! });
   return { radio, packets };
 }
 

@@ -249,12 +249,23 @@ describe("top-level manifest", () => {
     expect(typeof platforms["..."].error).toBe("string");
   });
 
-  test("each target links the driver of every chip its board may carry", () => {
-    const platforms = m.platforms as Record<string, { modules?: Record<string, string> }>;
+  test("each target links the driver of every chip its board may carry, and no other", () => {
     for (const b of BOARD_NAMES) {
-      const names = Object.keys(platforms[`esp32/${b}`].modules ?? {});
+      const build = collect(top, ["esp32", `esp32/${b}`]);
+      const linked = [...build.modules.keys()].filter((name) => /^system5\/drivers\/sx12[67]x\/sx12[67]x$/.test(name));
       const want = [...new Set(BOARD_PROFILES[b].radios.map((r) => (r.chip === "sx1276" ? "system5/drivers/sx127x/sx127x" : "system5/drivers/sx126x/sx126x")))];
-      expect(names.sort()).toEqual(want.sort());
+      expect(linked.sort(), b).toEqual(want.sort());
+    }
+  });
+
+  test("every module name in every manifest follows the one rule: \"system5/\" + repository path", () => {
+    for (const file of manifests) {
+      const m = load(file);
+      const sections = [m, ...(isObject(m.platforms) ? (Object.values(m.platforms) as Array<{ [k: string]: Json }>) : [])];
+      for (const s of sections) {
+        if (!isObject(s.modules)) continue;
+        for (const name of Object.keys(s.modules)) expect(name, path.relative(root, file)).toMatch(/^system5\//);
+      }
     }
   });
 

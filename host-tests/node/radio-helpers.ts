@@ -2,7 +2,9 @@
 // wrappers that inject the mistakes a broken driver would make (dropped or altered SPI
 // transactions, a BUSY pin read as low, a dead interrupt pin) while the real driver runs.
 
-import { BOARD_RADIOS, type BoardRadioName, radioDescriptors, type RadioDescriptors } from "../../drivers/board-radios";
+import { BOARD_PROFILES } from "../../boards";
+import type { Sx126xWiring, Sx127xWiring } from "../../boards/common/board-profile";
+import { sx126xBoardOptions, sx127xBoardOptions, type Sx126xBoardOptions, type Sx127xBoardOptions } from "../../boards/common/radio-options";
 import type { RadioConfig, RadioPacket } from "../../drivers/radio";
 import { Air, type AirOptions } from "../../src/host/air";
 import { VirtualClock } from "../../src/host/clock";
@@ -24,10 +26,18 @@ export function world(options: AirOptions = {}, seed = 1): World {
   return { clock, air: new Air(clock, options) };
 }
 
-/** A board wired like `name` but with no chip on it (yet): for missing-chip and raw tests. */
-export function bareBoard(w: World, name: BoardRadioName): { board: HostBoard; descriptors: RadioDescriptors } {
+/** A board wired like `name` (its profile) but with no chip on it (yet): for missing-chip and raw tests. */
+export function bareBoard(w: World, name: "heltec-v2"): { board: HostBoard; descriptors: Sx127xBoardOptions };
+export function bareBoard(w: World, name: "heltec-v3"): { board: HostBoard; descriptors: Sx126xBoardOptions };
+export function bareBoard(w: World, name: "heltec-v2" | "heltec-v3"): { board: HostBoard; descriptors: Sx127xBoardOptions | Sx126xBoardOptions } {
   const board = new HostBoard(w.clock, { name });
-  return { board, descriptors: radioDescriptors(BOARD_RADIOS[name], board.io) };
+  const profile = BOARD_PROFILES[name];
+  const wiring = profile.radios[0];
+  const descriptors =
+    wiring.chip === "sx1276"
+      ? sx127xBoardOptions(wiring as Sx127xWiring, profile.radioSpi, board.io)
+      : sx126xBoardOptions(wiring as Sx126xWiring, profile.radioSpi, board.io);
+  return { board, descriptors };
 }
 
 /** A node plus a receive log, opened with the real driver. */

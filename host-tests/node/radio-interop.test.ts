@@ -3,6 +3,7 @@ import { describe, expect, test } from "vitest";
 import { airtimeMs } from "../../src/core/airtime";
 import { PRESETS } from "../../src/core/presets";
 import { modulationOf, presetConfig, type RadioConfig } from "../../drivers/radio";
+import { Irq, Op } from "../../drivers/sx126x/commands";
 import { anyStation, cadAndWait, payload, sendAndWait, type Station, sx126xStation, sx127xStation, world } from "./radio-helpers";
 import type { Sx126xEmulator } from "../../src/host/sx126x-emulator";
 import type { Sx127xEmulator } from "../../src/host/sx127x-emulator";
@@ -178,6 +179,50 @@ describe("SX1276 ↔ SX1262 through the air", () => {
     expect(listener.radio.statistics).toMatchObject({ cadRuns: 3, cadBusy: 1 });
     expect(listener.radio.state).toBe("receive"); // CAD returned to the resting receive
     expect(listener.node.chip.violations).toEqual([]);
+  });
+
+  test.each(["heltec-v2", "heltec-v3"] as const)("isReceiving on %s: true while a frame arrives, false before, after, and when not listening", (board) => {
+    const w = world();
+    const listener = anyStation(w, board, "listener", presetConfig(PRESETS.SHORT_FAST));
+    const talker = sx126xStation(w, "talker", presetConfig(PRESETS.SHORT_FAST));
+    expect(listener.radio.isReceiving()).toBe(false); // standby: not listening at all
+    listener.radio.startReceive();
+    expect(listener.radio.isReceiving()).toBe(false);
+    talker.radio.send(payload(60), () => {});
+    w.clock.advance(20);
+    expect(listener.radio.isReceiving()).toBe(true);
+    w.clock.advance(200);
+    expect(listener.packets).toHaveLength(1);
+    expect(listener.radio.isReceiving()).toBe(false);
+    // Asking does not disturb the reception: the frame arrived intact while it was asked mid-way.
+    expect(Array.from(listener.packets[0].bytes)).toEqual(Array.from(payload(60)));
+    expect(listener.node.chip.violations).toEqual([]);
+  });
+
+  test("SX126x: a HeaderValid whose frame never completes stops counting as receiving after a longest frame's airtime", () => {
+    const w = world();
+    const s = sx126xStation(w, "b", presetConfig(PRESETS.SHORT_FAST));
+    s.radio.startReceive();
+    // The chip latched HeaderValid and the frame's RxDone never came (injected on the SPI reads).
+    const spi = s.node.board.io.SPI.prototype as { transfer(b: Uint8Array): void };
+    const real = spi.transfer;
+    spi.transfer = function (this: unknown, b: Uint8Array) {
+      const op = b[0];
+      real.call(this, b);
+      if (op === Op.GET_IRQ_STATUS && !cleared) b[3] |= Irq.HEADER_VALID;
+      if (op === Op.CLEAR_IRQ_STATUS && ((b[1] << 8) | b[2]) & Irq.HEADER_VALID) cleared = true;
+    };
+    let cleared = false;
+    try {
+      expect(s.radio.isReceiving()).toBe(true);
+      w.clock.advance(s.radio.timeOnAirMs(255) - 1);
+      expect(s.radio.isReceiving()).toBe(true);
+      w.clock.advance(2);
+      expect(s.radio.isReceiving()).toBe(false);
+      expect(cleared).toBe(true);
+    } finally {
+      spi.transfer = real;
+    }
   });
 
   test("TX power shows up at the receiver through the path loss (+2/+14/+20 on SX1276, +22 on SX1262)", () => {

@@ -1,5 +1,6 @@
 // The SX126x driver against the command-level emulator: init order, command arguments from the
 // datasheet formulas, PA settings, errata, and the bounded-failure paths (BUSY, TX-done, chip).
+import type { Sx126xBoardOptions } from "../../boards/common/radio-options";
 import { describe, expect, test } from "vitest";
 import { PRESETS } from "../../src/core/presets";
 import { presetConfig } from "../../drivers/radio";
@@ -233,12 +234,12 @@ function sx126xStationDeafDio1(w: ReturnType<typeof world>) {
   // Reopen the radio with a DIO1 whose interrupts never arrive.
   station.radio.close();
   const Digital = alteredDigital(station.node.board.io.Digital, 14, { deaf: true });
-  const d = station.node.descriptors;
+  const d = station.node.descriptors as Sx126xBoardOptions;
   const radio = new Sx126x({
     ...d,
     select: { ...d.select, io: Digital },
     reset: { ...d.reset, io: Digital },
-    busy: { ...d.busy!, io: Digital },
+    busy: { ...d.busy, io: Digital },
     interrupt: { ...d.interrupt, io: Digital },
     tcxoVoltage: 1.8,
     clock: w.clock,

@@ -1,19 +1,16 @@
 // NMEA 0183 parser on real-format sentences. Runs on Node and on XS (the device's engine).
 // The two "classic" sentences are the widely published GGA/RMC examples with their checksums
-// (*47, *6A), which checks our XOR against an outside value; the rest are built with the
-// test's own checksum helper below.
+// (*47, *6A), which checks the XOR (the parser's and the host GPS source's framing) against an
+// outside value; the rest are framed by the host GPS source (src/host/gps-source.ts).
+import { nmeaSentence } from "../../src/host/gps-source";
 import { NmeaParser, type GpsState } from "../../src/app/gps/nmea";
 import { suite, type Assert } from "./harness";
 
 const CLASSIC_GGA = "$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*47\r\n";
 const CLASSIC_RMC = "$GPRMC,123519,A,4807.038,N,01131.000,E,022.4,084.4,230394,003.1,W*6A\r\n";
 
-/** "$" + body + "*" + checksum + CR LF, checksum computed here independently of the parser. */
-export function sentence(body: string): string {
-  let x = 0;
-  for (let i = 0; i < body.length; i++) x ^= body.charCodeAt(i);
-  return `$${body}*${x.toString(16).toUpperCase().padStart(2, "0")}\r\n`;
-}
+/** "$" + body + "*" + checksum + CR LF. */
+export const sentence = nmeaSentence;
 
 export function ascii(text: string): Uint8Array {
   return Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff);

@@ -6,8 +6,9 @@
 //   3. board power-up in profile order (Vext / OLED reset, or the T-Beam's AXP192 rails)
 //   4. battery gauge, GPS parser (boards with a GPS UART), serial console
 //
-// The radio and the core MeshNode are bound afterwards through attachMesh(): until then the
-// console answers mesh commands with a clear "not running" error.
+// The radio and the core MeshNode are bound afterwards (src/app/start.ts) through attachMesh():
+// until then, or when no radio answers, the console answers mesh commands with a clear
+// "not running" error.
 import { CHIP_TX_POWER_DBM, radioChips, txPowerRange, type BoardProfile, type RadioChip } from "../../boards/common/board-profile";
 import { formatNodeId, type SendResult } from "../core/station";
 import { batteryLevel, liIonLevel, type BatteryGauge } from "./battery";
@@ -32,7 +33,7 @@ export interface BootPlatform {
   readonly reboot: () => void;
 }
 
-/** What the lead's MeshNode binding supplies to the console. */
+/** What the running mesh (src/app/mesh-binding.ts) supplies to the console and the GPS. */
 export interface MeshBinding {
   readonly chip: RadioChip;
   neighbours(): readonly NeighbourRow[];
@@ -41,6 +42,8 @@ export interface MeshBinding {
   broadcast(payload: Uint8Array): SendResult;
   /** Mesh fields of the status display (frequency, cluster, counts …). */
   status(): Partial<ConsoleStatus>;
+  /** Every accepted GGA/RMC sentence's state (boards with a GPS UART). */
+  gps?(state: GpsState): void;
 }
 
 export interface App {
@@ -107,8 +110,8 @@ export function boot(platform: BootPlatform): App {
     say(`warning: no battery reading (${e instanceof Error ? e.message : String(e)})`);
   }
 
-  const gps = profile.gps === undefined ? undefined : new NmeaParser();
   let mesh: MeshBinding | undefined;
+  const gps = profile.gps === undefined ? undefined : new NmeaParser({ onUpdate: (state) => mesh?.gps?.(state) });
   const needMesh = (): MeshBinding => {
     if (mesh === undefined) throw new NotRunning();
     return mesh;

@@ -2,27 +2,15 @@
 // The app takes these constructors by injection: on the device they are the Moddable classes
 // from the board provider, on the host the host platform's emulated IO or a test fake.
 // Only the members System 5 uses are listed, so a fake needs nothing more.
+import type { DigitalClass } from "../../drivers/io";
 
-export interface DigitalLike {
-  read(): number;
-  write(value: 0 | 1): void;
-  close(): void;
-}
-
-export interface DigitalOptions {
-  readonly pin: number;
-  readonly mode: number;
-  readonly edge?: number;
-  readonly onReadable?: (this: DigitalLike, triggered: number) => void;
-}
+// The Digital shapes are the radio drivers' (drivers/io.ts): one description of the IO class
+// for the whole firmware, widened here by the constants the board code also uses.
+export type { DigitalLike, DigitalOpenOptions as DigitalOptions } from "../../drivers/io";
 
 /** `embedded:io/digital`: mode constants are statics of the class (Input 0, InputPullUp 1, Output 8). */
-export interface DigitalConstructor {
-  new (options: DigitalOptions): DigitalLike;
-  readonly Input: number;
+export interface DigitalConstructor extends DigitalClass {
   readonly InputPullUp: number;
-  readonly Output: number;
-  readonly Rising: number;
   readonly Falling: number;
 }
 

@@ -23,7 +23,7 @@ export interface PreferenceLike {
   keys(domain: string): string[];
 }
 
-/** Node roles. To be reconciled with the core's role type when MeshNode lands. */
+/** Node roles: stored and shown only. The core has no roles yet (its relays silence themselves by its own rule, docs/protocol.md §12); see the README. */
 export type RoleName = "client" | "router" | "mute";
 export const ROLE_NAMES: readonly RoleName[] = Object.freeze(["client", "router", "mute"] as RoleName[]);
 

@@ -3,14 +3,16 @@
 import { Command, CommanderError } from "commander";
 import { registerDemoCommand } from "./demo-command";
 import { registerSimCommands } from "./sim-command";
+import { registerNodeCommand } from "./node-command";
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command("system5")
-    .description("System 5 LoRa mesh: protocol demo, simulator and host tools")
+    .description("System 5 LoRa mesh: protocol demo, simulator, host run of the firmware and host tools")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerSimCommands(program);
   registerDemoCommand(program);
+  registerNodeCommand(program);
   try {
     await program.parseAsync(argv, { from: "user" });
     return 0;

@@ -7,6 +7,8 @@ import type { NodeId, PriorityLevel } from "./station";
 export const PROTOCOL_VERSION = 1;
 export const MAX_FRAME_BYTES = 255;
 
+// `as const`: the literal codes must survive Object.freeze under the Moddable typings too, whose
+// XS overload (freeze(obj, deep?)) would otherwise widen them to number (mcconfig compiles with it).
 export const FrameType = Object.freeze({
   OGM: 0,
   DATA: 1,
@@ -15,7 +17,7 @@ export const FrameType = Object.freeze({
   LOCATE_A: 4,
   FLOOD: 5,
   BCAST: 6,
-});
+} as const);
 export type FrameTypeCode = (typeof FrameType)[keyof typeof FrameType];
 
 /** Header sizes in bytes. */
@@ -50,7 +52,7 @@ export const AckStatus = Object.freeze({
   NO_ROUTE: 1,
   TTL_EXPIRED: 2,
   REFUSED: 3,
-});
+} as const);
 export type AckStatusCode = (typeof AckStatus)[keyof typeof AckStatus];
 
 /** FLOOD scope kinds. */
@@ -58,7 +60,7 @@ export const FloodScope = Object.freeze({
   CORRIDOR: 0,
   LOCAL: 1,
   NETWORK: 2,
-});
+} as const);
 export type FloodScopeKind = (typeof FloodScope)[keyof typeof FloodScope];
 
 /** BCAST scope value meaning "the whole network". */

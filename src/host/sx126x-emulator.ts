@@ -256,6 +256,16 @@ export class Sx126xEmulator extends EmulatedChip {
     return this.#irq;
   }
 
+  /**
+   * PreambleDetected and HeaderValid while the air has this receiver locked on a frame: the chip
+   * latches them mid-frame, before RxDone (DS IRQ table, radios.md §3.2). Model simplification, as
+   * for the SX127x's RegModemStat: both show from the frame's start, and only while it lasts
+   * (RxDone then raises them with the packet).
+   */
+  #receivingBits(): number {
+    return this.#mode === "rx" && this.air.receiving(this) ? (Irq.PREAMBLE_DETECTED | Irq.HEADER_VALID) & this.#irqMask : 0;
+  }
+
   /** Output power at the antenna for the current PA settings, dBm. */
   get outputPowerDbm(): number {
     return this.#outputPower();
@@ -361,8 +371,10 @@ export class Sx126xEmulator extends EmulatedChip {
     switch (op) {
       case Op.GET_PACKET_TYPE:
         return [this.#packetType];
-      case Op.GET_IRQ_STATUS:
-        return [this.#irq >> 8, this.#irq & 0xff];
+      case Op.GET_IRQ_STATUS: {
+        const irq = this.#irq | this.#receivingBits();
+        return [irq >> 8, irq & 0xff];
+      }
       case Op.GET_RX_BUFFER_STATUS:
         return [this.#rxLength, this.#rxStart];
       case Op.GET_PACKET_STATUS:

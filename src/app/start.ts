@@ -1,0 +1,204 @@
+// The whole node, platform-independent: opens the console UART, boots (settings, identity,
+// power rails, battery, GPS parser), opens the GPS UART, detects and starts the radio with the
+// region and preset, builds the core MeshNode from the settings and drives it with the
+// MeshRunner. The device entry (main.ts) calls it with Moddable's modules and the board's
+// `device`; the host run (src/host/host-node.ts) with emulated IO on the virtual air. Nothing in
+// here knows which.
+//
+// Failures never stop the boot: without a radio the console still comes up and says why.
+import type { BoardProfile, RadioChip } from "../../boards/common/board-profile";
+import type { System5Device } from "../../boards/common/device";
+import type { Radio, RadioClock, RadioTimer } from "../../drivers/radio";
+import { MeshNode } from "../core/mesh-node";
+import { SeededRng } from "../core/rng";
+import { formatNodeId, type StationEvent } from "../core/station";
+import { boot, type App } from "./boot";
+import type { Console } from "./console";
+import type { SerialLike } from "./io-types";
+import { meshBinding, meshNodeOptions, meshPlan, type MeshPlan } from "./mesh-binding";
+import { MeshRunner } from "./mesh-runner";
+import type { PreferenceLike } from "./settings";
+import { encodeUtf8 } from "./utf8";
+
+export interface NodePlatform {
+  /** The board provider's `device` (boards/common/device.ts). */
+  readonly device: System5Device;
+  readonly profile: BoardProfile;
+  readonly preferences: PreferenceLike;
+  /** Monotonic ms, blocking delay, one-shot timers (Moddable Timer/Time, or the VirtualClock). */
+  readonly clock: RadioClock;
+  /** MAC address bytes, undefined when the platform cannot read one. */
+  readonly mac: () => Uint8Array | undefined;
+  /** Uniform random unsigned 32-bit integers (node id without a MAC, the core's RNG seed). */
+  readonly random32: () => number;
+  /** Restarts the node (System.restart on the device). */
+  readonly restart: () => void;
+}
+
+export interface RunningNode {
+  readonly app: App;
+  /** Undefined when no radio answered (or the mesh could not start). */
+  readonly mesh: { readonly node: MeshNode; readonly runner: MeshRunner; readonly radio: Radio; readonly chip: RadioChip } | undefined;
+  /** Releases every timer, pin, bus and UART (the host's reboot; the device restarts instead). */
+  stop(): void;
+}
+
+/** Lets the UART send "rebooting…" before the restart. */
+const REBOOT_DELAY_MS = 200;
+/** How often the battery level is read and handed to the core (it changes slowly). */
+export const BATTERY_PERIOD_MS = 60_000;
+
+export function startNode(platform: NodePlatform): RunningNode {
+  const { device, clock } = platform;
+  let app: App | undefined;
+  const consoleUart = new device.Serial.default.io({
+    ...device.Serial.default,
+    format: "buffer",
+    onReadable() {
+      const bytes = this.read();
+      if (bytes instanceof ArrayBuffer) app?.console.push(bytes);
+    },
+  });
+  const write = (text: string): void => consoleUart.write(encodeUtf8(text));
+  const power = new device.peripheral.power.Default();
+  const booted = boot({
+    profile: platform.profile,
+    preferences: platform.preferences,
+    power,
+    mac: platform.mac,
+    random32: platform.random32,
+    now: () => clock.now(),
+    write,
+    reboot: () => clock.set(() => platform.restart(), REBOOT_DELAY_MS),
+  });
+  app = booted;
+  const say = (line: string): void => write(line + "\r\n");
+  let gpsUart: SerialLike | undefined;
+  try {
+    gpsUart = openGps(device, booted);
+  } catch (e) {
+    say(`warning: no GPS (${e instanceof Error ? e.message : String(e)})`);
+  }
+  let mesh: RunningNode["mesh"];
+  try {
+    mesh = startMesh(platform, booted, say);
+  } catch (e) {
+    say(`error: the mesh did not start: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  let batteryTimer: RadioTimer | undefined;
+  const sampleBattery = (): void => {
+    mesh?.node.setBattery(booted.batteryLevel());
+    batteryTimer = clock.set(sampleBattery, BATTERY_PERIOD_MS);
+  };
+  if (mesh !== undefined) batteryTimer = clock.set(sampleBattery, BATTERY_PERIOD_MS);
+  booted.console.start();
+  return {
+    app: booted,
+    mesh,
+    stop() {
+      if (batteryTimer !== undefined) clock.clear(batteryTimer);
+      mesh?.runner.stop();
+      mesh?.radio.close();
+      gpsUart?.close();
+      consoleUart.close();
+      power.close();
+    },
+  };
+}
+
+/** The GPS UART feeding the boot's NMEA parser (boards with a GPS connector). */
+function openGps(device: System5Device, app: App): SerialLike | undefined {
+  const gps = device.peripheral.gps;
+  const parser = app.gps;
+  if (gps === undefined || parser === undefined) return undefined;
+  // The ESP32 UART has no software buffer: drain the 128-byte FIFO on every callback (moddable.md §4.3).
+  return new gps.io({
+    port: gps.port,
+    receive: gps.receive,
+    ...(gps.transmit === undefined ? {} : { transmit: gps.transmit }),
+    baud: gps.baud,
+    format: "buffer",
+    onReadable() {
+      const bytes = this.read();
+      if (bytes instanceof ArrayBuffer) parser.push(bytes);
+    },
+  });
+}
+
+function startMesh(platform: NodePlatform, app: App, say: (line: string) => void): RunningNode["mesh"] {
+  const { clock } = platform;
+  const plan = meshPlan(app.settings.current);
+  let runner: MeshRunner | undefined;
+  let detected;
+  try {
+    // The radio's transmit power is set below, once the chip (and so its range) is known.
+    detected = platform.device.peripheral.lora.open({
+      clock,
+      config: plan.radio,
+      onPacket: (packet) => runner?.packet(packet),
+      onError: (error) => app.console.notice(`radio: ${error.message}`),
+    });
+  } catch (e) {
+    say(`error: ${e instanceof Error ? e.message : String(e)}; the mesh is not running`);
+    return undefined;
+  }
+  const { radio, chip } = detected;
+  for (const a of detected.attempts) say(`radio: no ${a.chip} (${a.error})`);
+  try {
+    return runMesh(platform, app, say, { radio, chip, plan }, (r) => (runner = r));
+  } catch (e) {
+    // Whatever failed after the radio opened, its pins and bus go back (a reboot reopens them).
+    radio.close();
+    throw e;
+  }
+}
+
+/** The core and its loop on an opened radio; `bind` hands the runner to the radio's onPacket. */
+function runMesh(
+  platform: NodePlatform,
+  app: App,
+  say: (line: string) => void,
+  opened: { readonly radio: Radio; readonly chip: RadioChip; readonly plan: MeshPlan },
+  bind: (runner: MeshRunner) => void,
+): NonNullable<RunningNode["mesh"]> {
+  const { clock } = platform;
+  const { radio, chip, plan } = opened;
+  const node = new MeshNode(
+    meshNodeOptions(plan, { id: app.identity.id, rng: new SeededRng(platform.random32()), now: clock.now(), battery: app.batteryLevel() }),
+  );
+  const meshRunner = new MeshRunner({
+    station: node,
+    radio,
+    clock,
+    onEvents: (events) => report(app.console, events),
+    onRadioError: (error) => app.console.notice(`radio: ${error.message}`),
+  });
+  bind(meshRunner);
+  const binding = meshBinding({
+    node,
+    chip,
+    plan,
+    now: () => clock.now(),
+    poke: () => meshRunner.poke(),
+    extra: () => {
+      const s = meshRunner.stats;
+      return [["radio", `${s.sent} sent, ${s.received} received, deferred ${s.channelBusy} × channel busy and ${s.receiving} × receiving, ${s.radioErrors} errors`]];
+    },
+  });
+  app.attachMesh(binding);
+  const settings = app.settings.current;
+  radio.configure({ txPowerDbm: settings.txPowerDbm });
+  say(`radio: ${chip} ${settings.region} ${settings.preset} @ ${(plan.radio.frequencyHz / 1e6).toFixed(3)} MHz, ${settings.txPowerDbm} dBm`);
+  if (app.gps !== undefined) binding.gps?.(app.gps.state);
+  meshRunner.start();
+  return { node, runner: meshRunner, radio, chip };
+}
+
+/** Station events a person at the terminal wants to see: messages and the fate of their own. */
+function report(console: Console, events: readonly StationEvent[]): void {
+  for (const e of events) {
+    if (e.type === "delivered") console.message({ source: e.src, destination: e.dst, payload: e.payload, hops: e.hops });
+    else if (e.type === "acked") console.notice(`[ack] #${e.seq} to ${formatNodeId(e.dst)} arrived (${e.hops} hop${e.hops === 1 ? "" : "s"})`);
+    else if (e.type === "send-failed") console.notice(`[failed] #${e.seq} to ${formatNodeId(e.dst)}: ${e.reason} (${e.code})`);
+  }
+}
