@@ -160,7 +160,7 @@ export abstract class LoRaRadio implements Radio {
   }
 
   timeOnAirMs(length: number): number {
-    return timeOnAirMs(this.#config, length);
+    return timeOnAirMs(this.#config, length, this.#limits.family);
   }
 
   close(): void {

@@ -162,8 +162,9 @@ export function presetConfig(preset: LoRaModulation): Partial<RadioConfig> {
 }
 
 /** The modem summary the core airtime module takes; LDRO follows the ≥ 16 ms symbol rule ("auto"). */
-export function modulationOf(config: RadioConfig): LoRaModulation {
+export function modulationOf(config: RadioConfig, family?: RadioLimits["family"]): LoRaModulation {
   return {
+    ...(family === undefined ? {} : { family }),
     sf: config.spreadingFactor,
     bandwidthHz: config.bandwidthHz,
     codingRate: config.codingRate,
@@ -174,15 +175,17 @@ export function modulationOf(config: RadioConfig): LoRaModulation {
   };
 }
 
-/** Time on air of a `length`-byte frame with `config`, ms. */
-export function timeOnAirMs(config: RadioConfig, length: number): number {
-  return airtimeMs(modulationOf(config), length);
+/** Time on air of a `length`-byte frame with `config` on a chip of `family`, ms. */
+export function timeOnAirMs(config: RadioConfig, length: number, family?: RadioLimits["family"]): number {
+  return airtimeMs(modulationOf(config, family), length);
 }
 
 /** What a chip family accepts; each driver declares one. */
 export interface RadioLimits {
   /** Part name used in error messages, e.g. "SX1276". */
   readonly chip: string;
+  /** Chip family: selects the datasheet's time-on-air formula below SF7 (src/core/airtime.ts). */
+  readonly family: "sx127x" | "sx126x";
   /** Allowed carrier ranges, Hz, inclusive. */
   readonly frequencyRangesHz: readonly (readonly [number, number])[];
   readonly minSpreadingFactor: number;

@@ -88,7 +88,7 @@ function powerError(dBm: number): string | undefined {
   return `TX power ${dBm} dBm is not ${HP_MIN_DBM}..+${HP_MAX_DBM} dBm (high-power PA)`;
 }
 
-const FAMILY = Object.freeze({ minSpreadingFactor: 5, implicitOnlySpreadingFactors: Object.freeze([]), powerError });
+const FAMILY = Object.freeze({ family: "sx126x" as const, minSpreadingFactor: 5, implicitOnlySpreadingFactors: Object.freeze([]), powerError });
 
 /** Bands (DS §1: SX1262 150–960 MHz, SX1268 410–810 MHz) and high-power PA range (radios.md §3.4). */
 export const SX126X_LIMITS: Readonly<Record<"SX1262" | "SX1268", RadioLimits>> = Object.freeze({

@@ -70,7 +70,7 @@ function powerError(dBm: number): string | undefined {
   return `TX power ${dBm} dBm is not PA_BOOST 2..17 dBm or 20 dBm (high-power DAC)`;
 }
 
-const FAMILY = Object.freeze({ minSpreadingFactor: 6, implicitOnlySpreadingFactors: Object.freeze([6]), powerError });
+const FAMILY = Object.freeze({ family: "sx127x" as const, minSpreadingFactor: 6, implicitOnlySpreadingFactors: Object.freeze([6]), powerError });
 
 /** Bands (DS §1: SX1276 137–1020 MHz, SX1278 137–525 MHz) and PA_BOOST power (radios.md §2.4). */
 export const SX127X_LIMITS: Readonly<Record<"SX1276" | "SX1278", RadioLimits>> = Object.freeze({

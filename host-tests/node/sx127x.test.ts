@@ -108,6 +108,10 @@ describe("SX127x bring-up", () => {
     expect(chip.register(0x22)).toBe(12);
     s.radio.startReceive();
     expect(chip.violations).toEqual([]);
+    // Time on air at SF6 follows the SX127x formula (DS §4.1.1.7), not the SX126x SF5/6 variant:
+    // implicit header, CRC, CR 4/5 (LONG_FAST's), 16-symbol preamble, 12 B at 125 kHz:
+    // ceil((96 − 24 + 28 + 16 − 20)/24) = 4 blocks → 8 + 20 = 28 symbols; preamble 20.25 → 48.25 × 0.512 ms.
+    expect(s.radio.timeOnAirMs(12)).toBeCloseTo(48.25 * 0.512, 9);
   });
 });
 

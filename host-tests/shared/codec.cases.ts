@@ -13,7 +13,7 @@ const VECTORS: Array<[string, Frame, string]> = [
   [
     "DATA",
     {
-      type: FrameType.DATA, tx: 0x0a0b0c0d, next: 0x11223344, ttl: 64, hops: 2, priority: 3, wantAck: true, bounced: false,
+      type: FrameType.DATA, tx: 0x0a0b0c0d, next: 0x11223344, ttl: 64, hops: 2, priority: 3, wantAck: true, bounced: false, attempt: 0,
       src: 0x01020304, dst: 0x05060708, seq: 0x1234, dstCluster: U281, payload: new Uint8Array([0x68, 0x69]),
     },
     "11 0d0c0b0a 44332211 40 02 0b 04030201 08070605 3412 001890d0 6869",
@@ -132,8 +132,8 @@ Object.assign(cases, {
   },
   "reserved bits are refused"(t: Assert) {
     const r = DATA.slice();
-    r[11] |= 0x40;
-    expectError(t, r, "reserved-bits", "DATA flags bit 6");
+    r[11] |= 0x80;
+    expectError(t, r, "reserved-bits", "DATA flags bit 7");
     const o = OGM.slice();
     o[7] |= 0x80;
     expectError(t, o, "reserved-bits", "OGM flags bit 7");
@@ -172,6 +172,13 @@ Object.assign(cases, {
         }
       }
     }
+  },
+  "DATA carries the end-to-end attempt in flag bits 5–6"(t: Assert) {
+    const f = { ...(VECTORS[0][1] as Extract<Frame, { type: 1 }>), attempt: 2 };
+    const bytes = encodeFrame(f);
+    t.equal(bytes[11], 0x0b | (2 << 5));
+    const r = decodeFrame(bytes);
+    t.ok(r.ok && r.frame.type === FrameType.DATA && r.frame.attempt === 2);
   },
   "the encoder refuses frames it cannot represent"(t: Assert) {
     const f = VECTORS[0][1] as Extract<Frame, { type: 1 }>;

@@ -134,7 +134,7 @@ export default suite("mesh part 2 (ideal channel)", {
     h.link(1, 2);
     const dst = h.node(2);
     const frame = (seq: number): Uint8Array =>
-      encodeFrame({ type: FrameType.DATA, tx: 1, next: 2, ttl: 8, hops: 0, priority: 3, wantAck: false, bounced: false, src: 1, dst: 2, seq, dstCluster: NO_CLUSTER, payload: new Uint8Array([seq & 255]) });
+      encodeFrame({ type: FrameType.DATA, tx: 1, next: 2, ttl: 8, hops: 0, priority: 3, wantAck: false, bounced: false, attempt: 0, src: 1, dst: 2, seq, dstCluster: NO_CLUSTER, payload: new Uint8Array([seq & 255]) });
     for (const s of [1, 2, 3, 5, 6]) dst.receive(frame(s), { rssi: -80, snr: 5, at: 0 });
     let ev = dst.drainEvents();
     t.equal(ev.filter((e) => e.type === "delivered").length, 5);
@@ -144,7 +144,7 @@ export default suite("mesh part 2 (ideal channel)", {
     dst.receive(frame(4), { rssi: -80, snr: 5, at: 1 });
     ev = dst.drainEvents();
     t.equal(ev.filter((e) => e.type === "out-of-order").length, 1, "the late frame is reported out of order");
-    for (const s of [65534, 65535, 0, 1]) dst.receive(encodeFrame({ type: FrameType.DATA, tx: 1, next: 2, ttl: 8, hops: 0, priority: 3, wantAck: false, bounced: false, src: 7, dst: 2, seq: s, dstCluster: 0, payload: new Uint8Array(0) }), { rssi: -80, snr: 5, at: 2 });
+    for (const s of [65534, 65535, 0, 1]) dst.receive(encodeFrame({ type: FrameType.DATA, tx: 1, next: 2, ttl: 8, hops: 0, priority: 3, wantAck: false, bounced: false, attempt: 0, src: 7, dst: 2, seq: s, dstCluster: 0, payload: new Uint8Array(0) }), { rssi: -80, snr: 5, at: 2 });
     ev = dst.drainEvents();
     t.equal(ev.filter((e) => e.type === "gap").length, 0, "wrap-around");
     t.equal(ev.filter((e) => e.type === "delivered").length, 4);

@@ -126,6 +126,31 @@ export default suite("mesh (ideal channel)", {
     t.equal(h.countTx(FrameType.FLOOD), 0);
     t.equal(h.eventsOf(6, "delivered").length, 0);
   },
+  "a lost end-to-end ACK: the originator re-sends once, the destination delivers once; then send-failed"(t) {
+    const h = line(3, 31);
+    converge(t, h, 4, "line");
+    h.run(h.now + 60_000);
+    // Lose the end-to-end ACK on its second hop (2 → 1); the first hop (3 → 2) also confirms
+    // node 2's DATA, so only the originator misses it.
+    h.dropIf = (bytes, from) => from === 2 && bytes[0] === 0x12;
+    const r = h.node(1).send(h.now, 3, new Uint8Array([0x55]), { wantAck: true });
+    t.ok(r.ok);
+    h.run(h.now + 10 * 60_000);
+    t.equal(h.eventsOf(3, "delivered").length, 1, "delivered once despite two attempts");
+    const data = h.txLog.filter((x) => x.type === FrameType.DATA && x.tx === 1);
+    t.deepEqual([...new Set(data.map((x) => x.bytes[11] >> 5))], [0, 1], "attempt 0 then attempt 1");
+    const failed = h.eventsOf(1, "send-failed");
+    t.equal(failed.length, 1);
+    t.equal(failed[0].code, "no-ack");
+    // With the ACK getting through, no retry and no failure.
+    h.dropIf = undefined;
+    const before = h.txLog.length;
+    t.ok(h.node(1).send(h.now, 3, new Uint8Array([0x56]), { wantAck: true }).ok);
+    h.run(h.now + 10 * 60_000);
+    t.equal(h.txLog.slice(before).filter((x) => x.type === FrameType.DATA && x.tx === 1).length, 1);
+    t.equal(h.eventsOf(1, "acked").length, 1);
+    t.equal(h.eventsOf(1, "send-failed").length, 1);
+  },
   "a one-way link is never used: the bidirectional check"(t) {
     const h = new IdealMesh({ seed: 8 });
     for (let i = 1; i <= 3; i++) h.addNode(i, gridPosition(i, 0));
@@ -190,7 +215,7 @@ export default suite("mesh (ideal channel)", {
     t.ok(!d.ok && d.code === "no-route" && d.reason.length > 0, "before any OGM there is no route");
     t.throws(() => h.addNode(0, undefined), /not a unicast id/);
     // A frame from a node claiming our own id is ignored.
-    const own = encodeFrame({ type: FrameType.DATA, tx: 1, next: 1, ttl: 3, hops: 0, priority: 3, wantAck: false, bounced: false, src: 5, dst: 1, seq: 1, dstCluster: 0, payload: new Uint8Array(0) });
+    const own = encodeFrame({ type: FrameType.DATA, tx: 1, next: 1, ttl: 3, hops: 0, priority: 3, wantAck: false, bounced: false, attempt: 0, src: 5, dst: 1, seq: 1, dstCluster: 0, payload: new Uint8Array(0) });
     n.receive(own, { rssi: -50, snr: 9, at: 0 });
     t.equal(n.drainEvents().filter((e) => e.type === "delivered").length, 0);
   },

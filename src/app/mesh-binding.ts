@@ -4,6 +4,7 @@
 import type { RadioChip } from "../../boards/common/board-profile";
 import { presetConfig, type RadioConfig } from "../../drivers/radio";
 import { formatCluster } from "../core/cluster";
+import { DEVICE_LIMITS } from "../core/config";
 import type { MeshNode, MeshNodeOptions } from "../core/mesh-node";
 import { presetByName } from "../core/presets";
 import { regionByName, subBandFor } from "../core/regions";
@@ -36,7 +37,7 @@ export function meshPlan(settings: Settings): MeshPlan {
   if (band === undefined) throw new RangeError(`preset ${preset.name} does not fit the ${region.name} channel at ${frequencyHz / 1e6} MHz`);
   return {
     radio: { frequencyHz, ...presetConfig(preset) },
-    node: { modem: preset, dutyCycle: band.dutyCycle, config: { geohashPrecision: settings.clusterPrecision } },
+    node: { modem: preset, dutyCycle: band.dutyCycle, config: { ...DEVICE_LIMITS, geohashPrecision: settings.clusterPrecision } },
     subBand: band.name,
   };
 }

@@ -213,8 +213,8 @@ function decodeOgm(r: Reader, tx: number): OgmFrame {
 
 function decodeData(r: Reader, tx: number): DataFrame {
   const { flags, ...h } = routed(r, tx);
-  reserved(r, flags, 0xe0, 11);
-  return { type: FrameType.DATA, ...h, wantAck: (flags & 8) !== 0, bounced: (flags & 16) !== 0, payload: r.rest() };
+  reserved(r, flags, 0x80, 11);
+  return { type: FrameType.DATA, ...h, wantAck: (flags & 8) !== 0, bounced: (flags & 16) !== 0, attempt: (flags >> 5) & 3, payload: r.rest() };
 }
 
 function decodeAck(r: Reader, tx: number): HopAckFrame | E2eAckFrame {
@@ -480,7 +480,8 @@ export function encodeFrame(f: Frame): Uint8Array {
       const size = ROUTED_HEADER_BYTES + f.payload.length;
       checkSize(size, "DATA");
       const w = new Writer(size);
-      writeRouted(w, FrameType.DATA, f, (f.wantAck ? 8 : 0) | (f.bounced ? 16 : 0));
+      if (!Number.isInteger(f.attempt) || f.attempt < 0 || f.attempt > 3) throw new RangeError(`attempt ${f.attempt} is not 0..3`);
+      writeRouted(w, FrameType.DATA, f, (f.wantAck ? 8 : 0) | (f.bounced ? 16 : 0) | (f.attempt << 5));
       w.bytes(f.payload);
       return w.buf;
     }

@@ -44,6 +44,10 @@ export interface MeshConfig {
   txQueueSize: number;
   sosReserve: number;
   dataTtl: number;
+  /** Originator re-sends of a message whose end-to-end ACK did not come (wantAck only). */
+  e2eRetries: number;
+  /** Wait for an end-to-end ACK; 0 = derive from the route length and the modem. */
+  e2eTimeoutMs: number;
   /** Network Health Score gate thresholds for max priority 5, 3, 1, 0 (seed 0.8/0.6/0.4/0.2). */
   qosThresholds: readonly [number, number, number, number];
   qosEnabled: boolean;
@@ -118,6 +122,8 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   txQueueSize: 32,
   sosReserve: 0.1,
   dataTtl: 64,
+  e2eRetries: 1,
+  e2eTimeoutMs: 0,
   qosThresholds: Object.freeze([0.8, 0.6, 0.4, 0.2] as const),
   qosEnabled: true,
   nhsMemoryMs: 10 * MINUTE,
@@ -144,6 +150,23 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   dedupHoldMs: 15 * MINUTE,
   maxSeqTrackers: 64,
   maxLocations: 256,
+});
+
+/**
+ * Table sizes for a microcontroller without PSRAM (Heltec V2/V3; the T-Beam has PSRAM but runs
+ * the same firmware): about a quarter of the defaults' memory. The firmware applies these; the
+ * simulator and tests run with the defaults.
+ */
+export const DEVICE_LIMITS: Readonly<Partial<MeshConfig>> = Object.freeze({
+  maxNeighbours: 24,
+  maxDestinations: 64,
+  maxClusters: 32,
+  maxEntriesPerDestination: 3,
+  maxSources: 128,
+  dedupSize: 128,
+  maxSeqTrackers: 32,
+  maxLocations: 96,
+  txQueueSize: 16,
 });
 
 type Check = (c: MeshConfig) => string | undefined;
@@ -215,6 +238,8 @@ const CHECKS: Check[] = [
   intIn("txQueueSize", 4, 256),
   numIn("sosReserve", 0, 0.5),
   intIn("dataTtl", 1, 255),
+  intIn("e2eRetries", 0, 5),
+  intIn("e2eTimeoutMs", 0, 3_600_000),
   (c) => {
     const t = c.qosThresholds;
     if (!Array.isArray(t) || t.length !== 4) return "qosThresholds must be four numbers";

@@ -136,6 +136,8 @@ export interface DataFrame extends RoutedHeader {
   readonly wantAck: boolean;
   /** Handed back to the previous hop by a relay whose every route failed (§7.3). */
   readonly bounced: boolean;
+  /** End-to-end attempt 0..3: the originator's re-sends after a missing end-to-end ACK (§7.4). */
+  readonly attempt: number;
   readonly payload: Uint8Array;
 }
 

@@ -112,6 +112,7 @@ export interface MeshStats {
   broadcastRelays: number;
   /** Flood or broadcast relays stood down because the copies heard covered every neighbour. */
   relaysSuppressed: number;
+  e2eRetries: number;
   locateQueries: number;
   locateRelays: number;
   locateAnswersSent: number;
@@ -166,6 +167,8 @@ interface Unicast {
   /** First hop fixed by the protocol (an end-to-end ACK goes back the way the DATA came). */
   forcedNextHop: NodeId | undefined;
   bounced: boolean;
+  /** End-to-end attempt (DATA): relays treat each attempt as a frame of its own. */
+  attempt: number;
 }
 
 type Tag =
@@ -211,6 +214,8 @@ const MAX_BUSY_CW = 8;
 const LOCATE_CW = 4;
 /** Smallest relay contention exponent (Meshtastic's CWmin). */
 const MIN_RELAY_CW = 3;
+/** Messages awaiting an end-to-end ACK at most (the oldest is given up beyond). */
+const E2E_PENDING_MAX = 32;
 /** Slots a confirmation wait allows for the next hop finding the channel busy (a few backoffs). */
 const BUSY_ALLOWANCE_SLOTS = 32;
 
@@ -246,6 +251,7 @@ function emptyStats(): MeshStats {
     broadcasts: 0,
     broadcastRelays: 0,
     relaysSuppressed: 0,
+    e2eRetries: 0,
     locateQueries: 0,
     locateRelays: 0,
     locateAnswersSent: 0,
@@ -257,8 +263,13 @@ function groupOf(ftype: number): string {
   return ftype === FrameType.ACK ? "a" : ftype === FrameType.LOCATE_A ? "l" : "d";
 }
 
-function identityKey(group: string, src: NodeId, dst: NodeId, seq: number): string {
-  return `${group}:${src}:${dst}:${seq}`;
+/** A routed frame's identity for custody, duplicate suppression and confirmations. */
+function identityKey(group: string, src: NodeId, dst: NodeId, seq: number, attempt = 0): string {
+  return attempt === 0 ? `${group}:${src}:${dst}:${seq}` : `${group}:${src}:${dst}:${seq}:${attempt}`;
+}
+
+function keyOf(u: Unicast): string {
+  return identityKey(groupOf(u.ftype), u.src, u.dst, u.seq, u.ftype === FrameType.DATA ? u.attempt : 0);
 }
 
 export class MeshNode implements Station {
@@ -301,6 +312,8 @@ export class MeshNode implements Station {
   readonly #lost = new Map<NodeId, number>();
   readonly #lookups = new Lookups<Unicast>();
   #qid: number;
+  /** Messages we originated with wantAck, waiting for their end-to-end ACK (bounded). */
+  readonly #e2e = new Map<string, { readonly copy: Unicast; deadline: number; retries: number }>();
   /** Flood and broadcast relays waiting in the queue, with the neighbours already covered. */
   readonly #pendingRelays = new Map<string, Set<NodeId>>();
   /** SNR of the frame being handled (relay contention scales with it). */
@@ -469,8 +482,9 @@ export class MeshNode implements Station {
       ttl: this.config.dataTtl,
       hops: 0,
     });
-    this.#dedup.add(identityKey("d", this.id, dst, seq), now);
+    this.#dedup.add(keyOf(u), now);
     this.#stats.originated++;
+    if (u.wantAck) this.#awaitE2e(u, now);
     if (homeless) {
       // No cluster: local flooding only; the first node with a route takes it over (§17).
       this.#sendFlood(u, FloodScope.LOCAL, now);
@@ -602,11 +616,13 @@ export class MeshNode implements Station {
     }
     if (now >= this.#nextSweepAt) this.#sweep(now);
     if (this.#lookups.size > 0) this.#widenLookups(now);
+    if (this.#e2e.size > 0) this.#e2eDeadlines(now);
     if (now >= this.#nextOgmAt) this.#queueOgm(now);
   }
 
   nextWakeup(): number {
     let t = Math.min(this.#nextOgmAt, this.#nextSweepAt, this.#lookups.earliestDeadline());
+    for (const p of this.#e2e.values()) if (p.deadline < t) t = p.deadline;
     for (const w of this.#awaiting.values()) if (w.deadline < t) t = w.deadline;
     if (this.#inFlight === undefined) t = Math.min(t, this.#queue.earliest());
     return t;
@@ -649,7 +665,7 @@ export class MeshNode implements Station {
     if (tag.kind === "unicast") {
       const u = tag.u;
       if (this.#needsConfirmation(u)) {
-        this.#awaiting.set(identityKey(groupOf(u.ftype), u.src, u.dst, u.seq), {
+        this.#awaiting.set(keyOf(u), {
           u,
           nextHop: u.nextHop,
           deadline: now + this.#ackTimeout(f, u.nextHop),
@@ -741,6 +757,7 @@ export class MeshNode implements Station {
     hops: number;
     forcedNextHop?: NodeId;
     tried?: Set<NodeId>;
+    attempt?: number;
   }): Unicast {
     return {
       ftype: p.ftype,
@@ -766,6 +783,7 @@ export class MeshNode implements Station {
       attempts: 0,
       forcedNextHop: p.forcedNextHop,
       bounced: false,
+      attempt: p.attempt ?? 0,
     };
   }
 
@@ -830,7 +848,7 @@ export class MeshNode implements Station {
       dstCluster: u.dstCluster,
     };
     if (u.ftype === FrameType.DATA) {
-      return { type: FrameType.DATA, ...h, wantAck: u.wantAck, bounced: u.bounced, payload: u.payload } satisfies DataFrame;
+      return { type: FrameType.DATA, ...h, wantAck: u.wantAck, bounced: u.bounced, attempt: u.attempt, payload: u.payload } satisfies DataFrame;
     }
     if (u.ftype === FrameType.ACK) {
       return { type: FrameType.ACK, kind: "e2e", ...h, status: u.status, ackedHops: u.ackedHops } satisfies E2eAckFrame;
@@ -842,6 +860,49 @@ export class MeshNode implements Station {
       targetCluster: u.targetCluster,
       ageMin: u.ageMin,
     } satisfies LocateAnswerFrame;
+  }
+
+  /**
+   * How long the originator waits for an end-to-end ACK: both ways along the route's estimated
+   * hop count (from its metric; 2 spare hops), each hop an airtime there and back plus relay
+   * jitter and a few busy-channel backoffs, plus the location lookups if the destination is
+   * still unknown, plus the confirmation guard.
+   */
+  #e2eTimeout(u: Unicast, now: number): number {
+    if (this.config.e2eTimeoutMs > 0) return this.config.e2eTimeoutMs;
+    const best = this.#routeOptions(u.dst, u.dstCluster, now, new Set()).reduce((m, o) => Math.min(m, o.metric), METRIC_INFINITY);
+    const hops = best >= METRIC_INFINITY ? 8 : Math.ceil(best / (256 + this.config.hopPenalty)) + 2;
+    const perHop = 2 * airtimeMs(this.#modem, Math.min(255, 26 + u.payload.length)) + (this.config.relayJitterSlots + BUSY_ALLOWANCE_SLOTS) * this.#slotMs;
+    let lookup = 0;
+    if (best >= METRIC_INFINITY) for (let l = 0; l <= this.config.locateMaxScope; l++) lookup += this.#locateTimeout(l);
+    return 2 * hops * perHop + lookup + 4 * this.config.ackGuardMs;
+  }
+
+  #awaitE2e(u: Unicast, now: number): void {
+    if (this.#e2e.size >= E2E_PENDING_MAX) {
+      const [oldestKey, oldest] = this.#e2e.entries().next().value as [string, { copy: Unicast }];
+      this.#e2e.delete(oldestKey);
+      this.#fail(oldest.copy, now, "no-ack", `too many messages awaiting acknowledgement; gave up on #${oldest.copy.seq}`);
+    }
+    this.#e2e.set(`${u.dst}:${u.seq}`, { copy: { ...u, tried: new Set() }, deadline: now + this.#e2eTimeout(u, now), retries: 0 });
+  }
+
+  /** End-to-end ACKs overdue: send the message again (the destination drops a duplicate and re-acks), or give up. */
+  #e2eDeadlines(now: number): void {
+    for (const p of this.#e2e.values()) {
+      if (p.deadline > now) continue;
+      if (p.retries >= this.config.e2eRetries) {
+        this.#fail(p.copy, now, "no-ack", `no end-to-end acknowledgement from ${formatNodeId(p.copy.dst)} for #${p.copy.seq}`);
+        continue;
+      }
+      p.retries++;
+      const u: Unicast = { ...p.copy, tried: new Set(), attempts: 0, via: undefined, bounced: false, ttl: this.config.dataTtl, hops: 0, attempt: Math.min(3, p.retries) };
+      u.dstCluster = this.#dstClusterFor(u.dst, now) || u.dstCluster;
+      p.deadline = now + this.#e2eTimeout(u, now);
+      this.#stats.e2eRetries++;
+      if (this.#routeOptions(u.dst, u.dstCluster, now, new Set()).length > 0) this.#dispatch(u, now, false);
+      else this.#exhausted(u, now);
+    }
   }
 
   /** DATA is always confirmed; ACK and LOCATE_A only while they are not on their final hop. */
@@ -897,7 +958,7 @@ export class MeshNode implements Station {
   /** The frame left our custody with a confirmation (or needs none): remember it for bounces. */
   #handedOn(u: Unicast, now: number): void {
     if (u.ftype !== FrameType.DATA) return;
-    const key = identityKey("d", u.src, u.dst, u.seq);
+    const key = keyOf(u);
     this.#custody.delete(key);
     if (this.#custody.size >= MAX_CUSTODY) {
       const oldest = this.#custody.keys().next().value;
@@ -978,6 +1039,7 @@ export class MeshNode implements Station {
   }
 
   #fail(u: Unicast, now: number, code: string, reason: string): void {
+    this.#e2e.delete(`${u.dst}:${u.seq}`);
     this.#stats.sendFailed++;
     this.#events.push({ type: "send-failed", at: now, dst: u.dst, seq: u.seq, code, reason });
   }
@@ -994,7 +1056,7 @@ export class MeshNode implements Station {
     if (this.#awaiting.size === 0) return;
     switch (f.type) {
       case FrameType.DATA:
-        this.#confirm(identityKey("d", f.src, f.dst, f.seq), f.tx, AckStatus.DELIVERED, now);
+        this.#confirm(identityKey("d", f.src, f.dst, f.seq, f.attempt), f.tx, AckStatus.DELIVERED, now);
         break;
       case FrameType.FLOOD:
         this.#confirm(identityKey("d", f.src, f.dst, f.seq), f.tx, AckStatus.DELIVERED, now);
@@ -1006,7 +1068,7 @@ export class MeshNode implements Station {
         if (f.kind === "e2e") {
           this.#confirm(identityKey("a", f.src, f.dst, f.seq), f.tx, AckStatus.DELIVERED, now);
           // An end-to-end ACK sent to us by the destination also acknowledges our DATA hop.
-          if (f.next === this.id) this.#confirm(identityKey("d", f.dst, f.src, f.seq), f.tx, AckStatus.DELIVERED, now);
+          if (f.next === this.id) this.#confirmAnyAttempt(f.dst, f.src, f.seq, f.tx, AckStatus.DELIVERED, now);
         }
         break;
       default:
@@ -1015,7 +1077,12 @@ export class MeshNode implements Station {
   }
 
   #onHopAck(f: HopAckFrame, now: number): void {
-    this.#confirm(identityKey("d", f.src, f.dst, f.seq), f.tx, f.status, now);
+    this.#confirmAnyAttempt(f.src, f.dst, f.seq, f.tx, f.status, now);
+  }
+
+  /** Hop ACKs and end-to-end ACKs name no attempt: confirm whichever attempt waits on `from`. */
+  #confirmAnyAttempt(src: NodeId, dst: NodeId, seq: number, from: NodeId, status: AckStatusCode, now: number): void {
+    for (let a = 0; a <= 3; a++) if (this.#confirm(identityKey("d", src, dst, seq, a), from, status, now)) return;
   }
 
   #sendHopAck(to: NodeId, src: NodeId, dst: NodeId, seq: number, status: AckStatusCode, priority: PriorityLevel, now: number): void {
@@ -1036,7 +1103,8 @@ export class MeshNode implements Station {
 
   /** Hands a unicast payload addressed to us to the application once (§13 gap reporting). */
   #deliver(src: NodeId, seq: number, payload: Uint8Array, hops: number, priority: PriorityLevel, now: number): boolean {
-    if (!this.#dedup.add(identityKey("d", src, this.id, seq), now)) {
+    // Delivery is once per message, whichever attempt or path brings it.
+    if (!this.#dedup.add(identityKey("r", src, this.id, seq), now)) {
       this.#stats.rxDuplicates++;
       return false;
     }
@@ -1060,7 +1128,7 @@ export class MeshNode implements Station {
     const ackKey = identityKey("a", this.id, src, seq);
     const pending =
       this.#awaiting.has(ackKey) ||
-      this.#queue.find((q) => q.tag.kind === "unicast" && identityKey(groupOf(q.tag.u.ftype), q.tag.u.src, q.tag.u.dst, q.tag.u.seq) === ackKey) !== undefined;
+      this.#queue.find((q) => q.tag.kind === "unicast" && keyOf(q.tag.u) === ackKey) !== undefined;
     if (pending) return;
     const u = this.#newUnicast({
       ftype: FrameType.ACK,
@@ -1092,6 +1160,7 @@ export class MeshNode implements Station {
       this.#stats.rxDuplicates++;
       return;
     }
+    this.#e2e.delete(`${f.src}:${f.seq}`);
     if (f.status === AckStatus.DELIVERED) {
       this.#events.push({ type: "acked", at: now, dst: f.src, seq: f.seq, hops: f.ackedHops });
     } else {
@@ -1109,8 +1178,8 @@ export class MeshNode implements Station {
   /** A routed frame for someone else with us as next hop: relay it, or take back a bounce. */
   #onRouted(f: DataFrame | E2eAckFrame | LocateAnswerFrame, now: number): void {
     const group = groupOf(f.type);
-    const key = identityKey(group, f.src, f.dst, f.seq);
     const isData = f.type === FrameType.DATA;
+    const key = identityKey(group, f.src, f.dst, f.seq, isData ? f.attempt : 0);
     if (isData && f.bounced) {
       this.#onBounce(f, key, now);
       return;
@@ -1162,6 +1231,7 @@ export class MeshNode implements Station {
       ttl: f.ttl - 1,
       hops: Math.min(255, f.hops + 1),
       tried: exclude,
+      attempt: isData ? f.attempt : 0,
     });
     this.#dispatch(u, now, false);
   }
@@ -1172,7 +1242,7 @@ export class MeshNode implements Station {
     const c = this.#custody.get(key);
     if (c !== undefined) this.#custody.delete(key);
     // A bounce we already took back (its hop ACK was lost) must not be processed twice.
-    if (this.#awaiting.has(key) || this.#queue.find((q) => q.tag.kind === "unicast" && q.tag.u.src === f.src && q.tag.u.dst === f.dst && q.tag.u.seq === f.seq && q.tag.u.ftype === FrameType.DATA)) {
+    if (this.#awaiting.has(key) || this.#queue.find((q) => q.tag.kind === "unicast" && keyOf(q.tag.u) === key)) {
       return;
     }
     this.#dedup.add(key, now);
@@ -1198,6 +1268,7 @@ export class MeshNode implements Station {
       ttl: Math.max(1, f.ttl - 1),
       hops: Math.min(255, f.hops + 1),
       tried,
+      attempt: f.attempt,
     });
     this.#dispatch(u, now, true);
   }

@@ -100,6 +100,9 @@ export class IdealMesh {
     this.dead.add(id);
   }
 
+  /** Frames matching this are lost on the air (reach nobody); for tests of loss handling. */
+  dropIf: ((bytes: Uint8Array, from: NodeId) => boolean) | undefined;
+
   /** Runs the event loop until `until` (ms). */
   run(until: number): void {
     // A node's wake-up time can only change when something calls into it, so it is cached and
@@ -132,6 +135,11 @@ export class IdealMesh {
         for (const p of ending) {
           this.#transmitting.delete(p.from);
           if (this.dead.has(p.from)) continue;
+          if (this.dropIf?.(p.bytes, p.from) === true) {
+            this.nodes.get(p.from)?.transmitDone(p.end, "sent");
+            touched.add(p.from);
+            continue;
+          }
           for (const [to, meta] of this.#links.get(p.from) ?? []) {
             if (this.dead.has(to)) continue;
             this.nodes.get(to)?.receive(p.bytes, { rssi: meta.rssi, snr: meta.snr, at: p.end });
