@@ -1,4 +1,5 @@
 // From settings to the channel and the core's parameters.
+import { DEVICE_LIMITS, resolveConfig } from "../../src/core/config";
 import { describe, expect, test } from "vitest";
 import { meshPlan } from "../../src/app/mesh-binding";
 import { DEFAULT_SETTINGS, type Settings } from "../../src/app/settings";
@@ -13,7 +14,8 @@ describe("meshPlan", () => {
     expect(plan.radio).not.toHaveProperty("txPowerDbm");
     expect(plan.node.dutyCycle).toBe(0.1);
     expect(plan.node.modem).toBe(PRESETS.SHORT_FAST);
-    expect(plan.node.config).toEqual({ geohashPrecision: 5 });
+    expect(plan.node.config).toEqual({ ...DEVICE_LIMITS, geohashPrecision: 5 });
+    expect(resolveConfig(plan.node.config).maxNeighbours).toBeLessThan(resolveConfig().maxNeighbours); // device tables are smaller
     expect(plan.subBand).toMatch(/^P /);
   });
 
