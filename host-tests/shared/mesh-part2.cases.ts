@@ -45,6 +45,7 @@ export default suite("mesh part 2 (ideal channel)", {
   "QoS: the health score is 0.4·Q + 0.3·battery + 0.3·reachable"(t) {
     t.near(networkHealth({ qualities: [1, 1], usable: [true, true], batteries: [1, 1, 1] }), 1, 1e-12);
     t.near(networkHealth({ qualities: [1, 0], usable: [true, false], batteries: [0.5, 1] }), 0.4 * 0.5 + 0.3 * 0.75 + 0.3 * 0.5, 1e-12);
+    t.near(networkHealth({ qualities: [0.25], usable: [true], batteries: [1] }), 0.4 * 0.5 + 0.3 + 0.3, 1e-12, "half the frames each way: √Q = 0.5");
     t.near(networkHealth({ qualities: [1, 1, 1, 1, 0.2, 0.2], usable: [true, true, true, true, true, true], batteries: [1] }), 1, 1e-12, "the best four links count");
     t.equal(networkHealth({ qualities: [], usable: [], batteries: [1] }), 0, "no neighbours known");
   },
@@ -70,7 +71,7 @@ export default suite("mesh part 2 (ideal channel)", {
     t.equal(mine.length, 1, "four neighbours gone from the table");
     // Batteries travel as a byte: the neighbour's 0.3 arrives as 76/254.
     // The best four links of the neighbourhood: the survivor and three of the lost (Q 0).
-    const expected = 0.4 * ((mine[0].q + 0 + 0 + 0) / 4) + 0.3 * ((0.3 + mine[0].battery) / 2) + 0.3 * (1 / 5);
+    const expected = 0.4 * ((Math.sqrt(mine[0].q) + 0 + 0 + 0) / 4) + 0.3 * ((0.3 + mine[0].battery) / 2) + 0.3 * (1 / 5);
     t.near(degraded, expected, 1e-9, "computed from the node's own tables, lost neighbours remembered");
     t.ok(degraded < 0.4, `degraded health ${degraded}`);
     const refused = h.node(1).send(h.now, 2, new Uint8Array([1]), { priority: 3 });

@@ -59,6 +59,8 @@ export interface MeshConfig {
   broadcastHopCap: number;
   broadcastScope: number;
   floodContentionCw: number;
+  /** A waiting flood/broadcast relay stands down after hearing this many copies (0 = never). */
+  relayCopyThreshold: number;
   locationTtlMs: number;
   locateMaxScope: number;
   locateTimeoutMs: number;
@@ -134,6 +136,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   broadcastHopCap: 32,
   broadcastScope: 7,
   floodContentionCw: 8,
+  relayCopyThreshold: 3,
   locationTtlMs: 30 * MINUTE,
   locateMaxScope: 4,
   locateTimeoutMs: 0, // 0 = derive from the modem: see MeshNode (a few round-trip airtimes)
@@ -143,7 +146,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   homelessFloodTtl: 2,
   maxNeighbours: 48,
   maxDestinations: 128,
-  maxClusters: 64,
+  maxClusters: 256,
   maxEntriesPerDestination: 4,
   maxSources: 256,
   dedupSize: 256,
@@ -255,6 +258,7 @@ const CHECKS: Check[] = [
   intIn("broadcastHopCap", 1, 255),
   intIn("broadcastScope", 0, 7),
   intIn("floodContentionCw", 0, 10),
+  intIn("relayCopyThreshold", 0, 16),
   intIn("locationTtlMs", 60_000, 86_400_000),
   intIn("locateMaxScope", 0, 7),
   intIn("locateTimeoutMs", 0, 600_000),

@@ -214,6 +214,12 @@ const MAX_BUSY_CW = 8;
 const LOCATE_CW = 4;
 /** Smallest relay contention exponent (Meshtastic's CWmin). */
 const MIN_RELAY_CW = 3;
+/** Reverse hops remembered (queries relayed in the last few minutes). */
+const REVERSE_MAX = 128;
+/** Distinct OGM senders remembered for the channel floor (a dense-mesh ceiling, not a table limit). */
+const OGM_SENDERS_MAX = 512;
+/** OGM intervals after which a silent sender no longer counts as sharing the channel. */
+const OGM_SENDER_MEMORY = 3;
 /** Messages awaiting an end-to-end ACK at most (the oldest is given up beyond). */
 const E2E_PENDING_MAX = 32;
 /** Slots a confirmation wait allows for the next hop finding the channel busy (a few backoffs). */
@@ -314,8 +320,12 @@ export class MeshNode implements Station {
   #qid: number;
   /** Messages we originated with wantAck, waiting for their end-to-end ACK (bounded). */
   readonly #e2e = new Map<string, { readonly copy: Unicast; deadline: number; retries: number }>();
-  /** Flood and broadcast relays waiting in the queue, with the neighbours already covered. */
-  readonly #pendingRelays = new Map<string, Set<NodeId>>();
+  /** Flood and broadcast relays waiting in the queue: neighbours already covered, copies heard. */
+  readonly #pendingRelays = new Map<string, { covered: Set<NodeId>; copies: number }>();
+  /** Reverse hops of locate queries, for answers without a route back. */
+  readonly #reverse = new Map<string, { hop: NodeId; until: number }>();
+  /** OGM senders heard recently, last-heard order (for the channel floor of §8.1). */
+  readonly #ogmSenders = new Map<NodeId, number>();
   /** SNR of the frame being handled (relay contention scales with it). */
   #rxSnr = 0;
 
@@ -806,6 +816,12 @@ export class MeshNode implements Station {
       }
     }
     if (nextHop === undefined) {
+      // The reverse hop just carried the query or the DATA to us: worth trying even over a link
+      // too lossy to count as usable for routing (confirmation and retries still apply).
+      const back = this.#reverseHopFor(u, now);
+      if (back !== undefined && !u.tried.has(back)) nextHop = back;
+    }
+    if (nextHop === undefined) {
       this.#exhausted(u, now);
       return;
     }
@@ -953,6 +969,35 @@ export class MeshNode implements Station {
     if (via.kind === "node") this.#routes.markDead(via.entry);
     else if (via.entry.health.failure(now, this.config)) this.#routes.noteDeath(via.entry);
     if (via.entry.health.dead) this.#stats.routeDeaths++;
+  }
+
+  /** Where a query came from, so its answer can go back the way it came (AODV-style). */
+  #rememberReverse(key: string, hop: NodeId, now: number): void {
+    if (this.#reverse.has(key)) return;
+    if (this.#reverse.size >= REVERSE_MAX) {
+      const oldest = this.#reverse.keys().next().value;
+      if (oldest !== undefined) this.#reverse.delete(oldest);
+    }
+    this.#reverse.set(key, { hop, until: now + CUSTODY_MS });
+  }
+
+  /**
+   * The hop an ACK or a locate answer takes when distance vector has no route back: the reverse
+   * of the path its DATA (custody memory) or its query (reverse memory) came along.
+   */
+  #reverseHopFor(u: Unicast, now: number): NodeId | undefined {
+    if (u.ftype === FrameType.ACK) {
+      for (let a = 0; a <= 3; a++) {
+        const c = this.#custody.get(identityKey("d", u.dst, u.src, u.seq, a));
+        if (c?.prevHop !== undefined && c.until >= now) return c.prevHop;
+      }
+      return undefined;
+    }
+    if (u.ftype === FrameType.LOCATE_A) {
+      const r = this.#reverse.get(`q:${u.dst}:${u.seq}`);
+      return r !== undefined && r.until >= now ? r.hop : undefined;
+    }
+    return undefined;
   }
 
   /** The frame left our custody with a confirmation (or needs none): remember it for bounces. */
@@ -1200,7 +1245,7 @@ export class MeshNode implements Station {
       return;
     }
     const exclude = new Set<NodeId>([f.tx]);
-    if (this.#routeOptions(f.dst, f.dstCluster, now, exclude).length === 0) {
+    if (this.#routeOptions(f.dst, f.dstCluster, now, exclude).length === 0 && !this.#hasReverseHop(f, now)) {
       // Refuse rather than accept a frame we cannot pass on: the sender fails over at once.
       this.#stats.refusedNoRoute++;
       if (isData) this.#sendHopAck(f.tx, f.src, f.dst, f.seq, AckStatus.NO_ROUTE, f.priority, now);
@@ -1234,6 +1279,14 @@ export class MeshNode implements Station {
       attempt: isData ? f.attempt : 0,
     });
     this.#dispatch(u, now, false);
+  }
+
+  /** Whether an ACK or locate answer without a route could still go back the way its DATA or query came. */
+  #hasReverseHop(f: DataFrame | E2eAckFrame | LocateAnswerFrame, now: number): boolean {
+    if (f.type === FrameType.DATA) return false;
+    const probe = { ftype: f.type, src: f.src, dst: f.dst, seq: f.seq } as Unicast;
+    const back = this.#reverseHopFor(probe, now);
+    return back !== undefined && back !== f.tx;
   }
 
   /** A frame we handed on came back: try our remaining routes, or hand it further back (§7.3). */
@@ -1299,8 +1352,7 @@ export class MeshNode implements Station {
    * neighbour (neighbour-coverage pruning on the two-hop view). `from` is who we heard it from.
    */
   #queueRelay(key: string, bytes: Uint8Array, priority: PriorityLevel, from: NodeId, now: number): boolean {
-    const covered = new Set<NodeId>();
-    this.#pendingRelays.set(key, covered);
+    this.#pendingRelays.set(key, { covered: new Set<NodeId>(), copies: 1 });
     if (this.#coveredBy(key, from, now)) {
       this.#pendingRelays.delete(key);
       this.#stats.relaysSuppressed++;
@@ -1325,7 +1377,7 @@ export class MeshNode implements Station {
 
   /** Adds what `sender`'s transmission covered; true when every usable neighbour is covered. */
   #coveredBy(key: string, sender: NodeId, now: number): boolean {
-    const covered = this.#pendingRelays.get(key);
+    const covered = this.#pendingRelays.get(key)?.covered;
     if (covered === undefined) return false;
     covered.add(sender);
     const s = this.#nbrs.get(sender);
@@ -1338,10 +1390,18 @@ export class MeshNode implements Station {
     return all;
   }
 
-  /** A copy of a flood or broadcast we are about to relay was heard: stand down if it is redundant. */
+  /**
+   * A copy of a flood or broadcast we are about to relay was heard: stand down if it is
+   * redundant — its senders cover every neighbour (needs the two-hop view), or we have heard it
+   * relayCopyThreshold times (counter-based suppression, Ni et al. 1999: needs no topology, and
+   * is what keeps a mesh where everyone hears everyone from relaying every copy).
+   */
   #heardCopy(key: string, sender: NodeId, now: number): void {
-    if (!this.#pendingRelays.has(key)) return;
-    if (this.#coveredBy(key, sender, now)) {
+    const pending = this.#pendingRelays.get(key);
+    if (pending === undefined) return;
+    pending.copies++;
+    const enough = this.config.relayCopyThreshold > 0 && pending.copies >= this.config.relayCopyThreshold;
+    if (this.#coveredBy(key, sender, now) || enough) {
       this.#pendingRelays.delete(key);
       if (this.#queue.remove((q) => q.tag.kind === "relay" && q.tag.key === key).length > 0) this.#stats.relaysSuppressed++;
     }
@@ -1532,8 +1592,12 @@ export class MeshNode implements Station {
   }
 
   #onLocateQuery(f: LocateQueryFrame, now: number): void {
-    if (!this.#dedup.add(`q:${f.asker}:${f.qid}`, now)) return;
+    if (!this.#dedup.add(`q:${f.asker}:${f.qid}`, now)) {
+      this.#heardCopy(`q:${f.asker}:${f.qid}`, f.tx, now);
+      return;
+    }
     this.#locations.learn(f.asker, f.askerCluster, now);
+    this.#rememberReverse(`q:${f.asker}:${f.qid}`, f.tx, now);
     let cluster: ClusterId = NO_CLUSTER;
     let ageMin = 0;
     if (f.target === this.id) {
@@ -1545,7 +1609,8 @@ export class MeshNode implements Station {
         ageMin = Math.min(255, Math.floor((now - e.at) / 60_000));
       }
     }
-    if (cluster !== NO_CLUSTER && this.#routeOptions(f.asker, f.askerCluster, now, new Set()).length > 0) {
+    // An answer goes back by distance vector, or else the way the query came (reverse memory).
+    if (cluster !== NO_CLUSTER) {
       const u = this.#newUnicast({
         ftype: FrameType.LOCATE_A,
         src: this.id,
@@ -1568,9 +1633,9 @@ export class MeshNode implements Station {
       return;
     }
     if (this.#muted || f.ttl <= 1 || !inLocateScope(this.#cluster, f.askerCluster, f.scope)) return;
-    this.#stats.locateRelays++;
+    // Relayed like a broadcast, with the same suppression (coverage, copies heard).
     const bytes = encodeFrame({ ...f, tx: this.id, ttl: f.ttl - 1, hops: Math.min(255, f.hops + 1) });
-    this.#enqueuePlain(bytes, 2, "control", now + this.#locateDelay(), now);
+    if (this.#queueRelay(`q:${f.asker}:${f.qid}`, bytes, 2, f.tx, now)) this.#stats.locateRelays++;
   }
 
   #onLocateAnswer(f: LocateAnswerFrame, now: number): void {
@@ -1590,6 +1655,7 @@ export class MeshNode implements Station {
 
   #onOgm(f: OgmFrame, meta: RxMeta): void {
     const now = meta.at;
+    this.#noteOgmSender(f.tx, now);
     const { n, reception } = this.#nbrs.onOgm(f, meta.rssi, meta.snr, now);
     if (n === undefined || reception === "duplicate") return;
     const hold = now + this.#nbrs.holdMs(n);
@@ -1602,18 +1668,19 @@ export class MeshNode implements Station {
     this.#routes.update("node", n.id, n.id, n.id, f.routeSeq, 0, hold, now, !sameCluster);
     if (!sameCluster) {
       // We border its cluster: originate a route to that cluster (§5.4).
-      if (this.#routes.update("cluster", n.cluster, n.id, this.id, this.#routeSeq, 0, hold, now) !== "unchanged") touchedClusters.push(n.cluster);
+      const o = this.#routes.update("cluster", n.cluster, n.id, this.id, this.#routeSeq, 0, hold, now);
+      if (o === "updated" || o === "new-destination") touchedClusters.push(n.cluster);
     }
     for (const e of f.nodeRoutes) {
       this.#locations.learn(e.dst, n.cluster, now);
       if (!sameCluster || e.dst === this.id) continue;
       const o = this.#routes.update("node", e.dst, n.id, e.dst, e.seqno, e.metric, hold, now);
-      if (o !== "unchanged" && o !== "ignored") touchedNodes.push(e.dst);
+      if (o === "updated" || o === "new-destination") touchedNodes.push(e.dst);
     }
     for (const e of f.clusterRoutes) {
       if (e.cluster === this.#cluster || e.origin === this.id) continue;
       const o = this.#routes.update("cluster", e.cluster, n.id, e.origin, e.seqno, e.metric, hold, now);
-      if (o !== "unchanged" && o !== "ignored") touchedClusters.push(e.cluster);
+      if (o === "updated" || o === "new-destination") touchedClusters.push(e.cluster);
     }
     this.#routeChanges(this.#routes.refreshSome("node", touchedNodes, now), now);
     this.#routeChanges(this.#routes.refreshSome("cluster", touchedClusters, now), now);
@@ -1669,6 +1736,31 @@ export class MeshNode implements Station {
     }
     this.#routeChanges(this.#routes.refresh(now), now);
     for (const [k, c] of this.#custody) if (c.until < now) this.#custody.delete(k);
+    for (const [k, r] of this.#reverse) if (r.until < now) this.#reverse.delete(k);
+  }
+
+  /**
+   * OGM senders heard recently, whether or not the neighbour table admitted them: in a dense
+   * mesh every one of them shares the channel, and the channel floor of the OGM interval (§8.1)
+   * must count them all, not only the table's maxNeighbours.
+   */
+  #noteOgmSender(id: NodeId, now: number): void {
+    this.#ogmSenders.delete(id);
+    this.#ogmSenders.set(id, now);
+    if (this.#ogmSenders.size > OGM_SENDERS_MAX) {
+      const oldest = this.#ogmSenders.keys().next().value;
+      if (oldest !== undefined) this.#ogmSenders.delete(oldest);
+    }
+  }
+
+  #ogmSendersHeard(now: number): number {
+    // Senders not heard for a few of our intervals have gone quiet (or away).
+    const horizon = now - OGM_SENDER_MEMORY * this.#intervalMs;
+    for (const [id, at] of this.#ogmSenders) {
+      if (at >= horizon) break; // insertion order is last-heard order
+      this.#ogmSenders.delete(id);
+    }
+    return this.#ogmSenders.size;
   }
 
   /** Without a fix: the neighbours' consensus cluster, or homeless (§17). */
@@ -1751,7 +1843,7 @@ export class MeshNode implements Station {
       const d = this.#routes.get(a.kind, a.key);
       if (d !== undefined) this.#routes.advertised(d, a.adv, now);
     }
-    const heard = this.#nbrs.size;
+    const heard = Math.max(this.#nbrs.size, this.#ogmSendersHeard(now));
     this.#nbrs.pruneTwoHop(now);
     this.#muted = this.#decideMute(now);
     const frame: OgmFrame = {

@@ -27,11 +27,16 @@ function mean(values: readonly number[]): number {
  */
 export const NHS_TOP_LINKS = 4;
 
-/** NHS = 0.4·mean Q of the best links + 0.3·mean battery + 0.3·share of the neighbourhood usable; 0 with none. */
+/**
+ * NHS = 0.4·mean √Q of the best links + 0.3·mean battery + 0.3·share of the neighbourhood usable;
+ * 0 with none. √Q is a link's per-direction delivery ratio (Q = rq·tq multiplies both
+ * directions), comparable with the one-way quality the seed's formula averaged: a link that
+ * passes half the frames each way scores 0.5, not 0.25.
+ */
 export function networkHealth(h: HealthInputs): number {
   if (h.qualities.length === 0) return 0;
   const reachable = h.usable.filter((u) => u).length / h.usable.length;
-  const best = [...h.qualities].sort((a, b) => b - a).slice(0, NHS_TOP_LINKS);
+  const best = h.qualities.map((q) => Math.sqrt(q)).sort((a, b) => b - a).slice(0, NHS_TOP_LINKS);
   const score =
     NHS_WEIGHT_QUALITY * mean(best) + NHS_WEIGHT_BATTERY * mean(h.batteries) + NHS_WEIGHT_REACHABLE * reachable;
   return Math.min(1, Math.max(0, score));

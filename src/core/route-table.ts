@@ -38,9 +38,10 @@ export interface Destination {
   retracting: number;
   /** When the advertisement last changed materially (for "changes first"). */
   changedAt: number;
-  /** Best next hop last time it was computed (for route-changed events). */
+  /** Best route last time it was computed (route-changed events, advertisements, eviction). */
   bestVia: NodeId | undefined;
   bestMetric: number;
+  bestEntry: RouteEntry | undefined;
 }
 
 /** A usable route: an entry and its total metric at the time of the query. */
@@ -49,8 +50,13 @@ export interface SelectedRoute {
   readonly metric: number;
 }
 
-/** What an update did ("unchanged": the same advertisement again, only its hold refreshed). */
-export type UpdateOutcome = "new-destination" | "updated" | "unchanged" | "ignored";
+/**
+ * What an update did. "unchanged": the same advertisement again (hold refreshed); "refreshed":
+ * only the seqno moved or the metric moved by less than 1/8 — recorded, but not worth
+ * re-evaluating the destination now (route choice for data always selects afresh, and the
+ * periodic refresh catches up); "updated": worth re-evaluating now.
+ */
+export type UpdateOutcome = "new-destination" | "updated" | "refreshed" | "unchanged" | "ignored";
 
 export interface RouteChange {
   readonly kind: DestKind;
@@ -142,6 +148,7 @@ export class RouteTable {
         changedAt: now,
         bestVia: undefined,
         bestMetric: METRIC_INFINITY,
+        bestEntry: undefined,
       };
       table.set(key, dest);
       outcome = "new-destination";
@@ -161,15 +168,19 @@ export class RouteTable {
       dest.entries.push(entry);
     } else {
       const same = entry.origin === origin && entry.seqno === seqno && entry.advMetric === advMetric;
-      if (entry.health.dead && seqNewer(seqno, entry.deadSeqno)) entry.health.revive(now);
+      const revived = entry.health.dead && seqNewer(seqno, entry.deadSeqno);
+      if (revived) entry.health.revive(now);
       else if (same && outcome === "updated") {
         entry.holdUntil = holdUntil;
         return "unchanged";
       }
+      const minor =
+        !revived && outcome === "updated" && entry.origin === origin && Math.abs(advMetric - entry.advMetric) <= MATERIAL_CHANGE * entry.advMetric;
       entry.origin = origin;
       entry.seqno = seqno;
       entry.advMetric = advMetric;
       entry.holdUntil = holdUntil;
+      if (minor) return "refreshed";
     }
     return outcome;
   }
@@ -296,6 +307,7 @@ export class RouteTable {
     if (appeared || lost || material) d.changedAt = now;
     d.bestVia = via;
     d.bestMetric = metric;
+    d.bestEntry = best?.entry;
     if (d.entries.length === 0 && d.retracting === 0) this.#table(d.kind).delete(d.key);
   }
 
@@ -305,6 +317,12 @@ export class RouteTable {
    * `selfSeq` is our own routeSeq (for routes we originate).
    */
   advertisement(d: Destination, now: number, selfSeq: number): (SeqMetric & { origin: NodeId }) | undefined {
+    // The best route as of the last refresh (on every OGM that changed it, and every sweep):
+    // loop-safe even if slightly stale, since the feasibility distance follows what we advertise.
+    const e = d.bestEntry;
+    if (e !== undefined && !e.health.dead && d.entries.includes(e)) {
+      return { seqno: e.origin === this.#self ? selfSeq : e.seqno, metric: d.bestMetric, origin: e.origin };
+    }
     const best = this.selected(d, now)[0];
     if (best !== undefined) {
       const origin = best.entry.origin;
