@@ -181,6 +181,8 @@ interface Awaiting {
   readonly u: Unicast;
   readonly nextHop: NodeId;
   readonly deadline: number;
+  /** When our transmission ended (for the round-trip estimate). */
+  readonly sentAt: number;
 }
 
 // What a node remembers about a frame it handed on, so that a bounce can be taken back (§7.3).
@@ -220,6 +222,8 @@ const REVERSE_MAX = 128;
 const OGM_SENDERS_MAX = 512;
 /** OGM intervals after which a silent sender no longer counts as sharing the channel. */
 const OGM_SENDER_MEMORY = 3;
+/** Longest confirmation wait, however slow the measured round trips. */
+const MAX_ACK_WAIT_MS = 60_000;
 /** Messages awaiting an end-to-end ACK at most (the oldest is given up beyond). */
 const E2E_PENDING_MAX = 32;
 /** Slots a confirmation wait allows for the next hop finding the channel busy (a few backoffs). */
@@ -679,6 +683,7 @@ export class MeshNode implements Station {
           u,
           nextHop: u.nextHop,
           deadline: now + this.#ackTimeout(f, u.nextHop),
+          sentAt: now,
         });
       } else {
         this.#handedOn(u, now);
@@ -926,11 +931,15 @@ export class MeshNode implements Station {
     return u.ftype === FrameType.DATA || u.nextHop !== u.dst;
   }
 
-  /** §7.2: wait for the next hop's forward, its queue and relay jitter, plus a guard. */
+  /**
+   * §7.2: wait for the next hop's forward, its queue and relay jitter, plus a guard — or longer
+   * when the measured round trips to it say so (a congested channel delays every forward).
+   */
   #ackTimeout(f: QueuedFrame<Tag>, nextHop: NodeId): number {
     const n = this.#nbrs.get(nextHop);
     const queueAhead = n === undefined ? 0 : n.load * this.config.txQueueSize;
-    return f.airtimeMs * (2 + queueAhead) + (this.config.relayJitterSlots + BUSY_ALLOWANCE_SLOTS) * this.#slotMs + this.config.ackGuardMs;
+    const modelled = f.airtimeMs * (2 + queueAhead) + (this.config.relayJitterSlots + BUSY_ALLOWANCE_SLOTS) * this.#slotMs + this.config.ackGuardMs;
+    return Math.min(MAX_ACK_WAIT_MS, Math.max(modelled, this.#nbrs.measuredTimeout(nextHop)));
   }
 
   #confirm(key: string, from: NodeId, status: AckStatusCode, now: number): boolean {
@@ -939,6 +948,8 @@ export class MeshNode implements Station {
     this.#awaiting.delete(key);
     const u = w.u;
     this.#nbrs.noteSuccess(from);
+    // Only first attempts measure the round trip (a retransmission's confirmation may answer an earlier copy).
+    if (u.attempts === 0) this.#nbrs.noteRoundTrip(from, now - w.sentAt);
     if (status === AckStatus.DELIVERED) {
       u.via?.entry.health.success(now, this.config);
       this.#handedOn(u, now);

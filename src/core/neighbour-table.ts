@@ -47,6 +47,9 @@ export interface Neighbour {
   failStreak: number;
   /** Unresponsive: unusable until its next OGM (§7.2). */
   suspended: boolean;
+  /** Smoothed confirmation round trip to this neighbour and its variation, ms (0: no sample yet). */
+  srtt: number;
+  rttvar: number;
   /** Link quality cached at `qAt` (recomputed after an OGM or a second later). */
   qCache: number;
   qAt: number;
@@ -149,6 +152,29 @@ export class NeighbourTable {
     if (n !== undefined) n.failStreak = 0;
   }
 
+  /**
+   * A confirmation from `id` came `sampleMs` after our transmission ended. Smoothed as TCP does
+   * (RFC 6298: SRTT ← 7/8·SRTT + 1/8·R, RTTVAR ← 3/4·RTTVAR + 1/4·|SRTT − R|), so confirmation
+   * waits follow a congested channel instead of declaring routes dead.
+   */
+  noteRoundTrip(id: NodeId, sampleMs: number): void {
+    const n = this.#map.get(id);
+    if (n === undefined || !(sampleMs >= 0)) return;
+    if (n.srtt === 0) {
+      n.srtt = sampleMs;
+      n.rttvar = sampleMs / 2;
+    } else {
+      n.rttvar = 0.75 * n.rttvar + 0.25 * Math.abs(n.srtt - sampleMs);
+      n.srtt = 0.875 * n.srtt + 0.125 * sampleMs;
+    }
+  }
+
+  /** The measured confirmation timeout for `id` (SRTT + 4·RTTVAR), or 0 without samples. */
+  measuredTimeout(id: NodeId): number {
+    const n = this.#map.get(id);
+    return n === undefined || n.srtt === 0 ? 0 : n.srtt + 4 * n.rttvar;
+  }
+
   /** Usable neighbours at `now`. */
   usableList(now: number): Neighbour[] {
     const out: Neighbour[] = [];
@@ -193,6 +219,8 @@ export class NeighbourTable {
         suspended: false,
         qCache: 0,
         qAt: -Infinity,
+        srtt: 0,
+        rttvar: 0,
       };
       this.#map.set(f.tx, n);
     }

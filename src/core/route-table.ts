@@ -226,17 +226,22 @@ export class RouteTable {
   selected(dest: Destination, now: number, includeDead = false): SelectedRoute[] {
     const out: SelectedRoute[] = [];
     for (const e of dest.entries) {
-      if (e.holdUntil < now || (e.health.dead && !includeDead)) continue;
-      const n = this.#nbrs.get(e.neighbour);
-      if (n === undefined) continue;
-      const metric = addMetric(e.advMetric, this.#nbrs.cost(n, now));
-      if (metric >= METRIC_INFINITY) continue;
-      if (!this.feasible(dest.kind, dest.key, e)) continue;
-      out.push({ entry: e, metric });
+      const metric = this.#usableMetric(dest, e, now, includeDead);
+      if (metric < METRIC_INFINITY) out.push({ entry: e, metric });
     }
-    out.sort((a, b) => a.metric - b.metric || a.entry.neighbour - b.entry.neighbour);
+    if (out.length > 1) out.sort((a, b) => a.metric - b.metric || a.entry.neighbour - b.entry.neighbour);
     if (out.length > this.#cfg.routesPerDestination) out.length = this.#cfg.routesPerDestination;
     return out;
+  }
+
+  /** An entry's total metric at `now`, or INFINITY if it is expired, dead, infeasible or its link unusable. */
+  #usableMetric(dest: Destination, e: RouteEntry, now: number, includeDead = false): number {
+    if (e.holdUntil < now || (e.health.dead && !includeDead)) return METRIC_INFINITY;
+    const n = this.#nbrs.get(e.neighbour);
+    if (n === undefined) return METRIC_INFINITY;
+    const metric = addMetric(e.advMetric, this.#nbrs.cost(n, now));
+    if (metric >= METRIC_INFINITY || !this.feasible(dest.kind, dest.key, e)) return METRIC_INFINITY;
+    return metric;
   }
 
   routes(kind: DestKind, key: number, now: number): SelectedRoute[] {
@@ -289,9 +294,25 @@ export class RouteTable {
 
   #refreshOne(d: Destination, now: number, changes: RouteChange[]): void {
     for (let i = d.entries.length - 1; i >= 0; i--) if (d.entries[i].holdUntil < now) d.entries.splice(i, 1);
-    const best = this.selected(d, now)[0];
-    const via = best?.entry.neighbour;
-    const metric = best === undefined ? METRIC_INFINITY : best.metric;
+    // The best route, without allocating (this runs for every destination an OGM touches).
+    let bestEntry: RouteEntry | undefined;
+    let metric = METRIC_INFINITY;
+    let currentMetric = METRIC_INFINITY;
+    for (const e of d.entries) {
+      const m = this.#usableMetric(d, e, now);
+      if (e === d.bestEntry) currentMetric = m;
+      if (m < metric || (m === metric && bestEntry !== undefined && e.neighbour < bestEntry.neighbour)) {
+        metric = m;
+        bestEntry = m < METRIC_INFINITY ? e : undefined;
+      }
+    }
+    // Hysteresis: keep the current best unless another is better by more than 1/8, so routes
+    // whose costs wander past each other do not flap (each flap is an event and an OGM change).
+    if (d.bestEntry !== undefined && currentMetric < METRIC_INFINITY && metric > currentMetric * (1 - MATERIAL_CHANGE)) {
+      bestEntry = d.bestEntry;
+      metric = currentMetric;
+    }
+    const via = bestEntry?.neighbour;
     const appeared = d.bestVia === undefined && via !== undefined;
     const lost = d.bestVia !== undefined && via === undefined;
     if (via !== d.bestVia) changes.push({ kind: d.kind, key: d.key, via, metric, appeared, lost });
@@ -307,7 +328,7 @@ export class RouteTable {
     if (appeared || lost || material) d.changedAt = now;
     d.bestVia = via;
     d.bestMetric = metric;
-    d.bestEntry = best?.entry;
+    d.bestEntry = bestEntry;
     if (d.entries.length === 0 && d.retracting === 0) this.#table(d.kind).delete(d.key);
   }
 
