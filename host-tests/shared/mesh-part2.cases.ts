@@ -7,7 +7,8 @@ import { FrameType } from "../../src/core/frames";
 import { gateRefusal, maxAdmittedPriority, networkHealth } from "../../src/core/qos";
 import { BROADCAST, type NodeId, type PriorityLevel } from "../../src/core/station";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
-import { CELLS, clusterRowMesh, connected, inCell, randomMesh, threeClusterMesh } from "../../src/demo/topologies";
+import { CELLS, clusterGridMesh, clusterRowMesh, connected, inCell, randomMesh, threeClusterMesh } from "../../src/demo/topologies";
+import { clusterParent } from "../../src/core/cluster";
 import { suite, type Assert } from "./harness";
 
 const MINUTE = 60_000;
@@ -238,6 +239,30 @@ export default suite("mesh part 2 (ideal channel)", {
     const floods = h.txLog.slice(from).filter((x) => x.type === FrameType.FLOOD && x.tx === 2);
     t.equal(floods.length, 1);
     t.equal(floods[0].bytes[7] >> 4, 2, "scope kind: network");
+  },
+
+  // ---- Hierarchical aggregation ------------------------------------------------------------
+  "aggregation: far clusters are known by their parent prefix only, and still reached"(t) {
+    // 12 precision-6 clusters in a row (2×2 nodes each) span several precision-5 parents.
+    const h = clusterGridMesh(12, 1, 2, 5, { clusterDetailRings: 1 });
+    settle(t, h, 20 * MINUTE, "row of 12 clusters");
+    h.run(h.now + 5 * MINUTE);
+    const west = h.node(1);
+    const eastId = 24; // top-right node of the east-most cluster
+    const east = h.node(eastId);
+    const eastCluster = east.cluster;
+    const table = west.routeTable(h.now).filter((r) => r.kind === "cluster");
+    const keys = new Set(table.map((r) => r.destination));
+    t.ok(!keys.has(eastCluster), "no exact route to the far east cluster");
+    t.ok(keys.has(clusterParent(eastCluster)), "a route to its parent prefix");
+    const distinct = new Set([...h.nodes.values()].map((n) => n.cluster)).size;
+    t.ok(table.length < distinct - 1, `${table.length} cluster routes for ${distinct - 1} other clusters`);
+    // Tell node 1 where node 24 is (as a location answer would) and send.
+    t.ok(west.canReach(eastId, eastCluster, h.now), "the aggregate leads toward it");
+    const r = west.send(h.now, eastId, new Uint8Array([0xa6]));
+    t.ok(r.ok);
+    h.run(h.now + 2 * MINUTE);
+    t.ok(h.eventsOf(eastId, "delivered").some((e) => e.payload[0] === 0xa6), "delivered across the aggregated region");
   },
 
   // ---- Without GPS -------------------------------------------------------------------------

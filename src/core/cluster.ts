@@ -110,3 +110,19 @@ export function clusterInRectangle(c: ClusterId, a: ClusterId, b: ClusterId): bo
 export function formatCluster(id: ClusterId): string {
   return id === NO_CLUSTER ? "-" : clusterPrecision(id) > 0 ? clusterToGeohash(id) : `?${id.toString(16)}`;
 }
+
+/** The cluster one geohash character shorter that contains `id` (NO_CLUSTER for precision 1 or none). */
+export function clusterParent(id: ClusterId): ClusterId {
+  const p = clusterPrecision(id);
+  if (p <= 1) return NO_CLUSTER;
+  return clusterFromGeohash(clusterToGeohash(id).slice(0, p - 1));
+}
+
+/** Whether `outer` is `inner` or one of its prefixes (an aggregate covering it). */
+export function clusterContains(outer: ClusterId, inner: ClusterId): boolean {
+  if (outer === NO_CLUSTER || inner === NO_CLUSTER) return false;
+  const po = clusterPrecision(outer);
+  const pi = clusterPrecision(inner);
+  if (po === 0 || pi === 0 || po > pi) return false;
+  return clusterToGeohash(inner).startsWith(clusterToGeohash(outer));
+}

@@ -5,6 +5,11 @@
 export interface MeshConfig {
   /** Geohash precision of a cluster, 1..6 (seed: 4). */
   geohashPrecision: number;
+  /**
+   * Clusters within this many rings of the own one are advertised exactly; farther ones under
+   * their parent prefix (docs/protocol.md §5.4, hierarchical aggregation).
+   */
+  clusterDetailRings: number;
   /** OGM interval steps [max neighbours, interval ms]; the last applies above the others (seed). */
   ogmIntervalSteps: ReadonlyArray<readonly [number, number]>;
   ogmJitter: number;
@@ -84,6 +89,7 @@ const MINUTE = 60 * SECOND;
 
 export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   geohashPrecision: 4,
+  clusterDetailRings: 2,
   ogmIntervalSteps: Object.freeze([
     Object.freeze([8, 30 * SECOND] as const),
     Object.freeze([20, 60 * SECOND] as const),
@@ -93,8 +99,8 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   ogmJitter: 0.1,
   ogmDutyShare: 0.25,
   ogmMaxBytes: 255,
-  ogmMaxNeighbours: 16,
-  ogmRouteBytes: 128,
+  ogmMaxNeighbours: 10,
+  ogmRouteBytes: 64,
   ogmChannelShare: 0.1,
   ogmMaxIntervalMs: 1020 * SECOND,
   triggeredMinGapFactor: 0.25,
@@ -194,6 +200,7 @@ function bool(key: keyof MeshConfig): Check {
 
 const CHECKS: Check[] = [
   intIn("geohashPrecision", 1, 6),
+  intIn("clusterDetailRings", 1, 64),
   (c) => {
     const s = c.ogmIntervalSteps;
     if (!Array.isArray(s) || s.length === 0) return "ogmIntervalSteps must list [neighbours, ms] steps";

@@ -3,7 +3,7 @@
 // reinforcement and failover, OGM scheduling, the transmit queue and the duty-cycle ledger.
 // docs/protocol.md is the specification; section numbers below refer to it.
 import { airtimeMs, type LoRaModulation } from "./airtime";
-import { clusterOf, formatCluster, NO_CLUSTER, type ClusterId } from "./cluster";
+import { clusterContains, clusterDistance, clusterOf, clusterParent, clusterPrecision, formatCluster, NO_CLUSTER, type ClusterId } from "./cluster";
 import { decodeFrame, encodeFrame } from "./codec";
 import { resolveConfig, type MeshConfig } from "./config";
 import { DedupCache } from "./dedup";
@@ -113,6 +113,9 @@ export interface MeshStats {
   /** Flood or broadcast relays stood down because the copies heard covered every neighbour. */
   relaysSuppressed: number;
   e2eRetries: number;
+  /** Route entries carried in OGMs, and how many of them as changes (sent first). */
+  ogmRouteEntries: number;
+  ogmChangedEntries: number;
   locateQueries: number;
   locateRelays: number;
   locateAnswersSent: number;
@@ -262,6 +265,8 @@ function emptyStats(): MeshStats {
     broadcastRelays: 0,
     relaysSuppressed: 0,
     e2eRetries: 0,
+    ogmRouteEntries: 0,
+    ogmChangedEntries: 0,
     locateQueries: 0,
     locateRelays: 0,
     locateAnswersSent: 0,
@@ -307,6 +312,8 @@ export class MeshNode implements Station {
   #ogmsBuilt = 0;
   #ogmCursors = { nbr: 0, route: 0 };
   #lastOgmBuiltAt = -Infinity;
+  /** Whether the next OGM was brought forward already (one early OGM between regular ones). */
+  #triggeredSinceRegular = false;
   #nextOgmAt: number;
   #intervalMs: number;
   #nextSweepAt: number;
@@ -326,6 +333,8 @@ export class MeshNode implements Station {
   readonly #e2e = new Map<string, { readonly copy: Unicast; deadline: number; retries: number }>();
   /** Flood and broadcast relays waiting in the queue: neighbours already covered, copies heard. */
   readonly #pendingRelays = new Map<string, { covered: Set<NodeId>; copies: number }>();
+  /** Aggregates we originate (parent prefix → metric last advertised). */
+  readonly #aggregates = new Map<ClusterId, number>();
   /** Reverse hops of locate queries, for answers without a route back. */
   readonly #reverse = new Map<string, { hop: NodeId; until: number }>();
   /** OGM senders heard recently, last-heard order (for the channel floor of §8.1). */
@@ -747,7 +756,11 @@ export class MeshNode implements Station {
     add("node", dst);
     if (out.length === 0) {
       const cluster = dstCluster !== NO_CLUSTER ? dstCluster : (this.#locations.lookup(dst, now)?.cluster ?? NO_CLUSTER);
-      if (cluster !== NO_CLUSTER && cluster !== this.#cluster) add("cluster", cluster);
+      // Longest prefix first: the exact cluster, then the aggregates that cover it (§5.4).
+      for (let c = cluster; c !== NO_CLUSTER && out.length === 0; c = clusterParent(c)) {
+        if (clusterContains(c, this.#cluster)) break; // our own region: only exact routes lead in
+        add("cluster", c);
+      }
     }
     return out;
   }
@@ -1340,6 +1353,14 @@ export class MeshNode implements Station {
   // ---------------------------------------------------------------------------------------------
   // Floods and broadcasts (§14, §15, §17)
 
+  /** Whether our tables hold any route (live or not) toward a cluster or an aggregate covering it. */
+  #knowsWayTo(cluster: ClusterId): boolean {
+    for (let c = cluster; c !== NO_CLUSTER; c = clusterParent(c)) {
+      if ((this.#routes.get("cluster", c)?.entries.length ?? 0) > 0) return true;
+    }
+    return false;
+  }
+
   /**
    * Contention delay before relaying a flood or broadcast: U[0, 2^cw) slots with cw growing with
    * the SNR the frame arrived at (3 at the demodulation limit … floodContentionCw at 30 dB
@@ -1506,7 +1527,7 @@ export class MeshNode implements Station {
     const relay =
       f.scopeKind === FloodScope.NETWORK ||
       f.scopeKind === FloodScope.LOCAL ||
-      inCorridor(this.#cluster, this.#isBorder(now), (this.#routes.get("cluster", f.dstCluster)?.entries.length ?? 0) > 0, f.srcCluster, f.dstCluster);
+      inCorridor(this.#cluster, this.#isBorder(now), this.#knowsWayTo(f.dstCluster), f.srcCluster, f.dstCluster);
     if (!relay) return;
     const bytes = encodeFrame({ ...f, tx: this.id, ttl: f.ttl - 1, hops: Math.min(255, f.hops + 1) });
     if (this.#queueRelay(key, bytes, f.priority, f.tx, now)) this.#stats.floodRelays++;
@@ -1682,14 +1703,18 @@ export class MeshNode implements Station {
       const o = this.#routes.update("cluster", n.cluster, n.id, this.id, this.#routeSeq, 0, hold, now);
       if (o === "updated" || o === "new-destination") touchedClusters.push(n.cluster);
     }
+    // Routes through a neighbour we cannot use are of no use to us: skip its route entries
+    // (in a dense mesh most neighbours heard are not usable, and route entries are most of the
+    // work an OGM costs). Its next OGMs bring them once the link qualifies.
+    const routesUsable = this.#nbrs.usable(n, now);
     for (const e of f.nodeRoutes) {
       this.#locations.learn(e.dst, n.cluster, now);
-      if (!sameCluster || e.dst === this.id) continue;
+      if (!routesUsable || !sameCluster || e.dst === this.id) continue;
       const o = this.#routes.update("node", e.dst, n.id, e.dst, e.seqno, e.metric, hold, now);
       if (o === "updated" || o === "new-destination") touchedNodes.push(e.dst);
     }
     for (const e of f.clusterRoutes) {
-      if (e.cluster === this.#cluster || e.origin === this.id) continue;
+      if (!routesUsable || clusterContains(e.cluster, this.#cluster) || e.origin === this.id) continue;
       const o = this.#routes.update("cluster", e.cluster, n.id, e.origin, e.seqno, e.metric, hold, now);
       if (o === "updated" || o === "new-destination") touchedClusters.push(e.cluster);
     }
@@ -1712,15 +1737,20 @@ export class MeshNode implements Station {
         dst: c.kind === "node" ? c.key : formatCluster(c.key),
         nextHop: c.via,
       });
-      // New destinations go out early; losses ride the next regular OGM as retractions.
-      if (c.appeared) this.#triggerOgm(now);
+      // Destinations new to us go out early; losses and returns ride the next regular OGM.
+      if (c.fresh) this.#triggerOgm(now);
     }
   }
 
   /** Schedule the next OGM early, within the triggered-update gap (§8.2). */
   #triggerOgm(now: number): void {
+    // At most one early OGM between two regular ones.
+    if (this.#triggeredSinceRegular) return;
     const earliest = Math.max(now, this.#lastOgmBuiltAt + this.config.triggeredMinGapFactor * this.#intervalMs);
-    if (earliest < this.#nextOgmAt) this.#nextOgmAt = earliest;
+    if (earliest < this.#nextOgmAt) {
+      this.#nextOgmAt = earliest;
+      this.#triggeredSinceRegular = true;
+    }
   }
 
   /** Expiry work runs at a third of the OGM interval: timeouts and holds are multiples of it. */
@@ -1830,10 +1860,22 @@ export class MeshNode implements Station {
       items.push(item);
       adverts.set(item, { kind: "node", key: d.key, adv });
     }
+    // Cluster routes (§5.4): exact for clusters within clusterDetailRings of ours (or inside our
+    // own parent region), summarised under the parent prefix beyond — we originate that
+    // aggregate with the best metric we have into it. Received aggregates propagate as they
+    // are unless they cover us, or we originate the same aggregate ourselves.
+    const own = new Map<ClusterId, number>();
+    const myParent = clusterParent(this.#cluster);
     for (const d of this.#routes.destinations("cluster")) {
-      if (d.key === this.#cluster || homeless) continue;
+      if (homeless || d.key === this.#cluster || clusterContains(d.key, this.#cluster)) continue;
       const adv = this.#routes.advertisement(d, now, this.#routeSeq);
       if (adv === undefined) continue;
+      const parent = clusterParent(d.key);
+      const exact = clusterPrecision(d.key) === clusterPrecision(this.#cluster);
+      if (exact && parent !== NO_CLUSTER && parent !== myParent && clusterDistance(d.key, this.#cluster) > this.config.clusterDetailRings) {
+        if (adv.metric < METRIC_INFINITY) own.set(parent, Math.min(own.get(parent) ?? METRIC_INFINITY, adv.metric));
+        continue;
+      }
       const item: OgmItem = {
         section: "cluster",
         entry: { cluster: d.key, origin: adv.origin, seqno: adv.seqno, metric: adv.metric },
@@ -1842,12 +1884,32 @@ export class MeshNode implements Station {
       items.push(item);
       adverts.set(item, { kind: "cluster", key: d.key, adv });
     }
+    for (const [parent, metric] of own) {
+      // Our own aggregate replaces a propagated one for the same prefix.
+      for (let i = items.length - 1; i >= 0; i--) {
+        const it = items[i];
+        if (it.section === "cluster" && it.entry.cluster === parent) {
+          items.splice(i, 1);
+          adverts.delete(it);
+        }
+      }
+      const last = this.#aggregates.get(parent);
+      const changed = last === undefined || Math.abs(metric - last) > metric / 4;
+      items.push({ section: "cluster", entry: { cluster: parent, origin: this.id, seqno: this.#routeSeq, metric }, changed });
+      this.#aggregates.set(parent, metric);
+    }
+    for (const p of this.#aggregates.keys()) if (!own.has(p)) this.#aggregates.delete(p);
     const sel = selectOgmItems(
       items,
       { maxBytes: this.config.ogmMaxBytes, maxNeighbours: this.config.ogmMaxNeighbours, routeBytes: this.config.ogmRouteBytes },
       this.#ogmCursors,
     );
     this.#ogmCursors = sel.cursors;
+    for (const it of sel.carried) {
+      if (it.section === "nbr") continue;
+      this.#stats.ogmRouteEntries++;
+      if (it.changed) this.#stats.ogmChangedEntries++;
+    }
     for (const it of sel.carried) {
       const a = adverts.get(it);
       if (a === undefined) continue;
@@ -1897,6 +1959,7 @@ export class MeshNode implements Station {
     });
     this.#lastOgmBuiltAt = now;
     this.#nextOgmAt = now + jitter(this.#intervalMs, this.#rng, this.config);
+    this.#triggeredSinceRegular = false;
     this.#nextSweepAt = Math.min(this.#nextSweepAt, now + this.#sweepPeriod());
   }
 

@@ -24,6 +24,11 @@ export interface RouteEntry {
   holdUntil: number;
   readonly health: RouteHealth;
   deadSeqno: number;
+  /**
+   * The feasibility distance of this entry's source, once one exists (records are updated in
+   * place; if one is evicted, the old record only makes feasibility stricter, which is safe).
+   */
+  fd: Fd | undefined;
 }
 
 export interface Destination {
@@ -64,11 +69,19 @@ export interface RouteChange {
   readonly via: NodeId | undefined;
   readonly metric: number;
   readonly appeared: boolean;
+  /** Appeared and never advertised by us before: news worth an early OGM. */
+  readonly fresh: boolean;
   readonly lost: boolean;
 }
 
-/** A metric change larger than this share counts as a change worth advertising early. */
-const MATERIAL_CHANGE = 1 / 8;
+/**
+ * A metric change larger than this share counts as news worth advertising first. One lost OGM
+ * in an 8-wide reception window moves a link's cost by about 1/8, so a smaller threshold would
+ * mark nearly every route changed at every OGM in a large lossy mesh.
+ */
+const MATERIAL_CHANGE = 1 / 4;
+/** A new best route must beat the current one by this share before the node switches (§5.5). */
+const SWITCH_MARGIN = 1 / 8;
 /** How many OGMs carry a retraction before the destination is forgotten. */
 const RETRACTIONS = 2;
 
@@ -131,9 +144,13 @@ export class RouteTable {
     let dest = table.get(key);
     if (advMetric >= METRIC_INFINITY) {
       if (dest === undefined) return "ignored";
-      const i = dest.entries.findIndex((e) => e.neighbour === neighbour);
-      if (i >= 0) dest.entries.splice(i, 1);
-      return "updated";
+      for (let i = 0; i < dest.entries.length; i++) {
+        if (dest.entries[i].neighbour === neighbour) {
+          dest.entries.splice(i, 1);
+          return "updated";
+        }
+      }
+      return "ignored";
     }
     let outcome: UpdateOutcome = "updated";
     if (dest === undefined) {
@@ -155,17 +172,24 @@ export class RouteTable {
     } else if (!foreign) {
       dest.foreign = false;
     }
-    let entry = dest.entries.find((e) => e.neighbour === neighbour);
+    const entries = dest.entries;
+    let entry: RouteEntry | undefined;
+    for (let i = 0; i < entries.length; i++) {
+      if (entries[i].neighbour === neighbour) {
+        entry = entries[i];
+        break;
+      }
+    }
     if (entry === undefined) {
-      if (dest.entries.length >= this.#cfg.maxEntriesPerDestination) {
+      if (entries.length >= this.#cfg.maxEntriesPerDestination) {
         // Replace the worst entry only if this one is better.
         let worst = 0;
-        for (let i = 1; i < dest.entries.length; i++) if (dest.entries[i].advMetric > dest.entries[worst].advMetric) worst = i;
-        if (dest.entries[worst].advMetric <= advMetric) return outcome === "new-destination" ? outcome : "ignored";
-        dest.entries.splice(worst, 1);
+        for (let i = 1; i < entries.length; i++) if (entries[i].advMetric > entries[worst].advMetric) worst = i;
+        if (entries[worst].advMetric <= advMetric) return outcome === "new-destination" ? outcome : "ignored";
+        entries.splice(worst, 1);
       }
-      entry = { neighbour, origin, seqno, advMetric, holdUntil, health: new RouteHealth(now), deadSeqno: seqno };
-      dest.entries.push(entry);
+      entry = { neighbour, origin, seqno, advMetric, holdUntil, health: new RouteHealth(now), deadSeqno: seqno, fd: undefined };
+      entries.push(entry);
     } else {
       const same = entry.origin === origin && entry.seqno === seqno && entry.advMetric === advMetric;
       const revived = entry.health.dead && seqNewer(seqno, entry.deadSeqno);
@@ -176,6 +200,7 @@ export class RouteTable {
       }
       const minor =
         !revived && outcome === "updated" && entry.origin === origin && Math.abs(advMetric - entry.advMetric) <= MATERIAL_CHANGE * entry.advMetric;
+      if (entry.origin !== origin) entry.fd = undefined;
       entry.origin = origin;
       entry.seqno = seqno;
       entry.advMetric = advMetric;
@@ -216,7 +241,8 @@ export class RouteTable {
   /** Whether an entry is feasible against our feasibility distance for its source. */
   feasible(kind: DestKind, key: number, e: RouteEntry): boolean {
     if (e.origin === this.#self) return true;
-    return isFeasible({ seqno: e.seqno, metric: e.advMetric }, this.#fd.get(kind, key, e.origin));
+    if (e.fd === undefined) e.fd = this.#fd.get(kind, key, e.origin);
+    return isFeasible({ seqno: e.seqno, metric: e.advMetric }, e.fd);
   }
 
   /**
@@ -308,14 +334,14 @@ export class RouteTable {
     }
     // Hysteresis: keep the current best unless another is better by more than 1/8, so routes
     // whose costs wander past each other do not flap (each flap is an event and an OGM change).
-    if (d.bestEntry !== undefined && currentMetric < METRIC_INFINITY && metric > currentMetric * (1 - MATERIAL_CHANGE)) {
+    if (d.bestEntry !== undefined && currentMetric < METRIC_INFINITY && metric > currentMetric * (1 - SWITCH_MARGIN)) {
       bestEntry = d.bestEntry;
       metric = currentMetric;
     }
     const via = bestEntry?.neighbour;
     const appeared = d.bestVia === undefined && via !== undefined;
     const lost = d.bestVia !== undefined && via === undefined;
-    if (via !== d.bestVia) changes.push({ kind: d.kind, key: d.key, via, metric, appeared, lost });
+    if (via !== d.bestVia) changes.push({ kind: d.kind, key: d.key, via, metric, appeared, lost, fresh: appeared && d.lastAdvert === undefined });
     if (lost && d.lastAdvert !== undefined && d.lastAdvert.metric < METRIC_INFINITY) d.retracting = RETRACTIONS;
     if (via !== undefined) d.retracting = 0;
     // "Changed" until advertised: new, lost, or a metric that moved materially since the last
@@ -375,7 +401,7 @@ export class RouteTable {
   }
 }
 
-interface Fd {
+export interface Fd {
   seqno: number;
   metric: number;
   at: number;
