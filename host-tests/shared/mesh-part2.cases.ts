@@ -1,7 +1,7 @@
 // Part 2 of the protocol on the ideal channel: QoS gate, silencing, sequence gaps, corridor
 // flood, cluster broadcast, location service, operation without GPS.
 import { clusterFromGeohash, NO_CLUSTER } from "../../src/core/cluster";
-import { encodeFrame } from "../../src/core/codec";
+import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { resolveConfig } from "../../src/core/config";
 import { FrameType } from "../../src/core/frames";
 import { gateRefusal, maxAdmittedPriority, networkHealth } from "../../src/core/qos";
@@ -257,12 +257,69 @@ export default suite("mesh part 2 (ideal channel)", {
     t.ok(keys.has(clusterParent(eastCluster)), "a route to its parent prefix");
     const distinct = new Set([...h.nodes.values()].map((n) => n.cluster)).size;
     t.ok(table.length < distinct - 1, `${table.length} cluster routes for ${distinct - 1} other clusters`);
-    // Tell node 1 where node 24 is (as a location answer would) and send.
     t.ok(west.canReach(eastId, eastCluster, h.now), "the aggregate leads toward it");
-    const r = west.send(h.now, eastId, new Uint8Array([0xa6]));
-    t.ok(r.ok);
+    // A message from the east tells node 1 where node 24 is; then node 1 sends by route alone.
+    t.ok(east.send(h.now, 1, new Uint8Array([0xa5])).ok);
+    h.run(h.now + 2 * MINUTE);
+    t.equal(west.locationOf(eastId, h.now), eastCluster, "node 1 learnt the east cluster");
+    const start = h.now;
+    t.ok(west.send(h.now, eastId, new Uint8Array([0xa6])).ok);
     h.run(h.now + 2 * MINUTE);
     t.ok(h.eventsOf(eastId, "delivered").some((e) => e.payload[0] === 0xa6), "delivered across the aggregated region");
+    t.equal(h.countTx(FrameType.FLOOD, start) + h.countTx(FrameType.LOCATE_Q, start), 0, "by routes: no flood, no lookup");
+    // No loop: no node passes it on twice (retransmissions of one hop carry the same hop count).
+    const forwards = new Map<NodeId, Set<number>>();
+    for (const rec of h.txLog) {
+      if (rec.at < start || rec.type !== FrameType.DATA) continue;
+      const d = decodeFrame(rec.bytes);
+      if (!d.ok || d.frame.type !== FrameType.DATA || d.frame.dst !== eastId) continue;
+      const seen = forwards.get(d.frame.tx) ?? new Set<number>();
+      seen.add(d.frame.hops);
+      forwards.set(d.frame.tx, seen);
+    }
+    t.ok(forwards.size >= 23, `${forwards.size} nodes carried it`);
+    t.ok([...forwards.values()].every((s) => s.size === 1), "each carried it once");
+  },
+
+  "aggregation: cut off behind an aggregate, a frame backtracks instead of circling"(t) {
+    // Same row; then the far east cluster is cut off. Relays next to the cut hold exact routes
+    // (dead now) and aggregates from their western neighbours that point back west: the frame
+    // must come back as bounces, not go round between the levels.
+    const h = clusterGridMesh(12, 1, 2, 5, { clusterDetailRings: 1 });
+    settle(t, h, 20 * MINUTE, "row of 12 clusters");
+    h.run(h.now + 5 * MINUTE);
+    const eastId = 24;
+    const column = (id: NodeId): number => (id - 1) % 24;
+    // A message from the east tells node 1 where node 24 is.
+    t.ok(h.node(eastId).send(h.now, 1, new Uint8Array([0xa6])).ok);
+    h.run(h.now + 2 * MINUTE);
+    t.ok(h.eventsOf(1, "delivered").some((e) => e.payload[0] === 0xa6), "delivered before the cut");
+    t.equal(h.node(1).locationOf(eastId, h.now), h.node(eastId).cluster, "node 1 knows the east cluster");
+    // Columns 22–23 (the east cluster) lose their only links west.
+    h.unlink(22, 23);
+    h.unlink(46, 47);
+    const start = h.now;
+    t.ok(h.node(1).send(h.now, eastId, new Uint8Array([0xa7])).ok);
+    h.run(h.now + 5 * MINUTE);
+    // It reaches the cut, comes back as bounces, and no link carries it twice the same way.
+    const crossings = new Map<string, Set<number>>();
+    let bounces = 0;
+    let reachedCut = false;
+    for (const r of h.txLog) {
+      if (r.at < start || r.type !== FrameType.DATA) continue;
+      const d = decodeFrame(r.bytes);
+      if (!d.ok || d.frame.type !== FrameType.DATA || d.frame.dst !== eastId) continue;
+      if (d.frame.bounced) bounces++;
+      if (column(d.frame.tx) === 21) reachedCut = true;
+      const k = `${d.frame.tx}>${d.frame.next}`;
+      const seen = crossings.get(k) ?? new Set<number>();
+      seen.add(d.frame.hops);
+      crossings.set(k, seen);
+    }
+    t.ok(reachedCut, "the frame reached the cut");
+    t.ok(bounces > 0, `the frame came back as a bounce (${bounces} bounced transmissions)`);
+    t.ok([...crossings.values()].every((s) => s.size === 1), "no link carried it twice the same way");
+    t.ok(!h.eventsOf(eastId, "delivered").some((e) => e.payload[0] === 0xa7), "nothing arrives across the cut");
   },
 
   // ---- Without GPS -------------------------------------------------------------------------

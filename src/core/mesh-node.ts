@@ -43,7 +43,7 @@ import { slotTimeMs, SNR_LIMIT_DB } from "./presets";
 import { gateRefusal, networkHealth } from "./qos";
 import { randInt, type Rng } from "./rng";
 import { chooseRoute, type RouteOption } from "./route-choice";
-import { RouteTable, type DestKind, type RouteChange, type RouteEntry } from "./route-table";
+import { RouteTable, type DestKind, type Destination, type RouteChange, type RouteEntry } from "./route-table";
 import { inBroadcastScope, inCorridor, inLocateScope } from "./scope";
 import { SeqReceiver, SeqSender } from "./seq-tracker";
 import { mayMute, relayPriority } from "./silencing";
@@ -754,14 +754,34 @@ export class MeshNode implements Station {
       }
     };
     add("node", dst);
-    if (out.length === 0) {
-      const cluster = dstCluster !== NO_CLUSTER ? dstCluster : (this.#locations.lookup(dst, now)?.cluster ?? NO_CLUSTER);
-      // Longest prefix first: the exact cluster, then the aggregates that cover it (§5.4).
-      for (let c = cluster; c !== NO_CLUSTER && out.length === 0; c = clusterParent(c)) {
-        if (clusterContains(c, this.#cluster)) break; // our own region: only exact routes lead in
-        add("cluster", c);
+    if (out.length > 0) return out;
+    const cluster = dstCluster !== NO_CLUSTER ? dstCluster : (this.#locations.lookup(dst, now)?.cluster ?? NO_CLUSTER);
+    if (cluster === NO_CLUSTER || clusterContains(cluster, this.#cluster)) return out;
+    add("cluster", cluster);
+    if (out.length > 0) return out;
+    // Aggregates (§5.4) only while we know nothing more specific: a node that holds entries for
+    // the exact cluster, or lies in the region where it is advertised exactly, hands the frame
+    // back when those fail rather than send it up an aggregate, which leads only to the nearest
+    // edge of the region and can lead straight back.
+    if ((this.#routes.get("cluster", cluster)?.entries.length ?? 0) > 0 || !this.#summarised(cluster)) return out;
+    // Toward the region: first our own exact routes into the nearest cluster we know in it (the
+    // route our own aggregate advertises). Each hop along such a route knows that cluster at a
+    // smaller metric, so the distance to the region shrinks at every hop: no loop. Only a node
+    // that knows no cluster of the region at all follows a neighbour's aggregate.
+    const parent = clusterParent(cluster);
+    let nearest: Destination | undefined;
+    let nearestMetric = METRIC_INFINITY;
+    for (const d of this.#routes.destinations("cluster")) {
+      if (d.key === cluster || clusterParent(d.key) !== parent) continue;
+      for (const r of this.#routes.selected(d, now)) {
+        if (r.metric < nearestMetric && !exclude.has(r.entry.neighbour)) {
+          nearest = d;
+          nearestMetric = r.metric;
+        }
       }
     }
+    if (nearest !== undefined) add("cluster", nearest.key);
+    else add("cluster", parent);
     return out;
   }
 
@@ -1353,6 +1373,16 @@ export class MeshNode implements Station {
   // ---------------------------------------------------------------------------------------------
   // Floods and broadcasts (§14, §15, §17)
 
+  /**
+   * Whether we advertise cluster `c` only under its parent prefix (§5.4): a cluster of our own
+   * precision, outside our parent region and more than clusterDetailRings cells away.
+   */
+  #summarised(c: ClusterId): boolean {
+    if (clusterPrecision(c) !== clusterPrecision(this.#cluster)) return false;
+    const parent = clusterParent(c);
+    return parent !== NO_CLUSTER && parent !== clusterParent(this.#cluster) && clusterDistance(c, this.#cluster) > this.config.clusterDetailRings;
+  }
+
   /** Whether our tables hold any route (live or not) toward a cluster or an aggregate covering it. */
   #knowsWayTo(cluster: ClusterId): boolean {
     for (let c = cluster; c !== NO_CLUSTER; c = clusterParent(c)) {
@@ -1862,18 +1892,21 @@ export class MeshNode implements Station {
     }
     // Cluster routes (§5.4): exact for clusters within clusterDetailRings of ours (or inside our
     // own parent region), summarised under the parent prefix beyond — we originate that
-    // aggregate with the best metric we have into it. Received aggregates propagate as they
-    // are unless they cover us, or we originate the same aggregate ourselves.
+    // aggregate with our metric to the nearest cluster we know in that region (where lookup
+    // step 3 sends such frames). Received aggregates propagate as they are unless they cover
+    // us, or we originate the same aggregate ourselves.
     const own = new Map<ClusterId, number>();
-    const myParent = clusterParent(this.#cluster);
+    const nearestIn = new Map<ClusterId, number>();
     for (const d of this.#routes.destinations("cluster")) {
       if (homeless || d.key === this.#cluster || clusterContains(d.key, this.#cluster)) continue;
       const adv = this.#routes.advertisement(d, now, this.#routeSeq);
       if (adv === undefined) continue;
       const parent = clusterParent(d.key);
-      const exact = clusterPrecision(d.key) === clusterPrecision(this.#cluster);
-      if (exact && parent !== NO_CLUSTER && parent !== myParent && clusterDistance(d.key, this.#cluster) > this.config.clusterDetailRings) {
-        if (adv.metric < METRIC_INFINITY) own.set(parent, Math.min(own.get(parent) ?? METRIC_INFINITY, adv.metric));
+      if (adv.metric < METRIC_INFINITY && clusterPrecision(d.key) === clusterPrecision(this.#cluster)) {
+        nearestIn.set(parent, Math.min(nearestIn.get(parent) ?? METRIC_INFINITY, adv.metric));
+      }
+      if (this.#summarised(d.key)) {
+        if (adv.metric < METRIC_INFINITY) own.set(parent, METRIC_INFINITY);
         continue;
       }
       const item: OgmItem = {
@@ -1884,7 +1917,8 @@ export class MeshNode implements Station {
       items.push(item);
       adverts.set(item, { kind: "cluster", key: d.key, adv });
     }
-    for (const [parent, metric] of own) {
+    for (const parent of own.keys()) {
+      const metric = nearestIn.get(parent) ?? METRIC_INFINITY;
       // Our own aggregate replaces a propagated one for the same prefix.
       for (let i = items.length - 1; i >= 0; i--) {
         const it = items[i];
