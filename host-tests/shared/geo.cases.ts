@@ -1,10 +1,12 @@
 // Geohash and cluster ids on known values (the ngeohash oracle and random positions are in
 // host-tests/node/geohash.property.test.ts, which runs on Node only).
 import {
+  clusterContains,
   clusterDistance,
   clusterFromGeohash,
   clusterInRectangle,
   clusterOf,
+  clusterParent,
   clusterPrecision,
   clusterToGeohash,
   isValidClusterId,
@@ -48,6 +50,20 @@ export default suite("geohash and clusters", {
     t.ok(!isValidClusterId(1), "stop bit at position 0 is not a precision");
     t.throws(() => clusterFromGeohash("u281zzz"), /1\.\.6/);
     t.equal(clusterOf(48.137, 11.575, 4), clusterFromGeohash("u281"));
+  },
+  "cluster parents and containment are geohash prefixes"(t) {
+    const hashes = ["0", "z", "u2", "zz", "00", "u28", "u281", "u281z", "u281zz", "000000", "zzzzzz", "ezs42", "s0000p"];
+    for (const h of hashes) {
+      const id = clusterFromGeohash(h);
+      t.equal(clusterParent(id), h.length > 1 ? clusterFromGeohash(h.slice(0, -1)) : NO_CLUSTER, `parent of ${h}`);
+      for (const o of hashes) {
+        t.equal(clusterContains(clusterFromGeohash(o), id), h.startsWith(o), `${o} contains ${h}`);
+      }
+    }
+    t.equal(clusterParent(NO_CLUSTER), NO_CLUSTER);
+    t.ok(!clusterContains(NO_CLUSTER, clusterFromGeohash("u2")));
+    t.ok(!clusterContains(clusterFromGeohash("u2"), NO_CLUSTER));
+    t.ok(!clusterContains(1, clusterFromGeohash("u2")), "an invalid id contains nothing");
   },
   "cluster distance in rings"(t) {
     const c = clusterFromGeohash("u281");

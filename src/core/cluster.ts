@@ -30,13 +30,8 @@ export function clusterFromGeohash(hash: string): ClusterId {
 /** Precision of a packed cluster id, or 0 if the id is not a valid encoding (or is NO_CLUSTER). */
 export function clusterPrecision(id: ClusterId): number {
   if (!Number.isInteger(id) || id <= 0 || id > 0xffffffff) return 0;
-  // Position of the lowest set bit.
-  let low = 0;
-  let v = id;
-  while (v % 2 === 0) {
-    v /= 2;
-    low++;
-  }
+  // Position of the lowest set bit (the stop bit); `id & -id` isolates it in 32-bit arithmetic.
+  const low = 31 - Math.clz32(id & -id);
   const bits = 31 - low;
   if (bits % 5 !== 0) return 0;
   const p = bits / 5;
@@ -115,14 +110,17 @@ export function formatCluster(id: ClusterId): string {
 export function clusterParent(id: ClusterId): ClusterId {
   const p = clusterPrecision(id);
   if (p <= 1) return NO_CLUSTER;
-  return clusterFromGeohash(clusterToGeohash(id).slice(0, p - 1));
+  // Arithmetic, not strings: this runs for every cluster entry of every OGM received.
+  const parentBits = 5 * (p - 1);
+  const prefix = Math.floor(id / 2 ** (32 - parentBits));
+  return prefix * 2 ** (32 - parentBits) + 2 ** (31 - parentBits);
 }
 
 /** Whether `outer` is `inner` or one of its prefixes (an aggregate covering it). */
 export function clusterContains(outer: ClusterId, inner: ClusterId): boolean {
-  if (outer === NO_CLUSTER || inner === NO_CLUSTER) return false;
   const po = clusterPrecision(outer);
   const pi = clusterPrecision(inner);
   if (po === 0 || pi === 0 || po > pi) return false;
-  return clusterToGeohash(inner).startsWith(clusterToGeohash(outer));
+  const unit = 2 ** (32 - 5 * po);
+  return Math.floor(outer / unit) === Math.floor(inner / unit);
 }
