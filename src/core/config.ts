@@ -15,6 +15,12 @@ export interface MeshConfig {
   ogmJitter: number;
   ogmDutyShare: number;
   ogmMaxBytes: number;
+  /**
+   * Bytes a link layer below the core adds to every frame this node sends (the security
+   * layer's counter and tag, docs/security.md). Payload limits and the OGM size shrink by it and
+   * every airtime the node computes includes it, so the duty-cycle ledger stays exact.
+   */
+  frameOverheadBytes: number;
   /** Neighbour entries per OGM (the rest rotate). */
   ogmMaxNeighbours: number;
   /** Bytes of unchanged route entries per OGM (changed entries may use the rest of the frame). */
@@ -99,6 +105,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   ogmJitter: 0.1,
   ogmDutyShare: 0.25,
   ogmMaxBytes: 255,
+  frameOverheadBytes: 0,
   ogmMaxNeighbours: 10,
   ogmRouteBytes: 64,
   ogmChannelShare: 0.1,
@@ -215,6 +222,7 @@ const CHECKS: Check[] = [
   numIn("ogmJitter", 0, 0.5),
   numIn("ogmDutyShare", 0.01, 1),
   intIn("ogmMaxBytes", 64, 255),
+  intIn("frameOverheadBytes", 0, 32),
   intIn("ogmMaxNeighbours", 1, 64),
   intIn("ogmRouteBytes", 12, 233),
   numIn("ogmChannelShare", 0.005, 1),

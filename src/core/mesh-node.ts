@@ -15,9 +15,11 @@ import {
   LOCATE_A_BYTES,
   LOCATE_Q_BYTES,
   MAX_BCAST_PAYLOAD,
+  MAX_FRAME_BYTES,
   MAX_UNICAST_PAYLOAD,
   METRIC_INFINITY,
   OGM_INTERVAL_UNIT_MS,
+  ROUTED_HEADER_BYTES,
   shortId,
   type AckStatusCode,
   type BcastFrame,
@@ -469,7 +471,7 @@ export class MeshNode implements Station {
     if (!isPriority(priority)) return { ok: false, code: "bad-priority", reason: `priority ${String(priority)} is not P0..P7` };
     if (dst === this.id) return { ok: false, code: "bad-destination", reason: "cannot send to this node itself" };
     if (dst !== BROADCAST && !isUnicastId(dst)) return { ok: false, code: "bad-destination", reason: `${dst} is not a node id` };
-    const max = dst === BROADCAST ? MAX_BCAST_PAYLOAD : MAX_UNICAST_PAYLOAD;
+    const max = (dst === BROADCAST ? MAX_BCAST_PAYLOAD : MAX_UNICAST_PAYLOAD) - this.config.frameOverheadBytes;
     if (payload.length > max) return { ok: false, code: "too-large", reason: `payload of ${payload.length} bytes exceeds ${max}` };
     if (!this.#queue.hasRoomFor("data")) {
       return { ok: false, code: "queue-full", reason: `transmit queue full (${this.#queue.capacity} frames)` };
@@ -709,6 +711,11 @@ export class MeshNode implements Station {
   // ---------------------------------------------------------------------------------------------
   // Position and clusters
 
+  /** Time on air of a frame of `bytes` as it goes out, with the link layer's overhead. */
+  #airtime(bytes: number): number {
+    return airtimeMs(this.#modem, bytes + this.config.frameOverheadBytes);
+  }
+
   #setPosition(position: GeoPoint | undefined): void {
     this.#position = position;
     this.#cluster =
@@ -882,7 +889,7 @@ export class MeshNode implements Station {
       notBefore: now + delayMs + jitterSlots * this.#slotMs,
       enqueuedAt: now,
       cw: 0,
-      airtimeMs: airtimeMs(this.#modem, bytes.length),
+      airtimeMs: this.#airtime(bytes.length),
       tag: { kind: "unicast", u },
     };
     // A frame already in our custody is never dropped for lack of room.
@@ -926,7 +933,7 @@ export class MeshNode implements Station {
     if (this.config.e2eTimeoutMs > 0) return this.config.e2eTimeoutMs;
     const best = this.#routeOptions(u.dst, u.dstCluster, now, new Set()).reduce((m, o) => Math.min(m, o.metric), METRIC_INFINITY);
     const hops = best >= METRIC_INFINITY ? 8 : Math.ceil(best / (256 + this.config.hopPenalty)) + 2;
-    const perHop = 2 * airtimeMs(this.#modem, Math.min(255, 26 + u.payload.length)) + (this.config.relayJitterSlots + BUSY_ALLOWANCE_SLOTS) * this.#slotMs;
+    const perHop = 2 * this.#airtime(Math.min(MAX_FRAME_BYTES, ROUTED_HEADER_BYTES + u.payload.length)) + (this.config.relayJitterSlots + BUSY_ALLOWANCE_SLOTS) * this.#slotMs;
     let lookup = 0;
     if (best >= METRIC_INFINITY) for (let l = 0; l <= this.config.locateMaxScope; l++) lookup += this.#locateTimeout(l);
     return 2 * hops * perHop + lookup + 4 * this.config.ackGuardMs;
@@ -1184,7 +1191,7 @@ export class MeshNode implements Station {
       notBefore: now,
       enqueuedAt: now,
       cw: 0,
-      airtimeMs: airtimeMs(this.#modem, bytes.length),
+      airtimeMs: this.#airtime(bytes.length),
       tag: { kind: "plain" },
     };
     if (!this.#queue.push(f)) this.#stats.dropsQueueFull++;
@@ -1429,7 +1436,7 @@ export class MeshNode implements Station {
         notBefore: now + this.#contention(),
         enqueuedAt: now,
         cw: 0,
-        airtimeMs: airtimeMs(this.#modem, bytes.length),
+        airtimeMs: this.#airtime(bytes.length),
         tag: { kind: "relay", key },
       },
       true,
@@ -1479,7 +1486,7 @@ export class MeshNode implements Station {
         notBefore,
         enqueuedAt: now,
         cw: 0,
-        airtimeMs: airtimeMs(this.#modem, bytes.length),
+        airtimeMs: this.#airtime(bytes.length),
         tag: { kind: "plain" },
       },
       kind === "data",
@@ -1608,7 +1615,7 @@ export class MeshNode implements Station {
   /** How long one level of a lookup waits for an answer (configurable, else from the modem). */
   #locateTimeout(level: number): number {
     if (this.config.locateTimeoutMs > 0) return this.config.locateTimeoutMs;
-    const roundTrip = airtimeMs(this.#modem, LOCATE_Q_BYTES) + airtimeMs(this.#modem, LOCATE_A_BYTES) + 2 ** LOCATE_CW * this.#slotMs;
+    const roundTrip = this.#airtime(LOCATE_Q_BYTES) + this.#airtime(LOCATE_A_BYTES) + 2 ** LOCATE_CW * this.#slotMs;
     return 2_000 + (2 + 6 * level) * roundTrip;
   }
 
@@ -1935,7 +1942,7 @@ export class MeshNode implements Station {
     for (const p of this.#aggregates.keys()) if (!own.has(p)) this.#aggregates.delete(p);
     const sel = selectOgmItems(
       items,
-      { maxBytes: this.config.ogmMaxBytes, maxNeighbours: this.config.ogmMaxNeighbours, routeBytes: this.config.ogmRouteBytes },
+      { maxBytes: Math.min(this.config.ogmMaxBytes, MAX_FRAME_BYTES - this.config.frameOverheadBytes), maxNeighbours: this.config.ogmMaxNeighbours, routeBytes: this.config.ogmRouteBytes },
       this.#ogmCursors,
     );
     this.#ogmCursors = sel.cursors;
@@ -1974,7 +1981,7 @@ export class MeshNode implements Station {
     };
     // The interval depends on the OGM's own airtime (duty cap), so size it first.
     const probe = encodeFrame(frame);
-    const air = airtimeMs(this.#modem, probe.length);
+    const air = this.#airtime(probe.length);
     this.#intervalMs = ogmInterval(heard, air, this.#ledger.dutyCycle, this.config);
     const units = Math.min(255, Math.max(1, Math.ceil(this.#intervalMs / OGM_INTERVAL_UNIT_MS)));
     const bytes = encodeFrame({ ...frame, intervalUnits: units });
