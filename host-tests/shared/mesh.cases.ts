@@ -2,7 +2,8 @@
 // cost, failover without flooding or loss, clear failure when no route is left), plus the
 // bidirectional check, malformed input and the duty-cycle plan.
 import { FrameType } from "../../src/core/frames";
-import { MAX_FRAME_BYTES } from "../../src/core/frames";
+import { MAX_FRAME_BYTES, MAX_UNICAST_PAYLOAD } from "../../src/core/frames";
+import { airtimeMs } from "../../src/core/airtime";
 import { encodeFrame } from "../../src/core/codec";
 import { suite, type Assert } from "./harness";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
@@ -20,6 +21,20 @@ function converge(t: Assert, h: IdealMesh, intervals: number, label: string): nu
 }
 
 export default suite("mesh (ideal channel)", {
+  "a link layer's per-frame overhead shrinks payloads and OGMs and is counted in the node's airtime"(t) {
+    const overhead = 12;
+    const h = line(3, 5, { frameOverheadBytes: overhead });
+    converge(t, h, 5, "line");
+    const big = h.node(1).send(h.now, 3, new Uint8Array(MAX_UNICAST_PAYLOAD - overhead + 1));
+    t.ok(!big.ok && big.code === "too-large", "one byte over the reduced limit is refused");
+    t.ok(h.node(1).send(h.now, 3, new Uint8Array(MAX_UNICAST_PAYLOAD - overhead)).ok, "the reduced limit itself is accepted");
+    h.run(h.now + 30_000);
+    t.equal(h.eventsOf(3, "delivered").length, 1);
+    t.ok(h.txLog.every((r) => r.bytes.length + overhead <= MAX_FRAME_BYTES), "every frame leaves room for the overhead");
+    // The node's own airtime account includes the overhead of every frame it sent.
+    const mine = h.txLog.filter((r) => r.tx === 2).reduce((a, r) => a + airtimeMs(h.modem, r.bytes.length + overhead), 0);
+    t.near(h.node(2).stats.txAirtimeMs, mine, 1e-6);
+  },
   "a 30-node line converges from cold start within 5 OGM intervals"(t) {
     const h = line(30, 7);
     converge(t, h, 5, "line");
