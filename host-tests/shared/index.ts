@@ -10,7 +10,8 @@ import mesh from "./mesh.cases";
 import meshPart2 from "./mesh-part2.cases";
 import nmea from "./nmea.cases";
 import routingRules from "./routing-rules.cases";
+import secureStation from "./secure-station.cases";
 import security from "./security.cases";
 import settings from "./settings.cases";
 
-export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, routingRules, mesh, meshPart2, nmea, settings, console, security];
+export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, routingRules, mesh, meshPart2, nmea, settings, console, security, secureStation];

@@ -12,16 +12,13 @@
 // authenticated by the node that sent it; a relay opens, lets the core change tx/next/ttl/hops,
 // and seals its own transmission under its own counter.
 //
-// Both directions use only noble's RFC 8439 AEAD and its ChaCha20: open decrypts with ChaCha20
-// (block counter 1, as the AEAD does), re-seals the plaintext to recompute the full tag and
-// compares the first 8 bytes in constant time; plaintext leaves this file only after that. It
-// costs a second ChaCha20 pass per open, in exchange for composing no primitive by hand.
+// The AEAD with its truncated tag is aead.ts (shared with the DM seal).
 import { LINK_HEADER_BYTES, MAX_FRAME_BYTES, PROTOCOL_VERSION } from "../frames";
-import { equalConstantTime, readU32LE, writeU32LE } from "./bytes";
-import { chacha20, chacha20poly1305 } from "./primitives";
+import { sealInto, openTruncated, TAG_BYTES } from "./aead";
+import { readU32LE, writeU32LE } from "./bytes";
 
 export const SEAL_COUNTER_BYTES = 4;
-export const SEAL_TAG_BYTES = 8;
+export const SEAL_TAG_BYTES = TAG_BYTES;
 /** Bytes in clear and authenticated: link header + counter. */
 export const SEAL_CLEAR_BYTES = LINK_HEADER_BYTES + SEAL_COUNTER_BYTES;
 /** What sealing adds to a frame: counter + truncated tag. */
@@ -58,16 +55,8 @@ export function sealFrame(frameKey: Uint8Array, inner: Uint8Array, counter: numb
   const out = new Uint8Array(inner.length + SEAL_OVERHEAD_BYTES);
   out.set(inner.subarray(0, LINK_HEADER_BYTES), 0);
   writeU32LE(out, LINK_HEADER_BYTES, counter);
-  const aad = out.subarray(0, SEAL_CLEAR_BYTES);
-  const sealed = chacha20poly1305(frameKey, nonceFor(readU32LE(inner, 1), counter), aad).encrypt(inner.subarray(LINK_HEADER_BYTES));
-  // sealed = ciphertext ‖ 16-byte tag; keep the ciphertext and the first SEAL_TAG_BYTES of the tag.
-  out.set(sealed.subarray(0, sealed.length - 16 + SEAL_TAG_BYTES), SEAL_CLEAR_BYTES);
+  sealInto(frameKey, nonceFor(readU32LE(inner, 1), counter), out.subarray(0, SEAL_CLEAR_BYTES), inner.subarray(LINK_HEADER_BYTES), out, SEAL_CLEAR_BYTES);
   return { ok: true, bytes: out };
-}
-
-/** Frame type of a sealed (or inner) frame, read from its clear first byte; -1 if empty. */
-export function sealedFrameType(bytes: Uint8Array): number {
-  return bytes.length > 0 ? bytes[0] & 0x0f : -1;
 }
 
 /**
@@ -83,12 +72,8 @@ export function openFrame(frameKey: Uint8Array, bytes: Uint8Array): OpenResult {
   if (bytes[0] >> 4 !== PROTOCOL_VERSION || (bytes[0] & 0x0f) > MAX_FRAME_TYPE) return { ok: false, reason: "bad-header" };
   const tx = readU32LE(bytes, 1);
   const counter = readU32LE(bytes, LINK_HEADER_BYTES);
-  const nonce = nonceFor(tx, counter);
-  const aad = bytes.subarray(0, SEAL_CLEAR_BYTES);
-  const tagAt = bytes.length - SEAL_TAG_BYTES;
-  const body = chacha20(frameKey, nonce, bytes.subarray(SEAL_CLEAR_BYTES, tagAt), undefined, 1);
-  const expected = chacha20poly1305(frameKey, nonce, aad).encrypt(body);
-  if (!equalConstantTime(expected, body.length, bytes, tagAt, SEAL_TAG_BYTES)) return { ok: false, reason: "bad-tag" };
+  const body = openTruncated(frameKey, nonceFor(tx, counter), bytes.subarray(0, SEAL_CLEAR_BYTES), bytes.subarray(SEAL_CLEAR_BYTES));
+  if (body === undefined) return { ok: false, reason: "bad-tag" };
   const inner = new Uint8Array(LINK_HEADER_BYTES + body.length);
   inner.set(bytes.subarray(0, LINK_HEADER_BYTES), 0);
   inner.set(body, LINK_HEADER_BYTES);

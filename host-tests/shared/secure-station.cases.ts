@@ -1,0 +1,268 @@
+// SecureStation around real MeshNodes and around stub stations (issue 7): a secured mesh
+// converges and delivers plain messages and end-to-end DMs that relays cannot read; a node with
+// another network key cannot join; replays, forgeries, reflections and tampered DMs are counted
+// and dropped; a DM waiting for a key is sent once it arrives or fails clearly; a frame that
+// cannot be sealed is dropped and reported.
+import { FrameType } from "../../src/core/frames";
+import { MeshNode } from "../../src/core/mesh-node";
+import { PRESETS } from "../../src/core/presets";
+import { SeededRng } from "../../src/core/rng";
+import { COUNTER_LIMIT, MemoryCounterStore } from "../../src/core/security/frame-counter";
+import { openFrame, SEAL_OVERHEAD_BYTES } from "../../src/core/security/frame-seal";
+import { encodeKeyFrame } from "../../src/core/security/key-frame";
+import { networkKeys } from "../../src/core/security/keys";
+import { PeerKeys } from "../../src/core/security/peer-keys";
+import { sealDm } from "../../src/core/security/dm-seal";
+import { SecureStation, type SecureDelivered } from "../../src/core/security/secure-station";
+import type { NodeId, RxMeta, SendOptions, SendResult, Station, StationEvent, TxFrame } from "../../src/core/station";
+import { gridPosition } from "../../src/demo/ideal-mesh";
+import { suite, type Assert } from "./harness";
+import { toHex } from "./hex";
+import { TEST_NETWORK_KEY } from "./security.cases";
+import { StationAir } from "./station-air";
+
+const OTHER_KEY = TEST_NETWORK_KEY.map((b, i) => (i === 0 ? b ^ 0x80 : b));
+const META: RxMeta = { rssi: -90, snr: 8, at: 0 };
+
+function secretFor(id: number): Uint8Array {
+  return new Uint8Array(32).map((_, i) => (id * 31 + i * 7) & 0xff);
+}
+
+/** A secured MeshNode as the firmware builds one: the node reserves the seal's bytes. */
+function secureNode(id: NodeId, x: number, networkKey = TEST_NETWORK_KEY, now = 0): SecureStation {
+  const inner = new MeshNode({ id, rng: new SeededRng(id), now, modem: PRESETS.SHORT_FAST, config: { frameOverheadBytes: SEAL_OVERHEAD_BYTES }, position: gridPosition(x, 0) });
+  return new SecureStation({ inner, networkKey, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(id), now });
+}
+
+/** A line 1-2-...-n of secured nodes, run until every node routes to both ends. */
+function securedLine(t: Assert, n: number): StationAir {
+  const air = new StationAir(PRESETS.SHORT_FAST);
+  for (let i = 1; i <= n; i++) air.add(secureNode(i, i));
+  for (let i = 1; i < n; i++) air.link(i, i + 1);
+  const mesh = (id: number): MeshNode => (air.stations.get(id) as SecureStation).inner as MeshNode;
+  for (let step = 0; step < 300; step++) {
+    air.run(air.now + 1000);
+    if (mesh(1).hasRouteTo(n, air.now) && mesh(n).hasRouteTo(1, air.now)) return air;
+  }
+  return t.fail(`secured ${n}-node line did not converge in 300 s`);
+}
+
+/** A Station that records what it is given and transmits what the test queues. */
+class StubStation implements Station {
+  readonly received: Uint8Array[] = [];
+  readonly outbox: Uint8Array[] = [];
+  readonly done: string[] = [];
+  events: StationEvent[] = [];
+  seq = 0;
+  constructor(readonly id: NodeId) {}
+  send(_now: number, _dst: NodeId, _payload: Uint8Array, _o?: SendOptions): SendResult {
+    return { ok: true, seq: ++this.seq };
+  }
+  receive(bytes: Uint8Array, _meta: RxMeta): void {
+    this.received.push(bytes);
+  }
+  tick(): void {}
+  nextWakeup(): number {
+    return this.outbox.length > 0 ? 0 : Infinity;
+  }
+  pollTransmit(): TxFrame | undefined {
+    return this.outbox.length > 0 ? { bytes: this.outbox[0], priority: 3, kind: "data" } : undefined;
+  }
+  transmitDone(_now: number, outcome: "sent" | "busy"): void {
+    this.done.push(outcome);
+    if (outcome === "sent") this.outbox.shift();
+  }
+  drainEvents(): StationEvent[] {
+    const e = this.events;
+    this.events = [];
+    return e;
+  }
+}
+
+const INNER_DATA = new Uint8Array([0x11, 1, 0, 0, 0, 2, 0, 0, 0, 64, 0, 3, 1, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0x68, 0x69]);
+
+function stubPair(): { a: SecureStation; sa: StubStation; b: SecureStation; sb: StubStation } {
+  const sa = new StubStation(1);
+  const sb = new StubStation(2);
+  const a = new SecureStation({ inner: sa, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), now: 0 });
+  const b = new SecureStation({ inner: sb, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), now: 0 });
+  return { a, sa, b, sb };
+}
+
+function transmit(s: SecureStation, now = 0): Uint8Array {
+  const f = s.pollTransmit(now);
+  if (f === undefined) throw new Error("nothing to transmit");
+  s.transmitDone(now, "sent");
+  return f.bytes;
+}
+
+export default suite("secure station", {
+  "a secured 4-node line converges; a DM to the far end is delivered and no relay sees its plaintext"(t) {
+    const air = securedLine(t, 4);
+    const node = (id: number): SecureStation => air.stations.get(id) as SecureStation;
+    // Record what the relays' inner nodes are handed after the seal is opened.
+    const relayInput: Uint8Array[] = [];
+    for (const id of [2, 3]) {
+      const inner = node(id).inner;
+      const receive = inner.receive.bind(inner);
+      inner.receive = (bytes, meta) => {
+        relayInput.push(bytes);
+        receive(bytes, meta);
+      };
+    }
+    const secret = new Uint8Array(40).map((_, i) => 0x41 + (i % 26)); // "ABCD…": easy to spot
+    const start = air.now;
+    const r = node(1).send(air.now, 4, secret, { private: true, wantAck: true });
+    t.ok(r.ok, "queued while node 4's key is fetched");
+    air.run(air.now + 60_000);
+    const got = air.eventsOf(4, "delivered") as SecureDelivered[];
+    t.equal(got.length, 1, "delivered once");
+    t.deepEqual(got[0].payload, secret);
+    t.ok(got[0].private, "marked private");
+    t.equal(got[0].src, 1);
+    const acked = air.eventsOf(1, "acked");
+    t.ok(r.ok && acked.some((e) => e.seq === r.seq && e.dst === 4), "the ack carries the seq the app was given");
+    const needle = toHex(secret.subarray(0, 6));
+    t.ok(relayInput.length > 0, "the relays were handed frames");
+    t.ok(relayInput.every((b) => !toHex(b).includes(needle)), "no opened frame at a relay holds the plaintext");
+    t.ok(air.air.every((rec) => !toHex(rec.bytes).includes(needle)), "nor does any frame on the air");
+    t.equal(air.eventsOf(2, "delivered").length + air.eventsOf(3, "delivered").length, 0, "relays deliver nothing");
+    t.atLeast(air.air.filter((rec) => rec.at >= start && (rec.bytes[0] & 15) === FrameType.DATA).length, 6, "key request, answer and DM each crossed 3 hops");
+    t.equal(node(4).stats.dmReceived, 1);
+    t.ok(node(1).knowsKeyOf(4) && node(4).knowsKeyOf(1), "both ends learned each other's key");
+    t.equal(node(1).fingerprintOf(4), node(4).fingerprintOf(4), "fingerprints agree");
+  },
+  "on a secured mesh plain messages arrive unchanged, neighbours learn keys from KEY frames, every frame is sealed"(t) {
+    const air = securedLine(t, 3);
+    const node = (id: number): SecureStation => air.stations.get(id) as SecureStation;
+    t.ok(node(1).knowsKeyOf(2) && node(2).knowsKeyOf(1) && node(2).knowsKeyOf(3), "KEY frames at boot taught the neighbours");
+    t.ok(!node(1).knowsKeyOf(3), "KEY frames go one hop only");
+    t.ok(node(1).send(air.now, 3, new Uint8Array([1, 2, 3])).ok);
+    air.run(air.now + 30_000);
+    const got = air.eventsOf(3, "delivered") as SecureDelivered[];
+    t.equal(got.length, 1);
+    t.deepEqual(got[0].payload, new Uint8Array([1, 2, 3]));
+    t.ok(!got[0].private);
+    const keys = networkKeys(TEST_NETWORK_KEY);
+    t.ok(air.air.every((rec) => openFrame(keys.frame, rec.bytes).ok), "every frame on the air opens under the network key");
+    t.ok(air.air.every((rec) => rec.bytes.length <= 255));
+    for (const id of [1, 2, 3]) t.equal(node(id).stats.badTag + node(id).stats.replayed, 0, `node ${id}: nothing rejected on an honest mesh`);
+  },
+  "a node with another network key cannot join: its frames fail the tag and it learns nothing"(t) {
+    const air = new StationAir(PRESETS.SHORT_FAST);
+    air.add(secureNode(1, 1));
+    air.add(secureNode(2, 2));
+    air.add(secureNode(9, 3, OTHER_KEY));
+    air.link(1, 2);
+    air.link(2, 9);
+    air.run(200_000);
+    const node = (id: number): SecureStation => air.stations.get(id) as SecureStation;
+    const mesh = (id: number): MeshNode => node(id).inner as MeshNode;
+    t.ok(mesh(1).hasRouteTo(2, air.now), "the honest pair converged");
+    t.atLeast(node(2).stats.badTag, 3, "node 2 rejected the intruder's frames");
+    t.atLeast(node(9).stats.badTag, 3, "and the intruder rejected theirs");
+    t.ok(!mesh(2).hasRouteTo(9, air.now) && !mesh(1).hasRouteTo(9, air.now), "no route to the intruder");
+    t.equal(mesh(9).neighbours(air.now).length, 0, "the intruder has no neighbours");
+    t.ok(!node(2).knowsKeyOf(9) && !node(9).knowsKeyOf(2), "no keys exchanged");
+  },
+  "a replayed frame, a reflected own frame and a forged one never reach the inner station"(t) {
+    const { a, sa, b, sb } = stubPair();
+    sa.outbox.push(INNER_DATA);
+    const sealed = transmit(a);
+    b.receive(sealed, META);
+    t.equal(sb.received.length, 1);
+    t.deepEqual(sb.received[0], INNER_DATA, "the inner station gets the inner frame");
+    b.receive(sealed, META);
+    t.equal(sb.received.length, 1, "the replay is dropped");
+    t.equal(b.stats.replayed, 1);
+    a.receive(sealed, META);
+    t.equal(a.stats.ownFrame, 1, "a reflection of one's own frame is dropped");
+    const forged = sealed.slice();
+    forged[12] ^= 1;
+    b.receive(forged, META);
+    t.equal(b.stats.badTag, 1);
+    b.receive(sealed.subarray(0, 10), META);
+    t.equal(b.stats.truncated, 1);
+    t.equal(sb.received.length, 1, "nothing else got through");
+  },
+  "a frame retried after a busy channel keeps its counter; the next frame gets a new one"(t) {
+    const { a, sa } = stubPair();
+    sa.outbox.push(INNER_DATA);
+    const first = a.pollTransmit(0);
+    a.transmitDone(0, "busy");
+    const again = a.pollTransmit(1);
+    t.ok(first !== undefined && again !== undefined);
+    if (first && again) t.deepEqual(again.bytes, first.bytes, "same sealed bytes after busy");
+    a.transmitDone(1, "sent");
+    sa.outbox.push(INNER_DATA);
+    const next = a.pollTransmit(2);
+    t.ok(next !== undefined && first !== undefined && toHex(next.bytes) !== toHex(first.bytes), "a new transmission, a new counter");
+    t.deepEqual(sa.done, ["busy", "sent"], "the inner station heard each outcome");
+  },
+  "a frame that cannot be sealed (counter exhausted) is dropped and reported, never thrown"(t) {
+    const sa = new StubStation(1);
+    const a = new SecureStation({ inner: sa, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(COUNTER_LIMIT), now: 0 });
+    sa.outbox.push(INNER_DATA);
+    t.equal(a.pollTransmit(0), undefined);
+    t.deepEqual(sa.done, ["sent"], "to the inner node the frame is lost on the air");
+    t.equal(a.stats.sealFailed, 1);
+    const logs = a.drainEvents().filter((e) => e.type === "log");
+    t.ok(logs.length === 1 && logs[0].type === "log" && /rotate the network key/.test(logs[0].text), "a warning says what to do");
+  },
+  "TOFU: a second key announced for a pinned id is refused and reported"(t) {
+    const sb = new StubStation(2);
+    const b = new SecureStation({ inner: sb, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(2), now: 0 });
+    const sender = (secret: Uint8Array, counter: number): Uint8Array => {
+      const s = new StubStation(7);
+      const st = new SecureStation({ inner: s, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(counter), now: 0 });
+      s.outbox.push(encodeKeyFrame({ owner: 7, request: false, publicKey: new PeerKeys(7, secret).publicKey }));
+      return transmit(st);
+    };
+    b.receive(sender(secretFor(7), 0), META);
+    t.ok(b.knowsKeyOf(7));
+    const pinned = b.fingerprintOf(7);
+    b.receive(sender(secretFor(8), 1000), META);
+    t.equal(b.stats.keyConflicts, 1);
+    t.equal(b.fingerprintOf(7), pinned, "the first key stays");
+    t.ok(b.drainEvents().some((e) => e.type === "log" && /pinned/.test(e.text)));
+    t.equal(sb.received.length, 0, "KEY frames are the wrapper's own, never the inner node's");
+  },
+  "a DM altered, redirected or replayed on the way is rejected by its destination"(t) {
+    const sb = new StubStation(2);
+    const b = new SecureStation({ inner: sb, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(2), now: 0 });
+    const alice = new PeerKeys(1, secretFor(1));
+    alice.learn(2, b.publicKey as Uint8Array);
+    // b learns alice's key from a routed KEY_ANSWER (kind 3 ‖ public key).
+    const answer = new Uint8Array(33);
+    answer[0] = 3;
+    answer.set(alice.publicKey, 1);
+    const deliver = (payload: Uint8Array, dst = 2): void => {
+      sb.events.push({ type: "delivered", at: 0, src: 1, dst, seq: 1, payload, hops: 2, priority: 3 });
+    };
+    deliver(answer);
+    b.drainEvents();
+    t.ok(b.knowsKeyOf(1));
+    const dm = sealDm(alice.dmKey(2) as Uint8Array, 1, 2, 77, new Uint8Array([9, 9, 9]));
+    const flipped = dm.slice();
+    flipped[6] ^= 0x10;
+    deliver(flipped);
+    deliver(sealDm(alice.dmKey(2) as Uint8Array, 1, 3, 78, new Uint8Array([9, 9, 9])), 2); // sealed for dst 3
+    deliver(dm);
+    deliver(dm);
+    const got = b.drainEvents().filter((e) => e.type === "delivered");
+    t.equal(got.length, 1, "only the intact DM, once");
+    t.deepEqual(got[0].type === "delivered" ? got[0].payload : undefined, new Uint8Array([9, 9, 9]));
+    t.equal(b.stats.dmRejected, 3);
+  },
+  "a DM to a node that never answers fails with a clear send-failed after the key wait, with its seq"(t) {
+    const air = securedLine(t, 2);
+    const node1 = air.stations.get(1) as SecureStation;
+    const r = node1.send(air.now, 0x0badc0de, new Uint8Array([1]), { private: true });
+    t.ok(r.ok, "queued");
+    air.run(air.now + 125_000);
+    const failed = air.eventsOf(1, "send-failed");
+    t.equal(failed.length, 1);
+    t.ok(r.ok && failed[0].seq === r.seq && failed[0].code === "no-key" && /private message not sent/.test(failed[0].reason));
+    t.ok(!node1.send(air.now, 0xffffffff, new Uint8Array([1]), { private: true }).ok, "no private broadcast");
+  },
+});
