@@ -4,6 +4,7 @@
 // 1500-node scenario, one simulated hour, the routers timed together on all cores).
 import { writeFileSync } from "node:fs";
 import { coreFigures } from "../demo/figures";
+import { cryptoFigures } from "./crypto-figures";
 import { summarise } from "./aggregate";
 import type { Summary } from "./aggregate";
 import { formatTable } from "./report/table";
@@ -14,8 +15,8 @@ import { runBatch } from "./run";
 import type { Task } from "./run";
 import { builtinScenarios, findBuiltin, seedScenarios } from "./scenario/builtin";
 
-// `node dist/bench.mjs [core] [speed] [table] [sweep]` runs only those parts (default: all four).
-const PARTS = new Set(process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["core", "speed", "table", "sweep"]);
+// `node dist/bench.mjs [core] [crypto] [speed] [table] [sweep]` runs only those parts (default: all).
+const PARTS = new Set(process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["core", "crypto", "speed", "table", "sweep"]);
 const SEEDS = Number(process.env.BENCH_SEEDS ?? 5);
 const SWEEP_SEEDS = Number(process.env.BENCH_SWEEP_SEEDS ?? 2);
 const SPEED_SCENARIO = "metro-scale";
@@ -27,6 +28,10 @@ async function main(): Promise<void> {
 
   if (PARTS.has("core")) {
     for (const line of coreFigures(SEEDS)) out.write(`${line}\n`);
+    out.write("\n");
+  }
+  if (PARTS.has("crypto")) {
+    for (const line of await cryptoFigures()) out.write(`${line}\n`);
     out.write("\n");
   }
   if (PARTS.has("speed")) await speed(out);

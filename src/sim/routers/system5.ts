@@ -4,7 +4,12 @@
 import type { MeshConfig } from "../../core/config";
 import { MeshNode } from "../../core/mesh-node";
 import { subBandFor } from "../../core/regions";
-import type { RouterContext } from "./context";
+import { ascii } from "../../core/security/bytes";
+import { MemoryCounterStore } from "../../core/security/frame-counter";
+import { SEAL_OVERHEAD_BYTES } from "../../core/security/frame-seal";
+import { deriveSubkey } from "../../core/security/keys";
+import { SecureStation } from "../../core/security/secure-station";
+import type { MobileStation, RouterContext } from "./context";
 
 /** Scenario `routerParams.system5` keys that map onto MeshConfig, plus `silencing`. */
 function configFrom(ctx: RouterContext): Partial<MeshConfig> {
@@ -17,10 +22,43 @@ function configFrom(ctx: RouterContext): Partial<MeshConfig> {
   if (p.silencing === false) cfg.silencingEnabled = false;
   const overrides = p.config;
   if (typeof overrides === "object" && overrides !== null) Object.assign(cfg, overrides as Partial<MeshConfig>);
+  // A secured network seals every frame: the node reserves the seal's bytes in every frame.
+  if (p.secure === true || typeof p.secure === "string") cfg.frameOverheadBytes = SEAL_OVERHEAD_BYTES;
   return cfg;
 }
 
-export function system5Station(ctx: RouterContext): MeshNode {
+/**
+ * The network key of a secured simulation: HKDF of a label (no PBKDF2 per node: the key is not
+ * secret here). RouterContext carries no scenario name, so `secure` may be the label itself;
+ * `true` uses one fixed label, which measures the same costs.
+ */
+function simNetworkKey(secure: true | string): Uint8Array {
+  return deriveSubkey(ascii(secure === true ? "system5 simulation" : secure), ascii("sim network key"));
+}
+
+/**
+ * `routerParams.system5.secure` (default false): true or a label wraps every node in the
+ * security layer (docs/security.md), so scenarios measure its airtime and delivery cost.
+ */
+export function system5Station(ctx: RouterContext): MobileStation {
+  const node = meshNode(ctx);
+  const secure = ctx.params.secure;
+  if (secure !== true && typeof secure !== "string") return node;
+  const networkKey = simNetworkKey(secure);
+  const station: MobileStation = new SecureStation({
+    inner: node,
+    networkKey,
+    counterStore: new MemoryCounterStore(),
+    // Each node's X25519 secret derived from its id (a device draws it once from its RNG; here
+    // the node's generator is left untouched so a secured run keeps the same random stream).
+    nodeSecretKey: deriveSubkey(networkKey, ascii(`sim node key ${ctx.id}`)),
+    now: ctx.now,
+  });
+  station.setPosition = (now, position) => node.setPosition(now, position);
+  return station;
+}
+
+function meshNode(ctx: RouterContext): MeshNode {
   const band = subBandFor(ctx.region, ctx.frequencyHz, ctx.preset.bandwidthHz);
   return new MeshNode({
     id: ctx.id,
