@@ -8,6 +8,9 @@ import { SeededRng } from "../../src/core/rng";
 import { airtimeMs } from "../../src/core/airtime";
 import { PRESETS } from "../../src/core/presets";
 import { ogmBytes } from "../../src/core/frames";
+import { METRIC_INFINITY } from "../../src/core/frames";
+import { METRIC_MAX } from "../../src/core/metric";
+import { NeighbourTrust, plausibleMetric, trustScaledMetric } from "../../src/core/trust";
 import { suite } from "./harness";
 
 const cfg = resolveConfig();
@@ -119,5 +122,85 @@ export default suite("routing rules", {
     t.equal(s.next(7), (a + 1) & 0xffff);
     const b = s.next(8);
     t.notEqual(a, b);
+  },
+  // ---- §7.5 routing around liars ---------------------------------------------------------------
+  "metric floor: below one perfect transmission is impossible; retractions are fine"(t) {
+    t.ok(!plausibleMetric(0, cfg));
+    t.ok(!plausibleMetric(255, cfg));
+    t.ok(plausibleMetric(256, cfg), "one perfect transmission without hop penalty");
+    t.ok(plausibleMetric(288, cfg));
+    t.ok(plausibleMetric(METRIC_INFINITY, cfg), "a retraction");
+    t.ok(plausibleMetric(10, resolveConfig({ metricFloor: 0 })), "metricFloor 0 turns the rule off");
+  },
+  "trust-scaled metric: divided by trust, saturating; zero trust is unreachable"(t) {
+    t.equal(trustScaledMetric(600, 1), 600);
+    t.equal(trustScaledMetric(600, 0.5), 1200);
+    t.equal(trustScaledMetric(600, 0.001), METRIC_MAX, "saturates below infinity");
+    t.equal(trustScaledMetric(600, 0), METRIC_INFINITY);
+    t.equal(trustScaledMetric(METRIC_INFINITY, 0.5), METRIC_INFINITY);
+  },
+  "trust-scaled share: W(r) × trust"(t) {
+    const full = routeWeight({ route: 0, metric: 300, health: 1, load: 0, battery: 1 }, 300, cfg);
+    const low = routeWeight({ route: 0, metric: 300, health: 1, load: 0, battery: 1, trust: 0.25 }, 300, cfg);
+    t.near(low, full * 0.25, 1e-12, "load and battery terms do not keep a distrusted hop at full share");
+    const rng = new SeededRng(5);
+    let bad = 0;
+    for (let i = 0; i < 10_000; i++) {
+      const c = chooseRoute([{ route: "good", metric: 400, health: 1, load: 0, battery: 1 }, { route: "bad", metric: 300, health: 1, load: 0, battery: 1, trust: 0.1 }], rng, cfg);
+      if (c?.route === "bad") bad++;
+    }
+    t.atMost(bad / 10_000, 0.12, "a shorter route through a distrusted hop gets little traffic");
+  },
+  "next-hop trust: ×0.5 per failure, 20 % of the deficit back per confirmation, floor"(t) {
+    const tr = new NeighbourTrust(cfg);
+    t.equal(tr.value(7, 0), 1, "unknown neighbours are trusted");
+    tr.success(7, 0);
+    t.equal(tr.size, 0, "confirmations of a trusted hop store nothing");
+    t.equal(cfg.trustPenalty, 0.5);
+    tr.failure(7, 0);
+    t.near(tr.value(7, 0), 0.5, 1e-12);
+    tr.failure(7, 0);
+    t.near(tr.value(7, 0), 0.25, 1e-12);
+    tr.success(7, 0);
+    t.near(tr.value(7, 0), 0.25 + 0.2 * 0.75, 1e-12);
+    for (let i = 0; i < 50; i++) tr.failure(7, 0);
+    t.equal(tr.value(7, 0), cfg.trustFloor, "never below the floor");
+    t.equal(tr.value(8, 0), 1, "other neighbours untouched");
+  },
+  "next-hop trust decays back: an honest bad spell is forgotten (deficit halves every 20 min)"(t) {
+    const tr = new NeighbourTrust(cfg);
+    for (let i = 0; i < 4; i++) tr.failure(3, 0);
+    const low = tr.value(3, 0);
+    t.near(low, 0.5 ** 4, 1e-12);
+    t.near(tr.value(3, cfg.trustRecoveryMs), 1 - (1 - low) / 2, 1e-12);
+    t.atLeast(tr.value(3, 6 * cfg.trustRecoveryMs), 0.98, "two hours later it is nearly whole again");
+    tr.failure(3, 6 * cfg.trustRecoveryMs);
+    t.atMost(tr.value(3, 6 * cfg.trustRecoveryMs), 0.5, "a new failure counts from the recovered value");
+  },
+  "lie strikes: the second OGM with impossible entries starts a distrust period; it ends"(t) {
+    const tr = new NeighbourTrust(cfg);
+    t.ok(!tr.lie(9, 0), "one strike");
+    t.ok(!tr.distrusted(9, 0));
+    t.ok(tr.lie(9, 1000), "second strike: distrusted");
+    t.ok(tr.distrusted(9, 1000 + cfg.lieDistrustMs - 1));
+    t.ok(!tr.lie(9, 2000), "no new period while one runs");
+    t.ok(!tr.distrusted(9, 1000 + cfg.lieDistrustMs), "the hold ends");
+    t.ok(!tr.lie(9, 1000 + cfg.lieDistrustMs), "strikes start again from zero");
+  },
+  "next-hop trust stays bounded: the most trusted record goes first"(t) {
+    const small = resolveConfig({ maxNeighbours: 2 });
+    const tr = new NeighbourTrust(small);
+    for (let id = 1; id <= 4; id++) tr.failure(id, 0);
+    tr.failure(1, 0);
+    tr.failure(5, 0);
+    t.atMost(tr.size, 4);
+    t.near(tr.value(1, 0), 0.25, 1e-12, "the least trusted is kept");
+  },
+  "trust settings are validated"(t) {
+    t.throws(() => resolveConfig({ trustPenalty: 0 }), /trustPenalty must be a number 0\.01\.\.1/);
+    t.throws(() => resolveConfig({ lieStrikes: 0 }), /lieStrikes must be an integer 1\.\.100/);
+    t.throws(() => resolveConfig({ metricFloor: -1 }), /metricFloor must be an integer/);
+    t.throws(() => resolveConfig({ trustRecoveryMs: 10 }), /trustRecoveryMs/);
+    t.equal(resolveConfig({ trustPenalty: 1 }).trustPenalty, 1, "1 turns next-hop trust off");
   },
 });

@@ -48,6 +48,23 @@ export interface MeshConfig {
   healthFade: number;
   healthFadePeriodMs: number;
   healthFloor: number;
+  /**
+   * Metric floor (docs/protocol.md §7.5): a route advertised through a neighbour to anything but
+   * the neighbour itself costs at least this much; entries below are discarded as lies.
+   */
+  metricFloor: number;
+  /** OGMs with impossible entries before all of that neighbour's advertisements are ignored. */
+  lieStrikes: number;
+  /** How long a neighbour caught lying has its advertisements ignored, ms. */
+  lieDistrustMs: number;
+  /** Next-hop trust: factor on a failure to carry a frame on (§7.5). */
+  trustPenalty: number;
+  /** Next-hop trust: share of the remaining distrust regained per confirmation. */
+  trustReward: number;
+  /** Next-hop trust never falls below this (a distrusted next hop stays a last resort). */
+  trustFloor: number;
+  /** Next-hop trust: the deficit halves every this many ms without news. */
+  trustRecoveryMs: number;
   attemptsGoodLink: number;
   attemptsWeakLink: number;
   relayJitterSlots: number;
@@ -130,6 +147,13 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   healthFade: 0.95,
   healthFadePeriodMs: 30 * SECOND,
   healthFloor: 0.1,
+  metricFloor: 256,
+  lieStrikes: 2,
+  lieDistrustMs: 30 * MINUTE,
+  trustPenalty: 0.5,
+  trustReward: 0.2,
+  trustFloor: 0.05,
+  trustRecoveryMs: 20 * MINUTE,
   attemptsGoodLink: 3,
   attemptsWeakLink: 5,
   relayJitterSlots: 4,
@@ -249,6 +273,13 @@ const CHECKS: Check[] = [
   numIn("healthFade", 0.5, 1),
   intIn("healthFadePeriodMs", 1000, 3_600_000),
   numIn("healthFloor", 0.001, 1),
+  intIn("metricFloor", 0, 0xfffe),
+  intIn("lieStrikes", 1, 100),
+  intIn("lieDistrustMs", 0, 86_400_000),
+  numIn("trustPenalty", 0.01, 1),
+  numIn("trustReward", 0, 1),
+  numIn("trustFloor", 0.001, 1),
+  intIn("trustRecoveryMs", 1000, 86_400_000),
   intIn("attemptsGoodLink", 1, 10),
   intIn("attemptsWeakLink", 1, 10),
   intIn("relayJitterSlots", 0, 64),

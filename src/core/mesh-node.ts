@@ -63,6 +63,7 @@ import {
   type StationEvent,
   type TxFrame,
 } from "./station";
+import { NeighbourTrust, plausibleMetric } from "./trust";
 import { TxQueue, type QueuedFrame } from "./tx-queue";
 
 export interface MeshNodeOptions {
@@ -122,6 +123,12 @@ export interface MeshStats {
   locateRelays: number;
   locateAnswersSent: number;
   locateAnswersReceived: number;
+  /** Advertised route entries discarded by the metric floor (§7.5). */
+  implausibleEntries: number;
+  /** Times a neighbour's advertisements started being ignored for lying. */
+  liarsDistrusted: number;
+  /** Frames a next hop took for relaying and never carried on, as far as we could tell (§7.5). */
+  trustFailures: number;
 }
 
 /** One neighbour as the console shows it. */
@@ -273,6 +280,9 @@ function emptyStats(): MeshStats {
     locateRelays: 0,
     locateAnswersSent: 0,
     locateAnswersReceived: 0,
+    implausibleEntries: 0,
+    liarsDistrusted: 0,
+    trustFailures: 0,
   };
 }
 
@@ -298,6 +308,7 @@ export class MeshNode implements Station {
   readonly #ledger: DutyLedger;
   readonly #nbrs: NeighbourTable;
   readonly #routes: RouteTable;
+  readonly #trust: NeighbourTrust;
   readonly #queue: TxQueue<Tag>;
   readonly #dedup: DedupCache;
   readonly #seqOut: SeqSender;
@@ -332,7 +343,7 @@ export class MeshNode implements Station {
   readonly #lookups = new Lookups<Unicast>();
   #qid: number;
   /** Messages we originated with wantAck, waiting for their end-to-end ACK (bounded). */
-  readonly #e2e = new Map<string, { readonly copy: Unicast; deadline: number; retries: number }>();
+  readonly #e2e = new Map<string, { readonly copy: Unicast; deadline: number; retries: number; readonly via: Set<NodeId> }>();
   /** Flood and broadcast relays waiting in the queue: neighbours already covered, copies heard. */
   readonly #pendingRelays = new Map<string, { covered: Set<NodeId>; copies: number }>();
   /** Aggregates we originate (parent prefix → metric last advertised). */
@@ -353,7 +364,8 @@ export class MeshNode implements Station {
     this.#slotMs = slotTimeMs(options.modem);
     this.#ledger = new DutyLedger({ dutyCycle: options.dutyCycle ?? 1, sosReserve: this.config.sosReserve });
     this.#nbrs = new NeighbourTable(this.id, this.config);
-    this.#routes = new RouteTable(this.id, this.config, this.#nbrs);
+    this.#trust = new NeighbourTrust(this.config);
+    this.#routes = new RouteTable(this.id, this.config, this.#nbrs, (id, now) => this.#trust.value(id, now));
     this.#queue = new TxQueue<Tag>(this.config.txQueueSize);
     this.#dedup = new DedupCache(this.config.dedupSize, this.config.dedupHoldMs);
     this.#seqOut = new SeqSender(this.config.maxSeqTrackers, this.#rng);
@@ -443,6 +455,11 @@ export class MeshNode implements Station {
       }
     }
     return out;
+  }
+
+  /** How far this node trusts a neighbour to carry frames on, 0..1 (§7.5), and whether it ignores its advertisements. */
+  trustOf(id: NodeId, now: number): { readonly trust: number; readonly distrusted: boolean } {
+    return { trust: this.#trust.value(id, now), distrusted: this.#trust.distrusted(id, now) };
   }
 
   /** Usable next hops toward a node right now (for tests and the console). */
@@ -757,6 +774,7 @@ export class MeshNode implements Station {
           health: r.entry.health.value(now, this.config),
           load: n.load,
           battery: n.battery < 0 ? 1 : n.battery,
+          trust: this.#trust.value(n.id, now),
         });
       }
     };
@@ -945,13 +963,16 @@ export class MeshNode implements Station {
       this.#e2e.delete(oldestKey);
       this.#fail(oldest.copy, now, "no-ack", `too many messages awaiting acknowledgement; gave up on #${oldest.copy.seq}`);
     }
-    this.#e2e.set(`${u.dst}:${u.seq}`, { copy: { ...u, tried: new Set() }, deadline: now + this.#e2eTimeout(u, now), retries: 0 });
+    this.#e2e.set(`${u.dst}:${u.seq}`, { copy: { ...u, tried: new Set() }, deadline: now + this.#e2eTimeout(u, now), retries: 0, via: new Set() });
   }
 
   /** End-to-end ACKs overdue: send the message again (the destination drops a duplicate and re-acks), or give up. */
   #e2eDeadlines(now: number): void {
     for (const p of this.#e2e.values()) {
       if (p.deadline > now) continue;
+      // The first hops that took the message carried it into a path that lost it (§7.5).
+      for (const v of p.via) if (v !== p.copy.dst) this.#distrustHop(v, now);
+      p.via.clear();
       if (p.retries >= this.config.e2eRetries) {
         this.#fail(p.copy, now, "no-ack", `no end-to-end acknowledgement from ${formatNodeId(p.copy.dst)} for #${p.copy.seq}`);
         continue;
@@ -992,6 +1013,7 @@ export class MeshNode implements Station {
     if (u.attempts === 0) this.#nbrs.noteRoundTrip(from, now - w.sentAt);
     if (status === AckStatus.DELIVERED) {
       u.via?.entry.health.success(now, this.config);
+      if (from !== u.dst) this.#trust.success(from, now);
       this.#handedOn(u, now);
       return true;
     }
@@ -1060,6 +1082,7 @@ export class MeshNode implements Station {
       const oldest = this.#custody.keys().next().value;
       if (oldest !== undefined) this.#custody.delete(oldest);
     }
+    if (u.originated && u.wantAck) this.#e2e.get(`${u.dst}:${u.seq}`)?.via.add(u.nextHop);
     const tried = new Set(u.tried);
     tried.add(u.nextHop);
     this.#custody.set(key, { prevHop: u.prevHop, tried, originated: u.originated, until: now + CUSTODY_MS, bouncedAway: u.bounced });
@@ -1093,6 +1116,8 @@ export class MeshNode implements Station {
       this.#enqueueUnicast(u, now);
       return;
     }
+    // Every attempt on this next hop went unconfirmed: it took the frame and carried nothing on.
+    if (w.nextHop !== u.dst) this.#distrustHop(w.nextHop, now);
     u.tried.add(w.nextHop);
     this.#dispatch(u, now, true);
   }
@@ -1256,8 +1281,10 @@ export class MeshNode implements Station {
       this.#stats.rxDuplicates++;
       return;
     }
+    const pending = this.#e2e.get(`${f.src}:${f.seq}`);
     this.#e2e.delete(`${f.src}:${f.seq}`);
     if (f.status === AckStatus.DELIVERED) {
+      if (pending !== undefined) for (const v of pending.via) if (v !== f.src) this.#trust.success(v, now);
       this.#events.push({ type: "acked", at: now, dst: f.src, seq: f.seq, hops: f.ackedHops });
     } else {
       this.#events.push({
@@ -1743,15 +1770,17 @@ export class MeshNode implements Station {
     // Routes through a neighbour we cannot use are of no use to us: skip its route entries
     // (in a dense mesh most neighbours heard are not usable, and route entries are most of the
     // work an OGM costs). Its next OGMs bring them once the link qualifies.
-    const routesUsable = this.#nbrs.usable(n, now);
+    const advertsTrusted = this.#checkAdverts(f, n.id, now);
+    const routesUsable = this.#nbrs.usable(n, now) && advertsTrusted;
     for (const e of f.nodeRoutes) {
-      this.#locations.learn(e.dst, n.cluster, now);
-      if (!routesUsable || !sameCluster || e.dst === this.id) continue;
+      const plausible = plausibleMetric(e.metric, this.config);
+      if (advertsTrusted && plausible) this.#locations.learn(e.dst, n.cluster, now);
+      if (!routesUsable || !sameCluster || e.dst === this.id || !plausible) continue;
       const o = this.#routes.update("node", e.dst, n.id, e.dst, e.seqno, e.metric, hold, now);
       if (o === "updated" || o === "new-destination") touchedNodes.push(e.dst);
     }
     for (const e of f.clusterRoutes) {
-      if (!routesUsable || clusterContains(e.cluster, this.#cluster) || e.origin === this.id) continue;
+      if (!routesUsable || clusterContains(e.cluster, this.#cluster) || e.origin === this.id || !plausibleMetric(e.metric, this.config)) continue;
       const o = this.#routes.update("cluster", e.cluster, n.id, e.origin, e.seqno, e.metric, hold, now);
       if (o === "updated" || o === "new-destination") touchedClusters.push(e.cluster);
     }
@@ -1764,6 +1793,31 @@ export class MeshNode implements Station {
       if (up && !n.everUp) this.#triggerOgm(now);
       if (up) n.everUp = true;
     }
+  }
+
+  /**
+   * Metric floor and lie strikes (§7.5): counts the impossible entries of an OGM against its
+   * sender, and returns whether that sender's advertisements may be used at all.
+   */
+  #checkAdverts(f: OgmFrame, from: NodeId, now: number): boolean {
+    if (this.#trust.distrusted(from, now)) return false;
+    let lies = 0;
+    for (const e of f.nodeRoutes) if (e.dst !== from && !plausibleMetric(e.metric, this.config)) lies++;
+    for (const e of f.clusterRoutes) if (!plausibleMetric(e.metric, this.config)) lies++;
+    if (lies === 0) return true;
+    this.#stats.implausibleEntries += lies;
+    if (!this.#trust.lie(from, now)) return true;
+    this.#stats.liarsDistrusted++;
+    this.#log(now, "warn", `${formatNodeId(from)} advertised impossible metrics: ignoring its routes for ${Math.round(this.config.lieDistrustMs / 60_000)} min`);
+    this.#routes.dropAdvertsOf(from);
+    this.#routeChanges(this.#routes.refresh(now), now);
+    return false;
+  }
+
+  /** A next hop lost a frame it took for relaying: less of everything goes through it (§7.5). */
+  #distrustHop(id: NodeId, now: number): void {
+    this.#trust.failure(id, now);
+    this.#stats.trustFailures++;
   }
 
   #routeChanges(changes: readonly RouteChange[], now: number): void {

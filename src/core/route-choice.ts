@@ -15,6 +15,8 @@ export interface RouteOption<T> {
   readonly load: number;
   /** Next hop's battery, 0..1 (external power counts as 1). */
   readonly battery: number;
+  /** Next hop's trust, 0..1 (§7.5); 1 when absent. */
+  readonly trust?: number;
 }
 
 /** Backpressure multiplier for a next hop's load: 1 below soft, linear to 0 at hard, 0 above. */
@@ -28,7 +30,9 @@ export function backpressure(load: number, cfg: MeshConfig): number {
 export function routeWeight(o: RouteOption<unknown>, bestMetric: number, cfg: MeshConfig): number {
   const q = o.health * relativeQuality(o.metric, bestMetric);
   const w = cfg.weightQuality * q + cfg.weightLoad * (1 - o.load) + cfg.weightBattery * o.battery;
-  return w * backpressure(o.load, cfg);
+  // Trust-scaled share (§7.5): load and battery terms alone would keep a swallowing next hop at
+  // more than half its share.
+  return w * backpressure(o.load, cfg) * (o.trust ?? 1);
 }
 
 /**

@@ -13,6 +13,10 @@ import { addMetric, isFeasible, updatedFeasibility, type SeqMetric } from "./met
 import type { NeighbourTable } from "./neighbour-table";
 import { RouteHealth } from "./route-health";
 import type { NodeId } from "./station";
+import { trustScaledMetric } from "./trust";
+
+/** A next hop's trust at a time, 0..1 (§7.5); everyone is fully trusted without one. */
+export type TrustLookup = (neighbour: NodeId, now: number) => number;
 
 export type DestKind = "node" | "cluster";
 
@@ -93,11 +97,13 @@ export class RouteTable {
   readonly #clusters = new Map<number, Destination>();
   /** Feasibility distances per source, with when they were last touched (for bounded eviction). */
   readonly #fd = new FeasibilityTable();
+  readonly #trust: TrustLookup | undefined;
 
-  constructor(self: NodeId, cfg: MeshConfig, neighbours: NeighbourTable) {
+  constructor(self: NodeId, cfg: MeshConfig, neighbours: NeighbourTable, trust?: TrustLookup) {
     this.#self = self;
     this.#cfg = cfg;
     this.#nbrs = neighbours;
+    this.#trust = trust;
   }
 
   #table(kind: DestKind): Map<number, Destination> {
@@ -267,7 +273,9 @@ export class RouteTable {
     if (n === undefined) return METRIC_INFINITY;
     const metric = addMetric(e.advMetric, this.#nbrs.cost(n, now));
     if (metric >= METRIC_INFINITY || !this.feasible(dest.kind, dest.key, e)) return METRIC_INFINITY;
-    return metric;
+    // Trust-scaled metric (§7.5): feasibility is judged on what was advertised, selection and
+    // our own advertisement on what the next hop has actually carried.
+    return this.#trust === undefined ? metric : trustScaledMetric(metric, this.#trust(e.neighbour, now));
   }
 
   routes(kind: DestKind, key: number, now: number): SelectedRoute[] {
@@ -279,6 +287,20 @@ export class RouteTable {
   dropNeighbour(id: NodeId): void {
     for (const table of [this.#nodes, this.#clusters]) {
       for (const d of table.values()) {
+        const i = d.entries.findIndex((e) => e.neighbour === id);
+        if (i >= 0) d.entries.splice(i, 1);
+      }
+    }
+  }
+
+  /**
+   * Removes every entry a neighbour advertised (caught lying, §7.5), keeping only the direct
+   * route to the neighbour itself.
+   */
+  dropAdvertsOf(id: NodeId): void {
+    for (const table of [this.#nodes, this.#clusters]) {
+      for (const d of table.values()) {
+        if (table === this.#nodes && d.key === id) continue;
         const i = d.entries.findIndex((e) => e.neighbour === id);
         if (i >= 0) d.entries.splice(i, 1);
       }
