@@ -9,6 +9,8 @@ import { BROADCAST, type NodeId, type PriorityLevel } from "../../src/core/stati
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
 import { CELLS, clusterGridMesh, clusterRowMesh, connected, inCell, randomMesh, threeClusterMesh } from "../../src/demo/topologies";
 import { clusterParent } from "../../src/core/cluster";
+import { LIE_METRIC, lyingOgm, PLAUSIBLE_LIE_METRIC, system5Relay } from "../../src/sim/routers/insiders";
+import type { MeshConfig } from "../../src/core/config";
 import { suite, type Assert } from "./harness";
 
 const MINUTE = 60_000;
@@ -26,6 +28,55 @@ function broadcastRelays(h: IdealMesh, from: number): Map<NodeId, number> {
   const count = new Map<NodeId, number>();
   for (const r of h.txLog.slice(from)) if (r.type === FrameType.BCAST) count.set(r.tx, (count.get(r.tx) ?? 0) + 1);
   return count;
+}
+
+
+// ---- insiders (§7.5) on the ideal channel ------------------------------------------------------
+
+/** `from` swallows what it should relay (and the hop ACKs that would claim it did); a liar also forges its OGMs. */
+function insider(h: IdealMesh, bad: NodeId, lie?: number): void {
+  h.rewrite = (bytes, from) => {
+    if (from !== bad) return bytes;
+    if (system5Relay(bytes, bad) !== undefined) return undefined;
+    return lie === undefined ? bytes : lyingOgm(bytes, lie);
+  };
+}
+
+/** Distinct messages (by payload byte) that `from` handed to `to` as DATA. */
+function handedTo(h: IdealMesh, from: NodeId, to: NodeId, sinceTx = 0): Set<number> {
+  const out = new Set<number>();
+  for (const r of h.txLog.slice(sinceTx)) {
+    if (r.tx !== from || r.type !== FrameType.DATA) continue;
+    const d = decodeFrame(r.bytes);
+    if (d.ok && d.frame.type === FrameType.DATA && d.frame.next === to && d.frame.src === from) out.add(d.frame.payload[0]);
+  }
+  return out;
+}
+
+/**
+ * 1 reaches 5 and the star 6, 7, 8 behind it either through 2 (short) or through 3 → 4 (one
+ * hop longer). Messages go round the four destinations from 1.
+ */
+function blackholeRun(config: Partial<MeshConfig>): { h: IdealMesh; first: Set<number>; second: Set<number>; delivered: number } {
+  const h = new IdealMesh({ seed: 11, config });
+  for (let i = 1; i <= 8; i++) h.addNode(i, gridPosition(i % 3, Math.floor(i / 3)));
+  for (const [a, b] of [[1, 2], [1, 3], [2, 5], [3, 4], [4, 5], [5, 6], [5, 7], [5, 8]]) h.link(a, b);
+  h.runUntil(() => h.fullyRouted(), 10 * MINUTE, 1_000);
+  insider(h, 2);
+  const dsts = [5, 6, 7, 8];
+  const marks: number[] = [];
+  for (let k = 0; k < 24; k++) {
+    marks.push(h.txLog.length);
+    h.node(1).send(h.now, dsts[k % 4], new Uint8Array([k]), { wantAck: true });
+    h.run(h.now + 20_000);
+  }
+  h.run(h.now + 2 * MINUTE);
+  let delivered = 0;
+  for (const d of dsts) delivered += h.eventsOf(d, "delivered").length;
+  const all = handedTo(h, 1, 2, marks[0]);
+  const first = new Set([...all].filter((k) => k < 12));
+  const second = new Set([...all].filter((k) => k >= 12));
+  return { h, first, second, delivered };
 }
 
 export default suite("mesh part 2 (ideal channel)", {
@@ -357,5 +408,54 @@ export default suite("mesh part 2 (ideal channel)", {
     const local = h.txLog.slice(from).filter((x) => x.type === FrameType.FLOOD && x.tx === 1);
     t.equal(local.length, 1, "sent as one local flood");
     t.equal(local[0].bytes[7] >> 4, 1, "scope kind: local");
+  },
+  // ---- insiders (§7.5) -----------------------------------------------------------------------
+  "a black hole with an alternative path loses its traffic across destinations; every message arrives"(t) {
+    const on = blackholeRun({});
+    const off = blackholeRun({ trustPenalty: 1 }); // next-hop trust off: per-route health only
+    t.equal(on.delivered, 24, "every message arrives (failover to 3 → 4)");
+    t.atLeast(on.first.size, 1, "the black hole attracted traffic at first");
+    t.atMost(on.second.size, 1, `second half: ${[...on.second]} still handed to the black hole`);
+    t.ok(on.first.size + on.second.size < off.first.size + off.second.size, `with trust ${on.first.size + on.second.size} messages tried it, without ${off.first.size + off.second.size}`);
+    t.atLeast(off.second.size, 2, "without next-hop trust each destination finds out on its own, again and again");
+    t.atMost(on.h.node(1).trustOf(2, on.h.now).trust, 0.5);
+    t.equal(on.h.node(1).trustOf(3, on.h.now).trust, 1, "the honest relay keeps full trust");
+    t.equal(on.h.node(1).nextHopsTo(6, on.h.now)[0], 3, "the honest path is now the best one");
+  },
+  "a liar's impossible metrics are rejected, it is distrusted, and traffic takes the honest path"(t) {
+    const run = (config: Partial<MeshConfig>, lie: number) => {
+      const h = new IdealMesh({ seed: 12, config });
+      for (const i of [1, 2, 3, 4, 9]) h.addNode(i, gridPosition(i % 5, 0));
+      for (const [a, b] of [[1, 2], [2, 3], [3, 4], [1, 9]]) h.link(a, b);
+      insider(h, 9, lie);
+      h.runUntil(() => h.fullyRouted(), 10 * MINUTE, 1_000);
+      h.run(h.now + 3 * MINUTE);
+      const before = h.node(1).nextHopsTo(4, h.now);
+      const mark = h.txLog.length;
+      for (let k = 0; k < 10; k++) {
+        h.node(1).send(h.now, 4, new Uint8Array([k]), { wantAck: true });
+        h.run(h.now + 20_000);
+      }
+      h.run(h.now + MINUTE);
+      return { h, before, viaLiar: handedTo(h, 1, 9, mark), delivered: h.eventsOf(4, "delivered").length };
+    };
+    const on = run({}, LIE_METRIC);
+    const off = run({ metricFloor: 0, trustPenalty: 1 }, LIE_METRIC); // both rules off
+    t.equal(off.before[0], 9, "without the rules the lie attracts the route to 4");
+    t.atLeast(off.viaLiar.size, 1);
+    const n1 = on.h.node(1);
+    t.atLeast(n1.stats.implausibleEntries, 1, "impossible entries counted");
+    t.equal(n1.stats.liarsDistrusted, 1);
+    t.ok(n1.trustOf(9, on.h.now).distrusted, "its adverts are ignored for the hold time");
+    t.deepEqual(on.before, [2], "only the honest route to 4 is known");
+    t.equal(on.viaLiar.size, 0, "nothing was handed to the liar");
+    t.equal(on.delivered, 10);
+    t.ok(n1.hasRouteTo(9, on.h.now), "the liar itself stays reachable as a neighbour");
+    // A liar within the floor passes the metric rule; next-hop trust finds it out by what it swallows.
+    const plausible = run({}, PLAUSIBLE_LIE_METRIC);
+    t.equal(plausible.h.node(1).stats.implausibleEntries, 0, "a plausible lie cannot be told from the truth");
+    t.equal(plausible.before[0], 9);
+    t.equal(plausible.delivered, 10, "failover still delivers every message");
+    t.atMost(plausible.h.node(1).trustOf(9, plausible.h.now).trust, 0.5, "what it swallowed cost it its trust");
   },
 });

@@ -103,6 +103,12 @@ export class IdealMesh {
   /** Frames matching this are lost on the air (reach nobody); for tests of loss handling. */
   dropIf: ((bytes: Uint8Array, from: NodeId) => boolean) | undefined;
 
+  /**
+   * What a node's frames look like on the air: the bytes (rewritten, for tests of nodes that
+   * lie), or undefined for a frame the node never really sends (one it swallows).
+   */
+  rewrite: ((bytes: Uint8Array, from: NodeId) => Uint8Array | undefined) | undefined;
+
   /** Runs the event loop until `until` (ms). */
   run(until: number): void {
     // A node's wake-up time can only change when something calls into it, so it is cached and
@@ -140,9 +146,10 @@ export class IdealMesh {
             touched.add(p.from);
             continue;
           }
-          for (const [to, meta] of this.#links.get(p.from) ?? []) {
-            if (this.dead.has(to)) continue;
-            this.nodes.get(to)?.receive(p.bytes, { rssi: meta.rssi, snr: meta.snr, at: p.end });
+          const bytes = this.rewrite === undefined ? p.bytes : this.rewrite(p.bytes, p.from);
+          for (const [to, meta] of bytes === undefined ? [] : (this.#links.get(p.from) ?? [])) {
+            if (this.dead.has(to) || bytes === undefined) continue;
+            this.nodes.get(to)?.receive(bytes, { rssi: meta.rssi, snr: meta.snr, at: p.end });
             touched.add(to);
           }
           this.nodes.get(p.from)?.transmitDone(p.end, "sent");

@@ -9,12 +9,13 @@
 // receiver is locked or transmitting is never decoded there (it only interferes).
 import { airtimeMs, preambleMs, symbolTimeMs } from "../../core/airtime";
 import { noiseFloorDbm, sensitivityDbm } from "../../core/presets";
-import { SeededRng, randExp } from "../../core/rng";
+import { SeededRng, hash32, randExp } from "../../core/rng";
 import { BROADCAST } from "../../core/station";
 import type { StationEvent, TxFrame } from "../../core/station";
 import { PairTerms, buildLinks } from "../physics/links";
 import type { LinkEnvironment, LinkList } from "../physics/links";
 import type { MobileStation, RouterFactory } from "../routers/context";
+import { InsiderStation, baselineRelay, chooseInsiders, system5Relay } from "../routers/insiders";
 import { localProjection } from "../scenario/geo";
 import { placeNodes } from "../scenario/placement";
 import type { Scenario } from "../scenario/schema";
@@ -148,6 +149,8 @@ export class Simulation {
     lbtBusy: 0,
   };
   readonly #latencies: number[] = [];
+  /** 1 for insiders (scenario `insiders`): their traffic, and traffic to them, is not measured. */
+  readonly insider: Uint8Array;
 
   constructor(opts: RunOptions) {
     this.#opts = opts;
@@ -213,21 +216,39 @@ export class Simulation {
     const proj = localProjection(s.origin, s.widthM, s.heightM);
     const params = { hopLimit: s.hopLimit, geohashPrecision: s.geohashPrecision, ...(s.routerParams[opts.routerName] ?? {}) };
     const stationRng = this.#rng.fork(`stations:${opts.routerName}`);
+    // Insiders from a generator of their own (not forked from the run's, which would shift every
+    // later stream): a scenario and its honest twin get the same network, traffic and station
+    // generators; only the insiders' relaying differs.
+    this.insider = new Uint8Array(n);
+    const insiderRng = new SeededRng(hash32(`insiders:${opts.seed >>> 0}`));
+    const kinds = s.insiders.share > 0 ? chooseInsiders(n, s.insiders.share, s.insiders.kinds, insiderRng, s.insiders.nodes) : [];
+    // Only System 5 has metrics to lie with; for the baselines a liar is a black hole.
+    const system5 = opts.routerName.startsWith("system5");
     for (let i = 0; i < n; i++) {
-      this.stations.push(
-        opts.factory({
-          id: this.ids[i],
-          rng: stationRng.fork(i),
-          now: 0,
-          preset,
-          region: s.radio.region,
-          frequencyHz: s.radio.frequencyHz,
-          position: proj.toGeo(this.x[i], this.y[i]),
-          role: placed[i].role,
-          battery: placed[i].battery,
-          params,
-        }),
-      );
+      const kind = kinds[i];
+      let wrapped = false;
+      const insider =
+        kind === undefined
+          ? undefined
+          : (st: MobileStation): MobileStation => {
+              wrapped = true;
+              return new InsiderStation(st, { kind, rng: insiderRng.fork(i), classify: system5 ? system5Relay : baselineRelay, canLie: system5 });
+            };
+      if (insider !== undefined) this.insider[i] = 1;
+      const station = opts.factory({
+        id: this.ids[i],
+        rng: stationRng.fork(i),
+        now: 0,
+        preset,
+        region: s.radio.region,
+        frequencyHz: s.radio.frequencyHz,
+        position: proj.toGeo(this.x[i], this.y[i]),
+        role: placed[i].role,
+        battery: placed[i].battery,
+        params,
+        insider,
+      });
+      this.stations.push(insider !== undefined && !wrapped ? insider(station) : station);
     }
     const mob = this.#rng.fork("mobility");
     this.#mobility = {
@@ -471,7 +492,8 @@ export class Simulation {
       switch (e.type) {
         case "delivered": {
           const id = payloadMessageId(e.payload);
-          if (id >= 0 && this.#log.onDelivered(id, i, now, this.n) && this.#log.measured[id]) {
+          if (this.insider[i]) break; // what reaches insiders is not measured
+          if (id >= 0 && this.#log.onDelivered(id, i, now, this.n) && this.#log.measured[id] && !this.#log.excluded[id]) {
             this.#latencies.push((now - this.#log.sentAt[id]) / 1000);
           }
           break;
@@ -515,10 +537,12 @@ export class Simulation {
   #originate(i: number, dst: number, now: number, priority: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7, wantAck: boolean): void {
     if (!this.alive[i]) return;
     const s = this.s;
+    // Broadcast coverage counts live honest nodes; a message from or to an insider is not measured.
     let live = 0;
-    for (let k = 0; k < this.n; k++) live += this.alive[k];
+    for (let k = 0; k < this.n; k++) if (!this.insider[k]) live += this.alive[k];
     const measured = this.#inWindow(now);
     const id = this.#log.add(i, dst, now, measured, live - 1);
+    if (this.insider[i] || (dst >= 0 && this.insider[dst])) this.#log.excluded[id] = true;
     const result = this.stations[i].send(now, dst < 0 ? BROADCAST : this.ids[dst], makePayload(id, s.traffic.payloadBytes), {
       priority,
       wantAck,

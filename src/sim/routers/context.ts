@@ -32,6 +32,12 @@ export interface RouterContext {
   readonly battery: number;
   /** Scenario pass-through parameters for this router (scenario file `routerParams[name]`). */
   readonly params: Readonly<Record<string, unknown>>;
+  /**
+   * For an insider (scenario `insiders`): wraps the router's own station, below any layer that
+   * changes the bytes on the air (the insider holds the network key). A factory that does not
+   * call it gets its whole station wrapped.
+   */
+  readonly insider?: (station: MobileStation) => MobileStation;
 }
 
 /** A station that can be told it moved (mobility). */

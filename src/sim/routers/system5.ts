@@ -42,11 +42,13 @@ function simNetworkKey(secure: true | string): Uint8Array {
  */
 export function system5Station(ctx: RouterContext): MobileStation {
   const node = meshNode(ctx);
+  // An insider holds the key: it misbehaves below the seal (src/sim/routers/insiders.ts).
+  const relay = ctx.insider?.(node) ?? node;
   const secure = ctx.params.secure;
-  if (secure !== true && typeof secure !== "string") return node;
+  if (secure !== true && typeof secure !== "string") return relay;
   const networkKey = simNetworkKey(secure);
   const station: MobileStation = new SecureStation({
-    inner: node,
+    inner: relay,
     networkKey,
     counterStore: new MemoryCounterStore(),
     // Each node's X25519 secret derived from its id (a device draws it once from its RNG; here

@@ -59,15 +59,42 @@ function sweepScenario(n: number): unknown {
   };
 }
 
+/** Shares of insiders (%) of the insider scenarios; 0 is the honest twin. */
+export const INSIDER_SHARES = [0, 5, 15] as const;
+
+/**
+ * Medium City with a share of insiders (black hole, grey hole, liar in turn; docs/simulator.md
+ * §Insiders). The network, traffic and generators are Medium City's exactly: only the chosen
+ * nodes' relaying differs, and only honest-to-honest traffic is measured.
+ */
+function insiderScenario(percent: number): unknown {
+  const base = s02 as Record<string, unknown>;
+  return {
+    ...base,
+    name: `insiders-${percent}`,
+    description:
+      percent === 0
+        ? "Medium City, honest twin of insiders-5/15 (same network and traffic)"
+        : `Medium City with ${percent} % insiders: black holes, grey holes, liars`,
+    ...(percent === 0 ? {} : { insiders: { share: percent / 100, kinds: ["blackhole", "greyhole", "liar"] } }),
+  };
+}
+
 let cache: Scenario[] | undefined;
 
-/** Every built-in scenario: the seed's 26 in their order, then the scale sweep. */
+/** Every built-in scenario: the seed's 26 in their order, the scale sweep, the insider runs. */
 export function builtinScenarios(): Scenario[] {
   cache ??= [
     ...SEED_FILES.map((j, i) => parseScenario(j, `built-in scenario ${i + 1}`)),
     ...SCALE_SWEEP.map((n) => parseScenario(sweepScenario(n), `scale sweep ${n}`)),
+    ...INSIDER_SHARES.map((p) => parseScenario(insiderScenario(p), `insider scenario ${p} %`)),
   ];
   return cache;
+}
+
+/** The insider scenarios (not part of `--scenario all` nor the bench table). */
+export function insiderScenarios(): Scenario[] {
+  return builtinScenarios().slice(SEED_FILES.length + SCALE_SWEEP.length);
 }
 
 /** The seed's 26 scenarios only (what `--scenario all` and the bench run). */

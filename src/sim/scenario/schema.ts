@@ -9,7 +9,8 @@ import type { HeightClass, PathLossModel } from "../physics/pathloss";
 import { ROLE_NAMES } from "../routers/context";
 import type { RoleName } from "../routers/context";
 import { MAX_APP_PAYLOAD } from "../routers/header";
-import { Reader, ScenarioError } from "./reader";
+import { INSIDER_KINDS, type InsiderKind } from "../routers/insiders";
+import { Reader, ScenarioError, checkNumber } from "./reader";
 import { TERRAINS, TERRAIN_CLASSES, TERRAIN_D0_M } from "./terrain";
 import type { TerrainName } from "./terrain";
 
@@ -84,6 +85,8 @@ export interface Scenario {
   readonly asymmetry: { readonly share: number; readonly maxDb: number };
   readonly degradation: { readonly share: number; readonly atS: number; readonly lossDb: readonly [number, number] };
   readonly failures: { readonly share: number; readonly atS: number };
+  /** Nodes that hold the key and misbehave as relays (src/sim/routers/insiders.ts); measured traffic is honest to honest. */
+  readonly insiders: { readonly share: number; readonly kinds: readonly InsiderKind[]; readonly nodes: readonly number[] | undefined };
   readonly mobility: {
     readonly share: number;
     readonly model: "random-waypoint" | "convoy";
@@ -237,6 +240,7 @@ function parse(r: Reader): Scenario {
   const fail = r.child("failures");
   const failures = { share: fail?.num("share", 0, { min: 0, max: 0.95 }) ?? 0, atS: fail?.num("atS", defaultEventS, { min: 0, unit: "s" }) ?? defaultEventS };
   fail?.done();
+  const insiders = parseInsiders(r.child("insiders"), nodeCount);
 
   const mob = r.child("mobility");
   const mobility = {
@@ -283,6 +287,7 @@ function parse(r: Reader): Scenario {
     asymmetry,
     degradation,
     failures,
+    insiders,
     mobility,
     traffic,
     timing,
@@ -387,6 +392,37 @@ export function terrainModel(terrain: TerrainName, rangeM: number, budgetDb: num
     sigmaDb: t.sigmaDb,
   };
 }
+
+/**
+ * `insiders`: a share of the nodes (≤ 0.5: a mesh run by liars is not a mesh), or explicit node
+ * indices, and their kinds, assigned in turn.
+ */
+function parseInsiders(r: Reader | undefined, nodeCount: number): Scenario["insiders"] {
+  if (r === undefined) return { share: 0, kinds: DEFAULT_INSIDER_KINDS, nodes: undefined };
+  const list = r.array("nodes");
+  if (list !== undefined && r.has("share")) throw new ScenarioError(`${r.at("nodes")}: give a share or a list of nodes, not both`);
+  let nodes: number[] | undefined;
+  if (list !== undefined) {
+    nodes = list.map((v, i) => checkNumber(v, r.at(`nodes[${i}]`), { min: 0, max: nodeCount - 1, integer: true }));
+    if (new Set(nodes).size !== nodes.length) throw new ScenarioError(`${r.at("nodes")}: a node is listed twice`);
+    if (nodes.length > nodeCount / 2) throw new ScenarioError(`${r.at("nodes")}: at most half the nodes can be insiders`);
+  }
+  const share = nodes !== undefined ? nodes.length / nodeCount : r.num("share", undefined, { min: 0, max: 0.5 });
+  const raw = r.array("kinds");
+  let kinds: InsiderKind[] = [...DEFAULT_INSIDER_KINDS];
+  if (raw !== undefined) {
+    if (raw.length === 0) throw new ScenarioError(`${r.at("kinds")}: list at least one of ${INSIDER_KINDS.join(", ")}`);
+    kinds = raw.map((k, i) => {
+      if (typeof k !== "string" || !(INSIDER_KINDS as readonly string[]).includes(k))
+        throw new ScenarioError(`${r.at(`kinds[${i}]`)}: ${JSON.stringify(k)} is not one of ${INSIDER_KINDS.join(", ")}`);
+      return k as InsiderKind;
+    });
+  }
+  r.done();
+  return { share, kinds, nodes };
+}
+
+const DEFAULT_INSIDER_KINDS: readonly InsiderKind[] = ["blackhole", "greyhole", "liar"];
 
 function parseTier(r: Reader): Tier {
   const tier: Tier = {
