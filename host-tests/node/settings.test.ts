@@ -5,7 +5,7 @@ import { describe, expect, test } from "vitest";
 import { SETTINGS_DOMAIN, SettingsStore, validateSettings, type PreferenceValue } from "../../src/app/settings";
 import { FakePreference } from "../fakes/preference";
 
-const KEYS = ["node", "region", "preset", "txpower", "precision", "name", "role", "schema", "autoid", "junk"];
+const KEYS = ["node", "region", "preset", "txpower", "precision", "name", "role", "key", "schema", "autoid", "junk"];
 
 const storedValue: fc.Arbitrary<PreferenceValue> = fc.oneof(
   fc.string({ maxLength: 40 }),

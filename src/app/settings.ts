@@ -37,6 +37,11 @@ export interface Settings {
   readonly clusterPrecision: number;
   readonly networkName: string;
   readonly role: RoleName;
+  /**
+   * The network passphrase; undefined = the public default (DEFAULT_PASSPHRASE), which any
+   * System 5 node knows: a fresh node joins the default network, which keeps out nobody.
+   */
+  readonly passphrase: string | undefined;
 }
 
 /** Transmit power range of the radio chip, dBm. */
@@ -54,6 +59,14 @@ export const SETTINGS_SCHEMA = 1;
 export const CLUSTER_PRECISION_MIN = 1;
 export const CLUSTER_PRECISION_MAX = 6;
 export const NETWORK_NAME_MAX = 24;
+/** Passphrase length, as WPA's: 8..63 printable ASCII characters. */
+export const PASSPHRASE_MIN = 8;
+export const PASSPHRASE_MAX = 63;
+/**
+ * The public default passphrase (like Meshtastic's default channel key): published here, so the
+ * default network is open to everyone; the node says so at every boot until `set key`.
+ */
+export const DEFAULT_PASSPHRASE = "system5-public";
 
 export const DEFAULT_SETTINGS: Settings = Object.freeze({
   nodeId: undefined,
@@ -65,10 +78,11 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
   clusterPrecision: 4,
   networkName: "system5",
   role: "client",
+  passphrase: undefined,
 });
 
 /** Console names of the settings, in display order. */
-export const SETTING_KEYS = Object.freeze(["node", "region", "preset", "txpower", "precision", "name", "role"] as const);
+export const SETTING_KEYS = Object.freeze(["node", "region", "preset", "txpower", "precision", "name", "role", "key"] as const);
 export type SettingKey = (typeof SETTING_KEYS)[number];
 
 /** Preference keys (≤ 15 characters). */
@@ -80,6 +94,7 @@ const STORE_KEY: Readonly<Record<SettingKey | "schema", string>> = Object.freeze
   precision: "precision",
   name: "name",
   role: "role",
+  key: "key",
   schema: "schema",
 });
 
@@ -91,6 +106,7 @@ const FIELD: Readonly<Record<SettingKey, keyof Settings>> = Object.freeze({
   precision: "clusterPrecision",
   name: "networkName",
   role: "role",
+  key: "passphrase",
 });
 
 export const SETTING_HELP: Readonly<Record<SettingKey, string>> = Object.freeze({
@@ -101,6 +117,7 @@ export const SETTING_HELP: Readonly<Record<SettingKey, string>> = Object.freeze(
   precision: `cluster precision: geohash characters ${CLUSTER_PRECISION_MIN}..${CLUSTER_PRECISION_MAX}`,
   name: `network name: 1..${NETWORK_NAME_MAX} printable ASCII characters`,
   role: `node role: ${ROLE_NAMES.join(", ")}`,
+  key: `network passphrase: ${PASSPHRASE_MIN}..${PASSPHRASE_MAX} printable ASCII characters, the same on every node; never shown ("default" = the public key)`,
 });
 
 type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
@@ -148,6 +165,12 @@ export function parseSetting(key: SettingKey, text: string): Parsed<Settings[key
         return bad(`name must be 1..${NETWORK_NAME_MAX} printable ASCII characters`);
       }
       return ok(t);
+    case "key":
+      // The error never repeats the text: it may be a passphrase with one typo.
+      if (t.length < PASSPHRASE_MIN || t.length > PASSPHRASE_MAX || !/^[\x20-\x7e]+$/.test(t)) {
+        return bad(`key must be ${PASSPHRASE_MIN}..${PASSPHRASE_MAX} printable ASCII characters (got ${t.length} characters${/^[\x20-\x7e]*$/.test(t) ? "" : ", some not printable ASCII"})`);
+      }
+      return ok(t);
     case "role": {
       const r = t.toLowerCase();
       return (ROLE_NAMES as readonly string[]).includes(r) ? ok(r as RoleName) : bad(`unknown role "${t}"; known: ${ROLE_NAMES.join(", ")}`);
@@ -189,6 +212,9 @@ export function formatSetting(s: Settings, key: SettingKey): string {
       return `${s.txPowerDbm}`;
     case "precision":
       return `${s.clusterPrecision}`;
+    case "key":
+      // Never the passphrase itself: `status` shows the key's public network id instead.
+      return s.passphrase === undefined || s.passphrase === DEFAULT_PASSPHRASE ? "default (public: anyone can read this network)" : "set (hidden; status shows its network id)";
     default:
       return String(s[FIELD[key]]);
   }
