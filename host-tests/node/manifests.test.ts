@@ -2,7 +2,9 @@
 // value shapes (moddable.md §1), referenced files exist, board targets carry creation/defines
 // that match their profiles, the top-level manifest covers the three targets, and every module
 // a build links can resolve its imports to a registered module (so the device build does not
-// fail on a missing registration or a relative import that leaves the "system5/" naming).
+// fail on a missing registration or a relative import that leaves the "system5/" naming),
+// including every JavaScript module of the @noble libraries the security layer links, followed
+// through their own imports.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import ts from "typescript";
@@ -105,11 +107,12 @@ function collect(file: string, platforms: readonly string[], into: Build = { mod
   return into;
 }
 
-/** Runtime imports of a TS module (type-only imports are erased by tsc). */
+/** Runtime imports and re-exports of a TS or JS module (type-only ones are erased by tsc). */
 function runtimeImports(file: string): string[] {
-  const text = readFileSync(file, "utf8");
+  // Comments out first: JSDoc in the @noble sources shows `import … from` examples.
+  const text = readFileSync(file, "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
   const out: string[] = [];
-  for (const m of text.matchAll(/^\s*import\s+(type\s+)?([\s\S]*?)\s+from\s+["']([^"']+)["']/gm)) {
+  for (const m of text.matchAll(/^\s*(?:import|export)\s+(type\s+)?([\s\S]*?)\s*from\s*["']([^"']+)["']/gm)) {
     if (m[1] !== undefined) continue;
     const clause = m[2].trim();
     // `import { type A, type B } from` is type-only too.
@@ -117,7 +120,45 @@ function runtimeImports(file: string): string[] {
     if (named !== null && named[1].split(",").every((n) => n.trim() === "" || n.trim().startsWith("type "))) continue;
     out.push(m[3]);
   }
+  for (const m of text.matchAll(/^\s*import\s*["']([^"']+)["']/gm)) out.push(m[1]);
   return out;
+}
+
+/** XS drops a trailing ".js" or ".mjs" from a specifier before it looks the module up (xsHosts.c fxFindModule). */
+function xsSpecifier(spec: string): string {
+  return spec.replace(/\.m?js$/, "");
+}
+
+/** The @noble packages the core may import (src/core/security/primitives.ts). */
+const NOBLE = /^@noble\/(hashes|ciphers|curves)\//;
+
+/** The file Node's resolver picks for a bare "@noble/<pkg>/<sub>" (the package's "exports"). */
+function nobleFile(spec: string): string {
+  const m = /^(@noble\/[a-z]+)\/(.+)$/.exec(spec);
+  if (m === null) throw new Error(`not a @noble subpath: ${spec}`);
+  const dir = path.join(root, "node_modules", m[1]);
+  const exports = (JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as { exports: Record<string, string | { default: string }> }).exports;
+  const target = exports[`./${m[2]}`];
+  if (target === undefined) throw new Error(`${m[1]} exports no "./${m[2]}"`);
+  return path.join(dir, typeof target === "string" ? target : target.default);
+}
+
+/**
+ * Module name → file of every module the @noble imports of `entry` pull in, as XS names them:
+ * a bare specifier minus ".js", a relative one resolved against its importer's name.
+ */
+function nobleGraph(entry: string): Map<string, string> {
+  const graph = new Map<string, string>();
+  const visit = (name: string, file: string): void => {
+    if (graph.has(name)) return;
+    graph.set(name, file);
+    for (const spec of runtimeImports(file)) {
+      if (spec.startsWith(".")) visit(path.posix.join(path.posix.dirname(name), xsSpecifier(spec)), path.resolve(path.dirname(file), spec));
+      else visit(xsSpecifier(spec), nobleFile(spec));
+    }
+  };
+  for (const spec of runtimeImports(entry)) if (NOBLE.test(spec)) visit(xsSpecifier(spec), nobleFile(spec));
+  return graph;
 }
 
 const manifests = manifestFiles(root);
@@ -258,13 +299,17 @@ describe("top-level manifest", () => {
     }
   });
 
-  test("every module name in every manifest follows the one rule: \"system5/\" + repository path", () => {
+  test("every module name in every manifest follows the one rule: \"system5/\" + repository path (@noble: package path)", () => {
     for (const file of manifests) {
       const m = load(file);
       const sections = [m, ...(isObject(m.platforms) ? (Object.values(m.platforms) as Array<{ [k: string]: Json }>) : [])];
       for (const s of sections) {
         if (!isObject(s.modules)) continue;
-        for (const name of Object.keys(s.modules)) expect(name, path.relative(root, file)).toMatch(/^system5\//);
+        for (const [name, value] of Object.entries(s.modules)) {
+          // The one exception: the @noble libraries keep their package names, mapped into node_modules.
+          if (NOBLE.test(name)) expect(value, name).toBe(`./node_modules/${name}`);
+          else expect(name, path.relative(root, file)).toMatch(/^system5\//);
+        }
       }
     }
   });
@@ -298,15 +343,32 @@ describe("top-level manifest", () => {
         for (const spec of runtimeImports(file)) {
           if (spec.startsWith(".")) {
             // XS resolves a relative specifier against the importer's module name.
-            const resolved = path.posix.join(path.posix.dirname(name), spec);
+            const resolved = path.posix.join(path.posix.dirname(name), xsSpecifier(spec));
             const target = sourceFile(path.resolve(path.dirname(file), spec));
             expect(target, `${name}: ${spec} has no source`).toBeDefined();
             expect(build.modules.get(resolved), `${name}: "${spec}" → module "${resolved}" is not registered for ${board}`).toBe(target);
           } else if (!SDK_MODULES.some((re) => re.test(spec))) {
-            expect(build.modules.has(spec), `${name}: "${spec}" is not registered for ${board}`).toBe(true);
+            expect(build.modules.has(xsSpecifier(spec)), `${name}: "${spec}" is not registered for ${board}`).toBe(true);
           }
         }
       }
     });
   }
+
+  test("every JavaScript module the @noble imports of primitives.ts pull in is registered, to the file Node resolves, and preloaded", () => {
+    const graph = nobleGraph(path.join(root, "src/core/security/primitives.ts"));
+    // The entry points and at least their shared utilities: an empty graph would prove nothing.
+    for (const want of ["@noble/hashes/sha2", "@noble/hashes/utils", "@noble/ciphers/chacha", "@noble/curves/ed25519", "@noble/curves/abstract/montgomery"]) expect(graph.has(want), want).toBe(true);
+    for (const board of BOARD_NAMES) {
+      const build = collect(top, ["esp32", `esp32/${board}`]);
+      for (const [name, file] of graph) {
+        expect(existsSync(file), `${name}: ${file}`).toBe(true);
+        expect(build.modules.get(name), `${board}: "${name}" (${path.relative(root, file)}) is not registered in manifest.json`).toBe(file);
+        // Preloaded with the core that imports them (their objects live in flash, not RAM).
+        expect(build.preload.has(name), `${board}: "${name}" is not preloaded`).toBe(true);
+      }
+      // Nothing registered under @noble that the graph does not need (flash is not free).
+      for (const name of build.modules.keys()) if (NOBLE.test(name)) expect(graph.has(name), `${name} is registered but not imported`).toBe(true);
+    }
+  });
 });
