@@ -9,7 +9,7 @@ test("the app scenario prints the same consoles on XS as on Node, and it did wha
   const onNode = runAppScenario();
   const [a, b] = onNode.consoles;
   expect(a).toMatch(/radio: sx1262 EU868 SHORT_FAST/);
-  expect(b).toMatch(/\[msg\] 000000a1 → 000000b2 \(1 hop\): grüß dich/);
+  expect(b).toMatch(/\[dm\] 000000a1 → 000000b2 \(1 hop\): grüß dich/);
   expect(a).toMatch(/\[ack\] #\d+ to 000000b2 arrived \(1 hop\)/);
   expect(b).toMatch(/rebooting…[\s\S]*name = valley/);
   expect(a).toMatch(/cluster\s+u281\r\n/);

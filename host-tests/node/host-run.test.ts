@@ -1,6 +1,7 @@
 // The real application on the host: five nodes of mixed boards (SX1276 and SX1262) on the
 // virtual air, driven only through their serial consoles and GPS UARTs, exactly as people and
-// GPS modules drive the boards. Everything runs in virtual time from fixed seeds.
+// GPS modules drive the boards. Everything runs in virtual time from fixed seeds. Every frame on
+// the air is sealed (src/core/security), and `send` is an end-to-end private message.
 import ngeohash from "ngeohash";
 import { describe, expect, test } from "vitest";
 import { BOARD_PROFILES } from "../../boards";
@@ -8,7 +9,9 @@ import type { BoardName, RadioChip } from "../../boards/common/board-profile";
 import { radioChips, txPowerRange } from "../../boards/common/board-profile";
 import { liIonLevel } from "../../src/app/battery";
 import { SETTINGS_DOMAIN, SettingsStore } from "../../src/app/settings";
+import { PUBLIC_KEY_WARNING, SECURITY_DOMAIN, SECURITY_KEYS } from "../../src/app/security";
 import { BATTERY_PERIOD_MS } from "../../src/app/start";
+import { sealedCounter } from "../../src/core/security/secure-station";
 import { formatNodeId } from "../../src/core/station";
 import { Air } from "../../src/host/air";
 import { VirtualClock } from "../../src/host/clock";
@@ -27,6 +30,33 @@ function storeWith(board: BoardName, settings: Record<string, string>): HostPref
     if (!r.ok) throw new Error(r.error);
   }
   return prefs;
+}
+
+/** Every frame put on the air, by sender (a radio that listens to everything, outsider's view). */
+function tapAir(air: Air): Array<{ readonly sender: string; readonly bytes: Uint8Array; readonly at: number }> {
+  const frames: Array<{ sender: string; bytes: Uint8Array; at: number }> = [];
+  const transmit = air.transmit.bind(air);
+  Object.defineProperty(air, "transmit", {
+    value: (...args: Parameters<Air["transmit"]>) => {
+      frames.push({ sender: args[0].name, bytes: args[1].slice(), at: air.clock.now() });
+      return transmit(...args);
+    },
+  });
+  return frames;
+}
+
+function contains(haystack: Uint8Array, needle: string): boolean {
+  const n = new TextEncoder().encode(needle);
+  outer: for (let i = 0; i + n.length <= haystack.length; i++) {
+    for (let j = 0; j < n.length; j++) if (haystack[i + j] !== n[j]) continue outer;
+    return true;
+  }
+  return false;
+}
+
+/** The boot output without the public-key warning every default-key node prints. */
+function withoutPublicKeyWarning(text: string): string {
+  return text.split(PUBLIC_KEY_WARNING + "\r\n").join("");
 }
 
 /** Output printed after `mark` (an index into node.output). */
@@ -82,6 +112,7 @@ describe("host run: five mixed boards converge and carry a console message acros
   const first = nodes[0];
   const last = nodes[4];
   const lastId = formatNodeId(0x5a000005);
+  const air_ = tapAir(air);
 
   test("every board boots with its radio: SX1276 and SX1262 both present", () => {
     const chips = nodes.map((n) => n.running.mesh?.chip);
@@ -102,14 +133,32 @@ describe("host run: five mixed boards converge and carry a console message acros
     expect(ask(nodes[1], "status")).toMatch(/cluster\s+u281\r\n/);
   });
 
-  test("`send <last> hello` typed at the first node's console comes out of the last node's console", () => {
+  test("`send <last> hello` typed at the first node's console comes out of the last node's console, private", () => {
     const lastMark = last.output.length;
     const firstMark = first.output.length;
+    const airMark = air_.length;
+    // What the relays' cores get to see once they opened each hop's seal (an insider's view).
+    const relayed: Uint8Array[] = [];
+    for (const relay of nodes.slice(1, 4)) {
+      const node = relay.running.mesh!.node;
+      const receive = node.receive.bind(node);
+      Object.defineProperty(node, "receive", { value: (bytes: Uint8Array, meta: Parameters<typeof receive>[1]) => (relayed.push(bytes.slice()), receive(bytes, meta)) });
+    }
     const answer = ask(first, `send ${lastId} hello`);
-    expect(answer).toMatch(/queued #\d+ to 5a000005/);
+    // The first node has only its neighbours' keys (KEY frames at boot): it fetches the last one's.
+    expect(answer).toMatch(/queued #\d+ to 5a000005 \(private; asking 5a000005 for its key first\)/);
     const arrived = clock.runUntil(() => since(last, lastMark).includes("hello"), 60_000);
     expect(arrived).toBe(true);
-    expect(since(last, lastMark)).toMatch(/\[msg\] 5a000001 → 5a000005 \(4 hops\): hello\r\n/);
+    expect(since(last, lastMark)).toMatch(/\[dm\] 5a000001 → 5a000005 \(4 hops\): hello\r\n/);
+    // Neither an outsider on the air nor the relays (who hold the network key) saw the text:
+    // every frame is sealed per hop, and the DM is sealed end to end inside.
+    const frames = air_.slice(airMark);
+    expect(frames.some((f) => f.sender === "n2") && frames.some((f) => f.sender === "n4")).toBe(true);
+    expect(frames.filter((f) => contains(f.bytes, "hello"))).toEqual([]);
+    expect(relayed.length).toBeGreaterThan(3);
+    expect(relayed.filter((b) => contains(b, "hello"))).toEqual([]);
+    expect(last.running.mesh!.secure.stats.dmReceived).toBe(1);
+    expect(first.running.mesh!.secure.knowsKeyOf(0x5a000005)).toBe(true);
     // The end-to-end acknowledgement comes back to the sender's console.
     expect(clock.runUntil(() => since(first, firstMark).includes("[ack]"), 60_000)).toBe(true);
     expect(since(first, firstMark)).toMatch(/\[ack\] #\d+ to 5a000005 arrived \(4 hops\)/);
@@ -142,6 +191,43 @@ describe("host run: five mixed boards converge and carry a console message acros
     nodes.forEach((n, i) => {
       if (i !== 2) expect(since(n, marks[i])).toMatch(/\[msg\] 5a000003 → all \((1|2) hops?\): market at 10/);
     });
+  });
+
+  test("status shows the security figures: node key fingerprint, frames sealed and opened, nothing rejected", () => {
+    const status = ask(nodes[2], "status");
+    const fp = nodes[2].running.mesh!.secure.fingerprintOf(0x5a000003) as string;
+    expect(fp).toMatch(/^[0-9a-f]{4}( [0-9a-f]{4}){3}$/);
+    expect(status).toContain(`node key     ${fp}\r\n`);
+    expect(status).toMatch(/sealed\s+[1-9]\d* sealed, [1-9]\d* opened, rejected none\r\n/);
+    expect(status).toMatch(/network key\s+public default \(network id [0-9a-f]{8}\)\r\n/);
+    // Every node runs on the public default key and said so at boot.
+    for (const n of nodes) expect(n.output).toContain(PUBLIC_KEY_WARNING);
+  });
+
+  test("a relay that crashes resumes its frame counter above every value it put on the air before", () => {
+    const relay = nodes[2];
+    const before = air_.filter((f) => f.sender === "n3").map((f) => sealedCounter(f.bytes) as number);
+    expect(before.length).toBeGreaterThan(10);
+    const marks = [SECURITY_KEYS.counter, SECURITY_KEYS.counterCopy].map((k) => relay.preferences.get(SECURITY_DOMAIN, k));
+    expect(marks.every((m) => m instanceof ArrayBuffer)).toBe(true);
+    const airMark = air_.length;
+    // Power cut: no shutdown hook runs (the app has none; the counter only ever writes ahead).
+    relay.stop();
+    relay.start();
+    const back = (): boolean => [1, 3].every((i) => nodes[i].running.mesh!.node.neighbours(clock.now()).some((n) => n.id === 0x5a000003));
+    clock.advance(90_000);
+    expect(back()).toBe(true);
+    const after = air_.slice(airMark).filter((f) => f.sender === "n3").map((f) => sealedCounter(f.bytes) as number);
+    expect(after.length).toBeGreaterThan(2);
+    expect(Math.min(...after)).toBeGreaterThan(Math.max(...before));
+    // No counter twice on the air from this node, across the crash.
+    const all = [...before, ...after];
+    expect(new Set(all).size).toBe(all.length);
+    // Its neighbours accepted the new frames as fresh: nothing replayed, nothing too old.
+    for (const i of [1, 3]) {
+      const st = nodes[i].running.mesh!.secure.stats;
+      expect(st.replayed + st.tooOld, nodes[i].name).toBe(0);
+    }
   });
 });
 
@@ -201,7 +287,10 @@ describe("host run: GPS, reboot, corrupted settings", () => {
     const reboot = since(node, mark);
     expect(reboot).toMatch(/rebooting…[\s\S]*System 5 on Heltec WiFi LoRa 32 V3/);
     expect(reboot).toMatch(/radio: sx1262 EU868 MEDIUM_FAST @ 869\.525 MHz/);
-    expect(reboot).not.toMatch(/warning|error/);
+    expect(withoutPublicKeyWarning(reboot)).not.toMatch(/warning|error/);
+    // The new network name salts the network key: derived once, then cached for the next boot.
+    expect(reboot).toMatch(/security: deriving the network key/);
+    expect(reboot).toMatch(/security: network [0-9a-f]{8} \(public default key\)/);
     expect(ask(node, "get name")).toMatch(/name = hilltop/);
     expect(node.hostBoard.pinsInUse()).toEqual(pinsAfterBoot);
   });
@@ -228,6 +317,6 @@ describe("host run: GPS, reboot, corrupted settings", () => {
     // The bad values were removed: the next boot is clean.
     node.type("reboot");
     node.clock.advance(1000);
-    expect(node.output.slice(node.output.lastIndexOf("System 5 on"))).not.toMatch(/warning/);
+    expect(withoutPublicKeyWarning(node.output.slice(node.output.lastIndexOf("System 5 on")))).not.toMatch(/warning/);
   });
 });

@@ -4,6 +4,7 @@ import { describe, expect, test } from "vitest";
 import { meshPlan } from "../../src/app/mesh-binding";
 import { DEFAULT_SETTINGS, type Settings } from "../../src/app/settings";
 import { PRESETS } from "../../src/core/presets";
+import { SEAL_OVERHEAD_BYTES } from "../../src/core/security/frame-seal";
 
 const settings = (s: Partial<Settings>): Settings => ({ ...DEFAULT_SETTINGS, ...s });
 
@@ -14,7 +15,9 @@ describe("meshPlan", () => {
     expect(plan.radio).not.toHaveProperty("txPowerDbm");
     expect(plan.node.dutyCycle).toBe(0.1);
     expect(plan.node.modem).toBe(PRESETS.SHORT_FAST);
-    expect(plan.node.config).toEqual({ ...DEVICE_LIMITS, geohashPrecision: 5 });
+    // Every frame is sealed: the core leaves the seal's 12 bytes in every frame and airtime.
+    expect(plan.node.config).toEqual({ ...DEVICE_LIMITS, geohashPrecision: 5, frameOverheadBytes: SEAL_OVERHEAD_BYTES });
+    expect(SEAL_OVERHEAD_BYTES).toBe(12);
     expect(resolveConfig(plan.node.config).maxNeighbours).toBeLessThan(resolveConfig().maxNeighbours); // device tables are smaller
     expect(plan.subBand).toMatch(/^P /);
   });

@@ -38,7 +38,7 @@ export interface MeshBinding {
   readonly chip: RadioChip;
   neighbours(): readonly NeighbourRow[];
   routes(): readonly RouteRow[];
-  send(destination: number, payload: Uint8Array): SendResult;
+  send(destination: number, payload: Uint8Array): SendResult & { readonly note?: string };
   broadcast(payload: Uint8Array): SendResult;
   /** Mesh fields of the status display (frequency, cluster, counts …). */
   status(): Partial<ConsoleStatus>;

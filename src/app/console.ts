@@ -66,8 +66,8 @@ export interface ConsoleHost {
   status(): ConsoleStatus;
   neighbours(): readonly NeighbourRow[];
   routes(): readonly RouteRow[];
-  /** Queue a unicast text message (UTF-8 bytes). */
-  send(destination: number, payload: Uint8Array): SendResult;
+  /** Queue a unicast text message (UTF-8 bytes); `note` is printed after "queued" (e.g. "private"). */
+  send(destination: number, payload: Uint8Array): SendResult & { readonly note?: string };
   broadcast(payload: Uint8Array): SendResult;
   readonly settings: {
     get(key: string): Lookup;
@@ -84,6 +84,8 @@ export interface IncomingMessage {
   readonly destination: number;
   readonly payload: Uint8Array;
   readonly hops?: number;
+  /** Sealed end to end (a DM): printed as [dm] rather than [msg]. */
+  readonly private?: boolean;
 }
 
 export interface ConsoleOptions {
@@ -111,7 +113,7 @@ const COMMANDS: ReadonlyArray<readonly [string, string]> = [
   ["status", "node id, radio, battery, GPS, mesh summary"],
   ["neighbors", "nodes heard directly"],
   ["routes", "known routes and their next hops"],
-  ["send <node> <text>", "message to one node (node: 8 hex digits or decimal)"],
+  ["send <node> <text>", "private message to one node, sealed end to end (node: 8 hex digits or decimal)"],
   ["broadcast <text>", "message to every node"],
   ["get [key]", "show one setting, or all"],
   ["set <key> <value>", "change a setting (\"default\" restores it); saved, applies after reboot"],
@@ -119,8 +121,9 @@ const COMMANDS: ReadonlyArray<readonly [string, string]> = [
 ];
 
 const DETAILS: Readonly<Record<string, string>> = {
-  send: "send <node> <text>: <node> is 8 hex digits (as `neighbors` shows, e.g. 0a1b2c3d), !hex, 0xhex or a decimal number.",
-  broadcast: "broadcast <text>: sends <text> to every node in the network.",
+  send:
+    "send <node> <text>: a private message, sealed end to end: relays carry it but cannot read it. The first message to a node waits for its public key (fetched automatically, up to 2 min). <node> is 8 hex digits (as `neighbors` shows, e.g. 0a1b2c3d), !hex, 0xhex or a decimal number.",
+  broadcast: "broadcast <text>: sends <text> to every node in the network (every node with the network key can read it).",
 };
 
 const enum Esc {
@@ -176,7 +179,7 @@ export class Console {
   message(m: IncomingMessage): void {
     const to = m.destination === BROADCAST_ID ? "all" : formatNodeId(m.destination);
     const hops = m.hops === undefined ? "" : ` (${m.hops} hop${m.hops === 1 ? "" : "s"})`;
-    this.notice(`[msg] ${formatNodeId(m.source)} → ${to}${hops}: ${printable(decodeUtf8(m.payload))}`);
+    this.notice(`${m.private === true ? "[dm]" : "[msg]"} ${formatNodeId(m.source)} → ${to}${hops}: ${printable(decodeUtf8(m.payload))}`);
   }
 
   /** Prints an asynchronous line (delivery report, warning) and restores the line being typed. */
@@ -401,8 +404,8 @@ export class Console {
     this.#report(this.#host.broadcast(encodeUtf8(rest)), "all");
   }
 
-  #report(result: SendResult, to: string): void {
-    if (result.ok) this.#out(`queued #${result.seq} to ${to}`);
+  #report(result: SendResult & { readonly note?: string }, to: string): void {
+    if (result.ok) this.#out(`queued #${result.seq} to ${to}${result.note === undefined ? "" : ` (${printable(result.note)})`}`);
     else this.#error(`not sent (${result.code}): ${printable(result.reason)}`);
   }
 

@@ -29,6 +29,8 @@ startNode({
       return undefined;
     }
   },
+  // Also the node's X25519 secret at first boot (src/app/security.ts). Whether XS's Math.random
+  // on the ESP32 draws from the hardware RNG with enough entropy is unverified (docs/security.md §12).
   random32: () => Math.floor(Math.random() * 0x1_0000_0000) >>> 0,
   restart: () => System.restart(),
 });

@@ -1,6 +1,9 @@
 // From the node's settings to the running core: the MeshNode's options (cluster precision,
 // modem, duty cycle of the region's sub-band), the radio's configuration, and the console's
 // view of the node (MeshBinding: status, neighbours, routes, send, GPS and battery updates).
+// Every frame on the air is sealed by the SecureStation wrapped around the MeshNode
+// (docs/security.md §8): the node is built with room for the seal, messages go through the
+// wrapper (unicasts end-to-end private), and the tables come from the MeshNode itself.
 import type { RadioChip } from "../../boards/common/board-profile";
 import { presetConfig, type RadioConfig } from "../../drivers/radio";
 import { formatCluster } from "../core/cluster";
@@ -8,8 +11,10 @@ import { DEVICE_LIMITS } from "../core/config";
 import type { MeshNode, MeshNodeOptions } from "../core/mesh-node";
 import { presetByName } from "../core/presets";
 import { regionByName, subBandFor } from "../core/regions";
+import { SEAL_OVERHEAD_BYTES } from "../core/security/frame-seal";
+import type { SecureStation } from "../core/security/secure-station";
 import type { Rng } from "../core/rng";
-import { BROADCAST, type SendResult } from "../core/station";
+import { BROADCAST, formatNodeId, type SendResult } from "../core/station";
 import type { MeshBinding } from "./boot";
 import type { ConsoleStatus } from "./console";
 import type { GpsState } from "./gps/nmea";
@@ -37,7 +42,9 @@ export function meshPlan(settings: Settings): MeshPlan {
   if (band === undefined) throw new RangeError(`preset ${preset.name} does not fit the ${region.name} channel at ${frequencyHz / 1e6} MHz`);
   return {
     radio: { frequencyHz, ...presetConfig(preset) },
-    node: { modem: preset, dutyCycle: band.dutyCycle, config: { ...DEVICE_LIMITS, geohashPrecision: settings.clusterPrecision } },
+    // frameOverheadBytes: every frame is sealed (12 bytes more on the air): the core shrinks its
+    // payload limits and OGM budget by it and counts it in every airtime (duty cycle).
+    node: { modem: preset, dutyCycle: band.dutyCycle, config: { ...DEVICE_LIMITS, geohashPrecision: settings.clusterPrecision, frameOverheadBytes: SEAL_OVERHEAD_BYTES } },
     subBand: band.name,
   };
 }
@@ -55,6 +62,8 @@ export function meshNodeOptions(plan: MeshPlan, input: NodeOptionsInput): MeshNo
 
 export interface BindingOptions {
   readonly node: MeshNode;
+  /** The security layer around `node`: every message goes through it. */
+  readonly secure: SecureStation;
   readonly chip: RadioChip;
   readonly plan: MeshPlan;
   readonly now: () => number;
@@ -64,14 +73,26 @@ export interface BindingOptions {
   readonly extra?: () => ReadonlyArray<readonly [string, string]>;
 }
 
-/** Console send: unicasts ask for an end-to-end acknowledgement so the sender sees "acked". */
+/**
+ * Console send: a unicast is an end-to-end private message (the SecureStation fetches the
+ * destination's key first when it has none) and asks for an acknowledgement so the sender sees
+ * "acked"; a broadcast is sealed per hop only (every key holder reads it).
+ */
 export function meshBinding(options: BindingOptions): MeshBinding {
-  const { node, plan, now } = options;
+  const { node, secure, plan, now } = options;
   let position: { readonly lat: number; readonly lon: number } | undefined;
-  const send = (dst: number, payload: Uint8Array): SendResult => {
-    const result = node.send(now(), dst, payload, dst === BROADCAST ? {} : { wantAck: true });
-    if (result.ok) options.poke();
-    return result;
+  const send = (dst: number, payload: Uint8Array): SendResult & { readonly note?: string } => {
+    const t = now();
+    if (dst === BROADCAST) {
+      const result = secure.send(t, dst, payload, {});
+      if (result.ok) options.poke();
+      return result;
+    }
+    const keyKnown = secure.knowsKeyOf(dst);
+    const result = secure.send(t, dst, payload, { wantAck: true, private: true });
+    if (!result.ok) return result;
+    options.poke();
+    return { ...result, note: keyKnown ? "private" : `private; asking ${formatNodeId(dst)} for its key first` };
   };
   return {
     chip: options.chip,
@@ -102,6 +123,7 @@ export function meshBinding(options: BindingOptions): MeshBinding {
           ["duty", `${(duty * 100).toFixed(1)} % of the ${plan.subBand} budget (${(plan.node.dutyCycle ?? 1) * 100} %)`],
           ["ogm every", `${Math.round(node.ogmIntervalMs / 1000)} s`],
           ["frames", `${node.stats.txFrames} sent, ${node.stats.rxFrames} received`],
+          ...securityStatus(secure),
           ...(options.extra?.() ?? []),
         ],
       };
@@ -115,4 +137,28 @@ export function meshBinding(options: BindingOptions): MeshBinding {
       options.poke();
     },
   };
+}
+
+/** The security figures of `status`: node key, sealed/opened frames, refusals by reason, DMs. */
+export function securityStatus(secure: SecureStation): Array<readonly [string, string]> {
+  const s = secure.stats;
+  const reasons: Array<[string, number]> = [
+    ["bad tag", s.badTag],
+    ["replayed", s.replayed],
+    ["too old", s.tooOld],
+    ["truncated", s.truncated],
+    ["oversized", s.oversized],
+    ["bad header", s.badHeader],
+    ["own", s.ownFrame],
+  ];
+  const rejected = reasons.filter(([, n]) => n > 0);
+  const rows: Array<readonly [string, string]> = [
+    ["node key", secure.fingerprintOf(secure.id) ?? "none"],
+    [
+      "sealed",
+      `${s.sealed} sealed, ${s.opened} opened, rejected ${rejected.length === 0 ? "none" : rejected.map(([k, n]) => `${k} ${n}`).join(", ")}${s.sealFailed > 0 ? `, ${s.sealFailed} not sealed` : ""}`,
+    ],
+    ["private", `${s.dmSent} sent, ${s.dmReceived} received, ${s.dmRejected} rejected, ${s.dmFailed} failed; ${s.keysLearned} peer keys${s.keyConflicts > 0 ? `, ${s.keyConflicts} key conflicts` : ""}`],
+  ];
+  return rows;
 }

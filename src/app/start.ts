@@ -1,7 +1,8 @@
 // The whole node, platform-independent: opens the console UART, boots (settings, identity,
 // power rails, battery, GPS parser), opens the GPS UART, detects and starts the radio with the
-// region and preset, builds the core MeshNode from the settings and drives it with the
-// MeshRunner. The device entry (main.ts) calls it with Moddable's modules and the board's
+// region and preset, builds the core MeshNode from the settings, wraps it in the security layer
+// (SecureStation: network key, node key and frame counter from flash, src/app/security.ts) and
+// drives that with the MeshRunner. The device entry (main.ts) calls it with Moddable's modules and the board's
 // `device`; the host run (src/host/host-node.ts) with emulated IO on the virtual air. Nothing in
 // here knows which.
 //
@@ -11,12 +12,15 @@ import type { System5Device } from "../../boards/common/device";
 import type { Radio, RadioClock, RadioTimer } from "../../drivers/radio";
 import { MeshNode } from "../core/mesh-node";
 import { SeededRng } from "../core/rng";
+import { networkKeys } from "../core/security/keys";
+import { SecureStation, type SecureDelivered } from "../core/security/secure-station";
 import { formatNodeId, type StationEvent } from "../core/station";
 import { boot, type App } from "./boot";
 import type { Console } from "./console";
 import type { SerialLike } from "./io-types";
 import { meshBinding, meshNodeOptions, meshPlan, type MeshPlan } from "./mesh-binding";
 import { MeshRunner } from "./mesh-runner";
+import { loadNetworkKey, loadNodeSecret, netIdText, PreferenceCounterStore, PUBLIC_KEY_WARNING } from "./security";
 import type { PreferenceLike } from "./settings";
 import { encodeUtf8 } from "./utf8";
 
@@ -38,7 +42,9 @@ export interface NodePlatform {
 export interface RunningNode {
   readonly app: App;
   /** Undefined when no radio answered (or the mesh could not start). */
-  readonly mesh: { readonly node: MeshNode; readonly runner: MeshRunner; readonly radio: Radio; readonly chip: RadioChip } | undefined;
+  readonly mesh:
+    | { readonly node: MeshNode; readonly secure: SecureStation; readonly counterStore: PreferenceCounterStore; readonly runner: MeshRunner; readonly radio: Radio; readonly chip: RadioChip }
+    | undefined;
   /** Releases every timer, pin, bus and UART (the host's reboot; the device restarts instead). */
   stop(): void;
 }
@@ -163,41 +169,73 @@ function runMesh(
 ): NonNullable<RunningNode["mesh"]> {
   const { clock } = platform;
   const { radio, chip, plan } = opened;
+  const settings = app.settings.current;
+  const prefs = platform.preferences;
+  // Keys and the counter (src/app/security.ts): none of this can stop the boot; a lost counter
+  // mark makes the node listen without transmitting, and says so.
+  const net = loadNetworkKey(prefs, settings.passphrase, settings.networkName, () =>
+    say("security: deriving the network key from the passphrase (once per passphrase and name; slow on a device)…"),
+  );
+  for (const w of net.warnings) say(`warning: ${w}`);
+  if (net.isDefault) say(PUBLIC_KEY_WARNING);
+  const own = loadNodeSecret(prefs, platform.random32);
+  for (const w of own.warnings) say(`warning: ${w}`);
+  const netId = networkKeys(net.key).netId;
+  const counterStore = new PreferenceCounterStore(prefs, netId);
   const node = new MeshNode(
     meshNodeOptions(plan, { id: app.identity.id, rng: new SeededRng(platform.random32()), now: clock.now(), battery: app.batteryLevel() }),
   );
+  const secure = new SecureStation({ inner: node, networkKey: net.key, counterStore, nodeSecretKey: own.secretKey, now: clock.now() });
+  for (const n of counterStore.notes) say(`warning: ${n}`);
+  if (counterStore.problem !== undefined) say(`error: ${counterStore.problem}`);
+  say(`security: network ${netIdText(netId)} (${net.isDefault ? "public default key" : `passphrase, key ${net.source}`}), node key ${secure.fingerprintOf(secure.id) ?? "none"}`);
+  const logged = new Map<string, number>();
   const meshRunner = new MeshRunner({
-    station: node,
+    station: secure,
     radio,
     clock,
-    onEvents: (events) => report(app.console, events),
+    onEvents: (events) => report(app.console, events, logged),
     onRadioError: (error) => app.console.notice(`radio: ${error.message}`),
   });
   bind(meshRunner);
   const binding = meshBinding({
     node,
+    secure,
     chip,
     plan,
     now: () => clock.now(),
     poke: () => meshRunner.poke(),
     extra: () => {
       const s = meshRunner.stats;
-      return [["radio", `${s.sent} sent, ${s.received} received, deferred ${s.channelBusy} × channel busy and ${s.receiving} × receiving, ${s.radioErrors} errors`]];
+      return [
+        ["network key", `${net.isDefault ? "public default" : "passphrase"} (network id ${netIdText(netId)})`],
+        ["radio", `${s.sent} sent, ${s.received} received, deferred ${s.channelBusy} × channel busy and ${s.receiving} × receiving, ${s.radioErrors} errors`],
+      ];
     },
   });
   app.attachMesh(binding);
-  const settings = app.settings.current;
   radio.configure({ txPowerDbm: settings.txPowerDbm });
   say(`radio: ${chip} ${settings.region} ${settings.preset} @ ${(plan.radio.frequencyHz / 1e6).toFixed(3)} MHz, ${settings.txPowerDbm} dBm`);
   if (app.gps !== undefined) binding.gps?.(app.gps.state);
   meshRunner.start();
-  return { node, runner: meshRunner, radio, chip };
+  return { node, secure, counterStore, runner: meshRunner, radio, chip };
 }
 
-/** Station events a person at the terminal wants to see: messages and the fate of their own. */
-function report(console: Console, events: readonly StationEvent[]): void {
+/** The same warning text is printed at most once in this long (a refused seal repeats per frame). */
+const LOG_REPEAT_MS = 10 * 60_000;
+
+/** Station events a person at the terminal wants to see: messages, the fate of their own, warnings. */
+function report(console: Console, events: readonly StationEvent[], logged: Map<string, number>): void {
   for (const e of events) {
-    if (e.type === "delivered") console.message({ source: e.src, destination: e.dst, payload: e.payload, hops: e.hops });
+    if (e.type === "delivered") {
+      console.message({ source: e.src, destination: e.dst, payload: e.payload, hops: e.hops, private: (e as SecureDelivered).private === true });
+    } else if (e.type === "log" && e.level === "warn") {
+      const last = logged.get(e.text);
+      if (last !== undefined && e.at - last < LOG_REPEAT_MS) continue;
+      logged.set(e.text, e.at);
+      if (logged.size > 32) logged.delete(logged.keys().next().value as string);
+      console.notice(`warning: ${e.text}`);
+    }
     else if (e.type === "acked") console.notice(`[ack] #${e.seq} to ${formatNodeId(e.dst)} arrived (${e.hops} hop${e.hops === 1 ? "" : "s"})`);
     else if (e.type === "send-failed") console.notice(`[failed] #${e.seq} to ${formatNodeId(e.dst)}: ${e.reason} (${e.code})`);
   }
