@@ -13,10 +13,11 @@ import { registeredRouters, routerEntry } from "./routers/registry";
 import "./routers/plugins";
 import { runBatch } from "./run";
 import type { Task } from "./run";
-import { builtinScenarios, findBuiltin, seedScenarios } from "./scenario/builtin";
+import { builtinScenarios, findBuiltin, insiderScenarios, seedScenarios } from "./scenario/builtin";
+import type { Scenario } from "./scenario/schema";
 
-// `node dist/bench.mjs [core] [crypto] [speed] [table] [sweep]` runs only those parts (default: all).
-const PARTS = new Set(process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["core", "crypto", "speed", "table", "sweep"]);
+// `node dist/bench.mjs [core] [crypto] [speed] [table] [sweep] [insiders]` runs only those parts (default: all).
+const PARTS = new Set(process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["core", "crypto", "speed", "table", "sweep", "insiders"]);
 const SEEDS = Number(process.env.BENCH_SEEDS ?? 5);
 const SWEEP_SEEDS = Number(process.env.BENCH_SWEEP_SEEDS ?? 2);
 const SPEED_SCENARIO = "metro-scale";
@@ -37,6 +38,36 @@ async function main(): Promise<void> {
   if (PARTS.has("speed")) await speed(out);
   if (PARTS.has("table")) await table(out, routers);
   if (PARTS.has("sweep")) await scaleSweep(out, routers);
+  if (PARTS.has("insiders")) await insiders(out);
+}
+
+/**
+ * 4. Insiders (docs/simulator.md §Insiders): System 5 and managed7 on insiders-0/5/15, honest to
+ * honest traffic, and System 5 with its §7.5 defences off (metric floor 0, no next-hop trust)
+ * to show what they do. BENCH_INSIDER_SEEDS seeds (3).
+ */
+async function insiders(out: NodeJS.WritableStream): Promise<void> {
+  const seeds = Number(process.env.BENCH_INSIDER_SEEDS ?? 3);
+  const undefended = (s: Scenario): Scenario => ({
+    ...s,
+    name: `${s.name}-undefended`,
+    routerParams: { ...s.routerParams, system5: { ...(s.routerParams.system5 ?? {}), config: { metricFloor: 0, trustPenalty: 1 } } },
+  });
+  const tasks: Task[] = [];
+  for (const scenario of insiderScenarios()) {
+    for (const router of ["system5", "managed7"].filter((r) => routerEntry(r))) for (let k = 0; k < seeds; k++) tasks.push({ scenario, router, seed: 1 + k });
+    if (routerEntry("system5")) for (let k = 0; k < seeds; k++) tasks.push({ scenario: undefended(scenario), router: "system5", seed: 1 + k });
+  }
+  const bar = progressBar(`insiders, ${tasks.length} runs`);
+  const t0 = performance.now();
+  const rows = summarise(await runBatch(tasks, { onProgress: (f) => bar.update(f) }));
+  bar.stop();
+  out.write(`\nInsiders: black holes, grey holes, liars in turn (${seeds} seeds, ${((performance.now() - t0) / 1000).toFixed(0)} s; honest-to-honest traffic):\n${formatTable(rows)}\n`);
+  const pct = (v: number | null | undefined): string => (v === null || v === undefined ? "–" : `${(v * 100).toFixed(1)} %`);
+  for (const [label, router, suffix] of [["System 5", "system5", ""], ["System 5 undefended", "system5", "-undefended"], ["managed7", "managed7", ""]] as const) {
+    const cells = insiderScenarios().map((s) => rows.find((r) => r.router === router && r.scenario === s.name + suffix));
+    out.write(`  ${label.padEnd(20)} unicast delivery 0 / 5 / 15 % insiders: ${cells.map((r) => pct(r?.mean.unicastDelivery)).join(" / ")}; p95 latency ${cells.map((r) => (r?.mean.latencyP95S ?? null) === null ? "–" : `${(r?.mean.latencyP95S ?? 0).toFixed(1)} s`).join(" / ")}\n`);
+  }
 }
 
 /** 1. Speed: 1500 nodes, one simulated hour of measurement, the four router families. */

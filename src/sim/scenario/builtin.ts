@@ -61,17 +61,20 @@ function sweepScenario(n: number): unknown {
 
 /** Shares of insiders (%) of the insider scenarios; 0 is the honest twin. */
 export const INSIDER_SHARES = [0, 5, 15] as const;
+const INSIDER_DURATION_S = 3600;
 
 /**
  * Medium City with a share of insiders (black hole, grey hole, liar in turn; docs/simulator.md
- * §Insiders). The network, traffic and generators are Medium City's exactly: only the chosen
- * nodes' relaying differs, and only honest-to-honest traffic is measured.
+ * §Insiders), measured for an hour instead of half an hour so there are enough unicasts to
+ * compare. The network, traffic and generators are the honest twin's (insiders-0) exactly: only
+ * the chosen nodes' relaying differs, and only honest-to-honest traffic is measured.
  */
 function insiderScenario(percent: number): unknown {
   const base = s02 as Record<string, unknown>;
   return {
     ...base,
     name: `insiders-${percent}`,
+    timing: { durationS: INSIDER_DURATION_S },
     description:
       percent === 0
         ? "Medium City, honest twin of insiders-5/15 (same network and traffic)"
