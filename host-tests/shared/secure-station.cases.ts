@@ -14,7 +14,7 @@ import { networkKeys } from "../../src/core/security/keys";
 import { PeerKeys } from "../../src/core/security/peer-keys";
 import { sealDm } from "../../src/core/security/dm-seal";
 import { SecureStation, type SecureDelivered } from "../../src/core/security/secure-station";
-import type { NodeId, RxMeta, SendOptions, SendResult, Station, StationEvent, TxFrame } from "../../src/core/station";
+import type { NodeId, RxMeta, SendOptions, SendRefusal, SendResult, Station, StationEvent, TxFrame } from "../../src/core/station";
 import { gridPosition } from "../../src/demo/ideal-mesh";
 import { suite, type Assert } from "./harness";
 import { toHex } from "./hex";
@@ -76,6 +76,21 @@ class StubStation implements Station {
     const e = this.events;
     this.events = [];
     return e;
+  }
+}
+
+/** A stub whose send() refuses with `refuse` while it is set, and records what it accepted. */
+class RefusingStub extends StubStation {
+  refuse: SendRefusal | undefined;
+  refusals = 0;
+  readonly sent: Array<{ dst: NodeId; payload: Uint8Array }> = [];
+  override send(_now: number, dst: NodeId, payload: Uint8Array, _o?: SendOptions): SendResult {
+    if (this.refuse !== undefined) {
+      this.refusals++;
+      return { ok: false, code: this.refuse, reason: `refused (${this.refuse})` };
+    }
+    this.sent.push({ dst, payload: payload.slice() });
+    return { ok: true, seq: ++this.seq };
   }
 }
 
@@ -253,6 +268,111 @@ export default suite("secure station", {
     t.equal(got.length, 1, "only the intact DM, once");
     t.deepEqual(got[0].type === "delivered" ? got[0].payload : undefined, new Uint8Array([9, 9, 9]));
     t.equal(b.stats.dmRejected, 3);
+  },
+  "a KEY_ANSWER refused for want of a route back is retried: the first DM between fresh nodes arrives in seconds, not at the 30 s request retry"(t) {
+    // Two nodes whose boot KEY frames went out before they could hear each other, so the keys
+    // travel as routed KEY_REQUEST / KEY_ANSWER. Watch for the moment one node (the sender) routes
+    // to the other while the other has no usable neighbour yet: the KEY_REQUEST reaches it, but
+    // its inner MeshNode refuses the KEY_ANSWER ("no neighbour heard yet").
+    const air = new StationAir(PRESETS.SHORT_FAST);
+    air.add(secureNode(1, 1));
+    air.add(secureNode(2, 2));
+    air.run(2000);
+    air.link(1, 2);
+    const node = (id: number): SecureStation => air.stations.get(id) as SecureStation;
+    const mesh = (id: number): MeshNode => node(id).inner as MeshNode;
+    const usable = (id: number): number => mesh(id).neighbours(air.now).filter((n) => n.usable).length;
+    let pair: [NodeId, NodeId] | undefined;
+    for (let step = 0; step < 1200 && pair === undefined; step++) {
+      air.run(air.now + 50);
+      for (const [a, b] of [[1, 2], [2, 1]]) if (pair === undefined && mesh(a).hasRouteTo(b, air.now) && usable(b) === 0) pair = [a, b];
+    }
+    if (pair === undefined) return t.fail("no moment where one node routes to the other before the other can answer");
+    const [from, to] = pair;
+    t.ok(!node(from).knowsKeyOf(to) && !node(to).knowsKeyOf(from), "no keys yet: they must come by routed key messages");
+    const start = air.now;
+    const r = node(from).send(air.now, to, new Uint8Array([7, 7, 7]), { private: true });
+    t.ok(r.ok, "queued while the key is fetched");
+    air.run(start + 60_000);
+    const got = air.eventsOf(to, "delivered") as SecureDelivered[];
+    t.equal(got.length, 1, "delivered once");
+    t.ok(got[0].private);
+    t.deepEqual(got[0].payload, new Uint8Array([7, 7, 7]));
+    t.atMost(got[0].at - start, 15_000, "delivered well before the requester's 30 s retry");
+    t.equal(node(to).stats.keyAnswersRetried, 1, "the refused answer went out on a retry");
+    t.equal(node(to).stats.keyAnswersDropped, 0);
+    t.equal(node(from).stats.dmFailed, 0);
+    t.equal(air.eventsOf(from, "send-failed").length, 0);
+  },
+  "a key request or DM the inner station refuses for now is retried every refusedRetryMs; one refused for good fails with its seq"(t) {
+    const s1 = new RefusingStub(1);
+    const a = new SecureStation({ inner: s1, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(1), now: 0, refusedRetryMs: 1000 });
+    a.pollTransmit(0); // the boot KEY frame
+    a.transmitDone(0, "sent");
+    s1.refuse = "no-route";
+    const r = a.send(0, 2, new Uint8Array([5, 6]), { private: true });
+    t.ok(r.ok, "queued: the refused key request is the layer's business, not the app's");
+    t.equal(s1.refusals, 1);
+    t.equal(a.nextWakeup(), 1000, "the request is retried after refusedRetryMs, not keyRetryMs");
+    a.tick(1000);
+    t.equal(s1.refusals, 2);
+    s1.refuse = undefined;
+    a.tick(a.nextWakeup());
+    t.equal(s1.sent.length, 1);
+    t.equal(s1.sent[0].payload[0], 2, "a KEY_REQUEST went out");
+    t.equal(a.stats.keyRequestsRetried, 1);
+    t.atLeast(a.nextWakeup(), 30_000, "then the usual 30 s between requests");
+    // The answer comes while the inner station refuses again (its queue full): the DM stays pending.
+    s1.refuse = "queue-full";
+    const answer = new Uint8Array(33);
+    answer[0] = 3;
+    answer.set(new PeerKeys(2, secretFor(2)).publicKey, 1);
+    s1.events.push({ type: "delivered", at: 3000, src: 2, dst: 1, seq: 1, payload: answer, hops: 1, priority: 2 });
+    t.equal(a.drainEvents().length, 0, "no send-failed: the DM is kept");
+    t.ok(a.knowsKeyOf(2));
+    t.equal(a.nextWakeup(), 4000);
+    const r2 = a.send(3500, 2, new Uint8Array([8]), { private: true });
+    t.ok(r2.ok, "a later DM queues behind the first");
+    t.equal(s1.sent.length, 1, "nothing jumped the queue");
+    s1.refuse = undefined;
+    a.tick(4000);
+    t.equal(s1.sent.length, 3, "both DMs went out");
+    t.deepEqual([s1.sent[1].payload[0], s1.sent[2].payload[0]], [1, 1], "as DMs");
+    t.equal(a.stats.dmRetried, 1);
+    t.equal(a.stats.dmSent, 2);
+    t.equal(a.drainEvents().length, 0);
+    // A DM the inner station keeps refusing fails at its deadline, with the seq the app was given.
+    s1.refuse = "duty-cycle";
+    const r3 = a.send(5000, 2, new Uint8Array([9]), { private: true });
+    t.ok(!r3.ok && r3.code === "duty-cycle", "with the key known and nothing queued, a refusal is the app's at once");
+    const b = new SecureStation({ inner: new RefusingStub(3), networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(3), now: 0, keyWaitMs: 10_000 });
+    const sb = b.inner as RefusingStub;
+    b.pollTransmit(0);
+    b.transmitDone(0, "sent");
+    sb.refuse = "no-route";
+    const r4 = b.send(0, 2, new Uint8Array([1]), { private: true });
+    // Five peers ask for b's key while nothing can go out: at most four answers are held.
+    for (const id of [4, 5, 6, 7, 8]) {
+      const request = new Uint8Array(33);
+      request[0] = 2;
+      request.set(new PeerKeys(id, secretFor(id)).publicKey, 1);
+      sb.events.push({ type: "delivered", at: 0, src: id, dst: 3, seq: 1, payload: request, hops: 1, priority: 2 });
+    }
+    b.drainEvents();
+    t.equal(b.stats.keyAnswersDropped, 1, "the oldest held answer made room for the newest");
+    let now = 0;
+    for (let guard = 0; guard < 100 && now < 20_000; guard++) {
+      b.tick(now);
+      now = Math.max(now + 1, b.nextWakeup());
+    }
+    const events = b.drainEvents();
+    const failed = events.filter((e) => e.type === "send-failed");
+    t.equal(failed.length, 1);
+    t.ok(r4.ok && failed[0].type === "send-failed" && failed[0].seq === r4.seq && failed[0].code === "no-key", "the app hears of it, with its seq");
+    t.atLeast(sb.refusals, 5 + 4 * 4, "requests and answers were retried meanwhile");
+    t.equal(b.stats.keyAnswersDropped, 5, "the held answers are given up at their deadline");
+    t.equal(events.filter((e) => e.type === "log" && /key answer to 0000000[4-8] not sent/.test(e.text)).length, 4, "each reported");
+    t.equal(b.nextWakeup(), Infinity, "nothing left to retry");
   },
   "a DM to a node that never answers fails with a clear send-failed after the key wait, with its seq"(t) {
     const air = securedLine(t, 2);

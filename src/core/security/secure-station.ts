@@ -10,7 +10,7 @@
 // The inner node must be built with frameOverheadBytes = SEAL_OVERHEAD_BYTES so its frames,
 // payload limits and airtime accounting leave room for the seal.
 import { MAX_UNICAST_PAYLOAD, MAX_BCAST_PAYLOAD } from "../frames";
-import { BROADCAST, isUnicastId, type NodeId, type RxMeta, type SendOptions, type SendResult, type Station, type StationEvent, type TxFrame } from "../station";
+import { BROADCAST, formatNodeId, isUnicastId, type NodeId, type RxMeta, type SendOptions, type SendResult, type Station, type StationEvent, type TxFrame } from "../station";
 import { readU32LE } from "./bytes";
 import { DM_OVERHEAD_BYTES, KEY_MESSAGE_BYTES, PayloadKind, PLAIN_OVERHEAD_BYTES, keyMessage, openDm, plainEnvelope, sealDm } from "./dm-seal";
 import { FrameCounter, type CounterStore } from "./frame-counter";
@@ -41,6 +41,12 @@ export interface SecureStationOptions {
   readonly keyRetryMs?: number;
   /** A KEY frame answers requests at most this often (default 10 s): one answer serves every asker. */
   readonly keyAnswerIntervalMs?: number;
+  /**
+   * Interval between tries of a key request, key answer or DM that the inner station refused for
+   * now (no neighbour yet, queue full, QoS gate; default 2 s). Each is tried until it goes out or
+   * its deadline (keyWaitMs) passes.
+   */
+  readonly refusedRetryMs?: number;
 }
 
 export interface SecureSendOptions extends SendOptions {
@@ -76,6 +82,16 @@ export interface SecurityStats {
   dmFailed: number;
   /** Delivered payloads without a valid envelope. */
   badEnvelope: number;
+  /** KEY_ANSWERs the inner station refused at first (no route back yet) and sent on a later try. */
+  keyAnswersRetried: number;
+  /** KEY_ANSWERs given up: refused for good, still refused at their deadline, or pushed out by newer ones. */
+  keyAnswersDropped: number;
+  /** Key requests the inner station refused at first and sent on a later try. */
+  keyRequestsRetried: number;
+  /** Key requests for held DMs given up (as keyAnswersDropped); a pending DM's request is retried until the DM fails. */
+  keyRequestsDropped: number;
+  /** DMs the inner station refused once their key had come, sent on a later try. */
+  dmRetried: number;
 }
 
 interface PendingDm {
@@ -83,8 +99,24 @@ interface PendingDm {
   readonly payload: Uint8Array;
   readonly options: SecureSendOptions;
   readonly appSeq: number;
-  readonly deadline: number;
+  deadline: number;
   nextAsk: number;
+  /** The last key request for this DM was refused by the inner station. */
+  askRefused: boolean;
+  /** Set once the key is known and the inner station refused the DM: when to try it again. */
+  retryAt: number | undefined;
+  lastRefusal: { code: string; reason: string } | undefined;
+}
+
+type KeyMessageKind = typeof PayloadKind.KEY_REQUEST | typeof PayloadKind.KEY_ANSWER;
+
+/** A key message the inner station refused for now (no route back yet), retried from tick(). */
+interface HeldKeyMessage {
+  readonly dst: NodeId;
+  readonly kind: KeyMessageKind;
+  readonly deadline: number;
+  next: number;
+  lastReason: string;
 }
 
 /** A DM that arrived before its sender's key (held briefly, decrypted when the key comes). */
@@ -94,6 +126,8 @@ interface HeldDm {
 }
 
 const MAX_HELD_DMS = 4;
+/** Refused key messages held for a retry: one per peer, the oldest pushed out by a newer one. */
+const MAX_HELD_KEY_MESSAGES = 4;
 const MAX_SEQ_MAP = 64;
 const KEY_FRAME_PRIORITY = 1;
 
@@ -109,9 +143,11 @@ export class SecureStation implements Station {
   readonly #keyWaitMs: number;
   readonly #keyRetryMs: number;
   readonly #keyAnswerMs: number;
+  readonly #retryMs: number;
   readonly #stats: SecurityStats = {
     sealed: 0, sealFailed: 0, opened: 0, truncated: 0, oversized: 0, badHeader: 0, badTag: 0, replayed: 0, tooOld: 0, ownFrame: 0,
     keyFramesSent: 0, keysLearned: 0, keyConflicts: 0, badKeys: 0, dmSent: 0, dmReceived: 0, dmRejected: 0, dmQueued: 0, dmFailed: 0, badEnvelope: 0,
+    keyAnswersRetried: 0, keyAnswersDropped: 0, keyRequestsRetried: 0, keyRequestsDropped: 0, dmRetried: 0,
   };
   #events: StationEvent[] = [];
   /** A KEY frame waiting to go out: with the request flag at boot, without it as an answer. */
@@ -123,6 +159,7 @@ export class SecureStation implements Station {
   #busy: { inner: Uint8Array; sealed: Uint8Array } | undefined;
   #pending: PendingDm[] = [];
   #held: HeldDm[] = [];
+  #heldKeys: HeldKeyMessage[] = [];
   /** Application sequence numbers: the inner node's (dst, seq) of each app send → the seq the app was given. */
   readonly #seqMap = new Map<string, number>();
   /** Inner (dst, seq) of the key messages this layer sent itself: their events are not the app's. */
@@ -142,6 +179,7 @@ export class SecureStation implements Station {
     this.#keyWaitMs = o.keyWaitMs ?? 120_000;
     this.#keyRetryMs = o.keyRetryMs ?? 30_000;
     this.#keyAnswerMs = o.keyAnswerIntervalMs ?? 10_000;
+    this.#retryMs = Math.max(1, o.refusedRetryMs ?? 2_000);
     // Announce the key once at boot and ask the neighbours for theirs.
     if (this.#peers !== undefined) this.#keyOut = { request: true, at: o.now };
   }
@@ -183,15 +221,20 @@ export class SecureStation implements Station {
     if (!isUnicastId(dst) || dst === this.id) return { ok: false, code: "bad-destination", reason: "a private message goes to one other node" };
     const max = MAX_UNICAST_PAYLOAD - SEAL_OVERHEAD_BYTES - DM_OVERHEAD_BYTES;
     if (payload.length > max) return { ok: false, code: "too-large", reason: `private payload is ${payload.length} bytes; at most ${max} fit` };
-    if (this.#peers.has(dst)) return this.#sendDm(now, dst, payload, options, undefined);
+    const known = this.#peers.has(dst);
+    const ahead = this.#pending.filter((q) => q.dst === dst);
+    // With the key known, a DM goes out at once, unless earlier ones to the same peer still wait
+    // for the inner station: it queues behind them, so the peer gets them in order.
+    if (known && ahead.length === 0) return this.#sendDm(now, dst, payload, options, undefined);
     if (this.#pending.length >= this.#maxPending) {
       return { ok: false, code: "queue-full", reason: `${this.#maxPending} private messages already wait for keys` };
     }
     const appSeq = this.#nextAppSeq();
-    const p: PendingDm = { dst, payload: payload.slice(), options, appSeq, deadline: now + this.#keyWaitMs, nextAsk: now };
+    const retryAt = known ? Math.min(...ahead.map((q) => q.retryAt ?? now)) : undefined;
+    const p: PendingDm = { dst, payload: payload.slice(), options, appSeq, deadline: now + this.#keyWaitMs, nextAsk: now, askRefused: false, retryAt, lastRefusal: undefined };
     this.#pending.push(p);
     this.#stats.dmQueued++;
-    this.#askForKey(p, now);
+    if (!known) this.#askForKey(p, now);
     return { ok: true, seq: appSeq };
   }
 
@@ -227,33 +270,140 @@ export class SecureStation implements Station {
 
   /** Key request to a DM's destination through routed DATA (it may be many hops away). */
   #askForKey(p: PendingDm, now: number): void {
-    if (this.#peers === undefined || now < p.nextAsk) return;
-    p.nextAsk = now + this.#keyRetryMs;
+    if (this.#peers === undefined || p.retryAt !== undefined || now < p.nextAsk) return;
+    const r = this.#sendKeyMessage(now, p.dst, PayloadKind.KEY_REQUEST);
+    // Refused for now (no neighbour yet, queue full): ask again soon rather than a retry interval later.
+    const refused = !r.ok && retriable(r.code);
+    const retried = r.ok && this.#pending.some((q) => q.dst === p.dst && q.askRefused);
+    if (retried) this.#stats.keyRequestsRetried++;
     // One request per destination per retry interval, however many DMs wait for it.
-    for (const q of this.#pending) if (q.dst === p.dst) q.nextAsk = p.nextAsk;
-    this.#sendKeyMessage(now, p.dst, PayloadKind.KEY_REQUEST);
+    const next = now + (refused ? this.#retryMs : this.#keyRetryMs);
+    for (const q of this.#pending) {
+      if (q.dst !== p.dst) continue;
+      q.nextAsk = next;
+      q.askRefused = refused;
+    }
   }
 
-  #sendKeyMessage(now: number, dst: NodeId, kind: typeof PayloadKind.KEY_REQUEST | typeof PayloadKind.KEY_ANSWER): void {
-    if (this.#peers === undefined) return;
+  #sendKeyMessage(now: number, dst: NodeId, kind: KeyMessageKind): SendResult {
+    if (this.#peers === undefined) return { ok: false, code: "bad-destination", reason: "this node has no key pair" };
     const r = this.inner.send(now, dst, keyMessage(kind, this.#peers.publicKey), { priority: 2 });
     if (r.ok) {
       this.#internal.add(`${dst}:${r.seq}`);
       if (this.#internal.size > MAX_SEQ_MAP) this.#internal.delete(this.#internal.values().next().value as string);
     }
+    return r;
+  }
+
+  /**
+   * Sends a key message, or holds it for a retry from tick() when the inner station refuses it
+   * for now: a KEY_REQUEST often arrives before its receiver has a route back (the requester's
+   * OGM not heard yet), and the requester would otherwise wait a whole keyRetryMs for its key.
+   * One held message per peer (the newest; a request also carries our key, so it covers an
+   * answer), at most MAX_HELD_KEY_MESSAGES.
+   */
+  #sendOrHoldKeyMessage(now: number, dst: NodeId, kind: KeyMessageKind): void {
+    const old = this.#heldKeys.find((h) => h.dst === dst);
+    if (old !== undefined) {
+      this.#heldKeys = this.#heldKeys.filter((h) => h !== old);
+      if (old.kind === PayloadKind.KEY_REQUEST) kind = PayloadKind.KEY_REQUEST;
+    }
+    const r = this.#sendKeyMessage(now, dst, kind);
+    if (r.ok) return;
+    const held: HeldKeyMessage = { dst, kind, deadline: now + this.#keyWaitMs, next: now + this.#retryMs, lastReason: r.reason };
+    if (!retriable(r.code)) return this.#dropKeyMessage(held, now, r.reason);
+    if (this.#heldKeys.length >= MAX_HELD_KEY_MESSAGES) {
+      const oldest = this.#heldKeys.shift() as HeldKeyMessage;
+      this.#dropKeyMessage(oldest, now, "pushed out by newer key messages");
+    }
+    this.#heldKeys.push(held);
+  }
+
+  #retryKeyMessages(now: number): void {
+    if (this.#heldKeys.length === 0) return;
+    const keep: HeldKeyMessage[] = [];
+    for (const h of this.#heldKeys) {
+      if (now >= h.deadline) {
+        this.#dropKeyMessage(h, now, `still refused after ${Math.round(this.#keyWaitMs / 1000)} s: ${h.lastReason}`);
+        continue;
+      }
+      if (now < h.next) {
+        keep.push(h);
+        continue;
+      }
+      const r = this.#sendKeyMessage(now, h.dst, h.kind);
+      if (r.ok) {
+        if (h.kind === PayloadKind.KEY_ANSWER) this.#stats.keyAnswersRetried++;
+        else this.#stats.keyRequestsRetried++;
+      } else if (!retriable(r.code)) {
+        this.#dropKeyMessage(h, now, r.reason);
+      } else {
+        h.next = now + this.#retryMs;
+        h.lastReason = r.reason;
+        keep.push(h);
+      }
+    }
+    this.#heldKeys = keep;
+  }
+
+  #dropKeyMessage(h: HeldKeyMessage, now: number, reason: string): void {
+    const answer = h.kind === PayloadKind.KEY_ANSWER;
+    if (answer) this.#stats.keyAnswersDropped++;
+    else this.#stats.keyRequestsDropped++;
+    this.#events.push({ type: "log", at: now, level: "info", text: `security: key ${answer ? "answer" : "request"} to ${formatNodeId(h.dst)} not sent: ${reason}` });
   }
 
   /** A peer's key arrived: send what waited for it, decrypt what arrived before it. */
   #onKeyLearned(id: NodeId, now: number): void {
-    const ready = this.#pending.filter((p) => p.dst === id);
-    this.#pending = this.#pending.filter((p) => p.dst !== id);
-    for (const p of ready) {
-      const r = this.#sendDm(now, p.dst, p.payload, p.options, p.appSeq);
-      if (!r.ok) this.#failDm(p, now, r.code, r.reason);
-    }
+    for (const p of this.#pending) if (p.dst === id && p.retryAt === undefined) p.retryAt = now;
+    this.#sendReadyDms(now, id);
     const held = this.#held.filter((h) => h.event.src === id);
     this.#held = this.#held.filter((h) => h.event.src !== id);
     for (const h of held) this.#deliverDm(h.event, now);
+  }
+
+  /**
+   * Sends the pending DMs whose key is known and whose retry time has come (all of them, or
+   * those to `only`), oldest first. A DM the inner station refuses for now stays pending and is
+   * tried again refusedRetryMs later, until its deadline; later DMs to the same peer wait behind
+   * it. A refusal for good fails it with a send-failed event.
+   */
+  #sendReadyDms(now: number, only?: NodeId): void {
+    /** Peers whose oldest DM was refused just now → when it is tried again. */
+    const stalled = new Map<NodeId, number>();
+    const keep: PendingDm[] = [];
+    for (const p of this.#pending) {
+      const until = stalled.get(p.dst);
+      if (p.retryAt !== undefined && until !== undefined) p.retryAt = Math.max(p.retryAt, until);
+      if (p.retryAt === undefined || (only !== undefined && p.dst !== only) || now < p.retryAt) {
+        keep.push(p);
+        continue;
+      }
+      if (this.#peers?.has(p.dst) !== true) {
+        // The peer's key was evicted meanwhile: fetch it again.
+        p.retryAt = undefined;
+        p.nextAsk = now;
+        keep.push(p);
+        continue;
+      }
+      const first = p.lastRefusal === undefined;
+      const r = this.#sendDm(now, p.dst, p.payload, p.options, p.appSeq);
+      if (r.ok) {
+        if (!first) this.#stats.dmRetried++;
+        continue;
+      }
+      if (!retriable(r.code)) {
+        this.#failDm(p, now, r.code, r.reason);
+        continue;
+      }
+      p.lastRefusal = { code: r.code, reason: r.reason };
+      p.retryAt = now + this.#retryMs;
+      // At least one more try, even when the key came just before the deadline.
+      p.deadline = Math.max(p.deadline, p.retryAt);
+      stalled.set(p.dst, p.retryAt);
+      keep.push(p);
+    }
+    this.#pending = keep;
   }
 
   #failDm(p: PendingDm, now: number, code: string, reason: string): void {
@@ -366,14 +516,22 @@ export class SecureStation implements Station {
 
   tick(now: number): void {
     this.inner.tick(now);
+    // Tries due before the deadline check, so a try and the deadline at the same instant favour the try.
+    this.#sendReadyDms(now);
     const expired = this.#pending.filter((p) => now >= p.deadline);
     if (expired.length > 0) {
       this.#pending = this.#pending.filter((p) => now < p.deadline);
       for (const p of expired) {
-        this.#failDm(p, now, "no-key", `no public key from ${p.dst.toString(16).padStart(8, "0")} within ${Math.round(this.#keyWaitMs / 1000)} s: private message not sent`);
+        if (p.retryAt !== undefined) {
+          const why = p.lastRefusal?.reason ?? "it waited behind earlier private messages to the same node";
+          this.#failDm(p, now, p.lastRefusal?.code ?? "queue-full", `private message to ${formatNodeId(p.dst)} not sent within ${Math.round(this.#keyWaitMs / 1000)} s: ${why}`);
+        } else {
+          this.#failDm(p, now, "no-key", `no public key from ${formatNodeId(p.dst)} within ${Math.round(this.#keyWaitMs / 1000)} s: private message not sent`);
+        }
       }
     }
     for (const p of this.#pending) this.#askForKey(p, now);
+    this.#retryKeyMessages(now);
     this.#held = this.#held.filter((h) => now < h.until);
   }
 
@@ -381,7 +539,8 @@ export class SecureStation implements Station {
     let t = this.inner.nextWakeup();
     // While a frame is on the air the radio is taken: a waiting KEY frame is no reason to wake.
     if (this.#keyOut !== undefined && this.#lastFrom === undefined && this.#keyOut.at < t) t = this.#keyOut.at;
-    for (const p of this.#pending) t = Math.min(t, p.deadline, p.nextAsk);
+    for (const p of this.#pending) t = Math.min(t, p.deadline, p.retryAt ?? p.nextAsk);
+    for (const h of this.#heldKeys) t = Math.min(t, h.deadline, h.next);
     return t;
   }
 
@@ -421,7 +580,7 @@ export class SecureStation implements Station {
         // The sender knew our key but we no longer hold its: ask, and hold the DM meanwhile.
         if (this.#held.length >= MAX_HELD_DMS) this.#held.shift();
         this.#held.push({ event: e, until: e.at + this.#keyWaitMs });
-        this.#sendKeyMessage(e.at, e.src, PayloadKind.KEY_REQUEST);
+        this.#sendOrHoldKeyMessage(e.at, e.src, PayloadKind.KEY_REQUEST);
       }
     } else if ((kind === PayloadKind.KEY_REQUEST || kind === PayloadKind.KEY_ANSWER) && p.length === KEY_MESSAGE_BYTES && e.dst === this.id) {
       if (this.#peers === undefined) return;
@@ -430,7 +589,7 @@ export class SecureStation implements Station {
         this.#lastAnswer.delete(e.src);
         this.#lastAnswer.set(e.src, e.at);
         if (this.#lastAnswer.size > MAX_SEQ_MAP) this.#lastAnswer.delete(this.#lastAnswer.keys().next().value as number);
-        this.#sendKeyMessage(e.at, e.src, PayloadKind.KEY_ANSWER);
+        this.#sendOrHoldKeyMessage(e.at, e.src, PayloadKind.KEY_ANSWER);
       }
     } else this.#stats.badEnvelope++;
   }
@@ -446,6 +605,11 @@ export class SecureStation implements Station {
     this.#stats.dmReceived++;
     this.#events.push({ ...e, at: Math.max(e.at, now), payload: opened.plaintext, private: true } as SecureDelivered);
   }
+}
+
+/** Whether a refusal may pass (no neighbour or route yet, a full queue, the QoS gate, the duty cycle). */
+function retriable(code: string): boolean {
+  return code !== "too-large" && code !== "bad-destination" && code !== "bad-priority";
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
