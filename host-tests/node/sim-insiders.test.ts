@@ -13,7 +13,8 @@ import { findBuiltin, insiderScenarios, seedScenarios } from "../../src/sim/scen
 import { lineScenario } from "../../src/sim/scenario/line";
 import { ScenarioError, parseScenario } from "../../src/sim/scenario/schema";
 
-const LONG = { timing: { warmupS: 0, durationS: 900, drainS: 60 } };
+// System 5 stations unwrapped (no seal-airtime layer), so the tests can read the nodes' counters.
+const LONG = { timing: { warmupS: 0, durationS: 900, drainS: 60 }, routerParams: { system5: { seal: false } } };
 
 function run(router: string, nodes: number, script: ScriptedSend[], overrides: Record<string, unknown> = {}, seed = 1) {
   const entry = routerEntry(router);
