@@ -10,6 +10,7 @@ import { SEAL_OVERHEAD_BYTES } from "../../core/security/frame-seal";
 import { deriveSubkey } from "../../core/security/keys";
 import { SecureStation } from "../../core/security/secure-station";
 import type { MobileStation, RouterContext } from "./context";
+import { SealAirtime } from "./seal-airtime";
 
 /** Scenario `routerParams.system5` keys that map onto MeshConfig, plus `silencing`. */
 function configFrom(ctx: RouterContext): Partial<MeshConfig> {
@@ -22,8 +23,9 @@ function configFrom(ctx: RouterContext): Partial<MeshConfig> {
   if (p.silencing === false) cfg.silencingEnabled = false;
   const overrides = p.config;
   if (typeof overrides === "object" && overrides !== null) Object.assign(cfg, overrides as Partial<MeshConfig>);
-  // A secured network seals every frame: the node reserves the seal's bytes in every frame.
-  if (p.secure === true || typeof p.secure === "string") cfg.frameOverheadBytes = SEAL_OVERHEAD_BYTES;
+  // Every frame is sealed (or, by default, charged as if sealed: seal-airtime.ts), so the node
+  // reserves the seal's bytes in every frame; `seal: false` simulates an unsealed network.
+  if (p.seal !== false || p.secure === true || typeof p.secure === "string") cfg.frameOverheadBytes = SEAL_OVERHEAD_BYTES;
   return cfg;
 }
 
@@ -37,15 +39,16 @@ function simNetworkKey(secure: true | string): Uint8Array {
 }
 
 /**
- * `routerParams.system5.secure` (default false): true or a label wraps every node in the
- * security layer (docs/security.md), so scenarios measure its airtime and delivery cost.
+ * `routerParams.system5.secure` (default false): true or a label wraps every node in the real
+ * security layer (docs/security.md). Otherwise the seal's bytes are charged on the air without
+ * its cryptography (seal-airtime.ts), unless `seal: false` turns the seal off altogether.
  */
 export function system5Station(ctx: RouterContext): MobileStation {
   const node = meshNode(ctx);
   // An insider holds the key: it misbehaves below the seal (src/sim/routers/insiders.ts).
   const relay = ctx.insider?.(node) ?? node;
   const secure = ctx.params.secure;
-  if (secure !== true && typeof secure !== "string") return relay;
+  if (secure !== true && typeof secure !== "string") return ctx.params.seal === false ? relay : new SealAirtime(relay);
   const networkKey = simNetworkKey(secure);
   const station: MobileStation = new SecureStation({
     inner: relay,
