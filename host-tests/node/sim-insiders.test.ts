@@ -115,7 +115,8 @@ describe("scenario key and measurement", () => {
     expect(Array.from(s3.insider)).toEqual(Array.from(s2.insider)); // the same insiders for every router
   });
   test("the insider scenarios are built in but not among the seed's 26", () => {
-    expect(insiderScenarios().map((s) => s.name)).toEqual(["insiders-0", "insiders-5", "insiders-15"]);
+    expect(insiderScenarios().map((s) => s.name)).toEqual(["insiders-0", "insiders-5", "insiders-15", "insiders-sparse-0", "insiders-sparse-15"]);
+    expect(findBuiltin("insiders-sparse-15")?.widthM).toBe(findBuiltin("scale-100")?.widthM);
     expect(seedScenarios().some((s) => s.name.startsWith("insiders"))).toBe(false);
     expect(findBuiltin("insiders-5")?.insiders.share).toBe(0.05);
     expect(findBuiltin("insiders-0")?.insiders.share).toBe(0);

@@ -422,6 +422,22 @@ export default suite("mesh part 2 (ideal channel)", {
     t.equal(on.h.node(1).trustOf(3, on.h.now).trust, 1, "the honest relay keeps full trust");
     t.equal(on.h.node(1).nextHopsTo(6, on.h.now)[0], 3, "the honest path is now the best one");
   },
+  "an honest relay that only had a bad spell gets its traffic back: trust recovers"(t) {
+    const { h } = blackholeRun({});
+    const low = h.node(1).trustOf(2, h.now).trust;
+    t.atMost(low, 0.5, "the bad spell cost it trust");
+    h.rewrite = undefined; // node 2 relays again
+    h.run(h.now + 60 * MINUTE);
+    t.atLeast(h.node(1).trustOf(2, h.now).trust, 0.85, "an hour later it is nearly forgiven");
+    const mark = h.txLog.length;
+    for (let k = 100; k < 112; k++) {
+      h.node(1).send(h.now, 5 + (k % 4), new Uint8Array([k]), { wantAck: true });
+      h.run(h.now + 20_000);
+    }
+    h.run(h.now + MINUTE);
+    t.atLeast(handedTo(h, 1, 2, mark).size, 4, "the shorter path carries traffic again");
+    t.atLeast(h.node(1).trustOf(2, h.now).trust, 0.99, "confirmations restore it");
+  },
   "a liar's impossible metrics are rejected, it is distrusted, and traffic takes the honest path"(t) {
     const run = (config: Partial<MeshConfig>, lie: number) => {
       const h = new IdealMesh({ seed: 12, config });

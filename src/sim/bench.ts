@@ -64,9 +64,13 @@ async function insiders(out: NodeJS.WritableStream): Promise<void> {
   bar.stop();
   out.write(`\nInsiders: black holes, grey holes, liars in turn (${seeds} seeds, ${((performance.now() - t0) / 1000).toFixed(0)} s; honest-to-honest traffic):\n${formatTable(rows)}\n`);
   const pct = (v: number | null | undefined): string => (v === null || v === undefined ? "–" : `${(v * 100).toFixed(1)} %`);
-  for (const [label, router, suffix] of [["System 5", "system5", ""], ["System 5 undefended", "system5", "-undefended"], ["managed7", "managed7", ""]] as const) {
-    const cells = insiderScenarios().map((s) => rows.find((r) => r.router === router && r.scenario === s.name + suffix));
-    out.write(`  ${label.padEnd(20)} unicast delivery 0 / 5 / 15 % insiders: ${cells.map((r) => pct(r?.mean.unicastDelivery)).join(" / ")}; p95 latency ${cells.map((r) => (r?.mean.latencyP95S ?? null) === null ? "–" : `${(r?.mean.latencyP95S ?? 0).toFixed(1)} s`).join(" / ")}\n`);
+  for (const net of ["insiders-", "insiders-sparse-"]) {
+    const family = insiderScenarios().filter((s) => s.name.startsWith(net) && /^\d+$/.test(s.name.slice(net.length)));
+    out.write(`  ${net}{${family.map((s) => s.name.slice(net.length)).join(",")}}:\n`);
+    for (const [label, router, suffix] of [["System 5", "system5", ""], ["System 5 undefended", "system5", "-undefended"], ["managed7", "managed7", ""]] as const) {
+      const cells = family.map((s) => rows.find((r) => r.router === router && r.scenario === s.name + suffix));
+      out.write(`    ${label.padEnd(20)} unicast delivery ${cells.map((r) => pct(r?.mean.unicastDelivery)).join(" / ")}; p95 latency ${cells.map((r) => (r?.mean.latencyP95S ?? null) === null ? "–" : `${(r?.mean.latencyP95S ?? 0).toFixed(1)} s`).join(" / ")}\n`);
+    }
   }
 }
 

@@ -59,26 +59,34 @@ function sweepScenario(n: number): unknown {
   };
 }
 
-/** Shares of insiders (%) of the insider scenarios; 0 is the honest twin. */
-export const INSIDER_SHARES = [0, 5, 15] as const;
+/**
+ * The insider runs: Medium City (dense, ~39 neighbours) with 0/5/15 % insiders, and the
+ * scale-100 network (sparser, ~19 neighbours, more hops) with 0/15 %. 0 is the honest twin.
+ */
+export const INSIDER_RUNS: ReadonlyArray<readonly ["medium" | "sparse", number]> = [
+  ["medium", 0],
+  ["medium", 5],
+  ["medium", 15],
+  ["sparse", 0],
+  ["sparse", 15],
+];
 const INSIDER_DURATION_S = 3600;
 
 /**
- * Medium City with a share of insiders (black hole, grey hole, liar in turn; docs/simulator.md
- * §Insiders), measured for an hour instead of half an hour so there are enough unicasts to
- * compare. The network, traffic and generators are the honest twin's (insiders-0) exactly: only
- * the chosen nodes' relaying differs, and only honest-to-honest traffic is measured.
+ * A base network with a share of insiders (black hole, grey hole, liar in turn;
+ * docs/simulator.md §Insiders), measured for an hour so there are enough unicasts to compare.
+ * The network, traffic and generators are the honest twin's exactly: only the chosen nodes'
+ * relaying differs, and only honest-to-honest traffic is measured.
  */
-function insiderScenario(percent: number): unknown {
-  const base = s02 as Record<string, unknown>;
+function insiderScenario(base: "medium" | "sparse", percent: number): unknown {
+  const net = (base === "medium" ? s02 : sweepScenario(100)) as Record<string, unknown>;
+  const prefix = base === "medium" ? "insiders" : "insiders-sparse";
+  const label = base === "medium" ? "Medium City" : "The scale-100 network";
   return {
-    ...base,
-    name: `insiders-${percent}`,
+    ...net,
+    name: `${prefix}-${percent}`,
     timing: { durationS: INSIDER_DURATION_S },
-    description:
-      percent === 0
-        ? "Medium City, honest twin of insiders-5/15 (same network and traffic)"
-        : `Medium City with ${percent} % insiders: black holes, grey holes, liars`,
+    description: percent === 0 ? `${label}, honest twin of the ${prefix} runs` : `${label} with ${percent} % insiders: black holes, grey holes, liars`,
     ...(percent === 0 ? {} : { insiders: { share: percent / 100, kinds: ["blackhole", "greyhole", "liar"] } }),
   };
 }
@@ -90,7 +98,7 @@ export function builtinScenarios(): Scenario[] {
   cache ??= [
     ...SEED_FILES.map((j, i) => parseScenario(j, `built-in scenario ${i + 1}`)),
     ...SCALE_SWEEP.map((n) => parseScenario(sweepScenario(n), `scale sweep ${n}`)),
-    ...INSIDER_SHARES.map((p) => parseScenario(insiderScenario(p), `insider scenario ${p} %`)),
+    ...INSIDER_RUNS.map(([b, p]) => parseScenario(insiderScenario(b, p), `insider scenario ${b} ${p} %`)),
   ];
   return cache;
 }
