@@ -3,6 +3,7 @@
 // another network key cannot join; replays, forgeries, reflections and tampered DMs are counted
 // and dropped; a DM waiting for a key is sent once it arrives or fails clearly; a frame that
 // cannot be sealed is dropped and reported.
+import { airtimeMs } from "../../src/core/airtime";
 import { FrameType } from "../../src/core/frames";
 import { MeshNode } from "../../src/core/mesh-node";
 import { PRESETS } from "../../src/core/presets";
@@ -162,6 +163,26 @@ export default suite("secure station", {
     t.ok(air.air.every((rec) => openFrame(keys.frame, rec.bytes).ok), "every frame on the air opens under the network key");
     t.ok(air.air.every((rec) => rec.bytes.length <= 255));
     for (const id of [1, 2, 3]) t.equal(node(id).stats.badTag + node(id).stats.replayed, 0, `node ${id}: nothing rejected on an honest mesh`);
+  },
+  "KEY frames spend the node's own duty-cycle budget: held back while the plan has no room, recorded when sent"(t) {
+    const build = (dutyCycle: number) => {
+      const inner = new MeshNode({ id: 7, rng: new SeededRng(7), now: 0, modem: PRESETS.SHORT_FAST, dutyCycle, config: { frameOverheadBytes: SEAL_OVERHEAD_BYTES }, position: gridPosition(1, 0) });
+      return { inner, s: new SecureStation({ inner, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(7), now: 0 }) };
+    };
+    const free = build(1);
+    const f = free.s.pollTransmit(0);
+    t.ok(f !== undefined && (f.bytes[0] & 15) === 7, "with room in the plan the boot KEY frame goes out first");
+    const air = airtimeMs(PRESETS.SHORT_FAST, f!.bytes.length);
+    free.s.transmitDone(air, "sent");
+    t.near(free.inner.stats.txAirtimeMs, air, 1e-9, "its airtime is in the node's own account");
+    // 0.001 % of an hour is 36 ms: less than one KEY frame at SHORT_FAST.
+    const tight = build(0.00001);
+    const g = tight.s.pollTransmit(0);
+    t.ok(g === undefined || (g.bytes[0] & 15) !== 7, "no KEY frame beyond the plan");
+    t.equal(tight.s.stats.keyFramesDeferred, 1);
+    t.equal(tight.s.stats.keyFramesSent, 0);
+    tight.s.pollTransmit(1_000);
+    t.equal(tight.s.stats.keyFramesDeferred, 1, "not tried again before the plan could allow it");
   },
   "a node with another network key cannot join: its frames fail the tag and it learns nothing"(t) {
     const air = new StationAir(PRESETS.SHORT_FAST);

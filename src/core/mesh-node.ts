@@ -686,6 +686,16 @@ export class MeshNode implements Station {
     return { bytes: f.bytes, priority: f.priority, kind: f.kind };
   }
 
+  foreignFrameStart(now: number, onAirBytes: number, priority: PriorityLevel): number {
+    return this.#ledger.earliestStart(now, airtimeMs(this.#modem, onAirBytes), priority);
+  }
+
+  foreignFrameSent(end: number, onAirBytes: number): void {
+    const air = airtimeMs(this.#modem, onAirBytes);
+    this.#ledger.record(end - air, air);
+    this.#stats.txAirtimeMs += air;
+  }
+
   transmitDone(now: number, outcome: "sent" | "busy"): void {
     const f = this.#inFlight;
     this.#inFlight = undefined;

@@ -135,4 +135,13 @@ export interface Station {
   transmitDone(now: number, outcome: "sent" | "busy"): void;
   /** Events since the last call, oldest first. */
   drainEvents(): StationEvent[];
+  /**
+   * Optional, for a layer below the station that puts frames of its own on the air (the security
+   * layer's KEY frames): the earliest time a frame of `onAirBytes` may start by this station's
+   * duty-cycle plan (`now` when at once, Infinity when never), so every transmission of the node
+   * is in one ledger.
+   */
+  foreignFrameStart?(now: number, onAirBytes: number, priority: PriorityLevel): number;
+  /** Optional: such a frame went out, ending at `end`; it is recorded in the duty-cycle ledger. */
+  foreignFrameSent?(end: number, onAirBytes: number): void;
 }

@@ -15,7 +15,7 @@ import { readU32LE } from "./bytes";
 import { DM_OVERHEAD_BYTES, KEY_MESSAGE_BYTES, PayloadKind, PLAIN_OVERHEAD_BYTES, keyMessage, openDm, plainEnvelope, sealDm } from "./dm-seal";
 import { FrameCounter, type CounterStore } from "./frame-counter";
 import { KEY_FRAME_TYPE, SEAL_OVERHEAD_BYTES, openFrame, sealFrame } from "./frame-seal";
-import { decodeKeyFrame, encodeKeyFrame, PUBLIC_KEY_BYTES } from "./key-frame";
+import { decodeKeyFrame, encodeKeyFrame, KEY_FRAME_BYTES, PUBLIC_KEY_BYTES } from "./key-frame";
 import { networkKeys, type NetworkKeys } from "./keys";
 import { PeerKeys, fingerprint } from "./peer-keys";
 import { ReplayWindow } from "./replay-window";
@@ -70,6 +70,8 @@ export interface SecurityStats {
   /** Frames carrying this node's own id as tx: reflections of its own transmissions. */
   ownFrame: number;
   keyFramesSent: number;
+  /** KEY frames held back because the node's duty-cycle plan did not allow them yet. */
+  keyFramesDeferred: number;
   keysLearned: number;
   /** A different key announced for a pinned peer (refused, TOFU). */
   keyConflicts: number;
@@ -130,6 +132,10 @@ const MAX_HELD_DMS = 4;
 const MAX_HELD_KEY_MESSAGES = 4;
 const MAX_SEQ_MAP = 64;
 const KEY_FRAME_PRIORITY = 1;
+/** A KEY frame as it goes on the air. */
+const SEALED_KEY_FRAME_BYTES = KEY_FRAME_BYTES + SEAL_OVERHEAD_BYTES;
+/** A KEY frame the duty-cycle plan never allows is tried again after this long. */
+const KEY_DEFER_MAX_MS = 3_600_000;
 
 export class SecureStation implements Station {
   readonly id: NodeId;
@@ -146,7 +152,7 @@ export class SecureStation implements Station {
   readonly #retryMs: number;
   readonly #stats: SecurityStats = {
     sealed: 0, sealFailed: 0, opened: 0, truncated: 0, oversized: 0, badHeader: 0, badTag: 0, replayed: 0, tooOld: 0, ownFrame: 0,
-    keyFramesSent: 0, keysLearned: 0, keyConflicts: 0, badKeys: 0, dmSent: 0, dmReceived: 0, dmRejected: 0, dmQueued: 0, dmFailed: 0, badEnvelope: 0,
+    keyFramesSent: 0, keyFramesDeferred: 0, keysLearned: 0, keyConflicts: 0, badKeys: 0, dmSent: 0, dmReceived: 0, dmRejected: 0, dmQueued: 0, dmFailed: 0, badEnvelope: 0,
     keyAnswersRetried: 0, keyAnswersDropped: 0, keyRequestsRetried: 0, keyRequestsDropped: 0, dmRetried: 0,
   };
   #events: StationEvent[] = [];
@@ -415,12 +421,19 @@ export class SecureStation implements Station {
 
   pollTransmit(now: number): TxFrame | undefined {
     if (this.#keyOut !== undefined && now >= this.#keyOut.at && this.#peers !== undefined) {
-      const bytes = this.#seal(encodeKeyFrame({ owner: this.id, request: this.#keyOut.request, publicKey: this.#peers.publicKey }), now);
-      if (bytes !== undefined) {
-        this.#lastFrom = "key";
-        return { bytes, priority: KEY_FRAME_PRIORITY, kind: "control" };
+      // KEY frames spend the node's duty-cycle budget like its own frames: one ledger per node.
+      const start = this.inner.foreignFrameStart?.(now, SEALED_KEY_FRAME_BYTES, KEY_FRAME_PRIORITY) ?? now;
+      if (start > now) {
+        this.#stats.keyFramesDeferred++;
+        this.#keyOut.at = Number.isFinite(start) ? start : now + KEY_DEFER_MAX_MS;
+      } else {
+        const bytes = this.#seal(encodeKeyFrame({ owner: this.id, request: this.#keyOut.request, publicKey: this.#peers.publicKey }), now);
+        if (bytes !== undefined) {
+          this.#lastFrom = "key";
+          return { bytes, priority: KEY_FRAME_PRIORITY, kind: "control" };
+        }
+        this.#keyOut = undefined;
       }
-      this.#keyOut = undefined;
     }
     const f = this.inner.pollTransmit(now);
     if (f === undefined) return undefined;
@@ -458,6 +471,7 @@ export class SecureStation implements Station {
         this.#keyOut = undefined;
         this.#lastKeyFrameAt = now;
         this.#stats.keyFramesSent++;
+        this.inner.foreignFrameSent?.(now, SEALED_KEY_FRAME_BYTES);
       }
       return;
     }
