@@ -134,3 +134,23 @@ describe("scenario key and measurement", () => {
     expect(parseScenario({ ...base, insiders: { nodes: [3, 4] } }, "x").insiders.share).toBe(0.2);
   });
 });
+
+describe("insiders under the security layer", () => {
+  test("an insider decorator passes the node's duty-cycle ledger through, so KEY frames above it stay in the plan", async () => {
+    const { MeshNode } = await import("../../src/core/mesh-node");
+    const { PRESETS } = await import("../../src/core/presets");
+    const mk = (dutyCycle: number) =>
+      new InsiderStation(new MeshNode({ id: 5, rng: new SeededRng(5), now: 0, modem: PRESETS.SHORT_FAST, dutyCycle }), {
+        kind: "blackhole",
+        rng: new SeededRng(6),
+        classify: () => undefined,
+        canLie: true,
+      });
+    expect(mk(1).foreignFrameStart(0, 50, 1)).toBe(0);
+    // 36 ms an hour cannot hold a 50-byte frame at SHORT_FAST.
+    expect(mk(0.00001).foreignFrameStart(0, 50, 1)).toBeGreaterThan(0);
+    const open = mk(1);
+    open.foreignFrameSent(100, 50);
+    expect((open.inner as InstanceType<typeof MeshNode>).stats.txAirtimeMs).toBeGreaterThan(0);
+  });
+});

@@ -17,7 +17,7 @@ import { decodeFrame, encodeFrame } from "../../core/codec";
 import { FrameType, METRIC_INFINITY, type Frame } from "../../core/frames";
 import { METRIC_SCALE } from "../../core/metric";
 import type { Rng } from "../../core/rng";
-import type { NodeId, RxMeta, SendOptions, SendResult, StationEvent, TxFrame } from "../../core/station";
+import type { NodeId, PriorityLevel, RxMeta, SendOptions, SendResult, StationEvent, TxFrame } from "../../core/station";
 import type { GeoPosition, MobileStation } from "./context";
 import { decodeFrame as decodeBaseline, PORT_DATA } from "./header";
 
@@ -161,6 +161,15 @@ export class InsiderStation implements MobileStation {
 
   drainEvents(): StationEvent[] {
     return this.inner.drainEvents();
+  }
+
+  // A layer above (the security layer's KEY frames) still spends the node's own duty-cycle budget.
+  foreignFrameStart(now: number, onAirBytes: number, priority: PriorityLevel): number {
+    return this.inner.foreignFrameStart?.(now, onAirBytes, priority) ?? now;
+  }
+
+  foreignFrameSent(end: number, onAirBytes: number): void {
+    this.inner.foreignFrameSent?.(end, onAirBytes);
   }
 
   setPosition(now: number, position: GeoPosition): void {
