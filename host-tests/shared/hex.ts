@@ -1,12 +1,9 @@
-// Hex helpers for golden vectors (spaces allowed for readability).
-export function hex(text: string): Uint8Array {
-  const clean = text.replace(/\s+/g, "");
-  if (clean.length % 2 !== 0) throw new Error(`odd hex length: ${text}`);
-  const out = new Uint8Array(clean.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
+// Hex helpers for golden vectors (spaces allowed for readability); the conversions are the
+// core's (@noble/hashes through src/core/security/primitives.ts).
+import { hexToBytes } from "../../src/core/security/primitives";
 
-export function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+export { toHex } from "../../src/core/security/bytes";
+
+export function hex(text: string): Uint8Array {
+  return hexToBytes(text.replace(/\s+/g, ""));
 }

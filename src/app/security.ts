@@ -27,7 +27,7 @@ import { concatBytes, readU32LE, toHex, writeU32LE } from "../core/security/byte
 import type { CounterStore } from "../core/security/frame-counter";
 import { NETWORK_KEY_BYTES, networkKeyFromPassphrase } from "../core/security/keys";
 import { SECRET_KEY_BYTES } from "../core/security/peer-keys";
-import { sha256 } from "../core/security/primitives";
+import { hexToBytes, sha256 } from "../core/security/primitives";
 import { DEFAULT_PASSPHRASE, DEFAULT_SETTINGS, type PreferenceLike } from "./settings";
 import { encodeUtf8 } from "./utf8";
 
@@ -61,12 +61,6 @@ const NODE_KEY_CHECK_BYTES = 4;
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
-}
-
-function hexBytes(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
 }
 
 function bytesOf(raw: unknown, length: number): Uint8Array | undefined {
@@ -103,7 +97,7 @@ export function loadNetworkKey(
 ): NetworkKeyResult {
   const pass = passphrase ?? DEFAULT_PASSPHRASE;
   const isDefault = pass === DEFAULT_PASSPHRASE;
-  if (isDefault && name === DEFAULT_SETTINGS.networkName) return { key: hexBytes(DEFAULT_NETWORK_KEY_HEX), source: "default", isDefault, warnings: [] };
+  if (isDefault && name === DEFAULT_SETTINGS.networkName) return { key: hexToBytes(DEFAULT_NETWORK_KEY_HEX), source: "default", isDefault, warnings: [] };
   const passBytes = encodeUtf8(pass);
   const nameBytes = encodeUtf8(name);
   const warnings: string[] = [];

@@ -1,6 +1,8 @@
 // Small byte helpers the security layer shares: little-endian u32, ASCII labels, constant-time
-// comparison. Labels are ASCII by construction, so no UTF-8 encoder is needed here (the app's
-// src/app/utf8.ts encodes user text such as passphrases before it reaches the core).
+// comparison; concatenation and hex come from @noble/hashes (through primitives.ts). Labels are
+// ASCII by construction, so no UTF-8 encoder is needed here (the app's src/app/utf8.ts encodes
+// user text such as passphrases before it reaches the core).
+export { bytesToHex as toHex, concatBytes } from "./primitives";
 
 export function writeU32LE(out: Uint8Array, at: number, v: number): void {
   out[at] = v & 0xff;
@@ -24,18 +26,6 @@ export function ascii(text: string): Uint8Array {
   return out;
 }
 
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /**
  * a[aAt..aAt+n) == b[bAt..bAt+n), in time independent of where they differ (a tag check must not
  * tell an attacker how many leading bytes of a forgery were right).
@@ -44,10 +34,4 @@ export function equalConstantTime(a: Uint8Array, aAt: number, b: Uint8Array, bAt
   let diff = 0;
   for (let i = 0; i < n; i++) diff |= a[aAt + i] ^ b[bAt + i];
   return diff === 0;
-}
-
-export function toHex(b: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < b.length; i++) s += b[i].toString(16).padStart(2, "0");
-  return s;
 }
