@@ -31,11 +31,14 @@ describe("header codec", () => {
 });
 
 describe("Meshtastic constants", () => {
-  test("SNR → contention window: integer map of −20…10 dB onto 3…8, unclamped", () => {
+  test("SNR → contention window: integer map of −20…10 dB onto 3…8, SNR clamped to the range", () => {
     expect(contentionWindow(-20)).toBe(3);
     expect(contentionWindow(-17.5)).toBe(3);
     expect(contentionWindow(10)).toBe(8);
-    expect(contentionWindow(16)).toBe(9);
+    // Clamped to the mapped range: a near sender's 60 dB is the window of 10 dB.
+    expect(contentionWindow(16)).toBe(8);
+    expect(contentionWindow(60)).toBe(8);
+    expect(contentionWindow(-30)).toBe(3);
   });
   test("response hop limit: hops used + 2, capped by the configured limit", () => {
     expect(responseHopLimit(3, 2, 3)).toBe(3);

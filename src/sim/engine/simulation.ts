@@ -360,14 +360,19 @@ export class Simulation {
     this.#active[r].push(t);
     this.#activeRssi[r].push(rssi);
     if (rssi >= this.#sens) this.#markBusy(r, start, end);
+    // Counters, like the TX counts, only for frames that start in the measurement window.
+    const counted = this.#inWindow(start) ? 1 : 0;
     if (this.#txEnd[r] > start) {
-      if (rssi >= this.#sens) this.#m.halfDuplexMisses++;
+      if (rssi >= this.#sens) this.#m.halfDuplexMisses += counted;
       return;
     }
     if (this.#lockTx[r] >= 0) {
+      // A decodable frame arriving at a receiver locked on another is lost there: a collision
+      // (as Meshtasticator and LoRaSim count it), besides what it does to the locked frame.
+      if (rssi >= this.#sens) this.#m.collisions += counted;
       if (!this.#lockLost[r] && end > this.#lockStart[r] + this.#graceMs && !this.#captures(r)) {
         this.#lockLost[r] = 1;
-        this.#m.collisions++;
+        this.#m.collisions += counted;
       }
       return;
     }
@@ -378,7 +383,7 @@ export class Simulation {
     this.#lockLost[r] = 0;
     if (!this.#captures(r)) {
       this.#lockLost[r] = 1;
-      this.#m.collisions++;
+      this.#m.collisions += counted;
     }
   }
 
@@ -459,7 +464,7 @@ export class Simulation {
       const f = st.pollTransmit(now);
       if (f) {
         if (this.#channelBusy(i, now)) {
-          this.#m.lbtBusy++;
+          if (this.#inWindow(now)) this.#m.lbtBusy++;
           st.transmitDone(now, "busy");
         } else {
           this.#startTx(i, f, now);

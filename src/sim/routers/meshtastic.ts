@@ -55,9 +55,14 @@ export interface MeshtasticOptions {
   readonly hopLimit: number;
 }
 
-/** Arduino map() as the firmware calls it on a float SNR: truncated to long, integer division. */
+/**
+ * Arduino map() as the firmware calls it on a float SNR: truncated to long, integer division.
+ * The SNR is first clamped to the mapped range −20…10 dB, as Meshtasticator clamps it and as a
+ * real radio's packet SNR saturates: the simulator's SNR (RSSI − noise floor) can reach 60 dB
+ * next to a sender, which the unclamped map would turn into a window of 2^16 slots.
+ */
 export function contentionWindow(snrDb: number): number {
-  const s = Math.trunc(snrDb);
+  const s = Math.trunc(Math.min(SNR_MAX_DB, Math.max(SNR_MIN_DB, snrDb)));
   return Math.trunc(((s - SNR_MIN_DB) * (CW_MAX - CW_MIN)) / (SNR_MAX_DB - SNR_MIN_DB)) + CW_MIN;
 }
 
