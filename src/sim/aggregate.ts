@@ -6,6 +6,8 @@ export interface RunRecord {
   readonly scenario: string;
   readonly router: string;
   readonly seed: number;
+  /** The router's settings line (RouterExtras.describe), e.g. System 5's tables and security. */
+  readonly settings?: string;
   readonly nodes: number;
   readonly meanDegree: number;
   readonly metrics: RunMetrics;
@@ -18,6 +20,7 @@ export type MetricName = keyof RunMetrics;
 /** Metrics in the order the JSON, CSV and HTML show them. */
 export const METRIC_ORDER: readonly MetricName[] = [
   "unicastDelivery",
+  "unicastDeliveryLive",
   "broadcastCoverage",
   "dataTx",
   "controlTx",
@@ -27,6 +30,7 @@ export const METRIC_ORDER: readonly MetricName[] = [
   "totalAirtimeS",
   "deliveredMessages",
   "airtimePerDeliveredS",
+  "deadDstAirtimeS",
   "meanNodeAirtimeS",
   "maxNodeAirtimeS",
   "maxNodeDutyShare",
@@ -41,6 +45,7 @@ export const METRIC_ORDER: readonly MetricName[] = [
   "routeSwitches",
   "unicastSent",
   "unicastDelivered",
+  "unicastSentDead",
   "broadcastSent",
   "collisions",
   "halfDuplexMisses",
@@ -54,6 +59,7 @@ export interface Summary {
   readonly nodes: number;
   readonly seeds: number;
   readonly seedList: readonly number[];
+  readonly settings?: string;
   readonly meanDegree: number;
   readonly mean: Readonly<Record<MetricName, number | null>>;
   readonly sd: Readonly<Record<MetricName, number | null>>;
@@ -90,6 +96,7 @@ export function summarise(records: readonly RunRecord[]): Summary[] {
       nodes: g[0].nodes,
       seeds: g.length,
       seedList: g.map((r) => r.seed),
+      ...(g[0].settings !== undefined ? { settings: g[0].settings } : {}),
       meanDegree: g.reduce((a, r) => a + r.meanDegree, 0) / g.length,
       mean,
       sd,
@@ -114,6 +121,7 @@ export function jsonRecord(s: Summary): Record<string, unknown> {
     nodes: s.nodes,
     seeds: s.seeds,
   };
+  if (s.settings !== undefined) rec.settings = s.settings;
   for (const name of METRIC_ORDER) rec[name] = tidy(s.mean[name]);
   rec.meanDegree = tidy(s.meanDegree);
   rec.seedList = s.seedList;

@@ -29,11 +29,21 @@ export function runTask(task: Task, onProgress?: (f: number) => void): RunRecord
   const entry = routerEntry(task.router);
   if (!entry) throw new Error(`router "${task.router}" is not registered`);
   const t0 = performance.now();
-  const r = runSimulation({ scenario: task.scenario, routerName: task.router, factory: entry.factory, seed: task.seed, onProgress });
+  const params = task.scenario.routerParams[task.router] ?? {};
+  const destinationOf = entry.destinationOf;
+  const r = runSimulation({
+    scenario: task.scenario,
+    routerName: task.router,
+    factory: entry.factory,
+    seed: task.seed,
+    onProgress,
+    destinationOf: destinationOf && ((bytes) => destinationOf(bytes, params)),
+  });
   return {
     scenario: task.scenario.name,
     router: task.router,
     seed: task.seed,
+    settings: entry.describe?.(params),
     nodes: task.scenario.nodeCount,
     meanDegree: r.meanDegree,
     metrics: r.metrics,

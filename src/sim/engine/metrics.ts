@@ -5,8 +5,12 @@
 export interface RunMetrics {
   unicastSent: number;
   unicastDelivered: number;
-  /** Delivered / sent among measured unicasts; null when none was sent. */
+  /** Delivered / sent among measured unicasts (to live and dead destinations); null when none was sent. */
   unicastDelivery: number | null;
+  /** The same among unicasts whose destination was alive until the message arrived or the run ended. */
+  unicastDeliveryLive: number | null;
+  /** Measured unicasts to a node that had died before the message arrived (never delivered). */
+  unicastSentDead: number;
   broadcastSent: number;
   /** Mean share of the other live nodes each measured broadcast reached; null when none. */
   broadcastCoverage: number | null;
@@ -19,6 +23,11 @@ export interface RunMetrics {
   /** Unicasts delivered + broadcasts counted by their coverage. */
   deliveredMessages: number;
   airtimePerDeliveredS: number | null;
+  /**
+   * Window airtime of frames addressed to a node that was dead when they were sent (the router's
+   * RouterExtras.destinationOf reads the frame); part of totalAirtimeS. null: the router cannot say.
+   */
+  deadDstAirtimeS: number | null;
   meanNodeAirtimeS: number;
   maxNodeAirtimeS: number;
   /** Highest exact rolling-hour airtime of any node, as a share of the hour. */
@@ -54,6 +63,8 @@ export class MessageLog {
   readonly sentAt: number[] = [];
   readonly measured: boolean[] = [];
   readonly excluded: boolean[] = [];
+  /** A unicast whose destination was dead when it was sent or died before it arrived. */
+  readonly deadDst: boolean[] = [];
   readonly deliveredAt: number[] = [];
   readonly reached: Array<Uint8Array | undefined> = [];
   readonly reachedCount: number[] = [];
@@ -66,6 +77,7 @@ export class MessageLog {
     this.sentAt.push(at);
     this.measured.push(measured);
     this.excluded.push(false);
+    this.deadDst.push(false);
     this.deliveredAt.push(NaN);
     this.reached.push(undefined);
     this.reachedCount.push(0);
@@ -91,9 +103,9 @@ export class MessageLog {
     return false;
   }
 
-  /** Node `node` failed at `at`: unicasts to it that had not arrived are no longer measurable. */
+  /** Node `node` failed: unicasts to it that had not arrived are now to a dead destination (still counted). */
   onNodeFailed(node: number): void {
-    for (let i = 0; i < this.dst.length; i++) if (this.dst[i] === node && Number.isNaN(this.deliveredAt[i])) this.excluded[i] = true;
+    for (let i = 0; i < this.dst.length; i++) if (this.dst[i] === node && Number.isNaN(this.deliveredAt[i])) this.deadDst[i] = true;
   }
 }
 

@@ -61,6 +61,8 @@ export interface RunOptions {
   readonly onProgress?: (fraction: number) => void;
   /** Extra messages at fixed times (measured like generated traffic when inside the window). */
   readonly script?: readonly ScriptedSend[];
+  /** The node id a frame is addressed to (RouterExtras.destinationOf), for the dead-destination airtime. */
+  readonly destinationOf?: (bytes: Uint8Array) => number | undefined;
 }
 
 export interface RunResult {
@@ -86,6 +88,7 @@ export class Simulation {
   readonly indoor: Uint8Array;
   readonly gainDbi: Float64Array;
   readonly alive: Uint8Array;
+  #dead = 0;
   links: LinkList[] = [];
   readonly #opts: RunOptions;
   readonly #rng: SeededRng;
@@ -144,6 +147,7 @@ export class Simulation {
     sendRefusals: 0,
     fallbackFloods: 0,
     routeSwitches: 0,
+    deadDstAirMs: 0,
     collisions: 0,
     halfDuplexMisses: 0,
     lbtBusy: 0,
@@ -533,8 +537,9 @@ export class Simulation {
     const broadcast = rng.next() < s.traffic.broadcastShare;
     let dst = -1;
     if (!broadcast) {
-      for (let tries = 0; tries < 100 && (dst < 0 || dst === i || !this.alive[dst]); tries++) dst = Math.floor(rng.next() * this.n);
-      if (dst < 0 || dst === i || !this.alive[dst]) return;
+      // Any other node: a device does not know that its destination died, and sends anyway.
+      for (let tries = 0; tries < 100 && (dst < 0 || dst === i); tries++) dst = Math.floor(rng.next() * this.n);
+      if (dst < 0 || dst === i) return;
     }
     this.#originate(i, dst, now, pickPriority(s.traffic.priorities, rng.next()), dst >= 0 && s.traffic.unicastWantAck);
   }
@@ -548,6 +553,7 @@ export class Simulation {
     const measured = this.#inWindow(now);
     const id = this.#log.add(i, dst, now, measured, live - 1);
     if (this.insider[i] || (dst >= 0 && this.insider[dst])) this.#log.excluded[id] = true;
+    if (dst >= 0 && !this.alive[dst]) this.#log.deadDst[id] = true;
     const result = this.stations[i].send(now, dst < 0 ? BROADCAST : this.ids[dst], makePayload(id, s.traffic.payloadBytes), {
       priority,
       wantAck,
@@ -611,6 +617,7 @@ export class Simulation {
     }
     const k = Math.round(this.s.failures.share * this.n);
     for (const i of order.slice(0, k)) {
+      if (this.alive[i]) this.#dead++;
       this.alive[i] = 0;
       this.#lockTx[i] = -1;
       this.#log.onNodeFailed(i);
@@ -631,6 +638,10 @@ export class Simulation {
         this.#m.dataAirMs += air;
       }
       this.#nodeAirMs[i] += air;
+      if (this.#dead > 0 && this.#opts.destinationOf !== undefined) {
+        const to = this.#idIndex.get(this.#opts.destinationOf(f.bytes) ?? -1);
+        if (to !== undefined && !this.alive[to]) this.#m.deadDstAirMs += air;
+      }
     }
     this.#markBusy(i, now, now + air);
     // Exact rolling-hour airtime ending at this frame's end: the busiest window ends at a TX end.
@@ -665,12 +676,14 @@ export class Simulation {
     const log = this.#log;
     let uniSent = 0;
     let uniDelivered = 0;
+    let uniSentDead = 0;
     let bcSent = 0;
     let coverage = 0;
     for (let k = 0; k < log.src.length; k++) {
       if (!log.measured[k] || log.excluded[k]) continue;
       if (log.dst[k] >= 0) {
         uniSent++;
+        if (log.deadDst[k]) uniSentDead++;
         if (!Number.isNaN(log.deliveredAt[k])) uniDelivered++;
       } else {
         bcSent++;
@@ -698,6 +711,10 @@ export class Simulation {
       unicastSent: uniSent,
       unicastDelivered: uniDelivered,
       unicastDelivery: uniSent > 0 ? uniDelivered / uniSent : null,
+      // Delivered unicasts all went to live nodes: a message counts as to a dead node only when
+      // its destination died before it arrived.
+      unicastDeliveryLive: uniSent - uniSentDead > 0 ? uniDelivered / (uniSent - uniSentDead) : null,
+      unicastSentDead: uniSentDead,
       broadcastSent: bcSent,
       broadcastCoverage: bcSent > 0 ? coverage / bcSent : null,
       dataTx: m.dataTx,
@@ -708,6 +725,7 @@ export class Simulation {
       totalAirtimeS: totalAirMs / 1000,
       deliveredMessages: delivered,
       airtimePerDeliveredS: delivered > 0 ? totalAirMs / 1000 / delivered : null,
+      deadDstAirtimeS: this.#opts.destinationOf !== undefined ? m.deadDstAirMs / 1000 : null,
       meanNodeAirtimeS: airSum / this.n / 1000,
       maxNodeAirtimeS: airMax / 1000,
       maxNodeDutyShare: dutyMax,

@@ -1,13 +1,25 @@
 // Router registry keyed by the CLI names. The baselines register themselves here; System 5's
 // MeshNode is registered by the core's owner with registerRouter("system5", factory).
 import type { RouterFactory } from "./context";
+import { decodeFrame } from "./header";
 import { MeshtasticStation } from "./meshtastic";
 import { NextHopStation } from "./nexthop";
 
 export const ROUTER_NAMES = ["flood", "managed3", "managed5", "managed7", "nexthop", "system5"] as const;
 export type RouterName = (typeof ROUTER_NAMES)[number];
 
-export interface RouterEntry {
+/** What the simulator may ask a router family besides its stations (all optional). */
+export interface RouterExtras {
+  /**
+   * The node a frame on the air is addressed to (the final destination of a unicast, or the node
+   * a location query looks for), or undefined: to account airtime spent on dead destinations.
+   */
+  readonly destinationOf?: (bytes: Uint8Array, params: Readonly<Record<string, unknown>>) => number | undefined;
+  /** One line for reports: the settings a run of this router used (tables, security …). */
+  readonly describe?: (params: Readonly<Record<string, unknown>>) => string;
+}
+
+export interface RouterEntry extends RouterExtras {
   readonly name: string;
   readonly description: string;
   readonly factory: RouterFactory;
@@ -15,8 +27,8 @@ export interface RouterEntry {
 
 const registry = new Map<string, RouterEntry>();
 
-export function registerRouter(name: string, description: string, factory: RouterFactory): void {
-  registry.set(name, { name, description, factory });
+export function registerRouter(name: string, description: string, factory: RouterFactory, extras: RouterExtras = {}): void {
+  registry.set(name, { name, description, factory, ...extras });
 }
 
 export function routerEntry(name: string): RouterEntry | undefined {
@@ -38,8 +50,11 @@ function hopLimitParam(params: Readonly<Record<string, unknown>>, fallback: numb
   return typeof h === "number" && Number.isInteger(h) && h >= 0 && h <= 7 ? h : fallback;
 }
 
-registerRouter("flood", "naive flooding: every node relays each packet once", (ctx) => new MeshtasticStation(ctx, { mode: "naive", hopLimit: 7 }));
+/** The baselines' frames: the header's `to` (broadcast and ACKs to live originators are harmless). */
+const baselineDestination = (bytes: Uint8Array): number | undefined => decodeFrame(bytes)?.to;
+
+registerRouter("flood", "naive flooding: every node relays each packet once", (ctx) => new MeshtasticStation(ctx, { mode: "naive", hopLimit: 7 }), { destinationOf: baselineDestination });
 for (const h of [3, 5, 7]) {
-  registerRouter(`managed${h}`, `Meshtastic managed flooding, hop limit ${h}`, (ctx) => new MeshtasticStation(ctx, { mode: "managed", hopLimit: h }));
+  registerRouter(`managed${h}`, `Meshtastic managed flooding, hop limit ${h}`, (ctx) => new MeshtasticStation(ctx, { mode: "managed", hopLimit: h }), { destinationOf: baselineDestination });
 }
-registerRouter("nexthop", "Meshtastic next-hop routing for DMs (managed flooding otherwise)", (ctx) => new NextHopStation(ctx, hopLimitParam(ctx.params, 3)));
+registerRouter("nexthop", "Meshtastic next-hop routing for DMs (managed flooding otherwise)", (ctx) => new NextHopStation(ctx, hopLimitParam(ctx.params, 3)), { destinationOf: baselineDestination });

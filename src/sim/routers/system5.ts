@@ -1,21 +1,35 @@
 // System 5 in the simulator: the real src/core MeshNode, unchanged, behind the router factory.
 // No global knowledge: the node gets only what a device gets (its id, position or none, battery,
 // the network's modem and its sub-band's duty cycle) and learns everything else over the air.
-import type { MeshConfig } from "../../core/config";
+import { decodeFrame } from "../../core/codec";
+import { DEVICE_LIMITS, type MeshConfig } from "../../core/config";
+import { FrameType } from "../../core/frames";
 import { MeshNode } from "../../core/mesh-node";
 import { subBandFor } from "../../core/regions";
 import { ascii } from "../../core/security/bytes";
 import { MemoryCounterStore } from "../../core/security/frame-counter";
-import { SEAL_OVERHEAD_BYTES } from "../../core/security/frame-seal";
-import { deriveSubkey } from "../../core/security/keys";
+import { SEAL_OVERHEAD_BYTES, openFrame } from "../../core/security/frame-seal";
+import { deriveSubkey, networkKeys } from "../../core/security/keys";
 import { SecureStation } from "../../core/security/secure-station";
+import { BROADCAST, isUnicastId, type SendOptions } from "../../core/station";
 import type { MobileStation, RouterContext } from "./context";
 import { SealAirtime } from "./seal-airtime";
+
+/**
+ * `routerParams.system5.limits`: the core's table sizes. "device" (default) = DEVICE_LIMITS, what
+ * the firmware runs on a board without PSRAM; "defaults" = the core's larger DEFAULT_CONFIG
+ * tables, for what-if studies (single sizes can also be raised through `config`).
+ */
+function tableLimits(p: Readonly<Record<string, unknown>>): "device" | "defaults" {
+  const v = p.limits ?? "device";
+  if (v !== "device" && v !== "defaults") throw new Error(`routerParams.system5.limits: ${JSON.stringify(v)} is not "device" or "defaults"`);
+  return v;
+}
 
 /** Scenario `routerParams.system5` keys that map onto MeshConfig, plus `silencing`. */
 function configFrom(ctx: RouterContext): Partial<MeshConfig> {
   const p = ctx.params;
-  const cfg: Partial<MeshConfig> = {};
+  const cfg: Partial<MeshConfig> = tableLimits(p) === "device" ? { ...DEVICE_LIMITS } : {};
   if (typeof p.geohashPrecision === "number") cfg.geohashPrecision = p.geohashPrecision;
   // The seed's Bay Area scenarios come with and without silencing; its "0.6" was a fraction in
   // the upstream simulator. Ours is the coverage rule of docs/protocol.md §12: on unless a
@@ -25,8 +39,64 @@ function configFrom(ctx: RouterContext): Partial<MeshConfig> {
   if (typeof overrides === "object" && overrides !== null) Object.assign(cfg, overrides as Partial<MeshConfig>);
   // Every frame is sealed (or, by default, charged as if sealed: seal-airtime.ts), so the node
   // reserves the seal's bytes in every frame; `seal: false` simulates an unsealed network.
-  if (p.seal !== false || p.secure === true || typeof p.secure === "string") cfg.frameOverheadBytes = SEAL_OVERHEAD_BYTES;
+  if (securityOf(p) !== "none") cfg.frameOverheadBytes = SEAL_OVERHEAD_BYTES;
   return cfg;
+}
+
+/**
+ * How a simulated System 5 node is secured, from `routerParams.system5`:
+ *   "dm"      (default) the real security layer, every unicast a private DM, as the firmware sends
+ *             them: the first message to a node costs a routed key request and its answer, and
+ *             each DM carries its envelope's bytes
+ *   "plain"   the real layer with plain (network-key) unicasts: `dm: false`
+ *   "airtime" the seal's bytes charged without its cryptography (seal-airtime.ts): `secure: false`
+ *   "none"    an unsealed network: `seal: false`
+ */
+type Security = "dm" | "plain" | "airtime" | "none";
+
+function securityOf(p: Readonly<Record<string, unknown>>): Security {
+  if (p.seal === false) return "none";
+  if (p.secure === false) return "airtime";
+  return p.dm === false ? "plain" : "dm";
+}
+
+/** The settings line reports print for a System 5 run. */
+export function describeSystem5(p: Readonly<Record<string, unknown>>): string {
+  const tables = tableLimits(p) === "device" ? "device tables (DEVICE_LIMITS)" : "the core's default tables (larger than the device's)";
+  const custom = typeof p.config === "object" && p.config !== null ? ` + config ${JSON.stringify(p.config)}` : "";
+  const security = {
+    dm: "unicasts as private DMs over the real security layer",
+    plain: "real security layer, plain unicasts",
+    airtime: "seal bytes charged without cryptography, plain unicasts",
+    none: "unsealed frames",
+  }[securityOf(p)];
+  return `${tables}${custom}; ${security}`;
+}
+
+const frameKeys = new Map<string, Uint8Array>();
+
+/**
+ * The node a System 5 frame on the air is addressed to (routed DATA, hop ACK, corridor FLOOD,
+ * the target of a location query), for the dead-destination accounting. A sealed frame is
+ * opened with the simulation's network key, as any node of the network could.
+ */
+export function system5Destination(bytes: Uint8Array, p: Readonly<Record<string, unknown>>): number | undefined {
+  const security = securityOf(p);
+  let inner: Uint8Array = bytes;
+  if (security === "airtime") inner = bytes.subarray(0, Math.max(0, bytes.length - SEAL_OVERHEAD_BYTES));
+  else if (security !== "none") {
+    const label = typeof p.secure === "string" ? p.secure : "";
+    let key = frameKeys.get(label);
+    if (key === undefined) frameKeys.set(label, (key = networkKeys(simNetworkKey(typeof p.secure === "string" ? p.secure : true)).frame));
+    const r = openFrame(key, bytes);
+    if (!r.ok) return undefined;
+    inner = r.inner;
+  }
+  const d = decodeFrame(inner);
+  if (!d.ok) return undefined;
+  const f = d.frame;
+  const to = f.type === FrameType.LOCATE_Q ? f.target : "dst" in f ? f.dst : undefined;
+  return typeof to === "number" && isUnicastId(to) ? to : undefined;
 }
 
 /**
@@ -39,17 +109,19 @@ function simNetworkKey(secure: true | string): Uint8Array {
 }
 
 /**
- * `routerParams.system5.secure` (default false): true or a label wraps every node in the real
- * security layer (docs/security.md). Otherwise the seal's bytes are charged on the air without
- * its cryptography (seal-airtime.ts), unless `seal: false` turns the seal off altogether.
+ * A System 5 node as the firmware runs it (securityOf above): by default the real security layer
+ * (docs/security.md) with every unicast a private DM; `secure` may be a label for the network
+ * key; `dm: false`, `secure: false` and `seal: false` step down to plain unicasts, charged seal
+ * bytes without cryptography, and no seal at all.
  */
 export function system5Station(ctx: RouterContext): MobileStation {
   const node = meshNode(ctx);
   // An insider holds the key: it misbehaves below the seal (src/sim/routers/insiders.ts).
   const relay = ctx.insider?.(node) ?? node;
-  const secure = ctx.params.secure;
-  if (secure !== true && typeof secure !== "string") return ctx.params.seal === false ? relay : new SealAirtime(relay);
-  const networkKey = simNetworkKey(secure);
+  const security = securityOf(ctx.params);
+  if (security === "none") return relay;
+  if (security === "airtime") return new SealAirtime(relay);
+  const networkKey = simNetworkKey(typeof ctx.params.secure === "string" ? ctx.params.secure : true);
   const station: MobileStation = new SecureStation({
     inner: relay,
     networkKey,
@@ -60,6 +132,11 @@ export function system5Station(ctx: RouterContext): MobileStation {
     now: ctx.now,
   });
   station.setPosition = (now, position) => node.setPosition(now, position);
+  if (security === "dm") {
+    // The firmware's console sends every unicast private (src/app/mesh-binding.ts).
+    const send = station.send.bind(station);
+    station.send = (now, dst, payload, options) => send(now, dst, payload, { ...options, private: dst !== BROADCAST } as SendOptions);
+  }
   return station;
 }
 
