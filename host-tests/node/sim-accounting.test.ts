@@ -47,3 +47,41 @@ describe("messages to dead destinations", () => {
     expect(run("system5").m).toEqual(run("system5").m);
   });
 });
+
+describe("nodes without a GPS fix (scenario gps)", () => {
+  const positions = (gps: unknown, seed = 1) => {
+    const got: Array<unknown> = [];
+    const entry = routerEntry("managed7");
+    if (!entry) throw new Error("managed7");
+    const scenario = lineScenario(10, 300, { gps });
+    new Simulation({
+      scenario,
+      routerName: "managed7",
+      seed,
+      factory: (ctx) => {
+        got.push(ctx.position);
+        return entry.factory(ctx);
+      },
+    });
+    return got;
+  };
+  test("listed nodes get no position, the others theirs", () => {
+    const p = positions({ noFix: [2, 7] });
+    expect(p.map((x, i) => (x === undefined ? i : -1)).filter((i) => i >= 0)).toEqual([2, 7]);
+  });
+  test("a share picks that many nodes per seed", () => {
+    expect(positions({ noFixShare: 0.3 }).filter((x) => x === undefined)).toHaveLength(3);
+    expect(positions({}).filter((x) => x === undefined)).toHaveLength(0);
+  });
+  test("a share and a list together, or a bad index, are errors", () => {
+    expect(() => lineScenario(4, 300, { gps: { noFixShare: 0.5, noFix: [1] } })).toThrow(/not both/);
+    expect(() => lineScenario(4, 300, { gps: { noFix: [9] } })).toThrow(/noFix\[0\]/);
+  });
+  test("System 5 delivers to and from a node without a fix", () => {
+    const entry = routerEntry("system5");
+    if (!entry) throw new Error("system5");
+    const scenario = lineScenario(4, 1000, { gps: { noFix: [3] }, timing: { warmupS: 0, durationS: 900, drainS: 120 } });
+    const sim = new Simulation({ scenario, routerName: "system5", factory: entry.factory, seed: 1, script: [{ atS: 600, src: 0, dst: 3 }, { atS: 650, src: 3, dst: 0 }] });
+    expect(sim.run().metrics.unicastDelivered).toBe(2);
+  });
+});

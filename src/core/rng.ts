@@ -87,3 +87,13 @@ export function randExp(rng: Rng, mean: number): number {
   while (u <= 0) u = rng.next();
   return -Math.log(u) * mean;
 }
+
+/** 0 … n−1 in a random order (Fisher–Yates from the top, one draw per position). */
+export function shuffledIndices(rng: Rng, n: number): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rng.next() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}

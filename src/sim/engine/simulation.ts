@@ -9,7 +9,7 @@
 // receiver is locked or transmitting is never decoded there (it only interferes).
 import { airtimeMs, preambleMs, symbolTimeMs } from "../../core/airtime";
 import { noiseFloorDbm, sensitivityDbm } from "../../core/presets";
-import { SeededRng, hash32, randExp } from "../../core/rng";
+import { SeededRng, hash32, randExp, shuffledIndices } from "../../core/rng";
 import { BROADCAST } from "../../core/station";
 import type { StationEvent, TxFrame } from "../../core/station";
 import { PairTerms, buildLinks } from "../physics/links";
@@ -155,6 +155,8 @@ export class Simulation {
   readonly #latencies: number[] = [];
   /** 1 for insiders (scenario `insiders`): their traffic, and traffic to them, is not measured. */
   readonly insider: Uint8Array;
+  /** 1 for nodes without a GPS fix (scenario `gps`): their router gets no position. */
+  readonly noFix: Uint8Array;
 
   constructor(opts: RunOptions) {
     this.#opts = opts;
@@ -226,6 +228,7 @@ export class Simulation {
     this.insider = new Uint8Array(n);
     const insiderRng = new SeededRng(hash32(`insiders:${opts.seed >>> 0}`));
     const kinds = s.insiders.share > 0 ? chooseInsiders(n, s.insiders.share, s.insiders.kinds, insiderRng, s.insiders.nodes) : [];
+    this.noFix = chooseNoFix(n, s.gps, opts.seed);
     // Only System 5 has metrics to lie with; for the baselines a liar is a black hole.
     const system5 = opts.routerName.startsWith("system5");
     for (let i = 0; i < n; i++) {
@@ -246,7 +249,7 @@ export class Simulation {
         preset,
         region: s.radio.region,
         frequencyHz: s.radio.frequencyHz,
-        position: proj.toGeo(this.x[i], this.y[i]),
+        position: this.noFix[i] ? undefined : proj.toGeo(this.x[i], this.y[i]),
         role: placed[i].role,
         battery: placed[i].battery,
         params,
@@ -601,7 +604,7 @@ export class Simulation {
           this.y[i] += (dy / d) * step;
         }
       }
-      this.stations[i].setPosition?.(now, proj.toGeo(this.x[i], this.y[i]));
+      if (!this.noFix[i]) this.stations[i].setPosition?.(now, proj.toGeo(this.x[i], this.y[i]));
       this.#service(i, now);
     }
     this.#rebuildLinks();
@@ -609,12 +612,7 @@ export class Simulation {
   }
 
   #fail(now: number): void {
-    const r = this.#rng.fork("failures");
-    const order = Array.from({ length: this.n }, (_, i) => i);
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(r.next() * (i + 1));
-      [order[i], order[j]] = [order[j], order[i]];
-    }
+    const order = shuffledIndices(this.#rng.fork("failures"), this.n);
     const k = Math.round(this.s.failures.share * this.n);
     for (const i of order.slice(0, k)) {
       if (this.alive[i]) this.#dead++;
@@ -750,6 +748,23 @@ export class Simulation {
       meanDegree: degree / this.n,
     };
   }
+}
+
+/**
+ * Nodes without a GPS fix: the listed ones, or round(share · n) by a shuffle from a generator of
+ * their own (seeded from the run seed alone), so nothing else in the run changes.
+ */
+export function chooseNoFix(n: number, gps: Scenario["gps"], seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  if (gps.noFix !== undefined) {
+    for (const i of gps.noFix) out[i] = 1;
+    return out;
+  }
+  const k = Math.round(gps.noFixShare * n);
+  if (k === 0) return out;
+  const order = shuffledIndices(new SeededRng(hash32(`nofix:${seed >>> 0}`)), n);
+  for (let m = 0; m < k; m++) out[order[m]] = 1;
+  return out;
 }
 
 function pickPriority(weights: readonly number[], u: number): 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 {

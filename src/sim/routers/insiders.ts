@@ -16,7 +16,7 @@
 import { decodeFrame, encodeFrame } from "../../core/codec";
 import { FrameType, METRIC_INFINITY, type Frame } from "../../core/frames";
 import { METRIC_SCALE } from "../../core/metric";
-import type { Rng } from "../../core/rng";
+import { shuffledIndices, type Rng } from "../../core/rng";
 import type { NodeId, PriorityLevel, RxMeta, SendOptions, SendResult, StationEvent, TxFrame } from "../../core/station";
 import type { GeoPosition, MobileStation } from "./context";
 import { decodeFrame as decodeBaseline, PORT_DATA } from "./header";
@@ -206,11 +206,7 @@ export function chooseInsiders(n: number, share: number, kinds: readonly Insider
   }
   const k = Math.round(share * n);
   if (k === 0) return out;
-  const order = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rng.next() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
+  const order = shuffledIndices(rng, n);
   for (let m = 0; m < k; m++) out[order[m]] = kinds[m % kinds.length];
   return out;
 }

@@ -35,6 +35,12 @@ const SEED_FILES: readonly unknown[] = [
   s14, s15, s16, s17, s18, s19, s20, s21, s22, s23, s24, s25, s26,
 ];
 
+/**
+ * Share of nodes without a GPS fix in the scale sweep (and the Bay Area files): indoor and
+ * cheap nodes often have none, and System 5 must route them without a cluster of their own.
+ */
+const NO_FIX_SHARE = 0.1;
+
 /** Node counts of the scale sweep. */
 export const SCALE_SWEEP = [20, 50, 100, 200, 500, 1000, 2000] as const;
 // Sweep density (nodes/km²) and range: the seed's metro scenarios (1500 nodes on 50 km × 50 km).
@@ -97,7 +103,7 @@ let cache: Scenario[] | undefined;
 export function builtinScenarios(): Scenario[] {
   cache ??= [
     ...SEED_FILES.map((j, i) => parseScenario(j, `built-in scenario ${i + 1}`)),
-    ...SCALE_SWEEP.map((n) => parseScenario(sweepScenario(n), `scale sweep ${n}`)),
+    ...SCALE_SWEEP.map((n) => parseScenario({ ...(sweepScenario(n) as object), gps: { noFixShare: NO_FIX_SHARE } }, `scale sweep ${n}`)),
     ...INSIDER_RUNS.map(([b, p]) => parseScenario(insiderScenario(b, p), `insider scenario ${b} ${p} %`)),
   ];
   return cache;

@@ -87,6 +87,8 @@ export interface Scenario {
   readonly failures: { readonly share: number; readonly atS: number };
   /** Nodes that hold the key and misbehave as relays (src/sim/routers/insiders.ts); measured traffic is honest to honest. */
   readonly insiders: { readonly share: number; readonly kinds: readonly InsiderKind[]; readonly nodes: readonly number[] | undefined };
+  /** Nodes without a GPS fix (no position for the router): a share chosen per seed, or listed node indices. */
+  readonly gps: { readonly noFixShare: number; readonly noFix: readonly number[] | undefined };
   readonly mobility: {
     readonly share: number;
     readonly model: "random-waypoint" | "convoy";
@@ -241,6 +243,7 @@ function parse(r: Reader): Scenario {
   const failures = { share: fail?.num("share", 0, { min: 0, max: 0.95 }) ?? 0, atS: fail?.num("atS", defaultEventS, { min: 0, unit: "s" }) ?? defaultEventS };
   fail?.done();
   const insiders = parseInsiders(r.child("insiders"), nodeCount);
+  const gps = parseGps(r.child("gps"), nodeCount);
 
   const mob = r.child("mobility");
   const mobility = {
@@ -288,6 +291,7 @@ function parse(r: Reader): Scenario {
     degradation,
     failures,
     insiders,
+    gps,
     mobility,
     traffic,
     timing,
@@ -423,6 +427,21 @@ function parseInsiders(r: Reader | undefined, nodeCount: number): Scenario["insi
 }
 
 const DEFAULT_INSIDER_KINDS: readonly InsiderKind[] = ["blackhole", "greyhole", "liar"];
+
+/** `gps`: `{noFixShare}` (0..1 of the nodes, chosen per seed) or `{noFix: [node indices]}`. */
+function parseGps(r: Reader | undefined, nodeCount: number): Scenario["gps"] {
+  if (r === undefined) return { noFixShare: 0, noFix: undefined };
+  const list = r.array("noFix");
+  if (list !== undefined && r.has("noFixShare")) throw new ScenarioError(`${r.at("noFix")}: give noFixShare or a list of nodes, not both`);
+  let noFix: number[] | undefined;
+  if (list !== undefined) {
+    noFix = list.map((v, i) => checkNumber(v, r.at(`noFix[${i}]`), { min: 0, max: nodeCount - 1, integer: true }));
+    if (new Set(noFix).size !== noFix.length) throw new ScenarioError(`${r.at("noFix")}: a node is listed twice`);
+  }
+  const noFixShare = noFix !== undefined ? noFix.length / nodeCount : r.num("noFixShare", 0, { min: 0, max: 1 });
+  r.done();
+  return { noFixShare, noFix };
+}
 
 function parseTier(r: Reader): Tier {
   const tier: Tier = {
