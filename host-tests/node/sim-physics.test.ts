@@ -2,22 +2,18 @@
 // the capture rule (docs/simulator.md §Capture), half-duplex and duty-cycle refusal.
 import { describe, expect, test } from "vitest";
 import { airtimeMs } from "../../src/core/airtime";
-import { PRESETS, noiseFloorDbm, sensitivityDbm } from "../../src/core/presets";
+import { PRESETS } from "../../src/core/presets";
 import type { SeededRng } from "../../src/core/rng";
 import { SeededRng as Rng } from "../../src/core/rng";
 import { REGIONS } from "../../src/core/regions";
-import type { RxMeta, Station, StationEvent, TxFrame } from "../../src/core/station";
 import { CAPTURE_THRESHOLD_DB, Simulation } from "../../src/sim/engine/simulation";
 import { freeSpaceDb, logDistanceDb, okumuraHataDb, pathLossDb, threeGppMacroDb } from "../../src/sim/physics/pathloss";
-import type { RouterContext, RouterFactory } from "../../src/sim/routers/context";
+import type { RouterContext } from "../../src/sim/routers/context";
 import { MeshtasticStation } from "../../src/sim/routers/meshtastic";
 import { parseScenario } from "../../src/sim/scenario/schema";
+import { AIR, INDOOR_DB, LF, NOISE, SENS, distanceFor, frame, scripted } from "./sim-scripted";
 
 const F_EU = 869.525e6;
-const LF = PRESETS.LONG_FAST;
-const SENS = sensitivityDbm(LF, 6); // −131.5 dBm
-const NOISE = noiseFloorDbm(LF.bandwidthHz, 6); // −114 dBm
-const LORASIM = { model: "log-distance" as const, d0M: 40, pl0Db: 127.41, exponent: 2.08, sigmaDb: 0 };
 
 describe("path loss against the formulas", () => {
   test("LoRaSim log-distance table (simulators.md §1.1)", () => {
@@ -57,87 +53,6 @@ describe("path loss against the formulas", () => {
   });
 });
 
-// ---- scripted stations: send given frames at given times, record what they hear -----------
-
-interface Heard {
-  bytes: Uint8Array;
-  meta: RxMeta;
-}
-
-class Scripted implements Station {
-  readonly heard: Heard[] = [];
-  readonly sent: number[] = [];
-  readonly busy: number[] = [];
-  #plan: Array<{ at: number; bytes: Uint8Array }>;
-  constructor(
-    readonly id: number,
-    plan: Array<{ at: number; bytes: Uint8Array }>,
-  ) {
-    this.#plan = [...plan].sort((a, b) => a.at - b.at);
-  }
-  send() {
-    return { ok: false as const, code: "no-route" as const, reason: "scripted" };
-  }
-  receive(bytes: Uint8Array, meta: RxMeta): void {
-    this.heard.push({ bytes, meta });
-  }
-  tick(): void {}
-  nextWakeup(): number {
-    return this.#plan.length > 0 ? this.#plan[0].at : Infinity;
-  }
-  pollTransmit(now: number): TxFrame | undefined {
-    if (this.#plan.length === 0 || this.#plan[0].at > now) return undefined;
-    return { bytes: this.#plan[0].bytes, priority: 3, kind: "data" };
-  }
-  transmitDone(now: number, outcome: "sent" | "busy"): void {
-    if (outcome === "busy") {
-      this.busy.push(now);
-      this.#plan.shift();
-      return;
-    }
-    this.sent.push(now);
-    this.#plan.shift();
-  }
-  drainEvents(): StationEvent[] {
-    return [];
-  }
-}
-
-/** Nodes at the given x positions (m; "i" suffix = indoor), LoRaSim path loss, no shadowing. */
-function scripted(xs: Array<number | { x: number; indoor: boolean }>, plans: Array<Array<{ at: number; bytes: Uint8Array }>>, extra: Record<string, unknown> = {}) {
-  const nodes = xs.map((p) => (typeof p === "number" ? { x: p, y: 0 } : { x: p.x, y: 0, indoor: p.indoor }));
-  const s = parseScenario(
-    {
-      name: "scripted",
-      nodes,
-      areaM: [Math.max(1, ...nodes.map((n) => n.x)), 1],
-      radio: { preset: "LONG_FAST", region: "EU868", txPowerDbm: 27 },
-      pathLoss: LORASIM,
-      traffic: { messagePeriodS: 1e9 },
-      timing: { warmupS: 0, durationS: 60, drainS: 0 },
-      ...extra,
-    },
-    "test",
-  );
-  const stations: Scripted[] = [];
-  const factory: RouterFactory = (ctx: RouterContext) => {
-    const st = new Scripted(ctx.id, plans[stations.length] ?? []);
-    stations.push(st);
-    return st;
-  };
-  const sim = new Simulation({ scenario: s, routerName: "scripted", factory, seed: 7 });
-  const result = sim.run();
-  return { stations, result, sim };
-}
-
-/** Distance at which LoRaSim path loss gives RSSI = 27 dBm − PL − extra loss = target. */
-function distanceFor(rssiDbm: number, extraLossDb = 0): number {
-  return 40 * 10 ** ((27 - extraLossDb - rssiDbm - 127.41) / 20.8);
-}
-const INDOOR_DB = 17;
-
-const frame = (n: number) => new Uint8Array(n).fill(0xa5);
-const AIR = airtimeMs(LF, 40);
 
 describe("two-node link at the sensitivity edge", () => {
   test("0.2 dB above sensitivity is decoded, with RSSI and SNR from the formula", () => {

@@ -2,11 +2,13 @@
 // (per-transmission reception with capture and half-duplex, CAD), traffic, mobility, failures,
 // degradation and the measurements; drives every node's Station through the core's contract.
 //
-// Reception rule (docs/simulator.md §Capture): a receiver that is idle (not transmitting, not
-// already locked) when a frame with RSSI ≥ sensitivity starts locks onto it. The locked frame is
-// decoded iff, whenever another frame overlaps it after its first (preamble − 6) symbols, its
-// power exceeds the sum of the overlapping frames' power by ≥ 6 dB. A frame arriving while the
-// receiver is locked or transmitting is never decoded there (it only interferes).
+// Reception rule (docs/simulator.md §Capture), profile "strict" (the default): a receiver that
+// is idle (not transmitting, not already locked) when a frame with RSSI ≥ sensitivity starts
+// locks onto it. The locked frame is decoded iff, whenever another frame overlaps it after its
+// first (preamble − 6) symbols, its power exceeds the sum of the overlapping frames' power by
+// ≥ 6 dB. A frame arriving while the receiver is locked or transmitting is never decoded there
+// (it only interferes). Profile "meshtasticator" (§Reception profiles): no lock, pairwise 6 dB
+// capture among frames at ≥ sensitivity only, and CAD senses a frame for its whole duration.
 import { airtimeMs, preambleMs, symbolTimeMs } from "../../core/airtime";
 import { noiseFloorDbm, sensitivityDbm } from "../../core/presets";
 import { SeededRng, hash32, randExp, shuffledIndices } from "../../core/rng";
@@ -113,6 +115,9 @@ export class Simulation {
   readonly #lockStart: Float64Array;
   readonly #active: number[][];
   readonly #activeRssi: number[][];
+  /** Profile "meshtasticator": each frame on air at a receiver is still decodable there (1) or not (0). */
+  readonly #activeOk: number[][];
+  readonly #pairwise: boolean;
   readonly #wakeAt: Float64Array;
   readonly #sameInstant: Float64Array;
   readonly #sameCount: Int32Array;
@@ -197,6 +202,8 @@ export class Simulation {
     this.#lockStart = new Float64Array(n);
     this.#active = Array.from({ length: n }, () => []);
     this.#activeRssi = Array.from({ length: n }, () => []);
+    this.#activeOk = Array.from({ length: n }, () => []);
+    this.#pairwise = s.physics.reception === "meshtasticator";
     this.#wakeAt = new Float64Array(n).fill(Infinity);
     this.#sameInstant = new Float64Array(n).fill(-1);
     this.#sameCount = new Int32Array(n);
@@ -357,6 +364,7 @@ export class Simulation {
       // Listen-before-talk should prevent this; a radio that transmits drops what it was receiving.
       this.#lockTx[i] = -1;
     }
+    if (this.#pairwise) this.#activeOk[i].fill(0);
     this.#account(i, f, now, air);
     for (let k = 0; k < links.count; k++) this.#frameStart(links.to[k], t, links.rssi[k], now, end);
     this.#q.push(end, EV_TX_END, t, true);
@@ -364,6 +372,7 @@ export class Simulation {
 
   #frameStart(r: number, t: number, rssi: number, start: number, end: number): void {
     if (!this.alive[r]) return;
+    if (this.#pairwise) return this.#frameStartPairwise(r, t, rssi, start, end);
     this.#active[r].push(t);
     this.#activeRssi[r].push(rssi);
     if (rssi >= this.#sens) this.#markBusy(r, start, end);
@@ -392,6 +401,43 @@ export class Simulation {
       this.#lockLost[r] = 1;
       this.#m.collisions += counted;
     }
+  }
+
+  /**
+   * Profile "meshtasticator" (LoRaSim's rule as Meshtasticator applies it): frames below the CAD
+   * threshold do not exist for the receiver, frames below sensitivity are only sensed, and every
+   * pair of decodable frames overlapping past the first's lock window is judged alone: a frame
+   * 6 dB stronger than the other survives it, whichever came first; closer than that, both are lost.
+   */
+  #frameStartPairwise(r: number, t: number, rssi: number, start: number, end: number): void {
+    if (rssi < this.#cadDbm) return;
+    const act = this.#active[r];
+    const rs = this.#activeRssi[r];
+    const ok = this.#activeOk[r];
+    const counted = this.#inWindow(start) ? 1 : 0;
+    let mine = rssi >= this.#sens ? 1 : 0;
+    if (mine) this.#markBusy(r, start, end);
+    if (mine && this.#txEnd[r] > start) {
+      this.#m.halfDuplexMisses += counted;
+      mine = 0;
+    }
+    if (rssi >= this.#sens) {
+      for (let k = 0; k < act.length; k++) {
+        if (rs[k] < this.#sens) continue;
+        const other = act[k];
+        if (mine && this.#txEndAt[other] > start + this.#graceMs && rs[k] > rssi - CAPTURE_THRESHOLD_DB) {
+          mine = 0;
+          this.#m.collisions += counted;
+        }
+        if (ok[k] && end > this.#txStart[other] + this.#graceMs && rssi > rs[k] - CAPTURE_THRESHOLD_DB) {
+          ok[k] = 0;
+          this.#m.collisions += counted;
+        }
+      }
+    }
+    act.push(t);
+    rs.push(rssi);
+    ok.push(mine);
   }
 
   /** Whether the locked frame at r beats the summed power of everything else overlapping it. */
@@ -426,7 +472,16 @@ export class Simulation {
       const rs = this.#activeRssi[r];
       rs[idx] = rs[last];
       rs.pop();
-      if (this.#lockTx[r] === t) {
+      if (this.#pairwise) {
+        const ok = this.#activeOk[r];
+        const decoded = ok[idx];
+        ok[idx] = ok[last];
+        ok.pop();
+        if (decoded && this.alive[r]) {
+          delivered.push(r);
+          rssis.push(links.rssi[k]);
+        }
+      } else if (this.#lockTx[r] === t) {
         this.#lockTx[r] = -1;
         if (!this.#lockLost[r] && this.alive[r]) {
           delivered.push(r);
@@ -448,6 +503,12 @@ export class Simulation {
 
   /** Listen-before-talk: receiving a frame, or CAD senses a preamble old enough to detect. */
   #channelBusy(i: number, now: number): boolean {
+    if (this.#pairwise) {
+      // Meshtasticator: CAD senses a frame at ≥ S − 3 dB from CAD time after its start to its end.
+      const act = this.#active[i];
+      for (let k = 0; k < act.length; k++) if (now >= this.#txStart[act[k]] + this.#cadMs) return true;
+      return false;
+    }
     // The radio reports "receiving" once it has detected the preamble: after the CAD time.
     if (this.#lockTx[i] >= 0 && now >= this.#lockStart[i] + this.#cadMs) return true;
     const act = this.#active[i];

@@ -16,6 +16,9 @@ import type { TerrainName } from "./terrain";
 
 export { ScenarioError } from "./reader";
 
+export const RECEPTION_PROFILES = ["strict", "meshtasticator"] as const;
+export type ReceptionProfile = (typeof RECEPTION_PROFILES)[number];
+
 export type PlacementKind = "random" | "linear" | "clustered" | "tiers" | "explicit";
 export type TierLayout = "ring" | "clusters" | "random";
 
@@ -87,6 +90,8 @@ export interface Scenario {
   readonly failures: { readonly share: number; readonly atS: number };
   /** Nodes that hold the key and misbehave as relays (src/sim/routers/insiders.ts); measured traffic is honest to honest. */
   readonly insiders: { readonly share: number; readonly kinds: readonly InsiderKind[]; readonly nodes: readonly number[] | undefined };
+  /** The reception rules (docs/simulator.md §Reception profiles). */
+  readonly physics: { readonly reception: ReceptionProfile };
   /** Nodes without a GPS fix (no position for the router): a share chosen per seed, or listed node indices. */
   readonly gps: { readonly noFixShare: number; readonly noFix: readonly number[] | undefined };
   readonly mobility: {
@@ -244,6 +249,9 @@ function parse(r: Reader): Scenario {
   fail?.done();
   const insiders = parseInsiders(r.child("insiders"), nodeCount);
   const gps = parseGps(r.child("gps"), nodeCount);
+  const ph = r.child("physics");
+  const physics = { reception: ph?.oneOf("reception", RECEPTION_PROFILES, "strict") ?? "strict" };
+  ph?.done();
 
   const mob = r.child("mobility");
   const mobility = {
@@ -292,6 +300,7 @@ function parse(r: Reader): Scenario {
     failures,
     insiders,
     gps,
+    physics,
     mobility,
     traffic,
     timing,
