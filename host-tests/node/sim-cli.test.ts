@@ -124,6 +124,7 @@ describe("system5 scenarios", () => {
     expect(r.out).toMatch(/medium-city\s+100/);
     expect(r.out).toMatch(/bay-area\s+235/);
     expect(r.out).toMatch(/scale-2000\s+2000/);
-    expect(r.out.trim().split("\n")).toHaveLength(1 + 26 + 7 + 5);
+    expect(r.out).toMatch(/load-1200\s+100/);
+    expect(r.out.trim().split("\n")).toHaveLength(1 + 26 + 7 + 5 + 7);
   });
 });

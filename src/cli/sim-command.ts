@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { InvalidArgumentError } from "commander";
 import type { Command } from "commander";
-import { summarise } from "../sim/aggregate";
+import { settingsLines, summarise } from "../sim/aggregate";
 import type { RunRecord } from "../sim/aggregate";
 import { resultsCsv, resultsJson } from "../sim/report/files";
 import { resultsHtml } from "../sim/report/html";
@@ -91,6 +91,7 @@ export async function simCommand(args: SimArgs, out: NodeJS.WritableStream = pro
   const wallS = (performance.now() - t0) / 1000;
   const rows = summarise(records);
   out.write(`${formatTable(rows)}\n`);
+  for (const line of settingsLines(rows)) out.write(`${line}\n`);
   const events = records.reduce((a, r) => a + r.metrics.events, 0);
   out.write(`\n${tasks.length} runs, ${events.toLocaleString("en-US")} events in ${wallS.toFixed(1)} s (${Math.round(events / wallS).toLocaleString("en-US")} events/s)\n`);
   const json = resultsJson(rows);

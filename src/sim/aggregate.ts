@@ -8,6 +8,8 @@ export interface RunRecord {
   readonly seed: number;
   /** The router's settings line (RouterExtras.describe), e.g. System 5's tables and security. */
   readonly settings?: string;
+  /** The scenario's reception profile (physics.reception). */
+  readonly reception?: string;
   readonly nodes: number;
   readonly meanDegree: number;
   readonly metrics: RunMetrics;
@@ -60,6 +62,7 @@ export interface Summary {
   readonly seeds: number;
   readonly seedList: readonly number[];
   readonly settings?: string;
+  readonly reception?: string;
   readonly meanDegree: number;
   readonly mean: Readonly<Record<MetricName, number | null>>;
   readonly sd: Readonly<Record<MetricName, number | null>>;
@@ -97,6 +100,7 @@ export function summarise(records: readonly RunRecord[]): Summary[] {
       seeds: g.length,
       seedList: g.map((r) => r.seed),
       ...(g[0].settings !== undefined ? { settings: g[0].settings } : {}),
+      ...(g[0].reception !== undefined ? { reception: g[0].reception } : {}),
       meanDegree: g.reduce((a, r) => a + r.meanDegree, 0) / g.length,
       mean,
       sd,
@@ -122,9 +126,19 @@ export function jsonRecord(s: Summary): Record<string, unknown> {
     seeds: s.seeds,
   };
   if (s.settings !== undefined) rec.settings = s.settings;
+  if (s.reception !== undefined) rec.reception = s.reception;
   for (const name of METRIC_ORDER) rec[name] = tidy(s.mean[name]);
   rec.meanDegree = tidy(s.meanDegree);
   rec.seedList = s.seedList;
   rec.spread = Object.fromEntries(METRIC_ORDER.map((n) => [n, tidy(s.sd[n])]));
   return rec;
+}
+
+/** What the rows ran with, one line each: every router's settings and the reception profiles. */
+export function settingsLines(rows: readonly Summary[]): string[] {
+  const lines = new Set<string>();
+  for (const r of rows) if (r.settings !== undefined) lines.add(`${r.router}: ${r.settings}`);
+  const profiles = [...new Set(rows.map((r) => r.reception).filter((p) => p !== undefined))];
+  if (profiles.length > 0) lines.add(`reception profile: ${profiles.join(", ")} (docs/simulator.md §Reception profiles)`);
+  return [...lines];
 }

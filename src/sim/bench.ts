@@ -4,6 +4,8 @@
 // 1500-node scenario, one simulated hour, the routers timed together on all cores).
 import { writeFileSync } from "node:fs";
 import { coreFigures } from "../demo/figures";
+import { loadPart } from "./bench-load";
+import { profilesPart } from "./bench-profiles";
 import { cryptoFigures } from "./crypto-figures";
 import { summarise } from "./aggregate";
 import type { Summary } from "./aggregate";
@@ -16,8 +18,8 @@ import type { Task } from "./run";
 import { builtinScenarios, findBuiltin, insiderScenarios, seedScenarios } from "./scenario/builtin";
 import type { Scenario } from "./scenario/schema";
 
-// `node dist/bench.mjs [core] [crypto] [speed] [table] [sweep] [insiders]` runs only those parts (default: all).
-const PARTS = new Set(process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["core", "crypto", "speed", "table", "sweep", "insiders"]);
+// `node dist/bench.mjs [core] [crypto] [speed] [table] [sweep] [insiders] [profiles] [load]` runs only those parts (default: all).
+const PARTS = new Set(process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["core", "crypto", "speed", "table", "sweep", "insiders", "profiles", "load"]);
 const SEEDS = Number(process.env.BENCH_SEEDS ?? 5);
 const SWEEP_SEEDS = Number(process.env.BENCH_SWEEP_SEEDS ?? 2);
 const SPEED_SCENARIO = "metro-scale";
@@ -39,6 +41,8 @@ async function main(): Promise<void> {
   if (PARTS.has("table")) await table(out, routers);
   if (PARTS.has("sweep")) await scaleSweep(out, routers);
   if (PARTS.has("insiders")) await insiders(out);
+  if (PARTS.has("profiles")) await profilesPart(out, routers, SEEDS);
+  if (PARTS.has("load")) await loadPart(out, routers);
 }
 
 /**

@@ -44,6 +44,7 @@ export function runTask(task: Task, onProgress?: (f: number) => void): RunRecord
     router: task.router,
     seed: task.seed,
     settings: entry.describe?.(params),
+    reception: task.scenario.physics.reception,
     nodes: task.scenario.nodeCount,
     meanDegree: r.meanDegree,
     metrics: r.metrics,

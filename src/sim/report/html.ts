@@ -1,8 +1,9 @@
 // Self-contained HTML report: inline SVG charts and a table, no scripts or external files, so it
 // opens anywhere and can be archived with the JSON. Charts: delivery vs nodes, total airtime per
 // delivered message (log scale), and the per-node airtime distribution of each scenario.
-import type { Summary } from "../aggregate";
+import { settingsLines, type Summary } from "../aggregate";
 import { secs } from "./format";
+import { SATURATION_DELIVERY, loadCurves } from "./load-chart";
 import { COLUMNS } from "./table";
 
 const COLOURS = ["#d62728", "#ff7f0e", "#bcbd22", "#2ca02c", "#1f77b4", "#9467bd", "#8c564b", "#e377c2"];
@@ -142,6 +143,20 @@ function loadDistribution(rows: readonly Summary[]): string {
   return out.join("\n");
 }
 
+/** Capacity: delivery and airtime per delivered message against offered unicast load (load-N rows). */
+function loadCharts(rows: readonly Summary[]): string {
+  const curves = loadCurves(rows);
+  if (curves.length === 0) return "";
+  const loads = curves.flatMap((c) => c.delivery.map(([u]) => u));
+  const x = { label: "offered unicasts per hour (network-wide)", log: true, min: Math.min(...loads), max: Math.max(...loads), format: (v: number) => String(Math.round(v)) };
+  const air = curves.flatMap((c) => c.airtime.map(([, a]) => a)).filter((a) => a > 0);
+  const saturation = curves.map((c) => `${c.router}: ${c.saturatesAt === undefined ? "not within the loads run" : `${c.saturatesAt}/h`}`).join(" · ");
+  return `<h2>Capacity</h2>
+${chart("Unicast delivery vs offered unicast load (the seed's broadcasts besides)", x, { label: "unicast delivery", log: false, min: 0, max: 1, format: (v) => `${Math.round(v * 100)} %` }, curves.map((c) => ({ name: c.router, points: c.delivery })), true)}
+${air.length === 0 ? "" : chart("Airtime per delivered message vs offered unicast load, log scale", x, { label: "airtime per delivered message (s)", log: true, min: Math.min(...air) / 1.5, max: Math.max(...air) * 1.5, format: (v) => secs(v) }, curves.map((c) => ({ name: c.router, points: c.airtime })), true)}
+<p class="key">Saturation (first load with unicast delivery below ${SATURATION_DELIVERY * 100} %): ${esc(saturation)}</p>`;
+}
+
 function table(rows: readonly Summary[]): string {
   const head = COLUMNS.map((c) => `<th>${esc(c.title)}</th>`).join("");
   const body = rows.map((s) => `<tr>${COLUMNS.map((c) => `<td${c.left ? "" : ' class="n"'}>${esc(c.cell(s))}</td>`).join("")}</tr>`);
@@ -159,8 +174,10 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}figure{margin:1em 0}figc
 </style></head><body>
 <h1>${esc(title)}</h1>
 <p>${esc(note)}</p>
+${settingsLines(rows).map((l) => `<p class="key">${esc(l)}</p>`).join("\n")}
 ${deliveryVsNodes(rows)}
 ${airtimePerMessage(rows)}
+${loadCharts(rows)}
 <h2>Per-node load distribution</h2>
 ${loadDistribution(rows)}
 <h2>Results</h2>

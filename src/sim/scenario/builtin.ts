@@ -27,6 +27,7 @@ import s24 from "../scenarios/24-bay-area-stress.json";
 import s25 from "../scenarios/25-bay-area-silencing.json";
 import s26 from "../scenarios/26-bay-area-silencing-stress.json";
 import { readFileSync } from "node:fs";
+import { LOAD_UNICASTS_PER_HOUR, loadScenarioJson } from "./load";
 import { ScenarioError, parseScenario } from "./schema";
 import type { Scenario } from "./schema";
 
@@ -105,13 +106,19 @@ export function builtinScenarios(): Scenario[] {
     ...SEED_FILES.map((j, i) => parseScenario(j, `built-in scenario ${i + 1}`)),
     ...SCALE_SWEEP.map((n) => parseScenario({ ...(sweepScenario(n) as object), gps: { noFixShare: NO_FIX_SHARE } }, `scale sweep ${n}`)),
     ...INSIDER_RUNS.map(([b, p]) => parseScenario(insiderScenario(b, p), `insider scenario ${b} ${p} %`)),
+    ...LOAD_UNICASTS_PER_HOUR.map((u) => parseScenario(loadScenarioJson(u), `load point ${u}/h`)),
   ];
   return cache;
 }
 
 /** The insider scenarios (not part of `--scenario all` nor the bench table). */
 export function insiderScenarios(): Scenario[] {
-  return builtinScenarios().slice(SEED_FILES.length + SCALE_SWEEP.length);
+  return builtinScenarios().slice(SEED_FILES.length + SCALE_SWEEP.length, SEED_FILES.length + SCALE_SWEEP.length + INSIDER_RUNS.length);
+}
+
+/** The capacity runs, 50 → 2000 unicasts per hour on Medium City (load.ts). */
+export function loadScenarios(): Scenario[] {
+  return builtinScenarios().slice(SEED_FILES.length + SCALE_SWEEP.length + INSIDER_RUNS.length);
 }
 
 /** The seed's 26 scenarios only (what `--scenario all` and the bench run). */
