@@ -43,6 +43,14 @@ describe("capacity curves", () => {
     expect(resultsHtml(rows, "t", "n")).toContain("Unicast delivery vs offered unicast load");
     expect(resultsHtml(rows.slice(6), "t", "n")).not.toContain("Capacity");
   });
+  test("the report lists live and dead destinations apart where nodes died", () => {
+    const dead = { ...row("node-failure-20", "a", 0.85, 16), mean: { unicastDelivery: 0.85, unicastDeliveryLive: 0.975, unicastSentDead: 3, deadDstAirtimeS: 65, totalAirtimeS: 1250, airtimePerDeliveredS: 16 } } as unknown as Summary;
+    const html = resultsHtml([dead], "t", "n");
+    expect(html).toContain("Live and dead destinations");
+    expect(html).toContain("97.5 %");
+    expect(html).toContain("5.2 %");
+    expect(resultsHtml(rows, "t", "n")).not.toContain("Live and dead destinations");
+  });
   test("ranks: delivery higher first, airtime lower first, ties share a rank", () => {
     expect(rankOf(rows, "load-1200", "b", "delivery")).toEqual({ rank: 1, of: 2 });
     expect(rankOf(rows, "load-1200", "a", "airtime")).toEqual({ rank: 2, of: 2 });

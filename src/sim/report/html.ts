@@ -157,6 +157,21 @@ ${air.length === 0 ? "" : chart("Airtime per delivered message vs offered unicas
 <p class="key">Saturation (first load with unicast delivery below ${SATURATION_DELIVERY * 100} %): ${esc(saturation)}</p>`;
 }
 
+/** Live and dead destinations apart, for the rows where nodes died (docs/simulator.md §Metrics). */
+function deadDestinations(rows: readonly Summary[]): string {
+  const hit = rows.filter((r) => (r.mean.unicastSentDead ?? 0) > 0);
+  if (hit.length === 0) return "";
+  const pct = (v: number | null) => (v === null ? "–" : `${(v * 100).toFixed(1)} %`);
+  const body = hit.map((r) => {
+    const dead = r.mean.deadDstAirtimeS;
+    const total = r.mean.totalAirtimeS;
+    const cells = [r.scenario, r.router, pct(r.mean.unicastDelivery), pct(r.mean.unicastDeliveryLive), (r.mean.unicastSentDead ?? 0).toFixed(1), dead === null ? "–" : secs(dead), dead === null || !total ? "–" : pct(dead / total)];
+    return `<tr>${cells.map((c, i) => `<td${i < 2 ? "" : ' class="n"'}>${esc(c)}</td>`).join("")}</tr>`;
+  });
+  return `<h2>Live and dead destinations</h2>
+<table><thead><tr><th>scenario</th><th>router</th><th>unicast delivery, all</th><th>to live nodes</th><th>sent to dead nodes (per seed)</th><th>airtime on frames to dead nodes</th><th>share of all airtime</th></tr></thead><tbody>${body.join("\n")}</tbody></table>`;
+}
+
 function table(rows: readonly Summary[]): string {
   const head = COLUMNS.map((c) => `<th>${esc(c.title)}</th>`).join("");
   const body = rows.map((s) => `<tr>${COLUMNS.map((c) => `<td${c.left ? "" : ' class="n"'}>${esc(c.cell(s))}</td>`).join("")}</tr>`);
@@ -180,6 +195,7 @@ ${airtimePerMessage(rows)}
 ${loadCharts(rows)}
 <h2>Per-node load distribution</h2>
 ${loadDistribution(rows)}
+${deadDestinations(rows)}
 <h2>Results</h2>
 ${table(rows)}
 <p class="key">Definitions of every figure: docs/simulator.md §Metrics.</p>
