@@ -19,6 +19,16 @@ export interface RunMetrics {
   /** Unicasts delivered + broadcasts counted by their coverage. */
   deliveredMessages: number;
   airtimePerDeliveredS: number | null;
+  /** The physical limit's airtime per delivered message for this run's traffic (src/sim/limits), s. */
+  limitAirtimePerMessageS: number | null;
+  /** Mean transmissions of the limit's greedy connected dominating set per measured broadcast. */
+  limitBroadcastTx: number | null;
+  /** The router's mean transmissions carrying a measured broadcast (null when its frames hide the payload). */
+  broadcastTxPerMessage: number | null;
+  /** airtimePerDeliveredS ÷ limitAirtimePerMessageS. */
+  airtimeVsLimit: number | null;
+  /** broadcastTxPerMessage ÷ limitBroadcastTx. */
+  broadcastTxVsLimit: number | null;
   meanNodeAirtimeS: number;
   maxNodeAirtimeS: number;
   /** Highest exact rolling-hour airtime of any node, as a share of the hour. */

@@ -19,6 +19,7 @@ import { InsiderStation, baselineRelay, chooseInsiders, system5Relay } from "../
 import { localProjection } from "../scenario/geo";
 import { placeNodes } from "../scenario/placement";
 import type { Scenario } from "../scenario/schema";
+import { LimitTracker } from "../limits/tracker";
 import { EventQueue } from "./heap";
 import { MessageLog, makePayload, payloadMessageId, quantile } from "./metrics";
 import type { RunMetrics } from "./metrics";
@@ -149,6 +150,8 @@ export class Simulation {
     lbtBusy: 0,
   };
   readonly #latencies: number[] = [];
+  /** The physical limit of every message, and each broadcast's transmissions (src/sim/limits). */
+  readonly #limits: LimitTracker;
   /** 1 for insiders (scenario `insiders`): their traffic, and traffic to them, is not measured. */
   readonly insider: Uint8Array;
 
@@ -172,6 +175,7 @@ export class Simulation {
     this.#graceMs = Math.max(0, preset.preambleSymbols - LOCK_SYMBOLS) * tsym;
     this.#cadMs = CAD_SYMBOLS * tsym;
     this.#preambleMs = preambleMs(preset);
+    this.#limits = new LimitTracker(preset, s.traffic.payloadBytes, this.#sens);
     this.#env = {
       model: s.pathLoss,
       frequencyHz: s.radio.frequencyHz,
@@ -351,6 +355,7 @@ export class Simulation {
       this.#lockTx[i] = -1;
     }
     this.#account(i, f, now, air);
+    this.#limits.onTransmit(f.bytes);
     for (let k = 0; k < links.count; k++) this.#frameStart(links.to[k], t, links.rssi[k], now, end);
     this.#q.push(end, EV_TX_END, t, true);
   }
@@ -543,6 +548,7 @@ export class Simulation {
     const measured = this.#inWindow(now);
     const id = this.#log.add(i, dst, now, measured, live - 1);
     if (this.insider[i] || (dst >= 0 && this.insider[dst])) this.#log.excluded[id] = true;
+    this.#limits.onMessage(id, i, dst, wantAck, this, live - 1, (v) => !this.insider[v]);
     const result = this.stations[i].send(now, dst < 0 ? BROADCAST : this.ids[dst], makePayload(id, s.traffic.payloadBytes), {
       priority,
       wantAck,
@@ -689,6 +695,8 @@ export class Simulation {
     }
     let degree = 0;
     for (const l of this.links) for (let k = 0; k < l.count; k++) if (l.rssi[k] >= this.#sens) degree++;
+    const limit = this.#limits.figures({ counted: (id) => log.measured[id] && !log.excluded[id], isBroadcast: (id) => log.dst[id] < 0 });
+    const airPerDelivered = delivered > 0 ? totalAirMs / 1000 / delivered : null;
     const metrics: RunMetrics = {
       unicastSent: uniSent,
       unicastDelivered: uniDelivered,
@@ -702,7 +710,10 @@ export class Simulation {
       controlAirtimeS: m.controlAirMs / 1000,
       totalAirtimeS: totalAirMs / 1000,
       deliveredMessages: delivered,
-      airtimePerDeliveredS: delivered > 0 ? totalAirMs / 1000 / delivered : null,
+      airtimePerDeliveredS: airPerDelivered,
+      ...limit,
+      airtimeVsLimit: airPerDelivered !== null && limit.limitAirtimePerMessageS ? airPerDelivered / limit.limitAirtimePerMessageS : null,
+      broadcastTxVsLimit: limit.broadcastTxPerMessage !== null && limit.limitBroadcastTx ? limit.broadcastTxPerMessage / limit.limitBroadcastTx : null,
       meanNodeAirtimeS: airSum / this.n / 1000,
       maxNodeAirtimeS: airMax / 1000,
       maxNodeDutyShare: dutyMax,
