@@ -18,6 +18,8 @@ import type { MobileStation, RouterFactory } from "../routers/context";
 import { InsiderStation, baselineRelay, chooseInsiders, system5Relay } from "../routers/insiders";
 import { localProjection } from "../scenario/geo";
 import { placeNodes } from "../scenario/placement";
+import { chooseRepeaters } from "../scenario/repeaters";
+import type { RepeaterChoice } from "../scenario/repeaters";
 import type { Scenario } from "../scenario/schema";
 import { LimitTracker } from "../limits/tracker";
 import { EventQueue } from "./heap";
@@ -152,6 +154,8 @@ export class Simulation {
   readonly #latencies: number[] = [];
   /** The physical limit of every message, and each broadcast's transmissions (src/sim/limits). */
   readonly #limits: LimitTracker;
+  /** MeshCore repeaters: the nodes the scenario marks, or the grid rule (scenario/repeaters.ts). */
+  readonly repeaters: RepeaterChoice;
   /** 1 for insiders (scenario `insiders`): their traffic, and traffic to them, is not measured. */
   readonly insider: Uint8Array;
 
@@ -167,6 +171,7 @@ export class Simulation {
     this.indoor = Uint8Array.from(placed, (p) => (p.indoor ? 1 : 0));
     this.gainDbi = Float64Array.from(placed, (p) => p.gainDbi);
     this.alive = new Uint8Array(n).fill(1);
+    this.repeaters = chooseRepeaters(s, placed);
     const preset = s.radio.preset;
     this.#sens = sensitivityDbm(preset, s.radio.noiseFigureDb);
     this.#noise = noiseFloorDbm(preset.bandwidthHz, s.radio.noiseFigureDb);
@@ -248,6 +253,8 @@ export class Simulation {
         frequencyHz: s.radio.frequencyHz,
         position: proj.toGeo(this.x[i], this.y[i]),
         role: placed[i].role,
+        repeater: this.repeaters.repeater[i] === 1,
+        contacts: this.ids,
         battery: placed[i].battery,
         params,
         insider,

@@ -1,10 +1,11 @@
 // Router registry keyed by the CLI names. The baselines register themselves here; System 5's
 // MeshNode is registered by the core's owner with registerRouter("system5", factory).
 import type { RouterFactory } from "./context";
+import { MeshCoreStation, floodMaxParam } from "./meshcore";
 import { MeshtasticStation } from "./meshtastic";
 import { NextHopStation } from "./nexthop";
 
-export const ROUTER_NAMES = ["flood", "managed3", "managed5", "managed7", "nexthop", "system5"] as const;
+export const ROUTER_NAMES = ["flood", "managed3", "managed5", "managed7", "nexthop", "meshcore", "system5"] as const;
 export type RouterName = (typeof ROUTER_NAMES)[number];
 
 export interface RouterEntry {
@@ -43,3 +44,8 @@ for (const h of [3, 5, 7]) {
   registerRouter(`managed${h}`, `Meshtastic managed flooding, hop limit ${h}`, (ctx) => new MeshtasticStation(ctx, { mode: "managed", hopLimit: h }));
 }
 registerRouter("nexthop", "Meshtastic next-hop routing for DMs (managed flooding otherwise)", (ctx) => new NextHopStation(ctx, hopLimitParam(ctx.params, 3)));
+registerRouter(
+  "meshcore",
+  "MeshCore: only repeaters relay; DMs flood first, then go direct along the learnt path",
+  (ctx) => new MeshCoreStation(ctx, { repeater: ctx.repeater ?? ctx.role === "ROUTER", floodMax: floodMaxParam(ctx.params) }),
+);
