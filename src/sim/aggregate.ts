@@ -47,6 +47,7 @@ export const METRIC_ORDER: readonly MetricName[] = [
   "unicastSent",
   "unicastDelivered",
   "broadcastSent",
+  "meshcoreRepeaters",
   "collisions",
   "halfDuplexMisses",
   "lbtBusy",

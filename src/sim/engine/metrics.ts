@@ -42,6 +42,8 @@ export interface RunMetrics {
   sendRefusals: number;
   fallbackFloods: number;
   routeSwitches: number;
+  /** meshcore runs: how many nodes repeat (docs/simulator.md §MeshCore); null for other routers. */
+  meshcoreRepeaters: number | null;
   collisions: number;
   halfDuplexMisses: number;
   lbtBusy: number;

@@ -733,6 +733,7 @@ export class Simulation {
       sendRefusals: m.sendRefusals,
       fallbackFloods: m.fallbackFloods,
       routeSwitches: m.routeSwitches,
+      meshcoreRepeaters: this.#opts.routerName.startsWith("meshcore") ? this.repeaters.count : null,
       collisions: m.collisions,
       halfDuplexMisses: m.halfDuplexMisses,
       lbtBusy: m.lbtBusy,

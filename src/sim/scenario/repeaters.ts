@@ -38,3 +38,24 @@ export function chooseRepeaters(s: Scenario, nodes: readonly PlacedNode[]): Repe
   count = best.size;
   return { repeater, rule: "grid", count };
 }
+
+/** Whether a scenario marks its repeaters (else the grid rule applies): for reports. */
+export function marksRepeaters(s: Scenario): boolean {
+  return (
+    s.repeaters.nodes.length > 0 ||
+    s.repeaters.tiers.length > 0 ||
+    s.routerShare > 0 ||
+    (s.explicitNodes ?? []).some((n) => n.role === "ROUTER") ||
+    (s.tiers ?? []).some((t) => t.role === "ROUTER")
+  );
+}
+
+/** The sentence reports print about meshcore's repeaters for these scenarios. */
+export function repeaterNote(scenarios: readonly Scenario[]): string {
+  const grid = scenarios.filter((s) => !marksRepeaters(s)).map((s) => s.name);
+  const marked = scenarios.filter((s) => marksRepeaters(s)).map((s) => s.name);
+  const parts: string[] = [];
+  if (marked.length > 0) parts.push(`repeaters are the nodes the scenario marks (ROUTER role, roles.repeaters, roles.repeaterTiers) in ${marked.join(", ")}`);
+  if (grid.length > 0) parts.push(`${marked.length > 0 ? "in" : "no scenario marks any, so in"} ${grid.join(", ")} the node nearest the centre of each square cell of side rangeM/√2 repeats (the grid rule)`);
+  return `meshcore: only repeaters relay; ${parts.join("; ")}. Their number per run is meshcoreRepeaters in the JSON.`;
+}
