@@ -255,7 +255,14 @@ export class MeshCoreStation implements MobileStation {
       // Held until the rolling hour has room: the regional plan is never broken.
       this.stats.dutyHolds++;
       p.due = this.#ledger.earliestStart(now, p.air, p.priority);
-      if (p.due === Infinity) this.#queue.splice(best, 1);
+      if (p.due === Infinity) {
+        // Longer than the whole budget: it can never go out.
+        this.#queue.splice(best, 1);
+        if (p.dm && this.#dms.get(p.dm.seq) === p.dm) {
+          this.#forget(p.dm);
+          this.#events.push({ type: "send-failed", at: now, dst: p.dm.dst, seq: p.dm.seq, code: "duty-cycle", reason: "frame longer than the duty-cycle budget" });
+        }
+      }
       return undefined;
     }
     this.#queue.splice(best, 1);
