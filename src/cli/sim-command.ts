@@ -12,6 +12,7 @@ import { progressBar } from "../sim/report/progress";
 import { formatTable } from "../sim/report/table";
 import { ROUTER_NAMES, registeredRouters, routerEntry } from "../sim/routers/registry";
 import "../sim/routers/plugins";
+import { repeaterNote } from "../sim/scenario/repeaters";
 import { runBatch } from "../sim/run";
 import type { Task } from "../sim/run";
 import { builtinScenarios, loadScenario, seedScenarios } from "../sim/scenario/builtin";
@@ -92,6 +93,7 @@ export async function simCommand(args: SimArgs, out: NodeJS.WritableStream = pro
   const rows = summarise(records);
   out.write(`${formatTable(rows)}\n`);
   for (const line of settingsLines(rows)) out.write(`${line}\n`);
+  if (routers.some((r) => r.startsWith("meshcore"))) out.write(`\n${repeaterNote(scenarios)}\n`);
   const events = records.reduce((a, r) => a + r.metrics.events, 0);
   out.write(`\n${tasks.length} runs, ${events.toLocaleString("en-US")} events in ${wallS.toFixed(1)} s (${Math.round(events / wallS).toLocaleString("en-US")} events/s)\n`);
   const json = resultsJson(rows);
@@ -103,7 +105,11 @@ export async function simCommand(args: SimArgs, out: NodeJS.WritableStream = pro
     const seedsText = args.seeds === 1 ? `seed ${args.seed}` : `seeds ${args.seed}..${args.seed + args.seeds - 1}`;
     writeOut(
       path.join(args.out, "report.html"),
-      resultsHtml(rows, "System 5 LoRa mesh simulator", `${scenarios.length} scenario(s), routers ${routers.join(", ")}, ${seedsText}.`),
+      resultsHtml(
+        rows,
+        "System 5 LoRa mesh simulator",
+        `${scenarios.length} scenario(s), routers ${routers.join(", ")}, ${seedsText}.${routers.some((r) => r.startsWith("meshcore")) ? ` ${repeaterNote(scenarios)}` : ""}`,
+      ),
     );
     out.write(`wrote ${path.join(args.out, "results.json")}, results.csv, report.html\n`);
   }

@@ -16,10 +16,11 @@ import "./routers/plugins";
 import { runBatch } from "./run";
 import type { Task } from "./run";
 import { builtinScenarios, findBuiltin, insiderScenarios, seedScenarios } from "./scenario/builtin";
+import { repeaterNote } from "./scenario/repeaters";
 import type { Scenario } from "./scenario/schema";
 
-// `node dist/bench.mjs [core] [crypto] [speed] [table] [sweep] [insiders] [profiles] [load]` runs only those parts (default: all).
-const PARTS = new Set(process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["core", "crypto", "speed", "table", "sweep", "insiders", "profiles", "load"]);
+// `node dist/bench.mjs [core] [crypto] [speed] [table] [limit] [sweep] [insiders] [profiles] [load]` runs only those parts (default: all).
+const PARTS = new Set(process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["core", "crypto", "speed", "table", "limit", "sweep", "insiders", "profiles", "load"]);
 const SEEDS = Number(process.env.BENCH_SEEDS ?? 5);
 const SWEEP_SEEDS = Number(process.env.BENCH_SWEEP_SEEDS ?? 2);
 const SPEED_SCENARIO = "metro-scale";
@@ -38,7 +39,8 @@ async function main(): Promise<void> {
     out.write("\n");
   }
   if (PARTS.has("speed")) await speed(out);
-  if (PARTS.has("table")) await table(out, routers);
+  const rows = PARTS.has("table") ? await table(out, routers) : undefined;
+  if (PARTS.has("limit")) await limit(out, rows);
   if (PARTS.has("sweep")) await scaleSweep(out, routers);
   if (PARTS.has("insiders")) await insiders(out);
   if (PARTS.has("profiles")) await profilesPart(out, routers, SEEDS);
@@ -97,7 +99,7 @@ async function speed(out: NodeJS.WritableStream): Promise<void> {
 }
 
 /** 2. The 26 scenarios × routers × seeds, with the System 5 targets. */
-async function table(out: NodeJS.WritableStream, routers: readonly string[]): Promise<void> {
+async function table(out: NodeJS.WritableStream, routers: readonly string[]): Promise<Summary[]> {
   const tasks: Task[] = [];
   for (const scenario of seedScenarios()) for (const router of routers) for (let k = 0; k < SEEDS; k++) tasks.push({ scenario, router, seed: 1 + k });
   const bar = progressBar(`${tasks.length} runs`);
@@ -113,6 +115,27 @@ async function table(out: NodeJS.WritableStream, routers: readonly string[]): Pr
   out.write(`duty-cycle violations, all routers and scenarios: ${violations} (must be 0)\n\n`);
   out.write(targets(rows));
   if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ results: rows.map((r) => ({ scenario: r.scenario, router: r.router, mean: r.mean })) }, null, 2));
+  return rows;
+}
+
+/**
+ * 2b. The physical limit per scenario (docs/simulator.md §The physical limit) and how far System 5,
+ * managed7 and meshcore are from it: the table part's runs when it ran, else their own
+ * (BENCH_LIMIT_SEEDS seeds, default BENCH_SEEDS).
+ */
+async function limit(out: NodeJS.WritableStream, tableRows: readonly Summary[] | undefined): Promise<void> {
+  const routers = ["system5", "managed7", "meshcore"].filter((r) => routerEntry(r));
+  let rows = tableRows;
+  let seeds = SEEDS;
+  if (!rows) {
+    seeds = Number(process.env.BENCH_LIMIT_SEEDS ?? SEEDS);
+    const tasks: Task[] = [];
+    for (const scenario of seedScenarios()) for (const router of routers) for (let k = 0; k < seeds; k++) tasks.push({ scenario, router, seed: 1 + k });
+    const bar = progressBar(`limit, ${tasks.length} runs`);
+    rows = summarise(await runBatch(tasks, { onProgress: (f) => bar.update(f) }));
+    bar.stop();
+  }
+  out.write(`\n${limitTable(rows, routers, seeds)}\n${routers.includes("meshcore") ? `${repeaterNote(seedScenarios())}\n` : ""}`);
 }
 
 /** 3. The scale sweep, 20 → 2000 nodes (fewer seeds: it is the largest part of the work). */
@@ -125,6 +148,32 @@ async function scaleSweep(out: NodeJS.WritableStream, routers: readonly string[]
   const sweep = summarise(await runBatch(sweepTasks, { onProgress: (f) => bar.update(f) }));
   bar.stop();
   out.write(`\nScale sweep (${SWEEP_SEEDS} seeds, ${((performance.now() - t0) / 1000).toFixed(0)} s):\n${formatTable(sweep)}\n`);
+}
+
+/** Per scenario: the limit, then each router's delivery, airtime per delivered message and ratios to the limit. */
+function limitTable(rows: readonly Summary[], routers: readonly string[], seeds: number): string {
+  const f2 = (v: number | null | undefined): string => (v === null || v === undefined ? "–" : v.toFixed(2));
+  const pct = (v: number | null | undefined): string => (v === null || v === undefined ? "–" : (v * 100).toFixed(1));
+  const head = ["scenario", "limit s/msg", "CDS TX", ...routers.flatMap((r) => [`${r} uni %`, "air/msg s", "×limit", "bcast TX", "×CDS"])];
+  const body: string[][] = [];
+  for (const scenario of [...new Set(rows.map((r) => r.scenario))]) {
+    const mine = rows.filter((r) => r.scenario === scenario);
+    const any = mine[0];
+    const cells = [scenario, f2(any.mean.limitAirtimePerMessageS), f2(any.mean.limitBroadcastTx)];
+    for (const router of routers) {
+      const r = mine.find((x) => x.router === router);
+      cells.push(pct(r?.mean.unicastDelivery), f2(r?.mean.airtimePerDeliveredS), f2(r?.mean.airtimeVsLimit), r?.mean.broadcastTxPerMessage?.toFixed(1) ?? "–", f2(r?.mean.broadcastTxVsLimit));
+    }
+    body.push(cells);
+  }
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (v: readonly string[]) => v.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  return [
+    `Physical limit (global knowledge of the link table; ${seeds} seeds): limit airtime per delivered message and greedy-CDS transmissions per broadcast; ×limit = router's airtime per delivered message ÷ the limit, ×CDS = its transmissions per broadcast ÷ the CDS's`,
+    line(head),
+    widths.map((w) => "-".repeat(w)).join("  "),
+    ...body.map(line),
+  ].join("\n");
 }
 
 /** The issue's System 5 targets, each with its figure and whether it is met. */

@@ -30,7 +30,7 @@ export function runTask(task: Task, onProgress?: (f: number) => void): RunRecord
   if (!entry) throw new Error(`router "${task.router}" is not registered`);
   const t0 = performance.now();
   const params = task.scenario.routerParams[task.router] ?? {};
-  const destinationOf = entry.destinationOf;
+  const { destinationOf, readable } = entry;
   const r = runSimulation({
     scenario: task.scenario,
     routerName: task.router,
@@ -38,6 +38,7 @@ export function runTask(task: Task, onProgress?: (f: number) => void): RunRecord
     seed: task.seed,
     onProgress,
     destinationOf: destinationOf && ((bytes) => destinationOf(bytes, params)),
+    readable: readable && ((bytes) => readable(bytes, params)),
   });
   return {
     scenario: task.scenario.name,

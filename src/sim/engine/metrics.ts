@@ -28,6 +28,16 @@ export interface RunMetrics {
    * RouterExtras.destinationOf reads the frame); part of totalAirtimeS. null: the router cannot say.
    */
   deadDstAirtimeS: number | null;
+  /** The physical limit's airtime per delivered message for this run's traffic (src/sim/limits), s. */
+  limitAirtimePerMessageS: number | null;
+  /** Mean transmissions of the limit's greedy connected dominating set per measured broadcast. */
+  limitBroadcastTx: number | null;
+  /** The router's mean transmissions carrying a measured broadcast (null when its frames hide the payload). */
+  broadcastTxPerMessage: number | null;
+  /** airtimePerDeliveredS ÷ limitAirtimePerMessageS. */
+  airtimeVsLimit: number | null;
+  /** broadcastTxPerMessage ÷ limitBroadcastTx. */
+  broadcastTxVsLimit: number | null;
   meanNodeAirtimeS: number;
   maxNodeAirtimeS: number;
   /** Highest exact rolling-hour airtime of any node, as a share of the hour. */
@@ -41,6 +51,8 @@ export interface RunMetrics {
   sendRefusals: number;
   fallbackFloods: number;
   routeSwitches: number;
+  /** meshcore runs: how many nodes repeat (docs/simulator.md §MeshCore); null for other routers. */
+  meshcoreRepeaters: number | null;
   collisions: number;
   halfDuplexMisses: number;
   lbtBusy: number;

@@ -20,7 +20,10 @@ import type { MobileStation, RouterFactory } from "../routers/context";
 import { InsiderStation, baselineRelay, chooseInsiders, system5Relay } from "../routers/insiders";
 import { localProjection } from "../scenario/geo";
 import { placeNodes } from "../scenario/placement";
+import { chooseRepeaters } from "../scenario/repeaters";
+import type { RepeaterChoice } from "../scenario/repeaters";
 import type { Scenario } from "../scenario/schema";
+import { LimitTracker } from "../limits/tracker";
 import { EventQueue } from "./heap";
 import { MessageLog, makePayload, payloadMessageId, quantile } from "./metrics";
 import type { RunMetrics } from "./metrics";
@@ -65,6 +68,8 @@ export interface RunOptions {
   readonly script?: readonly ScriptedSend[];
   /** The node id a frame is addressed to (RouterExtras.destinationOf), for the dead-destination airtime. */
   readonly destinationOf?: (bytes: Uint8Array) => number | undefined;
+  /** The frame as a network member reads it (RouterExtras.readable), for the limit's broadcast count. */
+  readonly readable?: (bytes: Uint8Array) => Uint8Array | undefined;
 }
 
 export interface RunResult {
@@ -158,6 +163,10 @@ export class Simulation {
     lbtBusy: 0,
   };
   readonly #latencies: number[] = [];
+  /** The physical limit of every message, and each broadcast's transmissions (src/sim/limits). */
+  readonly #limits: LimitTracker;
+  /** MeshCore repeaters: the nodes the scenario marks, or the grid rule (scenario/repeaters.ts). */
+  readonly repeaters: RepeaterChoice;
   /** 1 for insiders (scenario `insiders`): their traffic, and traffic to them, is not measured. */
   readonly insider: Uint8Array;
   /** 1 for nodes without a GPS fix (scenario `gps`): their router gets no position. */
@@ -175,6 +184,7 @@ export class Simulation {
     this.indoor = Uint8Array.from(placed, (p) => (p.indoor ? 1 : 0));
     this.gainDbi = Float64Array.from(placed, (p) => p.gainDbi);
     this.alive = new Uint8Array(n).fill(1);
+    this.repeaters = chooseRepeaters(s, placed);
     const preset = s.radio.preset;
     this.#sens = sensitivityDbm(preset, s.radio.noiseFigureDb);
     this.#noise = noiseFloorDbm(preset.bandwidthHz, s.radio.noiseFigureDb);
@@ -183,6 +193,7 @@ export class Simulation {
     this.#graceMs = Math.max(0, preset.preambleSymbols - LOCK_SYMBOLS) * tsym;
     this.#cadMs = CAD_SYMBOLS * tsym;
     this.#preambleMs = preambleMs(preset);
+    this.#limits = new LimitTracker(preset, s.traffic.payloadBytes, this.#sens);
     this.#env = {
       model: s.pathLoss,
       frequencyHz: s.radio.frequencyHz,
@@ -258,6 +269,8 @@ export class Simulation {
         frequencyHz: s.radio.frequencyHz,
         position: this.noFix[i] ? undefined : proj.toGeo(this.x[i], this.y[i]),
         role: placed[i].role,
+        repeater: this.repeaters.repeater[i] === 1,
+        contacts: this.ids,
         battery: placed[i].battery,
         params,
         insider,
@@ -366,6 +379,8 @@ export class Simulation {
     }
     if (this.#pairwise) this.#activeOk[i].fill(0);
     this.#account(i, f, now, air);
+    const readable = this.#opts.readable === undefined ? f.bytes : this.#opts.readable(f.bytes);
+    if (readable !== undefined) this.#limits.onTransmit(readable);
     for (let k = 0; k < links.count; k++) this.#frameStart(links.to[k], t, links.rssi[k], now, end);
     this.#q.push(end, EV_TX_END, t, true);
   }
@@ -618,6 +633,7 @@ export class Simulation {
     const id = this.#log.add(i, dst, now, measured, live - 1);
     if (this.insider[i] || (dst >= 0 && this.insider[dst])) this.#log.excluded[id] = true;
     if (dst >= 0 && !this.alive[dst]) this.#log.deadDst[id] = true;
+    this.#limits.onMessage(id, i, dst, wantAck, this, live - 1, (v) => !this.insider[v]);
     const result = this.stations[i].send(now, dst < 0 ? BROADCAST : this.ids[dst], makePayload(id, s.traffic.payloadBytes), {
       priority,
       wantAck,
@@ -766,6 +782,8 @@ export class Simulation {
     }
     let degree = 0;
     for (const l of this.links) for (let k = 0; k < l.count; k++) if (l.rssi[k] >= this.#sens) degree++;
+    const limit = this.#limits.figures({ counted: (id) => log.measured[id] && !log.excluded[id], isBroadcast: (id) => log.dst[id] < 0 });
+    const airPerDelivered = delivered > 0 ? totalAirMs / 1000 / delivered : null;
     const metrics: RunMetrics = {
       unicastSent: uniSent,
       unicastDelivered: uniDelivered,
@@ -783,8 +801,11 @@ export class Simulation {
       controlAirtimeS: m.controlAirMs / 1000,
       totalAirtimeS: totalAirMs / 1000,
       deliveredMessages: delivered,
-      airtimePerDeliveredS: delivered > 0 ? totalAirMs / 1000 / delivered : null,
+      airtimePerDeliveredS: airPerDelivered,
       deadDstAirtimeS: this.#opts.destinationOf !== undefined ? m.deadDstAirMs / 1000 : null,
+      ...limit,
+      airtimeVsLimit: airPerDelivered !== null && limit.limitAirtimePerMessageS ? airPerDelivered / limit.limitAirtimePerMessageS : null,
+      broadcastTxVsLimit: limit.broadcastTxPerMessage !== null && limit.limitBroadcastTx ? limit.broadcastTxPerMessage / limit.limitBroadcastTx : null,
       meanNodeAirtimeS: airSum / this.n / 1000,
       maxNodeAirtimeS: airMax / 1000,
       maxNodeDutyShare: dutyMax,
@@ -797,6 +818,7 @@ export class Simulation {
       sendRefusals: m.sendRefusals,
       fallbackFloods: m.fallbackFloods,
       routeSwitches: m.routeSwitches,
+      meshcoreRepeaters: this.#opts.routerName.startsWith("meshcore") ? this.repeaters.count : null,
       collisions: m.collisions,
       halfDuplexMisses: m.halfDuplexMisses,
       lbtBusy: m.lbtBusy,

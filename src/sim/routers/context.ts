@@ -28,6 +28,13 @@ export interface RouterContext {
   /** Geographic position from the scenario's local projection; undefined if the node has no GPS. */
   readonly position: GeoPosition | undefined;
   readonly role: RoleName;
+  /**
+   * MeshCore: whether the node is a repeater (docs/simulator.md §MeshCore: the nodes the scenario
+   * marks as infrastructure, or the grid rule where it marks none). Undefined: role ROUTER.
+   */
+  readonly repeater?: boolean;
+  /** Every node's id: the contact list a MeshCore companion holds (keys exchanged by adverts or QR codes). */
+  readonly contacts?: readonly NodeId[];
   /** Battery level 0..1. */
   readonly battery: number;
   /** Scenario pass-through parameters for this router (scenario file `routerParams[name]`). */

@@ -2,10 +2,11 @@
 // MeshNode is registered by the core's owner with registerRouter("system5", factory).
 import type { RouterFactory } from "./context";
 import { decodeFrame } from "./header";
+import { MeshCoreStation, floodMaxParam } from "./meshcore";
 import { MeshtasticStation } from "./meshtastic";
 import { NextHopStation } from "./nexthop";
 
-export const ROUTER_NAMES = ["flood", "managed3", "managed5", "managed7", "nexthop", "system5"] as const;
+export const ROUTER_NAMES = ["flood", "managed3", "managed5", "managed7", "nexthop", "meshcore", "system5"] as const;
 export type RouterName = (typeof ROUTER_NAMES)[number];
 
 /** What the simulator may ask a router family besides its stations (all optional). */
@@ -15,6 +16,12 @@ export interface RouterExtras {
    * a location query looks for), or undefined: to account airtime spent on dead destinations.
    */
   readonly destinationOf?: (bytes: Uint8Array, params: Readonly<Record<string, unknown>>) => number | undefined;
+  /**
+   * The frame as any node of the network can read it (a sealed frame opened with the network
+   * key), or undefined; without it the frame's bytes are read as they are. The physical limit's
+   * broadcast count looks in it for the message a transmission carries.
+   */
+  readonly readable?: (bytes: Uint8Array, params: Readonly<Record<string, unknown>>) => Uint8Array | undefined;
   /** One line for reports: the settings a run of this router used (tables, security …). */
   readonly describe?: (params: Readonly<Record<string, unknown>>) => string;
 }
@@ -58,3 +65,8 @@ for (const h of [3, 5, 7]) {
   registerRouter(`managed${h}`, `Meshtastic managed flooding, hop limit ${h}`, (ctx) => new MeshtasticStation(ctx, { mode: "managed", hopLimit: h }), { destinationOf: baselineDestination });
 }
 registerRouter("nexthop", "Meshtastic next-hop routing for DMs (managed flooding otherwise)", (ctx) => new NextHopStation(ctx, hopLimitParam(ctx.params, 3)), { destinationOf: baselineDestination });
+registerRouter(
+  "meshcore",
+  "MeshCore: only repeaters relay; DMs flood first, then go direct along the learnt path",
+  (ctx) => new MeshCoreStation(ctx, { repeater: ctx.repeater ?? ctx.role === "ROUTER", floodMax: floodMaxParam(ctx.params) }),
+);

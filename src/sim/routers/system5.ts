@@ -76,22 +76,28 @@ export function describeSystem5(p: Readonly<Record<string, unknown>>): string {
 const frameKeys = new Map<string, Uint8Array>();
 
 /**
+ * A System 5 frame as any node of the network can read it: a sealed frame opened with the
+ * simulation's network key (undefined when it does not open), the seal bytes cut from a frame
+ * charged for them, an unsealed frame as it is. For the simulator's accounting only.
+ */
+export function system5Readable(bytes: Uint8Array, p: Readonly<Record<string, unknown>>): Uint8Array | undefined {
+  const security = securityOf(p);
+  if (security === "none") return bytes;
+  if (security === "airtime") return bytes.subarray(0, Math.max(0, bytes.length - SEAL_OVERHEAD_BYTES));
+  const label = typeof p.secure === "string" ? p.secure : "";
+  let key = frameKeys.get(label);
+  if (key === undefined) frameKeys.set(label, (key = networkKeys(simNetworkKey(typeof p.secure === "string" ? p.secure : true)).frame));
+  const r = openFrame(key, bytes);
+  return r.ok ? r.inner : undefined;
+}
+
+/**
  * The node a System 5 frame on the air is addressed to (routed DATA, hop ACK, corridor FLOOD,
- * the target of a location query), for the dead-destination accounting. A sealed frame is
- * opened with the simulation's network key, as any node of the network could.
+ * the target of a location query), for the dead-destination accounting.
  */
 export function system5Destination(bytes: Uint8Array, p: Readonly<Record<string, unknown>>): number | undefined {
-  const security = securityOf(p);
-  let inner: Uint8Array = bytes;
-  if (security === "airtime") inner = bytes.subarray(0, Math.max(0, bytes.length - SEAL_OVERHEAD_BYTES));
-  else if (security !== "none") {
-    const label = typeof p.secure === "string" ? p.secure : "";
-    let key = frameKeys.get(label);
-    if (key === undefined) frameKeys.set(label, (key = networkKeys(simNetworkKey(typeof p.secure === "string" ? p.secure : true)).frame));
-    const r = openFrame(key, bytes);
-    if (!r.ok) return undefined;
-    inner = r.inner;
-  }
+  const inner = system5Readable(bytes, p);
+  if (inner === undefined) return undefined;
   const d = decodeFrame(inner);
   if (!d.ok) return undefined;
   const f = d.frame;

@@ -105,6 +105,8 @@ export interface Scenario {
   readonly timing: { readonly warmupS: number; readonly durationS: number; readonly drainS: number };
   readonly hopLimit: number;
   readonly routerShare: number;
+  /** MeshCore repeaters the scenario marks besides ROUTER-role nodes (scenario/repeaters.ts). */
+  readonly repeaters: { readonly nodes: readonly number[]; readonly tiers: readonly string[] };
   readonly routerParams: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
@@ -267,6 +269,7 @@ function parse(r: Reader): Scenario {
   const hopLimit = r.num("hopLimit", DEFAULTS.hopLimit, { min: 1, max: 7, integer: true });
   const rolesR = r.child("roles");
   const routerShare = rolesR?.num("routerShare", 0, { min: 0, max: 1 }) ?? 0;
+  const repeaters = parseRepeaters(rolesR, nodeCount, tiers, explicitNodes);
   rolesR?.done();
   const routerParams: Record<string, Record<string, unknown>> = {};
   const rp = r.raw("routerParams");
@@ -276,6 +279,7 @@ function parse(r: Reader): Scenario {
       if (typeof v !== "object" || v === null || Array.isArray(v)) throw new ScenarioError(`routerParams.${k}: expected an object`);
       routerParams[k] = v as Record<string, unknown>;
     }
+    if (routerParams.meshcore) checkMeshcoreParams(new Reader(routerParams.meshcore, "routerParams.meshcore"));
   }
   r.done();
 
@@ -306,6 +310,7 @@ function parse(r: Reader): Scenario {
     timing,
     hopLimit,
     routerShare,
+    repeaters,
     routerParams,
   };
 }
@@ -433,6 +438,30 @@ function parseInsiders(r: Reader | undefined, nodeCount: number): Scenario["insi
   }
   r.done();
   return { share, kinds, nodes };
+}
+
+/**
+ * `roles.repeaters` (node indices) and `roles.repeaterTiers` (tier names): MeshCore repeaters
+ * besides the ROUTER-role nodes. A tier must exist (in `tiers` or on an explicit node).
+ */
+function parseRepeaters(r: Reader | undefined, nodeCount: number, tiers: readonly Tier[] | undefined, explicit: readonly ExplicitNode[] | undefined): Scenario["repeaters"] {
+  const list = r?.array("repeaters");
+  const nodes = (list ?? []).map((v, i) => checkNumber(v, r?.at(`repeaters[${i}]`) ?? "", { min: 0, max: nodeCount - 1, integer: true }));
+  if (new Set(nodes).size !== nodes.length) throw new ScenarioError(`${r?.at("repeaters")}: a node is listed twice`);
+  const known = new Set([...(tiers ?? []).map((t) => t.name), ...(explicit ?? []).flatMap((n) => (n.tier === undefined ? [] : [n.tier]))]);
+  const names = (r?.array("repeaterTiers") ?? []).map((v, i) => {
+    if (typeof v !== "string") throw new ScenarioError(`${r?.at(`repeaterTiers[${i}]`)}: expected a tier name`);
+    if (!known.has(v))
+      throw new ScenarioError(`${r?.at(`repeaterTiers[${i}]`)}: no tier is named "${v}"${known.size > 0 ? ` (tiers: ${[...known].join(", ")})` : " (the scenario has no tiers)"}`);
+    return v;
+  });
+  return { nodes, tiers: names };
+}
+
+/** `routerParams.meshcore`: `floodMax` (MeshCore's \`flood.max\`, 0..64 hops, default 64). */
+function checkMeshcoreParams(r: Reader): void {
+  if (r.has("floodMax")) r.num("floodMax", undefined, { min: 0, max: 64, integer: true, unit: "hops" });
+  r.done();
 }
 
 const DEFAULT_INSIDER_KINDS: readonly InsiderKind[] = ["blackhole", "greyhole", "liar"];
