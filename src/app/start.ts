@@ -196,6 +196,7 @@ function runMesh(
     clock,
     onEvents: (events) => report(app.console, events, logged),
     onRadioError: (error) => app.console.notice(`radio: ${error.message}`),
+    onStationError: (error) => app.console.notice(`error: the mesh core threw (${error.message}); that frame or timer event was dropped, the node carries on`),
   });
   bind(meshRunner);
   const binding = meshBinding({
@@ -209,7 +210,7 @@ function runMesh(
       const s = meshRunner.stats;
       return [
         ["network key", `${net.isDefault ? "public default" : "passphrase"} (network id ${netIdText(netId)})`],
-        ["radio", `${s.sent} sent, ${s.received} received, deferred ${s.channelBusy} × channel busy and ${s.receiving} × receiving, ${s.radioErrors} errors`],
+        ["radio", `${s.sent} sent, ${s.received} received, deferred ${s.channelBusy} × channel busy and ${s.receiving} × receiving, ${s.radioErrors} errors, ${s.stationErrors} core errors caught`],
       ];
     },
   });
