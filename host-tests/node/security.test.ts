@@ -42,7 +42,7 @@ describe("replay window (property)", () => {
   test("accepts each counter at most once and exactly the unseen ones within 64 of the highest", () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 300 }), { maxLength: 200 }), (counters) => {
-        const w = new ReplayWindow();
+        const w = new ReplayWindow(64, Infinity);
         const accepted = new Set<number>();
         let top = -1;
         for (const c of counters) {
@@ -57,6 +57,42 @@ describe("replay window (property)", () => {
         }
         return true;
       }),
+    );
+  });
+});
+
+describe("replay window with tentative jumps (property)", () => {
+  test("never accepts a counter twice, whatever the order", () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 0xffffffff })), { maxLength: 300 }), (counters) => {
+        const w = new ReplayWindow();
+        const accepted = new Set<number>();
+        for (const c of counters) {
+          if (w.check(1, c) !== "fresh") continue;
+          if (accepted.has(c)) return false;
+          w.accept(1, c);
+          accepted.add(c);
+        }
+        return true;
+      }),
+    );
+  });
+  test("a sender's own rising counters are all accepted, whatever forged jumps far ahead are interleaved", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ gap: fc.integer({ min: 1, max: 64 }), forged: fc.array(fc.integer({ min: 0x8000_0000, max: 0xffffffff }), { maxLength: 3 }) }), { maxLength: 200 }),
+        (steps) => {
+          const w = new ReplayWindow();
+          let real = 0;
+          for (const s of steps) {
+            for (const f of s.forged) if (w.check(1, f) === "fresh") w.accept(1, f);
+            real += s.gap;
+            if (w.check(1, real) !== "fresh") return false;
+            w.accept(1, real);
+          }
+          return true;
+        },
+      ),
     );
   });
 });

@@ -236,8 +236,8 @@ const cases: Record<string, (t: Assert) => void> = {
     const r2 = c.issue();
     t.ok(r2.ok && r2.value === 0 && flaky.mark === 256, "retried once the store works");
   },
-  "replay window: duplicates refused, out-of-order within 64 accepted once, older refused"(t) {
-    const w = new ReplayWindow();
+  "replay window (one track, authenticated counters): duplicates refused, out-of-order within 64 accepted once, older refused"(t) {
+    const w = new ReplayWindow(64, Infinity);
     const take = (c: number): string => {
       const v = w.check(7, c);
       if (v === "fresh") w.accept(7, c);
@@ -266,7 +266,7 @@ const cases: Record<string, (t: Assert) => void> = {
   },
   "replay window: every offset 0..63 after each jump size 1..70 is tracked exactly"(t) {
     for (let jump = 1; jump <= 70; jump++) {
-      const w = new ReplayWindow();
+      const w = new ReplayWindow(64, Infinity);
       w.accept(1, 1000);
       w.accept(1, 1000 + jump);
       for (let back = 0; back < 64; back++) {

@@ -67,6 +67,8 @@ export interface SecurityStats {
   badTag: number;
   replayed: number;
   tooOld: number;
+  /** Frames whose counter was far from every counter tracked for their sender: a tentative new track (§6.1). */
+  counterJumps: number;
   /** Frames carrying this node's own id as tx: reflections of its own transmissions. */
   ownFrame: number;
   keyFramesSent: number;
@@ -151,7 +153,7 @@ export class SecureStation implements Station {
   readonly #keyAnswerMs: number;
   readonly #retryMs: number;
   readonly #stats: SecurityStats = {
-    sealed: 0, sealFailed: 0, opened: 0, truncated: 0, oversized: 0, badHeader: 0, badTag: 0, replayed: 0, tooOld: 0, ownFrame: 0,
+    sealed: 0, sealFailed: 0, opened: 0, truncated: 0, oversized: 0, badHeader: 0, badTag: 0, replayed: 0, tooOld: 0, counterJumps: 0, ownFrame: 0,
     keyFramesSent: 0, keyFramesDeferred: 0, keysLearned: 0, keyConflicts: 0, badKeys: 0, dmSent: 0, dmReceived: 0, dmRejected: 0, dmQueued: 0, dmFailed: 0, badEnvelope: 0,
     keyAnswersRetried: 0, keyAnswersDropped: 0, keyRequestsRetried: 0, keyRequestsDropped: 0, dmRetried: 0,
   };
@@ -179,7 +181,8 @@ export class SecureStation implements Station {
     this.#keys = networkKeys(o.networkKey);
     this.#counter = new FrameCounter(o.counterStore, o.counterBlock);
     this.#window = new ReplayWindow(o.maxSenders);
-    this.#dmWindow = new ReplayWindow(o.maxPeers);
+    // DM counters are authenticated end to end (only the peer can produce them): one track each.
+    this.#dmWindow = new ReplayWindow(o.maxPeers, Infinity);
     this.#peers = o.nodeSecretKey === undefined ? undefined : new PeerKeys(this.id, o.nodeSecretKey, o.maxPeers);
     this.#maxPending = o.maxPendingDms ?? 8;
     this.#keyWaitMs = o.keyWaitMs ?? 120_000;
@@ -499,7 +502,9 @@ export class SecureStation implements Station {
       else this.#stats.tooOld++;
       return;
     }
+    const jumps = this.#window.jumps;
     this.#window.accept(r.tx, r.counter);
+    if (this.#window.jumps !== jumps) this.#stats.counterJumps++;
     this.#stats.opened++;
     if ((r.inner[0] & 15) === KEY_FRAME_TYPE) this.#onKeyFrame(r.inner, meta.at);
     else this.inner.receive(r.inner, meta);
