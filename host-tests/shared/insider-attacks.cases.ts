@@ -10,7 +10,7 @@ import { networkKeys } from "../../src/core/security/keys";
 import type { SecureDelivered, SecureStation } from "../../src/core/security/secure-station";
 import type { NodeId } from "../../src/core/station";
 import { suite, type Assert } from "./harness";
-import { securedLine } from "./secure-station.cases";
+import { secretFor, securedLine, secureNode } from "./secure-station.cases";
 import { TEST_NETWORK_KEY } from "./security.cases";
 import type { StationAir } from "./station-air";
 
@@ -96,5 +96,38 @@ export default suite("insider attacks (network key holders)", {
     });
     t.equal(mesh(air, 2).stats.rxImplausible, implausible + 1, "the 255-hop frame is counted as implausible");
     t.atLeast(mesh(air, 2).stats.bounces, bounces + 1, "the 254-hop frame was bounced back (at hop count 255)");
+  },
+  "duplicate ids: two nodes sealing under the same id each detect the other and warn (nonces would collide)"(t) {
+    // Two boards that drew the same id, in range of each other.
+    const a = secureNode(5, 1);
+    const b = secureNode(5, 2, TEST_NETWORK_KEY, 0, secretFor(55));
+    const pass = (from: SecureStation, to: SecureStation, now: number): void => {
+      for (let i = 0; i < 20; i++) {
+        const f = from.pollTransmit(now);
+        if (f === undefined) break;
+        from.transmitDone(now, "sent");
+        to.receive(f.bytes, { rssi: -90, snr: 8, at: now });
+      }
+    };
+    for (let now = 0; now <= 120_000; now += 1000) {
+      a.tick(now);
+      b.tick(now);
+      pass(a, b, now);
+      pass(b, a, now);
+    }
+    for (const [name, s] of [["a", a], ["b", b]] as const) {
+      t.atLeast(s.stats.duplicateId, 1, `${name} heard frames under its id that it did not seal`);
+      const warned = s.drainEvents().some((e) => e.type === "log" && e.level === "warn" && /under this node's id 00000005/.test(e.text));
+      t.ok(warned, `${name} warned`);
+    }
+    // A node's own frame echoed back (a repeater, a replay) is not taken for a duplicate.
+    const c = secureNode(6, 3);
+    c.tick(0);
+    const own = c.pollTransmit(0);
+    if (own === undefined) return t.fail("node 6 sent nothing");
+    c.transmitDone(0, "sent");
+    c.receive(own.bytes, { rssi: -90, snr: 8, at: 1 });
+    t.equal(c.stats.duplicateId, 0);
+    t.equal(c.stats.ownFrame, 1);
   },
 });

@@ -30,9 +30,9 @@ export function secretFor(id: number): Uint8Array {
 }
 
 /** A secured MeshNode as the firmware builds one: the node reserves the seal's bytes. */
-export function secureNode(id: NodeId, x: number, networkKey = TEST_NETWORK_KEY, now = 0): SecureStation {
+export function secureNode(id: NodeId, x: number, networkKey = TEST_NETWORK_KEY, now = 0, secret = secretFor(id)): SecureStation {
   const inner = new MeshNode({ id, rng: new SeededRng(id), now, modem: PRESETS.SHORT_FAST, config: { frameOverheadBytes: SEAL_OVERHEAD_BYTES }, position: gridPosition(x, 0) });
-  return new SecureStation({ inner, networkKey, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(id), now });
+  return new SecureStation({ inner, networkKey, counterStore: new MemoryCounterStore(), nodeSecretKey: secret, now });
 }
 
 /** A line 1-2-...-n of secured nodes, run until every node routes to both ends. */

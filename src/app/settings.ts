@@ -413,13 +413,33 @@ export function resolveNodeId(
   } catch {
     // fall through to a fresh id
   }
-  let id = random32() >>> 0;
-  for (let i = 0; (id === 0 || id === 0xffffffff) && i < 8; i++) id = random32() >>> 0;
-  if (id === 0 || id === 0xffffffff) id = 1;
+  const id = drawId(random32, undefined);
   try {
     store.set(domain, AUTO_ID_KEY, formatNodeId(id));
   } catch {
     // Not persisted: a new id next boot, which is still a working node.
   }
   return { id, source: "random" };
+}
+
+function drawId(random32: () => number, avoid: number | undefined): number {
+  const bad = (x: number): boolean => x === 0 || x === 0xffffffff || x === avoid;
+  let id = random32() >>> 0;
+  for (let i = 0; bad(id) && i < 8; i++) id = random32() >>> 0;
+  return bad(id) ? (avoid === 1 ? 2 : 1) : id;
+}
+
+/**
+ * Another node was heard using this node's automatically drawn id (docs/security.md §13.5): a
+ * new id other than `current` is drawn and stored for the next boot. Returns it, or an error text
+ * when it could not be stored.
+ */
+export function redrawAutoId(store: PreferenceLike, random32: () => number, current: number, domain = SETTINGS_DOMAIN): { ok: true; id: number } | { ok: false; error: string } {
+  const id = drawId(random32, current);
+  try {
+    store.set(domain, AUTO_ID_KEY, formatNodeId(id));
+  } catch (e) {
+    return { ok: false, error: errorText(e) };
+  }
+  return { ok: true, id };
 }

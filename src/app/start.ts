@@ -21,7 +21,7 @@ import type { SerialLike } from "./io-types";
 import { meshBinding, meshNodeOptions, meshPlan, type MeshPlan } from "./mesh-binding";
 import { MeshRunner } from "./mesh-runner";
 import { loadNetworkKey, loadNodeSecret, netIdText, PreferenceCounterStore, PUBLIC_KEY_WARNING } from "./security";
-import type { PreferenceLike } from "./settings";
+import { redrawAutoId, type NodeIdentity, type PreferenceLike } from "./settings";
 import { encodeUtf8 } from "./utf8";
 
 export interface NodePlatform {
@@ -190,11 +190,15 @@ function runMesh(
   if (counterStore.problem !== undefined) say(`error: ${counterStore.problem}`);
   say(`security: network ${netIdText(netId)} (${net.isDefault ? "public default key" : `passphrase, key ${net.source}`}), node key ${secure.fingerprintOf(secure.id) ?? "none"}`);
   const logged = new Map<string, number>();
+  const duplicates = duplicateIdWatch(secure, app.identity, prefs, platform.random32, (text) => app.console.notice(text), () => clock.set(() => platform.restart(), REBOOT_DELAY_MS));
   const meshRunner = new MeshRunner({
     station: secure,
     radio,
     clock,
-    onEvents: (events) => report(app.console, events, logged),
+    onEvents: (events) => {
+      report(app.console, events, logged);
+      duplicates.check();
+    },
     onRadioError: (error) => app.console.notice(`radio: ${error.message}`),
     onStationError: (error) => app.console.notice(`error: the mesh core threw (${error.message}); that frame or timer event was dropped, the node carries on`),
   });
@@ -240,4 +244,34 @@ function report(console: Console, events: readonly StationEvent[], logged: Map<s
     else if (e.type === "acked") console.notice(`[ack] #${e.seq} to ${formatNodeId(e.dst)} arrived (${e.hops} hop${e.hops === 1 ? "" : "s"})`);
     else if (e.type === "send-failed") console.notice(`[failed] #${e.seq} to ${formatNodeId(e.dst)}: ${e.reason} (${e.code})`);
   }
+}
+
+/**
+ * Reacts to another node heard under this node's id (docs/security.md §13.5): the core already
+ * warned on the console; an automatically drawn id is replaced by a new one and the node restarts
+ * under it. A set or MAC-derived id is the user's to change (set id), so it is only reported.
+ */
+function duplicateIdWatch(
+  secure: SecureStation,
+  identity: NodeIdentity,
+  prefs: PreferenceLike,
+  random32: () => number,
+  say: (text: string) => void,
+  reboot: () => void,
+): { check(): void } {
+  let done = false;
+  return {
+    check() {
+      if (done || secure.stats.duplicateId === 0) return;
+      done = true;
+      if (identity.source !== "random") {
+        say(`warning: another node uses this node's id ${formatNodeId(identity.id)} (${identity.source === "set" ? "set by you" : "from the MAC"}): give one of them another id (set id <8 hex digits>)`);
+        return;
+      }
+      const r = redrawAutoId(prefs, random32, identity.id);
+      if (!r.ok) return say(`warning: another node uses this node's id ${formatNodeId(identity.id)}; a new id could not be stored (${r.error})`);
+      say(`warning: another node uses this node's id ${formatNodeId(identity.id)}, which was drawn at random: this node takes the new id ${formatNodeId(r.id)} and restarts`);
+      reboot();
+    },
+  };
 }

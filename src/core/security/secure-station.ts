@@ -14,10 +14,11 @@ import { BROADCAST, formatNodeId, isUnicastId, type NodeId, type RxMeta, type Se
 import { readU32LE } from "./bytes";
 import { DM_OVERHEAD_BYTES, KEY_MESSAGE_BYTES, PayloadKind, PLAIN_OVERHEAD_BYTES, keyMessage, openDm, plainEnvelope, sealDm } from "./dm-seal";
 import { FrameCounter, type CounterStore } from "./frame-counter";
-import { KEY_FRAME_TYPE, SEAL_OVERHEAD_BYTES, openFrame, sealFrame } from "./frame-seal";
+import { KEY_FRAME_TYPE, SEAL_OVERHEAD_BYTES, SEAL_TAG_BYTES, openFrame, sealFrame } from "./frame-seal";
 import { decodeKeyFrame, encodeKeyFrame, KEY_FRAME_BYTES, PUBLIC_KEY_BYTES } from "./key-frame";
 import { networkKeys, type NetworkKeys } from "./keys";
 import { PeerKeys, fingerprint } from "./peer-keys";
+import { OwnCounters } from "./own-counters";
 import { ReplayWindow } from "./replay-window";
 
 export interface SecureStationOptions {
@@ -71,6 +72,8 @@ export interface SecurityStats {
   counterJumps: number;
   /** Frames carrying this node's own id as tx: reflections of its own transmissions. */
   ownFrame: number;
+  /** Frames sealed under this node's id by another transmitter: a duplicate id or an impostor (§13.5). */
+  duplicateId: number;
   keyFramesSent: number;
   /** KEY frames held back because the node's duty-cycle plan did not allow them yet. */
   keyFramesDeferred: number;
@@ -145,6 +148,7 @@ export class SecureStation implements Station {
   readonly #keys: NetworkKeys;
   readonly #counter: FrameCounter;
   readonly #window: ReplayWindow;
+  readonly #own = new OwnCounters();
   readonly #dmWindow: ReplayWindow;
   readonly #peers: PeerKeys | undefined;
   readonly #maxPending: number;
@@ -153,7 +157,7 @@ export class SecureStation implements Station {
   readonly #keyAnswerMs: number;
   readonly #retryMs: number;
   readonly #stats: SecurityStats = {
-    sealed: 0, sealFailed: 0, opened: 0, truncated: 0, oversized: 0, badHeader: 0, badTag: 0, replayed: 0, tooOld: 0, counterJumps: 0, ownFrame: 0,
+    sealed: 0, sealFailed: 0, opened: 0, truncated: 0, oversized: 0, badHeader: 0, badTag: 0, replayed: 0, tooOld: 0, counterJumps: 0, ownFrame: 0, duplicateId: 0,
     keyFramesSent: 0, keyFramesDeferred: 0, keysLearned: 0, keyConflicts: 0, badKeys: 0, dmSent: 0, dmReceived: 0, dmRejected: 0, dmQueued: 0, dmFailed: 0, badEnvelope: 0,
     keyAnswersRetried: 0, keyAnswersDropped: 0, keyRequestsRetried: 0, keyRequestsDropped: 0, dmRetried: 0,
   };
@@ -252,6 +256,7 @@ export class SecureStation implements Station {
     if (key === undefined) return { ok: false, code: "bad-destination", reason: "no key for the destination" };
     const c = this.#counter.issue();
     if (!c.ok) return { ok: false, code: "queue-full", reason: `cannot seal: ${c.reason}` };
+    this.#own.sealed(c.value, NO_TAG); // no frame carries this counter: one that does is not ours
     const r = this.#innerSend(now, dst, sealDm(key, this.id, dst, c.value, payload), options, appSeq);
     if (r.ok) this.#stats.dmSent++;
     return r;
@@ -463,6 +468,7 @@ export class SecureStation implements Station {
       return undefined;
     }
     this.#stats.sealed++;
+    if (c.ok) this.#own.sealed(c.value, tagPrefix(r.bytes));
     return r.bytes;
   }
 
@@ -493,7 +499,10 @@ export class SecureStation implements Station {
       return;
     }
     if (r.tx === this.id) {
-      this.#stats.ownFrame++;
+      if (this.#own.classify(r.counter, tagPrefix(bytes), this.#counter.next) === "foreign") {
+        this.#stats.duplicateId++;
+        this.#events.push({ type: "log", at: meta.at, level: "warn", text: `security: another transmitter seals frames under this node's id ${formatNodeId(this.id)}: two nodes share the id (their nonces collide) or someone impersonates it` });
+      } else this.#stats.ownFrame++;
       return;
     }
     const verdict = this.#window.check(r.tx, r.counter);
@@ -629,6 +638,14 @@ export class SecureStation implements Station {
 /** Whether a refusal may pass (no neighbour or route yet, a full queue, the QoS gate, the duty cycle). */
 function retriable(code: string): boolean {
   return code !== "too-large" && code !== "bad-destination" && code !== "bad-priority";
+}
+
+/** Stands for "no frame sealed with this counter" (a DM's counter) in OwnCounters. */
+const NO_TAG = -1;
+
+/** The first 4 bytes of a sealed frame's tag, as a number. */
+function tagPrefix(sealed: Uint8Array): number {
+  return readU32LE(sealed, sealed.length - SEAL_TAG_BYTES);
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
