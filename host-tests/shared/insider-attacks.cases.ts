@@ -5,12 +5,18 @@
 import { encodeFrame } from "../../src/core/codec";
 import { FrameType } from "../../src/core/frames";
 import { MeshNode } from "../../src/core/mesh-node";
-import { sealFrame } from "../../src/core/security/frame-seal";
+import { airtimeMs } from "../../src/core/airtime";
+import { PRESETS } from "../../src/core/presets";
+import { sealDm } from "../../src/core/security/dm-seal";
+import { MemoryCounterStore } from "../../src/core/security/frame-counter";
+import { SEAL_OVERHEAD_BYTES, sealFrame } from "../../src/core/security/frame-seal";
+import { encodeKeyFrame, KEY_FRAME_BYTES } from "../../src/core/security/key-frame";
 import { networkKeys } from "../../src/core/security/keys";
-import type { SecureDelivered, SecureStation } from "../../src/core/security/secure-station";
-import type { NodeId } from "../../src/core/station";
+import { MemoryPeerStore, PeerKeys } from "../../src/core/security/peer-keys";
+import { SecureStation, type SecureDelivered } from "../../src/core/security/secure-station";
+import type { NodeId, StationEvent } from "../../src/core/station";
 import { suite, type Assert } from "./harness";
-import { secretFor, securedLine, secureNode } from "./secure-station.cases";
+import { secretFor, securedLine, secureNode, StubStation } from "./secure-station.cases";
 import { TEST_NETWORK_KEY } from "./security.cases";
 import type { StationAir } from "./station-air";
 
@@ -44,6 +50,33 @@ function noThrow(t: Assert, what: string, fn: () => void): void {
   } catch (e) {
     t.fail(`${what} threw: ${e instanceof Error ? e.message : String(e)}`);
   }
+}
+
+
+/** A victim node (id 3) on a stub inner station, whose pins persist in `store`. */
+function victim(store: MemoryPeerStore, now: number): { v: SecureStation; inner: StubStation } {
+  const inner = new StubStation(3);
+  const v = new SecureStation({ inner, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(3), peerStore: store, now });
+  return { v, inner };
+}
+
+/** An attacker's frame counter: every forged frame gets a fresh one, as a careful forger would. */
+let forgedCounter = 0x4000_0000;
+
+function keyFrame(t: Assert, owner: NodeId, publicKey: Uint8Array, request: boolean): Uint8Array {
+  return forge(t, encodeKeyFrame({ owner, request, publicKey }), forgedCounter++);
+}
+
+/** A DM envelope from `src` to 3 sealed under `pair`'s pairwise key with 3, handed to the victim as its inner node would. */
+function dmEvent(pair: PeerKeys, victimKey: Uint8Array, counter: number, text: number[], at: number): StationEvent {
+  pair.learn(3, victimKey);
+  const key = pair.dmKey(3);
+  if (key === undefined) throw new Error("no pairwise key");
+  return { type: "delivered", at, src: pair.self, dst: 3, seq: counter & 0xffff, payload: sealDm(key, pair.self, 3, counter, Uint8Array.from(text)), hops: 2, priority: 3 };
+}
+
+function privateFrom(events: StationEvent[], src: NodeId): SecureDelivered[] {
+  return events.filter((e): e is SecureDelivered => e.type === "delivered" && e.src === src && (e as SecureDelivered).private);
 }
 
 export default suite("insider attacks (network key holders)", {
@@ -130,4 +163,82 @@ export default suite("insider attacks (network key holders)", {
     t.equal(c.stats.duplicateId, 0);
     t.equal(c.stats.ownFrame, 1);
   },
+  "TOFU bypass: a peer talked to stays pinned through a flood of keys under fresh ids and through a reboot; a forged DM under its id is refused"(t) {
+    const store = new MemoryPeerStore();
+    let { v, inner } = victim(store, 0);
+    const real = new PeerKeys(1, secretFor(1));
+    const mallory = new PeerKeys(1, secretFor(0x66)); // claims id 1 with its own key
+    v.receive(keyFrame(t, 1, real.publicKey, false), { rssi: -90, snr: 8, at: 1000 });
+    const vKey = v.publicKey as Uint8Array;
+    inner.events.push(dmEvent(real, vKey, 500, [0x68, 0x69], 2000));
+    t.equal(privateFrom(v.drainEvents(), 1).length, 1, "node 1's DM is delivered and node 1 is now a peer talked to");
+    t.equal(store.peers.size, 1, "its key is pinned in the store");
+    // The flood: 100 KEY frames under fresh ids, one every 3 s.
+    for (let i = 0; i < 100; i++) v.receive(keyFrame(t, 0x1000 + i, new PeerKeys(0x1000 + i, secretFor(0x1000 + i)).publicKey, false), { rssi: -90, snr: 8, at: 3000 + i * 3000 });
+    let now = 400_000;
+    const attack = (station: SecureStation, stub: StubStation, counter: number): StationEvent[] => {
+      station.receive(keyFrame(t, 1, mallory.publicKey, false), { rssi: -90, snr: 8, at: now });
+      stub.events.push(dmEvent(mallory, vKey, counter, [0x65, 0x76, 0x69, 0x6c], now + 1000));
+      now += 10_000;
+      return station.drainEvents();
+    };
+    let events = attack(v, inner, 10_000);
+    t.equal(v.fingerprintOf(1), PeerKeysFingerprint(real), "node 1's pin survived the flood");
+    t.equal(privateFrom(events, 1).length, 0, "the forged DM is not delivered");
+    t.atLeast(v.stats.keyConflicts, 1, "the impostor's key is refused as a conflict");
+    t.ok(events.some((e) => e.type === "log" && e.level === "warn" && /pinned to/.test(e.text)), "with a warning");
+    t.atLeast(v.stats.dmRejected, 1);
+    // Reboot: a new station on the same store.
+    ({ v, inner } = victim(store, now));
+    events = attack(v, inner, 20_000);
+    t.equal(v.fingerprintOf(1), PeerKeysFingerprint(real), "the pin came back from the store");
+    t.equal(privateFrom(events, 1).length, 0, "after the reboot the forged DM is refused too");
+    t.atLeast(v.stats.keyConflicts, 1);
+  },
+  "replay after reboot: a recorded private message is refused once the receiver restarts; newer ones are delivered"(t) {
+    const store = new MemoryPeerStore();
+    let { v, inner } = victim(store, 0);
+    const real = new PeerKeys(1, secretFor(1));
+    v.receive(keyFrame(t, 1, real.publicKey, false), { rssi: -90, snr: 8, at: 1000 });
+    const vKey = v.publicKey as Uint8Array;
+    const recorded = dmEvent(real, vKey, 700, [0x70, 0x61, 0x79], 2000);
+    inner.events.push(recorded);
+    t.equal(privateFrom(v.drainEvents(), 1).length, 1, "delivered the first time");
+    inner.events.push({ ...recorded, at: 3000 });
+    t.equal(privateFrom(v.drainEvents(), 1).length, 0, "a replay before the reboot is refused (as it always was)");
+    ({ v, inner } = victim(store, 10_000));
+    inner.events.push({ ...recorded, at: 11_000 });
+    t.equal(privateFrom(v.drainEvents(), 1).length, 0, "the recording is refused after the reboot");
+    t.equal(v.stats.dmRejected, 1);
+    inner.events.push(dmEvent(real, vKey, 1234, [0x6e, 0x65, 0x77], 12_000));
+    t.equal(privateFrom(v.drainEvents(), 1).length, 1, "a newer DM from the same peer is delivered");
+  },
+  "KEY-request amplification: a request under a fresh id every 2 s for an hour keeps KEY airtime under its share, and X25519 work under its budget"(t) {
+    const inner = new StubStation(2);
+    const v = new SecureStation({ inner, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(2), modem: PRESETS.LONG_FAST, now: 0 });
+    const fake = new PeerKeys(0x7000, secretFor(0x7000)).publicKey;
+    let sent = 0;
+    for (let now = 0; now < 3_600_000; now += 2000) {
+      // Half the requests under the same neighbour id, half under a new id each time.
+      const owner = (now / 2000) % 2 === 0 ? 0x6000 : 0x7000 + now / 2000;
+      v.receive(keyFrame(t, owner, fake, true), { rssi: -90, snr: 8, at: now });
+      const f = v.pollTransmit(now + 1);
+      if (f !== undefined) {
+        v.transmitDone(now + 1, "sent");
+        sent++;
+      }
+    }
+    const perFrame = airtimeMs(PRESETS.LONG_FAST, KEY_FRAME_BYTES + SEAL_OVERHEAD_BYTES);
+    const share = (sent * perFrame) / 3_600_000;
+    t.equal(v.stats.keyFramesSent, sent);
+    t.atMost(share, 0.005, `KEY airtime ${(share * 100).toFixed(2)} % of the hour`);
+    t.atLeast(v.stats.keyRequestsIgnored, 1500, "most requests are not answered");
+    // X25519: at most 6 a minute plus the first burst (the same key under 1800 ids).
+    t.atMost(v.stats.keysLearned, 6 * 60 + 6, "keys learned (one X25519 each)");
+    t.atLeast(v.stats.keysDeferred, 500, "the rest of the 900 fresh ids are deferred, not computed");
+  },
 });
+
+function PeerKeysFingerprint(p: PeerKeys): string | undefined {
+  return new SecureStation({ inner: new StubStation(p.self), networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(p.self), now: 0 }).fingerprintOf(p.self);
+}

@@ -49,7 +49,7 @@ export function securedLine(t: Assert, n: number): StationAir {
 }
 
 /** A Station that records what it is given and transmits what the test queues. */
-class StubStation implements Station {
+export class StubStation implements Station {
   readonly received: Uint8Array[] = [];
   readonly outbox: Uint8Array[] = [];
   readonly done: string[] = [];

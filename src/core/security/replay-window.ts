@@ -84,6 +84,19 @@ export class ReplayWindow {
     return verdict ?? (this.#step === Infinity ? "too-old" : "fresh");
   }
 
+  /**
+   * Starts `sender` afresh with every counter up to `top` counted as seen: what a node knows after
+   * a reboot from a persisted high-water mark (the DM marks of docs/security.md §13.3).
+   */
+  seedSeen(sender: number, top: number): void {
+    this.#senders.delete(sender);
+    if (this.#senders.size >= this.#max) {
+      this.#senders.delete(this.#senders.keys().next().value as number);
+      this.evictions++;
+    }
+    this.#senders.set(sender, [{ bottom: 0, top, lo: -1, hi: -1, count: 1 }]);
+  }
+
   /** Records `counter` as seen; call only after check() said "fresh" and the tag verified. */
   accept(sender: number, counter: number): void {
     let tracks = this.#senders.get(sender);
