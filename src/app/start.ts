@@ -20,6 +20,7 @@ import type { Console } from "./console";
 import type { SerialLike } from "./io-types";
 import { meshBinding, meshNodeOptions, meshPlan, type MeshPlan } from "./mesh-binding";
 import { MeshRunner } from "./mesh-runner";
+import { PreferencePeerStore } from "./peer-store";
 import { loadNetworkKey, loadNodeSecret, netIdText, PreferenceCounterStore, PUBLIC_KEY_WARNING } from "./security";
 import { redrawAutoId, type NodeIdentity, type PreferenceLike } from "./settings";
 import { encodeUtf8 } from "./utf8";
@@ -185,7 +186,9 @@ function runMesh(
   const node = new MeshNode(
     meshNodeOptions(plan, { id: app.identity.id, rng: new SeededRng(platform.random32()), now: clock.now(), battery: app.batteryLevel() }),
   );
-  const secure = new SecureStation({ inner: node, networkKey: net.key, counterStore, nodeSecretKey: own.secretKey, now: clock.now() });
+  const peerStore = new PreferencePeerStore(prefs);
+  const secure = new SecureStation({ inner: node, networkKey: net.key, counterStore, nodeSecretKey: own.secretKey, peerStore, modem: plan.node.modem, now: clock.now() });
+  if (peerStore.damaged.length > 0) say(`warning: ${peerStore.damaged.length} pinned peer key record(s) damaged (${peerStore.damaged.join(", ")}): those peers are pinned afresh when next heard`);
   for (const n of counterStore.notes) say(`warning: ${n}`);
   if (counterStore.problem !== undefined) say(`error: ${counterStore.problem}`);
   say(`security: network ${netIdText(netId)} (${net.isDefault ? "public default key" : `passphrase, key ${net.source}`}), node key ${secure.fingerprintOf(secure.id) ?? "none"}`);
