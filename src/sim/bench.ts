@@ -5,6 +5,7 @@
 import { writeFileSync } from "node:fs";
 import { coreFigures } from "../demo/figures";
 import { cryptoFigures } from "./crypto-figures";
+import { hostileFuzz } from "./hostile-fuzz";
 import { summarise } from "./aggregate";
 import type { Summary } from "./aggregate";
 import { formatTable } from "./report/table";
@@ -16,8 +17,11 @@ import type { Task } from "./run";
 import { builtinScenarios, findBuiltin, insiderScenarios, seedScenarios } from "./scenario/builtin";
 import type { Scenario } from "./scenario/schema";
 
-// `node dist/bench.mjs [core] [crypto] [speed] [table] [sweep] [insiders]` runs only those parts (default: all).
+// `node dist/bench.mjs [core] [crypto] [speed] [table] [sweep] [insiders] [fuzz]` runs only those parts (default:
+// all but fuzz, which takes about a quarter of an hour: `npm run bench fuzz`).
 const PARTS = new Set(process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["core", "crypto", "speed", "table", "sweep", "insiders"]);
+const KNOWN_PARTS = ["core", "crypto", "speed", "table", "sweep", "insiders", "fuzz"];
+for (const p of PARTS) if (!KNOWN_PARTS.includes(p)) throw new Error(`unknown bench part "${p}": the parts are ${KNOWN_PARTS.join(", ")}`);
 const SEEDS = Number(process.env.BENCH_SEEDS ?? 5);
 const SWEEP_SEEDS = Number(process.env.BENCH_SWEEP_SEEDS ?? 2);
 const SPEED_SCENARIO = "metro-scale";
@@ -39,6 +43,22 @@ async function main(): Promise<void> {
   if (PARTS.has("table")) await table(out, routers);
   if (PARTS.has("sweep")) await scaleSweep(out, routers);
   if (PARTS.has("insiders")) await insiders(out);
+  if (PARTS.has("fuzz")) fuzz(out);
+}
+
+/** 5. The hostile-frame fuzz (docs/security.md §13.6): BENCH_FUZZ_FRAMES (10^6) frames, zero throws expected. */
+function fuzz(out: NodeJS.WritableStream): void {
+  const total = Number(process.env.BENCH_FUZZ_FRAMES ?? 1_000_000);
+  const perRun = 100;
+  const runs = Math.max(1, Math.round(total / perRun));
+  const bar = progressBar(`fuzz, ${runs * perRun} frames`);
+  const t0 = performance.now();
+  const r = hostileFuzz(runs, perRun, 14, (done) => bar.update(done / runs));
+  bar.stop();
+  const s = (performance.now() - t0) / 1000;
+  out.write(`Hostile-frame fuzz (sealed with the network key, hostile fields) at a secured and a bare MeshNode:\n`);
+  out.write(`  ${r.frames} frames in ${r.runs} runs, ${s.toFixed(0)} s: ${r.throws} throws${r.failure === undefined ? "" : `\n${r.failure}`}\n\n`);
+  if (r.failure !== undefined) process.exitCode = 1;
 }
 
 /**
