@@ -11,6 +11,7 @@
 import { PRESET_NAMES, presetByName, type PresetName } from "../core/presets";
 import { REGION_NAMES, regionByName, subBandFor, type RegionName } from "../core/regions";
 import { formatNodeId } from "../core/station";
+import { looksLikeShareString, parseShareString } from "../core/security/keys";
 import { parseNodeId } from "./node-id";
 
 export type PreferenceValue = string | number | boolean | ArrayBuffer;
@@ -117,7 +118,7 @@ export const SETTING_HELP: Readonly<Record<SettingKey, string>> = Object.freeze(
   precision: `cluster precision: geohash characters ${CLUSTER_PRECISION_MIN}..${CLUSTER_PRECISION_MAX}`,
   name: `network name: 1..${NETWORK_NAME_MAX} printable ASCII characters`,
   role: `node role: ${ROLE_NAMES.join(", ")}`,
-  key: `network passphrase: ${PASSPHRASE_MIN}..${PASSPHRASE_MAX} printable ASCII characters, the same on every node; never shown ("default" = the public key)`,
+  key: `network passphrase (${PASSPHRASE_MIN}..${PASSPHRASE_MAX} printable ASCII characters) or a share string from key random, the same on every node; never shown ("default" = the public key)`,
 });
 
 type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
@@ -167,6 +168,10 @@ export function parseSetting(key: SettingKey, text: string): Parsed<Settings[key
       return ok(t);
     case "key":
       // The error never repeats the text: it may be a passphrase with one typo.
+      if (looksLikeShareString(t)) {
+        const share = parseShareString(t);
+        return share.ok ? ok(t.toLowerCase()) : bad(`key: ${share.error}`);
+      }
       if (t.length < PASSPHRASE_MIN || t.length > PASSPHRASE_MAX || !/^[\x20-\x7e]+$/.test(t)) {
         return bad(`key must be ${PASSPHRASE_MIN}..${PASSPHRASE_MAX} printable ASCII characters (got ${t.length} characters${/^[\x20-\x7e]*$/.test(t) ? "" : ", some not printable ASCII"})`);
       }

@@ -22,7 +22,8 @@ import { meshBinding, meshNodeOptions, meshPlan, type MeshPlan } from "./mesh-bi
 import { MeshRunner } from "./mesh-runner";
 import { PreferencePeerStore } from "./peer-store";
 import { loadNetworkKey, loadNodeSecret, netIdText, PreferenceCounterStore, PUBLIC_KEY_WARNING } from "./security";
-import { redrawAutoId, type NodeIdentity, type PreferenceLike } from "./settings";
+import { DEFAULT_SETTINGS, redrawAutoId, type NodeIdentity, type PreferenceLike } from "./settings";
+import { bootEntropy, RADIO_NOISE_BYTES, type EntropyPool } from "./entropy";
 import { encodeUtf8 } from "./utf8";
 
 export interface NodePlatform {
@@ -55,7 +56,11 @@ const REBOOT_DELAY_MS = 200;
 /** How often the battery level is read and handed to the core (it changes slowly). */
 export const BATTERY_PERIOD_MS = 60_000;
 
-export function startNode(platform: NodePlatform): RunningNode {
+export function startNode(devicePlatform: NodePlatform): RunningNode {
+  // Every random draw goes through one pool (src/app/entropy.ts): Math.random and the clock now,
+  // the radio's receiver noise once the radio is open.
+  const entropy = bootEntropy(devicePlatform.random32, devicePlatform.clock.now());
+  const platform: NodePlatform = { ...devicePlatform, random32: () => entropy.u32() };
   const { device, clock } = platform;
   let app: App | undefined;
   const consoleUart = new device.Serial.default.io({
@@ -88,7 +93,7 @@ export function startNode(platform: NodePlatform): RunningNode {
   }
   let mesh: RunningNode["mesh"];
   try {
-    mesh = startMesh(platform, booted, say);
+    mesh = startMesh(platform, booted, say, entropy);
   } catch (e) {
     say(`error: the mesh did not start: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -132,7 +137,7 @@ function openGps(device: System5Device, app: App): SerialLike | undefined {
   });
 }
 
-function startMesh(platform: NodePlatform, app: App, say: (line: string) => void): RunningNode["mesh"] {
+function startMesh(platform: NodePlatform, app: App, say: (line: string) => void, entropy: EntropyPool): RunningNode["mesh"] {
   const { clock } = platform;
   const plan = meshPlan(app.settings.current);
   let runner: MeshRunner | undefined;
@@ -151,6 +156,7 @@ function startMesh(platform: NodePlatform, app: App, say: (line: string) => void
   }
   const { radio, chip } = detected;
   for (const a of detected.attempts) say(`radio: no ${a.chip} (${a.error})`);
+  mixRadioNoise(radio, chip, entropy, say);
   try {
     return runMesh(platform, app, say, { radio, chip, plan }, (r) => (runner = r));
   } catch (e) {
@@ -186,12 +192,15 @@ function runMesh(
   const node = new MeshNode(
     meshNodeOptions(plan, { id: app.identity.id, rng: new SeededRng(platform.random32()), now: clock.now(), battery: app.batteryLevel() }),
   );
+  if (!net.isDefault && net.source !== "share" && settings.networkName === DEFAULT_SETTINGS.networkName) {
+    say(`note: a passphrase under the default network name "${DEFAULT_SETTINGS.networkName}": every such network shares the PBKDF2 salt, so one precomputed dictionary serves them all; set name <your network's own name> on every node, or use key random`);
+  }
   const peerStore = new PreferencePeerStore(prefs);
   const secure = new SecureStation({ inner: node, networkKey: net.key, counterStore, nodeSecretKey: own.secretKey, peerStore, modem: plan.node.modem, now: clock.now() });
   if (peerStore.damaged.length > 0) say(`warning: ${peerStore.damaged.length} pinned peer key record(s) damaged (${peerStore.damaged.join(", ")}): those peers are pinned afresh when next heard`);
   for (const n of counterStore.notes) say(`warning: ${n}`);
   if (counterStore.problem !== undefined) say(`error: ${counterStore.problem}`);
-  say(`security: network ${netIdText(netId)} (${net.isDefault ? "public default key" : `passphrase, key ${net.source}`}), node key ${secure.fingerprintOf(secure.id) ?? "none"}`);
+  say(`security: network ${netIdText(netId)} (${net.isDefault ? "public default key" : net.source === "share" ? "random key from a share string" : `passphrase, key ${net.source}`}), node key ${secure.fingerprintOf(secure.id) ?? "none"}`);
   const logged = new Map<string, number>();
   const duplicates = duplicateIdWatch(secure, app.identity, prefs, platform.random32, (text) => app.console.notice(text), () => clock.set(() => platform.restart(), REBOOT_DELAY_MS));
   const meshRunner = new MeshRunner({
@@ -216,7 +225,7 @@ function runMesh(
     extra: () => {
       const s = meshRunner.stats;
       return [
-        ["network key", `${net.isDefault ? "public default" : "passphrase"} (network id ${netIdText(netId)})`],
+        ["network key", `${net.isDefault ? "public default" : net.source === "share" ? "random (share string)" : "passphrase"} (network id ${netIdText(netId)})`],
         ["radio", `${s.sent} sent, ${s.received} received, deferred ${s.channelBusy} × channel busy and ${s.receiving} × receiving, ${s.radioErrors} errors, ${s.stationErrors} core errors caught`],
       ];
     },
@@ -277,4 +286,18 @@ function duplicateIdWatch(
       reboot();
     },
   };
+}
+
+/**
+ * Receiver noise into the entropy pool before the node key, the core's RNG seed or a new id are
+ * drawn (docs/security.md §13.7). The radio must be in receive for its noise to move.
+ */
+function mixRadioNoise(radio: Radio, chip: RadioChip, entropy: EntropyPool, say: (line: string) => void): void {
+  if (radio.randomBytes === undefined) return say("warning: entropy: this radio gives no noise; random draws rest on Math.random and the clock");
+  try {
+    radio.startReceive();
+    entropy.mix(`${chip} receiver noise`, radio.randomBytes(RADIO_NOISE_BYTES));
+  } catch (e) {
+    say(`warning: entropy: no receiver noise from the ${chip} (${e instanceof Error ? e.message : String(e)}); random draws rest on Math.random and the clock`);
+  }
 }

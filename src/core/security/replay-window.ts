@@ -29,7 +29,7 @@
 export const REPLAY_WINDOW_SIZE = 64;
 export const DEFAULT_MAX_SENDERS = 64;
 /** Tracks kept per sender (its own counter plus forged or legitimate jumps). */
-export const MAX_TRACKS = 4;
+export const MAX_TRACKS = 8;
 
 export type ReplayVerdict = "fresh" | "replayed" | "too-old";
 
@@ -53,6 +53,8 @@ export class ReplayWindow {
   evictions = 0;
   /** Counters that opened a new track beside the sender's others (a reboot, a long absence or a forgery). */
   jumps = 0;
+  /** Tracks dropped to make room (after which the counters they covered could be accepted once more). */
+  trackEvictions = 0;
 
   constructor(maxSenders = DEFAULT_MAX_SENDERS, maxStep = REPLAY_WINDOW_SIZE) {
     if (!Number.isInteger(maxSenders) || maxSenders < 1) throw new RangeError("maxSenders must be a positive integer");
@@ -116,6 +118,7 @@ export class ReplayWindow {
     if (at >= 0) {
       const t = tracks[at];
       mark(t, counter);
+      if (counter < t.bottom) t.bottom = counter;
       t.count++;
       tracks.splice(at, 1);
       tracks.push(t);
@@ -126,6 +129,7 @@ export class ReplayWindow {
       let victim = 0;
       for (let i = 1; i < tracks.length; i++) if (tracks[i].count < tracks[victim].count) victim = i;
       tracks.splice(victim, 1);
+      this.trackEvictions++;
     }
     tracks.push(newTrack(counter));
   }
