@@ -109,6 +109,12 @@ export interface Radio {
   standby(): void;
   /** Lowest-power sleep with configuration retained; like standby() otherwise. */
   sleep(): void;
+  /**
+   * `n` bytes of the receiver's noise, for an entropy pool (never used raw: not uniform). SX127x:
+   * the LSB of RegRssiWideband, 8 reads a byte; SX126x: the random-number registers. Only while
+   * resting in receive (throws otherwise). Optional: a radio without it gives no entropy.
+   */
+  randomBytes?(n: number): Uint8Array;
   /** Time on air in ms of a `length`-byte frame with the current configuration (core airtime module). */
   timeOnAirMs(length: number): number;
   /** Sleeps the chip and releases every pin and bus the driver opened. Idempotent. */

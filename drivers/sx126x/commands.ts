@@ -59,6 +59,9 @@ export const Reg = Object.freeze({
   SYNC_WORD_LSB: 0x0741,
   /** Errata 15.1: bit 2 = 0 at 500 kHz, 1 otherwise, before every TX. */
   TX_MODULATION: 0x0889,
+  /** Random number generator, 4 bytes (0x0819..0x081C), fed by the receiver's noise while in RX. */
+  RANDOM_NUMBER: 0x0819,
+  RANDOM_NUMBER_LENGTH: 4,
   /** RX gain: 0x94 power saving, 0x96 boosted (radios.md §3.3). */
   RX_GAIN: 0x08ac,
   /** Errata 15.2: |= 0x1E once after init (SX1262 PA clamping). */

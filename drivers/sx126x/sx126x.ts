@@ -173,6 +173,14 @@ export default class Sx126x extends LoRaRadio {
   }
 
   /** Reads `length` bytes of registers from `address` (diagnostics and tests). */
+  /** Receiver noise from the random-number registers (0x0819..0x081C), while resting in receive. */
+  randomBytes(n: number): Uint8Array {
+    if (this.state !== "receive") throw new Error(`SX126x: random bytes need the radio in receive (it is in ${this.state})`);
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i += Reg.RANDOM_NUMBER_LENGTH) out.set(this.readRegisters(Reg.RANDOM_NUMBER, Reg.RANDOM_NUMBER_LENGTH).subarray(0, n - i), i);
+    return out;
+  }
+
   readRegisters(address: number, length: number): Uint8Array {
     return this.#command(Op.READ_REGISTER, [address >> 8, address & 0xff], 1 + length).slice(1);
   }

@@ -26,6 +26,8 @@ export const Reg = Object.freeze({
   PKT_RSSI_VALUE: 0x1a,
   RSSI_VALUE: 0x1b,
   HOP_CHANNEL: 0x1c,
+  /** Wideband RSSI, updated continuously in receive: its LSB is thermal noise (DS §4.1.6, "random number generation"). */
+  RSSI_WIDEBAND: 0x2c,
   MODEM_CONFIG_1: 0x1d,
   MODEM_CONFIG_2: 0x1e,
   SYMB_TIMEOUT_LSB: 0x1f,

@@ -139,6 +139,18 @@ export default class Sx127x extends LoRaRadio {
     return this.#read(address);
   }
 
+  /** Receiver noise: the LSB of RegRssiWideband, 8 reads per byte, while resting in receive. */
+  randomBytes(n: number): Uint8Array {
+    if (this.state !== "receive") throw new Error(`SX127x: random bytes need the radio in receive (it is in ${this.state})`);
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      let b = 0;
+      for (let bit = 0; bit < 8; bit++) b |= (this.#read(Reg.RSSI_WIDEBAND) & 1) << bit;
+      out[i] = b;
+    }
+    return out;
+  }
+
   // ---- LoRaRadio hooks -----------------------------------------------------------------------
 
   protected override get interruptName(): string {

@@ -327,3 +327,24 @@ describe("host run: network keys", () => {
     expect(peer.running.mesh!.node.neighbours(clock.now()).map((n) => n.id)).toEqual([0x0a]);
   });
 });
+
+describe("pinned peer keys in Preference (src/app/peer-store.ts)", () => {
+  test("a pin with its DM mark survives a reload; a damaged record is skipped and reported", async () => {
+    const { PreferencePeerStore, PEER_DOMAIN } = await import("../../src/app/peer-store");
+    const { PeerKeys } = await import("../../src/core/security/peer-keys");
+    const prefs = new HostPreference();
+    const store = new PreferencePeerStore(prefs);
+    const peer = new PeerKeys(9, new Uint8Array(32).fill(9));
+    const me = new PeerKeys(3, new Uint8Array(32).fill(3), { store });
+    expect(me.learn(9, peer.publicKey)).toBe("new");
+    expect(me.pin(9, 1234)).toBe(true);
+    prefs.set(PEER_DOMAIN, "0000000a", new Uint8Array(44).buffer as ArrayBuffer); // damaged
+    const reloaded = new PreferencePeerStore(prefs);
+    const again = new PeerKeys(3, new Uint8Array(32).fill(3), { store: reloaded });
+    expect(again.isPinned(9)).toBe(true);
+    expect(again.dmMarkOf(9)).toBe(1234);
+    expect(toHex(again.publicKeyOf(9) as Uint8Array)).toBe(toHex(peer.publicKey));
+    expect(reloaded.damaged).toEqual(["0000000a"]);
+    expect(again.learn(9, new PeerKeys(9, new Uint8Array(32).fill(7)).publicKey)).toBe("conflict");
+  });
+});

@@ -76,6 +76,36 @@ function modes(chip: Parameters<typeof commands>[0]): number[] {
 }
 
 describe("MeshRunner", () => {
+  test("a station that throws (on a received frame, or in tick) is caught and counted, and the timer stays armed", () => {
+    const w = world();
+    const station = new ScriptedStation([], Infinity);
+    const errors: Error[] = [];
+    let runner: MeshRunner | undefined;
+    const s = sx127xStation(w, "me", {}, { onPacket: (p) => runner?.packet(p) });
+    const other = sx126xStation(w, "other");
+    station.receive = () => {
+      throw new RangeError("hops 256 is not a byte");
+    };
+    let throwInTick = true;
+    station.tick = (now) => {
+      station.ticks.push(now);
+      if (throwInTick) {
+        throwInTick = false;
+        throw new RangeError("tick failed once");
+      }
+      station.wakeAt = now + 1000;
+    };
+    runner = new MeshRunner({ station, radio: s.radio, clock: w.clock, onEvents: () => {}, onStationError: (e) => errors.push(e) });
+    station.wakeAt = w.clock.now() + 100;
+    runner.start();
+    other.radio.send(payload(20, 5), () => {});
+    w.clock.advance(5_000);
+    expect(runner.stats.stationErrors).toBe(2);
+    expect(errors.map((e) => e.message)).toEqual(expect.arrayContaining(["hops 256 is not a byte", "tick failed once"]));
+    // After the throw in tick the loop carried on: the timer was re-armed and tick ran again.
+    expect(station.ticks.length).toBeGreaterThanOrEqual(3);
+  });
+
   test("listens (CAD) before each transmission and reports the TX-done time to the station", () => {
     const w = world();
     const station = new ScriptedStation([payload(20, 1), payload(40, 2)], 10);

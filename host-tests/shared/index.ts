@@ -4,6 +4,8 @@ import codec from "./codec.cases";
 import console from "./console.cases";
 import dutyLedger from "./duty-ledger.cases";
 import geo from "./geo.cases";
+import insiderAttacks from "./insider-attacks.cases";
+import keyShare from "./key-share.cases";
 import type { Suite } from "./harness";
 import link from "./link.cases";
 import mesh from "./mesh.cases";
@@ -14,4 +16,4 @@ import secureStation from "./secure-station.cases";
 import security from "./security.cases";
 import settings from "./settings.cases";
 
-export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, routingRules, mesh, meshPart2, nmea, settings, console, security, secureStation];
+export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, routingRules, mesh, meshPart2, nmea, settings, console, security, secureStation, insiderAttacks, keyShare];

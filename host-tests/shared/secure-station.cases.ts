@@ -25,18 +25,18 @@ import { StationAir } from "./station-air";
 const OTHER_KEY = TEST_NETWORK_KEY.map((b, i) => (i === 0 ? b ^ 0x80 : b));
 const META: RxMeta = { rssi: -90, snr: 8, at: 0 };
 
-function secretFor(id: number): Uint8Array {
+export function secretFor(id: number): Uint8Array {
   return new Uint8Array(32).map((_, i) => (id * 31 + i * 7) & 0xff);
 }
 
 /** A secured MeshNode as the firmware builds one: the node reserves the seal's bytes. */
-function secureNode(id: NodeId, x: number, networkKey = TEST_NETWORK_KEY, now = 0): SecureStation {
+export function secureNode(id: NodeId, x: number, networkKey = TEST_NETWORK_KEY, now = 0, secret = secretFor(id)): SecureStation {
   const inner = new MeshNode({ id, rng: new SeededRng(id), now, modem: PRESETS.SHORT_FAST, config: { frameOverheadBytes: SEAL_OVERHEAD_BYTES }, position: gridPosition(x, 0) });
-  return new SecureStation({ inner, networkKey, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(id), now });
+  return new SecureStation({ inner, networkKey, counterStore: new MemoryCounterStore(), nodeSecretKey: secret, now });
 }
 
 /** A line 1-2-...-n of secured nodes, run until every node routes to both ends. */
-function securedLine(t: Assert, n: number): StationAir {
+export function securedLine(t: Assert, n: number): StationAir {
   const air = new StationAir(PRESETS.SHORT_FAST);
   for (let i = 1; i <= n; i++) air.add(secureNode(i, i));
   for (let i = 1; i < n; i++) air.link(i, i + 1);
@@ -49,7 +49,7 @@ function securedLine(t: Assert, n: number): StationAir {
 }
 
 /** A Station that records what it is given and transmits what the test queues. */
-class StubStation implements Station {
+export class StubStation implements Station {
   readonly received: Uint8Array[] = [];
   readonly outbox: Uint8Array[] = [];
   readonly done: string[] = [];

@@ -125,6 +125,14 @@ export function boot(platform: BootPlatform): App {
     broadcast: (payload) => needMesh().broadcast(payload),
     settings,
     reboot: platform.reboot,
+    randomBytes: (n) => {
+      const out = new Uint8Array(n);
+      for (let i = 0; i < n; i += 4) {
+        const r = platform.random32() >>> 0;
+        for (let k = 0; k < 4 && i + k < n; k++) out[i + k] = (r >>> (8 * k)) & 0xff;
+      }
+      return out;
+    },
   };
   const serialConsole = new Console({ host, write: platform.write });
 

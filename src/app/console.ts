@@ -6,6 +6,7 @@
 // UTF-8 sequence); Ctrl-C drops the line; ANSI escape sequences (arrow keys) are swallowed;
 // a line longer than the limit is dropped with an error when it ends. Nothing typed can make
 // it throw, and every mistake gets an "error: …" line that says what to type instead.
+import { NETWORK_KEY_BYTES, shareString } from "../core/security/keys";
 import type { SendResult } from "../core/station";
 import { formatNodeId } from "../core/station";
 import { parseNodeId } from "./node-id";
@@ -75,6 +76,8 @@ export interface ConsoleHost {
     set(key: string, value: string): SetResult;
   };
   reboot(): void;
+  /** `n` bytes from the platform's best random source (`key random`); absent = the command is unavailable. */
+  randomBytes?(n: number): Uint8Array;
 }
 
 /** A message for the person at the terminal. */
@@ -117,6 +120,7 @@ const COMMANDS: ReadonlyArray<readonly [string, string]> = [
   ["broadcast <text>", "message to every node"],
   ["get [key]", "show one setting, or all"],
   ["set <key> <value>", "change a setting (\"default\" restores it); saved, applies after reboot"],
+  ["key random", "draw a random 256-bit network key and print it as a share string for set key"],
   ["reboot", "restart the node"],
 ];
 
@@ -303,6 +307,8 @@ export class Console {
           return this.#get(rest);
         case "set":
           return this.#set(rest);
+        case "key":
+          return this.#key(rest);
         case "reboot":
           this.#out("rebooting…");
           this.#host.reboot();
@@ -314,6 +320,17 @@ export class Console {
       // A host failure must not take the console down with it.
       this.#error(`${command} failed: ${printable(e instanceof Error ? e.message : String(e))}`);
     }
+  }
+
+  /** `key random`: a fresh 256-bit network key as a share string; nothing is changed until `set key`. */
+  #key(rest: string): void {
+    if (rest.toLowerCase() !== "random") return this.#error("usage: key random");
+    const random = this.#host.randomBytes;
+    if (random === undefined) return this.#error("key random: this platform has no random source");
+    const share = shareString(random.call(this.#host, NETWORK_KEY_BYTES));
+    this.#out(`new network key (256 random bits): ${share}`);
+    this.#out(`to use it, on every node of your network: set key ${share}, then reboot`);
+    this.#out("keep it secret: anyone who has it can read and join the network (nothing was changed yet)");
   }
 
   #help(topic: string): void {

@@ -26,6 +26,12 @@ export interface MeshRunnerOptions {
   readonly onEvents: (events: StationEvent[]) => void;
   /** A CAD or transmission that failed in the radio; the frame is retried as after a busy channel. */
   readonly onRadioError?: (error: Error) => void;
+  /**
+   * An exception out of the station (a bug the core must not have, docs/security.md §13): it is
+   * counted and reported here, the frame or timer event that caused it is dropped, and the loop
+   * carries on with its timer re-armed, so one bad frame cannot stop the node.
+   */
+  readonly onStationError?: (error: Error) => void;
 }
 
 export interface MeshRunnerStats {
@@ -39,7 +45,12 @@ export interface MeshRunnerStats {
   readonly receiving: number;
   /** CADs or transmissions that failed in the radio. */
   readonly radioErrors: number;
+  /** Exceptions the station threw (caught, counted, the loop kept running). */
+  readonly stationErrors: number;
 }
+
+/** After the station threw while computing its wakeup, the loop looks again this much later. */
+const STATION_ERROR_RETRY_MS = 1000;
 
 export class MeshRunner {
   readonly #station: Station;
@@ -47,11 +58,12 @@ export class MeshRunner {
   readonly #clock: MeshRunnerOptions["clock"];
   readonly #onEvents: MeshRunnerOptions["onEvents"];
   readonly #onRadioError: MeshRunnerOptions["onRadioError"];
+  readonly #onStationError: MeshRunnerOptions["onStationError"];
   #timer: RadioTimer | undefined;
   /** A frame of ours is in CAD or on the air. */
   #transmitting = false;
   #running = false;
-  #stats = { received: 0, sent: 0, channelBusy: 0, receiving: 0, radioErrors: 0 };
+  #stats = { received: 0, sent: 0, channelBusy: 0, receiving: 0, radioErrors: 0, stationErrors: 0 };
 
   constructor(options: MeshRunnerOptions) {
     this.#station = options.station;
@@ -59,6 +71,7 @@ export class MeshRunner {
     this.#clock = options.clock;
     this.#onEvents = options.onEvents;
     this.#onRadioError = options.onRadioError;
+    this.#onStationError = options.onStationError;
   }
 
   get stats(): MeshRunnerStats {
@@ -83,7 +96,11 @@ export class MeshRunner {
   packet(packet: RadioPacket): void {
     if (!this.#running) return;
     this.#stats.received++;
-    this.#station.receive(packet.bytes, { rssi: packet.rssi, snr: packet.snr, at: packet.at });
+    try {
+      this.#station.receive(packet.bytes, { rssi: packet.rssi, snr: packet.snr, at: packet.at });
+    } catch (error) {
+      this.#stationError(error);
+    }
     this.#run();
   }
 
@@ -95,14 +112,28 @@ export class MeshRunner {
   #run(): void {
     if (!this.#running) return;
     const now = this.#clock.now();
-    if (this.#station.nextWakeup() <= now) this.#station.tick(now);
-    if (!this.#transmitting && this.#radio.state === "receive") {
-      const frame = this.#station.pollTransmit(now);
-      if (frame !== undefined) this.#listenBeforeTalk(frame);
+    try {
+      if (this.#station.nextWakeup() <= now) this.#station.tick(now);
+      if (!this.#transmitting && this.#radio.state === "receive") {
+        const frame = this.#station.pollTransmit(now);
+        if (frame !== undefined) this.#listenBeforeTalk(frame);
+      }
+    } catch (error) {
+      this.#stationError(error);
     }
-    const events = this.#station.drainEvents();
+    let events: StationEvent[] = [];
+    try {
+      events = this.#station.drainEvents();
+    } catch (error) {
+      this.#stationError(error);
+    }
     if (events.length > 0) this.#onEvents(events);
     this.#arm();
+  }
+
+  #stationError(error: unknown): void {
+    this.#stats.stationErrors++;
+    this.#onStationError?.(error instanceof Error ? error : new Error(String(error)));
   }
 
   #listenBeforeTalk(frame: TxFrame): void {
@@ -134,7 +165,11 @@ export class MeshRunner {
         this.#transmitting = false;
         this.#stats.sent++;
         // TX-done time is when the frame left the air: the station books its airtime back from it.
-        this.#station.transmitDone(this.#clock.now(), "sent");
+        try {
+          this.#station.transmitDone(this.#clock.now(), "sent");
+        } catch (e) {
+          this.#stationError(e);
+        }
         this.#run();
       });
     } catch (error) {
@@ -145,7 +180,11 @@ export class MeshRunner {
   /** The frame did not go out: "busy" makes the station back off and try again later. */
   #notSent(error: unknown): void {
     this.#transmitting = false;
-    this.#station.transmitDone(this.#clock.now(), "busy");
+    try {
+      this.#station.transmitDone(this.#clock.now(), "busy");
+    } catch (e) {
+      this.#stationError(e);
+    }
     if (error !== undefined) {
       this.#stats.radioErrors++;
       this.#onRadioError?.(error instanceof Error ? error : new Error(String(error)));
@@ -157,7 +196,14 @@ export class MeshRunner {
   #arm(): void {
     if (this.#timer !== undefined) this.#clock.clear(this.#timer);
     this.#timer = undefined;
-    const next = this.#station.nextWakeup();
+    let next: number;
+    try {
+      next = this.#station.nextWakeup();
+    } catch (error) {
+      this.#stationError(error);
+      next = this.#clock.now() + STATION_ERROR_RETRY_MS;
+    }
+    if (Number.isNaN(next)) next = this.#clock.now() + STATION_ERROR_RETRY_MS;
     if (!Number.isFinite(next)) return;
     const now = this.#clock.now();
     // Whole milliseconds (Moddable's Timer); a wakeup already due (a frame waiting for our own

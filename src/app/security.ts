@@ -25,7 +25,7 @@
 // exposes nothing the public key did not).
 import { concatBytes, readU32LE, toHex, writeU32LE } from "../core/security/bytes";
 import type { CounterStore } from "../core/security/frame-counter";
-import { NETWORK_KEY_BYTES, networkKeyFromPassphrase } from "../core/security/keys";
+import { looksLikeShareString, NETWORK_KEY_BYTES, networkKeyFromPassphrase, parseShareString } from "../core/security/keys";
 import { SECRET_KEY_BYTES } from "../core/security/peer-keys";
 import { hexToBytes, sha256 } from "../core/security/primitives";
 import { DEFAULT_PASSPHRASE, DEFAULT_SETTINGS, type PreferenceLike } from "./settings";
@@ -39,12 +39,13 @@ export const SECURITY_KEYS = Object.freeze({ netKey: "netkey", nodeKey: "nodekey
  * node would otherwise spend its first boot deriving. host-tests/node/app-security.test.ts derives
  * it again and compares.
  */
-export const DEFAULT_NETWORK_KEY_HEX = "79e4af0e1f246ae2a7a7d83e90223774974dfd5f55bf130fa171f0d78fdcd375";
+export const DEFAULT_NETWORK_KEY_HEX = "0249b30ede29b986bbe02ba096c3fd2ef31aabd1abd2cdf970b867783609e15c";
 
 /** The boot's warning on the public default key (tests recognise it by this text). */
 export const PUBLIC_KEY_WARNING = "warning: this network uses the public default key: anyone can read and join it; set key <passphrase> on every node of your network";
 
-export type NetworkKeySource = "default" | "cached" | "derived";
+/** "share": a random key given as a share string (`key random`), used as it is. */
+export type NetworkKeySource = "default" | "cached" | "derived" | "share";
 
 export interface NetworkKeyResult {
   readonly key: Uint8Array;
@@ -55,7 +56,8 @@ export interface NetworkKeyResult {
   readonly warnings: readonly string[];
 }
 
-const CACHE_LABEL = "system5/keycache/v1";
+/** v2 since the derivation changed (8192 iterations, salt "system5/v2/"): a v1 cache is derived again. */
+const CACHE_LABEL = "system5/keycache/v2";
 const CACHE_CHECK_BYTES = 8;
 const NODE_KEY_CHECK_BYTES = 4;
 
@@ -98,6 +100,11 @@ export function loadNetworkKey(
   const pass = passphrase ?? DEFAULT_PASSPHRASE;
   const isDefault = pass === DEFAULT_PASSPHRASE;
   if (isDefault && name === DEFAULT_SETTINGS.networkName) return { key: hexToBytes(DEFAULT_NETWORK_KEY_HEX), source: "default", isDefault, warnings: [] };
+  if (looksLikeShareString(pass)) {
+    const share = parseShareString(pass);
+    // The setting was checked when it was set; a damaged store falls back to deriving from the text.
+    if (share.ok) return { key: share.key, source: "share", isDefault: false, warnings: [] };
+  }
   const passBytes = encodeUtf8(pass);
   const nameBytes = encodeUtf8(name);
   const warnings: string[] = [];

@@ -11,6 +11,7 @@
 import { PRESET_NAMES, presetByName, type PresetName } from "../core/presets";
 import { REGION_NAMES, regionByName, subBandFor, type RegionName } from "../core/regions";
 import { formatNodeId } from "../core/station";
+import { looksLikeShareString, parseShareString } from "../core/security/keys";
 import { parseNodeId } from "./node-id";
 
 export type PreferenceValue = string | number | boolean | ArrayBuffer;
@@ -117,7 +118,7 @@ export const SETTING_HELP: Readonly<Record<SettingKey, string>> = Object.freeze(
   precision: `cluster precision: geohash characters ${CLUSTER_PRECISION_MIN}..${CLUSTER_PRECISION_MAX}`,
   name: `network name: 1..${NETWORK_NAME_MAX} printable ASCII characters`,
   role: `node role: ${ROLE_NAMES.join(", ")}`,
-  key: `network passphrase: ${PASSPHRASE_MIN}..${PASSPHRASE_MAX} printable ASCII characters, the same on every node; never shown ("default" = the public key)`,
+  key: `network passphrase (${PASSPHRASE_MIN}..${PASSPHRASE_MAX} printable ASCII characters) or a share string from key random, the same on every node; never shown ("default" = the public key)`,
 });
 
 type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
@@ -167,6 +168,10 @@ export function parseSetting(key: SettingKey, text: string): Parsed<Settings[key
       return ok(t);
     case "key":
       // The error never repeats the text: it may be a passphrase with one typo.
+      if (looksLikeShareString(t)) {
+        const share = parseShareString(t);
+        return share.ok ? ok(t.toLowerCase()) : bad(`key: ${share.error}`);
+      }
       if (t.length < PASSPHRASE_MIN || t.length > PASSPHRASE_MAX || !/^[\x20-\x7e]+$/.test(t)) {
         return bad(`key must be ${PASSPHRASE_MIN}..${PASSPHRASE_MAX} printable ASCII characters (got ${t.length} characters${/^[\x20-\x7e]*$/.test(t) ? "" : ", some not printable ASCII"})`);
       }
@@ -413,13 +418,33 @@ export function resolveNodeId(
   } catch {
     // fall through to a fresh id
   }
-  let id = random32() >>> 0;
-  for (let i = 0; (id === 0 || id === 0xffffffff) && i < 8; i++) id = random32() >>> 0;
-  if (id === 0 || id === 0xffffffff) id = 1;
+  const id = drawId(random32, undefined);
   try {
     store.set(domain, AUTO_ID_KEY, formatNodeId(id));
   } catch {
     // Not persisted: a new id next boot, which is still a working node.
   }
   return { id, source: "random" };
+}
+
+function drawId(random32: () => number, avoid: number | undefined): number {
+  const bad = (x: number): boolean => x === 0 || x === 0xffffffff || x === avoid;
+  let id = random32() >>> 0;
+  for (let i = 0; bad(id) && i < 8; i++) id = random32() >>> 0;
+  return bad(id) ? (avoid === 1 ? 2 : 1) : id;
+}
+
+/**
+ * Another node was heard using this node's automatically drawn id (docs/security.md §13.5): a
+ * new id other than `current` is drawn and stored for the next boot. Returns it, or an error text
+ * when it could not be stored.
+ */
+export function redrawAutoId(store: PreferenceLike, random32: () => number, current: number, domain = SETTINGS_DOMAIN): { ok: true; id: number } | { ok: false; error: string } {
+  const id = drawId(random32, current);
+  try {
+    store.set(domain, AUTO_ID_KEY, formatNodeId(id));
+  } catch (e) {
+    return { ok: false, error: errorText(e) };
+  }
+  return { ok: true, id };
 }

@@ -20,8 +20,10 @@ import type { Console } from "./console";
 import type { SerialLike } from "./io-types";
 import { meshBinding, meshNodeOptions, meshPlan, type MeshPlan } from "./mesh-binding";
 import { MeshRunner } from "./mesh-runner";
+import { PreferencePeerStore } from "./peer-store";
 import { loadNetworkKey, loadNodeSecret, netIdText, PreferenceCounterStore, PUBLIC_KEY_WARNING } from "./security";
-import type { PreferenceLike } from "./settings";
+import { DEFAULT_SETTINGS, redrawAutoId, type NodeIdentity, type PreferenceLike } from "./settings";
+import { bootEntropy, RADIO_NOISE_BYTES, type EntropyPool } from "./entropy";
 import { encodeUtf8 } from "./utf8";
 
 export interface NodePlatform {
@@ -54,7 +56,11 @@ const REBOOT_DELAY_MS = 200;
 /** How often the battery level is read and handed to the core (it changes slowly). */
 export const BATTERY_PERIOD_MS = 60_000;
 
-export function startNode(platform: NodePlatform): RunningNode {
+export function startNode(devicePlatform: NodePlatform): RunningNode {
+  // Every random draw goes through one pool (src/app/entropy.ts): Math.random and the clock now,
+  // the radio's receiver noise once the radio is open.
+  const entropy = bootEntropy(devicePlatform.random32, devicePlatform.clock.now());
+  const platform: NodePlatform = { ...devicePlatform, random32: () => entropy.u32() };
   const { device, clock } = platform;
   let app: App | undefined;
   const consoleUart = new device.Serial.default.io({
@@ -87,7 +93,7 @@ export function startNode(platform: NodePlatform): RunningNode {
   }
   let mesh: RunningNode["mesh"];
   try {
-    mesh = startMesh(platform, booted, say);
+    mesh = startMesh(platform, booted, say, entropy);
   } catch (e) {
     say(`error: the mesh did not start: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -131,7 +137,7 @@ function openGps(device: System5Device, app: App): SerialLike | undefined {
   });
 }
 
-function startMesh(platform: NodePlatform, app: App, say: (line: string) => void): RunningNode["mesh"] {
+function startMesh(platform: NodePlatform, app: App, say: (line: string) => void, entropy: EntropyPool): RunningNode["mesh"] {
   const { clock } = platform;
   const plan = meshPlan(app.settings.current);
   let runner: MeshRunner | undefined;
@@ -150,6 +156,7 @@ function startMesh(platform: NodePlatform, app: App, say: (line: string) => void
   }
   const { radio, chip } = detected;
   for (const a of detected.attempts) say(`radio: no ${a.chip} (${a.error})`);
+  mixRadioNoise(radio, chip, entropy, say);
   try {
     return runMesh(platform, app, say, { radio, chip, plan }, (r) => (runner = r));
   } catch (e) {
@@ -185,17 +192,27 @@ function runMesh(
   const node = new MeshNode(
     meshNodeOptions(plan, { id: app.identity.id, rng: new SeededRng(platform.random32()), now: clock.now(), battery: app.batteryLevel() }),
   );
-  const secure = new SecureStation({ inner: node, networkKey: net.key, counterStore, nodeSecretKey: own.secretKey, now: clock.now() });
+  if (!net.isDefault && net.source !== "share" && settings.networkName === DEFAULT_SETTINGS.networkName) {
+    say(`note: a passphrase under the default network name "${DEFAULT_SETTINGS.networkName}": every such network shares the PBKDF2 salt, so one precomputed dictionary serves them all; set name <your network's own name> on every node, or use key random`);
+  }
+  const peerStore = new PreferencePeerStore(prefs);
+  const secure = new SecureStation({ inner: node, networkKey: net.key, counterStore, nodeSecretKey: own.secretKey, peerStore, modem: plan.node.modem, now: clock.now() });
+  if (peerStore.damaged.length > 0) say(`warning: ${peerStore.damaged.length} pinned peer key record(s) damaged (${peerStore.damaged.join(", ")}): those peers are pinned afresh when next heard`);
   for (const n of counterStore.notes) say(`warning: ${n}`);
   if (counterStore.problem !== undefined) say(`error: ${counterStore.problem}`);
-  say(`security: network ${netIdText(netId)} (${net.isDefault ? "public default key" : `passphrase, key ${net.source}`}), node key ${secure.fingerprintOf(secure.id) ?? "none"}`);
+  say(`security: network ${netIdText(netId)} (${net.isDefault ? "public default key" : net.source === "share" ? "random key from a share string" : `passphrase, key ${net.source}`}), node key ${secure.fingerprintOf(secure.id) ?? "none"}`);
   const logged = new Map<string, number>();
+  const duplicates = duplicateIdWatch(secure, app.identity, prefs, platform.random32, (text) => app.console.notice(text), () => clock.set(() => platform.restart(), REBOOT_DELAY_MS));
   const meshRunner = new MeshRunner({
     station: secure,
     radio,
     clock,
-    onEvents: (events) => report(app.console, events, logged),
+    onEvents: (events) => {
+      report(app.console, events, logged);
+      duplicates.check();
+    },
     onRadioError: (error) => app.console.notice(`radio: ${error.message}`),
+    onStationError: (error) => app.console.notice(`error: the mesh core threw (${error.message}); that frame or timer event was dropped, the node carries on`),
   });
   bind(meshRunner);
   const binding = meshBinding({
@@ -208,8 +225,8 @@ function runMesh(
     extra: () => {
       const s = meshRunner.stats;
       return [
-        ["network key", `${net.isDefault ? "public default" : "passphrase"} (network id ${netIdText(netId)})`],
-        ["radio", `${s.sent} sent, ${s.received} received, deferred ${s.channelBusy} × channel busy and ${s.receiving} × receiving, ${s.radioErrors} errors`],
+        ["network key", `${net.isDefault ? "public default" : net.source === "share" ? "random (share string)" : "passphrase"} (network id ${netIdText(netId)})`],
+        ["radio", `${s.sent} sent, ${s.received} received, deferred ${s.channelBusy} × channel busy and ${s.receiving} × receiving, ${s.radioErrors} errors, ${s.stationErrors} core errors caught`],
       ];
     },
   });
@@ -238,5 +255,49 @@ function report(console: Console, events: readonly StationEvent[], logged: Map<s
     }
     else if (e.type === "acked") console.notice(`[ack] #${e.seq} to ${formatNodeId(e.dst)} arrived (${e.hops} hop${e.hops === 1 ? "" : "s"})`);
     else if (e.type === "send-failed") console.notice(`[failed] #${e.seq} to ${formatNodeId(e.dst)}: ${e.reason} (${e.code})`);
+  }
+}
+
+/**
+ * Reacts to another node heard under this node's id (docs/security.md §13.5): the core already
+ * warned on the console; an automatically drawn id is replaced by a new one and the node restarts
+ * under it. A set or MAC-derived id is the user's to change (set id), so it is only reported.
+ */
+function duplicateIdWatch(
+  secure: SecureStation,
+  identity: NodeIdentity,
+  prefs: PreferenceLike,
+  random32: () => number,
+  say: (text: string) => void,
+  reboot: () => void,
+): { check(): void } {
+  let done = false;
+  return {
+    check() {
+      if (done || secure.stats.duplicateId === 0) return;
+      done = true;
+      if (identity.source !== "random") {
+        say(`warning: another node uses this node's id ${formatNodeId(identity.id)} (${identity.source === "set" ? "set by you" : "from the MAC"}): give one of them another id (set id <8 hex digits>)`);
+        return;
+      }
+      const r = redrawAutoId(prefs, random32, identity.id);
+      if (!r.ok) return say(`warning: another node uses this node's id ${formatNodeId(identity.id)}; a new id could not be stored (${r.error})`);
+      say(`warning: another node uses this node's id ${formatNodeId(identity.id)}, which was drawn at random: this node takes the new id ${formatNodeId(r.id)} and restarts`);
+      reboot();
+    },
+  };
+}
+
+/**
+ * Receiver noise into the entropy pool before the node key, the core's RNG seed or a new id are
+ * drawn (docs/security.md §13.7). The radio must be in receive for its noise to move.
+ */
+function mixRadioNoise(radio: Radio, chip: RadioChip, entropy: EntropyPool, say: (line: string) => void): void {
+  if (radio.randomBytes === undefined) return say("warning: entropy: this radio gives no noise; random draws rest on Math.random and the clock");
+  try {
+    radio.startReceive();
+    entropy.mix(`${chip} receiver noise`, radio.randomBytes(RADIO_NOISE_BYTES));
+  } catch (e) {
+    say(`warning: entropy: no receiver noise from the ${chip} (${e instanceof Error ? e.message : String(e)}); random draws rest on Math.random and the clock`);
   }
 }

@@ -35,6 +35,7 @@ import {
 } from "./frames";
 import type { GeoPoint } from "./geohash";
 import { qualityToByte } from "./link-quality";
+import { hopCountAtLimit, nextHopCount } from "./hop-count";
 import { Lookups, type Lookup } from "./locate";
 import { LocationCache } from "./location-cache";
 import { NeighbourTable, type Neighbour } from "./neighbour-table";
@@ -87,6 +88,8 @@ export interface MeshStats {
   rxFrames: number;
   rxMalformed: number;
   rxMalformedByCode: Record<string, number>;
+  /** Frames that decode but no real node sends (hop count at its limit, a query "from" us): dropped. */
+  rxImplausible: number;
   rxDuplicates: number;
   txFrames: number;
   txByType: Record<string, number>;
@@ -246,6 +249,7 @@ function emptyStats(): MeshStats {
     rxFrames: 0,
     rxMalformed: 0,
     rxMalformedByCode: {},
+    rxImplausible: 0,
     rxDuplicates: 0,
     txFrames: 0,
     txByType: {},
@@ -605,6 +609,10 @@ export class MeshNode implements Station {
     }
     const f = decoded.frame;
     if (f.tx === this.id) return; // our own frame echoed by a repeater or a test channel
+    if ("hops" in f && hopCountAtLimit(f.hops)) {
+      this.#stats.rxImplausible++;
+      return;
+    }
     this.#rxSnr = meta.snr;
     this.#overheard(f, now);
     switch (f.type) {
@@ -1145,7 +1153,7 @@ export class MeshNode implements Station {
       u.via = undefined;
       u.attempts = 0;
       u.ttl -= 1;
-      u.hops += 1;
+      u.hops = nextHopCount(u.hops);
       // Our own next hop for the bounce is the previous hop; confirmation is its hop ACK.
       u.tried.add(u.prevHop);
       this.#enqueueUnicast(u, now);
@@ -1700,6 +1708,12 @@ export class MeshNode implements Station {
   #onLocateQuery(f: LocateQueryFrame, now: number): void {
     if (!this.#dedup.add(`q:${f.asker}:${f.qid}`, now)) {
       this.#heardCopy(`q:${f.asker}:${f.qid}`, f.tx, now);
+      return;
+    }
+    // Our own queries come back as copies (caught above); a new one naming us as the asker is
+    // forged, and answering it would address a frame to ourselves.
+    if (f.asker === this.id) {
+      this.#stats.rxImplausible++;
       return;
     }
     this.#locations.learn(f.asker, f.askerCluster, now);

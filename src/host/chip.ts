@@ -22,6 +22,27 @@ export interface ChipOptions {
   readonly position?: AirPosition;
   /** Keep at most this many history entries (default 10 000). */
   readonly historyLimit?: number;
+  /** Seed of the receiver noise the chip's random-number source reads (deterministic runs). */
+  readonly noiseSeed?: number;
+}
+
+/**
+ * The receiver's thermal noise as the chips' random-number sources see it: an xorshift32 stream
+ * (seeded, so runs reproduce), one byte per read.
+ */
+export class NoiseSource {
+  #s: number;
+  constructor(seed: number) {
+    this.#s = seed >>> 0 || 1;
+  }
+  next(): number {
+    let x = this.#s;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.#s = x >>> 0;
+    return this.#s >>> 24;
+  }
 }
 
 export interface HistoryEntry {

@@ -16,7 +16,7 @@
 
 import type { AirFrame, AirModem, AirReception } from "./air";
 import type { ClockEvent } from "./clock";
-import { EmulatedChip, type ChipOptions } from "./chip";
+import { EmulatedChip, NoiseSource, type ChipOptions } from "./chip";
 import { modemSymbolMs } from "./air";
 import { LDRO_SYMBOL_MS, symbolTimeMs } from "../core/airtime";
 import {
@@ -215,8 +215,11 @@ export class Sx126xEmulator extends EmulatedChip {
   /** SetCadParams symbol code: CAD lasts 2^code symbols (default 1 → 2 symbols). */
   #cadSymbolCode = 1;
 
+  readonly #noise: NoiseSource;
+
   constructor(options: Sx126xEmulatorOptions) {
     super(options, options.pins);
+    this.#noise = new NoiseSource(options.noiseSeed ?? 0x126);
     this.#pins = options.pins;
     this.#boardTcxo = options.tcxoVoltage;
     this.#rfSwitchOnDio2 = options.rfSwitchOnDio2 ?? true;
@@ -351,6 +354,8 @@ export class Sx126xEmulator extends EmulatedChip {
     if (op === Op.READ_REGISTER) {
       if (position < 4) return this.#status();
       const address = ((txn.bytes[1] << 8) | txn.bytes[2]) + position - 4;
+      // The random-number registers follow the receiver's noise in RX, and hold their value otherwise.
+      if (address >= Reg.RANDOM_NUMBER && address < Reg.RANDOM_NUMBER + Reg.RANDOM_NUMBER_LENGTH && this.#mode === "rx") this.#regs[address] = this.#noise.next();
       return address < this.#regs.length ? this.#regs[address] : 0;
     }
     if (op === Op.READ_BUFFER) {

@@ -13,7 +13,7 @@
 
 import type { AirFrame, AirModem, AirReception } from "./air";
 import type { ClockEvent } from "./clock";
-import { EmulatedChip, type ChipOptions } from "./chip";
+import { EmulatedChip, NoiseSource, type ChipOptions } from "./chip";
 import { modemSymbolMs } from "./air";
 import { LDRO_SYMBOL_MS, symbolTimeMs } from "../core/airtime";
 import {
@@ -133,9 +133,11 @@ export class Sx127xEmulator extends EmulatedChip {
   #rxWrite = 0;
   #frame: AirFrame | undefined;
   #timer: ClockEvent | undefined;
+  readonly #noise: NoiseSource;
 
   constructor(options: Sx127xEmulatorOptions) {
     super(options, options.pins);
+    this.#noise = new NoiseSource(options.noiseSeed ?? 0x127);
     this.#pins = options.pins;
     this.#version = options.version ?? CHIP_VERSION;
     this.#powerOn();
@@ -274,6 +276,8 @@ export class Sx127xEmulator extends EmulatedChip {
     }
     if (address === Reg.IRQ_FLAGS) return this.#irq;
     if (address === Reg.MODEM_STAT) return this.air.receiving(this) ? 0x0b : 0x10; // signal detected/synced/header, or clear
+    // Wideband RSSI: a noise floor whose LSB is random while receiving, frozen otherwise.
+    if (address === Reg.RSSI_WIDEBAND) return this.#receivingMode() ? 0x40 | this.#noise.next() : 0x40;
     if (address >= LORA_PAGE_FIRST && address <= LORA_PAGE_LAST && !this.loRa) return 0; // FSK page: not modelled
     return regs[address];
   }

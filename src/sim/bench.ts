@@ -7,6 +7,7 @@ import { coreFigures } from "../demo/figures";
 import { loadPart } from "./bench-load";
 import { profilesPart } from "./bench-profiles";
 import { cryptoFigures } from "./crypto-figures";
+import { hostileFuzz } from "./hostile-fuzz";
 import { summarise } from "./aggregate";
 import type { Summary } from "./aggregate";
 import { formatTable } from "./report/table";
@@ -19,8 +20,12 @@ import { builtinScenarios, findBuiltin, insiderScenarios, seedScenarios } from "
 import { repeaterNote } from "./scenario/repeaters";
 import type { Scenario } from "./scenario/schema";
 
-// `node dist/bench.mjs [core] [crypto] [speed] [table] [limit] [sweep] [insiders] [profiles] [load]` runs only those parts (default: all).
-const PARTS = new Set(process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["core", "crypto", "speed", "table", "limit", "sweep", "insiders", "profiles", "load"]);
+// `node dist/bench.mjs [part ...]` runs only those parts (default: every part but fuzz, which takes
+// about a quarter of an hour: `npm run bench fuzz`).
+const KNOWN_PARTS = ["core", "crypto", "speed", "table", "limit", "sweep", "insiders", "profiles", "load", "fuzz"];
+const ON_REQUEST = new Set(["fuzz"]);
+const PARTS = new Set(process.argv.slice(2).length > 0 ? process.argv.slice(2) : KNOWN_PARTS.filter((p) => !ON_REQUEST.has(p)));
+for (const p of PARTS) if (!KNOWN_PARTS.includes(p)) throw new Error(`unknown bench part "${p}": the parts are ${KNOWN_PARTS.join(", ")}`);
 const SEEDS = Number(process.env.BENCH_SEEDS ?? 5);
 const SWEEP_SEEDS = Number(process.env.BENCH_SWEEP_SEEDS ?? 2);
 const SPEED_SCENARIO = "metro-scale";
@@ -45,6 +50,22 @@ async function main(): Promise<void> {
   if (PARTS.has("insiders")) await insiders(out);
   if (PARTS.has("profiles")) await profilesPart(out, routers, SEEDS);
   if (PARTS.has("load")) await loadPart(out, routers);
+  if (PARTS.has("fuzz")) fuzz(out);
+}
+
+/** 5. The hostile-frame fuzz (docs/security.md §13.6): BENCH_FUZZ_FRAMES (10^6) frames, zero throws expected. */
+function fuzz(out: NodeJS.WritableStream): void {
+  const total = Number(process.env.BENCH_FUZZ_FRAMES ?? 1_000_000);
+  const perRun = 100;
+  const runs = Math.max(1, Math.round(total / perRun));
+  const bar = progressBar(`fuzz, ${runs * perRun} frames`);
+  const t0 = performance.now();
+  const r = hostileFuzz(runs, perRun, 14, (done) => bar.update(done / runs));
+  bar.stop();
+  const s = (performance.now() - t0) / 1000;
+  out.write(`Hostile-frame fuzz (sealed with the network key, hostile fields) at a secured and a bare MeshNode:\n`);
+  out.write(`  ${r.frames} frames in ${r.runs} runs, ${s.toFixed(0)} s: ${r.throws} throws${r.failure === undefined ? "" : `\n${r.failure}`}\n\n`);
+  if (r.failure !== undefined) process.exitCode = 1;
 }
 
 /**

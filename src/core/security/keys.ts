@@ -2,19 +2,21 @@
 // 32-byte key, given raw (32 random bytes) or derived from a passphrase; every use gets its own
 // subkey by HKDF, so no key ever serves two purposes (the frame AEAD key never equals the key a
 // passphrase hashes to, and a future purpose cannot weaken an existing one).
-import { ascii, concatBytes, readU32LE } from "./bytes";
-import { hkdf, pbkdf2, sha256 } from "./primitives";
+import { ascii, concatBytes, readU32LE, toHex } from "./bytes";
+import { hexToBytes, hkdf, pbkdf2, sha256 } from "./primitives";
 
 export const NETWORK_KEY_BYTES = 32;
 
 /**
- * PBKDF2 iterations. The passphrase is stretched once, when it is set (the device then stores the
- * derived key), never per frame: 4096 makes each guess of an offline dictionary attack cost 4096
- * HMACs while staying about a second on the XS engine of a host (the bench prints the figure);
- * an ESP32 is slower still, which is why the result is stored rather than derived at every boot.
+ * PBKDF2 iterations. The passphrase is stretched once, when it is set (the device then caches the
+ * derived key, src/app/security.ts), never per frame and never at an ordinary boot, so the count
+ * is what one derivation on an ESP32 can afford (docs/security.md §3: about 2.3 s on the XS
+ * engine of a host, so tens of seconds on the device, once), not what a boot can. Each guess of
+ * an offline dictionary attack costs that many HMACs; a random key (`key random`) needs none.
  */
-export const PBKDF2_ITERATIONS = 4096;
-export const PASSPHRASE_SALT_PREFIX = "system5/v1/";
+export const PBKDF2_ITERATIONS = 8192;
+/** v2: 8192 iterations (v1 was 4096 under "system5/v1/"). */
+export const PASSPHRASE_SALT_PREFIX = "system5/v2/";
 /** HKDF salt for every subkey: fixed, so a key and a purpose give one subkey everywhere. */
 export const HKDF_SALT = "system5 v1";
 
@@ -59,3 +61,33 @@ export function networkKeys(networkKey: Uint8Array): NetworkKeys {
     netId: readU32LE(id, 0),
   });
 }
+
+/**
+ * A raw network key as text people can copy to every node (`key random`, `set key`):
+ * "s5k1:" ‖ 64 hex digits of the key ‖ 4 hex digits of check (the first 2 bytes of SHA-256 over
+ * the key), so a typo is refused rather than joining a network of one. 73 characters.
+ */
+export const SHARE_PREFIX = "s5k1:";
+export const SHARE_STRING_LENGTH = SHARE_PREFIX.length + 2 * NETWORK_KEY_BYTES + 4;
+
+export function shareString(networkKey: Uint8Array): string {
+  if (networkKey.length !== NETWORK_KEY_BYTES) throw new RangeError(`a network key is ${NETWORK_KEY_BYTES} bytes`);
+  return SHARE_PREFIX + toHex(networkKey) + toHex(sha256(networkKey).subarray(0, 2));
+}
+
+/** Whether `text` is meant as a share string (then it must parse; it is never a passphrase). */
+export function looksLikeShareString(text: string): boolean {
+  return text.toLowerCase().startsWith(SHARE_PREFIX);
+}
+
+/** The key in a share string, or why it is not one. */
+export function parseShareString(text: string): { ok: true; key: Uint8Array } | { ok: false; error: string } {
+  const t = text.trim().toLowerCase();
+  if (!t.startsWith(SHARE_PREFIX) || t.length !== SHARE_STRING_LENGTH || !/^[0-9a-f]+$/.test(t.slice(SHARE_PREFIX.length))) {
+    return { ok: false, error: `a share string is ${SHARE_PREFIX} followed by ${SHARE_STRING_LENGTH - SHARE_PREFIX.length} hex digits` };
+  }
+  const key = hexToBytes(t.slice(SHARE_PREFIX.length, SHARE_PREFIX.length + 2 * NETWORK_KEY_BYTES));
+  if (toHex(sha256(key).subarray(0, 2)) !== t.slice(SHARE_PREFIX.length + 2 * NETWORK_KEY_BYTES)) return { ok: false, error: "the share string's check digits do not match: a typo?" };
+  return { ok: true, key };
+}
+

@@ -9,15 +9,19 @@
 //     end to end; delivered events are unwrapped (and DMs decrypted) before the app sees them.
 // The inner node must be built with frameOverheadBytes = SEAL_OVERHEAD_BYTES so its frames,
 // payload limits and airtime accounting leave room for the seal.
-import { MAX_UNICAST_PAYLOAD, MAX_BCAST_PAYLOAD } from "../frames";
+import { airtimeMs, type LoRaModulation } from "../airtime";
+import { MAX_FRAME_BYTES, MAX_UNICAST_PAYLOAD, MAX_BCAST_PAYLOAD } from "../frames";
+import { PRESETS } from "../presets";
 import { BROADCAST, formatNodeId, isUnicastId, type NodeId, type RxMeta, type SendOptions, type SendResult, type Station, type StationEvent, type TxFrame } from "../station";
 import { readU32LE } from "./bytes";
 import { DM_OVERHEAD_BYTES, KEY_MESSAGE_BYTES, PayloadKind, PLAIN_OVERHEAD_BYTES, keyMessage, openDm, plainEnvelope, sealDm } from "./dm-seal";
 import { FrameCounter, type CounterStore } from "./frame-counter";
-import { KEY_FRAME_TYPE, SEAL_OVERHEAD_BYTES, openFrame, sealFrame } from "./frame-seal";
+import { KEY_FRAME_TYPE, SEAL_OVERHEAD_BYTES, SEAL_TAG_BYTES, openFrame, sealFrame } from "./frame-seal";
 import { decodeKeyFrame, encodeKeyFrame, KEY_FRAME_BYTES, PUBLIC_KEY_BYTES } from "./key-frame";
+import { KeyAirtimeBudget, WorkBudget } from "./key-budget";
 import { networkKeys, type NetworkKeys } from "./keys";
-import { PeerKeys, fingerprint } from "./peer-keys";
+import { PeerKeys, fingerprint, type PeerStore } from "./peer-keys";
+import { OwnCounters } from "./own-counters";
 import { ReplayWindow } from "./replay-window";
 
 export interface SecureStationOptions {
@@ -33,6 +37,16 @@ export interface SecureStationOptions {
   /** Senders tracked by the replay window (default 64: above the device's 24 neighbours). */
   readonly maxSenders?: number;
   readonly maxPeers?: number;
+  /** Where the keys of peers talked to, and their DM marks, persist (flash on the device; §13.2). */
+  readonly peerStore?: PeerStore;
+  /** The radio's modulation, for the airtime of key traffic (default LONG_FAST, the slowest common preset). */
+  readonly modem?: LoRaModulation;
+  /** Share of every hour this node may spend on KEY frames and key messages (default 0.005). */
+  readonly keyAirtimeShare?: number;
+  /** X25519 computations a minute for keys from ids not pinned yet (default 6). */
+  readonly newKeysPerMinute?: number;
+  /** A neighbour (or peer) asking for our key again within this is not answered again (default 60 s). */
+  readonly keyAnswerPerPeerMs?: number;
   /** DMs held while their peer's key is being fetched (default 8). */
   readonly maxPendingDms?: number;
   /** How long a DM waits for its peer's key before it fails (default 120 s). */
@@ -67,14 +81,22 @@ export interface SecurityStats {
   badTag: number;
   replayed: number;
   tooOld: number;
+  /** Frames whose counter was far from every counter tracked for their sender: a tentative new track (§6.1). */
+  counterJumps: number;
   /** Frames carrying this node's own id as tx: reflections of its own transmissions. */
   ownFrame: number;
+  /** Frames sealed under this node's id by another transmitter: a duplicate id or an impostor (§13.5). */
+  duplicateId: number;
   keyFramesSent: number;
   /** KEY frames held back because the node's duty-cycle plan did not allow them yet. */
   keyFramesDeferred: number;
   keysLearned: number;
   /** A different key announced for a pinned peer (refused, TOFU). */
   keyConflicts: number;
+  /** Keys from new ids not learned because the X25519 budget was spent (§13.4). */
+  keysDeferred: number;
+  /** Key requests not answered: the asker was answered recently, or key traffic is at its airtime share. */
+  keyRequestsIgnored: number;
   badKeys: number;
   dmSent: number;
   dmReceived: number;
@@ -143,6 +165,7 @@ export class SecureStation implements Station {
   readonly #keys: NetworkKeys;
   readonly #counter: FrameCounter;
   readonly #window: ReplayWindow;
+  readonly #own = new OwnCounters();
   readonly #dmWindow: ReplayWindow;
   readonly #peers: PeerKeys | undefined;
   readonly #maxPending: number;
@@ -151,8 +174,8 @@ export class SecureStation implements Station {
   readonly #keyAnswerMs: number;
   readonly #retryMs: number;
   readonly #stats: SecurityStats = {
-    sealed: 0, sealFailed: 0, opened: 0, truncated: 0, oversized: 0, badHeader: 0, badTag: 0, replayed: 0, tooOld: 0, ownFrame: 0,
-    keyFramesSent: 0, keyFramesDeferred: 0, keysLearned: 0, keyConflicts: 0, badKeys: 0, dmSent: 0, dmReceived: 0, dmRejected: 0, dmQueued: 0, dmFailed: 0, badEnvelope: 0,
+    sealed: 0, sealFailed: 0, opened: 0, truncated: 0, oversized: 0, badHeader: 0, badTag: 0, replayed: 0, tooOld: 0, counterJumps: 0, ownFrame: 0, duplicateId: 0,
+    keyFramesSent: 0, keyFramesDeferred: 0, keysLearned: 0, keyConflicts: 0, keysDeferred: 0, keyRequestsIgnored: 0, badKeys: 0, dmSent: 0, dmReceived: 0, dmRejected: 0, dmQueued: 0, dmFailed: 0, badEnvelope: 0,
     keyAnswersRetried: 0, keyAnswersDropped: 0, keyRequestsRetried: 0, keyRequestsDropped: 0, dmRetried: 0,
   };
   #events: StationEvent[] = [];
@@ -172,6 +195,10 @@ export class SecureStation implements Station {
   readonly #internal = new Set<string>();
   #appSeq = 0;
   readonly #lastAnswer = new Map<NodeId, number>();
+  readonly #keyBudget: KeyAirtimeBudget;
+  readonly #keyFrameMs: number;
+  readonly #keyMessageMs: number;
+  readonly #answerPerPeerMs: number;
 
   constructor(o: SecureStationOptions) {
     this.inner = o.inner;
@@ -179,8 +206,23 @@ export class SecureStation implements Station {
     this.#keys = networkKeys(o.networkKey);
     this.#counter = new FrameCounter(o.counterStore, o.counterBlock);
     this.#window = new ReplayWindow(o.maxSenders);
-    this.#dmWindow = new ReplayWindow(o.maxPeers);
-    this.#peers = o.nodeSecretKey === undefined ? undefined : new PeerKeys(this.id, o.nodeSecretKey, o.maxPeers);
+    // DM counters are authenticated end to end (only the peer can produce them): one track each.
+    this.#dmWindow = new ReplayWindow(o.maxPeers, Infinity);
+    this.#peers =
+      o.nodeSecretKey === undefined
+        ? undefined
+        : new PeerKeys(this.id, o.nodeSecretKey, { maxPeers: o.maxPeers, store: o.peerStore, budget: new WorkBudget(o.newKeysPerMinute) });
+    // A peer talked to before the reboot: its DMs up to the stored mark count as seen (§13.3).
+    for (const id of this.#peers?.pinnedIds() ?? []) {
+      const mark = this.#peers?.dmMarkOf(id);
+      if (mark !== undefined) this.#dmWindow.seedSeen(id, mark);
+    }
+    const modem = o.modem ?? PRESETS.LONG_FAST;
+    this.#keyBudget = new KeyAirtimeBudget(o.keyAirtimeShare);
+    this.#keyFrameMs = airtimeMs(modem, SEALED_KEY_FRAME_BYTES);
+    // A routed key message: a DATA frame with the 33-byte envelope, sealed.
+    this.#keyMessageMs = airtimeMs(modem, Math.min(MAX_FRAME_BYTES, MAX_FRAME_BYTES - MAX_UNICAST_PAYLOAD + KEY_MESSAGE_BYTES + SEAL_OVERHEAD_BYTES));
+    this.#answerPerPeerMs = o.keyAnswerPerPeerMs ?? 60_000;
     this.#maxPending = o.maxPendingDms ?? 8;
     this.#keyWaitMs = o.keyWaitMs ?? 120_000;
     this.#keyRetryMs = o.keyRetryMs ?? 30_000;
@@ -249,8 +291,13 @@ export class SecureStation implements Station {
     if (key === undefined) return { ok: false, code: "bad-destination", reason: "no key for the destination" };
     const c = this.#counter.issue();
     if (!c.ok) return { ok: false, code: "queue-full", reason: `cannot seal: ${c.reason}` };
+    this.#own.sealed(c.value, NO_TAG); // no frame carries this counter: one that does is not ours
     const r = this.#innerSend(now, dst, sealDm(key, this.id, dst, c.value, payload), options, appSeq);
-    if (r.ok) this.#stats.dmSent++;
+    if (r.ok) {
+      this.#stats.dmSent++;
+      // A peer the user writes to is pinned for good (§13.2).
+      if (this.#peers?.isPinned(dst) === false) this.#pinPeer(dst, undefined, now);
+    }
     return r;
   }
 
@@ -460,6 +507,7 @@ export class SecureStation implements Station {
       return undefined;
     }
     this.#stats.sealed++;
+    if (c.ok) this.#own.sealed(c.value, tagPrefix(r.bytes));
     return r.bytes;
   }
 
@@ -471,6 +519,7 @@ export class SecureStation implements Station {
         this.#keyOut = undefined;
         this.#lastKeyFrameAt = now;
         this.#stats.keyFramesSent++;
+        this.#keyBudget.record(now, this.#keyFrameMs);
         this.inner.foreignFrameSent?.(now, SEALED_KEY_FRAME_BYTES);
       }
       return;
@@ -490,7 +539,10 @@ export class SecureStation implements Station {
       return;
     }
     if (r.tx === this.id) {
-      this.#stats.ownFrame++;
+      if (this.#own.classify(r.counter, tagPrefix(bytes), this.#counter.next) === "foreign") {
+        this.#stats.duplicateId++;
+        this.#events.push({ type: "log", at: meta.at, level: "warn", text: `security: another transmitter seals frames under this node's id ${formatNodeId(this.id)}: two nodes share the id (their nonces collide) or someone impersonates it` });
+      } else this.#stats.ownFrame++;
       return;
     }
     const verdict = this.#window.check(r.tx, r.counter);
@@ -499,7 +551,9 @@ export class SecureStation implements Station {
       else this.#stats.tooOld++;
       return;
     }
+    const jumps = this.#window.jumps;
     this.#window.accept(r.tx, r.counter);
+    if (this.#window.jumps !== jumps) this.#stats.counterJumps++;
     this.#stats.opened++;
     if ((r.inner[0] & 15) === KEY_FRAME_TYPE) this.#onKeyFrame(r.inner, meta.at);
     else this.inner.receive(r.inner, meta);
@@ -512,13 +566,32 @@ export class SecureStation implements Station {
       return;
     }
     this.#learn(k.owner, k.publicKey, now);
-    // Answer a request with one KEY frame, however many neighbours asked within the interval.
-    if (k.request && this.#keyOut === undefined && now - this.#lastKeyFrameAt >= this.#keyAnswerMs) this.#keyOut = { request: false, at: now };
+    // Answer a request with one KEY frame, however many neighbours asked within the interval;
+    // not a neighbour answered within the last keyAnswerPerPeerMs, and never past the airtime share.
+    if (!k.request || this.#keyOut !== undefined) return;
+    if (now - this.#lastKeyFrameAt >= this.#keyAnswerMs && this.#mayAnswer(k.owner, now, this.#keyFrameMs, false)) this.#keyOut = { request: false, at: now };
+    else this.#stats.keyRequestsIgnored++;
+  }
+
+  /**
+   * Whether a key request from `peer` may be answered now (§13.4): once per keyAnswerPerPeerMs
+   * per peer, and only while key traffic stays within its share of the hour. `record` books the
+   * airtime at once (a routed message; a KEY frame is booked when it went out).
+   */
+  #mayAnswer(peer: NodeId, now: number, ms: number, record: boolean): boolean {
+    const last = this.#lastAnswer.get(peer);
+    if (last !== undefined && now - last < this.#answerPerPeerMs) return false;
+    if (!this.#keyBudget.allows(now, ms)) return false;
+    this.#lastAnswer.delete(peer);
+    this.#lastAnswer.set(peer, now);
+    if (this.#lastAnswer.size > MAX_SEQ_MAP) this.#lastAnswer.delete(this.#lastAnswer.keys().next().value as number);
+    if (record) this.#keyBudget.record(now, ms);
+    return true;
   }
 
   #learn(id: NodeId, publicKey: Uint8Array, now: number): void {
     if (this.#peers === undefined) return;
-    const r = this.#peers.learn(id, publicKey);
+    const r = this.#peers.learn(id, publicKey, now);
     if (r === "new") {
       this.#stats.keysLearned++;
       this.#onKeyLearned(id, now);
@@ -526,9 +599,23 @@ export class SecureStation implements Station {
       this.#stats.keyConflicts++;
       this.#events.push({ type: "log", at: now, level: "warn", text: `security: ${fingerprint(publicKey)} announced for ${id.toString(16).padStart(8, "0")}, which is pinned to ${this.fingerprintOf(id)}: refused` });
     } else if (r === "invalid") this.#stats.badKeys++;
+    else if (r === "busy") this.#stats.keysDeferred++;
+  }
+
+  #pinPeer(id: NodeId, dmMark: number | undefined, now: number): void {
+    if (this.#peers === undefined) return;
+    this.#peers.pin(id, dmMark);
+    this.#reportStoreProblems(now);
+  }
+
+  #reportStoreProblems(now: number): void {
+    const problems = this.#peers?.storeProblems;
+    if (problems === undefined || problems.length === 0) return;
+    for (const text of problems.splice(0)) this.#events.push({ type: "log", at: now, level: "warn", text: `security: ${text}` });
   }
 
   tick(now: number): void {
+    this.#reportStoreProblems(now);
     this.inner.tick(now);
     // Tries due before the deadline check, so a try and the deadline at the same instant favour the try.
     this.#sendReadyDms(now);
@@ -594,17 +681,15 @@ export class SecureStation implements Station {
         // The sender knew our key but we no longer hold its: ask, and hold the DM meanwhile.
         if (this.#held.length >= MAX_HELD_DMS) this.#held.shift();
         this.#held.push({ event: e, until: e.at + this.#keyWaitMs });
-        this.#sendOrHoldKeyMessage(e.at, e.src, PayloadKind.KEY_REQUEST);
+        if (this.#mayAnswer(e.src, e.at, this.#keyMessageMs, true)) this.#sendOrHoldKeyMessage(e.at, e.src, PayloadKind.KEY_REQUEST);
+        else this.#stats.keyRequestsIgnored++;
       }
     } else if ((kind === PayloadKind.KEY_REQUEST || kind === PayloadKind.KEY_ANSWER) && p.length === KEY_MESSAGE_BYTES && e.dst === this.id) {
       if (this.#peers === undefined) return;
       this.#learn(e.src, p.subarray(1, 1 + PUBLIC_KEY_BYTES), e.at);
-      if (kind === PayloadKind.KEY_REQUEST && (this.#lastAnswer.get(e.src) ?? -Infinity) + this.#keyAnswerMs <= e.at) {
-        this.#lastAnswer.delete(e.src);
-        this.#lastAnswer.set(e.src, e.at);
-        if (this.#lastAnswer.size > MAX_SEQ_MAP) this.#lastAnswer.delete(this.#lastAnswer.keys().next().value as number);
-        this.#sendOrHoldKeyMessage(e.at, e.src, PayloadKind.KEY_ANSWER);
-      }
+      if (kind !== PayloadKind.KEY_REQUEST) return;
+      if (this.#mayAnswer(e.src, e.at, this.#keyMessageMs, true)) this.#sendOrHoldKeyMessage(e.at, e.src, PayloadKind.KEY_ANSWER);
+      else this.#stats.keyRequestsIgnored++;
     } else this.#stats.badEnvelope++;
   }
 
@@ -616,6 +701,9 @@ export class SecureStation implements Station {
       return;
     }
     this.#dmWindow.accept(e.src, opened.counter);
+    // Pinned with the DM's counter as its mark before the DM is handed on: after a reboot a
+    // recording of it is refused (§13.3).
+    this.#pinPeer(e.src, opened.counter, now);
     this.#stats.dmReceived++;
     this.#events.push({ ...e, at: Math.max(e.at, now), payload: opened.plaintext, private: true } as SecureDelivered);
   }
@@ -624,6 +712,14 @@ export class SecureStation implements Station {
 /** Whether a refusal may pass (no neighbour or route yet, a full queue, the QoS gate, the duty cycle). */
 function retriable(code: string): boolean {
   return code !== "too-large" && code !== "bad-destination" && code !== "bad-priority";
+}
+
+/** Stands for "no frame sealed with this counter" (a DM's counter) in OwnCounters. */
+const NO_TAG = -1;
+
+/** The first 4 bytes of a sealed frame's tag, as a number. */
+function tagPrefix(sealed: Uint8Array): number {
+  return readU32LE(sealed, sealed.length - SEAL_TAG_BYTES);
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

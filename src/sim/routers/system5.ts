@@ -135,6 +135,7 @@ export function system5Station(ctx: RouterContext): MobileStation {
     // Each node's X25519 secret derived from its id (a device draws it once from its RNG; here
     // the node's generator is left untouched so a secured run keeps the same random stream).
     nodeSecretKey: deriveSubkey(networkKey, ascii(`sim node key ${ctx.id}`)),
+    modem: ctx.preset,
     now: ctx.now,
   });
   station.setPosition = (now, position) => node.setPosition(now, position);
