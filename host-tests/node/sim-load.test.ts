@@ -34,9 +34,9 @@ describe("capacity curves", () => {
     row("load-50", "b", 0.99, 5), row("load-400", "b", 0.98, 5), row("load-1200", "b", 0.91, 6),
     row("medium-city", "a", 1, 1),
   ];
-  test("saturation is the first load with delivery below 90 %", () => {
-    const c = loadCurves(rows);
-    expect(c.map((x) => [x.router, x.saturatesAt])).toEqual([["a", 1200], ["b", undefined]]);
+  test("saturation is the load from which delivery stays below 90 %; a dip at a light load is not", () => {
+    const c = loadCurves([...rows, row("load-50", "c", 0.85, 5), row("load-400", "c", 0.95, 5), row("load-1200", "c", 0.8, 6)]);
+    expect(c.map((x) => [x.router, x.saturatesAt])).toEqual([["a", 1200], ["b", undefined], ["c", 1200]]);
     expect(c[0].delivery).toEqual([[50, 1], [400, 0.95], [1200, 0.6]]);
   });
   test("the report draws the capacity charts only when load points are present", () => {

@@ -34,7 +34,7 @@ export async function loadPart(out: NodeJS.WritableStream, routers: readonly str
     };
     out.write(`  ${c.router.padEnd(10)}${loads.map(cell).join("")}\n`);
   }
-  out.write(`  saturation (first load with delivery below ${SATURATION_DELIVERY * 100} %): ${loadCurves(rows).map((c) => `${c.router} ${c.saturatesAt === undefined ? "none" : `${c.saturatesAt}/h`}`).join(", ")}\n`);
+  out.write(`  saturation (the load from which delivery stays below ${SATURATION_DELIVERY * 100} %): ${loadCurves(rows).map((c) => `${c.router} ${c.saturatesAt === undefined ? "none" : `${c.saturatesAt}/h`}`).join(", ")}\n`);
   const html = process.env.BENCH_LOAD_HTML;
   if (html) {
     writeFileSync(html, resultsHtml(rows, "System 5 simulator: capacity (medium-city)", `Offered unicasts/h ${loads.join(", ")}, routers ${routers.join(", ")}, seeds 1..${seeds}.`));

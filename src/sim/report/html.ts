@@ -154,7 +154,7 @@ function loadCharts(rows: readonly Summary[]): string {
   return `<h2>Capacity</h2>
 ${chart("Unicast delivery vs offered unicast load (the seed's broadcasts besides)", x, { label: "unicast delivery", log: false, min: 0, max: 1, format: (v) => `${Math.round(v * 100)} %` }, curves.map((c) => ({ name: c.router, points: c.delivery })), true)}
 ${air.length === 0 ? "" : chart("Airtime per delivered message vs offered unicast load, log scale", x, { label: "airtime per delivered message (s)", log: true, min: Math.min(...air) / 1.5, max: Math.max(...air) * 1.5, format: (v) => secs(v) }, curves.map((c) => ({ name: c.router, points: c.airtime })), true)}
-<p class="key">Saturation (first load with unicast delivery below ${SATURATION_DELIVERY * 100} %): ${esc(saturation)}</p>`;
+<p class="key">Saturation (the load from which unicast delivery stays below ${SATURATION_DELIVERY * 100} %): ${esc(saturation)}</p>`;
 }
 
 /** Live and dead destinations apart, for the rows where nodes died (docs/simulator.md §Metrics). */

@@ -4,7 +4,7 @@
 import type { Summary } from "../aggregate";
 import { offeredUnicastsPerHour } from "../scenario/load";
 
-/** Delivery below this share of the lightest load point's marks a router as saturated. */
+/** Unicast delivery below this share marks a router as saturated. */
 export const SATURATION_DELIVERY = 0.9;
 
 export interface LoadCurve {
@@ -13,7 +13,10 @@ export interface LoadCurve {
   readonly delivery: ReadonlyArray<readonly [number, number]>;
   /** [offered unicasts per hour, airtime per delivered message s], by load. */
   readonly airtime: ReadonlyArray<readonly [number, number]>;
-  /** The lowest offered load at which delivery fell below SATURATION_DELIVERY; undefined if none. */
+  /**
+   * The lowest offered load from which delivery stays below SATURATION_DELIVERY at every higher
+   * load run (a single dip, a few messages at a light load, is noise); undefined if none.
+   */
   readonly saturatesAt: number | undefined;
 }
 
@@ -26,6 +29,8 @@ export function loadCurves(rows: readonly Summary[]): LoadCurve[] {
     const at = (r: Summary) => offeredUnicastsPerHour(r.scenario) as number;
     const delivery = mine.filter((r) => r.mean.unicastDelivery !== null).map((r) => [at(r), r.mean.unicastDelivery as number] as const);
     const airtime = mine.filter((r) => r.mean.airtimePerDeliveredS !== null).map((r) => [at(r), r.mean.airtimePerDeliveredS as number] as const);
-    return { router, delivery, airtime, saturatesAt: delivery.find(([, d]) => d < SATURATION_DELIVERY)?.[0] };
+    let saturatesAt: number | undefined;
+    for (let i = delivery.length - 1; i >= 0 && delivery[i][1] < SATURATION_DELIVERY; i--) saturatesAt = delivery[i][0];
+    return { router, delivery, airtime, saturatesAt };
   });
 }
