@@ -52,3 +52,16 @@ describe("settings load properties", () => {
     );
   });
 });
+
+describe("duplicate id: a new automatic id (issue 14)", () => {
+  test("redrawAutoId stores an id other than the current one, and the next boot takes it", async () => {
+    const { redrawAutoId, resolveNodeId, DEFAULT_SETTINGS } = await import("../../src/app/settings");
+    const prefs = new FakePreference();
+    const first = resolveNodeId(DEFAULT_SETTINGS, undefined, prefs, () => 0x1234);
+    expect(first).toEqual({ id: 0x1234, source: "random" });
+    const draws = [0x1234, 0x1234, 0x5678];
+    const r = redrawAutoId(prefs, () => draws.shift() ?? 0, first.id);
+    expect(r).toEqual({ ok: true, id: 0x5678 });
+    expect(resolveNodeId(DEFAULT_SETTINGS, undefined, prefs, () => 0x9999)).toEqual({ id: 0x5678, source: "random" });
+  });
+});
