@@ -28,6 +28,8 @@ export interface MeshConfig {
   /** Share of channel time the OGMs of a whole neighbourhood may take. */
   ogmChannelShare: number;
   ogmMaxIntervalMs: number;
+  /** Longest Trickle interval (§8.1): the OGM interval doubles up to this while nothing new is heard. */
+  ogmTrickleMaxMs: number;
   triggeredMinGapFactor: number;
   lqWindow: number;
   lqMinSpan: number;
@@ -127,6 +129,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   ogmRouteBytes: 64,
   ogmChannelShare: 0.1,
   ogmMaxIntervalMs: 1020 * SECOND,
+  ogmTrickleMaxMs: 16 * MINUTE,
   triggeredMinGapFactor: 0.25,
   lqWindow: 8,
   lqMinSpan: 2,
@@ -251,6 +254,7 @@ const CHECKS: Check[] = [
   intIn("ogmRouteBytes", 12, 233),
   numIn("ogmChannelShare", 0.005, 1),
   intIn("ogmMaxIntervalMs", 10_000, 1_020_000),
+  intIn("ogmTrickleMaxMs", 10_000, 1_020_000),
   numIn("triggeredMinGapFactor", 0, 1),
   intIn("lqWindow", 2, 32),
   intIn("lqMinSpan", 1, 32),

@@ -3,6 +3,7 @@
 // reinforcement and failover, OGM scheduling, the transmit queue and the duty-cycle ledger.
 // docs/protocol.md is the specification; section numbers below refer to it.
 import { airtimeMs, type LoRaModulation } from "./airtime";
+import { ChannelMeter } from "./channel-load";
 import { clusterContains, clusterDistance, clusterOf, clusterParent, clusterPrecision, formatCluster, NO_CLUSTER, type ClusterId } from "./cluster";
 import { decodeFrame, encodeFrame } from "./codec";
 import { resolveConfig, type MeshConfig } from "./config";
@@ -39,10 +40,10 @@ import { Lookups, type Lookup } from "./locate";
 import { LocationCache } from "./location-cache";
 import { NeighbourTable, type Neighbour } from "./neighbour-table";
 import { selectOgmItems, type OgmItem } from "./ogm-builder";
-import { jitter, ogmInterval } from "./ogm-schedule";
+import { jitter, KnownIds, trickleMinInterval, TrickleTimer } from "./ogm-schedule";
 import { consensusCluster } from "./position";
 import { slotTimeMs, SNR_LIMIT_DB } from "./presets";
-import { gateRefusal, networkHealth } from "./qos";
+import { channelCongestion, gateRefusal, networkHealth } from "./qos";
 import { randInt, type Rng } from "./rng";
 import { chooseRoute, type RouteOption } from "./route-choice";
 import { RouteTable, type DestKind, type Destination, type RouteChange, type RouteEntry } from "./route-table";
@@ -119,6 +120,9 @@ export interface MeshStats {
   /** Route entries carried in OGMs, and how many of them as changes (sent first). */
   ogmRouteEntries: number;
   ogmChangedEntries: number;
+  /** Trickle resets (something genuinely new, §8.2), and early OGMs they brought forward. */
+  ogmResets: number;
+  ogmEarly: number;
   locateQueries: number;
   locateRelays: number;
   locateAnswersSent: number;
@@ -230,10 +234,10 @@ const LOCATE_CW = 4;
 const MIN_RELAY_CW = 3;
 /** Reverse hops remembered (queries relayed in the last few minutes). */
 const REVERSE_MAX = 128;
-/** Distinct OGM senders remembered for the channel floor (a dense-mesh ceiling, not a table limit). */
-const OGM_SENDERS_MAX = 512;
-/** OGM intervals after which a silent sender no longer counts as sharing the channel. */
-const OGM_SENDER_MEMORY = 3;
+/** Ids remembered as known for the Trickle reset rule (neighbours, destinations, clusters). */
+const KNOWN_IDS_MAX = 1024;
+/** Longest gap between two sweeps of the tables, whatever the OGM interval. */
+const MAX_SWEEP_MS = 60_000;
 /** Longest confirmation wait, however slow the measured round trips. */
 const MAX_ACK_WAIT_MS = 60_000;
 /** Messages awaiting an end-to-end ACK at most (the oldest is given up beyond). */
@@ -276,6 +280,8 @@ function emptyStats(): MeshStats {
     e2eRetries: 0,
     ogmRouteEntries: 0,
     ogmChangedEntries: 0,
+    ogmResets: 0,
+    ogmEarly: 0,
     locateQueries: 0,
     locateRelays: 0,
     locateAnswersSent: 0,
@@ -325,8 +331,14 @@ export class MeshNode implements Station {
   #ogmsBuilt = 0;
   #ogmCursors = { nbr: 0, route: 0 };
   #lastOgmBuiltAt = -Infinity;
-  /** Whether the next OGM was brought forward already (one early OGM between regular ones). */
-  #triggeredSinceRegular = false;
+  /** Airtime of our last OGM (the duty floor of the interval scales with it). */
+  #lastOgmAirMs = 0;
+  /** The OGM interval's Trickle schedule (§8.1) and the one-early-OGM rule (§8.2). */
+  readonly #trickle: TrickleTimer;
+  /** Ids heard before: only genuinely new ones reset the Trickle timer. */
+  readonly #known = new KnownIds(KNOWN_IDS_MAX);
+  /** Busy and OGM shares of the channel, measured (§8.1, §11). */
+  readonly #channel: ChannelMeter;
   #nextOgmAt: number;
   #intervalMs: number;
   #nextSweepAt: number;
@@ -350,8 +362,6 @@ export class MeshNode implements Station {
   readonly #aggregates = new Map<ClusterId, number>();
   /** Reverse hops of locate queries, for answers without a route back. */
   readonly #reverse = new Map<string, { hop: NodeId; until: number }>();
-  /** OGM senders heard recently, last-heard order (for the channel floor of §8.1). */
-  readonly #ogmSenders = new Map<NodeId, number>();
   /** SNR of the frame being handled (relay contention scales with it). */
   #rxSnr = 0;
 
@@ -382,6 +392,8 @@ export class MeshNode implements Station {
     // First OGM soon after boot, spread over one slot-scaled second so a mesh powered on at
     // once does not transmit in lockstep.
     this.#intervalMs = this.config.ogmIntervalSteps[0][1];
+    this.#trickle = new TrickleTimer(this.#intervalMs);
+    this.#channel = new ChannelMeter(options.now);
     this.#nextOgmAt = options.now + this.#rng.next() * Math.min(this.#intervalMs, 5_000);
     this.#nextSweepAt = options.now + this.#sweepPeriod();
   }
@@ -414,7 +426,7 @@ export class MeshNode implements Station {
     if (this.#cluster !== before) {
       this.#log(now, "info", `cluster ${formatCluster(before)} → ${formatCluster(this.#cluster)}`);
       this.#routes.resetNodeRoutes((id) => this.#nbrs.get(id) !== undefined);
-      this.#triggerOgm(now);
+      this.#triggerOgm(now, "own", this.#cluster);
     }
   }
 
@@ -542,33 +554,27 @@ export class MeshNode implements Station {
   }
 
   /**
-   * Network Health Score from this node's own tables (§11): over the neighbours that make up
-   * its routable neighbourhood (usable now), and those that were usable and went down within
-   * the memory window (counted with Q 0, unreachable). Neighbours merely heard at the edge of
-   * range were never part of it and do not count.
+   * Network Health Score (§11): the congestion this node measures (channel busy share, queue),
+   * batteries, and the share of its neighbourhood still there: the neighbours usable now, and
+   * those that left the table (fell silent) within the memory window.
    */
   health(now: number): number {
-    const qualities: number[] = [];
     const usable: boolean[] = [];
     const batteries: number[] = [this.#battery < 0 ? 1 : this.#battery];
     for (const n of this.#nbrs.values()) {
       if (!this.#nbrs.usable(n, now)) continue;
-      qualities.push(this.#nbrs.quality(n, now));
       usable.push(true);
       batteries.push(n.battery < 0 ? 1 : n.battery);
     }
     for (const [id, at] of this.#lost) {
-      if (now - at > this.config.nhsMemoryMs) {
+      if (now - at > this.config.nhsMemoryMs || this.#nbrs.get(id) !== undefined) {
         this.#lost.delete(id);
         continue;
       }
-      const n = this.#nbrs.get(id);
-      if (n === undefined || !this.#nbrs.usable(n, now)) {
-        qualities.push(0);
-        usable.push(false);
-      }
+      usable.push(false);
     }
-    return networkHealth({ qualities, usable, batteries });
+    const congestion = channelCongestion(this.#channel.busyShare(now), this.#queue.occupancy);
+    return networkHealth({ congestion, usable, batteries });
   }
 
   /** Whether this node currently mutes flood and broadcast relaying (§12). */
@@ -598,6 +604,8 @@ export class MeshNode implements Station {
     const now = meta.at;
     this.#stats.rxFrames++;
     const decoded = decodeFrame(bytes);
+    // Every frame on the air is channel time, decodable or not (§8.1).
+    this.#channel.record(now, this.#airtime(Math.min(bytes.length, MAX_FRAME_BYTES - this.config.frameOverheadBytes)), decoded.ok && decoded.frame.type === FrameType.OGM);
     if (!decoded.ok) {
       this.#stats.rxMalformed++;
       this.#stats.rxMalformedByCode[decoded.error.code] = (this.#stats.rxMalformedByCode[decoded.error.code] ?? 0) + 1;
@@ -606,6 +614,8 @@ export class MeshNode implements Station {
     const f = decoded.frame;
     if (f.tx === this.id) return; // our own frame echoed by a repeater or a test channel
     this.#rxSnr = meta.snr;
+    // Any frame a neighbour sends shows its link to us is alive (§4).
+    this.#nbrs.heardFrame(f.tx, now);
     this.#overheard(f, now);
     switch (f.type) {
       case FrameType.OGM:
@@ -700,6 +710,7 @@ export class MeshNode implements Station {
     const f = this.#inFlight;
     this.#inFlight = undefined;
     if (f === undefined) return;
+    if (f.cw === 0) this.#channel.noteCarrierSense(outcome === "busy");
     if (outcome === "busy") {
       this.#stats.channelBusy++;
       f.cw = Math.min(MAX_BUSY_CW, f.cw + 1);
@@ -708,6 +719,7 @@ export class MeshNode implements Station {
       return;
     }
     this.#ledger.record(now - f.airtimeMs, f.airtimeMs);
+    this.#channel.record(now, f.airtimeMs, f.tag.kind === "ogm");
     this.#stats.txFrames++;
     this.#stats.txAirtimeMs += f.airtimeMs;
     const name = TYPE_NAMES[f.bytes[0] & 15] ?? "?";
@@ -1761,7 +1773,6 @@ export class MeshNode implements Station {
 
   #onOgm(f: OgmFrame, meta: RxMeta): void {
     const now = meta.at;
-    this.#noteOgmSender(f.tx, now);
     const { n, reception } = this.#nbrs.onOgm(f, meta.rssi, meta.snr, now);
     if (n === undefined || reception === "duplicate") return;
     const hold = now + this.#nbrs.holdMs(n);
@@ -1800,7 +1811,7 @@ export class MeshNode implements Station {
     if (up !== n.up) {
       n.up = up;
       this.#events.push({ type: up ? "neighbour-up" : "neighbour-down", at: now, neighbour: n.id });
-      if (up && !n.everUp) this.#triggerOgm(now);
+      if (up && !n.everUp) this.#triggerOgm(now, "nbr", n.id);
       if (up) n.everUp = true;
     }
   }
@@ -1839,24 +1850,36 @@ export class MeshNode implements Station {
         nextHop: c.via,
       });
       // Destinations new to us go out early; losses and returns ride the next regular OGM.
-      if (c.fresh) this.#triggerOgm(now);
+      if (c.appeared) this.#triggerOgm(now, c.kind, c.key);
     }
   }
 
-  /** Schedule the next OGM early, within the triggered-update gap (§8.2). */
-  #triggerOgm(now: number): void {
-    // At most one early OGM between two regular ones.
-    if (this.#triggeredSinceRegular) return;
-    const earliest = Math.max(now, this.#lastOgmBuiltAt + this.config.triggeredMinGapFactor * this.#intervalMs);
+  /**
+   * Something new (§8.2): a neighbour usable for the first time, a destination or a cluster never
+   * seen before, or our own new cluster. Ids already known do not count (table churn is not
+   * news). Resets the Trickle interval (§8.1) and brings the next OGM forward, within the
+   * triggered-update gap and at most once between two regular OGMs.
+   */
+  #triggerOgm(now: number, kind: string, id: number): void {
+    if (!this.#known.learn(kind, id)) return;
+    const minMs = this.#minOgmInterval(now);
+    this.#stats.ogmResets++;
+    if (!this.#trickle.reset(kind === "own")) return;
+    const earliest = Math.max(now, this.#lastOgmBuiltAt + this.config.triggeredMinGapFactor * minMs);
     if (earliest < this.#nextOgmAt) {
       this.#nextOgmAt = earliest;
-      this.#triggeredSinceRegular = true;
-    }
+      this.#stats.ogmEarly++;
+    } else this.#trickle.cancelEarly();
+  }
+
+  /** Shortest OGM interval now: seed minimum, duty floor, measured OGM share of the channel (§8.1). */
+  #minOgmInterval(now: number): number {
+    return trickleMinInterval(this.#lastOgmAirMs, this.#ledger.dutyCycle, this.#channel.ogmShare(now), this.config);
   }
 
   /** Expiry work runs at a third of the OGM interval: timeouts and holds are multiples of it. */
   #sweepPeriod(): number {
-    return this.#intervalMs / 3;
+    return Math.min(MAX_SWEEP_MS, this.#intervalMs / 3);
   }
 
   #sweep(now: number): void {
@@ -1874,35 +1897,10 @@ export class MeshNode implements Station {
     if (this.#position === undefined) this.#adoptCluster(now);
     for (const c of changes) {
       this.#events.push({ type: c.up ? "neighbour-up" : "neighbour-down", at: now, neighbour: c.id });
-      if (!c.up) this.#lost.set(c.id, now);
     }
     this.#routeChanges(this.#routes.refresh(now), now);
     for (const [k, c] of this.#custody) if (c.until < now) this.#custody.delete(k);
     for (const [k, r] of this.#reverse) if (r.until < now) this.#reverse.delete(k);
-  }
-
-  /**
-   * OGM senders heard recently, whether or not the neighbour table admitted them: in a dense
-   * mesh every one of them shares the channel, and the channel floor of the OGM interval (§8.1)
-   * must count them all, not only the table's maxNeighbours.
-   */
-  #noteOgmSender(id: NodeId, now: number): void {
-    this.#ogmSenders.delete(id);
-    this.#ogmSenders.set(id, now);
-    if (this.#ogmSenders.size > OGM_SENDERS_MAX) {
-      const oldest = this.#ogmSenders.keys().next().value;
-      if (oldest !== undefined) this.#ogmSenders.delete(oldest);
-    }
-  }
-
-  #ogmSendersHeard(now: number): number {
-    // Senders not heard for a few of our intervals have gone quiet (or away).
-    const horizon = now - OGM_SENDER_MEMORY * this.#intervalMs;
-    for (const [id, at] of this.#ogmSenders) {
-      if (at >= horizon) break; // insertion order is last-heard order
-      this.#ogmSenders.delete(id);
-    }
-    return this.#ogmSenders.size;
   }
 
   /** Without a fix: the neighbours' consensus cluster, or homeless (§17). */
@@ -1914,7 +1912,7 @@ export class MeshNode implements Station {
     this.#log(now, "info", `no GPS fix: cluster ${formatCluster(this.#cluster)} → ${formatCluster(c)} (${reported.length} neighbours reporting)`);
     this.#cluster = c;
     this.#routes.resetNodeRoutes((id) => this.#nbrs.get(id) !== undefined);
-    this.#triggerOgm(now);
+    this.#triggerOgm(now, "own", c);
   }
 
   /** Silencing decision on our two-hop view (§12). */
@@ -2021,7 +2019,6 @@ export class MeshNode implements Station {
       const d = this.#routes.get(a.kind, a.key);
       if (d !== undefined) this.#routes.advertised(d, a.adv, now);
     }
-    const heard = Math.max(this.#nbrs.size, this.#ogmSendersHeard(now));
     this.#nbrs.pruneTwoHop(now);
     this.#muted = this.#decideMute(now);
     const frame: OgmFrame = {
@@ -2046,7 +2043,8 @@ export class MeshNode implements Station {
     // The interval depends on the OGM's own airtime (duty cap), so size it first.
     const probe = encodeFrame(frame);
     const air = this.#airtime(probe.length);
-    this.#intervalMs = ogmInterval(heard, air, this.#ledger.dutyCycle, this.config);
+    this.#lastOgmAirMs = air;
+    this.#intervalMs = this.#trickle.sent(this.#minOgmInterval(now), Math.min(this.config.ogmTrickleMaxMs, this.config.ogmMaxIntervalMs));
     const units = Math.min(255, Math.max(1, Math.ceil(this.#intervalMs / OGM_INTERVAL_UNIT_MS)));
     const bytes = encodeFrame({ ...frame, intervalUnits: units });
     // A newer OGM supersedes one still waiting in the queue.
@@ -2064,7 +2062,6 @@ export class MeshNode implements Station {
     });
     this.#lastOgmBuiltAt = now;
     this.#nextOgmAt = now + jitter(this.#intervalMs, this.#rng, this.config);
-    this.#triggeredSinceRegular = false;
     this.#nextSweepAt = Math.min(this.#nextSweepAt, now + this.#sweepPeriod());
   }
 

@@ -14,6 +14,8 @@ export interface Neighbour {
   readonly id: NodeId;
   readonly window: OgmWindow;
   firstHeardAt: number;
+  /** Last frame of any kind heard from it (every frame shows the link works, §4). */
+  lastFrameAt: number;
   /** Advertised OGM interval, ms. */
   intervalMs: number;
   /** OGMs the neighbour needs to advertise its whole table. */
@@ -97,7 +99,25 @@ export class NeighbourTable {
   }
 
   rq(n: Neighbour, now: number): number {
-    return n.window.rq(now, n.intervalMs, this.#cfg.lqMinSpan);
+    return n.window.rq(now, n.intervalMs, this.#cfg.lqMinSpan, n.lastFrameAt);
+  }
+
+  /**
+   * A frame of any kind from `id` was decoded: the neighbour is alive and its link to us works,
+   * so OGMs do not count as overdue while its frames keep coming (§4). Long OGM intervals would
+   * otherwise leave the node blind to its links between OGMs. It also ends a suspension.
+   */
+  heardFrame(id: NodeId, now: number): void {
+    const n = this.#map.get(id);
+    if (n === undefined) return;
+    // Heard again: a suspension (§4) ends here, as it used to only on its next OGM, which with
+    // long OGM intervals can be many minutes away.
+    n.suspended = false;
+    n.failStreak = 0;
+    if (now > n.lastFrameAt) {
+      n.lastFrameAt = now;
+      n.qAt = -Infinity;
+    }
   }
 
   /** tq, forgotten once no report has come for a hold time. */
@@ -197,6 +217,7 @@ export class NeighbourTable {
         id: f.tx,
         window: new OgmWindow(this.#cfg.lqWindow),
         firstHeardAt: now,
+        lastFrameAt: now,
         intervalMs: 0,
         cycle: 1,
         tq: 0,
@@ -293,7 +314,7 @@ export class NeighbourTable {
     const lost: NodeId[] = [];
     const changes: NeighbourChange[] = [];
     for (const n of this.#map.values()) {
-      const silentFor = now - n.window.lastHeardAt;
+      const silentFor = now - Math.max(n.window.lastHeardAt, n.lastFrameAt);
       if (this.rq(n, now) === 0 || silentFor > this.#cfg.neighbourTimeoutFactor * n.intervalMs) {
         this.#map.delete(n.id);
         lost.push(n.id);
