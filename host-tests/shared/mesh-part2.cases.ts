@@ -3,7 +3,8 @@
 import { clusterFromGeohash, NO_CLUSTER } from "../../src/core/cluster";
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { resolveConfig } from "../../src/core/config";
-import { FrameType } from "../../src/core/frames";
+import { FrameType, shortId } from "../../src/core/frames";
+import { chooseForwarders } from "../../src/core/forwarders";
 import { channelCongestion, gateRefusal, maxAdmittedPriority, networkHealth } from "../../src/core/qos";
 import { BROADCAST, type NodeId, type PriorityLevel } from "../../src/core/station";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
@@ -154,8 +155,49 @@ export default suite("mesh part 2 (ideal channel)", {
   },
 
   // ---- Silencing ---------------------------------------------------------------------------
+  "broadcast forwarders: on a known graph only the expected nodes relay"(t) {
+    // Two stars joined by a bridge: 2,3,4,5 around 1; 5 – 6; 7,8,9 around 6.
+    const h = new IdealMesh({ seed: 21 });
+    for (let i = 1; i <= 9; i++) h.addNode(i, gridPosition(i % 3, Math.floor(i / 3)));
+    for (const [a, b] of [[1, 2], [1, 3], [1, 4], [1, 5], [5, 6], [6, 7], [6, 8], [6, 9]]) h.link(a, b);
+    settle(t, h, 10 * MINUTE, "two stars");
+    h.run(h.now + 5 * MINUTE);
+    const from = h.txLog.length;
+    t.ok(h.node(2).send(h.now, BROADCAST, new Uint8Array([7]), { priority: 4 }).ok);
+    h.run(h.now + 30_000);
+    const relays = broadcastRelays(h, from);
+    t.deepEqual([...relays.keys()].sort((a, b) => a - b), [1, 2, 5, 6], "the origin, then 1, the bridge 5 and the hub 6");
+    for (const [x, n] of relays) t.equal(n, 1, `node ${x} sent it once`);
+    for (let i = 1; i <= 9; i++) if (i !== 2) t.ok(h.eventsOf(i, "delivered").some((e) => e.dst === BROADCAST && e.payload[0] === 7), `node ${i} got it`);
+    // The lists on the air: 2 names 1; 1 names 5 (3 and 4 reach nobody new); 5 names 6; 6 names none.
+    const named = new Map(h.txLog.slice(from).filter((r) => r.type === FrameType.BCAST).map((r) => {
+      const d = decodeFrame(r.bytes);
+      return [r.tx, d.ok && d.frame.type === FrameType.BCAST ? (d.frame.forwarders ?? []).map((x) => [...h.nodes.keys()].find((id) => shortId(id) === x)) : []] as const;
+    }));
+    t.deepEqual(named.get(2), [1]);
+    t.deepEqual(named.get(1), [5]);
+    t.deepEqual(named.get(5), [6]);
+    t.deepEqual(named.get(6), []);
+  },
+  "broadcast forwarders: greedy cover of the two-hop nodes the previous sender missed, distributors first"(t) {
+    const set = (...x: number[]) => new Set(x);
+    // Self 1; neighbours 2 (covers 5, 6), 3 (covers 6), 4 (covers 7, muted), 8 (reach unknown).
+    const base = [
+      { short: 2, prio: 10, active: true, covers: set(1, 5, 6) },
+      { short: 3, prio: 20, active: true, covers: set(1, 6) },
+      { short: 4, prio: 30, active: false, covers: set(1, 7) },
+      { short: 8, prio: 5, active: true, covers: undefined },
+    ];
+    t.deepEqual(chooseForwarders({ self: 1, neighbours: base, max: 16 }), [2, 4, 8], "2 covers most; only the muted 4 reaches 7; 8 is unknown");
+    t.deepEqual(chooseForwarders({ self: 1, neighbours: base, previous: { short: 9, covers: set(1, 5, 6, 7, 8) }, max: 16 }), [], "the previous sender reached everything");
+    t.equal(chooseForwarders({ self: 1, neighbours: base, max: 2 }), undefined, "more than the frame may name: none");
+    const both = [{ short: 2, prio: 1, active: true, covers: set(5) }, { short: 3, prio: 9, active: true, covers: set(5) }];
+    t.deepEqual(chooseForwarders({ self: 1, neighbours: both, max: 16 }), [3], "equal cover: the higher relay priority");
+  },
   "silencing: in a 60-node random mesh at least a third mute, nobody is cut off, rotation changes the set"(t) {
-    const { h, adj } = randomMesh(60, 17, 0.22);
+    // Broadcasts without forwarder lists (§15): the distributor rule alone, as a BCAST naming
+    // no forwarders is relayed.
+    const { h, adj } = randomMesh(60, 17, 0.22, { broadcastForwarders: false });
     settle(t, h, 10 * MINUTE, "60 nodes");
     h.run(h.now + 3 * MINUTE);
     const muted = mutedSet(h);

@@ -91,6 +91,8 @@ export interface MeshConfig {
   floodContentionCw: number;
   /** A waiting flood/broadcast relay stands down after hearing this many copies (0 = never). */
   relayCopyThreshold: number;
+  /** Whether a BCAST names its forwarders from the sender's two-hop view (§15). */
+  broadcastForwarders: boolean;
   locationTtlMs: number;
   locateMaxScope: number;
   locateTimeoutMs: number;
@@ -177,6 +179,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   broadcastScope: 7,
   floodContentionCw: 8,
   relayCopyThreshold: 3,
+  broadcastForwarders: true,
   locationTtlMs: 30 * MINUTE,
   locateMaxScope: 4,
   locateTimeoutMs: 0, // 0 = derive from the modem: see MeshNode (a few round-trip airtimes)
@@ -302,6 +305,7 @@ const CHECKS: Check[] = [
   bool("qosEnabled"),
   intIn("nhsMemoryMs", 0, 86_400_000),
   bool("silencingEnabled"),
+  bool("broadcastForwarders"),
   intIn("silenceRotationMs", 10_000, 86_400_000),
   bool("corridorEnabled"),
   intIn("corridorHopCap", 1, 255),

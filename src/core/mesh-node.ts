@@ -9,12 +9,16 @@ import { decodeFrame, encodeFrame } from "./codec";
 import { resolveConfig, type MeshConfig } from "./config";
 import { DedupCache } from "./dedup";
 import { DutyLedger } from "./duty-ledger";
+import { chooseForwarders } from "./forwarders";
 import {
   AckStatus,
   FloodScope,
   FrameType,
   LOCATE_A_BYTES,
   LOCATE_Q_BYTES,
+  BCAST_HEADER_BYTES,
+  forwarderListBytes,
+  MAX_BCAST_FORWARDERS,
   MAX_BCAST_PAYLOAD,
   MAX_FRAME_BYTES,
   MAX_UNICAST_PAYLOAD,
@@ -357,7 +361,7 @@ export class MeshNode implements Station {
   /** Messages we originated with wantAck, waiting for their end-to-end ACK (bounded). */
   readonly #e2e = new Map<string, { readonly copy: Unicast; deadline: number; retries: number; readonly via: Set<NodeId> }>();
   /** Flood and broadcast relays waiting in the queue: neighbours already covered, copies heard. */
-  readonly #pendingRelays = new Map<string, { covered: Set<NodeId>; copies: number }>();
+  readonly #pendingRelays = new Map<string, { covered: Set<NodeId>; copies: number; named: boolean }>();
   /** Aggregates we originate (parent prefix → metric last advertised). */
   readonly #aggregates = new Map<ClusterId, number>();
   /** Reverse hops of locate queries, for answers without a route back. */
@@ -1469,8 +1473,8 @@ export class MeshNode implements Station {
    * Queues a flood or broadcast relay unless the frames already heard cover every usable
    * neighbour (neighbour-coverage pruning on the two-hop view). `from` is who we heard it from.
    */
-  #queueRelay(key: string, bytes: Uint8Array, priority: PriorityLevel, from: NodeId, now: number): boolean {
-    this.#pendingRelays.set(key, { covered: new Set<NodeId>(), copies: 1 });
+  #queueRelay(key: string, bytes: Uint8Array, priority: PriorityLevel, from: NodeId, now: number, named = false): boolean {
+    this.#pendingRelays.set(key, { covered: new Set<NodeId>(), copies: 1, named });
     if (this.#coveredBy(key, from, now)) {
       this.#pendingRelays.delete(key);
       this.#stats.relaysSuppressed++;
@@ -1518,7 +1522,9 @@ export class MeshNode implements Station {
     const pending = this.#pendingRelays.get(key);
     if (pending === undefined) return;
     pending.copies++;
-    const enough = this.config.relayCopyThreshold > 0 && pending.copies >= this.config.relayCopyThreshold;
+    // A named forwarder (§15) was chosen for the part of the network only it covers: copies heard
+    // from others say nothing about that part, so only full coverage stands it down.
+    const enough = !pending.named && this.config.relayCopyThreshold > 0 && pending.copies >= this.config.relayCopyThreshold;
     if (this.#coveredBy(key, sender, now) || enough) {
       this.#pendingRelays.delete(key);
       if (this.#queue.remove((q) => q.tag.kind === "relay" && q.tag.key === key).length > 0) this.#stats.relaysSuppressed++;
@@ -1619,6 +1625,27 @@ export class MeshNode implements Station {
     if (this.#queueRelay(key, bytes, f.priority, f.tx, now)) this.#stats.floodRelays++;
   }
 
+  /**
+   * The BCAST with the forwarders this node names (§15) from its two-hop view, given whom it
+   * heard the frame from; without a list when more than MAX_BCAST_FORWARDERS would be needed or
+   * the list does not fit the frame.
+   */
+  #withForwarders(f: BcastFrame, from: NodeId | undefined, now: number): BcastFrame {
+    const { forwarders: _old, ...bare } = f;
+    if (!this.config.broadcastForwarders) return bare;
+    const minRq = Math.sqrt(this.config.linkUsableQ);
+    const prev = from === undefined ? undefined : this.#nbrs.get(from);
+    const chosen = chooseForwarders({
+      self: shortId(this.id),
+      neighbours: this.#nbrs.usableList(now).map((n) => ({ short: shortId(n.id), prio: n.relayPrio, active: n.relayActive, covers: this.#nbrs.covers(n, minRq) })),
+      previous: from === undefined ? undefined : { short: shortId(from), covers: prev === undefined ? undefined : this.#nbrs.covers(prev, minRq) },
+      max: MAX_BCAST_FORWARDERS,
+    });
+    if (chosen === undefined) return bare;
+    const size = BCAST_HEADER_BYTES + forwarderListBytes(chosen.length) + f.payload.length + this.config.frameOverheadBytes;
+    return size <= MAX_FRAME_BYTES ? { ...bare, forwarders: chosen } : bare;
+  }
+
   #sendBroadcast(now: number, payload: Uint8Array, priority: PriorityLevel, scope: number): SendResult {
     if (!Number.isInteger(scope) || scope < 0 || scope > 7) {
       return { ok: false, code: "bad-destination", reason: `broadcast scope ${scope} is not 0..7 cluster rings` };
@@ -1637,7 +1664,7 @@ export class MeshNode implements Station {
       payload: payload.slice(),
     };
     this.#dedup.add(`b:${this.id}:${seq}`, now);
-    this.#enqueuePlain(encodeFrame(f), priority, "data", now, now);
+    this.#enqueuePlain(encodeFrame(this.#withForwarders(f, undefined, now)), priority, "data", now, now);
     this.#stats.broadcasts++;
     return { ok: true, seq };
   }
@@ -1653,9 +1680,12 @@ export class MeshNode implements Station {
     if (!inBroadcastScope(this.#cluster, f.originCluster, f.scope)) return;
     this.#trackSeq(`${f.src}:b`, f.src, f.seq, now);
     this.#events.push({ type: "delivered", at: now, src: f.src, dst: BROADCAST, seq: f.seq, payload: f.payload, hops: f.hops + 1, priority: f.priority });
-    if (this.#muted || f.ttl <= 1) return;
-    const bytes = encodeFrame({ ...f, tx: this.id, ttl: f.ttl - 1, hops: Math.min(255, f.hops + 1) });
-    if (this.#queueRelay(key, bytes, f.priority, f.tx, now)) this.#stats.broadcastRelays++;
+    if (f.ttl <= 1) return;
+    // Named forwarders relay (§15); a frame naming none leaves it to the distributors (§12).
+    const named = f.forwarders !== undefined;
+    if (named ? !f.forwarders.includes(shortId(this.id)) : this.#muted) return;
+    const relay = this.#withForwarders({ ...f, tx: this.id, ttl: f.ttl - 1, hops: Math.min(255, f.hops + 1) }, f.tx, now);
+    if (this.#queueRelay(key, encodeFrame(relay), f.priority, f.tx, now, named)) this.#stats.broadcastRelays++;
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -41,6 +41,8 @@ export interface Neighbour {
    * holds up to maxNeighbours of these lists (read through NeighbourTable.twoHopRq).
    */
   readonly twoHop: Map<number, number>;
+  /** Whether its OGMs have told us its neighbours (a list with entries, or a complete empty one). */
+  listed: boolean;
   /** Whether we last reported it usable (for up/down events and the usability hysteresis). */
   up: boolean;
   /** Whether it has ever been usable (only a first appearance triggers an early OGM). */
@@ -234,6 +236,7 @@ export class NeighbourTable {
         rssi,
         snr,
         twoHop: new Map(),
+        listed: false,
         up: false,
         everUp: false,
         failStreak: 0,
@@ -278,6 +281,7 @@ export class NeighbourTable {
       n.tq = 0;
       n.tqAt = now;
     }
+    if (f.neighbours.length > 0 || f.cycle === 1) n.listed = true;
     if (f.cycle === 1 && n.twoHop.size > f.neighbours.length) {
       // A complete list: forget two-hop entries it no longer carries.
       const listed = new Set(f.neighbours.map((e) => e.short));
@@ -328,6 +332,17 @@ export class NeighbourTable {
       }
     }
     return { lost, changes };
+  }
+
+  /**
+   * Short ids of the nodes `n` reports hearing at rq ≥ `minRq` (whom a frame it relays reaches,
+   * §15), or undefined while its OGMs have not told us its neighbours.
+   */
+  covers(n: Neighbour, minRq: number): Set<number> | undefined {
+    if (!n.listed) return undefined;
+    const out = new Set<number>();
+    for (const [short, v] of n.twoHop) if (byteToQuality(v % 256) >= minRq) out.add(short);
+    return out;
   }
 
   /** How well `n` reports hearing the node with this short id, 0..1 (0 when it does not list it). */
