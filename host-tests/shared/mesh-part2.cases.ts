@@ -1,6 +1,6 @@
 // Part 2 of the protocol on the ideal channel: QoS gate, silencing, sequence gaps, corridor
 // flood, cluster broadcast, location service, operation without GPS.
-import { clusterFromGeohash, NO_CLUSTER } from "../../src/core/cluster";
+import { clusterFromGeohash, clusterHolds, NO_CLUSTER } from "../../src/core/cluster";
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { resolveConfig } from "../../src/core/config";
 import { FrameType, shortId } from "../../src/core/frames";
@@ -155,6 +155,29 @@ export default suite("mesh part 2 (ideal channel)", {
   },
 
   // ---- Silencing ---------------------------------------------------------------------------
+  "mobility: cluster membership with hysteresis, and a cluster change keeps node routes that work"(t) {
+    const W = clusterFromGeohash(CELLS.W);
+    const M = clusterFromGeohash(CELLS.M);
+    // M is east of W: x = 1.1 is a tenth of a cell into M, x = 1.3 three tenths.
+    t.ok(clusterHolds(W, inCell(CELLS.W, 1.1, 0.5).lat, inCell(CELLS.W, 1.1, 0.5).lon, 0.25), "a tenth of a cell over the border: still W");
+    t.ok(!clusterHolds(W, inCell(CELLS.W, 1.3, 0.5).lat, inCell(CELLS.W, 1.3, 0.5).lon, 0.25), "three tenths over: not W");
+    const h = new IdealMesh({ seed: 23, config: { geohashPrecision: 6 } });
+    h.addNode(1, inCell(CELLS.W, 0.8, 0.5));
+    h.addNode(2, inCell(CELLS.W, 0.5, 0.5));
+    h.addNode(3, inCell(CELLS.W, 0.2, 0.5));
+    h.link(1, 2);
+    h.link(2, 3);
+    settle(t, h, 10 * MINUTE, "line in W");
+    t.deepEqual(h.node(1).nextHopsTo(3, h.now), [2]);
+    h.node(1).setPosition(h.now, inCell(CELLS.W, 1.1, 0.5));
+    t.equal(h.node(1).cluster, W, "just over the border it stays in W");
+    h.node(1).setPosition(h.now, inCell(CELLS.W, 1.4, 0.5));
+    t.equal(h.node(1).cluster, M, "well inside M it moves");
+    t.deepEqual(h.node(1).nextHopsTo(3, h.now), [2], "its route to 3 still works and is kept");
+    t.ok(h.node(1).send(h.now, 3, new Uint8Array([0x33])).ok);
+    h.run(h.now + 30_000);
+    t.ok(h.eventsOf(3, "delivered").some((e) => e.payload[0] === 0x33), "and carries traffic at once");
+  },
   "broadcast forwarders: on a known graph only the expected nodes relay"(t) {
     // Two stars joined by a bridge: 2,3,4,5 around 1; 5 – 6; 7,8,9 around 6.
     const h = new IdealMesh({ seed: 21 });

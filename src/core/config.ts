@@ -10,6 +10,8 @@ export interface MeshConfig {
    * their parent prefix (docs/protocol.md §5.4, hierarchical aggregation).
    */
   clusterDetailRings: number;
+  /** A node keeps its cluster until it is this share of a cell beyond the cell's border (§2). */
+  clusterHysteresis: number;
   /** OGM interval steps [max neighbours, interval ms]; the last applies above the others (seed). */
   ogmIntervalSteps: ReadonlyArray<readonly [number, number]>;
   ogmJitter: number;
@@ -117,6 +119,7 @@ const MINUTE = 60 * SECOND;
 export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   geohashPrecision: 4,
   clusterDetailRings: 2,
+  clusterHysteresis: 0.25,
   ogmIntervalSteps: Object.freeze([
     Object.freeze([8, 30 * SECOND] as const),
     Object.freeze([20, 60 * SECOND] as const),
@@ -250,6 +253,7 @@ const CHECKS: Check[] = [
     return undefined;
   },
   numIn("ogmJitter", 0, 0.5),
+  numIn("clusterHysteresis", 0, 1),
   numIn("ogmDutyShare", 0.01, 1),
   intIn("ogmMaxBytes", 64, 255),
   intIn("frameOverheadBytes", 0, 32),

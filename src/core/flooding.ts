@@ -11,6 +11,9 @@ import { encodeFrame } from "./codec";
 import { inBroadcastScope, inCorridor } from "./scope";
 import { randInt } from "./rng";
 
+/** How long after moving a node still counts as moving (§15). */
+const MOVING_MS = 5 * 60_000;
+
 export class Flooding {
   readonly n: NodeState;
   /** Flood and broadcast relays waiting in the queue: neighbours already covered, copies heard. */
@@ -179,7 +182,9 @@ export class Flooding {
    */
   withForwarders(f: BcastFrame, from: NodeId | undefined, now: number): BcastFrame {
     const { forwarders: _old, ...bare } = f;
-    if (!this.n.config.broadcastForwarders) return bare;
+    // A moving node's two-hop view is stale by the time it is used: it names none, and the
+    // distributors relay (§15). Highway convoy: coverage 49 % with lists, 83 % without.
+    if (!this.n.config.broadcastForwarders || now - this.n.movedAt < MOVING_MS) return bare;
     const minRq = Math.sqrt(this.n.config.linkUsableQ);
     const prev = from === undefined ? undefined : this.n.nbrs.get(from);
     const chosen = chooseForwarders({

@@ -17,14 +17,17 @@ import { OgmPlane } from "./ogm-plane";
 import { RelayDuty } from "./relay-duty";
 import { airtimeMs, type LoRaModulation } from "./airtime";
 import { channelCongestion, gateRefusal, networkHealth } from "./qos";
-import { consensusCluster } from "./position";
+import { consensusCluster, metresBetween } from "./position";
 import { decodeFrame } from "./codec";
 import { randInt, type Rng } from "./rng";
 import { relayPriority } from "./silencing";
 import { resolveConfig, type MeshConfig } from "./config";
-import { type ClusterId, clusterOf, formatCluster, NO_CLUSTER } from "./cluster";
+import { type ClusterId, clusterHolds, clusterOf, formatCluster, NO_CLUSTER } from "./cluster";
 
 export type { MeshStats } from "./node-state";
+
+/** A node that moved this far within `movingMs` counts as moving (§15). */
+const MOVED_METRES = 100;
 
 export interface MeshNodeOptions {
   readonly id: NodeId;
@@ -117,10 +120,15 @@ export class MeshNode implements Station {
   /** Updates the GPS position (undefined = fix lost). */
   setPosition(now: number, position: GeoPoint | undefined): void {
     const before = this.#s.cluster;
+    const s = this.#s;
+    if (position !== undefined && (s.movedFrom === undefined || metresBetween(s.movedFrom, position) > MOVED_METRES)) {
+      if (s.movedFrom !== undefined) s.movedAt = now;
+      s.movedFrom = position;
+    }
     this.#setPosition(position);
     if (this.#s.cluster !== before) {
       this.#s.log(now, "info", `cluster ${formatCluster(before)} → ${formatCluster(this.#s.cluster)}`);
-      this.#s.routes.resetNodeRoutes((id) => this.#s.nbrs.get(id) !== undefined);
+      this.#s.routes.keepNodeRoutesAsForeign();
       this.#s.ogm.triggerOgm(now, "own", this.#s.cluster);
     }
   }
@@ -444,8 +452,14 @@ export class MeshNode implements Station {
 
   #setPosition(position: GeoPoint | undefined): void {
     this.#s.position = position;
-    this.#s.cluster =
-      position === undefined ? NO_CLUSTER : clusterOf(position.lat, position.lon, this.config.geohashPrecision);
+    if (position === undefined) {
+      this.#s.cluster = NO_CLUSTER;
+      return;
+    }
+    // Membership with hysteresis (§2): a node near its cell's border keeps its cluster.
+    const { lat, lon } = position;
+    if (this.#s.cluster !== NO_CLUSTER && clusterHolds(this.#s.cluster, lat, lon, this.config.clusterHysteresis)) return;
+    this.#s.cluster = clusterOf(lat, lon, this.config.geohashPrecision);
   }
 
   #sweep(now: number): void {
@@ -477,7 +491,7 @@ export class MeshNode implements Station {
     if (c === this.#s.cluster) return;
     this.#s.log(now, "info", `no GPS fix: cluster ${formatCluster(this.#s.cluster)} → ${formatCluster(c)} (${reported.length} neighbours reporting)`);
     this.#s.cluster = c;
-    this.#s.routes.resetNodeRoutes((id) => this.#s.nbrs.get(id) !== undefined);
+    this.#s.routes.keepNodeRoutesAsForeign();
     this.#s.ogm.triggerOgm(now, "own", c);
   }
 

@@ -259,6 +259,9 @@ export class NodeState {
   /** SNR of the frame being handled (relay contention scales with it). */
   rxSnr = 0;
   nextSweepAt = 0;
+  /** Where we last counted as having moved from, and when (§15: a moving node names no forwarders). */
+  movedFrom: GeoPoint | undefined;
+  movedAt = -Infinity;
   // The concerns, wired by MeshNode's constructor.
   fwd!: Forwarding;
   flood!: Flooding;
