@@ -1,10 +1,11 @@
 // Part 2 of the protocol on the ideal channel: QoS gate, silencing, sequence gaps, corridor
 // flood, cluster broadcast, location service, operation without GPS.
-import { clusterFromGeohash, NO_CLUSTER } from "../../src/core/cluster";
+import { clusterFromGeohash, clusterHolds, NO_CLUSTER } from "../../src/core/cluster";
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { resolveConfig } from "../../src/core/config";
-import { FrameType } from "../../src/core/frames";
-import { gateRefusal, maxAdmittedPriority, networkHealth } from "../../src/core/qos";
+import { FrameType, shortId } from "../../src/core/frames";
+import { chooseForwarders } from "../../src/core/forwarders";
+import { channelCongestion, gateRefusal, maxAdmittedPriority, networkHealth } from "../../src/core/qos";
 import { BROADCAST, type NodeId, type PriorityLevel } from "../../src/core/station";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
 import { CELLS, clusterGridMesh, clusterRowMesh, connected, inCell, randomMesh, threeClusterMesh } from "../../src/demo/topologies";
@@ -57,8 +58,13 @@ function handedTo(h: IdealMesh, from: NodeId, to: NodeId, sinceTx = 0): Set<numb
  * 1 reaches 5 and the star 6, 7, 8 behind it either through 2 (short) or through 3 → 4 (one
  * hop longer). Messages go round the four destinations from 1.
  */
+// The insider tests compare the §7.5 rules with and without them under a fixed 30 s OGM
+// schedule (no Trickle back-off, §8.1): a dead route comes back with a newer seqno, and how often
+// seqnos arrive is what the comparison without the rules depends on.
+const FIXED_OGMS: Partial<MeshConfig> = { ogmTrickleMaxMs: 30_000 };
+
 function blackholeRun(config: Partial<MeshConfig>): { h: IdealMesh; first: Set<number>; second: Set<number>; delivered: number } {
-  const h = new IdealMesh({ seed: 11, config });
+  const h = new IdealMesh({ seed: 11, config: { ...FIXED_OGMS, ...config } });
   for (let i = 1; i <= 8; i++) h.addNode(i, gridPosition(i % 3, Math.floor(i / 3)));
   for (const [a, b] of [[1, 2], [1, 3], [2, 5], [3, 4], [4, 5], [5, 6], [5, 7], [5, 8]]) h.link(a, b);
   h.runUntil(() => h.fullyRouted(), 10 * MINUTE, 1_000);
@@ -94,24 +100,38 @@ export default suite("mesh part 2 (ideal channel)", {
     t.equal(gateRefusal(0, 0, cfg), undefined, "SOS at zero health");
     t.equal(gateRefusal(7, 0.5, cfg), "network health 0.50: P7 needs ≥ 0.80 (P0–P3 allowed now)");
   },
-  "QoS: the health score is 0.4·Q + 0.3·battery + 0.3·reachable"(t) {
-    t.near(networkHealth({ qualities: [1, 1], usable: [true, true], batteries: [1, 1, 1] }), 1, 1e-12);
-    t.near(networkHealth({ qualities: [1, 0], usable: [true, false], batteries: [0.5, 1] }), 0.4 * 0.5 + 0.3 * 0.75 + 0.3 * 0.5, 1e-12);
-    t.near(networkHealth({ qualities: [0.25], usable: [true], batteries: [1] }), 0.4 * 0.5 + 0.3 + 0.3, 1e-12, "half the frames each way: √Q = 0.5");
-    t.near(networkHealth({ qualities: [1, 1, 1, 1, 0.2, 0.2], usable: [true, true, true, true, true, true], batteries: [1] }), 1, 1e-12, "the best four links count");
-    t.equal(networkHealth({ qualities: [], usable: [], batteries: [1] }), 0, "no neighbours known");
+  "QoS: the health score is 0.4·(1 − congestion) + 0.3·battery + 0.3·reachable"(t) {
+    t.near(networkHealth({ congestion: 0, usable: [true, true], batteries: [1, 1, 1] }), 1, 1e-12);
+    t.near(networkHealth({ congestion: 0.5, usable: [true, false], batteries: [0.5, 1] }), 0.4 * 0.5 + 0.3 * 0.75 + 0.3 * 0.5, 1e-12);
+    t.equal(networkHealth({ congestion: 0, usable: [], batteries: [1] }), 0, "no neighbours known");
+    // Congestion: nothing below a quarter busy or a half-full queue; saturated at half busy or a full queue.
+    t.equal(channelCongestion(0.2, 0.3), 0);
+    t.near(channelCongestion(0.375, 0), 0.5, 1e-12);
+    t.equal(channelCongestion(0.6, 0), 1);
+    t.near(channelCongestion(0.1, 0.75), 0.5, 1e-12);
   },
-  "QoS: in a degraded mesh the node refuses P7 and still sends P0"(t) {
-    const h = new IdealMesh({ seed: 2 });
+  "QoS: the seed's traffic mix (P0–P5) is admitted at ordinary load, whatever the link scores or batteries"(t) {
+    const cfg = resolveConfig({});
+    // Ordinary load: a fifth of the channel busy, the queue a third full; flat batteries.
+    const nhs = networkHealth({ congestion: channelCongestion(0.2, 0.33), usable: [true, true, true], batteries: [0, 0, 0, 0] });
+    t.near(nhs, 0.7, 1e-12);
+    for (const p of [0, 1, 2, 3, 4, 5] as const) t.equal(gateRefusal(p, nhs, cfg), undefined, `P${p} admitted`);
+    // A saturated channel refuses the low priorities.
+    const busy = networkHealth({ congestion: channelCongestion(0.5, 0), usable: [true, true, true], batteries: [1, 1, 1, 1] });
+    t.ok(gateRefusal(7, busy, cfg) !== undefined && gateRefusal(3, busy, cfg) === undefined, `health ${busy} when saturated`);
+  },
+  "QoS: in a degraded mesh the node refuses P5 and still sends P0"(t) {
+    // Fixed 30 s OGMs, so the dead neighbours leave the table within the 10 minutes.
+    const h = new IdealMesh({ seed: 2, config: FIXED_OGMS });
     h.addNode(1, gridPosition(0, 0), { battery: 0.3 });
     for (let i = 2; i <= 6; i++) {
       h.addNode(i, gridPosition(i, 1), { battery: 0.3 });
       h.link(1, i);
     }
     settle(t, h, 5 * MINUTE, "star");
-    h.run(h.now + 5 * MINUTE); // windows fill: Q = 1
+    h.run(h.now + 5 * MINUTE);
     const healthy = h.node(1).health(h.now);
-    t.near(healthy, 0.4 + 0.3 * 0.3 + 0.3, 0.01, "all links perfect, batteries at 30 %");
+    t.near(healthy, 0.4 + 0.3 * 0.3 + 0.3, 0.01, "a quiet channel, every neighbour there, batteries at 30 %");
     t.ok(h.node(1).send(h.now, 2, new Uint8Array([1]), { priority: 5 }).ok, "P5 passes at ≥ 0.6");
     const p7 = h.node(1).send(h.now, 2, new Uint8Array([1]), { priority: 7 });
     t.ok(!p7.ok && p7.code === "qos-gate", "P7 needs ≥ 0.8");
@@ -121,13 +141,13 @@ export default suite("mesh part 2 (ideal channel)", {
     const degraded = h.node(1).health(h.now);
     const mine = h.node(1).neighbours(h.now);
     t.equal(mine.length, 1, "four neighbours gone from the table");
-    // Batteries travel as a byte: the neighbour's 0.3 arrives as 76/254.
-    // The best four links of the neighbourhood: the survivor and three of the lost (Q 0).
-    const expected = 0.4 * ((Math.sqrt(mine[0].q) + 0 + 0 + 0) / 4) + 0.3 * ((0.3 + mine[0].battery) / 2) + 0.3 * (1 / 5);
+    // Batteries travel as a byte: the neighbour's 0.3 arrives as 76/254. No congestion.
+    const expected = 0.4 + 0.3 * ((0.3 + mine[0].battery) / 2) + 0.3 * (1 / 5);
     t.near(degraded, expected, 1e-9, "computed from the node's own tables, lost neighbours remembered");
-    t.ok(degraded < 0.4, `degraded health ${degraded}`);
-    const refused = h.node(1).send(h.now, 2, new Uint8Array([1]), { priority: 3 });
-    t.ok(!refused.ok && refused.code === "qos-gate" && /P3 needs/.test(refused.reason));
+    t.ok(degraded < 0.6, `degraded health ${degraded}`);
+    const refused = h.node(1).send(h.now, 2, new Uint8Array([1]), { priority: 5 });
+    t.ok(!refused.ok && refused.code === "qos-gate" && /P5 needs/.test(refused.reason));
+    t.ok(h.node(1).send(h.now, 2, new Uint8Array([1]), { priority: 3 }).ok, "text still passes");
     const sos = h.node(1).send(h.now, 2, new Uint8Array([0x50]), { priority: 0 });
     t.ok(sos.ok, "P0 passes");
     h.run(h.now + 30_000);
@@ -135,8 +155,72 @@ export default suite("mesh part 2 (ideal channel)", {
   },
 
   // ---- Silencing ---------------------------------------------------------------------------
+  "mobility: cluster membership with hysteresis, and a cluster change keeps node routes that work"(t) {
+    const W = clusterFromGeohash(CELLS.W);
+    const M = clusterFromGeohash(CELLS.M);
+    // M is east of W: x = 1.1 is a tenth of a cell into M, x = 1.3 three tenths.
+    t.ok(clusterHolds(W, inCell(CELLS.W, 1.1, 0.5).lat, inCell(CELLS.W, 1.1, 0.5).lon, 0.25), "a tenth of a cell over the border: still W");
+    t.ok(!clusterHolds(W, inCell(CELLS.W, 1.3, 0.5).lat, inCell(CELLS.W, 1.3, 0.5).lon, 0.25), "three tenths over: not W");
+    const h = new IdealMesh({ seed: 23, config: { geohashPrecision: 6 } });
+    h.addNode(1, inCell(CELLS.W, 0.8, 0.5));
+    h.addNode(2, inCell(CELLS.W, 0.5, 0.5));
+    h.addNode(3, inCell(CELLS.W, 0.2, 0.5));
+    h.link(1, 2);
+    h.link(2, 3);
+    settle(t, h, 10 * MINUTE, "line in W");
+    t.deepEqual(h.node(1).nextHopsTo(3, h.now), [2]);
+    h.node(1).setPosition(h.now, inCell(CELLS.W, 1.1, 0.5));
+    t.equal(h.node(1).cluster, W, "just over the border it stays in W");
+    h.node(1).setPosition(h.now, inCell(CELLS.W, 1.4, 0.5));
+    t.equal(h.node(1).cluster, M, "well inside M it moves");
+    t.deepEqual(h.node(1).nextHopsTo(3, h.now), [2], "its route to 3 still works and is kept");
+    t.ok(h.node(1).send(h.now, 3, new Uint8Array([0x33])).ok);
+    h.run(h.now + 30_000);
+    t.ok(h.eventsOf(3, "delivered").some((e) => e.payload[0] === 0x33), "and carries traffic at once");
+  },
+  "broadcast forwarders: on a known graph only the expected nodes relay"(t) {
+    // Two stars joined by a bridge: 2,3,4,5 around 1; 5 – 6; 7,8,9 around 6.
+    const h = new IdealMesh({ seed: 21 });
+    for (let i = 1; i <= 9; i++) h.addNode(i, gridPosition(i % 3, Math.floor(i / 3)));
+    for (const [a, b] of [[1, 2], [1, 3], [1, 4], [1, 5], [5, 6], [6, 7], [6, 8], [6, 9]]) h.link(a, b);
+    settle(t, h, 10 * MINUTE, "two stars");
+    h.run(h.now + 5 * MINUTE);
+    const from = h.txLog.length;
+    t.ok(h.node(2).send(h.now, BROADCAST, new Uint8Array([7]), { priority: 4 }).ok);
+    h.run(h.now + 30_000);
+    const relays = broadcastRelays(h, from);
+    t.deepEqual([...relays.keys()].sort((a, b) => a - b), [1, 2, 5, 6], "the origin, then 1, the bridge 5 and the hub 6");
+    for (const [x, n] of relays) t.equal(n, 1, `node ${x} sent it once`);
+    for (let i = 1; i <= 9; i++) if (i !== 2) t.ok(h.eventsOf(i, "delivered").some((e) => e.dst === BROADCAST && e.payload[0] === 7), `node ${i} got it`);
+    // The lists on the air: 2 names 1; 1 names 5 (3 and 4 reach nobody new); 5 names 6; 6 names none.
+    const named = new Map(h.txLog.slice(from).filter((r) => r.type === FrameType.BCAST).map((r) => {
+      const d = decodeFrame(r.bytes);
+      return [r.tx, d.ok && d.frame.type === FrameType.BCAST ? (d.frame.forwarders ?? []).map((x) => [...h.nodes.keys()].find((id) => shortId(id) === x)) : []] as const;
+    }));
+    t.deepEqual(named.get(2), [1]);
+    t.deepEqual(named.get(1), [5]);
+    t.deepEqual(named.get(5), [6]);
+    t.deepEqual(named.get(6), []);
+  },
+  "broadcast forwarders: greedy cover of the two-hop nodes the previous sender missed, distributors first"(t) {
+    const set = (...x: number[]) => new Set(x);
+    // Self 1; neighbours 2 (covers 5, 6), 3 (covers 6), 4 (covers 7, muted), 8 (reach unknown).
+    const base = [
+      { short: 2, prio: 10, active: true, covers: set(1, 5, 6) },
+      { short: 3, prio: 20, active: true, covers: set(1, 6) },
+      { short: 4, prio: 30, active: false, covers: set(1, 7) },
+      { short: 8, prio: 5, active: true, covers: undefined },
+    ];
+    t.deepEqual(chooseForwarders({ self: 1, neighbours: base, max: 16 }), [2, 4, 8], "2 covers most; only the muted 4 reaches 7; 8 is unknown");
+    t.deepEqual(chooseForwarders({ self: 1, neighbours: base, previous: { short: 9, covers: set(1, 5, 6, 7, 8) }, max: 16 }), [], "the previous sender reached everything");
+    t.equal(chooseForwarders({ self: 1, neighbours: base, max: 2 }), undefined, "more than the frame may name: none");
+    const both = [{ short: 2, prio: 1, active: true, covers: set(5) }, { short: 3, prio: 9, active: true, covers: set(5) }];
+    t.deepEqual(chooseForwarders({ self: 1, neighbours: both, max: 16 }), [3], "equal cover: the higher relay priority");
+  },
   "silencing: in a 60-node random mesh at least a third mute, nobody is cut off, rotation changes the set"(t) {
-    const { h, adj } = randomMesh(60, 17, 0.22);
+    // Broadcasts without forwarder lists (§15): the distributor rule alone, as a BCAST naming
+    // no forwarders is relayed.
+    const { h, adj } = randomMesh(60, 17, 0.22, { broadcastForwarders: false });
     settle(t, h, 10 * MINUTE, "60 nodes");
     h.run(h.now + 3 * MINUTE);
     const muted = mutedSet(h);
@@ -156,8 +240,9 @@ export default suite("mesh part 2 (ideal channel)", {
       t.equal(n, 1, `node ${x} relayed once`);
       t.ok(x === 1 || !muted.has(x), `muted ${x} did not relay`);
     }
-    // Rotation: after 10 minutes other nodes are muted.
-    h.run(h.now + 11 * MINUTE);
+    // Rotation: a new epoch every 10 minutes, taken up at each node's next OGM (at most 16 min
+    // apart once the Trickle interval has backed off, §8.1): after two of those, others are muted.
+    h.run(h.now + 33 * MINUTE);
     const later = mutedSet(h);
     let changed = 0;
     for (const x of ids) if (muted.has(x) !== later.has(x)) changed++;
@@ -440,7 +525,7 @@ export default suite("mesh part 2 (ideal channel)", {
   },
   "a liar's impossible metrics are rejected, it is distrusted, and traffic takes the honest path"(t) {
     const run = (config: Partial<MeshConfig>, lie: number) => {
-      const h = new IdealMesh({ seed: 12, config });
+      const h = new IdealMesh({ seed: 12, config: { ...FIXED_OGMS, ...config } });
       for (const i of [1, 2, 3, 4, 9]) h.addNode(i, gridPosition(i % 5, 0));
       for (const [a, b] of [[1, 2], [2, 3], [3, 4], [1, 9]]) h.link(a, b);
       insider(h, 9, lie);

@@ -43,6 +43,34 @@ export default suite("mesh (ideal channel)", {
     // Every OGM is one frame per node per interval (plus triggered ones), never forwarded.
     t.ok(h.txLog.every((r) => r.type !== FrameType.OGM || r.bytes.length <= MAX_FRAME_BYTES));
   },
+  "OGMs back off on a quiet mesh (Trickle) and new neighbours bring at most one early OGM between regular ones"(t) {
+    const h = line(2, 41);
+    h.run(40 * 60_000);
+    const times = (id: number, from = 0) => h.txLog.filter((x) => x.type === FrameType.OGM && x.tx === id && x.at >= from).map((x) => x.at);
+    // After the cold start's early OGMs, every gap is the previous one doubled (±10 % jitter on
+    // each), until the 16 min ceiling.
+    const gaps = times(1).slice(1).map((x, i) => x - times(1)[i]).filter((g) => g >= 50_000);
+    for (let i = 1; i < gaps.length; i++) {
+      const capped = gaps[i] >= 0.85 * 16 * 60_000;
+      t.ok(capped || (gaps[i] / gaps[i - 1] >= 1.6 && gaps[i] / gaps[i - 1] <= 2.5), `gap ${i}: ${Math.round(gaps[i] / 1000)} s after ${Math.round(gaps[i - 1] / 1000)} s`);
+    }
+    t.atLeast(gaps.length, 4);
+    t.atLeast(gaps[gaps.length - 1], 0.85 * 16 * 60_000, "backed off to about 16 min");
+    t.atMost(times(1).length, 8, `${times(1).length} OGMs in 40 min (the seed's 30 s would send 80)`);
+    // Three new neighbours appear a few seconds apart: one early OGM, not three.
+    const mark = h.now;
+    const regular = mark + 16 * 60_000 * 1.1;
+    for (const id of [3, 4, 5]) {
+      h.addNode(id, undefined);
+      h.link(1, id);
+      h.run(h.now + 5_000);
+    }
+    h.run(h.now + 5 * 60_000);
+    const after = times(1, mark).filter((x) => x < regular);
+    t.atLeast(after.length, 1, "a new neighbour is news: an early OGM");
+    t.atMost(after.length, 2, `at most one early OGM before the next regular one (${after.map((x) => Math.round((x - mark) / 1000))} s)`);
+    t.ok(h.node(3).neighbours(h.now).some((n) => n.id === 1 && n.usable), "the newcomer learnt its link to node 1");
+  },
   "a 10×10 grid converges within 3 OGM intervals, with several routes per destination"(t) {
     const h = grid(10, 3);
     converge(t, h, 3, "grid");

@@ -1,7 +1,7 @@
 import { resolveConfig } from "../../src/core/config";
 import { backpressure, chooseRoute, routeWeight } from "../../src/core/route-choice";
 import { RouteHealth } from "../../src/core/route-health";
-import { channelFloorInterval, densityInterval, dutyFloorInterval, ogmInterval } from "../../src/core/ogm-schedule";
+import { dutyFloorInterval, KnownIds, trickleMinInterval, TrickleTimer } from "../../src/core/ogm-schedule";
 import { selectOgmItems, type OgmItem } from "../../src/core/ogm-builder";
 import { SeqReceiver, SeqSender } from "../../src/core/seq-tracker";
 import { SeededRng } from "../../src/core/rng";
@@ -62,20 +62,38 @@ export default suite("routing rules", {
     for (let i = 0; i < 5; i++) f.success(0, cfg);
     t.equal(f.value(0, cfg), 1);
   },
-  "OGM interval: 30/60/120/180 s by neighbours, stretched by the duty cap and the channel floor"(t) {
-    t.equal(densityInterval(8, cfg), 30_000);
-    t.equal(densityInterval(9, cfg), 60_000);
-    t.equal(densityInterval(40, cfg), 120_000);
-    t.equal(densityInterval(41, cfg), 180_000);
+  "OGM interval floor: the seed's 30 s, stretched by the duty cap and by the measured OGM share of the channel"(t) {
     const air = airtimeMs(PRESETS.LONG_FAST, 255); // 2156.5 ms
     t.near(dutyFloorInterval(air, 0.01, cfg), air / 0.0025, 1e-6, "1 % band, 25 % share");
     t.equal(dutyFloorInterval(air, 1, cfg), 0, "no duty cap in US915");
-    t.near(channelFloorInterval(3, air, cfg), (4 * air) / 0.1, 1e-6, "4 nodes' OGMs within 10 % of channel time");
     const small = airtimeMs(PRESETS.SHORT_FAST, 60);
-    t.equal(ogmInterval(3, small, 1, cfg), 30_000, "a sparse, fast mesh keeps the seed's 30 s");
-    t.near(ogmInterval(3, air, 0.1, cfg), air / 0.025, 1e-6, "10 % band: the duty floor rules (86 s)");
-    t.near(ogmInterval(30, air, 1, cfg), (31 * air) / 0.1, 1e-6, "30 neighbours at LONG_FAST: the channel floor rules (11 min)");
-    t.equal(ogmInterval(100, air, 0.001, cfg), cfg.ogmMaxIntervalMs, "capped at the wire maximum");
+    t.equal(trickleMinInterval(small, 1, 0, cfg), 30_000, "a quiet, fast mesh keeps the seed's 30 s");
+    t.near(trickleMinInterval(air, 0.1, 0, cfg), air / 0.025, 1e-6, "10 % band: the duty floor rules (86 s)");
+    t.equal(trickleMinInterval(small, 1, 0.1, cfg), 30_000, "OGMs at their 10 % share: no stretch");
+    t.near(trickleMinInterval(small, 1, 0.3, cfg), 90_000, 1e-6, "OGMs at 30 % of the channel: three times longer");
+    t.equal(trickleMinInterval(air, 0.001, 1, cfg), cfg.ogmTrickleMaxMs, "never beyond the Trickle maximum");
+  },
+  "Trickle: the interval doubles up to 16 min; an early OGM keeps the schedule; a restart returns to the minimum"(t) {
+    const tr = new TrickleTimer(30_000);
+    const max = cfg.ogmTrickleMaxMs;
+    const seen = Array.from({ length: 7 }, () => tr.sent(30_000, max));
+    t.deepEqual(seen, [60_000, 120_000, 240_000, 480_000, 960_000, 960_000, 960_000]);
+    t.ok(tr.reset(false), "news: the next OGM may come early");
+    t.ok(!tr.reset(false), "at most one early OGM between two regular ones");
+    t.equal(tr.sent(30_000, max), 960_000, "the early OGM keeps the schedule");
+    t.equal(tr.sent(30_000, max), 960_000, "the next regular one too");
+    t.ok(tr.reset(true), "a new cluster of our own: restart");
+    t.equal(tr.sent(30_000, max), 30_000, "back to the minimum");
+    t.equal(tr.sent(30_000, max), 60_000, "and doubling again");
+  },
+  "Trickle: only ids never seen reset it, within a bounded memory"(t) {
+    const k = new KnownIds(3);
+    t.ok(k.learn("node", 7));
+    t.ok(!k.learn("node", 7), "the same destination again is not news");
+    t.ok(k.learn("cluster", 7), "kinds are apart");
+    k.learn("node", 8);
+    k.learn("node", 9); // evicts the least recently seen: node 7 (cluster 7 and node 8 follow it)
+    t.ok(k.learn("node", 7), "forgotten beyond the bound");
   },
   "OGM filling: everything when it fits, changes first and rotation when not"(t) {
     const routes = (n: number, changed: (i: number) => boolean): OgmItem[] =>

@@ -6,6 +6,7 @@ import {
   cellToGeohash,
   encodeGeohash,
   GEOHASH_ALPHABET,
+  geohashBounds,
   geohashToCell,
   isValidGeohash,
   type GeoCell,
@@ -70,6 +71,19 @@ export function clusterFromCell(cell: GeoCell): ClusterId {
 }
 
 /** Ring distance between two clusters (0 same, 1 adjacent …); Infinity if either is none or precisions differ. */
+/**
+ * Whether (lat, lon) lies within `cluster`'s cell grown by `margin` of the cell's size on every
+ * side: the hysteresis of cluster membership (§2), so a node moving along a cell border does not
+ * change cluster back and forth.
+ */
+export function clusterHolds(cluster: ClusterId, lat: number, lon: number, margin: number): boolean {
+  if (cluster === NO_CLUSTER) return false;
+  const b = geohashBounds(clusterToGeohash(cluster));
+  const dLat = (b.maxLat - b.minLat) * margin;
+  const dLon = (b.maxLon - b.minLon) * margin;
+  return lat >= b.minLat - dLat && lat <= b.maxLat + dLat && lon >= b.minLon - dLon && lon <= b.maxLon + dLon;
+}
+
 export function clusterDistance(a: ClusterId, b: ClusterId): number {
   if (a === NO_CLUSTER || b === NO_CLUSTER) return Infinity;
   if (a === b) return 0;

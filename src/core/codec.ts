@@ -6,6 +6,8 @@ import { isValidClusterId } from "./cluster";
 import {
   AckStatus,
   BCAST_HEADER_BYTES,
+  forwarderListBytes,
+  MAX_BCAST_FORWARDERS,
   E2E_ACK_BYTES,
   FLOOD_HEADER_BYTES,
   FrameType,
@@ -301,10 +303,18 @@ function decodeBcast(r: Reader, tx: number): BcastFrame {
   const ttl = r.u8();
   const hops = r.u8();
   const flags = r.u8();
-  reserved(r, flags, 0xc0, 7);
+  reserved(r, flags, 0x80, 7);
   const src = nodeField(r, "source");
   const seq = r.u16();
   const originCluster = clusterField(r, "origin cluster");
+  let forwarders: number[] | undefined;
+  if ((flags & 0x40) !== 0) {
+    const at = r.pos;
+    const n = r.u8();
+    if (n > MAX_BCAST_FORWARDERS) fail("bad-field", `${r.what}: ${n} forwarders at offset ${at}, at most ${MAX_BCAST_FORWARDERS}`);
+    forwarders = [];
+    for (let i = 0; i < n; i++) forwarders.push(r.u16());
+  }
   return {
     type: FrameType.BCAST,
     tx,
@@ -315,6 +325,7 @@ function decodeBcast(r: Reader, tx: number): BcastFrame {
     src,
     seq,
     originCluster,
+    ...(forwarders === undefined ? {} : { forwarders }),
     payload: r.rest(),
   };
 }
@@ -547,7 +558,9 @@ export function encodeFrame(f: Frame): Uint8Array {
       return w.buf;
     }
     case FrameType.BCAST: {
-      const size = BCAST_HEADER_BYTES + f.payload.length;
+      const fw = f.forwarders;
+      if (fw !== undefined && fw.length > MAX_BCAST_FORWARDERS) throw new RangeError(`${fw.length} forwarders: at most ${MAX_BCAST_FORWARDERS}`);
+      const size = BCAST_HEADER_BYTES + forwarderListBytes(fw?.length) + f.payload.length;
       checkSize(size, "BCAST");
       if (!Number.isInteger(f.scope) || f.scope < 0 || f.scope > 7) throw new RangeError(`scope ${f.scope} is not 0..7`);
       const w = new Writer(size);
@@ -555,10 +568,14 @@ export function encodeFrame(f: Frame): Uint8Array {
       w.node(f.tx, "tx");
       w.u8(f.ttl, "ttl");
       w.u8(f.hops, "hops");
-      w.u8(priorityBits(f.priority) | (f.scope << 3), "flags");
+      w.u8(priorityBits(f.priority) | (f.scope << 3) | (fw === undefined ? 0 : 0x40), "flags");
       w.node(f.src, "src");
       w.u16(f.seq, "seq");
       w.cluster(f.originCluster, "originCluster");
+      if (fw !== undefined) {
+        w.u8(fw.length, "forwarders");
+        for (const x of fw) w.u16(x, "forwarder");
+      }
       w.bytes(f.payload);
       return w.buf;
     }

@@ -10,6 +10,8 @@ export interface MeshConfig {
    * their parent prefix (docs/protocol.md §5.4, hierarchical aggregation).
    */
   clusterDetailRings: number;
+  /** A node keeps its cluster until it is this share of a cell beyond the cell's border (§2). */
+  clusterHysteresis: number;
   /** OGM interval steps [max neighbours, interval ms]; the last applies above the others (seed). */
   ogmIntervalSteps: ReadonlyArray<readonly [number, number]>;
   ogmJitter: number;
@@ -28,6 +30,8 @@ export interface MeshConfig {
   /** Share of channel time the OGMs of a whole neighbourhood may take. */
   ogmChannelShare: number;
   ogmMaxIntervalMs: number;
+  /** Longest Trickle interval (§8.1): the OGM interval doubles up to this while nothing new is heard. */
+  ogmTrickleMaxMs: number;
   triggeredMinGapFactor: number;
   lqWindow: number;
   lqMinSpan: number;
@@ -89,6 +93,8 @@ export interface MeshConfig {
   floodContentionCw: number;
   /** A waiting flood/broadcast relay stands down after hearing this many copies (0 = never). */
   relayCopyThreshold: number;
+  /** Whether a BCAST names its forwarders from the sender's two-hop view (§15). */
+  broadcastForwarders: boolean;
   locationTtlMs: number;
   locateMaxScope: number;
   locateTimeoutMs: number;
@@ -113,6 +119,7 @@ const MINUTE = 60 * SECOND;
 export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   geohashPrecision: 4,
   clusterDetailRings: 2,
+  clusterHysteresis: 0.25,
   ogmIntervalSteps: Object.freeze([
     Object.freeze([8, 30 * SECOND] as const),
     Object.freeze([20, 60 * SECOND] as const),
@@ -127,6 +134,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   ogmRouteBytes: 64,
   ogmChannelShare: 0.1,
   ogmMaxIntervalMs: 1020 * SECOND,
+  ogmTrickleMaxMs: 16 * MINUTE,
   triggeredMinGapFactor: 0.25,
   lqWindow: 8,
   lqMinSpan: 2,
@@ -174,6 +182,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   broadcastScope: 7,
   floodContentionCw: 8,
   relayCopyThreshold: 3,
+  broadcastForwarders: true,
   locationTtlMs: 30 * MINUTE,
   locateMaxScope: 4,
   locateTimeoutMs: 0, // 0 = derive from the modem: see MeshNode (a few round-trip airtimes)
@@ -244,6 +253,7 @@ const CHECKS: Check[] = [
     return undefined;
   },
   numIn("ogmJitter", 0, 0.5),
+  numIn("clusterHysteresis", 0, 1),
   numIn("ogmDutyShare", 0.01, 1),
   intIn("ogmMaxBytes", 64, 255),
   intIn("frameOverheadBytes", 0, 32),
@@ -251,6 +261,7 @@ const CHECKS: Check[] = [
   intIn("ogmRouteBytes", 12, 233),
   numIn("ogmChannelShare", 0.005, 1),
   intIn("ogmMaxIntervalMs", 10_000, 1_020_000),
+  intIn("ogmTrickleMaxMs", 10_000, 1_020_000),
   numIn("triggeredMinGapFactor", 0, 1),
   intIn("lqWindow", 2, 32),
   intIn("lqMinSpan", 1, 32),
@@ -298,6 +309,7 @@ const CHECKS: Check[] = [
   bool("qosEnabled"),
   intIn("nhsMemoryMs", 0, 86_400_000),
   bool("silencingEnabled"),
+  bool("broadcastForwarders"),
   intIn("silenceRotationMs", 10_000, 86_400_000),
   bool("corridorEnabled"),
   intIn("corridorHopCap", 1, 255),

@@ -37,6 +37,12 @@ export const BCAST_HEADER_BYTES = 18;
 export const MAX_DATA_PAYLOAD = MAX_FRAME_BYTES - ROUTED_HEADER_BYTES;
 export const MAX_FLOOD_PAYLOAD = MAX_FRAME_BYTES - FLOOD_HEADER_BYTES;
 export const MAX_BCAST_PAYLOAD = MAX_FRAME_BYTES - BCAST_HEADER_BYTES;
+/** Most forwarders a BCAST names (§15): beyond, the sender names none and distributors relay. */
+export const MAX_BCAST_FORWARDERS = 16;
+/** Bytes a forwarder list of `n` entries adds to a BCAST (0 without a list). */
+export function forwarderListBytes(n: number | undefined): number {
+  return n === undefined ? 0 : 1 + 2 * n;
+}
 /** Largest payload an application may send as unicast (it may travel as DATA or FLOOD). */
 export const MAX_UNICAST_PAYLOAD = Math.min(MAX_DATA_PAYLOAD, MAX_FLOOD_PAYLOAD);
 
@@ -210,6 +216,11 @@ export interface BcastFrame {
   readonly src: NodeId;
   readonly seq: number;
   readonly originCluster: ClusterId;
+  /**
+   * The forwarders the sender chose (§15), by short id (flag b6, then a count byte and 2 bytes
+   * each): only they relay. Absent: every distributor may relay (contention and suppression).
+   */
+  readonly forwarders?: readonly number[];
   readonly payload: Uint8Array;
 }
 

@@ -78,11 +78,13 @@ export class OgmWindow {
    * Receive quality at `now`: OGMs received over OGMs expected within the window. OGMs that are
    * overdue (more than 1.25 advertised intervals since the last one) count as missed, so a
    * neighbour that fell silent decays without any new frame. `minSpan` keeps a brand-new
-   * neighbour from scoring 1.0 on its first OGM.
+   * neighbour from scoring 1.0 on its first OGM. `aliveAt`: the last time anything else showed
+   * the neighbour alive (any frame from it); overdue OGMs count from the later of the two.
    */
-  rq(now: number, intervalMs: number, minSpan: number): number {
+  rq(now: number, intervalMs: number, minSpan: number, aliveAt = this.#lastHeardAt): number {
     if (this.#latest < 0) return 0;
-    const overdue = intervalMs > 0 ? Math.floor((now - this.#lastHeardAt) / (intervalMs * OVERDUE_FACTOR)) : 0;
+    const since = Math.max(this.#lastHeardAt, aliveAt);
+    const overdue = intervalMs > 0 ? Math.floor((now - since) / (intervalMs * OVERDUE_FACTOR)) : 0;
     if (overdue >= this.#window) return 0;
     const bits = overdue > 0 ? (this.#bits << overdue) & this.#mask() : this.#bits;
     const span = Math.min(this.#window, this.#span + overdue);

@@ -14,6 +14,8 @@ export interface Neighbour {
   readonly id: NodeId;
   readonly window: OgmWindow;
   firstHeardAt: number;
+  /** Last frame of any kind heard from it (every frame shows the link works, §4). */
+  lastFrameAt: number;
   /** Advertised OGM interval, ms. */
   intervalMs: number;
   /** OGMs the neighbour needs to advertise its whole table. */
@@ -39,6 +41,8 @@ export interface Neighbour {
    * holds up to maxNeighbours of these lists (read through NeighbourTable.twoHopRq).
    */
   readonly twoHop: Map<number, number>;
+  /** Whether its OGMs have told us its neighbours (a list with entries, or a complete empty one). */
+  listed: boolean;
   /** Whether we last reported it usable (for up/down events and the usability hysteresis). */
   up: boolean;
   /** Whether it has ever been usable (only a first appearance triggers an early OGM). */
@@ -97,7 +101,25 @@ export class NeighbourTable {
   }
 
   rq(n: Neighbour, now: number): number {
-    return n.window.rq(now, n.intervalMs, this.#cfg.lqMinSpan);
+    return n.window.rq(now, n.intervalMs, this.#cfg.lqMinSpan, n.lastFrameAt);
+  }
+
+  /**
+   * A frame of any kind from `id` was decoded: the neighbour is alive and its link to us works,
+   * so OGMs do not count as overdue while its frames keep coming (§4). Long OGM intervals would
+   * otherwise leave the node blind to its links between OGMs. It also ends a suspension.
+   */
+  heardFrame(id: NodeId, now: number): void {
+    const n = this.#map.get(id);
+    if (n === undefined) return;
+    // Heard again: a suspension (§4) ends here, as it used to only on its next OGM, which with
+    // long OGM intervals can be many minutes away.
+    n.suspended = false;
+    n.failStreak = 0;
+    if (now > n.lastFrameAt) {
+      n.lastFrameAt = now;
+      n.qAt = -Infinity;
+    }
   }
 
   /** tq, forgotten once no report has come for a hold time. */
@@ -197,6 +219,7 @@ export class NeighbourTable {
         id: f.tx,
         window: new OgmWindow(this.#cfg.lqWindow),
         firstHeardAt: now,
+        lastFrameAt: now,
         intervalMs: 0,
         cycle: 1,
         tq: 0,
@@ -213,6 +236,7 @@ export class NeighbourTable {
         rssi,
         snr,
         twoHop: new Map(),
+        listed: false,
         up: false,
         everUp: false,
         failStreak: 0,
@@ -257,6 +281,7 @@ export class NeighbourTable {
       n.tq = 0;
       n.tqAt = now;
     }
+    if (f.neighbours.length > 0 || f.cycle === 1) n.listed = true;
     if (f.cycle === 1 && n.twoHop.size > f.neighbours.length) {
       // A complete list: forget two-hop entries it no longer carries.
       const listed = new Set(f.neighbours.map((e) => e.short));
@@ -293,7 +318,7 @@ export class NeighbourTable {
     const lost: NodeId[] = [];
     const changes: NeighbourChange[] = [];
     for (const n of this.#map.values()) {
-      const silentFor = now - n.window.lastHeardAt;
+      const silentFor = now - Math.max(n.window.lastHeardAt, n.lastFrameAt);
       if (this.rq(n, now) === 0 || silentFor > this.#cfg.neighbourTimeoutFactor * n.intervalMs) {
         this.#map.delete(n.id);
         lost.push(n.id);
@@ -307,6 +332,17 @@ export class NeighbourTable {
       }
     }
     return { lost, changes };
+  }
+
+  /**
+   * Short ids of the nodes `n` reports hearing at rq ≥ `minRq` (whom a frame it relays reaches,
+   * §15), or undefined while its OGMs have not told us its neighbours.
+   */
+  covers(n: Neighbour, minRq: number): Set<number> | undefined {
+    if (!n.listed) return undefined;
+    const out = new Set<number>();
+    for (const [short, v] of n.twoHop) if (byteToQuality(v % 256) >= minRq) out.add(short);
+    return out;
   }
 
   /** How well `n` reports hearing the node with this short id, 0..1 (0 when it does not list it). */

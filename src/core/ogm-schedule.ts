@@ -1,13 +1,8 @@
-// When the next OGM goes out (docs/protocol.md §8.1–8.2): the seed's density steps, jitter, and
-// a floor that keeps OGM airtime within a share of the duty-cycle budget.
+// When the next OGM goes out (docs/protocol.md §8.1–8.2): a Trickle timer (RFC 6206) between the
+// seed's shortest interval and ogmTrickleMaxMs, floors from the duty budget and the measured OGM
+// share of the channel, the one-early-OGM rule, and the ids already known (only news resets).
 import type { MeshConfig } from "./config";
 import type { Rng } from "./rng";
-
-/** Interval by neighbour count: 30/60/120/180 s at ≤ 8/9–20/21–40/> 40 (seed). */
-export function densityInterval(neighbours: number, cfg: MeshConfig): number {
-  for (const [max, ms] of cfg.ogmIntervalSteps) if (neighbours <= max) return ms;
-  return cfg.ogmIntervalSteps[cfg.ogmIntervalSteps.length - 1][1];
-}
 
 /** Shortest interval that keeps OGMs within ogmDutyShare of the duty budget (0 when unlimited). */
 export function dutyFloorInterval(ogmAirtimeMs: number, dutyCycle: number, cfg: MeshConfig): number {
@@ -15,26 +10,104 @@ export function dutyFloorInterval(ogmAirtimeMs: number, dutyCycle: number, cfg: 
   return ogmAirtimeMs / (cfg.ogmDutyShare * dutyCycle);
 }
 
-/**
- * Shortest interval that keeps the OGMs of this node's whole neighbourhood (itself and every
- * node it hears, all sending OGMs of about this size) within ogmChannelShare of channel time:
- * a shared channel, not only a per-node duty budget, is what a dense mesh runs out of.
- */
-export function channelFloorInterval(heardNeighbours: number, ogmAirtimeMs: number, cfg: MeshConfig): number {
-  return ((heardNeighbours + 1) * ogmAirtimeMs) / cfg.ogmChannelShare;
-}
-
-/** The OGM interval before jitter; `heardNeighbours` counts every neighbour heard, usable or not. */
-export function ogmInterval(heardNeighbours: number, ogmAirtimeMs: number, dutyCycle: number, cfg: MeshConfig): number {
-  const base = Math.max(
-    densityInterval(heardNeighbours, cfg),
-    dutyFloorInterval(ogmAirtimeMs, dutyCycle, cfg),
-    channelFloorInterval(heardNeighbours, ogmAirtimeMs, cfg),
-  );
-  return Math.min(cfg.ogmMaxIntervalMs, base);
-}
-
 /** The interval with uniform ±ogmJitter applied. */
 export function jitter(intervalMs: number, rng: Rng, cfg: MeshConfig): number {
   return intervalMs * (1 + cfg.ogmJitter * (2 * rng.next() - 1));
+}
+
+/**
+ * Shortest OGM interval the node may return to on a Trickle reset (§8.1): the seed's shortest
+ * step, stretched by the duty floor and by the OGM share of the channel the node measures.
+ * `measuredOgmShare` is the neighbourhood's OGM airtime share (ChannelMeter.ogmShare); when it
+ * is above ogmChannelShare, every node stretches its own shortest interval by the excess, so the
+ * neighbourhood comes back within the share however many of its members the node decodes.
+ */
+export function trickleMinInterval(ogmAirtimeMs: number, dutyCycle: number, measuredOgmShare: number, cfg: MeshConfig): number {
+  const base = Math.max(cfg.ogmIntervalSteps[0][1], dutyFloorInterval(ogmAirtimeMs, dutyCycle, cfg));
+  const excess = measuredOgmShare > cfg.ogmChannelShare ? measuredOgmShare / cfg.ogmChannelShare : 1;
+  return Math.min(cfg.ogmMaxIntervalMs, cfg.ogmTrickleMaxMs, base * excess);
+}
+
+/**
+ * Trickle timer for OGMs (RFC 6206, §8.1–8.2): the interval doubles after every OGM while nothing
+ * new is heard, up to ogmTrickleMaxMs, and falls back to the minimum on a reset (a genuinely
+ * new neighbour, destination or cluster). Between two regular OGMs at most one early OGM goes
+ * out (§8.2): `early` says whether the next OGM was brought forward already.
+ */
+export class TrickleTimer {
+  #interval: number;
+  #early = false;
+  #reset = false;
+
+  constructor(initialMs: number) {
+    this.#interval = initialMs;
+  }
+
+  /** The current interval, ms (before jitter). */
+  get intervalMs(): number {
+    return this.#interval;
+  }
+
+  /** Whether the OGM now due was brought forward by a reset (the one early OGM). */
+  get early(): boolean {
+    return this.#early;
+  }
+
+  /**
+   * An OGM goes out now: the interval until the next one. A regular OGM doubles the interval
+   * (within [minMs, maxMs]); an early one keeps it (it is an extra, the schedule goes on). Either
+   * re-arms the early OGM only once a regular one has gone out.
+   */
+  sent(minMs: number, maxMs: number): number {
+    if (this.#reset) this.#interval = minMs;
+    else if (!this.#early) this.#interval = Math.min(maxMs, Math.max(minMs, this.#interval * 2));
+    else this.#interval = Math.min(maxMs, Math.max(minMs, this.#interval));
+    this.#reset = false;
+    this.#early = false;
+    return this.#interval;
+  }
+
+  /**
+   * Something new was heard. `restart`: back to the shortest interval (a new neighbour or a new
+   * cluster of our own: the neighbourhood changed); otherwise only the news goes out early (a
+   * new destination far away). Returns whether the next OGM may be brought forward (false when
+   * an early OGM is already pending since the last regular one).
+   */
+  reset(restart: boolean): boolean {
+    if (restart) this.#reset = true;
+    if (this.#early) return false;
+    this.#early = true;
+    return true;
+  }
+
+  /** The early OGM could not be brought forward after all (the regular one comes first). */
+  cancelEarly(): void {
+    this.#early = false;
+  }
+}
+
+/**
+ * Ids a node has already seen (neighbours, destinations, clusters), bounded, least recently seen
+ * forgotten first: only an id not in it resets the Trickle timer, so a destination that drops out
+ * of the table and comes back (table churn, a flapping link) does not reset it every time.
+ */
+export class KnownIds {
+  readonly #seen = new Map<string, true>();
+  readonly #max: number;
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  /** Notes the id; true when it was not known. */
+  learn(kind: string, id: number): boolean {
+    const key = `${kind}:${id}`;
+    const known = this.#seen.delete(key);
+    this.#seen.set(key, true);
+    if (this.#seen.size > this.#max) {
+      const oldest = this.#seen.keys().next().value;
+      if (oldest !== undefined) this.#seen.delete(oldest);
+    }
+    return !known;
+  }
 }

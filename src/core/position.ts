@@ -23,3 +23,11 @@ export function consensusCluster(reported: readonly ClusterId[], share: number, 
   const adopted = votes >= min && votes >= share * reporting ? best : NO_CLUSTER;
   return { cluster: adopted, votes, reporting };
 }
+
+/** Metres between two positions, equirectangular (exact enough over the few km of a radio hop). */
+export function metresBetween(a: { readonly lat: number; readonly lon: number }, b: { readonly lat: number; readonly lon: number }): number {
+  const m = 111_195; // metres per degree of latitude
+  const dLat = (b.lat - a.lat) * m;
+  const dLon = (b.lon - a.lon) * m * Math.cos(((a.lat + b.lat) / 2) * (Math.PI / 180));
+  return Math.sqrt(dLat * dLat + dLon * dLon);
+}

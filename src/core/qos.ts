@@ -1,44 +1,55 @@
-// The QoS gate (docs/protocol.md §11): a Network Health Score from the node's own tables, and
-// the highest priority it admits. P0 (SOS) always passes.
+// The QoS gate (docs/protocol.md §11): a Network Health Score from the congestion the node
+// measures and its own tables, and the highest priority it admits. P0 (SOS) always passes.
 import type { MeshConfig } from "./config";
 import type { PriorityLevel } from "./station";
 
 export interface HealthInputs {
-  /** Link quality Q of every neighbour in the node's neighbourhood (lost ones within the memory count as 0). */
-  readonly qualities: readonly number[];
-  /** Whether each known neighbour is usable now (same order). */
+  /** Congestion 0..1 (channelCongestion): how close the channel or the queue is to saturation. */
+  readonly congestion: number;
+  /** Whether each neighbour of the neighbourhood is usable now (lost ones within the memory: false). */
   readonly usable: readonly boolean[];
   /** Battery levels 0..1 of this node and its neighbours (external power = 1). */
   readonly batteries: readonly number[];
 }
 
-export const NHS_WEIGHT_QUALITY = 0.4;
+export const NHS_WEIGHT_CONGESTION = 0.4;
 export const NHS_WEIGHT_BATTERY = 0.3;
 export const NHS_WEIGHT_REACHABLE = 0.3;
+
+/**
+ * Busy share of the channel below which it is not congested, and at which it is saturated: an
+ * ALOHA-like channel delivers most of its frames below about a quarter busy and few beyond half.
+ */
+export const BUSY_KNEE = 0.25;
+export const BUSY_SATURATED = 0.5;
+/** Queue occupancy below which the queue is not congested (it is full at 1). */
+export const QUEUE_KNEE = 0.5;
 
 function mean(values: readonly number[]): number {
   return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
 }
 
 /**
- * How many of the best links the quality term averages: routing uses a node's best few links,
- * so a node with many neighbours is not unhealthy because some of them are marginal; losing
- * links still shows, as lost neighbours enter the pool with Q 0.
+ * Congestion 0..1 from what the node measures: the channel's busy share (0 up to BUSY_KNEE, 1 at
+ * BUSY_SATURATED) or its queue's occupancy (0 up to QUEUE_KNEE, 1 when full), whichever is worse.
+ * Link scores do not enter: collisions lower them without the network being unhealthy for the
+ * traffic the gate admits, and refusing traffic because of them only moves the loss to the gate.
  */
-export const NHS_TOP_LINKS = 4;
+export function channelCongestion(busyShare: number, queueOccupancy: number): number {
+  const busy = (busyShare - BUSY_KNEE) / (BUSY_SATURATED - BUSY_KNEE);
+  const queue = (queueOccupancy - QUEUE_KNEE) / (1 - QUEUE_KNEE);
+  return Math.min(1, Math.max(0, busy, queue));
+}
 
 /**
- * NHS = 0.4·mean √Q of the best links + 0.3·mean battery + 0.3·share of the neighbourhood usable;
- * 0 with none. √Q is a link's per-direction delivery ratio (Q = rq·tq multiplies both
- * directions), comparable with the one-way quality the seed's formula averaged: a link that
- * passes half the frames each way scores 0.5, not 0.25.
+ * NHS = 0.4·(1 − congestion) + 0.3·mean battery + 0.3·share of the neighbourhood usable; 0 with
+ * no neighbourhood. A node at ordinary load with its neighbours in place scores at least 0.7.
  */
 export function networkHealth(h: HealthInputs): number {
-  if (h.qualities.length === 0) return 0;
+  if (h.usable.length === 0) return 0;
   const reachable = h.usable.filter((u) => u).length / h.usable.length;
-  const best = h.qualities.map((q) => Math.sqrt(q)).sort((a, b) => b - a).slice(0, NHS_TOP_LINKS);
   const score =
-    NHS_WEIGHT_QUALITY * mean(best) + NHS_WEIGHT_BATTERY * mean(h.batteries) + NHS_WEIGHT_REACHABLE * reachable;
+    NHS_WEIGHT_CONGESTION * (1 - Math.min(1, Math.max(0, h.congestion))) + NHS_WEIGHT_BATTERY * mean(h.batteries) + NHS_WEIGHT_REACHABLE * reachable;
   return Math.min(1, Math.max(0, score));
 }
 

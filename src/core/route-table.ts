@@ -307,12 +307,13 @@ export class RouteTable {
     }
   }
 
-  /** Forgets every node destination except direct neighbours (after the own cluster changed). */
-  resetNodeRoutes(isNeighbour: (id: NodeId) => boolean): void {
-    for (const [key, d] of this.#nodes) {
-      if (!isNeighbour(key)) this.#nodes.delete(key);
-      else for (let i = d.entries.length - 1; i >= 0; i--) if (d.entries[i].neighbour !== key) d.entries.splice(i, 1);
-    }
+  /**
+   * Our cluster changed (§2, mobility): node routes are kept — the links under them did not
+   * change — but every node destination counts as foreign until a neighbour of our new cluster
+   * advertises it, so it is not advertised as a member of our cluster nor addressed to it.
+   */
+  keepNodeRoutesAsForeign(): void {
+    for (const d of this.#nodes.values()) d.foreign = true;
   }
 
   /**

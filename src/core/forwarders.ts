@@ -1,0 +1,86 @@
+// Broadcast forwarder choice (docs/protocol.md §15): the sender of a BCAST names the neighbours
+// that relay it, chosen from its two-hop view by partial dominant pruning (Lou & Wu, "On reducing
+// broadcast redundancy in ad hoc wireless networks", 2002): the fewest neighbours, greedily, whose
+// own neighbours cover every two-hop node the previous sender's transmission did not reach. A
+// relay chosen this way does the same for its own part of the network. Collisions cannot inflate
+// the relay set, as they do with timer-based suppression, because only the named nodes relay.
+
+export interface ForwarderCandidate {
+  /** Short id of a usable neighbour. */
+  readonly short: number;
+  /** Its relay priority (§12): the tie-break between candidates covering as much. */
+  readonly prio: number;
+  /**
+   * Whether it is a distributor (not muted, §12). Distributors are tried first: they form a
+   * connected dominating set, so they can cover everything, and muted nodes keep their battery.
+   */
+  readonly active: boolean;
+  /**
+   * Short ids of the nodes it reports hearing well, or undefined when its neighbour list is not
+   * known yet (then it is named, since nothing says what it covers).
+   */
+  readonly covers: ReadonlySet<number> | undefined;
+}
+
+export interface ForwarderView {
+  /** This node's short id. */
+  readonly self: number;
+  readonly neighbours: readonly ForwarderCandidate[];
+  /** The node we heard the frame from (undefined at the originator) and the nodes it covers. */
+  readonly previous?: { readonly short: number; readonly covers: ReadonlySet<number> | undefined };
+  /** Most forwarders a frame may name. */
+  readonly max: number;
+}
+
+/**
+ * Short ids of the forwarders to name, possibly none (every two-hop node is covered already), or
+ * undefined when more than `max` would be needed (the frame then names none and the distributor
+ * rule applies).
+ */
+export function chooseForwarders(v: ForwarderView): number[] | undefined {
+  const one = new Set<number>(v.neighbours.map((n) => n.short));
+  const done = new Set<number>([v.self]);
+  if (v.previous !== undefined) {
+    done.add(v.previous.short);
+    for (const x of v.previous.covers ?? []) done.add(x);
+  }
+  // Two-hop nodes still to reach.
+  const todo = new Set<number>();
+  for (const n of v.neighbours) for (const x of n.covers ?? []) if (!one.has(x) && !done.has(x)) todo.add(x);
+  const chosen: number[] = [];
+  const candidates: ForwarderCandidate[] = [];
+  for (const n of v.neighbours) {
+    if (n.short === v.previous?.short) continue;
+    if (n.covers === undefined) {
+      // Unknown reach: named unless the previous sender already reached it (then it is that
+      // sender's to name).
+      if (v.previous?.covers === undefined || !v.previous.covers.has(n.short)) chosen.push(n.short);
+    } else {
+      candidates.push(n);
+    }
+  }
+  for (const phase of [true, false]) {
+    pick(candidates.filter((c) => c.active === phase), todo, chosen);
+  }
+  return chosen.length > v.max ? undefined : chosen.sort((a, b) => a - b);
+}
+
+/** Greedy set cover: adds to `chosen` the candidates covering most of `todo`, until none adds any. */
+function pick(candidates: ForwarderCandidate[], todo: Set<number>, chosen: number[]): void {
+  while (todo.size > 0) {
+    let best: ForwarderCandidate | undefined;
+    let gain = 0;
+    for (const c of candidates) {
+      let g = 0;
+      for (const x of c.covers ?? []) if (todo.has(x)) g++;
+      if (g > gain || (g === gain && g > 0 && best !== undefined && (c.prio > best.prio || (c.prio === best.prio && c.short < best.short)))) {
+        best = c;
+        gain = g;
+      }
+    }
+    if (best === undefined) return; // the rest is not reachable through these candidates
+    chosen.push(best.short);
+    for (const x of best.covers ?? []) todo.delete(x);
+    candidates.splice(candidates.indexOf(best), 1);
+  }
+}

@@ -1,0 +1,678 @@
+// Forwarding and custody (docs/protocol.md §6, §7): where a routed frame (DATA, end-to-end ACK,
+// LOCATE_A) goes next, its confirmation by the next hop, retries and failover, handing a frame
+// back when no route works, end-to-end acknowledgements and the reverse paths answers fall back
+// on. One of the concerns MeshNode (mesh-node.ts) composes; the shared state is NodeState.
+import type { Destination, DestKind, RouteEntry } from "./route-table";
+import type { QueuedFrame } from "./tx-queue";
+import { AckStatus, type AckStatusCode, type DataFrame, type E2eAckFrame, FloodScope, type Frame, FrameType, type HopAckFrame, type LocateAnswerFrame, MAX_FRAME_BYTES, METRIC_INFINITY, ROUTED_HEADER_BYTES } from "./frames";
+import { BUSY_ALLOWANCE_SLOTS, CUSTODY_MS, E2E_PENDING_MAX, MAX_ACK_WAIT_MS, MAX_CUSTODY, NodeState, REVERSE_MAX, groupOf, identityKey, keyOf, type Awaiting, type Custody, type Tag, type Unicast } from "./node-state";
+import { chooseRoute, type RouteOption } from "./route-choice";
+import { clusterContains, type ClusterId, clusterParent, NO_CLUSTER } from "./cluster";
+import { encodeFrame } from "./codec";
+import { nextHopCount } from "./hop-count";
+import { formatNodeId, type NodeId, type PriorityLevel } from "./station";
+import { randInt } from "./rng";
+
+export class Forwarding {
+  readonly n: NodeState;
+  /** Frames sent on, waiting for their next hop's confirmation. */
+  readonly awaiting = new Map<string, Awaiting>();
+  /** Frames handed on, remembered for bounces (§7.3). */
+  readonly custody = new Map<string, Custody>();
+  /** Messages we originated with wantAck, waiting for their end-to-end ACK (bounded). */
+  readonly e2e = new Map<string, { readonly copy: Unicast; deadline: number; retries: number; readonly via: Set<NodeId> }>();
+  /** Reverse hops of locate queries, for answers without a route back. */
+  readonly reverse = new Map<string, { hop: NodeId; until: number }>();
+
+  constructor(n: NodeState) {
+    this.n = n;
+  }
+
+  routeOptions(dst: NodeId, dstCluster: ClusterId, now: number, exclude: ReadonlySet<NodeId>): RouteOption<{ kind: DestKind; key: number; entry: RouteEntry }>[] {
+    const out: RouteOption<{ kind: DestKind; key: number; entry: RouteEntry }>[] = [];
+    const add = (kind: DestKind, key: number): void => {
+      const d = this.n.routes.get(kind, key);
+      if (d === undefined) return;
+      for (const r of this.n.routes.selected(d, now)) {
+        if (exclude.has(r.entry.neighbour)) continue;
+        const n = this.n.nbrs.get(r.entry.neighbour);
+        if (n === undefined) continue;
+        out.push({
+          route: { kind, key, entry: r.entry },
+          metric: r.metric,
+          health: r.entry.health.value(now, this.n.config),
+          load: n.load,
+          battery: n.battery < 0 ? 1 : n.battery,
+          trust: this.n.trust.value(n.id, now),
+        });
+      }
+    };
+    add("node", dst);
+    if (out.length > 0) return out;
+    const cluster = dstCluster !== NO_CLUSTER ? dstCluster : (this.n.locations.lookup(dst, now)?.cluster ?? NO_CLUSTER);
+    if (cluster === NO_CLUSTER || clusterContains(cluster, this.n.cluster)) return out;
+    add("cluster", cluster);
+    if (out.length > 0) return out;
+    // Aggregates (§5.4) only while we know nothing more specific: a node that holds entries for
+    // the exact cluster, or lies in the region where it is advertised exactly, hands the frame
+    // back when those fail rather than send it up an aggregate, which leads only to the nearest
+    // edge of the region and can lead straight back.
+    if ((this.n.routes.get("cluster", cluster)?.entries.length ?? 0) > 0 || !this.n.summarised(cluster)) return out;
+    // Toward the region: first our own exact routes into the nearest cluster we know in it (the
+    // route our own aggregate advertises). Each hop along such a route knows that cluster at a
+    // smaller metric, so the distance to the region shrinks at every hop: no loop. Only a node
+    // that knows no cluster of the region at all follows a neighbour's aggregate.
+    const parent = clusterParent(cluster);
+    let nearest: Destination | undefined;
+    let nearestMetric = METRIC_INFINITY;
+    for (const d of this.n.routes.destinations("cluster")) {
+      if (d.key === cluster || clusterParent(d.key) !== parent) continue;
+      for (const r of this.n.routes.selected(d, now)) {
+        if (r.metric < nearestMetric && !exclude.has(r.entry.neighbour)) {
+          nearest = d;
+          nearestMetric = r.metric;
+        }
+      }
+    }
+    if (nearest !== undefined) add("cluster", nearest.key);
+    else add("cluster", parent);
+    return out;
+  }
+
+  newUnicast(p: {
+    ftype: Unicast["ftype"];
+    src: NodeId;
+    dst: NodeId;
+    seq: number;
+    priority: PriorityLevel;
+    dstCluster: ClusterId;
+    wantAck?: boolean;
+    payload?: Uint8Array;
+    status?: AckStatusCode;
+    ackedHops?: number;
+    target?: NodeId;
+    targetCluster?: ClusterId;
+    ageMin?: number;
+    originated: boolean;
+    prevHop: NodeId | undefined;
+    ttl: number;
+    hops: number;
+    forcedNextHop?: NodeId;
+    tried?: Set<NodeId>;
+    attempt?: number;
+  }): Unicast {
+    return {
+      ftype: p.ftype,
+      src: p.src,
+      dst: p.dst,
+      seq: p.seq,
+      priority: p.priority,
+      dstCluster: p.dstCluster,
+      wantAck: p.wantAck ?? false,
+      payload: p.payload ?? new Uint8Array(0),
+      status: p.status ?? AckStatus.DELIVERED,
+      ackedHops: p.ackedHops ?? 0,
+      target: p.target ?? 0,
+      targetCluster: p.targetCluster ?? NO_CLUSTER,
+      ageMin: p.ageMin ?? 0,
+      ttl: p.ttl,
+      hops: p.hops,
+      originated: p.originated,
+      prevHop: p.prevHop,
+      tried: p.tried ?? new Set(),
+      nextHop: 0,
+      via: undefined,
+      attempts: 0,
+      forcedNextHop: p.forcedNextHop,
+      bounced: false,
+      attempt: p.attempt ?? 0,
+    };
+  }
+
+  /**
+   * Sends a frame in custody on its next route: the forced first hop if any, else a route drawn
+   * by Share(r) among those not yet tried. With none left the frame is bounced or reported.
+   */
+  dispatch(u: Unicast, now: number, failover: boolean, delayMs = 0): void {
+    let nextHop: NodeId | undefined;
+    let via: Unicast["via"];
+    if (u.forcedNextHop !== undefined && !u.tried.has(u.forcedNextHop)) {
+      const n = this.n.nbrs.get(u.forcedNextHop);
+      if (n !== undefined && this.n.nbrs.usable(n, now)) nextHop = u.forcedNextHop;
+    }
+    if (nextHop === undefined) {
+      const choice = chooseRoute(this.routeOptions(u.dst, u.dstCluster, now, u.tried), this.n.rng, this.n.config);
+      if (choice !== undefined) {
+        nextHop = choice.route.entry.neighbour;
+        via = choice.route;
+      }
+    }
+    if (nextHop === undefined) {
+      // The reverse hop just carried the query or the DATA to us: worth trying even over a link
+      // too lossy to count as usable for routing (confirmation and retries still apply).
+      const back = this.reverseHopFor(u, now);
+      if (back !== undefined && !u.tried.has(back)) nextHop = back;
+    }
+    if (nextHop === undefined) {
+      this.exhausted(u, now);
+      return;
+    }
+    if (failover) this.n.stats.failovers++;
+    u.nextHop = nextHop;
+    u.via = via;
+    u.attempts = 0;
+    via?.entry.health.used(now, this.n.config);
+    this.enqueueUnicast(u, now, delayMs);
+  }
+
+  enqueueUnicast(u: Unicast, now: number, delayMs = 0): void {
+    const bytes = encodeFrame(this.buildRouted(u));
+    const jitterSlots = u.originated && u.attempts === 0 ? 0 : randInt(this.n.rng, this.n.config.relayJitterSlots + 1);
+    const f: QueuedFrame<Tag> = {
+      bytes,
+      priority: u.priority,
+      kind: u.ftype === FrameType.DATA ? "data" : "control",
+      isAck: u.ftype === FrameType.ACK,
+      notBefore: now + delayMs + jitterSlots * this.n.slotMs,
+      enqueuedAt: now,
+      cw: 0,
+      airtimeMs: this.n.airtime(bytes.length),
+      tag: { kind: "unicast", u },
+    };
+    // A frame already in our custody is never dropped for lack of room.
+    this.n.queue.push(f, true);
+  }
+
+  buildRouted(u: Unicast): Frame {
+    const h = {
+      tx: this.n.id,
+      next: u.nextHop,
+      ttl: u.ttl,
+      hops: u.hops,
+      priority: u.priority,
+      src: u.src,
+      dst: u.dst,
+      seq: u.seq,
+      dstCluster: u.dstCluster,
+    };
+    if (u.ftype === FrameType.DATA) {
+      return { type: FrameType.DATA, ...h, wantAck: u.wantAck, bounced: u.bounced, attempt: u.attempt, payload: u.payload } satisfies DataFrame;
+    }
+    if (u.ftype === FrameType.ACK) {
+      return { type: FrameType.ACK, kind: "e2e", ...h, status: u.status, ackedHops: u.ackedHops } satisfies E2eAckFrame;
+    }
+    return {
+      type: FrameType.LOCATE_A,
+      ...h,
+      target: u.target,
+      targetCluster: u.targetCluster,
+      ageMin: u.ageMin,
+    } satisfies LocateAnswerFrame;
+  }
+
+  /**
+   * How long the originator waits for an end-to-end ACK: both ways along the route's estimated
+   * hop count (from its metric; 2 spare hops), each hop an airtime there and back plus relay
+   * jitter and a few busy-channel backoffs, plus the location lookups if the destination is
+   * still unknown, plus the confirmation guard.
+   */
+  e2eTimeout(u: Unicast, now: number): number {
+    if (this.n.config.e2eTimeoutMs > 0) return this.n.config.e2eTimeoutMs;
+    const best = this.routeOptions(u.dst, u.dstCluster, now, new Set()).reduce((m, o) => Math.min(m, o.metric), METRIC_INFINITY);
+    const hops = best >= METRIC_INFINITY ? 8 : Math.ceil(best / (256 + this.n.config.hopPenalty)) + 2;
+    const perHop = 2 * this.n.airtime(Math.min(MAX_FRAME_BYTES, ROUTED_HEADER_BYTES + u.payload.length)) + (this.n.config.relayJitterSlots + BUSY_ALLOWANCE_SLOTS) * this.n.slotMs;
+    let lookup = 0;
+    if (best >= METRIC_INFINITY) for (let l = 0; l <= this.n.config.locateMaxScope; l++) lookup += this.n.loc.locateTimeout(l);
+    return 2 * hops * perHop + lookup + 4 * this.n.config.ackGuardMs;
+  }
+
+  awaitE2e(u: Unicast, now: number): void {
+    if (this.e2e.size >= E2E_PENDING_MAX) {
+      const [oldestKey, oldest] = this.e2e.entries().next().value as [string, { copy: Unicast }];
+      this.e2e.delete(oldestKey);
+      this.fail(oldest.copy, now, "no-ack", `too many messages awaiting acknowledgement; gave up on #${oldest.copy.seq}`);
+    }
+    this.e2e.set(`${u.dst}:${u.seq}`, { copy: { ...u, tried: new Set() }, deadline: now + this.e2eTimeout(u, now), retries: 0, via: new Set() });
+  }
+
+  /** End-to-end ACKs overdue: send the message again (the destination drops a duplicate and re-acks), or give up. */
+  e2eDeadlines(now: number): void {
+    for (const p of this.e2e.values()) {
+      if (p.deadline > now) continue;
+      // The first hops that took the message carried it into a path that lost it (§7.5).
+      for (const v of p.via) if (v !== p.copy.dst) this.distrustHop(v, now);
+      p.via.clear();
+      if (p.retries >= this.n.config.e2eRetries) {
+        this.fail(p.copy, now, "no-ack", `no end-to-end acknowledgement from ${formatNodeId(p.copy.dst)} for #${p.copy.seq}`);
+        continue;
+      }
+      p.retries++;
+      const u: Unicast = { ...p.copy, tried: new Set(), attempts: 0, via: undefined, bounced: false, ttl: this.n.config.dataTtl, hops: 0, attempt: Math.min(3, p.retries) };
+      u.dstCluster = this.n.dstClusterFor(u.dst, now) || u.dstCluster;
+      p.deadline = now + this.e2eTimeout(u, now);
+      this.n.stats.e2eRetries++;
+      if (this.routeOptions(u.dst, u.dstCluster, now, new Set()).length > 0) this.dispatch(u, now, false);
+      else this.exhausted(u, now);
+    }
+  }
+
+  /** DATA is always confirmed; ACK and LOCATE_A only while they are not on their final hop. */
+  needsConfirmation(u: Unicast): boolean {
+    return u.ftype === FrameType.DATA || u.nextHop !== u.dst;
+  }
+
+  /**
+   * §7.2: wait for the next hop's forward, its queue and relay jitter, plus a guard — or longer
+   * when the measured round trips to it say so (a congested channel delays every forward).
+   */
+  ackTimeout(f: QueuedFrame<Tag>, nextHop: NodeId): number {
+    const n = this.n.nbrs.get(nextHop);
+    const queueAhead = n === undefined ? 0 : n.load * this.n.config.txQueueSize;
+    const modelled = f.airtimeMs * (2 + queueAhead) + (this.n.config.relayJitterSlots + BUSY_ALLOWANCE_SLOTS) * this.n.slotMs + this.n.config.ackGuardMs;
+    return Math.min(MAX_ACK_WAIT_MS, Math.max(modelled, this.n.nbrs.measuredTimeout(nextHop)));
+  }
+
+  confirm(key: string, from: NodeId, status: AckStatusCode, now: number): boolean {
+    const w = this.awaiting.get(key);
+    if (w === undefined || w.nextHop !== from) return false;
+    this.awaiting.delete(key);
+    const u = w.u;
+    this.n.nbrs.noteSuccess(from);
+    // Only first attempts measure the round trip (a retransmission's confirmation may answer an earlier copy).
+    if (u.attempts === 0) this.n.nbrs.noteRoundTrip(from, now - w.sentAt);
+    if (status === AckStatus.DELIVERED) {
+      u.via?.entry.health.success(now, this.n.config);
+      if (from !== u.dst) this.n.trust.success(from, now);
+      this.handedOn(u, now);
+      return true;
+    }
+    if (status === AckStatus.NO_ROUTE) {
+      // The next hop has no way to this destination: try the others at once (§7.3).
+      if (u.via !== undefined) this.routeFailedFor(u.via, now);
+      u.tried.add(from);
+      this.dispatch(u, now, true);
+      return true;
+    }
+    // TTL expired further on: the frame is gone.
+    this.n.stats.dropsTtl++;
+    if (u.originated && u.ftype === FrameType.DATA) {
+      this.fail(u, now, "ttl-expired", `frame to ${formatNodeId(u.dst)} ran out of hops`);
+    }
+    return true;
+  }
+
+  /**
+   * A next hop reported (by refusing or handing back) that it cannot reach one destination.
+   * A node route to that destination is dead at once; a cluster route is only weakened, since
+   * the rest of that cluster may be fine through it.
+   */
+  routeFailedFor(via: { readonly kind: DestKind; readonly key: number; readonly entry: RouteEntry }, now: number): void {
+    if (via.entry.health.dead) return;
+    if (via.kind === "node") this.n.routes.markDead(via.entry);
+    else if (via.entry.health.failure(now, this.n.config)) this.n.routes.noteDeath(via.entry);
+    if (via.entry.health.dead) this.n.stats.routeDeaths++;
+  }
+
+  /** Where a query came from, so its answer can go back the way it came (AODV-style). */
+  rememberReverse(key: string, hop: NodeId, now: number): void {
+    if (this.reverse.has(key)) return;
+    if (this.reverse.size >= REVERSE_MAX) {
+      const oldest = this.reverse.keys().next().value;
+      if (oldest !== undefined) this.reverse.delete(oldest);
+    }
+    this.reverse.set(key, { hop, until: now + CUSTODY_MS });
+  }
+
+  /**
+   * The hop an ACK or a locate answer takes when distance vector has no route back: the reverse
+   * of the path its DATA (custody memory) or its query (reverse memory) came along.
+   */
+  reverseHopFor(u: Unicast, now: number): NodeId | undefined {
+    if (u.ftype === FrameType.ACK) {
+      for (let a = 0; a <= 3; a++) {
+        const c = this.custody.get(identityKey("d", u.dst, u.src, u.seq, a));
+        if (c?.prevHop !== undefined && c.until >= now) return c.prevHop;
+      }
+      return undefined;
+    }
+    if (u.ftype === FrameType.LOCATE_A) {
+      const r = this.reverse.get(`q:${u.dst}:${u.seq}`);
+      return r !== undefined && r.until >= now ? r.hop : undefined;
+    }
+    return undefined;
+  }
+
+  /** The frame left our custody with a confirmation (or needs none): remember it for bounces. */
+  handedOn(u: Unicast, now: number): void {
+    if (u.ftype !== FrameType.DATA) return;
+    const key = keyOf(u);
+    this.custody.delete(key);
+    if (this.custody.size >= MAX_CUSTODY) {
+      const oldest = this.custody.keys().next().value;
+      if (oldest !== undefined) this.custody.delete(oldest);
+    }
+    if (u.originated && u.wantAck) this.e2e.get(`${u.dst}:${u.seq}`)?.via.add(u.nextHop);
+    const tried = new Set(u.tried);
+    tried.add(u.nextHop);
+    this.custody.set(key, { prevHop: u.prevHop, tried, originated: u.originated, until: now + CUSTODY_MS, bouncedAway: u.bounced });
+  }
+
+  onTimeout(w: Awaiting, now: number): void {
+    const u = w.u;
+    this.n.stats.ackTimeouts++;
+    if (this.n.nbrs.noteFailure(w.nextHop)) {
+      const n = this.n.nbrs.get(w.nextHop);
+      if (n !== undefined && n.up) {
+        n.up = false;
+        this.n.events.push({ type: "neighbour-down", at: now, neighbour: n.id });
+      }
+      this.n.ogm.routeChanges(this.n.routes.refresh(now), now);
+    }
+    let dead = false;
+    if (u.via !== undefined) {
+      dead = u.via.entry.health.failure(now, this.n.config);
+      if (dead) {
+        this.n.routes.noteDeath(u.via.entry);
+        this.n.stats.routeDeaths++;
+      }
+    }
+    u.attempts++;
+    const n = this.n.nbrs.get(w.nextHop);
+    const q = n === undefined ? 0 : this.n.nbrs.quality(n, now);
+    const allowed = q > 0.5 ? this.n.config.attemptsGoodLink : this.n.config.attemptsWeakLink;
+    if (!dead && u.attempts < allowed && n !== undefined && this.n.nbrs.usable(n, now)) {
+      this.n.stats.retries++;
+      this.enqueueUnicast(u, now);
+      return;
+    }
+    // Every attempt on this next hop went unconfirmed: it took the frame and carried nothing on.
+    if (w.nextHop !== u.dst) this.distrustHop(w.nextHop, now);
+    u.tried.add(w.nextHop);
+    this.dispatch(u, now, true);
+  }
+
+  /** Every route for this frame has been tried (§7.3): bounce it back, or report failure. */
+  exhausted(u: Unicast, now: number): void {
+    if (u.ftype !== FrameType.DATA) {
+      this.n.stats.dropsUnroutable++;
+      return;
+    }
+    if (!u.originated && u.prevHop !== undefined && u.ttl > 1) {
+      this.n.stats.bounces++;
+      u.bounced = true;
+      u.nextHop = u.prevHop;
+      u.via = undefined;
+      u.attempts = 0;
+      u.ttl -= 1;
+      u.hops = nextHopCount(u.hops);
+      // Our own next hop for the bounce is the previous hop; confirmation is its hop ACK.
+      u.tried.add(u.prevHop);
+      this.enqueueUnicast(u, now);
+      return;
+    }
+    if (u.originated && this.n.config.corridorEnabled && u.dstCluster !== NO_CLUSTER && this.n.cluster !== NO_CLUSTER) {
+      this.n.flood.sendFlood(u, FloodScope.CORRIDOR, now);
+      return;
+    }
+    if (u.originated) {
+      const n = u.tried.size;
+      this.fail(
+        u,
+        now,
+        "no-route",
+        n === 0 ? `no route to ${formatNodeId(u.dst)}` : `all ${n} route${n === 1 ? "" : "s"} to ${formatNodeId(u.dst)} failed`,
+      );
+    } else {
+      this.n.stats.dropsUnroutable++;
+      this.n.log(now, "warn", `dropped frame ${formatNodeId(u.src)}→${formatNodeId(u.dst)} #${u.seq}: no route and nowhere to hand it back`);
+    }
+  }
+
+  fail(u: Unicast, now: number, code: string, reason: string): void {
+    this.e2e.delete(`${u.dst}:${u.seq}`);
+    this.n.stats.sendFailed++;
+    this.n.events.push({ type: "send-failed", at: now, dst: u.dst, seq: u.seq, code, reason });
+  }
+
+  /** Implicit acknowledgements: overhearing the next hop pass our frame on (§7.1). */
+  overheard(f: Frame, now: number): void {
+    if (f.type === FrameType.LOCATE_A && f.src !== this.n.id) {
+      // Someone else answered this query already: drop our own answer if it has not gone out.
+      this.n.queue.remove((q) => q.tag.kind === "unicast" && q.tag.u.ftype === FrameType.LOCATE_A && q.tag.u.originated && q.tag.u.dst === f.dst && q.tag.u.seq === f.seq && q.tag.u.target === f.target);
+    }
+    if (this.awaiting.size === 0) return;
+    switch (f.type) {
+      case FrameType.DATA:
+        this.confirm(identityKey("d", f.src, f.dst, f.seq, f.attempt), f.tx, AckStatus.DELIVERED, now);
+        break;
+      case FrameType.FLOOD:
+        this.confirm(identityKey("d", f.src, f.dst, f.seq), f.tx, AckStatus.DELIVERED, now);
+        break;
+      case FrameType.LOCATE_A:
+        this.confirm(identityKey("l", f.src, f.dst, f.seq), f.tx, AckStatus.DELIVERED, now);
+        break;
+      case FrameType.ACK:
+        if (f.kind === "e2e") {
+          this.confirm(identityKey("a", f.src, f.dst, f.seq), f.tx, AckStatus.DELIVERED, now);
+          // An end-to-end ACK sent to us by the destination also acknowledges our DATA hop.
+          if (f.next === this.n.id) this.confirmAnyAttempt(f.dst, f.src, f.seq, f.tx, AckStatus.DELIVERED, now);
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  onHopAck(f: HopAckFrame, now: number): void {
+    this.confirmAnyAttempt(f.src, f.dst, f.seq, f.tx, f.status, now);
+  }
+
+  /** Hop ACKs and end-to-end ACKs name no attempt: confirm whichever attempt waits on `from`. */
+  confirmAnyAttempt(src: NodeId, dst: NodeId, seq: number, from: NodeId, status: AckStatusCode, now: number): void {
+    for (let a = 0; a <= 3; a++) if (this.confirm(identityKey("d", src, dst, seq, a), from, status, now)) return;
+  }
+
+  sendHopAck(to: NodeId, src: NodeId, dst: NodeId, seq: number, status: AckStatusCode, priority: PriorityLevel, now: number): void {
+    const bytes = encodeFrame({ type: FrameType.ACK, kind: "hop", tx: this.n.id, to, status, src, dst, seq });
+    const f: QueuedFrame<Tag> = {
+      bytes,
+      priority,
+      kind: "control",
+      isAck: true,
+      notBefore: now,
+      enqueuedAt: now,
+      cw: 0,
+      airtimeMs: this.n.airtime(bytes.length),
+      tag: { kind: "plain" },
+    };
+    if (!this.n.queue.push(f)) this.n.stats.dropsQueueFull++;
+  }
+
+  /** Hands a unicast payload addressed to us to the application once (§13 gap reporting). */
+  deliver(src: NodeId, seq: number, payload: Uint8Array, hops: number, priority: PriorityLevel, now: number): boolean {
+    // Delivery is once per message, whichever attempt or path brings it.
+    if (!this.n.dedup.add(identityKey("r", src, this.n.id, seq), now)) {
+      this.n.stats.rxDuplicates++;
+      return false;
+    }
+    this.n.stats.delivered++;
+    this.trackSeq(`${src}`, src, seq, now);
+    this.n.events.push({ type: "delivered", at: now, src, dst: this.n.id, seq, payload, hops, priority });
+    return true;
+  }
+
+  trackSeq(key: string, src: NodeId, seq: number, now: number): void {
+    const obs = this.n.seqIn.observe(key, seq);
+    if (obs.kind === "gap") {
+      this.n.events.push({ type: "gap", at: now, src, missing: obs.missing, from: obs.from, to: obs.to });
+    } else if (obs.kind === "out-of-order") {
+      this.n.events.push({ type: "out-of-order", at: now, src, seq, expected: obs.expected });
+    }
+  }
+
+  /** An end-to-end ACK back to `src`, first hop forced when the DATA's previous hop is known. */
+  sendE2eAck(src: NodeId, seq: number, hops: number, priority: PriorityLevel, via: NodeId | undefined, now: number): void {
+    const ackKey = identityKey("a", this.n.id, src, seq);
+    const pending =
+      this.awaiting.has(ackKey) ||
+      this.n.queue.find((q) => q.tag.kind === "unicast" && keyOf(q.tag.u) === ackKey) !== undefined;
+    if (pending) return;
+    const u = this.newUnicast({
+      ftype: FrameType.ACK,
+      src: this.n.id,
+      dst: src,
+      seq,
+      priority,
+      dstCluster: this.n.dstClusterFor(src, now),
+      status: AckStatus.DELIVERED,
+      ackedHops: Math.min(255, hops),
+      originated: true,
+      prevHop: undefined,
+      ttl: this.n.config.dataTtl,
+      hops: 0,
+      forcedNextHop: via,
+    });
+    this.dispatch(u, now, false);
+  }
+
+  onDataForMe(f: DataFrame, now: number): void {
+    this.deliver(f.src, f.seq, f.payload, nextHopCount(f.hops), f.priority, now);
+    // Acknowledge every copy: a repeat means the sender missed our earlier ACK.
+    if (f.wantAck) this.sendE2eAck(f.src, f.seq, nextHopCount(f.hops), f.priority, f.tx, now);
+    else this.sendHopAck(f.tx, f.src, f.dst, f.seq, AckStatus.DELIVERED, f.priority, now);
+  }
+
+  onAckForMe(f: E2eAckFrame, now: number): void {
+    if (!this.n.dedup.add(identityKey("a", f.src, f.dst, f.seq), now)) {
+      this.n.stats.rxDuplicates++;
+      return;
+    }
+    const pending = this.e2e.get(`${f.src}:${f.seq}`);
+    this.e2e.delete(`${f.src}:${f.seq}`);
+    if (f.status === AckStatus.DELIVERED) {
+      if (pending !== undefined) for (const v of pending.via) if (v !== f.src) this.n.trust.success(v, now);
+      this.n.events.push({ type: "acked", at: now, dst: f.src, seq: f.seq, hops: f.ackedHops });
+    } else {
+      this.n.events.push({
+        type: "send-failed",
+        at: now,
+        dst: f.src,
+        seq: f.seq,
+        code: f.status === AckStatus.TTL_EXPIRED ? "ttl-expired" : "refused",
+        reason: `${formatNodeId(f.src)} answered with status ${f.status}`,
+      });
+    }
+  }
+
+  /** A routed frame for someone else with us as next hop: relay it, or take back a bounce. */
+  onRouted(f: DataFrame | E2eAckFrame | LocateAnswerFrame, now: number): void {
+    const group = groupOf(f.type);
+    const isData = f.type === FrameType.DATA;
+    const key = identityKey(group, f.src, f.dst, f.seq, isData ? f.attempt : 0);
+    if (isData && f.bounced) {
+      this.onBounce(f, key, now);
+      return;
+    }
+    if (this.n.dedup.has(key, now)) {
+      this.n.stats.rxDuplicates++;
+      if (!isData) return;
+      // A frame we already handed back (no route worked) came round by another path: refuse
+      // it so the sender keeps it and fails over. Otherwise the sender retried because our
+      // forward (its implicit ACK) went unheard: confirm explicitly.
+      const bounced = this.custody.get(key)?.bouncedAway === true && !this.awaiting.has(key);
+      this.sendHopAck(f.tx, f.src, f.dst, f.seq, bounced ? AckStatus.NO_ROUTE : AckStatus.DELIVERED, f.priority, now);
+      return;
+    }
+    if (f.ttl <= 1) {
+      this.n.stats.dropsTtl++;
+      if (isData) this.sendHopAck(f.tx, f.src, f.dst, f.seq, AckStatus.TTL_EXPIRED, f.priority, now);
+      return;
+    }
+    const exclude = new Set<NodeId>([f.tx]);
+    if (this.routeOptions(f.dst, f.dstCluster, now, exclude).length === 0 && !this.hasReverseHop(f, now)) {
+      // Refuse rather than accept a frame we cannot pass on: the sender fails over at once.
+      this.n.stats.refusedNoRoute++;
+      if (isData) this.sendHopAck(f.tx, f.src, f.dst, f.seq, AckStatus.NO_ROUTE, f.priority, now);
+      return;
+    }
+    if (!this.n.queue.hasRoomFor(isData ? "data" : "control")) {
+      this.n.stats.dropsQueueFull++; // no confirmation: the sender keeps the frame and fails over
+      return;
+    }
+    this.n.dedup.add(key, now);
+    this.n.stats.relayed++;
+    const u = this.newUnicast({
+      ftype: f.type,
+      src: f.src,
+      dst: f.dst,
+      seq: f.seq,
+      priority: f.priority,
+      dstCluster: f.dstCluster,
+      wantAck: isData ? f.wantAck : false,
+      payload: isData ? f.payload : undefined,
+      status: f.type === FrameType.ACK ? f.status : undefined,
+      ackedHops: f.type === FrameType.ACK ? f.ackedHops : undefined,
+      target: f.type === FrameType.LOCATE_A ? f.target : undefined,
+      targetCluster: f.type === FrameType.LOCATE_A ? f.targetCluster : undefined,
+      ageMin: f.type === FrameType.LOCATE_A ? f.ageMin : undefined,
+      originated: false,
+      prevHop: f.tx,
+      ttl: f.ttl - 1,
+      hops: nextHopCount(f.hops),
+      tried: exclude,
+      attempt: isData ? f.attempt : 0,
+    });
+    this.dispatch(u, now, false);
+  }
+
+  /** Whether an ACK or locate answer without a route could still go back the way its DATA or query came. */
+  hasReverseHop(f: DataFrame | E2eAckFrame | LocateAnswerFrame, now: number): boolean {
+    if (f.type === FrameType.DATA) return false;
+    const probe = { ftype: f.type, src: f.src, dst: f.dst, seq: f.seq } as Unicast;
+    const back = this.reverseHopFor(probe, now);
+    return back !== undefined && back !== f.tx;
+  }
+
+  /** A frame we handed on came back: try our remaining routes, or hand it further back (§7.3). */
+  onBounce(f: DataFrame, key: string, now: number): void {
+    this.sendHopAck(f.tx, f.src, f.dst, f.seq, AckStatus.DELIVERED, f.priority, now);
+    const c = this.custody.get(key);
+    if (c !== undefined) this.custody.delete(key);
+    // A bounce we already took back (its hop ACK was lost) must not be processed twice.
+    if (this.awaiting.has(key) || this.n.queue.find((q) => q.tag.kind === "unicast" && keyOf(q.tag.u) === key)) {
+      return;
+    }
+    this.n.dedup.add(key, now);
+    const tried = new Set<NodeId>(c?.tried ?? []);
+    tried.add(f.tx);
+    // The neighbour that handed it back has no way to the destination.
+    for (const [kind, key] of [["node", f.dst], ["cluster", f.dstCluster]] as const) {
+      const entry = this.n.routes.get(kind, key)?.entries.find((e) => e.neighbour === f.tx);
+      if (entry !== undefined) this.routeFailedFor({ kind, key, entry }, now);
+    }
+    const originated = c?.originated ?? f.src === this.n.id;
+    const u = this.newUnicast({
+      ftype: FrameType.DATA,
+      src: f.src,
+      dst: f.dst,
+      seq: f.seq,
+      priority: f.priority,
+      dstCluster: f.dstCluster,
+      wantAck: f.wantAck,
+      payload: f.payload,
+      originated,
+      prevHop: originated ? undefined : c?.prevHop,
+      ttl: Math.max(1, f.ttl - 1),
+      hops: nextHopCount(f.hops),
+      tried,
+      attempt: f.attempt,
+    });
+    this.dispatch(u, now, true);
+  }
+
+  /** A next hop lost a frame it took for relaying: less of everything goes through it (§7.5). */
+  distrustHop(id: NodeId, now: number): void {
+    this.n.trust.failure(id, now);
+    this.n.stats.trustFailures++;
+  }
+}

@@ -1,0 +1,141 @@
+// The location service (docs/protocol.md §16): lookups that widen ring by ring, answering
+// queries from the location cache, relaying them, and taking answers in. One of the concerns
+// MeshNode (mesh-node.ts) composes.
+import { FloodScope, FrameType, LOCATE_A_BYTES, LOCATE_Q_BYTES, type LocateAnswerFrame, type LocateQueryFrame } from "./frames";
+import { LOCATE_CW, NodeState, identityKey, type Unicast } from "./node-state";
+import { encodeFrame } from "./codec";
+import { nextHopCount } from "./hop-count";
+import { formatNodeId } from "./station";
+import { inLocateScope } from "./scope";
+import { randInt } from "./rng";
+import { type ClusterId, NO_CLUSTER } from "./cluster";
+import { type Lookup, Lookups } from "./locate";
+
+export class LocationService {
+  readonly n: NodeState;
+  readonly lookups = new Lookups<Unicast>();
+  /** Last query id used. */
+  qid = 0;
+
+  constructor(n: NodeState) {
+    this.n = n;
+  }
+
+  /** How long one level of a lookup waits for an answer (configurable, else from the modem). */
+  locateTimeout(level: number): number {
+    if (this.n.config.locateTimeoutMs > 0) return this.n.config.locateTimeoutMs;
+    const roundTrip = this.n.airtime(LOCATE_Q_BYTES) + this.n.airtime(LOCATE_A_BYTES) + 2 ** LOCATE_CW * this.n.slotMs;
+    return 2_000 + (2 + 6 * level) * roundTrip;
+  }
+
+  locate(u: Unicast, now: number): void {
+    this.qid = (this.qid + 1) & 0xffff;
+    const { lookup, started } = this.lookups.add(u.dst, u, now, this.qid, now + this.locateTimeout(0));
+    if (started) this.sendLocateQuery(lookup, now);
+  }
+
+  sendLocateQuery(l: Lookup<Unicast>, now: number): void {
+    const f: LocateQueryFrame = {
+      type: FrameType.LOCATE_Q,
+      tx: this.n.id,
+      ttl: l.level === 0 ? 1 : this.n.config.broadcastHopCap,
+      hops: 0,
+      scope: l.level,
+      asker: this.n.id,
+      qid: l.qid,
+      askerCluster: this.n.cluster,
+      target: l.target,
+    };
+    this.n.dedup.add(`q:${this.n.id}:${l.qid}`, now);
+    this.n.enqueuePlain(encodeFrame(f), 2, "control", now, now);
+    this.n.stats.locateQueries++;
+  }
+
+  /** A level timed out: widen, or give up and use the last resort. */
+  widenLookups(now: number): void {
+    for (const l of this.lookups.due(now)) {
+      if (l.level < this.n.config.locateMaxScope) {
+        l.level++;
+        this.qid = (this.qid + 1) & 0xffff;
+        l.qid = this.qid;
+        l.deadline = now + this.locateTimeout(l.level);
+        this.sendLocateQuery(l, now);
+        continue;
+      }
+      for (const u of this.lookups.finish(l.target)) {
+        if (this.n.config.networkFloodEnabled) this.n.flood.sendFlood(u, FloodScope.NETWORK, now);
+        else this.n.fwd.fail(u, now, "no-route", `could not locate ${formatNodeId(u.dst)}`);
+      }
+    }
+  }
+
+  onLocateQuery(f: LocateQueryFrame, now: number): void {
+    if (!this.n.dedup.add(`q:${f.asker}:${f.qid}`, now)) {
+      this.n.flood.heardCopy(`q:${f.asker}:${f.qid}`, f.tx, now);
+      return;
+    }
+    // Our own queries come back as copies (caught above); a new one naming us as the asker is
+    // forged, and answering it would address a frame to ourselves.
+    if (f.asker === this.n.id) {
+      this.n.stats.rxImplausible++;
+      return;
+    }
+    this.n.locations.learn(f.asker, f.askerCluster, now);
+    this.n.fwd.rememberReverse(`q:${f.asker}:${f.qid}`, f.tx, now);
+    let cluster: ClusterId = NO_CLUSTER;
+    let ageMin = 0;
+    if (f.target === this.n.id) {
+      cluster = this.n.cluster;
+    } else {
+      const e = this.n.locations.lookup(f.target, now);
+      if (e !== undefined) {
+        cluster = e.cluster;
+        ageMin = Math.min(255, Math.floor((now - e.at) / 60_000));
+      }
+    }
+    // An answer goes back by distance vector, or else the way the query came (reverse memory).
+    if (cluster !== NO_CLUSTER) {
+      const u = this.n.fwd.newUnicast({
+        ftype: FrameType.LOCATE_A,
+        src: this.n.id,
+        dst: f.asker,
+        seq: f.qid,
+        priority: 2,
+        dstCluster: f.askerCluster,
+        target: f.target,
+        targetCluster: cluster,
+        ageMin,
+        originated: true,
+        prevHop: undefined,
+        ttl: this.n.config.dataTtl,
+        hops: 0,
+      });
+      // The target answers at once; others after a contention delay, cancelled if they hear
+      // another answer to the same query first.
+      this.n.stats.locateAnswersSent++;
+      this.n.fwd.dispatch(u, now, false, f.target === this.n.id ? 0 : this.locateDelay());
+      return;
+    }
+    if (this.n.duty.muted || f.ttl <= 1 || !inLocateScope(this.n.cluster, f.askerCluster, f.scope)) return;
+    // Relayed like a broadcast, with the same suppression (coverage, copies heard).
+    const bytes = encodeFrame({ ...f, tx: this.n.id, ttl: f.ttl - 1, hops: nextHopCount(f.hops) });
+    if (this.n.flood.queueRelay(`q:${f.asker}:${f.qid}`, bytes, 2, f.tx, now)) this.n.stats.locateRelays++;
+  }
+
+  onLocateAnswer(f: LocateAnswerFrame, now: number): void {
+    if (!this.n.dedup.add(identityKey("l", f.src, f.dst, f.seq), now)) return;
+    this.n.stats.locateAnswersReceived++;
+    this.n.locations.learn(f.target, f.targetCluster, now - f.ageMin * 60_000);
+    if (this.lookups.get(f.target) === undefined) return;
+    for (const u of this.lookups.finish(f.target)) {
+      u.dstCluster = f.targetCluster;
+      if (this.n.fwd.routeOptions(u.dst, u.dstCluster, now, u.tried).length > 0) this.n.fwd.dispatch(u, now, false);
+      else this.n.fwd.exhausted(u, now);
+    }
+  }
+
+  /** Relay and answer delay for location queries: short, as they need no coverage pruning. */
+  locateDelay(): number {
+    return randInt(this.n.rng, 2 ** LOCATE_CW) * this.n.slotMs;
+  }
+}

@@ -1,0 +1,363 @@
+// The state every concern of a System 5 node shares (docs/protocol.md §1), the routed-frame and
+// queue-tag types they pass between them, and the node's counters. MeshNode (mesh-node.ts) is the
+// Station façade over these concerns.
+import type { Flooding } from "./flooding";
+import type { Forwarding } from "./forwarding";
+import type { GeoPoint } from "./geohash";
+import type { LocationService } from "./location-service";
+import type { MeshConfig } from "./config";
+import type { NodeId, PriorityLevel, StationEvent } from "./station";
+import type { OgmItem } from "./ogm-builder";
+import type { OgmPlane } from "./ogm-plane";
+import type { RelayDuty } from "./relay-duty";
+import type { Rng } from "./rng";
+import { ChannelMeter } from "./channel-load";
+import { DedupCache } from "./dedup";
+import { DutyLedger } from "./duty-ledger";
+import { LocationCache } from "./location-cache";
+import { NeighbourTable } from "./neighbour-table";
+import { NeighbourTrust } from "./trust";
+import { SeqReceiver, SeqSender } from "./seq-tracker";
+import { TxQueue } from "./tx-queue";
+import { airtimeMs, type LoRaModulation } from "./airtime";
+import { clusterDistance, type ClusterId, clusterParent, clusterPrecision, NO_CLUSTER } from "./cluster";
+import { slotTimeMs } from "./presets";
+import { type AckStatusCode, FrameType } from "./frames";
+import { type DestKind, type RouteEntry, RouteTable } from "./route-table";
+
+/** Counters for diagnostics, the console and the simulator. */
+export interface MeshStats {
+  rxFrames: number;
+  rxMalformed: number;
+  rxMalformedByCode: Record<string, number>;
+  /** Frames that decode but no real node sends (hop count at its limit, a query "from" us): dropped. */
+  rxImplausible: number;
+  rxDuplicates: number;
+  txFrames: number;
+  txByType: Record<string, number>;
+  txAirtimeMs: number;
+  originated: number;
+  delivered: number;
+  relayed: number;
+  ackTimeouts: number;
+  retries: number;
+  failovers: number;
+  bounces: number;
+  routeDeaths: number;
+  sendFailed: number;
+  refusedNoRoute: number;
+  dropsQueueFull: number;
+  dropsTtl: number;
+  dropsUnroutable: number;
+  channelBusy: number;
+  dutyDeferrals: number;
+  qosRefusals: number;
+  fallbackFloods: number;
+  networkFloods: number;
+  localFloods: number;
+  floodRelays: number;
+  broadcasts: number;
+  broadcastRelays: number;
+  /** Flood or broadcast relays stood down because the copies heard covered every neighbour. */
+  relaysSuppressed: number;
+  e2eRetries: number;
+  /** Route entries carried in OGMs, and how many of them as changes (sent first). */
+  ogmRouteEntries: number;
+  ogmChangedEntries: number;
+  /** Trickle resets (something genuinely new, §8.2), and early OGMs they brought forward. */
+  ogmResets: number;
+  ogmEarly: number;
+  locateQueries: number;
+  locateRelays: number;
+  locateAnswersSent: number;
+  locateAnswersReceived: number;
+  /** Advertised route entries discarded by the metric floor (§7.5). */
+  implausibleEntries: number;
+  /** Times a neighbour's advertisements started being ignored for lying. */
+  liarsDistrusted: number;
+  /** Frames a next hop took for relaying and never carried on, as far as we could tell (§7.5). */
+  trustFailures: number;
+}
+
+// A routed frame (DATA, end-to-end ACK, LOCATE_A) in this node's custody.
+export interface Unicast {
+  readonly ftype: typeof FrameType.DATA | typeof FrameType.ACK | typeof FrameType.LOCATE_A;
+  readonly src: NodeId;
+  readonly dst: NodeId;
+  readonly seq: number;
+  readonly priority: PriorityLevel;
+  dstCluster: ClusterId;
+  readonly wantAck: boolean;
+  readonly payload: Uint8Array;
+  readonly status: AckStatusCode;
+  readonly ackedHops: number;
+  readonly target: NodeId;
+  readonly targetCluster: ClusterId;
+  readonly ageMin: number;
+  ttl: number;
+  hops: number;
+  readonly originated: boolean;
+  /** Where it came from (undefined at the originator): where a bounce goes. */
+  readonly prevHop: NodeId | undefined;
+  readonly tried: Set<NodeId>;
+  nextHop: NodeId;
+  via: { kind: DestKind; key: number; entry: RouteEntry } | undefined;
+  attempts: number;
+  /** First hop fixed by the protocol (an end-to-end ACK goes back the way the DATA came). */
+  forcedNextHop: NodeId | undefined;
+  bounced: boolean;
+  /** End-to-end attempt (DATA): relays treat each attempt as a frame of its own. */
+  attempt: number;
+}
+
+export type Tag =
+  | { readonly kind: "ogm"; readonly items: OgmItem[] }
+  | { readonly kind: "unicast"; readonly u: Unicast }
+  | { readonly kind: "relay"; readonly key: string }
+  | { readonly kind: "plain" };
+
+export interface Awaiting {
+  readonly u: Unicast;
+  readonly nextHop: NodeId;
+  readonly deadline: number;
+  /** When our transmission ended (for the round-trip estimate). */
+  readonly sentAt: number;
+}
+
+// What a node remembers about a frame it handed on, so that a bounce can be taken back (§7.3).
+export interface Custody {
+  readonly prevHop: NodeId | undefined;
+  readonly tried: Set<NodeId>;
+  readonly originated: boolean;
+  readonly until: number;
+  /** We handed it back because none of our routes worked: if it comes round again, refuse it. */
+  readonly bouncedAway: boolean;
+}
+
+export const TYPE_NAMES: Record<number, string> = {
+  [FrameType.OGM]: "ogm",
+  [FrameType.DATA]: "data",
+  [FrameType.ACK]: "ack",
+  [FrameType.LOCATE_Q]: "locate-q",
+  [FrameType.LOCATE_A]: "locate-a",
+  [FrameType.FLOOD]: "flood",
+  [FrameType.BCAST]: "bcast",
+};
+
+/** Priority given to OGMs in the queue: the mesh works only while they flow. */
+export const OGM_PRIORITY: PriorityLevel = 1;
+/** How long a node remembers frames it handed on (for bounces). */
+export const CUSTODY_MS = 10 * 60_000;
+export const MAX_CUSTODY = 128;
+/** Longest channel-busy backoff exponent. */
+export const MAX_BUSY_CW = 8;
+/** Contention exponent for location queries and answers. */
+export const LOCATE_CW = 4;
+/** Smallest relay contention exponent (Meshtastic's CWmin). */
+export const MIN_RELAY_CW = 3;
+/** Reverse hops remembered (queries relayed in the last few minutes). */
+export const REVERSE_MAX = 128;
+/** Ids remembered as known for the Trickle reset rule (neighbours, destinations, clusters). */
+export const KNOWN_IDS_MAX = 1024;
+/** Longest gap between two sweeps of the tables, whatever the OGM interval. */
+export const MAX_SWEEP_MS = 60_000;
+/** Longest confirmation wait, however slow the measured round trips. */
+export const MAX_ACK_WAIT_MS = 60_000;
+/** Messages awaiting an end-to-end ACK at most (the oldest is given up beyond). */
+export const E2E_PENDING_MAX = 32;
+/** Slots a confirmation wait allows for the next hop finding the channel busy (a few backoffs). */
+export const BUSY_ALLOWANCE_SLOTS = 32;
+
+export function emptyStats(): MeshStats {
+  return {
+    rxFrames: 0,
+    rxMalformed: 0,
+    rxMalformedByCode: {},
+    rxImplausible: 0,
+    rxDuplicates: 0,
+    txFrames: 0,
+    txByType: {},
+    txAirtimeMs: 0,
+    originated: 0,
+    delivered: 0,
+    relayed: 0,
+    ackTimeouts: 0,
+    retries: 0,
+    failovers: 0,
+    bounces: 0,
+    routeDeaths: 0,
+    sendFailed: 0,
+    refusedNoRoute: 0,
+    dropsQueueFull: 0,
+    dropsTtl: 0,
+    dropsUnroutable: 0,
+    channelBusy: 0,
+    dutyDeferrals: 0,
+    qosRefusals: 0,
+    fallbackFloods: 0,
+    networkFloods: 0,
+    localFloods: 0,
+    floodRelays: 0,
+    broadcasts: 0,
+    broadcastRelays: 0,
+    relaysSuppressed: 0,
+    e2eRetries: 0,
+    ogmRouteEntries: 0,
+    ogmChangedEntries: 0,
+    ogmResets: 0,
+    ogmEarly: 0,
+    locateQueries: 0,
+    locateRelays: 0,
+    locateAnswersSent: 0,
+    locateAnswersReceived: 0,
+    implausibleEntries: 0,
+    liarsDistrusted: 0,
+    trustFailures: 0,
+  };
+}
+
+export function groupOf(ftype: number): string {
+  return ftype === FrameType.ACK ? "a" : ftype === FrameType.LOCATE_A ? "l" : "d";
+}
+
+/** A routed frame's identity for custody, duplicate suppression and confirmations. */
+export function identityKey(group: string, src: NodeId, dst: NodeId, seq: number, attempt = 0): string {
+  return attempt === 0 ? `${group}:${src}:${dst}:${seq}` : `${group}:${src}:${dst}:${seq}:${attempt}`;
+}
+
+export function keyOf(u: Unicast): string {
+  return identityKey(groupOf(u.ftype), u.src, u.dst, u.seq, u.ftype === FrameType.DATA ? u.attempt : 0);
+}
+
+/**
+ * What every concern of a node shares: identity and configuration, the tables, the queue, the
+ * ledger, counters and events, and the node's position. The concerns (forwarding, flooding, the
+ * location service, OGMs, relay duty) hold their own state and reach each other through it.
+ */
+export class NodeState {
+  readonly id: NodeId;
+  readonly config: MeshConfig;
+  readonly rng: Rng;
+  readonly modem: LoRaModulation;
+  readonly slotMs: number;
+  readonly ledger: DutyLedger;
+  readonly nbrs: NeighbourTable;
+  readonly trust: NeighbourTrust;
+  readonly routes: RouteTable;
+  readonly queue: TxQueue<Tag>;
+  readonly dedup: DedupCache;
+  readonly seqOut: SeqSender;
+  readonly seqIn: SeqReceiver;
+  readonly locations: LocationCache;
+  /** Busy and OGM shares of the channel, measured (§8.1, §11). */
+  readonly channel: ChannelMeter;
+  readonly stats: MeshStats = emptyStats();
+  events: StationEvent[] = [];
+  position: GeoPoint | undefined;
+  cluster: ClusterId = NO_CLUSTER;
+  /** 0..1, or -1 for external power. */
+  battery: number;
+  /** Neighbours lost recently, for the health score's memory (§11). */
+  readonly lost = new Map<NodeId, number>();
+  /** SNR of the frame being handled (relay contention scales with it). */
+  rxSnr = 0;
+  nextSweepAt = 0;
+  /** Where we last counted as having moved from, and when (§15: a moving node names no forwarders). */
+  movedFrom: GeoPoint | undefined;
+  movedAt = -Infinity;
+  // The concerns, wired by MeshNode's constructor.
+  fwd!: Forwarding;
+  flood!: Flooding;
+  loc!: LocationService;
+  ogm!: OgmPlane;
+  duty!: RelayDuty;
+
+  constructor(id: NodeId, config: MeshConfig, options: { readonly rng: Rng; readonly now: number; readonly modem: LoRaModulation; readonly dutyCycle?: number; readonly battery?: number }) {
+    this.id = id;
+    this.config = config;
+    this.rng = options.rng;
+    this.modem = options.modem;
+    this.slotMs = slotTimeMs(options.modem);
+    this.ledger = new DutyLedger({ dutyCycle: options.dutyCycle ?? 1, sosReserve: config.sosReserve });
+    this.nbrs = new NeighbourTable(id, config);
+    this.trust = new NeighbourTrust(config);
+    this.routes = new RouteTable(id, config, this.nbrs, (nid, now) => this.trust.value(nid, now));
+    this.queue = new TxQueue<Tag>(config.txQueueSize);
+    this.dedup = new DedupCache(config.dedupSize, config.dedupHoldMs);
+    this.seqOut = new SeqSender(config.maxSeqTrackers, this.rng);
+    this.seqIn = new SeqReceiver(config.maxSeqTrackers);
+    this.locations = new LocationCache(config.maxLocations, config.locationTtlMs);
+    this.channel = new ChannelMeter(options.now);
+    this.battery = options.battery === undefined ? -1 : Math.min(1, Math.max(0, options.battery));
+  }
+
+  /** Expiry work runs at a third of the OGM interval: timeouts and holds are multiples of it. */
+  sweepPeriod(): number {
+    return Math.min(MAX_SWEEP_MS, this.ogm.intervalMs / 3);
+  }
+
+  /** Time on air of a frame of `bytes` as it goes out, with the link layer's overhead. */
+  airtime(bytes: number): number {
+    return airtimeMs(this.modem, bytes + this.config.frameOverheadBytes);
+  }
+
+  isBorder(now: number): boolean {
+    if (this.cluster === NO_CLUSTER) return false;
+    for (const n of this.nbrs.values()) {
+      if (n.cluster !== NO_CLUSTER && n.cluster !== this.cluster && this.nbrs.usable(n, now)) return true;
+    }
+    return false;
+  }
+
+  /** The cluster to put in a frame for `dst`: ours if it is a member, else the location cache. */
+  dstClusterFor(dst: NodeId, now: number): ClusterId {
+    const d = this.routes.get("node", dst);
+    if (d !== undefined && !d.foreign) return this.cluster;
+    const n = this.nbrs.get(dst);
+    if (n !== undefined && n.cluster !== NO_CLUSTER) return n.cluster;
+    return this.locations.lookup(dst, now)?.cluster ?? NO_CLUSTER;
+  }
+
+  /**
+   * Whether we advertise cluster `c` only under its parent prefix (§5.4): a cluster of our own
+   * precision, outside our parent region and more than clusterDetailRings cells away.
+   */
+  summarised(c: ClusterId): boolean {
+    if (clusterPrecision(c) !== clusterPrecision(this.cluster)) return false;
+    const parent = clusterParent(c);
+    return parent !== NO_CLUSTER && parent !== clusterParent(this.cluster) && clusterDistance(c, this.cluster) > this.config.clusterDetailRings;
+  }
+
+  /** Whether our tables hold any route (live or not) toward a cluster or an aggregate covering it. */
+  knowsWayTo(cluster: ClusterId): boolean {
+    for (let c = cluster; c !== NO_CLUSTER; c = clusterParent(c)) {
+      if ((this.routes.get("cluster", c)?.entries.length ?? 0) > 0) return true;
+    }
+    return false;
+  }
+
+  log(now: number, level: "info" | "warn", text: string): void {
+    this.events.push({ type: "log", at: now, level, text });
+  }
+
+  load(now: number): number {
+    return Math.max(this.queue.occupancy, this.ledger.utilisation(now));
+  }
+
+  enqueuePlain(bytes: Uint8Array, priority: PriorityLevel, kind: "data" | "control", notBefore: number, now: number): boolean {
+    return this.queue.push(
+      {
+        bytes,
+        priority,
+        kind,
+        isAck: false,
+        notBefore,
+        enqueuedAt: now,
+        cw: 0,
+        airtimeMs: this.airtime(bytes.length),
+        tag: { kind: "plain" },
+      },
+      kind === "data",
+    );
+  }
+}

@@ -1,0 +1,265 @@
+// OGMs (docs/protocol.md §4, §5, §8): taking in what a neighbour's OGM says (link sensing, its
+// routes, the metric floor and lie strikes), route changes and the Trickle resets they bring, and
+// building our own OGM on the Trickle schedule. One of the concerns MeshNode (mesh-node.ts) composes.
+import type { DestKind, RouteChange } from "./route-table";
+import { FrameType, MAX_FRAME_BYTES, METRIC_INFINITY, OGM_INTERVAL_UNIT_MS, type OgmFrame, shortId } from "./frames";
+import { KNOWN_IDS_MAX, NodeState, OGM_PRIORITY } from "./node-state";
+import { clusterContains, type ClusterId, clusterParent, clusterPrecision, formatCluster, NO_CLUSTER } from "./cluster";
+import { encodeFrame } from "./codec";
+import { formatNodeId, type NodeId, type RxMeta } from "./station";
+import { jitter, KnownIds, trickleMinInterval, TrickleTimer } from "./ogm-schedule";
+import { plausibleMetric } from "./trust";
+import { qualityToByte } from "./link-quality";
+import { type OgmItem, selectOgmItems } from "./ogm-builder";
+
+export class OgmPlane {
+  readonly n: NodeState;
+  ogmSeq = 0;
+  routeSeq = 0;
+  ogmsBuilt = 0;
+  ogmCursors = { nbr: 0, route: 0 };
+  lastOgmBuiltAt = -Infinity;
+  /** Airtime of our last OGM (the duty floor of the interval scales with it). */
+  lastOgmAirMs = 0;
+  /** The OGM interval's Trickle schedule (§8.1) and the one-early-OGM rule (§8.2). */
+  readonly trickle: TrickleTimer;
+  /** Ids heard before: only genuinely new ones reset the Trickle timer. */
+  readonly known = new KnownIds(KNOWN_IDS_MAX);
+  nextOgmAt = 0;
+  /** Current OGM interval, ms (before jitter). */
+  intervalMs: number;
+  /** Aggregates we originate (parent prefix → metric last advertised). */
+  readonly aggregates = new Map<ClusterId, number>();
+
+  constructor(n: NodeState) {
+    this.n = n;
+    this.intervalMs = n.config.ogmIntervalSteps[0][1];
+    this.trickle = new TrickleTimer(this.intervalMs);
+  }
+
+  onOgm(f: OgmFrame, meta: RxMeta): void {
+    const now = meta.at;
+    const { n, reception } = this.n.nbrs.onOgm(f, meta.rssi, meta.snr, now);
+    if (n === undefined || reception === "duplicate") return;
+    const hold = now + this.n.nbrs.holdMs(n);
+    const touchedNodes: number[] = [n.id];
+    const touchedClusters: number[] = [];
+    const sameCluster = this.n.cluster === NO_CLUSTER || n.homeless || n.cluster === this.n.cluster;
+    this.n.locations.learn(n.id, n.cluster, now);
+    // The neighbour itself, reachable directly. Only entries that changed are re-evaluated:
+    // most of an OGM repeats what the last one said and only refreshes hold times.
+    this.n.routes.update("node", n.id, n.id, n.id, f.routeSeq, 0, hold, now, !sameCluster);
+    if (!sameCluster) {
+      // We border its cluster: originate a route to that cluster (§5.4).
+      const o = this.n.routes.update("cluster", n.cluster, n.id, this.n.id, this.routeSeq, 0, hold, now);
+      if (o === "updated" || o === "new-destination") touchedClusters.push(n.cluster);
+    }
+    // Routes through a neighbour we cannot use are of no use to us: skip its route entries
+    // (in a dense mesh most neighbours heard are not usable, and route entries are most of the
+    // work an OGM costs). Its next OGMs bring them once the link qualifies.
+    const advertsTrusted = this.checkAdverts(f, n.id, now);
+    const routesUsable = this.n.nbrs.usable(n, now) && advertsTrusted;
+    for (const e of f.nodeRoutes) {
+      const plausible = plausibleMetric(e.metric, this.n.config);
+      if (advertsTrusted && plausible) this.n.locations.learn(e.dst, n.cluster, now);
+      if (!routesUsable || !sameCluster || e.dst === this.n.id || !plausible) continue;
+      const o = this.n.routes.update("node", e.dst, n.id, e.dst, e.seqno, e.metric, hold, now);
+      if (o === "updated" || o === "new-destination") touchedNodes.push(e.dst);
+    }
+    for (const e of f.clusterRoutes) {
+      if (!routesUsable || clusterContains(e.cluster, this.n.cluster) || e.origin === this.n.id || !plausibleMetric(e.metric, this.n.config)) continue;
+      const o = this.n.routes.update("cluster", e.cluster, n.id, e.origin, e.seqno, e.metric, hold, now);
+      if (o === "updated" || o === "new-destination") touchedClusters.push(e.cluster);
+    }
+    this.routeChanges(this.n.routes.refreshSome("node", touchedNodes, now), now);
+    this.routeChanges(this.n.routes.refreshSome("cluster", touchedClusters, now), now);
+    const up = this.n.nbrs.usable(n, now);
+    if (up !== n.up) {
+      n.up = up;
+      this.n.events.push({ type: up ? "neighbour-up" : "neighbour-down", at: now, neighbour: n.id });
+      if (up && !n.everUp) this.triggerOgm(now, "nbr", n.id);
+      if (up) n.everUp = true;
+    }
+  }
+
+  /**
+   * Metric floor and lie strikes (§7.5): counts the impossible entries of an OGM against its
+   * sender, and returns whether that sender's advertisements may be used at all.
+   */
+  checkAdverts(f: OgmFrame, from: NodeId, now: number): boolean {
+    if (this.n.trust.distrusted(from, now)) return false;
+    let lies = 0;
+    for (const e of f.nodeRoutes) if (e.dst !== from && !plausibleMetric(e.metric, this.n.config)) lies++;
+    for (const e of f.clusterRoutes) if (!plausibleMetric(e.metric, this.n.config)) lies++;
+    if (lies === 0) return true;
+    this.n.stats.implausibleEntries += lies;
+    if (!this.n.trust.lie(from, now)) return true;
+    this.n.stats.liarsDistrusted++;
+    this.n.log(now, "warn", `${formatNodeId(from)} advertised impossible metrics: ignoring its routes for ${Math.round(this.n.config.lieDistrustMs / 60_000)} min`);
+    this.n.routes.dropAdvertsOf(from);
+    this.routeChanges(this.n.routes.refresh(now), now);
+    return false;
+  }
+
+  routeChanges(changes: readonly RouteChange[], now: number): void {
+    for (const c of changes) {
+      this.n.events.push({
+        type: "route-changed",
+        at: now,
+        dst: c.kind === "node" ? c.key : formatCluster(c.key),
+        nextHop: c.via,
+      });
+      // Destinations new to us go out early; losses and returns ride the next regular OGM.
+      if (c.appeared) this.triggerOgm(now, c.kind, c.key);
+    }
+  }
+
+  /**
+   * Something new (§8.2): a neighbour usable for the first time, a destination or a cluster never
+   * seen before, or our own new cluster. Ids already known do not count (table churn is not
+   * news). Resets the Trickle interval (§8.1) and brings the next OGM forward, within the
+   * triggered-update gap and at most once between two regular OGMs.
+   */
+  triggerOgm(now: number, kind: string, id: number): void {
+    if (!this.known.learn(kind, id)) return;
+    const minMs = this.minOgmInterval(now);
+    this.n.stats.ogmResets++;
+    if (!this.trickle.reset(kind === "own")) return;
+    const earliest = Math.max(now, this.lastOgmBuiltAt + this.n.config.triggeredMinGapFactor * minMs);
+    if (earliest < this.nextOgmAt) {
+      this.nextOgmAt = earliest;
+      this.n.stats.ogmEarly++;
+    } else this.trickle.cancelEarly();
+  }
+
+  /** Shortest OGM interval now: seed minimum, duty floor, measured OGM share of the channel (§8.1). */
+  minOgmInterval(now: number): number {
+    return trickleMinInterval(this.lastOgmAirMs, this.n.ledger.dutyCycle, this.n.channel.ogmShare(now), this.n.config);
+  }
+
+  queueOgm(now: number): void {
+    if (this.ogmsBuilt > 0 && this.ogmsBuilt % this.n.config.seqnoEveryOgms === 0) this.routeSeq = (this.routeSeq + 1) & 0xffff;
+    this.ogmsBuilt++;
+    this.ogmSeq = (this.ogmSeq + 1) & 0xffff;
+    const items: OgmItem[] = [];
+    const sinceLast = this.lastOgmBuiltAt;
+    for (const n of this.n.nbrs.values()) {
+      const rq = this.n.nbrs.rq(n, now);
+      if (rq > 0) items.push({ section: "nbr", entry: { short: shortId(n.id), rq: qualityToByte(rq) }, changed: n.firstHeardAt > sinceLast });
+    }
+    const adverts = new Map<OgmItem, { kind: DestKind; key: number; adv: { seqno: number; metric: number; origin: NodeId } }>();
+    const homeless = this.n.cluster === NO_CLUSTER;
+    for (const d of this.n.routes.destinations("node")) {
+      if (d.foreign || homeless) continue; // a homeless node routes nothing itself (§17)
+      const adv = this.n.routes.advertisement(d, now, this.routeSeq);
+      if (adv === undefined) continue;
+      const item: OgmItem = { section: "node", entry: { dst: d.key, seqno: adv.seqno, metric: adv.metric }, changed: d.changedAt > sinceLast };
+      items.push(item);
+      adverts.set(item, { kind: "node", key: d.key, adv });
+    }
+    // Cluster routes (§5.4): exact for clusters within clusterDetailRings of ours (or inside our
+    // own parent region), summarised under the parent prefix beyond — we originate that
+    // aggregate with our metric to the nearest cluster we know in that region (where lookup
+    // step 3 sends such frames). Received aggregates propagate as they are unless they cover
+    // us, or we originate the same aggregate ourselves.
+    const own = new Map<ClusterId, number>();
+    const nearestIn = new Map<ClusterId, number>();
+    for (const d of this.n.routes.destinations("cluster")) {
+      if (homeless || d.key === this.n.cluster || clusterContains(d.key, this.n.cluster)) continue;
+      const adv = this.n.routes.advertisement(d, now, this.routeSeq);
+      if (adv === undefined) continue;
+      const parent = clusterParent(d.key);
+      if (adv.metric < METRIC_INFINITY && clusterPrecision(d.key) === clusterPrecision(this.n.cluster)) {
+        nearestIn.set(parent, Math.min(nearestIn.get(parent) ?? METRIC_INFINITY, adv.metric));
+      }
+      if (this.n.summarised(d.key)) {
+        if (adv.metric < METRIC_INFINITY) own.set(parent, METRIC_INFINITY);
+        continue;
+      }
+      const item: OgmItem = {
+        section: "cluster",
+        entry: { cluster: d.key, origin: adv.origin, seqno: adv.seqno, metric: adv.metric },
+        changed: d.changedAt > sinceLast,
+      };
+      items.push(item);
+      adverts.set(item, { kind: "cluster", key: d.key, adv });
+    }
+    for (const parent of own.keys()) {
+      const metric = nearestIn.get(parent) ?? METRIC_INFINITY;
+      // Our own aggregate replaces a propagated one for the same prefix.
+      for (let i = items.length - 1; i >= 0; i--) {
+        const it = items[i];
+        if (it.section === "cluster" && it.entry.cluster === parent) {
+          items.splice(i, 1);
+          adverts.delete(it);
+        }
+      }
+      const last = this.aggregates.get(parent);
+      const changed = last === undefined || Math.abs(metric - last) > metric / 4;
+      items.push({ section: "cluster", entry: { cluster: parent, origin: this.n.id, seqno: this.routeSeq, metric }, changed });
+      this.aggregates.set(parent, metric);
+    }
+    for (const p of this.aggregates.keys()) if (!own.has(p)) this.aggregates.delete(p);
+    const sel = selectOgmItems(
+      items,
+      { maxBytes: Math.min(this.n.config.ogmMaxBytes, MAX_FRAME_BYTES - this.n.config.frameOverheadBytes), maxNeighbours: this.n.config.ogmMaxNeighbours, routeBytes: this.n.config.ogmRouteBytes },
+      this.ogmCursors,
+    );
+    this.ogmCursors = sel.cursors;
+    for (const it of sel.carried) {
+      if (it.section === "nbr") continue;
+      this.n.stats.ogmRouteEntries++;
+      if (it.changed) this.n.stats.ogmChangedEntries++;
+    }
+    for (const it of sel.carried) {
+      const a = adverts.get(it);
+      if (a === undefined) continue;
+      const d = this.n.routes.get(a.kind, a.key);
+      if (d !== undefined) this.n.routes.advertised(d, a.adv, now);
+    }
+    this.n.nbrs.pruneTwoHop(now);
+    this.n.duty.muted = this.n.duty.decideMute(now);
+    const frame: OgmFrame = {
+      type: FrameType.OGM,
+      tx: this.n.id,
+      ogmSeq: this.ogmSeq,
+      hasFix: this.n.position !== undefined,
+      border: this.n.isBorder(now),
+      relayActive: !this.n.duty.muted,
+      homeless,
+      cluster: this.n.cluster,
+      battery: this.n.battery < 0 ? 255 : Math.round(this.n.battery * 254),
+      load: Math.round(this.n.load(now) * 255),
+      intervalUnits: 1,
+      relayPrio: this.n.duty.relayPrio,
+      routeSeq: this.routeSeq,
+      cycle: sel.cycle,
+      neighbours: sel.neighbours,
+      nodeRoutes: sel.nodeRoutes,
+      clusterRoutes: sel.clusterRoutes,
+    };
+    // The interval depends on the OGM's own airtime (duty cap), so size it first.
+    const probe = encodeFrame(frame);
+    const air = this.n.airtime(probe.length);
+    this.lastOgmAirMs = air;
+    this.intervalMs = this.trickle.sent(this.minOgmInterval(now), Math.min(this.n.config.ogmTrickleMaxMs, this.n.config.ogmMaxIntervalMs));
+    const units = Math.min(255, Math.max(1, Math.ceil(this.intervalMs / OGM_INTERVAL_UNIT_MS)));
+    const bytes = encodeFrame({ ...frame, intervalUnits: units });
+    // A newer OGM supersedes one still waiting in the queue.
+    this.n.queue.remove((q) => q.tag.kind === "ogm");
+    this.n.queue.push({
+      bytes,
+      priority: OGM_PRIORITY,
+      kind: "control",
+      isAck: false,
+      notBefore: now,
+      enqueuedAt: now,
+      cw: 0,
+      airtimeMs: air,
+      tag: { kind: "ogm", items: sel.carried },
+    });
+    this.lastOgmBuiltAt = now;
+    this.nextOgmAt = now + jitter(this.intervalMs, this.n.rng, this.n.config);
+    this.n.nextSweepAt = Math.min(this.n.nextSweepAt, now + this.n.sweepPeriod());
+  }
+}
