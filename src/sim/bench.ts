@@ -190,7 +190,7 @@ function limitTable(rows: readonly Summary[], routers: readonly string[], seeds:
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (v: readonly string[]) => v.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   return [
-    `Physical limit (global knowledge of the link table; ${seeds} seeds): limit airtime per delivered message and greedy-CDS transmissions per broadcast; ×limit = router's airtime per delivered message ÷ the limit, ×CDS = its transmissions per broadcast ÷ the CDS's`,
+    `Physical limit (global knowledge of the link table; ${seeds} seed${seeds === 1 ? "" : "s"}): limit airtime per delivered message and greedy-CDS transmissions per broadcast; ×limit = router's airtime per delivered message ÷ the limit, ×CDS = its transmissions per broadcast ÷ the CDS's`,
     line(head),
     widths.map((w) => "-".repeat(w)).join("  "),
     ...body.map(line),
