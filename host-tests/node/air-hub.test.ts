@@ -28,7 +28,7 @@ describe("shared air", () => {
     const hub = new AirHub({ seed: 3 });
     const [a, , c] = line(hub);
     const out = new Map<number, string>();
-    for (const id of hub.nodes.keys()) hub.subscribe(id, (t) => out.set(id, (out.get(id) ?? "") + t));
+    for (const id of hub.nodes.keys()) hub.subscribe(id, (t) => out.set(id, (out.get(id) ?? "") + Buffer.from(t).toString("utf8")));
     hub.clock.advance(120_000);
     hub.input(a, Buffer.from("neighbors\r"));
     hub.clock.advance(100);

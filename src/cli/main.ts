@@ -4,6 +4,7 @@
 // Exit codes, for every command: 0 success, 1 the job failed (a run error, a node that did not
 // answer), 2 a usage error (unknown command or option, a bad value, a missing argument).
 import { Command, CommanderError } from "commander";
+import { registerConnectCommand } from "./connect-command";
 import { registerDemoCommand } from "./demo-command";
 import { registerMeshCommand } from "./mesh-command";
 import { registerNodeCommand } from "./node-command";
@@ -26,6 +27,7 @@ export async function main(argv: string[]): Promise<number> {
   registerDemoCommand(program);
   registerNodeCommand(program);
   registerMeshCommand(program);
+  registerConnectCommand(program);
   for (const c of program.commands) c.exitOverride();
   try {
     await program.parseAsync(argv, { from: "user" });

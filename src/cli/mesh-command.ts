@@ -9,7 +9,8 @@ import { formatNodeId } from "../core/station";
 import { AirHub, airSocketPath, hearingRangeM } from "../host/air-hub";
 import { defaultDataDir } from "../host/preference-file";
 import { addNodeCommandOptions, attachPty, degrees, waitVirtual, wholeNumber } from "./node-command";
-import { runTerminal } from "./terminal";
+import { decodeUtf8 } from "../app/utf8";
+import { runTerminal, textOnly } from "./terminal";
 
 interface MeshCliOptions {
   readonly nodes: number;
@@ -93,14 +94,15 @@ export function registerMeshCommand(program: Command): void {
     const outputs = new Map<number, string>();
     for (const [i, id] of ids.entries()) {
       outputs.set(id, "");
-      hub.subscribe(id, (text) => {
-        if (ids[active] === id) return void process.stdout.write(text);
+      hub.subscribe(id, textOnly((bytes) => {
+        if (ids[active] === id) return void process.stdout.write(bytes);
+        const text = decodeUtf8(bytes);
         // Another node's messages and delivery reports still show, marked with its id.
         const buffered = (outputs.get(id) ?? "") + text;
         const lines = buffered.split(/\r?\n/);
         outputs.set(id, lines.pop() ?? "");
         for (const line of lines) if (/^\[(dm|msg|ack|failed|trace)\]/.test(line)) process.stdout.write(`\r\n(${i + 1}: ${formatNodeId(id)}) ${line}\r\n`);
-      });
+      }));
     }
     process.stderr.write(
       `system5 mesh: ${ids.length} nodes ${Math.round(spacing)} m apart on air "${opts.air}", ${preset}: ${ids.map((id, i) => `${i + 1}=${formatNodeId(id)}`).join(" ")}\n`,

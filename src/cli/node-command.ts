@@ -13,7 +13,7 @@ import type { HostNode } from "../host/host-node";
 import { buildHostNode, checkSpec, type NodeSpec } from "../host/node-spec";
 import { defaultDataDir } from "../host/preference-file";
 import { openPty } from "../host/pty";
-import { runTerminal } from "./terminal";
+import { runTerminal, textOnly } from "./terminal";
 
 export interface NodeCommandOptions extends NodeSpec {
   readonly seed: number;
@@ -101,7 +101,7 @@ export function registerNodeCommand(program: Command): void {
     const hub = new AirHub({ seed: opts.seed, dataDir: opts.save ? dataDir : undefined, speed: opts.speed });
     if (opts.air !== undefined) await hub.listen(airSocketPath(dataDir, opts.air));
     let node: HubNode | undefined;
-    const sink = (text: string): void => void process.stdout.write(text);
+    const sink = textOnly((bytes) => void process.stdout.write(bytes));
     try {
       node = hub.addNode(spec);
     } catch (e) {
@@ -135,7 +135,7 @@ export function registerNodeCommand(program: Command): void {
 /** Opens a pty for node `id` and prints its path. */
 export async function attachPty(hub: AirHub, id: number): Promise<{ close(): void }> {
   const pty = await openPty((bytes) => hub.input(id, bytes));
-  hub.subscribe(id, (text) => pty.write(text));
+  hub.subscribe(id, (bytes) => pty.write(bytes));
   process.stderr.write(`system5: node ${formatNodeId(id)} serial port: ${pty.path}\n`);
   return pty;
 }
@@ -165,8 +165,9 @@ async function joinAir(socketPath: string, air: string, spec: NodeSpec, usage: (
   }
   const { socket, id, rest } = joined;
   process.stderr.write(`system5 node: node ${id} joined air "${air}"\n`);
-  process.stdout.write(rest);
-  socket.on("data", (chunk: Buffer) => process.stdout.write(chunk));
+  const show = textOnly((bytes) => void process.stdout.write(bytes));
+  show(rest);
+  socket.on("data", (chunk: Buffer) => show(chunk));
   let finished = false;
   socket.on("close", () => {
     if (finished) return;

@@ -6,6 +6,7 @@
 //   @<n>         (mesh) type into node n from now on (1..N, or its id)
 // After the last line the nodes get a moment to answer, then the run ends.
 import { createInterface } from "node:readline";
+import { FrameSplitter } from "../app/api-frame";
 
 /** Ctrl-D or Ctrl-] at a raw terminal ends the run (Ctrl-C is the console's "drop the line"). */
 const QUIT_BYTES = new Set([0x04, 0x1d]);
@@ -93,4 +94,10 @@ export function runTerminal(target: TerminalTarget, stdin: NodeJS.ReadStream = p
       void pump();
     });
   });
+}
+
+/** What a person should see of a serial port's bytes: the text, without the device API's frames. */
+export function textOnly(sink: (bytes: Uint8Array) => void): (bytes: Uint8Array) => void {
+  const splitter = new FrameSplitter({ now: () => Date.now(), onText: sink, onFrame: () => undefined, onError: () => undefined });
+  return (bytes) => splitter.push(bytes);
 }

@@ -84,7 +84,7 @@ export class AirHub {
   readonly air: Air;
   readonly nodes = new Map<number, HubNode>();
   readonly #dataDir: string | undefined;
-  readonly #listeners = new Map<number, Set<(text: string) => void>>();
+  readonly #listeners = new Map<number, Set<(bytes: Uint8Array) => void>>();
   #speed: number;
   #timer: ReturnType<typeof setInterval> | undefined;
   #server: net.Server | undefined;
@@ -105,11 +105,11 @@ export class AirHub {
     const storeFile = this.#dataDir === undefined ? undefined : nodeStorePath(this.#dataDir, spec.id);
     const preferences = storeFile === undefined ? undefined : new FilePreference(storeFile);
     const notes = preferences?.problem === undefined ? [] : [preferences.problem];
-    const listeners = new Set<(text: string) => void>();
+    const listeners = new Set<(bytes: Uint8Array) => void>();
     this.#listeners.set(spec.id, listeners);
     let host: HostNode;
     try {
-      host = buildHostNode(spec, { air: this.air, preferences, onOutput: (text) => listeners.forEach((l) => l(text)) });
+      host = buildHostNode(spec, { air: this.air, preferences, onOutput: () => undefined, onOutputBytes: (bytes) => listeners.forEach((l) => l(bytes)) });
     } catch (e) {
       this.#listeners.delete(spec.id);
       throw e;
@@ -120,8 +120,8 @@ export class AirHub {
     return entry;
   }
 
-  /** Every chunk node `id` prints goes to `sink` until the returned function is called. */
-  subscribe(id: number, sink: (text: string) => void): () => void {
+  /** Every chunk of bytes node `id` sends on its serial port goes to `sink` until the returned function is called. */
+  subscribe(id: number, sink: (bytes: Uint8Array) => void): () => void {
     const set = this.#listeners.get(id);
     if (set === undefined) throw new Error(`no node ${formatNodeId(id)} on this air`);
     set.add(sink);
@@ -224,7 +224,7 @@ export class AirHub {
         socket.write(`${JSON.stringify({ ok: true, id: formatNodeId(id) })}\n`);
         // A node that just booted: its terminal sees the boot lines too.
         if (fresh) socket.write(this.nodes.get(id)?.host.output ?? "");
-        unsubscribe = this.subscribe(id, (text) => socket.write(text));
+        unsubscribe = this.subscribe(id, (bytes) => socket.write(bytes));
         if (rest.length > 0) this.input(id, new Uint8Array(rest));
       } catch (e) {
         socket.end(`${JSON.stringify({ error: e instanceof Error ? e.message : String(e) })}\n`);

@@ -63,7 +63,13 @@ export function checkSpec(o: NodeSpec, airOnly = false): CheckedSpec {
  */
 export function buildHostNode(
   spec: CheckedSpec,
-  options: { readonly air: Air; readonly preferences?: HostPreference; readonly onOutput: (text: string) => void; readonly airPosition?: { x: number; y: number } },
+  options: {
+    readonly air: Air;
+    readonly preferences?: HostPreference;
+    readonly onOutput: (text: string) => void;
+    readonly onOutputBytes?: (bytes: Uint8Array) => void;
+    readonly airPosition?: { x: number; y: number };
+  },
 ): HostNode {
   const profile = boardByName(spec.board);
   const preferences = options.preferences ?? new HostPreference();
@@ -81,6 +87,7 @@ export function buildHostNode(
     id: spec.id,
     preferences,
     onOutput: options.onOutput,
+    ...(options.onOutputBytes === undefined ? {} : { onOutputBytes: options.onOutputBytes }),
     ...(options.airPosition === undefined ? {} : { position: options.airPosition }),
   });
   if (spec.position !== undefined && profile.gps !== undefined) node.gpsModule(spec.position);

@@ -7,13 +7,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 
 const BRIDGE = String.raw`
-import os, pty, select, sys, tty, errno
+import os, pty, select, tty, errno
 m, s = pty.openpty()
 tty.setraw(s)
 os.set_blocking(m, False)
-sys.stdout.buffer.write((os.ttyname(s) + "\n").encode())
-sys.stdout.flush()
-out = sys.stdout.buffer.raw
+os.write(1, (os.ttyname(s) + "\n").encode())
 while True:
     r, _, _ = select.select([m, 0], [], [])
     if 0 in r:
@@ -32,8 +30,8 @@ while True:
             if e.errno in (errno.EAGAIN, errno.EIO):
                 continue
             raise
-        if data:
-            out.write(data)
+        while data:
+            data = data[os.write(1, data):]
 `;
 
 export interface PtyPort {

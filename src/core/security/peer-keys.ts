@@ -52,6 +52,11 @@ export class PeerKeys {
     return this.#peers.has(id);
   }
 
+  /** Forgets a pinned key (the user's `reset peer`); the next key announced is learned afresh. */
+  forget(id: number): boolean {
+    return this.#peers.delete(id);
+  }
+
   publicKeyOf(id: number): Uint8Array | undefined {
     return this.#peers.get(id)?.publicKey;
   }
