@@ -247,3 +247,45 @@ describe("host client end to end through pseudo-terminals", () => {
     }
   }, 120_000);
 });
+
+describe("system5 connect from a script", () => {
+  test("answers, --json, exit codes: 0 done, 1 refused, 2 usage", async () => {
+    const data = mkdtempSync(path.join(tmpdir(), "system5-connect-"));
+    const hub = new AirHub({ seed: 2, speed: 50 });
+    const spacing = meshSpacingM("SHORT_FAST");
+    for (let i = 0; i < 3; i++) hub.addNode({ board: "tbeam", id: `5a00000${i + 1}`, lat: 48.1374, lon: 11.5755 + (i * spacing) / PER_DEGREE_LON, preset: "SHORT_FAST" });
+    await hub.listen(path.join(data, "air", "t.sock"));
+    hub.clock.advance(150_000);
+    hub.start();
+    const run = (...args: string[]) =>
+      new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+        const c = spawn(process.execPath, [path.join(root, "bin/system5.mjs"), "connect", "--air", "t", "--node", "5a000001", "--data", data, ...args]);
+        let out = "";
+        let err = "";
+        c.stdout.on("data", (d: Buffer) => (out += d.toString()));
+        c.stderr.on("data", (d: Buffer) => (err += d.toString()));
+        c.on("close", (code) => resolve({ code, out, err }));
+      });
+    try {
+      const info = await run("info", "--json");
+      expect(info.code).toBe(0);
+      expect(JSON.parse(info.out).info).toMatchObject({ id: "5a000001", preset: "SHORT_FAST" });
+      const nodes = await run("nodes");
+      expect(nodes.out).toMatch(/5a000002\s+1\s/);
+      const sent = await run("send", "5a000003", "from", "a", "script", "--wait", "--timeout", "60");
+      expect(sent.code).toBe(0);
+      expect(sent.out).toMatch(/#\d+ to 5a000003 arrived \(2 hops\)/);
+      const trace = await run("traceroute", "5a000003", "--json", "--timeout", "60");
+      expect(trace.code).toBe(0);
+      expect(JSON.parse(trace.out)).toMatchObject({ event: "traceroute", ok: true, hops: 2, nextHops: ["5a000002"] });
+      const bad = await run("get", "colour");
+      expect(bad.code).toBe(1);
+      expect(bad.err).toMatch(/system5 connect: get: .*colour/);
+      expect((await run("send", "5a000003")).code).toBe(2);
+      const elsewhere = spawn(process.execPath, [path.join(root, "bin/system5.mjs"), "connect", "--air", "nowhere", "--node", "1", "--data", data, "info"]);
+      expect(await new Promise((r) => elsewhere.on("close", r))).toBe(1);
+    } finally {
+      hub.stop();
+    }
+  }, 120_000);
+});

@@ -163,8 +163,9 @@ async function run(client: ApiClient, verb: string, args: string[], o: ConnectOp
   }
 }
 
-/** The answer without the request bookkeeping. */
+/** An answer without the request bookkeeping (re, ok); events as they came. */
 function strip(r: ApiRecord): ApiRecord {
+  if (!("re" in r)) return r;
   const { re: _re, ok: _ok, ...rest } = r;
   return rest;
 }
