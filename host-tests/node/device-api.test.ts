@@ -227,16 +227,16 @@ describe("host client end to end through pseudo-terminals", () => {
       const three = new ApiClient(await serialTransport(ports[2]));
       expect((await three.request("info")).info).toMatchObject({ id: "5a000003" });
       // Wait until node 1 has a route to node 3 (about 30-90 s of node time, 20 times faster here).
-      for (let i = 0; i < 60; i++) {
+      for (let i = 0; i < 120; i++) {
         const routes = (await one.request("routes")).routes as Array<{ destination: string }>;
         if (routes.some((r) => r.destination === "5a000003")) break;
         await new Promise((r) => setTimeout(r, 500));
       }
-      const dm = three.waitForEvent((e) => e.event === "message" && e.private === true, 30_000);
+      const dm = three.waitForEvent((e) => e.event === "message" && e.private === true, 90_000);
       const sent = await one.request("send", { to: "5a000003", text: "across three nodes" });
       expect(await dm).toMatchObject({ from: "5a000001", to: "5a000003", hops: 2, text: "across three nodes" });
-      expect(await one.waitForEvent((e) => e.event === "ack" && e.seq === sent.seq, 30_000)).toMatchObject({ hops: 2 });
-      const bc = three.waitForEvent((e) => e.event === "message" && e.to === "all", 30_000);
+      expect(await one.waitForEvent((e) => e.event === "ack" && e.seq === sent.seq, 90_000)).toMatchObject({ hops: 2 });
+      const bc = three.waitForEvent((e) => e.event === "message" && e.to === "all", 90_000);
       await one.request("broadcast", { text: "hello everyone" });
       expect(await bc).toMatchObject({ from: "5a000001", hops: 2, private: false, text: "hello everyone" });
       await one.close();
@@ -245,7 +245,7 @@ describe("host client end to end through pseudo-terminals", () => {
       child.stdin.end();
       child.kill();
     }
-  }, 120_000);
+  }, 300_000);
 });
 
 describe("system5 connect from a script", () => {

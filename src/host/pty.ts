@@ -2,8 +2,9 @@
 // (`system5 connect --port`, picocom, screen, Meshtastic-style scripts) open it like /dev/ttyUSB0.
 // Node has no pty API; python3 (present wherever the project runs) opens the pair and relays
 // bytes between the pty's master side and this process. The slave side is set raw (no echo, no
-// line editing), as a USB-serial adapter is; bytes written while nobody has the port open are
-// dropped once the kernel's buffer is full, as a UART drops them.
+// line editing), as a USB-serial adapter is. What the node writes waits in the bridge while the
+// reader is slow (up to 1 MiB; beyond that, with nobody reading, the oldest bytes are dropped,
+// as a UART with nobody listening loses them).
 import { spawn, type ChildProcess } from "node:child_process";
 
 const BRIDGE = String.raw`
@@ -12,20 +13,26 @@ m, s = pty.openpty()
 tty.setraw(s)
 os.set_blocking(m, False)
 os.write(1, (os.ttyname(s) + "\n").encode())
+pending = bytearray()
+LIMIT = 1 << 20
 while True:
-    r, _, _ = select.select([m, 0], [], [])
-    if 0 in r:
-        data = os.read(0, 4096)
-        if not data:
-            break
+    r, w, _ = select.select([m, 0], [m] if pending else [], [])
+    if m in w and pending:
         try:
-            os.write(m, data)
+            del pending[:os.write(m, pending)]
         except OSError as e:
             if e.errno not in (errno.EAGAIN, errno.EIO):
                 raise
+    if 0 in r:
+        data = os.read(0, 65536)
+        if not data:
+            break
+        pending += data
+        if len(pending) > LIMIT:
+            del pending[:len(pending) - LIMIT]
     if m in r:
         try:
-            data = os.read(m, 4096)
+            data = os.read(m, 65536)
         except OSError as e:
             if e.errno in (errno.EAGAIN, errno.EIO):
                 continue
