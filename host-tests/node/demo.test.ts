@@ -29,7 +29,11 @@ describe("system5 demo", () => {
   test("bad options get a clear message and a non-zero exit", () => {
     const r = spawnSync(process.execPath, [path.join(root, "bin/system5.mjs"), "demo", "--nodes", "2"], { encoding: "utf8" });
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain("--nodes must be an integer 3..500");
+    expect(r.stderr).toContain("--nodes must be an integer 3..100");
+    expect(r.status).toBe(2);
+    const big = spawnSync(process.execPath, [path.join(root, "bin/system5.mjs"), "demo", "--nodes", "150"], { encoding: "utf8" });
+    expect(big.status).toBe(2);
+    expect(big.stderr).toMatch(/3\.\.100 \(bigger meshes .* 150 nodes did not/);
     const p = spawnSync(process.execPath, [path.join(root, "bin/system5.mjs"), "demo", "--preset", "TURBO_NONSENSE"], { encoding: "utf8" });
     expect(p.status).not.toBe(0);
     expect(p.stderr).toContain('unknown modem preset "TURBO_NONSENSE"');

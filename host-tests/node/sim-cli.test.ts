@@ -73,8 +73,10 @@ describe("system5 sim", () => {
     const out = path.join(dir, "report");
     expect((await cli("sim", "--scenario", tiny, "--seeds", "1", "--routers", "managed3", "--out", out, "--threads", "1")).code).toBe(0);
     const html = readFileSync(path.join(out, "report.html"), "utf8");
-    expect(html).toMatch(/<svg/);
-    expect(html).not.toMatch(/<script|https?:\/\//);
+    // Charts drawn by Observable Plot, bundled inline: nothing is fetched.
+    expect(html).toMatch(/<script type="application\/json" id="chart-data">/);
+    expect(html).toMatch(/globalThis|Plot/);
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
     expect(readFileSync(path.join(out, "results.csv"), "utf8").split("\n")[0]).toMatch(/^scenario,router,nodes,seeds/);
   });
   test("runs the real core as system5 and reports it like any router", async () => {
@@ -99,11 +101,11 @@ describe("system5 sim", () => {
   }
   test("rejects an unknown scenario and a broken scenario file", async () => {
     const r1 = await cli("sim", "--scenario", "atlantis");
-    expect(r1.code).toBe(1);
+    expect(r1.code).toBe(2);
     expect(r1.err).toMatch(/unknown scenario "atlantis"/);
     const broken = scenarioFile("broken", { name: "broken", nodes: 5, areaM: 100, terrain: "swamp", rangeM: 10 });
     const r2 = await cli("sim", "--scenario", broken);
-    expect(r2.code).toBe(1);
+    expect(r2.code).toBe(2);
     expect(r2.err).toMatch(/broken\.json: terrain: "swamp" is not one of/);
     const notJson = path.join(dir, "nope.json");
     writeFileSync(notJson, "{ nodes: ");

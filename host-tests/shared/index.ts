@@ -2,6 +2,7 @@
 import airtime from "./airtime.cases";
 import codec from "./codec.cases";
 import console from "./console.cases";
+import deviceApi from "./device-api.cases";
 import dutyLedger from "./duty-ledger.cases";
 import geo from "./geo.cases";
 import insiderAttacks from "./insider-attacks.cases";
@@ -16,4 +17,4 @@ import secureStation from "./secure-station.cases";
 import security from "./security.cases";
 import settings from "./settings.cases";
 
-export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, routingRules, mesh, meshPart2, nmea, settings, console, security, secureStation, insiderAttacks, keyShare];
+export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, routingRules, mesh, meshPart2, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare];

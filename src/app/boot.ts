@@ -12,7 +12,7 @@
 import { CHIP_TX_POWER_DBM, radioChips, txPowerRange, type BoardProfile, type RadioChip } from "../../boards/common/board-profile";
 import { formatNodeId, type SendResult } from "../core/station";
 import { batteryLevel, liIonLevel, type BatteryGauge } from "./battery";
-import { Console, type ConsoleHost, type ConsoleStatus, type NeighbourRow, type RouteRow } from "./console";
+import { Console, type ConsoleHost, type ConsoleStatus, type NeighbourRow, type NodeRow, type ResetTarget, type RouteRow, type Telemetry, type TraceStart } from "./console";
 import { NmeaParser, type GpsState } from "./gps/nmea";
 import { nodeIdFromMac } from "./node-id";
 import { resolveNodeId, SettingsStore, type NodeIdentity, type PreferenceLike, type Settings } from "./settings";
@@ -31,6 +31,8 @@ export interface BootPlatform {
   /** Console output (USB UART on the device). */
   readonly write: (text: string) => void;
   readonly reboot: () => void;
+  /** Erases the security records named (counter, node key) or everything; src/app/resets.ts. */
+  readonly erase?: (target: ResetTarget | "all") => string;
 }
 
 /** What the running mesh (src/app/mesh-binding.ts) supplies to the console and the GPS. */
@@ -44,12 +46,19 @@ export interface MeshBinding {
   status(): Partial<ConsoleStatus>;
   /** Every accepted GGA/RMC sentence's state (boards with a GPS UART). */
   gps?(state: GpsState): void;
+  nodes?(): readonly NodeRow[];
+  /** Channel and duty figures (the battery is added by the app). */
+  telemetry?(): Omit<Telemetry, "battery" | "batteryMillivolts">;
+  traceroute?(destination: number): TraceStart;
+  forgetPeer?(id: number): boolean;
 }
 
 export interface App {
   readonly settings: SettingsStore;
   readonly identity: NodeIdentity;
   readonly console: Console;
+  /** What the console and the device API ask the node (src/app/api.ts uses the same). */
+  readonly host: ConsoleHost;
   /** Present on boards with a GPS UART; feed it the UART's bytes. */
   readonly gps: NmeaParser | undefined;
   readonly battery: BatteryGauge | undefined;
@@ -133,6 +142,40 @@ export function boot(platform: BootPlatform): App {
       }
       return out;
     },
+    nodes: () => mesh?.nodes?.() ?? [],
+    telemetry: () => {
+      const level = batteryLevel(battery);
+      let millivolts: number | undefined;
+      try {
+        millivolts = battery?.millivolts();
+      } catch {
+        millivolts = undefined;
+      }
+      const channel = mesh?.telemetry?.();
+      return {
+        battery: level ?? null,
+        batteryMillivolts: millivolts ?? null,
+        channelUtilisation: channel?.channelUtilisation ?? null,
+        airtimeLastHourMs: channel?.airtimeLastHourMs ?? null,
+        dutyBudgetMs: channel?.dutyBudgetMs ?? null,
+        dutyBudgetLeftMs: channel?.dutyBudgetLeftMs ?? null,
+      };
+    },
+    traceroute: (dst) => {
+      const m = needMesh();
+      if (m.traceroute === undefined) throw new NotRunning();
+      return m.traceroute(dst);
+    },
+    forgetPeer: (id) => needMesh().forgetPeer?.(id) ?? false,
+    ...(platform.erase === undefined
+      ? {}
+      : {
+          reset: (target: ResetTarget) => (platform.erase as NonNullable<BootPlatform["erase"]>)(target),
+          factoryReset: () => {
+            (platform.erase as NonNullable<BootPlatform["erase"]>)("all");
+            platform.reboot();
+          },
+        }),
   };
   const serialConsole = new Console({ host, write: platform.write });
 
@@ -140,6 +183,7 @@ export function boot(platform: BootPlatform): App {
     settings,
     identity,
     console: serialConsole,
+    host,
     gps,
     battery,
     log,

@@ -60,6 +60,40 @@ export interface RouteRow {
   readonly ageMs?: number;
 }
 
+/** One node this node knows of (a neighbour, or a node it has routes to or heard from). */
+export interface NodeRow {
+  readonly id: number;
+  /** Heard directly (a neighbour). */
+  readonly neighbour: boolean;
+  readonly rssi?: number;
+  readonly snr?: number;
+  /** Hops of the last message from it (or of the last acknowledgement), 1 for a neighbour. */
+  readonly hops?: number;
+  /** Milliseconds since last heard. */
+  readonly ageMs?: number;
+  readonly cluster?: string;
+}
+
+/** Battery, channel and duty-cycle figures (the API's telemetry record). */
+export interface Telemetry {
+  readonly battery: number | null;
+  readonly batteryMillivolts: number | null;
+  /** Share of the last hour (or of the uptime, if shorter) the channel carried frames heard or sent, 0..1. */
+  readonly channelUtilisation: number | null;
+  /** This node's own airtime in the last hour, ms. */
+  readonly airtimeLastHourMs: number | null;
+  /** Duty-cycle budget of the rolling hour, ms (null: the band has no duty limit). */
+  readonly dutyBudgetMs: number | null;
+  /** What is left of it now, ms. */
+  readonly dutyBudgetLeftMs: number | null;
+}
+
+/** A traceroute probe sent (the result arrives later as a notice and an API event). */
+export type TraceStart = { readonly ok: true; readonly seq: number; readonly nextHops: readonly number[] } | { readonly ok: false; readonly code: string; readonly reason: string };
+
+/** What `reset` can erase. */
+export type ResetTarget = "counter" | "node-key";
+
 type Lookup = { readonly ok: true; readonly value: string } | { readonly ok: false; readonly error: string };
 
 /** What the console needs from the firmware. SettingsStore fits `settings` as is. */
@@ -78,6 +112,17 @@ export interface ConsoleHost {
   reboot(): void;
   /** `n` bytes from the platform's best random source (`key random`); absent = the command is unavailable. */
   randomBytes?(n: number): Uint8Array;
+  /** Nodes known: neighbours and nodes heard through the mesh. */
+  nodes?(): readonly NodeRow[];
+  telemetry?(): Telemetry;
+  /** Sends a traceroute probe to `destination` (the mesh must be running). */
+  traceroute?(destination: number): TraceStart;
+  /** Erases a security record; applies at the next boot. Returns what was done. */
+  reset?(target: ResetTarget): string;
+  /** Forgets the pinned public key of a peer now; false when none was pinned. */
+  forgetPeer?(id: number): boolean;
+  /** Erases every setting and key and reboots. */
+  factoryReset?(): void;
 }
 
 /** A message for the person at the terminal. */
@@ -121,6 +166,10 @@ const COMMANDS: ReadonlyArray<readonly [string, string]> = [
   ["get [key]", "show one setting, or all"],
   ["set <key> <value>", "change a setting (\"default\" restores it); saved, applies after reboot"],
   ["key random", "draw a random 256-bit network key and print it as a share string for set key"],
+  ["nodes", "every node known: neighbours and nodes heard through the mesh"],
+  ["traceroute <node>", "probe the path to a node: hops and round trip"],
+  ["reset counter|node-key|peer <node>", "erase the frame counter mark or the node key (after confirmation), or forget a peer's key"],
+  ["factory-reset", "erase every setting and key and reboot (after confirmation)"],
   ["reboot", "restart the node"],
 ];
 
@@ -128,6 +177,11 @@ const DETAILS: Readonly<Record<string, string>> = {
   send:
     "send <node> <text>: a private message, sealed end to end: relays carry it but cannot read it. The first message to a node waits for its public key (fetched automatically, up to 2 min). <node> is 8 hex digits (as `neighbors` shows, e.g. 0a1b2c3d), !hex, 0xhex or a decimal number.",
   broadcast: "broadcast <text>: sends <text> to every node in the network (every node with the network key can read it).",
+  traceroute:
+    "traceroute <node>: sends a private probe that <node> acknowledges; prints the next hops this node will try now and, when the acknowledgement returns, the hops the probe took and the round trip ([trace] line). Relays do not record themselves, so the path's middle is not listed.",
+  reset:
+    "reset counter: erase the frame counter mark (a node whose mark was lost starts again at 0; safe only under a network key never used before). reset node-key: draw a new node key pair at the next boot (peers that pinned the old key must reset peer <this node>). reset peer <node>: forget the key pinned for <node> now (it is learned again at the next contact). counter and node-key ask for confirmation and apply after reboot.",
+  "factory-reset": "factory-reset: erases every setting, the network and node keys and the frame counter, then reboots as a fresh node. Asks for confirmation.",
 };
 
 const enum Esc {
@@ -152,6 +206,8 @@ export class Console {
   /** UTF-8 continuation bytes still expected for the character being typed (for echo). */
   #pendingUtf8 = 0;
   readonly #counters: ConsoleCounters = { lines: 0, errors: 0, overlong: 0 };
+  /** A destructive command waiting for "yes" on the next line. */
+  #confirm: (() => void) | undefined;
 
   constructor(options: ConsoleOptions) {
     this.#host = options.host;
@@ -284,6 +340,12 @@ export class Console {
   }
 
   #run(line: string): void {
+    const confirm = this.#confirm;
+    this.#confirm = undefined;
+    if (confirm !== undefined) {
+      if (line.toLowerCase() === "yes") return this.#guard("confirmation", confirm);
+      return this.#out("cancelled");
+    }
     const space = line.search(/\s/);
     const command = (space < 0 ? line : line.slice(0, space)).toLowerCase();
     const rest = space < 0 ? "" : line.slice(space).trim();
@@ -309,6 +371,14 @@ export class Console {
           return this.#set(rest);
         case "key":
           return this.#key(rest);
+        case "nodes":
+          return this.#nodes();
+        case "traceroute":
+          return this.#traceroute(rest);
+        case "reset":
+          return this.#reset(rest);
+        case "factory-reset":
+          return this.#factoryReset(rest);
         case "reboot":
           this.#out("rebooting…");
           this.#host.reboot();
@@ -331,6 +401,70 @@ export class Console {
     this.#out(`new network key (256 random bits): ${share}`);
     this.#out(`to use it, on every node of your network: set key ${share}, then reboot`);
     this.#out("keep it secret: anyone who has it can read and join the network (nothing was changed yet)");
+  }
+
+  #guard(what: string, f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      this.#error(`${what} failed: ${printable(e instanceof Error ? e.message : String(e))}`);
+    }
+  }
+
+  #ask(question: string, action: () => void): void {
+    this.#confirm = action;
+    this.#out(`${question} Type yes to confirm, anything else cancels.`);
+  }
+
+  #nodes(): void {
+    const list = this.#host.nodes?.() ?? [];
+    if (list.length === 0) return this.#out("no nodes known yet");
+    this.#out("node      hops  snr      last heard  cluster");
+    for (const n of list) {
+      this.#out(
+        `${formatNodeId(n.id)}  ${opt(n.hops, String).padEnd(4)}  ${opt(n.snr, (v) => `${v.toFixed(1)} dB`).padEnd(7)}  ${opt(n.ageMs, (v) => `${duration(v)} ago`).padEnd(10)}  ${printable(n.cluster ?? "-")}`,
+      );
+    }
+  }
+
+  #traceroute(rest: string): void {
+    if (rest === "" || /\s/.test(rest)) return this.#error("traceroute takes one node: traceroute <node>");
+    const node = parseNodeId(rest);
+    if (!node.ok) return this.#error(node.error);
+    if (this.#host.traceroute === undefined) return this.#error("the mesh is not running yet");
+    const t = this.#host.traceroute(node.id);
+    if (!t.ok) return this.#error(`not sent (${t.code}): ${printable(t.reason)}`);
+    const via = t.nextHops.length === 0 ? "no route yet (the probe looks for one)" : `next hop ${t.nextHops.map(formatNodeId).join(" or ")}`;
+    this.#out(`tracing ${formatNodeId(node.id)}: probe #${t.seq}, ${via}`);
+  }
+
+  #reset(rest: string): void {
+    const [what, arg, more] = rest.split(/\s+/);
+    const host = this.#host;
+    if (what === "peer") {
+      if (arg === undefined || more !== undefined) return this.#error("reset peer takes one node: reset peer <node>");
+      const node = parseNodeId(arg);
+      if (!node.ok) return this.#error(node.error);
+      if (host.forgetPeer === undefined) return this.#error("the mesh is not running yet");
+      return this.#out(host.forgetPeer(node.id) ? `forgot the key of ${formatNodeId(node.id)}; it is learned again at the next contact` : `no key pinned for ${formatNodeId(node.id)}`);
+    }
+    if ((what !== "counter" && what !== "node-key") || arg !== undefined) return this.#error("reset what? reset counter | reset node-key | reset peer <node>");
+    if (host.reset === undefined) return this.#error("reset is not available on this node");
+    const question =
+      what === "counter"
+        ? "Erase the frame counter mark? The node starts counting at 0 after reboot: safe only under a network key it never used (otherwise nonces repeat)."
+        : "Erase the node key? A new key pair is drawn at the next boot; peers that pinned the old one must reset peer " + formatNodeId(host.status().nodeId) + ".";
+    this.#ask(question, () => this.#out(host.reset?.(what) ?? ""));
+  }
+
+  #factoryReset(rest: string): void {
+    if (rest !== "") return this.#error("factory-reset takes no argument");
+    const reset = this.#host.factoryReset;
+    if (reset === undefined) return this.#error("factory-reset is not available on this node");
+    this.#ask("Erase every setting, the keys and the frame counter, and reboot as a fresh node?", () => {
+      this.#out("erasing; rebooting…");
+      reset();
+    });
   }
 
   #help(topic: string): void {

@@ -16,7 +16,10 @@ import type { SecureStation } from "../core/security/secure-station";
 import type { Rng } from "../core/rng";
 import { BROADCAST, formatNodeId, type SendResult } from "../core/station";
 import type { MeshBinding } from "./boot";
-import type { ConsoleStatus } from "./console";
+import type { ChannelMeter } from "./channel-meter";
+import type { ConsoleStatus, NodeRow } from "./console";
+import type { HeardNodes } from "./heard-nodes";
+import { probePayload, type Probes } from "./traceroute";
 import type { GpsState } from "./gps/nmea";
 import type { Settings } from "./settings";
 
@@ -71,6 +74,10 @@ export interface BindingOptions {
   readonly poke: () => void;
   /** Extra status lines (the runner's counters). */
   readonly extra?: () => ReadonlyArray<readonly [string, string]>;
+  /** Nodes heard through the mesh, pending traceroute probes and the channel meter (start.ts feeds them). */
+  readonly heard?: HeardNodes;
+  readonly probes?: Probes;
+  readonly meter?: ChannelMeter;
 }
 
 /**
@@ -111,6 +118,30 @@ export function meshBinding(options: BindingOptions): MeshBinding {
       ),
     send,
     broadcast: (payload) => send(BROADCAST, payload),
+    nodes: () => nodeRows(options),
+    telemetry: () => {
+      const t = now();
+      const dutyCycle = plan.node.dutyCycle ?? 1;
+      const budget = dutyCycle < 1 ? dutyCycle * 3_600_000 : undefined;
+      const own = budget === undefined ? undefined : node.dutyUtilisation(t) * budget;
+      const heard = options.meter?.utilisation(t);
+      const span = Math.min(3_600_000, Math.max(1, t));
+      return {
+        channelUtilisation: heard === undefined ? null : Math.min(1, heard + (own ?? 0) / span),
+        airtimeLastHourMs: own === undefined ? null : Math.round(own),
+        dutyBudgetMs: budget ?? null,
+        dutyBudgetLeftMs: budget === undefined || own === undefined ? null : Math.max(0, Math.round(budget - own)),
+      };
+    },
+    traceroute: (dst) => {
+      const t = now();
+      const result = secure.send(t, dst, probePayload(), { wantAck: true, private: true });
+      if (!result.ok) return result;
+      options.probes?.sent(result.seq, dst, t);
+      options.poke();
+      return { ok: true, seq: result.seq, nextHops: node.nextHopsTo(dst, t) };
+    },
+    forgetPeer: (id) => secure.forgetPeer(id),
     status: (): Partial<ConsoleStatus> => {
       const t = now();
       const duty = node.dutyUtilisation(t);
@@ -137,6 +168,26 @@ export function meshBinding(options: BindingOptions): MeshBinding {
       options.poke();
     },
   };
+}
+
+/** Neighbours first (heard directly), then nodes heard through the mesh or reachable by a route. */
+function nodeRows(options: BindingOptions): NodeRow[] {
+  const { node, now } = options;
+  const t = now();
+  const rows = new Map<number, NodeRow>();
+  for (const n of node.neighbours(t)) {
+    rows.set(n.id, { id: n.id, neighbour: true, rssi: n.rssi, snr: n.snr, hops: 1, ageMs: Math.max(0, t - n.lastHeardAt), cluster: formatCluster(n.cluster) });
+  }
+  for (const id of options.heard?.ids() ?? []) {
+    const h = options.heard?.get(id);
+    if (h === undefined || rows.has(id)) continue;
+    rows.set(id, { id, neighbour: false, hops: h.hops, ageMs: Math.max(0, t - h.at) });
+  }
+  for (const d of node.routeTable(t)) {
+    if (d.kind !== "node" || rows.has(d.destination as number)) continue;
+    rows.set(d.destination as number, { id: d.destination as number, neighbour: false });
+  }
+  return [...rows.values()];
 }
 
 /** The security figures of `status`: node key, sealed/opened frames, refusals by reason, DMs. */

@@ -66,5 +66,9 @@ export class PreferencePeerStore implements PeerStore {
   save(peer: PinnedPeer): void {
     this.#store.set(this.#domain, formatNodeId(peer.id), encodePeerRecord(peer));
   }
+
+  remove(id: number): void {
+    this.#store.delete(this.#domain, formatNodeId(id));
+  }
 }
 Object.freeze(PreferencePeerStore.prototype);

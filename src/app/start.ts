@@ -10,13 +10,20 @@
 import type { BoardProfile, RadioChip } from "../../boards/common/board-profile";
 import type { System5Device } from "../../boards/common/device";
 import type { Radio, RadioClock, RadioTimer } from "../../drivers/radio";
+import { airtimeMs } from "../core/airtime";
 import { MeshNode } from "../core/mesh-node";
 import { SeededRng } from "../core/rng";
 import { networkKeys } from "../core/security/keys";
 import { SecureStation, type SecureDelivered } from "../core/security/secure-station";
 import { formatNodeId, type StationEvent } from "../core/station";
+import { DeviceApi } from "./api";
+import { FrameSplitter } from "./api-frame";
 import { boot, type App } from "./boot";
+import { ChannelMeter } from "./channel-meter";
 import type { Console } from "./console";
+import { HeardNodes } from "./heard-nodes";
+import { erase } from "./resets";
+import { isProbe, Probes } from "./traceroute";
 import type { SerialLike } from "./io-types";
 import { meshBinding, meshNodeOptions, meshPlan, type MeshPlan } from "./mesh-binding";
 import { MeshRunner } from "./mesh-runner";
@@ -24,7 +31,7 @@ import { PreferencePeerStore } from "./peer-store";
 import { loadNetworkKey, loadNodeSecret, netIdText, PreferenceCounterStore, PUBLIC_KEY_WARNING } from "./security";
 import { DEFAULT_SETTINGS, redrawAutoId, type NodeIdentity, type PreferenceLike } from "./settings";
 import { bootEntropy, RADIO_NOISE_BYTES, type EntropyPool } from "./entropy";
-import { encodeUtf8 } from "./utf8";
+import { decodeUtf8, encodeUtf8 } from "./utf8";
 
 export interface NodePlatform {
   /** The board provider's `device` (boards/common/device.ts). */
@@ -63,12 +70,20 @@ export function startNode(devicePlatform: NodePlatform): RunningNode {
   const platform: NodePlatform = { ...devicePlatform, random32: () => entropy.u32() };
   const { device, clock } = platform;
   let app: App | undefined;
+  let api: DeviceApi | undefined;
+  // The console and the device API share the USB UART: API frames are split off (src/app/api-frame.ts).
+  const splitter = new FrameSplitter({
+    now: () => clock.now(),
+    onText: (bytes) => app?.console.push(bytes),
+    onFrame: (payload) => api?.frame(payload),
+    onError: (reason) => api?.error(reason),
+  });
   const consoleUart = new device.Serial.default.io({
     ...device.Serial.default,
     format: "buffer",
     onReadable() {
       const bytes = this.read();
-      if (bytes instanceof ArrayBuffer) app?.console.push(bytes);
+      if (bytes instanceof ArrayBuffer) splitter.push(bytes);
     },
   });
   const write = (text: string): void => consoleUart.write(encodeUtf8(text));
@@ -82,8 +97,10 @@ export function startNode(devicePlatform: NodePlatform): RunningNode {
     now: () => clock.now(),
     write,
     reboot: () => clock.set(() => platform.restart(), REBOOT_DELAY_MS),
+    erase: (target) => erase(platform.preferences, target),
   });
   app = booted;
+  api = new DeviceApi({ host: booted.host, write: (bytes) => consoleUart.write(bytes) });
   const say = (line: string): void => write(line + "\r\n");
   let gpsUart: SerialLike | undefined;
   try {
@@ -93,7 +110,7 @@ export function startNode(devicePlatform: NodePlatform): RunningNode {
   }
   let mesh: RunningNode["mesh"];
   try {
-    mesh = startMesh(platform, booted, say, entropy);
+    mesh = startMesh(platform, booted, say, entropy, api);
   } catch (e) {
     say(`error: the mesh did not start: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -137,17 +154,21 @@ function openGps(device: System5Device, app: App): SerialLike | undefined {
   });
 }
 
-function startMesh(platform: NodePlatform, app: App, say: (line: string) => void, entropy: EntropyPool): RunningNode["mesh"] {
+function startMesh(platform: NodePlatform, app: App, say: (line: string) => void, entropy: EntropyPool, api: DeviceApi): RunningNode["mesh"] {
   const { clock } = platform;
   const plan = meshPlan(app.settings.current);
   let runner: MeshRunner | undefined;
+  const meter = new ChannelMeter(clock.now());
   let detected;
   try {
     // The radio's transmit power is set below, once the chip (and so its range) is known.
     detected = platform.device.peripheral.lora.open({
       clock,
       config: plan.radio,
-      onPacket: (packet) => runner?.packet(packet),
+      onPacket: (packet) => {
+        meter.add(clock.now(), airtimeMs(plan.node.modem, packet.bytes.length));
+        runner?.packet(packet);
+      },
       onError: (error) => app.console.notice(`radio: ${error.message}`),
     });
   } catch (e) {
@@ -158,7 +179,7 @@ function startMesh(platform: NodePlatform, app: App, say: (line: string) => void
   for (const a of detected.attempts) say(`radio: no ${a.chip} (${a.error})`);
   mixRadioNoise(radio, chip, entropy, say);
   try {
-    return runMesh(platform, app, say, { radio, chip, plan }, (r) => (runner = r));
+    return runMesh(platform, app, say, { radio, chip, plan, api, meter }, (r) => (runner = r));
   } catch (e) {
     // Whatever failed after the radio opened, its pins and bus go back (a reboot reopens them).
     radio.close();
@@ -171,11 +192,13 @@ function runMesh(
   platform: NodePlatform,
   app: App,
   say: (line: string) => void,
-  opened: { readonly radio: Radio; readonly chip: RadioChip; readonly plan: MeshPlan },
+  opened: { readonly radio: Radio; readonly chip: RadioChip; readonly plan: MeshPlan; readonly api: DeviceApi; readonly meter: ChannelMeter },
   bind: (runner: MeshRunner) => void,
 ): NonNullable<RunningNode["mesh"]> {
   const { clock } = platform;
   const { radio, chip, plan } = opened;
+  const heard = new HeardNodes();
+  const probes = new Probes();
   const settings = app.settings.current;
   const prefs = platform.preferences;
   // Keys and the counter (src/app/security.ts): none of this can stop the boot; a lost counter
@@ -208,7 +231,7 @@ function runMesh(
     radio,
     clock,
     onEvents: (events) => {
-      report(app.console, events, logged);
+      report({ console: app.console, api: opened.api, heard, probes }, events, logged);
       duplicates.check();
     },
     onRadioError: (error) => app.console.notice(`radio: ${error.message}`),
@@ -222,6 +245,9 @@ function runMesh(
     plan,
     now: () => clock.now(),
     poke: () => meshRunner.poke(),
+    heard,
+    probes,
+    meter: opened.meter,
     extra: () => {
       const s = meshRunner.stats;
       return [
@@ -241,20 +267,53 @@ function runMesh(
 /** The same warning text is printed at most once in this long (a refused seal repeats per frame). */
 const LOG_REPEAT_MS = 10 * 60_000;
 
-/** Station events a person at the terminal wants to see: messages, the fate of their own, warnings. */
-function report(console: Console, events: readonly StationEvent[], logged: Map<string, number>): void {
+/** Where station events go: the console (people), the device API (programs), the node list and traceroute. */
+interface Reporting {
+  readonly console: Console;
+  readonly api: DeviceApi;
+  readonly heard: HeardNodes;
+  readonly probes: Probes;
+}
+
+/** Station events a person at the terminal (and a program on the API) wants to see: messages, the fate of their own, warnings. */
+function report(r: Reporting, events: readonly StationEvent[], logged: Map<string, number>): void {
+  const { console, api } = r;
   for (const e of events) {
     if (e.type === "delivered") {
-      console.message({ source: e.src, destination: e.dst, payload: e.payload, hops: e.hops, private: (e as SecureDelivered).private === true });
+      const isPrivate = (e as SecureDelivered).private === true;
+      r.heard.heard(e.src, e.hops, e.at);
+      if (isPrivate && isProbe(e.payload)) {
+        console.notice(`[trace] probe from ${formatNodeId(e.src)} (${e.hops} hop${e.hops === 1 ? "" : "s"}), acknowledged`);
+        continue;
+      }
+      console.message({ source: e.src, destination: e.dst, payload: e.payload, hops: e.hops, private: isPrivate });
+      api.event({ event: "message", from: formatNodeId(e.src), to: e.dst === 0xffffffff ? "all" : formatNodeId(e.dst), hops: e.hops, private: isPrivate, text: decodeUtf8(e.payload) });
     } else if (e.type === "log" && e.level === "warn") {
       const last = logged.get(e.text);
       if (last !== undefined && e.at - last < LOG_REPEAT_MS) continue;
       logged.set(e.text, e.at);
       if (logged.size > 32) logged.delete(logged.keys().next().value as string);
       console.notice(`warning: ${e.text}`);
+    } else if (e.type === "acked") {
+      r.heard.heard(e.dst, e.hops, e.at);
+      const trace = r.probes.settle(e.seq, e.at, { hops: e.hops });
+      if (trace !== undefined) {
+        console.notice(`[trace] ${formatNodeId(trace.to)}: ${e.hops} hop${e.hops === 1 ? "" : "s"}, round trip ${(trace.roundTripMs / 1000).toFixed(1)} s`);
+        api.event({ event: "traceroute", seq: e.seq, to: formatNodeId(trace.to), ok: true, hops: e.hops, roundTripMs: Math.round(trace.roundTripMs) });
+        continue;
+      }
+      console.notice(`[ack] #${e.seq} to ${formatNodeId(e.dst)} arrived (${e.hops} hop${e.hops === 1 ? "" : "s"})`);
+      api.event({ event: "ack", seq: e.seq, to: formatNodeId(e.dst), hops: e.hops });
+    } else if (e.type === "send-failed") {
+      const trace = r.probes.settle(e.seq, e.at, { reason: e.reason });
+      if (trace !== undefined) {
+        console.notice(`[trace] ${formatNodeId(trace.to)}: no answer: ${e.reason} (${e.code})`);
+        api.event({ event: "traceroute", seq: e.seq, to: formatNodeId(trace.to), ok: false, code: e.code, reason: e.reason });
+        continue;
+      }
+      console.notice(`[failed] #${e.seq} to ${formatNodeId(e.dst)}: ${e.reason} (${e.code})`);
+      api.event({ event: "failed", seq: e.seq, to: formatNodeId(e.dst), code: e.code, reason: e.reason });
     }
-    else if (e.type === "acked") console.notice(`[ack] #${e.seq} to ${formatNodeId(e.dst)} arrived (${e.hops} hop${e.hops === 1 ? "" : "s"})`);
-    else if (e.type === "send-failed") console.notice(`[failed] #${e.seq} to ${formatNodeId(e.dst)}: ${e.reason} (${e.code})`);
   }
 }
 

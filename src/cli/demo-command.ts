@@ -1,6 +1,7 @@
 // `system5 demo`: prints how a message travels through a converged System 5 mesh.
 import { Command, InvalidArgumentError } from "commander";
-import { DEMO_DEFAULTS, runDemo, validateDemoOptions } from "../demo/demo";
+import { DEMO_DEFAULTS, DEMO_MAX_NODES, runDemo, validateDemoOptions } from "../demo/demo";
+import { progressBar } from "../sim/report/progress";
 
 function int(name: string) {
   return (v: string): number => {
@@ -22,7 +23,7 @@ export function registerDemoCommand(program: Command): void {
   program
     .command("demo")
     .description("build an in-memory mesh of System 5 nodes, let it converge, and trace a message hop by hop")
-    .option("--nodes <n>", "number of nodes (3..500)", int("--nodes"), DEMO_DEFAULTS.nodes)
+    .option("--nodes <n>", `number of nodes (3..${DEMO_MAX_NODES})`, int("--nodes"), DEMO_DEFAULTS.nodes)
     .option("--seed <s>", "random seed (placement and protocol)", int("--seed"), DEMO_DEFAULTS.seed)
     .option("--preset <name>", "modem preset, e.g. SHORT_FAST, MEDIUM_FAST, LONG_FAST", DEMO_DEFAULTS.preset)
     .option("--area <m>", "side of the square area in metres", positive("--area"), DEMO_DEFAULTS.areaM)
@@ -33,6 +34,14 @@ export function registerDemoCommand(program: Command): void {
       if (problems.length > 0) {
         program.error(`system5 demo: ${problems.join("; ")}`, { exitCode: 2 });
       }
-      for (const line of runDemo(o)) process.stdout.write(`${line}\n`);
+      // The mesh converges in up to an hour of mesh time; the bar shows the share of node pairs routed.
+      const bar = progressBar("converging");
+      let lines: string[];
+      try {
+        lines = runDemo(o, (_ms, share) => bar.update(share));
+      } finally {
+        bar.stop();
+      }
+      for (const line of lines) process.stdout.write(`${line}\n`);
     });
 }

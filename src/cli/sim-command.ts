@@ -1,7 +1,8 @@
 // `system5 sim` and `system5 scenarios`: the simulator's command line (contract in
 // docs/simulator.md §Command line; other tools depend on it: extend, don't rename).
-import { mkdirSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { InvalidArgumentError } from "commander";
 import type { Command } from "commander";
 import { settingsLines, summarise } from "../sim/aggregate";
@@ -16,6 +17,7 @@ import { repeaterNote } from "../sim/scenario/repeaters";
 import { runBatch } from "../sim/run";
 import type { Task } from "../sim/run";
 import { builtinScenarios, loadScenario, seedScenarios } from "../sim/scenario/builtin";
+import { checkScenario } from "../sim/scenario/checks";
 import type { Scenario } from "../sim/scenario/schema";
 
 export interface SimArgs {
@@ -75,9 +77,50 @@ export function makeTasks(scenarios: readonly Scenario[], routers: readonly stri
   return tasks;
 }
 
+/** A problem with the command line or its files, found before anything runs (exit code 2). */
+export class SimUsageError extends Error {}
+
+/** Fails now, not after a 20-minute run, when `file` (or the files under `dir`) could not be written. */
+export function checkOutputPath(target: string, kind: "file" | "dir"): void {
+  const dir = kind === "dir" ? target : path.dirname(path.resolve(target));
+  if (kind === "file" && existsSync(target) && statSync(target).isDirectory()) throw new SimUsageError(`--json ${target}: is a directory; give a file name`);
+  if (kind === "dir" && existsSync(target) && !statSync(target).isDirectory()) throw new SimUsageError(`--out ${target}: is a file; give a directory`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    throw new SimUsageError(`${kind === "dir" ? "--out" : "--json"} ${target}: cannot write there (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+}
+
+/** docs/simulator.md of this repository, for the report's link (undefined when not found). */
+function metricsHref(): string | undefined {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++, dir = path.dirname(dir)) {
+    const doc = path.join(dir, "docs", "simulator.md");
+    if (existsSync(doc)) return `${pathToFileURL(doc).href}#metrics-exact-definitions`;
+  }
+  return undefined;
+}
+
 export async function simCommand(args: SimArgs, out: NodeJS.WritableStream = process.stdout): Promise<void> {
-  const routers = resolveRouters(args.routers);
-  const scenarios = resolveScenarios(args.scenario, args);
+  let routers: string[];
+  let scenarios: Scenario[];
+  try {
+    routers = resolveRouters(args.routers);
+    scenarios = resolveScenarios(args.scenario, args);
+  } catch (e) {
+    throw new SimUsageError(e instanceof Error ? e.message : String(e));
+  }
+  if (args.json) checkOutputPath(args.json, "file");
+  if (args.out) checkOutputPath(args.out, "dir");
+  const errors: string[] = [];
+  for (const s of scenarios) {
+    const check = checkScenario(s);
+    for (const w of check.warnings) process.stderr.write(`system5: warning: ${w}\n`);
+    errors.push(...check.errors);
+  }
+  if (errors.length > 0) throw new SimUsageError(errors.join("; "));
   if (args.routers === undefined && !routerEntry("system5"))
     process.stderr.write("system5: note: the System 5 router is not plugged in yet; running the baselines only\n");
   const tasks = makeTasks(scenarios, routers, args.seed, args.seeds);
@@ -105,11 +148,7 @@ export async function simCommand(args: SimArgs, out: NodeJS.WritableStream = pro
     const seedsText = args.seeds === 1 ? `seed ${args.seed}` : `seeds ${args.seed}..${args.seed + args.seeds - 1}`;
     writeOut(
       path.join(args.out, "report.html"),
-      resultsHtml(
-        rows,
-        "System 5 LoRa mesh simulator",
-        `${scenarios.length} scenario(s), routers ${routers.join(", ")}, ${seedsText}.${routers.some((r) => r.startsWith("meshcore")) ? ` ${repeaterNote(scenarios)}` : ""}`,
-      ),
+      resultsHtml(rows, "System 5 LoRa mesh simulator", `${scenarios.length} scenario(s), routers ${routers.join(", ")}, ${seedsText}.${routers.some((r) => r.startsWith("meshcore")) ? ` ${repeaterNote(scenarios)}` : ""}`, { metricsHref: metricsHref() }),
     );
     out.write(`wrote ${path.join(args.out, "results.json")}, results.csv, report.html\n`);
   }
@@ -156,7 +195,12 @@ export function registerSimCommands(program: Command): void {
     .option("--warmup <s>", "override the warm-up, s", secondsArg)
     .option("--threads <n>", "worker threads (default: cores)", intArg("--threads", 1, 64))
     .action(async (opts: SimArgs) => {
-      await simCommand(opts);
+      try {
+        await simCommand(opts);
+      } catch (e) {
+        if (e instanceof SimUsageError) program.error(`system5: ${e.message}`, { exitCode: 2 });
+        throw e;
+      }
     });
   program
     .command("scenarios")

@@ -58,6 +58,8 @@ export interface NeighbourInfo {
   readonly snr: number;
   readonly battery: number;
   readonly load: number;
+  /** When this neighbour was last heard, ms (the node's clock). */
+  readonly lastHeardAt: number;
 }
 
 /** One destination's routes as the console shows them. */
@@ -155,6 +157,7 @@ export class MeshNode implements Station {
         snr: n.snr,
         battery: n.battery,
         load: n.load,
+        lastHeardAt: n.window.lastHeardAt,
       });
     }
     return out.sort((a, b) => a.id - b.id);

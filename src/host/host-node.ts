@@ -47,6 +47,8 @@ export interface HostNodeOptions {
   readonly batteryMillivolts?: number;
   /** Every chunk the console prints, as it prints it (the CLI's stdout). */
   readonly onOutput?: (text: string) => void;
+  /** The same, as the bytes the UART sent (API frames are binary: src/app/api-frame.ts). */
+  readonly onOutputBytes?: (bytes: Uint8Array) => void;
   /** Set false to keep the node off until start() (to prepare its store). */
   readonly autoStart?: boolean;
   /** A board whose radio never answers (a dead or missing module). */
@@ -81,6 +83,7 @@ export class HostNode {
     const profile = this.profile;
     this.consoleUart = new HostUart(this.clock, profile.console.port, {
       onOutput: (bytes) => {
+        options.onOutputBytes?.(bytes);
         const text = decodeUtf8(bytes);
         this.#output += text;
         options.onOutput?.(text);

@@ -46,6 +46,8 @@ export interface PeerStore {
   load(): PinnedPeer[];
   /** Persists one peer (replacing its earlier record). May throw: the pin then lives in RAM only. */
   save(peer: PinnedPeer): void;
+  /** Erases one peer's record (the user's `reset peer`). May throw like save. */
+  remove(id: number): void;
 }
 
 export class MemoryPeerStore implements PeerStore {
@@ -57,6 +59,9 @@ export class MemoryPeerStore implements PeerStore {
   save(peer: PinnedPeer): void {
     this.peers.set(peer.id, { ...peer, publicKey: peer.publicKey.slice() });
     this.saves++;
+  }
+  remove(id: number): void {
+    this.peers.delete(id);
   }
 }
 
@@ -135,6 +140,22 @@ export class PeerKeys {
 
   isPinned(id: number): boolean {
     return this.#peers.get(id)?.pinned === true;
+  }
+
+  /**
+   * Forgets a peer's key, in RAM and in the store (the user's `reset peer`): the next key
+   * announced for it is learned afresh, and so is its DM counter mark.
+   */
+  forget(id: number): boolean {
+    const had = this.#peers.delete(id);
+    if (this.#store !== undefined) {
+      try {
+        this.#store.remove(id);
+      } catch (e) {
+        this.storeProblems.push(`pinned key of ${id >>> 0} not erased from the store (${e instanceof Error ? e.message : String(e)})`);
+      }
+    }
+    return had;
   }
 
   publicKeyOf(id: number): Uint8Array | undefined {

@@ -246,6 +246,11 @@ export class SecureStation implements Station {
     return pk === undefined ? undefined : fingerprint(pk);
   }
 
+  /** Forgets the key pinned for `id` (TOFU undone by the user, docs/security.md §11 step 4). */
+  forgetPeer(id: NodeId): boolean {
+    return this.#peers?.forget(id >>> 0) ?? false;
+  }
+
   knowsKeyOf(id: NodeId): boolean {
     return this.#peers?.has(id) ?? false;
   }

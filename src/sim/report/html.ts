@@ -1,159 +1,152 @@
-// Self-contained HTML report: inline SVG charts and a table, no scripts or external files, so it
-// opens anywhere and can be archived with the JSON. Charts: delivery vs nodes, total airtime per
-// delivered message (log scale), and the per-node airtime distribution of each scenario.
+// Self-contained HTML report: charts drawn in the browser by Observable Plot, whose library is
+// bundled inline (src/sim/report/plot-library.ts), the chart data as JSON, and the table; nothing is
+// fetched, so it opens offline and can be archived with the JSON. Charts: unicast delivery (against
+// nodes when the scenarios differ in size, bars per router otherwise), total airtime per delivered
+// message (log scale, ticks at every decade; bars for one scenario), and the per-node airtime
+// distribution of each scenario.
 import { settingsLines, type Summary } from "../aggregate";
 import { secs } from "./format";
 import { SATURATION_DELIVERY, loadCurves } from "./load-chart";
+import { plotLibrary } from "./plot-library";
 import { COLUMNS } from "./table";
-
 const COLOURS = ["#d62728", "#ff7f0e", "#bcbd22", "#2ca02c", "#1f77b4", "#9467bd", "#8c564b", "#e377c2"];
-const W = 720;
-const H = 320;
-const M = { l: 60, r: 150, t: 20, b: 40 };
 
 function esc(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
-interface Series {
-  readonly name: string;
-  readonly points: ReadonlyArray<readonly [number, number]>;
-}
-
-interface Axis {
-  readonly label: string;
-  readonly log: boolean;
-  readonly min: number;
-  readonly max: number;
-  readonly format: (v: number) => string;
-}
-
-function scale(a: Axis, v: number, lo: number, hi: number): number {
-  const f = a.log ? (Math.log10(v) - Math.log10(a.min)) / (Math.log10(a.max) - Math.log10(a.min) || 1) : (v - a.min) / (a.max - a.min || 1);
-  return lo + f * (hi - lo);
-}
-
-function ticks(a: Axis): number[] {
-  if (a.log) {
-    const out: number[] = [];
-    for (let e = Math.floor(Math.log10(a.min)); e <= Math.ceil(Math.log10(a.max)); e++) {
-      const v = 10 ** e;
-      if (v >= a.min * 0.999 && v <= a.max * 1.001) out.push(v);
-    }
-    return out.length >= 2 ? out : [a.min, a.max];
-  }
-  return Array.from({ length: 6 }, (_, i) => a.min + ((a.max - a.min) * i) / 5);
-}
-
-function chart(title: string, x: Axis, y: Axis, series: readonly Series[], lines: boolean): string {
-  const px = (v: number) => scale(x, v, M.l, W - M.r);
-  const py = (v: number) => scale(y, v, H - M.b, M.t);
-  const parts: string[] = [`<svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}">`];
-  parts.push(`<rect x="${M.l}" y="${M.t}" width="${W - M.l - M.r}" height="${H - M.t - M.b}" fill="#fafafa" stroke="#ccc"/>`);
-  for (const t of ticks(x)) {
-    const X = px(t);
-    parts.push(`<line x1="${X}" y1="${H - M.b}" x2="${X}" y2="${M.t}" stroke="#eee"/><text x="${X}" y="${H - M.b + 15}" font-size="11" text-anchor="middle">${esc(x.format(t))}</text>`);
-  }
-  for (const t of ticks(y)) {
-    const Y = py(t);
-    parts.push(`<line x1="${M.l}" y1="${Y}" x2="${W - M.r}" y2="${Y}" stroke="#eee"/><text x="${M.l - 6}" y="${Y + 4}" font-size="11" text-anchor="end">${esc(y.format(t))}</text>`);
-  }
-  parts.push(`<text x="${(M.l + W - M.r) / 2}" y="${H - 5}" font-size="12" text-anchor="middle">${esc(x.label)}</text>`);
-  parts.push(`<text x="14" y="${(M.t + H - M.b) / 2}" font-size="12" text-anchor="middle" transform="rotate(-90 14 ${(M.t + H - M.b) / 2})">${esc(y.label)}</text>`);
-  series.forEach((s, i) => {
-    const c = COLOURS[i % COLOURS.length];
-    const pts = s.points.filter(([a, b]) => (!x.log || a > 0) && (!y.log || b > 0));
-    if (lines && pts.length > 1) parts.push(`<polyline fill="none" stroke="${c}" stroke-width="1.5" points="${pts.map(([a, b]) => `${px(a).toFixed(1)},${py(b).toFixed(1)}`).join(" ")}"/>`);
-    if (!lines || pts.length <= 40) for (const [a, b] of pts) parts.push(`<circle cx="${px(a).toFixed(1)}" cy="${py(b).toFixed(1)}" r="3" fill="${c}"/>`);
-    parts.push(`<rect x="${W - M.r + 10}" y="${M.t + i * 18}" width="10" height="10" fill="${c}"/><text x="${W - M.r + 25}" y="${M.t + i * 18 + 9}" font-size="12">${esc(s.name)}</text>`);
-  });
-  parts.push("</svg>");
-  return `<figure><figcaption>${esc(title)}</figcaption>${parts.join("")}</figure>`;
+/** One chart for the browser script below: what to draw, not how. */
+export interface ChartSpec {
+  readonly id: string;
+  readonly title: string;
+  /** bar: one bar per router; line: a line per router over a numeric x; dots: routers side by side in each scenario's column. */
+  readonly kind: "bar" | "line" | "dots";
+  readonly x: { readonly label: string; readonly log?: boolean };
+  readonly y: { readonly label: string; readonly log?: boolean; readonly percent?: boolean; readonly max?: number };
+  readonly data: ReadonlyArray<{ readonly router: string; readonly x: number | string; readonly y: number }>;
 }
 
 function routersOf(rows: readonly Summary[]): string[] {
   return [...new Set(rows.map((r) => r.router))];
 }
 
-function deliveryVsNodes(rows: readonly Summary[]): string {
-  const routers = routersOf(rows);
-  const series = routers.map((name) => {
-    // Mean delivery per node count (several scenarios can share a count).
+function mean(v: readonly number[]): number {
+  return v.reduce((a, b) => a + b, 0) / v.length;
+}
+
+/** Delivery: against nodes when the scenarios have different sizes, else one bar per router. */
+export function deliveryChart(rows: readonly Summary[]): ChartSpec | undefined {
+  const sizes = new Set(rows.map((r) => r.nodes));
+  const data: Array<{ router: string; x: number | string; y: number }> = [];
+  for (const router of routersOf(rows)) {
     const byN = new Map<number, number[]>();
-    for (const r of rows) if (r.router === name && r.mean.unicastDelivery !== null) (byN.get(r.nodes) ?? byN.set(r.nodes, []).get(r.nodes))?.push(r.mean.unicastDelivery);
-    const points = [...byN.entries()].sort((a, b) => a[0] - b[0]).map(([n, v]) => [n, v.reduce((a, b) => a + b, 0) / v.length] as const);
-    return { name, points };
-  });
-  const ns = rows.map((r) => r.nodes);
-  return chart(
-    "Unicast delivery vs nodes (mean over scenarios of each size)",
-    { label: "nodes", log: true, min: Math.min(...ns), max: Math.max(...ns), format: (v) => String(Math.round(v)) },
-    { label: "unicast delivery", log: false, min: 0, max: 1, format: (v) => `${Math.round(v * 100)} %` },
-    series,
-    true,
-  );
+    for (const r of rows) if (r.router === router && r.mean.unicastDelivery !== null) (byN.get(r.nodes) ?? byN.set(r.nodes, []).get(r.nodes))?.push(r.mean.unicastDelivery);
+    if (sizes.size > 1) for (const [n, v] of [...byN.entries()].sort((a, b) => a[0] - b[0])) data.push({ router, x: n, y: mean(v) });
+    else if (byN.size > 0) data.push({ router, x: router, y: mean([...byN.values()].flat()) });
+  }
+  if (data.length === 0) return undefined;
+  return sizes.size > 1
+    ? { id: "delivery", title: "Unicast delivery vs nodes (mean over the scenarios of each size)", kind: "line", x: { label: "nodes", log: true }, y: { label: "unicast delivery", percent: true, max: 1 }, data }
+    : { id: "delivery", title: `Unicast delivery, ${rows[0].scenario}${new Set(rows.map((r) => r.scenario)).size > 1 ? " and the other scenarios of this size (mean)" : ""}`, kind: "bar", x: { label: "router" }, y: { label: "unicast delivery", percent: true, max: 1 }, data };
 }
 
-function airtimePerMessage(rows: readonly Summary[]): string {
+/** Total airtime per delivered message: routers side by side per scenario (log), or bars for one scenario. */
+export function airtimeChart(rows: readonly Summary[]): ChartSpec | undefined {
   const scenarios = [...new Set(rows.map((r) => r.scenario))];
-  const vals = rows.map((r) => r.mean.airtimePerDeliveredS).filter((v): v is number => v !== null && v > 0);
-  if (vals.length === 0) return "";
-  const routers = routersOf(rows);
-  // Routers side by side around each scenario's number, so equal values do not hide each other.
-  const series = routers.map((name, k) => ({
-    name,
-    points: rows
-      .filter((r) => r.router === name && r.mean.airtimePerDeliveredS !== null)
-      .map((r) => [scenarios.indexOf(r.scenario) + 1 + 0.5 * ((k + 0.5) / routers.length - 0.5), r.mean.airtimePerDeliveredS as number] as const),
-  }));
-  return (
-    chart(
-      "Total airtime (data + control) per delivered message, log scale; x = scenario number in the table below",
-      { label: "scenario", log: false, min: 0, max: scenarios.length + 1, format: (v) => String(Math.round(v)) },
-      { label: "airtime per delivered message (s)", log: true, min: Math.min(...vals) / 1.5, max: Math.max(...vals) * 1.5, format: (v) => secs(v) },
-      series,
-      false,
-    ) + `<p class="key">${scenarios.map((s, i) => `${i + 1} ${esc(s)}`).join(" · ")}</p>`
-  );
+  const data = rows
+    .filter((r) => r.mean.airtimePerDeliveredS !== null && r.mean.airtimePerDeliveredS > 0)
+    .map((r) => ({ router: r.router, x: scenarios.length > 1 ? r.scenario : r.router, y: r.mean.airtimePerDeliveredS as number }));
+  if (data.length === 0) return undefined;
+  const title = "Total airtime (data + control) per delivered message";
+  return scenarios.length > 1
+    ? { id: "airtime", title: `${title}, log scale`, kind: "dots", x: { label: "scenario" }, y: { label: "airtime per delivered message (s)", log: true }, data }
+    : { id: "airtime", title: `${title}, ${scenarios[0]}`, kind: "bar", x: { label: "router" }, y: { label: "airtime per delivered message (s)" }, data };
 }
 
-function loadDistribution(rows: readonly Summary[]): string {
-  const out: string[] = [];
-  for (const sc of [...new Set(rows.map((r) => r.scenario))]) {
-    const mine = rows.filter((r) => r.scenario === sc);
-    const max = Math.max(...mine.flatMap((r) => r.nodeAirtimeS), 1e-3);
-    const series = mine.map((r) => {
+/** Per-node TX airtime CDF of each scenario. */
+export function loadCharts(rows: readonly Summary[]): ChartSpec[] {
+  return [...new Set(rows.map((r) => r.scenario))].map((sc, k) => {
+    const data: Array<{ router: string; x: number; y: number }> = [];
+    for (const r of rows.filter((x) => x.scenario === sc)) {
       const a = r.nodeAirtimeS;
       const step = Math.max(1, Math.floor(a.length / 200));
-      const pts: Array<readonly [number, number]> = [];
-      for (let i = 0; i < a.length; i += step) pts.push([a[i], (i + 1) / a.length]);
-      if (a.length > 0) pts.push([a[a.length - 1], 1]);
-      return { name: r.router, points: pts };
-    });
-    out.push(
-      `<details${out.length === 0 ? " open" : ""}><summary>${esc(sc)}</summary>${chart(
-        `Per-node TX airtime in the measurement window, ${sc} (CDF over nodes and seeds)`,
-        { label: "node airtime (s)", log: false, min: 0, max, format: (v) => secs(v) },
-        { label: "share of nodes", log: false, min: 0, max: 1, format: (v) => `${Math.round(v * 100)} %` },
-        series,
-        true,
-      )}</details>`,
-    );
+      for (let i = 0; i < a.length; i += step) data.push({ router: r.router, x: a[i], y: (i + 1) / a.length });
+      if (a.length > 0) data.push({ router: r.router, x: a[a.length - 1], y: 1 });
+    }
+    return { id: `load-${k}`, title: `Per-node TX airtime in the measurement window, ${sc} (CDF over nodes and seeds)`, kind: "line", x: { label: "node airtime (s)" }, y: { label: "share of nodes", percent: true, max: 1 }, data };
+  });
+}
+
+/** Draws every chart spec with Plot; runs in the browser (plain ES2020, no imports). */
+const DRAW = String.raw`
+(function () {
+  var specs = JSON.parse(document.getElementById("chart-data").textContent);
+  var colours = JSON.parse(document.getElementById("chart-colours").textContent);
+  function decades(values) {
+    var lo = Math.min.apply(null, values), hi = Math.max.apply(null, values), out = [];
+    var top = Math.ceil(Math.log10(hi)), bottom = Math.floor(Math.log10(lo));
+    if (top === bottom) top++;
+    for (var e = bottom; e <= top; e++) out.push(Math.pow(10, e));
+    return out;
   }
-  return out.join("\n");
+  function number(v) { return v >= 1000 ? v.toLocaleString("en-US") : String(+v.toPrecision(3)); }
+  specs.forEach(function (s) {
+    var el = document.getElementById(s.id);
+    var routers = Array.from(new Set(s.data.map(function (d) { return d.router; })));
+    var color = { domain: routers, range: colours.slice(0, routers.length).concat(colours), legend: routers.length > 1 && s.kind !== "bar" };
+    var yAxis = { label: s.y.label, grid: true };
+    if (s.y.percent) { yAxis.domain = [0, s.y.max || 1]; yAxis.tickFormat = function (v) { return Math.round(v * 100) + " %"; }; }
+    else if (s.y.log) { var yt = decades(s.data.map(function (d) { return d.y; })); yAxis.type = "log"; yAxis.domain = [yt[0], yt[yt.length - 1]]; yAxis.ticks = yt; yAxis.tickFormat = number; }
+    else { yAxis.tickFormat = number; yAxis.zero = true; }
+    var label = function (d) { return s.y.percent ? (d.y * 100).toFixed(1) + " %" : number(d.y); };
+    var opts = { width: 760, height: 340, marginLeft: 70, marginBottom: 50, y: yAxis, color: color, style: { fontSize: "12px" } };
+    if (s.kind === "bar") {
+      opts.x = { label: s.x.label, domain: routers };
+      opts.marks = [Plot.barY(s.data, { x: "x", y: "y", fill: "router", title: label }), Plot.text(s.data, { x: "x", y: "y", text: label, dy: -8 }), Plot.ruleY([0])];
+    } else if (s.kind === "dots") {
+      opts.fx = { label: s.x.label, tickRotate: s.data.length > 40 ? -30 : 0 };
+      opts.marginBottom = 90;
+      opts.x = { axis: null, domain: routers, padding: 0.3 };
+      opts.marks = [Plot.frame({ stroke: "#eee" }), Plot.dot(s.data, { fx: "x", x: "router", y: "y", fill: "router", r: 4, title: function (d) { return d.router + ": " + number(d.y) + " s"; } })];
+    } else {
+      var xs = s.data.map(function (d) { return d.x; });
+      var xt = s.x.log ? decades(xs) : [];
+      opts.x = s.x.log ? { label: s.x.label, type: "log", domain: [xt[0], xt[xt.length - 1]], ticks: xt, tickFormat: number, grid: true } : { label: s.x.label, grid: true, tickFormat: number };
+      opts.marks = [Plot.line(s.data, { x: "x", y: "y", stroke: "router" }), Plot.dot(s.data.length <= 80 ? s.data : [], { x: "x", y: "y", fill: "router", r: 3, title: label })];
+    }
+    el.replaceChildren(Plot.plot(opts));
+  });
+})();
+`;
+
+function figure(spec: ChartSpec | undefined): string {
+  return spec === undefined ? "" : `<figure><figcaption>${esc(spec.title)}</figcaption><div id="${esc(spec.id)}" class="chart">(charts need JavaScript)</div></figure>`;
+}
+
+/** JSON inside a script element: nothing in it may close the element. */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, "\\u003c");
 }
 
 /** Capacity: delivery and airtime per delivered message against offered unicast load (load-N rows). */
-function loadCharts(rows: readonly Summary[]): string {
+export function capacityCharts(rows: readonly Summary[]): ChartSpec[] {
   const curves = loadCurves(rows);
-  if (curves.length === 0) return "";
-  const loads = curves.flatMap((c) => c.delivery.map(([u]) => u));
-  const x = { label: "offered unicasts per hour (network-wide)", log: true, min: Math.min(...loads), max: Math.max(...loads), format: (v: number) => String(Math.round(v)) };
-  const air = curves.flatMap((c) => c.airtime.map(([, a]) => a)).filter((a) => a > 0);
-  const saturation = curves.map((c) => `${c.router}: ${c.saturatesAt === undefined ? "not within the loads run" : `${c.saturatesAt}/h`}`).join(" · ");
+  if (curves.length === 0) return [];
+  const x = { label: "offered unicasts per hour (network-wide)", log: true };
+  const delivery = curves.flatMap((c) => c.delivery.map(([u, y]) => ({ router: c.router, x: u, y })));
+  const airtime = curves.flatMap((c) => c.airtime.filter(([, y]) => y > 0).map(([u, y]) => ({ router: c.router, x: u, y })));
+  const specs: ChartSpec[] = [
+    { id: "capacity-delivery", title: "Unicast delivery vs offered unicast load (the seed's broadcasts besides)", kind: "line", x, y: { label: "unicast delivery", percent: true, max: 1 }, data: delivery },
+  ];
+  if (airtime.length > 0) specs.push({ id: "capacity-airtime", title: "Airtime per delivered message vs offered unicast load, log scale", kind: "line", x, y: { label: "airtime per delivered message (s)", log: true }, data: airtime });
+  return specs;
+}
+
+function capacitySection(rows: readonly Summary[], charts: readonly ChartSpec[]): string {
+  if (charts.length === 0) return "";
+  const saturation = loadCurves(rows).map((c) => `${c.router}: ${c.saturatesAt === undefined ? "not within the loads run" : `${c.saturatesAt}/h`}`).join(" · ");
   return `<h2>Capacity</h2>
-${chart("Unicast delivery vs offered unicast load (the seed's broadcasts besides)", x, { label: "unicast delivery", log: false, min: 0, max: 1, format: (v) => `${Math.round(v * 100)} %` }, curves.map((c) => ({ name: c.router, points: c.delivery })), true)}
-${air.length === 0 ? "" : chart("Airtime per delivered message vs offered unicast load, log scale", x, { label: "airtime per delivered message (s)", log: true, min: Math.min(...air) / 1.5, max: Math.max(...air) * 1.5, format: (v) => secs(v) }, curves.map((c) => ({ name: c.router, points: c.airtime })), true)}
+${charts.map((c) => figure(c)).join("\n")}
 <p class="key">Saturation (the load from which unicast delivery stays below ${SATURATION_DELIVERY * 100} %): ${esc(saturation)}</p>`;
 }
 
@@ -178,7 +171,18 @@ function table(rows: readonly Summary[]): string {
   return `<table><thead><tr>${head}</tr></thead><tbody>${body.join("\n")}</tbody></table>`;
 }
 
-export function resultsHtml(rows: readonly Summary[], title: string, note: string): string {
+/** Where "docs/simulator.md §Metrics" points; the CLI passes the repository's file. */
+export interface ReportLinks {
+  readonly metricsHref?: string;
+}
+
+export function resultsHtml(rows: readonly Summary[], title: string, note: string, links: ReportLinks = {}): string {
+  const delivery = deliveryChart(rows);
+  const airtime = airtimeChart(rows);
+  const loads = loadCharts(rows);
+  const capacity = capacityCharts(rows);
+  const specs = [delivery, airtime, ...capacity, ...loads].filter((c): c is ChartSpec => c !== undefined);
+  const scenarios = [...new Set(rows.map((r) => r.scenario))];
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <style>
@@ -190,15 +194,19 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}figure{margin:1em 0}figc
 <h1>${esc(title)}</h1>
 <p>${esc(note)}</p>
 ${settingsLines(rows).map((l) => `<p class="key">${esc(l)}</p>`).join("\n")}
-${deliveryVsNodes(rows)}
-${airtimePerMessage(rows)}
-${loadCharts(rows)}
+${figure(delivery)}
+${figure(airtime)}
+${capacitySection(rows, capacity)}
 <h2>Per-node load distribution</h2>
-${loadDistribution(rows)}
+${loads.map((c, i) => `<details${i === 0 ? " open" : ""}><summary>${esc(scenarios[i])}</summary>${figure(c)}</details>`).join("\n")}
 ${deadDestinations(rows)}
 <h2>Results</h2>
 ${table(rows)}
-<p class="key">Definitions of every figure: docs/simulator.md §Metrics.</p>
+<p class="key">Definitions of every figure: ${links.metricsHref === undefined ? "docs/simulator.md §Metrics" : `<a href="${esc(links.metricsHref)}">docs/simulator.md §Metrics</a>`}.</p>
+<script type="application/json" id="chart-data">${scriptJson(specs)}</script>
+<script type="application/json" id="chart-colours">${scriptJson(COLOURS)}</script>
+<script>${plotLibrary()}</script>
+<script>${DRAW}</script>
 </body></html>
 `;
 }
