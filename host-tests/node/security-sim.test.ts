@@ -45,12 +45,16 @@ describe("simulator: routerParams.system5.secure", () => {
   });
   test("a secured 4-node line still delivers, at a higher airtime", () => {
     const plain = run({ seal: false });
-    const secured = run({ secure: true });
+    const secured = run({ secure: true, dm: false });
+    const private_ = run({ secure: true });
     expect(plain.unicastDelivered).toBe(1);
     expect(secured.unicastDelivered).toBe(1);
+    expect(private_.unicastDelivered).toBe(1);
     expect(secured.totalAirtimeS).toBeGreaterThan(plain.totalAirtimeS);
     // 12 bytes on frames of 20..120 bytes at LONG_FAST: +4..21 % per frame, plus KEY frames.
     expect(secured.totalAirtimeS / plain.totalAirtimeS).toBeLessThan(1.4);
+    // A private DM (the default) also pays the routed key request and answer and its envelope.
+    expect(private_.totalAirtimeS).toBeGreaterThan(secured.totalAirtimeS);
   });
   test("the default charges the seal's bytes: every frame on the air is 12 bytes longer than the core built it", () => {
     const entry = routerEntry("system5");
