@@ -236,7 +236,9 @@ describe("host run: network keys", () => {
       expect(n.output).toMatch(/security: deriving the network key/);
       expect(n.output).not.toContain(PUBLIC_KEY_WARNING);
     }
-    clock.advance(3 * 60_000);
+    // Four minutes: OGMs back off from 30 s (Trickle, docs/protocol.md §8.1), so a lone node
+    // sends its fourth OGM after about 3.5 minutes.
+    clock.advance(4 * 60_000);
     const ids = (n: HostNode) => n.running.mesh!.node.neighbours(clock.now()).map((x) => x.id).sort();
     expect(ids(a)).toEqual([0x0c]);
     expect(ids(c)).toEqual([0x0a]);

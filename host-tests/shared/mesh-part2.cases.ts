@@ -357,6 +357,12 @@ export default suite("mesh part 2 (ideal channel)", {
     t.equal(after.filter((x) => x.type === FrameType.FLOOD).length, 0, "no flood of any kind");
     t.atLeast(after.filter((x) => x.type === FrameType.LOCATE_Q && x.tx === 2).length, 2, "asked widening scopes");
     t.atLeast(after.filter((x) => x.type === FrameType.LOCATE_A).length, 1, "an answer came back");
+    // One answer per query (§16): a single answerer for each query id, whatever relays carry it.
+    const answers = after.flatMap((x) => {
+      const d = x.type === FrameType.LOCATE_A ? decodeFrame(x.bytes) : undefined;
+      return d !== undefined && d.ok && d.frame.type === FrameType.LOCATE_A ? [`${d.frame.seq}:${d.frame.src}`] : [];
+    });
+    t.equal(new Set(answers).size, new Set(answers.map((a) => a.split(":")[0])).size, `one answerer per query: ${[...new Set(answers)]}`);
     t.equal(src.locationOf(12, h.now), clusterFromGeohash(CELLS.E), "answer cached");
     // A second message needs no lookup.
     const q0 = h.txLog.filter((x) => x.type === FrameType.LOCATE_Q && x.tx === 2).length;

@@ -7,8 +7,7 @@ import { encodeFrame } from "./codec";
 import { nextHopCount } from "./hop-count";
 import { formatNodeId } from "./station";
 import { inLocateScope } from "./scope";
-import { randInt } from "./rng";
-import { type ClusterId, NO_CLUSTER } from "./cluster";
+import { NO_CLUSTER } from "./cluster";
 import { type Lookup, Lookups } from "./locate";
 
 export class LocationService {
@@ -82,19 +81,13 @@ export class LocationService {
     }
     this.n.locations.learn(f.asker, f.askerCluster, now);
     this.n.fwd.rememberReverse(`q:${f.asker}:${f.qid}`, f.tx, now);
-    let cluster: ClusterId = NO_CLUSTER;
-    let ageMin = 0;
-    if (f.target === this.n.id) {
-      cluster = this.n.cluster;
-    } else {
-      const e = this.n.locations.lookup(f.target, now);
-      if (e !== undefined) {
-        cluster = e.cluster;
-        ageMin = Math.min(255, Math.floor((now - e.at) / 60_000));
-      }
-    }
-    // An answer goes back by distance vector, or else the way the query came (reverse memory).
-    if (cluster !== NO_CLUSTER) {
+    // One answer per query (§16): the target's own. Nodes that only cached its cluster relay the
+    // query on instead: in bay-area 132 queries drew 901 answers from caches, 12 of which arrived,
+    // and cluster-mates of the target that do not hear each other still answered twice.
+    const firstHand = f.target === this.n.id && this.n.cluster !== NO_CLUSTER;
+    // The answer goes back the way the query came (its first hop is the neighbour we heard the
+    // query from), else by distance vector, else by the reverse memory of the hops further back.
+    if (firstHand) {
       const u = this.n.fwd.newUnicast({
         ftype: FrameType.LOCATE_A,
         src: this.n.id,
@@ -103,17 +96,16 @@ export class LocationService {
         priority: 2,
         dstCluster: f.askerCluster,
         target: f.target,
-        targetCluster: cluster,
-        ageMin,
+        targetCluster: this.n.cluster,
+        ageMin: 0,
         originated: true,
         prevHop: undefined,
         ttl: this.n.config.dataTtl,
         hops: 0,
+        forcedNextHop: f.tx,
       });
-      // The target answers at once; others after a contention delay, cancelled if they hear
-      // another answer to the same query first.
       this.n.stats.locateAnswersSent++;
-      this.n.fwd.dispatch(u, now, false, f.target === this.n.id ? 0 : this.locateDelay());
+      this.n.fwd.dispatch(u, now, false);
       return;
     }
     if (this.n.duty.muted || f.ttl <= 1 || !inLocateScope(this.n.cluster, f.askerCluster, f.scope)) return;
@@ -132,10 +124,5 @@ export class LocationService {
       if (this.n.fwd.routeOptions(u.dst, u.dstCluster, now, u.tried).length > 0) this.n.fwd.dispatch(u, now, false);
       else this.n.fwd.exhausted(u, now);
     }
-  }
-
-  /** Relay and answer delay for location queries: short, as they need no coverage pruning. */
-  locateDelay(): number {
-    return randInt(this.n.rng, 2 ** LOCATE_CW) * this.n.slotMs;
   }
 }
