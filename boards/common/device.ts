@@ -82,7 +82,12 @@ export interface System5Device {
   };
 }
 
-export function buildDevice(profile: BoardProfile, io: IoClasses, drivers: RadioDrivers): System5Device {
+export function buildDevice(boardProfile: BoardProfile, ioClasses: IoClasses, radioDrivers: RadioDrivers): System5Device {
+  // The classes below outlive the preload (they are the `device` global, in flash): what they
+  // capture must be const bindings, which parameters are not (xsl would keep them in RAM).
+  const profile = boardProfile;
+  const io = ioClasses;
+  const drivers = radioDrivers;
   const chips = radioChips(profile);
   // Fail at build time (preload), not in the field, when a board lacks the driver for a chip it may carry.
   for (const chip of chips) {

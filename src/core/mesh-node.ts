@@ -207,7 +207,7 @@ interface Custody {
   readonly bouncedAway: boolean;
 }
 
-const TYPE_NAMES: Record<number, string> = {
+const TYPE_NAMES: Readonly<Record<number, string>> = Object.freeze({
   [FrameType.OGM]: "ogm",
   [FrameType.DATA]: "data",
   [FrameType.ACK]: "ack",
@@ -215,7 +215,7 @@ const TYPE_NAMES: Record<number, string> = {
   [FrameType.LOCATE_A]: "locate-a",
   [FrameType.FLOOD]: "flood",
   [FrameType.BCAST]: "bcast",
-};
+});
 
 /** Priority given to OGMs in the queue: the mesh works only while they flow. */
 const OGM_PRIORITY: PriorityLevel = 1;
