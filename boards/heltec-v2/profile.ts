@@ -5,7 +5,7 @@
 //   [MOD] Moddable build/devices/esp32/targets/heltec_lora_32/host/provider.js (moddable.md §5)
 //   [MOD-IO] Moddable ECMA-419 IO rules (moddable.md §4.1 SPI port, §4.3 UART numbers)
 //   [S5]  our own choice or safety margin; no source gives a number
-import { frozenProfile, type BoardProfile } from "../common/board-profile";
+import type { BoardProfile } from "../common/board-profile";
 
 const profile: BoardProfile = {
   name: "heltec-v2",
@@ -41,4 +41,4 @@ const profile: BoardProfile = {
   display: { controller: "ssd1306", address: 0x3c, width: 128, height: 64, fitted: "always" },
 };
 
-export default frozenProfile(profile);
+export default profile;

@@ -7,7 +7,7 @@
 //         SS 8, SCK 9, MOSI 10, MISO 11, RST_LoRa 12, BUSY_LoRa 13, DIO1 ("DIO0") 14
 //   [MOD-IO] Moddable ECMA-419 IO rules (moddable.md §4.1 SPI port, §4.3 UART numbers)
 //   [S5]  our own choice or safety margin; no source gives a number
-import { frozenProfile, type BoardProfile } from "../common/board-profile";
+import type { BoardProfile } from "../common/board-profile";
 
 const profile: BoardProfile = {
   name: "heltec-v3",
@@ -42,4 +42,4 @@ const profile: BoardProfile = {
   display: { controller: "ssd1306", address: 0x3c, width: 128, height: 64, fitted: "always" },
 };
 
-export default frozenProfile(profile);
+export default profile;

@@ -7,7 +7,7 @@
 //   [MOD-IO] Moddable ECMA-419 IO rules (moddable.md §4.1 SPI port, §4.3 UART numbers)
 //   [MOD] Moddable UART0 console pins RX 3 / TX 1 (heltec_lora_32 provider, moddable.md §5)
 //   [S5]  our own choice or safety margin; no source gives a number
-import { frozenProfile, type BoardProfile } from "../common/board-profile";
+import type { BoardProfile } from "../common/board-profile";
 
 const profile: BoardProfile = {
   name: "tbeam",
@@ -47,4 +47,4 @@ const profile: BoardProfile = {
   display: { controller: "ssd1306", address: 0x3c, width: 128, height: 64, fitted: "optional" },
 };
 
-export default frozenProfile(profile);
+export default profile;
