@@ -5,6 +5,7 @@
 import { writeFileSync } from "node:fs";
 import { coreFigures } from "../demo/figures";
 import { cryptoFigures } from "./crypto-figures";
+import { ramFigures } from "./ram-figures";
 import { summarise } from "./aggregate";
 import type { Summary } from "./aggregate";
 import { formatTable } from "./report/table";
@@ -16,8 +17,8 @@ import type { Task } from "./run";
 import { builtinScenarios, findBuiltin, insiderScenarios, seedScenarios } from "./scenario/builtin";
 import type { Scenario } from "./scenario/schema";
 
-// `node dist/bench.mjs [core] [crypto] [speed] [table] [sweep] [insiders]` runs only those parts (default: all).
-const PARTS = new Set(process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["core", "crypto", "speed", "table", "sweep", "insiders"]);
+// `node dist/bench.mjs [core] [crypto] [ram] [speed] [table] [sweep] [insiders]` runs only those parts (default: all).
+const PARTS = new Set(process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["core", "crypto", "ram", "speed", "table", "sweep", "insiders"]);
 const SEEDS = Number(process.env.BENCH_SEEDS ?? 5);
 const SWEEP_SEEDS = Number(process.env.BENCH_SWEEP_SEEDS ?? 2);
 const SPEED_SCENARIO = "metro-scale";
@@ -33,6 +34,10 @@ async function main(): Promise<void> {
   }
   if (PARTS.has("crypto")) {
     for (const line of await cryptoFigures()) out.write(`${line}\n`);
+    out.write("\n");
+  }
+  if (PARTS.has("ram")) {
+    for (const line of await ramFigures()) out.write(`${line}\n`);
     out.write("\n");
   }
   if (PARTS.has("speed")) await speed(out);
