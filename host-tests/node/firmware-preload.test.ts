@@ -19,5 +19,5 @@ for (const board of BOARDS as readonly string[]) {
     expect(run.preload.length).toBeGreaterThan(60);
     expect(run.stdout.trim(), run.stderr).toBe(`PRELOAD OK ${run.preload.length}`);
     expect(run.status).toBe(0);
-  }, 120_000);
+  }, 300_000);
 }

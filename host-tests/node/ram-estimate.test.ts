@@ -25,4 +25,4 @@ test("the RAM estimate boots the app on XS and fills the core's tables to DEVICE
   expect(e.booted.slots).toBeGreaterThan(500);
   expect(e.full.slots).toBeGreaterThan(e.booted.slots);
   expect(e.full.chunkBytes).toBeGreaterThan(e.booted.chunkBytes);
-}, 120_000);
+}, 300_000);
