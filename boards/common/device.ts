@@ -89,7 +89,7 @@ export function buildDevice(boardProfile: BoardProfile, ioClasses: IoClasses, ra
   // as plain data: a value import there would leave the "system5/" module naming).
   const profile = frozenProfile(boardProfile);
   const io = ioClasses;
-  const drivers = radioDrivers;
+  const drivers: RadioDrivers = Object.freeze({ ...radioDrivers });
   const chips = radioChips(profile);
   // Fail at build time (preload), not in the field, when a board lacks the driver for a chip it may carry.
   for (const chip of chips) {
