@@ -33,9 +33,14 @@ bench: $(STAMP)
 # ─── Firmware (needs the Moddable SDK and ESP-IDF; nothing else in this Makefile does) ───────────
 # mcconfig compiles the TypeScript itself with the `tsc` it finds on PATH: the project's own
 # TypeScript (node_modules/.bin) goes first so the SDK uses the version CI checks with.
+# mcconfig lower-cases its whole -p argument, so the target folder is given relative to this
+# directory (always lower-case) and mcconfig runs from here: the checkout's own path may hold
+# capitals. The SDK checkout and the output folder are not lower-cased; -o must exist.
+# -m makes mcconfig run the generated make file (without it, it only writes it); -t build stops
+# before flashing.
 BOARDS := heltec-v2 tbeam heltec-v3
 FIRMWARE_OUT := $(CURDIR)/out/firmware
-MCCONFIG_FLAGS := -p esp32:$(CURDIR)/boards/$(BOARD) -o $(FIRMWARE_OUT) $(if $(DEBUG),-d,)
+MCCONFIG = mcconfig -m -p esp32:./boards/$(BOARD) -o $(FIRMWARE_OUT) $(if $(DEBUG),-d,)
 
 .PHONY: check-firmware-tools
 
@@ -53,8 +58,9 @@ check-firmware-tools:
 	@if [ -z "$$IDF_PATH" ]; then \
 	  echo "make: \$$IDF_PATH is not set: source the ESP-IDF export.sh (ESP-IDF v6.0 for Moddable 8.2.3) first" >&2; exit 2; fi
 
-build: $(STAMP) check-firmware-tools
-	PATH="$(CURDIR)/node_modules/.bin:$$PATH" mcconfig $(MCCONFIG_FLAGS) -t build manifest.json
-
-flash: $(STAMP) check-firmware-tools
-	PATH="$(CURDIR)/node_modules/.bin:$$PATH" mcconfig -m $(MCCONFIG_FLAGS) manifest.json
+# The SDK check runs first: without the SDK nothing is installed. The install is a recursive make
+# so that it still comes after the check under make -j.
+build flash: check-firmware-tools
+	@$(MAKE) --no-print-directory install
+	mkdir -p $(FIRMWARE_OUT)
+	PATH="$(CURDIR)/node_modules/.bin:$$PATH" $(MCCONFIG) $(if $(filter build,$@),-t build,) manifest.json

@@ -1,5 +1,5 @@
 // Structural ECMA-419 IO types the radio drivers accept. They describe only what the drivers
-// call, so both Moddable's `device.io.SPI` / `device.io.Digital` (see types/moddable-patches.d.ts)
+// call, so both Moddable's `device.io.SPI` / `device.io.Digital` (cast in boards/common/esp32-io.ts)
 // and the host classes in src/host/io.ts fit (moddable.md §3 "Recommended"). Plus the two small
 // pin helpers both drivers use to open, describe and release their IO.
 

@@ -47,9 +47,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 /**
  * Bundles `entry` (a TypeScript file, ES2022, no host APIs) with esbuild into a classic script in
  * .cache/xs (a module that throws at load would exit 0 silently on XS 13), runs it with xsnap
- * and returns spawnSync's result (status, stdout, stderr).
+ * (after the xsnap options in `args`, e.g. ["-w", snapshot]) and returns spawnSync's result
+ * (status, stdout, stderr).
  */
-export async function runBundledOnXs(entry, { quiet = false } = {}) {
+export async function runBundledOnXs(entry, { quiet = false, args = [] } = {}) {
   const outDir = path.join(root, ".cache/xs");
   mkdirSync(outDir, { recursive: true });
   const bundle = path.join(outDir, `${path.basename(entry).replace(/\.ts$/, "")}.js`);
@@ -66,5 +67,5 @@ export async function runBundledOnXs(entry, { quiet = false } = {}) {
     supported: { "class-static-field": false },
     logLevel: "warning",
   });
-  return spawnSync(xsnapBinary({ quiet }), [bundle], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  return spawnSync(xsnapBinary({ quiet }), [...args, bundle], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
 }

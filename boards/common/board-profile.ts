@@ -168,6 +168,21 @@ export interface BoardProfile {
 }
 
 /** Chips a board may carry, in probe order. */
+/**
+ * The profile frozen all the way down, as each board exports it: xsl preloads it into flash, where
+ * an unfrozen object would be copied to RAM (and warned about), and no code may rewire a board at
+ * run time. Plain data only (objects, arrays, numbers, strings).
+ */
+export function frozenProfile(profile: BoardProfile): BoardProfile {
+  const freeze = (value: unknown): void => {
+    if (typeof value !== "object" || value === null || Object.isFrozen(value)) return;
+    for (const v of Object.values(value)) freeze(v);
+    Object.freeze(value);
+  };
+  freeze(profile);
+  return profile;
+}
+
 export function radioChips(profile: BoardProfile): RadioChip[] {
   return profile.radios.map((r) => r.chip);
 }

@@ -11,7 +11,7 @@ import type { Sx126xOptions } from "../../drivers/sx126x/sx126x";
 import type { Sx127xOptions } from "../../drivers/sx127x/sx127x";
 import type { AnalogConstructor, Delay, DigitalConstructor, DigitalLike, SerialConstructor } from "../../src/app/io-types";
 import type { BoardProfile, DisplayProfile, GpsUart, I2cBus, RadioChip } from "./board-profile";
-import { radioChips } from "./board-profile";
+import { frozenProfile, radioChips } from "./board-profile";
 import { BoardPower } from "./power";
 import { detectRadio, type DetectedRadio } from "./radio-detect";
 import { sx126xBoardOptions, sx127xBoardOptions } from "./radio-options";
@@ -82,7 +82,14 @@ export interface System5Device {
   };
 }
 
-export function buildDevice(profile: BoardProfile, io: IoClasses, drivers: RadioDrivers): System5Device {
+export function buildDevice(boardProfile: BoardProfile, ioClasses: IoClasses, radioDrivers: RadioDrivers): System5Device {
+  // The classes below outlive the preload (they are the `device` global, in flash): what they
+  // capture must be const bindings, which parameters are not (xsl would keep them in RAM).
+  // The profile is frozen here, at link time, all the way down (the board's own module exports it
+  // as plain data: a value import there would leave the "system5/" module naming).
+  const profile = frozenProfile(boardProfile);
+  const io = ioClasses;
+  const drivers: RadioDrivers = Object.freeze({ ...radioDrivers });
   const chips = radioChips(profile);
   // Fail at build time (preload), not in the field, when a board lacks the driver for a chip it may carry.
   for (const chip of chips) {

@@ -323,6 +323,35 @@ describe("top-level manifest", () => {
     for (const k of ["module", "moduleResolution", "paths", "outDir", "rootDir"]) expect(options[k], k).toBeUndefined();
   });
 
+  test("no module is registered or preloaded twice in a board's build (mcconfig would list it twice)", () => {
+    for (const board of BOARD_NAMES) {
+      const platforms = ["esp32", `esp32/${board}`];
+      const names: string[] = [];
+      const preloads: string[] = [];
+      const visit = (file: string, seen: Set<string>): void => {
+        if (seen.has(file)) return;
+        seen.add(file);
+        const m = load(file);
+        const sections: Array<{ [k: string]: Json }> = [m];
+        if (isObject(m.platforms)) for (const p of platforms) if (isObject(m.platforms[p])) sections.push(m.platforms[p] as { [k: string]: Json });
+        for (const s of sections) {
+          for (const inc of list(s.include)) {
+            const target = local(file, inc);
+            if (target !== undefined) visit(target, seen);
+          }
+          if (isObject(s.modules)) names.push(...Object.keys(s.modules).filter((n) => n !== "*" && n !== "~"));
+          preloads.push(...list(s.preload));
+        }
+      };
+      const seen = new Set<string>();
+      visit(top, seen);
+      visit(path.join(root, "boards", board, "manifest.json"), seen);
+      const twice = (xs: string[]) => xs.filter((x, i) => xs.indexOf(x) !== i);
+      expect(twice(names), `${board}: modules registered twice`).toEqual([]);
+      expect(twice(preloads), `${board}: modules preloaded twice`).toEqual([]);
+    }
+  });
+
   for (const board of BOARD_NAMES) {
     test(`${board}: main is registered, preloads are registered, every runtime import resolves`, () => {
       const platforms = ["esp32", `esp32/${board}`];
@@ -355,10 +384,18 @@ describe("top-level manifest", () => {
     });
   }
 
-  test("every JavaScript module the @noble imports of primitives.ts pull in is registered, to the file Node resolves, and preloaded", () => {
-    const graph = nobleGraph(path.join(root, "src/core/security/primitives.ts"));
+  test("every JavaScript module the @noble imports of primitives.ts and x25519.ts pull in is registered, to the file Node resolves, and preloaded", () => {
+    const graph = new Map([
+      ...nobleGraph(path.join(root, "src/core/security/primitives.ts")),
+      ...nobleGraph(path.join(root, "src/core/security/x25519.ts")),
+    ]);
     // The entry points and at least their shared utilities: an empty graph would prove nothing.
-    for (const want of ["@noble/hashes/sha2", "@noble/hashes/utils", "@noble/ciphers/chacha", "@noble/curves/ed25519", "@noble/curves/abstract/montgomery"]) expect(graph.has(want), want).toBe(true);
+    for (const want of ["@noble/hashes/sha2", "@noble/hashes/utils", "@noble/ciphers/chacha", "@noble/curves/abstract/montgomery", "@noble/curves/utils"]) expect(graph.has(want), want).toBe(true);
+    // Only the crypto the firmware uses: ed25519.js builds signatures, hash-to-curve, OPRF and
+    // FROST at load (FROST calls `new TextEncoder()`, absent on the device: xsl cannot preload it).
+    for (const unwanted of ["@noble/curves/ed25519", "@noble/curves/abstract/frost", "@noble/curves/abstract/oprf", "@noble/curves/abstract/hash-to-curve", "@noble/curves/abstract/edwards"]) {
+      expect(graph.has(unwanted), unwanted).toBe(false);
+    }
     for (const board of BOARD_NAMES) {
       const build = collect(top, ["esp32", `esp32/${board}`]);
       for (const [name, file] of graph) {

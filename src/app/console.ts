@@ -156,24 +156,25 @@ export interface ConsoleCounters {
 const NL = "\r\n";
 const BROADCAST_ID = 0xffffffff;
 
-const COMMANDS: ReadonlyArray<readonly [string, string]> = [
-  ["help [command]", "this list, or details of one command"],
-  ["status", "node id, radio, battery, GPS, mesh summary"],
-  ["neighbors", "nodes heard directly"],
-  ["routes", "known routes and their next hops"],
-  ["send <node> <text>", "private message to one node, sealed end to end (node: 8 hex digits or decimal)"],
-  ["broadcast <text>", "message to every node"],
-  ["get [key]", "show one setting, or all"],
-  ["set <key> <value>", "change a setting (\"default\" restores it); saved, applies after reboot"],
-  ["key random", "draw a random 256-bit network key and print it as a share string for set key"],
-  ["nodes", "every node known: neighbours and nodes heard through the mesh"],
-  ["traceroute <node>", "probe the path to a node: hops and round trip"],
-  ["reset counter|node-key|peer <node>", "erase the frame counter mark or the node key (after confirmation), or forget a peer's key"],
-  ["factory-reset", "erase every setting and key and reboot (after confirmation)"],
-  ["reboot", "restart the node"],
-];
+// Frozen (entries too), like every table here, so xsl keeps them in flash.
+const COMMANDS: ReadonlyArray<readonly [string, string]> = Object.freeze([
+  Object.freeze(["help [command]", "this list, or details of one command"] as const),
+  Object.freeze(["status", "node id, radio, battery, GPS, mesh summary"] as const),
+  Object.freeze(["neighbors", "nodes heard directly"] as const),
+  Object.freeze(["routes", "known routes and their next hops"] as const),
+  Object.freeze(["send <node> <text>", "private message to one node, sealed end to end (node: 8 hex digits or decimal)"] as const),
+  Object.freeze(["broadcast <text>", "message to every node"] as const),
+  Object.freeze(["get [key]", "show one setting, or all"] as const),
+  Object.freeze(["set <key> <value>", "change a setting (\"default\" restores it); saved, applies after reboot"] as const),
+  Object.freeze(["key random", "draw a random 256-bit network key and print it as a share string for set key"] as const),
+  Object.freeze(["nodes", "every node known: neighbours and nodes heard through the mesh"] as const),
+  Object.freeze(["traceroute <node>", "probe the path to a node: hops and round trip"] as const),
+  Object.freeze(["reset counter|node-key|peer <node>", "erase the frame counter mark or the node key (after confirmation), or forget a peer's key"] as const),
+  Object.freeze(["factory-reset", "erase every setting and key and reboot (after confirmation)"] as const),
+  Object.freeze(["reboot", "restart the node"] as const),
+]);
 
-const DETAILS: Readonly<Record<string, string>> = {
+const DETAILS: Readonly<Record<string, string>> = Object.freeze({
   send:
     "send <node> <text>: a private message, sealed end to end: relays carry it but cannot read it. The first message to a node waits for its public key (fetched automatically, up to 2 min). <node> is 8 hex digits (as `neighbors` shows, e.g. 0a1b2c3d), !hex, 0xhex or a decimal number.",
   broadcast: "broadcast <text>: sends <text> to every node in the network (every node with the network key can read it).",
@@ -182,16 +183,18 @@ const DETAILS: Readonly<Record<string, string>> = {
   reset:
     "reset counter: erase the frame counter mark (a node whose mark was lost starts again at 0; safe only under a network key never used before). reset node-key: draw a new node key pair at the next boot (peers that pinned the old key must reset peer <this node>). reset peer <node>: forget the key pinned for <node> now (it is learned again at the next contact). counter and node-key ask for confirmation and apply after reboot.",
   "factory-reset": "factory-reset: erases every setting, the network and node keys and the frame counter, then reboots as a fresh node. Asks for confirmation.",
-};
+});
 
-const enum Esc {
-  None,
-  Started,
+// A frozen object rather than an enum (tsc emits enums as a mutable `var`, kept in RAM by xsl).
+const Esc = Object.freeze({
+  None: 0,
+  Started: 1,
   /** ESC [ parameters… final byte (arrow keys, most function keys). */
-  Csi,
+  Csi: 2,
   /** ESC O x (F1–F4 and keypad keys in application mode). */
-  Ss3,
-}
+  Ss3: 3,
+} as const);
+type Esc = (typeof Esc)[keyof typeof Esc];
 
 export class Console {
   readonly #host: ConsoleHost;
@@ -202,7 +205,7 @@ export class Console {
   #length = 0;
   #overlong = false;
   #afterCr = false;
-  #escape = Esc.None;
+  #escape: Esc = Esc.None;
   /** UTF-8 continuation bytes still expected for the character being typed (for echo). */
   #pendingUtf8 = 0;
   readonly #counters: ConsoleCounters = { lines: 0, errors: 0, overlong: 0 };

@@ -330,7 +330,7 @@ function decodeBcast(r: Reader, tx: number): BcastFrame {
   };
 }
 
-const TYPE_NAMES = ["OGM", "DATA", "ACK", "LOCATE_Q", "LOCATE_A", "FLOOD", "BCAST"];
+const TYPE_NAMES: readonly string[] = Object.freeze(["OGM", "DATA", "ACK", "LOCATE_Q", "LOCATE_A", "FLOOD", "BCAST"]);
 
 /** Decodes one frame. Never throws on any input (only a bug in this module would); never reads past `bytes`. */
 export function decodeFrame(bytes: Uint8Array): DecodeResult {

@@ -220,25 +220,37 @@ export const DEVICE_LIMITS: Readonly<Partial<MeshConfig>> = Object.freeze({
 
 type Check = (c: MeshConfig) => string | undefined;
 
-function intIn(key: keyof MeshConfig, lo: number, hi: number): Check {
-  return (c) => {
-    const v = c[key] as unknown;
-    return typeof v === "number" && Number.isInteger(v) && v >= lo && v <= hi ? undefined : `${key} must be an integer ${lo}..${hi} (got ${String(v)})`;
-  };
+/**
+ * A range or type rule, as frozen data rather than a closure per setting: the table is preloaded
+ * by xsl into flash, where closures over factory parameters would stay in RAM (xsl warns).
+ */
+interface Rule {
+  readonly key: keyof MeshConfig;
+  readonly kind: "int" | "num" | "bool";
+  readonly lo: number;
+  readonly hi: number;
 }
 
-function numIn(key: keyof MeshConfig, lo: number, hi: number): Check {
-  return (c) => {
-    const v = c[key] as unknown;
-    return typeof v === "number" && v >= lo && v <= hi ? undefined : `${key} must be a number ${lo}..${hi} (got ${String(v)})`;
-  };
+function intIn(key: keyof MeshConfig, lo: number, hi: number): Rule {
+  return Object.freeze({ key, kind: "int", lo, hi });
 }
 
-function bool(key: keyof MeshConfig): Check {
-  return (c) => (typeof c[key] === "boolean" ? undefined : `${key} must be true or false`);
+function numIn(key: keyof MeshConfig, lo: number, hi: number): Rule {
+  return Object.freeze({ key, kind: "num", lo, hi });
 }
 
-const CHECKS: Check[] = [
+function bool(key: keyof MeshConfig): Rule {
+  return Object.freeze({ key, kind: "bool", lo: 0, hi: 0 });
+}
+
+function checkRule(r: Rule, c: MeshConfig): string | undefined {
+  const v = c[r.key] as unknown;
+  if (r.kind === "bool") return typeof v === "boolean" ? undefined : `${r.key} must be true or false`;
+  if (r.kind === "int") return typeof v === "number" && Number.isInteger(v) && v >= r.lo && v <= r.hi ? undefined : `${r.key} must be an integer ${r.lo}..${r.hi} (got ${String(v)})`;
+  return typeof v === "number" && v >= r.lo && v <= r.hi ? undefined : `${r.key} must be a number ${r.lo}..${r.hi} (got ${String(v)})`;
+}
+
+const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   intIn("geohashPrecision", 1, 6),
   intIn("clusterDetailRings", 1, 64),
   (c) => {
@@ -334,7 +346,7 @@ const CHECKS: Check[] = [
   intIn("maxSeqTrackers", 4, 4096),
   intIn("maxLocations", 8, 8192),
   (c) => (c.maxEntriesPerDestination >= c.routesPerDestination ? undefined : "maxEntriesPerDestination must be ≥ routesPerDestination"),
-];
+]);
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -356,7 +368,7 @@ export function resolveConfig(partial: Partial<MeshConfig> = {}): MeshConfig {
     }
   }
   for (const check of CHECKS) {
-    const p = check(merged);
+    const p = typeof check === "function" ? check(merged) : checkRule(check, merged);
     if (p !== undefined) problems.push(p);
   }
   if (problems.length > 0) throw new ConfigError(problems);

@@ -134,7 +134,7 @@ export interface Custody {
   readonly bouncedAway: boolean;
 }
 
-export const TYPE_NAMES: Record<number, string> = {
+export const TYPE_NAMES: Readonly<Record<number, string>> = Object.freeze({
   [FrameType.OGM]: "ogm",
   [FrameType.DATA]: "data",
   [FrameType.ACK]: "ack",
@@ -142,7 +142,7 @@ export const TYPE_NAMES: Record<number, string> = {
   [FrameType.LOCATE_A]: "locate-a",
   [FrameType.FLOOD]: "flood",
   [FrameType.BCAST]: "bcast",
-};
+});
 
 /** Priority given to OGMs in the queue: the mesh works only while they flow. */
 export const OGM_PRIORITY: PriorityLevel = 1;

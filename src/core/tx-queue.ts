@@ -115,7 +115,9 @@ export class TxQueue<T = unknown> {
     return this.#frames.find(pred);
   }
 
-  *[Symbol.iterator](): IterableIterator<QueuedFrame<T>> {
-    yield* this.#frames;
+  // The array's own iterator, not a generator method: a generator's prototype object cannot be
+  // frozen into flash by xsl (it would stay in RAM, and xsl warns).
+  [Symbol.iterator](): IterableIterator<QueuedFrame<T>> {
+    return this.#frames.values();
   }
 }

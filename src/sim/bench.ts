@@ -8,6 +8,7 @@ import { loadPart } from "./bench-load";
 import { profilesPart } from "./bench-profiles";
 import { cryptoFigures } from "./crypto-figures";
 import { hostileFuzz } from "./hostile-fuzz";
+import { ramFigures } from "./ram-figures";
 import { summarise } from "./aggregate";
 import type { Summary } from "./aggregate";
 import { formatTable } from "./report/table";
@@ -22,7 +23,7 @@ import type { Scenario } from "./scenario/schema";
 
 // `node dist/bench.mjs [part ...]` runs only those parts (default: every part but fuzz, which takes
 // about a quarter of an hour: `npm run bench fuzz`).
-const KNOWN_PARTS = ["core", "crypto", "speed", "table", "limit", "sweep", "insiders", "profiles", "load", "fuzz"];
+const KNOWN_PARTS = ["core", "crypto", "ram", "speed", "table", "limit", "sweep", "insiders", "profiles", "load", "fuzz"];
 const ON_REQUEST = new Set(["fuzz"]);
 const PARTS = new Set(process.argv.slice(2).length > 0 ? process.argv.slice(2) : KNOWN_PARTS.filter((p) => !ON_REQUEST.has(p)));
 for (const p of PARTS) if (!KNOWN_PARTS.includes(p)) throw new Error(`unknown bench part "${p}": the parts are ${KNOWN_PARTS.join(", ")}`);
@@ -41,6 +42,10 @@ async function main(): Promise<void> {
   }
   if (PARTS.has("crypto")) {
     for (const line of await cryptoFigures()) out.write(`${line}\n`);
+    out.write("\n");
+  }
+  if (PARTS.has("ram")) {
+    for (const line of await ramFigures()) out.write(`${line}\n`);
     out.write("\n");
   }
   if (PARTS.has("speed")) await speed(out);

@@ -74,12 +74,15 @@ const STAR = 0x2a;
 const CR = 0x0d;
 const LF = 0x0a;
 
-const enum Mode {
-  Idle,
-  InSentence,
+// A frozen object rather than an enum: tsc compiles enums (const ones too, under isolatedModules)
+// to a mutable `var`, which xsl cannot keep in flash.
+const Mode = Object.freeze({
+  Idle: 0,
+  InSentence: 1,
   /** Dropping the rest of a bad sentence until the next "$" or line end. */
-  Skipping,
-}
+  Skipping: 2,
+} as const);
+type Mode = (typeof Mode)[keyof typeof Mode];
 
 const DECIMAL = /^\d+(?:\.\d+)?$/;
 const SIGNED_DECIMAL = /^-?\d+(?:\.\d+)?$/;
@@ -100,7 +103,7 @@ export class NmeaParser {
   readonly #buffer: Uint8Array;
   readonly #onUpdate: ((state: GpsState) => void) | undefined;
   #length = 0;
-  #mode = Mode.Idle;
+  #mode: Mode = Mode.Idle;
   #state: GpsState = { hasFix: false };
   readonly #counters: NmeaCounters = {
     bytes: 0,

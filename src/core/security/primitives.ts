@@ -6,5 +6,5 @@ export { sha256 } from "@noble/hashes/sha2.js";
 export { hkdf } from "@noble/hashes/hkdf.js";
 export { pbkdf2 } from "@noble/hashes/pbkdf2.js";
 export { chacha20, chacha20poly1305 } from "@noble/ciphers/chacha.js";
-export { x25519 } from "@noble/curves/ed25519.js";
+export { x25519 } from "./x25519";
 export { bytesToHex, concatBytes, hexToBytes } from "@noble/hashes/utils.js";
