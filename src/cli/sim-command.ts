@@ -14,7 +14,8 @@ import { ROUTER_NAMES, registeredRouters, routerEntry } from "../sim/routers/reg
 import "../sim/routers/plugins";
 import { runBatch } from "../sim/run";
 import type { Task } from "../sim/run";
-import { builtinScenarios, loadScenario, seedScenarios } from "../sim/scenario/builtin";
+import { builtinScenarios, seedScenarios } from "../sim/scenario/builtin";
+import { loadScenario } from "../sim/scenario/file";
 import type { Scenario } from "../sim/scenario/schema";
 
 export interface SimArgs {
