@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import { registerDemoCommand } from "./demo-command";
 import { registerSimCommands } from "./sim-command";
 import { registerNodeCommand } from "./node-command";
+import { registerViewCommand } from "./view-command";
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command("system5")
@@ -13,6 +14,7 @@ export async function main(argv: string[]): Promise<number> {
   registerSimCommands(program);
   registerDemoCommand(program);
   registerNodeCommand(program);
+  registerViewCommand(program);
   try {
     await program.parseAsync(argv, { from: "user" });
     return 0;
