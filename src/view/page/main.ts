@@ -57,6 +57,7 @@ const state = {
   samples: [] as Sample[],
   nextSampleMs: 0,
   lastChartWall: 0,
+  lastInspectWall: 0,
   frames: 0,
   fpsWindowStart: 0,
   fps: 0,
@@ -166,6 +167,7 @@ function onReady(topo: Topology, routers: readonly string[], tick: Tick): void {
   state.busy = false;
   onTick(tick);
   renderInspector(undefined);
+  setRunning(true);
 }
 
 function onTick(tick: Tick): void {
@@ -530,6 +532,10 @@ function frame(now: number): void {
     state.fpsWindowStart = now;
     state.rateWindow = { wall: now, sim: state.t };
     renderClock();
+  }
+  if (now - state.lastInspectWall > 1000 && state.selected >= 0) {
+    state.lastInspectWall = now;
+    send({ type: "inspect", panel: state.panelOfSelection, node: state.selected });
   }
   if (now - state.lastChartWall > 1000 && state.samples.length > 0) {
     state.lastChartWall = now;
