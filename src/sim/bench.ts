@@ -15,9 +15,10 @@ import { runBatch } from "./run";
 import type { Task } from "./run";
 import { builtinScenarios, findBuiltin, insiderScenarios, seedScenarios } from "./scenario/builtin";
 import type { Scenario } from "./scenario/schema";
+import { viewBench } from "../view/host/bench-view";
 
-// `node dist/bench.mjs [core] [crypto] [speed] [table] [sweep] [insiders]` runs only those parts (default: all).
-const PARTS = new Set(process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["core", "crypto", "speed", "table", "sweep", "insiders"]);
+// `node dist/bench.mjs [core] [crypto] [speed] [table] [sweep] [insiders] [view]` runs only those parts (default: all).
+const PARTS = new Set(process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["core", "crypto", "speed", "table", "sweep", "insiders", "view"]);
 const SEEDS = Number(process.env.BENCH_SEEDS ?? 5);
 const SWEEP_SEEDS = Number(process.env.BENCH_SWEEP_SEEDS ?? 2);
 const SPEED_SCENARIO = "metro-scale";
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
   if (PARTS.has("table")) await table(out, routers);
   if (PARTS.has("sweep")) await scaleSweep(out, routers);
   if (PARTS.has("insiders")) await insiders(out);
+  if (PARTS.has("view")) await viewBench(out);
 }
 
 /**

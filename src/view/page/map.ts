@@ -207,13 +207,13 @@ export class MapView {
     }
     // Collisions where they happened (the receiver that lost its frame).
     g.strokeStyle = COLLISION_COLOUR;
-    g.lineWidth = 2.5;
+    g.lineWidth = 2;
     for (const col of s.collisions) {
       const age = (s.t - col.at) / s.persistMs;
       if (age < 0 || age >= 1) continue;
       g.globalAlpha = 1 - age;
       const [x, y] = this.toScreen(topo.x[col.node], topo.y[col.node]);
-      cross(g, x, y, 6);
+      cross(g, x, y, 4);
     }
     g.globalAlpha = 1;
     // Selection and the message endpoints.
