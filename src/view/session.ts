@@ -298,8 +298,13 @@ export class ViewSession {
 
   /** Runs every panel to `toMs` and reports what happened since the last tick. */
   advance(toMs: number): Tick {
-    for (const p of this.panels) p.sim.advance(toMs);
+    this.advanceOnly(toMs);
     return this.tick();
+  }
+
+  /** Runs every panel to `toMs`; what happened is kept for the next tick(). */
+  advanceOnly(toMs: number): void {
+    for (const p of this.panels) p.sim.advance(toMs);
   }
 
   tick(): Tick {

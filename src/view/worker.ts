@@ -8,6 +8,9 @@ import { ViewSession } from "./session";
 
 const post = (m: FromWorker) => (self as unknown as { postMessage(m: FromWorker): void }).postMessage(m);
 let session: ViewSession | undefined;
+/** Simulated time per slice, ms, and the wall time after which the worker answers anyway. */
+const SLICE_MS = 500;
+const SLICE_BUDGET_MS = 100;
 
 function handle(m: ToWorker): void {
   switch (m.type) {
@@ -26,9 +29,16 @@ function handle(m: ToWorker): void {
   }
   if (!session) throw new Error("no scenario loaded");
   switch (m.type) {
-    case "advance":
-      post({ type: "tick", tick: session.advance(m.toMs) });
+    case "advance": {
+      // In slices, so a slow mesh still answers about ten times a second (the page keeps
+      // drawing and its controls respond); every panel is at the same time between slices.
+      const s = session;
+      const started = performance.now();
+      let t = s.now;
+      while (t < m.toMs && performance.now() - started < SLICE_BUDGET_MS) s.advanceOnly((t = Math.min(m.toMs, t + SLICE_MS)));
+      post({ type: "tick", tick: s.tick() });
       break;
+    }
     case "kill":
       session.kill(m.node);
       post({ type: "tick", tick: session.tick() });

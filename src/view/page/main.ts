@@ -61,6 +61,9 @@ const state = {
   nextSampleMs: 0,
   lastChartWall: 0,
   lastInspectWall: 0,
+  /** Wall time of the last tick and the simulated time asked for: frames are drawn in between. */
+  tickWall: 0,
+  target: 0,
   frames: 0,
   fpsWindowStart: 0,
   fps: 0,
@@ -174,6 +177,7 @@ function onReady(topo: Topology, routers: readonly string[], tick: Tick): void {
 }
 
 function onTick(tick: Tick): void {
+  state.tickWall = performance.now();
   state.t = tick.t;
   state.endMs = tick.endMs;
   state.alive = tick.alive;
@@ -307,7 +311,8 @@ function setRunning(on: boolean): void {
 function advanceTo(ms: number): void {
   if (state.busy || !state.topo) return;
   state.busy = true;
-  send({ type: "advance", toMs: Math.min(ms, state.endMs) });
+  state.target = Math.min(ms, state.endMs);
+  send({ type: "advance", toMs: state.target });
 }
 
 // ---- edits -------------------------------------------------------------------------------------
@@ -505,17 +510,23 @@ async function importScenario(file: File): Promise<void> {
 // ---- loop ----------------------------------------------------------------------------------------
 
 function frame(now: number): void {
-  const dt = state.lastWall ? Math.min(0.25, (now - state.lastWall) / 1000) : 0;
-  state.lastWall = now;
-  if (state.running && !state.busy && state.topo) advanceTo(state.t + SPEEDS[state.speedIndex] * dt * 1000 + 1);
+  // Ask for the simulated time that has passed at this speed since the last request (at most half
+  // a second's worth: a slow mesh runs slower than asked rather than in big jumps).
+  const dt = state.lastWall ? Math.min(0.5, (now - state.lastWall) / 1000) : 0;
+  if (state.running && !state.busy && state.topo) {
+    state.lastWall = now;
+    advanceTo(state.t + SPEEDS[state.speedIndex] * dt * 1000 + 1);
+  } else if (!state.running) state.lastWall = now;
   const topo = state.topo;
   if (topo) {
     const persist = persistMs();
+    // Between the worker's answers the clock runs on at the chosen speed, up to the time asked for.
+    const shown = state.running ? Math.max(state.t, Math.min(state.target, state.t + SPEEDS[state.speedIndex] * (now - state.tickWall))) : state.t;
     state.panels.forEach((v, k) =>
       v.map.draw({
         topo,
         alive: state.alive,
-        t: state.t,
+        t: shown,
         persistMs: persist,
         flights: v.flights,
         collisions: v.collisions,
