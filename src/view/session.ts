@@ -15,8 +15,6 @@ import type { Scenario } from "../sim/scenario/schema";
 import { FRAME_CLASSES, classifierFor } from "./classify";
 import type { Classifier } from "./classify";
 
-const METRES_PER_DEGREE_LAT = 111_320;
-
 /** Where the nodes are and who hears whom: the same for every router of a session. */
 export interface Topology {
   readonly name: string;
@@ -369,9 +367,6 @@ function topologyOf(s: Scenario, p: Panel): Topology {
   const sim = p.sim;
   const n = sim.n;
   const proj = localProjection(s.origin, s.widthM, s.heightM);
-  const perLon = METRES_PER_DEGREE_LAT * Math.cos((s.origin.lat * Math.PI) / 180);
-  const toX = (lon: number) => (lon - s.origin.lon) * perLon + s.widthM / 2;
-  const toY = (lat: number) => (lat - s.origin.lat) * METRES_PER_DEGREE_LAT + s.heightM / 2;
   const cellIndex = new Map<string, number>();
   const cells: Topology["cells"] = [];
   const cellOf: number[] = [];
@@ -383,7 +378,9 @@ function topologyOf(s: Scenario, p: Panel): Topology {
       const b = geohashBounds(hash);
       k = cells.length;
       cellIndex.set(hash, k);
-      cells.push({ hash, x0: toX(b.minLon), x1: toX(b.maxLon), y0: toY(b.minLat), y1: toY(b.maxLat) });
+      const lo = proj.toLocal(b.minLat, b.minLon);
+      const hi = proj.toLocal(b.maxLat, b.maxLon);
+      cells.push({ hash, x0: lo.x, x1: hi.x, y0: lo.y, y1: hi.y });
     }
     cellOf.push(k);
   }
