@@ -31,14 +31,15 @@ export async function viewBench(out: NodeJS.WritableStream): Promise<void> {
       const names = await page.locator(".panel").evaluateAll((ps) => ps.map((p) => (p as HTMLElement).dataset.router ?? ""));
       await page.selectOption("#speed", "1000");
       await page.waitForTimeout(WARM_S * 1000);
-      const read = () => page.evaluate(() => ({ t: Number(document.querySelector<HTMLElement>("#status")?.dataset.t), wall: performance.now(), frames: (window as unknown as { __frames?: number }).__frames ?? 0 }));
+      const read = () => page.evaluate(() => ({ t: Number(document.querySelector<HTMLElement>("#status")?.dataset.t), wall: performance.now(), frames: (window as unknown as { __frames?: number }).__frames ?? 0, drawMs: (window as unknown as { __drawMs?: number }).__drawMs ?? 0, draws: (window as unknown as { __draws?: number }).__draws ?? 0 }));
       const a = await read();
       await page.waitForTimeout(MEASURE_S * 1000);
       const b = await read();
       const wallS = (b.wall - a.wall) / 1000;
       const fps = (b.frames - a.frames) / wallS;
       const rate = (b.t - a.t) / 1000 / wallS;
-      out.write(`  ${names.join(" + ").padEnd(32)} ${fps.toFixed(1).padStart(6)} frames/s  ${rate.toFixed(1).padStart(7)} simulated s per wall s\n`);
+      const drawMs = b.draws > a.draws ? (b.drawMs - a.drawMs) / (b.draws - a.draws) : 0;
+      out.write(`  ${names.join(" + ").padEnd(32)} ${fps.toFixed(1).padStart(6)} frames/s  ${rate.toFixed(1).padStart(7)} simulated s per wall s  ${drawMs.toFixed(1).padStart(6)} ms per drawn frame\n`);
       await page.close();
     }
   } finally {

@@ -64,6 +64,9 @@ const state = {
   /** Wall time of the last tick and the simulated time asked for: frames are drawn in between. */
   tickWall: 0,
   target: 0,
+  /** Bumped by anything that changes the picture besides time (ticks, drags); frames with nothing new are not redrawn. */
+  version: 0,
+  drawn: "",
   frames: 0,
   fpsWindowStart: 0,
   fps: 0,
@@ -177,6 +180,7 @@ function onReady(topo: Topology, routers: readonly string[], tick: Tick): void {
 }
 
 function onTick(tick: Tick): void {
+  state.version++;
   state.tickWall = performance.now();
   state.t = tick.t;
   state.endMs = tick.endMs;
@@ -365,6 +369,7 @@ function wireCanvas(v: PanelView, panel: number): void {
     state.topo.x[d.node] = x;
     state.topo.y[d.node] = y;
     d.moved = true;
+    state.version++;
   });
   const end = () => {
     const d = state.drag;
@@ -522,7 +527,9 @@ function frame(now: number): void {
     const persist = persistMs();
     // Between the worker's answers the clock runs on at the chosen speed, up to the time asked for.
     const shown = state.running ? Math.max(state.t, Math.min(state.target, state.t + SPEEDS[state.speedIndex] * (now - state.tickWall))) : state.t;
-    state.panels.forEach((v, k) =>
+    const key = `${shown}|${state.version}|${state.selected}|${state.panelOfSelection}|${state.from}|${state.to}|${window.innerWidth}x${window.innerHeight}`;
+    const drawStart = performance.now();
+    if (key !== state.drawn) state.panels.forEach((v, k) =>
       v.map.draw({
         topo,
         alive: state.alive,
@@ -536,6 +543,12 @@ function frame(now: number): void {
         trace: v.last?.trace,
       }),
     );
+    if (key !== state.drawn) {
+      const w = window as unknown as { __drawMs?: number; __draws?: number };
+      w.__drawMs = (w.__drawMs ?? 0) + performance.now() - drawStart;
+      w.__draws = (w.__draws ?? 0) + 1;
+    }
+    state.drawn = key;
   }
   state.frames++;
   (window as unknown as { __frames: number }).__frames = ((window as unknown as { __frames?: number }).__frames ?? 0) + 1;

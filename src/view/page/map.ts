@@ -67,9 +67,11 @@ export class MapView {
     this.#oy = h - (h - topo.heightM * this.#scale) / 2;
   }
 
-  /** Cells, links and the scale bar: drawn once per topology and size, then copied. */
+  /** Cells, links, nodes and the scale bar: drawn once per topology, liveness and size, then copied. */
   #drawBase(s: MapState, w: number, h: number, dpr: number): HTMLCanvasElement {
-    const key = `${w}x${h}@${dpr}:${s.topo.n}:${s.topo.x[0]}:${s.alive.join("")}`;
+    let where = 0;
+    for (let i = 0; i < s.topo.n; i++) where = (where * 31 + s.topo.x[i] * 7 + s.topo.y[i]) % 1e9;
+    const key = `${w}x${h}@${dpr}:${s.topo.n}:${where}:${s.topo.role.join("")}:${s.alive.join("")}`;
     if (this.#base && this.#baseKey === key) return this.#base;
     const c = this.#base ?? document.createElement("canvas");
     c.width = Math.round(w * dpr);
@@ -104,6 +106,31 @@ export class MapView {
       g.moveTo(xa, ya);
       g.lineTo(xb, yb);
       g.stroke();
+    }
+    // Nodes: circles (CLIENT), squares (ROUTER), smaller for CLIENT_MUTE; border nodes ringed.
+    for (let i = 0; i < topo.n; i++) {
+      const [x, y] = this.toScreen(topo.x[i], topo.y[i]);
+      if (!s.alive[i]) {
+        g.strokeStyle = "#555";
+        g.lineWidth = 1.5;
+        cross(g, x, y, 4);
+        continue;
+      }
+      g.fillStyle = "#1f1f1f";
+      const role = topo.role[i];
+      if (role === "ROUTER") g.fillRect(x - 4, y - 4, 8, 8);
+      else {
+        g.beginPath();
+        g.arc(x, y, role === "CLIENT_MUTE" ? 2 : 3, 0, 2 * Math.PI);
+        g.fill();
+      }
+      if (topo.border[i]) {
+        g.strokeStyle = "#1f1f1f";
+        g.lineWidth = 1;
+        g.beginPath();
+        g.arc(x, y, 6, 0, 2 * Math.PI);
+        g.stroke();
+      }
     }
     // Scale bar.
     const metres = niceLength(topo.widthM / 5);
@@ -179,31 +206,6 @@ export class MapView {
         else g.lineTo(x, y);
       });
       g.stroke();
-    }
-    // Nodes: circles (CLIENT), squares (ROUTER), smaller for CLIENT_MUTE; border nodes ringed.
-    for (let i = 0; i < topo.n; i++) {
-      const [x, y] = this.toScreen(topo.x[i], topo.y[i]);
-      if (!s.alive[i]) {
-        g.strokeStyle = "#555";
-        g.lineWidth = 1.5;
-        cross(g, x, y, 4);
-        continue;
-      }
-      g.fillStyle = "#1f1f1f";
-      const role = topo.role[i];
-      if (role === "ROUTER") g.fillRect(x - 4, y - 4, 8, 8);
-      else {
-        g.beginPath();
-        g.arc(x, y, role === "CLIENT_MUTE" ? 2 : 3, 0, 2 * Math.PI);
-        g.fill();
-      }
-      if (topo.border[i]) {
-        g.strokeStyle = "#1f1f1f";
-        g.lineWidth = 1;
-        g.beginPath();
-        g.arc(x, y, 6, 0, 2 * Math.PI);
-        g.stroke();
-      }
     }
     // Collisions where they happened (the receiver that lost its frame).
     g.strokeStyle = COLLISION_COLOUR;
