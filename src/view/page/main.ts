@@ -260,8 +260,8 @@ function renderTrace(traces: readonly (Trace | undefined)[]): void {
       if (t.hops !== null) li.dataset.hops = String(t.hops);
       const path = t.path.length > 12 ? `${t.path.slice(0, 12).join("→")}… (${t.path.length} TX)` : t.path.join("→");
       li.textContent = t.delivered
-        ? `${router}: delivered ${t.src}→${t.dst} in ${t.hops} hop${t.hops === 1 ? "" : "s"} at ${t.deliveredAtS?.toFixed(2)} s${t.acked ? `, ACK back at ${t.ackedAtS?.toFixed(2)} s` : ""} · sent by ${path}`
-        : `${router}: on its way ${t.src}→${t.dst} · sent by ${path || "(queued)"}`;
+        ? `${router}: delivered ${t.src}→${t.dst} ${t.hops ? `in ${t.hops} hop${t.hops === 1 ? "" : "s"}` : "(the router reports no hop count)"} at ${t.deliveredAtS?.toFixed(2)} s${t.acked ? `, ACK back at ${t.ackedAtS?.toFixed(2)} s` : ""} · on the air from ${path}`
+        : `${router}: on its way ${t.src}→${t.dst} · on the air from ${path || "(queued)"}`;
       return li;
     }),
   );
@@ -541,6 +541,7 @@ function frame(now: number): void {
         from: state.from,
         to: state.to,
         trace: v.last?.trace,
+        directed: v.router.startsWith("system5"),
       }),
     );
     if (key !== state.drawn) {

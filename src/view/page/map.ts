@@ -22,6 +22,8 @@ export interface MapState {
   readonly from: number;
   readonly to: number;
   readonly trace: Trace | undefined;
+  /** Whether the router sends one copy per hop (its traced senders form a path). */
+  readonly directed: boolean;
 }
 
 export class MapView {
@@ -193,19 +195,32 @@ export class MapView {
     }
     g.setLineDash([]);
     g.globalAlpha = 1;
-    // The traced message's path: who put it on the air, in order.
+    // The traced message: who put it on the air, numbered in order. For System 5 (directed
+    // routing, one sender per hop) the senders are joined into the path it took.
     const tr = s.trace;
     if (tr && tr.path.length > 0) {
-      g.strokeStyle = "#000";
-      g.lineWidth = 3;
-      g.beginPath();
-      const pts = [...tr.path, ...(tr.delivered ? [tr.dst] : [])];
-      pts.forEach((n, k) => {
+      if (s.directed) {
+        g.strokeStyle = "#000";
+        g.lineWidth = 3;
+        g.beginPath();
+        [...tr.path, ...(tr.delivered ? [tr.dst] : [])].forEach((n, k) => {
+          const [x, y] = this.toScreen(topo.x[n], topo.y[n]);
+          if (k === 0) g.moveTo(x, y);
+          else g.lineTo(x, y);
+        });
+        g.stroke();
+      }
+      g.font = "bold 11px system-ui, sans-serif";
+      tr.path.slice(0, 12).forEach((n, k) => {
         const [x, y] = this.toScreen(topo.x[n], topo.y[n]);
-        if (k === 0) g.moveTo(x, y);
-        else g.lineTo(x, y);
+        g.strokeStyle = "#000";
+        g.lineWidth = 2;
+        g.beginPath();
+        g.arc(x, y, 7, 0, 2 * Math.PI);
+        g.stroke();
+        g.fillStyle = "#000";
+        g.fillText(String(k + 1), x - 12, y + 14);
       });
-      g.stroke();
     }
     // Collisions where they happened (the receiver that lost its frame).
     g.strokeStyle = COLLISION_COLOUR;
