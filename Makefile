@@ -18,6 +18,7 @@ typecheck: $(STAMP)
 	npx tsc -p tsconfig.json
 	npx tsc -p src/core/tsconfig.json
 	npx tsc -p tsconfig.moddable.json
+	npx tsc -p src/view/tsconfig.json
 
 test-node: $(STAMP)
 	npx vitest run

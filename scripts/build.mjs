@@ -3,6 +3,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
+import { buildView } from "./build-view.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -25,6 +26,7 @@ export async function buildAll({ quiet = false } = {}) {
     sourcemap: "linked",
     logLevel: quiet ? "error" : "warning",
   });
+  await buildView({ quiet });
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

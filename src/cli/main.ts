@@ -10,6 +10,7 @@ import { registerMeshCommand } from "./mesh-command";
 import { registerNodeCommand } from "./node-command";
 import { registerSimCommands } from "./sim-command";
 import { VERSION } from "./version";
+import { registerViewCommand } from "./view-command";
 
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
@@ -28,6 +29,7 @@ export async function main(argv: string[]): Promise<number> {
   registerNodeCommand(program);
   registerMeshCommand(program);
   registerConnectCommand(program);
+  registerViewCommand(program);
   for (const c of program.commands) c.exitOverride();
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -16,8 +16,9 @@ import "../sim/routers/plugins";
 import { repeaterNote } from "../sim/scenario/repeaters";
 import { runBatch } from "../sim/run";
 import type { Task } from "../sim/run";
-import { builtinScenarios, loadScenario, seedScenarios } from "../sim/scenario/builtin";
+import { builtinScenarios, seedScenarios } from "../sim/scenario/builtin";
 import { checkScenario } from "../sim/scenario/checks";
+import { loadScenario } from "../sim/scenario/file";
 import type { Scenario } from "../sim/scenario/schema";
 
 export interface SimArgs {

@@ -20,10 +20,11 @@ import type { Task } from "./run";
 import { builtinScenarios, findBuiltin, insiderScenarios, seedScenarios } from "./scenario/builtin";
 import { repeaterNote } from "./scenario/repeaters";
 import type { Scenario } from "./scenario/schema";
+import { viewBench } from "../view/host/bench-view";
 
 // `node dist/bench.mjs [part ...]` runs only those parts (default: every part but fuzz, which takes
 // about a quarter of an hour: `npm run bench fuzz`).
-const KNOWN_PARTS = ["core", "crypto", "ram", "speed", "table", "limit", "sweep", "insiders", "profiles", "load", "fuzz"];
+const KNOWN_PARTS = ["core", "crypto", "ram", "speed", "table", "limit", "sweep", "insiders", "profiles", "load", "view", "fuzz"];
 const ON_REQUEST = new Set(["fuzz"]);
 const PARTS = new Set(process.argv.slice(2).length > 0 ? process.argv.slice(2) : KNOWN_PARTS.filter((p) => !ON_REQUEST.has(p)));
 for (const p of PARTS) if (!KNOWN_PARTS.includes(p)) throw new Error(`unknown bench part "${p}": the parts are ${KNOWN_PARTS.join(", ")}`);
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
   if (PARTS.has("profiles")) await profilesPart(out, routers, SEEDS);
   if (PARTS.has("load")) await loadPart(out, routers);
   if (PARTS.has("fuzz")) fuzz(out);
+  if (PARTS.has("view")) await viewBench(out);
 }
 
 /** 5. The hostile-frame fuzz (docs/security.md §13.6): BENCH_FUZZ_FRAMES (10^6) frames, zero throws expected. */

@@ -70,6 +70,20 @@ export interface RunOptions {
   readonly destinationOf?: (bytes: Uint8Array) => number | undefined;
   /** The frame as a network member reads it (RouterExtras.readable), for the limit's broadcast count. */
   readonly readable?: (bytes: Uint8Array) => Uint8Array | undefined;
+  /** Sees what happens as it happens (the browser view); never changes the run. */
+  readonly observer?: SimObserver;
+}
+
+/** Hooks for a live view of a run (src/view). Called synchronously; must not touch the stations. */
+export interface SimObserver {
+  /** Node `node` starts sending `frame`, on the air from `startMs` to `endMs`. */
+  txStart?(node: number, frame: TxFrame, startMs: number, endMs: number): void;
+  /** A frame node `receiver` was locked on is lost to interference (capture rule). */
+  collision?(receiver: number, atMs: number): void;
+  /** A message enters the network: its simulator id, source, destination (−1 broadcast). */
+  originate?(id: number, src: number, dst: number, atMs: number): void;
+  /** Every event a station reports. */
+  event?(node: number, e: StationEvent, atMs: number): void;
 }
 
 export interface RunResult {
@@ -299,8 +313,30 @@ export class Simulation {
 
   /** Runs to the end of the drain period and returns the measurements. */
   run(): RunResult {
+    this.start();
+    this.advance(this.#endAt);
+    return this.#results();
+  }
+
+  #started = false;
+  #now = 0;
+  #lastReport = 0;
+
+  /** Simulated time reached, ms. */
+  get now(): number {
+    return this.#now;
+  }
+
+  /** End of the drain: when the run's measurements are final, ms. */
+  get endMs(): number {
+    return this.#endAt;
+  }
+
+  /** Sets up links, traffic and world events (run() does it; a stepped run calls it once). */
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
     const s = this.s;
-    const wall = { lastReport: 0 };
     if (s.mobility.share > 0 && PairTerms.fits(this.n)) this.#pairTerms = new PairTerms(this.n);
     this.#rebuildLinks();
     for (let i = 0; i < this.n; i++) {
@@ -311,11 +347,20 @@ export class Simulation {
     if (s.failures.share > 0) this.#q.push(s.failures.atS * 1000, EV_FAILURES, 0);
     if (s.degradation.share > 0) this.#q.push(s.degradation.atS * 1000, EV_DEGRADE, 0);
     (this.#opts.script ?? []).forEach((m, k) => this.#q.push(m.atS * 1000, EV_SCRIPTED, k));
+  }
+
+  /**
+   * Processes every event up to `untilMs` (capped at the end of the drain); returns whether the
+   * run has more to do. run() is start() + advance(end): stepping changes nothing in the results.
+   */
+  advance(untilMs: number): boolean {
+    const s = this.s;
     const q = this.#q;
+    const until = Math.min(untilMs, this.#endAt);
     const progressStep = this.#endAt / 100;
-    while (q.pop()) {
+    while (q.peekTime() <= until && q.pop()) {
       const t = q.time;
-      if (t > this.#endAt) break;
+      this.#now = t;
       this.#events++;
       switch (q.type) {
         case EV_TX_END:
@@ -348,12 +393,40 @@ export class Simulation {
           this.#rebuildLinks();
           break;
       }
-      if (this.#opts.onProgress && t - wall.lastReport >= progressStep) {
-        wall.lastReport = t;
+      if (this.#opts.onProgress && t - this.#lastReport >= progressStep) {
+        this.#lastReport = t;
         this.#opts.onProgress(Math.min(1, t / this.#endAt));
       }
     }
+    this.#now = Math.max(this.#now, until);
+    return until < this.#endAt;
+  }
+
+  /** The measurements so far (final once advance() has reached endMs). */
+  results(): RunResult {
     return this.#results();
+  }
+
+  /** Switches a node off now (as a failure): it stops sending and receiving. */
+  kill(i: number): void {
+    if (!this.alive[i]) return;
+    this.alive[i] = 0;
+    this.#lockTx[i] = -1;
+    this.#log.onNodeFailed(i);
+    this.#rebuildLinks();
+  }
+
+  /** Switches a killed node back on, with the state it had. */
+  revive(i: number): void {
+    if (this.alive[i]) return;
+    this.alive[i] = 1;
+    this.#rebuildLinks();
+    this.#service(i, this.#now);
+  }
+
+  /** Sends a message from node `src` to node `dst` (−1: broadcast) now, as generated traffic would. */
+  send(src: number, dst: number, wantAck = dst >= 0): void {
+    this.#originate(src, dst, this.#now, 3, wantAck);
   }
 
   #rebuildLinks(): void {
@@ -381,6 +454,7 @@ export class Simulation {
     this.#account(i, f, now, air);
     const readable = this.#opts.readable === undefined ? f.bytes : this.#opts.readable(f.bytes);
     if (readable !== undefined) this.#limits.onTransmit(readable);
+    this.#opts.observer?.txStart?.(i, f, now, end);
     for (let k = 0; k < links.count; k++) this.#frameStart(links.to[k], t, links.rssi[k], now, end);
     this.#q.push(end, EV_TX_END, t, true);
   }
@@ -404,6 +478,7 @@ export class Simulation {
       if (!this.#lockLost[r] && end > this.#lockStart[r] + this.#graceMs && !this.#captures(r)) {
         this.#lockLost[r] = 1;
         this.#m.collisions += counted;
+        this.#opts.observer?.collision?.(r, start);
       }
       return;
     }
@@ -415,6 +490,7 @@ export class Simulation {
     if (!this.#captures(r)) {
       this.#lockLost[r] = 1;
       this.#m.collisions += counted;
+      this.#opts.observer?.collision?.(r, start);
     }
   }
 
@@ -576,7 +652,9 @@ export class Simulation {
 
   #drain(i: number, now: number): void {
     const evs: StationEvent[] = this.stations[i].drainEvents();
+    const obs = this.#opts.observer;
     for (const e of evs) {
+      obs?.event?.(i, e, now);
       switch (e.type) {
         case "delivered": {
           const id = payloadMessageId(e.payload);
@@ -634,6 +712,7 @@ export class Simulation {
     if (this.insider[i] || (dst >= 0 && this.insider[dst])) this.#log.excluded[id] = true;
     if (dst >= 0 && !this.alive[dst]) this.#log.deadDst[id] = true;
     this.#limits.onMessage(id, i, dst, wantAck, this, live - 1, (v) => !this.insider[v]);
+    this.#opts.observer?.originate?.(id, i, dst, now);
     const result = this.stations[i].send(now, dst < 0 ? BROADCAST : this.ids[dst], makePayload(id, s.traffic.payloadBytes), {
       priority,
       wantAck,

@@ -15,6 +15,11 @@ export class SealAirtime implements MobileStation {
   readonly id: number;
   readonly #inner: MobileStation;
 
+  /** The station inside (the view inspects the core node through it). */
+  get inner(): MobileStation {
+    return this.#inner;
+  }
+
   constructor(inner: MobileStation) {
     this.#inner = inner;
     this.id = inner.id;

@@ -26,9 +26,8 @@ import s23 from "../scenarios/23-bay-area.json";
 import s24 from "../scenarios/24-bay-area-stress.json";
 import s25 from "../scenarios/25-bay-area-silencing.json";
 import s26 from "../scenarios/26-bay-area-silencing-stress.json";
-import { readFileSync } from "node:fs";
 import { LOAD_UNICASTS_PER_HOUR, loadScenarioJson } from "./load";
-import { ScenarioError, parseScenario } from "./schema";
+import { parseScenario } from "./schema";
 import type { Scenario } from "./schema";
 
 const SEED_FILES: readonly unknown[] = [
@@ -126,6 +125,21 @@ export function seedScenarios(): Scenario[] {
   return builtinScenarios().slice(0, SEED_FILES.length);
 }
 
+/** A built-in scenario as its JSON source (what `--scenario` reads, before defaults): the view exports it. */
+export function builtinSource(name: string): unknown {
+  const all = builtinScenarios();
+  const s = findBuiltin(name);
+  if (!s) return undefined;
+  const i = all.indexOf(s);
+  if (i < SEED_FILES.length) return SEED_FILES[i];
+  if (i < SEED_FILES.length + SCALE_SWEEP.length) return sweepScenario(SCALE_SWEEP[i - SEED_FILES.length]);
+  if (i < SEED_FILES.length + SCALE_SWEEP.length + INSIDER_RUNS.length) {
+    const [b, p] = INSIDER_RUNS[i - SEED_FILES.length - SCALE_SWEEP.length];
+    return insiderScenario(b, p);
+  }
+  return loadScenarioJson(LOAD_UNICASTS_PER_HOUR[i - SEED_FILES.length - SCALE_SWEEP.length - INSIDER_RUNS.length]);
+}
+
 export function findBuiltin(name: string): Scenario | undefined {
   const all = builtinScenarios();
   if (/^\d+$/.test(name)) {
@@ -133,29 +147,4 @@ export function findBuiltin(name: string): Scenario | undefined {
     return i >= 1 && i <= SEED_FILES.length ? all[i - 1] : undefined;
   }
   return all.find((s) => s.name === name.toLowerCase());
-}
-
-/**
- * Resolves a --scenario argument: a built-in name or number, or a path to a JSON file
- * (anything ending in .json or containing a slash). Throws ScenarioError with a clear message.
- */
-export function loadScenario(arg: string): Scenario {
-  if (arg.endsWith(".json") || arg.includes("/") || arg.includes("\\")) {
-    let text: string;
-    try {
-      text = readFileSync(arg, "utf8");
-    } catch (e) {
-      throw new ScenarioError(`cannot read scenario file ${arg}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (e) {
-      throw new ScenarioError(`${arg}: not valid JSON (${(e as Error).message})`);
-    }
-    return parseScenario(json, arg);
-  }
-  const s = findBuiltin(arg);
-  if (!s) throw new ScenarioError(`unknown scenario "${arg}"; \`system5 scenarios\` lists the built-in ones`);
-  return s;
 }

@@ -6,6 +6,8 @@ const METRES_PER_DEGREE_LAT = 111_320;
 
 export interface Projection {
   toGeo(x: number, y: number): { lat: number; lon: number };
+  /** The inverse: scenario metres of a geographic point (the view draws geohash cells with it). */
+  toLocal(lat: number, lon: number): { x: number; y: number };
 }
 
 export function localProjection(origin: { lat: number; lon: number }, widthM: number, heightM: number): Projection {
@@ -13,6 +15,9 @@ export function localProjection(origin: { lat: number; lon: number }, widthM: nu
   return {
     toGeo(x: number, y: number) {
       return { lat: origin.lat + (y - heightM / 2) / METRES_PER_DEGREE_LAT, lon: origin.lon + (x - widthM / 2) / perLon };
+    },
+    toLocal(lat: number, lon: number) {
+      return { x: (lon - origin.lon) * perLon + widthM / 2, y: (lat - origin.lat) * METRES_PER_DEGREE_LAT + heightM / 2 };
     },
   };
 }
