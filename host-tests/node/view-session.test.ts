@@ -1,8 +1,7 @@
 // The view's simulation session (src/view/session.ts): the page's figures are the CLI's, and the
 // interactions (kill, traced message, edited scenario) do what the page says they do.
 import { describe, expect, it } from "vitest";
-import { runSimulation } from "../../src/sim/engine/simulation";
-import { routerEntry } from "../../src/sim/routers/registry";
+import { runTask } from "../../src/sim/run";
 import "../../src/sim/routers/plugins";
 import { builtinSource, findBuiltin } from "../../src/sim/scenario/builtin";
 import { parseScenario } from "../../src/sim/scenario/schema";
@@ -17,7 +16,8 @@ describe("view session", () => {
     while (t < s.endMs) s.advance((t += 37_000));
     const tick = s.tick();
     for (const p of tick.panels) {
-      const ref = runSimulation({ scenario: findBuiltin("small-local")!, routerName: p.router, factory: routerEntry(p.router)!.factory, seed: 7 });
+      // What `system5 sim` runs (src/sim/run.ts): the router's frame readers included.
+      const ref = runTask({ scenario: findBuiltin("small-local")!, router: p.router, seed: 7 });
       expect(p.final).toEqual(ref.metrics);
       // The live counters count the whole run (warm-up and drain too), so at least the window's TX.
       expect(p.counters.tx).toBeGreaterThanOrEqual(ref.metrics.totalTx);

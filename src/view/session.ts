@@ -2,6 +2,8 @@
 // together through simulated time, with what each puts on the air recorded for the page. Pure
 // TypeScript over the simulator's engine: runs in the browser's Web Worker and in Node tests.
 import { geohashBounds, encodeGeohash } from "../core/geohash";
+import { decodeFrame } from "../core/codec";
+import { FrameType } from "../core/frames";
 import { sensitivityDbm } from "../core/presets";
 import type { StationEvent, TxFrame } from "../core/station";
 import { Simulation } from "../sim/engine/simulation";
@@ -148,6 +150,8 @@ class Panel implements SimObserver {
   trace: Trace | undefined;
   #traceBytes: Uint8Array | undefined;
   #tracing = false;
+  /** A frame's bytes as a network member reads them (opened with the network key when sealed). */
+  readonly #readable: (bytes: Uint8Array) => Uint8Array;
   // Messages: destination (−1 broadcast), eligible receivers, whether delivered (unicast) / who got it.
   readonly #msgDst = new Map<number, number>();
   readonly #msgEligible = new Map<number, number>();
@@ -158,11 +162,17 @@ class Panel implements SimObserver {
     if (!entry) throw new Error(`router "${router}" is not registered`);
     this.router = router;
     this.classify = classifierFor(router);
+    const params = scenario.routerParams[router] ?? {};
+    const { destinationOf, readable } = entry;
+    // Sealed frames (System 5's default) read as any network member reads them, like the CLI's run.
+    this.#readable = readable === undefined ? (bytes) => bytes : (bytes) => readable(bytes, params) ?? bytes;
     this.sim = new Simulation({
       scenario,
       routerName: router,
       seed,
       observer: this,
+      destinationOf: destinationOf && ((bytes) => destinationOf(bytes, params)),
+      readable: readable && ((bytes) => readable(bytes, params)),
       factory: (ctx) => {
         this.roles.push(ctx.role);
         return entry.factory(ctx);
@@ -173,8 +183,9 @@ class Panel implements SimObserver {
     this.sim.start();
   }
 
-  txStart(node: number, frame: TxFrame, startMs: number, endMs: number): void {
+  txStart(node: number, sent: TxFrame, startMs: number, endMs: number): void {
     const c = this.counters;
+    const frame = { ...sent, bytes: this.#readable(sent.bytes) };
     const cls = this.classify(frame);
     c.tx++;
     c.airtimeS += (endMs - startMs) / 1000;
@@ -183,7 +194,19 @@ class Panel implements SimObserver {
     this.perNodeAirMs[node] += endMs - startMs;
     if (this.frames.length < 4 * MAX_FRAMES_PER_TICK) this.frames.push(node, cls, startMs, endMs);
     const t = this.trace;
-    if (t && this.#traceBytes && !t.delivered && contains(frame.bytes, this.#traceBytes)) t.path.push(node);
+    if (t && this.#traceBytes && !t.delivered && (contains(frame.bytes, this.#traceBytes) || this.#carriesTracedDm(frame.bytes, t))) t.path.push(node);
+  }
+
+  /**
+   * A private DM's payload is sealed end to end, so no relay (and no observer holding only the
+   * network key) sees the message id: its hops are the System 5 DATA frames from the traced
+   * source to the traced destination, read from the routed header (the key request and answer
+   * of a first contact travel the same way).
+   */
+  #carriesTracedDm(bytes: Uint8Array, t: Trace): boolean {
+    if (t.dst < 0 || !this.router.startsWith("system5")) return false;
+    const d = decodeFrame(bytes);
+    return d.ok && d.frame.type === FrameType.DATA && d.frame.src === this.sim.ids[t.src] && d.frame.dst === this.sim.ids[t.dst];
   }
 
   collision(receiver: number, atMs: number): void {
