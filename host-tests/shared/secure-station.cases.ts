@@ -84,13 +84,13 @@ export class StubStation implements Station {
 class RefusingStub extends StubStation {
   refuse: SendRefusal | undefined;
   refusals = 0;
-  readonly sent: Array<{ dst: NodeId; payload: Uint8Array }> = [];
-  override send(_now: number, dst: NodeId, payload: Uint8Array, _o?: SendOptions): SendResult {
+  readonly sent: Array<{ dst: NodeId; payload: Uint8Array; options: SendOptions; at: number; seq: number }> = [];
+  override send(now: number, dst: NodeId, payload: Uint8Array, o: SendOptions = {}): SendResult {
     if (this.refuse !== undefined) {
       this.refusals++;
       return { ok: false, code: this.refuse, reason: `refused (${this.refuse})` };
     }
-    this.sent.push({ dst, payload: payload.slice() });
+    this.sent.push({ dst, payload: payload.slice(), options: o, at: now, seq: this.seq + 1 });
     return { ok: true, seq: ++this.seq };
   }
 }
@@ -394,6 +394,63 @@ export default suite("secure station", {
     t.equal(b.stats.keyAnswersDropped, 5, "the held answers are given up at their deadline");
     t.equal(events.filter((e) => e.type === "log" && /key answer to 0000000[4-8] not sent/.test(e.text)).length, 4, "each reported");
     t.equal(b.nextWakeup(), Infinity, "nothing left to retry");
+  },
+  "one key request in flight per peer; a lost request is asked again at once, unanswered ones back off; a DM goes out as its key comes"(t) {
+    const s1 = new RefusingStub(1);
+    const a = new SecureStation({ inner: s1, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(1), now: 0, keyWaitMs: 600_000 });
+    a.pollTransmit(0);
+    a.transmitDone(0, "sent");
+    t.ok(a.send(0, 2, new Uint8Array([5]), { private: true }).ok);
+    t.ok(a.send(0, 2, new Uint8Array([6]), { private: true }).ok);
+    t.equal(s1.sent.length, 1, "one request for both DMs");
+    t.equal(s1.sent[0].payload[0], 2);
+    t.ok(s1.sent[0].options.wantAck !== true, "no end-to-end ACK: the asker's backoff re-asks instead (measured cheaper)");
+    t.equal(a.stats.keyRequestsSent, 1);
+    // Unanswered, and not reported lost: asked again after 30 s, then 60 s, then 120 s.
+    const run = (until: number): void => {
+      for (let now = a.nextWakeup(); now <= until; now = a.nextWakeup()) a.tick(now);
+    };
+    run(250_000);
+    t.deepEqual(s1.sent.map((x) => x.at), [0, 30_000, 90_000, 210_000], "the interval doubles while no key comes");
+    // The inner station gives up on the last request (no end-to-end ACK): it is asked again at once.
+    s1.events.push({ type: "send-failed", at: 215_000, dst: 2, seq: s1.sent[3].seq, code: "no-route", reason: "lost" });
+    t.equal(a.drainEvents().filter((e) => e.type === "send-failed").length, 0, "the loss of a key message is not the app's");
+    t.equal(a.stats.keyRequestsLost, 1);
+    a.tick(215_000);
+    t.equal(s1.sent.length, 5, "a request no longer in flight is re-sent without waiting out its interval");
+    t.equal(s1.sent[4].at, 215_000);
+    // The answer comes: both DMs go out at once, in order, and their wait is counted.
+    const answer = new Uint8Array(33);
+    answer[0] = 3;
+    answer.set(new PeerKeys(2, secretFor(2)).publicKey, 1);
+    s1.events.push({ type: "delivered", at: 216_000, src: 2, dst: 1, seq: 1, payload: answer, hops: 2, priority: 2 });
+    a.drainEvents();
+    t.equal(s1.sent.length, 7);
+    t.deepEqual([s1.sent[5].payload[0], s1.sent[6].payload[0]], [1, 1], "the held DMs went out as the key came");
+    t.equal(a.stats.dmReleased, 2);
+    t.equal(a.stats.dmKeyWaitMs, 2 * 216_000);
+    t.equal(a.nextWakeup(), Infinity, "nothing left to ask");
+    // Asked by a peer: the answer's loss is counted, not re-sent.
+    const request = new Uint8Array(33);
+    request[0] = 2;
+    request.set(new PeerKeys(3, secretFor(3)).publicKey, 1);
+    s1.events.push({ type: "delivered", at: 220_000, src: 3, dst: 1, seq: 1, payload: request, hops: 2, priority: 2 });
+    a.drainEvents();
+    const ans = s1.sent[7];
+    t.ok(ans.payload[0] === 3 && a.stats.keyAnswersSent === 1);
+    s1.events.push({ type: "send-failed", at: 225_000, dst: 3, seq: ans.seq, code: "no-route", reason: "lost" });
+    a.drainEvents();
+    a.tick(225_000);
+    t.equal(a.stats.keyAnswersLost, 1);
+    t.equal(s1.sent.length, 8, "a lost answer is not re-sent: the asker asks again");
+    // Asked again within the minute: still one answer per asker per minute (§13.4).
+    s1.events.push({ type: "delivered", at: 230_000, src: 3, dst: 1, seq: 2, payload: request, hops: 2, priority: 2 });
+    a.drainEvents();
+    t.equal(s1.sent.length, 8);
+    s1.events.push({ type: "delivered", at: 281_000, src: 3, dst: 1, seq: 3, payload: request, hops: 2, priority: 2 });
+    a.drainEvents();
+    t.equal(s1.sent.length, 9, "answered again once the minute is over");
+    t.equal(a.stats.keyRequestsOverBudget, 0);
   },
   "a DM to a node that never answers fails with a clear send-failed after the key wait, with its seq"(t) {
     const air = securedLine(t, 2);

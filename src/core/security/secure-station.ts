@@ -116,6 +116,19 @@ export interface SecurityStats {
   keyRequestsDropped: number;
   /** DMs the inner station refused once their key had come, sent on a later try. */
   dmRetried: number;
+  /** Routed key requests handed to the inner station (each carried end to end with ACK and retry). */
+  keyRequestsSent: number;
+  /** Routed key answers handed to the inner station. */
+  keyAnswersSent: number;
+  /** Key requests the inner station gave up on (no end-to-end ACK after its retries, or no route). */
+  keyRequestsLost: number;
+  /** Key answers the inner station gave up on. */
+  keyAnswersLost: number;
+  /** Key requests not answered because key traffic was at its airtime share (part of keyRequestsIgnored). */
+  keyRequestsOverBudget: number;
+  /** DMs sent once their peer's key came, and the total time they waited for it, ms. */
+  dmReleased: number;
+  dmKeyWaitMs: number;
 }
 
 interface PendingDm {
@@ -123,6 +136,7 @@ interface PendingDm {
   readonly payload: Uint8Array;
   readonly options: SecureSendOptions;
   readonly appSeq: number;
+  readonly queuedAt: number;
   deadline: number;
   nextAsk: number;
   /** The last key request for this DM was refused by the inner station. */
@@ -156,6 +170,8 @@ const MAX_SEQ_MAP = 64;
 const KEY_FRAME_PRIORITY = 1;
 /** A KEY frame as it goes on the air. */
 const SEALED_KEY_FRAME_BYTES = KEY_FRAME_BYTES + SEAL_OVERHEAD_BYTES;
+/** Tries of a routed key message booked against the key budget: the first and the core's default e2eRetries (1). */
+const KEY_MESSAGE_COPIES = 2;
 /** A KEY frame the duty-cycle plan never allows is tried again after this long. */
 const KEY_DEFER_MAX_MS = 3_600_000;
 
@@ -177,6 +193,7 @@ export class SecureStation implements Station {
     sealed: 0, sealFailed: 0, opened: 0, truncated: 0, oversized: 0, badHeader: 0, badTag: 0, replayed: 0, tooOld: 0, counterJumps: 0, ownFrame: 0, duplicateId: 0,
     keyFramesSent: 0, keyFramesDeferred: 0, keysLearned: 0, keyConflicts: 0, keysDeferred: 0, keyRequestsIgnored: 0, badKeys: 0, dmSent: 0, dmReceived: 0, dmRejected: 0, dmQueued: 0, dmFailed: 0, badEnvelope: 0,
     keyAnswersRetried: 0, keyAnswersDropped: 0, keyRequestsRetried: 0, keyRequestsDropped: 0, dmRetried: 0,
+    keyRequestsSent: 0, keyAnswersSent: 0, keyRequestsLost: 0, keyAnswersLost: 0, keyRequestsOverBudget: 0, dmReleased: 0, dmKeyWaitMs: 0,
   };
   #events: StationEvent[] = [];
   /** A KEY frame waiting to go out: with the request flag at boot, without it as an answer. */
@@ -191,8 +208,10 @@ export class SecureStation implements Station {
   #heldKeys: HeldKeyMessage[] = [];
   /** Application sequence numbers: the inner node's (dst, seq) of each app send → the seq the app was given. */
   readonly #seqMap = new Map<string, number>();
-  /** Inner (dst, seq) of the key messages this layer sent itself: their events are not the app's. */
-  readonly #internal = new Set<string>();
+  /** Inner (dst, seq) of the key messages this layer sent itself → their kind: their events are not the app's. */
+  readonly #internal = new Map<string, KeyMessageKind>();
+  /** Key requests sent to each peer whose key is still awaited: the backoff's exponent. */
+  readonly #asks = new Map<NodeId, number>();
   #appSeq = 0;
   readonly #lastAnswer = new Map<NodeId, number>();
   readonly #keyBudget: KeyAirtimeBudget;
@@ -220,8 +239,9 @@ export class SecureStation implements Station {
     const modem = o.modem ?? PRESETS.LONG_FAST;
     this.#keyBudget = new KeyAirtimeBudget(o.keyAirtimeShare);
     this.#keyFrameMs = airtimeMs(modem, SEALED_KEY_FRAME_BYTES);
-    // A routed key message: a DATA frame with the 33-byte envelope, sealed.
-    this.#keyMessageMs = airtimeMs(modem, Math.min(MAX_FRAME_BYTES, MAX_FRAME_BYTES - MAX_UNICAST_PAYLOAD + KEY_MESSAGE_BYTES + SEAL_OVERHEAD_BYTES));
+    // A routed key message: a DATA frame with the 33-byte envelope, sealed, booked as the copies
+    // it may cost (it asks for an end-to-end ACK: the first try and the core's retry).
+    this.#keyMessageMs = KEY_MESSAGE_COPIES * airtimeMs(modem, Math.min(MAX_FRAME_BYTES, MAX_FRAME_BYTES - MAX_UNICAST_PAYLOAD + KEY_MESSAGE_BYTES + SEAL_OVERHEAD_BYTES));
     this.#answerPerPeerMs = o.keyAnswerPerPeerMs ?? 60_000;
     this.#maxPending = o.maxPendingDms ?? 8;
     this.#keyWaitMs = o.keyWaitMs ?? 120_000;
@@ -284,7 +304,10 @@ export class SecureStation implements Station {
     }
     const appSeq = this.#nextAppSeq();
     const retryAt = known ? Math.min(...ahead.map((q) => q.retryAt ?? now)) : undefined;
-    const p: PendingDm = { dst, payload: payload.slice(), options, appSeq, deadline: now + this.#keyWaitMs, nextAsk: now, askRefused: false, retryAt, lastRefusal: undefined };
+    // A request already in flight for this peer serves this DM too: it is not asked again before its time.
+    const asking = ahead.find((q) => q.retryAt === undefined);
+    const nextAsk = asking?.nextAsk ?? now;
+    const p: PendingDm = { dst, payload: payload.slice(), options, appSeq, queuedAt: now, deadline: now + this.#keyWaitMs, nextAsk, askRefused: asking?.askRefused ?? false, retryAt, lastRefusal: undefined };
     this.#pending.push(p);
     this.#stats.dmQueued++;
     if (!known) this.#askForKey(p, now);
@@ -320,10 +343,10 @@ export class SecureStation implements Station {
     return this.#appSeq;
   }
 
-  #remember(map: Map<string, number>, key: string, value: number): void {
+  #remember<K, V>(map: Map<K, V>, key: K, value: V): void {
     map.delete(key);
     map.set(key, value);
-    if (map.size > MAX_SEQ_MAP) map.delete(map.keys().next().value as string);
+    if (map.size > MAX_SEQ_MAP) map.delete(map.keys().next().value as K);
   }
 
   /** Key request to a DM's destination through routed DATA (it may be many hops away). */
@@ -334,8 +357,15 @@ export class SecureStation implements Station {
     const refused = !r.ok && retriable(r.code);
     const retried = r.ok && this.#pending.some((q) => q.dst === p.dst && q.askRefused);
     if (retried) this.#stats.keyRequestsRetried++;
-    // One request per destination per retry interval, however many DMs wait for it.
-    const next = now + (refused ? this.#retryMs : this.#keyRetryMs);
+    // One request per destination per retry interval, however many DMs wait for it; the
+    // interval doubles with each request still unanswered (no retry storm toward a peer that
+    // cannot answer). A request the inner station gives up on is asked again at once (#onKeyMessageLost).
+    let next = now + this.#retryMs;
+    if (!refused) {
+      const n = this.#asks.get(p.dst) ?? 0;
+      this.#remember(this.#asks, p.dst, n + 1);
+      next = now + this.#keyRetryMs * 2 ** Math.min(n, 4);
+    }
     for (const q of this.#pending) {
       if (q.dst !== p.dst) continue;
       q.nextAsk = next;
@@ -345,10 +375,14 @@ export class SecureStation implements Station {
 
   #sendKeyMessage(now: number, dst: NodeId, kind: KeyMessageKind): SendResult {
     if (this.#peers === undefined) return { ok: false, code: "bad-destination", reason: "this node has no key pair" };
+    // Hop ACKs and the inner node's fallbacks carry it like any DATA, but no end-to-end ACK:
+    // measured, the ACK's retry and the path distrust it brings cost more than they recover
+    // (docs/security.md §8, "First contact"); the asker's own backoff re-asks instead.
     const r = this.inner.send(now, dst, keyMessage(kind, this.#peers.publicKey), { priority: 2 });
     if (r.ok) {
-      this.#internal.add(`${dst}:${r.seq}`);
-      if (this.#internal.size > MAX_SEQ_MAP) this.#internal.delete(this.#internal.values().next().value as string);
+      this.#remember(this.#internal, `${dst}:${r.seq}`, kind);
+      if (kind === PayloadKind.KEY_ANSWER) this.#stats.keyAnswersSent++;
+      else this.#stats.keyRequestsSent++;
     }
     return r;
   }
@@ -404,6 +438,20 @@ export class SecureStation implements Station {
     this.#heldKeys = keep;
   }
 
+  /**
+   * The inner station gave up on a key message. A lost request is no longer in flight: DMs still
+   * waiting for that key ask again at once (the backoff still grows). A lost answer is not re-sent:
+   * the asker asks again, and is answered once its minute is over (§13.4).
+   */
+  #onKeyMessageLost(dst: NodeId, kind: KeyMessageKind, now: number): void {
+    if (kind === PayloadKind.KEY_ANSWER) {
+      this.#stats.keyAnswersLost++;
+      return;
+    }
+    this.#stats.keyRequestsLost++;
+    for (const p of this.#pending) if (p.dst === dst && p.retryAt === undefined && !p.askRefused) p.nextAsk = Math.min(p.nextAsk, now);
+  }
+
   #dropKeyMessage(h: HeldKeyMessage, now: number, reason: string): void {
     const answer = h.kind === PayloadKind.KEY_ANSWER;
     if (answer) this.#stats.keyAnswersDropped++;
@@ -413,6 +461,7 @@ export class SecureStation implements Station {
 
   /** A peer's key arrived: send what waited for it, decrypt what arrived before it. */
   #onKeyLearned(id: NodeId, now: number): void {
+    this.#asks.delete(id);
     for (const p of this.#pending) if (p.dst === id && p.retryAt === undefined) p.retryAt = now;
     this.#sendReadyDms(now, id);
     const held = this.#held.filter((h) => h.event.src === id);
@@ -448,6 +497,8 @@ export class SecureStation implements Station {
       const r = this.#sendDm(now, p.dst, p.payload, p.options, p.appSeq);
       if (r.ok) {
         if (!first) this.#stats.dmRetried++;
+        this.#stats.dmReleased++;
+        this.#stats.dmKeyWaitMs += now - p.queuedAt;
         continue;
       }
       if (!retriable(r.code)) {
@@ -586,7 +637,10 @@ export class SecureStation implements Station {
   #mayAnswer(peer: NodeId, now: number, ms: number, record: boolean): boolean {
     const last = this.#lastAnswer.get(peer);
     if (last !== undefined && now - last < this.#answerPerPeerMs) return false;
-    if (!this.#keyBudget.allows(now, ms)) return false;
+    if (!this.#keyBudget.allows(now, ms)) {
+      this.#stats.keyRequestsOverBudget++;
+      return false;
+    }
     this.#lastAnswer.delete(peer);
     this.#lastAnswer.set(peer, now);
     if (this.#lastAnswer.size > MAX_SEQ_MAP) this.#lastAnswer.delete(this.#lastAnswer.keys().next().value as number);
@@ -663,8 +717,10 @@ export class SecureStation implements Station {
     if (e.type === "delivered") return this.#onDelivered(e);
     if (e.type === "acked" || e.type === "send-failed") {
       const key = `${e.dst}:${e.seq}`;
-      if (this.#internal.has(key)) {
+      const kind = this.#internal.get(key);
+      if (kind !== undefined) {
         this.#internal.delete(key);
+        if (e.type === "send-failed") this.#onKeyMessageLost(e.dst, kind, e.at);
         return;
       }
       const appSeq = this.#seqMap.get(key);
