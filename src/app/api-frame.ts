@@ -42,17 +42,13 @@ export interface FrameSplitterOptions {
   readonly now: () => number;
 }
 
-const enum State {
-  Text,
-  Start,
-  Length1,
-  Length2,
-  Body,
-}
+// A frozen object rather than an enum (tsc emits enums as a mutable `var`, kept in RAM by xsl).
+const State = Object.freeze({ Text: 0, Start: 1, Length1: 2, Length2: 3, Body: 4 } as const);
+type State = (typeof State)[keyof typeof State];
 
 export class FrameSplitter {
   readonly #o: FrameSplitterOptions;
-  #state = State.Text;
+  #state: State = State.Text;
   #length = 0;
   #body: Uint8Array = new Uint8Array(0);
   #filled = 0;

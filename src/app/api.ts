@@ -36,7 +36,8 @@ export interface ApiCounters {
 class BadRequest extends Error {}
 
 /** The commands, each with the record fields it takes (docs/api.md §3). */
-const COMMANDS = ["api", "info", "nodes", "routes", "get", "set", "send", "broadcast", "traceroute", "telemetry"] as const;
+// Frozen so xsl keeps it in flash.
+const COMMANDS = Object.freeze(["api", "info", "nodes", "routes", "get", "set", "send", "broadcast", "traceroute", "telemetry"] as const);
 
 export class DeviceApi {
   readonly #host: ConsoleHost;
