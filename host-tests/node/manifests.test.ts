@@ -314,6 +314,20 @@ describe("top-level manifest", () => {
     }
   });
 
+  test("no module of ours in a board's build declares a TypeScript enum (tsc emits a mutable `var` that xsl keeps in RAM)", () => {
+    // xsl warns "no const" / "not frozen" for every enum: it is an object built at run time. Our
+    // tables are frozen objects instead (e.g. src/app/console.ts `Esc`, src/app/api-frame.ts `State`).
+    const found: string[] = [];
+    for (const b of BOARD_NAMES) {
+      for (const [name, file] of collect(top, ["esp32", `esp32/${b}`]).modules) {
+        if (!name.startsWith("system5/") || file === undefined || !file.endsWith(".ts")) continue;
+        const source = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.ES2022);
+        for (const st of source.statements) if (ts.isEnumDeclaration(st)) found.push(`${path.relative(root, file)}: enum ${st.name.text}`);
+      }
+    }
+    expect([...new Set(found)]).toEqual([]);
+  });
+
   test("the TypeScript options are valid compiler options and strict", () => {
     const options = ((m.typescript as { tsconfig: { compilerOptions: object } }).tsconfig.compilerOptions ?? {}) as Record<string, unknown>;
     const { errors } = ts.convertCompilerOptionsFromJson(options, root);
