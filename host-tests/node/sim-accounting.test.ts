@@ -17,8 +17,12 @@ function run(router: string) {
   const script: ScriptedSend[] = [];
   for (let k = 0; k < 2; k++) for (let s = 0; s < 4; s++) for (let d = 0; d < 4; d++) if (s !== d) script.push({ atS: 300 + 120 * k + 10 * s + d, src: s, dst: d });
   const params = scenario.routerParams[router] ?? {};
-  const destinationOf = entry.destinationOf;
-  const sim = new Simulation({ scenario, routerName: router, factory: entry.factory, seed: 3, script, destinationOf: destinationOf && ((b) => destinationOf(b, params)) });
+  const { destinationOf, readable } = entry;
+  const sim = new Simulation({
+    scenario, routerName: router, factory: entry.factory, seed: 3, script,
+    destinationOf: destinationOf && ((b) => destinationOf(b, params)),
+    readable: readable && ((b) => readable(b, params)),
+  });
   const m = sim.run().metrics;
   const dead = [0, 1, 2, 3].filter((i) => !sim.alive[i]);
   return { m, dead, script };

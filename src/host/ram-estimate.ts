@@ -9,6 +9,7 @@
 // ES2022 only and no host APIs: it runs on XS.
 import { encodeFrame } from "../core/codec";
 import { clusterFromGeohash } from "../core/cluster";
+import { GEOHASH_ALPHABET } from "../core/geohash";
 import { DEVICE_LIMITS, resolveConfig } from "../core/config";
 import { FrameType, shortId, type OgmClusterRoute, type OgmFrame, type OgmNodeRoute } from "../core/frames";
 import { Air } from "./air";
@@ -33,7 +34,6 @@ const SELF = 0x00c0ffee;
 const INTERVAL_UNITS = 5;
 /** Routes per OGM: keeps each synthetic OGM within one LoRa frame. */
 const ROUTES_PER_OGM = 12;
-const GEOHASH = "0123456789bcdefghjkmnpqrstuvwxyz";
 
 /** The configuration the firmware runs with (src/app/mesh-binding.ts applies DEVICE_LIMITS). */
 const DEVICE = resolveConfig(DEVICE_LIMITS);
@@ -61,7 +61,7 @@ export function runRamPhase(board: BoardName, phase: RamPhase): { fill: RamFill;
   const destinations = DEVICE.maxDestinations;
   const clusters = DEVICE.maxClusters;
   const neighbourIds = Array.from({ length: neighbourCount }, (_, i) => 0x1000 + i);
-  const clusterIds = Array.from({ length: clusters }, (_, i) => clusterFromGeohash("u" + GEOHASH[(i >> 5) % 32] + GEOHASH[i % 32] + "0"));
+  const clusterIds = Array.from({ length: clusters }, (_, i) => clusterFromGeohash("u" + GEOHASH_ALPHABET[(i >> 5) % 32] + GEOHASH_ALPHABET[i % 32] + "0"));
   // A full link-quality window of rounds, one OGM per neighbour per interval, so every link is
   // measured both ways and every route learnt from every neighbour that offers it.
   const rounds = DEVICE.lqWindow;

@@ -66,7 +66,7 @@ export interface RunOptions {
   readonly onProgress?: (fraction: number) => void;
   /** Extra messages at fixed times (measured like generated traffic when inside the window). */
   readonly script?: readonly ScriptedSend[];
-  /** The node id a frame is addressed to (RouterExtras.destinationOf), for the dead-destination airtime. */
+  /** The node id a frame (as `readable` gives it) is addressed to (RouterExtras.destinationOf), for the dead-destination airtime. */
   readonly destinationOf?: (bytes: Uint8Array) => number | undefined;
   /** The frame as a network member reads it (RouterExtras.readable), for the limit's broadcast count. */
   readonly readable?: (bytes: Uint8Array) => Uint8Array | undefined;
@@ -451,8 +451,9 @@ export class Simulation {
       this.#lockTx[i] = -1;
     }
     if (this.#pairwise) this.#activeOk[i].fill(0);
-    this.#account(i, f, now, air);
+    // Opened once per transmission (a sealed frame costs a decryption) for both readers below.
     const readable = this.#opts.readable === undefined ? f.bytes : this.#opts.readable(f.bytes);
+    this.#account(i, f, now, air, readable);
     if (readable !== undefined) this.#limits.onTransmit(readable);
     this.#opts.observer?.txStart?.(i, f, now, end);
     for (let k = 0; k < links.count; k++) this.#frameStart(links.to[k], t, links.rssi[k], now, end);
@@ -782,7 +783,7 @@ export class Simulation {
 
   // ---- accounting -------------------------------------------------------------------------
 
-  #account(i: number, f: TxFrame, now: number, air: number): void {
+  #account(i: number, f: TxFrame, now: number, air: number, readable: Uint8Array | undefined): void {
     if (this.#inWindow(now)) {
       if (f.kind === "control") {
         this.#m.controlTx++;
@@ -792,8 +793,8 @@ export class Simulation {
         this.#m.dataAirMs += air;
       }
       this.#nodeAirMs[i] += air;
-      if (this.#dead > 0 && this.#opts.destinationOf !== undefined) {
-        const to = this.#idIndex.get(this.#opts.destinationOf(f.bytes) ?? -1);
+      if (this.#dead > 0 && this.#opts.destinationOf !== undefined && readable !== undefined) {
+        const to = this.#idIndex.get(this.#opts.destinationOf(readable) ?? -1);
         if (to !== undefined && !this.alive[to]) this.#m.deadDstAirMs += air;
       }
     }

@@ -14,6 +14,7 @@ export interface RouterExtras {
   /**
    * The node a frame on the air is addressed to (the final destination of a unicast, or the node
    * a location query looks for), or undefined: to account airtime spent on dead destinations.
+   * It reads the frame as `readable` below gives it (already opened when sealed).
    */
   readonly destinationOf?: (bytes: Uint8Array, params: Readonly<Record<string, unknown>>) => number | undefined;
   /**

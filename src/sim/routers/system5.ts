@@ -92,12 +92,11 @@ export function system5Readable(bytes: Uint8Array, p: Readonly<Record<string, un
 }
 
 /**
- * The node a System 5 frame on the air is addressed to (routed DATA, hop ACK, corridor FLOOD,
- * the target of a location query), for the dead-destination accounting.
+ * The node a System 5 frame is addressed to (routed DATA, hop ACK, corridor FLOOD, the target of
+ * a location query), for the dead-destination accounting; `inner` is the frame as
+ * system5Readable gives it.
  */
-export function system5Destination(bytes: Uint8Array, p: Readonly<Record<string, unknown>>): number | undefined {
-  const inner = system5Readable(bytes, p);
-  if (inner === undefined) return undefined;
+export function system5Destination(inner: Uint8Array): number | undefined {
   const d = decodeFrame(inner);
   if (!d.ok) return undefined;
   const f = d.frame;
