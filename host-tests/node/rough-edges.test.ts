@@ -3,8 +3,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { describe, expect, test, vi } from "vitest";
-import { main } from "../../src/cli/main";
+import { describe, expect, test } from "vitest";
+import { cli } from "./cli-capture";
 import { runDemo } from "../../src/demo/demo";
 import type { Summary } from "../../src/sim/aggregate";
 import { airtimeChart, deliveryChart } from "../../src/sim/report/html";
@@ -13,18 +13,6 @@ import { parseScenario } from "../../src/sim/scenario/schema";
 
 const dir = mkdtempSync(path.join(tmpdir(), "system5-edges-"));
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 function file(name: string, body: unknown): string {
   const f = path.join(dir, name);
