@@ -62,6 +62,14 @@ describe("replay window (property)", () => {
 });
 
 describe("replay window with tentative jumps (property)", () => {
+  test("a counter seen on one track is refused even when a later, overlapping track has not seen it (276, 212, 276)", () => {
+    const w = new ReplayWindow();
+    for (const c of [276, 212]) {
+      expect(w.check(1, c)).toBe("fresh");
+      w.accept(1, c);
+    }
+    expect(w.check(1, 276)).toBe("replayed");
+  });
   test("never accepts a counter twice, whatever the order, while no track was evicted", () => {
     fc.assert(
       fc.property(fc.array(fc.oneof(fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 0xffffffff })), { maxLength: 300 }), (counters) => {

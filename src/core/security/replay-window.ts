@@ -11,8 +11,8 @@
 // would let one forged frame (counter 0xFFFFFFF0) make every later frame of the real sender
 // "too old". Here a sender has up to MAX_TRACKS tracks, each a window that remembers the counter
 // it started at (`bottom`). A track's reach is from its bottom (or 63 below its top, whichever is
-// lower) to `maxStep` above its top. A counter is fresh when some track in reach has not seen it,
-// refused when the tracks in reach have seen it or left it behind, and opens a new track when no
+// lower) to `maxStep` above its top. A counter is fresh when no track in reach has seen it or left
+// it behind (tracks may come to overlap), refused otherwise, and opens a new track when no
 // track reaches it, leaving the others as they were. So a forged jump costs the real sender
 // nothing: its next frame still extends its own track. Beyond MAX_TRACKS the track that accepted
 // the fewest frames goes (the least recently extended among equals): the real sender's busy track
@@ -75,15 +75,21 @@ export class ReplayWindow {
   check(sender: number, counter: number): ReplayVerdict {
     const tracks = this.#senders.get(sender);
     if (tracks === undefined) return "fresh";
-    let verdict: ReplayVerdict | undefined;
+    // Every track in reach must be able to take it: one that saw it, or left it behind, refuses
+    // it even when another (overlapping) track has not seen it, or a counter accepted on one track
+    // could be accepted again on the other.
+    let reached = false;
+    let verdict: ReplayVerdict = "fresh";
     for (const t of tracks) {
       if (!this.#inReach(t, counter)) continue;
+      reached = true;
       const v = verdictIn(t, counter);
-      if (v === "fresh") return v;
-      if (verdict !== "replayed") verdict = v;
+      if (v === "replayed") return v;
+      if (v === "too-old") verdict = v;
     }
     // No track reaches it: a new track, unless jumps are not tentative (one track per sender).
-    return verdict ?? (this.#step === Infinity ? "too-old" : "fresh");
+    if (!reached) return this.#step === Infinity ? "too-old" : "fresh";
+    return verdict;
   }
 
   /**
