@@ -6,7 +6,7 @@ import { BCAST_SCOPE_NETWORK, FrameType, METRIC_INFINITY } from "../frames";
 import { linkCost } from "../metric";
 import { hash32 } from "../rng";
 import { inBroadcastScope } from "../scope";
-import type { ClusterId } from "../cluster";
+import { type ClusterId, NO_CLUSTER } from "../cluster";
 import type { NodeId } from "../station";
 
 /** Latency priced into the bridge metric: one metric unit per this many ms one way. */
@@ -19,7 +19,8 @@ export const BRIDGE_LATENCY_MS_PER_UNIT = 4;
  * defaults (1 % loss, 200 ms, 1024) it is 1365: about as much as five good LoRa hops (≈ 290 each).
  */
 export function bridgeLinkMetric(cfg: Pick<MeshConfig, "bridgeLoss" | "bridgeLatencyMs" | "bridgeCost" | "hopPenalty">): number {
-  const etx = linkCost(1 - cfg.bridgeLoss, 0.1, cfg.hopPenalty);
+  // Any configured loss (≤ 0.9) gives a finite cost: the usable floor is below 1 − 0.9.
+  const etx = linkCost(1 - cfg.bridgeLoss, 0.05, cfg.hopPenalty);
   if (etx >= METRIC_INFINITY) return METRIC_INFINITY;
   return Math.min(METRIC_INFINITY - 1, etx + Math.round(cfg.bridgeLatencyMs / BRIDGE_LATENCY_MS_PER_UNIT) + cfg.bridgeCost);
 }
@@ -44,7 +45,9 @@ export function crossesBridge(type: number, hopAck: boolean): boolean {
  */
 export function broadcastCrosses(scope: number, origin: ClusterId, far: ClusterId): boolean {
   if (scope >= BCAST_SCOPE_NETWORK) return true;
-  return inBroadcastScope(far, origin, scope) && far !== origin;
+  // Without a cluster on either side there is no ring distance: only network-wide broadcasts cross.
+  if (origin === NO_CLUSTER || far === NO_CLUSTER || far === origin) return false;
+  return inBroadcastScope(far, origin, scope);
 }
 
 /**
