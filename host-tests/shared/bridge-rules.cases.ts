@@ -1,5 +1,5 @@
 // The bridge's rules (src/core/bridge/rules.ts, docs/protocol.md §20.3), each on its own.
-import { BRIDGE_LATENCY_MS_PER_UNIT, bridgeLinkMetric, broadcastCrosses, crossesBridge, designatedGateway } from "../../src/core/bridge/rules";
+import { BRIDGE_LATENCY_MS_PER_UNIT, bridgeLinkMetric, broadcastCrosses, crossesBridge, designatedGateway, locateCrosses } from "../../src/core/bridge/rules";
 import { clusterFromGeohash, NO_CLUSTER } from "../../src/core/cluster";
 import { DEFAULT_CONFIG } from "../../src/core/config";
 import { FrameType, METRIC_INFINITY } from "../../src/core/frames";
@@ -19,13 +19,19 @@ export default suite("bridge rules", {
     t.equal(bridgeLinkMetric({ ...DEFAULT_CONFIG, bridgeCost: 0 }), m - 1024);
     t.ok(bridgeLinkMetric({ ...DEFAULT_CONFIG, bridgeCost: 16_384, bridgeLatencyMs: 60_000, bridgeLoss: 0.9 }) < METRIC_INFINITY);
   },
-  "B2: routed frames and broadcasts cross; link-local frames and floods never"(t) {
+  "B2: routed frames, broadcasts and location queries cross; link-local frames and floods never"(t) {
     t.ok(crossesBridge(FrameType.DATA, false));
     t.ok(crossesBridge(FrameType.ACK, false), "end-to-end ACK");
     t.ok(!crossesBridge(FrameType.ACK, true), "hop ACK");
     t.ok(crossesBridge(FrameType.LOCATE_A, false));
     t.ok(crossesBridge(FrameType.BCAST, false));
-    for (const ty of [FrameType.OGM, FrameType.FLOOD, FrameType.LOCATE_Q, 7]) t.ok(!crossesBridge(ty, false), String(ty));
+    t.ok(crossesBridge(FrameType.LOCATE_Q, false));
+    for (const ty of [FrameType.OGM, FrameType.FLOOD, 7]) t.ok(!crossesBridge(ty, false), String(ty));
+  },
+  "B7: a location query crosses only at the lookup's widest level"(t) {
+    t.ok(locateCrosses(4, 4));
+    t.ok(!locateCrosses(3, 4));
+    t.ok(!locateCrosses(1, 1), "never the own-cluster level, whatever the configuration");
   },
   "B3: a broadcast crosses only as far as its scope reaches"(t) {
     t.ok(broadcastCrosses(7, U281, U289), "network-wide");

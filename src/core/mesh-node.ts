@@ -377,6 +377,7 @@ export class MeshNode implements Station {
         break;
       case FrameType.LOCATE_Q:
         this.#s.loc.onLocateQuery(f, now);
+        this.#s.bridge?.onLocalLocateQuery(f, now);
         break;
       case FrameType.FLOOD:
         this.#s.flood.onFlood(f, now);

@@ -27,13 +27,23 @@ export function bridgeLinkMetric(cfg: Pick<MeshConfig, "bridgeLoss" | "bridgeLat
 
 /**
  * Frame types that may cross the bridge (rule B2): routed frames (DATA, end-to-end ACK,
- * LOCATE_A) and scoped broadcasts. Link-local frames (OGM, hop ACK, KEY) describe one radio
- * neighbourhood and mean nothing at the far end; FLOOD frames (corridor, homeless and network
- * floods of unicasts) never cross: the gateway routes the unicast they carry instead.
+ * LOCATE_A), scoped broadcasts, and location queries at their widest level (B7). Link-local
+ * frames (OGM, hop ACK, KEY) describe one radio neighbourhood and mean nothing at the far end;
+ * FLOOD frames (corridor, homeless and network floods of unicasts) never cross: the gateway
+ * routes the unicast they carry instead.
  */
 export function crossesBridge(type: number, hopAck: boolean): boolean {
   if (type === FrameType.ACK) return !hopAck;
-  return type === FrameType.DATA || type === FrameType.LOCATE_A || type === FrameType.BCAST;
+  return type === FrameType.DATA || type === FrameType.LOCATE_A || type === FrameType.BCAST || type === FrameType.LOCATE_Q;
+}
+
+/**
+ * Whether a location query crosses (rule B7): only at the widest level the lookup asks
+ * (`locateMaxScope`), when nobody nearer has answered. Each far cluster's designated gateway
+ * answers for the members its node routes reach; the query is not flooded there.
+ */
+export function locateCrosses(scope: number, maxScope: number): boolean {
+  return scope >= maxScope && scope >= 2;
 }
 
 /**
