@@ -21,7 +21,7 @@
 import type { RadioClock, RadioTimer } from "../../drivers/radio";
 import { BRIDGE_MAX_CLUSTERS, clusterTopic, decodePresence, encodePresence, isClusterPrefix, presenceTopic } from "../core/bridge/topics";
 import { formatNodeId, type BridgePort, type NodeId } from "../core/station";
-import { formatBroker, type BrokerAddress, type MqttLink, type MqttLinkFactory } from "./bridge-link";
+import { formatBroker, type BrokerAddress, type MqttLink, type MqttLinkFactory, type MqttLinkOptions } from "./bridge-link";
 
 /** A gateway's presence record, as the core's codec reads and writes it. */
 export interface Presence {
@@ -61,6 +61,7 @@ export interface BridgeDriverOptions {
   readonly broker: BrokerAddress;
   readonly username?: string;
   readonly password?: string;
+  readonly wifi?: MqttLinkOptions["wifi"];
   readonly clock: Pick<RadioClock, "now" | "set" | "clear">;
   /** Uniform random in [0, 1) for the backoff's jitter. */
   readonly random: () => number;
@@ -236,6 +237,7 @@ export class BridgeDriver {
           keepaliveMs: o.keepaliveMs ?? KEEPALIVE_MS,
           connectTimeoutMs: o.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
           will: { topic: o.topics.presence(o.self), payload: this.#presence(false) },
+          ...(o.wifi === undefined ? {} : { wifi: o.wifi }),
         },
         events,
       );

@@ -27,6 +27,8 @@ export interface MqttLinkOptions {
   readonly connectTimeoutMs: number;
   /** Published by the broker, retained, when the connection dies without a DISCONNECT. */
   readonly will: { readonly topic: string; readonly payload: Uint8Array };
+  /** The Wi-Fi network the device joins before it connects (the host has its own network). */
+  readonly wifi?: { readonly ssid: string; readonly password?: string };
 }
 
 export interface MqttLinkEvents {

@@ -28,6 +28,7 @@ import { fixSentences } from "./gps-source";
 import { HostBoard } from "./io";
 import { emulatedNode, hostBoardOptions, type EmulatedNode } from "./node";
 import { HostPreference } from "./preference";
+import { hostMqttLink } from "./mqtt-link";
 import { HostUart, hostSerialClass } from "./serial";
 
 export interface HostNodeOptions {
@@ -159,6 +160,8 @@ export class HostNode {
         this.stop();
         this.start();
       },
+      // A gateway (broker set) reaches its broker through this machine's network.
+      bridgeLink: hostMqttLink(this.clock),
     });
   }
 

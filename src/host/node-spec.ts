@@ -18,6 +18,8 @@ export interface NodeSpec {
   readonly lon?: number;
   readonly preset?: string;
   readonly region?: string;
+  /** Broker URL stored as the `broker` setting (the node becomes a gateway); "none" clears it. */
+  readonly mqtt?: string;
 }
 
 export interface CheckedSpec {
@@ -27,6 +29,7 @@ export interface CheckedSpec {
   readonly position: { readonly lat: number; readonly lon: number } | undefined;
   readonly preset?: string;
   readonly region?: string;
+  readonly mqtt?: string;
 }
 
 /**
@@ -54,6 +57,7 @@ export function checkSpec(o: NodeSpec, airOnly = false): CheckedSpec {
     position: o.lat !== undefined && o.lon !== undefined ? { lat: o.lat, lon: o.lon } : undefined,
     ...(o.preset === undefined ? {} : { preset: String(o.preset) }),
     ...(o.region === undefined ? {} : { region: String(o.region) }),
+    ...(o.mqtt === undefined ? {} : { mqtt: String(o.mqtt) }),
   };
 }
 
@@ -74,10 +78,10 @@ export function buildHostNode(
   const profile = boardByName(spec.board);
   const preferences = options.preferences ?? new HostPreference();
   const store = new SettingsStore(preferences, txPowerRange(radioChips(profile)));
-  for (const [key, value] of [["region", spec.region], ["preset", spec.preset]] as const) {
+  for (const [key, value, option] of [["region", spec.region, "--region"], ["preset", spec.preset, "--preset"], ["broker", spec.mqtt, "--mqtt"]] as const) {
     if (value === undefined) continue;
     const r = store.set(key, value);
-    if (!r.ok) throw new Error(`--${key}: ${r.error}`);
+    if (!r.ok) throw new Error(`${option}: ${r.error}`);
   }
   const node = new HostNode({
     air: options.air,
