@@ -3,6 +3,7 @@
 // shared air (src/host/air-hub.ts) both build their nodes here.
 import { BOARD_NAMES, boardByName } from "../../boards";
 import { radioChips, txPowerRange, type RadioChip } from "../../boards/common/board-profile";
+import type { MqttLinkFactory } from "../app/bridge-link";
 import { parseNodeId } from "../app/node-id";
 import { SettingsStore } from "../app/settings";
 import { formatNodeId } from "../core/station";
@@ -73,6 +74,7 @@ export function buildHostNode(
     readonly onOutput: (text: string) => void;
     readonly onOutputBytes?: (bytes: Uint8Array) => void;
     readonly airPosition?: { x: number; y: number };
+    readonly bridgeLink?: MqttLinkFactory;
   },
 ): HostNode {
   const profile = boardByName(spec.board);
@@ -93,6 +95,7 @@ export function buildHostNode(
     onOutput: options.onOutput,
     ...(options.onOutputBytes === undefined ? {} : { onOutputBytes: options.onOutputBytes }),
     ...(options.airPosition === undefined ? {} : { position: options.airPosition }),
+    ...(options.bridgeLink === undefined ? {} : { bridgeLink: options.bridgeLink }),
   });
   if (spec.position !== undefined && profile.gps !== undefined) node.gpsModule(spec.position);
   return node;
