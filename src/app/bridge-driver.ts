@@ -10,53 +10,25 @@
 //                    link is down they are drained and counted, so a core that still offers some
 //                    cannot keep the loop spinning
 //
-// Frame topics carry the publishing gateway as the last level (`<clusterTopic>/<8-hex id>`,
-// subscription `<clusterTopic>/+`): the receiver learns which gateway sent a frame without opening
-// it, drops its own publications (MQTT 3.1.1 echoes them to a subscriber), and a broker can bind
-// each gateway's client id to its own topics (Mosquitto ACL `pattern write s5/+/c/+/%c`).
+// Topics and records are the core's (src/core/bridge/topics.ts, docs/protocol.md §20.1): frames on
+// `s5/<net>/c/<cluster>`, retained presence on `s5/<net>/gw/<gateway>`. The topic does not name a
+// frame's publisher: the core reads the sealed frame's transmitter (meta.gateway is 0), and drops
+// its own frames when the broker echoes them back (rule B6).
 // QoS 0 everywhere: the mesh has its own end-to-end acknowledgements and retries, a QoS 1
 // redelivery after a reconnect would only be a replay for the core to drop, and the Moddable SDK's
 // client speaks QoS 0 only. Presence and the last-will are retained, so a gateway that subscribes
 // later learns every other gateway's state at once.
 import type { RadioClock, RadioTimer } from "../../drivers/radio";
-import { BRIDGE_MAX_CLUSTERS, clusterTopic, decodePresence, encodePresence, isClusterPrefix, presenceTopic } from "../core/bridge/topics";
+import { BRIDGE_MAX_CLUSTERS, clusterTopic, decodePresence, encodePresence, isClusterPrefix, parseTopic, presenceTopic } from "../core/bridge/topics";
 import { formatNodeId, type BridgePort, type NodeId } from "../core/station";
 import { formatBroker, type BrokerAddress, type MqttLink, type MqttLinkFactory, type MqttLinkOptions } from "./bridge-link";
-
-/** A gateway's presence record, as the core's codec reads and writes it. */
-export interface Presence {
-  readonly gateway: NodeId;
-  readonly up: boolean;
-  readonly clusters: readonly string[];
-}
-
-/** The topic plan and presence codec (the core's bridge module supplies them). */
-export interface BridgeTopics {
-  /** Topic of frames for cluster prefix `cluster` (without the publisher level). */
-  cluster(cluster: string): string;
-  /** Retained presence topic of `gateway`, or the wildcard filter for every gateway ("+"). */
-  presence(gateway: NodeId | "+"): string;
-  encodePresence(p: Presence): Uint8Array;
-  /** Undefined on bad input; never throws. */
-  decodePresence(bytes: Uint8Array): Presence | undefined;
-}
-
-/** The topic plan and codec of src/core/bridge/topics.ts for the network tagged `net`. */
-export function bridgeTopics(net: string): BridgeTopics {
-  presenceTopic(net, "+"); // a bad tag fails here, not at the first message
-  return Object.freeze({
-    cluster: (c: string) => clusterTopic(net, c),
-    presence: (g: NodeId | "+") => presenceTopic(net, g),
-    encodePresence,
-    decodePresence,
-  });
-}
 
 export interface BridgeDriverOptions {
   readonly port: BridgePort;
   /** This gateway's node id (client id, presence topic, own-echo filter). */
   readonly self: NodeId;
-  readonly topics: BridgeTopics;
+  /** The network tag (topics.ts networkTag): the first level under s5/ of every topic. */
+  readonly net: string;
   readonly link: MqttLinkFactory;
   readonly broker: BrokerAddress;
   readonly username?: string;
@@ -88,7 +60,7 @@ export interface BridgeCounters {
   /** Frames dropped before the core saw them, by reason. */
   oversized: number;
   empty: number;
-  ownEcho: number;
+  /** Messages on a topic that is not this network's frame or presence topic. */
   badTopic: number;
   /** Presence records that did not decode. */
   badPresence: number;
@@ -124,12 +96,14 @@ export class BridgeDriver {
   /** Presence last handed to the core, by gateway (a retained record repeats at every subscribe). */
   readonly #peers = new Map<NodeId, string>();
   readonly #counters: BridgeCounters = {
-    connects: 0, drops: 0, published: 0, publishedBytes: 0, received: 0, oversized: 0, empty: 0, ownEcho: 0,
+    connects: 0, drops: 0, published: 0, publishedBytes: 0, received: 0, oversized: 0, empty: 0,
     badTopic: 0, badPresence: 0, notSent: 0, peersUp: 0, peersDown: 0,
   };
   readonly #selfHex: string;
 
+  /** Throws RangeError on a network tag that is not 8 lower-case hex digits. */
   constructor(options: BridgeDriverOptions) {
+    presenceTopic(options.net, "+");
     this.#o = options;
     this.#since = options.clock.now();
     this.#selfHex = formatNodeId(options.self);
@@ -155,14 +129,9 @@ export class BridgeDriver {
     this.#timer = undefined;
     const link = this.#link;
     this.#link = undefined;
-    if (link !== undefined && this.#state === "up") link.publish(this.#o.topics.presence(this.#o.self), this.#presence(false), true);
+    if (link !== undefined && this.#state === "up") link.publish(presenceTopic(this.#o.net, this.#o.self), this.#presence(false), true);
     link?.close();
     this.#state = "closed";
-  }
-
-  /** Frame topic of `cluster` as published by this gateway. */
-  frameTopic(cluster: string, gateway: NodeId = this.#o.self): string {
-    return `${this.#o.topics.cluster(cluster)}/${formatNodeId(gateway)}`;
   }
 
   /** After every run of the mesh loop: publish what the core has for the bridge. */
@@ -176,7 +145,7 @@ export class BridgeDriver {
         this.#counters.badTopic++;
         continue;
       }
-      if (this.#state !== "up" || this.#link === undefined || !this.#link.publish(this.frameTopic(f.cluster), f.bytes, false)) {
+      if (this.#state !== "up" || this.#link === undefined || !this.#link.publish(clusterTopic(this.#o.net, f.cluster), f.bytes, false)) {
         this.#counters.notSent++;
         continue;
       }
@@ -192,7 +161,7 @@ export class BridgeDriver {
     const age = Math.max(0, Math.round((now - this.#since) / 1000));
     const state =
       this.#state === "up" ? `connected for ${age} s` : this.#state === "connecting" ? "connecting…" : this.#state === "waiting" ? `down (${this.#lastError}); retrying in ${Math.max(0, Math.round((this.#retryAt - now) / 1000))} s` : "stopped";
-    const dropped: Array<[string, number]> = [["oversized", c.oversized], ["empty", c.empty], ["own echo", c.ownEcho], ["bad topic", c.badTopic], ["bad presence", c.badPresence]];
+    const dropped: Array<[string, number]> = [["oversized", c.oversized], ["empty", c.empty], ["bad topic", c.badTopic], ["bad presence", c.badPresence]];
     const rejected = dropped.filter(([, n]) => n > 0);
     const peers = [...this.#peers].filter(([, v]) => v.startsWith("up")).map(([id]) => formatNodeId(id));
     return [
@@ -236,7 +205,7 @@ export class BridgeDriver {
           ...(o.password === undefined ? {} : { password: o.password }),
           keepaliveMs: o.keepaliveMs ?? KEEPALIVE_MS,
           connectTimeoutMs: o.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
-          will: { topic: o.topics.presence(o.self), payload: this.#presence(false) },
+          will: { topic: presenceTopic(o.net, o.self), payload: this.#presence(false) },
           ...(o.wifi === undefined ? {} : { wifi: o.wifi }),
         },
         events,
@@ -256,7 +225,7 @@ export class BridgeDriver {
     this.#backoffMs = BACKOFF_FIRST_MS;
     this.#counters.connects++;
     this.#subscribed = undefined;
-    link.subscribe(o.topics.presence("+"));
+    link.subscribe(presenceTopic(o.net, "+"));
     this.#follow(link);
     o.notice?.(`bridge: connected to ${formatBroker(o.broker)}`);
     if (!wasUp) o.port.bridgeStatus(o.clock.now(), true);
@@ -270,9 +239,9 @@ export class BridgeDriver {
     const key = clusters.join(",");
     if (key === this.#subscribed) return;
     const before = new Set(this.#subscribed === undefined || this.#subscribed === "" ? [] : this.#subscribed.split(","));
-    for (const c of clusters) if (!before.has(c)) link.subscribe(`${o.topics.cluster(c)}/+`);
+    for (const c of clusters) if (!before.has(c)) link.subscribe(clusterTopic(o.net, c));
     this.#subscribed = key;
-    link.publish(o.topics.presence(o.self), this.#presence(true), true);
+    link.publish(presenceTopic(o.net, o.self), this.#presence(true), true);
   }
 
   #down(reason: string): void {
@@ -303,18 +272,12 @@ export class BridgeDriver {
 
   #message(topic: string, payload: Uint8Array): void {
     const o = this.#o;
-    const presencePrefix = o.topics.presence("+").slice(0, -1);
-    if (topic.startsWith(presencePrefix)) return this.#presenceMessage(topic.slice(presencePrefix.length), payload);
-    const slash = topic.lastIndexOf("/");
-    const from = slash < 0 ? "" : topic.slice(slash + 1);
-    if (!/^[0-9a-f]{8}$/.test(from)) {
+    const t = parseTopic(topic);
+    if (t === undefined || t.net !== o.net) {
       this.#counters.badTopic++;
       return;
     }
-    if (from === this.#selfHex) {
-      this.#counters.ownEcho++;
-      return;
-    }
+    if (t.kind === "presence") return this.#presenceMessage(t.gateway, payload);
     if (payload.length === 0) {
       this.#counters.empty++;
       return;
@@ -324,20 +287,16 @@ export class BridgeDriver {
       return;
     }
     this.#counters.received++;
-    o.port.bridgeReceive(payload, { at: o.clock.now(), gateway: parseInt(from, 16) >>> 0 });
+    // The topic does not name the publisher; the core trusts only the sealed frame's transmitter.
+    o.port.bridgeReceive(payload, { at: o.clock.now(), gateway: 0 });
     o.poke();
   }
 
-  #presenceMessage(idText: string, payload: Uint8Array): void {
+  #presenceMessage(id: NodeId, payload: Uint8Array): void {
     const o = this.#o;
-    if (!/^[0-9a-f]{8}$/.test(idText)) {
-      this.#counters.badTopic++;
-      return;
-    }
-    const id = parseInt(idText, 16) >>> 0;
     if (id === o.self) return;
     // An empty retained message clears a record: that gateway is gone.
-    const p = payload.length === 0 ? { gateway: id, up: false, clusters: [] } : o.topics.decodePresence(payload);
+    const p = payload.length === 0 ? { gateway: id, up: false, clusters: [] } : decodePresence(payload);
     if (p === undefined || p.gateway !== id) {
       this.#counters.badPresence++;
       return;
@@ -356,7 +315,7 @@ export class BridgeDriver {
   }
 
   #presence(up: boolean): Uint8Array {
-    return this.#o.topics.encodePresence({ gateway: this.#o.self, up, clusters: up ? this.#clusters() : [] });
+    return encodePresence({ gateway: this.#o.self, up, clusters: up ? this.#clusters() : [] });
   }
 
   /** The prefixes the core serves, as far as a topic and a presence record can name them. */

@@ -17,7 +17,7 @@ import { networkKeys } from "../core/security/keys";
 import { SecureStation, type SecureDelivered } from "../core/security/secure-station";
 import { BRIDGE_MAX_FRAME, networkTag } from "../core/bridge/topics";
 import { formatNodeId, type Station, type StationEvent } from "../core/station";
-import { BridgeDriver, bridgeTopics } from "./bridge-driver";
+import { BridgeDriver } from "./bridge-driver";
 import { parseBrokerUrl, type MqttLinkFactory } from "./bridge-link";
 import { DeviceApi } from "./api";
 import { FrameSplitter } from "./api-frame";
@@ -304,7 +304,7 @@ function startBridge(platform: NodePlatform, app: App, say: (line: string) => vo
   const driver = new BridgeDriver({
     port,
     self: secure.id,
-    topics: bridgeTopics(networkTag(netId)),
+    net: networkTag(netId),
     link: platform.bridgeLink,
     broker: broker.value,
     ...(s.mqttUser === undefined ? {} : { username: s.mqttUser }),
