@@ -51,7 +51,7 @@ export function meshPlan(settings: Settings): MeshPlan {
     node: {
       modem: preset,
       dutyCycle: band.dutyCycle,
-      config: { ...DEVICE_LIMITS, geohashPrecision: settings.clusterPrecision, frameOverheadBytes: SEAL_OVERHEAD_BYTES, ...(settings.broker === undefined ? {} : { gateway: true }) },
+      config: { ...DEVICE_LIMITS, geohashPrecision: settings.clusterPrecision, frameOverheadBytes: SEAL_OVERHEAD_BYTES, ...(settings.broker === undefined ? {} : { gateway: true, bridgeCost: settings.bridgeCost }) },
     },
     subBand: band.name,
   };

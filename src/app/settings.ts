@@ -53,6 +53,8 @@ export interface Settings {
   readonly wifiSsid: string | undefined;
   /** Never shown; undefined = an open network. */
   readonly wifiPassword: string | undefined;
+  /** Fixed metric of the bridge link (MeshConfig.bridgeCost): higher keeps more traffic on LoRa. */
+  readonly bridgeCost: number;
 }
 
 /** Transmit power range of the radio chip, dBm. */
@@ -95,10 +97,13 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
   mqttPassword: undefined,
   wifiSsid: undefined,
   wifiPassword: undefined,
+  // The core's default (src/core/config.ts): about 4.7 good LoRa hops (docs/protocol.md §20.3, B1).
+  bridgeCost: 1024,
 });
 
 /** Console names of the settings, in display order. */
-export const SETTING_KEYS = Object.freeze(["node", "region", "preset", "txpower", "precision", "name", "role", "key", "broker", "mqttuser", "mqttpass", "wifi", "wifipass"] as const);
+export const SETTING_KEYS = Object.freeze(["node", "region", "preset", "txpower", "precision", "name", "role", "key", "broker", "mqttuser", "mqttpass", "wifi", "wifipass", "bridgecost"] as const);
+export const BRIDGE_COST_MAX = 16_384;
 export const SSID_MAX_BYTES = 32;
 export const MQTT_CREDENTIAL_MAX = 64;
 export type SettingKey = (typeof SETTING_KEYS)[number];
@@ -118,6 +123,7 @@ const STORE_KEY: Readonly<Record<SettingKey | "schema", string>> = Object.freeze
   mqttpass: "mqttpass",
   wifi: "wifi",
   wifipass: "wifipass",
+  bridgecost: "bridgecost",
   schema: "schema",
 });
 
@@ -135,6 +141,7 @@ const FIELD: Readonly<Record<SettingKey, keyof Settings>> = Object.freeze({
   mqttpass: "mqttPassword",
   wifi: "wifiSsid",
   wifipass: "wifiPassword",
+  bridgecost: "bridgeCost",
 });
 
 export const SETTING_HELP: Readonly<Record<SettingKey, string>> = Object.freeze({
@@ -151,6 +158,7 @@ export const SETTING_HELP: Readonly<Record<SettingKey, string>> = Object.freeze(
   mqttpass: `broker password, 1..${MQTT_CREDENTIAL_MAX} printable ASCII characters; never shown ("none" = no password)`,
   wifi: `Wi-Fi network (SSID, 1..${SSID_MAX_BYTES} bytes) a gateway board joins`,
   wifipass: "Wi-Fi password: 8..63 printable ASCII characters or 64 hex digits (WPA2); never shown (\"none\" = open network)",
+  bridgecost: `gateway: fixed route metric of the internet bridge, 0..${BRIDGE_COST_MAX} (default 1024, about 4.7 good LoRa hops: shorter LoRa paths stay on LoRa)`,
 });
 
 type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
@@ -226,6 +234,11 @@ export function parseSetting(key: SettingKey, text: string): Parsed<Settings[key
       if (bytes < 1 || bytes > SSID_MAX_BYTES || /[\x00-\x1f\x7f]/.test(t)) return bad(`wifi must be a network name (SSID) of 1..${SSID_MAX_BYTES} bytes without control characters (got ${bytes} bytes)`);
       return ok(t);
     }
+    case "bridgecost": {
+      const n = /^\d{1,5}$/.test(t) ? Number(t) : NaN;
+      if (!(n >= 0 && n <= BRIDGE_COST_MAX)) return bad(`bridgecost must be a whole number 0..${BRIDGE_COST_MAX}, got "${t}"`);
+      return ok(n);
+    }
     case "wifipass": {
       if (t.toLowerCase() === "none") return ok(undefined);
       if (/^[0-9A-Fa-f]{64}$/.test(t)) return ok(t);
@@ -273,6 +286,8 @@ export function formatSetting(s: Settings, key: SettingKey): string {
       return `${s.txPowerDbm}`;
     case "precision":
       return `${s.clusterPrecision}`;
+    case "bridgecost":
+      return `${s.bridgeCost}`;
     case "key":
       // Never the passphrase itself: `status` shows the key's public network id instead.
       return s.passphrase === undefined || s.passphrase === DEFAULT_PASSPHRASE ? "default (public: anyone can read this network)" : "set (hidden; status shows its network id)";
@@ -293,7 +308,7 @@ export function formatSetting(s: Settings, key: SettingKey): string {
 
 /** A stored value back to a setting, or an error saying what is wrong with it. */
 function fromStored(key: SettingKey, raw: PreferenceValue): Parsed<Settings[keyof Settings]> {
-  const numeric = key === "txpower" || key === "precision";
+  const numeric = key === "txpower" || key === "precision" || key === "bridgecost";
   if (numeric ? typeof raw !== "number" : typeof raw !== "string") {
     return bad(`stored ${key} has the wrong type (${raw instanceof ArrayBuffer ? "binary" : typeof raw})`);
   }
