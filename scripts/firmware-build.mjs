@@ -19,7 +19,7 @@ const SOURCE_EXTENSIONS = [".ts", ".js", ".mjs", ".json"];
  * modules/io/manifests/esp32/manifest.json maps it to the target folder's host/provider.
  */
 export const SDK_MODULES = Object.freeze([
-  "timer", "time", "preference", "net", "mc/config",
+  "timer", "time", "preference", "net", "mc/config", "wifi", "mqtt",
   "embedded:io/analog", "embedded:io/digital", "embedded:io/i2c", "embedded:io/serial", "embedded:io/smbus", "embedded:io/spi",
 ]);
 

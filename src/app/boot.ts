@@ -51,6 +51,8 @@ export interface MeshBinding {
   telemetry?(): Omit<Telemetry, "battery" | "batteryMillivolts">;
   traceroute?(destination: number): TraceStart;
   forgetPeer?(id: number): boolean;
+  /** The internet bridge's status rows; undefined when this node is not a gateway. */
+  bridge?(): ReadonlyArray<readonly [string, string]> | undefined;
 }
 
 export interface App {
@@ -167,6 +169,7 @@ export function boot(platform: BootPlatform): App {
       return m.traceroute(dst);
     },
     forgetPeer: (id) => needMesh().forgetPeer?.(id) ?? false,
+    bridge: () => mesh?.bridge?.(),
     ...(platform.erase === undefined
       ? {}
       : {

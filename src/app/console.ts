@@ -123,6 +123,8 @@ export interface ConsoleHost {
   forgetPeer?(id: number): boolean;
   /** Erases every setting and key and reboots. */
   factoryReset?(): void;
+  /** The internet bridge of a gateway (state, broker, counters); undefined when the node is not one. */
+  bridge?(): ReadonlyArray<readonly [string, string]> | undefined;
 }
 
 /** A message for the person at the terminal. */
@@ -170,6 +172,7 @@ const COMMANDS: ReadonlyArray<readonly [string, string]> = Object.freeze([
   Object.freeze(["nodes", "every node known: neighbours and nodes heard through the mesh"] as const),
   Object.freeze(["traceroute <node>", "probe the path to a node: hops and round trip"] as const),
   Object.freeze(["reset counter|node-key|peer <node>", "erase the frame counter mark or the node key (after confirmation), or forget a peer's key"] as const),
+  Object.freeze(["bridge", "the internet bridge of a gateway: broker, state, gateways seen, frame counters"] as const),
   Object.freeze(["factory-reset", "erase every setting and key and reboot (after confirmation)"] as const),
   Object.freeze(["reboot", "restart the node"] as const),
 ]);
@@ -182,6 +185,8 @@ const DETAILS: Readonly<Record<string, string>> = Object.freeze({
     "traceroute <node>: sends a private probe that <node> acknowledges; prints the next hops this node will try now and, when the acknowledgement returns, the hops the probe took and the round trip ([trace] line). Relays do not record themselves, so the path's middle is not listed.",
   reset:
     "reset counter: erase the frame counter mark (a node whose mark was lost starts again at 0; safe only under a network key never used before). reset node-key: draw a new node key pair at the next boot (peers that pinned the old key must reset peer <this node>). reset peer <node>: forget the key pinned for <node> now (it is learned again at the next contact). counter and node-key ask for confirmation and apply after reboot.",
+  bridge:
+    "bridge (or mqtt): a gateway's link to the MQTT broker that joins clusters over the internet: the broker, whether it is connected (or why not and when it retries), the clusters served, the other gateways online, frames published and received, and input dropped before the mesh core (oversized, empty, own echo, bad topic, bad presence). A node becomes a gateway with set broker mqtt://host:1883 (mqtts:// for TLS; a board also needs set wifi and set wifipass), then reboot.",
   "factory-reset": "factory-reset: erases every setting, the network and node keys and the frame counter, then reboots as a fresh node. Asks for confirmation.",
 });
 
@@ -382,6 +387,9 @@ export class Console {
           return this.#reset(rest);
         case "factory-reset":
           return this.#factoryReset(rest);
+        case "bridge":
+        case "mqtt":
+          return this.#bridge(rest);
         case "reboot":
           this.#out("rebooting…");
           this.#host.reboot();
@@ -460,6 +468,14 @@ export class Console {
     this.#ask(question, () => this.#out(host.reset?.(what) ?? ""));
   }
 
+  #bridge(rest: string): void {
+    if (rest !== "") return this.#error("bridge takes no argument");
+    const rows = this.#host.bridge?.();
+    if (rows === undefined) return this.#out("not a gateway: set broker mqtt://host:1883 (mqtts:// for TLS; a board also needs set wifi and set wifipass), then reboot");
+    const width = Math.max(...rows.map(([k]) => k.length));
+    for (const [k, v] of rows) this.#out(`${k.padEnd(width)}  ${printable(v)}`);
+  }
+
   #factoryReset(rest: string): void {
     if (rest !== "") return this.#error("factory-reset takes no argument");
     const reset = this.#host.factoryReset;
@@ -482,9 +498,9 @@ export class Console {
       for (const key of SETTING_KEYS) this.#out(`  ${key.padEnd(9)} ${SETTING_HELP[key]}`);
       return;
     }
-    const entry = COMMANDS.find(([c]) => c.split(" ")[0] === t || (t === "neighbours" && c.startsWith("neighbors")));
+    const entry = COMMANDS.find(([c]) => c.split(" ")[0] === t || (t === "neighbours" && c.startsWith("neighbors")) || (t === "mqtt" && c === "bridge"));
     if (entry === undefined) return this.#error(`no command "${printable(topic)}"; type help`);
-    this.#out(DETAILS[t] ?? `${entry[0]}: ${entry[1]}`);
+    this.#out(DETAILS[entry[0].split(" ")[0]] ?? `${entry[0]}: ${entry[1]}`);
   }
 
   #status(): void {

@@ -11,6 +11,7 @@ import Timer from "timer";
 import type { System5Device } from "system5/boards/common/device";
 import profile from "system5/board-profile";
 import { moddableClock } from "system5/drivers/moddable-clock";
+import { moddableMqttLink } from "./mqtt-device";
 import { parseMac } from "./node-id";
 import { startNode } from "./start";
 
@@ -33,4 +34,6 @@ startNode({
   // on the ESP32 draws from the hardware RNG with enough entropy is unverified (docs/security.md §12).
   random32: () => Math.floor(Math.random() * 0x1_0000_0000) >>> 0,
   restart: () => System.restart(),
+  // A gateway (set broker …) joins its Wi-Fi and the broker with the SDK's MQTT client.
+  bridgeLink: moddableMqttLink(),
 });

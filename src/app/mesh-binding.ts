@@ -47,7 +47,12 @@ export function meshPlan(settings: Settings): MeshPlan {
     radio: { frequencyHz, ...presetConfig(preset) },
     // frameOverheadBytes: every frame is sealed (12 bytes more on the air): the core shrinks its
     // payload limits and OGM budget by it and counts it in every airtime (duty cycle).
-    node: { modem: preset, dutyCycle: band.dutyCycle, config: { ...DEVICE_LIMITS, geohashPrecision: settings.clusterPrecision, frameOverheadBytes: SEAL_OVERHEAD_BYTES } },
+    // gateway: a node with a broker set joins clusters over the internet bridge (src/app/bridge-driver.ts).
+    node: {
+      modem: preset,
+      dutyCycle: band.dutyCycle,
+      config: { ...DEVICE_LIMITS, geohashPrecision: settings.clusterPrecision, frameOverheadBytes: SEAL_OVERHEAD_BYTES, ...(settings.broker === undefined ? {} : { gateway: true, bridgeCost: settings.bridgeCost }) },
+    },
     subBand: band.name,
   };
 }
@@ -78,6 +83,8 @@ export interface BindingOptions {
   readonly heard?: HeardNodes;
   readonly probes?: Probes;
   readonly meter?: ChannelMeter;
+  /** The internet bridge's status rows (gateways only). */
+  readonly bridge?: () => ReadonlyArray<readonly [string, string]>;
 }
 
 /**
@@ -142,6 +149,7 @@ export function meshBinding(options: BindingOptions): MeshBinding {
       return { ok: true, seq: result.seq, nextHops: node.nextHopsTo(dst, t) };
     },
     forgetPeer: (id) => secure.forgetPeer(id),
+    bridge: () => options.bridge?.(),
     status: (): Partial<ConsoleStatus> => {
       const t = now();
       const duty = node.dutyUtilisation(t);

@@ -32,6 +32,12 @@ export interface MeshRunnerOptions {
    * carries on with its timer re-armed, so one bad frame cannot stop the node.
    */
   readonly onStationError?: (error: Error) => void;
+  /**
+   * Runs after every loop run, before the timer is re-armed: the gateway's bridge publishes what
+   * the station has for the internet (src/app/bridge-driver.ts). Its exceptions count as the
+   * station's.
+   */
+  readonly afterRun?: (now: number) => void;
 }
 
 export interface MeshRunnerStats {
@@ -59,6 +65,7 @@ export class MeshRunner {
   readonly #onEvents: MeshRunnerOptions["onEvents"];
   readonly #onRadioError: MeshRunnerOptions["onRadioError"];
   readonly #onStationError: MeshRunnerOptions["onStationError"];
+  readonly #afterRun: MeshRunnerOptions["afterRun"];
   #timer: RadioTimer | undefined;
   /** A frame of ours is in CAD or on the air. */
   #transmitting = false;
@@ -72,6 +79,7 @@ export class MeshRunner {
     this.#onEvents = options.onEvents;
     this.#onRadioError = options.onRadioError;
     this.#onStationError = options.onStationError;
+    this.#afterRun = options.afterRun;
   }
 
   get stats(): MeshRunnerStats {
@@ -120,6 +128,13 @@ export class MeshRunner {
       }
     } catch (error) {
       this.#stationError(error);
+    }
+    if (this.#afterRun !== undefined) {
+      try {
+        this.#afterRun(now);
+      } catch (error) {
+        this.#stationError(error);
+      }
     }
     let events: StationEvent[] = [];
     try {

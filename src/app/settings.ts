@@ -12,6 +12,7 @@ import { PRESET_NAMES, presetByName, type PresetName } from "../core/presets";
 import { REGION_NAMES, regionByName, subBandFor, type RegionName } from "../core/regions";
 import { formatNodeId } from "../core/station";
 import { looksLikeShareString, parseShareString } from "../core/security/keys";
+import { formatBroker, parseBrokerUrl } from "./bridge-link";
 import { parseNodeId } from "./node-id";
 
 export type PreferenceValue = string | number | boolean | ArrayBuffer;
@@ -43,6 +44,17 @@ export interface Settings {
    * System 5 node knows: a fresh node joins the default network, which keeps out nobody.
    */
   readonly passphrase: string | undefined;
+  /** MQTT broker URL (mqtt:// or mqtts:// for TLS) of a gateway; undefined = not a gateway. */
+  readonly broker: string | undefined;
+  readonly mqttUser: string | undefined;
+  /** Never shown. */
+  readonly mqttPassword: string | undefined;
+  /** Wi-Fi network a gateway board joins (the host run has no Wi-Fi). */
+  readonly wifiSsid: string | undefined;
+  /** Never shown; undefined = an open network. */
+  readonly wifiPassword: string | undefined;
+  /** Fixed metric of the bridge link (MeshConfig.bridgeCost): higher keeps more traffic on LoRa. */
+  readonly bridgeCost: number;
 }
 
 /** Transmit power range of the radio chip, dBm. */
@@ -80,10 +92,20 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
   networkName: "system5",
   role: "client",
   passphrase: undefined,
+  broker: undefined,
+  mqttUser: undefined,
+  mqttPassword: undefined,
+  wifiSsid: undefined,
+  wifiPassword: undefined,
+  // The core's default (src/core/config.ts): about 4.7 good LoRa hops (docs/protocol.md §20.3, B1).
+  bridgeCost: 1024,
 });
 
 /** Console names of the settings, in display order. */
-export const SETTING_KEYS = Object.freeze(["node", "region", "preset", "txpower", "precision", "name", "role", "key"] as const);
+export const SETTING_KEYS = Object.freeze(["node", "region", "preset", "txpower", "precision", "name", "role", "key", "broker", "mqttuser", "mqttpass", "wifi", "wifipass", "bridgecost"] as const);
+export const BRIDGE_COST_MAX = 16_384;
+export const SSID_MAX_BYTES = 32;
+export const MQTT_CREDENTIAL_MAX = 64;
 export type SettingKey = (typeof SETTING_KEYS)[number];
 
 /** Preference keys (≤ 15 characters). */
@@ -96,6 +118,12 @@ const STORE_KEY: Readonly<Record<SettingKey | "schema", string>> = Object.freeze
   name: "name",
   role: "role",
   key: "key",
+  broker: "broker",
+  mqttuser: "mqttuser",
+  mqttpass: "mqttpass",
+  wifi: "wifi",
+  wifipass: "wifipass",
+  bridgecost: "bridgecost",
   schema: "schema",
 });
 
@@ -108,6 +136,12 @@ const FIELD: Readonly<Record<SettingKey, keyof Settings>> = Object.freeze({
   name: "networkName",
   role: "role",
   key: "passphrase",
+  broker: "broker",
+  mqttuser: "mqttUser",
+  mqttpass: "mqttPassword",
+  wifi: "wifiSsid",
+  wifipass: "wifiPassword",
+  bridgecost: "bridgeCost",
 });
 
 export const SETTING_HELP: Readonly<Record<SettingKey, string>> = Object.freeze({
@@ -119,6 +153,12 @@ export const SETTING_HELP: Readonly<Record<SettingKey, string>> = Object.freeze(
   name: `network name: 1..${NETWORK_NAME_MAX} printable ASCII characters`,
   role: `node role: ${ROLE_NAMES.join(", ")}`,
   key: `network passphrase (${PASSPHRASE_MIN}..${PASSPHRASE_MAX} printable ASCII characters) or a share string from key random, the same on every node; never shown ("default" = the public key)`,
+  broker: "MQTT broker of a gateway: mqtt://host[:port] or mqtts://host[:port] (TLS); \"none\" = not a gateway",
+  mqttuser: `broker user name, 1..${MQTT_CREDENTIAL_MAX} printable ASCII characters ("none" = anonymous)`,
+  mqttpass: `broker password, 1..${MQTT_CREDENTIAL_MAX} printable ASCII characters; never shown ("none" = no password)`,
+  wifi: `Wi-Fi network (SSID, 1..${SSID_MAX_BYTES} bytes) a gateway board joins`,
+  wifipass: "Wi-Fi password: 8..63 printable ASCII characters or 64 hex digits (WPA2); never shown (\"none\" = open network)",
+  bridgecost: `gateway: fixed route metric of the internet bridge, 0..${BRIDGE_COST_MAX} (default 1024, about 4.7 good LoRa hops: shorter LoRa paths stay on LoRa)`,
 });
 
 type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
@@ -176,6 +216,35 @@ export function parseSetting(key: SettingKey, text: string): Parsed<Settings[key
         return bad(`key must be ${PASSPHRASE_MIN}..${PASSPHRASE_MAX} printable ASCII characters (got ${t.length} characters${/^[\x20-\x7e]*$/.test(t) ? "" : ", some not printable ASCII"})`);
       }
       return ok(t);
+    case "broker": {
+      if (t.toLowerCase() === "none" || t.toLowerCase() === "off") return ok(undefined);
+      const b = parseBrokerUrl(t);
+      return b.ok ? ok(formatBroker(b.value)) : bad(b.error);
+    }
+    case "mqttuser":
+    case "mqttpass": {
+      if (t.toLowerCase() === "none") return ok(undefined);
+      if (t.length < 1 || t.length > MQTT_CREDENTIAL_MAX || !/^[\x21-\x7e]+$/.test(t)) {
+        return bad(`${key} must be 1..${MQTT_CREDENTIAL_MAX} printable ASCII characters without spaces (got ${t.length} characters)`);
+      }
+      return ok(t);
+    }
+    case "wifi": {
+      const bytes = utf8Length(t);
+      if (bytes < 1 || bytes > SSID_MAX_BYTES || /[\x00-\x1f\x7f]/.test(t)) return bad(`wifi must be a network name (SSID) of 1..${SSID_MAX_BYTES} bytes without control characters (got ${bytes} bytes)`);
+      return ok(t);
+    }
+    case "bridgecost": {
+      const n = /^\d{1,5}$/.test(t) ? Number(t) : NaN;
+      if (!(n >= 0 && n <= BRIDGE_COST_MAX)) return bad(`bridgecost must be a whole number 0..${BRIDGE_COST_MAX}, got "${t}"`);
+      return ok(n);
+    }
+    case "wifipass": {
+      if (t.toLowerCase() === "none") return ok(undefined);
+      if (/^[0-9A-Fa-f]{64}$/.test(t)) return ok(t);
+      if (t.length < 8 || t.length > 63 || !/^[\x20-\x7e]+$/.test(t)) return bad(`wifipass must be 8..63 printable ASCII characters or 64 hex digits (got ${t.length} characters)`);
+      return ok(t);
+    }
     case "role": {
       const r = t.toLowerCase();
       return (ROLE_NAMES as readonly string[]).includes(r) ? ok(r as RoleName) : bad(`unknown role "${t}"; known: ${ROLE_NAMES.join(", ")}`);
@@ -217,9 +286,21 @@ export function formatSetting(s: Settings, key: SettingKey): string {
       return `${s.txPowerDbm}`;
     case "precision":
       return `${s.clusterPrecision}`;
+    case "bridgecost":
+      return `${s.bridgeCost}`;
     case "key":
       // Never the passphrase itself: `status` shows the key's public network id instead.
       return s.passphrase === undefined || s.passphrase === DEFAULT_PASSPHRASE ? "default (public: anyone can read this network)" : "set (hidden; status shows its network id)";
+    case "broker":
+      return s.broker ?? "none (not a gateway)";
+    case "mqttuser":
+      return s.mqttUser ?? "none (anonymous)";
+    case "mqttpass":
+      return s.mqttPassword === undefined ? "none" : "set (hidden)";
+    case "wifi":
+      return s.wifiSsid ?? "none";
+    case "wifipass":
+      return s.wifiPassword === undefined ? "none (open network)" : "set (hidden)";
     default:
       return String(s[FIELD[key]]);
   }
@@ -227,7 +308,7 @@ export function formatSetting(s: Settings, key: SettingKey): string {
 
 /** A stored value back to a setting, or an error saying what is wrong with it. */
 function fromStored(key: SettingKey, raw: PreferenceValue): Parsed<Settings[keyof Settings]> {
-  const numeric = key === "txpower" || key === "precision";
+  const numeric = key === "txpower" || key === "precision" || key === "bridgecost";
   if (numeric ? typeof raw !== "number" : typeof raw !== "string") {
     return bad(`stored ${key} has the wrong type (${raw instanceof ArrayBuffer ? "binary" : typeof raw})`);
   }
@@ -380,6 +461,16 @@ export class SettingsStore {
   }
 }
 Object.freeze(SettingsStore.prototype);
+
+/** Bytes of `text` in UTF-8 (an SSID's limit is in bytes). */
+function utf8Length(text: string): number {
+  let n = 0;
+  for (const ch of text) {
+    const c = ch.codePointAt(0) as number;
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+  }
+  return n;
+}
 
 function unknownKey(key: string): string {
   return `unknown setting "${key}"; known: ${SETTING_KEYS.join(", ")}`;

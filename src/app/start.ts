@@ -15,7 +15,10 @@ import { MeshNode } from "../core/mesh-node";
 import { SeededRng } from "../core/rng";
 import { networkKeys } from "../core/security/keys";
 import { SecureStation, type SecureDelivered } from "../core/security/secure-station";
-import { formatNodeId, type StationEvent } from "../core/station";
+import { BRIDGE_MAX_FRAME, networkTag } from "../core/bridge/topics";
+import { formatNodeId, type Station, type StationEvent } from "../core/station";
+import { BridgeDriver } from "./bridge-driver";
+import { parseBrokerUrl, type MqttLinkFactory } from "./bridge-link";
 import { DeviceApi } from "./api";
 import { FrameSplitter } from "./api-frame";
 import { boot, type App } from "./boot";
@@ -46,13 +49,24 @@ export interface NodePlatform {
   readonly random32: () => number;
   /** Restarts the node (System.restart on the device). */
   readonly restart: () => void;
+  /** MQTT for a gateway (Wi-Fi and the SDK's client on the device, npm mqtt on the host); absent = none. */
+  readonly bridgeLink?: MqttLinkFactory;
 }
 
 export interface RunningNode {
   readonly app: App;
   /** Undefined when no radio answered (or the mesh could not start). */
   readonly mesh:
-    | { readonly node: MeshNode; readonly secure: SecureStation; readonly counterStore: PreferenceCounterStore; readonly runner: MeshRunner; readonly radio: Radio; readonly chip: RadioChip }
+    | {
+        readonly node: MeshNode;
+        readonly secure: SecureStation;
+        readonly counterStore: PreferenceCounterStore;
+        readonly runner: MeshRunner;
+        readonly radio: Radio;
+        readonly chip: RadioChip;
+        /** The internet bridge of a gateway (a broker is set and the platform has MQTT). */
+        readonly bridge?: BridgeDriver;
+      }
     | undefined;
   /** Releases every timer, pin, bus and UART (the host's reboot; the device restarts instead). */
   stop(): void;
@@ -126,6 +140,7 @@ export function startNode(devicePlatform: NodePlatform): RunningNode {
     mesh,
     stop() {
       if (batteryTimer !== undefined) clock.clear(batteryTimer);
+      mesh?.bridge?.stop();
       mesh?.runner.stop();
       mesh?.radio.close();
       gpsUart?.close();
@@ -225,6 +240,7 @@ function runMesh(
   if (counterStore.problem !== undefined) say(`error: ${counterStore.problem}`);
   say(`security: network ${netIdText(netId)} (${net.isDefault ? "public default key" : net.source === "share" ? "random key from a share string" : `passphrase, key ${net.source}`}), node key ${secure.fingerprintOf(secure.id) ?? "none"}`);
   const logged = new Map<string, number>();
+  let bridge: BridgeDriver | undefined;
   const duplicates = duplicateIdWatch(secure, app.identity, prefs, platform.random32, (text) => app.console.notice(text), () => clock.set(() => platform.restart(), REBOOT_DELAY_MS));
   const meshRunner = new MeshRunner({
     station: secure,
@@ -236,8 +252,11 @@ function runMesh(
     },
     onRadioError: (error) => app.console.notice(`radio: ${error.message}`),
     onStationError: (error) => app.console.notice(`error: the mesh core threw (${error.message}); that frame or timer event was dropped, the node carries on`),
+    afterRun: (now) => bridge?.pump(now),
   });
   bind(meshRunner);
+  const bridgeStart = startBridge(platform, app, say, secure, netId, () => meshRunner.poke());
+  bridge = typeof bridgeStart === "string" ? undefined : bridgeStart;
   const binding = meshBinding({
     node,
     secure,
@@ -248,6 +267,7 @@ function runMesh(
     heard,
     probes,
     meter: opened.meter,
+    ...(bridgeStart === undefined ? {} : { bridge: () => (typeof bridgeStart === "string" ? [["broker", settings.broker ?? "none"], ["state", `not running: ${bridgeStart}`]] : bridgeStart.statusRows()) }),
     extra: () => {
       const s = meshRunner.stats;
       return [
@@ -261,7 +281,44 @@ function runMesh(
   say(`radio: ${chip} ${settings.region} ${settings.preset} @ ${(plan.radio.frequencyHz / 1e6).toFixed(3)} MHz, ${settings.txPowerDbm} dBm`);
   if (app.gps !== undefined) binding.gps?.(app.gps.state);
   meshRunner.start();
-  return { node, secure, counterStore, runner: meshRunner, radio, chip };
+  return { node, secure, counterStore, runner: meshRunner, radio, chip, ...(bridge === undefined ? {} : { bridge }) };
+}
+
+/**
+ * The gateway's internet bridge, when a broker is set: the core's BridgePort (present because
+ * meshPlan configured the node as a gateway) joined to the platform's MQTT. It connects once the
+ * mesh runs and keeps reconnecting; the mesh never waits for it. A string: why it could not start.
+ */
+function startBridge(platform: NodePlatform, app: App, say: (line: string) => void, secure: SecureStation, netId: number, poke: () => void): BridgeDriver | string | undefined {
+  const s = app.settings.current;
+  if (s.broker === undefined) return undefined;
+  const broker = parseBrokerUrl(s.broker);
+  const port = (secure as Station).bridge;
+  const refuse = (why: string): string => {
+    say(`warning: bridge: ${why}; the node runs without the internet bridge`);
+    return why;
+  };
+  if (!broker.ok) return refuse(`${broker.error}; set broker again`);
+  if (platform.bridgeLink === undefined) return refuse("a broker is set but this platform has no MQTT client");
+  if (port === undefined) return refuse("this mesh core has no gateway role");
+  const driver = new BridgeDriver({
+    port,
+    self: secure.id,
+    net: networkTag(netId),
+    link: platform.bridgeLink,
+    broker: broker.value,
+    ...(s.mqttUser === undefined ? {} : { username: s.mqttUser }),
+    ...(s.mqttPassword === undefined ? {} : { password: s.mqttPassword }),
+    ...(s.wifiSsid === undefined ? {} : { wifi: { ssid: s.wifiSsid, ...(s.wifiPassword === undefined ? {} : { password: s.wifiPassword }) } }),
+    clock: platform.clock,
+    random: () => platform.random32() / 0x1_0000_0000,
+    poke,
+    maxFrame: BRIDGE_MAX_FRAME,
+    notice: (text) => app.console.notice(text),
+  });
+  say(`bridge: gateway for ${port.bridgeClusters().join(" ") || "its cluster"} via ${s.broker} (network ${networkTag(netId)}); bridge shows the link`);
+  driver.start();
+  return driver;
 }
 
 /** The same warning text is printed at most once in this long (a refused seal repeats per frame). */

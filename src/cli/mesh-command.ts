@@ -2,7 +2,7 @@
 // this terminal (Ctrl-N / Ctrl-P or a piped "@n" line switches). Every node's serial port is also
 // reachable from other processes (`system5 connect --air NAME --node ID`, `system5 node --air NAME`
 // to add one more) and, with --pty, as a pseudo-terminal.
-import { Command } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 import { BOARD_NAMES } from "../../boards";
 import { parseNodeId } from "../app/node-id";
 import { formatNodeId } from "../core/station";
@@ -27,6 +27,9 @@ interface MeshCliOptions {
   readonly save: boolean;
   readonly pty?: boolean;
   readonly speed: number;
+  readonly mqtt?: string;
+  readonly gateways?: number[];
+  readonly firstId: number;
 }
 
 /** Node ids of a mesh: 5a000001, 5a000002 … */
@@ -36,6 +39,18 @@ const SPACING_SHARE = 0.7;
 const METRES_PER_DEGREE_LAT = 111_320;
 /** Transmit power of a fresh node (the `txpower` default), dBm. */
 const DEFAULT_TX_POWER_DBM = 17;
+
+function firstIdArg(v: string): number {
+  const parsed = parseNodeId(v);
+  if (!parsed.ok || parsed.id === 0 || parsed.id === 0xffffffff) throw new InvalidArgumentError(`--first-id: ${parsed.ok ? "not a node id" : parsed.error}`);
+  return parsed.id;
+}
+
+function gatewayList(v: string): number[] {
+  const parts = v.split(",").map((p) => p.trim());
+  if (parts.some((p) => !/^\d{1,2}$/.test(p) || Number(p) < 1)) throw new InvalidArgumentError("--gateways must be node numbers from 1, separated by commas, e.g. 1 or 1,3");
+  return [...new Set(parts.map(Number))];
+}
 
 /** The default spacing for `preset`: neighbours hear each other, nodes two apart do not. */
 export function meshSpacingM(preset: string): number {
@@ -56,7 +71,10 @@ export function registerMeshCommand(program: Command): void {
       if (!(n > 0) || !Number.isFinite(n)) throw new Error("--spacing must be a positive number of metres");
       return n;
     })
-    .option("--air <name>", "name of the air (its socket is <data>/air/NAME.sock)", "mesh");
+    .option("--air <name>", "name of the air (its socket is <data>/air/NAME.sock)", "mesh")
+    .option("--first-id <node>", "id of node 1 (8 hex digits); the others count up from it. Give two meshes on one broker different ranges", firstIdArg, MESH_ID_BASE + 1)
+    .option("--mqtt <url>", "join this mesh to others through the MQTT broker at URL (mqtt://host:port or mqtts://): the --gateways nodes become gateways")
+    .option("--gateways <list>", "which nodes are gateways with --mqtt: node numbers, e.g. 1 or 1,3 (default 1)", gatewayList);
   addNodeCommandOptions(command).action(async (opts: MeshCliOptions) => {
     const usage = (e: unknown): never => program.error(`system5 mesh: ${e instanceof Error ? e.message : String(e)}`, { exitCode: 2 });
     const preset = opts.preset ?? "SHORT_FAST";
@@ -66,6 +84,10 @@ export function registerMeshCommand(program: Command): void {
     } catch (e) {
       usage(e);
     }
+    if (opts.gateways !== undefined && opts.mqtt === undefined) usage(new Error("--gateways needs --mqtt <broker url>"));
+    const gateways = new Set(opts.mqtt === undefined ? [] : (opts.gateways ?? [1]));
+    for (const g of gateways) if (g > opts.nodes) usage(new Error(`--gateways: node ${g} does not exist (the mesh has ${opts.nodes} nodes)`));
+    if (opts.firstId + opts.nodes - 1 > 0xfffffffe) usage(new Error("--first-id: the mesh's ids would run past fffffffe"));
     const dataDir = opts.data ?? defaultDataDir();
     const hub = new AirHub({ seed: opts.seed, dataDir: opts.save ? dataDir : undefined, speed: opts.speed });
     const ids: number[] = [];
@@ -73,7 +95,7 @@ export function registerMeshCommand(program: Command): void {
     try {
       await hub.listen(airSocketPath(dataDir, opts.air));
       for (let i = 0; i < opts.nodes; i++) {
-        const id = MESH_ID_BASE + i + 1;
+        const id = opts.firstId + i;
         const node = hub.addNode({
           board: opts.board,
           chip: opts.chip,
@@ -82,6 +104,8 @@ export function registerMeshCommand(program: Command): void {
           lon: opts.lon + (i * spacing) / perLon,
           preset,
           region: opts.region,
+          // Stored like set broker: a node that is not a gateway now has it cleared.
+          ...(opts.mqtt === undefined ? {} : { mqtt: gateways.has(i + 1) ? opts.mqtt : "none" }),
         });
         for (const n of node.notes) process.stderr.write(`system5 mesh: warning: ${n}\n`);
         ids.push(id);
@@ -104,6 +128,7 @@ export function registerMeshCommand(program: Command): void {
         for (const line of lines) if (/^\[(dm|msg|ack|failed|trace)\]/.test(line)) process.stdout.write(`\r\n(${i + 1}: ${formatNodeId(id)}) ${line}\r\n`);
       }));
     }
+    if (opts.mqtt !== undefined) process.stderr.write(`system5 mesh: gateway${gateways.size === 1 ? "" : "s"} ${[...gateways].map((g) => `${g}=${formatNodeId(ids[g - 1])}`).join(" ")} to ${opts.mqtt} (bridge on a gateway's console shows the link)\n`);
     process.stderr.write(
       `system5 mesh: ${ids.length} nodes ${Math.round(spacing)} m apart on air "${opts.air}", ${preset}: ${ids.map((id, i) => `${i + 1}=${formatNodeId(id)}`).join(" ")}\n`,
     );

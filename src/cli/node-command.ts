@@ -79,10 +79,11 @@ export function registerNodeCommand(program: Command): void {
     .option("--id <node>", "node id (8 hex digits), given to the board as its MAC", "0a1b2c3d")
     .option("--lat <degrees>", "GPS fix latitude (boards with a GPS); with --air, the node's place on the air", degrees("--lat", 90))
     .option("--lon <degrees>", "GPS fix longitude", degrees("--lon", 180))
-    .option("--air <name>", "join the virtual air NAME shared by every node started with it on this machine");
+    .option("--air <name>", "join the virtual air NAME shared by every node started with it on this machine")
+    .option("--mqtt <url>", "make the node a gateway to this MQTT broker (mqtt://host:port or mqtts://; stored like set broker; \"none\" clears it)");
   addNodeCommandOptions(command).action(async (opts: NodeCliOptions) => {
     const usage = (e: unknown): never => program.error(`system5 node: ${e instanceof Error ? e.message : String(e)}`, { exitCode: 2 });
-    const spec: NodeSpec = { board: opts.board, chip: opts.chip, id: opts.id, lat: opts.lat, lon: opts.lon, preset: opts.preset, region: opts.region };
+    const spec: NodeSpec = { board: opts.board, chip: opts.chip, id: opts.id, lat: opts.lat, lon: opts.lon, preset: opts.preset, region: opts.region, ...(opts.mqtt === undefined ? {} : { mqtt: opts.mqtt }) };
     try {
       checkSpec(spec, opts.air !== undefined);
     } catch (e) {

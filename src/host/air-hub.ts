@@ -24,6 +24,7 @@ import { LORASIM_LOG_DISTANCE, pathLossDb } from "../sim/physics/pathloss";
 import { Air } from "./air";
 import { VirtualClock } from "./clock";
 import type { HostNode } from "./host-node";
+import { hostMqttLink } from "./mqtt-link";
 import { buildHostNode, checkSpec, type NodeSpec } from "./node-spec";
 import { FilePreference, nodeStorePath } from "./preference-file";
 
@@ -109,7 +110,14 @@ export class AirHub {
     this.#listeners.set(spec.id, listeners);
     let host: HostNode;
     try {
-      host = buildHostNode(spec, { air: this.air, preferences, onOutput: () => undefined, onOutputBytes: (bytes) => listeners.forEach((l) => l(bytes)) });
+      host = buildHostNode(spec, {
+        air: this.air,
+        preferences,
+        onOutput: () => undefined,
+        onOutputBytes: (bytes) => listeners.forEach((l) => l(bytes)),
+        // A gateway (broker set) reaches its broker through this machine's network.
+        bridgeLink: hostMqttLink(this.clock),
+      });
     } catch (e) {
       this.#listeners.delete(spec.id);
       throw e;

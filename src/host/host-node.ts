@@ -18,6 +18,7 @@ import type { BoardName, BoardProfile, RadioChip } from "../../boards/common/boa
 import { buildDevice, type IoClasses } from "../../boards/common/device";
 import Sx126x from "../../drivers/sx126x/sx126x";
 import Sx127x from "../../drivers/sx127x/sx127x";
+import type { MqttLinkFactory } from "../app/bridge-link";
 import { startNode, type RunningNode } from "../app/start";
 import { decodeUtf8, encodeUtf8 } from "../app/utf8";
 import type { Air, AirPosition } from "./air";
@@ -53,6 +54,8 @@ export interface HostNodeOptions {
   readonly autoStart?: boolean;
   /** A board whose radio never answers (a dead or missing module). */
   readonly noRadio?: boolean;
+  /** MQTT for a gateway (src/host/mqtt-link.ts on Node); absent: a broker setting is refused with a warning. */
+  readonly bridgeLink?: MqttLinkFactory;
 }
 
 export class HostNode {
@@ -159,6 +162,8 @@ export class HostNode {
         this.stop();
         this.start();
       },
+      // A gateway (broker set) reaches its broker through this machine's network.
+      ...(this.#options.bridgeLink === undefined ? {} : { bridgeLink: this.#options.bridgeLink }),
     });
   }
 

@@ -3,6 +3,7 @@
 // shared air (src/host/air-hub.ts) both build their nodes here.
 import { BOARD_NAMES, boardByName } from "../../boards";
 import { radioChips, txPowerRange, type RadioChip } from "../../boards/common/board-profile";
+import type { MqttLinkFactory } from "../app/bridge-link";
 import { parseNodeId } from "../app/node-id";
 import { SettingsStore } from "../app/settings";
 import { formatNodeId } from "../core/station";
@@ -18,6 +19,8 @@ export interface NodeSpec {
   readonly lon?: number;
   readonly preset?: string;
   readonly region?: string;
+  /** Broker URL stored as the `broker` setting (the node becomes a gateway); "none" clears it. */
+  readonly mqtt?: string;
 }
 
 export interface CheckedSpec {
@@ -27,6 +30,7 @@ export interface CheckedSpec {
   readonly position: { readonly lat: number; readonly lon: number } | undefined;
   readonly preset?: string;
   readonly region?: string;
+  readonly mqtt?: string;
 }
 
 /**
@@ -54,6 +58,7 @@ export function checkSpec(o: NodeSpec, airOnly = false): CheckedSpec {
     position: o.lat !== undefined && o.lon !== undefined ? { lat: o.lat, lon: o.lon } : undefined,
     ...(o.preset === undefined ? {} : { preset: String(o.preset) }),
     ...(o.region === undefined ? {} : { region: String(o.region) }),
+    ...(o.mqtt === undefined ? {} : { mqtt: String(o.mqtt) }),
   };
 }
 
@@ -69,15 +74,16 @@ export function buildHostNode(
     readonly onOutput: (text: string) => void;
     readonly onOutputBytes?: (bytes: Uint8Array) => void;
     readonly airPosition?: { x: number; y: number };
+    readonly bridgeLink?: MqttLinkFactory;
   },
 ): HostNode {
   const profile = boardByName(spec.board);
   const preferences = options.preferences ?? new HostPreference();
   const store = new SettingsStore(preferences, txPowerRange(radioChips(profile)));
-  for (const [key, value] of [["region", spec.region], ["preset", spec.preset]] as const) {
+  for (const [key, value, option] of [["region", spec.region, "--region"], ["preset", spec.preset, "--preset"], ["broker", spec.mqtt, "--mqtt"]] as const) {
     if (value === undefined) continue;
     const r = store.set(key, value);
-    if (!r.ok) throw new Error(`--${key}: ${r.error}`);
+    if (!r.ok) throw new Error(`${option}: ${r.error}`);
   }
   const node = new HostNode({
     air: options.air,
@@ -89,6 +95,7 @@ export function buildHostNode(
     onOutput: options.onOutput,
     ...(options.onOutputBytes === undefined ? {} : { onOutputBytes: options.onOutputBytes }),
     ...(options.airPosition === undefined ? {} : { position: options.airPosition }),
+    ...(options.bridgeLink === undefined ? {} : { bridgeLink: options.bridgeLink }),
   });
   if (spec.position !== undefined && profile.gps !== undefined) node.gpsModule(spec.position);
   return node;
