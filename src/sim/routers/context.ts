@@ -45,6 +45,8 @@ export interface RouterContext {
    * call it gets its whole station wrapped.
    */
   readonly insider?: (station: MobileStation) => MobileStation;
+  /** The scenario makes this node a gateway (scenario `internet`): a router that can bridge gives its station a `bridge`. */
+  readonly gateway?: boolean;
 }
 
 /** A station that can be told it moved (mobility). */
