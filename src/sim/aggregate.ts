@@ -1,6 +1,7 @@
 // Averaging runs over seeds: mean and sample standard deviation of every metric, and the one
 // JSON/CSV record per (scenario, router) that the CLI contract promises.
 import type { RunMetrics } from "./engine/metrics";
+import type { InternetFigures } from "./internet/figures";
 
 export interface RunRecord {
   readonly scenario: string;
@@ -15,6 +16,8 @@ export interface RunRecord {
   readonly metrics: RunMetrics;
   readonly perNodeAirtimeS: readonly number[];
   readonly wallMs: number;
+  /** Scenarios with an internet: inter-site delivery and latency around the outage (internet/figures.ts). */
+  readonly internet?: InternetFigures;
 }
 
 export type MetricName = keyof RunMetrics;

@@ -25,7 +25,8 @@ import type { RepeaterChoice } from "../scenario/repeaters";
 import type { Scenario } from "../scenario/schema";
 import { LimitTracker } from "../limits/tracker";
 import { BridgeDriver } from "../internet/driver";
-import type { BridgeFigures } from "../internet/driver";
+import { internetFigures } from "../internet/figures";
+import type { InternetFigures } from "../internet/figures";
 import { EventQueue } from "./heap";
 import { MessageLog, makePayload, payloadMessageId, quantile } from "./metrics";
 import type { RunMetrics } from "./metrics";
@@ -95,8 +96,8 @@ export interface RunResult {
   readonly nodeIds: readonly number[];
   readonly perNodeAirtimeS: readonly number[];
   readonly meanDegree: number;
-  /** The internet's figures when the scenario has one (scenario `internet`). */
-  readonly bridge?: BridgeFigures;
+  /** Inter-site figures and the broker's counts when the scenario has an internet. */
+  readonly internet?: InternetFigures;
 }
 
 export function runSimulation(opts: RunOptions): RunResult {
@@ -937,7 +938,9 @@ export class Simulation {
       nodeIds: this.ids,
       perNodeAirtimeS: Array.from(this.#nodeAirMs, (v) => v / 1000),
       meanDegree: degree / this.n,
-      ...(this.bridge ? { bridge: this.bridge.figures() } : {}),
+      ...(this.bridge && this.s.internet
+        ? { internet: internetFigures(this.s.internet, log, this.tiers, { startS: this.#winStart / 1000, endS: this.#winEnd / 1000 }, this.bridge.figures()) }
+        : {}),
     };
   }
 }
