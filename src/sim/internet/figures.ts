@@ -100,3 +100,40 @@ export function internetFigures(
   }
   return { sites: net.sites, windows, crossSiteBroadcastReach: bc > 0 ? reach / bc : null, bridge };
 }
+
+/** The same figures over several seeds: counts summed, delivery pooled, latency quantiles and the rest averaged. */
+export interface PooledInternet {
+  readonly sites: readonly string[];
+  readonly windows: readonly WindowFigures[];
+  readonly crossSiteBroadcastReach: number | null;
+  /** Per seed, mean. */
+  readonly bridge: Readonly<Record<keyof BridgeFigures, number>>;
+}
+
+const meanOf = (xs: readonly (number | null)[]): number | null => {
+  const v = xs.filter((x): x is number => x !== null);
+  return v.length > 0 ? v.reduce((a, b) => a + b, 0) / v.length : null;
+};
+
+export function poolInternet(runs: readonly InternetFigures[]): PooledInternet | undefined {
+  const first = runs[0];
+  if (first === undefined) return undefined;
+  const windows = first.windows.map((w, i): WindowFigures => {
+    const all = runs.map((r) => r.windows[i]);
+    const sent = all.reduce((a, x) => a + x.sent, 0);
+    const delivered = all.reduce((a, x) => a + x.delivered, 0);
+    return {
+      name: w.name,
+      fromS: w.fromS,
+      toS: w.toS,
+      sent,
+      delivered,
+      delivery: sent > 0 ? delivered / sent : null,
+      latencyP50S: meanOf(all.map((x) => x.latencyP50S)),
+      latencyP95S: meanOf(all.map((x) => x.latencyP95S)),
+    };
+  });
+  const keys = Object.keys(first.bridge) as (keyof BridgeFigures)[];
+  const bridge = Object.fromEntries(keys.map((k) => [k, runs.reduce((a, r) => a + r.bridge[k], 0) / runs.length])) as Record<keyof BridgeFigures, number>;
+  return { sites: first.sites, windows, crossSiteBroadcastReach: meanOf(runs.map((r) => r.crossSiteBroadcastReach)), bridge };
+}
