@@ -17,7 +17,7 @@ import "../sim/routers/plugins";
 import { repeaterNote } from "../sim/scenario/repeaters";
 import { runBatch } from "../sim/run";
 import type { Task } from "../sim/run";
-import { builtinScenarios, seedScenarios } from "../sim/scenario/builtin";
+import { builtinNumber, builtinScenarios, seedScenarios } from "../sim/scenario/builtin";
 import { checkScenario } from "../sim/scenario/checks";
 import { loadScenario } from "../sim/scenario/file";
 import type { Scenario } from "../sim/scenario/schema";
@@ -170,7 +170,7 @@ function writeOut(file: string, text: string): void {
 
 export function scenariosCommand(out: NodeJS.WritableStream = process.stdout): void {
   const rows = builtinScenarios().map((s, i) => [
-    i < 26 ? String(i + 1) : "",
+    String(builtinNumber(i) ?? ""),
     s.name,
     String(s.nodeCount),
     `${(s.widthM / 1000).toFixed(1)} km`,

@@ -154,6 +154,12 @@ export function builtinSource(name: string): unknown {
   return INTERNET_FILES[i - INTERNET_START];
 }
 
+/** The number a built-in scenario is looked up by (1..26 the seed's, 27.. the internet ones), or undefined. */
+export function builtinNumber(index: number): number | undefined {
+  if (index < SEED_FILES.length) return index + 1;
+  return index >= INTERNET_START ? SEED_FILES.length + 1 + index - INTERNET_START : undefined;
+}
+
 export function findBuiltin(name: string): Scenario | undefined {
   const all = builtinScenarios();
   if (/^\d+$/.test(name)) {
