@@ -1,6 +1,7 @@
 // Every tunable of the protocol, with the default docs/protocol.md §19 gives and its reason
 // there. resolveConfig() merges a partial configuration over the defaults and rejects bad values
 // with one message per problem, so a wrong setting never reaches the engine.
+import { BRIDGE_MAX_CLUSTERS, isClusterPrefix } from "./bridge/topics";
 
 export interface MeshConfig {
   /** Geohash precision of a cluster, 1..6 (seed: 4). */
@@ -111,6 +112,16 @@ export interface MeshConfig {
   dedupHoldMs: number;
   maxSeqTrackers: number;
   maxLocations: number;
+  /** This node has an internet uplink and joins clusters over the bridge (docs/protocol.md "Bridge"). */
+  gateway: boolean;
+  /** Cluster prefixes (geohash, 1..6 characters) a gateway serves; empty = its own cluster. */
+  bridgeClusters: readonly string[];
+  /** Fixed metric added to the bridge link, so traffic LoRa can carry in a few hops stays on LoRa. */
+  bridgeCost: number;
+  /** Nominal one-way latency of the bridge, ms (priced into its metric). */
+  bridgeLatencyMs: number;
+  /** Nominal share of bridge frames lost, 0..0.9 (priced into its metric as ETX). */
+  bridgeLoss: number;
 }
 
 const SECOND = 1000;
@@ -199,6 +210,11 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   dedupHoldMs: 15 * MINUTE,
   maxSeqTrackers: 64,
   maxLocations: 256,
+  gateway: false,
+  bridgeClusters: Object.freeze([]) as readonly string[],
+  bridgeCost: 1024,
+  bridgeLatencyMs: 200,
+  bridgeLoss: 0.01,
 });
 
 /**
@@ -248,6 +264,16 @@ function checkRule(r: Rule, c: MeshConfig): string | undefined {
   if (r.kind === "bool") return typeof v === "boolean" ? undefined : `${r.key} must be true or false`;
   if (r.kind === "int") return typeof v === "number" && Number.isInteger(v) && v >= r.lo && v <= r.hi ? undefined : `${r.key} must be an integer ${r.lo}..${r.hi} (got ${String(v)})`;
   return typeof v === "number" && v >= r.lo && v <= r.hi ? undefined : `${r.key} must be a number ${r.lo}..${r.hi} (got ${String(v)})`;
+}
+
+/** At most BRIDGE_MAX_CLUSTERS cluster prefixes, each a geohash of 1..6 characters (bridge/topics.ts). */
+function checkBridgeClusters(c: MeshConfig): string | undefined {
+  const v = c.bridgeClusters as unknown;
+  if (!Array.isArray(v) || v.length > BRIDGE_MAX_CLUSTERS) return `bridgeClusters must list at most ${BRIDGE_MAX_CLUSTERS} cluster prefixes`;
+  for (const p of v) {
+    if (!isClusterPrefix(p)) return `bridgeClusters: "${String(p)}" is not a geohash of 1..6 characters`;
+  }
+  return undefined;
 }
 
 const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
@@ -345,6 +371,11 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   intIn("dedupHoldMs", 10_000, 86_400_000),
   intIn("maxSeqTrackers", 4, 4096),
   intIn("maxLocations", 8, 8192),
+  bool("gateway"),
+  checkBridgeClusters,
+  intIn("bridgeCost", 0, 16_384),
+  intIn("bridgeLatencyMs", 0, 60_000),
+  numIn("bridgeLoss", 0, 0.9),
   (c) => (c.maxEntriesPerDestination >= c.routesPerDestination ? undefined : "maxEntriesPerDestination must be ≥ routesPerDestination"),
 ]);
 

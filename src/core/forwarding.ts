@@ -79,6 +79,12 @@ export class Forwarding {
     return out;
   }
 
+  /** Whether this node is a gateway whose bridge is a way to `dst` in `dstCluster` now. */
+  bridgeReaches(dst: NodeId, dstCluster: ClusterId, now: number): boolean {
+    if (this.n.bridge === undefined) return false;
+    return this.n.bridge.reaches(dstCluster !== NO_CLUSTER ? dstCluster : (this.n.locations.lookup(dst, now)?.cluster ?? NO_CLUSTER));
+  }
+
   newUnicast(p: {
     ftype: Unicast["ftype"];
     src: NodeId;
@@ -141,7 +147,10 @@ export class Forwarding {
       if (n !== undefined && this.n.nbrs.usable(n, now)) nextHop = u.forcedNextHop;
     }
     if (nextHop === undefined) {
-      const choice = chooseRoute(this.routeOptions(u.dst, u.dstCluster, now, u.tried), this.n.rng, this.n.config);
+      const options = this.routeOptions(u.dst, u.dstCluster, now, u.tried);
+      // A gateway: the bridge takes the frame when it beats every LoRa option (bridge/rules.ts B1).
+      if (this.n.bridge?.takeRouted(u, options, now) === true) return;
+      const choice = chooseRoute(options, this.n.rng, this.n.config);
       if (choice !== undefined) {
         nextHop = choice.route.entry.neighbour;
         via = choice.route;
@@ -251,7 +260,7 @@ export class Forwarding {
       u.dstCluster = this.n.dstClusterFor(u.dst, now) || u.dstCluster;
       p.deadline = now + this.e2eTimeout(u, now);
       this.n.stats.e2eRetries++;
-      if (this.routeOptions(u.dst, u.dstCluster, now, new Set()).length > 0) this.dispatch(u, now, false);
+      if (this.routeOptions(u.dst, u.dstCluster, now, new Set()).length > 0 || this.bridgeReaches(u.dst, u.dstCluster, now)) this.dispatch(u, now, false);
       else this.exhausted(u, now);
     }
   }
@@ -465,6 +474,9 @@ export class Forwarding {
 
   onHopAck(f: HopAckFrame, now: number): void {
     this.confirmAnyAttempt(f.src, f.dst, f.seq, f.tx, f.status, now);
+    // A gateway confirms an end-to-end ACK or locate answer it took onto the bridge the same way
+    // (nobody can overhear it passed on there).
+    if (f.status === AckStatus.DELIVERED) for (const g of ["a", "l"]) this.confirm(identityKey(g, f.src, f.dst, f.seq), f.tx, f.status, now);
   }
 
   /** Hop ACKs and end-to-end ACKs name no attempt: confirm whichever attempt waits on `from`. */
@@ -589,7 +601,7 @@ export class Forwarding {
       return;
     }
     const exclude = new Set<NodeId>([f.tx]);
-    if (this.routeOptions(f.dst, f.dstCluster, now, exclude).length === 0 && !this.hasReverseHop(f, now)) {
+    if (this.routeOptions(f.dst, f.dstCluster, now, exclude).length === 0 && !this.bridgeReaches(f.dst, f.dstCluster, now) && !this.hasReverseHop(f, now)) {
       // Refuse rather than accept a frame we cannot pass on: the sender fails over at once.
       this.n.stats.refusedNoRoute++;
       if (isData) this.sendHopAck(f.tx, f.src, f.dst, f.seq, AckStatus.NO_ROUTE, f.priority, now);

@@ -24,6 +24,8 @@ import { randInt, type Rng } from "./rng";
 import { relayPriority } from "./silencing";
 import { resolveConfig, type MeshConfig } from "./config";
 import { type ClusterId, clusterHolds, clusterOf, formatCluster, NO_CLUSTER } from "./cluster";
+import { type BridgeStats, GatewayRole } from "./bridge/gateway-role";
+import type { BcastFrame } from "./frames";
 
 export type { MeshStats } from "./node-state";
 
@@ -86,6 +88,7 @@ export class MeshNode implements Station {
     s.loc = new LocationService(s);
     s.ogm = new OgmPlane(s);
     s.duty = new RelayDuty(s);
+    if (this.config.gateway) s.bridge = new GatewayRole(s);
     s.ogm.ogmSeq = randInt(s.rng, 0x10000);
     s.ogm.routeSeq = randInt(s.rng, 0x10000);
     s.duty.relayRandom = randInt(s.rng, 8);
@@ -108,6 +111,16 @@ export class MeshNode implements Station {
 
   get stats(): Readonly<MeshStats> {
     return this.#s.stats;
+  }
+
+  /** The internet bridge (docs/protocol.md "Bridge"): on a node configured as a gateway only. */
+  get bridge(): GatewayRole | undefined {
+    return this.#s.bridge;
+  }
+
+  /** What the gateway role counted (undefined on a node that is no gateway). */
+  get bridgeStats(): Readonly<BridgeStats> | undefined {
+    return this.#s.bridge?.stats;
   }
 
   /** Current OGM interval, ms (before jitter). */
@@ -220,10 +233,10 @@ export class MeshNode implements Station {
       this.#s.stats.qosRefusals++;
       return { ok: false, code: "qos-gate", reason: refusal };
     }
-    if (dst === BROADCAST) return this.#s.flood.sendBroadcast(now, payload, priority, options.scope ?? this.config.broadcastScope);
+    if (dst === BROADCAST) return this.#broadcast(now, payload, priority, options.scope ?? this.config.broadcastScope);
 
     const dstCluster = this.#s.dstClusterFor(dst, now);
-    const routable = this.#s.fwd.routeOptions(dst, dstCluster, now, new Set()).length > 0;
+    const routable = this.#s.fwd.routeOptions(dst, dstCluster, now, new Set()).length > 0 || this.#s.fwd.bridgeReaches(dst, dstCluster, now);
     const homeless = this.#s.cluster === NO_CLUSTER;
     if (!routable && !homeless && dstCluster === NO_CLUSTER && !this.#s.loc.lookups.canAccept(dst)) {
       return { ok: false, code: "queue-full", reason: `too many destinations being located; try ${formatNodeId(dst)} later` };
@@ -258,6 +271,16 @@ export class MeshNode implements Station {
       this.#s.loc.locate(u, now);
     }
     return { ok: true, seq };
+  }
+
+  #broadcast(now: number, payload: Uint8Array, priority: PriorityLevel, scope: number): SendResult {
+    const r = this.#s.flood.sendBroadcast(now, payload, priority, scope);
+    const b = this.#s.bridge;
+    if (r.ok && b !== undefined) {
+      const f: BcastFrame = { type: FrameType.BCAST, tx: this.id, ttl: this.config.broadcastHopCap, hops: 0, priority, scope, src: this.id, seq: r.seq, originCluster: this.#s.cluster, payload };
+      b.onLocalBroadcast(f, now);
+    }
+    return r;
   }
 
   /**
@@ -360,6 +383,7 @@ export class MeshNode implements Station {
         break;
       case FrameType.BCAST:
         this.#s.flood.onBroadcast(f, now);
+        this.#s.bridge?.onLocalBroadcast(f, now);
         break;
     }
   }
@@ -388,6 +412,7 @@ export class MeshNode implements Station {
     for (const p of this.#s.fwd.e2e.values()) if (p.deadline < t) t = p.deadline;
     for (const w of this.#s.fwd.awaiting.values()) if (w.deadline < t) t = w.deadline;
     if (this.#inFlight === undefined) t = Math.min(t, this.#s.queue.earliest());
+    if (this.#s.bridge !== undefined) t = Math.min(t, this.#s.bridge.nextWakeup());
     return t;
   }
 

@@ -1,6 +1,7 @@
 // The state every concern of a System 5 node shares (docs/protocol.md §1), the routed-frame and
 // queue-tag types they pass between them, and the node's counters. MeshNode (mesh-node.ts) is the
 // Station façade over these concerns.
+import type { GatewayRole } from "./bridge/gateway-role";
 import type { Flooding } from "./flooding";
 import type { Forwarding } from "./forwarding";
 import type { GeoPoint } from "./geohash";
@@ -271,6 +272,8 @@ export class NodeState {
   loc!: LocationService;
   ogm!: OgmPlane;
   duty!: RelayDuty;
+  /** The gateway role (bridge/gateway-role.ts), on a node configured as a gateway only. */
+  bridge: GatewayRole | undefined = undefined;
 
   constructor(id: NodeId, config: MeshConfig, options: { readonly rng: Rng; readonly now: number; readonly modem: LoRaModulation; readonly dutyCycle?: number; readonly battery?: number }) {
     this.id = id;

@@ -200,6 +200,8 @@ export class OgmPlane {
       this.aggregates.set(parent, metric);
     }
     for (const p of this.aggregates.keys()) if (!own.has(p)) this.aggregates.delete(p);
+    // A gateway: the clusters its bridge reaches (docs/protocol.md "Bridge", rule B1).
+    this.n.bridge?.advertise(items, this.routeSeq);
     const sel = selectOgmItems(
       items,
       { maxBytes: Math.min(this.n.config.ogmMaxBytes, MAX_FRAME_BYTES - this.n.config.frameOverheadBytes), maxNeighbours: this.n.config.ogmMaxNeighbours, routeBytes: this.n.config.ogmRouteBytes },

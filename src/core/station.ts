@@ -118,6 +118,43 @@ export type StationEvent =
   | { readonly type: "fallback-flood"; readonly at: number; readonly dst: NodeId; readonly seq: number }
   | { readonly type: "log"; readonly at: number; readonly level: "info" | "warn"; readonly text: string };
 
+/** Metadata of a frame that arrived over the internet bridge (docs/protocol.md "Bridge"). */
+export interface BridgeRxMeta {
+  /** Time the transport handed the frame in, ms (the driver's clock). */
+  readonly at: number;
+  /** The gateway that published it (from the transport; not trusted: the sealed frame's tx is). */
+  readonly gateway: NodeId;
+}
+
+/** A frame a gateway wants published on the bridge, and the cluster prefix whose topic it goes to. */
+export interface BridgeTxFrame {
+  readonly bytes: Uint8Array;
+  /** Geohash prefix (1..6 characters) of the cluster topic: clusterTopic(net, cluster). */
+  readonly cluster: string;
+}
+
+/**
+ * Optional second interface of a gateway: the internet bridge. Frames are bytes exactly as on the
+ * air (sealed by the security layer); the transport never opens or builds one. Driving loop:
+ *   - broker connected / lost:          bridge.bridgeStatus(now, up)
+ *   - a presence record (or last-will): bridge.bridgePeer(now, gateway, up, clusters)
+ *   - a message on a cluster topic:     bridge.bridgeReceive(bytes, {at, gateway})
+ *   - whenever the uplink is up:        while ((f = bridge.pollBridge(now))) publish f.bytes to clusterTopic(net, f.cluster)
+ * nextWakeup() of the station also covers frames waiting in pollBridge.
+ */
+export interface BridgePort {
+  /** The uplink came up (true) or went down (false): broker connected / lost. */
+  bridgeStatus(now: number, up: boolean): void;
+  /** Another gateway's presence record changed (retained record seen, or its last-will). */
+  bridgePeer(now: number, gateway: NodeId, up: boolean, clusters: readonly string[]): void;
+  /** A frame arrived over the bridge. Malformed, oversized, wrong-network or replayed frames are counted and dropped, never relayed onto the air. */
+  bridgeReceive(bytes: Uint8Array, meta: BridgeRxMeta): void;
+  /** The next frame to publish, and the cluster prefix whose topic it goes to. */
+  pollBridge(now: number): BridgeTxFrame | undefined;
+  /** The cluster prefixes this gateway serves: the transport subscribes to their topics. */
+  bridgeClusters(): readonly string[];
+}
+
 /** The contract every protocol instance implements. */
 export interface Station {
   readonly id: NodeId;
@@ -144,4 +181,6 @@ export interface Station {
   foreignFrameStart?(now: number, onAirBytes: number, priority: PriorityLevel): number;
   /** Optional: such a frame went out, ending at `end`; it is recorded in the duty-cycle ledger. */
   foreignFrameSent?(end: number, onAirBytes: number): void;
+  /** The internet bridge: present only on a node configured as a gateway (config.gateway). */
+  readonly bridge?: BridgePort;
 }

@@ -23,6 +23,7 @@ import { networkKeys, type NetworkKeys } from "./keys";
 import { PeerKeys, fingerprint, type PeerStore } from "./peer-keys";
 import { OwnCounters } from "./own-counters";
 import { ReplayWindow } from "./replay-window";
+import { SecureBridge } from "./secure-bridge";
 
 export interface SecureStationOptions {
   readonly inner: Station;
@@ -178,6 +179,8 @@ const KEY_DEFER_MAX_MS = 3_600_000;
 export class SecureStation implements Station {
   readonly id: NodeId;
   readonly inner: Station;
+  /** The inner station's bridge, sealed and opened as the air is (secure-bridge.ts); gateways only. */
+  readonly bridge: SecureBridge | undefined;
   readonly #keys: NetworkKeys;
   readonly #counter: FrameCounter;
   readonly #window: ReplayWindow;
@@ -248,6 +251,19 @@ export class SecureStation implements Station {
     this.#keyRetryMs = o.keyRetryMs ?? 30_000;
     this.#keyAnswerMs = o.keyAnswerIntervalMs ?? 10_000;
     this.#retryMs = Math.max(1, o.refusedRetryMs ?? 2_000);
+    this.bridge =
+      o.inner.bridge === undefined
+        ? undefined
+        : new SecureBridge(o.inner.bridge, {
+            self: this.id,
+            seal: (inner, now) => this.#seal(inner, now),
+            open: (bytes) => openFrame(this.#keys.frame, bytes),
+            admit: (tx, counter) => {
+              const v = this.#window.check(tx, counter);
+              if (v === "fresh") this.#window.accept(tx, counter);
+              return v;
+            },
+          });
     // Announce the key once at boot and ask the neighbours for theirs.
     if (this.#peers !== undefined) this.#keyOut = { request: true, at: o.now };
   }
