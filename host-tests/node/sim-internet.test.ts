@@ -24,7 +24,7 @@ const fails = (internet: unknown, message: RegExp) => {
 describe("scenario internet section", () => {
   test("defaults, per-gateway overrides, and scenario-wide outages merged into every link", () => {
     const s = parse({
-      gateways: [0, { node: 2, latencyMs: 120, loss: 0.1, outages: [{ startS: 250, endS: 300 }] }],
+      gateways: [0, { node: 2, latencyMs: 120, loss: 0.1, outages: [{ startS: 250, endS: 300 }], clusters: ["u0m"] }],
       jitterMs: 5,
       outages: [{ startS: 200, endS: 260 }],
       sites: ["west", "east"],
@@ -32,8 +32,8 @@ describe("scenario internet section", () => {
     const net = s.internet!;
     expect(net.keepaliveS).toBe(10);
     expect(net.sites).toEqual(["west", "east"]);
-    expect(net.links[0]).toEqual({ node: 0, latencyMs: 40, jitterMs: 5, loss: 0, outages: [{ startS: 200, endS: 260 }] });
-    expect(net.links[1]).toEqual({ node: 2, latencyMs: 120, jitterMs: 5, loss: 0.1, outages: [{ startS: 200, endS: 300 }] });
+    expect(net.links[0]).toEqual({ node: 0, latencyMs: 40, jitterMs: 5, loss: 0, outages: [{ startS: 200, endS: 260 }], clusters: [] });
+    expect(net.links[1]).toEqual({ node: 2, latencyMs: 120, jitterMs: 5, loss: 0.1, outages: [{ startS: 200, endS: 300 }], clusters: ["u0m"] });
     expect(parseScenario(base, "test").internet).toBeUndefined();
   });
   test("bad input gets a clear error with its path", () => {
@@ -51,11 +51,13 @@ describe("scenario internet section", () => {
     fails({ gateways: [0], sites: ["west"] }, /at least two sites/);
     fails({ gateways: [0], keepalive: 5 }, /internet\.keepalive: unknown setting/);
     fails({ gateways: "0" }, /internet\.gateways: expected an array/);
+    fails({ gateways: [{ node: 0, clusters: ["u0a"] }] }, /internet\.gateways\[0\]\.clusters\[0\]: "u0a" is not a geohash prefix/);
+    fails({ gateways: [{ node: 0, clusters: Array(9).fill("u0") }] }, /at most 8 cluster prefixes/);
   });
 });
 
 const net = (over: Partial<Internet> & { links: Internet["links"] }): Internet => ({ keepaliveS: 10, sites: [], ...over });
-const link = (node: number, more: Partial<Internet["links"][number]> = {}) => ({ node, latencyMs: 50, jitterMs: 0, loss: 0, outages: [], ...more });
+const link = (node: number, more: Partial<Internet["links"][number]> = {}): Internet["links"][number] => ({ node, latencyMs: 50, jitterMs: 0, loss: 0, outages: [], clusters: [], ...more });
 const bytes = Uint8Array.of(1, 2, 3);
 
 describe("internet model", () => {

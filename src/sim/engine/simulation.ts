@@ -274,7 +274,7 @@ export class Simulation {
     this.noFix = chooseNoFix(n, s.gps, opts.seed);
     // Only System 5 has metrics to lie with; for the baselines a liar is a black hole.
     const system5 = opts.routerName.startsWith("system5");
-    const gateways = new Set(s.internet?.links.map((l) => l.node) ?? []);
+    const gateways = new Map(s.internet?.links.map((l) => [l.node, l.clusters]) ?? []);
     for (let i = 0; i < n; i++) {
       const kind = kinds[i];
       let wrapped = false;
@@ -301,6 +301,7 @@ export class Simulation {
         params,
         insider,
         gateway: gateways.has(i),
+        gatewayClusters: gateways.get(i),
       });
       this.stations.push(insider !== undefined && !wrapped ? insider(station) : station);
     }

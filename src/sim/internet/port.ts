@@ -1,25 +1,10 @@
 // The gateway side of a station as the simulator drives it: the core's BridgePort
-// (docs: BRIDGE-CONTRACT, src/core/station.ts). Declared here by shape until the core's lands, so
-// the baselines' gateways and System 5's are driven by one code path.
-import type { NodeId, Station } from "../../core/station";
-
-export interface BridgeRxMeta {
-  readonly at: number;
-  readonly gateway: NodeId;
-}
-export interface BridgeTxFrame {
-  readonly bytes: Uint8Array;
-  readonly cluster: string;
-}
-export interface BridgePort {
-  bridgeStatus(now: number, up: boolean): void;
-  bridgePeer(now: number, gateway: NodeId, up: boolean, clusters: readonly string[]): void;
-  bridgeReceive(bytes: Uint8Array, meta: BridgeRxMeta): void;
-  pollBridge(now: number): BridgeTxFrame | undefined;
-  bridgeClusters(): readonly string[];
-}
+// (src/core/station.ts), which the System 5 gateway and the baselines' MQTT gateway both implement.
+import type { Station } from "../../core/station";
+export type { BridgePort, BridgeRxMeta, BridgeTxFrame } from "../../core/station";
+import type { BridgePort } from "../../core/station";
 
 /** The station's bridge, when it has one (a gateway). */
 export function bridgeOf(st: Station): BridgePort | undefined {
-  return (st as Station & { readonly bridge?: BridgePort }).bridge;
+  return st.bridge;
 }

@@ -1,6 +1,7 @@
 // Scenario `internet`: which nodes are gateways and what their internet links do (latency,
 // jitter, loss, outage windows), the keepalive that decides when a cut is noticed, and the sites
 // (tier names) the inter-site report compares. Schema and units: docs/simulator.md §Internet.
+import { BRIDGE_MAX_CLUSTERS, isClusterPrefix } from "../../core/bridge/topics";
 import { Reader, ScenarioError, checkNumber } from "./reader";
 
 /** A window in which a link (or every link) carries nothing, s of simulated time. */
@@ -21,6 +22,8 @@ export interface InternetLink {
   readonly loss: number;
   /** This link's outages and the scenario-wide ones, sorted and merged. */
   readonly outages: readonly Outage[];
+  /** Cluster prefixes (geohash) a System 5 gateway serves; empty: its own cluster (the core's default). */
+  readonly clusters: readonly string[];
 }
 
 export interface Internet {
@@ -51,7 +54,7 @@ export function parseInternet(r: Reader | undefined, nodeCount: number, tierName
   if (list === undefined || list.length === 0) throw new ScenarioError(`${r.at("gateways")}: required, at least one gateway node index`);
   const links = list.map((g, i): InternetLink => {
     const at = r.at(`gateways[${i}]`);
-    if (typeof g === "number") return { node: checkNumber(g, at, { min: 0, max: nodeCount - 1, integer: true }), ...base, outages: shared };
+    if (typeof g === "number") return { node: checkNumber(g, at, { min: 0, max: nodeCount - 1, integer: true }), ...base, outages: shared, clusters: [] };
     const gr = new Reader(g, at);
     const link: InternetLink = {
       node: gr.num("node", undefined, { min: 0, max: nodeCount - 1, integer: true }),
@@ -59,6 +62,7 @@ export function parseInternet(r: Reader | undefined, nodeCount: number, tierName
       jitterMs: gr.num("jitterMs", base.jitterMs, { min: 0, max: 60_000, unit: "ms" }),
       loss: gr.num("loss", base.loss, { min: 0, max: 1 }),
       outages: mergeOutages([...shared, ...parseOutages(gr, "outages", endS)]),
+      clusters: parseClusters(gr),
     };
     gr.done();
     return link;
@@ -76,6 +80,15 @@ export function parseInternet(r: Reader | undefined, nodeCount: number, tierName
   if (sites.length === 1) throw new ScenarioError(`${r.at("sites")}: name at least two sites to compare, or none`);
   r.done();
   return { links, keepaliveS, sites };
+}
+
+function parseClusters(r: Reader): string[] {
+  const list = r.array("clusters") ?? [];
+  if (list.length > BRIDGE_MAX_CLUSTERS) throw new ScenarioError(`${r.at("clusters")}: a gateway serves at most ${BRIDGE_MAX_CLUSTERS} cluster prefixes`);
+  return list.map((c, i) => {
+    if (typeof c !== "string" || !isClusterPrefix(c)) throw new ScenarioError(`${r.at(`clusters[${i}]`)}: ${JSON.stringify(c)} is not a geohash prefix of 1..6 characters`);
+    return c;
+  });
 }
 
 function parseOutages(r: Reader, key: string, endS: number): Outage[] {
