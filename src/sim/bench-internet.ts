@@ -19,6 +19,12 @@ import type { Scenario } from "./scenario/schema";
 export const INTERNET_ROUTERS = ["system5", "managed3", "managed7", "meshcore"] as const;
 
 const offline = (s: Scenario): Scenario => ({ ...s, name: `${s.name}-no-internet`, internet: undefined });
+/**
+ * System 5 with plain unicasts (sealed with the network key, `dm: false`) besides the default
+ * private DMs: a DM to a node not talked to yet costs a KEY request and answer, and KEY frames
+ * never cross the bridge (docs/protocol.md, rule B2), so the DMs' key exchange rides the LoRa chain.
+ */
+const plain = (s: Scenario): Scenario => ({ ...s, name: `${s.name}-plain`, routerParams: { ...s.routerParams, system5: { ...(s.routerParams.system5 ?? {}), dm: false } } });
 
 export async function internetPart(out: NodeJS.WritableStream): Promise<Summary[]> {
   const seeds = Number(process.env.BENCH_INTERNET_SEEDS ?? 5);
@@ -27,6 +33,7 @@ export async function internetPart(out: NodeJS.WritableStream): Promise<Summary[
   const scenarios = [...internetScenarios(), offline(joined)];
   const tasks: Task[] = [];
   for (const scenario of scenarios) for (const router of routers) for (let k = 0; k < seeds; k++) tasks.push({ scenario, router, seed: 1 + k });
+  if (routerEntry("system5")) for (const scenario of scenarios.map(plain)) for (let k = 0; k < seeds; k++) tasks.push({ scenario, router: "system5", seed: 1 + k });
   const bar = progressBar(`internet, ${tasks.length} runs`);
   const t0 = performance.now();
   const rows = summarise(await runBatch(tasks, { onProgress: (f) => bar.update(f) }));
@@ -40,19 +47,24 @@ export async function internetPart(out: NodeJS.WritableStream): Promise<Summary[
 /** LoRa airtime with the bridge against the twin without internet, per router, and System 5's saving. */
 export function airtimeLines(rows: readonly Summary[], joined: string): string[] {
   const air = (scenario: string, router: string): number | null => rows.find((r) => r.scenario === scenario && r.router === router)?.mean.totalAirtimeS ?? null;
-  const lines = [`LoRa airtime in the measurement window, ${joined} with its gateways bridging vs the same network with no internet (mean per run):`];
+  const lines = [`LoRa airtime in the measurement window, ${joined} with its gateways bridging vs the same network with no internet (mean per run; system5-plain: plain unicasts):`];
   const extra = new Map<string, number>();
-  for (const router of new Set(rows.map((r) => r.router))) {
-    const a = air(joined, router);
-    const b = air(`${joined}-no-internet`, router);
+  const variants: (readonly [string, string, string])[] = [...new Set(rows.filter((r) => r.scenario === joined).map((r) => r.router))].map((r) => [r, joined, `${joined}-no-internet`]);
+  variants.push(["system5-plain", `${joined}-plain`, `${joined}-no-internet-plain`]);
+  for (const [label, withNet, without] of variants) {
+    const router = label.replace(/-plain$/, "");
+    const a = air(withNet, router);
+    const b = air(without, router);
     if (a === null || b === null) continue;
-    extra.set(router, a - b);
-    lines.push(`  ${router.padEnd(9)} ${a.toFixed(0).padStart(6)} s with the bridge, ${b.toFixed(0).padStart(6)} s without: the bridge adds ${(a - b).toFixed(0)} s (${((100 * (a - b)) / b).toFixed(1)} %)`);
+    extra.set(label, a - b);
+    lines.push(`  ${label.padEnd(13)} ${a.toFixed(0).padStart(6)} s with the bridge, ${b.toFixed(0).padStart(6)} s without: the bridge adds ${(a - b).toFixed(0)} s (${((100 * (a - b)) / b).toFixed(1)} %)`);
   }
-  const s5 = extra.get("system5");
-  for (const base of ["managed3", "managed7"]) {
-    const e = extra.get(base);
-    if (s5 !== undefined && e !== undefined) lines.push(`  System 5's bridge vs bridging everything (${base}): ${(e - s5).toFixed(0)} s of LoRa airtime less per run`);
+  for (const s5 of ["system5", "system5-plain"]) {
+    for (const base of ["managed3", "managed7"]) {
+      const e = extra.get(base);
+      const mine = extra.get(s5);
+      if (mine !== undefined && e !== undefined) lines.push(`  ${s5}'s bridge adds ${(e - mine).toFixed(0)} s less LoRa airtime per run than bridging everything (${base})`);
+    }
   }
   return lines;
 }
