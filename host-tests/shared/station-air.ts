@@ -11,8 +11,15 @@ export interface AirRecord {
   readonly bytes: Uint8Array;
 }
 
+/** Something else that runs on the air's clock (the bridge cases' in-memory broker). */
+export interface Sidecar {
+  nextWakeup(): number;
+  step(now: number): void;
+}
+
 export class StationAir {
   readonly stations = new Map<NodeId, Station>();
+  readonly sidecars: Sidecar[] = [];
   readonly events = new Map<NodeId, StationEvent[]>();
   readonly air: AirRecord[] = [];
   now = 0;
@@ -56,6 +63,7 @@ export class StationAir {
       let t = Infinity;
       for (const p of this.#pending) t = Math.min(t, p.end);
       for (const s of this.stations.values()) t = Math.min(t, s.nextWakeup());
+      for (const c of this.sidecars) t = Math.min(t, c.nextWakeup());
       if (t > until) {
         this.now = until;
         return;
@@ -79,6 +87,10 @@ export class StationAir {
           }
         }
         this.#drain(id);
+      }
+      if (this.sidecars.length > 0) {
+        for (const c of this.sidecars) c.step(this.now);
+        for (const id of this.stations.keys()) this.#drain(id);
       }
     }
     throw new Error(`station air stuck at ${this.now}`);

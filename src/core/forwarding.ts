@@ -79,10 +79,10 @@ export class Forwarding {
     return out;
   }
 
-  /** Whether this node is a gateway whose bridge is a way to `dst` in `dstCluster` now. */
-  bridgeReaches(dst: NodeId, dstCluster: ClusterId, now: number): boolean {
+  /** Whether this node is a gateway whose bridge is a way to `dst` in `dstCluster` now (for an end-to-end ACK `ack`, also back the way its DATA came). */
+  bridgeReaches(dst: NodeId, dstCluster: ClusterId, now: number, ack?: { readonly src: NodeId; readonly dst: NodeId; readonly seq: number }): boolean {
     if (this.n.bridge === undefined) return false;
-    return this.n.bridge.reaches(dstCluster !== NO_CLUSTER ? dstCluster : (this.n.locations.lookup(dst, now)?.cluster ?? NO_CLUSTER));
+    return this.n.bridge.reaches(dstCluster !== NO_CLUSTER ? dstCluster : (this.n.locations.lookup(dst, now)?.cluster ?? NO_CLUSTER), ack);
   }
 
   newUnicast(p: {
@@ -601,7 +601,7 @@ export class Forwarding {
       return;
     }
     const exclude = new Set<NodeId>([f.tx]);
-    if (this.routeOptions(f.dst, f.dstCluster, now, exclude).length === 0 && !this.bridgeReaches(f.dst, f.dstCluster, now) && !this.hasReverseHop(f, now)) {
+    if (this.routeOptions(f.dst, f.dstCluster, now, exclude).length === 0 && !this.bridgeReaches(f.dst, f.dstCluster, now, f.type === FrameType.ACK ? f : undefined) && !this.hasReverseHop(f, now)) {
       // Refuse rather than accept a frame we cannot pass on: the sender fails over at once.
       this.n.stats.refusedNoRoute++;
       if (isData) this.sendHopAck(f.tx, f.src, f.dst, f.seq, AckStatus.NO_ROUTE, f.priority, now);

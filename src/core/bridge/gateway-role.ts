@@ -32,6 +32,8 @@ export const BRIDGE_OUTBOX = 16;
 export const MAX_BRIDGE_PEERS = 32;
 /** OGMs that carry the retraction of a bridge route once it is withdrawn (as route-table.ts). */
 const BRIDGE_RETRACTIONS = 2;
+/** DATA frames injected whose gateway of origin is remembered for their end-to-end ACKs. */
+const REVERSE_MAX = 64;
 /** Broadcast keys remembered as crossed (either way), so none crosses twice. */
 const CROSSED_MAX = 256;
 
@@ -93,6 +95,8 @@ export class GatewayRole implements BridgePort {
   readonly #withdrawn = new Map<ClusterId, number>();
   /** Broadcast keys published or injected. */
   readonly #crossed = new Set<string>();
+  /** DATA injected here → the gateway that published it: its end-to-end ACK goes back there. */
+  readonly #reverse = new Map<string, NodeId>();
 
   constructor(n: NodeState) {
     this.n = n;
@@ -149,9 +153,31 @@ export class GatewayRole implements BridgePort {
     return best;
   }
 
-  /** Whether the bridge is a way to `cluster` now. */
-  reaches(cluster: ClusterId): boolean {
-    return this.target(cluster) !== undefined;
+  /**
+   * Whether the bridge is a way to `cluster` now, or, for an end-to-end ACK (`ack`: its src, dst
+   * and seq), back to the gateway that published the DATA it acknowledges.
+   */
+  reaches(cluster: ClusterId, ack?: { readonly src: NodeId; readonly dst: NodeId; readonly seq: number }): boolean {
+    return this.target(cluster) !== undefined || (ack !== undefined && this.#backTo(ack) !== undefined);
+  }
+
+  /** The live gateway an end-to-end ACK goes back to: the one that published its DATA. */
+  #backTo(ack: { readonly src: NodeId; readonly dst: NodeId; readonly seq: number }): NodeId | undefined {
+    if (!this.#up) return undefined;
+    for (let a = 0; a <= 3; a++) {
+      const g = this.#reverse.get(identityKey("d", ack.dst, ack.src, ack.seq, a));
+      if (g !== undefined && this.#peers.has(g)) return g;
+    }
+    return undefined;
+  }
+
+  #rememberReverse(key: string, gateway: NodeId): void {
+    this.#reverse.delete(key);
+    if (this.#reverse.size >= REVERSE_MAX) {
+      const oldest = this.#reverse.keys().next().value;
+      if (oldest !== undefined) this.#reverse.delete(oldest);
+    }
+    this.#reverse.set(key, gateway);
   }
 
   /** Live gateways serving `cluster` (this one included while its uplink is up). */
@@ -249,14 +275,20 @@ export class GatewayRole implements BridgePort {
     }
     if (f.type === FrameType.BCAST) return this.#injectBroadcast(f, now);
     if (f.type === FrameType.DATA || f.type === FrameType.LOCATE_A || (f.type === FrameType.ACK && f.kind === "e2e")) {
-      const cluster = f.dstCluster;
-      if (!this.#servesHere(cluster)) {
-        this.stats.dropNotServed++;
-        return;
-      }
-      if (!this.designatedFor(cluster)) {
-        this.stats.dropNotDesignated++;
-        return;
+      // Rule B4: a frame naming this gateway as its next hop is its to inject (the sender chose
+      // it, or sends an answer back the way its DATA came); one naming another live gateway of
+      // the cluster is that one's; one naming neither (the sender's view of the live set is
+      // stale) goes to the gateway designated by this one's view.
+      if (f.next !== this.n.id) {
+        const servers = this.#servers(f.dstCluster);
+        if (!this.#servesHere(f.dstCluster)) {
+          this.stats.dropNotServed++;
+          return;
+        }
+        if (servers.includes(f.next) || designatedGateway(f.dstCluster, servers) !== this.n.id) {
+          this.stats.dropNotDesignated++;
+          return;
+        }
       }
       const isData = f.type === FrameType.DATA;
       const key = identityKey(groupOf(f.type), f.src, f.dst, f.seq, isData ? f.attempt : 0);
@@ -267,6 +299,7 @@ export class GatewayRole implements BridgePort {
       if (f.dst === this.n.id) {
         this.stats.injected++;
         if (f.type === FrameType.DATA) {
+          this.#rememberReverse(key, f.tx);
           this.n.fwd.deliver(f.src, f.seq, f.payload, nextHopCount(f.hops), f.priority, now);
           if (f.wantAck) this.n.fwd.sendE2eAck(f.src, f.seq, nextHopCount(f.hops), f.priority, undefined, now);
         } else if (f.type === FrameType.ACK) this.n.fwd.onAckForMe(f, now);
@@ -283,6 +316,7 @@ export class GatewayRole implements BridgePort {
       }
       this.n.dedup.add(key, now);
       this.stats.injected++;
+      if (isData) this.#rememberReverse(key, f.tx);
       const u = this.n.fwd.newUnicast({
         ftype: f.type,
         src: f.src,
@@ -343,19 +377,31 @@ export class GatewayRole implements BridgePort {
   takeRouted(u: Unicast, options: readonly RouteOptionLike[], now: number): boolean {
     if (!this.#up || u.ttl <= 1) return false;
     const cluster = u.dstCluster !== NO_CLUSTER ? u.dstCluster : (this.n.locations.lookup(u.dst, now)?.cluster ?? NO_CLUSTER);
-    const t = this.target(cluster);
-    if (t === undefined) return false;
     let best = METRIC_INFINITY;
     for (const o of options) best = Math.min(best, o.metric);
     if (best <= this.metric()) return false;
+    const t = this.target(cluster);
+    let topic: ClusterId;
+    let next: NodeId;
+    if (t !== undefined) {
+      topic = t.prefix;
+      next = designatedGateway(cluster, t.gateways) ?? 0;
+      u.dstCluster = cluster;
+    } else {
+      // An end-to-end ACK with no route: back to the gateway that published its DATA.
+      const g = u.ftype === FrameType.ACK ? this.#backTo(u) : undefined;
+      const prefixes = g === undefined ? undefined : this.#peers.get(g)?.prefixes;
+      if (g === undefined || prefixes === undefined || prefixes.length === 0) return false;
+      topic = prefixes[0];
+      next = g;
+    }
     if (this.#outbox.length >= BRIDGE_OUTBOX) {
       this.stats.dropOutboxFull++;
       return false;
     }
-    u.dstCluster = cluster;
-    u.nextHop = designatedGateway(cluster, t.gateways) ?? 0;
+    u.nextHop = next;
     u.via = undefined;
-    this.#outbox.push({ bytes: encodeFrame(this.n.fwd.buildRouted(u)), cluster: clusterToGeohash(t.prefix), at: now });
+    this.#outbox.push({ bytes: encodeFrame(this.n.fwd.buildRouted(u)), cluster: clusterToGeohash(topic), at: now });
     this.stats.published++;
     // The previous hop waits for a confirmation it cannot overhear: confirm at once.
     if (u.prevHop !== undefined) this.n.fwd.sendHopAck(u.prevHop, u.src, u.dst, u.seq, AckStatus.DELIVERED, u.priority, now);
