@@ -2,9 +2,16 @@
 // errors, and the broker model against answers worked out by hand: latency, FIFO jitter, loss,
 // outages, and presence after a cut (client after one keepalive, broker after 1.5).
 import { describe, expect, test } from "vitest";
+import { PRESETS } from "../../src/core/presets";
+import { REGIONS } from "../../src/core/regions";
 import { SeededRng } from "../../src/core/rng";
+import { BROADCAST } from "../../src/core/station";
 import { InternetModel } from "../../src/sim/internet/broker";
 import type { ClientNotice } from "../../src/sim/internet/broker";
+import type { RouterContext } from "../../src/sim/routers/context";
+import { PORT_DATA, decodeFrame, encodeFrame, isViaMqtt, markViaMqtt } from "../../src/sim/routers/header";
+import { MeshtasticStation } from "../../src/sim/routers/meshtastic";
+import { MAX_MQTT_QUEUE, MESHTASTIC_CHANNEL, MeshtasticGateway } from "../../src/sim/routers/mqtt-gateway";
 import type { Internet } from "../../src/sim/scenario/internet";
 import { ScenarioError, parseScenario } from "../../src/sim/scenario/schema";
 
@@ -140,5 +147,74 @@ describe("internet model", () => {
     expect(m.notices().filter((n) => n.at > 1000)).toEqual([]);
     expect(m.publish(104_000, 0, "t", bytes)).toHaveLength(0);
     expect(m.clientConnected(0, 104_000)).toBe(true);
+  });
+});
+
+describe("Meshtastic MQTT gateway (the baseline that bridges everything)", () => {
+  const ctx = (id: number): RouterContext => ({
+    id,
+    rng: new SeededRng(id),
+    now: 0,
+    preset: PRESETS.LONG_FAST,
+    region: REGIONS.EU868,
+    frequencyHz: 869.525e6,
+    position: undefined,
+    role: "CLIENT",
+    battery: 1,
+    params: {},
+  });
+  const packet = (from: number, id: number, hopLimit = 3) =>
+    encodeFrame({ to: BROADCAST, from, id, hopLimit, wantAck: false, hopStart: 3, nextHop: 0, relayNode: from & 0xff }, PORT_DATA, Uint8Array.of(9, 9));
+  const rx = { rssi: -100, snr: 5, at: 1000 };
+  const gateway = () => new MeshtasticGateway(new MeshtasticStation(ctx(0x0a0b0c0d), { mode: "managed", hopLimit: 3 }));
+
+  test("uplinks each fresh packet once, never a duplicate nor a packet that came from MQTT", () => {
+    const g = gateway();
+    g.bridgeStatus(0, true);
+    g.receive(packet(0x11, 1), rx);
+    g.receive(packet(0x11, 1, 2), rx); // a relay's copy: a duplicate
+    const via = packet(0x22, 2);
+    markViaMqtt(via);
+    g.receive(via, rx);
+    const up = g.pollBridge(1000);
+    expect(up?.cluster).toBe(MESHTASTIC_CHANNEL);
+    expect(decodeFrame(up!.bytes)).toMatchObject({ from: 0x11, id: 1, hopLimit: 3 });
+    expect(g.pollBridge(1000)).toBeUndefined();
+  });
+  test("while disconnected it queues 16, dropping the oldest, and publishes them on reconnection", () => {
+    const g = gateway();
+    for (let k = 1; k <= 20; k++) g.receive(packet(0x11, k), { ...rx, at: 1000 + k });
+    expect(g.pollBridge(2000)).toBeUndefined();
+    g.bridgeStatus(3000, true);
+    const ids: number[] = [];
+    for (let f = g.pollBridge(3000); f; f = g.pollBridge(3000)) ids.push(decodeFrame(f.bytes)!.id);
+    expect(ids).toEqual(Array.from({ length: MAX_MQTT_QUEUE }, (_, k) => k + 5));
+    expect(g.stats.queueDrops).toBe(4);
+  });
+  test("downlink: its own packets ignored, a seen packet deduplicated by the packet-id cache, a new one delivered and rebroadcast marked via_mqtt", () => {
+    const g = gateway();
+    g.bridgeStatus(0, true);
+    g.bridgeReceive(packet(0x0a0b0c0d, 7), { at: 1000, gateway: 0x99 });
+    expect(g.stats.downlinkOwn).toBe(1);
+    g.receive(packet(0x11, 1), rx);
+    g.bridgeReceive(packet(0x11, 1), { at: 1100, gateway: 0x99 });
+    expect(g.stats.downlinkDuplicates).toBe(1);
+    g.drainEvents();
+    g.bridgeReceive(packet(0x33, 3), { at: 1200, gateway: 0x99 });
+    expect(g.stats.downlinked).toBe(1);
+    expect(g.drainEvents().filter((e) => e.type === "delivered")).toHaveLength(1);
+    let relay: Uint8Array | undefined;
+    for (let t = 1200; t < 20_000 && relay === undefined; t += 50) {
+      const f = g.pollTransmit(t);
+      if (f && decodeFrame(f.bytes)?.from === 0x33) relay = f.bytes;
+      else if (f) g.transmitDone(t + 500, "sent");
+    }
+    expect(relay).toBeDefined();
+    expect(isViaMqtt(relay!)).toBe(true);
+    expect(decodeFrame(relay!)?.hopLimit).toBe(2);
+    // Not published again: it came from MQTT.
+    const out: number[] = [];
+    for (let f = g.pollBridge(20_000); f; f = g.pollBridge(20_000)) out.push(decodeFrame(f.bytes)!.from);
+    expect(out).toEqual([0x11]);
   });
 });
