@@ -57,13 +57,14 @@ export function airtimeLines(rows: readonly Summary[], joined: string): string[]
     const b = air(without, router);
     if (a === null || b === null) continue;
     extra.set(label, a - b);
-    lines.push(`  ${label.padEnd(13)} ${a.toFixed(0).padStart(6)} s with the bridge, ${b.toFixed(0).padStart(6)} s without: the bridge adds ${(a - b).toFixed(0)} s (${((100 * (a - b)) / b).toFixed(1)} %)`);
+    const d = a - b;
+    lines.push(`  ${label.padEnd(13)} ${a.toFixed(0).padStart(6)} s with the bridge, ${b.toFixed(0).padStart(6)} s without: the bridge ${d >= 0 ? "adds" : "saves"} ${Math.abs(d).toFixed(0)} s (${((100 * Math.abs(d)) / b).toFixed(1)} %)`);
   }
   for (const s5 of ["system5", "system5-plain"]) {
     for (const base of ["managed3", "managed7"]) {
       const e = extra.get(base);
       const mine = extra.get(s5);
-      if (mine !== undefined && e !== undefined) lines.push(`  ${s5}'s bridge adds ${(e - mine).toFixed(0)} s less LoRa airtime per run than bridging everything (${base})`);
+      if (mine !== undefined && e !== undefined) lines.push(`  ${s5}'s bridge costs ${(e - mine).toFixed(0)} s less LoRa airtime per run than bridging everything (${base})`);
     }
   }
   return lines;
