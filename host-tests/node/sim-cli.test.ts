@@ -114,6 +114,7 @@ describe("system5 scenarios", () => {
     expect(r.out).toMatch(/bay-area\s+235/);
     expect(r.out).toMatch(/scale-2000\s+2000/);
     expect(r.out).toMatch(/load-1200\s+100/);
-    expect(r.out.trim().split("\n")).toHaveLength(1 + 26 + 7 + 5 + 7);
+    expect(r.out).toMatch(/^28\s+two-cities-outage\s+32/m);
+    expect(r.out.trim().split("\n")).toHaveLength(1 + 26 + 7 + 5 + 7 + 2);
   });
 });

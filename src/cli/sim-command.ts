@@ -10,13 +10,14 @@ import type { RunRecord } from "../sim/aggregate";
 import { resultsCsv, resultsJson } from "../sim/report/files";
 import { resultsHtml } from "../sim/report/html";
 import { progressBar } from "../sim/report/progress";
+import { internetTable } from "../sim/report/internet";
 import { formatTable } from "../sim/report/table";
 import { ROUTER_NAMES, registeredRouters, routerEntry } from "../sim/routers/registry";
 import "../sim/routers/plugins";
 import { repeaterNote } from "../sim/scenario/repeaters";
 import { runBatch } from "../sim/run";
 import type { Task } from "../sim/run";
-import { builtinScenarios, seedScenarios } from "../sim/scenario/builtin";
+import { builtinNumber, builtinScenarios, seedScenarios } from "../sim/scenario/builtin";
 import { checkScenario } from "../sim/scenario/checks";
 import { loadScenario } from "../sim/scenario/file";
 import type { Scenario } from "../sim/scenario/schema";
@@ -138,6 +139,8 @@ export async function simCommand(args: SimArgs, out: NodeJS.WritableStream = pro
   out.write(`${formatTable(rows)}\n`);
   for (const line of settingsLines(rows)) out.write(`${line}\n`);
   if (routers.some((r) => r.startsWith("meshcore"))) out.write(`\n${repeaterNote(scenarios)}\n`);
+  const internet = internetTable(rows);
+  if (internet) out.write(`\n${internet}\n`);
   const events = records.reduce((a, r) => a + r.metrics.events, 0);
   out.write(`\n${tasks.length} runs, ${events.toLocaleString("en-US")} events in ${wallS.toFixed(1)} s (${Math.round(events / wallS).toLocaleString("en-US")} events/s)\n`);
   const json = resultsJson(rows);
@@ -167,7 +170,7 @@ function writeOut(file: string, text: string): void {
 
 export function scenariosCommand(out: NodeJS.WritableStream = process.stdout): void {
   const rows = builtinScenarios().map((s, i) => [
-    i < 26 ? String(i + 1) : "",
+    String(builtinNumber(i) ?? ""),
     s.name,
     String(s.nodeCount),
     `${(s.widthM / 1000).toFixed(1)} km`,

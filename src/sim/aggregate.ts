@@ -1,6 +1,8 @@
 // Averaging runs over seeds: mean and sample standard deviation of every metric, and the one
 // JSON/CSV record per (scenario, router) that the CLI contract promises.
 import type { RunMetrics } from "./engine/metrics";
+import { poolInternet } from "./internet/figures";
+import type { InternetFigures, PooledInternet } from "./internet/figures";
 
 export interface RunRecord {
   readonly scenario: string;
@@ -15,6 +17,8 @@ export interface RunRecord {
   readonly metrics: RunMetrics;
   readonly perNodeAirtimeS: readonly number[];
   readonly wallMs: number;
+  /** Scenarios with an internet: inter-site delivery and latency around the outage (internet/figures.ts). */
+  readonly internet?: InternetFigures;
 }
 
 export type MetricName = keyof RunMetrics;
@@ -74,6 +78,8 @@ export interface Summary {
   readonly sd: Readonly<Record<MetricName, number | null>>;
   /** Per-node airtime of every seed, sorted, for the load-distribution chart. */
   readonly nodeAirtimeS: readonly number[];
+  /** Scenarios with an internet: the inter-site figures over the seeds. */
+  readonly internet?: PooledInternet;
 }
 
 export function summarise(records: readonly RunRecord[]): Summary[] {
@@ -111,9 +117,15 @@ export function summarise(records: readonly RunRecord[]): Summary[] {
       mean,
       sd,
       nodeAirtimeS: g.flatMap((r) => r.perNodeAirtimeS).sort((a, b) => a - b),
+      ...internetOf(g),
     });
   }
   return out;
+}
+
+function internetOf(g: readonly RunRecord[]): { internet?: PooledInternet } {
+  const pooled = poolInternet(g.flatMap((r) => (r.internet ? [r.internet] : [])));
+  return pooled ? { internet: pooled } : {};
 }
 
 /** Rounds for stable, readable files: 6 significant digits. */
@@ -137,6 +149,7 @@ export function jsonRecord(s: Summary): Record<string, unknown> {
   rec.meanDegree = tidy(s.meanDegree);
   rec.seedList = s.seedList;
   rec.spread = Object.fromEntries(METRIC_ORDER.map((n) => [n, tidy(s.sd[n])]));
+  if (s.internet) rec.internet = JSON.parse(JSON.stringify(s.internet, (_k, v: unknown) => (typeof v === "number" ? tidy(v) : v)));
   return rec;
 }
 

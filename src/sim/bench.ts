@@ -4,6 +4,7 @@
 // 1500-node scenario, one simulated hour, the routers timed together on all cores).
 import { writeFileSync } from "node:fs";
 import { coreFigures } from "../demo/figures";
+import { internetPart } from "./bench-internet";
 import { loadPart } from "./bench-load";
 import { profilesPart } from "./bench-profiles";
 import { cryptoFigures } from "./crypto-figures";
@@ -24,7 +25,7 @@ import { viewBench } from "../view/host/bench-view";
 
 // `node dist/bench.mjs [part ...]` runs only those parts (default: every part but fuzz, which takes
 // about a quarter of an hour: `npm run bench fuzz`).
-const KNOWN_PARTS = ["core", "crypto", "ram", "speed", "table", "limit", "sweep", "insiders", "profiles", "load", "view", "fuzz"];
+const KNOWN_PARTS = ["core", "crypto", "ram", "speed", "table", "limit", "sweep", "insiders", "profiles", "load", "internet", "view", "fuzz"];
 const ON_REQUEST = new Set(["fuzz"]);
 const PARTS = new Set(process.argv.slice(2).length > 0 ? process.argv.slice(2) : KNOWN_PARTS.filter((p) => !ON_REQUEST.has(p)));
 for (const p of PARTS) if (!KNOWN_PARTS.includes(p)) throw new Error(`unknown bench part "${p}": the parts are ${KNOWN_PARTS.join(", ")}`);
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
   if (PARTS.has("insiders")) await insiders(out);
   if (PARTS.has("profiles")) await profilesPart(out, routers, SEEDS);
   if (PARTS.has("load")) await loadPart(out, routers);
+  if (PARTS.has("internet")) await internetPart(out);
   if (PARTS.has("fuzz")) fuzz(out);
   if (PARTS.has("view")) await viewBench(out);
 }

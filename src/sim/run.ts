@@ -51,6 +51,7 @@ export function runTask(task: Task, onProgress?: (f: number) => void): RunRecord
     metrics: r.metrics,
     perNodeAirtimeS: r.perNodeAirtimeS,
     wallMs: performance.now() - t0,
+    ...(r.internet ? { internet: r.internet } : {}),
   };
 }
 

@@ -24,6 +24,9 @@ import { chooseRepeaters } from "../scenario/repeaters";
 import type { RepeaterChoice } from "../scenario/repeaters";
 import type { Scenario } from "../scenario/schema";
 import { LimitTracker } from "../limits/tracker";
+import { BridgeDriver } from "../internet/driver";
+import { internetFigures } from "../internet/figures";
+import type { InternetFigures } from "../internet/figures";
 import { EventQueue } from "./heap";
 import { MessageLog, makePayload, payloadMessageId, quantile } from "./metrics";
 import type { RunMetrics } from "./metrics";
@@ -46,6 +49,7 @@ const EV_MOBILITY = 4;
 const EV_FAILURES = 5;
 const EV_DEGRADE = 6;
 const EV_SCRIPTED = 7;
+const EV_BRIDGE = 8;
 
 /** A message the caller schedules instead of (or besides) the Poisson traffic: tests, demos. */
 export interface ScriptedSend {
@@ -92,6 +96,8 @@ export interface RunResult {
   readonly nodeIds: readonly number[];
   readonly perNodeAirtimeS: readonly number[];
   readonly meanDegree: number;
+  /** Inter-site figures and the broker's counts when the scenario has an internet. */
+  readonly internet?: InternetFigures;
 }
 
 export function runSimulation(opts: RunOptions): RunResult {
@@ -185,6 +191,10 @@ export class Simulation {
   readonly insider: Uint8Array;
   /** 1 for nodes without a GPS fix (scenario `gps`): their router gets no position. */
   readonly noFix: Uint8Array;
+  /** Each node's tier name (the sites of the internet report). */
+  readonly tiers: readonly string[];
+  /** The gateways' internet (scenario `internet`), or undefined. */
+  readonly bridge: BridgeDriver | undefined;
 
   constructor(opts: RunOptions) {
     this.#opts = opts;
@@ -199,6 +209,7 @@ export class Simulation {
     this.gainDbi = Float64Array.from(placed, (p) => p.gainDbi);
     this.alive = new Uint8Array(n).fill(1);
     this.repeaters = chooseRepeaters(s, placed);
+    this.tiers = placed.map((p) => p.tier);
     const preset = s.radio.preset;
     this.#sens = sensitivityDbm(preset, s.radio.noiseFigureDb);
     this.#noise = noiseFloorDbm(preset.bandwidthHz, s.radio.noiseFigureDb);
@@ -263,6 +274,7 @@ export class Simulation {
     this.noFix = chooseNoFix(n, s.gps, opts.seed);
     // Only System 5 has metrics to lie with; for the baselines a liar is a black hole.
     const system5 = opts.routerName.startsWith("system5");
+    const gateways = new Map(s.internet?.links.map((l) => [l.node, l.clusters]) ?? []);
     for (let i = 0; i < n; i++) {
       const kind = kinds[i];
       let wrapped = false;
@@ -288,6 +300,8 @@ export class Simulation {
         battery: placed[i].battery,
         params,
         insider,
+        gateway: gateways.has(i),
+        gatewayClusters: gateways.get(i),
       });
       this.stations.push(insider !== undefined && !wrapped ? insider(station) : station);
     }
@@ -307,6 +321,10 @@ export class Simulation {
     this.#mobRng = mob;
     const traffic = this.#rng.fork("traffic");
     for (let i = 0; i < n; i++) this.#trafficRng.push(traffic.fork(i));
+    this.bridge =
+      s.internet === undefined
+        ? undefined
+        : new BridgeDriver(s.internet, opts.seed, this.stations, this.ids, (at, k) => this.#q.push(at, EV_BRIDGE, k), (t) => this.#inWindow(t));
   }
 
   #mobRng: SeededRng;
@@ -339,6 +357,7 @@ export class Simulation {
     const s = this.s;
     if (s.mobility.share > 0 && PairTerms.fits(this.n)) this.#pairTerms = new PairTerms(this.n);
     this.#rebuildLinks();
+    this.bridge?.start();
     for (let i = 0; i < this.n; i++) {
       this.#q.push(randExp(this.#trafficRng[i], s.traffic.messagePeriodS * 1000), EV_TRAFFIC, i);
       this.#service(i, 0);
@@ -387,6 +406,11 @@ export class Simulation {
         case EV_FAILURES:
           this.#fail(t);
           break;
+        case EV_BRIDGE: {
+          const i = this.bridge?.fire(q.arg, t, this.alive);
+          if (i !== undefined) this.#service(i, t);
+          break;
+        }
         case EV_DEGRADE:
           this.#degraded = true;
           if (this.#pairTerms) this.#pairTerms = new PairTerms(this.n);
@@ -422,6 +446,11 @@ export class Simulation {
     this.alive[i] = 1;
     this.#rebuildLinks();
     this.#service(i, this.#now);
+  }
+
+  /** The message log (read-only use: per-message reports such as the internet's, report/internet.ts). */
+  get messages(): MessageLog {
+    return this.#log;
   }
 
   /** Sends a message from node `src` to node `dst` (−1: broadcast) now, as generated traffic would. */
@@ -631,6 +660,7 @@ export class Simulation {
         }
       }
     }
+    this.bridge?.afterService(i, now);
     this.#drain(i, now);
     let w = st.nextWakeup();
     if (w === Infinity) return;
@@ -909,6 +939,9 @@ export class Simulation {
       nodeIds: this.ids,
       perNodeAirtimeS: Array.from(this.#nodeAirMs, (v) => v / 1000),
       meanDegree: degree / this.n,
+      ...(this.bridge && this.s.internet
+        ? { internet: internetFigures(this.s.internet, log, this.tiers, { startS: this.#winStart / 1000, endS: this.#winEnd / 1000 }, this.bridge.figures()) }
+        : {}),
     };
   }
 }

@@ -45,6 +45,10 @@ export interface RouterContext {
    * call it gets its whole station wrapped.
    */
   readonly insider?: (station: MobileStation) => MobileStation;
+  /** The scenario makes this node a gateway (scenario `internet`): a router that can bridge gives its station a `bridge`. */
+  readonly gateway?: boolean;
+  /** A gateway's cluster prefixes from the scenario (`internet.gateways[i].clusters`); empty: the router's default. */
+  readonly gatewayClusters?: readonly string[];
 }
 
 /** A station that can be told it moved (mobility). */

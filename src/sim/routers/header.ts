@@ -89,6 +89,18 @@ export function decodeFrame(bytes: Uint8Array): Decoded | undefined {
   };
 }
 
+/** Flags bit 4: the packet entered this mesh from MQTT (radios.md §5.1); relays keep it. */
+export const FLAG_VIA_MQTT = 0x10;
+
+export function isViaMqtt(bytes: Uint8Array): boolean {
+  return bytes.length > 12 && (bytes[12] & FLAG_VIA_MQTT) !== 0;
+}
+
+/** Sets the via_mqtt flag in place (a gateway's downlink copy). */
+export function markViaMqtt(bytes: Uint8Array): void {
+  bytes[12] |= FLAG_VIA_MQTT;
+}
+
 /** Rewrites the mutable per-hop fields of an encoded frame in place (a relay's copy). */
 export function rewriteHop(bytes: Uint8Array, hopLimit: number, nextHop: number, relayNode: number): void {
   bytes[12] = (bytes[12] & ~7) | (hopLimit & 7);

@@ -300,6 +300,11 @@ export class MeshtasticStation implements MobileStation {
     return this.events.splice(0, this.events.length);
   }
 
+  /** Whether the packet (from, id) is in the duplicate history (the firmware's wasSeenRecently). */
+  seenPacket(from: NodeId, id: number): boolean {
+    return this.#history.has(keyOf(from, id));
+  }
+
   // ---- hooks the next-hop router overrides ------------------------------------------------
 
   /** Next-hop byte for a DM to dst (0 = flood). */

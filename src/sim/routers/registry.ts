@@ -4,6 +4,7 @@ import type { RouterFactory } from "./context";
 import { decodeFrame } from "./header";
 import { MeshCoreStation, floodMaxParam } from "./meshcore";
 import { MeshtasticStation } from "./meshtastic";
+import { gatewayIf } from "./mqtt-gateway";
 import { NextHopStation } from "./nexthop";
 
 export const ROUTER_NAMES = ["flood", "managed3", "managed5", "managed7", "nexthop", "meshcore", "system5"] as const;
@@ -61,11 +62,11 @@ function hopLimitParam(params: Readonly<Record<string, unknown>>, fallback: numb
 /** The baselines' frames: the header's `to` (broadcast and ACKs to live originators are harmless). */
 const baselineDestination = (bytes: Uint8Array): number | undefined => decodeFrame(bytes)?.to;
 
-registerRouter("flood", "naive flooding: every node relays each packet once", (ctx) => new MeshtasticStation(ctx, { mode: "naive", hopLimit: 7 }), { destinationOf: baselineDestination });
+registerRouter("flood", "naive flooding: every node relays each packet once", (ctx) => gatewayIf(ctx.gateway, new MeshtasticStation(ctx, { mode: "naive", hopLimit: 7 })), { destinationOf: baselineDestination });
 for (const h of [3, 5, 7]) {
-  registerRouter(`managed${h}`, `Meshtastic managed flooding, hop limit ${h}`, (ctx) => new MeshtasticStation(ctx, { mode: "managed", hopLimit: h }), { destinationOf: baselineDestination });
+  registerRouter(`managed${h}`, `Meshtastic managed flooding, hop limit ${h}`, (ctx) => gatewayIf(ctx.gateway, new MeshtasticStation(ctx, { mode: "managed", hopLimit: h })), { destinationOf: baselineDestination });
 }
-registerRouter("nexthop", "Meshtastic next-hop routing for DMs (managed flooding otherwise)", (ctx) => new NextHopStation(ctx, hopLimitParam(ctx.params, 3)), { destinationOf: baselineDestination });
+registerRouter("nexthop", "Meshtastic next-hop routing for DMs (managed flooding otherwise)", (ctx) => gatewayIf(ctx.gateway, new NextHopStation(ctx, hopLimitParam(ctx.params, 3))), { destinationOf: baselineDestination });
 registerRouter(
   "meshcore",
   "MeshCore: only repeaters relay; DMs flood first, then go direct along the learnt path",

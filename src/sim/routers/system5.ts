@@ -35,6 +35,9 @@ function configFrom(ctx: RouterContext): Partial<MeshConfig> {
   // the upstream simulator. Ours is the coverage rule of docs/protocol.md §12: on unless a
   // scenario turns it off.
   if (p.silencing === false) cfg.silencingEnabled = false;
+  // A gateway of the scenario's internet runs the core's bridge role (docs/protocol.md "Bridge").
+  if (ctx.gateway) cfg.gateway = true;
+  if (ctx.gateway && ctx.gatewayClusters !== undefined && ctx.gatewayClusters.length > 0) cfg.bridgeClusters = ctx.gatewayClusters;
   const overrides = p.config;
   if (typeof overrides === "object" && overrides !== null) Object.assign(cfg, overrides as Partial<MeshConfig>);
   // Every frame is sealed (or, by default, charged as if sealed: seal-airtime.ts), so the node

@@ -26,6 +26,8 @@ import s23 from "../scenarios/23-bay-area.json";
 import s24 from "../scenarios/24-bay-area-stress.json";
 import s25 from "../scenarios/25-bay-area-silencing.json";
 import s26 from "../scenarios/26-bay-area-silencing-stress.json";
+import s27 from "../scenarios/27-two-cities.json";
+import s28 from "../scenarios/28-two-cities-outage.json";
 import { LOAD_UNICASTS_PER_HOUR, loadScenarioJson } from "./load";
 import { parseScenario } from "./schema";
 import type { Scenario } from "./schema";
@@ -34,6 +36,8 @@ const SEED_FILES: readonly unknown[] = [
   s01, s02, s03, s04, s05, s06, s07, s08, s09, s10, s11, s12, s13,
   s14, s15, s16, s17, s18, s19, s20, s21, s22, s23, s24, s25, s26,
 ];
+/** Issue 16's two cities joined over the internet, without and with a 20-minute cut (numbered 27, 28). */
+const INTERNET_FILES: readonly unknown[] = [s27, s28];
 
 /**
  * Share of nodes without a GPS fix in the scale sweep (and the Bay Area files): indoor and
@@ -106,6 +110,7 @@ export function builtinScenarios(): Scenario[] {
     ...SCALE_SWEEP.map((n) => parseScenario({ ...(sweepScenario(n) as object), gps: { noFixShare: NO_FIX_SHARE } }, `scale sweep ${n}`)),
     ...INSIDER_RUNS.map(([b, p]) => parseScenario(insiderScenario(b, p), `insider scenario ${b} ${p} %`)),
     ...LOAD_UNICASTS_PER_HOUR.map((u) => parseScenario(loadScenarioJson(u), `load point ${u}/h`)),
+    ...INTERNET_FILES.map((j, i) => parseScenario(j, `built-in scenario ${SEED_FILES.length + i + 1}`)),
   ];
   return cache;
 }
@@ -115,9 +120,17 @@ export function insiderScenarios(): Scenario[] {
   return builtinScenarios().slice(SEED_FILES.length + SCALE_SWEEP.length, SEED_FILES.length + SCALE_SWEEP.length + INSIDER_RUNS.length);
 }
 
+const LOAD_START = SEED_FILES.length + SCALE_SWEEP.length + INSIDER_RUNS.length;
+const INTERNET_START = LOAD_START + LOAD_UNICASTS_PER_HOUR.length;
+
 /** The capacity runs, 50 → 2000 unicasts per hour on Medium City (load.ts). */
 export function loadScenarios(): Scenario[] {
-  return builtinScenarios().slice(SEED_FILES.length + SCALE_SWEEP.length + INSIDER_RUNS.length);
+  return builtinScenarios().slice(LOAD_START, INTERNET_START);
+}
+
+/** The two-cities scenarios (27, 28): gateways over the internet and a LoRa relay chain. */
+export function internetScenarios(): Scenario[] {
+  return builtinScenarios().slice(INTERNET_START);
 }
 
 /** The seed's 26 scenarios only (what `--scenario all` and the bench run). */
@@ -137,14 +150,23 @@ export function builtinSource(name: string): unknown {
     const [b, p] = INSIDER_RUNS[i - SEED_FILES.length - SCALE_SWEEP.length];
     return insiderScenario(b, p);
   }
-  return loadScenarioJson(LOAD_UNICASTS_PER_HOUR[i - SEED_FILES.length - SCALE_SWEEP.length - INSIDER_RUNS.length]);
+  if (i < INTERNET_START) return loadScenarioJson(LOAD_UNICASTS_PER_HOUR[i - LOAD_START]);
+  return INTERNET_FILES[i - INTERNET_START];
+}
+
+/** The number a built-in scenario is looked up by (1..26 the seed's, 27.. the internet ones), or undefined. */
+export function builtinNumber(index: number): number | undefined {
+  if (index < SEED_FILES.length) return index + 1;
+  return index >= INTERNET_START ? SEED_FILES.length + 1 + index - INTERNET_START : undefined;
 }
 
 export function findBuiltin(name: string): Scenario | undefined {
   const all = builtinScenarios();
   if (/^\d+$/.test(name)) {
     const i = Number(name);
-    return i >= 1 && i <= SEED_FILES.length ? all[i - 1] : undefined;
+    if (i >= 1 && i <= SEED_FILES.length) return all[i - 1];
+    const k = i - SEED_FILES.length - 1;
+    return k >= 0 && k < INTERNET_FILES.length ? all[INTERNET_START + k] : undefined;
   }
   return all.find((s) => s.name === name.toLowerCase());
 }

@@ -10,6 +10,7 @@ import { ROLE_NAMES } from "../routers/context";
 import type { RoleName } from "../routers/context";
 import { MAX_APP_PAYLOAD } from "../routers/header";
 import { INSIDER_KINDS, type InsiderKind } from "../routers/insiders";
+import { parseInternet, type Internet } from "./internet";
 import { Reader, ScenarioError, checkNumber } from "./reader";
 import { TERRAINS, TERRAIN_CLASSES, TERRAIN_D0_M } from "./terrain";
 import type { TerrainName } from "./terrain";
@@ -108,6 +109,8 @@ export interface Scenario {
   /** MeshCore repeaters the scenario marks besides ROUTER-role nodes (scenario/repeaters.ts). */
   readonly repeaters: { readonly nodes: readonly number[]; readonly tiers: readonly string[] };
   readonly routerParams: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** Gateways and their internet links (scenario/internet.ts); undefined: no internet. */
+  readonly internet: Internet | undefined;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -271,6 +274,8 @@ function parse(r: Reader): Scenario {
   const routerShare = rolesR?.num("routerShare", 0, { min: 0, max: 1 }) ?? 0;
   const repeaters = parseRepeaters(rolesR, nodeCount, tiers, explicitNodes);
   rolesR?.done();
+  const tierNames = new Set([...(tiers ?? []).map((t) => t.name), ...(explicitNodes ?? []).flatMap((n) => (n.tier === undefined ? [] : [n.tier]))]);
+  const internet = parseInternet(r.child("internet"), nodeCount, tierNames, timing.warmupS + timing.durationS + timing.drainS);
   const routerParams: Record<string, Record<string, unknown>> = {};
   const rp = r.raw("routerParams");
   if (rp !== undefined) {
@@ -312,6 +317,7 @@ function parse(r: Reader): Scenario {
     routerShare,
     repeaters,
     routerParams,
+    internet,
   };
 }
 
