@@ -6,6 +6,7 @@ import deviceApi from "./device-api.cases";
 import dutyLedger from "./duty-ledger.cases";
 import geo from "./geo.cases";
 import insiderAttacks from "./insider-attacks.cases";
+import keyBinding from "./key-binding.cases";
 import keyShare from "./key-share.cases";
 import type { Suite } from "./harness";
 import link from "./link.cases";
@@ -17,4 +18,4 @@ import secureStation from "./secure-station.cases";
 import security from "./security.cases";
 import settings from "./settings.cases";
 
-export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, routingRules, mesh, meshPart2, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare];
+export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, routingRules, mesh, meshPart2, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, keyBinding];
