@@ -2,7 +2,7 @@
 // bound to X25519 keys, so any node holding a key may hand it on and the receiver checks it with
 // one hash; a relay answers a key request from its cache; a forged cache answer is refused; a
 // first DM carries its sender's key so the receiver opens it without asking back; a broadcast
-// carries its sender's key so a later DM to it needs no request at all.
+// carries its sender's key so a later DM to it needs no request at all; so does a location answer.
 import { MeshNode } from "../../src/core/mesh-node";
 import { PRESETS } from "../../src/core/presets";
 import { SeededRng } from "../../src/core/rng";
@@ -16,8 +16,8 @@ import { networkKeys } from "../../src/core/security/keys";
 import { PeerKeys } from "../../src/core/security/peer-keys";
 import { x25519 } from "../../src/core/security/primitives";
 import { SecureStation, type SecureDelivered } from "../../src/core/security/secure-station";
-import { decodeFrame } from "../../src/core/codec";
-import { FrameType } from "../../src/core/frames";
+import { decodeFrame, encodeFrame } from "../../src/core/codec";
+import { FrameType, LOCATE_A_BYTES } from "../../src/core/frames";
 import type { NodeId, SendOptions, SendResult } from "../../src/core/station";
 import { gridPosition } from "../../src/demo/ideal-mesh";
 import { suite } from "./harness";
@@ -194,5 +194,44 @@ export default suite("key binding and first contact", {
     const { st: u, stub: us } = stubbed(0x1234, ka.secretKey, "optional");
     u.send(0, 0xffffffff, new Uint8Array([1]), {});
     t.equal(us.sent[0].payload[0], PayloadKind.PLAIN);
+  },
+  "a location answer carries the target's key: the asker's DM then needs no key request"(t) {
+    const [kd, ka, kx] = identities(3, 51);
+    const answer = (target: number) =>
+      encodeFrame({ type: FrameType.LOCATE_A, tx: kd.id, next: ka.id, ttl: 8, hops: 0, priority: 2, src: kd.id, dst: ka.id, seq: 7, dstCluster: 0, target, targetCluster: 0, ageMin: 0 });
+    // The target transmits its answer: its own key goes on after the core's 35 bytes.
+    const d = new StubStation(kd.id);
+    const sd = new SecureStation({ inner: d, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: kd.secretKey, now: 0, idBinding: "required" });
+    sd.pollTransmit(0);
+    sd.transmitDone(0, "sent"); // the boot KEY frame
+    d.outbox.push(answer(kd.id));
+    const tx = sd.pollTransmit(1);
+    t.ok(tx !== undefined);
+    const opened = openFrame(networkKeys(TEST_NETWORK_KEY).frame, tx?.bytes ?? new Uint8Array());
+    t.ok(opened.ok && opened.inner.length === LOCATE_A_BYTES + 32 && toHex(opened.inner.subarray(LOCATE_A_BYTES)) === toHex(kd.publicKey), "35 + 32 bytes, the key last");
+    t.equal(sd.stats.keyedLocateSent, 1);
+    // The asker: its core gets the 35 bytes it knows; the key is cached, so the DM goes at once.
+    const { st: a, stub } = stubbed(ka.id, ka.secretKey);
+    a.receive(tx?.bytes ?? new Uint8Array(), { rssi: -90, snr: 8, at: 2 });
+    t.equal(stub.received.length, 1);
+    t.equal(stub.received[0].length, LOCATE_A_BYTES);
+    t.ok(decodeFrame(stub.received[0]).ok, "the core decodes it");
+    t.ok(a.send(3, kd.id, new Uint8Array([1]), { private: true }).ok);
+    t.equal(a.stats.keyRequestsSent, 0, "no key request");
+    t.equal(stub.sent[0].payload[0], PayloadKind.KEYED_DM);
+    // An insider's key on an answer for D is not kept (not bound to D).
+    const forged = sealFrame(networkKeys(TEST_NETWORK_KEY).frame, (() => {
+      const f = answer(kd.id);
+      const out = new Uint8Array(f.length + 32);
+      out.set(f);
+      out.set(kx.publicKey, f.length);
+      return out;
+    })(), 5);
+    t.ok(forged.ok);
+    const { st: b, stub: bs } = stubbed(ka.id, ka.secretKey);
+    if (forged.ok) b.receive(forged.bytes, { rssi: -90, snr: 8, at: 2 });
+    t.ok(b.send(3, kd.id, new Uint8Array([1]), { private: true }).ok);
+    t.equal(b.stats.keyRequestsSent, 1, "the DM waits for a key request");
+    t.equal(bs.sent[0].payload[0], PayloadKind.KEY_REQUEST);
   },
 });

@@ -22,6 +22,7 @@ import { decodeKeyFrame, encodeKeyFrame, KEY_FRAME_BYTES, PUBLIC_KEY_BYTES } fro
 import { KeyAirtimeBudget, WorkBudget } from "./key-budget";
 import { KeyCache } from "./key-cache";
 import { isBoundKey } from "./key-id";
+import { locateTarget, splitLocateKey, withLocateKey } from "./locate-key";
 import { networkKeys, type NetworkKeys } from "./keys";
 import { PeerKeys, fingerprint, type PeerStore } from "./peer-keys";
 import { OwnCounters } from "./own-counters";
@@ -159,6 +160,9 @@ export interface SecurityStats {
   keyedDmReceived: number;
   /** Broadcasts sent with this node's key on them (KEYED_PLAIN). */
   keyedBroadcasts: number;
+  /** Location answers sent with the target's key on them, and received so (bound keys cached). */
+  keyedLocateSent: number;
+  keyedLocateReceived: number;
   /** Keys refused because they are not bound to their id where binding is required (or a third party offered them). */
   unboundKeys: number;
 }
@@ -228,7 +232,7 @@ export class SecureStation implements Station {
     keyFramesSent: 0, keyFramesDeferred: 0, keysLearned: 0, keyConflicts: 0, keysDeferred: 0, keyRequestsIgnored: 0, badKeys: 0, dmSent: 0, dmReceived: 0, dmRejected: 0, dmQueued: 0, dmFailed: 0, badEnvelope: 0,
     keyAnswersRetried: 0, keyAnswersDropped: 0, keyRequestsRetried: 0, keyRequestsDropped: 0, dmRetried: 0,
     keyRequestsSent: 0, keyAnswersSent: 0, keyRequestsLost: 0, keyAnswersLost: 0, keyRequestsOverBudget: 0, dmReleased: 0, dmKeyWaitMs: 0,
-    dmNoKey: 0, cacheAnswers: 0, keyOffersTaken: 0, keysFromCache: 0, keyedDmSent: 0, keyedDmReceived: 0, keyedBroadcasts: 0, unboundKeys: 0,
+    dmNoKey: 0, cacheAnswers: 0, keyOffersTaken: 0, keysFromCache: 0, keyedDmSent: 0, keyedDmReceived: 0, keyedBroadcasts: 0, keyedLocateSent: 0, keyedLocateReceived: 0, unboundKeys: 0,
   };
   #events: StationEvent[] = [];
   /** A KEY frame waiting to go out: with the request flag at boot, without it as an answer. */
@@ -644,7 +648,7 @@ export class SecureStation implements Station {
     this.#lastFrom = "inner";
     if (this.#busy !== undefined && sameBytes(this.#busy.inner, f.bytes)) return { ...f, bytes: this.#busy.sealed };
     this.#busy = undefined;
-    const sealed = this.#seal(f.bytes, now);
+    const sealed = this.#seal(this.#withKeys(f.bytes), now);
     if (sealed === undefined) {
       // The frame cannot go out: to the inner node it is as if lost on the air.
       this.#lastFrom = undefined;
@@ -653,6 +657,16 @@ export class SecureStation implements Station {
     }
     this.#busy = { inner: f.bytes, sealed };
     return { ...f, bytes: sealed };
+  }
+
+  /** A LOCATE_A goes out with the target's bound key on it, when this node holds that key. */
+  #withKeys(inner: Uint8Array): Uint8Array {
+    const target = locateTarget(inner);
+    if (target === undefined || this.#peers === undefined) return inner;
+    const publicKey = target === this.id ? (this.#selfBound ? this.#peers.publicKey : undefined) : this.#boundKeyOf(target);
+    if (publicKey === undefined) return inner;
+    this.#stats.keyedLocateSent++;
+    return withLocateKey(inner, publicKey);
   }
 
   #seal(inner: Uint8Array, now: number): Uint8Array | undefined {
@@ -713,7 +727,14 @@ export class SecureStation implements Station {
     if (this.#window.jumps !== jumps) this.#stats.counterJumps++;
     this.#stats.opened++;
     if ((r.inner[0] & 15) === KEY_FRAME_TYPE) this.#onKeyFrame(r.inner, meta.at);
-    else this.inner.receive(this.#peekKeys(r.inner, meta.at), meta);
+    else {
+      const located = splitLocateKey(r.inner);
+      if (located.publicKey !== undefined && located.target !== undefined) {
+        this.#stats.keyedLocateReceived++;
+        this.#cacheKey(located.target, located.publicKey, meta.at);
+      }
+      this.inner.receive(this.#peekKeys(located.frame, meta.at), meta);
+    }
   }
 
   /**

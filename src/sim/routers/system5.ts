@@ -11,6 +11,7 @@ import { MemoryCounterStore } from "../../core/security/frame-counter";
 import { SEAL_OVERHEAD_BYTES, openFrame } from "../../core/security/frame-seal";
 import { deriveSubkey, networkKeys } from "../../core/security/keys";
 import { SecureStation } from "../../core/security/secure-station";
+import { splitLocateKey } from "../../core/security/locate-key";
 import { BROADCAST, isUnicastId, type SendOptions } from "../../core/station";
 import type { MobileStation, RouterContext } from "./context";
 import { SealAirtime } from "./seal-airtime";
@@ -88,7 +89,8 @@ export function system5Readable(bytes: Uint8Array, p: Readonly<Record<string, un
   let key = frameKeys.get(label);
   if (key === undefined) frameKeys.set(label, (key = networkKeys(simNetworkKey(typeof p.secure === "string" ? p.secure : true)).frame));
   const r = openFrame(key, bytes);
-  return r.ok ? r.inner : undefined;
+  // A LOCATE_A may carry the target's key after the core's bytes (locate-key.ts): members read the core frame.
+  return r.ok ? splitLocateKey(r.inner).frame : undefined;
 }
 
 /**
