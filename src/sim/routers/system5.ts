@@ -133,8 +133,8 @@ export function system5Station(ctx: RouterContext): MobileStation {
     inner: relay,
     networkKey,
     counterStore: new MemoryCounterStore(),
-    // Each node's X25519 secret: the one its id was derived from (ids bound to keys, the
-    // firmware's rule, docs/security.md §7.3), or, where the run gave none (a test's own
+    // Each node's X25519 secret: the one its id was derived from (ids bound to keys,
+    // docs/security.md §7.3), or, where the run gave none (a test's own
     // Simulation), one derived from its id, with binding optional. The node's generator is left
     // untouched either way, so a secured run keeps the same random stream.
     nodeSecretKey: ctx.secretKey ?? deriveSubkey(networkKey, ascii(`sim node key ${ctx.id}`)),
