@@ -66,9 +66,9 @@ export interface SecureStationOptions {
    */
   readonly refusedRetryMs?: number;
   /**
-   * "required": a key is learned only when it is bound to its id (key-id.ts; the simulator's and
-   * the firmware's key-derived ids), which closes first contact to impostors short of grinding a
-   * key (docs/security.md §7.3). "optional" (default, for ids set by hand or from a MAC): a bound
+   * "required": a key is learned only when it is bound to its id (key-id.ts; the simulator's
+   * key-derived ids), which closes first contact to impostors short of grinding a key
+   * (docs/security.md §7.3). "optional" (default, for ids set by hand or from a MAC): a bound
    * key is taken from anyone, an unbound one only from its owner's own messages, first use (TOFU).
    */
   readonly idBinding?: "required" | "optional";
@@ -188,8 +188,6 @@ type KeyMessageKind = typeof PayloadKind.KEY_REQUEST | typeof PayloadKind.KEY_AN
 interface HeldKeyMessage {
   readonly dst: NodeId;
   readonly kind: KeyMessageKind;
-  /** For a KEY_OFFER: whose key it carries. */
-  readonly owner?: NodeId;
   readonly deadline: number;
   next: number;
   lastReason: string;
