@@ -9,6 +9,7 @@ import deviceApi from "./device-api.cases";
 import dutyLedger from "./duty-ledger.cases";
 import geo from "./geo.cases";
 import insiderAttacks from "./insider-attacks.cases";
+import keyBinding from "./key-binding.cases";
 import keyShare from "./key-share.cases";
 import type { Suite } from "./harness";
 import link from "./link.cases";
@@ -20,4 +21,4 @@ import secureStation from "./secure-station.cases";
 import security from "./security.cases";
 import settings from "./settings.cases";
 
-export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, routingRules, mesh, meshPart2, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridgeRules, bridge];
+export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, routingRules, mesh, meshPart2, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridgeRules, bridge, keyBinding];

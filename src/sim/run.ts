@@ -37,6 +37,7 @@ export function runTask(task: Task, onProgress?: (f: number) => void): RunRecord
     factory: entry.factory,
     seed: task.seed,
     onProgress,
+    keyedIds: entry.keyedIds,
     destinationOf: destinationOf && ((bytes) => destinationOf(bytes, params)),
     readable: readable && ((bytes) => readable(bytes, params)),
   });

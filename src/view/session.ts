@@ -171,6 +171,7 @@ class Panel implements SimObserver {
       routerName: router,
       seed,
       observer: this,
+      keyedIds: entry.keyedIds,
       destinationOf: destinationOf && ((bytes) => destinationOf(bytes, params)),
       readable: readable && ((bytes) => readable(bytes, params)),
       factory: (ctx) => {

@@ -6,6 +6,14 @@
 //   1 DM           ‖ counter (u32 LE) ‖ ChaCha20-Poly1305 ciphertext ‖ 8-byte tag
 //   2 KEY_REQUEST  ‖ sender's X25519 public key (32): "here is mine, send me yours"
 //   3 KEY_ANSWER   ‖ sender's X25519 public key (32)
+//   4 KEY_NOTICE   ‖ sender's X25519 public key (32): a KEY_REQUEST a relay answered from its
+//                    cache on the way (docs/security.md §8): the target learns the key, answers not
+//   5 KEY_OFFER    ‖ owner id (u32 LE) ‖ owner's X25519 public key (32): a cache answer, taken
+//                    only when the key is bound to the owner's id (key-id.ts)
+//   6 KEYED_DM     ‖ sender's X25519 public key (32) ‖ a DM envelope (kind 1 …): a first DM that
+//                    carries the sender's key, so its receiver opens it without asking back
+//   7 KEYED_PLAIN  ‖ sender's X25519 public key (32) ‖ payload: a broadcast that carries its
+//                    sender's key to every node it reaches (at most one an hour, §8)
 //
 // A DM is sealed under the pairwise key of (src, dst) with nonce = src (u32 LE) ‖ counter (u32
 // LE) ‖ 01 00 00 00 (the last word keeps DM nonces apart from frame nonces even if the counter
@@ -15,13 +23,17 @@ import { openTruncated, sealInto, TAG_BYTES } from "./aead";
 import { readU32LE, writeU32LE } from "./bytes";
 import { PUBLIC_KEY_BYTES } from "./key-frame";
 
-export const PayloadKind = Object.freeze({ PLAIN: 0, DM: 1, KEY_REQUEST: 2, KEY_ANSWER: 3 } as const);
+export const PayloadKind = Object.freeze({ PLAIN: 0, DM: 1, KEY_REQUEST: 2, KEY_ANSWER: 3, KEY_NOTICE: 4, KEY_OFFER: 5, KEYED_DM: 6, KEYED_PLAIN: 7 } as const);
 export type PayloadKindCode = (typeof PayloadKind)[keyof typeof PayloadKind];
 
 export const PLAIN_OVERHEAD_BYTES = 1;
 const DM_HEADER_BYTES = 1 + 4;
 export const DM_OVERHEAD_BYTES = DM_HEADER_BYTES + TAG_BYTES;
 export const KEY_MESSAGE_BYTES = 1 + PUBLIC_KEY_BYTES;
+export const KEY_OFFER_BYTES = 1 + 4 + PUBLIC_KEY_BYTES;
+/** What a keyed DM adds to a DM envelope (the kind byte and the sender's key), and a keyed broadcast to a plain one. */
+export const KEYED_DM_EXTRA_BYTES = 1 + PUBLIC_KEY_BYTES;
+export const KEYED_PLAIN_OVERHEAD_BYTES = 1 + PUBLIC_KEY_BYTES;
 
 export function plainEnvelope(payload: Uint8Array): Uint8Array {
   const out = new Uint8Array(payload.length + 1);
@@ -30,7 +42,7 @@ export function plainEnvelope(payload: Uint8Array): Uint8Array {
   return out;
 }
 
-export function keyMessage(kind: typeof PayloadKind.KEY_REQUEST | typeof PayloadKind.KEY_ANSWER, publicKey: Uint8Array): Uint8Array {
+export function keyMessage(kind: typeof PayloadKind.KEY_REQUEST | typeof PayloadKind.KEY_ANSWER | typeof PayloadKind.KEY_NOTICE, publicKey: Uint8Array): Uint8Array {
   const out = new Uint8Array(KEY_MESSAGE_BYTES);
   out[0] = kind;
   out.set(publicKey, 1);
@@ -68,4 +80,43 @@ export function openDm(dmKey: Uint8Array, src: number, dst: number, envelope: Ui
   const counter = readU32LE(envelope, 1);
   const plaintext = openTruncated(dmKey, dmNonce(src, counter), dmAad(src, dst, counter), envelope.subarray(DM_HEADER_BYTES));
   return plaintext === undefined ? undefined : { plaintext, counter };
+}
+
+/** A cache answer: `owner`'s key, sent by a node that holds it (KEY_OFFER). */
+export function keyOffer(owner: number, publicKey: Uint8Array): Uint8Array {
+  const out = new Uint8Array(KEY_OFFER_BYTES);
+  out[0] = PayloadKind.KEY_OFFER;
+  writeU32LE(out, 1, owner);
+  out.set(publicKey, 5);
+  return out;
+}
+
+/** Reads a KEY_OFFER; undefined when malformed. */
+export function readKeyOffer(envelope: Uint8Array): { readonly owner: number; readonly publicKey: Uint8Array } | undefined {
+  if (envelope.length !== KEY_OFFER_BYTES || envelope[0] !== PayloadKind.KEY_OFFER) return undefined;
+  return { owner: readU32LE(envelope, 1), publicKey: envelope.slice(5) };
+}
+
+/** A DM envelope with the sender's key in front (KEYED_DM). */
+export function keyedDm(publicKey: Uint8Array, dmEnvelope: Uint8Array): Uint8Array {
+  const out = new Uint8Array(KEYED_DM_EXTRA_BYTES + dmEnvelope.length);
+  out[0] = PayloadKind.KEYED_DM;
+  out.set(publicKey, 1);
+  out.set(dmEnvelope, KEYED_DM_EXTRA_BYTES);
+  return out;
+}
+
+/** Splits a KEYED_DM into the sender's key and the DM envelope inside; undefined when malformed. */
+export function readKeyedDm(envelope: Uint8Array): { readonly publicKey: Uint8Array; readonly dm: Uint8Array } | undefined {
+  if (envelope.length < KEYED_DM_EXTRA_BYTES + DM_OVERHEAD_BYTES || envelope[0] !== PayloadKind.KEYED_DM) return undefined;
+  return { publicKey: envelope.slice(1, KEYED_DM_EXTRA_BYTES), dm: envelope.subarray(KEYED_DM_EXTRA_BYTES) };
+}
+
+/** A plain payload with the sender's key in front (KEYED_PLAIN). */
+export function keyedPlainEnvelope(publicKey: Uint8Array, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(KEYED_PLAIN_OVERHEAD_BYTES + payload.length);
+  out[0] = PayloadKind.KEYED_PLAIN;
+  out.set(publicKey, 1);
+  out.set(payload, KEYED_PLAIN_OVERHEAD_BYTES);
+  return out;
 }

@@ -177,9 +177,9 @@ export class PeerKeys {
   /**
    * Records `publicKey` for `id`. The X25519 shared secret is computed here, once per peer (it
    * is the expensive step, bounded by the budget), and a key that yields none (a low-order point)
-   * is "invalid".
+   * is "invalid". `useBudget` false: a key this node itself needs (its user writes to the peer).
    */
-  learn(id: number, publicKey: Uint8Array, now = 0): LearnResult {
+  learn(id: number, publicKey: Uint8Array, now = 0, useBudget = true): LearnResult {
     if (id === this.self || publicKey.length !== PUBLIC_KEY_BYTES) return "invalid";
     const known = this.#peers.get(id);
     if (known !== undefined) {
@@ -189,7 +189,8 @@ export class PeerKeys {
       this.#touch(id, known);
       return "known";
     }
-    if (this.#budget !== undefined && !this.#budget.take(now)) return "busy";
+    // A key this node needs for its own DM is not a stranger's work: only the others spend the budget.
+    if (useBudget && this.#budget !== undefined && !this.#budget.take(now)) return "busy";
     const dmKey = this.#derive(id, publicKey);
     if (dmKey === undefined) return "invalid";
     if (this.#peers.size >= this.#max && !this.#evictOne()) return "busy";

@@ -10,15 +10,19 @@
 // The inner node must be built with frameOverheadBytes = SEAL_OVERHEAD_BYTES so its frames,
 // payload limits and airtime accounting leave room for the seal.
 import { airtimeMs, type LoRaModulation } from "../airtime";
-import { MAX_FRAME_BYTES, MAX_UNICAST_PAYLOAD, MAX_BCAST_PAYLOAD } from "../frames";
+import { decodeFrame } from "../codec";
+import { FrameType, MAX_FRAME_BYTES, MAX_UNICAST_PAYLOAD, MAX_BCAST_PAYLOAD } from "../frames";
 import { PRESETS } from "../presets";
 import { BROADCAST, formatNodeId, isUnicastId, type NodeId, type RxMeta, type SendOptions, type SendResult, type Station, type StationEvent, type TxFrame } from "../station";
 import { readU32LE } from "./bytes";
-import { DM_OVERHEAD_BYTES, KEY_MESSAGE_BYTES, PayloadKind, PLAIN_OVERHEAD_BYTES, keyMessage, openDm, plainEnvelope, sealDm } from "./dm-seal";
+import { DM_OVERHEAD_BYTES, KEY_MESSAGE_BYTES, KEY_OFFER_BYTES, KEYED_DM_EXTRA_BYTES, KEYED_PLAIN_OVERHEAD_BYTES, PayloadKind, PLAIN_OVERHEAD_BYTES, keyedDm, keyedPlainEnvelope, keyMessage, keyOffer, openDm, plainEnvelope, readKeyedDm, readKeyOffer, sealDm } from "./dm-seal";
 import { FrameCounter, type CounterStore } from "./frame-counter";
 import { KEY_FRAME_TYPE, SEAL_OVERHEAD_BYTES, SEAL_TAG_BYTES, openFrame, sealFrame } from "./frame-seal";
 import { decodeKeyFrame, encodeKeyFrame, KEY_FRAME_BYTES, PUBLIC_KEY_BYTES } from "./key-frame";
 import { KeyAirtimeBudget, WorkBudget } from "./key-budget";
+import { KeyCache } from "./key-cache";
+import { isBoundKey } from "./key-id";
+import { locateTarget, splitLocateKey, withLocateKey } from "./locate-key";
 import { networkKeys, type NetworkKeys } from "./keys";
 import { PeerKeys, fingerprint, type PeerStore } from "./peer-keys";
 import { OwnCounters } from "./own-counters";
@@ -62,6 +66,20 @@ export interface SecureStationOptions {
    * its deadline (keyWaitMs) passes.
    */
   readonly refusedRetryMs?: number;
+  /**
+   * "required": a key is learned only when it is bound to its id (key-id.ts; the simulator's
+   * key-derived ids), which closes first contact to impostors short of grinding a key
+   * (docs/security.md §7.3). "optional" (default, for ids set by hand or from a MAC): a bound
+   * key is taken from anyone, an unbound one only from its owner's own messages, first use (TOFU).
+   */
+  readonly idBinding?: "required" | "optional";
+  /** Bound keys held for cache answers and for DMs without a key request (default 128). */
+  readonly keyCacheSize?: number;
+  /**
+   * A bound node puts its key on its first broadcast and then on at most one broadcast per this
+   * interval (default 1 h; 0 never), so the nodes it reaches can write to it without a key request.
+   */
+  readonly keyOnBroadcastMs?: number;
 }
 
 export interface SecureSendOptions extends SendOptions {
@@ -130,6 +148,24 @@ export interface SecurityStats {
   /** DMs sent once their peer's key came, and the total time they waited for it, ms. */
   dmReleased: number;
   dmKeyWaitMs: number;
+  /** DMs that failed because no key came within keyWaitMs (part of dmFailed). */
+  dmNoKey: number;
+  /** Key requests this node answered from its cache while relaying them (KEY_OFFERs sent). */
+  cacheAnswers: number;
+  /** KEY_OFFERs received that gave this node a key it did not hold. */
+  keyOffersTaken: number;
+  /** DMs whose peer key came from this node's cache of bound keys, with no request at all. */
+  keysFromCache: number;
+  /** DMs sent with this node's key in front (KEYED_DM), and received so. */
+  keyedDmSent: number;
+  keyedDmReceived: number;
+  /** Broadcasts sent with this node's key on them (KEYED_PLAIN). */
+  keyedBroadcasts: number;
+  /** Location answers sent with the target's key on them, and received so (bound keys cached). */
+  keyedLocateSent: number;
+  keyedLocateReceived: number;
+  /** Keys refused because they are not bound to their id where binding is required (or a third party offered them). */
+  unboundKeys: number;
 }
 
 interface PendingDm {
@@ -147,7 +183,7 @@ interface PendingDm {
   lastRefusal: { code: string; reason: string } | undefined;
 }
 
-type KeyMessageKind = typeof PayloadKind.KEY_REQUEST | typeof PayloadKind.KEY_ANSWER;
+type KeyMessageKind = typeof PayloadKind.KEY_REQUEST | typeof PayloadKind.KEY_ANSWER | typeof PayloadKind.KEY_OFFER;
 
 /** A key message the inner station refused for now (no route back yet), retried from tick(). */
 interface HeldKeyMessage {
@@ -197,6 +233,7 @@ export class SecureStation implements Station {
     keyFramesSent: 0, keyFramesDeferred: 0, keysLearned: 0, keyConflicts: 0, keysDeferred: 0, keyRequestsIgnored: 0, badKeys: 0, dmSent: 0, dmReceived: 0, dmRejected: 0, dmQueued: 0, dmFailed: 0, badEnvelope: 0,
     keyAnswersRetried: 0, keyAnswersDropped: 0, keyRequestsRetried: 0, keyRequestsDropped: 0, dmRetried: 0,
     keyRequestsSent: 0, keyAnswersSent: 0, keyRequestsLost: 0, keyAnswersLost: 0, keyRequestsOverBudget: 0, dmReleased: 0, dmKeyWaitMs: 0,
+    dmNoKey: 0, cacheAnswers: 0, keyOffersTaken: 0, keysFromCache: 0, keyedDmSent: 0, keyedDmReceived: 0, keyedBroadcasts: 0, keyedLocateSent: 0, keyedLocateReceived: 0, unboundKeys: 0,
   };
   #events: StationEvent[] = [];
   /** A KEY frame waiting to go out: with the request flag at boot, without it as an answer. */
@@ -221,6 +258,14 @@ export class SecureStation implements Station {
   readonly #keyFrameMs: number;
   readonly #keyMessageMs: number;
   readonly #answerPerPeerMs: number;
+  readonly #bindingRequired: boolean;
+  readonly #cache: KeyCache;
+  /** Peers known to hold our key (they answered us, wrote to us, or took our key from a cache): DMs to them go without it. */
+  readonly #knowsUs = new Map<NodeId, true>();
+  /** Whether our own key is bound to our id (only then do others take it from a broadcast). */
+  readonly #selfBound: boolean;
+  readonly #keyOnBroadcastMs: number;
+  #lastKeyedBroadcast = -Infinity;
 
   constructor(o: SecureStationOptions) {
     this.inner = o.inner;
@@ -244,7 +289,11 @@ export class SecureStation implements Station {
     this.#keyFrameMs = airtimeMs(modem, SEALED_KEY_FRAME_BYTES);
     // A routed key message: a DATA frame with the 33-byte envelope, sealed, booked as the copies
     // it may cost (it asks for an end-to-end ACK: the first try and the core's retry).
-    this.#keyMessageMs = KEY_MESSAGE_COPIES * airtimeMs(modem, Math.min(MAX_FRAME_BYTES, MAX_FRAME_BYTES - MAX_UNICAST_PAYLOAD + KEY_MESSAGE_BYTES + SEAL_OVERHEAD_BYTES));
+    this.#keyMessageMs = KEY_MESSAGE_COPIES * airtimeMs(modem, Math.min(MAX_FRAME_BYTES, MAX_FRAME_BYTES - MAX_UNICAST_PAYLOAD + Math.max(KEY_MESSAGE_BYTES, KEY_OFFER_BYTES) + SEAL_OVERHEAD_BYTES));
+    this.#bindingRequired = o.idBinding === "required";
+    this.#cache = new KeyCache(o.keyCacheSize);
+    this.#selfBound = this.#peers !== undefined && isBoundKey(this.id, this.#peers.publicKey);
+    this.#keyOnBroadcastMs = o.keyOnBroadcastMs ?? 3_600_000;
     this.#answerPerPeerMs = o.keyAnswerPerPeerMs ?? 60_000;
     this.#maxPending = o.maxPendingDms ?? 8;
     this.#keyWaitMs = o.keyWaitMs ?? 120_000;
@@ -302,7 +351,17 @@ export class SecureStation implements Station {
     if (options.private === true) return this.#sendPrivate(now, dst, payload, options);
     const max = (dst === BROADCAST ? MAX_BCAST_PAYLOAD : MAX_UNICAST_PAYLOAD) - SEAL_OVERHEAD_BYTES - PLAIN_OVERHEAD_BYTES;
     if (payload.length > max) return { ok: false, code: "too-large", reason: `payload is ${payload.length} bytes; at most ${max} fit a sealed frame` };
-    return this.#innerSend(now, dst, plainEnvelope(payload), options, undefined);
+    // Our key rides on a broadcast at most once per keyOnBroadcastMs, when it fits (§8).
+    const keyed =
+      dst === BROADCAST && this.#selfBound && this.#peers !== undefined && this.#keyOnBroadcastMs > 0 &&
+      now - this.#lastKeyedBroadcast >= this.#keyOnBroadcastMs && payload.length + KEYED_PLAIN_OVERHEAD_BYTES <= max + PLAIN_OVERHEAD_BYTES;
+    if (!keyed || this.#peers === undefined) return this.#innerSend(now, dst, plainEnvelope(payload), options, undefined);
+    const r = this.#innerSend(now, dst, keyedPlainEnvelope(this.#peers.publicKey, payload), options, undefined);
+    if (r.ok) {
+      this.#lastKeyedBroadcast = now;
+      this.#stats.keyedBroadcasts++;
+    }
+    return r;
   }
 
   #sendPrivate(now: number, dst: NodeId, payload: Uint8Array, options: SecureSendOptions): SendResult {
@@ -310,7 +369,7 @@ export class SecureStation implements Station {
     if (!isUnicastId(dst) || dst === this.id) return { ok: false, code: "bad-destination", reason: "a private message goes to one other node" };
     const max = MAX_UNICAST_PAYLOAD - SEAL_OVERHEAD_BYTES - DM_OVERHEAD_BYTES;
     if (payload.length > max) return { ok: false, code: "too-large", reason: `private payload is ${payload.length} bytes; at most ${max} fit` };
-    const known = this.#peers.has(dst);
+    const known = this.#peers.has(dst) || this.#keyFromCache(dst, now);
     const ahead = this.#pending.filter((q) => q.dst === dst);
     // With the key known, a DM goes out at once, unless earlier ones to the same peer still wait
     // for the inner station: it queues behind them, so the peer gets them in order.
@@ -336,9 +395,13 @@ export class SecureStation implements Station {
     const c = this.#counter.issue();
     if (!c.ok) return { ok: false, code: "queue-full", reason: `cannot seal: ${c.reason}` };
     this.#own.sealed(c.value, NO_TAG); // no frame carries this counter: one that does is not ours
-    const r = this.#innerSend(now, dst, sealDm(key, this.id, dst, c.value, payload), options, appSeq);
+    const dm = sealDm(key, this.id, dst, c.value, payload);
+    // Our key goes in front until the peer shows it holds it, so the receiver never asks back.
+    const keyed = !this.#knowsUs.has(dst) && this.#peers !== undefined && dm.length + KEYED_DM_EXTRA_BYTES <= MAX_UNICAST_PAYLOAD - SEAL_OVERHEAD_BYTES;
+    const r = this.#innerSend(now, dst, keyed && this.#peers !== undefined ? keyedDm(this.#peers.publicKey, dm) : dm, options, appSeq);
     if (r.ok) {
       this.#stats.dmSent++;
+      if (keyed) this.#stats.keyedDmSent++;
       // A peer the user writes to is pinned for good (§13.2).
       if (this.#peers?.isPinned(dst) === false) this.#pinPeer(dst, undefined, now);
     }
@@ -365,9 +428,43 @@ export class SecureStation implements Station {
     if (map.size > MAX_SEQ_MAP) map.delete(map.keys().next().value as K);
   }
 
+  /**
+   * A bound key for `dst` from the cache, learned for our own use (no work budget: our user asked
+   * for it). True when the peer's key is now known.
+   */
+  #keyFromCache(dst: NodeId, now: number): boolean {
+    const k = this.#cache.get(dst);
+    if (k === undefined || this.#peers === undefined) return false;
+    this.#learn(dst, k, now, false);
+    if (!this.#peers.has(dst)) return false;
+    this.#stats.keysFromCache++;
+    return true;
+  }
+
+  /** A key `id` is bound to, from the cache or the peers held (a cache answer serves only bound keys). */
+  #boundKeyOf(id: NodeId): Uint8Array | undefined {
+    const cached = this.#cache.get(id);
+    if (cached !== undefined) return cached;
+    const held = this.#peers?.publicKeyOf(id);
+    return held !== undefined && isBoundKey(id, held) ? held : undefined;
+  }
+
+  /**
+   * Any key seen on the way (a neighbour's KEY frame, a key message or keyed DM relayed or
+   * overheard) goes to the cache when bound to its id; a DM of ours waiting for it is released.
+   */
+  #cacheKey(id: NodeId, publicKey: Uint8Array, now: number): void {
+    if (!this.#cache.offer(id, publicKey) || this.#peers === undefined || this.#peers.has(id)) return;
+    if (this.#pending.some((p) => p.dst === id && p.retryAt === undefined)) {
+      this.#learn(id, publicKey, now, false);
+      if (this.#peers.has(id)) this.#stats.keysFromCache++;
+    }
+  }
+
   /** Key request to a DM's destination through routed DATA (it may be many hops away). */
   #askForKey(p: PendingDm, now: number): void {
     if (this.#peers === undefined || p.retryAt !== undefined || now < p.nextAsk) return;
+    if (this.#keyFromCache(p.dst, now)) return;
     const r = this.#sendKeyMessage(now, p.dst, PayloadKind.KEY_REQUEST);
     // Refused for now (no neighbour yet, queue full): ask again soon rather than a retry interval later.
     const refused = !r.ok && retriable(r.code);
@@ -389,12 +486,18 @@ export class SecureStation implements Station {
     }
   }
 
-  #sendKeyMessage(now: number, dst: NodeId, kind: KeyMessageKind): SendResult {
+  #sendKeyMessage(now: number, dst: NodeId, kind: KeyMessageKind, offered?: { readonly owner: NodeId; readonly publicKey: Uint8Array }): SendResult {
     if (this.#peers === undefined) return { ok: false, code: "bad-destination", reason: "this node has no key pair" };
+    if (kind === PayloadKind.KEY_OFFER) {
+      if (offered === undefined) return { ok: false, code: "bad-destination", reason: "a key offer names the key it offers" };
+      const r = this.inner.send(now, dst, keyOffer(offered.owner, offered.publicKey), { priority: 2 });
+      if (r.ok) this.#remember(this.#internal, `${dst}:${r.seq}`, kind);
+      return r;
+    }
     // Hop ACKs and the inner node's fallbacks carry it like any DATA, but no end-to-end ACK:
     // measured, the ACK's retry and the path distrust it brings cost more than they recover
     // (docs/security.md §8, "First contact"); the asker's own backoff re-asks instead.
-    const r = this.inner.send(now, dst, keyMessage(kind, this.#peers.publicKey), { priority: 2 });
+    const r = this.inner.send(now, dst, keyMessage(kind as typeof PayloadKind.KEY_REQUEST | typeof PayloadKind.KEY_ANSWER, this.#peers.publicKey), { priority: 2 });
     if (r.ok) {
       this.#remember(this.#internal, `${dst}:${r.seq}`, kind);
       if (kind === PayloadKind.KEY_ANSWER) this.#stats.keyAnswersSent++;
@@ -460,7 +563,7 @@ export class SecureStation implements Station {
    * the asker asks again, and is answered once its minute is over (§13.4).
    */
   #onKeyMessageLost(dst: NodeId, kind: KeyMessageKind, now: number): void {
-    if (kind === PayloadKind.KEY_ANSWER) {
+    if (kind !== PayloadKind.KEY_REQUEST) {
       this.#stats.keyAnswersLost++;
       return;
     }
@@ -559,7 +662,7 @@ export class SecureStation implements Station {
     this.#lastFrom = "inner";
     if (this.#busy !== undefined && sameBytes(this.#busy.inner, f.bytes)) return { ...f, bytes: this.#busy.sealed };
     this.#busy = undefined;
-    const sealed = this.#seal(f.bytes, now);
+    const sealed = this.#seal(this.#withKeys(f.bytes), now);
     if (sealed === undefined) {
       // The frame cannot go out: to the inner node it is as if lost on the air.
       this.#lastFrom = undefined;
@@ -568,6 +671,16 @@ export class SecureStation implements Station {
     }
     this.#busy = { inner: f.bytes, sealed };
     return { ...f, bytes: sealed };
+  }
+
+  /** A LOCATE_A goes out with the target's bound key on it, when this node holds that key. */
+  #withKeys(inner: Uint8Array): Uint8Array {
+    const target = locateTarget(inner);
+    if (target === undefined || this.#peers === undefined) return inner;
+    const publicKey = target === this.id ? (this.#selfBound ? this.#peers.publicKey : undefined) : this.#boundKeyOf(target);
+    if (publicKey === undefined) return inner;
+    this.#stats.keyedLocateSent++;
+    return withLocateKey(inner, publicKey);
   }
 
   #seal(inner: Uint8Array, now: number): Uint8Array | undefined {
@@ -628,7 +741,52 @@ export class SecureStation implements Station {
     if (this.#window.jumps !== jumps) this.#stats.counterJumps++;
     this.#stats.opened++;
     if ((r.inner[0] & 15) === KEY_FRAME_TYPE) this.#onKeyFrame(r.inner, meta.at);
-    else this.inner.receive(r.inner, meta);
+    else {
+      const located = splitLocateKey(r.inner);
+      if (located.publicKey !== undefined && located.target !== undefined) {
+        this.#stats.keyedLocateReceived++;
+        this.#cacheKey(located.target, located.publicKey, meta.at);
+      }
+      this.inner.receive(this.#peekKeys(located.frame, meta.at), meta);
+    }
+  }
+
+  /**
+   * Keys carried by a DATA frame this node hears, whoever it is for, go to the cache (bound ones
+   * only). A key request this node is to relay, for a peer whose bound key it holds, is answered
+   * here with a KEY_OFFER (a cache answer, docs/security.md §8), and relayed on as a KEY_NOTICE:
+   * the target still learns the asker's key but does not answer a second time. Returns the frame
+   * to hand the inner node.
+   */
+  #peekKeys(inner: Uint8Array, now: number): Uint8Array {
+    if ((inner[0] & 15) !== FrameType.DATA || this.#peers === undefined) return inner;
+    const d = decodeFrame(inner);
+    if (!d.ok || d.frame.type !== FrameType.DATA) return inner;
+    const f = d.frame;
+    // A frame for this node is read when it is delivered (#onDelivered), counted there.
+    if (f.dst === this.id) return inner;
+    const p = f.payload;
+    const kind = p.length > 0 ? p[0] : -1;
+    const keyMsg = kind === PayloadKind.KEY_REQUEST || kind === PayloadKind.KEY_ANSWER || kind === PayloadKind.KEY_NOTICE;
+    if (keyMsg && p.length === KEY_MESSAGE_BYTES) this.#cacheKey(f.src, p.subarray(1), now);
+    else if (kind === PayloadKind.KEYED_DM && p.length > KEYED_DM_EXTRA_BYTES) this.#cacheKey(f.src, p.subarray(1, KEYED_DM_EXTRA_BYTES), now);
+    else if (kind === PayloadKind.KEY_OFFER) {
+      const o = readKeyOffer(p);
+      if (o !== undefined && isUnicastId(o.owner)) this.#cacheKey(o.owner, o.publicKey, now);
+    }
+    if (kind !== PayloadKind.KEY_REQUEST || p.length !== KEY_MESSAGE_BYTES || f.next !== this.id) return inner;
+    if (f.dst === this.id || f.src === this.id || !isUnicastId(f.dst) || !isUnicastId(f.src)) return inner;
+    const publicKey = this.#boundKeyOf(f.dst);
+    if (publicKey === undefined) return inner;
+    if (!this.#mayAnswer(f.src, now, this.#keyMessageMs, true)) {
+      this.#stats.keyRequestsIgnored++;
+      return inner;
+    }
+    if (!this.#sendKeyMessage(now, f.src, PayloadKind.KEY_OFFER, { owner: f.dst, publicKey }).ok) return inner;
+    this.#stats.cacheAnswers++;
+    const out = inner.slice();
+    out[inner.length - p.length] = PayloadKind.KEY_NOTICE;
+    return out;
   }
 
   #onKeyFrame(inner: Uint8Array, now: number): void {
@@ -637,6 +795,7 @@ export class SecureStation implements Station {
       if (k === undefined) this.#stats.badKeys++;
       return;
     }
+    this.#cache.offer(k.owner, k.publicKey);
     this.#learn(k.owner, k.publicKey, now);
     // Answer a request with one KEY frame, however many neighbours asked within the interval;
     // not a neighbour answered within the last keyAnswerPerPeerMs, and never past the airtime share.
@@ -664,9 +823,13 @@ export class SecureStation implements Station {
     return true;
   }
 
-  #learn(id: NodeId, publicKey: Uint8Array, now: number): void {
+  #learn(id: NodeId, publicKey: Uint8Array, now: number, useBudget = true): void {
     if (this.#peers === undefined) return;
-    const r = this.#peers.learn(id, publicKey, now);
+    if (this.#bindingRequired && !isBoundKey(id, publicKey)) {
+      this.#stats.unboundKeys++;
+      return;
+    }
+    const r = this.#peers.learn(id, publicKey, now, useBudget);
     if (r === "new") {
       this.#stats.keysLearned++;
       this.#onKeyLearned(id, now);
@@ -702,6 +865,7 @@ export class SecureStation implements Station {
           const why = p.lastRefusal?.reason ?? "it waited behind earlier private messages to the same node";
           this.#failDm(p, now, p.lastRefusal?.code ?? "queue-full", `private message to ${formatNodeId(p.dst)} not sent within ${Math.round(this.#keyWaitMs / 1000)} s: ${why}`);
         } else {
+          this.#stats.dmNoKey++;
           this.#failDm(p, now, "no-key", `no public key from ${formatNodeId(p.dst)} within ${Math.round(this.#keyWaitMs / 1000)} s: private message not sent`);
         }
       }
@@ -752,22 +916,51 @@ export class SecureStation implements Station {
     const kind = p.length > 0 ? p[0] : -1;
     if (kind === PayloadKind.PLAIN) {
       this.#events.push({ ...e, payload: p.slice(1), private: false } as SecureDelivered);
+    } else if (kind === PayloadKind.KEYED_PLAIN && p.length >= KEYED_PLAIN_OVERHEAD_BYTES) {
+      this.#cacheKey(e.src, p.subarray(1, KEYED_PLAIN_OVERHEAD_BYTES), e.at);
+      this.#events.push({ ...e, payload: p.slice(KEYED_PLAIN_OVERHEAD_BYTES), private: false } as SecureDelivered);
     } else if (kind === PayloadKind.DM && e.dst === this.id && this.#peers !== undefined) {
-      if (this.#peers.has(e.src)) this.#deliverDm(e, e.at);
-      else {
-        // The sender knew our key but we no longer hold its: ask, and hold the DM meanwhile.
-        if (this.#held.length >= MAX_HELD_DMS) this.#held.shift();
-        this.#held.push({ event: e, until: e.at + this.#keyWaitMs });
-        if (this.#mayAnswer(e.src, e.at, this.#keyMessageMs, true)) this.#sendOrHoldKeyMessage(e.at, e.src, PayloadKind.KEY_REQUEST);
-        else this.#stats.keyRequestsIgnored++;
-      }
-    } else if ((kind === PayloadKind.KEY_REQUEST || kind === PayloadKind.KEY_ANSWER) && p.length === KEY_MESSAGE_BYTES && e.dst === this.id) {
+      this.#onDm(e);
+    } else if (kind === PayloadKind.KEYED_DM && e.dst === this.id && this.#peers !== undefined) {
+      const k = readKeyedDm(p);
+      if (k === undefined) return void this.#stats.badEnvelope++;
+      this.#stats.keyedDmReceived++;
+      // The key is checked by the DM's tag (a wrong key gives a wrong pairwise key) and, where
+      // binding is required, against the sender's id; a pinned peer's key is never replaced.
+      if (!this.#peers.has(e.src)) this.#learn(e.src, k.publicKey, e.at);
+      this.#onDm({ ...e, payload: k.dm });
+    } else if (kind === PayloadKind.KEY_OFFER && e.dst === this.id && this.#peers !== undefined) {
+      const o = readKeyOffer(p);
+      if (o === undefined) return void this.#stats.badEnvelope++;
+      if (!isBoundKey(o.owner, o.publicKey)) return void this.#stats.unboundKeys++;
+      const had = this.#peers.has(o.owner);
+      this.#cacheKey(o.owner, o.publicKey, e.at);
+      if (!had && this.#peers.has(o.owner)) this.#stats.keyOffersTaken++;
+    } else if ((kind === PayloadKind.KEY_REQUEST || kind === PayloadKind.KEY_ANSWER || kind === PayloadKind.KEY_NOTICE) && p.length === KEY_MESSAGE_BYTES && e.dst === this.id) {
       if (this.#peers === undefined) return;
-      this.#learn(e.src, p.subarray(1, 1 + PUBLIC_KEY_BYTES), e.at);
+      // An answer, or a request a cache answered on the way, shows the peer holds our key (noted
+      // first: the DMs its key releases then go without ours). A key we refuse proves nothing.
+      const key = p.subarray(1, 1 + PUBLIC_KEY_BYTES);
+      const answered = kind !== PayloadKind.KEY_REQUEST && (!this.#bindingRequired || isBoundKey(e.src, key));
+      if (answered) this.#remember(this.#knowsUs, e.src, true);
+      this.#learn(e.src, key, e.at);
+      if (answered && !sameBytes(this.#peers.publicKeyOf(e.src) ?? new Uint8Array(0), key)) this.#knowsUs.delete(e.src);
       if (kind !== PayloadKind.KEY_REQUEST) return;
       if (this.#mayAnswer(e.src, e.at, this.#keyMessageMs, true)) this.#sendOrHoldKeyMessage(e.at, e.src, PayloadKind.KEY_ANSWER);
       else this.#stats.keyRequestsIgnored++;
     } else this.#stats.badEnvelope++;
+  }
+
+  /** A DM for this node: opened when the sender's key is held, else held while the key is asked for. */
+  #onDm(e: Extract<StationEvent, { type: "delivered" }>): void {
+    if (this.#peers === undefined) return;
+    if (this.#peers.has(e.src)) return this.#deliverDm(e, e.at);
+    // The sender knew our key but we do not hold its (evicted, or a key over the budget): ask,
+    // and hold the DM meanwhile.
+    if (this.#held.length >= MAX_HELD_DMS) this.#held.shift();
+    this.#held.push({ event: e, until: e.at + this.#keyWaitMs });
+    if (this.#mayAnswer(e.src, e.at, this.#keyMessageMs, true)) this.#sendOrHoldKeyMessage(e.at, e.src, PayloadKind.KEY_REQUEST);
+    else this.#stats.keyRequestsIgnored++;
   }
 
   #deliverDm(e: Extract<StationEvent, { type: "delivered" }>, now: number): void {
@@ -778,6 +971,7 @@ export class SecureStation implements Station {
       return;
     }
     this.#dmWindow.accept(e.src, opened.counter);
+    this.#remember(this.#knowsUs, e.src, true);
     // Pinned with the DM's counter as its mark before the DM is handed on: after a reboot a
     // recording of it is refused (§13.3).
     this.#pinPeer(e.src, opened.counter, now);

@@ -13,6 +13,7 @@ import { airtimeMs, preambleMs, symbolTimeMs } from "../../core/airtime";
 import { noiseFloorDbm, sensitivityDbm } from "../../core/presets";
 import { SeededRng, hash32, randExp, shuffledIndices } from "../../core/rng";
 import { BROADCAST } from "../../core/station";
+import { keyedIdentity } from "../../core/security/key-id";
 import type { StationEvent, TxFrame } from "../../core/station";
 import { PairTerms, buildLinks } from "../physics/links";
 import type { LinkEnvironment, LinkList } from "../physics/links";
@@ -70,6 +71,8 @@ export interface RunOptions {
   readonly onProgress?: (fraction: number) => void;
   /** Extra messages at fixed times (measured like generated traffic when inside the window). */
   readonly script?: readonly ScriptedSend[];
+  /** Ids derived from node keys, the secrets handed to the factory (RouterExtras.keyedIds). */
+  readonly keyedIds?: boolean;
   /** The node id a frame (as `readable` gives it) is addressed to (RouterExtras.destinationOf), for the dead-destination airtime. */
   readonly destinationOf?: (bytes: Uint8Array) => number | undefined;
   /** The frame as a network member reads it (RouterExtras.readable), for the limit's broadcast count. */
@@ -255,10 +258,16 @@ export class Simulation {
     this.#endAt = this.#winEnd + s.timing.drainS * 1000;
 
     // Node ids: random 32-bit like Meshtastic node numbers (so 1-byte next-hop ids can collide).
+    // Or, for a router that binds ids to keys, each id the key id of a secret drawn from the same generator.
     const idRng = this.#rng.fork("ids");
+    const secrets: Uint8Array[] = [];
     for (let i = 0; i < n; i++) {
       let id = 0;
-      while (id === 0 || id === BROADCAST || this.#idIndex.has(id)) id = idRng.nextUint32();
+      if (opts.keyedIds === true) {
+        const k = keyedIdentity(() => idRng.nextUint32(), (x) => this.#idIndex.has(x));
+        id = k.id;
+        secrets.push(k.secretKey);
+      } else while (id === 0 || id === BROADCAST || this.#idIndex.has(id)) id = idRng.nextUint32();
       this.ids.push(id);
       this.#idIndex.set(id, i);
     }
@@ -288,6 +297,7 @@ export class Simulation {
       if (insider !== undefined) this.insider[i] = 1;
       const station = opts.factory({
         id: this.ids[i],
+        secretKey: secrets[i],
         rng: stationRng.fork(i),
         now: 0,
         preset,

@@ -17,6 +17,11 @@ export interface GeoPosition {
 export interface RouterContext {
   /** The node's address (random 32-bit, as Meshtastic node numbers). */
   readonly id: NodeId;
+  /**
+   * The node's X25519 secret when the router asked for key-derived ids (RouterExtras.keyedIds):
+   * `id` is then the key id of its public key (src/core/security/key-id.ts).
+   */
+  readonly secretKey?: Uint8Array;
   /** The node's own generator, forked from the run seed: the only randomness a router may use. */
   readonly rng: SeededRng;
   /** Simulation time at creation, ms. */

@@ -4,4 +4,4 @@
 import { registerRouter } from "./registry";
 import { describeSystem5, system5Destination, system5Readable, system5Station } from "./system5";
 
-registerRouter("system5", "System 5 directed routing (the src/core MeshNode, unchanged)", system5Station, { destinationOf: system5Destination, readable: system5Readable, describe: describeSystem5 });
+registerRouter("system5", "System 5 directed routing (the src/core MeshNode, unchanged)", system5Station, { destinationOf: system5Destination, readable: system5Readable, describe: describeSystem5, keyedIds: true });

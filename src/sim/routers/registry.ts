@@ -24,6 +24,11 @@ export interface RouterExtras {
    * broadcast count looks in it for the message a transmission carries.
    */
   readonly readable?: (bytes: Uint8Array, params: Readonly<Record<string, unknown>>) => Uint8Array | undefined;
+  /**
+   * Node ids derived from node keys (docs/security.md §7.3): the simulator draws each node's
+   * X25519 secret from the run's id generator and gives it the key id as its id.
+   */
+  readonly keyedIds?: boolean;
   /** One line for reports: the settings a run of this router used (tables, security …). */
   readonly describe?: (params: Readonly<Record<string, unknown>>) => string;
 }

@@ -11,6 +11,7 @@ import { MemoryCounterStore } from "../../core/security/frame-counter";
 import { SEAL_OVERHEAD_BYTES, openFrame } from "../../core/security/frame-seal";
 import { deriveSubkey, networkKeys } from "../../core/security/keys";
 import { SecureStation } from "../../core/security/secure-station";
+import { splitLocateKey } from "../../core/security/locate-key";
 import { BROADCAST, isUnicastId, type SendOptions } from "../../core/station";
 import type { MobileStation, RouterContext } from "./context";
 import { SealAirtime } from "./seal-airtime";
@@ -91,7 +92,8 @@ export function system5Readable(bytes: Uint8Array, p: Readonly<Record<string, un
   let key = frameKeys.get(label);
   if (key === undefined) frameKeys.set(label, (key = networkKeys(simNetworkKey(typeof p.secure === "string" ? p.secure : true)).frame));
   const r = openFrame(key, bytes);
-  return r.ok ? r.inner : undefined;
+  // A LOCATE_A may carry the target's key after the core's bytes (locate-key.ts): members read the core frame.
+  return r.ok ? splitLocateKey(r.inner).frame : undefined;
 }
 
 /**
@@ -134,9 +136,12 @@ export function system5Station(ctx: RouterContext): MobileStation {
     inner: relay,
     networkKey,
     counterStore: new MemoryCounterStore(),
-    // Each node's X25519 secret derived from its id (a device draws it once from its RNG; here
-    // the node's generator is left untouched so a secured run keeps the same random stream).
-    nodeSecretKey: deriveSubkey(networkKey, ascii(`sim node key ${ctx.id}`)),
+    // Each node's X25519 secret: the one its id was derived from (ids bound to keys,
+    // docs/security.md §7.3), or, where the run gave none (a test's own
+    // Simulation), one derived from its id, with binding optional. The node's generator is left
+    // untouched either way, so a secured run keeps the same random stream.
+    nodeSecretKey: ctx.secretKey ?? deriveSubkey(networkKey, ascii(`sim node key ${ctx.id}`)),
+    idBinding: ctx.secretKey === undefined ? "optional" : "required",
     modem: ctx.preset,
     now: ctx.now,
   });

@@ -1,0 +1,237 @@
+// First contact without the round trip (docs/security.md §7.3 and §8 "First contact"): node ids
+// bound to X25519 keys, so any node holding a key may hand it on and the receiver checks it with
+// one hash; a relay answers a key request from its cache; a forged cache answer is refused; a
+// first DM carries its sender's key so the receiver opens it without asking back; a broadcast
+// carries its sender's key so a later DM to it needs no request at all; so does a location answer.
+import { MeshNode } from "../../src/core/mesh-node";
+import { PRESETS } from "../../src/core/presets";
+import { SeededRng } from "../../src/core/rng";
+import { keyedDm, keyMessage, keyOffer, PayloadKind, sealDm } from "../../src/core/security/dm-seal";
+import { MemoryCounterStore } from "../../src/core/security/frame-counter";
+import { SEAL_OVERHEAD_BYTES, openFrame, sealFrame } from "../../src/core/security/frame-seal";
+import { encodeKeyFrame } from "../../src/core/security/key-frame";
+import { KeyCache } from "../../src/core/security/key-cache";
+import { isBoundKey, keyedIdentity, keyIdOf } from "../../src/core/security/key-id";
+import { networkKeys } from "../../src/core/security/keys";
+import { PeerKeys } from "../../src/core/security/peer-keys";
+import { x25519 } from "../../src/core/security/primitives";
+import { SecureStation, type SecureDelivered } from "../../src/core/security/secure-station";
+import { decodeFrame, encodeFrame } from "../../src/core/codec";
+import { FrameType, LOCATE_A_BYTES } from "../../src/core/frames";
+import type { NodeId, SendOptions, SendResult } from "../../src/core/station";
+import { gridPosition } from "../../src/demo/ideal-mesh";
+import { suite } from "./harness";
+import { toHex } from "./hex";
+import { TEST_NETWORK_KEY } from "./security.cases";
+import { StubStation } from "./secure-station.cases";
+import { StationAir } from "./station-air";
+
+/** Identities whose ids are their key ids, from a fixed seed (as the simulator draws them). */
+function identities(n: number, seed = 5): Array<{ id: number; secretKey: Uint8Array; publicKey: Uint8Array }> {
+  const rng = new SeededRng(seed);
+  const taken = new Set<number>();
+  return Array.from({ length: n }, () => {
+    const k = keyedIdentity(() => rng.nextUint32(), (x) => taken.has(x));
+    taken.add(k.id);
+    return k;
+  });
+}
+
+/** A stub that records every payload it is asked to send. */
+class RecordingStub extends StubStation {
+  readonly sent: Array<{ dst: NodeId; payload: Uint8Array }> = [];
+  override send(_now: number, dst: NodeId, payload: Uint8Array, _o?: SendOptions): SendResult {
+    this.sent.push({ dst, payload: payload.slice() });
+    return { ok: true, seq: ++this.seq };
+  }
+}
+
+function stubbed(id: number, secretKey: Uint8Array, idBinding: "required" | "optional" = "required"): { st: SecureStation; stub: RecordingStub } {
+  const stub = new RecordingStub(id);
+  const st = new SecureStation({ inner: stub, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: secretKey, now: 0, idBinding });
+  return { st, stub };
+}
+
+function deliver(stub: StubStation, src: number, dst: number, payload: Uint8Array, at = 1000): void {
+  stub.events.push({ type: "delivered", at, src, dst, seq: 1, payload, hops: 3, priority: 2 });
+}
+
+export default suite("key binding and first contact", {
+  "a key id is the first 4 bytes (LE) of SHA-256(\"system5 key id\" ‖ key): known answer"(t) {
+    const secret = new Uint8Array(32).map((_, i) => i + 1);
+    const pk = x25519.getPublicKey(secret);
+    t.equal(toHex(pk), "07a37cbc142093c8b755dc1b10e86cb426374ad16aa853ed0bdfc0b2b86d1c7c");
+    // Cross-checked with Python's hashlib: sha256(b"system5 key id" + pk)[:4], little-endian.
+    t.equal(keyIdOf(pk), 0xff156b8b);
+    t.ok(isBoundKey(0xff156b8b, pk));
+    t.ok(!isBoundKey(0xff156b8a, pk), "one id off is not bound");
+    t.ok(!isBoundKey(0xff156b8b, pk.subarray(1)), "a short key is not bound");
+    // Seeded identities reproduce exactly (the simulator's ids).
+    t.deepEqual(identities(4).map((k) => k.id.toString(16)), ["5df76a2f", "aff9327c", "e8998e80", "2524ce99"]);
+    const cache = new KeyCache(2);
+    const [a, b, c] = identities(3);
+    t.ok(cache.offer(a.id, a.publicKey) && cache.offer(b.id, b.publicKey) && cache.offer(c.id, c.publicKey));
+    t.ok(!cache.offer(a.id, b.publicKey), "a key under another id is refused");
+    t.equal(cache.unbound, 1);
+    t.equal(cache.get(a.id), undefined, "least recently used out");
+    t.equal(toHex(cache.get(c.id) ?? new Uint8Array()), toHex(c.publicKey));
+  },
+  "a relay that holds the target's key answers the request on a line; the target learns the asker's key and does not answer"(t) {
+    // Line A - B - C - D with key-derived ids. C heard D's KEY frame at boot; B did not.
+    const ids = identities(4, 11);
+    const air = new StationAir(PRESETS.SHORT_FAST);
+    const st = ids.map((k, i) => {
+      const inner = new MeshNode({ id: k.id, rng: new SeededRng(i + 1), now: 0, modem: PRESETS.SHORT_FAST, config: { frameOverheadBytes: SEAL_OVERHEAD_BYTES }, position: gridPosition(i + 1, 0) });
+      return new SecureStation({ inner, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: k.secretKey, now: 0, idBinding: "required" });
+    });
+    for (const s of st) air.add(s);
+    for (let i = 0; i < 3; i++) air.link(ids[i].id, ids[i + 1].id);
+    const [a, b, c, d] = st;
+    for (let step = 0; step < 300 && !((a.inner as MeshNode).hasRouteTo(d.id, air.now) && (d.inner as MeshNode).hasRouteTo(a.id, air.now)); step++) air.run(air.now + 1000);
+    t.ok((a.inner as MeshNode).hasRouteTo(d.id, air.now), "the line converged");
+    t.ok(!a.knowsKeyOf(d.id) && !b.knowsKeyOf(d.id), "A and B do not hold D's key");
+    const r = a.send(air.now, d.id, new Uint8Array([1, 2, 3]), { private: true });
+    t.ok(r.ok);
+    t.equal(a.stats.keyRequestsSent, 1);
+    air.run(air.now + 60_000);
+    t.equal(c.stats.cacheAnswers, 1, "C answered from its cache");
+    t.equal(b.stats.cacheAnswers, 0);
+    t.equal(d.stats.keyAnswersSent, 0, "D got a notice, not a request: no second answer");
+    t.ok(d.knowsKeyOf(a.id), "D learned A's key from the notice");
+    const got = air.eventsOf(d.id, "delivered") as SecureDelivered[];
+    t.equal(got.length, 1);
+    t.ok(got[0].private && toHex(got[0].payload) === "010203", "the DM arrived, sealed end to end");
+    t.equal(a.stats.dmReleased, 1);
+    // What crossed the air: one request, one offer, no KEY_ANSWER.
+    const kinds: number[] = [];
+    for (const rec of air.air) {
+      const o = openFrame(networkKeys(TEST_NETWORK_KEY).frame, rec.bytes);
+      if (!o.ok || (o.inner[0] & 15) !== FrameType.DATA) continue;
+      const f = decodeFrame(o.inner);
+      if (f.ok && f.frame.type === FrameType.DATA && f.frame.tx === f.frame.src) kinds.push(f.frame.payload[0]);
+    }
+    t.ok(kinds.includes(PayloadKind.KEY_REQUEST) && kinds.includes(PayloadKind.KEY_OFFER), `request and offer sent (${kinds.join(",")})`);
+    t.ok(!kinds.includes(PayloadKind.KEY_ANSWER), "no KEY_ANSWER");
+  },
+  "a forged cache answer is refused: a key not bound to the id it is offered for"(t) {
+    const [ka, kd, kx] = identities(3, 21);
+    const { st: a, stub } = stubbed(ka.id, ka.secretKey);
+    t.ok(a.send(0, kd.id, new Uint8Array([9]), { private: true }).ok);
+    t.equal(stub.sent.length, 1, "a key request went out");
+    // An insider offers its own key for D, as a cache answer and as D's own answer.
+    deliver(stub, kx.id, ka.id, keyOffer(kd.id, kx.publicKey));
+    deliver(stub, kd.id, ka.id, keyMessage(PayloadKind.KEY_ANSWER, kx.publicKey));
+    a.drainEvents();
+    t.equal(a.stats.unboundKeys, 2, "both refused");
+    t.ok(!a.knowsKeyOf(kd.id), "no key pinned for D");
+    t.equal(stub.sent.length, 1, "the DM still waits");
+    // The genuine key, from any node: taken, and the DM goes (with A's key in front).
+    deliver(stub, kx.id, ka.id, keyOffer(kd.id, kd.publicKey), 2000);
+    a.drainEvents();
+    t.ok(a.knowsKeyOf(kd.id));
+    t.equal(a.stats.keyOffersTaken, 1);
+    t.equal(stub.sent.length, 2);
+    t.equal(stub.sent[1].payload[0], PayloadKind.KEYED_DM, "the first DM carries the sender's key");
+    // Optional binding (ids set by hand): an unbound key is still never taken from a third party.
+    const { st: o, stub: os } = stubbed(0x1234, ka.secretKey, "optional");
+    o.send(0, kd.id, new Uint8Array([9]), { private: true });
+    deliver(os, kx.id, 0x1234, keyOffer(kd.id, kx.publicKey));
+    o.drainEvents();
+    t.ok(!o.knowsKeyOf(kd.id));
+    // A KEY frame sealed under D's id with the insider's key is refused where binding is required.
+    const { st: n } = stubbed(ka.id, ka.secretKey);
+    const forged = sealFrame(networkKeys(TEST_NETWORK_KEY).frame, encodeKeyFrame({ owner: kd.id, request: false, publicKey: kx.publicKey }), 1);
+    t.ok(forged.ok);
+    if (forged.ok) n.receive(forged.bytes, { rssi: -90, snr: 8, at: 0 });
+    t.equal(n.stats.unboundKeys, 1);
+    t.ok(!n.knowsKeyOf(kd.id));
+  },
+  "the receiver opens a first DM without asking back: the DM carries its sender's key"(t) {
+    const [ka, kd] = identities(2, 31);
+    const { st: d, stub } = stubbed(kd.id, kd.secretKey);
+    t.ok(!d.knowsKeyOf(ka.id));
+    const pa = new PeerKeys(ka.id, ka.secretKey);
+    pa.learn(kd.id, kd.publicKey);
+    const envelope = keyedDm(ka.publicKey, sealDm(pa.dmKey(kd.id) as Uint8Array, ka.id, kd.id, 7, new Uint8Array([0x68, 0x69])));
+    deliver(stub, ka.id, kd.id, envelope);
+    const got = d.drainEvents().filter((e) => e.type === "delivered") as SecureDelivered[];
+    t.equal(got.length, 1);
+    t.ok(got[0].private && toHex(got[0].payload) === "6869", "opened at once");
+    t.equal(stub.sent.length, 0, "no key request back");
+    t.equal(d.stats.keyedDmReceived, 1);
+    // The answer DM goes without D's key in front (A showed it holds it) and without a request.
+    t.ok(d.send(2000, ka.id, new Uint8Array([1]), { private: true }).ok);
+    t.equal(stub.sent.length, 1);
+    t.equal(stub.sent[0].payload[0], PayloadKind.DM);
+    // A keyed DM whose key is not the sender's (an insider's key under A's id) is refused: not bound.
+    const [, , kx] = identities(3, 32);
+    const { st: e, stub: es } = stubbed(kd.id, kd.secretKey);
+    const px = new PeerKeys(ka.id, kx.secretKey);
+    px.learn(kd.id, kd.publicKey);
+    deliver(es, ka.id, kd.id, keyedDm(kx.publicKey, sealDm(px.dmKey(kd.id) as Uint8Array, ka.id, kd.id, 9, new Uint8Array([1]))));
+    t.equal(e.drainEvents().filter((x) => x.type === "delivered").length, 0, "not delivered");
+    t.equal(e.stats.unboundKeys, 1);
+    t.ok(!e.knowsKeyOf(ka.id));
+  },
+  "a broadcast carries its sender's key once an hour; a DM to it then needs no request"(t) {
+    const [ka, kb] = identities(2, 41);
+    const { st: a, stub: as } = stubbed(ka.id, ka.secretKey);
+    t.ok(a.send(0, 0xffffffff, new Uint8Array([1, 2]), {}).ok);
+    t.ok(a.send(1000, 0xffffffff, new Uint8Array([3]), {}).ok);
+    t.ok(a.send(3_600_000, 0xffffffff, new Uint8Array([4]), {}).ok);
+    t.deepEqual(as.sent.map((s) => s.payload[0]), [PayloadKind.KEYED_PLAIN, PayloadKind.PLAIN, PayloadKind.KEYED_PLAIN]);
+    t.equal(a.stats.keyedBroadcasts, 2);
+    const { st: b, stub: bs } = stubbed(kb.id, kb.secretKey);
+    deliver(bs, ka.id, 0xffffffff, as.sent[0].payload);
+    const got = b.drainEvents().filter((e) => e.type === "delivered") as SecureDelivered[];
+    t.ok(got.length === 1 && toHex(got[0].payload) === "0102" && !got[0].private, "the app gets the payload alone");
+    t.ok(b.send(2000, ka.id, new Uint8Array([5]), { private: true }).ok);
+    t.equal(bs.sent.length, 1, "the DM went at once");
+    t.equal(bs.sent[0].payload[0], PayloadKind.KEYED_DM);
+    t.equal(b.stats.keysFromCache, 1);
+    t.equal(b.stats.keyRequestsSent, 0);
+    // A node whose id is not its key id does not put its key on broadcasts (nobody could check it).
+    const { st: u, stub: us } = stubbed(0x1234, ka.secretKey, "optional");
+    u.send(0, 0xffffffff, new Uint8Array([1]), {});
+    t.equal(us.sent[0].payload[0], PayloadKind.PLAIN);
+  },
+  "a location answer carries the target's key: the asker's DM then needs no key request"(t) {
+    const [kd, ka, kx] = identities(3, 51);
+    const answer = (target: number) =>
+      encodeFrame({ type: FrameType.LOCATE_A, tx: kd.id, next: ka.id, ttl: 8, hops: 0, priority: 2, src: kd.id, dst: ka.id, seq: 7, dstCluster: 0, target, targetCluster: 0, ageMin: 0 });
+    // The target transmits its answer: its own key goes on after the core's 35 bytes.
+    const d = new StubStation(kd.id);
+    const sd = new SecureStation({ inner: d, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: kd.secretKey, now: 0, idBinding: "required" });
+    sd.pollTransmit(0);
+    sd.transmitDone(0, "sent"); // the boot KEY frame
+    d.outbox.push(answer(kd.id));
+    const tx = sd.pollTransmit(1);
+    t.ok(tx !== undefined);
+    const opened = openFrame(networkKeys(TEST_NETWORK_KEY).frame, tx?.bytes ?? new Uint8Array());
+    t.ok(opened.ok && opened.inner.length === LOCATE_A_BYTES + 32 && toHex(opened.inner.subarray(LOCATE_A_BYTES)) === toHex(kd.publicKey), "35 + 32 bytes, the key last");
+    t.equal(sd.stats.keyedLocateSent, 1);
+    // The asker: its core gets the 35 bytes it knows; the key is cached, so the DM goes at once.
+    const { st: a, stub } = stubbed(ka.id, ka.secretKey);
+    a.receive(tx?.bytes ?? new Uint8Array(), { rssi: -90, snr: 8, at: 2 });
+    t.equal(stub.received.length, 1);
+    t.equal(stub.received[0].length, LOCATE_A_BYTES);
+    t.ok(decodeFrame(stub.received[0]).ok, "the core decodes it");
+    t.ok(a.send(3, kd.id, new Uint8Array([1]), { private: true }).ok);
+    t.equal(a.stats.keyRequestsSent, 0, "no key request");
+    t.equal(stub.sent[0].payload[0], PayloadKind.KEYED_DM);
+    // An insider's key on an answer for D is not kept (not bound to D).
+    const forged = sealFrame(networkKeys(TEST_NETWORK_KEY).frame, (() => {
+      const f = answer(kd.id);
+      const out = new Uint8Array(f.length + 32);
+      out.set(f);
+      out.set(kx.publicKey, f.length);
+      return out;
+    })(), 5);
+    t.ok(forged.ok);
+    const { st: b, stub: bs } = stubbed(ka.id, ka.secretKey);
+    if (forged.ok) b.receive(forged.bytes, { rssi: -90, snr: 8, at: 2 });
+    t.ok(b.send(3, kd.id, new Uint8Array([1]), { private: true }).ok);
+    t.equal(b.stats.keyRequestsSent, 1, "the DM waits for a key request");
+    t.equal(bs.sent[0].payload[0], PayloadKind.KEY_REQUEST);
+  },
+});
