@@ -13,6 +13,7 @@ import keyBinding from "./key-binding.cases";
 import keyShare from "./key-share.cases";
 import type { Suite } from "./harness";
 import link from "./link.cases";
+import linkRules from "./link-rules.cases";
 import mesh from "./mesh.cases";
 import meshPart2 from "./mesh-part2.cases";
 import nmea from "./nmea.cases";
@@ -21,4 +22,4 @@ import secureStation from "./secure-station.cases";
 import security from "./security.cases";
 import settings from "./settings.cases";
 
-export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, routingRules, mesh, meshPart2, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridgeRules, bridge, keyBinding];
+export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, linkRules, routingRules, mesh, meshPart2, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridgeRules, bridge, keyBinding];

@@ -77,6 +77,14 @@ export class ChannelMeter {
   }
 
   /**
+   * Share of time the channel is taken, as far as the node can tell (§4, §8.1): the higher of what it
+   * decoded and what carrier sense found (collided frames are busy air that is never decoded).
+   */
+  airBusyShare(now: number): number {
+    return Math.max(this.decodedShare(now), this.#cadBusy);
+  }
+
+  /**
    * Share of channel time taken by OGMs (§8.1), 0..1: the decoded OGM share, scaled up to the
    * busy share carrier sense finds when that is higher (collided frames are busy air that is
    * never decoded; they are assumed to hold OGMs in the same proportion).
@@ -85,6 +93,6 @@ export class ChannelMeter {
     const decoded = this.#sum(this.#air, now);
     if (decoded <= 0) return 0;
     const ogm = this.#sum(this.#ogm, now) / decoded;
-    return Math.min(1, ogm * Math.max(this.decodedShare(now), this.#cadBusy));
+    return Math.min(1, ogm * this.airBusyShare(now));
   }
 }

@@ -12,6 +12,10 @@ import { encodeFrame } from "./codec";
 import { nextHopCount } from "./hop-count";
 import { formatNodeId, type NodeId, type PriorityLevel } from "./station";
 import { randInt } from "./rng";
+import { hopFailureWeight } from "./link-quality";
+
+/** A timeout weighing at least this much (busy share below about a third) fails over at once (§7.3). */
+const QUIET_FAILOVER_WEIGHT = 0.5;
 
 export class Forwarding {
   readonly n: NodeState;
@@ -369,7 +373,9 @@ export class Forwarding {
   onTimeout(w: Awaiting, now: number): void {
     const u = w.u;
     this.n.stats.ackTimeouts++;
-    if (this.n.nbrs.noteFailure(w.nextHop)) {
+    // How much this timeout says about the link rather than the channel (hopFailureWeight, §4).
+    const weight = hopFailureWeight(this.n.channel.airBusyShare(now));
+    if (this.n.nbrs.noteFailure(w.nextHop, weight)) {
       const n = this.n.nbrs.get(w.nextHop);
       if (n !== undefined && n.up) {
         n.up = false;
@@ -379,7 +385,7 @@ export class Forwarding {
     }
     let dead = false;
     if (u.via !== undefined) {
-      dead = u.via.entry.health.failure(now, this.n.config);
+      dead = u.via.entry.health.failure(now, this.n.config, weight);
       if (dead) {
         this.n.routes.noteDeath(u.via.entry);
         this.n.stats.routeDeaths++;
@@ -389,15 +395,30 @@ export class Forwarding {
     const n = this.n.nbrs.get(w.nextHop);
     const q = n === undefined ? 0 : this.n.nbrs.quality(n, now);
     const allowed = q > 0.5 ? this.n.config.attemptsGoodLink : this.n.config.attemptsWeakLink;
-    if (!dead && u.attempts < allowed && n !== undefined && this.n.nbrs.usable(n, now)) {
+    const quiet = !dead && this.quietFailover(u, w.nextHop, weight, now);
+    if (!dead && !quiet && u.attempts < allowed && n !== undefined && this.n.nbrs.usable(n, now)) {
       this.n.stats.retries++;
       this.enqueueUnicast(u, now);
       return;
     }
     // Every attempt on this next hop went unconfirmed: it took the frame and carried nothing on.
+    if (quiet) this.n.stats.quietFailovers++;
     if (w.nextHop !== u.dst) this.distrustHop(w.nextHop, now);
     u.tried.add(w.nextHop);
     this.dispatch(u, now, true);
+  }
+
+  /**
+   * Rule `quietFailover` (§7.3): a timeout on a quiet channel (weight ≥ ½: the busy share is below
+   * about a third) is unlikely to be a collision, so the next hop is probably gone or deaf to us;
+   * the frame moves to the next route of the multipath set at once instead of being sent again to
+   * the same hop. On a busy channel the same hop is retried: a collision says nothing about it.
+   */
+  quietFailover(u: Unicast, hop: NodeId, weight: number, now: number): boolean {
+    if (weight < QUIET_FAILOVER_WEIGHT || u.forcedNextHop === hop) return false;
+    const exclude = new Set(u.tried);
+    exclude.add(hop);
+    return this.routeOptions(u.dst, u.dstCluster, now, exclude).length > 0;
   }
 
   /** Every route for this frame has been tried (§7.3): bounce it back, or report failure. */

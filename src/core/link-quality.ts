@@ -81,7 +81,7 @@ export class OgmWindow {
    * neighbour from scoring 1.0 on its first OGM. `aliveAt`: the last time anything else showed
    * the neighbour alive (any frame from it); overdue OGMs count from the later of the two.
    */
-  rq(now: number, intervalMs: number, minSpan: number, aliveAt = this.#lastHeardAt): number {
+  rq(now: number, intervalMs: number, minSpan: number, aliveAt = this.#lastHeardAt, gapWeight = 1): number {
     if (this.#latest < 0) return 0;
     const since = Math.max(this.#lastHeardAt, aliveAt);
     const overdue = intervalMs > 0 ? Math.floor((now - since) / (intervalMs * OVERDUE_FACTOR)) : 0;
@@ -90,8 +90,38 @@ export class OgmWindow {
     const span = Math.min(this.#window, this.#span + overdue);
     let count = 0;
     for (let v = bits; v !== 0; v &= v - 1) count++;
-    return count / Math.max(span, minSpan);
+    // Gap misses: OGMs missing between ones we heard (the neighbour kept sending and its later OGMs
+    // reached us), as opposed to overdue ones at the end. Only `gapWeight` of each counts (§4).
+    const gaps = span - count - Math.min(overdue, span);
+    return (count + (1 - gapWeight) * gaps) / Math.max(span, minSpan);
   }
+}
+
+/**
+ * SNR margin over the spreading factor's demodulation limit at and above which a frame missed from
+ * a neighbour is taken for a collision, not a weak link: deeper fades than 10 dB are rare (§4).
+ */
+export const COLLISION_MARGIN_DB = 10;
+
+/**
+ * Share of an OGM missed in a gap (later ones arrived) that counts as link loss, from the link's
+ * SNR margin over the demodulation limit: all of it at the limit, none from COLLISION_MARGIN_DB up
+ * (rule `gapLossWeight`, §4). A strong link does not lose frames to noise; it loses them to
+ * collisions and half-duplex, which say nothing about the link and everything about the channel.
+ */
+export function gapLossWeight(marginDb: number): number {
+  if (!(marginDb > 0)) return 1;
+  return Math.max(0, 1 - marginDb / COLLISION_MARGIN_DB);
+}
+
+/**
+ * Weight of an unconfirmed hop as evidence against the link (rule `hopFailureWeight`, §4): the
+ * chance it was not a collision, e^(−2·busy) for an ALOHA-like channel whose measured busy share is
+ * `busy` (a frame is vulnerable for two frame times). On a quiet channel a failure counts fully;
+ * at a third busy, half.
+ */
+export function hopFailureWeight(busy: number): number {
+  return Math.exp(-2 * Math.max(0, Math.min(1, busy)));
 }
 
 /** Link quality Q = rq · tq (docs/protocol.md §4): both directions must work. */

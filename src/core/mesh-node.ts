@@ -349,7 +349,7 @@ export class MeshNode implements Station {
     }
     this.#s.rxSnr = meta.snr;
     // Any frame a neighbour sends shows its link to us is alive (§4).
-    this.#s.nbrs.heardFrame(f.tx, now);
+    this.#s.nbrs.heardFrame(f.tx, now, meta.snr);
     this.#s.fwd.overheard(f, now);
     switch (f.type) {
       case FrameType.OGM:

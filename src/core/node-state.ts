@@ -16,18 +16,18 @@ import { ChannelMeter } from "./channel-load";
 import { DedupCache } from "./dedup";
 import { DutyLedger } from "./duty-ledger";
 import { LocationCache } from "./location-cache";
-import { NeighbourTable } from "./neighbour-table";
+import { emptyLinkCounters, type LinkCounters, NeighbourTable } from "./neighbour-table";
 import { NeighbourTrust } from "./trust";
 import { SeqReceiver, SeqSender } from "./seq-tracker";
 import { TxQueue } from "./tx-queue";
 import { airtimeMs, type LoRaModulation } from "./airtime";
 import { clusterDistance, type ClusterId, clusterParent, clusterPrecision, NO_CLUSTER } from "./cluster";
-import { slotTimeMs } from "./presets";
+import { slotTimeMs, SNR_LIMIT_DB } from "./presets";
 import { type AckStatusCode, FrameType } from "./frames";
-import { type DestKind, type RouteEntry, RouteTable } from "./route-table";
+import { type DestKind, emptyRouteCounters, type RouteCounters, type RouteEntry, RouteTable } from "./route-table";
 
 /** Counters for diagnostics, the console and the simulator. */
-export interface MeshStats {
+export interface MeshStats extends LinkCounters, RouteCounters {
   rxFrames: number;
   rxMalformed: number;
   rxMalformedByCode: Record<string, number>;
@@ -214,6 +214,8 @@ export function emptyStats(): MeshStats {
     implausibleEntries: 0,
     liarsDistrusted: 0,
     trustFailures: 0,
+    ...emptyLinkCounters(),
+    ...emptyRouteCounters(),
   };
 }
 
@@ -282,9 +284,9 @@ export class NodeState {
     this.modem = options.modem;
     this.slotMs = slotTimeMs(options.modem);
     this.ledger = new DutyLedger({ dutyCycle: options.dutyCycle ?? 1, sosReserve: config.sosReserve });
-    this.nbrs = new NeighbourTable(id, config);
+    this.nbrs = new NeighbourTable(id, config, this.stats, SNR_LIMIT_DB[options.modem.sf]);
     this.trust = new NeighbourTrust(config);
-    this.routes = new RouteTable(id, config, this.nbrs, (nid, now) => this.trust.value(nid, now));
+    this.routes = new RouteTable(id, config, this.nbrs, (nid, now) => this.trust.value(nid, now), this.stats);
     this.queue = new TxQueue<Tag>(config.txQueueSize);
     this.dedup = new DedupCache(config.dedupSize, config.dedupHoldMs);
     this.seqOut = new SeqSender(config.maxSeqTrackers, this.rng);

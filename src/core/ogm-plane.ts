@@ -39,7 +39,8 @@ export class OgmPlane {
 
   onOgm(f: OgmFrame, meta: RxMeta): void {
     const now = meta.at;
-    const { n, reception } = this.n.nbrs.onOgm(f, meta.rssi, meta.snr, now);
+    const { n, reception, evicted } = this.n.nbrs.onOgm(f, meta.rssi, meta.snr, now, () => this.n.routes.nextHops());
+    if (evicted !== undefined) this.n.routes.dropNeighbour(evicted);
     if (n === undefined || reception === "duplicate") return;
     const hold = now + this.n.nbrs.holdMs(n);
     const touchedNodes: number[] = [n.id];

@@ -78,6 +78,26 @@ export interface RouteChange {
   readonly lost: boolean;
 }
 
+/** What happens to destinations and their best routes, counted (MeshStats): what churns. */
+export interface RouteCounters {
+  /** Destinations dropped to make room for a nearer one; newcomers refused by a full table. */
+  destEvicted: number;
+  destRefused: number;
+  /** Best-route changes: to a better route while the old one still worked (metric moved past the margin). */
+  switchBetter: number;
+  /** Best-route changes because the old best stopped working, by why: its entry went (expired, retracted, replaced), its neighbour left the table, its link became unusable, it died of failures. */
+  switchEntryGone: number;
+  switchNbrGone: number;
+  switchLinkDown: number;
+  switchDead: number;
+  /** Frames moved to another route after one timeout on a quiet channel (quietFailover, §7.3). */
+  quietFailovers: number;
+}
+
+export function emptyRouteCounters(): RouteCounters {
+  return { destEvicted: 0, destRefused: 0, switchBetter: 0, switchEntryGone: 0, switchNbrGone: 0, switchLinkDown: 0, switchDead: 0, quietFailovers: 0 };
+}
+
 /**
  * A metric change larger than this share counts as news worth advertising first. One lost OGM
  * in an 8-wide reception window moves a link's cost by about 1/8, so a smaller threshold would
@@ -98,12 +118,14 @@ export class RouteTable {
   /** Feasibility distances per source, with when they were last touched (for bounded eviction). */
   readonly #fd = new FeasibilityTable();
   readonly #trust: TrustLookup | undefined;
+  readonly #counts: RouteCounters;
 
-  constructor(self: NodeId, cfg: MeshConfig, neighbours: NeighbourTable, trust?: TrustLookup) {
+  constructor(self: NodeId, cfg: MeshConfig, neighbours: NeighbourTable, trust?: TrustLookup, counters: RouteCounters = emptyRouteCounters()) {
     this.#self = self;
     this.#cfg = cfg;
     this.#nbrs = neighbours;
     this.#trust = trust;
+    this.#counts = counters;
   }
 
   #table(kind: DestKind): Map<number, Destination> {
@@ -160,7 +182,10 @@ export class RouteTable {
     }
     let outcome: UpdateOutcome = "updated";
     if (dest === undefined) {
-      if (table.size >= this.#limit(kind) && !this.#evictFor(kind, addMetric(advMetric, 0))) return "ignored";
+      if (table.size >= this.#limit(kind) && !this.#evictFor(kind, addMetric(advMetric, 0))) {
+        this.#counts.destRefused++;
+        return "ignored";
+      }
       dest = {
         kind,
         key,
@@ -241,6 +266,7 @@ export class RouteTable {
     }
     if (victim === undefined || victimMetric <= newMetric) return false;
     this.#table(kind).delete(victim.key);
+    this.#counts.destEvicted++;
     return true;
   }
 
@@ -281,6 +307,13 @@ export class RouteTable {
   routes(kind: DestKind, key: number, now: number): SelectedRoute[] {
     const d = this.#table(kind).get(key);
     return d === undefined ? [] : this.selected(d, now);
+  }
+
+  /** The next hops of the selected best routes, as of the last refresh (neighbours that carry routes, §18). */
+  nextHops(): Set<NodeId> {
+    const out = new Set<NodeId>();
+    for (const table of [this.#nodes, this.#clusters]) for (const d of table.values()) if (d.bestVia !== undefined) out.add(d.bestVia);
+    return out;
   }
 
   /** Removes every entry learnt through a neighbour. */
@@ -364,6 +397,7 @@ export class RouteTable {
     const via = bestEntry?.neighbour;
     const appeared = d.bestVia === undefined && via !== undefined;
     const lost = d.bestVia !== undefined && via === undefined;
+    if (via !== d.bestVia && d.bestEntry !== undefined) this.#countSwitch(d.bestEntry, d.entries.includes(d.bestEntry), currentMetric, now);
     if (via !== d.bestVia) changes.push({ kind: d.kind, key: d.key, via, metric, appeared, lost, fresh: appeared && d.lastAdvert === undefined });
     if (lost && d.lastAdvert !== undefined && d.lastAdvert.metric < METRIC_INFINITY) d.retracting = RETRACTIONS;
     if (via !== undefined) d.retracting = 0;
@@ -379,6 +413,18 @@ export class RouteTable {
     d.bestMetric = metric;
     d.bestEntry = bestEntry;
     if (d.entries.length === 0 && d.retracting === 0) this.#table(d.kind).delete(d.key);
+  }
+
+  #countSwitch(old: RouteEntry, present: boolean, oldMetric: number, now: number): void {
+    const c = this.#counts;
+    if (oldMetric < METRIC_INFINITY) c.switchBetter++;
+    else if (!present || old.holdUntil < now) c.switchEntryGone++;
+    else if (old.health.dead) c.switchDead++;
+    else {
+      const n = this.#nbrs.get(old.neighbour);
+      if (n === undefined) c.switchNbrGone++;
+      else c.switchLinkDown++;
+    }
   }
 
   /**
