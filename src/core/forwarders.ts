@@ -4,6 +4,8 @@
 // own neighbours cover every two-hop node the previous sender's transmission did not reach. A
 // relay chosen this way does the same for its own part of the network. Collisions cannot inflate
 // the relay set, as they do with timer-based suppression, because only the named nodes relay.
+// The caller passes what it knows is reached (copies heard, co-forwarders, its own reach beyond
+// its neighbour table) and, for a backup, the part the silent forwarders were to reach (§15).
 
 export interface ForwarderCandidate {
   /** Short id of a usable neighbour. */
