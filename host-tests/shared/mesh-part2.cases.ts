@@ -5,6 +5,7 @@ import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { resolveConfig } from "../../src/core/config";
 import { FrameType, shortId } from "../../src/core/frames";
 import { chooseForwarders } from "../../src/core/forwarders";
+import { HeardNodes } from "../../src/core/heard-nodes";
 import { channelCongestion, gateRefusal, maxAdmittedPriority, networkHealth } from "../../src/core/qos";
 import { BROADCAST, type NodeId, type PriorityLevel } from "../../src/core/station";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
@@ -216,6 +217,69 @@ export default suite("mesh part 2 (ideal channel)", {
     t.equal(chooseForwarders({ self: 1, neighbours: base, max: 2 }), undefined, "more than the frame may name: none");
     const both = [{ short: 2, prio: 1, active: true, covers: set(5) }, { short: 3, prio: 9, active: true, covers: set(5) }];
     t.deepEqual(chooseForwarders({ self: 1, neighbours: both, max: 16 }), [3], "equal cover: the higher relay priority");
+  },
+  "broadcast forwarders: nobody is named for nodes known reached; a backup names only for the silent forwarder's part"(t) {
+    const set = (...x: number[]) => new Set(x);
+    // Self 1; neighbours 2 (covers 5, 6), 3 (covers 6, 7), 4 (covers 7).
+    const nb = [
+      { short: 2, prio: 10, active: true, covers: set(1, 5, 6) },
+      { short: 3, prio: 10, active: true, covers: set(1, 6, 7) },
+      { short: 4, prio: 10, active: true, covers: set(1, 7) },
+      { short: 8, prio: 10, active: true, covers: undefined },
+    ];
+    t.deepEqual(chooseForwarders({ self: 1, neighbours: nb, max: 16 }), [2, 3, 8], "5, 6, 7 to reach: 2 then 3 (lower id on a tie), 8 unknown");
+    t.deepEqual(chooseForwarders({ self: 1, neighbours: nb, reached: set(5), max: 16 }), [3, 8], "5 reached already (a copy heard, a co-forwarder, own reach): 3 covers 6 and 7");
+    t.deepEqual(chooseForwarders({ self: 1, neighbours: nb, reached: set(5, 6, 7), max: 16 }), [8], "everything reached: only the unknown 8");
+    // Backup for a silent 3 (its part: 6, 7): candidates without 3, only that part, no unknowns.
+    const backup = nb.filter((n) => n.short !== 3);
+    t.deepEqual(chooseForwarders({ self: 1, neighbours: backup, only: set(1, 6, 7), max: 16 }), [2, 4], "6 through 2, 7 through 4; 5 is not the silent part; 8 not named");
+    t.deepEqual(chooseForwarders({ self: 1, neighbours: backup, only: set(6), reached: set(6), max: 16 }), [], "the silent part reached meanwhile: no backup");
+  },
+  "own reach: nodes heard recently, bounded, the stalest dropped first"(t) {
+    const h = new HeardNodes(3, 10_000);
+    h.heard(1, 0);
+    h.heard(2, 1_000);
+    h.heard(3, 2_000);
+    h.heard(1, 3_000); // heard again: now the newest
+    h.heard(4, 4_000); // full: 2, the stalest, makes room
+    const at = (now: number) => {
+      const s = new Set<number>();
+      h.addRecent(s, now);
+      return [...s].sort((a, b) => a - b);
+    };
+    t.deepEqual(at(5_000), [1, 3, 4]);
+    t.deepEqual(at(12_500), [1, 4], "3 heard at 2 s is past the 10 s hold");
+    t.equal(h.size, 2, "and forgotten");
+  },
+  "broadcast backup: the origin's only named forwarder is dead, it is not heard relaying, the origin names the other and coverage is kept"(t) {
+    // 1 reaches 4 through 2 or 3 (a diamond), 4 – 5 beyond. Relay priorities make 1 name one of
+    // 2, 3; that one dies before the broadcast, while 1's table still lists it.
+    const h = new IdealMesh({ seed: 23 });
+    for (let i = 1; i <= 5; i++) h.addNode(i, gridPosition(i, 0));
+    for (const [a, b] of [[1, 2], [1, 3], [2, 4], [3, 4], [4, 5]]) h.link(a, b);
+    settle(t, h, 10 * MINUTE, "diamond");
+    h.run(h.now + 5 * MINUTE);
+    const probe = h.txLog.length;
+    t.ok(h.node(1).send(h.now, BROADCAST, new Uint8Array([1]), { priority: 4 }).ok);
+    h.run(h.now + 60_000);
+    const first = h.txLog.slice(probe).find((r) => r.tx === 1 && r.type === FrameType.BCAST);
+    const d = first === undefined ? undefined : decodeFrame(first.bytes);
+    const list = d?.ok && d.frame.type === FrameType.BCAST ? d.frame.forwarders ?? [] : [];
+    t.equal(list.length, 1, "one forwarder named for 4");
+    const dead = list[0] === shortId(2) ? 2 : 3;
+    const other = dead === 2 ? 3 : 2;
+    h.kill(dead);
+    const from = h.txLog.length;
+    t.ok(h.node(1).send(h.now, BROADCAST, new Uint8Array([2]), { priority: 4 }).ok);
+    h.run(h.now + 120_000);
+    const sent = h.txLog.slice(from).filter((r) => r.type === FrameType.BCAST);
+    const fromOrigin = sent.filter((r) => r.tx === 1).map((r) => decodeFrame(r.bytes)).map((x) => (x.ok && x.frame.type === FrameType.BCAST ? x.frame : undefined));
+    t.equal(fromOrigin.length, 2, "the broadcast and one backup");
+    t.deepEqual(fromOrigin[1]?.forwarders, [shortId(other)], "the backup names the other way");
+    t.equal(fromOrigin[1]?.backup, true, "flagged as a backup");
+    t.equal(h.node(1).stats.broadcastBackups, 1, "counted");
+    for (const x of [other, 4, 5]) t.ok(h.eventsOf(x, "delivered").some((e) => e.dst === BROADCAST && e.payload[0] === 2), `node ${x} got it`);
+    t.deepEqual([...broadcastRelays(h, from).keys()].sort((a, b) => a - b), [1, 4, other].sort((a, b) => a - b), "relayed by the origin, the backup and 4");
   },
   "silencing: in a 60-node random mesh at least a third mute, nobody is cut off, rotation changes the set"(t) {
     // Broadcasts without forwarder lists (§15): the distributor rule alone, as a BCAST naming

@@ -303,7 +303,6 @@ function decodeBcast(r: Reader, tx: number): BcastFrame {
   const ttl = r.u8();
   const hops = r.u8();
   const flags = r.u8();
-  reserved(r, flags, 0x80, 7);
   const src = nodeField(r, "source");
   const seq = r.u16();
   const originCluster = clusterField(r, "origin cluster");
@@ -326,6 +325,7 @@ function decodeBcast(r: Reader, tx: number): BcastFrame {
     seq,
     originCluster,
     ...(forwarders === undefined ? {} : { forwarders }),
+    ...((flags & 0x80) !== 0 ? { backup: true } : {}),
     payload: r.rest(),
   };
 }
@@ -568,7 +568,7 @@ export function encodeFrame(f: Frame): Uint8Array {
       w.node(f.tx, "tx");
       w.u8(f.ttl, "ttl");
       w.u8(f.hops, "hops");
-      w.u8(priorityBits(f.priority) | (f.scope << 3) | (fw === undefined ? 0 : 0x40), "flags");
+      w.u8(priorityBits(f.priority) | (f.scope << 3) | (fw === undefined ? 0 : 0x40) | (f.backup === true ? 0x80 : 0), "flags");
       w.node(f.src, "src");
       w.u16(f.seq, "seq");
       w.cluster(f.originCluster, "originCluster");

@@ -4,6 +4,8 @@
 // own neighbours cover every two-hop node the previous sender's transmission did not reach. A
 // relay chosen this way does the same for its own part of the network. Collisions cannot inflate
 // the relay set, as they do with timer-based suppression, because only the named nodes relay.
+// The caller passes what it knows is reached (copies heard, co-forwarders, its own reach beyond
+// its neighbour table) and, for a backup, the part the silent forwarders were to reach (§15).
 
 export interface ForwarderCandidate {
   /** Short id of a usable neighbour. */
@@ -28,6 +30,17 @@ export interface ForwarderView {
   readonly neighbours: readonly ForwarderCandidate[];
   /** The node we heard the frame from (undefined at the originator) and the nodes it covers. */
   readonly previous?: { readonly short: number; readonly covers: ReadonlySet<number> | undefined };
+  /**
+   * Short ids known to hold the frame already or to be reached without us (§15 *Reached*): the
+   * senders of copies heard and the nodes they list, the named co-forwarders we hear and theirs,
+   * and the nodes we hear ourselves beyond our neighbour table. Nobody is named for these.
+   */
+  readonly reached?: ReadonlySet<number>;
+  /**
+   * Only these two-hop nodes need reaching (a backup, §15: what the silent forwarders alone
+   * covered); undefined: every two-hop node.
+   */
+  readonly only?: ReadonlySet<number>;
   /** Most forwarders a frame may name. */
   readonly max: number;
 }
@@ -39,19 +52,21 @@ export interface ForwarderView {
  */
 export function chooseForwarders(v: ForwarderView): number[] | undefined {
   const one = new Set<number>(v.neighbours.map((n) => n.short));
-  const done = new Set<number>([v.self]);
+  const done = new Set<number>(v.reached);
+  done.add(v.self);
   if (v.previous !== undefined) {
     done.add(v.previous.short);
     for (const x of v.previous.covers ?? []) done.add(x);
   }
   // Two-hop nodes still to reach.
   const todo = new Set<number>();
-  for (const n of v.neighbours) for (const x of n.covers ?? []) if (!one.has(x) && !done.has(x)) todo.add(x);
+  for (const n of v.neighbours) for (const x of n.covers ?? []) if (!one.has(x) && !done.has(x) && (v.only === undefined || v.only.has(x))) todo.add(x);
   const chosen: number[] = [];
   const candidates: ForwarderCandidate[] = [];
   for (const n of v.neighbours) {
     if (n.short === v.previous?.short) continue;
     if (n.covers === undefined) {
+      if (v.only !== undefined) continue; // a backup names only for the part it must reach
       // Unknown reach: named unless the previous sender already reached it (then it is that
       // sender's to name).
       if (v.previous?.covers === undefined || !v.previous.covers.has(n.short)) chosen.push(n.short);

@@ -221,6 +221,11 @@ export interface BcastFrame {
    * each): only they relay. Absent: every distributor may relay (contention and suppression).
    */
   readonly forwarders?: readonly number[];
+  /**
+   * Flag b7: a backup (§15 *Backup forwarders*): the sender repeats the frame because a forwarder
+   * it named was not heard relaying; the nodes it names now relay even if they hold the frame.
+   */
+  readonly backup?: boolean;
   readonly payload: Uint8Array;
 }
 

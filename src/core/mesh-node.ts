@@ -350,6 +350,7 @@ export class MeshNode implements Station {
     this.#s.rxSnr = meta.snr;
     // Any frame a neighbour sends shows its link to us is alive (§4).
     this.#s.nbrs.heardFrame(f.tx, now, meta.snr);
+    this.#s.flood.heardFrom(f.tx, meta.snr, now);
     this.#s.fwd.overheard(f, now);
     switch (f.type) {
       case FrameType.OGM:
@@ -406,10 +407,11 @@ export class MeshNode implements Station {
     if (this.#s.loc.lookups.size > 0) this.#s.loc.widenLookups(now);
     if (this.#s.fwd.e2e.size > 0) this.#s.fwd.e2eDeadlines(now);
     if (now >= this.#s.ogm.nextOgmAt) this.#s.ogm.queueOgm(now);
+    if (this.#s.flood.watches.size > 0) this.#s.flood.backups(now);
   }
 
   nextWakeup(): number {
-    let t = Math.min(this.#s.ogm.nextOgmAt, this.#s.nextSweepAt, this.#s.loc.lookups.earliestDeadline());
+    let t = Math.min(this.#s.ogm.nextOgmAt, this.#s.nextSweepAt, this.#s.loc.lookups.earliestDeadline(), this.#s.flood.nextBackupAt());
     for (const p of this.#s.fwd.e2e.values()) if (p.deadline < t) t = p.deadline;
     for (const w of this.#s.fwd.awaiting.values()) if (w.deadline < t) t = w.deadline;
     if (this.#inFlight === undefined) t = Math.min(t, this.#s.queue.earliest());
@@ -429,6 +431,11 @@ export class MeshNode implements Station {
       },
     );
     if (f === undefined) return undefined;
+    if (f.tag.kind === "relay") {
+      // A broadcast relay names its forwarders as it goes on the air (§15 *Reached*).
+      f.bytes = this.#s.flood.relayBytes(f.tag.key, f.bytes, now);
+      f.airtimeMs = this.#s.airtime(f.bytes.length);
+    }
     this.#inFlight = f;
     return { bytes: f.bytes, priority: f.priority, kind: f.kind };
   }
@@ -462,6 +469,7 @@ export class MeshNode implements Station {
     const name = TYPE_NAMES[f.bytes[0] & 15] ?? "?";
     this.#s.stats.txByType[name] = (this.#s.stats.txByType[name] ?? 0) + 1;
     const tag = f.tag;
+    this.#s.flood.sent(f.bytes, tag.kind === "relay" ? tag.key : undefined, now);
     if (tag.kind === "relay") this.#s.flood.pendingRelays.delete(tag.key);
     if (tag.kind === "unicast") {
       const u = tag.u;

@@ -59,6 +59,8 @@ export interface MeshStats extends LinkCounters, RouteCounters {
   floodRelays: number;
   broadcasts: number;
   broadcastRelays: number;
+  /** Broadcasts sent again naming backup forwarders because a named one was not heard relaying (§15). */
+  broadcastBackups: number;
   /** Flood or broadcast relays stood down because the copies heard covered every neighbour. */
   relaysSuppressed: number;
   e2eRetries: number;
@@ -201,6 +203,7 @@ export function emptyStats(): MeshStats {
     floodRelays: 0,
     broadcasts: 0,
     broadcastRelays: 0,
+    broadcastBackups: 0,
     relaysSuppressed: 0,
     e2eRetries: 0,
     ogmRouteEntries: 0,

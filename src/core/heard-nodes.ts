@@ -1,0 +1,41 @@
+// The nodes this node hears (docs/protocol.md §15 *Own reach*): short ids of every sender whose
+// frames it decoded recently with some SNR margin, neighbour table or not. A device's neighbour
+// table holds only its strongest 24 neighbours while a dense mesh gives it 40–100, so the table
+// alone under-states whom its own transmission reaches, and the broadcast forwarder choice would
+// name relays for nodes that hear it directly. Bounded: the stalest entry makes room.
+
+export class HeardNodes {
+  readonly #capacity: number;
+  readonly #holdMs: number;
+  /** Short id → when last heard, ms. */
+  readonly #at = new Map<number, number>();
+
+  constructor(capacity: number, holdMs: number) {
+    this.#capacity = capacity;
+    this.#holdMs = holdMs;
+  }
+
+  get size(): number {
+    return this.#at.size;
+  }
+
+  /** A frame from `short` was decoded at `now`. */
+  heard(short: number, now: number): void {
+    if (this.#at.has(short)) {
+      // Re-insert so the map's order stays oldest first.
+      this.#at.delete(short);
+    } else if (this.#at.size >= this.#capacity) {
+      const oldest = this.#at.keys().next();
+      if (!oldest.done) this.#at.delete(oldest.value);
+    }
+    this.#at.set(short, now);
+  }
+
+  /** Adds to `into` every node heard within the hold time, and forgets older ones. */
+  addRecent(into: Set<number>, now: number): void {
+    for (const [short, at] of this.#at) {
+      if (now - at > this.#holdMs) this.#at.delete(short);
+      else into.add(short);
+    }
+  }
+}
