@@ -28,13 +28,42 @@ export default suite("app: settings", {
   },
   "every setting survives a reload (a reboot) from the store"(t) {
     const { store, settings } = fresh();
-    for (const [k, v] of [["region", "us915"], ["preset", "medium_fast"], ["txpower", "20"], ["precision", "6"], ["name", "Harbour Net"], ["role", "ROUTER"], ["node", "0a1b2c3d"]]) {
+    for (const [k, v] of [["region", "us915"], ["preset", "medium_fast"], ["txpower", "20"], ["precision", "6"], ["name", "Harbour Net"], ["role", "ROUTER"], ["node", "0a1b2c3d"], ["broker", "MQTT://Broker.example:1884/"], ["mqttuser", "gw-a"], ["mqttpass", "s3cret-pw"], ["wifi", "Harbour Wi-Fi"], ["wifipass", "correct horse"], ["bridgecost", "512"]]) {
       const r = settings.set(k, v);
       t.ok(r.ok, `set ${k}: ${r.ok ? "" : r.error}`);
     }
     const again = new SettingsStore(store, SX1276).load();
     t.deepEqual(again.warnings, []);
-    t.deepEqual(again.settings, { nodeId: 0x0a1b2c3d, region: "US915", preset: "MEDIUM_FAST", txPowerDbm: 20, clusterPrecision: 6, networkName: "Harbour Net", role: "router" });
+    t.deepEqual(again.settings, {
+      nodeId: 0x0a1b2c3d, region: "US915", preset: "MEDIUM_FAST", txPowerDbm: 20, clusterPrecision: 6, networkName: "Harbour Net", role: "router",
+      broker: "mqtt://Broker.example:1884", mqttUser: "gw-a", mqttPassword: "s3cret-pw", wifiSsid: "Harbour Wi-Fi", wifiPassword: "correct horse", bridgeCost: 512,
+    });
+    // Secrets are never shown, not by get nor in the list.
+    const reloaded = new SettingsStore(store, SX1276);
+    reloaded.load();
+    for (const [k, v] of reloaded.list()) t.ok(!v.includes("s3cret") && !v.includes("horse"), `${k} shows a secret`);
+  },
+  "gateway settings: bad values say what to type and never repeat a password"(t) {
+    const { settings } = fresh();
+    const cases: Array<[string, string, RegExp]> = [
+      ["broker", "http://x", /mqtt:\/\/ \(plain\) or mqtts:\/\/ \(TLS\)/],
+      ["broker", "mqtt://user:pw@host", /no user name or password in the URL/],
+      ["broker", "mqtt://host:70000", /outside 1\.\.65535/],
+      ["broker", "mqtt://host/path", /no path/],
+      ["wifipass", "short7!", /8\.\.63 printable ASCII/],
+      ["mqttpass", "has space", /without spaces/],
+      ["wifi", "x".repeat(33), /1\.\.32 bytes/],
+      ["bridgecost", "-1", /0\.\.16384/],
+    ];
+    for (const [k, v, re] of cases) {
+      const r = settings.set(k, v);
+      t.ok(!r.ok && re.test(r.error), `${k} ${v}: ${r.ok ? "accepted" : r.error}`);
+      if (!r.ok && (k === "wifipass" || k === "mqttpass")) t.ok(!r.error.includes(v), `${k}: the error repeats the password`);
+    }
+    t.ok(settings.set("broker", "mqtts://[::1]").ok);
+    t.equal(settings.get("broker").ok ? (settings.get("broker") as { value: string }).value : "", "mqtts://[::1]:8883");
+    t.ok(settings.set("broker", "none").ok);
+    t.equal(settings.current.broker, undefined);
   },
   "integers are stored as integers and keys fit the 15-character limit (the fake enforces both)"(t) {
     const { store, settings } = fresh();
