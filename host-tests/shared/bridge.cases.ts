@@ -225,6 +225,19 @@ export default suite("bridge between clusters", {
       (globalThis as { print?: (s: string) => void }).print?.(`failover ${failover} ms, back ${back} ms, before: ${beforeBridge}/6 via bridge, after: ${afterBridge}/6`);
     }
   },
+  "a DM to a node never heard from is located across the bridge (the far gateway answers) and delivered once"(t) {
+    const w = world({ chain: false, secondGatewayB: false });
+    connectAll(w, [GA, GB]);
+    converge(t, w);
+    t.equal(w.mesh(A1).locationOf(B2, w.air.now), undefined);
+    t.ok(w.secure(A1).send(w.air.now, B2, text("found you"), { wantAck: true }).ok);
+    runUntil(t, w, 180, "the DM to b2 acknowledged", () => w.air.eventsOf(A1, "acked").some((e) => e.dst === B2));
+    t.equal(w.mesh(A1).locationOf(B2, w.air.now), CLUSTER_B, "a1 learnt b2's cluster from gB's answer");
+    t.atLeast(w.mesh(GA).bridgeStats?.publishedLocates ?? 0, 1);
+    t.equal(w.mesh(GB).bridgeStats?.answeredLocates, 1);
+    w.air.run(w.air.now + 30_000);
+    t.equal(countOf(payloadsOf(w, B2, A1), "found you"), 1);
+  },
   "two gateways serve one cluster: exactly one injects each frame, and the other takes over when it dies"(t) {
     const w = world({ chain: false, secondGatewayB: true });
     connectAll(w, [GA, GB, GB2]);

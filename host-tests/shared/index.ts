@@ -1,6 +1,7 @@
 // Every suite that must pass on both Node and the XS engine. Add new shared suites here.
 import airtime from "./airtime.cases";
 import bridge from "./bridge.cases";
+import bridgeRules from "./bridge-rules.cases";
 import bridgeTopics from "./bridge-topics.cases";
 import codec from "./codec.cases";
 import console from "./console.cases";
@@ -19,4 +20,4 @@ import secureStation from "./secure-station.cases";
 import security from "./security.cases";
 import settings from "./settings.cases";
 
-export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, routingRules, mesh, meshPart2, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridge];
+export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, routingRules, mesh, meshPart2, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridgeRules, bridge];

@@ -209,7 +209,7 @@ export class MeshNode implements Station {
    * its cluster. Unlike hasRouteTo it does not depend on this node knowing where `dst` is.
    */
   canReach(dst: NodeId, dstCluster: ClusterId, now: number): boolean {
-    return dst === this.id || this.#s.fwd.routeOptions(dst, dstCluster, now, new Set()).length > 0;
+    return dst === this.id || this.#s.fwd.routeOptions(dst, dstCluster, now, new Set()).length > 0 || this.#s.fwd.bridgeReaches(dst, dstCluster, now);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -377,6 +377,7 @@ export class MeshNode implements Station {
         break;
       case FrameType.LOCATE_Q:
         this.#s.loc.onLocateQuery(f, now);
+        this.#s.bridge?.onLocalLocateQuery(f, now);
         break;
       case FrameType.FLOOD:
         this.#s.flood.onFlood(f, now);

@@ -9,12 +9,12 @@ import { type BridgePort, type BridgeRxMeta, type BridgeTxFrame, isUnicastId, ty
 import type { OgmItem } from "../ogm-builder";
 import type { NodeState, Unicast } from "../node-state";
 import { groupOf, identityKey } from "../node-state";
-import { AckStatus, type BcastFrame, FrameType, METRIC_INFINITY, shortId } from "../frames";
+import { AckStatus, type BcastFrame, FrameType, type LocateQueryFrame, METRIC_INFINITY, shortId } from "../frames";
 import { clusterContains, clusterFromGeohash, type ClusterId, clusterToGeohash, NO_CLUSTER } from "../cluster";
 import { decodeFrame, encodeFrame } from "../codec";
 import { nextHopCount } from "../hop-count";
 import { BRIDGE_MAX_CLUSTERS, isClusterPrefix } from "./topics";
-import { bridgeLinkMetric, broadcastCrosses, crossesBridge, designatedGateway } from "./rules";
+import { bridgeLinkMetric, broadcastCrosses, crossesBridge, designatedGateway, locateCrosses } from "./rules";
 
 /** What takeRouted needs of a LoRa route option (route-choice.ts RouteOption). */
 export interface RouteOptionLike {
@@ -47,6 +47,9 @@ export interface BridgeStats {
   /** Routed frames taken from the bridge into this cluster (delivered here or sent on by LoRa). */
   injected: number;
   injectedBroadcasts: number;
+  /** Location queries published (B7), and those answered here for a member of this cluster. */
+  publishedLocates: number;
+  answeredLocates: number;
   /** Inner frames that do not decode. */
   dropMalformed: number;
   /** Frame types that never cross (OGM, hop ACK, FLOOD, KEY: rule B2). */
@@ -74,7 +77,7 @@ export interface BridgeStats {
 
 function emptyBridgeStats(): BridgeStats {
   return {
-    published: 0, publishedBroadcasts: 0, received: 0, injected: 0, injectedBroadcasts: 0, dropMalformed: 0, dropType: 0, dropUnknownGateway: 0,
+    published: 0, publishedBroadcasts: 0, received: 0, injected: 0, injectedBroadcasts: 0, publishedLocates: 0, answeredLocates: 0, dropMalformed: 0, dropType: 0, dropUnknownGateway: 0,
     dropNotServed: 0, dropNotDesignated: 0, dropDuplicate: 0, dropTtl: 0, dropQueueFull: 0, dropOutboxFull: 0, dropUplinkDown: 0, badPresence: 0, withdrawals: 0,
   };
 }
@@ -274,6 +277,7 @@ export class GatewayRole implements BridgePort {
       return;
     }
     if (f.type === FrameType.BCAST) return this.#injectBroadcast(f, now);
+    if (f.type === FrameType.LOCATE_Q) return this.#answerLocate(f, now);
     if (f.type === FrameType.DATA || f.type === FrameType.LOCATE_A || (f.type === FrameType.ACK && f.kind === "e2e")) {
       // Rule B4: a frame naming this gateway as its next hop is its to inject (the sender chose
       // it, or sends an answer back the way its DATA came); one naming another live gateway of
@@ -367,6 +371,49 @@ export class GatewayRole implements BridgePort {
     this.n.flood.onBroadcast({ ...f, forwarders: [shortId(this.n.id)] }, now);
   }
 
+  /**
+   * A location query from the bridge (rule B7): the gateway that speaks for its cluster answers
+   * for a member its node routes reach now, on the member's behalf; the query goes no further.
+   */
+  #answerLocate(f: LocateQueryFrame, now: number): void {
+    const mine = this.n.cluster;
+    if (mine === NO_CLUSTER || !this.#servesHere(mine)) {
+      this.stats.dropNotServed++;
+      return;
+    }
+    if (!this.designatedFor(mine)) {
+      this.stats.dropNotDesignated++;
+      return;
+    }
+    const key = `q:${f.asker}:${f.qid}`;
+    if (!this.n.dedup.add(key, now)) {
+      this.stats.dropDuplicate++;
+      return;
+    }
+    this.n.locations.learn(f.asker, f.askerCluster, now);
+    const d = this.n.routes.get("node", f.target);
+    const member = f.target === this.n.id || (d !== undefined && !d.foreign && this.n.routes.selected(d, now).length > 0);
+    if (!member || f.asker === this.n.id) return;
+    this.stats.answeredLocates++;
+    const u = this.n.fwd.newUnicast({
+      ftype: FrameType.LOCATE_A,
+      src: this.n.id,
+      dst: f.asker,
+      seq: f.qid,
+      priority: 2,
+      dstCluster: f.askerCluster,
+      target: f.target,
+      targetCluster: mine,
+      ageMin: 0,
+      originated: true,
+      prevHop: undefined,
+      ttl: this.n.config.dataTtl,
+      hops: 0,
+    });
+    this.n.stats.locateAnswersSent++;
+    this.n.fwd.dispatch(u, now, false);
+  }
+
   // --- the core's calls ------------------------------------------------------------------------
 
   /**
@@ -430,6 +477,25 @@ export class GatewayRole implements BridgePort {
       this.#outbox.push({ bytes, cluster: clusterToGeohash(prefix), at: now });
       this.stats.published++;
       this.stats.publishedBroadcasts++;
+    }
+  }
+
+  /** A location query heard on the air: at its widest level it is asked beyond the bridge (B7). */
+  onLocalLocateQuery(f: LocateQueryFrame, now: number): void {
+    const key = `q:${f.asker}:${f.qid}`;
+    if (!this.#up || this.#crossed.has(key) || !locateCrosses(f.scope, this.n.config.locateMaxScope)) return;
+    if (this.n.cluster === NO_CLUSTER || !this.designatedFor(this.n.cluster) || f.ttl <= 1) return;
+    this.#remember(key);
+    const bytes = encodeFrame({ ...f, tx: this.n.id, ttl: f.ttl - 1, hops: nextHopCount(f.hops) });
+    for (const prefix of this.#remote().keys()) {
+      if (f.askerCluster !== NO_CLUSTER && clusterContains(prefix, f.askerCluster)) continue;
+      if (this.#outbox.length >= BRIDGE_OUTBOX) {
+        this.stats.dropOutboxFull++;
+        continue;
+      }
+      this.#outbox.push({ bytes, cluster: clusterToGeohash(prefix), at: now });
+      this.stats.published++;
+      this.stats.publishedLocates++;
     }
   }
 

@@ -6,7 +6,7 @@ import { BCAST_SCOPE_NETWORK, FrameType, METRIC_INFINITY } from "../frames";
 import { linkCost } from "../metric";
 import { hash32 } from "../rng";
 import { inBroadcastScope } from "../scope";
-import type { ClusterId } from "../cluster";
+import { type ClusterId, NO_CLUSTER } from "../cluster";
 import type { NodeId } from "../station";
 
 /** Latency priced into the bridge metric: one metric unit per this many ms one way. */
@@ -19,20 +19,31 @@ export const BRIDGE_LATENCY_MS_PER_UNIT = 4;
  * defaults (1 % loss, 200 ms, 1024) it is 1365: about as much as five good LoRa hops (≈ 290 each).
  */
 export function bridgeLinkMetric(cfg: Pick<MeshConfig, "bridgeLoss" | "bridgeLatencyMs" | "bridgeCost" | "hopPenalty">): number {
-  const etx = linkCost(1 - cfg.bridgeLoss, 0.1, cfg.hopPenalty);
+  // Any configured loss (≤ 0.9) gives a finite cost: the usable floor is below 1 − 0.9.
+  const etx = linkCost(1 - cfg.bridgeLoss, 0.05, cfg.hopPenalty);
   if (etx >= METRIC_INFINITY) return METRIC_INFINITY;
   return Math.min(METRIC_INFINITY - 1, etx + Math.round(cfg.bridgeLatencyMs / BRIDGE_LATENCY_MS_PER_UNIT) + cfg.bridgeCost);
 }
 
 /**
  * Frame types that may cross the bridge (rule B2): routed frames (DATA, end-to-end ACK,
- * LOCATE_A) and scoped broadcasts. Link-local frames (OGM, hop ACK, KEY) describe one radio
- * neighbourhood and mean nothing at the far end; FLOOD frames (corridor, homeless and network
- * floods of unicasts) never cross: the gateway routes the unicast they carry instead.
+ * LOCATE_A), scoped broadcasts, and location queries at their widest level (B7). Link-local
+ * frames (OGM, hop ACK, KEY) describe one radio neighbourhood and mean nothing at the far end;
+ * FLOOD frames (corridor, homeless and network floods of unicasts) never cross: the gateway
+ * routes the unicast they carry instead.
  */
 export function crossesBridge(type: number, hopAck: boolean): boolean {
   if (type === FrameType.ACK) return !hopAck;
-  return type === FrameType.DATA || type === FrameType.LOCATE_A || type === FrameType.BCAST;
+  return type === FrameType.DATA || type === FrameType.LOCATE_A || type === FrameType.BCAST || type === FrameType.LOCATE_Q;
+}
+
+/**
+ * Whether a location query crosses (rule B7): only at the widest level the lookup asks
+ * (`locateMaxScope`), when nobody nearer has answered. Each far cluster's designated gateway
+ * answers for the members its node routes reach; the query is not flooded there.
+ */
+export function locateCrosses(scope: number, maxScope: number): boolean {
+  return scope >= maxScope && scope >= 2;
 }
 
 /**
@@ -44,7 +55,9 @@ export function crossesBridge(type: number, hopAck: boolean): boolean {
  */
 export function broadcastCrosses(scope: number, origin: ClusterId, far: ClusterId): boolean {
   if (scope >= BCAST_SCOPE_NETWORK) return true;
-  return inBroadcastScope(far, origin, scope) && far !== origin;
+  // Without a cluster on either side there is no ring distance: only network-wide broadcasts cross.
+  if (origin === NO_CLUSTER || far === NO_CLUSTER || far === origin) return false;
+  return inBroadcastScope(far, origin, scope);
 }
 
 /**
