@@ -10,7 +10,7 @@ import { FrameType, MAX_FRAME_BYTES, type Frame } from "../core/frames";
 import { MeshNode } from "../core/mesh-node";
 import { PRESETS } from "../core/presets";
 import { SeededRng } from "../core/rng";
-import { keyMessage, PayloadKind } from "../core/security/dm-seal";
+import { keyedDm, keyedPlainEnvelope, keyMessage, keyOffer, PayloadKind } from "../core/security/dm-seal";
 import { MemoryCounterStore } from "../core/security/frame-counter";
 import { SEAL_OVERHEAD_BYTES, sealFrame } from "../core/security/frame-seal";
 import { encodeKeyFrame } from "../core/security/key-frame";
@@ -43,6 +43,10 @@ const payload = (max: number): fc.Arbitrary<Uint8Array> =>
     publicKey.map((k) => keyMessage(PayloadKind.KEY_REQUEST, k)),
     publicKey.map((k) => keyMessage(PayloadKind.KEY_ANSWER, k)),
     fc.uint8Array({ minLength: 13, maxLength: Math.min(max, 60) }).map((b) => Uint8Array.of(PayloadKind.DM, ...b.subarray(1))),
+    publicKey.map((k) => keyMessage(PayloadKind.KEY_NOTICE, k)),
+    fc.tuple(id, publicKey).map(([owner, k]) => keyOffer(owner, k)),
+    fc.tuple(publicKey, fc.uint8Array({ minLength: 0, maxLength: Math.min(max - 33, 60) })).map(([k, b]) => keyedDm(k, Uint8Array.of(PayloadKind.DM, ...b))),
+    fc.tuple(publicKey, fc.uint8Array({ maxLength: Math.min(max - 33, 60) })).map(([k, b]) => keyedPlainEnvelope(k, b)),
   );
 const routed = fc.record({ tx: id, next: id, ttl: u8, hops: u8, priority: prio, src: id, dst: id, seq: u16, dstCluster: cluster });
 
