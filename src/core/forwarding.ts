@@ -385,7 +385,7 @@ export class Forwarding {
     }
     let dead = false;
     if (u.via !== undefined) {
-      dead = u.via.entry.health.failure(now, this.n.config, weight);
+      dead = u.via.entry.health.failure(now, this.n.config);
       if (dead) {
         this.n.routes.noteDeath(u.via.entry);
         this.n.stats.routeDeaths++;

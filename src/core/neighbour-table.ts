@@ -181,13 +181,16 @@ export class NeighbourTable {
     return n.lqCache;
   }
 
+  /** Receive quality with OGMs missed in gaps counted by the link's SNR margin (gapLossWeight, §4). */
+  linkRq(n: Neighbour, now: number): number {
+    return n.window.rq(now, n.intervalMs, this.#cfg.lqMinSpan, n.lastFrameAt, gapLossWeight(n.snrAvg - this.#snrLimitDb));
+  }
+
   #refreshQuality(n: Neighbour, now: number): void {
     if (now >= n.qAt && now - n.qAt < QUALITY_CACHE_MS) return;
     const tq = this.tq(n, now);
     n.qCache = linkQuality(this.rq(n, now), tq);
-    const w = gapLossWeight(n.snrAvg - this.#snrLimitDb);
-    const rqLink = n.window.rq(now, n.intervalMs, this.#cfg.lqMinSpan, n.lastFrameAt, w);
-    n.lqCache = linkQuality(rqLink, tq);
+    n.lqCache = linkQuality(this.linkRq(n, now), tq);
     n.qAt = now;
   }
 

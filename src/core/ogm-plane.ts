@@ -145,7 +145,8 @@ export class OgmPlane {
     const items: OgmItem[] = [];
     const sinceLast = this.lastOgmBuiltAt;
     for (const n of this.n.nbrs.values()) {
-      const rq = this.n.nbrs.rq(n, now);
+      // What we report is the link's rq, collisions told apart (§4): the neighbour's tq of us.
+      const rq = this.n.nbrs.linkRq(n, now);
       if (rq > 0) items.push({ section: "nbr", entry: { short: shortId(n.id), rq: qualityToByte(rq) }, changed: n.firstHeardAt > sinceLast });
     }
     const adverts = new Map<OgmItem, { kind: DestKind; key: number; adv: { seqno: number; metric: number; origin: NodeId } }>();

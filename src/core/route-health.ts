@@ -47,15 +47,11 @@ export class RouteHealth {
     this.#failures = 0;
   }
 
-  /**
-   * A confirmation timed out. `weight` (0..1, hopFailureWeight §4) is how much of it counts: a
-   * failure on a busy channel is likely a collision and weakens the route less. Returns true if
-   * the route just died.
-   */
-  failure(now: number, cfg: MeshConfig, weight = 1): boolean {
+  /** A confirmation timed out. Returns true if the route just died. */
+  failure(now: number, cfg: MeshConfig): boolean {
     this.#settle(now, cfg);
-    this.#h = Math.max(cfg.healthFloor, this.#h * cfg.healthPenalty ** weight);
-    this.#failures += weight;
+    this.#h = Math.max(cfg.healthFloor, this.#h * cfg.healthPenalty);
+    this.#failures++;
     if (!this.#dead && this.#failures >= cfg.healthDeadAfter) {
       this.#dead = true;
       return true;
