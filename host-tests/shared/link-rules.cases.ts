@@ -79,7 +79,7 @@ export default suite("link rules: collisions, hop outcomes, full tables", {
     const n = strong.get(2);
     t.ok(n !== undefined);
     if (n === undefined) return;
-    t.equal(strong.quality(n, now), 6 / 8, "Q counts every miss (what the OGM reports)");
+    t.equal(strong.quality(n, now), 6 / 8, "Q as counted: every miss");
     t.equal(strong.linkQuality(n, now), 1, "the link's quality does not");
     t.equal(strong.cost(n, now), 256 + cfg.hopPenalty, "one perfect hop");
     const weak = new NeighbourTable(SELF, cfg, undefined, LIMIT);
