@@ -17,6 +17,29 @@ import { hopFailureWeight } from "./link-quality";
 /** A timeout weighing at least this much (busy share below about a third) fails over at once (§7.3). */
 const QUIET_FAILOVER_WEIGHT = 0.5;
 
+/**
+ * The fields a relayed copy of a routed frame keeps from the frame it came in (DATA, end-to-end
+ * ACK or locate answer), whether it came over the air or over the bridge.
+ */
+export function relayedFields(f: DataFrame | E2eAckFrame | LocateAnswerFrame) {
+  const isData = f.type === FrameType.DATA;
+  return {
+    ftype: f.type,
+    src: f.src,
+    dst: f.dst,
+    seq: f.seq,
+    priority: f.priority,
+    dstCluster: f.dstCluster,
+    wantAck: isData ? f.wantAck : false,
+    payload: isData ? f.payload : undefined,
+    status: f.type === FrameType.ACK ? f.status : undefined,
+    ackedHops: f.type === FrameType.ACK ? f.ackedHops : undefined,
+    target: f.type === FrameType.LOCATE_A ? f.target : undefined,
+    targetCluster: f.type === FrameType.LOCATE_A ? f.targetCluster : undefined,
+    ageMin: f.type === FrameType.LOCATE_A ? f.ageMin : undefined,
+  };
+}
+
 export class Forwarding {
   readonly n: NodeState;
   /** Frames sent on, waiting for their next hop's confirmation. */
@@ -635,19 +658,7 @@ export class Forwarding {
     this.n.dedup.add(key, now);
     this.n.stats.relayed++;
     const u = this.newUnicast({
-      ftype: f.type,
-      src: f.src,
-      dst: f.dst,
-      seq: f.seq,
-      priority: f.priority,
-      dstCluster: f.dstCluster,
-      wantAck: isData ? f.wantAck : false,
-      payload: isData ? f.payload : undefined,
-      status: f.type === FrameType.ACK ? f.status : undefined,
-      ackedHops: f.type === FrameType.ACK ? f.ackedHops : undefined,
-      target: f.type === FrameType.LOCATE_A ? f.target : undefined,
-      targetCluster: f.type === FrameType.LOCATE_A ? f.targetCluster : undefined,
-      ageMin: f.type === FrameType.LOCATE_A ? f.ageMin : undefined,
+      ...relayedFields(f),
       originated: false,
       prevHop: f.tx,
       ttl: f.ttl - 1,

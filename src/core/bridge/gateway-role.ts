@@ -13,6 +13,7 @@ import { AckStatus, type BcastFrame, FrameType, type LocateQueryFrame, METRIC_IN
 import { clusterContains, clusterFromGeohash, type ClusterId, clusterToGeohash, NO_CLUSTER } from "../cluster";
 import { decodeFrame, encodeFrame } from "../codec";
 import { nextHopCount } from "../hop-count";
+import { relayedFields } from "../forwarding";
 import { BRIDGE_MAX_CLUSTERS, isClusterPrefix } from "./topics";
 import { bridgeLinkMetric, broadcastCrosses, crossesBridge, designatedGateway, locateCrosses } from "./rules";
 
@@ -322,19 +323,7 @@ export class GatewayRole implements BridgePort {
       this.stats.injected++;
       if (isData) this.#rememberReverse(key, f.tx);
       const u = this.n.fwd.newUnicast({
-        ftype: f.type,
-        src: f.src,
-        dst: f.dst,
-        seq: f.seq,
-        priority: f.priority,
-        dstCluster: f.dstCluster,
-        wantAck: isData ? f.wantAck : false,
-        payload: isData ? f.payload : undefined,
-        status: f.type === FrameType.ACK ? f.status : undefined,
-        ackedHops: f.type === FrameType.ACK ? f.ackedHops : undefined,
-        target: f.type === FrameType.LOCATE_A ? f.target : undefined,
-        targetCluster: f.type === FrameType.LOCATE_A ? f.targetCluster : undefined,
-        ageMin: f.type === FrameType.LOCATE_A ? f.ageMin : undefined,
+        ...relayedFields(f),
         originated: false,
         prevHop: undefined,
         ttl: f.ttl - 1,
