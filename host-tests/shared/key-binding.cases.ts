@@ -10,7 +10,7 @@ import { keyedDm, keyMessage, keyOffer, PayloadKind, sealDm } from "../../src/co
 import { MemoryCounterStore } from "../../src/core/security/frame-counter";
 import { SEAL_OVERHEAD_BYTES, openFrame, sealFrame } from "../../src/core/security/frame-seal";
 import { encodeKeyFrame } from "../../src/core/security/key-frame";
-import { KeyCache } from "../../src/core/security/key-cache";
+import { DEFAULT_KEY_CACHE_SIZE, KeyCache } from "../../src/core/security/key-cache";
 import { isBoundKey, keyedIdentity, keyIdOf } from "../../src/core/security/key-id";
 import { networkKeys } from "../../src/core/security/keys";
 import { PeerKeys } from "../../src/core/security/peer-keys";
@@ -75,6 +75,29 @@ export default suite("key binding and first contact", {
     t.equal(cache.unbound, 1);
     t.equal(cache.get(a.id), undefined, "least recently used out");
     t.equal(toHex(cache.get(c.id) ?? new Uint8Array()), toHex(c.publicKey));
+  },
+  "the key cache keeps the first bound key seen for an id and counts a second one as a conflict"(t) {
+    const [a, b] = identities(2);
+    // Two keys bound to one 32-bit id take a 2^32 grind; a lax binding check stands in for one.
+    const cache = new KeyCache(4, () => true);
+    t.ok(cache.offer(a.id, a.publicKey));
+    t.ok(cache.offer(a.id, a.publicKey), "the same key again is held");
+    t.equal(cache.conflicts, 0);
+    t.ok(!cache.offer(a.id, b.publicKey), "another key for the same id is refused");
+    t.equal(cache.conflicts, 1);
+    t.equal(toHex(cache.get(a.id) ?? new Uint8Array()), toHex(a.publicKey), "the first key stays");
+  },
+  "a key cache size that is not a number takes the default, so the cache still evicts"(t) {
+    // Stand-in keys under a lax binding check: 129 X25519 keys would cost seconds on XS.
+    const key = (i: number): Uint8Array => new Uint8Array(32).fill(i & 255);
+    const cache = new KeyCache(Number.NaN, () => true);
+    for (let i = 1; i <= DEFAULT_KEY_CACHE_SIZE + 1; i++) t.ok(cache.offer(i, key(i)));
+    t.equal(cache.size, DEFAULT_KEY_CACHE_SIZE, "held at the default size");
+    t.equal(cache.get(1), undefined, "the least recently used went");
+    t.equal(toHex(cache.get(2) ?? new Uint8Array()), toHex(key(2)));
+    const tiny = new KeyCache(1.7, () => true);
+    t.ok(tiny.offer(1, key(1)) && tiny.offer(2, key(2)));
+    t.equal(tiny.size, 1, "a fractional size is floored");
   },
   "a relay that holds the target's key answers the request on a line; the target learns the asker's key and does not answer"(t) {
     // Line A - B - C - D with key-derived ids. C heard D's KEY frame at boot; B did not.

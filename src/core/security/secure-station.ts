@@ -441,12 +441,15 @@ export class SecureStation implements Station {
     return true;
   }
 
-  /** A key `id` is bound to, from the cache or the peers held (a cache answer serves only bound keys). */
+  /**
+   * A key `id` is bound to, from the peers held or else the cache (a cache answer serves only bound
+   * keys). The pinned key comes first: it is the one this node talks to, and a second key ground
+   * out for the same 32-bit id and offered to the cache must not be handed on in its place.
+   */
   #boundKeyOf(id: NodeId): Uint8Array | undefined {
-    const cached = this.#cache.get(id);
-    if (cached !== undefined) return cached;
     const held = this.#peers?.publicKeyOf(id);
-    return held !== undefined && isBoundKey(id, held) ? held : undefined;
+    if (held !== undefined && isBoundKey(id, held)) return held;
+    return this.#cache.get(id);
   }
 
   /**
