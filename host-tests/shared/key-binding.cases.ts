@@ -257,4 +257,41 @@ export default suite("key binding and first contact", {
     t.equal(b.stats.keyRequestsSent, 1, "the DM waits for a key request");
     t.equal(bs.sent[0].payload[0], PayloadKind.KEY_REQUEST);
   },
+  "a location answer's key bytes go into the duty-cycle ledger, and the key stays off when the plan has no room"(t) {
+    const [kd, ka] = identities(2, 51);
+    const answer = encodeFrame({ type: FrameType.LOCATE_A, tx: kd.id, next: ka.id, ttl: 8, hops: 0, priority: 2, src: kd.id, dst: ka.id, seq: 7, dstCluster: 0, target: kd.id, targetCluster: 0, ageMin: 0 });
+    /** A stub with a duty-cycle plan: records what the security layer books beside the inner frames. */
+    class LedgerStub extends StubStation {
+      readonly booked: Array<[number, number]> = [];
+      startAt = 0;
+      foreignFrameStart(now: number): number {
+        return Math.max(now, this.startAt);
+      }
+      foreignFrameSent(end: number, onAirBytes: number): void {
+        this.booked.push([end, onAirBytes]);
+      }
+    }
+    const d = new LedgerStub(kd.id);
+    const sd = new SecureStation({ inner: d, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: kd.secretKey, now: 0, idBinding: "required" });
+    sd.pollTransmit(0);
+    sd.transmitDone(0, "sent"); // the boot KEY frame, booked as its own frame
+    t.equal(d.booked.length, 1);
+    d.outbox.push(answer);
+    const tx = sd.pollTransmit(1);
+    t.equal(tx?.bytes.length, LOCATE_A_BYTES + 32 + SEAL_OVERHEAD_BYTES, "keyed");
+    sd.transmitDone(1, "busy");
+    t.equal(d.booked.length, 1, "nothing booked while the channel is busy");
+    t.equal(sd.pollTransmit(2)?.bytes.length, LOCATE_A_BYTES + 32 + SEAL_OVERHEAD_BYTES, "the same frame again");
+    sd.transmitDone(3, "sent");
+    t.deepEqual(d.booked[1], [3, 32], "the 32 key bytes the inner node did not book");
+    t.equal(d.booked.length, 2);
+    // No room in the plan: the answer goes at its core length, nothing extra booked.
+    d.startAt = 1_000_000;
+    d.outbox.push(answer);
+    t.equal(sd.pollTransmit(4)?.bytes.length, LOCATE_A_BYTES + SEAL_OVERHEAD_BYTES, "no key");
+    sd.transmitDone(5, "sent");
+    t.equal(d.booked.length, 2);
+    t.equal(sd.stats.keyedLocateSent, 1);
+    t.equal(sd.stats.keyedLocateDeferred, 1);
+  },
 });
