@@ -311,6 +311,8 @@ export class SecureStation implements Station {
             seal: (inner, now) => this.#seal(inner, now),
             open: (bytes) => openFrame(this.#keys.frame, bytes),
             admit: (tx, counter) => {
+              // Below every track of a sender already tracked: an old publication replayed (§14.2).
+              if (this.#window.opensBelow(tx, counter)) return "too-old";
               const v = this.#window.check(tx, counter);
               if (v === "fresh") this.#window.accept(tx, counter);
               return v;
