@@ -10,7 +10,7 @@ import { keyedDm, keyMessage, keyOffer, PayloadKind, sealDm } from "../../src/co
 import { MemoryCounterStore } from "../../src/core/security/frame-counter";
 import { SEAL_OVERHEAD_BYTES, openFrame, sealFrame } from "../../src/core/security/frame-seal";
 import { encodeKeyFrame } from "../../src/core/security/key-frame";
-import { KeyCache } from "../../src/core/security/key-cache";
+import { DEFAULT_KEY_CACHE_SIZE, KeyCache } from "../../src/core/security/key-cache";
 import { isBoundKey, keyedIdentity, keyIdOf } from "../../src/core/security/key-id";
 import { networkKeys } from "../../src/core/security/keys";
 import { PeerKeys } from "../../src/core/security/peer-keys";
@@ -75,6 +75,29 @@ export default suite("key binding and first contact", {
     t.equal(cache.unbound, 1);
     t.equal(cache.get(a.id), undefined, "least recently used out");
     t.equal(toHex(cache.get(c.id) ?? new Uint8Array()), toHex(c.publicKey));
+  },
+  "the key cache keeps the first bound key seen for an id and counts a second one as a conflict"(t) {
+    const [a, b] = identities(2);
+    // Two keys bound to one 32-bit id take a 2^32 grind; a lax binding check stands in for one.
+    const cache = new KeyCache(4, () => true);
+    t.ok(cache.offer(a.id, a.publicKey));
+    t.ok(cache.offer(a.id, a.publicKey), "the same key again is held");
+    t.equal(cache.conflicts, 0);
+    t.ok(!cache.offer(a.id, b.publicKey), "another key for the same id is refused");
+    t.equal(cache.conflicts, 1);
+    t.equal(toHex(cache.get(a.id) ?? new Uint8Array()), toHex(a.publicKey), "the first key stays");
+  },
+  "a key cache size that is not a number takes the default, so the cache still evicts"(t) {
+    // Stand-in keys under a lax binding check: 129 X25519 keys would cost seconds on XS.
+    const key = (i: number): Uint8Array => new Uint8Array(32).fill(i & 255);
+    const cache = new KeyCache(Number.NaN, () => true);
+    for (let i = 1; i <= DEFAULT_KEY_CACHE_SIZE + 1; i++) t.ok(cache.offer(i, key(i)));
+    t.equal(cache.size, DEFAULT_KEY_CACHE_SIZE, "held at the default size");
+    t.equal(cache.get(1), undefined, "the least recently used went");
+    t.equal(toHex(cache.get(2) ?? new Uint8Array()), toHex(key(2)));
+    const tiny = new KeyCache(1.7, () => true);
+    t.ok(tiny.offer(1, key(1)) && tiny.offer(2, key(2)));
+    t.equal(tiny.size, 1, "a fractional size is floored");
   },
   "a relay that holds the target's key answers the request on a line; the target learns the asker's key and does not answer"(t) {
     // Line A - B - C - D with key-derived ids. C heard D's KEY frame at boot; B did not.
@@ -233,5 +256,42 @@ export default suite("key binding and first contact", {
     t.ok(b.send(3, kd.id, new Uint8Array([1]), { private: true }).ok);
     t.equal(b.stats.keyRequestsSent, 1, "the DM waits for a key request");
     t.equal(bs.sent[0].payload[0], PayloadKind.KEY_REQUEST);
+  },
+  "a location answer's key bytes go into the duty-cycle ledger, and the key stays off when the plan has no room"(t) {
+    const [kd, ka] = identities(2, 51);
+    const answer = encodeFrame({ type: FrameType.LOCATE_A, tx: kd.id, next: ka.id, ttl: 8, hops: 0, priority: 2, src: kd.id, dst: ka.id, seq: 7, dstCluster: 0, target: kd.id, targetCluster: 0, ageMin: 0 });
+    /** A stub with a duty-cycle plan: records what the security layer books beside the inner frames. */
+    class LedgerStub extends StubStation {
+      readonly booked: Array<[number, number]> = [];
+      startAt = 0;
+      foreignFrameStart(now: number): number {
+        return Math.max(now, this.startAt);
+      }
+      foreignFrameSent(end: number, onAirBytes: number): void {
+        this.booked.push([end, onAirBytes]);
+      }
+    }
+    const d = new LedgerStub(kd.id);
+    const sd = new SecureStation({ inner: d, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: kd.secretKey, now: 0, idBinding: "required" });
+    sd.pollTransmit(0);
+    sd.transmitDone(0, "sent"); // the boot KEY frame, booked as its own frame
+    t.equal(d.booked.length, 1);
+    d.outbox.push(answer);
+    const tx = sd.pollTransmit(1);
+    t.equal(tx?.bytes.length, LOCATE_A_BYTES + 32 + SEAL_OVERHEAD_BYTES, "keyed");
+    sd.transmitDone(1, "busy");
+    t.equal(d.booked.length, 1, "nothing booked while the channel is busy");
+    t.equal(sd.pollTransmit(2)?.bytes.length, LOCATE_A_BYTES + 32 + SEAL_OVERHEAD_BYTES, "the same frame again");
+    sd.transmitDone(3, "sent");
+    t.deepEqual(d.booked[1], [3, 32], "the 32 key bytes the inner node did not book");
+    t.equal(d.booked.length, 2);
+    // No room in the plan: the answer goes at its core length, nothing extra booked.
+    d.startAt = 1_000_000;
+    d.outbox.push(answer);
+    t.equal(sd.pollTransmit(4)?.bytes.length, LOCATE_A_BYTES + SEAL_OVERHEAD_BYTES, "no key");
+    sd.transmitDone(5, "sent");
+    t.equal(d.booked.length, 2);
+    t.equal(sd.stats.keyedLocateSent, 1);
+    t.equal(sd.stats.keyedLocateDeferred, 1);
   },
 });

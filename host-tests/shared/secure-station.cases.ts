@@ -9,13 +9,13 @@ import { MeshNode } from "../../src/core/mesh-node";
 import { PRESETS } from "../../src/core/presets";
 import { SeededRng } from "../../src/core/rng";
 import { COUNTER_LIMIT, MemoryCounterStore } from "../../src/core/security/frame-counter";
-import { openFrame, SEAL_OVERHEAD_BYTES } from "../../src/core/security/frame-seal";
+import { openFrame, SEAL_OVERHEAD_BYTES, sealFrame } from "../../src/core/security/frame-seal";
 import { encodeKeyFrame } from "../../src/core/security/key-frame";
 import { networkKeys } from "../../src/core/security/keys";
 import { PeerKeys } from "../../src/core/security/peer-keys";
 import { sealDm } from "../../src/core/security/dm-seal";
 import { SecureStation, type SecureDelivered } from "../../src/core/security/secure-station";
-import type { NodeId, RxMeta, SendOptions, SendRefusal, SendResult, Station, StationEvent, TxFrame } from "../../src/core/station";
+import type { BridgePort, BridgeRxMeta, BridgeTxFrame, NodeId, RxMeta, SendOptions, SendRefusal, SendResult, Station, StationEvent, TxFrame } from "../../src/core/station";
 import { gridPosition } from "../../src/demo/ideal-mesh";
 import { suite, type Assert } from "./harness";
 import { toHex } from "./hex";
@@ -462,5 +462,49 @@ export default suite("secure station", {
     t.equal(failed.length, 1);
     t.ok(r.ok && failed[0].seq === r.seq && failed[0].code === "no-key" && /private message not sent/.test(failed[0].reason));
     t.ok(!node1.send(air.now, 0xffffffff, new Uint8Array([1]), { private: true }).ok, "no private broadcast");
+  },
+  "bridge: a counter below every track of a gateway already tracked is an old publication, refused; the air keeps tentative tracks"(t) {
+    /** A gateway stub: records the frames its bridge port was handed. */
+    class GatewayStub extends StubStation {
+      readonly bridged: Uint8Array[] = [];
+      readonly bridge: BridgePort = {
+        bridgeStatus: () => {},
+        bridgePeer: () => {},
+        bridgeReceive: (bytes: Uint8Array, _meta: BridgeRxMeta) => void this.bridged.push(bytes),
+        pollBridge: (): BridgeTxFrame | undefined => undefined,
+        bridgeClusters: () => [],
+      };
+    }
+    const g = new GatewayStub(2);
+    const st = new SecureStation({ inner: g, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), now: 0 });
+    const bridge = st.bridge;
+    t.ok(bridge !== undefined);
+    if (bridge === undefined) return;
+    const frame = networkKeys(TEST_NETWORK_KEY).frame;
+    // Publications of gateway 1 (INNER_DATA's tx) at the given counters.
+    const publish = (counter: number): void => {
+      const r = sealFrame(frame, INNER_DATA, counter);
+      if (r.ok) bridge.bridgeReceive(r.bytes, { at: 0, gateway: 1 });
+    };
+    publish(1000); // first contact: a track from 1000
+    publish(1001);
+    t.equal(g.bridged.length, 2);
+    publish(500); // recorded before this gateway first heard gateway 1, replayed now
+    t.equal(g.bridged.length, 2, "the old publication is not let through");
+    t.equal(bridge.stats.tooOld, 1);
+    publish(990); // late but in reach of the track (63 below its top): taken once
+    t.equal(g.bridged.length, 3);
+    publish(990);
+    t.equal(bridge.stats.replayed, 1);
+    publish(5_000_000); // a reboot jumps up: a new track
+    t.equal(g.bridged.length, 4);
+    publish(900); // below both tracks' bottoms (990 and 5 000 000)
+    t.equal(bridge.stats.tooOld, 2);
+    t.equal(g.bridged.length, 4);
+    // The air path is unchanged (§6.1): the same low counter heard on the radio opens a tentative track.
+    const air = sealFrame(frame, INNER_DATA, 400);
+    if (air.ok) st.receive(air.bytes, { rssi: -90, snr: 5, at: 1 });
+    t.equal(g.received.length, 1, "taken on the air");
+    t.equal(bridge.stats.opened, 4);
   },
 });

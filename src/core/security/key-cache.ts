@@ -4,6 +4,7 @@
 // so the cache may take keys from anyone. It serves two uses (docs/security.md §8, "First
 // contact"): a DM to a cached peer needs no key request, and a relay answers a key request it
 // carries for a cached peer (a cache answer). Least recently used first out; RAM only.
+import { equalConstantTime } from "./bytes";
 import { isBoundKey } from "./key-id";
 
 /** Default size: 128 keys of 32 bytes (4 KB of keys, about 10 KB with the map's entries on XS). */
@@ -14,9 +15,20 @@ export class KeyCache {
   readonly #keys = new Map<number, Uint8Array>();
   /** Keys offered that were not bound to the id they came with (refused, counted). */
   unbound = 0;
+  /**
+   * Bound keys offered for an id that already holds another bound key (refused, counted). Ids are
+   * 32 bits, so a second key bound to a real node's id can be ground out; the first key seen stays.
+   */
+  conflicts = 0;
 
-  constructor(max = DEFAULT_KEY_CACHE_SIZE) {
-    this.#max = Math.max(0, Math.floor(max));
+  readonly #bound: (id: number, publicKey: Uint8Array) => boolean;
+
+  /** `bound` is the binding check (key-id.ts); a test may pass another to stand in for a ground-out id collision. */
+  constructor(max = DEFAULT_KEY_CACHE_SIZE, bound: (id: number, publicKey: Uint8Array) => boolean = isBoundKey) {
+    this.#bound = bound;
+    // A size that is not a finite number (NaN from a bad setting) takes the default: NaN would
+    // never compare above the size and the cache would grow without eviction.
+    this.#max = Number.isFinite(max) ? Math.max(0, Math.floor(max)) : DEFAULT_KEY_CACHE_SIZE;
   }
 
   get size(): number {
@@ -25,11 +37,16 @@ export class KeyCache {
 
   /** Stores `publicKey` for `id` when it is bound to it; returns whether it is (now) held. */
   offer(id: number, publicKey: Uint8Array): boolean {
-    if (!isBoundKey(id, publicKey)) {
+    if (!this.#bound(id, publicKey)) {
       this.unbound++;
       return false;
     }
     if (this.#max === 0) return true;
+    const held = this.#keys.get(id);
+    if (held !== undefined && !equalConstantTime(held, 0, publicKey, 0, held.length)) {
+      this.conflicts++;
+      return false;
+    }
     this.#keys.delete(id);
     this.#keys.set(id, publicKey.slice());
     if (this.#keys.size > this.#max) this.#keys.delete(this.#keys.keys().next().value as number);

@@ -93,6 +93,19 @@ export class ReplayWindow {
   }
 
   /**
+   * Whether `counter` would open a track below every track `sender` has (false for a sender not
+   * tracked, or a counter some track reaches). A real sender's counter only rises (a reboot jumps
+   * up, §5), so such a counter is an old frame: the bridge refuses it (§14.2), where anyone with
+   * broker access can replay old publications. The air keeps the tentative rule of §6.1.
+   */
+  opensBelow(sender: number, counter: number): boolean {
+    const tracks = this.#senders.get(sender);
+    if (tracks === undefined) return false;
+    for (const t of tracks) if (counter >= t.bottom || this.#inReach(t, counter)) return false;
+    return true;
+  }
+
+  /**
    * Starts `sender` afresh with every counter up to `top` counted as seen: what a node knows after
    * a reboot from a persisted high-water mark (the DM marks of docs/security.md §13.3).
    */

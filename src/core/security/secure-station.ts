@@ -13,7 +13,7 @@ import { airtimeMs, type LoRaModulation } from "../airtime";
 import { decodeFrame } from "../codec";
 import { FrameType, MAX_FRAME_BYTES, MAX_UNICAST_PAYLOAD, MAX_BCAST_PAYLOAD } from "../frames";
 import { PRESETS } from "../presets";
-import { BROADCAST, formatNodeId, isUnicastId, type NodeId, type RxMeta, type SendOptions, type SendResult, type Station, type StationEvent, type TxFrame } from "../station";
+import { BROADCAST, formatNodeId, isUnicastId, type NodeId, type PriorityLevel, type RxMeta, type SendOptions, type SendResult, type Station, type StationEvent, type TxFrame } from "../station";
 import { readU32LE } from "./bytes";
 import { DM_OVERHEAD_BYTES, KEY_MESSAGE_BYTES, KEY_OFFER_BYTES, KEYED_DM_EXTRA_BYTES, KEYED_PLAIN_OVERHEAD_BYTES, PayloadKind, PLAIN_OVERHEAD_BYTES, keyedDm, keyedPlainEnvelope, keyMessage, keyOffer, openDm, plainEnvelope, readKeyedDm, readKeyOffer, sealDm } from "./dm-seal";
 import { FrameCounter, type CounterStore } from "./frame-counter";
@@ -164,6 +164,8 @@ export interface SecurityStats {
   /** Location answers sent with the target's key on them, and received so (bound keys cached). */
   keyedLocateSent: number;
   keyedLocateReceived: number;
+  /** Location answers sent without the key because the duty-cycle plan had no room for its bytes. */
+  keyedLocateDeferred: number;
   /** Keys refused because they are not bound to their id where binding is required (or a third party offered them). */
   unboundKeys: number;
 }
@@ -233,7 +235,7 @@ export class SecureStation implements Station {
     keyFramesSent: 0, keyFramesDeferred: 0, keysLearned: 0, keyConflicts: 0, keysDeferred: 0, keyRequestsIgnored: 0, badKeys: 0, dmSent: 0, dmReceived: 0, dmRejected: 0, dmQueued: 0, dmFailed: 0, badEnvelope: 0,
     keyAnswersRetried: 0, keyAnswersDropped: 0, keyRequestsRetried: 0, keyRequestsDropped: 0, dmRetried: 0,
     keyRequestsSent: 0, keyAnswersSent: 0, keyRequestsLost: 0, keyAnswersLost: 0, keyRequestsOverBudget: 0, dmReleased: 0, dmKeyWaitMs: 0,
-    dmNoKey: 0, cacheAnswers: 0, keyOffersTaken: 0, keysFromCache: 0, keyedDmSent: 0, keyedDmReceived: 0, keyedBroadcasts: 0, keyedLocateSent: 0, keyedLocateReceived: 0, unboundKeys: 0,
+    dmNoKey: 0, cacheAnswers: 0, keyOffersTaken: 0, keysFromCache: 0, keyedDmSent: 0, keyedDmReceived: 0, keyedBroadcasts: 0, keyedLocateSent: 0, keyedLocateReceived: 0, keyedLocateDeferred: 0, unboundKeys: 0,
   };
   #events: StationEvent[] = [];
   /** A KEY frame waiting to go out: with the request flag at boot, without it as an answer. */
@@ -242,7 +244,8 @@ export class SecureStation implements Station {
   /** Who supplied the frame last returned by pollTransmit. */
   #lastFrom: "inner" | "key" | undefined;
   /** The last sealed inner frame, kept while the channel was busy so a retry reuses its counter. */
-  #busy: { inner: Uint8Array; sealed: Uint8Array } | undefined;
+  /** The frame on the air (kept while the channel is busy); `extra`: key bytes appended beyond what the inner node booked. */
+  #busy: { inner: Uint8Array; sealed: Uint8Array; extra: number } | undefined;
   #pending: PendingDm[] = [];
   #held: HeldDm[] = [];
   #heldKeys: HeldKeyMessage[] = [];
@@ -308,6 +311,8 @@ export class SecureStation implements Station {
             seal: (inner, now) => this.#seal(inner, now),
             open: (bytes) => openFrame(this.#keys.frame, bytes),
             admit: (tx, counter) => {
+              // Below every track of a sender already tracked: an old publication replayed (§14.2).
+              if (this.#window.opensBelow(tx, counter)) return "too-old";
               const v = this.#window.check(tx, counter);
               if (v === "fresh") this.#window.accept(tx, counter);
               return v;
@@ -441,12 +446,15 @@ export class SecureStation implements Station {
     return true;
   }
 
-  /** A key `id` is bound to, from the cache or the peers held (a cache answer serves only bound keys). */
+  /**
+   * A key `id` is bound to, from the peers held or else the cache (a cache answer serves only bound
+   * keys). The pinned key comes first: it is the one this node talks to, and a second key ground
+   * out for the same 32-bit id and offered to the cache must not be handed on in its place.
+   */
   #boundKeyOf(id: NodeId): Uint8Array | undefined {
-    const cached = this.#cache.get(id);
-    if (cached !== undefined) return cached;
     const held = this.#peers?.publicKeyOf(id);
-    return held !== undefined && isBoundKey(id, held) ? held : undefined;
+    if (held !== undefined && isBoundKey(id, held)) return held;
+    return this.#cache.get(id);
   }
 
   /**
@@ -662,23 +670,32 @@ export class SecureStation implements Station {
     this.#lastFrom = "inner";
     if (this.#busy !== undefined && sameBytes(this.#busy.inner, f.bytes)) return { ...f, bytes: this.#busy.sealed };
     this.#busy = undefined;
-    const sealed = this.#seal(this.#withKeys(f.bytes), now);
+    const keyed = this.#withKeys(f.bytes, now, f.priority);
+    const sealed = this.#seal(keyed, now);
     if (sealed === undefined) {
       // The frame cannot go out: to the inner node it is as if lost on the air.
       this.#lastFrom = undefined;
       this.inner.transmitDone(now, "sent");
       return undefined;
     }
-    this.#busy = { inner: f.bytes, sealed };
+    this.#busy = { inner: f.bytes, sealed, extra: keyed.length - f.bytes.length };
     return { ...f, bytes: sealed };
   }
 
-  /** A LOCATE_A goes out with the target's bound key on it, when this node holds that key. */
-  #withKeys(inner: Uint8Array): Uint8Array {
+  /**
+   * A LOCATE_A goes out with the target's bound key on it, when this node holds that key and the
+   * duty-cycle plan has room for the key's bytes now (the inner node booked the answer without
+   * them; transmitDone books them).
+   */
+  #withKeys(inner: Uint8Array, now: number, priority: PriorityLevel): Uint8Array {
     const target = locateTarget(inner);
     if (target === undefined || this.#peers === undefined) return inner;
     const publicKey = target === this.id ? (this.#selfBound ? this.#peers.publicKey : undefined) : this.#boundKeyOf(target);
     if (publicKey === undefined) return inner;
+    if ((this.inner.foreignFrameStart?.(now, PUBLIC_KEY_BYTES, priority) ?? now) > now) {
+      this.#stats.keyedLocateDeferred++;
+      return inner;
+    }
     this.#stats.keyedLocateSent++;
     return withLocateKey(inner, publicKey);
   }
@@ -710,7 +727,12 @@ export class SecureStation implements Station {
       return;
     }
     if (from !== "inner") return;
-    if (outcome === "sent") this.#busy = undefined;
+    if (outcome === "sent") {
+      // The key bytes on a location answer, booked as a frame of their own: the preamble and
+      // header counted twice err on the safe side of the duty-cycle limit.
+      if (this.#busy !== undefined && this.#busy.extra > 0) this.inner.foreignFrameSent?.(now, this.#busy.extra);
+      this.#busy = undefined;
+    }
     this.inner.transmitDone(now, outcome);
   }
 
