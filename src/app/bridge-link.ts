@@ -45,6 +45,8 @@ export interface MqttLink {
   publish(topic: string, payload: Uint8Array, retain: boolean): boolean;
   /** QoS 0 subscription; ignored while the link is not up. */
   subscribe(filter: string): void;
+  /** Ends a subscription made by subscribe(); ignored while the link is not up. */
+  unsubscribe(filter: string): void;
   /** Ends the connection with a DISCONNECT (the broker then does not publish the will). */
   close(): void;
 }
