@@ -67,6 +67,7 @@ class Port implements BridgePort {
     if (this.throwOn === "frame") throw new TypeError("frame broke");
   }
   pollBridge(): BridgeTxFrame | undefined {
+    if (this.throwOn === "poll") throw new Error("poll broke");
     return undefined;
   }
   bridgeClusters(): readonly string[] {
@@ -151,9 +152,11 @@ describe("the bridge driver on a scripted link", () => {
     expect(() => r.last().events.onMessage(`s5/${NET}/c/u0yk`, Uint8Array.of(1, 2, 3))).not.toThrow();
     r.port.throwOn = "peer";
     expect(() => r.last().events.onMessage(...presence(0x0b000002, true))).not.toThrow();
-    expect(r.driver.counters.coreThrew).toBe(3);
+    r.port.throwOn = "poll";
+    expect(() => r.driver.pump(r.clock.now())).not.toThrow();
+    expect(r.driver.counters.coreThrew).toBe(4);
     expect(r.notices.filter((n) => /^error: the mesh core threw \(frame broke\) on a bridge frame/.test(n))).toHaveLength(1);
-    expect(r.driver.statusRows().find(([k]) => k === "dropped")?.[1]).toBe("core threw 3");
+    expect(r.driver.statusRows().find(([k]) => k === "dropped")?.[1]).toBe("core threw 4");
     r.port.throwOn = "";
     r.last().events.onMessage(...presence(0x0b000003, true));
     expect(r.port.peers).toEqual([{ gateway: 0x0b000003, up: true }]);

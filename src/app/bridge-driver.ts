@@ -3,9 +3,13 @@
 //
 //   link up        → subscribe to the frame topics of every cluster in bridgeClusters() and to
 //                    every gateway's presence; publish our own presence (retained); bridgeStatus(up)
-//   link down      → bridgeStatus(down); reconnect after a backoff (1 s doubling to 60 s, ±25 %)
+//   clusters change → subscribe to the new ones, unsubscribe from the old, republish presence
+//   link down      → bridgeStatus(down); reconnect after a backoff (1 s doubling to 60 s, ±25 %;
+//                    back to 1 s only after a connection that stayed up 30 s)
 //   frame message  → checked for size and origin here (the core checks the rest), bridgeReceive
-//   presence       → decoded (bad records counted and dropped), bridgePeer
+//   presence       → decoded (bad records counted and dropped), bridgePeer; at most PEERS_MAX
+//                    gateways kept, offline records of unknown gateways not kept
+//   every call into the core is caught: counted (coreThrew), reported, and the driver carries on
 //   after each run of the mesh loop (pump) → every frame pollBridge yields is published; while the
 //                    link is down they are drained and counted, so a core that still offers some
 //                    cannot keep the loop spinning
@@ -20,12 +24,12 @@
 // later learns every other gateway's state at once.
 import type { RadioClock, RadioTimer } from "../../drivers/radio";
 import { BRIDGE_MAX_CLUSTERS, clusterTopic, decodePresence, encodePresence, isClusterPrefix, parseTopic, presenceTopic } from "../core/bridge/topics";
-import { formatNodeId, type BridgePort, type NodeId } from "../core/station";
+import { formatNodeId, type BridgePort, type BridgeTxFrame, type NodeId } from "../core/station";
 import { formatBroker, type BrokerAddress, type MqttLink, type MqttLinkFactory, type MqttLinkOptions } from "./bridge-link";
 
 export interface BridgeDriverOptions {
   readonly port: BridgePort;
-  /** This gateway's node id (client id, presence topic, own-echo filter). */
+  /** This gateway's node id (client id, presence topic; the core drops its own echoed frames). */
   readonly self: NodeId;
   /** The network tag (topics.ts networkTag): the first level under s5/ of every topic. */
   readonly net: string;
@@ -144,7 +148,10 @@ export class BridgeDriver {
     const port = this.#o.port;
     if (this.#state === "up" && this.#link !== undefined) this.#follow(this.#link);
     for (let i = 0; i < PUMP_BATCH; i++) {
-      const f = port.pollBridge(now);
+      let f: BridgeTxFrame | undefined;
+      this.#core("poll", () => {
+        f = port.pollBridge(now);
+      });
       if (f === undefined) return;
       if (!isClusterPrefix(f.cluster)) {
         this.#counters.badTopic++;
