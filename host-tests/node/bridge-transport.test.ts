@@ -149,6 +149,30 @@ describe("the bridge transport on a real Mosquitto", () => {
     }
   });
 
+  test("a cluster the node no longer serves is unsubscribed: the broker stops sending its frames", async () => {
+    const b = gateway(0x0b000004, ["u284"], broker.url);
+    const raw = await rawClient(broker.url);
+    try {
+      b.driver.start();
+      await until("B up", () => b.driver.state === "up");
+      await new Promise((r) => setTimeout(r, 100)); // the SUBACK
+      const pub = (cluster: string, byte: number) => new Promise<void>((r) => raw.publish(`s5/${NET}/c/${cluster}`, Buffer.of(byte), { qos: 0 }, () => r()));
+      await pub("u284", 1);
+      await until("the frame on the served cluster", () => b.port.received.length === 1);
+      b.port.clusters.splice(0, 1, "u285");
+      b.driver.pump(realClock.now());
+      await new Promise((r) => setTimeout(r, 100)); // the SUBACK and UNSUBACK
+      await pub("u284", 2);
+      await pub("u285", 3);
+      await until("the frame on the new cluster", () => b.port.received.length === 2);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(b.port.received.map((r) => r.bytes[0])).toEqual([1, 3]);
+    } finally {
+      raw.end(true);
+      b.driver.stop();
+    }
+  });
+
   test("the broker killed: both sides see the link down, frames are not sent, and they reconnect when it returns", async () => {
     const a = gateway(0x0a000011, ["u0yk"], broker.url);
     const b = gateway(0x0b000012, ["u283"], broker.url);

@@ -64,6 +64,14 @@ export default suite("app: settings", {
     t.equal(settings.get("broker").ok ? (settings.get("broker") as { value: string }).value : "", "mqtts://[::1]:8883");
     t.ok(settings.set("broker", "none").ok);
     t.equal(settings.current.broker, undefined);
+    // A scheme-less value with credentials is refused without repeating them.
+    const creds = settings.set("broker", "gw-a:s3cret-pw@broker.example");
+    t.ok(!creds.ok && !creds.error.includes("s3cret") && !creds.error.includes("gw-a"), creds.ok ? "accepted" : creds.error);
+    // `none` clears the Wi-Fi network, as the docs say it is the default.
+    t.ok(settings.set("wifi", "Harbour Wi-Fi").ok);
+    t.equal(settings.current.wifiSsid, "Harbour Wi-Fi");
+    t.ok(settings.set("wifi", "none").ok);
+    t.equal(settings.current.wifiSsid, undefined);
   },
   "integers are stored as integers and keys fit the 15-character limit (the fake enforces both)"(t) {
     const { store, settings } = fresh();

@@ -3,9 +3,13 @@
 //
 //   link up        → subscribe to the frame topics of every cluster in bridgeClusters() and to
 //                    every gateway's presence; publish our own presence (retained); bridgeStatus(up)
-//   link down      → bridgeStatus(down); reconnect after a backoff (1 s doubling to 60 s, ±25 %)
+//   clusters change → subscribe to the new ones, unsubscribe from the old, republish presence
+//   link down      → bridgeStatus(down); reconnect after a backoff (1 s doubling to 60 s, ±25 %;
+//                    back to 1 s only after a connection that stayed up 30 s)
 //   frame message  → checked for size and origin here (the core checks the rest), bridgeReceive
-//   presence       → decoded (bad records counted and dropped), bridgePeer
+//   presence       → decoded (bad records counted and dropped), bridgePeer; at most PEERS_MAX
+//                    gateways kept, offline records of unknown gateways not kept
+//   every call into the core is caught: counted (coreThrew), reported, and the driver carries on
 //   after each run of the mesh loop (pump) → every frame pollBridge yields is published; while the
 //                    link is down they are drained and counted, so a core that still offers some
 //                    cannot keep the loop spinning
@@ -20,12 +24,12 @@
 // later learns every other gateway's state at once.
 import type { RadioClock, RadioTimer } from "../../drivers/radio";
 import { BRIDGE_MAX_CLUSTERS, clusterTopic, decodePresence, encodePresence, isClusterPrefix, parseTopic, presenceTopic } from "../core/bridge/topics";
-import { formatNodeId, type BridgePort, type NodeId } from "../core/station";
+import { formatNodeId, type BridgePort, type BridgeTxFrame, type NodeId } from "../core/station";
 import { formatBroker, type BrokerAddress, type MqttLink, type MqttLinkFactory, type MqttLinkOptions } from "./bridge-link";
 
 export interface BridgeDriverOptions {
   readonly port: BridgePort;
-  /** This gateway's node id (client id, presence topic, own-echo filter). */
+  /** This gateway's node id (client id, presence topic; the core drops its own echoed frames). */
   readonly self: NodeId;
   /** The network tag (topics.ts networkTag): the first level under s5/ of every topic. */
   readonly net: string;
@@ -69,12 +73,17 @@ export interface BridgeCounters {
   /** Presence changes handed to the core. */
   peersUp: number;
   peersDown: number;
+  /** Calls into the core that threw (the message or event was dropped, the driver carries on). */
+  coreThrew: number;
 }
 
 export const KEEPALIVE_MS = 10_000;
 export const CONNECT_TIMEOUT_MS = 10_000;
 export const BACKOFF_FIRST_MS = 1_000;
 export const BACKOFF_MAX_MS = 60_000;
+/** A connection must stay up this long before the backoff starts again at BACKOFF_FIRST_MS, so a
+ *  broker that accepts and then drops at once is not hammered every second. */
+export const BACKOFF_RESET_MS = 30_000;
 /** ± share of each backoff drawn at random, so gateways that lost one broker do not return in step. */
 const BACKOFF_JITTER = 0.25;
 /** Own frames published per pump at most; the rest wait for the next run of the loop. */
@@ -97,7 +106,7 @@ export class BridgeDriver {
   readonly #peers = new Map<NodeId, string>();
   readonly #counters: BridgeCounters = {
     connects: 0, drops: 0, published: 0, publishedBytes: 0, received: 0, oversized: 0, empty: 0,
-    badTopic: 0, badPresence: 0, notSent: 0, peersUp: 0, peersDown: 0,
+    badTopic: 0, badPresence: 0, notSent: 0, peersUp: 0, peersDown: 0, coreThrew: 0,
   };
   readonly #selfHex: string;
 
@@ -139,7 +148,10 @@ export class BridgeDriver {
     const port = this.#o.port;
     if (this.#state === "up" && this.#link !== undefined) this.#follow(this.#link);
     for (let i = 0; i < PUMP_BATCH; i++) {
-      const f = port.pollBridge(now);
+      let f: BridgeTxFrame | undefined;
+      this.#core("poll", () => {
+        f = port.pollBridge(now);
+      });
       if (f === undefined) return;
       if (!isClusterPrefix(f.cluster)) {
         this.#counters.badTopic++;
@@ -161,7 +173,7 @@ export class BridgeDriver {
     const age = Math.max(0, Math.round((now - this.#since) / 1000));
     const state =
       this.#state === "up" ? `connected for ${age} s` : this.#state === "connecting" ? "connecting…" : this.#state === "waiting" ? `down (${this.#lastError}); retrying in ${Math.max(0, Math.round((this.#retryAt - now) / 1000))} s` : "stopped";
-    const dropped: Array<[string, number]> = [["oversized", c.oversized], ["empty", c.empty], ["bad topic", c.badTopic], ["bad presence", c.badPresence]];
+    const dropped: Array<[string, number]> = [["oversized", c.oversized], ["empty", c.empty], ["bad topic", c.badTopic], ["bad presence", c.badPresence], ["core threw", c.coreThrew]];
     const rejected = dropped.filter(([, n]) => n > 0);
     const peers = [...this.#peers].filter(([, v]) => v.startsWith("up")).map(([id]) => formatNodeId(id));
     return [
@@ -222,13 +234,12 @@ export class BridgeDriver {
     const wasUp = this.#state === "up";
     this.#state = "up";
     this.#since = o.clock.now();
-    this.#backoffMs = BACKOFF_FIRST_MS;
     this.#counters.connects++;
     this.#subscribed = undefined;
     link.subscribe(presenceTopic(o.net, "+"));
     this.#follow(link);
     o.notice?.(`bridge: connected to ${formatBroker(o.broker)}`);
-    if (!wasUp) o.port.bridgeStatus(o.clock.now(), true);
+    if (!wasUp) this.#core("status", () => o.port.bridgeStatus(o.clock.now(), true));
     o.poke();
   }
 
@@ -240,6 +251,8 @@ export class BridgeDriver {
     if (key === this.#subscribed) return;
     const before = new Set(this.#subscribed === undefined || this.#subscribed === "" ? [] : this.#subscribed.split(","));
     for (const c of clusters) if (!before.has(c)) link.subscribe(clusterTopic(o.net, c));
+    // Clusters no longer served: their frames would only cost the gateway's Wi-Fi and the core's checks.
+    for (const c of before) if (!clusters.includes(c)) link.unsubscribe(clusterTopic(o.net, c));
     this.#subscribed = key;
     link.publish(presenceTopic(o.net, o.self), this.#presence(true), true);
   }
@@ -247,6 +260,8 @@ export class BridgeDriver {
   #down(reason: string): void {
     const o = this.#o;
     const wasUp = this.#state === "up";
+    // Only a connection that stayed up a while earns a quick retry (#since is when it came up).
+    if (wasUp && o.clock.now() - this.#since >= BACKOFF_RESET_MS) this.#backoffMs = BACKOFF_FIRST_MS;
     this.#link = undefined;
     this.#counters.drops++;
     this.#lastError = reason;
@@ -265,7 +280,7 @@ export class BridgeDriver {
     if (wasUp) {
       // Every gateway seen through this broker is out of reach until it is seen again.
       for (const [id, v] of this.#peers) if (v.startsWith("up")) this.#peers.set(id, "unknown");
-      o.port.bridgeStatus(o.clock.now(), false);
+      this.#core("status", () => o.port.bridgeStatus(o.clock.now(), false));
       o.poke();
     }
   }
@@ -288,7 +303,7 @@ export class BridgeDriver {
     }
     this.#counters.received++;
     // The topic does not name the publisher; the core trusts only the sealed frame's transmitter.
-    o.port.bridgeReceive(payload, { at: o.clock.now(), gateway: 0 });
+    this.#core("frame", () => o.port.bridgeReceive(payload, { at: o.clock.now(), gateway: 0 }));
     o.poke();
   }
 
@@ -303,15 +318,41 @@ export class BridgeDriver {
     }
     const key = `${p.up ? "up" : "down"} ${p.clusters.join(",")}`;
     if (this.#peers.get(id) === key) return;
-    if (!this.#peers.has(id) && this.#peers.size >= PEERS_MAX) {
-      this.#counters.badPresence++;
-      return;
+    if (!this.#peers.has(id)) {
+      // A gateway never seen up is nothing to the core: its offline record is not kept (anyone
+      // may publish offline records under invented ids on an open broker).
+      if (!p.up) return;
+      if (this.#peers.size >= PEERS_MAX && !this.#evictDown()) {
+        this.#counters.badPresence++;
+        return;
+      }
     }
     this.#peers.set(id, key);
     if (p.up) this.#counters.peersUp++;
     else this.#counters.peersDown++;
-    o.port.bridgePeer(o.clock.now(), id, p.up, p.clusters);
+    this.#core("presence", () => o.port.bridgePeer(o.clock.now(), id, p.up, p.clusters));
     o.poke();
+  }
+
+  /** Forgets one gateway that said it is offline, to make room; false when every entry is live. */
+  #evictDown(): boolean {
+    for (const [id, v] of this.#peers) {
+      if (v.startsWith("down")) {
+        this.#peers.delete(id);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A call into the core, which must not throw, but hostile input must not stop the driver if it does. */
+  #core(what: string, call: () => void): void {
+    try {
+      call();
+    } catch (e) {
+      this.#counters.coreThrew++;
+      this.#o.notice?.(`error: the mesh core threw (${e instanceof Error ? e.message : String(e)}) on a bridge ${what}; that ${what} was dropped, the node carries on`);
+    }
   }
 
   #presence(up: boolean): Uint8Array {
@@ -320,7 +361,13 @@ export class BridgeDriver {
 
   /** The prefixes the core serves, as far as a topic and a presence record can name them. */
   #clusters(): string[] {
-    return this.#o.port.bridgeClusters().filter(isClusterPrefix).slice(0, BRIDGE_MAX_CLUSTERS);
+    let served: readonly string[] | undefined;
+    this.#core("cluster list", () => {
+      served = this.#o.port.bridgeClusters();
+    });
+    // When the core threw, keep what is subscribed rather than dropping every cluster.
+    if (served === undefined) return this.#subscribed === undefined || this.#subscribed === "" ? [] : this.#subscribed.split(",");
+    return served.filter(isClusterPrefix).slice(0, BRIDGE_MAX_CLUSTERS);
   }
 }
 Object.freeze(BridgeDriver.prototype);

@@ -45,6 +45,8 @@ export interface MqttLink {
   publish(topic: string, payload: Uint8Array, retain: boolean): boolean;
   /** QoS 0 subscription; ignored while the link is not up. */
   subscribe(filter: string): void;
+  /** Ends a subscription made by subscribe(); ignored while the link is not up. */
+  unsubscribe(filter: string): void;
   /** Ends the connection with a DISCONNECT (the broker then does not publish the will). */
   close(): void;
 }
@@ -66,7 +68,11 @@ export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok
 export function parseBrokerUrl(text: string): Parsed<BrokerAddress> {
   const t = text.trim();
   const m = /^([A-Za-z]+):\/\/(.*)$/.exec(t);
-  if (m === null) return { ok: false, error: `broker must look like mqtt://host:1883 or mqtts://host:8883, got "${printableShort(t)}"` };
+  if (m === null) {
+    // A scheme-less `user:pw@host` would otherwise be echoed to the console and its log.
+    if (t.includes("@")) return { ok: false, error: "broker must look like mqtt://host:1883 or mqtts://host:8883, with no user name or password in it (use set mqttuser and set mqttpass)" };
+    return { ok: false, error: `broker must look like mqtt://host:1883 or mqtts://host:8883, got "${printableShort(t)}"` };
+  }
   const scheme = m[1].toLowerCase();
   if (scheme !== "mqtt" && scheme !== "mqtts") return { ok: false, error: `broker scheme must be mqtt:// (plain) or mqtts:// (TLS), got ${printableShort(scheme)}://` };
   let rest = m[2];

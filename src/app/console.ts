@@ -186,7 +186,7 @@ const DETAILS: Readonly<Record<string, string>> = Object.freeze({
   reset:
     "reset counter: erase the frame counter mark (a node whose mark was lost starts again at 0; safe only under a network key never used before). reset node-key: draw a new node key pair at the next boot (peers that pinned the old key must reset peer <this node>). reset peer <node>: forget the key pinned for <node> now (it is learned again at the next contact). counter and node-key ask for confirmation and apply after reboot.",
   bridge:
-    "bridge (or mqtt): a gateway's link to the MQTT broker that joins clusters over the internet: the broker, whether it is connected (or why not and when it retries), the clusters served, the other gateways online, frames published and received, and input dropped before the mesh core (oversized, empty, own echo, bad topic, bad presence). A node becomes a gateway with set broker mqtt://host:1883 (mqtts:// for TLS; a board also needs set wifi and set wifipass), then reboot.",
+    "bridge (or mqtt): a gateway's link to the MQTT broker that joins clusters over the internet: the broker, whether it is connected (or why not and when it retries), the clusters served, the other gateways online, frames published and received, and input dropped before the mesh core (oversized, empty, bad topic, bad presence; the mesh core drops this gateway's own frames echoed back). A node becomes a gateway with set broker mqtt://host:1883 (mqtts:// for TLS; a board also needs set wifi and set wifipass), then reboot.",
   "factory-reset": "factory-reset: erases every setting, the network and node keys and the frame counter, then reboots as a fresh node. Asks for confirmation.",
 });
 

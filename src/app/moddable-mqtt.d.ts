@@ -28,6 +28,8 @@ declare module "mqtt" {
     publish(topic: string, data: ArrayBuffer | string, flags?: { retain?: boolean; quality?: 0 | 1 | 2 }): void;
     /** QoS 0; throws when the connection is not up. */
     subscribe(topic: string): void;
+    /** Throws when the connection is not up. */
+    unsubscribe(topic: string): void;
     /** Sends DISCONNECT unless `immediate`, then closes the socket. */
     close(immediate?: boolean): void;
   }

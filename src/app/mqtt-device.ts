@@ -4,9 +4,11 @@
 // station mode). Device-only: imported by main.ts, never preloaded (it starts the radio of the
 // ESP32's Wi-Fi, which xsl's link step cannot).
 //
-// Wi-Fi is joined once, at the first connection attempt, and kept: the station reconnects by
-// itself, and each MQTT attempt waits for an IP address (up to its connect timeout) before it
-// opens the socket. A lost IP address ends the MQTT connection at once rather than at the next
+// Wi-Fi is joined once, at the first connection attempt, and kept. The SDK's ESP32 station does
+// not join again by itself after a connection that once succeeded drops (it retries only while
+// the first join is failing), so the station notes a "disconnect", and each new MQTT attempt (paced by the
+// bridge driver's backoff) that finds no IP address after one asks WiFi.connect to join again.
+// Each MQTT attempt waits for an IP address (up to its connect timeout) before it opens the socket. A lost IP address ends the MQTT connection at once rather than at the next
 // keep-alive. TLS (mqtts://) is refused with a clear reason: the SDK's TLS stack
 // (modules/crypt/tls.json) is not linked into this firmware; what its handshake costs in the
 // boards' 77 KB XS chunk heap is not measured yet.
@@ -22,6 +24,8 @@ interface Station {
   readonly key: string;
   readonly wifi: WiFi;
   hasIp: boolean;
+  /** The station reported "disconnect" since it last joined; it will not rejoin on its own. */
+  dropped: boolean;
   /** Attempts waiting for an IP address, and connections to end when it is lost. */
   readonly listeners: Set<(hasIp: boolean) => void>;
 }
@@ -37,11 +41,15 @@ function joinWifi(ssid: string, password: string | undefined): Station {
   const s: Station = {
     key,
     hasIp: false,
+    dropped: false,
     listeners,
     wifi: new WiFi(password === undefined ? { ssid } : { ssid, password }, (message: string) => {
       const had = s.hasIp;
-      if (message === "gotIP") s.hasIp = true;
-      else if (message === "lostIP" || message === "disconnect") s.hasIp = false;
+      if (message === "gotIP") {
+        s.hasIp = true;
+        s.dropped = false;
+      } else if (message === "lostIP" || message === "disconnect") s.hasIp = false;
+      if (message === "disconnect") s.dropped = true;
       if (had !== s.hasIp) for (const l of [...listeners]) l(s.hasIp);
     }),
   };
@@ -87,6 +95,14 @@ class DeviceMqttLink implements MqttLink {
       return;
     }
     this.#station = s;
+    if (!s.hasIp && s.dropped) {
+      s.dropped = false;
+      try {
+        WiFi.connect(wifi.password === undefined ? { ssid: wifi.ssid } : { ssid: wifi.ssid, password: wifi.password });
+      } catch {
+        // No IP follows; the connect timeout below reports it and the driver retries later.
+      }
+    }
     s.listeners.add(this.#onIp);
     this.#timer = Timer.set(() => {
       this.#timer = undefined;
@@ -109,6 +125,15 @@ class DeviceMqttLink implements MqttLink {
     if (!this.#up || this.#over || this.#client === undefined) return;
     try {
       this.#client.subscribe(filter);
+    } catch {
+      // The connection is going down; onClose reports it.
+    }
+  }
+
+  unsubscribe(filter: string): void {
+    if (!this.#up || this.#over || this.#client === undefined) return;
+    try {
+      this.#client.unsubscribe(filter);
     } catch {
       // The connection is going down; onClose reports it.
     }

@@ -230,6 +230,7 @@ export function parseSetting(key: SettingKey, text: string): Parsed<Settings[key
       return ok(t);
     }
     case "wifi": {
+      if (t.toLowerCase() === "none") return ok(undefined);
       const bytes = utf8Length(t);
       if (bytes < 1 || bytes > SSID_MAX_BYTES || /[\x00-\x1f\x7f]/.test(t)) return bad(`wifi must be a network name (SSID) of 1..${SSID_MAX_BYTES} bytes without control characters (got ${bytes} bytes)`);
       return ok(t);

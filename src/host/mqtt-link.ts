@@ -69,6 +69,11 @@ export class HostMqttLink implements MqttLink {
     this.#client.subscribe(filter, { qos: 0 });
   }
 
+  unsubscribe(filter: string): void {
+    if (!this.#up || this.#over) return;
+    this.#client.unsubscribe(filter);
+  }
+
   /** The connection dies without a DISCONNECT (power pulled, cable cut): the broker publishes the will. */
   sever(): void {
     if (this.#over) return;
