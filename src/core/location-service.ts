@@ -5,9 +5,9 @@ import { FloodScope, FrameType, LOCATE_A_BYTES, LOCATE_Q_BYTES, type LocateAnswe
 import { LOCATE_CW, NodeState, identityKey, type Unicast } from "./node-state";
 import { encodeFrame } from "./codec";
 import { nextHopCount } from "./hop-count";
-import { formatNodeId } from "./station";
+import { formatNodeId, type NodeId } from "./station";
 import { inLocateScope } from "./scope";
-import { NO_CLUSTER } from "./cluster";
+import { type ClusterId, NO_CLUSTER } from "./cluster";
 import { type Lookup, Lookups } from "./locate";
 
 export class LocationService {
@@ -88,30 +88,39 @@ export class LocationService {
     // The answer goes back the way the query came (its first hop is the neighbour we heard the
     // query from), else by distance vector, else by the reverse memory of the hops further back.
     if (firstHand) {
-      const u = this.n.fwd.newUnicast({
-        ftype: FrameType.LOCATE_A,
-        src: this.n.id,
-        dst: f.asker,
-        seq: f.qid,
-        priority: 2,
-        dstCluster: f.askerCluster,
-        target: f.target,
-        targetCluster: this.n.cluster,
-        ageMin: 0,
-        originated: true,
-        prevHop: undefined,
-        ttl: this.n.config.dataTtl,
-        hops: 0,
-        forcedNextHop: f.tx,
-      });
-      this.n.stats.locateAnswersSent++;
-      this.n.fwd.dispatch(u, now, false);
+      this.sendAnswer(f, this.n.cluster, f.tx, now);
       return;
     }
     if (this.n.duty.muted || f.ttl <= 1 || !inLocateScope(this.n.cluster, f.askerCluster, f.scope)) return;
     // Relayed like a broadcast, with the same suppression (coverage, copies heard).
     const bytes = encodeFrame({ ...f, tx: this.n.id, ttl: f.ttl - 1, hops: nextHopCount(f.hops) });
     if (this.n.flood.queueRelay(`q:${f.asker}:${f.qid}`, bytes, 2, f.tx, now)) this.n.stats.locateRelays++;
+  }
+
+  /**
+   * Answers `f` for its target, which lies in `targetCluster`: the target itself, or a gateway for
+   * a member of its cluster (bridge rule B7). `via`: the first hop, when the answer goes back the
+   * way the query came.
+   */
+  sendAnswer(f: LocateQueryFrame, targetCluster: ClusterId, via: NodeId | undefined, now: number): void {
+    const u = this.n.fwd.newUnicast({
+      ftype: FrameType.LOCATE_A,
+      src: this.n.id,
+      dst: f.asker,
+      seq: f.qid,
+      priority: 2,
+      dstCluster: f.askerCluster,
+      target: f.target,
+      targetCluster,
+      ageMin: 0,
+      originated: true,
+      prevHop: undefined,
+      ttl: this.n.config.dataTtl,
+      hops: 0,
+      forcedNextHop: via,
+    });
+    this.n.stats.locateAnswersSent++;
+    this.n.fwd.dispatch(u, now, false);
   }
 
   onLocateAnswer(f: LocateAnswerFrame, now: number): void {

@@ -384,23 +384,7 @@ export class GatewayRole implements BridgePort {
     const member = f.target === this.n.id || (d !== undefined && !d.foreign && this.n.routes.selected(d, now).length > 0);
     if (!member || f.asker === this.n.id) return;
     this.stats.answeredLocates++;
-    const u = this.n.fwd.newUnicast({
-      ftype: FrameType.LOCATE_A,
-      src: this.n.id,
-      dst: f.asker,
-      seq: f.qid,
-      priority: 2,
-      dstCluster: f.askerCluster,
-      target: f.target,
-      targetCluster: mine,
-      ageMin: 0,
-      originated: true,
-      prevHop: undefined,
-      ttl: this.n.config.dataTtl,
-      hops: 0,
-    });
-    this.n.stats.locateAnswersSent++;
-    this.n.fwd.dispatch(u, now, false);
+    this.n.loc.sendAnswer(f, mine, undefined, now);
   }
 
   // --- the core's calls ------------------------------------------------------------------------
