@@ -81,9 +81,12 @@ interface Build {
   modules: Map<string, string | undefined>;
   preload: Set<string>;
   creation: Record<string, Json>;
+  /** Every module registration and preload entry met, in order, repeats kept. */
+  registered: string[];
+  preloaded: string[];
 }
 
-function collect(file: string, platforms: readonly string[], into: Build = { modules: new Map(), preload: new Set(), creation: {} }, seen = new Set<string>()): Build {
+function collect(file: string, platforms: readonly string[], into: Build = { modules: new Map(), preload: new Set(), creation: {}, registered: [], preloaded: [] }, seen = new Set<string>()): Build {
   if (seen.has(file)) return into;
   seen.add(file);
   const m = load(file);
@@ -99,9 +102,13 @@ function collect(file: string, platforms: readonly string[], into: Build = { mod
         if (name === "*" || name === "~") continue;
         const target = local(file, value as string);
         into.modules.set(name, target === undefined ? undefined : sourceFile(target) ?? target);
+        into.registered.push(name);
       }
     }
-    for (const p of list(s.preload)) into.preload.add(p);
+    for (const p of list(s.preload)) {
+      into.preload.add(p);
+      into.preloaded.push(p);
+    }
   }
   if (isObject(m.creation)) Object.assign(into.creation, m.creation);
   return into;
@@ -340,29 +347,12 @@ describe("top-level manifest", () => {
   test("no module is registered or preloaded twice in a board's build (mcconfig would list it twice)", () => {
     for (const board of BOARD_NAMES) {
       const platforms = ["esp32", `esp32/${board}`];
-      const names: string[] = [];
-      const preloads: string[] = [];
-      const visit = (file: string, seen: Set<string>): void => {
-        if (seen.has(file)) return;
-        seen.add(file);
-        const m = load(file);
-        const sections: Array<{ [k: string]: Json }> = [m];
-        if (isObject(m.platforms)) for (const p of platforms) if (isObject(m.platforms[p])) sections.push(m.platforms[p] as { [k: string]: Json });
-        for (const s of sections) {
-          for (const inc of list(s.include)) {
-            const target = local(file, inc);
-            if (target !== undefined) visit(target, seen);
-          }
-          if (isObject(s.modules)) names.push(...Object.keys(s.modules).filter((n) => n !== "*" && n !== "~"));
-          preloads.push(...list(s.preload));
-        }
-      };
       const seen = new Set<string>();
-      visit(top, seen);
-      visit(path.join(root, "boards", board, "manifest.json"), seen);
+      const build = collect(top, platforms, undefined, seen);
+      collect(path.join(root, "boards", board, "manifest.json"), platforms, build, seen);
       const twice = (xs: string[]) => xs.filter((x, i) => xs.indexOf(x) !== i);
-      expect(twice(names), `${board}: modules registered twice`).toEqual([]);
-      expect(twice(preloads), `${board}: modules preloaded twice`).toEqual([]);
+      expect(twice(build.registered), `${board}: modules registered twice`).toEqual([]);
+      expect(twice(build.preloaded), `${board}: modules preloaded twice`).toEqual([]);
     }
   });
 
