@@ -35,3 +35,11 @@ export function equalConstantTime(a: Uint8Array, aAt: number, b: Uint8Array, bAt
   for (let i = 0; i < n; i++) diff |= a[aAt + i] ^ b[bAt + i];
   return diff === 0;
 }
+
+/** Whether two byte arrays hold the same bytes (not constant time: for public data only). */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,394 @@
+// First contact (docs/security.md §7, §8 "First contact"): how this node comes to hold a peer's
+// key and the peer ours. Keys are learned under the binding rule (§7.3) and the X25519 budget;
+// bound keys seen on the air are cached; routed KEY_REQUEST / KEY_ANSWER messages (with their
+// backoff, and a retry while the inner station refuses them) are the last resort; a relay answers
+// a request from its cache (KEY_OFFER, the request relayed on as a KEY_NOTICE); keys ride on
+// location answers and, for a bound node, on broadcasts. One of the concerns SecureStation
+// (secure-station.ts) composes; DMs themselves are private-messages.ts.
+import type { SecureState, KeyMessageKind } from "./secure-state";
+import type { PendingDm } from "./private-messages";
+import { airtimeMs, type LoRaModulation } from "../airtime";
+import { decodeFrame } from "../codec";
+import { FrameType, MAX_FRAME_BYTES, MAX_UNICAST_PAYLOAD } from "../frames";
+import { BROADCAST, formatNodeId, isUnicastId, type NodeId, type PriorityLevel, type SendResult, type StationEvent } from "../station";
+import { sameBytes } from "./bytes";
+import { KEY_MESSAGE_BYTES, KEY_OFFER_BYTES, KEYED_DM_EXTRA_BYTES, KEYED_PLAIN_OVERHEAD_BYTES, PLAIN_OVERHEAD_BYTES, PayloadKind, keyMessage, keyOffer, readKeyOffer } from "./dm-seal";
+import { SEAL_OVERHEAD_BYTES } from "./frame-seal";
+import { PUBLIC_KEY_BYTES } from "./key-frame";
+import { isBoundKey } from "./key-id";
+import { locateTarget, splitLocateKey, withLocateKey } from "./locate-key";
+import { fingerprint } from "./peer-keys";
+import { MAX_SEQ_MAP, retriable } from "./secure-state";
+
+/** Tries of a routed key message booked against the key budget: the first and the core's default e2eRetries (1). */
+const KEY_MESSAGE_COPIES = 2;
+/** Refused key messages held for a retry: one per peer, the oldest pushed out by a newer one. */
+const MAX_HELD_KEY_MESSAGES = 4;
+
+/** A key message the inner station refused for now (no route back yet), retried from tick(). */
+interface HeldKeyMessage {
+  readonly dst: NodeId;
+  readonly kind: KeyMessageKind;
+  readonly deadline: number;
+  next: number;
+  lastReason: string;
+}
+
+export interface FirstContactOptions {
+  readonly modem: LoRaModulation;
+  readonly keyAnswerPerPeerMs?: number;
+  readonly keyRetryMs?: number;
+  readonly keyOnBroadcastMs?: number;
+}
+
+export class FirstContact {
+  readonly s: SecureState;
+  /** Airtime a routed key message is booked at. */
+  readonly keyMessageMs: number;
+  readonly #answerPerPeerMs: number;
+  readonly #keyRetryMs: number;
+  readonly #keyOnBroadcastMs: number;
+  #lastKeyedBroadcast = -Infinity;
+  #heldKeys: HeldKeyMessage[] = [];
+  /** Key requests sent to each peer whose key is still awaited: the backoff's exponent. */
+  readonly #asks = new Map<NodeId, number>();
+  readonly #lastAnswer = new Map<NodeId, number>();
+
+  constructor(s: SecureState, o: FirstContactOptions) {
+    this.s = s;
+    // A routed key message: a DATA frame with the 33-byte envelope, sealed, booked as the copies
+    // it may cost (it asks for an end-to-end ACK: the first try and the core's retry).
+    this.keyMessageMs = KEY_MESSAGE_COPIES * airtimeMs(o.modem, Math.min(MAX_FRAME_BYTES, MAX_FRAME_BYTES - MAX_UNICAST_PAYLOAD + Math.max(KEY_MESSAGE_BYTES, KEY_OFFER_BYTES) + SEAL_OVERHEAD_BYTES));
+    this.#keyOnBroadcastMs = o.keyOnBroadcastMs ?? 3_600_000;
+    this.#answerPerPeerMs = o.keyAnswerPerPeerMs ?? 60_000;
+    this.#keyRetryMs = o.keyRetryMs ?? 30_000;
+  }
+
+  // --- learning keys -------------------------------------------------------------------------
+
+  learn(id: NodeId, publicKey: Uint8Array, now: number, useBudget = true): void {
+    const s = this.s;
+    if (s.peers === undefined) return;
+    if (s.bindingRequired && !isBoundKey(id, publicKey)) {
+      s.stats.unboundKeys++;
+      return;
+    }
+    const r = s.peers.learn(id, publicKey, now, useBudget);
+    if (r === "new") {
+      s.stats.keysLearned++;
+      this.#asks.delete(id);
+      s.dms.onKeyLearned(id, now);
+    } else if (r === "conflict") {
+      s.stats.keyConflicts++;
+      s.events.push({ type: "log", at: now, level: "warn", text: `security: ${fingerprint(publicKey)} announced for ${id.toString(16).padStart(8, "0")}, which is pinned to ${s.fingerprintOf(id)}: refused` });
+    } else if (r === "invalid") s.stats.badKeys++;
+    else if (r === "busy") s.stats.keysDeferred++;
+  }
+
+  /**
+   * Whether a key request from `peer` may be answered now (§13.4): once per keyAnswerPerPeerMs
+   * per peer, and only while key traffic stays within its share of the hour. `record` books the
+   * airtime at once (a routed message; a KEY frame is booked when it went out).
+   */
+  mayAnswer(peer: NodeId, now: number, ms: number, record: boolean): boolean {
+    const last = this.#lastAnswer.get(peer);
+    if (last !== undefined && now - last < this.#answerPerPeerMs) return false;
+    if (!this.s.keyBudget.allows(now, ms)) {
+      this.s.stats.keyRequestsOverBudget++;
+      return false;
+    }
+    this.#lastAnswer.delete(peer);
+    this.#lastAnswer.set(peer, now);
+    if (this.#lastAnswer.size > MAX_SEQ_MAP) this.#lastAnswer.delete(this.#lastAnswer.keys().next().value as number);
+    if (record) this.s.keyBudget.record(now, ms);
+    return true;
+  }
+
+  /**
+   * A bound key for `dst` from the cache, learned for our own use (no work budget: our user asked
+   * for it). True when the peer's key is now known.
+   */
+  keyFromCache(dst: NodeId, now: number): boolean {
+    const s = this.s;
+    const k = s.cache.get(dst);
+    if (k === undefined || s.peers === undefined) return false;
+    this.learn(dst, k, now, false);
+    if (!s.peers.has(dst)) return false;
+    s.stats.keysFromCache++;
+    return true;
+  }
+
+  /**
+   * A key `id` is bound to, from the peers held or else the cache (a cache answer serves only bound
+   * keys). The pinned key comes first: it is the one this node talks to, and a second key ground
+   * out for the same 32-bit id and offered to the cache must not be handed on in its place.
+   */
+  #boundKeyOf(id: NodeId): Uint8Array | undefined {
+    const held = this.s.peers?.publicKeyOf(id);
+    if (held !== undefined && isBoundKey(id, held)) return held;
+    return this.s.cache.get(id);
+  }
+
+  /**
+   * Any key seen on the way (a neighbour's KEY frame, a key message or keyed DM relayed or
+   * overheard) goes to the cache when bound to its id; a DM of ours waiting for it is released.
+   */
+  cacheKey(id: NodeId, publicKey: Uint8Array, now: number): void {
+    const s = this.s;
+    if (!s.cache.offer(id, publicKey) || s.peers === undefined || s.peers.has(id)) return;
+    if (s.dms.awaitsKey(id)) {
+      this.learn(id, publicKey, now, false);
+      if (s.peers.has(id)) s.stats.keysFromCache++;
+    }
+  }
+
+  // --- keys on the air: location answers, broadcasts, relayed frames -------------------------
+
+  /**
+   * A LOCATE_A goes out with the target's bound key on it, when this node holds that key and the
+   * duty-cycle plan has room for the key's bytes now (the inner node booked the answer without
+   * them; transmitDone books them).
+   */
+  withLocateKey(inner: Uint8Array, now: number, priority: PriorityLevel): Uint8Array {
+    const s = this.s;
+    const target = locateTarget(inner);
+    if (target === undefined || s.peers === undefined) return inner;
+    const publicKey = target === s.id ? (s.selfBound ? s.peers.publicKey : undefined) : this.#boundKeyOf(target);
+    if (publicKey === undefined) return inner;
+    if ((s.inner.foreignFrameStart?.(now, PUBLIC_KEY_BYTES, priority) ?? now) > now) {
+      s.stats.keyedLocateDeferred++;
+      return inner;
+    }
+    s.stats.keyedLocateSent++;
+    return withLocateKey(inner, publicKey);
+  }
+
+  /** A frame heard (not a KEY frame): a location answer's key is taken off and cached, keys in DATA peeked at. */
+  onHeard(inner: Uint8Array, now: number): Uint8Array {
+    const located = splitLocateKey(inner);
+    if (located.publicKey !== undefined && located.target !== undefined) {
+      this.s.stats.keyedLocateReceived++;
+      this.cacheKey(located.target, located.publicKey, now);
+    }
+    return this.#peekKeys(located.frame, now);
+  }
+
+  /**
+   * Keys carried by a DATA frame this node hears, whoever it is for, go to the cache (bound ones
+   * only). A key request this node is to relay, for a peer whose bound key it holds, is answered
+   * here with a KEY_OFFER (a cache answer, docs/security.md §8), and relayed on as a KEY_NOTICE:
+   * the target still learns the asker's key but does not answer a second time. Returns the frame
+   * to hand the inner node.
+   */
+  #peekKeys(inner: Uint8Array, now: number): Uint8Array {
+    const s = this.s;
+    if ((inner[0] & 15) !== FrameType.DATA || s.peers === undefined) return inner;
+    const d = decodeFrame(inner);
+    if (!d.ok || d.frame.type !== FrameType.DATA) return inner;
+    const f = d.frame;
+    // A frame for this node is read when it is delivered (SecureStation's dispatch), counted there.
+    if (f.dst === s.id) return inner;
+    const p = f.payload;
+    const kind = p.length > 0 ? p[0] : -1;
+    const keyMsg = kind === PayloadKind.KEY_REQUEST || kind === PayloadKind.KEY_ANSWER || kind === PayloadKind.KEY_NOTICE;
+    if (keyMsg && p.length === KEY_MESSAGE_BYTES) this.cacheKey(f.src, p.subarray(1), now);
+    else if (kind === PayloadKind.KEYED_DM && p.length > KEYED_DM_EXTRA_BYTES) this.cacheKey(f.src, p.subarray(1, KEYED_DM_EXTRA_BYTES), now);
+    else if (kind === PayloadKind.KEY_OFFER) {
+      const o = readKeyOffer(p);
+      if (o !== undefined && isUnicastId(o.owner)) this.cacheKey(o.owner, o.publicKey, now);
+    }
+    if (kind !== PayloadKind.KEY_REQUEST || p.length !== KEY_MESSAGE_BYTES || f.next !== s.id) return inner;
+    if (f.dst === s.id || f.src === s.id || !isUnicastId(f.dst) || !isUnicastId(f.src)) return inner;
+    const publicKey = this.#boundKeyOf(f.dst);
+    if (publicKey === undefined) return inner;
+    if (!this.mayAnswer(f.src, now, this.keyMessageMs, true)) {
+      s.stats.keyRequestsIgnored++;
+      return inner;
+    }
+    if (!this.#sendKeyMessage(now, f.src, PayloadKind.KEY_OFFER, { owner: f.dst, publicKey }).ok) return inner;
+    s.stats.cacheAnswers++;
+    const out = inner.slice();
+    out[inner.length - p.length] = PayloadKind.KEY_NOTICE;
+    return out;
+  }
+
+  /**
+   * Our key, when it is to ride on this message: a broadcast of a bound node, at most once per
+   * keyOnBroadcastMs, when it fits (`max`: the plain payload limit). keyedBroadcastSent records it.
+   */
+  broadcastKey(now: number, dst: NodeId, payloadBytes: number, max: number): Uint8Array | undefined {
+    const s = this.s;
+    const keyed =
+      dst === BROADCAST && s.selfBound && s.peers !== undefined && this.#keyOnBroadcastMs > 0 &&
+      now - this.#lastKeyedBroadcast >= this.#keyOnBroadcastMs && payloadBytes + KEYED_PLAIN_OVERHEAD_BYTES <= max + PLAIN_OVERHEAD_BYTES;
+    return keyed ? s.peers?.publicKey : undefined;
+  }
+
+  keyedBroadcastSent(now: number): void {
+    this.#lastKeyedBroadcast = now;
+    this.s.stats.keyedBroadcasts++;
+  }
+
+  // --- key messages for this node ------------------------------------------------------------
+
+  /** A KEY_OFFER for this node: taken only when the key is bound to its owner. */
+  onKeyOffer(e: Extract<StationEvent, { type: "delivered" }>): void {
+    const s = this.s;
+    if (s.peers === undefined) return;
+    const o = readKeyOffer(e.payload);
+    if (o === undefined) return void s.stats.badEnvelope++;
+    if (!isBoundKey(o.owner, o.publicKey)) return void s.stats.unboundKeys++;
+    const had = s.peers.has(o.owner);
+    this.cacheKey(o.owner, o.publicKey, e.at);
+    if (!had && s.peers.has(o.owner)) s.stats.keyOffersTaken++;
+  }
+
+  /** A KEY_REQUEST, KEY_ANSWER or KEY_NOTICE for this node (`kind`, envelope length checked). */
+  onKeyMessage(e: Extract<StationEvent, { type: "delivered" }>, kind: number): void {
+    const s = this.s;
+    if (s.peers === undefined) return;
+    // An answer, or a request a cache answered on the way, shows the peer holds our key (noted
+    // first: the DMs its key releases then go without ours). A key we refuse proves nothing.
+    const key = e.payload.subarray(1, 1 + PUBLIC_KEY_BYTES);
+    const answered = kind !== PayloadKind.KEY_REQUEST && (!s.bindingRequired || isBoundKey(e.src, key));
+    if (answered) s.remember(s.knowsUs, e.src, true);
+    this.learn(e.src, key, e.at);
+    if (answered && !sameBytes(s.peers.publicKeyOf(e.src) ?? new Uint8Array(0), key)) s.knowsUs.delete(e.src);
+    if (kind !== PayloadKind.KEY_REQUEST) return;
+    this.answerOrAsk(e.src, e.at, PayloadKind.KEY_ANSWER);
+  }
+
+  /** Sends `peer` our key (an answer, or a request when we need its key too) within the §13.4 limits. */
+  answerOrAsk(peer: NodeId, now: number, kind: typeof PayloadKind.KEY_ANSWER | typeof PayloadKind.KEY_REQUEST): void {
+    if (this.mayAnswer(peer, now, this.keyMessageMs, true)) this.#sendOrHoldKeyMessage(now, peer, kind);
+    else this.s.stats.keyRequestsIgnored++;
+  }
+
+  // --- key requests and answers --------------------------------------------------------------
+
+  /** Key request to a DM's destination through routed DATA (it may be many hops away). */
+  askForKey(p: PendingDm, now: number): void {
+    const s = this.s;
+    if (s.peers === undefined || p.retryAt !== undefined || now < p.nextAsk) return;
+    if (this.keyFromCache(p.dst, now)) return;
+    const r = this.#sendKeyMessage(now, p.dst, PayloadKind.KEY_REQUEST);
+    // Refused for now (no neighbour yet, queue full): ask again soon rather than a retry interval later.
+    const refused = !r.ok && retriable(r.code);
+    const pending = s.dms.pendingTo(p.dst);
+    const retried = r.ok && pending.some((q) => q.askRefused);
+    if (retried) s.stats.keyRequestsRetried++;
+    // One request per destination per retry interval, however many DMs wait for it; the
+    // interval doubles with each request still unanswered (no retry storm toward a peer that
+    // cannot answer). A request the inner station gives up on is asked again at once (onKeyMessageLost).
+    let next = now + s.retryMs;
+    if (!refused) {
+      const n = this.#asks.get(p.dst) ?? 0;
+      s.remember(this.#asks, p.dst, n + 1);
+      next = now + this.#keyRetryMs * 2 ** Math.min(n, 4);
+    }
+    for (const q of pending) {
+      q.nextAsk = next;
+      q.askRefused = refused;
+    }
+  }
+
+  #sendKeyMessage(now: number, dst: NodeId, kind: KeyMessageKind, offered?: { readonly owner: NodeId; readonly publicKey: Uint8Array }): SendResult {
+    const s = this.s;
+    if (s.peers === undefined) return { ok: false, code: "bad-destination", reason: "this node has no key pair" };
+    if (kind === PayloadKind.KEY_OFFER) {
+      if (offered === undefined) return { ok: false, code: "bad-destination", reason: "a key offer names the key it offers" };
+      const r = s.inner.send(now, dst, keyOffer(offered.owner, offered.publicKey), { priority: 2 });
+      if (r.ok) s.remember(s.internal, `${dst}:${r.seq}`, kind);
+      return r;
+    }
+    // Hop ACKs and the inner node's fallbacks carry it like any DATA, but no end-to-end ACK:
+    // measured, the ACK's retry and the path distrust it brings cost more than they recover
+    // (docs/security.md §8, "First contact"); the asker's own backoff re-asks instead.
+    const r = s.inner.send(now, dst, keyMessage(kind as typeof PayloadKind.KEY_REQUEST | typeof PayloadKind.KEY_ANSWER, s.peers.publicKey), { priority: 2 });
+    if (r.ok) {
+      s.remember(s.internal, `${dst}:${r.seq}`, kind);
+      if (kind === PayloadKind.KEY_ANSWER) s.stats.keyAnswersSent++;
+      else s.stats.keyRequestsSent++;
+    }
+    return r;
+  }
+
+  /**
+   * Sends a key message, or holds it for a retry from tick() when the inner station refuses it
+   * for now: a KEY_REQUEST often arrives before its receiver has a route back (the requester's
+   * OGM not heard yet), and the requester would otherwise wait a whole keyRetryMs for its key.
+   * One held message per peer (the newest; a request also carries our key, so it covers an
+   * answer), at most MAX_HELD_KEY_MESSAGES.
+   */
+  #sendOrHoldKeyMessage(now: number, dst: NodeId, kind: KeyMessageKind): void {
+    const old = this.#heldKeys.find((h) => h.dst === dst);
+    if (old !== undefined) {
+      this.#heldKeys = this.#heldKeys.filter((h) => h !== old);
+      if (old.kind === PayloadKind.KEY_REQUEST) kind = PayloadKind.KEY_REQUEST;
+    }
+    const r = this.#sendKeyMessage(now, dst, kind);
+    if (r.ok) return;
+    const held: HeldKeyMessage = { dst, kind, deadline: now + this.s.keyWaitMs, next: now + this.s.retryMs, lastReason: r.reason };
+    if (!retriable(r.code)) return this.#dropKeyMessage(held, now, r.reason);
+    if (this.#heldKeys.length >= MAX_HELD_KEY_MESSAGES) {
+      const oldest = this.#heldKeys.shift() as HeldKeyMessage;
+      this.#dropKeyMessage(oldest, now, "pushed out by newer key messages");
+    }
+    this.#heldKeys.push(held);
+  }
+
+  /** Tries the held key messages whose time has come; drops those past their deadline. */
+  retryKeyMessages(now: number): void {
+    if (this.#heldKeys.length === 0) return;
+    const keep: HeldKeyMessage[] = [];
+    for (const h of this.#heldKeys) {
+      if (now >= h.deadline) {
+        this.#dropKeyMessage(h, now, `still refused after ${Math.round(this.s.keyWaitMs / 1000)} s: ${h.lastReason}`);
+        continue;
+      }
+      if (now < h.next) {
+        keep.push(h);
+        continue;
+      }
+      const r = this.#sendKeyMessage(now, h.dst, h.kind);
+      if (r.ok) {
+        if (h.kind === PayloadKind.KEY_ANSWER) this.s.stats.keyAnswersRetried++;
+        else this.s.stats.keyRequestsRetried++;
+      } else if (!retriable(r.code)) {
+        this.#dropKeyMessage(h, now, r.reason);
+      } else {
+        h.next = now + this.s.retryMs;
+        h.lastReason = r.reason;
+        keep.push(h);
+      }
+    }
+    this.#heldKeys = keep;
+  }
+
+  /**
+   * The inner station gave up on a key message. A lost request is no longer in flight: DMs still
+   * waiting for that key ask again at once (the backoff still grows). A lost answer is not re-sent:
+   * the asker asks again, and is answered once its minute is over (§13.4).
+   */
+  onKeyMessageLost(dst: NodeId, kind: KeyMessageKind, now: number): void {
+    if (kind !== PayloadKind.KEY_REQUEST) {
+      this.s.stats.keyAnswersLost++;
+      return;
+    }
+    this.s.stats.keyRequestsLost++;
+    for (const p of this.s.dms.pendingTo(dst)) if (p.retryAt === undefined && !p.askRefused) p.nextAsk = Math.min(p.nextAsk, now);
+  }
+
+  #dropKeyMessage(h: HeldKeyMessage, now: number, reason: string): void {
+    const answer = h.kind === PayloadKind.KEY_ANSWER;
+    if (answer) this.s.stats.keyAnswersDropped++;
+    else this.s.stats.keyRequestsDropped++;
+    this.s.events.push({ type: "log", at: now, level: "info", text: `security: key ${answer ? "answer" : "request"} to ${formatNodeId(h.dst)} not sent: ${reason}` });
+  }
+
+  /** `t`, or earlier when a held key message is due. */
+  wakeup(t: number): number {
+    for (const h of this.#heldKeys) t = Math.min(t, h.deadline, h.next);
+    return t;
+  }
+}
