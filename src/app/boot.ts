@@ -2,7 +2,9 @@
 // the same code runs on the device (src/app/main.ts) and on the host.
 //
 //   1. settings from the Preference store (defaults + warnings on anything bad — never a loop)
-//   2. node id: set by the user, else from the MAC, else a stored random id
+//   2. node id: on the device the key id of the stored node key (src/app/key-identity.ts; a node
+//      without a key yet gets it when the radio starts); in host runs with scripted ids, set by
+//      the user, else from the MAC, else a stored random id
 //   3. board power-up in profile order (Vext / OLED reset, or the T-Beam's AXP192 rails)
 //   4. battery gauge, GPS parser (boards with a GPS UART), serial console
 //
@@ -15,7 +17,12 @@ import { batteryLevel, liIonLevel, type BatteryGauge } from "./battery";
 import { Console, type ConsoleHost, type ConsoleStatus, type NeighbourRow, type NodeRow, type ResetTarget, type RouteRow, type Telemetry, type TraceStart } from "./console";
 import { NmeaParser, type GpsState } from "./gps/nmea";
 import { nodeIdFromMac } from "./node-id";
+import { identityOfKey, recordFormerId, usableNodeKey } from "./key-identity";
+import { readNodeSecret } from "./security";
 import { resolveNodeId, SettingsStore, type NodeIdentity, type PreferenceLike, type Settings } from "./settings";
+
+/** The identity of a node whose id will come from a key not drawn yet. */
+const PENDING_IDENTITY: NodeIdentity = Object.freeze({ id: 0, source: "pending" });
 
 export interface BootPlatform {
   readonly profile: BoardProfile;
@@ -33,6 +40,11 @@ export interface BootPlatform {
   readonly reboot: () => void;
   /** Erases the security records named (counter, node key) or everything; src/app/resets.ts. */
   readonly erase?: (target: ResetTarget | "all") => string;
+  /**
+   * Node ids from node keys (the device; docs/security.md §7.3). Without it (host runs with
+   * scripted ids) the id is set by the user, else from the MAC, else a stored random id.
+   */
+  readonly idsFromKeys?: boolean;
 }
 
 /** What the running mesh (src/app/mesh-binding.ts) supplies to the console and the GPS. */
@@ -57,7 +69,10 @@ export interface MeshBinding {
 
 export interface App {
   readonly settings: SettingsStore;
+  /** The node's id; "pending" until the node key is drawn where ids come from keys. */
   readonly identity: NodeIdentity;
+  /** The id from the node key once the mesh loaded or drew it (src/app/start.ts). */
+  setIdentity(identity: NodeIdentity): void;
   readonly console: Console;
   /** What the console and the device API ask the node (src/app/api.ts uses the same). */
   readonly host: ConsoleHost;
@@ -92,7 +107,8 @@ export function boot(platform: BootPlatform): App {
   const { profile } = platform;
   say(`System 5 on ${profile.title}`);
 
-  const settings = new SettingsStore(platform.preferences, txPowerRange(radioChips(profile)));
+  const idsFromKeys = platform.idsFromKeys === true;
+  const settings = new SettingsStore(platform.preferences, txPowerRange(radioChips(profile)), undefined, { idsFromKeys });
   const loaded = settings.load();
   for (const w of loaded.warnings) say(`warning: ${w}`);
 
@@ -102,8 +118,25 @@ export function boot(platform: BootPlatform): App {
   } catch {
     mac = undefined;
   }
-  const identity = resolveNodeId(loaded.settings, mac === undefined ? undefined : nodeIdFromMac(mac), platform.preferences, platform.random32);
-  say(`node ${formatNodeId(identity.id)} (${identity.source})`);
+  const macId = mac === undefined ? undefined : nodeIdFromMac(mac);
+  let identity: NodeIdentity;
+  /** A node key record was found (usable or not): this node ran before. */
+  let hadKey = false;
+  if (idsFromKeys) {
+    // The stored key only: a new one is drawn once the radio's noise is in the pool (start.ts).
+    const stored = readNodeSecret(platform.preferences);
+    hadKey = stored.secret !== undefined || stored.problem !== undefined;
+    identity = stored.secret !== undefined && usableNodeKey(stored.secret) ? identityOfKey(stored.secret) : PENDING_IDENTITY;
+    if (identity.source === "key") {
+      const note = recordFormerId(platform.preferences, identity, { settingId: settings.storedNodeId(), macId, ranBefore: true });
+      if (note !== undefined) say(note);
+      say(`node ${formatNodeId(identity.id)} (key id of the node key)`);
+    } else say("node id: from the node key, which is drawn when the radio starts");
+  } else {
+    identity = resolveNodeId(loaded.settings, macId, platform.preferences, platform.random32);
+    say(`node ${formatNodeId(identity.id)} (${identity.source})`);
+  }
+  const formerSettingId = idsFromKeys ? settings.storedNodeId() : undefined;
 
   // A power-up failure (e.g. a T-Beam v1.2, whose AXP2101 this firmware does not drive) must
   // not stop the boot: the console still comes up and says what went wrong.
@@ -184,7 +217,19 @@ export function boot(platform: BootPlatform): App {
 
   return {
     settings,
-    identity,
+    get identity() {
+      return identity;
+    },
+    setIdentity(next) {
+      if (next.id === identity.id && next.source === identity.source) return;
+      const pending = identity.source === "pending";
+      identity = next;
+      if (!pending) return say(`node ${formatNodeId(next.id)} (key id of the node key, which changed since boot)`);
+      // The key was drawn just now (first boot, or the stored one was damaged or erased).
+      const note = recordFormerId(platform.preferences, next, { settingId: formerSettingId, macId, ranBefore: hadKey });
+      if (note !== undefined) say(note);
+      say(`node ${formatNodeId(next.id)} (key id of the new node key)`);
+    },
     console: serialConsole,
     host,
     gps,

@@ -184,7 +184,7 @@ const DETAILS: Readonly<Record<string, string>> = Object.freeze({
   traceroute:
     "traceroute <node>: sends a private probe that <node> acknowledges; prints the next hops this node will try now and, when the acknowledgement returns, the hops the probe took and the round trip ([trace] line). Relays do not record themselves, so the path's middle is not listed.",
   reset:
-    "reset counter: erase the frame counter mark (a node whose mark was lost starts again at 0; safe only under a network key never used before). reset node-key: draw a new node key pair at the next boot (peers that pinned the old key must reset peer <this node>). reset peer <node>: forget the key pinned for <node> now (it is learned again at the next contact). counter and node-key ask for confirmation and apply after reboot.",
+    "reset counter: erase the frame counter mark (a node whose mark was lost starts again at 0; safe only under a network key never used before). reset node-key: draw a new node key pair at the next boot; on the device the node id is the key id of that key, so the node gets a new id too (peers that pinned the old key must reset peer <this node>). reset peer <node>: forget the key pinned for <node> now (it is learned again at the next contact). counter and node-key ask for confirmation and apply after reboot.",
   bridge:
     "bridge (or mqtt): a gateway's link to the MQTT broker that joins clusters over the internet: the broker, whether it is connected (or why not and when it retries), the clusters served, the other gateways online, frames published and received, and input dropped before the mesh core (oversized, empty, bad topic, bad presence; the mesh core drops this gateway's own frames echoed back). A node becomes a gateway with set broker mqtt://host:1883 (mqtts:// for TLS; a board also needs set wifi and set wifipass), then reboot.",
   "factory-reset": "factory-reset: erases every setting, the network and node keys and the frame counter, then reboots as a fresh node. Asks for confirmation.",
@@ -464,7 +464,9 @@ export class Console {
     const question =
       what === "counter"
         ? "Erase the frame counter mark? The node starts counting at 0 after reboot: safe only under a network key it never used (otherwise nonces repeat)."
-        : "Erase the node key? A new key pair is drawn at the next boot; peers that pinned the old one must reset peer " + formatNodeId(host.status().nodeId) + ".";
+        : host.status().nodeIdSource === "key"
+          ? "Erase the node key? A new key pair is drawn at the next boot, and with it a new node id (the key id of the new key); peers that pinned the old key must reset peer " + formatNodeId(host.status().nodeId) + "."
+          : "Erase the node key? A new key pair is drawn at the next boot; peers that pinned the old one must reset peer " + formatNodeId(host.status().nodeId) + ".";
     this.#ask(question, () => this.#out(host.reset?.(what) ?? ""));
   }
 
@@ -505,7 +507,8 @@ export class Console {
 
   #status(): void {
     const s = this.#host.status();
-    const rows: Array<[string, string]> = [["node", `${formatNodeId(s.nodeId)}${s.nodeIdSource ? ` (${s.nodeIdSource})` : ""}`]];
+    const id = s.nodeIdSource === "pending" ? "none yet (it comes from the node key, drawn when the radio starts)" : `${formatNodeId(s.nodeId)}${s.nodeIdSource ? ` (${s.nodeIdSource === "key" ? "key id of the node key" : s.nodeIdSource})` : ""}`;
+    const rows: Array<[string, string]> = [["node", id]];
     if (s.board !== undefined) rows.push(["board", s.board]);
     if (s.radio !== undefined) rows.push(["radio", s.radio]);
     if (s.region !== undefined || s.preset !== undefined) {

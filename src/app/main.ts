@@ -34,6 +34,8 @@ startNode({
   // on the ESP32 draws from the hardware RNG with enough entropy is unverified (docs/security.md §12).
   random32: () => Math.floor(Math.random() * 0x1_0000_0000) >>> 0,
   restart: () => System.restart(),
+  // The device's id is the key id of its node key, and binding is required (docs/security.md §7.3).
+  idsFromKeys: true,
   // A gateway (set broker …) joins its Wi-Fi and the broker with the SDK's MQTT client.
   bridgeLink: moddableMqttLink(),
 });

@@ -138,24 +138,45 @@ function nodeKeyCheck(secret: Uint8Array): Uint8Array {
   return sha256(concatBytes(encodeUtf8("system5/nodekey/v1"), secret)).subarray(0, NODE_KEY_CHECK_BYTES);
 }
 
-/** This node's X25519 secret: the stored one, or 32 fresh bytes from `random32`, stored. */
-export function loadNodeSecret(store: PreferenceLike, random32: () => number, domain = SECURITY_DOMAIN): NodeKeyResult {
-  const warnings: string[] = [];
-  let damaged = false;
+/** The stored node key as it reads: its secret, or none (never stored), or why it is unusable. */
+export type StoredNodeKey = { readonly secret: Uint8Array } | { readonly secret?: undefined; readonly problem: string | undefined };
+
+/**
+ * Reads this node's stored X25519 secret without drawing or writing anything (the boot reads it
+ * to know the node's key id before the radio adds its noise to the entropy pool). Never throws.
+ */
+export function readNodeSecret(store: PreferenceLike, domain = SECURITY_DOMAIN): StoredNodeKey {
   try {
     const raw = store.get(domain, SECURITY_KEYS.nodeKey);
     const record = bytesOf(raw, SECRET_KEY_BYTES + NODE_KEY_CHECK_BYTES);
     if (record !== undefined) {
       const secret = record.slice(0, SECRET_KEY_BYTES);
-      if (sameBytes(record.subarray(SECRET_KEY_BYTES), nodeKeyCheck(secret))) return { secretKey: secret, source: "stored", warnings };
+      if (sameBytes(record.subarray(SECRET_KEY_BYTES), nodeKeyCheck(secret))) return { secret };
     }
-    damaged = raw !== undefined;
+    if (raw === undefined) return { problem: undefined };
+    return { problem: `stored node key damaged (${raw instanceof ArrayBuffer ? `${raw.byteLength} bytes, check failed` : `a ${typeof raw}, not a key record`})` };
   } catch (e) {
-    damaged = true;
-    warnings.push(`node key unreadable (${errorText(e)})`);
+    return { problem: `node key unreadable (${errorText(e)})` };
   }
-  const secret = new Uint8Array(SECRET_KEY_BYTES);
-  for (let i = 0; i < SECRET_KEY_BYTES; i += 4) writeU32LE(secret, i, random32() >>> 0);
+}
+
+/**
+ * This node's X25519 secret: the stored one, or 32 fresh bytes from `random32`, stored. `usable`
+ * refuses a key (where ids come from keys, one whose key id is reserved): another is drawn.
+ */
+export function loadNodeSecret(store: PreferenceLike, random32: () => number, domain = SECURITY_DOMAIN, usable: (secret: Uint8Array) => boolean = () => true): NodeKeyResult {
+  const warnings: string[] = [];
+  const stored = readNodeSecret(store, domain);
+  if (stored.secret !== undefined && usable(stored.secret)) return { secretKey: stored.secret, source: "stored", warnings };
+  const damaged = stored.secret !== undefined || stored.problem !== undefined;
+  if (stored.secret !== undefined) warnings.push("stored node key gives a reserved node id (00000000 or ffffffff)");
+  else if (stored.problem !== undefined && !stored.problem.startsWith("stored node key damaged")) warnings.push(stored.problem);
+  let secret = new Uint8Array(SECRET_KEY_BYTES);
+  for (let tries = 0; tries < 8; tries++) {
+    secret = new Uint8Array(SECRET_KEY_BYTES);
+    for (let i = 0; i < SECRET_KEY_BYTES; i += 4) writeU32LE(secret, i, random32() >>> 0);
+    if (usable(secret)) break;
+  }
   if (damaged) warnings.push("stored node key damaged: a new one was drawn; peers that pinned the old one will refuse it until they forget it");
   try {
     store.set(domain, SECURITY_KEYS.nodeKey, buffer(concatBytes(secret, nodeKeyCheck(secret))));

@@ -64,8 +64,10 @@ export interface PowerRange {
 }
 
 export const SETTINGS_DOMAIN = "s5";
-/** Where a random node id is kept when the MAC cannot give one. */
-const AUTO_ID_KEY = "autoid";
+/** Where a random node id is kept when the MAC cannot give one (ids not from keys). */
+export const AUTO_ID_KEY = "autoid";
+/** The id a node had before its id came from its node key, and where it came from (src/app/key-identity.ts). */
+export const FORMER_ID_KEY = "formerid";
 /** Written with every save; a store from a newer firmware is read as far as it is understood. */
 export const SETTINGS_SCHEMA = 1;
 
@@ -145,7 +147,7 @@ const FIELD: Readonly<Record<SettingKey, keyof Settings>> = Object.freeze({
 });
 
 export const SETTING_HELP: Readonly<Record<SettingKey, string>> = Object.freeze({
-  node: "node id: 8 hex digits or decimal; \"auto\" = from the MAC",
+  node: "node id: on the device it comes from the node key and cannot be set (reset node-key draws a new key and id); host runs with scripted ids: 8 hex digits or decimal, \"auto\" = from the MAC",
   region: `radio region: ${REGION_NAMES.join(", ")}`,
   preset: `modem preset: ${PRESET_NAMES.join(", ")}`,
   txpower: "transmit power in dBm (integer, within the region and radio limits)",
@@ -335,12 +337,15 @@ export class SettingsStore {
   readonly #domain: string;
   #power: PowerRange;
   #current: Settings = DEFAULT_SETTINGS;
+  /** Ids come from node keys (the device, src/app/key-identity.ts): `node` is neither read nor set. */
+  readonly #idsFromKeys: boolean;
 
-  constructor(store: PreferenceLike, power: PowerRange, domain = SETTINGS_DOMAIN) {
+  constructor(store: PreferenceLike, power: PowerRange, domain = SETTINGS_DOMAIN, options: { readonly idsFromKeys?: boolean } = {}) {
     if (domain.length < 1 || domain.length > 15) throw new RangeError(`Preference domain must be 1..15 characters: "${domain}"`);
     this.#store = store;
     this.#power = power;
     this.#domain = domain;
+    this.#idsFromKeys = options.idsFromKeys === true;
   }
 
   get current(): Settings {
@@ -363,7 +368,7 @@ export class SettingsStore {
       this.#current = DEFAULT_SETTINGS;
       return { settings: DEFAULT_SETTINGS, warnings };
     }
-    const known = new Set<string>([...Object.values(STORE_KEY), AUTO_ID_KEY]);
+    const known = new Set<string>([...Object.values(STORE_KEY), AUTO_ID_KEY, FORMER_ID_KEY]);
     const unknown = stored.filter((k) => !known.has(k));
     if (unknown.length > 0) warnings.push(`ignoring unknown stored settings: ${unknown.join(", ")}`);
 
@@ -372,6 +377,8 @@ export class SettingsStore {
       warnings.push(`settings were written by schema ${String(schema)} (this firmware: ${SETTINGS_SCHEMA}); reading what it understands`);
     }
     for (const key of SETTING_KEYS) {
+      // A user-set id of older firmware: kept in the store (key-identity.ts moves it to formerid), not used.
+      if (key === "node" && this.#idsFromKeys) continue;
       const raw = this.#read(STORE_KEY[key], warnings);
       if (raw === undefined) continue;
       const parsed = fromStored(key, raw);
@@ -413,17 +420,32 @@ export class SettingsStore {
   get(key: string): Parsed<string> {
     const k = key.toLowerCase();
     if (!isSettingKey(k)) return bad(unknownKey(key));
-    return ok(formatSetting(this.#current, k));
+    return ok(this.#format(k));
   }
 
   list(): Array<[SettingKey, string]> {
-    return SETTING_KEYS.map((k) => [k, formatSetting(this.#current, k)]);
+    return SETTING_KEYS.map((k) => [k, this.#format(k)]);
+  }
+
+  #format(k: SettingKey): string {
+    return k === "node" && this.#idsFromKeys ? "from the node key" : formatSetting(this.#current, k);
+  }
+
+  /** The user-set id stored by older firmware (read only where ids come from keys, for the record of the former id). */
+  storedNodeId(): number | undefined {
+    const raw = this.#read(STORE_KEY.node, []);
+    if (typeof raw !== "string") return undefined;
+    const id = parseNodeId(raw);
+    return id.ok ? id.id : undefined;
   }
 
   /** Validates and saves one setting; "default" restores (and unstores) the default. */
   set(key: string, text: string): SetResult {
     const k = key.toLowerCase();
     if (!isSettingKey(k)) return bad(unknownKey(key));
+    if (k === "node" && this.#idsFromKeys) {
+      return bad("the node id comes from the node key (docs/security.md §7.3) and cannot be set: `reset node-key` draws a new key pair, and with it a new id");
+    }
     const toDefault = text.trim().toLowerCase() === "default";
     const parsed = toDefault ? ok(DEFAULT_SETTINGS[FIELD[k]]) : parseSetting(k, text);
     if (!parsed.ok) return bad(parsed.error);
@@ -481,7 +503,8 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-export type NodeIdSource = "set" | "mac" | "random";
+/** "key": the key id of the node key (the device); "pending": that key is not drawn yet (before the radio starts). */
+export type NodeIdSource = "set" | "mac" | "random" | "key" | "pending";
 
 export interface NodeIdentity {
   readonly id: number;

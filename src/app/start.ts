@@ -31,6 +31,7 @@ import type { SerialLike } from "./io-types";
 import { meshBinding, meshNodeOptions, meshPlan, type MeshPlan } from "./mesh-binding";
 import { MeshRunner } from "./mesh-runner";
 import { PreferencePeerStore } from "./peer-store";
+import { identityOfKey, usableNodeKey } from "./key-identity";
 import { loadNetworkKey, loadNodeSecret, netIdText, PreferenceCounterStore, PUBLIC_KEY_WARNING } from "./security";
 import { DEFAULT_SETTINGS, redrawAutoId, type NodeIdentity, type PreferenceLike } from "./settings";
 import { bootEntropy, RADIO_NOISE_BYTES, type EntropyPool } from "./entropy";
@@ -49,6 +50,12 @@ export interface NodePlatform {
   readonly random32: () => number;
   /** Restarts the node (System.restart on the device). */
   readonly restart: () => void;
+  /**
+   * Node ids are the key ids of the node keys and binding is required (docs/security.md §7.3):
+   * the device sets it. Without it (host runs with scripted ids) ids come from the settings, the
+   * MAC or a stored random id, and binding is optional.
+   */
+  readonly idsFromKeys?: boolean;
   /** MQTT for a gateway (Wi-Fi and the SDK's client on the device, npm mqtt on the host); absent = none. */
   readonly bridgeLink?: MqttLinkFactory;
 }
@@ -112,6 +119,7 @@ export function startNode(devicePlatform: NodePlatform): RunningNode {
     write,
     reboot: () => clock.set(() => platform.restart(), REBOOT_DELAY_MS),
     erase: (target) => erase(platform.preferences, target),
+    idsFromKeys: platform.idsFromKeys === true,
   });
   app = booted;
   api = new DeviceApi({ host: booted.host, write: (bytes) => consoleUart.write(bytes) });
@@ -223,8 +231,11 @@ function runMesh(
   );
   for (const w of net.warnings) say(`warning: ${w}`);
   if (net.isDefault) say(PUBLIC_KEY_WARNING);
-  const own = loadNodeSecret(prefs, platform.random32);
+  const idsFromKeys = platform.idsFromKeys === true;
+  // Where ids come from keys, a key whose key id is reserved cannot be a node's: another is drawn.
+  const own = loadNodeSecret(prefs, platform.random32, undefined, idsFromKeys ? usableNodeKey : undefined);
   for (const w of own.warnings) say(`warning: ${w}`);
+  if (idsFromKeys) app.setIdentity(identityOfKey(own.secretKey));
   const netId = networkKeys(net.key).netId;
   const counterStore = new PreferenceCounterStore(prefs, netId);
   const node = new MeshNode(
@@ -234,7 +245,9 @@ function runMesh(
     say(`note: a passphrase under the default network name "${DEFAULT_SETTINGS.networkName}": every such network shares the PBKDF2 salt, so one precomputed dictionary serves them all; set name <your network's own name> on every node, or use key random`);
   }
   const peerStore = new PreferencePeerStore(prefs);
-  const secure = new SecureStation({ inner: node, networkKey: net.key, counterStore, nodeSecretKey: own.secretKey, peerStore, modem: plan.node.modem, now: clock.now() });
+  // Bound ids (docs/security.md §7.3): where ids come from keys, only keys bound to their ids are learned.
+  const idBinding = idsFromKeys ? "required" : "optional";
+  const secure = new SecureStation({ inner: node, networkKey: net.key, counterStore, nodeSecretKey: own.secretKey, peerStore, modem: plan.node.modem, now: clock.now(), idBinding });
   if (peerStore.damaged.length > 0) say(`warning: ${peerStore.damaged.length} pinned peer key record(s) damaged (${peerStore.damaged.join(", ")}): those peers are pinned afresh when next heard`);
   for (const n of counterStore.notes) say(`warning: ${n}`);
   if (counterStore.problem !== undefined) say(`error: ${counterStore.problem}`);
@@ -392,6 +405,10 @@ function duplicateIdWatch(
     check() {
       if (done || secure.stats.duplicateId === 0) return;
       done = true;
+      if (identity.source === "key") {
+        say(`warning: another node seals frames under this node's id ${formatNodeId(identity.id)}, the key id of its node key: two boards share this node key (a copied flash image: reset node-key on one of them) or someone impersonates this node`);
+        return;
+      }
       if (identity.source !== "random") {
         say(`warning: another node uses this node's id ${formatNodeId(identity.id)} (${identity.source === "set" ? "set by you" : "from the MAC"}): give one of them another id (set id <8 hex digits>)`);
         return;

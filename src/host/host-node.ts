@@ -40,6 +40,12 @@ export interface HostNodeOptions {
   readonly name: string;
   /** The node id, given to the app as its MAC's last four bytes (as the hardware would). */
   readonly id: number;
+  /**
+   * Ids from node keys, binding required, as on the device (docs/security.md §7.3): `id` is then
+   * only the MAC, and the node's id is the key id of the key it draws at its first boot. Default
+   * off: host runs with scripted ids (tests, `system5 node --id`) name their nodes.
+   */
+  readonly idsFromKeys?: boolean;
   /** Place on the air (metres) for the link budget. */
   readonly position?: AirPosition;
   /** The node's NVS; a new empty one by default. */
@@ -162,6 +168,7 @@ export class HostNode {
         this.stop();
         this.start();
       },
+      idsFromKeys: this.#options.idsFromKeys === true,
       // A gateway (broker set) reaches its broker through this machine's network.
       ...(this.#options.bridgeLink === undefined ? {} : { bridgeLink: this.#options.bridgeLink }),
     });
