@@ -410,7 +410,7 @@ function duplicateIdWatch(
         return;
       }
       if (identity.source !== "random") {
-        say(`warning: another node uses this node's id ${formatNodeId(identity.id)} (${identity.source === "set" ? "set by you" : "from the MAC"}): give one of them another id (set id <8 hex digits>)`);
+        say(`warning: another node uses this node's id ${formatNodeId(identity.id)} (${identity.source === "set" ? "set by you" : "from the MAC"}): give one of them another id (set node <8 hex digits>)`);
         return;
       }
       const r = redrawAutoId(prefs, random32, identity.id);
