@@ -10,6 +10,7 @@ import dutyLedger from "./duty-ledger.cases";
 import geo from "./geo.cases";
 import insiderAttacks from "./insider-attacks.cases";
 import keyBinding from "./key-binding.cases";
+import keyIdentity from "./key-identity.cases";
 import keyShare from "./key-share.cases";
 import type { Suite } from "./harness";
 import link from "./link.cases";
@@ -22,4 +23,4 @@ import secureStation from "./secure-station.cases";
 import security from "./security.cases";
 import settings from "./settings.cases";
 
-export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, linkRules, routingRules, mesh, meshPart2, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridgeRules, bridge, keyBinding];
+export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, linkRules, routingRules, mesh, meshPart2, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridgeRules, bridge, keyBinding, keyIdentity];
