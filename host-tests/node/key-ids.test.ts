@@ -190,3 +190,22 @@ describe("two nodes with key-derived ids", () => {
     expect(c.running.mesh!.secure.knowsKeyOf(idA)).toBe(true);
   });
 });
+
+describe("system5 node --key-ids", () => {
+  test("the node's id is its key id, not --id (its MAC), and set node says why", async () => {
+    const { buildCliNode } = await import("../../src/cli/node-command");
+    let out = "";
+    const node = buildCliNode({ board: "tbeam", id: "0a1b2c3d", seed: 1, keyIds: true }, (t) => (out += t));
+    node.clock.advance(1_500);
+    const id = node.running.app.identity.id;
+    expect(id).not.toBe(0x0a1b2c3d);
+    expect(id).toBe(keyIdOf(node.running.mesh!.secure.publicKey as Uint8Array));
+    node.type("status");
+    node.clock.advance(10);
+    expect(out).toMatch(new RegExp(`node\\s+${formatNodeId(id)} \\(key id of the node key\\)`));
+    node.type("set node 0a1b2c3d");
+    node.clock.advance(10);
+    expect(out).toMatch(/error: the node id comes from the node key/);
+    node.stop();
+  });
+});

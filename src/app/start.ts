@@ -235,7 +235,9 @@ function runMesh(
   // Where ids come from keys, a key whose key id is reserved cannot be a node's: another is drawn.
   const own = loadNodeSecret(prefs, platform.random32, undefined, idsFromKeys ? usableNodeKey : undefined);
   for (const w of own.warnings) say(`warning: ${w}`);
-  if (idsFromKeys) app.setIdentity(identityOfKey(own.secretKey));
+  // The boot already took the id from this stored key; a key drawn now (first boot, or a damaged
+  // or unreadable record) gives the node its id here.
+  if (idsFromKeys && (own.source === "new" || app.identity.source !== "key")) app.setIdentity(identityOfKey(own.secretKey));
   const netId = networkKeys(net.key).netId;
   const counterStore = new PreferenceCounterStore(prefs, netId);
   const node = new MeshNode(

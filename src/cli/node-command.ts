@@ -80,10 +80,11 @@ export function registerNodeCommand(program: Command): void {
     .option("--lat <degrees>", "GPS fix latitude (boards with a GPS); with --air, the node's place on the air", degrees("--lat", 90))
     .option("--lon <degrees>", "GPS fix longitude", degrees("--lon", 180))
     .option("--air <name>", "join the virtual air NAME shared by every node started with it on this machine")
-    .option("--mqtt <url>", "make the node a gateway to this MQTT broker (mqtt://host:port or mqtts://; stored like set broker; \"none\" clears it)");
+    .option("--mqtt <url>", "make the node a gateway to this MQTT broker (mqtt://host:port or mqtts://; stored like set broker; \"none\" clears it)")
+    .option("--key-ids", "the node's id comes from its node key, binding required, as on a board (--id is then only its MAC)");
   addNodeCommandOptions(command).action(async (opts: NodeCliOptions) => {
     const usage = (e: unknown): never => program.error(`system5 node: ${e instanceof Error ? e.message : String(e)}`, { exitCode: 2 });
-    const spec: NodeSpec = { board: opts.board, chip: opts.chip, id: opts.id, lat: opts.lat, lon: opts.lon, preset: opts.preset, region: opts.region, ...(opts.mqtt === undefined ? {} : { mqtt: opts.mqtt }) };
+    const spec: NodeSpec = { board: opts.board, chip: opts.chip, id: opts.id, lat: opts.lat, lon: opts.lon, preset: opts.preset, region: opts.region, ...(opts.mqtt === undefined ? {} : { mqtt: opts.mqtt }), ...(opts.keyIds === true ? { keyIds: true } : {}) };
     try {
       checkSpec(spec, opts.air !== undefined);
     } catch (e) {

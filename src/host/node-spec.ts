@@ -21,6 +21,8 @@ export interface NodeSpec {
   readonly region?: string;
   /** Broker URL stored as the `broker` setting (the node becomes a gateway); "none" clears it. */
   readonly mqtt?: string;
+  /** The node's id comes from its node key, binding required, as on a board (`id` is then only its MAC). */
+  readonly keyIds?: boolean;
 }
 
 export interface CheckedSpec {
@@ -31,6 +33,7 @@ export interface CheckedSpec {
   readonly preset?: string;
   readonly region?: string;
   readonly mqtt?: string;
+  readonly keyIds?: boolean;
 }
 
 /**
@@ -59,6 +62,7 @@ export function checkSpec(o: NodeSpec, airOnly = false): CheckedSpec {
     ...(o.preset === undefined ? {} : { preset: String(o.preset) }),
     ...(o.region === undefined ? {} : { region: String(o.region) }),
     ...(o.mqtt === undefined ? {} : { mqtt: String(o.mqtt) }),
+    ...(o.keyIds === true ? { keyIds: true } : {}),
   };
 }
 
@@ -96,6 +100,7 @@ export function buildHostNode(
     ...(options.onOutputBytes === undefined ? {} : { onOutputBytes: options.onOutputBytes }),
     ...(options.airPosition === undefined ? {} : { position: options.airPosition }),
     ...(options.bridgeLink === undefined ? {} : { bridgeLink: options.bridgeLink }),
+    ...(spec.keyIds === true ? { idsFromKeys: true } : {}),
   });
   if (spec.position !== undefined && profile.gps !== undefined) node.gpsModule(spec.position);
   return node;
