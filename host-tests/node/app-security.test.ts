@@ -2,9 +2,6 @@
 // `key` setting, the cached network key, the stored node key, the frame counter in Preference
 // (two copies, a lost mark refuses to seal), and whole nodes on the host air with different keys.
 import { describe, expect, test } from "vitest";
-import { BOARD_PROFILES } from "../../boards";
-import type { BoardName } from "../../boards/common/board-profile";
-import { radioChips, txPowerRange } from "../../boards/common/board-profile";
 import {
   DEFAULT_NETWORK_KEY_HEX,
   loadNetworkKey,
@@ -21,6 +18,7 @@ import { FrameCounter } from "../../src/core/security/frame-counter";
 import { networkKeyFromPassphrase } from "../../src/core/security/keys";
 import { Air } from "../../src/host/air";
 import { VirtualClock } from "../../src/host/clock";
+import { answer, prefsWith } from "./host-console";
 import { HostNode } from "../../src/host/host-node";
 import { HostPreference } from "../../src/host/preference";
 
@@ -201,29 +199,6 @@ describe("frame counter in Preference", () => {
 });
 
 // --- whole nodes on the host air ----------------------------------------------------------
-
-function prefsWith(board: BoardName, settings: Record<string, string>): HostPreference {
-  const prefs = new HostPreference();
-  const store = new SettingsStore(prefs, txPowerRange(radioChips(BOARD_PROFILES[board])));
-  for (const [key, value] of Object.entries({ preset: "SHORT_FAST", ...settings })) {
-    const r = store.set(key, value);
-    if (!r.ok) throw new Error(r.error);
-  }
-  return prefs;
-}
-
-function ask(node: HostNode, line: string): string {
-  const mark = node.output.length;
-  node.type(line);
-  if (!node.clock.runUntil(() => /\r\n> $/.test(node.output.slice(mark)), 1000)) throw new Error(`${node.name}: no answer to "${line}"`);
-  return node.output.slice(mark);
-}
-
-/** The console's answer without the echo of the typed line. */
-function answer(node: HostNode, line: string): string {
-  const text = ask(node, line);
-  return text.slice(text.indexOf("\r\n") + 2);
-}
 
 describe("host run: network keys", () => {
   test("nodes on different keys do not hear each other (bad tags rise); the same key does", () => {

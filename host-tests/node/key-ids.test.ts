@@ -4,37 +4,16 @@
 // key) boots, keeps its key and records its former id once; damaged records give a clear warning
 // and a working node; two such nodes exchange a DM with binding required.
 import { describe, expect, test } from "vitest";
-import { BOARD_PROFILES } from "../../boards";
-import type { BoardName } from "../../boards/common/board-profile";
-import { radioChips, txPowerRange } from "../../boards/common/board-profile";
 import { keyIdOfSecret } from "../../src/app/key-identity";
 import { nodeIdFromMac } from "../../src/app/node-id";
 import { loadNodeSecret, readNodeSecret, SECURITY_DOMAIN, SECURITY_KEYS } from "../../src/app/security";
-import { FORMER_ID_KEY, SETTINGS_DOMAIN, SettingsStore } from "../../src/app/settings";
+import { FORMER_ID_KEY, SETTINGS_DOMAIN } from "../../src/app/settings";
 import { keyIdOf } from "../../src/core/security/key-id";
 import { formatNodeId } from "../../src/core/station";
 import { Air } from "../../src/host/air";
 import { VirtualClock } from "../../src/host/clock";
 import { HostNode } from "../../src/host/host-node";
-import { HostPreference } from "../../src/host/preference";
-
-function prefsWith(board: BoardName, settings: Record<string, string>): HostPreference {
-  const prefs = new HostPreference();
-  const store = new SettingsStore(prefs, txPowerRange(radioChips(BOARD_PROFILES[board])));
-  for (const [key, value] of Object.entries({ preset: "SHORT_FAST", ...settings })) {
-    const r = store.set(key, value);
-    if (!r.ok) throw new Error(r.error);
-  }
-  return prefs;
-}
-
-function answer(node: HostNode, line: string): string {
-  const mark = node.output.length;
-  node.type(line);
-  if (!node.clock.runUntil(() => /\r\n> $/.test(node.output.slice(mark)), 1000)) throw new Error(`${node.name}: no answer to "${line}"`);
-  const text = node.output.slice(mark);
-  return text.slice(text.indexOf("\r\n") + 2);
-}
+import { answer, prefsWith } from "./host-console";
 
 /** The console output of the node's latest boot. */
 function lastBoot(node: HostNode): string {
