@@ -71,6 +71,33 @@ export default suite("mesh (ideal channel)", {
     t.atMost(after.length, 2, `at most one early OGM before the next regular one (${after.map((x) => Math.round((x - mark) / 1000))} s)`);
     t.ok(h.node(3).neighbours(h.now).some((n) => n.id === 1 && n.usable), "the newcomer learnt its link to node 1");
   },
+  "in a crowded neighbourhood (neighbour table full) a newcomer is not news: no early OGM; with room it is"(t) {
+    const run = (maxNeighbours: number) => {
+      const h = line(2, 41, { maxNeighbours });
+      h.addNode(3, undefined);
+      h.link(1, 3);
+      // Node 1 hears node 4, which never hears it: a neighbour that never becomes usable (and
+      // carries no route), the one a stronger newcomer replaces in a full table.
+      h.addNode(4, undefined);
+      h.link(4, 1, { oneWay: true });
+      h.run(40 * 60_000); // backed off to about 16 min
+      h.addNode(5, undefined);
+      h.link(1, 5, { snr: 12 }); // stronger than the others: admitted in place of one
+      // Usable once node 5 lists node 1 (after node 1's next regular OGM): news, or not.
+      h.runUntil(() => h.node(1).neighbours(h.now).some((n) => n.id === 5 && n.usable), h.now + 20 * 60_000, 1_000);
+      const mark = h.now;
+      h.run(h.now + 2 * 60_000);
+      const ogms = h.txLog.filter((x) => x.type === FrameType.OGM && x.tx === 1 && x.at >= mark).length;
+      return { ogms, admitted: h.node(1).neighbours(h.now).some((n) => n.id === 5), crowded: h.node(1).stats.ogmNewsCrowded };
+    };
+    const roomy = run(8);
+    const crowded = run(3);
+    t.ok(roomy.admitted && crowded.admitted, "the newcomer is in node 1's table both times");
+    t.equal(roomy.crowded, 0);
+    t.atLeast(roomy.ogms, 1, "with room, a new neighbour brings an early OGM");
+    t.equal(crowded.ogms, roomy.ogms - 1, "with a full table, the same run without the early OGM");
+    t.atLeast(crowded.crowded, 1, "counted");
+  },
   "a 10×10 grid converges within 3 OGM intervals, with several routes per destination"(t) {
     const h = grid(10, 3);
     converge(t, h, 3, "grid");

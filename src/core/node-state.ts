@@ -70,6 +70,8 @@ export interface MeshStats extends LinkCounters, RouteCounters {
   /** Trickle resets (something genuinely new, §8.2), and early OGMs they brought forward. */
   ogmResets: number;
   ogmEarly: number;
+  /** New neighbours not taken as news because the neighbour table was full (§8.2). */
+  ogmNewsCrowded: number;
   locateQueries: number;
   locateRelays: number;
   locateAnswersSent: number;
@@ -210,6 +212,7 @@ export function emptyStats(): MeshStats {
     ogmChangedEntries: 0,
     ogmResets: 0,
     ogmEarly: 0,
+    ogmNewsCrowded: 0,
     locateQueries: 0,
     locateRelays: 0,
     locateAnswersSent: 0,

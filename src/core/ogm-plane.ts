@@ -123,6 +123,7 @@ export class OgmPlane {
    */
   triggerOgm(now: number, kind: string, id: number): void {
     if (!this.known.learn(kind, id)) return;
+    if (this.crowdedNewcomer(kind, id)) return;
     const minMs = this.minOgmInterval(now);
     this.n.stats.ogmResets++;
     if (!this.trickle.reset(kind === "own")) return;
@@ -131,6 +132,19 @@ export class OgmPlane {
       this.nextOgmAt = earliest;
       this.n.stats.ogmEarly++;
     } else this.trickle.cancelEarly();
+  }
+
+  /**
+   * A crowded neighbourhood's newcomer is not news (§8.2): when our neighbour table is full (we
+   * hear more neighbours than we hold), a neighbour usable for the first time, or a destination
+   * that is such a neighbour itself, took the place of another one. The nodes around us hear it
+   * directly, and it learns its link to us from our next regular OGM (new neighbours go first).
+   */
+  crowdedNewcomer(kind: string, id: number): boolean {
+    if (kind !== "nbr" && (kind !== "node" || this.n.nbrs.get(id) === undefined)) return false;
+    if (this.n.nbrs.size < this.n.config.maxNeighbours) return false;
+    this.n.stats.ogmNewsCrowded++;
+    return true;
   }
 
   /** Shortest OGM interval now: seed minimum, duty floor, measured OGM share of the channel (§8.1). */
