@@ -40,6 +40,12 @@ export interface MeshConfig {
   neighbourTimeoutFactor: number;
   hopPenalty: number;
   seqnoEveryOgms: number;
+  /** Hops a seqno request may travel toward the source (§5.6, Babel's hop count). */
+  seqreqHops: number;
+  /** Shortest wait between two requests for one source, doubling per retry (§5.6). */
+  seqreqGapMs: number;
+  /** Shortest gap between two OGMs a node brings forward to answer requests (§5.6). */
+  seqreqAnswerGapMs: number;
   routesPerDestination: number;
   routeHoldFactor: number;
   weightQuality: number;
@@ -153,6 +159,9 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   neighbourTimeoutFactor: 3.5,
   hopPenalty: 32,
   seqnoEveryOgms: 8,
+  seqreqHops: 16,
+  seqreqGapMs: 60 * SECOND,
+  seqreqAnswerGapMs: 2 * MINUTE,
   routesPerDestination: 3,
   routeHoldFactor: 3.5,
   weightQuality: 0.4,
@@ -307,6 +316,9 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   numIn("neighbourTimeoutFactor", 1.5, 20),
   intIn("hopPenalty", 0, 1024),
   intIn("seqnoEveryOgms", 1, 255),
+  intIn("seqreqHops", 1, 255),
+  intIn("seqreqGapMs", 1_000, 3_600_000),
+  intIn("seqreqAnswerGapMs", 0, 3_600_000),
   intIn("routesPerDestination", 1, 8),
   numIn("routeHoldFactor", 1.5, 20),
   numIn("weightQuality", 0, 1),
