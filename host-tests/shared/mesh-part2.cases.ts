@@ -627,10 +627,6 @@ export default suite("mesh part 2 (ideal channel)", {
     t.equal(plausible.h.node(1).stats.implausibleEntries, 0, "a plausible lie cannot be told from the truth");
     t.equal(plausible.before[0], 9);
     t.equal(plausible.delivered, 10, "failover still delivers every message");
-    // It swallows the first message; its route then stays dead (a seqno raised for a request
-    // does not revive it within reviveAfterMs, §7.2), so it gets no second one, and its trust,
-    // halved by that one failure, is recovering (§7.5: the deficit halves every 20 min).
-    t.atMost(plausible.viaLiar.size, 1, `handed to the liar: ${[...plausible.viaLiar]}`);
-    t.atMost(plausible.h.node(1).trustOf(9, plausible.h.now).trust, 0.6, "what it swallowed cost it its trust");
+    t.atMost(plausible.h.node(1).trustOf(9, plausible.h.now).trust, 0.5, "what it swallowed cost it its trust");
   },
 });

@@ -40,6 +40,11 @@ export interface MeshConfig {
   neighbourTimeoutFactor: number;
   hopPenalty: number;
   seqnoEveryOgms: number;
+  /**
+   * Whether a starved node sends seqno requests (§5.6). Off by default: measured, they did not
+   * help (docs/protocol.md §5.6). Requests from others are answered either way (bounded).
+   */
+  seqnoRequests: boolean;
   /** Hops a seqno request may travel toward the source (§5.6, Babel's hop count). */
   seqreqHops: number;
   /** Shortest wait between two requests for one source, doubling per retry (§5.6). */
@@ -159,6 +164,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   neighbourTimeoutFactor: 3.5,
   hopPenalty: 32,
   seqnoEveryOgms: 8,
+  seqnoRequests: false,
   seqreqHops: 16,
   seqreqGapMs: 60 * SECOND,
   seqreqAnswerGapMs: 2 * MINUTE,
@@ -316,6 +322,7 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   numIn("neighbourTimeoutFactor", 1.5, 20),
   intIn("hopPenalty", 0, 1024),
   intIn("seqnoEveryOgms", 1, 255),
+  bool("seqnoRequests"),
   intIn("seqreqHops", 1, 255),
   intIn("seqreqGapMs", 1_000, 3_600_000),
   intIn("seqreqAnswerGapMs", 0, 3_600_000),

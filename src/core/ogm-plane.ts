@@ -78,9 +78,6 @@ export class OgmPlane {
     }
     this.routeChanges(this.n.routes.refreshSome("node", touchedNodes, now), now);
     this.routeChanges(this.n.routes.refreshSome("cluster", touchedClusters, now), now);
-    // Seqno requests (§5.6): a destination left with only infeasible routes asks for a newer seqno.
-    this.n.seqreq.checkStarved("node", f.nodeRoutes.map((e) => e.dst), now);
-    this.n.seqreq.checkStarved("cluster", f.clusterRoutes.map((e) => e.cluster), now);
     const up = this.n.nbrs.usable(n, now);
     if (up !== n.up) {
       n.up = up;
@@ -119,8 +116,6 @@ export class OgmPlane {
       });
       // Destinations new to us go out early; losses and returns ride the next regular OGM.
       if (c.appeared) this.triggerOgm(now, c.kind, c.key);
-      // A lost destination whose remaining routes are infeasible asks for a newer seqno (§5.6).
-      else if (c.lost) this.n.seqreq.checkStarved(c.kind, [c.key], now);
     }
   }
 

@@ -20,6 +20,7 @@ import { FrameType, type SeqnoRequestFrame } from "./frames";
 import { seqDelta } from "./link-quality";
 import { type NodeState, OGM_PRIORITY } from "./node-state";
 import type { NodeId } from "./station";
+import { type ClusterId, clusterContains, NO_CLUSTER } from "./cluster";
 
 /** What the seqno-request rules counted (part of MeshStats). */
 export interface SeqreqCounters {
@@ -99,14 +100,21 @@ export class SeqnoRequests {
   }
 
   /**
-   * Rule `starvedRequest`: after an OGM touched these destinations, ask for a newer seqno for any
-   * that has entries but none usable because feasibility refuses them.
+   * Rule `starvedRequest`, on demand: a frame for `dst` (in `dstCluster`) found no usable route.
+   * If the destination it would take — the node, or its cluster — is starved, ask for a newer
+   * seqno. Only destinations traffic wants are asked about: a request costs airtime at every hop.
    */
-  checkStarved(kind: DestKind, keys: readonly number[], now: number): void {
-    for (const key of keys) {
-      const d = this.n.routes.get(kind, key);
-      if (d !== undefined && d.bestVia === undefined && d.entries.length > 0) this.#starved(d, now);
+  onNoRoute(dst: NodeId, dstCluster: ClusterId, now: number): void {
+    if (!this.n.config.seqnoRequests) return;
+    const node = this.n.routes.get("node", dst);
+    if (node !== undefined && node.entries.length > 0) {
+      this.#starved(node, now);
+      return;
     }
+    const c = dstCluster !== NO_CLUSTER ? dstCluster : (this.n.locations.lookup(dst, now)?.cluster ?? NO_CLUSTER);
+    if (c === NO_CLUSTER || clusterContains(c, this.n.cluster)) return;
+    const d = this.n.routes.get("cluster", c);
+    if (d !== undefined && d.entries.length > 0) this.#starved(d, now);
   }
 
   #starved(d: Destination, now: number): void {
