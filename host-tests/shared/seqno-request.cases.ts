@@ -9,6 +9,7 @@ import type { MeshNode } from "../../src/core/mesh-node";
 import type { NodeId } from "../../src/core/station";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
 import { randomMesh } from "../../src/demo/topologies";
+import { forgedOgm } from "./forged-ogm";
 import { suite, type Assert } from "./harness";
 
 const MINUTE = 60_000;
@@ -58,25 +59,7 @@ function noLoopToward(t: Assert, h: IdealMesh, dst: NodeId, label: string): void
 
 /** A neighbour's OGM as a test forges it: it hears `self` perfectly and advertises `routes`. */
 function ogmFrom(tx: NodeId, seq: number, cluster: number, self: NodeId, routeSeq: number, routes: OgmFrame["clusterRoutes"]): Uint8Array {
-  return encodeFrame({
-    type: FrameType.OGM,
-    tx,
-    ogmSeq: seq,
-    hasFix: true,
-    border: false,
-    relayActive: true,
-    homeless: false,
-    cluster,
-    battery: 255,
-    load: 0,
-    intervalUnits: 15,
-    relayPrio: 0,
-    routeSeq,
-    cycle: 1,
-    neighbours: [{ short: shortId(self), rq: 255 }],
-    nodeRoutes: [],
-    clusterRoutes: routes,
-  });
+  return encodeFrame(forgedOgm({ tx, ogmSeq: seq, cluster, battery: 255, routeSeq, neighbours: [{ short: shortId(self), rq: 255 }], clusterRoutes: routes }));
 }
 
 function clusterVia(node: MeshNode, cluster: number, now: number): NodeId[] {

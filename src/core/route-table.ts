@@ -112,11 +112,12 @@ const RETRACTIONS = 2;
 /**
  * A dead route comes back with a newer seqno (§7.2) only once it has been dead as long as its
  * source's own schedule takes to move the seqno at the shortest OGM interval (seqnoEveryOgms ×
- * 30 s = 4 min): a seqno raised early for a seqno request (§5.6) must not revive, within
- * minutes, every route that died of failures — a black hole's included.
+ * 30 s = 4 min), when this node sends seqno requests (§5.6): a seqno raised early for a request
+ * must not revive, within minutes, every route that died of failures — a black hole's included.
+ * Without requests, at once (as before: the wait cost inter-city delivery in the cut, §20.4).
  */
 export function reviveAfterMs(cfg: MeshConfig): number {
-  return cfg.seqnoEveryOgms * cfg.ogmIntervalSteps[0][1];
+  return cfg.seqnoRequests ? cfg.seqnoEveryOgms * cfg.ogmIntervalSteps[0][1] : 0;
 }
 
 export class RouteTable {
