@@ -45,6 +45,11 @@ export interface MeshConfig {
    * help (docs/protocol.md §5.6). Requests from others are answered either way (bounded).
    */
   seqnoRequests: boolean;
+  /**
+   * Whether a source's own retraction ends the echoes of its route held through other
+   * neighbours (§5.7). Off by default: measured, no gain (docs/protocol.md §5.7).
+   */
+  withdrawnEchoes: boolean;
   /** Hops a seqno request may travel toward the source (§5.6, Babel's hop count). */
   seqreqHops: number;
   /** Shortest wait between two requests for one source, doubling per retry (§5.6). */
@@ -165,6 +170,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   hopPenalty: 32,
   seqnoEveryOgms: 8,
   seqnoRequests: false,
+  withdrawnEchoes: false,
   seqreqHops: 16,
   seqreqGapMs: 60 * SECOND,
   seqreqAnswerGapMs: 2 * MINUTE,
@@ -323,6 +329,7 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   intIn("hopPenalty", 0, 1024),
   intIn("seqnoEveryOgms", 1, 255),
   bool("seqnoRequests"),
+  bool("withdrawnEchoes"),
   intIn("seqreqHops", 1, 255),
   intIn("seqreqGapMs", 1_000, 3_600_000),
   intIn("seqreqAnswerGapMs", 0, 3_600_000),

@@ -73,8 +73,8 @@ export class OgmPlane {
       // The withdrawn-source rule (§5.7, seqno-request.ts): a source's own retraction ends its echoes.
       if (e.metric < METRIC_INFINITY && this.n.seqreq.isEcho("cluster", e.cluster, n.id, e.origin, e.seqno, now)) continue;
       const o = this.n.routes.update("cluster", e.cluster, n.id, e.origin, e.seqno, e.metric, hold, now);
-      if (e.metric >= METRIC_INFINITY && e.origin === n.id) this.n.seqreq.onSourceRetraction("cluster", e.cluster, n.id, e.seqno, now);
-      if (o === "updated" || o === "new-destination" || this.n.seqreq.heard("cluster", e.cluster, e.origin, e.seqno, now) || e.metric >= METRIC_INFINITY) touchedClusters.push(e.cluster);
+      const echoesGone = e.metric >= METRIC_INFINITY && e.origin === n.id && this.n.seqreq.onSourceRetraction("cluster", e.cluster, n.id, e.seqno, now);
+      if (o === "updated" || o === "new-destination" || echoesGone || this.n.seqreq.heard("cluster", e.cluster, e.origin, e.seqno, now)) touchedClusters.push(e.cluster);
     }
     this.routeChanges(this.n.routes.refreshSome("node", touchedNodes, now), now);
     this.routeChanges(this.n.routes.refreshSome("cluster", touchedClusters, now), now);

@@ -232,13 +232,15 @@ export class SeqnoRequests {
    * Rule `withdrawnSource` (§5.7): `origin` retracted its own route to (kind, key) at `seqno`.
    * Echoes of it through other neighbours go now, and are refused until the source advertises
    * again or the longest hold passes; a node whose best route was such an echo advertises its
-   * new choice early.
+   * new choice early. Returns whether any entry went (the destination is then re-evaluated).
    */
-  onSourceRetraction(kind: DestKind, key: number, origin: NodeId, seqno: number, now: number): void {
+  onSourceRetraction(kind: DestKind, key: number, origin: NodeId, seqno: number, now: number): boolean {
+    if (!this.n.config.withdrawnEchoes) return false;
     const { removed, wasBest } = this.n.routes.supersedeEchoes(kind, key, origin, seqno);
     this.n.stats.echoesSuperseded += removed;
     remember(this.#withdrawn, sourceKey(kind, key, origin), { seqno, until: now + this.n.config.routeHoldFactor * this.n.config.ogmTrickleMaxMs });
     if (wasBest) this.#answer(this.n.routes.get(kind, key), now);
+    return removed > 0;
   }
 
   /**
