@@ -8,6 +8,7 @@ import { gapLossWeight, hopFailureWeight, OgmWindow } from "../../src/core/link-
 import { NeighbourTable } from "../../src/core/neighbour-table";
 import { SNR_LIMIT_DB } from "../../src/core/presets";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
+import { forgedOgm } from "./forged-ogm";
 import { suite } from "./harness";
 
 const I = 30_000;
@@ -16,25 +17,7 @@ const SELF = 0x0a000001;
 const LIMIT = SNR_LIMIT_DB[9];
 
 function ogm(tx: number, seq: number, listsUs: boolean, intervalUnits = I / 4000): OgmFrame {
-  return {
-    type: FrameType.OGM,
-    tx,
-    ogmSeq: seq,
-    hasFix: true,
-    border: false,
-    relayActive: true,
-    homeless: false,
-    cluster: 0,
-    battery: 254,
-    load: 0,
-    intervalUnits,
-    relayPrio: 0,
-    routeSeq: 1,
-    cycle: 1,
-    neighbours: listsUs ? [{ short: shortId(SELF), rq: 255 }] : [],
-    nodeRoutes: [],
-    clusterRoutes: [],
-  };
+  return forgedOgm({ tx, ogmSeq: seq, intervalUnits, neighbours: listsUs ? [{ short: shortId(SELF), rq: 255 }] : [] });
 }
 
 /** A neighbour heard for eight OGMs at `snr`, missing the ones in `missed` (collisions), listing us. */

@@ -166,7 +166,7 @@ const cases: Record<string, (t: Assert) => void> = {
     t.equal(reason(new Uint8Array(MAX_FRAME_BYTES + 1).fill(0x11)), "oversized");
     t.equal(reason(new Uint8Array(17).fill(0x11)), "bad-tag", "shortest well-formed: a link header alone");
     t.equal(reason(new Uint8Array(20).fill(0x21)), "bad-header", "version 2");
-    t.equal(reason(new Uint8Array(20).fill(0x18)), "bad-header", "type 8");
+    t.equal(reason(new Uint8Array(20).fill(0x19)), "bad-header", "type 9");
     // A view into a larger buffer: bytes beyond the view are not the frame.
     const sealed = sealOk(t, INNER_FRAMES[1][1], 9);
     const big = new Uint8Array(sealed.length + 10);

@@ -21,6 +21,7 @@ import {
   OGM_NODE_ROUTE_BYTES,
   PROTOCOL_VERSION,
   ROUTED_HEADER_BYTES,
+  SEQREQ_BYTES,
   type AckStatusCode,
   type BcastFrame,
   type DataFrame,
@@ -33,6 +34,7 @@ import {
   type LocateQueryFrame,
   type OgmFrame,
   type RoutedHeader,
+  type SeqnoRequestFrame,
 } from "./frames";
 import { isUnicastId, type PriorityLevel } from "./station";
 
@@ -330,7 +332,22 @@ function decodeBcast(r: Reader, tx: number): BcastFrame {
   };
 }
 
-const TYPE_NAMES: readonly string[] = Object.freeze(["OGM", "DATA", "ACK", "LOCATE_Q", "LOCATE_A", "FLOOD", "BCAST"]);
+function decodeSeqnoRequest(r: Reader, tx: number): SeqnoRequestFrame {
+  end(r, SEQREQ_BYTES);
+  const next = nodeField(r, "next");
+  const ttl = r.u8();
+  if (ttl === 0) fail("bad-field", `${r.what}: ttl 0 at offset 9`);
+  const flags = r.u8();
+  reserved(r, flags, 0xfe, 10);
+  const cluster = (flags & 1) === 1;
+  const key = cluster ? clusterField(r, "cluster") : nodeField(r, "destination");
+  const origin = nodeField(r, "origin");
+  if (!cluster && origin !== key) fail("inconsistent", `${r.what}: a node route's origin is not its destination`);
+  return { type: FrameType.SEQREQ, tx, next, ttl, cluster, key, origin, seqno: r.u16() };
+}
+
+// Indexed by type code; 7 (the security layer's key announcement) never reaches the core.
+const TYPE_NAMES: readonly (string | undefined)[] = Object.freeze(["OGM", "DATA", "ACK", "LOCATE_Q", "LOCATE_A", "FLOOD", "BCAST", undefined, "SEQREQ"]);
 
 /** Decodes one frame. Never throws on any input (only a bug in this module would); never reads past `bytes`. */
 export function decodeFrame(bytes: Uint8Array): DecodeResult {
@@ -343,8 +360,9 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
     const version = first >> 4;
     const type = first & 15;
     if (version !== PROTOCOL_VERSION) fail("bad-version", `frame: version ${version}, this node speaks ${PROTOCOL_VERSION}`);
-    if (type >= TYPE_NAMES.length) fail("unknown-type", `frame: type ${type} is unknown`);
-    const r = new Reader(bytes, TYPE_NAMES[type]);
+    const name = TYPE_NAMES[type];
+    if (name === undefined) fail("unknown-type", `frame: type ${type} is unknown`);
+    const r = new Reader(bytes, name);
     r.u8();
     const tx = nodeField(r, "transmitter");
     let frame: Frame;
@@ -366,6 +384,9 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
         break;
       case FrameType.FLOOD:
         frame = decodeFlood(r, tx);
+        break;
+      case FrameType.SEQREQ:
+        frame = decodeSeqnoRequest(r, tx);
         break;
       default:
         frame = decodeBcast(r, tx);
@@ -577,6 +598,21 @@ export function encodeFrame(f: Frame): Uint8Array {
         for (const x of fw) w.u16(x, "forwarder");
       }
       w.bytes(f.payload);
+      return w.buf;
+    }
+    case FrameType.SEQREQ: {
+      if (f.ttl < 1) throw new RangeError(`ttl ${f.ttl} is not 1..255`);
+      if (!f.cluster && f.origin !== f.key) throw new RangeError("a node route's origin is not its destination");
+      const w = new Writer(SEQREQ_BYTES);
+      w.u8((PROTOCOL_VERSION << 4) | FrameType.SEQREQ, "type");
+      w.node(f.tx, "tx");
+      w.node(f.next, "next");
+      w.u8(f.ttl, "ttl");
+      w.u8(f.cluster ? 1 : 0, "flags");
+      if (f.cluster) w.cluster(f.key, "cluster");
+      else w.node(f.key, "destination");
+      w.node(f.origin, "origin");
+      w.u16(f.seqno, "seqno");
       return w.buf;
     }
   }

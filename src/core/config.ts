@@ -40,6 +40,22 @@ export interface MeshConfig {
   neighbourTimeoutFactor: number;
   hopPenalty: number;
   seqnoEveryOgms: number;
+  /**
+   * Whether a starved node sends seqno requests (§5.6). Off by default: measured, they did not
+   * help (docs/protocol.md §5.6). Requests from others are answered either way (bounded).
+   */
+  seqnoRequests: boolean;
+  /**
+   * Whether a source's own retraction ends the echoes of its route held through other
+   * neighbours (§5.7). Off by default: measured, no gain (docs/protocol.md §5.7).
+   */
+  withdrawnEchoes: boolean;
+  /** Hops a seqno request may travel toward the source (§5.6, Babel's hop count). */
+  seqreqHops: number;
+  /** Shortest wait between two requests for one source, doubling per retry (§5.6). */
+  seqreqGapMs: number;
+  /** Shortest gap between two OGMs a node brings forward to answer requests (§5.6). */
+  seqreqAnswerGapMs: number;
   routesPerDestination: number;
   routeHoldFactor: number;
   weightQuality: number;
@@ -153,6 +169,11 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   neighbourTimeoutFactor: 3.5,
   hopPenalty: 32,
   seqnoEveryOgms: 8,
+  seqnoRequests: false,
+  withdrawnEchoes: false,
+  seqreqHops: 16,
+  seqreqGapMs: 60 * SECOND,
+  seqreqAnswerGapMs: 2 * MINUTE,
   routesPerDestination: 3,
   routeHoldFactor: 3.5,
   weightQuality: 0.4,
@@ -307,6 +328,11 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   numIn("neighbourTimeoutFactor", 1.5, 20),
   intIn("hopPenalty", 0, 1024),
   intIn("seqnoEveryOgms", 1, 255),
+  bool("seqnoRequests"),
+  bool("withdrawnEchoes"),
+  intIn("seqreqHops", 1, 255),
+  intIn("seqreqGapMs", 1_000, 3_600_000),
+  intIn("seqreqAnswerGapMs", 0, 3_600_000),
   intIn("routesPerDestination", 1, 8),
   numIn("routeHoldFactor", 1.5, 20),
   numIn("weightQuality", 0, 1),

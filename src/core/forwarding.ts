@@ -181,7 +181,7 @@ export class Forwarding {
       if (choice !== undefined) {
         nextHop = choice.route.entry.neighbour;
         via = choice.route;
-      }
+      } else if (options.length === 0) this.n.seqreq.onNoRoute(u.dst, u.dstCluster, now); // §5.6
     }
     if (nextHop === undefined) {
       // The reverse hop just carried the query or the DATA to us: worth trying even over a link
@@ -648,6 +648,7 @@ export class Forwarding {
     if (this.routeOptions(f.dst, f.dstCluster, now, exclude).length === 0 && !this.bridgeReaches(f.dst, f.dstCluster, now, f.type === FrameType.ACK ? f : undefined) && !this.hasReverseHop(f, now)) {
       // Refuse rather than accept a frame we cannot pass on: the sender fails over at once.
       this.n.stats.refusedNoRoute++;
+      this.n.seqreq.onNoRoute(f.dst, f.dstCluster, now); // starved? ask for a newer seqno (§5.6)
       if (isData) this.sendHopAck(f.tx, f.src, f.dst, f.seq, AckStatus.NO_ROUTE, f.priority, now);
       return;
     }

@@ -17,6 +17,8 @@ export const FrameType = Object.freeze({
   LOCATE_A: 4,
   FLOOD: 5,
   BCAST: 6,
+  // 7 is the security layer's key announcement (security/frame-seal.ts), never seen by the core.
+  SEQREQ: 8,
 } as const);
 export type FrameTypeCode = (typeof FrameType)[keyof typeof FrameType];
 
@@ -33,6 +35,7 @@ export const LOCATE_Q_BYTES = 22;
 export const LOCATE_A_BYTES = ROUTED_HEADER_BYTES + 9;
 export const FLOOD_HEADER_BYTES = 26;
 export const BCAST_HEADER_BYTES = 18;
+export const SEQREQ_BYTES = 21;
 
 export const MAX_DATA_PAYLOAD = MAX_FRAME_BYTES - ROUTED_HEADER_BYTES;
 export const MAX_FLOOD_PAYLOAD = MAX_FRAME_BYTES - FLOOD_HEADER_BYTES;
@@ -229,7 +232,28 @@ export interface BcastFrame {
   readonly payload: Uint8Array;
 }
 
-export type Frame = OgmFrame | DataFrame | AckFrame | LocateQueryFrame | LocateAnswerFrame | FloodFrame | BcastFrame;
+/**
+ * A seqno request (§3.10, §5.6): asks the source of a route for a newer sequence number, hop by
+ * hop along the advertisements of that source (Babel's seqno request, RFC 8966 §3.8.2).
+ */
+export interface SeqnoRequestFrame {
+  readonly type: typeof FrameType.SEQREQ;
+  readonly tx: NodeId;
+  /** The neighbour asked: the one whose advertisement of the source we hold. */
+  readonly next: NodeId;
+  /** Hops the request may still travel (≥ 1). */
+  readonly ttl: number;
+  /** A cluster route ((cluster, origin) is the source) rather than a node route. */
+  readonly cluster: boolean;
+  /** The destination: a node id, or a cluster id when `cluster`. */
+  readonly key: number;
+  /** The source: the destination itself for a node route, the border node or gateway for a cluster route. */
+  readonly origin: NodeId;
+  /** The sequence number wanted (newer than the asker's feasibility distance). */
+  readonly seqno: number;
+}
+
+export type Frame = OgmFrame | DataFrame | AckFrame | LocateQueryFrame | LocateAnswerFrame | FloodFrame | BcastFrame | SeqnoRequestFrame;
 
 /** Size in bytes of an OGM with these entry counts. */
 export function ogmBytes(neighbours: number, nodeRoutes: number, clusterRoutes: number): number {

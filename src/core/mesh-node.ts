@@ -15,6 +15,7 @@ import { LocationService } from "./location-service";
 import { MAX_BUSY_CW, NodeState, TYPE_NAMES, keyOf, type MeshStats, type Tag } from "./node-state";
 import { OgmPlane } from "./ogm-plane";
 import { RelayDuty } from "./relay-duty";
+import { SeqnoRequests } from "./seqno-request";
 import { airtimeMs, type LoRaModulation } from "./airtime";
 import { channelCongestion, gateRefusal, networkHealth } from "./qos";
 import { consensusCluster, metresBetween } from "./position";
@@ -88,6 +89,7 @@ export class MeshNode implements Station {
     s.loc = new LocationService(s);
     s.ogm = new OgmPlane(s);
     s.duty = new RelayDuty(s);
+    s.seqreq = new SeqnoRequests(s);
     if (this.config.gateway) s.bridge = new GatewayRole(s);
     s.ogm.ogmSeq = randInt(s.rng, 0x10000);
     s.ogm.routeSeq = randInt(s.rng, 0x10000);
@@ -386,6 +388,9 @@ export class MeshNode implements Station {
       case FrameType.BCAST:
         this.#s.flood.onBroadcast(f, now);
         this.#s.bridge?.onLocalBroadcast(f, now);
+        break;
+      case FrameType.SEQREQ:
+        this.#s.seqreq.onRequest(f, now);
         break;
     }
   }

@@ -11,6 +11,7 @@ import type { NodeId, PriorityLevel, StationEvent } from "./station";
 import type { OgmItem } from "./ogm-builder";
 import type { OgmPlane } from "./ogm-plane";
 import type { RelayDuty } from "./relay-duty";
+import { emptySeqreqCounters, type SeqnoRequests, type SeqreqCounters } from "./seqno-request";
 import type { Rng } from "./rng";
 import { ChannelMeter } from "./channel-load";
 import { DedupCache } from "./dedup";
@@ -27,7 +28,7 @@ import { type AckStatusCode, FrameType } from "./frames";
 import { type DestKind, emptyRouteCounters, type RouteCounters, type RouteEntry, RouteTable } from "./route-table";
 
 /** Counters for diagnostics, the console and the simulator. */
-export interface MeshStats extends LinkCounters, RouteCounters {
+export interface MeshStats extends LinkCounters, RouteCounters, SeqreqCounters {
   rxFrames: number;
   rxMalformed: number;
   rxMalformedByCode: Record<string, number>;
@@ -147,6 +148,7 @@ export const TYPE_NAMES: Readonly<Record<number, string>> = Object.freeze({
   [FrameType.LOCATE_A]: "locate-a",
   [FrameType.FLOOD]: "flood",
   [FrameType.BCAST]: "bcast",
+  [FrameType.SEQREQ]: "seqreq",
 });
 
 /** Priority given to OGMs in the queue: the mesh works only while they flow. */
@@ -222,6 +224,7 @@ export function emptyStats(): MeshStats {
     trustFailures: 0,
     ...emptyLinkCounters(),
     ...emptyRouteCounters(),
+    ...emptySeqreqCounters(),
   };
 }
 
@@ -280,6 +283,8 @@ export class NodeState {
   loc!: LocationService;
   ogm!: OgmPlane;
   duty!: RelayDuty;
+  /** Seqno requests and the withdrawn-source rule (seqno-request.ts, §5.6–5.7). */
+  seqreq!: SeqnoRequests;
   /** The gateway role (bridge/gateway-role.ts), on a node configured as a gateway only. */
   bridge: GatewayRole | undefined = undefined;
 

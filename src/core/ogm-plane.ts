@@ -50,6 +50,7 @@ export class OgmPlane {
     // The neighbour itself, reachable directly. Only entries that changed are re-evaluated:
     // most of an OGM repeats what the last one said and only refreshes hold times.
     this.n.routes.update("node", n.id, n.id, n.id, f.routeSeq, 0, hold, now, !sameCluster);
+    this.n.seqreq.heard("node", n.id, n.id, f.routeSeq, now);
     if (!sameCluster) {
       // We border its cluster: originate a route to that cluster (§5.4).
       const o = this.n.routes.update("cluster", n.cluster, n.id, this.n.id, this.routeSeq, 0, hold, now);
@@ -65,12 +66,15 @@ export class OgmPlane {
       if (advertsTrusted && plausible) this.n.locations.learn(e.dst, n.cluster, now);
       if (!routesUsable || !sameCluster || e.dst === this.n.id || !plausible) continue;
       const o = this.n.routes.update("node", e.dst, n.id, e.dst, e.seqno, e.metric, hold, now);
-      if (o === "updated" || o === "new-destination") touchedNodes.push(e.dst);
+      if (o === "updated" || o === "new-destination" || this.n.seqreq.heard("node", e.dst, e.dst, e.seqno, now)) touchedNodes.push(e.dst);
     }
     for (const e of f.clusterRoutes) {
       if (!routesUsable || clusterContains(e.cluster, this.n.cluster) || e.origin === this.n.id || !plausibleMetric(e.metric, this.n.config)) continue;
+      // The withdrawn-source rule (§5.7, seqno-request.ts): a source's own retraction ends its echoes.
+      if (e.metric < METRIC_INFINITY && this.n.seqreq.isEcho("cluster", e.cluster, n.id, e.origin, e.seqno, now)) continue;
       const o = this.n.routes.update("cluster", e.cluster, n.id, e.origin, e.seqno, e.metric, hold, now);
-      if (o === "updated" || o === "new-destination") touchedClusters.push(e.cluster);
+      const echoesGone = e.metric >= METRIC_INFINITY && e.origin === n.id && this.n.seqreq.onSourceRetraction("cluster", e.cluster, n.id, e.seqno, now);
+      if (o === "updated" || o === "new-destination" || echoesGone || this.n.seqreq.heard("cluster", e.cluster, e.origin, e.seqno, now)) touchedClusters.push(e.cluster);
     }
     this.routeChanges(this.n.routes.refreshSome("node", touchedNodes, now), now);
     this.routeChanges(this.n.routes.refreshSome("cluster", touchedClusters, now), now);

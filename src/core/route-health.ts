@@ -19,6 +19,11 @@ export class RouteHealth {
     return this.#dead;
   }
 
+  /** When the route last carried, failed or was revived: for a dead route, about when it died. */
+  get lastTouched(): number {
+    return this.#lastTouched;
+  }
+
   get failures(): number {
     return this.#failures;
   }

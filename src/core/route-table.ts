@@ -109,6 +109,17 @@ const SWITCH_MARGIN = 1 / 8;
 /** How many OGMs carry a retraction before the destination is forgotten. */
 const RETRACTIONS = 2;
 
+/**
+ * A dead route comes back with a newer seqno (§7.2) only once it has been dead as long as its
+ * source's own schedule takes to move the seqno at the shortest OGM interval (seqnoEveryOgms ×
+ * 30 s = 4 min), when this node sends seqno requests (§5.6): a seqno raised early for a request
+ * must not revive, within minutes, every route that died of failures — a black hole's included.
+ * Without requests, at once (as before: the wait cost inter-city delivery in the cut, §20.4).
+ */
+export function reviveAfterMs(cfg: MeshConfig): number {
+  return cfg.seqnoRequests ? cfg.seqnoEveryOgms * cfg.ogmIntervalSteps[0][1] : 0;
+}
+
 export class RouteTable {
   readonly #self: NodeId;
   readonly #cfg: MeshConfig;
@@ -223,7 +234,7 @@ export class RouteTable {
       entries.push(entry);
     } else {
       const same = entry.origin === origin && entry.seqno === seqno && entry.advMetric === advMetric;
-      const revived = entry.health.dead && seqNewer(seqno, entry.deadSeqno);
+      const revived = entry.health.dead && seqNewer(seqno, entry.deadSeqno) && now - entry.health.lastTouched >= reviveAfterMs(this.#cfg);
       if (revived) entry.health.revive(now);
       else if (same && outcome === "updated") {
         entry.holdUntil = holdUntil;
@@ -275,6 +286,44 @@ export class RouteTable {
     if (e.origin === this.#self) return true;
     if (e.fd === undefined) e.fd = this.#fd.get(kind, key, e.origin);
     return isFeasible({ seqno: e.seqno, metric: e.advMetric }, e.fd);
+  }
+
+  /**
+   * Starvation (§5.6): when no entry of `d` is usable and some are refused only by feasibility
+   * (live, not dead, over a usable link), those entries: their sources are the ones to ask for a
+   * newer seqno, their neighbours the ones to ask. Empty when a feasible route is usable.
+   */
+  starvedOn(d: Destination, now: number): RouteEntry[] {
+    const out: RouteEntry[] = [];
+    for (const e of d.entries) {
+      if (e.holdUntil < now || e.health.dead) continue;
+      const n = this.#nbrs.get(e.neighbour);
+      if (n === undefined || addMetric(e.advMetric, this.#nbrs.cost(n, now)) >= METRIC_INFINITY) continue;
+      if (this.feasible(d.kind, d.key, e)) return [];
+      out.push(e);
+    }
+    return out;
+  }
+
+  /**
+   * The withdrawn-source rule (§5.7): `origin` itself retracted its route to (kind, key) at
+   * `seqno`, so what other neighbours still advertise from it at that seqno or an older one is an
+   * echo of a route that no longer exists. Removes those entries; returns how many, and whether
+   * the best route was one of them.
+   */
+  supersedeEchoes(kind: DestKind, key: number, origin: NodeId, seqno: number): { readonly removed: number; readonly wasBest: boolean } {
+    const d = this.#table(kind).get(key);
+    if (d === undefined) return { removed: 0, wasBest: false };
+    let removed = 0;
+    let wasBest = false;
+    for (let i = d.entries.length - 1; i >= 0; i--) {
+      const e = d.entries[i];
+      if (e.origin !== origin || e.neighbour === origin || seqNewer(e.seqno, seqno)) continue;
+      if (e === d.bestEntry) wasBest = true;
+      d.entries.splice(i, 1);
+      removed++;
+    }
+    return { removed, wasBest };
   }
 
   /**

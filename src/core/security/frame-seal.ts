@@ -27,8 +27,8 @@ export const SEAL_OVERHEAD_BYTES = SEAL_COUNTER_BYTES + SEAL_TAG_BYTES;
 export const MAX_INNER_FRAME_BYTES = MAX_FRAME_BYTES - SEAL_OVERHEAD_BYTES;
 /** Frame type 7: the key announcement (key-frame.ts), sealed like every other type. */
 export const KEY_FRAME_TYPE = 7;
-/** The highest frame type of protocol version 1 (0..6 in the core codec, 7 here). */
-export const MAX_FRAME_TYPE = KEY_FRAME_TYPE;
+/** The highest frame type of protocol version 1 (0..6 and 8, the seqno request, in the core codec; 7 here). */
+export const MAX_FRAME_TYPE = 8;
 
 export type OpenFailure = "truncated" | "oversized" | "bad-header" | "bad-tag";
 
