@@ -14,12 +14,13 @@ export const BOARDS = Object.freeze(["heltec-v2", "tbeam", "heltec-v3"]);
 const SOURCE_EXTENSIONS = [".ts", ".js", ".mjs", ".json"];
 
 /**
- * SDK modules our code imports, as the device has them: native-backed classes whose methods
+ * SDK modules our code imports, as the device has them (securesocket: modules/crypt/tls.json;
+ * sntp: modules/network/sntp/manifest.json): native-backed classes whose methods
  * cannot run at preload. `embedded:provider/builtin` is not here: for an external target
  * modules/io/manifests/esp32/manifest.json maps it to the target folder's host/provider.
  */
 export const SDK_MODULES = Object.freeze([
-  "timer", "time", "preference", "net", "mc/config", "wifi", "mqtt",
+  "timer", "time", "preference", "net", "mc/config", "wifi", "mqtt", "securesocket", "sntp",
   "embedded:io/analog", "embedded:io/digital", "embedded:io/i2c", "embedded:io/serial", "embedded:io/smbus", "embedded:io/spi",
 ]);
 

@@ -21,7 +21,7 @@ const root = path.resolve(__dirname, "../..");
 const PENDING_FROM_OTHER_BRANCHES: string[] = [];
 
 /** Built-in module specifiers the SDK provides (moddable.md §3, §7) that our code imports. */
-const SDK_MODULES = [/^embedded:io\/[a-z]+$/, /^embedded:provider\/builtin$/, /^timer$/, /^time$/, /^preference$/, /^net$/, /^mc\/config$/, /^wifi$/, /^mqtt$/];
+const SDK_MODULES = [/^embedded:io\/[a-z]+$/, /^embedded:provider\/builtin$/, /^timer$/, /^time$/, /^preference$/, /^net$/, /^mc\/config$/, /^wifi$/, /^mqtt$/, /^securesocket$/, /^sntp$/];
 
 const TOP_KEYS = new Set([
   "build", "include", "creation", "defines", "config", "modules", "preload", "resources", "data",
