@@ -157,6 +157,8 @@ export interface ConsoleCounters {
 }
 
 const NL = "\r\n";
+/** Characters of a PEM body line (RFC 7468), all but the last. */
+const PEM_LINE = 64;
 const BROADCAST_ID = 0xffffffff;
 
 // Frozen (entries too), like every table here, so xsl keeps them in flash.
@@ -617,7 +619,10 @@ export class Console {
       return this.#out("cancelled; mqttca unchanged");
     }
     this.#pasteChars += line.length;
-    const pemLine = line === PEM_BEGIN || line === PEM_END || /^[A-Za-z0-9+/=]+$/.test(line);
+    // PEM body lines are 64 characters but the last: after a shorter one only the END line may come.
+    const last = lines[lines.length - 1];
+    const bodyEnded = last !== undefined && last !== PEM_BEGIN && last.length < PEM_LINE;
+    const pemLine = line === PEM_END || (!bodyEnded && (line === PEM_BEGIN || /^[A-Za-z0-9+/=]+$/.test(line)));
     if (!pemLine || this.#pasteChars > CA_PASTE_MAX_CHARS) {
       this.#paste = undefined;
       return this.#error(pemLine ? `mqttca: the paste is over ${CA_PASTE_MAX_CHARS} characters; give the broker's CA certificate only (unchanged)` : `mqttca: "${printable(line.slice(0, 20))}" is not a line of a PEM certificate; paste cancelled (unchanged)`);
