@@ -14,12 +14,13 @@ export const BOARDS = Object.freeze(["heltec-v2", "tbeam", "heltec-v3"]);
 const SOURCE_EXTENSIONS = [".ts", ".js", ".mjs", ".json"];
 
 /**
- * SDK modules our code imports, as the device has them: native-backed classes whose methods
+ * SDK modules our code imports, as the device has them (securesocket: modules/crypt/tls.json;
+ * sntp: modules/network/sntp/manifest.json): native-backed classes whose methods
  * cannot run at preload. `embedded:provider/builtin` is not here: for an external target
  * modules/io/manifests/esp32/manifest.json maps it to the target folder's host/provider.
  */
 export const SDK_MODULES = Object.freeze([
-  "timer", "time", "preference", "net", "mc/config", "wifi", "mqtt",
+  "timer", "time", "preference", "net", "mc/config", "wifi", "mqtt", "securesocket", "sntp",
   "embedded:io/analog", "embedded:io/digital", "embedded:io/i2c", "embedded:io/serial", "embedded:io/smbus", "embedded:io/spi",
 ]);
 
@@ -61,14 +62,20 @@ export function sourceFile(base) {
 }
 
 /**
- * The platform sections of a manifest mcconfig applies for esp32/<board>: "esp32", "esp32/<board>"
- * and "esp32/*", or "..." when none of them is present.
+ * The platform section of a manifest mcconfig applies for esp32/<board>: ONE section, the first
+ * match of "esp32/<board>" then "esp32" (each against a name, a "head/*" or a "*\/tail"), else
+ * "..." (tools/mcmanifest.js matchPlatform). A bare "esp32" section is not merged with a board's
+ * own: with "esp32/tbeam" present, an "esp32" section is never read for the T-Beam.
  */
 function platformSections(m, board) {
   if (!isObject(m.platforms)) return [];
-  const names = ["esp32", `esp32/${board}`, "esp32/*"].filter((n) => isObject(m.platforms[n]));
-  if (names.length === 0 && isObject(m.platforms["..."])) return [m.platforms["..."]];
-  return names.map((n) => m.platforms[n]);
+  for (const partial of [`esp32/${board}`, "esp32"]) {
+    for (const [n, section] of Object.entries(m.platforms)) {
+      const hit = n.endsWith("/*") ? partial.startsWith(n.slice(0, -1)) : n.startsWith("*/") ? partial.endsWith(n.slice(1)) : partial === n;
+      if (hit && isObject(section)) return [section];
+    }
+  }
+  return isObject(m.platforms["..."]) ? [m.platforms["..."]] : [];
 }
 
 /**

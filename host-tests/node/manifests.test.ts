@@ -21,7 +21,7 @@ const root = path.resolve(__dirname, "../..");
 const PENDING_FROM_OTHER_BRANCHES: string[] = [];
 
 /** Built-in module specifiers the SDK provides (moddable.md §3, §7) that our code imports. */
-const SDK_MODULES = [/^embedded:io\/[a-z]+$/, /^embedded:provider\/builtin$/, /^timer$/, /^time$/, /^preference$/, /^net$/, /^mc\/config$/, /^wifi$/, /^mqtt$/];
+const SDK_MODULES = [/^embedded:io\/[a-z]+$/, /^embedded:provider\/builtin$/, /^timer$/, /^time$/, /^preference$/, /^net$/, /^mc\/config$/, /^wifi$/, /^mqtt$/, /^securesocket$/, /^sntp$/];
 
 const TOP_KEYS = new Set([
   "build", "include", "creation", "defines", "config", "modules", "preload", "resources", "data",
@@ -295,6 +295,10 @@ describe("top-level manifest", () => {
     const platforms = m.platforms as Record<string, { [k: string]: Json }>;
     for (const b of BOARD_NAMES) expect(platforms[`esp32/${b}`], b).toBeDefined();
     expect(typeof platforms["..."].error).toBe("string");
+    // mcconfig applies only the most specific matching section (mcmanifest.js matchPlatform): next
+    // to the boards' own sections an "esp32" one is never read, and what it includes (the
+    // gateway's network, MQTT and TLS modules once lived there) would silently be missing.
+    expect(Object.keys(platforms).filter((n) => n === "esp32" || n === "esp32/*")).toEqual([]);
   });
 
   test("each target links the driver of every chip its board may carry, and no other", () => {

@@ -2,6 +2,7 @@
 // its own (listener on 127.0.0.1 only, no persistence), stopped (SIGKILL or SIGTERM) and started
 // again on the same port, so a test can take the internet away and give it back. .ci/run installs
 // the Debian package; without it the tests fail with a message saying how to install it.
+// TLS listeners (mqtts://) may be added, each on its own loopback port with its own certificate.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
@@ -41,8 +42,16 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
+/** A TLS listener: the files Mosquitto reads (certfile may hold the chain: server certificate, then CA). */
+export interface TlsListener {
+  readonly certfile: string;
+  readonly keyfile: string;
+}
+
 export class Mosquitto {
   readonly port: number;
+  /** The ports of the TLS listeners, in the order given to start(). */
+  readonly tlsPorts: readonly number[];
   readonly url: string;
   readonly #bin: string;
   readonly #dir: string;
@@ -50,18 +59,29 @@ export class Mosquitto {
   #proc: ChildProcess | undefined;
   log = "";
 
-  private constructor(bin: string, port: number) {
+  private constructor(bin: string, port: number, tls: ReadonlyArray<TlsListener & { port: number }>) {
     this.#bin = bin;
     this.port = port;
+    this.tlsPorts = tls.map((l) => l.port);
     this.url = `mqtt://127.0.0.1:${port}`;
     this.#dir = mkdtempSync(path.join(os.tmpdir(), "s5-mosquitto-"));
     this.#conf = path.join(this.#dir, "mosquitto.conf");
-    writeFileSync(this.#conf, [`listener ${port} 127.0.0.1`, "allow_anonymous true", "persistence false", "log_dest stderr", "log_type error", "log_type warning", ""].join("\n"));
+    // per_listener_settings false: allow_anonymous applies to every listener.
+    // Mosquitto started as root reads certificates after it drops to the user "mosquitto", who
+    // cannot read a test's private temporary folder: it stays the user who started it.
+    const listeners = tls.flatMap((l) => [`listener ${l.port} 127.0.0.1`, `certfile ${l.certfile}`, `keyfile ${l.keyfile}`]);
+    if (tls.length > 0) listeners.push(`user ${os.userInfo().username}`);
+    writeFileSync(this.#conf, [`listener ${port} 127.0.0.1`, ...listeners, "allow_anonymous true", "persistence false", "log_dest stderr", "log_type error", "log_type warning", ""].join("\n"));
   }
 
-  /** Starts a broker on a free loopback port. */
-  static async start(): Promise<Mosquitto> {
-    const m = new Mosquitto(mosquittoBinary(), await freePort());
+  /** Starts a broker on a free loopback port (and one more per TLS listener). */
+  static async start(tls: readonly TlsListener[] = []): Promise<Mosquitto> {
+    const ports: number[] = [];
+    while (ports.length < tls.length + 1) {
+      const p = await freePort();
+      if (!ports.includes(p)) ports.push(p);
+    }
+    const m = new Mosquitto(mosquittoBinary(), ports[tls.length], tls.map((l, i) => ({ ...l, port: ports[i] })));
     await m.resume();
     return m;
   }
@@ -79,7 +99,7 @@ export class Mosquitto {
     const exited = new Promise<never>((_, reject) => proc.once("exit", (code) => reject(new Error(`mosquitto exited (${code}): ${this.log}`))));
     const deadline = Date.now() + 5_000;
     for (;;) {
-      const open = await Promise.race([portOpen(this.port), exited]);
+      const open = (await Promise.race([Promise.all([this.port, ...this.tlsPorts].map(portOpen)), exited])).every(Boolean);
       if (open) return;
       if (Date.now() > deadline) throw new Error(`mosquitto did not listen on 127.0.0.1:${this.port} within 5 s: ${this.log}`);
       await new Promise((r) => setTimeout(r, 50));

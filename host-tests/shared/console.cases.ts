@@ -4,6 +4,7 @@ import { SettingsStore } from "../../src/app/settings";
 import { decodeUtf8, encodeUtf8 } from "../../src/app/utf8";
 import type { SendResult } from "../../src/core/station";
 import { FakePreference } from "../fakes/preference";
+import { TEST_CA_PEM } from "./test-ca";
 import { suite, type Assert } from "./harness";
 
 export interface FakeHostLog {
@@ -170,6 +171,33 @@ export default suite("app: console", {
     has(t, term.type("set precision\r"), /error: set needs a key and a value/);
     has(t, term.type("get colour\r"), /error: unknown setting "colour"/);
     has(t, term.type("set name  Harbour  Net \r"), /name = Harbour  Net/);
+  },
+  "set mqttca takes a pasted PEM certificate line by line; anything else ends the paste unchanged"(t) {
+    const { host, settings } = fakeHost();
+    const term = terminal(host);
+    has(t, term.type("set mqttca\r"), /paste the broker's CA certificate \(PEM/);
+    const lines = TEST_CA_PEM.split("\n");
+    for (const line of lines.slice(0, -1)) t.ok(!/saved|error/.test(term.type(`${line}\r`)), `no answer before the END line (${line.slice(0, 12)})`);
+    has(t, term.type(`${lines[lines.length - 1]}\r`), /mqttca = set \(399 bytes, SHA-256 05:FB:7E:50…\) \(saved; takes effect after reboot\)/);
+    t.equal(settings.current.mqttCa, lines.slice(1, -1).join(""));
+    // A command typed in the middle of a paste cancels it and is not run; the setting is kept.
+    term.type("set mqttca\r");
+    term.type(`${lines[0]}\r`);
+    has(t, term.type("get mqttca\r"), /error: mqttca: "get mqttca" is not a line of a PEM certificate; paste cancelled \(unchanged\)/);
+    // A word that happens to be base64 ends the body (a short line is its last); what follows must be the END line.
+    term.type("set mqttca\r");
+    t.equal(term.type("status\r"), "status\r\n> ");
+    has(t, term.type("help\r"), /error: mqttca: "help" is not a line of a PEM certificate; paste cancelled/);
+    has(t, term.type("get mqttca\r"), /mqttca = set \(399 bytes/);
+    term.type("set mqttca\r");
+    has(t, term.type("cancel\r"), /cancelled; mqttca unchanged/);
+    // An endless paste is cut off at its bound.
+    term.type("set mqttca\r");
+    let last = "";
+    for (let i = 0; i < 60 && !/error/.test(last); i++) last = term.type(`${"A".repeat(64)}\r`);
+    has(t, last, /error: mqttca: the paste is over \d+ characters/);
+    has(t, term.type("set mqttca none\r"), /mqttca = none \(bundled roots\)/);
+    has(t, term.type("help set\r"), /mqttca/);
   },
   "reboot calls the host after saying so"(t) {
     const { host, log } = fakeHost();

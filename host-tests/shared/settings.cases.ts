@@ -2,6 +2,7 @@
 // Preference limits. Runs on Node and on XS.
 import { DEFAULT_SETTINGS, resolveNodeId, SETTINGS_DOMAIN, SettingsStore, validateSettings, type PowerRange } from "../../src/app/settings";
 import { FakePreference } from "../fakes/preference";
+import { TEST_CA_PEM } from "./test-ca";
 import { suite } from "./harness";
 
 const SX1276: PowerRange = { minDbm: 2, maxDbm: 20 };
@@ -28,7 +29,7 @@ export default suite("app: settings", {
   },
   "every setting survives a reload (a reboot) from the store"(t) {
     const { store, settings } = fresh();
-    for (const [k, v] of [["region", "us915"], ["preset", "medium_fast"], ["txpower", "20"], ["precision", "6"], ["name", "Harbour Net"], ["role", "ROUTER"], ["node", "0a1b2c3d"], ["broker", "MQTT://Broker.example:1884/"], ["mqttuser", "gw-a"], ["mqttpass", "s3cret-pw"], ["wifi", "Harbour Wi-Fi"], ["wifipass", "correct horse"], ["bridgecost", "512"]]) {
+    for (const [k, v] of [["region", "us915"], ["preset", "medium_fast"], ["txpower", "20"], ["precision", "6"], ["name", "Harbour Net"], ["role", "ROUTER"], ["node", "0a1b2c3d"], ["broker", "MQTT://Broker.example:1884/"], ["mqttuser", "gw-a"], ["mqttpass", "s3cret-pw"], ["wifi", "Harbour Wi-Fi"], ["wifipass", "correct horse"], ["mqttca", TEST_CA_PEM], ["bridgecost", "512"]]) {
       const r = settings.set(k, v);
       t.ok(r.ok, `set ${k}: ${r.ok ? "" : r.error}`);
     }
@@ -37,6 +38,7 @@ export default suite("app: settings", {
     t.deepEqual(again.settings, {
       nodeId: 0x0a1b2c3d, region: "US915", preset: "MEDIUM_FAST", txPowerDbm: 20, clusterPrecision: 6, networkName: "Harbour Net", role: "router",
       broker: "mqtt://Broker.example:1884", mqttUser: "gw-a", mqttPassword: "s3cret-pw", wifiSsid: "Harbour Wi-Fi", wifiPassword: "correct horse", bridgeCost: 512,
+      mqttCa: TEST_CA_PEM.split("\n").slice(1, -1).join(""),
     });
     // Secrets are never shown, not by get nor in the list.
     const reloaded = new SettingsStore(store, SX1276);
@@ -67,6 +69,28 @@ export default suite("app: settings", {
     // A scheme-less value with credentials is refused without repeating them.
     const creds = settings.set("broker", "gw-a:s3cret-pw@broker.example");
     t.ok(!creds.ok && !creds.error.includes("s3cret") && !creds.error.includes("gw-a"), creds.ok ? "accepted" : creds.error);
+    // mqttca: one certificate of bounded size in PEM or base64; shown by size and fingerprint.
+    const body = TEST_CA_PEM.split("\n").slice(1, -1).join("");
+    const caCases: Array<[string, RegExp]> = [
+      ["-----BEGIN CERTIFICATE-----\nMIIB", /no -----END CERTIFICATE----- line/],
+      [`${TEST_CA_PEM}\n${TEST_CA_PEM}`, /one certificate/],
+      ["-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----", /a key or other PEM block is not a CA certificate/],
+      ["not*base64!", /not valid base64/],
+      ["MIIB", /is 3 bytes; a CA certificate is 128\.\.2048 bytes/],
+      [`N${body.slice(1)}`, /not one DER certificate/],
+      [body.slice(0, -8), /not one DER certificate/],
+      ["A".repeat(4000), /over 2048 bytes/],
+    ];
+    for (const [v, re] of caCases) {
+      const r = settings.set("mqttca", v);
+      t.ok(!r.ok && re.test(r.error), `mqttca ${v.slice(0, 30)}: ${r.ok ? "accepted" : r.error}`);
+    }
+    t.equal(settings.current.mqttCa, undefined);
+    t.ok(settings.set("mqttca", body).ok, "a bare base64 body is accepted");
+    t.equal(settings.current.mqttCa, body);
+    t.equal((settings.get("mqttca") as { value: string }).value, "set (399 bytes, SHA-256 05:FB:7E:50…)");
+    t.ok(settings.set("mqttca", "none").ok);
+    t.equal((settings.get("mqttca") as { value: string }).value, "none (bundled roots)");
     // `none` clears the Wi-Fi network, as the docs say it is the default.
     t.ok(settings.set("wifi", "Harbour Wi-Fi").ok);
     t.equal(settings.current.wifiSsid, "Harbour Wi-Fi");

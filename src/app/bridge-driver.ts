@@ -38,6 +38,7 @@ export interface BridgeDriverOptions {
   readonly username?: string;
   readonly password?: string;
   readonly wifi?: MqttLinkOptions["wifi"];
+  readonly caCert?: MqttLinkOptions["caCert"];
   readonly clock: Pick<RadioClock, "now" | "set" | "clear">;
   /** Uniform random in [0, 1) for the backoff's jitter. */
   readonly random: () => number;
@@ -219,6 +220,7 @@ export class BridgeDriver {
           connectTimeoutMs: o.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
           will: { topic: presenceTopic(o.net, o.self), payload: this.#presence(false) },
           ...(o.wifi === undefined ? {} : { wifi: o.wifi }),
+          ...(o.caCert === undefined ? {} : { caCert: o.caCert }),
         },
         events,
       );

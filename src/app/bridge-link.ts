@@ -27,6 +27,12 @@ export interface MqttLinkOptions {
   readonly connectTimeoutMs: number;
   /** Published by the broker, retained, when the connection dies without a DISCONNECT. */
   readonly will: { readonly topic: string; readonly payload: Uint8Array };
+  /**
+   * mqtts:// only: the DER certificate of the CA that signed the broker's certificate (setting
+   * mqttca); undefined = the platform's bundled roots. The broker's chain and host name are
+   * always verified; there is no way to turn that off.
+   */
+  readonly caCert?: Uint8Array;
   /** The Wi-Fi network the device joins before it connects (the host has its own network). */
   readonly wifi?: { readonly ssid: string; readonly password?: string };
 }

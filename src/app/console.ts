@@ -9,6 +9,7 @@
 import { NETWORK_KEY_BYTES, shareString } from "../core/security/keys";
 import type { SendResult } from "../core/station";
 import { formatNodeId } from "../core/station";
+import { CA_PASTE_MAX_CHARS, PEM_BEGIN, PEM_END } from "./ca-cert";
 import { parseNodeId } from "./node-id";
 import { SETTING_HELP, SETTING_KEYS, type SetResult } from "./settings";
 import { decodeUtf8, encodeUtf8 } from "./utf8";
@@ -156,6 +157,8 @@ export interface ConsoleCounters {
 }
 
 const NL = "\r\n";
+/** Characters of a PEM body line (RFC 7468), all but the last. */
+const PEM_LINE = 64;
 const BROADCAST_ID = 0xffffffff;
 
 // Frozen (entries too), like every table here, so xsl keeps them in flash.
@@ -186,7 +189,7 @@ const DETAILS: Readonly<Record<string, string>> = Object.freeze({
   reset:
     "reset counter: erase the frame counter mark (a node whose mark was lost starts again at 0; safe only under a network key never used before). reset node-key: draw a new node key pair at the next boot; on the device the node id is the key id of that key, so the node gets a new id too (peers that pinned the old key must reset peer <this node>). reset peer <node>: forget the key pinned for <node> now (it is learned again at the next contact). counter and node-key ask for confirmation and apply after reboot.",
   bridge:
-    "bridge (or mqtt): a gateway's link to the MQTT broker that joins clusters over the internet: the broker, whether it is connected (or why not and when it retries), the clusters served, the other gateways online, frames published and received, and input dropped before the mesh core (oversized, empty, bad topic, bad presence; the mesh core drops this gateway's own frames echoed back). A node becomes a gateway with set broker mqtt://host:1883 (mqtts:// for TLS; a board also needs set wifi and set wifipass), then reboot.",
+    "bridge (or mqtt): a gateway's link to the MQTT broker that joins clusters over the internet: the broker, whether it is connected (or why not and when it retries), the clusters served, the other gateways online, frames published and received, and input dropped before the mesh core (oversized, empty, bad topic, bad presence; the mesh core drops this gateway's own frames echoed back). A node becomes a gateway with set broker mqtt://host:1883 (a board also needs set wifi and set wifipass), then reboot. TLS: set broker mqtts://host:8883; the broker's certificate is always verified (its CA and its host name): against Let's Encrypt's root bundled in the firmware, or against your own CA after set mqttca (then paste the CA certificate, PEM).",
   "factory-reset": "factory-reset: erases every setting, the network and node keys and the frame counter, then reboots as a fresh node. Asks for confirmation.",
 });
 
@@ -216,6 +219,9 @@ export class Console {
   readonly #counters: ConsoleCounters = { lines: 0, errors: 0, overlong: 0 };
   /** A destructive command waiting for "yes" on the next line. */
   #confirm: (() => void) | undefined;
+  /** Lines of a PEM certificate being pasted after `set mqttca` (a certificate does not fit one console line). */
+  #paste: string[] | undefined;
+  #pasteChars = 0;
 
   constructor(options: ConsoleOptions) {
     this.#host = options.host;
@@ -348,6 +354,7 @@ export class Console {
   }
 
   #run(line: string): void {
+    if (this.#paste !== undefined) return this.#pasteLine(line);
     const confirm = this.#confirm;
     this.#confirm = undefined;
     if (confirm !== undefined) {
@@ -595,8 +602,38 @@ export class Console {
 
   #set(rest: string): void {
     const space = rest.search(/\s/);
+    const value = space < 0 ? "" : rest.slice(space).trim();
+    if ((space < 0 ? rest : rest.slice(0, space)).toLowerCase() === "mqttca" && (value === "" || (value.includes(PEM_BEGIN) && !value.includes(PEM_END)))) {
+      this.#paste = value === "" ? [] : [value];
+      this.#pasteChars = value.length;
+      return this.#out(`paste the broker's CA certificate (PEM, ${PEM_BEGIN} … ${PEM_END}); cancel stops`);
+    }
     if (rest === "" || space < 0) return this.#error("set needs a key and a value: set <key> <value> (help set lists the keys)");
-    const r = this.#host.settings.set(rest.slice(0, space), rest.slice(space).trim());
+    const r = this.#host.settings.set(rest.slice(0, space), value);
+    if (r.ok) this.#out(r.message);
+    else this.#error(r.error);
+  }
+
+  /** One line of a pasted certificate: kept until the END line, then saved as mqttca; anything else ends the paste. */
+  #pasteLine(line: string): void {
+    const lines = this.#paste as string[];
+    if (line.toLowerCase() === "cancel") {
+      this.#paste = undefined;
+      return this.#out("cancelled; mqttca unchanged");
+    }
+    this.#pasteChars += line.length;
+    // PEM body lines are 64 characters but the last: after a shorter one only the END line may come.
+    const last = lines[lines.length - 1];
+    const bodyEnded = last !== undefined && last !== PEM_BEGIN && last.length < PEM_LINE;
+    const pemLine = line === PEM_END || (!bodyEnded && (line === PEM_BEGIN || /^[A-Za-z0-9+/=]+$/.test(line)));
+    if (!pemLine || this.#pasteChars > CA_PASTE_MAX_CHARS) {
+      this.#paste = undefined;
+      return this.#error(pemLine ? `mqttca: the paste is over ${CA_PASTE_MAX_CHARS} characters; give the broker's CA certificate only (unchanged)` : `mqttca: "${printable(line.slice(0, 20))}" is not a line of a PEM certificate; paste cancelled (unchanged)`);
+    }
+    lines.push(line);
+    if (line !== PEM_END) return;
+    this.#paste = undefined;
+    const r = this.#host.settings.set("mqttca", lines.join("\n"));
     if (r.ok) this.#out(r.message);
     else this.#error(r.error);
   }

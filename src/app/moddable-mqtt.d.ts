@@ -1,7 +1,10 @@
 // Our declarations of the Moddable SDK's MQTT client (modules/network/mqtt/mqtt.js, module name
 // "mqtt"), which neither @moddable/typings 5.6.0 nor the SDK's typings folder describe (they have
 // only "mqtt/js"). Written from the SDK's documented use (examples/network/mqtt): MQTT 3.1.1 over
-// a socket, QoS 0, callbacks as properties. Only what src/app/mqtt-device.ts uses.
+// a socket, QoS 0, callbacks as properties; TLS as examples/network/mqtt/mqttsecure passes it (the
+// SecureSocket class of modules/crypt/securesocket, typed by @moddable/typings' securesocket.d.ts,
+// and its `secure` dictionary, documentation/network/securesocket.md). Only what
+// src/app/mqtt-device.ts uses.
 declare module "mqtt" {
   export interface MqttClientOptions {
     host: string;
@@ -13,8 +16,20 @@ declare module "mqtt" {
     password?: string;
     /** Sent in CONNECT; `quality` is the will's QoS. */
     will?: { topic: string; message: ArrayBuffer | string; retain?: boolean; quality?: 0 | 1 | 2 };
+    /** The socket class: SecureSocket for mqtts:// (default: the plain TCP Socket). */
+    Socket?: new (dictionary: { host: string; port: number; secure?: SecureOptions }) => object;
+    /** Handed to `Socket` (SecureSocket's TLS settings). */
+    secure?: SecureOptions;
     /** Keep-alive period, ms (0: none); the client pings within it and fails after 1.5 × it without input. */
     timeout?: number;
+  }
+
+  /** SecureSocket's `secure` dictionary, the fields used here. */
+  export interface SecureOptions {
+    /** Lowest TLS version accepted: 0x303 = TLS 1.2 (the SDK's default is 0x302). */
+    protocolVersion?: number;
+    /** A trusted CA certificate, DER; the bundled store (resources ca.ski and caN.der) is searched as well. */
+    certificate?: ArrayBuffer;
   }
 
   export default class Client {

@@ -9,16 +9,36 @@
 // the first join is failing), so the station notes a "disconnect", and each new MQTT attempt (paced by the
 // bridge driver's backoff) that finds no IP address after one asks WiFi.connect to join again.
 // Each MQTT attempt waits for an IP address (up to its connect timeout) before it opens the socket. A lost IP address ends the MQTT connection at once rather than at the next
-// keep-alive. TLS (mqtts://) is refused with a clear reason: the SDK's TLS stack
-// (modules/crypt/tls.json) is not linked into this firmware; what its handshake costs in the
-// boards' 77 KB XS chunk heap is not measured yet.
+// keep-alive.
+//
+// mqtts:// (docs/gateway.md "TLS"): the SDK's own TLS 1.2 (modules/crypt/tls.json, SecureSocket)
+// under the same client. The broker's chain is verified (the SDK's default; this file never
+// passes verify: false) against the mqttca certificate when one is set, else the roots bundled in
+// the firmware's resources (manifest.json: ISRG Root X1); the SDK checks the host name against
+// the certificate's subjectAltName. Certificates have dates, and a board boots in 1970: before
+// its first TLS attempt the link asks an SNTP server for the time (unauthenticated, see
+// docs/security.md §14) and sets the clock once.
 import Client from "mqtt";
+import SecureSocket from "securesocket";
+import SNTP from "sntp";
+import Time from "time";
 import Timer from "timer";
 import WiFi from "wifi";
 import type { MqttLink, MqttLinkEvents, MqttLinkFactory, MqttLinkOptions } from "./bridge-link";
 
 /** Station mode (the SDK's WiFi.Mode.station). */
 const WIFI_STATION = 1;
+/** TLS 1.2, the SDK's newest (its default minimum is TLS 1.1). */
+const TLS_1_2 = 0x303;
+/** A clock before this has not been set since boot (no certificate is checked against it). */
+export const CLOCK_FLOOR_MS = Date.UTC(2025, 0, 1);
+/** Asked in turn for the time (UDP 123); the pool answers from servers near the gateway. */
+const SNTP_HOSTS: readonly string[] = Object.freeze(["pool.ntp.org", "time.google.com"]);
+
+/** The SDK's SNTP client as this file uses it (closed once it reports the time or gives up). */
+interface ClockQuery {
+  close(): void;
+}
 
 interface Station {
   readonly key: string;
@@ -69,6 +89,9 @@ class DeviceMqttLink implements MqttLink {
   #over = false;
   #timer: ReturnType<typeof Timer.set> | undefined;
   #station: Station | undefined;
+  #sntp: ClockQuery | undefined;
+  /** What this attempt is waiting for, for the connect-timeout message. */
+  #waiting: "ip" | "clock" | "broker" = "ip";
   readonly #onIp = (hasIp: boolean): void => {
     if (hasIp && this.#client === undefined && !this.#over) this.#open();
     else if (!hasIp) this.#end(`Wi-Fi ${this.#options.wifi?.ssid ?? ""} lost`);
@@ -79,10 +102,6 @@ class DeviceMqttLink implements MqttLink {
     this.#events = events;
     // Every outcome is reported from a timer, never from inside the constructor (as on the host).
     const wifi = options.wifi;
-    if (options.broker.tls) {
-      this.#later("TLS (mqtts://) is not in this firmware build; use mqtt:// (a broker on your own network, or a local bridge that adds TLS)");
-      return;
-    }
     if (wifi === undefined) {
       this.#later("no Wi-Fi network set: set wifi <ssid> and set wifipass <password>, then reboot");
       return;
@@ -106,7 +125,10 @@ class DeviceMqttLink implements MqttLink {
     s.listeners.add(this.#onIp);
     this.#timer = Timer.set(() => {
       this.#timer = undefined;
-      this.#end(s.hasIp ? `no answer from ${options.broker.host}:${options.broker.port} within ${options.connectTimeoutMs / 1000} s` : `no IP address from Wi-Fi ${wifi.ssid} within ${options.connectTimeoutMs / 1000} s (out of range, or a wrong wifipass?)`);
+      const within = `within ${options.connectTimeoutMs / 1000} s`;
+      if (this.#waiting === "clock") return this.#end(`no time from SNTP (${SNTP_HOSTS.join(", ")}) ${within}: TLS needs the date to check the broker's certificate`);
+      if (this.#waiting === "broker") return this.#end(`no answer from ${options.broker.host}:${options.broker.port} ${within}${options.broker.tls ? " (TCP, TLS handshake and CONNACK)" : ""}`);
+      this.#end(`no IP address from Wi-Fi ${wifi.ssid} ${within} (out of range, or a wrong wifipass?)`);
     }, options.connectTimeoutMs);
     if (s.hasIp) this.#open();
   }
@@ -153,11 +175,14 @@ class DeviceMqttLink implements MqttLink {
 
   #open(): void {
     const o = this.#options;
+    if (o.broker.tls && Date.now() < CLOCK_FLOOR_MS) return this.#askTime();
+    this.#waiting = "broker";
     let client: Client;
     try {
       client = new Client({
         host: o.broker.host,
         port: o.broker.port,
+        ...(o.broker.tls ? { Socket: SecureSocket, secure: { protocolVersion: TLS_1_2, ...(o.caCert === undefined ? {} : { certificate: bufferOf(o.caCert) }) } } : {}),
         id: o.clientId,
         ...(o.username === undefined ? {} : { user: o.username }),
         ...(o.password === undefined ? {} : { password: o.password }),
@@ -165,7 +190,9 @@ class DeviceMqttLink implements MqttLink {
         timeout: o.keepaliveMs,
       });
     } catch (e) {
-      return this.#end(e instanceof Error ? e.message : String(e));
+      // SecureSocket throws here for a CA certificate it cannot use (unparsable, or out of its dates).
+      const why = e instanceof Error ? e.message : String(e);
+      return this.#end(o.broker.tls ? `TLS could not start (${why}): check set mqttca` : why);
     }
     this.#client = client;
     client.onReady = () => {
@@ -178,7 +205,31 @@ class DeviceMqttLink implements MqttLink {
     client.onMessage = (topic, body) => {
       if (!this.#over) this.#events.onMessage(topic, new Uint8Array(body));
     };
-    client.onClose = () => this.#end(this.#up ? "connection lost" : `${o.broker.host}:${o.broker.port} refused or closed the connection`);
+    client.onClose = () => this.#end(this.#up ? "connection lost" : o.broker.tls ? `TLS to ${o.broker.host}:${o.broker.port} failed or was closed: a refused certificate (not signed by ${o.caCert === undefined ? "the bundled roots; set mqttca" : "the mqttca certificate"}, host name not in it, expired, or the chain not sent whole), or the broker refused the connection` : `${o.broker.host}:${o.broker.port} refused or closed the connection`);
+  }
+
+  /** Sets the clock from SNTP (the servers of SNTP_HOSTS in turn), then opens the connection. */
+  #askTime(): void {
+    this.#waiting = "clock";
+    let index = 0;
+    try {
+      this.#sntp = new SNTP({ host: SNTP_HOSTS[index] }, (message, value) => {
+        if (this.#over) return;
+        if (message === SNTP.time && value !== undefined) {
+          this.#sntp = undefined; // the SDK's client closed itself
+          Time.set(value);
+          if (Date.now() >= CLOCK_FLOOR_MS) return this.#open();
+          return this.#end(`SNTP ${SNTP_HOSTS[index]} gave a date before 2025; TLS cannot check the broker's certificate`);
+        }
+        if (message !== SNTP.error) return;
+        // Returning a host makes the SDK's client ask it next; returning nothing closes it.
+        if (++index < SNTP_HOSTS.length) return SNTP_HOSTS[index];
+        this.#sntp = undefined;
+        this.#end(`no time from SNTP (${SNTP_HOSTS.join(", ")}: ${String(value)}): TLS needs the date to check the broker's certificate`);
+      }) as ClockQuery;
+    } catch (e) {
+      this.#end(`SNTP could not start (${e instanceof Error ? e.message : String(e)})`);
+    }
   }
 
   #later(reason: string): void {
@@ -206,6 +257,12 @@ class DeviceMqttLink implements MqttLink {
   #release(): void {
     if (this.#timer !== undefined) Timer.clear(this.#timer);
     this.#timer = undefined;
+    try {
+      this.#sntp?.close();
+    } catch {
+      // already closed
+    }
+    this.#sntp = undefined;
     this.#station?.listeners.delete(this.#onIp);
   }
 }

@@ -14,6 +14,7 @@ import { formatNodeId } from "../core/station";
 import { looksLikeShareString, parseShareString } from "../core/security/keys";
 import { formatBroker, parseBrokerUrl } from "./bridge-link";
 import { parseNodeId } from "./node-id";
+import { CA_CERT_MAX_BYTES, describeCaCert, fromBase64, parseCaCert, toBase64 } from "./ca-cert";
 
 export type PreferenceValue = string | number | boolean | ArrayBuffer;
 
@@ -53,6 +54,8 @@ export interface Settings {
   readonly wifiSsid: string | undefined;
   /** Never shown; undefined = an open network. */
   readonly wifiPassword: string | undefined;
+  /** The broker's CA certificate for mqtts:// (DER as base64); undefined = the firmware's bundled roots (docs/gateway.md "TLS"). */
+  readonly mqttCa: string | undefined;
   /** Fixed metric of the bridge link (MeshConfig.bridgeCost): higher keeps more traffic on LoRa. */
   readonly bridgeCost: number;
 }
@@ -99,12 +102,13 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
   mqttPassword: undefined,
   wifiSsid: undefined,
   wifiPassword: undefined,
+  mqttCa: undefined,
   // The core's default (src/core/config.ts): about 4.7 good LoRa hops (docs/protocol.md §20.3, B1).
   bridgeCost: 1024,
 });
 
 /** Console names of the settings, in display order. */
-export const SETTING_KEYS = Object.freeze(["node", "region", "preset", "txpower", "precision", "name", "role", "key", "broker", "mqttuser", "mqttpass", "wifi", "wifipass", "bridgecost"] as const);
+export const SETTING_KEYS = Object.freeze(["node", "region", "preset", "txpower", "precision", "name", "role", "key", "broker", "mqttuser", "mqttpass", "wifi", "wifipass", "mqttca", "bridgecost"] as const);
 export const BRIDGE_COST_MAX = 16_384;
 export const SSID_MAX_BYTES = 32;
 export const MQTT_CREDENTIAL_MAX = 64;
@@ -125,6 +129,7 @@ const STORE_KEY: Readonly<Record<SettingKey | "schema", string>> = Object.freeze
   mqttpass: "mqttpass",
   wifi: "wifi",
   wifipass: "wifipass",
+  mqttca: "mqttca",
   bridgecost: "bridgecost",
   schema: "schema",
 });
@@ -143,6 +148,7 @@ const FIELD: Readonly<Record<SettingKey, keyof Settings>> = Object.freeze({
   mqttpass: "mqttPassword",
   wifi: "wifiSsid",
   wifipass: "wifiPassword",
+  mqttca: "mqttCa",
   bridgecost: "bridgeCost",
 });
 
@@ -160,6 +166,7 @@ export const SETTING_HELP: Readonly<Record<SettingKey, string>> = Object.freeze(
   mqttpass: `broker password, 1..${MQTT_CREDENTIAL_MAX} printable ASCII characters; never shown ("none" = no password)`,
   wifi: `Wi-Fi network (SSID, 1..${SSID_MAX_BYTES} bytes) a gateway board joins`,
   wifipass: "Wi-Fi password: 8..63 printable ASCII characters or 64 hex digits (WPA2); never shown (\"none\" = open network)",
+  mqttca: `CA certificate that signed the mqtts:// broker's certificate (PEM: type set mqttca, then paste it; at most ${CA_CERT_MAX_BYTES} bytes DER); "none" = the bundled roots (Let's Encrypt's ISRG Root X1 on a board, the system's on a host)`,
   bridgecost: `gateway: fixed route metric of the internet bridge, 0..${BRIDGE_COST_MAX} (default 1024, about 4.7 good LoRa hops: shorter LoRa paths stay on LoRa)`,
 });
 
@@ -230,6 +237,11 @@ export function parseSetting(key: SettingKey, text: string): Parsed<Settings[key
         return bad(`${key} must be 1..${MQTT_CREDENTIAL_MAX} printable ASCII characters without spaces (got ${t.length} characters)`);
       }
       return ok(t);
+    }
+    case "mqttca": {
+      if (t.toLowerCase() === "none") return ok(undefined);
+      const ca = parseCaCert(t);
+      return ca.ok ? ok(toBase64(ca.der)) : bad(`mqttca: ${ca.error}`);
     }
     case "wifi": {
       if (t.toLowerCase() === "none") return ok(undefined);
@@ -304,6 +316,10 @@ export function formatSetting(s: Settings, key: SettingKey): string {
       return s.wifiSsid ?? "none";
     case "wifipass":
       return s.wifiPassword === undefined ? "none (open network)" : "set (hidden)";
+    case "mqttca": {
+      const der = s.mqttCa === undefined ? undefined : fromBase64(s.mqttCa);
+      return der === undefined ? "none (bundled roots)" : `set (${describeCaCert(der)})`;
+    }
     default:
       return String(s[FIELD[key]]);
   }

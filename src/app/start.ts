@@ -19,6 +19,7 @@ import { BRIDGE_MAX_FRAME, networkTag } from "../core/bridge/topics";
 import { formatNodeId, type Station, type StationEvent } from "../core/station";
 import { BridgeDriver } from "./bridge-driver";
 import { parseBrokerUrl, type MqttLinkFactory } from "./bridge-link";
+import { fromBase64 } from "./ca-cert";
 import { DeviceApi } from "./api";
 import { FrameSplitter } from "./api-frame";
 import { boot, type App } from "./boot";
@@ -314,6 +315,7 @@ function startBridge(platform: NodePlatform, app: App, say: (line: string) => vo
     return why;
   };
   if (!broker.ok) return refuse(`${broker.error}; set broker again`);
+  const caCert = s.mqttCa === undefined ? undefined : fromBase64(s.mqttCa);
   if (platform.bridgeLink === undefined) return refuse("a broker is set but this platform has no MQTT client");
   if (port === undefined) return refuse("this mesh core has no gateway role");
   const driver = new BridgeDriver({
@@ -325,6 +327,7 @@ function startBridge(platform: NodePlatform, app: App, say: (line: string) => vo
     ...(s.mqttUser === undefined ? {} : { username: s.mqttUser }),
     ...(s.mqttPassword === undefined ? {} : { password: s.mqttPassword }),
     ...(s.wifiSsid === undefined ? {} : { wifi: { ssid: s.wifiSsid, ...(s.wifiPassword === undefined ? {} : { password: s.wifiPassword }) } }),
+    ...(caCert === undefined ? {} : { caCert }),
     clock: platform.clock,
     random: () => platform.random32() / 0x1_0000_0000,
     poke,

@@ -6,6 +6,7 @@
 import mqtt from "mqtt";
 import type { RadioClock } from "../../drivers/radio";
 import type { MqttLink, MqttLinkEvents, MqttLinkFactory, MqttLinkOptions } from "../app/bridge-link";
+import { caCertPem } from "../app/ca-cert";
 
 /** The factory for nodes on `clock` (undefined: events run at once, for a process without virtual time). */
 export function hostMqttLink(clock?: Pick<RadioClock, "set">): MqttLinkFactory {
@@ -36,6 +37,9 @@ export class HostMqttLink implements MqttLink {
       ...(options.username === undefined ? {} : { username: options.username }),
       ...(options.password === undefined ? {} : { password: options.password }),
       will: { topic: options.will.topic, payload: Buffer.from(options.will.payload), qos: 0, retain: true },
+      // mqtts://: Node's tls verifies the chain (against the mqttca certificate, else the system's
+      // roots) and the host name; never turned off, as on the device.
+      ...(b.tls ? { rejectUnauthorized: true, ...(options.caCert === undefined ? {} : { ca: caCertPem(options.caCert) }) } : {}),
     });
     this.#client.on("connect", () => this.#defer(() => {
       if (this.#over) return;
@@ -97,11 +101,15 @@ export class HostMqttLink implements MqttLink {
   }
 }
 
+/** Node's codes for a certificate that failed verification (chain, dates or host name). */
+const TLS_REFUSALS = /CERT|SELF_SIGNED|UNABLE_TO_(VERIFY|GET)|ALTNAME|ISSUER/;
+
 function describe(e: Error & { code?: string | number }, options: MqttLinkOptions): string {
   const where = `${options.broker.host}:${options.broker.port}`;
   if (e.code === "ECONNREFUSED") return `nothing listens at ${where}`;
   if (e.code === "ENOTFOUND" || e.code === "EAI_AGAIN") return `host ${options.broker.host} not found`;
   if (e.code === "ETIMEDOUT") return `${where} did not answer`;
+  if (typeof e.code === "string" && TLS_REFUSALS.test(e.code)) return `TLS: the broker's certificate was refused (${e.code}: ${e.message}); set mqttca to the CA that signed it, or fix the broker's host name`;
   if (e.code === 4 || e.code === 5 || /not authori[sz]ed|bad user ?name or password/i.test(e.message)) return `the broker refused the user name or password (${e.message})`;
   return e.message || String(e.code ?? "error");
 }

@@ -1,0 +1,16 @@
+// A CA certificate for tests of the mqttca setting (parsing, storage, the console paste): made
+// for this project with openssl (EC P-256, self-signed, CN "System 5 test CA", valid to 2036);
+// its private key was not kept. SHA-256 fingerprint 05:FB:7E:50:C0:70:43:2C:…, 399 bytes DER.
+export const TEST_CA_PEM = [
+  "-----BEGIN CERTIFICATE-----",
+  "MIIBizCCATGgAwIBAgIUSfiyy5/g091eRIoveuTSItam0zcwCgYIKoZIzj0EAwIw",
+  "GzEZMBcGA1UEAwwQU3lzdGVtIDUgdGVzdCBDQTAeFw0yNjEyMDQxODIyMjRaFw0z",
+  "NjEyMDExODIyMjRaMBsxGTAXBgNVBAMMEFN5c3RlbSA1IHRlc3QgQ0EwWTATBgcq",
+  "hkjOPQIBBggqhkjOPQMBBwNCAARFsls7cKD85nStW+PhOWHSyhVSZi+DVJGL4KVU",
+  "tf2/u/HuPeVGbDSLi20/5zeHAv07SP4IxjfXRnyTBNTg2N1Qo1MwUTAdBgNVHQ4E",
+  "FgQU41q69qfG3r2CXk5el1Jfgm2Lp6MwHwYDVR0jBBgwFoAU41q69qfG3r2CXk5e",
+  "l1Jfgm2Lp6MwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNIADBFAiEA8Itz",
+  "Oxa7IMElTXuqt99DDsPDaFBr3g1p0gvSXs7fmIcCIFYjNYHab/yo1bgVBRG3+PXG",
+  "lBgxBYDoHGIxmEkncJAU",
+  "-----END CERTIFICATE-----",
+].join("\n");

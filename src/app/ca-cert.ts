@@ -1,0 +1,105 @@
+// The broker's trust anchor for mqtts:// (docs/gateway.md "TLS"): one CA certificate the user
+// pastes on the console (`set mqttca`, PEM) or gives as its base64 body. Kept as base64 text
+// (a string in the Preference store, within the ESP32's 4,000-byte NVS string limit) and handed
+// to the link as DER bytes: the Moddable SDK's SecureSocket takes DER, Node's tls takes PEM.
+//
+// Hostile input (a console line, a stored blob): everything is checked here, nothing throws.
+// Only the outer shape is checked (base64, one DER SEQUENCE of the declared length, size bound);
+// whether the bytes are a usable X.509 certificate is decided by the TLS stack at connection
+// time, which then refuses the broker with a reason shown by `bridge`.
+import { toHex } from "../core/security/bytes";
+import { sha256 } from "../core/security/primitives";
+
+/** Largest accepted certificate (DER bytes): typical roots are 0.9–1.9 KB (RSA 4096: ~1.4 KB). */
+export const CA_CERT_MAX_BYTES = 2048;
+/** Smallest plausible certificate (an ECDSA P-256 self-signed CA is ~400 bytes). */
+const CA_CERT_MIN_BYTES = 128;
+export const PEM_BEGIN = "-----BEGIN CERTIFICATE-----";
+export const PEM_END = "-----END CERTIFICATE-----";
+/** Longest PEM paste the console collects (base64 of the largest certificate, line breaks, BEGIN/END lines). */
+export const CA_PASTE_MAX_CHARS = Math.ceil(CA_CERT_MAX_BYTES / 3) * 4 + 2 * PEM_BEGIN.length + 64;
+const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+export type CaParsed = { readonly ok: true; readonly der: Uint8Array } | { readonly ok: false; readonly error: string };
+
+/**
+ * A CA certificate from text: a PEM block (the BEGIN/END lines optional, line breaks and spaces
+ * ignored) or the bare base64 of its DER bytes.
+ */
+export function parseCaCert(text: string): CaParsed {
+  let body = text.trim();
+  const begin = body.indexOf(PEM_BEGIN);
+  if (begin >= 0) {
+    const end = body.indexOf(PEM_END, begin);
+    if (end < 0) return { ok: false, error: `the certificate has no ${PEM_END} line` };
+    if (body.indexOf(PEM_BEGIN, begin + 1) >= 0) return { ok: false, error: "give one certificate (the broker's CA), not a bundle" };
+    body = body.slice(begin + PEM_BEGIN.length, end);
+  } else if (body.includes("-----")) {
+    return { ok: false, error: `expected a certificate (${PEM_BEGIN}); a key or other PEM block is not a CA certificate` };
+  }
+  body = body.replace(/\s+/g, "");
+  if (body.length > Math.ceil(CA_CERT_MAX_BYTES / 3) * 4 + 4) return { ok: false, error: `the certificate is over ${CA_CERT_MAX_BYTES} bytes; give the broker's CA certificate only` };
+  const der = fromBase64(body);
+  if (der === undefined) return { ok: false, error: "the certificate is not valid base64 (PEM body)" };
+  if (der.length < CA_CERT_MIN_BYTES || der.length > CA_CERT_MAX_BYTES) {
+    return { ok: false, error: `the certificate is ${der.length} bytes; a CA certificate is ${CA_CERT_MIN_BYTES}..${CA_CERT_MAX_BYTES} bytes of DER` };
+  }
+  if (!isOneDerSequence(der)) return { ok: false, error: "the bytes are not one DER certificate (ASN.1 SEQUENCE of the stated length)" };
+  return { ok: true, der };
+}
+
+/** What `get mqttca` shows: size and the start of the SHA-256 fingerprint (as `openssl x509 -fingerprint -sha256` prints it). */
+export function describeCaCert(der: Uint8Array): string {
+  const fp = toHex(sha256(der)).toUpperCase();
+  return `${der.length} bytes, SHA-256 ${fp.slice(0, 2)}:${fp.slice(2, 4)}:${fp.slice(4, 6)}:${fp.slice(6, 8)}…`;
+}
+
+/** PEM text of DER bytes (Node's tls takes PEM). */
+export function caCertPem(der: Uint8Array): string {
+  const b64 = toBase64(der);
+  const lines: string[] = [];
+  for (let i = 0; i < b64.length; i += 64) lines.push(b64.slice(i, i + 64));
+  return `${PEM_BEGIN}\n${lines.join("\n")}\n${PEM_END}\n`;
+}
+
+export function toBase64(bytes: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; i += 3) {
+    const n = (bytes[i] << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
+    out += B64[(n >> 18) & 63] + B64[(n >> 12) & 63];
+    out += i + 1 < bytes.length ? B64[(n >> 6) & 63] : "=";
+    out += i + 2 < bytes.length ? B64[n & 63] : "=";
+  }
+  return out;
+}
+
+/** Strict base64 (standard alphabet, padded to a multiple of 4), or undefined. */
+export function fromBase64(text: string): Uint8Array | undefined {
+  if (text.length === 0 || text.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(text)) return undefined;
+  const pad = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
+  const out = new Uint8Array((text.length / 4) * 3 - pad);
+  let o = 0;
+  for (let i = 0; i < text.length; i += 4) {
+    let n = 0;
+    for (let j = 0; j < 4; j++) {
+      const c = text[i + j];
+      n = (n << 6) | (c === "=" ? 0 : B64.indexOf(c));
+    }
+    if (o < out.length) out[o++] = (n >> 16) & 0xff;
+    if (o < out.length) out[o++] = (n >> 8) & 0xff;
+    if (o < out.length) out[o++] = n & 0xff;
+  }
+  return out;
+}
+
+/** `der` is exactly one ASN.1 SEQUENCE (tag 0x30) whose definite length covers the rest. */
+function isOneDerSequence(der: Uint8Array): boolean {
+  if (der[0] !== 0x30) return false;
+  const first = der[1];
+  if (first < 0x80) return 2 + first === der.length;
+  const count = first & 0x7f;
+  if (count < 1 || count > 2) return false;
+  let len = 0;
+  for (let i = 0; i < count; i++) len = (len << 8) | der[2 + i];
+  return 2 + count + len === der.length;
+}
