@@ -44,6 +44,9 @@ export const RANK_GUARD_SLOTS = 8;
  * neighbours, so "all reached" is almost never known).
  */
 export const NAMED_STAND_DOWN_SHARE = 0.25;
+
+/** Named stand-down (§15): copies heard (the first included) before a named forwarder may stand down. */
+export const NAMED_STAND_DOWN_COPIES = 3;
 export const RELAYED_MAX = 64;
 
 /** A broadcast we sent naming forwarders, until each is heard relaying or the wait ends. */
@@ -246,7 +249,7 @@ export class Flooding {
     // counter says nothing about that part, so it stands down only when most of its own reach is
     // known reached (a usable-neighbour list shrunk by collisions would stand it down too early).
     const enough = !pending.named && this.n.config.relayCopyThreshold > 0 && pending.copies >= this.n.config.relayCopyThreshold;
-    const redundant = pending.named && pending.bcast !== undefined ? this.reachMostlyCovered(pending.bcast, now) : this.coveredBy(key, sender, now);
+    const redundant = pending.named && pending.bcast !== undefined ? pending.copies >= NAMED_STAND_DOWN_COPIES && this.reachMostlyCovered(pending.bcast, now) : this.coveredBy(key, sender, now);
     if (redundant || enough) {
       this.pendingRelays.delete(key);
       if (this.n.queue.remove((q) => q.tag.kind === "relay" && q.tag.key === key).length > 0) this.n.stats.relaysSuppressed++;
