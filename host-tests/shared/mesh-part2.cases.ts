@@ -235,6 +235,31 @@ export default suite("mesh part 2 (ideal channel)", {
     t.deepEqual(chooseForwarders({ self: 1, neighbours: backup, only: set(1, 6, 7), max: 16 }), [2, 4], "6 through 2, 7 through 4; 5 is not the silent part; 8 not named");
     t.deepEqual(chooseForwarders({ self: 1, neighbours: backup, only: set(6), reached: set(6), max: 16 }), [], "the silent part reached meanwhile: no backup");
   },
+  "ranked forwarders: the list is in the greedy order, the one covering most first, not in id order"(t) {
+    const set = (...x: number[]) => new Set(x);
+    // Self 1; 9 covers 5, 6, 7; 2 covers 7, 8; 3 reach unknown: 9 first, then 2 for 8, then 3.
+    const nb = [
+      { short: 2, prio: 10, active: true, covers: set(1, 7, 8) },
+      { short: 9, prio: 10, active: true, covers: set(1, 5, 6, 7) },
+      { short: 3, prio: 10, active: true, covers: undefined },
+    ];
+    t.deepEqual(chooseForwarders({ self: 1, neighbours: nb, max: 16 }), [9, 2, 3], "rank order: 9 covers three, 2 the one left, 3 unknown last");
+    t.deepEqual(chooseForwarders({ self: 1, neighbours: nb, reached: set(5, 6), max: 16 }), [2, 3], "5 and 6 reached: 2 covers 7 and 8 alone");
+  },
+  "broadcast on a known graph: relayed only by the forwarder that covers everything left"(t) {
+    // 1 – 2, 1 – 3, 2 – 3; 2 and 3 both reach 4, 5; only 3 reaches 6. 1 names 3 alone (it covers
+    // 4, 5 and 6); 2, 4, 5, 6 never relay.
+    const h = new IdealMesh({ seed: 5 });
+    for (let i = 1; i <= 6; i++) h.addNode(i, gridPosition(i, 0));
+    for (const [a, b] of [[1, 2], [1, 3], [2, 3], [2, 4], [2, 5], [3, 4], [3, 5], [3, 6], [4, 5]]) h.link(a, b);
+    settle(t, h, 10 * MINUTE, "six nodes");
+    h.run(h.now + 5 * MINUTE);
+    const from = h.txLog.length;
+    t.ok(h.node(1).send(h.now, BROADCAST, new Uint8Array([3]), { priority: 4 }).ok);
+    h.run(h.now + 60_000);
+    for (let i = 2; i <= 6; i++) t.ok(h.eventsOf(i, "delivered").some((e) => e.dst === BROADCAST && e.payload[0] === 3), `node ${i} got it`);
+    t.deepEqual([...broadcastRelays(h, from).keys()].sort((a, b) => a - b), [1, 3], "the origin and 3");
+  },
   "own reach: nodes heard recently, bounded, the stalest dropped first"(t) {
     const h = new HeardNodes(3, 10_000);
     h.heard(1, 0);

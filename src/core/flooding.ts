@@ -31,6 +31,22 @@ export const OWN_REACH_MAX = 128;
  * so a backup naming us again is relayed only once (RELAYED_MAX).
  */
 export const BACKUP_WATCH_MAX = 8;
+
+/**
+ * Ranked forwarders (§15): the forwarder ranked k in a list waits k frame times plus this many
+ * slots each before its own contention, so it hears the ones ranked before it.
+ */
+export const RANK_GUARD_SLOTS = 8;
+
+/**
+ * Named stand-down (§15): a named forwarder stands down once at most this share of the nodes it
+ * reaches is not known reached (the lists it learns from hold only each node's 24 strongest
+ * neighbours, so "all reached" is almost never known).
+ */
+export const NAMED_STAND_DOWN_SHARE = 0.25;
+
+/** Named stand-down (§15): copies heard (the first included) before a named forwarder may stand down. */
+export const NAMED_STAND_DOWN_COPIES = 3;
 export const RELAYED_MAX = 64;
 
 /** A broadcast we sent naming forwarders, until each is heard relaying or the wait ends. */
@@ -54,6 +70,8 @@ interface PendingBroadcast {
   readonly from: NodeId;
   /** Short ids reached already or by transmissions announced (senders heard, named co-forwarders, their neighbours). */
   readonly reached: Set<number>;
+  /** Short ids of the nodes heard sending it (§15 *Named stand-down*: a neighbour listing one of them holds it). */
+  readonly senders: Set<number>;
 }
 
 export class Flooding {
@@ -173,7 +191,7 @@ export class Flooding {
    * Queues a flood or broadcast relay unless the frames already heard cover every usable
    * neighbour (neighbour-coverage pruning on the two-hop view). `from` is who we heard it from.
    */
-  queueRelay(key: string, bytes: Uint8Array, priority: PriorityLevel, from: NodeId, now: number, named = false): boolean {
+  queueRelay(key: string, bytes: Uint8Array, priority: PriorityLevel, from: NodeId, now: number, named = false, rank = 0): boolean {
     this.pendingRelays.set(key, { covered: new Set<NodeId>(), copies: 1, named });
     // A named forwarder was chosen by a sender that saw more than the first copy tells us (§15).
     if (!named && this.coveredBy(key, from, now)) {
@@ -187,7 +205,7 @@ export class Flooding {
         priority,
         kind: "data",
         isAck: false,
-        notBefore: now + this.contention(),
+        notBefore: now + rank * (this.n.airtime(bytes.length) + RANK_GUARD_SLOTS * this.n.slotMs) + this.contention(),
         enqueuedAt: now,
         cw: 0,
         airtimeMs: this.n.airtime(bytes.length),
@@ -223,12 +241,15 @@ export class Flooding {
     const pending = this.pendingRelays.get(key);
     if (pending === undefined) return;
     pending.copies++;
-    if (pending.bcast !== undefined) this.noteReached(pending.bcast.reached, sender, forwarders);
-    // A named forwarder (§15) was chosen for the part of the network only it covers: copies heard
-    // from others say nothing about that part, so only a known-reached own reach stands it down
-    // (a usable-neighbour list shrunk by collisions would stand it down too early).
+    if (pending.bcast !== undefined) {
+      this.noteReached(pending.bcast.reached, sender, forwarders);
+      pending.bcast.senders.add(shortId(sender));
+    }
+    // A named forwarder (§15) was chosen for the part of the network only it covers: the copy
+    // counter says nothing about that part, so it stands down only when most of its own reach is
+    // known reached (a usable-neighbour list shrunk by collisions would stand it down too early).
     const enough = !pending.named && this.n.config.relayCopyThreshold > 0 && pending.copies >= this.n.config.relayCopyThreshold;
-    const redundant = pending.named && pending.bcast !== undefined ? this.reachCovered(pending.bcast.reached, now) : this.coveredBy(key, sender, now);
+    const redundant = pending.named && pending.bcast !== undefined ? pending.copies >= NAMED_STAND_DOWN_COPIES && this.reachMostlyCovered(pending.bcast, now) : this.coveredBy(key, sender, now);
     if (redundant || enough) {
       this.pendingRelays.delete(key);
       if (this.n.queue.remove((q) => q.tag.kind === "relay" && q.tag.key === key).length > 0) this.n.stats.relaysSuppressed++;
@@ -352,13 +373,26 @@ export class Flooding {
     return out;
   }
 
-  /** Whether every node we reach (usable neighbours and own reach) is known reached already (§15). */
-  reachCovered(reached: ReadonlySet<number>, now: number): boolean {
-    for (const n of this.n.nbrs.usableList(now)) if (!reached.has(shortId(n.id))) return false;
+  /**
+   * Named stand-down (§15): whether no usable neighbour is known to lack the frame (its neighbour
+   * list names none of the nodes heard sending it, and no such sender lists it) and at most
+   * NAMED_STAND_DOWN_SHARE of the nodes we reach (usable neighbours and own reach) is not known
+   * reached.
+   */
+  reachMostlyCovered(b: Pick<PendingBroadcast, "reached" | "senders">, now: number): boolean {
     const mine = new Set<number>();
+    const minRq = this.coverMinRq();
+    for (const n of this.n.nbrs.usableList(now)) {
+      const short = shortId(n.id);
+      mine.add(short);
+      if (b.reached.has(short)) continue;
+      const list = this.n.nbrs.covers(n, minRq);
+      if (list !== undefined && ![...b.senders].some((x) => list.has(x))) return false;
+    }
     this.heardNodes.addRecent(mine, now);
-    for (const x of mine) if (!reached.has(x)) return false;
-    return true;
+    let left = 0;
+    for (const x of mine) if (!b.reached.has(x)) left++;
+    return left <= NAMED_STAND_DOWN_SHARE * mine.size;
   }
 
   /**
@@ -465,11 +499,13 @@ export class Flooding {
     const reached = new Set<number>();
     this.noteReached(reached, f.tx, f.forwarders);
     const relay = this.withForwarders(frame, f.tx, now, reached);
-    if (this.queueRelay(key, encodeFrame(relay), f.priority, f.tx, now, named)) {
+    // Ranked forwarders (§15): our place in the list we were named in is our turn.
+    const rank = named ? Math.max(0, f.forwarders?.indexOf(shortId(this.n.id)) ?? 0) : 0;
+    if (this.queueRelay(key, encodeFrame(relay), f.priority, f.tx, now, named, rank)) {
       this.n.stats.broadcastRelays++;
       this.remember(key, now);
       const p = this.pendingRelays.get(key);
-      if (p !== undefined) p.bcast = { frame, from: f.tx, reached };
+      if (p !== undefined) p.bcast = { frame, from: f.tx, reached, senders: new Set([shortId(f.tx)]) };
     }
   }
 }

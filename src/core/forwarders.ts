@@ -46,7 +46,8 @@ export interface ForwarderView {
 }
 
 /**
- * Short ids of the forwarders to name, possibly none (every two-hop node is covered already), or
+ * Short ids of the forwarders to name, in rank order (the greedy choice's order, §15 *Ranked
+ * forwarders*), possibly none (every two-hop node is covered already), or
  * undefined when more than `max` would be needed (the frame then names none and the distributor
  * rule applies).
  */
@@ -62,6 +63,7 @@ export function chooseForwarders(v: ForwarderView): number[] | undefined {
   const todo = new Set<number>();
   for (const n of v.neighbours) for (const x of n.covers ?? []) if (!one.has(x) && !done.has(x) && (v.only === undefined || v.only.has(x))) todo.add(x);
   const chosen: number[] = [];
+  const unknown: number[] = [];
   const candidates: ForwarderCandidate[] = [];
   for (const n of v.neighbours) {
     if (n.short === v.previous?.short) continue;
@@ -69,7 +71,7 @@ export function chooseForwarders(v: ForwarderView): number[] | undefined {
       if (v.only !== undefined) continue; // a backup names only for the part it must reach
       // Unknown reach: named unless the previous sender already reached it (then it is that
       // sender's to name).
-      if (v.previous?.covers === undefined || !v.previous.covers.has(n.short)) chosen.push(n.short);
+      if (v.previous?.covers === undefined || !v.previous.covers.has(n.short)) unknown.push(n.short);
     } else {
       candidates.push(n);
     }
@@ -77,7 +79,10 @@ export function chooseForwarders(v: ForwarderView): number[] | undefined {
   for (const phase of [true, false]) {
     pick(candidates.filter((c) => c.active === phase), todo, chosen);
   }
-  return chosen.length > v.max ? undefined : chosen.sort((a, b) => a - b);
+  // Ranked (§15): the list is in the order chosen, the one covering most first; the nodes of
+  // unknown reach last. A forwarder's place in the list is its turn to relay.
+  chosen.push(...unknown.sort((a, b) => a - b));
+  return chosen.length > v.max ? undefined : chosen;
 }
 
 /** Greedy set cover: adds to `chosen` the candidates covering most of `todo`, until none adds any. */
