@@ -446,6 +446,9 @@ export default suite("mesh part 2 (ideal channel)", {
     t.equal(after.filter((x) => x.type === FrameType.FLOOD).length, 0, "no flood of any kind");
     t.atLeast(after.filter((x) => x.type === FrameType.LOCATE_Q && x.tx === 2).length, 2, "asked widening scopes");
     t.atLeast(after.filter((x) => x.type === FrameType.LOCATE_A).length, 1, "an answer came back");
+    // Location traffic is control for accounting (docs/simulator.md), relayed queries included.
+    t.atLeast(after.filter((x) => x.type === FrameType.LOCATE_Q && x.tx !== 2).length, 1, "a relay carried a query");
+    t.equal(after.filter((x) => (x.type === FrameType.LOCATE_Q || x.type === FrameType.LOCATE_A) && x.kind !== "control").length, 0, "every location frame counted as control");
     // One answer per query (§16): a single answerer for each query id, whatever relays carry it.
     const answers = after.flatMap((x) => {
       const d = x.type === FrameType.LOCATE_A ? decodeFrame(x.bytes) : undefined;

@@ -191,7 +191,7 @@ export class Flooding {
    * Queues a flood or broadcast relay unless the frames already heard cover every usable
    * neighbour (neighbour-coverage pruning on the two-hop view). `from` is who we heard it from.
    */
-  queueRelay(key: string, bytes: Uint8Array, priority: PriorityLevel, from: NodeId, now: number, named = false, rank = 0): boolean {
+  queueRelay(key: string, bytes: Uint8Array, priority: PriorityLevel, from: NodeId, now: number, named = false, rank = 0, accountAs?: "control"): boolean {
     this.pendingRelays.set(key, { covered: new Set<NodeId>(), copies: 1, named });
     // A named forwarder was chosen by a sender that saw more than the first copy tells us (§15).
     if (!named && this.coveredBy(key, from, now)) {
@@ -204,6 +204,7 @@ export class Flooding {
         bytes,
         priority,
         kind: "data",
+        accountAs,
         isAck: false,
         notBefore: now + rank * (this.n.airtime(bytes.length) + RANK_GUARD_SLOTS * this.n.slotMs) + this.contention(),
         enqueuedAt: now,

@@ -94,7 +94,7 @@ export class LocationService {
     if (this.n.duty.muted || f.ttl <= 1 || !inLocateScope(this.n.cluster, f.askerCluster, f.scope)) return;
     // Relayed like a broadcast, with the same suppression (coverage, copies heard).
     const bytes = encodeFrame({ ...f, tx: this.n.id, ttl: f.ttl - 1, hops: nextHopCount(f.hops) });
-    if (this.n.flood.queueRelay(`q:${f.asker}:${f.qid}`, bytes, 2, f.tx, now)) this.n.stats.locateRelays++;
+    if (this.n.flood.queueRelay(`q:${f.asker}:${f.qid}`, bytes, 2, f.tx, now, false, 0, "control")) this.n.stats.locateRelays++;
   }
 
   /**

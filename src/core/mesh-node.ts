@@ -442,7 +442,7 @@ export class MeshNode implements Station {
       f.airtimeMs = this.#s.airtime(f.bytes.length);
     }
     this.#inFlight = f;
-    return { bytes: f.bytes, priority: f.priority, kind: f.kind };
+    return { bytes: f.bytes, priority: f.priority, kind: f.accountAs ?? f.kind };
   }
 
   foreignFrameStart(now: number, onAirBytes: number, priority: PriorityLevel): number {

@@ -8,6 +8,11 @@ export interface QueuedFrame<T = unknown> {
   bytes: Uint8Array;
   readonly priority: PriorityLevel;
   readonly kind: "data" | "control";
+  /**
+   * Accounting only (Station's TxFrame.kind): a frame that waits in the data class but is protocol
+   * control, e.g. a relayed location query (docs/protocol.md §16).
+   */
+  readonly accountAs?: "control";
   readonly isAck: boolean;
   notBefore: number;
   readonly enqueuedAt: number;
