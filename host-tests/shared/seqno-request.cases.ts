@@ -141,6 +141,39 @@ export default suite("seqno requests", {
     }
     t.ok(true, "no throw");
   },
+  "an answer that comes back over a changed path still brings the forwarder's OGM forward"(t) {
+    // Regression: the answer was only looked for when the route update had nothing else to say,
+    // so an answer with a material metric change (the path it came back over changed) left the
+    // request pending and the OGM on its Trickle schedule.
+    const h = new IdealMesh({ seed: 4, config: ON });
+    const me = h.addNode(10, gridPosition(0, 0));
+    const own = me.cluster;
+    const N = 0x0000a001; // the next hop toward S
+    const R = 0x0000a002; // the neighbour that asks
+    const S = 0x0000a0a0; // the source, two hops away through N
+    let seq = 100;
+    const hear = (tx: NodeId, routes: OgmFrame["nodeRoutes"]): void => {
+      me.receive(encodeFrame(forgedOgm({ tx, ogmSeq: seq++, cluster: own, battery: 255, routeSeq: 7, neighbours: [{ short: shortId(10), rq: 255 }], nodeRoutes: routes })), { rssi: -80, snr: 9, at: h.now });
+      h.run(h.now + 1_000);
+    };
+    for (let i = 0; i < 20; i++) {
+      hear(N, [{ dst: S, seqno: 40, metric: 1700 }]);
+      hear(R, []);
+      h.run(h.now + 2 * MINUTE); // Trickle backs off
+    }
+    t.deepEqual(me.nextHopsTo(S, h.now), [N], "S through N");
+    me.receive(request({ tx: R, next: 10, key: S, seqno: 41 }), { rssi: -80, snr: 9, at: h.now });
+    h.run(h.now + 1_000);
+    t.equal(me.stats.seqreqForwarded, 1, "passed on toward S");
+    h.run(h.now + 20_000);
+    const answeredAt = h.now;
+    hear(N, [{ dst: S, seqno: 41, metric: 3400 }]); // the newer seqno, over a path twice as long
+    h.run(h.now + MINUTE);
+    t.atLeast(ogmsOf(h, 10, answeredAt), 1, "an OGM followed the answer within a minute");
+    // The answered request is forgotten: a new one for S is passed on, not rate-limited.
+    me.receive(request({ tx: R, next: 10, key: S, seqno: 42 }), { rssi: -80, snr: 9, at: h.now });
+    t.equal(me.stats.seqreqForwarded, 2, "a new request is passed on");
+  },
   "a source's own retraction ends the echoes of its route through other neighbours"(t) {
     const h = new IdealMesh({ seed: 3, config: { withdrawnEchoes: true } });
     const me = h.addNode(10, gridPosition(0, 0));
