@@ -27,6 +27,7 @@ export default suite("bridge rules", {
     t.ok(crossesBridge(FrameType.BCAST, false));
     t.ok(crossesBridge(FrameType.LOCATE_Q, false));
     for (const ty of [FrameType.OGM, FrameType.FLOOD, 7]) t.ok(!crossesBridge(ty, false), String(ty));
+    t.ok(!crossesBridge(FrameType.SEQREQ, false), "a seqno request is link-local: it travels hop by hop toward the source over radio only");
   },
   "B7: a location query crosses only at the lookup's widest level"(t) {
     t.ok(locateCrosses(4, 4));

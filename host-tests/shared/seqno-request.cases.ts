@@ -4,7 +4,9 @@
 // and next hops never form a loop while requests and seqno bumps are at work.
 import { clusterFromGeohash } from "../../src/core/cluster";
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
+import { DEFAULT_CONFIG } from "../../src/core/config";
 import { FrameType, type OgmFrame, type SeqnoRequestFrame, shortId } from "../../src/core/frames";
+import { SEQREQ_RELAY_BURST, SEQREQ_RELAY_REFILL } from "../../src/core/seqno-request";
 import type { MeshNode } from "../../src/core/mesh-node";
 import type { NodeId } from "../../src/core/station";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
@@ -21,6 +23,7 @@ const MINUTE = 60_000;
  */
 /** Both rules are off by default (§5.6–5.7: measured, no gain); these cases turn them on. */
 const ON = { seqnoRequests: true, withdrawnEchoes: true };
+const ON_GAP_MS = DEFAULT_CONFIG.seqreqGapMs;
 
 function ring(): IdealMesh {
   const h = new IdealMesh({ seed: 5, config: ON });
@@ -140,6 +143,84 @@ export default suite("seqno requests", {
       }
     }
     t.ok(true, "no throw");
+  },
+  "an answer that comes back over a changed path still brings the forwarder's OGM forward"(t) {
+    // Regression: the answer was only looked for when the route update had nothing else to say,
+    // so an answer with a material metric change (the path it came back over changed) left the
+    // request pending and the OGM on its Trickle schedule.
+    const h = new IdealMesh({ seed: 4, config: ON });
+    const me = h.addNode(10, gridPosition(0, 0));
+    const own = me.cluster;
+    const N = 0x0000a001; // the next hop toward S
+    const R = 0x0000a002; // the neighbour that asks
+    const S = 0x0000a0a0; // the source, two hops away through N
+    let seq = 100;
+    const hear = (tx: NodeId, routes: OgmFrame["nodeRoutes"]): void => {
+      me.receive(encodeFrame(forgedOgm({ tx, ogmSeq: seq++, cluster: own, battery: 255, routeSeq: 7, neighbours: [{ short: shortId(10), rq: 255 }], nodeRoutes: routes })), { rssi: -80, snr: 9, at: h.now });
+      h.run(h.now + 1_000);
+    };
+    for (let i = 0; i < 20; i++) {
+      hear(N, [{ dst: S, seqno: 40, metric: 1700 }]);
+      hear(R, []);
+      h.run(h.now + 2 * MINUTE); // Trickle backs off
+    }
+    t.deepEqual(me.nextHopsTo(S, h.now), [N], "S through N");
+    me.receive(request({ tx: R, next: 10, key: S, seqno: 41 }), { rssi: -80, snr: 9, at: h.now });
+    h.run(h.now + 1_000);
+    t.equal(me.stats.seqreqForwarded, 1, "passed on toward S");
+    h.run(h.now + 20_000);
+    const answeredAt = h.now;
+    hear(N, [{ dst: S, seqno: 41, metric: 3400 }]); // the newer seqno, over a path twice as long
+    h.run(h.now + MINUTE);
+    t.atLeast(ogmsOf(h, 10, answeredAt), 1, "an OGM followed the answer within a minute");
+    // The answered request is forgotten: a new one for S is passed on, not rate-limited.
+    me.receive(request({ tx: R, next: 10, key: S, seqno: 42 }), { rssi: -80, snr: 9, at: h.now });
+    t.equal(me.stats.seqreqForwarded, 2, "a new request is passed on");
+  },
+  "a flood of requests over more sources than the table holds: passing on is bounded by the relay budget"(t) {
+    // Regression: rotating more than 64 sources evicted each one from the per-source table before
+    // it came round again, so every request for a real source was passed on, at any ttl it carried.
+    const h = new IdealMesh({ seed: 6, config: ON });
+    const me = h.addNode(10, gridPosition(0, 0));
+    const N = 0x0000a001; // the next hop toward the sources
+    const R = 0x0000a002; // a keyholder flooding requests
+    const sources = Array.from({ length: 8 }, (_, i) => 0x0000b000 + i);
+    let seq = 100;
+    const hear = (tx: NodeId, routes: OgmFrame["nodeRoutes"]): void => {
+      me.receive(encodeFrame(forgedOgm({ tx, ogmSeq: seq++, cluster: me.cluster, battery: 255, routeSeq: 7, neighbours: [{ short: shortId(10), rq: 255 }], nodeRoutes: routes })), { rssi: -80, snr: 9, at: h.now });
+      h.run(h.now + 1_000);
+    };
+    const adverts = sources.map((dst) => ({ dst, seqno: 40, metric: 1700 }));
+    for (let i = 0; i < 3; i++) {
+      hear(N, adverts);
+      hear(R, []);
+    }
+    t.ok(sources.every((s) => me.nextHopsTo(s, h.now)[0] === N), "every source through N");
+    const from = h.now;
+    const st = me.stats;
+    const limited0 = st.seqreqRateLimited;
+    // Ten minutes, five requests a second, over 8 real sources and 100 unknown ones, ttl 255.
+    const keys = [...sources, ...Array.from({ length: 100 }, (_, i) => 0x0000c000 + i)];
+    let sent = 0;
+    for (let i = 0; h.now - from < 10 * MINUTE; i++) {
+      const key = keys[i % keys.length];
+      me.receive(request({ tx: R, next: 10, key, seqno: 41 + Math.floor(i / keys.length), ttl: 255 }), { rssi: -80, snr: 9, at: h.now });
+      sent++;
+      if (i % 300 === 0) {
+        hear(N, adverts);
+        hear(R, []);
+      } else h.run(h.now + 200);
+    }
+    const bound = SEQREQ_RELAY_BURST + Math.ceil((h.now - from) / (ON_GAP_MS / SEQREQ_RELAY_REFILL));
+    t.atLeast(st.seqreqForwarded, 1, "requests are still passed on");
+    t.atMost(st.seqreqForwarded, bound, `${st.seqreqForwarded} of ${sent} requests passed on in 10 min (budget ${bound})`);
+    t.atLeast(st.seqreqRateLimited - limited0, 100, "the rest counted as dropped");
+    const relayed = h.txLog.filter((r) => r.tx === 10 && r.type === FrameType.SEQREQ && r.at >= from);
+    t.equal(relayed.length, st.seqreqForwarded);
+    for (const r of relayed) {
+      const d = decodeFrame(r.bytes);
+      t.ok(d.ok && d.frame.type === FrameType.SEQREQ && d.frame.ttl <= 15, "a ttl of 255 is capped at seqreqHops (16) − 1");
+    }
   },
   "a source's own retraction ends the echoes of its route through other neighbours"(t) {
     const h = new IdealMesh({ seed: 3, config: { withdrawnEchoes: true } });

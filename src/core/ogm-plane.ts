@@ -66,7 +66,9 @@ export class OgmPlane {
       if (advertsTrusted && plausible) this.n.locations.learn(e.dst, n.cluster, now);
       if (!routesUsable || !sameCluster || e.dst === this.n.id || !plausible) continue;
       const o = this.n.routes.update("node", e.dst, n.id, e.dst, e.seqno, e.metric, hold, now);
-      if (o === "updated" || o === "new-destination" || this.n.seqreq.heard("node", e.dst, e.dst, e.seqno, now)) touchedNodes.push(e.dst);
+      // heard() first and always: an answer over a changed path ("updated") is an answer too.
+      const answered = this.n.seqreq.heard("node", e.dst, e.dst, e.seqno, now);
+      if (answered || o === "updated" || o === "new-destination") touchedNodes.push(e.dst);
     }
     for (const e of f.clusterRoutes) {
       if (!routesUsable || clusterContains(e.cluster, this.n.cluster) || e.origin === this.n.id || !plausibleMetric(e.metric, this.n.config)) continue;
@@ -74,7 +76,8 @@ export class OgmPlane {
       if (e.metric < METRIC_INFINITY && this.n.seqreq.isEcho("cluster", e.cluster, n.id, e.origin, e.seqno, now)) continue;
       const o = this.n.routes.update("cluster", e.cluster, n.id, e.origin, e.seqno, e.metric, hold, now);
       const echoesGone = e.metric >= METRIC_INFINITY && e.origin === n.id && this.n.seqreq.onSourceRetraction("cluster", e.cluster, n.id, e.seqno, now);
-      if (o === "updated" || o === "new-destination" || echoesGone || this.n.seqreq.heard("cluster", e.cluster, e.origin, e.seqno, now)) touchedClusters.push(e.cluster);
+      const answered = this.n.seqreq.heard("cluster", e.cluster, e.origin, e.seqno, now);
+      if (answered || echoesGone || o === "updated" || o === "new-destination") touchedClusters.push(e.cluster);
     }
     this.routeChanges(this.n.routes.refreshSome("node", touchedNodes, now), now);
     this.routeChanges(this.n.routes.refreshSome("cluster", touchedClusters, now), now);

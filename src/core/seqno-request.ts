@@ -32,7 +32,10 @@ export interface SeqreqCounters {
   seqreqAnswered: number;
   /** Times our own routeSeq was raised for a request. */
   seqreqBumps: number;
-  /** Requests dropped: the same source asked about again within the gap (a flood of requests ends here). */
+  /**
+   * Requests dropped: the same source asked about again within the gap, the source table full of
+   * requests younger than the gap, or the relay budget spent (a flood of requests ends here).
+   */
   seqreqRateLimited: number;
   /** Requests dropped: from a node that is not our neighbour, no route toward the source, or the hop limit reached. */
   seqreqUnroutable: number;
@@ -50,6 +53,10 @@ export function emptySeqreqCounters(): SeqreqCounters {
 export const SEQREQ_SOURCES_MAX = 64;
 /** Requests a starved node sends for one source before it waits for news of it. */
 export const SEQREQ_TRIES = 3;
+/** Requests a node may pass on at once; the budget refills one per seqreqGapMs / SEQREQ_RELAY_REFILL (§5.6). */
+export const SEQREQ_RELAY_BURST = 4;
+/** Relay budget refills per seqreqGapMs: with the default 60 s gap, one request every 15 s. */
+export const SEQREQ_RELAY_REFILL = 4;
 /** How long a request passed on waits for its answer. */
 const PENDING_MS = 10 * 60_000;
 
@@ -93,6 +100,9 @@ export class SeqnoRequests {
   /** Sources that withdrew a route, with the seqno of the retraction (§5.7). */
   readonly #withdrawn = new Map<string, Withdrawn>();
   #lastAnswerAt = -Infinity;
+  /** Requests we may still pass on now (the relay budget), and when it was last refilled. */
+  #relayTokens = SEQREQ_RELAY_BURST;
+  #relayAt = 0;
   #lastBumpAt = -Infinity;
 
   constructor(n: NodeState) {
@@ -157,7 +167,14 @@ export class SeqnoRequests {
       if (p !== undefined && !p.forwarded) this.#pending.set(sk, { ...p, forwarded: true });
       return;
     }
-    remember(this.#asked, sk, { at: now, tries: 1 });
+    if (a === undefined && this.#asked.size >= SEQREQ_SOURCES_MAX && this.#fullOfYoung(now)) {
+      // Every source remembered was asked about within the gap: a request for yet another one is
+      // refused rather than evicting one (rotating sources must not reopen the per-source limit).
+      stats.seqreqRateLimited++;
+      return;
+    }
+    // A request of our own keeps its retry count.
+    remember(this.#asked, sk, { at: now, tries: a?.tries ?? 1 });
     if (f.origin === this.n.id) {
       // We are the source. One step at most per answer gap, however far ahead the asker's seqno
       // is: a forged request must not run our seqno round the 16-bit circle; and only for a route
@@ -192,13 +209,41 @@ export class SeqnoRequests {
       this.#answer(d, now);
       return;
     }
-    if (f.ttl <= 1 || best.neighbour === f.tx) {
+    // Others' hop limits are capped at ours: a forged ttl of 255 goes no further than our own request.
+    const ttl = Math.min(f.ttl, this.n.config.seqreqHops);
+    if (ttl <= 1 || best.neighbour === f.tx) {
       stats.seqreqUnroutable++;
       return;
     }
+    if (!this.#relayToken(now)) {
+      stats.seqreqRateLimited++;
+      return;
+    }
     remember(this.#pending, sk, { seqno: f.seqno, until: now + PENDING_MS, forwarded: true });
-    this.#send(kind, f.key, f.origin, f.seqno, best.neighbour, f.ttl - 1, now);
+    this.#send(kind, f.key, f.origin, f.seqno, best.neighbour, ttl - 1, now);
     stats.seqreqForwarded++;
+  }
+
+  /** Whether the oldest source remembered was asked about within the gap (the table holds only young entries). */
+  #fullOfYoung(now: number): boolean {
+    const oldest = this.#asked.values().next().value;
+    return oldest !== undefined && now - oldest.at < this.n.config.seqreqGapMs;
+  }
+
+  /**
+   * The relay budget (rule `relayBudget`, §5.6): one token per seqreqGapMs / SEQREQ_RELAY_REFILL,
+   * at most SEQREQ_RELAY_BURST held. Takes one if there is one.
+   */
+  #relayToken(now: number): boolean {
+    const every = this.n.config.seqreqGapMs / SEQREQ_RELAY_REFILL;
+    const earned = Math.floor((now - this.#relayAt) / every);
+    if (earned > 0) {
+      this.#relayTokens = Math.min(SEQREQ_RELAY_BURST, this.#relayTokens + earned);
+      this.#relayAt = this.#relayTokens === SEQREQ_RELAY_BURST ? now : this.#relayAt + earned * every;
+    }
+    if (this.#relayTokens === 0) return false;
+    this.#relayTokens--;
+    return true;
   }
 
   /** Whether we originate (kind, key) ourselves now: our own id, a cluster we border, our aggregate, or a bridge route. */

@@ -28,7 +28,7 @@ export function bridgeLinkMetric(cfg: Pick<MeshConfig, "bridgeLoss" | "bridgeLat
 /**
  * Frame types that may cross the bridge (rule B2): routed frames (DATA, end-to-end ACK,
  * LOCATE_A), scoped broadcasts, and location queries at their widest level (B7). Link-local
- * frames (OGM, hop ACK, KEY) describe one radio neighbourhood and mean nothing at the far end;
+ * frames (OGM, hop ACK, SEQREQ, KEY) describe one radio neighbourhood and mean nothing at the far end;
  * FLOOD frames (corridor, homeless and network floods of unicasts) never cross: the gateway
  * routes the unicast they carry instead.
  */
