@@ -199,6 +199,11 @@ export default suite("app: console", {
     has(t, term.type("set mqttca none\r"), /mqttca = none \(bundled roots\)/);
     has(t, term.type("help set\r"), /mqttca/);
   },
+  "help says a board trusts its bundled root even with mqttca set, a host mqttca only"(t) {
+    const term = terminal(fakeHost().host);
+    has(t, term.type("help bridge\r"), /on a board mqttca adds to the bundled root and does not replace it/);
+    has(t, term.type("help set\r"), /a board trusts ISRG Root X1 even with mqttca set, a host trusts mqttca only/);
+  },
   "reboot calls the host after saying so"(t) {
     const { host, log } = fakeHost();
     has(t, terminal(host).type("reboot\r"), /rebooting…/);
