@@ -1,6 +1,6 @@
 // A CA certificate for tests of the mqttca setting (parsing, storage, the console paste): made
 // for this project with openssl (EC P-256, self-signed, CN "System 5 test CA", valid to 2036);
-// its private key was not kept. SHA-256 fingerprint 05:FB:7E:50:C0:70:43:2C:…, 399 bytes DER.
+// its private key was not kept. 399 bytes DER.
 export const TEST_CA_PEM = [
   "-----BEGIN CERTIFICATE-----",
   "MIIBizCCATGgAwIBAgIUSfiyy5/g091eRIoveuTSItam0zcwCgYIKoZIzj0EAwIw",
@@ -14,3 +14,6 @@ export const TEST_CA_PEM = [
   "lBgxBYDoHGIxmEkncJAU",
   "-----END CERTIFICATE-----",
 ].join("\n");
+
+/** Its SHA-256 fingerprint as `openssl x509 -noout -fingerprint -sha256` prints it (computed there, not by our code). */
+export const TEST_CA_SHA256 = "05:FB:7E:50:C0:70:43:2C:20:AD:BF:0B:82:6A:5C:58:DD:F3:28:2A:D0:9F:E0:5C:4B:92:D6:9C:BF:D9:DF:ED";

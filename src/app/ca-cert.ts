@@ -48,10 +48,12 @@ export function parseCaCert(text: string): CaParsed {
   return { ok: true, der };
 }
 
-/** What `get mqttca` shows: size and the start of the SHA-256 fingerprint (as `openssl x509 -fingerprint -sha256` prints it). */
+/** What `get mqttca` shows: size and the whole SHA-256 fingerprint, as `openssl x509 -noout -fingerprint -sha256` prints it (colon-separated upper-case hex), to compare. */
 export function describeCaCert(der: Uint8Array): string {
-  const fp = toHex(sha256(der)).toUpperCase();
-  return `${der.length} bytes, SHA-256 ${fp.slice(0, 2)}:${fp.slice(2, 4)}:${fp.slice(4, 6)}:${fp.slice(6, 8)}…`;
+  const hex = toHex(sha256(der)).toUpperCase();
+  const pairs: string[] = [];
+  for (let i = 0; i < hex.length; i += 2) pairs.push(hex.slice(i, i + 2));
+  return `${der.length} bytes, SHA-256 ${pairs.join(":")}`;
 }
 
 /** PEM text of DER bytes (Node's tls takes PEM). */
