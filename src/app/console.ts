@@ -163,6 +163,8 @@ const NL = "\r\n";
 const PEM_LINE = 64;
 /** A PEM block's BEGIN or END line, of any type (certificate, key …). */
 const PEM_BOUNDARY = /^-----(BEGIN|END) [A-Z0-9 ]{1,40}-----$/;
+/** A line of a PEM body (base64). */
+const BASE64_LINE = /^[A-Za-z0-9+/=]+$/;
 /** A line of base64 long enough to be pasted data rather than a mistyped command. */
 const BASE64_WORD = /^[a-z0-9+/=]{20,}$/i;
 const BROADCAST_ID = 0xffffffff;
@@ -650,7 +652,7 @@ export class Console {
     // PEM body lines are 64 characters but the last: after a shorter one only the END line may come.
     const last = lines[lines.length - 1];
     const bodyEnded = last !== undefined && last !== PEM_BEGIN && last.length < PEM_LINE;
-    const pemLine = line === PEM_END || (!bodyEnded && (line === PEM_BEGIN || /^[A-Za-z0-9+/=]+$/.test(line)));
+    const pemLine = line === PEM_END || (!bodyEnded && (line === PEM_BEGIN || BASE64_LINE.test(line)));
     if (!pemLine || this.#pasteChars > CA_PASTE_MAX_CHARS) {
       this.#paste = undefined;
       if (pemLine) [this.#absorb, this.#pasteUndo] = ["inside", ""]; // the rest of an oversized paste is swallowed
@@ -685,7 +687,7 @@ export class Console {
       this.#absorb = "between";
       return true;
     }
-    if (state === "inside" && /^[A-Za-z0-9+/=]+$/.test(line) && line.length <= PEM_LINE) {
+    if (state === "inside" && BASE64_LINE.test(line) && line.length <= PEM_LINE) {
       if (line.length < PEM_LINE) this.#absorb = "last";
       return true;
     }
