@@ -4,7 +4,7 @@ import { SettingsStore } from "../../src/app/settings";
 import { decodeUtf8, encodeUtf8 } from "../../src/app/utf8";
 import type { SendResult } from "../../src/core/station";
 import { FakePreference } from "../fakes/preference";
-import { TEST_CA_PEM } from "./test-ca";
+import { TEST_CA_PEM, TEST_CA_SHA256, TEST_LEAF_PEM } from "./test-ca";
 import { suite, type Assert } from "./harness";
 
 export interface FakeHostLog {
@@ -59,6 +59,11 @@ export function terminal(host: ConsoleHost, echo = true) {
       return out;
     },
   };
+}
+
+/** The error lines of a console's output (what it says, not the echo of what was typed). */
+function errors(out: string): string[] {
+  return out.split(/\r?\n/).filter((l) => l.startsWith("error:"));
 }
 
 function has(t: Assert, text: string, re: RegExp): void {
@@ -178,7 +183,8 @@ export default suite("app: console", {
     has(t, term.type("set mqttca\r"), /paste the broker's CA certificate \(PEM/);
     const lines = TEST_CA_PEM.split("\n");
     for (const line of lines.slice(0, -1)) t.ok(!/saved|error/.test(term.type(`${line}\r`)), `no answer before the END line (${line.slice(0, 12)})`);
-    has(t, term.type(`${lines[lines.length - 1]}\r`), /mqttca = set \(399 bytes, SHA-256 05:FB:7E:50…\) \(saved; takes effect after reboot\)/);
+    const saved = term.type(`${lines[lines.length - 1]}\r`);
+    t.ok(saved.includes(`mqttca = set (399 bytes, SHA-256 ${TEST_CA_SHA256}) (saved; takes effect after reboot)`), saved);
     t.equal(settings.current.mqttCa, lines.slice(1, -1).join(""));
     // A command typed in the middle of a paste cancels it and is not run; the setting is kept.
     term.type("set mqttca\r");
@@ -198,6 +204,71 @@ export default suite("app: console", {
     has(t, last, /error: mqttca: the paste is over \d+ characters/);
     has(t, term.type("set mqttca none\r"), /mqttca = none \(bundled roots\)/);
     has(t, term.type("help set\r"), /mqttca/);
+  },
+  "set mqttca refuses a pasted bundle whole: nothing saved, nothing run, no base64 echoed"(t) {
+    const { host, settings } = fakeHost();
+    const term = terminal(host);
+    const paste = (text: string): string => text.split("\n").map((l) => term.type(`${l}\r`)).join("");
+    // fullchain.pem: the server's certificate, then its CA's.
+    term.type("set mqttca\r");
+    let out = paste(`${TEST_LEAF_PEM}\n${TEST_CA_PEM}`);
+    has(t, out, /error: mqttca: this is a server \(leaf\) certificate, not a CA/);
+    has(t, out, /error: mqttca: a bundle: paste only the CA certificate .*nothing saved, mqttca unchanged/);
+    t.equal(out.match(/error:/g)?.length, 2, out);
+    t.ok(!/unknown command|saved;/.test(out), out);
+    t.ok(!errors(out).some((e) => /[A-Za-z0-9+/]{20}/.test(e)), "no body line in an error");
+    t.equal(settings.current.mqttCa, undefined);
+    has(t, term.type("get mqttca\r"), /mqttca = none/);
+    // Two CA certificates: the first is saved at its END line, and put back when the second begins.
+    term.type("set mqttca\r");
+    out = paste(`${TEST_CA_PEM}\n${TEST_CA_PEM}`);
+    has(t, out, /error: mqttca: a bundle: paste only the CA certificate/);
+    t.equal(settings.current.mqttCa, undefined);
+    // The previous certificate is kept when a bundle is refused.
+    term.type("set mqttca\r");
+    paste(TEST_CA_PEM);
+    const kept = settings.current.mqttCa;
+    t.ok(kept !== undefined);
+    term.type("set mqttca\r");
+    paste(`${TEST_CA_PEM}\n${TEST_LEAF_PEM}`);
+    t.equal(settings.current.mqttCa, kept);
+    // After the paste, the next command runs as usual.
+    has(t, term.type("get mqttca\r"), /mqttca = set \(399 bytes/);
+  },
+  "set mqttca swallows a pasted private key and never echoes base64 in an error"(t) {
+    const { host, settings } = fakeHost();
+    const term = terminal(host);
+    const body = "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgSECRETSECRETSECR";
+    term.type("set mqttca\r");
+    let out = term.type("-----BEGIN PRIVATE KEY-----\r") + term.type(`${body}\r`) + term.type("ETSECRETSECRET==\r") + term.type("-----END PRIVATE KEY-----\r");
+    has(t, out, /error: mqttca: "BEGIN PRIVATE KEY" is not a CA certificate; paste cancelled \(unchanged\)/);
+    t.ok(!errors(out).some((e) => /SECRET/i.test(e)) && errors(out).length === 1, out);
+    t.equal(settings.current.mqttCa, undefined);
+    // Outside a paste, a base64 line is an unknown command whose text is not shown.
+    out = term.type(`${body}\r`);
+    has(t, out, /error: unknown command \(64 characters of base64-like text, not shown\)/);
+    t.ok(!errors(out).some((e) => /SECRET/i.test(e)), out);
+    has(t, term.type("colour\r"), /error: unknown command "colour"/);
+  },
+  "a settings store that throws while a certificate is pasted does not take the console down"(t) {
+    const { host, settings } = fakeHost();
+    const failing = {
+      get: (k: string) => settings.get(k),
+      list: () => settings.list(),
+      set: (): never => {
+        throw new Error("flash write failed");
+      },
+    };
+    const term = terminal({ ...host, settings: failing });
+    term.type("set mqttca\r");
+    const out = TEST_CA_PEM.split("\n").map((l) => term.type(`${l}\r`)).join("");
+    has(t, out, /error: .*failed: flash write failed/);
+    has(t, term.type("help\r"), /status/);
+  },
+  "help says a board trusts its bundled root even with mqttca set, a host mqttca only"(t) {
+    const term = terminal(fakeHost().host);
+    has(t, term.type("help bridge\r"), /on a board mqttca adds to the bundled root and does not replace it/);
+    has(t, term.type("help set\r"), /a board trusts ISRG Root X1 even with mqttca set, a host trusts mqttca only/);
   },
   "reboot calls the host after saying so"(t) {
     const { host, log } = fakeHost();

@@ -2,7 +2,7 @@
 // Preference limits. Runs on Node and on XS.
 import { DEFAULT_SETTINGS, resolveNodeId, SETTINGS_DOMAIN, SettingsStore, validateSettings, type PowerRange } from "../../src/app/settings";
 import { FakePreference } from "../fakes/preference";
-import { TEST_CA_PEM } from "./test-ca";
+import { TEST_CA_PEM, TEST_CA_SHA256, TEST_LEAF_PEM } from "./test-ca";
 import { suite } from "./harness";
 
 const SX1276: PowerRange = { minDbm: 2, maxDbm: 20 };
@@ -80,6 +80,7 @@ export default suite("app: settings", {
       [`N${body.slice(1)}`, /not one DER certificate/],
       [body.slice(0, -8), /not one DER certificate/],
       ["A".repeat(4000), /over 2048 bytes/],
+      [TEST_LEAF_PEM, /a server \(leaf\) certificate, not a CA \(its basicConstraints does not say cA\)/],
     ];
     for (const [v, re] of caCases) {
       const r = settings.set("mqttca", v);
@@ -88,7 +89,7 @@ export default suite("app: settings", {
     t.equal(settings.current.mqttCa, undefined);
     t.ok(settings.set("mqttca", body).ok, "a bare base64 body is accepted");
     t.equal(settings.current.mqttCa, body);
-    t.equal((settings.get("mqttca") as { value: string }).value, "set (399 bytes, SHA-256 05:FB:7E:50…)");
+    t.equal((settings.get("mqttca") as { value: string }).value, `set (399 bytes, SHA-256 ${TEST_CA_SHA256})`);
     t.ok(settings.set("mqttca", "none").ok);
     t.equal((settings.get("mqttca") as { value: string }).value, "none (bundled roots)");
     // `none` clears the Wi-Fi network, as the docs say it is the default.

@@ -4,9 +4,11 @@
 // to the link as DER bytes: the Moddable SDK's SecureSocket takes DER, Node's tls takes PEM.
 //
 // Hostile input (a console line, a stored blob): everything is checked here, nothing throws.
-// Only the outer shape is checked (base64, one DER SEQUENCE of the declared length, size bound);
-// whether the bytes are a usable X.509 certificate is decided by the TLS stack at connection
-// time, which then refuses the broker with a reason shown by `bridge`.
+// Only the outer shape is checked (base64, one DER SEQUENCE of the declared length, size bound),
+// and that a v3 certificate says it is a CA (basicConstraints cA, RFC 5280 §4.2.1.9): a server's
+// own certificate pasted by mistake is refused. Whether the bytes are a usable X.509 certificate
+// is decided by the TLS stack at connection time, which then refuses the broker with a reason
+// shown by `bridge`.
 import { toHex } from "../core/security/bytes";
 import { sha256 } from "../core/security/primitives";
 
@@ -45,13 +47,16 @@ export function parseCaCert(text: string): CaParsed {
     return { ok: false, error: `the certificate is ${der.length} bytes; a CA certificate is ${CA_CERT_MIN_BYTES}..${CA_CERT_MAX_BYTES} bytes of DER` };
   }
   if (!isOneDerSequence(der)) return { ok: false, error: "the bytes are not one DER certificate (ASN.1 SEQUENCE of the stated length)" };
+  if (caFlag(der) === false) return { ok: false, error: "this is a server (leaf) certificate, not a CA (its basicConstraints does not say cA): give the CA certificate that signed the broker's (e.g. chain.pem's last, not cert.pem or fullchain.pem)" };
   return { ok: true, der };
 }
 
-/** What `get mqttca` shows: size and the start of the SHA-256 fingerprint (as `openssl x509 -fingerprint -sha256` prints it). */
+/** What `get mqttca` shows: size and the whole SHA-256 fingerprint, as `openssl x509 -noout -fingerprint -sha256` prints it (colon-separated upper-case hex), to compare. */
 export function describeCaCert(der: Uint8Array): string {
-  const fp = toHex(sha256(der)).toUpperCase();
-  return `${der.length} bytes, SHA-256 ${fp.slice(0, 2)}:${fp.slice(2, 4)}:${fp.slice(4, 6)}:${fp.slice(6, 8)}…`;
+  const hex = toHex(sha256(der)).toUpperCase();
+  const pairs: string[] = [];
+  for (let i = 0; i < hex.length; i += 2) pairs.push(hex.slice(i, i + 2));
+  return `${der.length} bytes, SHA-256 ${pairs.join(":")}`;
 }
 
 /** PEM text of DER bytes (Node's tls takes PEM). */
@@ -94,12 +99,62 @@ export function fromBase64(text: string): Uint8Array | undefined {
 
 /** `der` is exactly one ASN.1 SEQUENCE (tag 0x30) whose definite length covers the rest. */
 function isOneDerSequence(der: Uint8Array): boolean {
-  if (der[0] !== 0x30) return false;
-  const first = der[1];
-  if (first < 0x80) return 2 + first === der.length;
-  const count = first & 0x7f;
-  if (count < 1 || count > 2) return false;
-  let len = 0;
-  for (let i = 0; i < count; i++) len = (len << 8) | der[2 + i];
-  return 2 + count + len === der.length;
+  const cert = tlv(der, 0, der.length);
+  return cert !== undefined && cert.tag === 0x30 && cert.end === der.length;
+}
+
+/** basicConstraints (2.5.29.19) as DER OID content bytes. */
+const OID_BASIC_CONSTRAINTS = Object.freeze([0x55, 0x1d, 0x13]);
+
+/** One DER TLV at `at`: its tag, where its content starts and ends; undefined if malformed or past `limit`. */
+function tlv(der: Uint8Array, at: number, limit: number): { tag: number; start: number; end: number } | undefined {
+  if (at + 2 > limit) return undefined;
+  const tag = der[at];
+  const first = der[at + 1];
+  let start = at + 2;
+  let len = first;
+  if (first >= 0x80) {
+    const count = first & 0x7f;
+    if (count < 1 || count > 2 || start + count > limit) return undefined;
+    len = 0;
+    for (let i = 0; i < count; i++) len = (len << 8) | der[start + i];
+    start += count;
+  }
+  return start + len > limit ? undefined : { tag, start, end: start + len };
+}
+
+/**
+ * The certificate's cA flag: true (basicConstraints says cA), false (a v3 certificate with
+ * extensions whose basicConstraints is absent or has cA false: a leaf), undefined (no extensions,
+ * e.g. an old v1 root, or not parsable here: left to the TLS stack).
+ */
+export function caFlag(der: Uint8Array): boolean | undefined {
+  const cert = tlv(der, 0, der.length);
+  const tbs = cert && tlv(der, cert.start, cert.end);
+  if (tbs === undefined || tbs.tag !== 0x30) return undefined;
+  for (let at = tbs.start; at < tbs.end; ) {
+    const field = tlv(der, at, tbs.end);
+    if (field === undefined) return undefined;
+    at = field.end;
+    if (field.tag !== 0xa3) continue; // [3] extensions
+    const list = tlv(der, field.start, field.end);
+    if (list === undefined || list.tag !== 0x30) return undefined;
+    for (let e = list.start; e < list.end; ) {
+      const ext = tlv(der, e, list.end);
+      if (ext === undefined || ext.tag !== 0x30) return undefined;
+      e = ext.end;
+      const oid = tlv(der, ext.start, ext.end);
+      if (oid === undefined || oid.tag !== 0x06) return undefined;
+      if (oid.end - oid.start !== OID_BASIC_CONSTRAINTS.length || OID_BASIC_CONSTRAINTS.some((b, i) => der[oid.start + i] !== b)) continue;
+      let next = tlv(der, oid.end, ext.end);
+      if (next !== undefined && next.tag === 0x01) next = tlv(der, next.end, ext.end); // critical
+      if (next === undefined || next.tag !== 0x04) return undefined;
+      const seq = tlv(der, next.start, next.end);
+      if (seq === undefined || seq.tag !== 0x30) return undefined;
+      const ca = tlv(der, seq.start, seq.end);
+      return ca !== undefined && ca.tag === 0x01 && ca.end - ca.start === 1 && der[ca.start] !== 0;
+    }
+    return false;
+  }
+  return undefined;
 }

@@ -109,6 +109,8 @@ export interface ConsoleHost {
     get(key: string): Lookup;
     list(): ReadonlyArray<readonly [string, string]>;
     set(key: string, value: string): SetResult;
+    /** Stored values (SettingsStore.current): the mqttca a refused certificate bundle puts back. */
+    readonly current?: { readonly mqttCa?: string };
   };
   reboot(): void;
   /** `n` bytes from the platform's best random source (`key random`); absent = the command is unavailable. */
@@ -159,6 +161,12 @@ export interface ConsoleCounters {
 const NL = "\r\n";
 /** Characters of a PEM body line (RFC 7468), all but the last. */
 const PEM_LINE = 64;
+/** A PEM block's BEGIN or END line, of any type (certificate, key …). */
+const PEM_BOUNDARY = /^-----(BEGIN|END) [A-Z0-9 ]{1,40}-----$/;
+/** A line of a PEM body (base64). */
+const BASE64_LINE = /^[A-Za-z0-9+/=]+$/;
+/** A line of base64 long enough to be pasted data rather than a mistyped command. */
+const BASE64_WORD = /^[a-z0-9+/=]{20,}$/i;
 const BROADCAST_ID = 0xffffffff;
 
 // Frozen (entries too), like every table here, so xsl keeps them in flash.
@@ -189,7 +197,7 @@ const DETAILS: Readonly<Record<string, string>> = Object.freeze({
   reset:
     "reset counter: erase the frame counter mark (a node whose mark was lost starts again at 0; safe only under a network key never used before). reset node-key: draw a new node key pair at the next boot; on the device the node id is the key id of that key, so the node gets a new id too (peers that pinned the old key must reset peer <this node>). reset peer <node>: forget the key pinned for <node> now (it is learned again at the next contact). counter and node-key ask for confirmation and apply after reboot.",
   bridge:
-    "bridge (or mqtt): a gateway's link to the MQTT broker that joins clusters over the internet: the broker, whether it is connected (or why not and when it retries), the clusters served, the other gateways online, frames published and received, and input dropped before the mesh core (oversized, empty, bad topic, bad presence; the mesh core drops this gateway's own frames echoed back). A node becomes a gateway with set broker mqtt://host:1883 (a board also needs set wifi and set wifipass), then reboot. TLS: set broker mqtts://host:8883; the broker's certificate is always verified (its CA and its host name): against Let's Encrypt's root bundled in the firmware, or against your own CA after set mqttca (then paste the CA certificate, PEM).",
+    "bridge (or mqtt): a gateway's link to the MQTT broker that joins clusters over the internet: the broker, whether it is connected (or why not and when it retries), the clusters served, the other gateways online, frames published and received, and input dropped before the mesh core (oversized, empty, bad topic, bad presence; the mesh core drops this gateway's own frames echoed back). A node becomes a gateway with set broker mqtt://host:1883 (a board also needs set wifi and set wifipass), then reboot. TLS: set broker mqtts://host:8883; the broker's certificate is always verified (its CA and its host name): on a board against Let's Encrypt's ISRG Root X1 bundled in the firmware, and also against your own CA after set mqttca (then paste the CA certificate, PEM); on a board mqttca adds to the bundled root and does not replace it (trusting only your CA needs a firmware built without it: docs/gateway.md TLS); on a host mqttca replaces the system's roots.",
   "factory-reset": "factory-reset: erases every setting, the network and node keys and the frame counter, then reboots as a fresh node. Asks for confirmation.",
 });
 
@@ -222,6 +230,15 @@ export class Console {
   /** Lines of a PEM certificate being pasted after `set mqttca` (a certificate does not fit one console line). */
   #paste: string[] | undefined;
   #pasteChars = 0;
+  /**
+   * After a paste ended (saved or refused), the rest of what was pasted is swallowed while it looks
+   * like PEM (a bundle's next certificate, a key), so that it neither runs as commands nor is
+   * echoed in errors: "between" blocks only a BEGIN line continues; "inside" a block base64 lines
+   * (64 characters, then one shorter) and the END line do.
+   */
+  #absorb: "between" | "inside" | "last" | undefined;
+  /** The mqttca the paste replaced (base64, or "none"), to put back if a second certificate follows; undefined once handled. */
+  #pasteUndo: string | undefined;
 
   constructor(options: ConsoleOptions) {
     this.#host = options.host;
@@ -354,17 +371,18 @@ export class Console {
   }
 
   #run(line: string): void {
-    if (this.#paste !== undefined) return this.#pasteLine(line);
-    const confirm = this.#confirm;
-    this.#confirm = undefined;
-    if (confirm !== undefined) {
-      if (line.toLowerCase() === "yes") return this.#guard("confirmation", confirm);
-      return this.#out("cancelled");
-    }
     const space = line.search(/\s/);
     const command = (space < 0 ? line : line.slice(0, space)).toLowerCase();
     const rest = space < 0 ? "" : line.slice(space).trim();
     try {
+      if (this.#paste !== undefined) return this.#pasteLine(line);
+      if (this.#absorb !== undefined && this.#absorbed(line)) return;
+      const confirm = this.#confirm;
+      this.#confirm = undefined;
+      if (confirm !== undefined) {
+        if (line.toLowerCase() === "yes") return this.#guard("confirmation", confirm);
+        return this.#out("cancelled");
+      }
       switch (command) {
         case "help":
         case "?":
@@ -402,11 +420,12 @@ export class Console {
           this.#host.reboot();
           return;
         default:
-          return this.#error(`unknown command "${printable(command)}"; type help`);
+          // A long base64-looking word is pasted data (a key's body?): never echoed.
+          return this.#error(BASE64_WORD.test(command) ? `unknown command (${command.length} characters of base64-like text, not shown); type help` : `unknown command "${printable(command)}"; type help`);
       }
     } catch (e) {
       // A host failure must not take the console down with it.
-      this.#error(`${command} failed: ${printable(e instanceof Error ? e.message : String(e))}`);
+      this.#error(`${BASE64_WORD.test(command) ? "that line" : command} failed: ${printable(e instanceof Error ? e.message : String(e))}`);
     }
   }
 
@@ -621,21 +640,60 @@ export class Console {
       this.#paste = undefined;
       return this.#out("cancelled; mqttca unchanged");
     }
+    const boundary = PEM_BOUNDARY.exec(line);
+    if (boundary !== null && line !== PEM_BEGIN && line !== PEM_END) {
+      // Another PEM block (a private key?): refused, and its body is swallowed unseen.
+      this.#paste = undefined;
+      this.#absorb = boundary[1] === "BEGIN" ? "inside" : "between";
+      this.#pasteUndo = "";
+      return this.#error(`mqttca: "${line.slice(5, -5)}" is not a CA certificate; paste cancelled (unchanged)`);
+    }
     this.#pasteChars += line.length;
     // PEM body lines are 64 characters but the last: after a shorter one only the END line may come.
     const last = lines[lines.length - 1];
     const bodyEnded = last !== undefined && last !== PEM_BEGIN && last.length < PEM_LINE;
-    const pemLine = line === PEM_END || (!bodyEnded && (line === PEM_BEGIN || /^[A-Za-z0-9+/=]+$/.test(line)));
+    const pemLine = line === PEM_END || (!bodyEnded && (line === PEM_BEGIN || BASE64_LINE.test(line)));
     if (!pemLine || this.#pasteChars > CA_PASTE_MAX_CHARS) {
       this.#paste = undefined;
+      if (pemLine) [this.#absorb, this.#pasteUndo] = ["inside", ""]; // the rest of an oversized paste is swallowed
       return this.#error(pemLine ? `mqttca: the paste is over ${CA_PASTE_MAX_CHARS} characters; give the broker's CA certificate only (unchanged)` : `mqttca: "${printable(line.slice(0, 20))}" is not a line of a PEM certificate; paste cancelled (unchanged)`);
     }
     lines.push(line);
     if (line !== PEM_END) return;
     this.#paste = undefined;
+    this.#absorb = "between";
+    const before = this.#host.settings.current?.mqttCa ?? "none";
     const r = this.#host.settings.set("mqttca", lines.join("\n"));
+    this.#pasteUndo = r.ok ? before : undefined;
     if (r.ok) this.#out(r.message);
     else this.#error(r.error);
+  }
+
+  /** Whether a line after a paste is more of what was pasted (then swallowed); a second certificate undoes the paste. */
+  #absorbed(line: string): boolean {
+    const boundary = PEM_BOUNDARY.exec(line);
+    const state = this.#absorb;
+    if (boundary !== null && boundary[1] === "BEGIN" && state === "between") {
+      this.#absorb = "inside";
+      if (this.#pasteUndo !== "") {
+        const undo = this.#pasteUndo;
+        this.#pasteUndo = "";
+        const r = undo === undefined ? undefined : this.#host.settings.set("mqttca", undo);
+        this.#error(`mqttca: a bundle: paste only the CA certificate (the broker's CA, one certificate); nothing saved, mqttca unchanged${r !== undefined && !r.ok ? ` (could not restore it: ${r.error})` : ""}`);
+      }
+      return true;
+    }
+    if (boundary !== null && boundary[1] === "END" && state !== "between") {
+      this.#absorb = "between";
+      return true;
+    }
+    if (state === "inside" && BASE64_LINE.test(line) && line.length <= PEM_LINE) {
+      if (line.length < PEM_LINE) this.#absorb = "last";
+      return true;
+    }
+    this.#absorb = undefined;
+    this.#pasteUndo = undefined;
+    return false;
   }
 }
 Object.freeze(Console.prototype);

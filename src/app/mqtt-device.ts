@@ -13,8 +13,9 @@
 //
 // mqtts:// (docs/gateway.md "TLS"): the SDK's own TLS 1.2 (modules/crypt/tls.json, SecureSocket)
 // under the same client. The broker's chain is verified (the SDK's default; this file never
-// passes verify: false) against the mqttca certificate when one is set, else the roots bundled in
-// the firmware's resources (manifest.json: ISRG Root X1); the SDK checks the host name against
+// passes verify: false) against the roots bundled in the firmware's resources (manifest.json:
+// ISRG Root X1) and also the mqttca certificate when one is set: the SDK's verify accepts either,
+// so mqttca adds a trust anchor, it does not narrow trust (docs/gateway.md "TLS"); it checks the host name against
 // the certificate's subjectAltName. Certificates have dates, and a board boots in 1970: before
 // its first TLS attempt the link asks an SNTP server for the time (unauthenticated, see
 // docs/security.md §14) and sets the clock once.
@@ -205,7 +206,7 @@ class DeviceMqttLink implements MqttLink {
     client.onMessage = (topic, body) => {
       if (!this.#over) this.#events.onMessage(topic, new Uint8Array(body));
     };
-    client.onClose = () => this.#end(this.#up ? "connection lost" : o.broker.tls ? `TLS to ${o.broker.host}:${o.broker.port} failed or was closed: a refused certificate (not signed by ${o.caCert === undefined ? "the bundled roots; set mqttca" : "the mqttca certificate"}, host name not in it, expired, or the chain not sent whole), or the broker refused the connection` : `${o.broker.host}:${o.broker.port} refused or closed the connection`);
+    client.onClose = () => this.#end(this.#up ? "connection lost" : o.broker.tls ? `TLS to ${o.broker.host}:${o.broker.port} failed or was closed: a refused certificate (not signed by ${o.caCert === undefined ? "the bundled roots; set mqttca" : "the mqttca certificate nor the bundled root"}, host name not in it, expired, or the chain not sent whole), or the broker refused the connection` : `${o.broker.host}:${o.broker.port} refused or closed the connection`);
   }
 
   /** Sets the clock from SNTP (the servers of SNTP_HOSTS in turn), then opens the connection. */

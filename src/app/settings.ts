@@ -166,7 +166,7 @@ export const SETTING_HELP: Readonly<Record<SettingKey, string>> = Object.freeze(
   mqttpass: `broker password, 1..${MQTT_CREDENTIAL_MAX} printable ASCII characters; never shown ("none" = no password)`,
   wifi: `Wi-Fi network (SSID, 1..${SSID_MAX_BYTES} bytes) a gateway board joins`,
   wifipass: "Wi-Fi password: 8..63 printable ASCII characters or 64 hex digits (WPA2); never shown (\"none\" = open network)",
-  mqttca: `CA certificate that signed the mqtts:// broker's certificate (PEM: type set mqttca, then paste it; at most ${CA_CERT_MAX_BYTES} bytes DER); "none" = the bundled roots (Let's Encrypt's ISRG Root X1 on a board, the system's on a host)`,
+  mqttca: `CA certificate that signed the mqtts:// broker's certificate (PEM: type set mqttca, then paste it; at most ${CA_CERT_MAX_BYTES} bytes DER); "none" = the bundled roots only (Let's Encrypt's ISRG Root X1 on a board, the system's on a host); a board trusts ISRG Root X1 even with mqttca set, a host trusts mqttca only`,
   bridgecost: `gateway: fixed route metric of the internet bridge, 0..${BRIDGE_COST_MAX} (default 1024, about 4.7 good LoRa hops: shorter LoRa paths stay on LoRa)`,
 });
 
