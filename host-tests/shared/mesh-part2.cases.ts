@@ -6,6 +6,7 @@ import { resolveConfig } from "../../src/core/config";
 import { FrameType, shortId } from "../../src/core/frames";
 import { chooseForwarders } from "../../src/core/forwarders";
 import { HeardNodes } from "../../src/core/heard-nodes";
+import { PENDING_RELAYS_MAX } from "../../src/core/flooding";
 import { channelCongestion, gateRefusal, maxAdmittedPriority, networkHealth } from "../../src/core/qos";
 import { BROADCAST, type NodeId, type PriorityLevel } from "../../src/core/station";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
@@ -245,6 +246,27 @@ export default suite("mesh part 2 (ideal channel)", {
     ];
     t.deepEqual(chooseForwarders({ self: 1, neighbours: nb, max: 16 }), [9, 2, 3], "rank order: 9 covers three, 2 the one left, 3 unknown last");
     t.deepEqual(chooseForwarders({ self: 1, neighbours: nb, reached: set(5, 6), max: 16 }), [2, 3], "5 and 6 reached: 2 covers 7 and 8 alone");
+  },
+  "hostile broadcasts naming us under invented (src, seq): relays waiting stay bounded, the oldest shed and counted"(t) {
+    const h = new IdealMesh({ seed: 7 });
+    for (let i = 1; i <= 3; i++) h.addNode(i, gridPosition(i, 0));
+    h.link(1, 2);
+    h.link(2, 3);
+    settle(t, h, 10 * MINUTE, "three nodes");
+    const me = h.node(2);
+    const from = h.txLog.length;
+    const forged = 200;
+    for (let i = 0; i < forged; i++) {
+      // Named last in a full list (the longest rank wait), our id 16 times in the next one.
+      const forwarders = i % 2 === 0 ? [...Array.from({ length: 15 }, (_, k) => 0x7000 + k), shortId(2)] : Array.from({ length: 16 }, () => shortId(2));
+      const bytes = encodeFrame({ type: FrameType.BCAST, tx: 1, ttl: 5, hops: 1, priority: 4, scope: 7, src: 0x0100_0000 + i, seq: i, originCluster: me.cluster, forwarders, payload: new Uint8Array([i & 255]) });
+      me.receive(bytes, { rssi: -90, snr: 8, at: h.now });
+    }
+    t.atLeast(me.stats.relaysShed, forged - PENDING_RELAYS_MAX, "the relays beyond the bound were shed and counted");
+    h.run(h.now + 10 * MINUTE);
+    const relayed = h.txLog.slice(from).filter((r) => r.tx === 2 && r.type === FrameType.BCAST).length;
+    t.atMost(relayed, PENDING_RELAYS_MAX, "no more relays on the air than may wait");
+    t.atLeast(relayed, 1, "the ones kept were relayed");
   },
   "broadcast on a known graph: relayed only by the forwarder that covers everything left"(t) {
     // 1 – 2, 1 – 3, 2 – 3; 2 and 3 both reach 4, 5; only 3 reaches 6. 1 names 3 alone (it covers

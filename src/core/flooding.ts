@@ -33,6 +33,14 @@ export const OWN_REACH_MAX = 128;
 export const BACKUP_WATCH_MAX = 8;
 
 /**
+ * Relays waiting in the queue at once (floods, broadcasts, location queries). A relay is queued
+ * past the queue's data capacity (it is in our custody), so without a bound a stream of frames
+ * under invented (src, seq) — anyone holding the network key can send them — would grow the
+ * queue and the heap; the oldest waiting relay is shed instead (counted in `relaysShed`).
+ */
+export const PENDING_RELAYS_MAX = 32;
+
+/**
  * Ranked forwarders (§15): the forwarder ranked k in a list waits k frame times plus this many
  * slots each before its own contention, so it hears the ones ranked before it.
  */
@@ -125,16 +133,19 @@ export class Flooding {
       reached: new Set(pending?.reached),
       waiting: new Set(forwarders),
       heardAny: false,
-      deadline: now + this.backupWaitMs(bytes.length),
+      deadline: now + this.backupWaitMs(bytes.length, forwarders.length),
     });
   }
 
   /**
-   * How long a sender listens for its named forwarders: the longest relay contention
-   * (2^floodContentionCw slots) plus two frames' airtime (the relay's own and one it may wait out).
+   * How long a sender listens for its named forwarders: the last-ranked one's rank wait (§15
+   * *Ranked forwarders*), the longest relay contention (2^floodContentionCw slots) and two frames'
+   * airtime (the relay's own and one it may wait out).
    */
-  backupWaitMs(frameBytes: number): number {
-    return 2 ** this.n.config.floodContentionCw * this.n.slotMs + 2 * this.n.airtime(frameBytes);
+  backupWaitMs(frameBytes: number, listed = 1): number {
+    const air = this.n.airtime(frameBytes);
+    const rankWait = Math.max(0, listed - 1) * (air + RANK_GUARD_SLOTS * this.n.slotMs);
+    return rankWait + 2 ** this.n.config.floodContentionCw * this.n.slotMs + 2 * air;
   }
 
   /** Remembers that we sent or queued a broadcast (a backup naming us is relayed only once). */
@@ -182,6 +193,15 @@ export class Flooding {
     }
   }
 
+  /** Drops the relay waiting longest, from the queue too (PENDING_RELAYS_MAX). */
+  shedOldestRelay(): void {
+    const oldest = this.pendingRelays.keys().next().value as string | undefined;
+    if (oldest === undefined) return;
+    this.pendingRelays.delete(oldest);
+    this.n.queue.remove((q) => q.tag.kind === "relay" && q.tag.key === oldest);
+    this.n.stats.relaysShed++;
+  }
+
   /** Any frame from `tx` decoded at `snr` dB (own reach, §15). */
   heardFrom(tx: NodeId, snr: number, now: number): void {
     if (snr - (SNR_LIMIT_DB[this.n.modem.sf] ?? -20) >= OWN_REACH_MARGIN_DB) this.heardNodes.heard(shortId(tx), now);
@@ -192,6 +212,7 @@ export class Flooding {
    * neighbour (neighbour-coverage pruning on the two-hop view). `from` is who we heard it from.
    */
   queueRelay(key: string, bytes: Uint8Array, priority: PriorityLevel, from: NodeId, now: number, named = false, rank = 0, accountAs?: "control"): boolean {
+    if (!this.pendingRelays.has(key) && this.pendingRelays.size >= PENDING_RELAYS_MAX) this.shedOldestRelay();
     this.pendingRelays.set(key, { covered: new Set<NodeId>(), copies: 1, named });
     // A named forwarder was chosen by a sender that saw more than the first copy tells us (§15).
     if (!named && this.coveredBy(key, from, now)) {
@@ -391,6 +412,8 @@ export class Flooding {
       if (list !== undefined && ![...b.senders].some((x) => list.has(x))) return false;
     }
     this.heardNodes.addRecent(mine, now);
+    // Knowing no node we reach (a view emptied by collisions) is no evidence that all are reached.
+    if (mine.size === 0) return false;
     let left = 0;
     for (const x of mine) if (!b.reached.has(x)) left++;
     return left <= NAMED_STAND_DOWN_SHARE * mine.size;

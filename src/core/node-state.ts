@@ -64,6 +64,8 @@ export interface MeshStats extends LinkCounters, RouteCounters, SeqreqCounters {
   broadcastBackups: number;
   /** Flood or broadcast relays stood down because the copies heard covered every neighbour. */
   relaysSuppressed: number;
+  /** Waiting relays dropped because PENDING_RELAYS_MAX were waiting (flooding.ts). */
+  relaysShed: number;
   e2eRetries: number;
   /** Route entries carried in OGMs, and how many of them as changes (sent first). */
   ogmRouteEntries: number;
@@ -209,6 +211,7 @@ export function emptyStats(): MeshStats {
     broadcastRelays: 0,
     broadcastBackups: 0,
     relaysSuppressed: 0,
+    relaysShed: 0,
     e2eRetries: 0,
     ogmRouteEntries: 0,
     ogmChangedEntries: 0,
