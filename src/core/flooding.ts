@@ -404,12 +404,13 @@ export class Flooding {
   reachMostlyCovered(b: Pick<PendingBroadcast, "reached" | "senders">, now: number): boolean {
     const mine = new Set<number>();
     const minRq = this.coverMinRq();
+    const senders = [...b.senders];
     for (const n of this.n.nbrs.usableList(now)) {
       const short = shortId(n.id);
       mine.add(short);
       if (b.reached.has(short)) continue;
       const list = this.n.nbrs.covers(n, minRq);
-      if (list !== undefined && ![...b.senders].some((x) => list.has(x))) return false;
+      if (list !== undefined && !senders.some((x) => list.has(x))) return false;
     }
     this.heardNodes.addRecent(mine, now);
     // Knowing no node we reach (a view emptied by collisions) is no evidence that all are reached.

@@ -99,10 +99,15 @@ export function readKeyOffer(envelope: Uint8Array): { readonly owner: number; re
 
 /** A DM envelope with the sender's key in front (KEYED_DM). */
 export function keyedDm(publicKey: Uint8Array, dmEnvelope: Uint8Array): Uint8Array {
-  const out = new Uint8Array(KEYED_DM_EXTRA_BYTES + dmEnvelope.length);
-  out[0] = PayloadKind.KEYED_DM;
+  return withKey(PayloadKind.KEYED_DM, publicKey, dmEnvelope);
+}
+
+/** kind, then the sender's public key, then `body` (KEYED_DM and KEYED_PLAIN share this layout). */
+function withKey(kind: number, publicKey: Uint8Array, body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(1 + PUBLIC_KEY_BYTES + body.length);
+  out[0] = kind;
   out.set(publicKey, 1);
-  out.set(dmEnvelope, KEYED_DM_EXTRA_BYTES);
+  out.set(body, 1 + PUBLIC_KEY_BYTES);
   return out;
 }
 
@@ -114,9 +119,5 @@ export function readKeyedDm(envelope: Uint8Array): { readonly publicKey: Uint8Ar
 
 /** A plain payload with the sender's key in front (KEYED_PLAIN). */
 export function keyedPlainEnvelope(publicKey: Uint8Array, payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(KEYED_PLAIN_OVERHEAD_BYTES + payload.length);
-  out[0] = PayloadKind.KEYED_PLAIN;
-  out.set(publicKey, 1);
-  out.set(payload, KEYED_PLAIN_OVERHEAD_BYTES);
-  return out;
+  return withKey(PayloadKind.KEYED_PLAIN, publicKey, payload);
 }
