@@ -66,6 +66,19 @@ describe("system5 sim", () => {
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
     expect(readFileSync(path.join(out, "results.csv"), "utf8").split("\n")[0]).toMatch(/^scenario,router,nodes,seeds/);
   });
+  test("--breakdown: airtime by frame kind in the table, the JSON (shares summing to 1) and the report; absent without it", async () => {
+    const out = path.join(dir, "breakdown");
+    const r = await cli("sim", "--scenario", tiny, "--seeds", "2", "--routers", "managed3", "--out", out, "--threads", "1", "--breakdown");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/Airtime by frame kind/);
+    expect(r.out).toMatch(/tiny\s+managed3\s+BCAST\s+origin/);
+    const [rec] = (JSON.parse(readFileSync(path.join(out, "results.json"), "utf8")) as { results: Array<{ totalAirtimeS: number; breakdown: Array<{ kind: string; airtimeS: number; share: number }> }> }).results;
+    expect(rec.breakdown.reduce((a, x) => a + x.airtimeS, 0)).toBeCloseTo(rec.totalAirtimeS, 2);
+    expect(rec.breakdown.reduce((a, x) => a + x.share, 0)).toBeCloseTo(1, 4);
+    expect(readFileSync(path.join(out, "report.html"), "utf8")).toMatch(/<h2>Airtime by frame kind<\/h2>/);
+    const plain = await cli("sim", "--scenario", tiny, "--seeds", "1", "--routers", "managed3", "--threads", "1");
+    expect(plain.out).not.toMatch(/Airtime by frame kind/);
+  });
   test("runs the real core as system5 and reports it like any router", async () => {
     const json = path.join(dir, "s5.json");
     expect((await cli("sim", "--scenario", tiny, "--seeds", "1", "--routers", "system5", "--json", json, "--threads", "1")).code).toBe(0);

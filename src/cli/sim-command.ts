@@ -12,6 +12,7 @@ import { resultsHtml } from "../sim/report/html";
 import { progressBar } from "../sim/report/progress";
 import { internetTable } from "../sim/report/internet";
 import { formatTable } from "../sim/report/table";
+import { formatBreakdown } from "../sim/report/breakdown";
 import { ROUTER_NAMES, registeredRouters, routerEntry } from "../sim/routers/registry";
 import "../sim/routers/plugins";
 import { repeaterNote } from "../sim/scenario/repeaters";
@@ -32,6 +33,7 @@ export interface SimArgs {
   readonly duration?: number;
   readonly warmup?: number;
   readonly threads?: number;
+  readonly breakdown?: boolean;
 }
 
 function intArg(name: string, min: number, max: number) {
@@ -72,10 +74,10 @@ export function resolveScenarios(arg: string, timing: { duration?: number; warmu
   }));
 }
 
-export function makeTasks(scenarios: readonly Scenario[], routers: readonly string[], seed: number, seeds: number): Task[] {
+export function makeTasks(scenarios: readonly Scenario[], routers: readonly string[], seed: number, seeds: number, breakdown = false): Task[] {
   const tasks: Task[] = [];
   for (const scenario of scenarios)
-    for (const router of routers) for (let k = 0; k < seeds; k++) tasks.push({ scenario, router, seed: (seed + k) >>> 0 });
+    for (const router of routers) for (let k = 0; k < seeds; k++) tasks.push({ scenario, router, seed: (seed + k) >>> 0, ...(breakdown ? { breakdown } : {}) });
   return tasks;
 }
 
@@ -125,7 +127,7 @@ export async function simCommand(args: SimArgs, out: NodeJS.WritableStream = pro
   if (errors.length > 0) throw new SimUsageError(errors.join("; "));
   if (args.routers === undefined && !routerEntry("system5"))
     process.stderr.write("system5: note: the System 5 router is not plugged in yet; running the baselines only\n");
-  const tasks = makeTasks(scenarios, routers, args.seed, args.seeds);
+  const tasks = makeTasks(scenarios, routers, args.seed, args.seeds, args.breakdown === true);
   const bar = progressBar(`${tasks.length} runs`);
   const t0 = performance.now();
   let records: RunRecord[];
@@ -138,6 +140,8 @@ export async function simCommand(args: SimArgs, out: NodeJS.WritableStream = pro
   const rows = summarise(records);
   out.write(`${formatTable(rows)}\n`);
   for (const line of settingsLines(rows)) out.write(`${line}\n`);
+  const breakdown = formatBreakdown(rows);
+  if (breakdown) out.write(`\n${breakdown}\n`);
   if (routers.some((r) => r.startsWith("meshcore"))) out.write(`\n${repeaterNote(scenarios)}\n`);
   const internet = internetTable(rows);
   if (internet) out.write(`\n${internet}\n`);
@@ -198,6 +202,7 @@ export function registerSimCommands(program: Command): void {
     .option("--duration <s>", "override the measurement window, s", secondsArg)
     .option("--warmup <s>", "override the warm-up, s", secondsArg)
     .option("--threads <n>", "worker threads (default: cores)", intArg("--threads", 1, 64))
+    .option("--breakdown", "also tally window airtime by frame kind and by origin or relay (table, JSON, report)")
     .action(async (opts: SimArgs) => {
       try {
         await simCommand(opts);

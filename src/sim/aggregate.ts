@@ -1,5 +1,7 @@
 // Averaging runs over seeds: mean and sample standard deviation of every metric, and the one
 // JSON/CSV record per (scenario, router) that the CLI contract promises.
+import { poolBreakdowns } from "./engine/breakdown";
+import type { BreakdownRow } from "./engine/breakdown";
 import type { RunMetrics } from "./engine/metrics";
 import { poolInternet } from "./internet/figures";
 import type { InternetFigures, PooledInternet } from "./internet/figures";
@@ -17,6 +19,8 @@ export interface RunRecord {
   readonly metrics: RunMetrics;
   readonly perNodeAirtimeS: readonly number[];
   readonly wallMs: number;
+  /** `sim --breakdown`: window airtime by frame kind and role. */
+  readonly breakdown?: readonly BreakdownRow[];
   /** Scenarios with an internet: inter-site delivery and latency around the outage (internet/figures.ts). */
   readonly internet?: InternetFigures;
 }
@@ -47,6 +51,7 @@ export const METRIC_ORDER: readonly MetricName[] = [
   "maxNodeDutyShare",
   "channelUtilisation",
   "controlShare",
+  "controlShareLate",
   "latencyP50S",
   "latencyP95S",
   "dutyCycleViolations",
@@ -78,6 +83,8 @@ export interface Summary {
   readonly sd: Readonly<Record<MetricName, number | null>>;
   /** Per-node airtime of every seed, sorted, for the load-distribution chart. */
   readonly nodeAirtimeS: readonly number[];
+  /** `sim --breakdown`: window airtime by frame kind and role, means over the seeds, most first. */
+  readonly breakdown?: readonly BreakdownRow[];
   /** Scenarios with an internet: the inter-site figures over the seeds. */
   readonly internet?: PooledInternet;
 }
@@ -117,6 +124,7 @@ export function summarise(records: readonly RunRecord[]): Summary[] {
       mean,
       sd,
       nodeAirtimeS: g.flatMap((r) => r.perNodeAirtimeS).sort((a, b) => a - b),
+      ...(g.every((r) => r.breakdown !== undefined) ? { breakdown: poolBreakdowns(g.map((r) => r.breakdown ?? [])) } : {}),
       ...internetOf(g),
     });
   }
@@ -149,6 +157,10 @@ export function jsonRecord(s: Summary): Record<string, unknown> {
   rec.meanDegree = tidy(s.meanDegree);
   rec.seedList = s.seedList;
   rec.spread = Object.fromEntries(METRIC_ORDER.map((n) => [n, tidy(s.sd[n])]));
+  if (s.breakdown) {
+    const total = s.breakdown.reduce((a, r) => a + r.airtimeS, 0);
+    rec.breakdown = s.breakdown.map((r) => ({ kind: r.kind, role: r.role, tx: tidy(r.tx), airtimeS: tidy(r.airtimeS), share: tidy(total > 0 ? r.airtimeS / total : 0) }));
+  }
   if (s.internet) rec.internet = JSON.parse(JSON.stringify(s.internet, (_k, v: unknown) => (typeof v === "number" ? tidy(v) : v)));
   return rec;
 }

@@ -9,12 +9,15 @@ import type { RunRecord } from "./aggregate";
 import { runSimulation } from "./engine/simulation";
 import { routerEntry } from "./routers/registry";
 import "./routers/plugins";
+import type { FrameClass } from "./routers/context";
 import type { Scenario } from "./scenario/schema";
 
 export interface Task {
   readonly scenario: Scenario;
   readonly router: string;
   readonly seed: number;
+  /** Tally window airtime by frame kind (`sim --breakdown`): the record then has `breakdown`. */
+  readonly breakdown?: boolean;
 }
 
 export interface BatchOptions {
@@ -30,7 +33,7 @@ export function runTask(task: Task, onProgress?: (f: number) => void): RunRecord
   if (!entry) throw new Error(`router "${task.router}" is not registered`);
   const t0 = performance.now();
   const params = task.scenario.routerParams[task.router] ?? {};
-  const { destinationOf, readable } = entry;
+  const { destinationOf, readable, frameClass } = entry;
   const r = runSimulation({
     scenario: task.scenario,
     routerName: task.router,
@@ -40,6 +43,7 @@ export function runTask(task: Task, onProgress?: (f: number) => void): RunRecord
     keyedIds: entry.keyedIds,
     destinationOf: destinationOf && ((bytes) => destinationOf(bytes, params)),
     readable: readable && ((bytes) => readable(bytes, params)),
+    frameClass: task.breakdown === true ? (frameClass === undefined ? unclassified : (bytes, sender) => frameClass(bytes, sender, params)) : undefined,
   });
   return {
     scenario: task.scenario.name,
@@ -52,9 +56,13 @@ export function runTask(task: Task, onProgress?: (f: number) => void): RunRecord
     metrics: r.metrics,
     perNodeAirtimeS: r.perNodeAirtimeS,
     wallMs: performance.now() - t0,
+    ...(r.breakdown ? { breakdown: r.breakdown } : {}),
     ...(r.internet ? { internet: r.internet } : {}),
   };
 }
+
+/** A router without a classifier: every frame one kind, its role unknown. */
+const unclassified = (): FrameClass => ({ kind: "unclassified", role: "other" });
 
 // Relative cost of a task for progress and scheduling: nodes × simulated seconds.
 function weight(t: Task): number {

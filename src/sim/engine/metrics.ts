@@ -44,6 +44,12 @@ export interface RunMetrics {
   maxNodeDutyShare: number;
   channelUtilisation: number;
   controlShare: number | null;
+  /**
+   * Control share of the airtime sent in the second half of the measurement window: the network
+   * once the cold start and the events at a quarter of the window have settled (docs/simulator.md
+   * §Metrics); null when nothing was sent there.
+   */
+  controlShareLate: number | null;
   latencyP50S: number | null;
   latencyP95S: number | null;
   dutyCycleViolations: number;

@@ -17,7 +17,7 @@ import { keyedIdentity } from "../../core/security/key-id";
 import type { StationEvent, TxFrame } from "../../core/station";
 import { PairTerms, buildLinks } from "../physics/links";
 import type { LinkEnvironment, LinkList } from "../physics/links";
-import type { MobileStation, RouterFactory } from "../routers/context";
+import type { FrameClass, MobileStation, RouterFactory } from "../routers/context";
 import { InsiderStation, baselineRelay, chooseInsiders, system5Relay } from "../routers/insiders";
 import { localProjection } from "../scenario/geo";
 import { placeNodes } from "../scenario/placement";
@@ -28,6 +28,8 @@ import { LimitTracker } from "../limits/tracker";
 import { BridgeDriver } from "../internet/driver";
 import { internetFigures } from "../internet/figures";
 import type { InternetFigures } from "../internet/figures";
+import { BreakdownTally } from "./breakdown";
+import type { BreakdownRow } from "./breakdown";
 import { EventQueue } from "./heap";
 import { MessageLog, makePayload, payloadMessageId, quantile } from "./metrics";
 import type { RunMetrics } from "./metrics";
@@ -77,6 +79,12 @@ export interface RunOptions {
   readonly destinationOf?: (bytes: Uint8Array) => number | undefined;
   /** The frame as a network member reads it (RouterExtras.readable), for the limit's broadcast count. */
   readonly readable?: (bytes: Uint8Array) => Uint8Array | undefined;
+  /**
+   * Names each window transmission's frame kind and role for the airtime breakdown
+   * (RouterExtras.frameClass, given the frame as `readable` gives it and the sender's id);
+   * without it the run has no breakdown.
+   */
+  readonly frameClass?: (readable: Uint8Array | undefined, sender: number) => FrameClass;
   /** Sees what happens as it happens (the browser view); never changes the run. */
   readonly observer?: SimObserver;
 }
@@ -99,6 +107,8 @@ export interface RunResult {
   readonly nodeIds: readonly number[];
   readonly perNodeAirtimeS: readonly number[];
   readonly meanDegree: number;
+  /** Window airtime by frame kind and role (RunOptions.frameClass), most first; undefined without a classifier. */
+  readonly breakdown?: readonly BreakdownRow[];
   /** Inter-site figures and the broker's counts when the scenario has an internet. */
   readonly internet?: InternetFigures;
 }
@@ -159,7 +169,10 @@ export class Simulation {
   // Measurement.
   readonly #winStart: number;
   readonly #winEnd: number;
+  /** Start of the window's second half, where controlShareLate is measured (docs/simulator.md §Metrics). */
+  readonly #lateStart: number;
   readonly #endAt: number;
+  readonly #breakdown: BreakdownTally | undefined;
   readonly #log = new MessageLog();
   readonly #nodeAirMs: Float64Array;
   readonly #busyUntil: Float64Array;
@@ -175,6 +188,8 @@ export class Simulation {
     controlTx: 0,
     dataAirMs: 0,
     controlAirMs: 0,
+    lateControlAirMs: 0,
+    lateAirMs: 0,
     dutyViolations: 0,
     dutyRefusals: 0,
     sendRefusals: 0,
@@ -255,6 +270,8 @@ export class Simulation {
     this.#dutyMaxShare = new Float64Array(n);
     this.#winStart = s.timing.warmupS * 1000;
     this.#winEnd = this.#winStart + s.timing.durationS * 1000;
+    this.#lateStart = this.#winStart + (s.timing.durationS * 1000) / 2;
+    this.#breakdown = opts.frameClass === undefined ? undefined : new BreakdownTally();
     this.#endAt = this.#winEnd + s.timing.drainS * 1000;
 
     // Node ids: random 32-bit like Meshtastic node numbers (so 1-byte next-hop ids can collide).
@@ -832,6 +849,12 @@ export class Simulation {
         this.#m.dataTx++;
         this.#m.dataAirMs += air;
       }
+      if (now >= this.#lateStart) {
+        this.#m.lateAirMs += air;
+        if (f.kind === "control") this.#m.lateControlAirMs += air;
+      }
+      const classify = this.#opts.frameClass;
+      if (this.#breakdown !== undefined && classify !== undefined) this.#breakdown.add(classify(readable, this.ids[i]), air);
       this.#nodeAirMs[i] += air;
       if (this.#dead > 0 && this.#opts.destinationOf !== undefined && readable !== undefined) {
         const to = this.#idIndex.get(this.#opts.destinationOf(readable) ?? -1);
@@ -931,6 +954,7 @@ export class Simulation {
       maxNodeDutyShare: dutyMax,
       channelUtilisation: busy / this.n,
       controlShare: totalAirMs > 0 ? m.controlAirMs / totalAirMs : null,
+      controlShareLate: m.lateAirMs > 0 ? m.lateControlAirMs / m.lateAirMs : null,
       latencyP50S: quantile(lat, 0.5),
       latencyP95S: quantile(lat, 0.95),
       dutyCycleViolations: m.dutyViolations,
@@ -949,6 +973,7 @@ export class Simulation {
       nodeIds: this.ids,
       perNodeAirtimeS: Array.from(this.#nodeAirMs, (v) => v / 1000),
       meanDegree: degree / this.n,
+      ...(this.#breakdown ? { breakdown: this.#breakdown.rows() } : {}),
       ...(this.bridge && this.s.internet
         ? { internet: internetFigures(this.s.internet, log, this.tiers, { startS: this.#winStart / 1000, endS: this.#winEnd / 1000 }, this.bridge.figures()) }
         : {}),

@@ -5,6 +5,7 @@
 // message (log scale, ticks at every decade; bars for one scenario), and the per-node airtime
 // distribution of each scenario.
 import { settingsLines, type Summary } from "../aggregate";
+import { BREAKDOWN_HEAD, breakdownCells } from "./breakdown";
 import { secs } from "./format";
 import { SATURATION_DELIVERY, loadCurves } from "./load-chart";
 import { plotLibrary } from "./plot-library";
@@ -165,6 +166,15 @@ function deadDestinations(rows: readonly Summary[]): string {
 <table><thead><tr><th>scenario</th><th>router</th><th>unicast delivery, all</th><th>to live nodes</th><th>sent to dead nodes (per seed)</th><th>airtime on frames to dead nodes</th><th>share of all airtime</th></tr></thead><tbody>${body.join("\n")}</tbody></table>`;
 }
 
+/** `sim --breakdown`: window airtime by frame kind and role (docs/simulator.md §Airtime by frame kind). */
+function breakdownSection(rows: readonly Summary[]): string {
+  const cells = breakdownCells(rows);
+  if (cells.length === 0) return "";
+  const body = cells.map((c) => `<tr>${c.map((v, i) => `<td${i < 4 ? "" : ' class="n"'}>${esc(v)}</td>`).join("")}</tr>`);
+  return `<h2>Airtime by frame kind</h2>
+<table><thead><tr>${BREAKDOWN_HEAD.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${body.join("\n")}</tbody></table>`;
+}
+
 function table(rows: readonly Summary[]): string {
   const head = COLUMNS.map((c) => `<th>${esc(c.title)}</th>`).join("");
   const body = rows.map((s) => `<tr>${COLUMNS.map((c) => `<td${c.left ? "" : ' class="n"'}>${esc(c.cell(s))}</td>`).join("")}</tr>`);
@@ -202,6 +212,7 @@ ${loads.map((c, i) => `<details${i === 0 ? " open" : ""}><summary>${esc(scenario
 ${deadDestinations(rows)}
 <h2>Results</h2>
 ${table(rows)}
+${breakdownSection(rows)}
 <p class="key">Definitions of every figure: ${links.metricsHref === undefined ? "docs/simulator.md §Metrics" : `<a href="${esc(links.metricsHref)}">docs/simulator.md §Metrics</a>`}.</p>
 <script type="application/json" id="chart-data">${scriptJson(specs)}</script>
 <script type="application/json" id="chart-colours">${scriptJson(COLOURS)}</script>

@@ -62,3 +62,13 @@ export interface MobileStation extends Station {
 }
 
 export type RouterFactory = (ctx: RouterContext) => MobileStation;
+
+/**
+ * What a transmission is, for the airtime breakdown (`sim --breakdown`, docs/simulator.md
+ * §Airtime by frame kind): the router's own name for the frame kind, and whether the sender
+ * originated it or relays another node's frame ("other": the frame does not tell).
+ */
+export interface FrameClass {
+  readonly kind: string;
+  readonly role: "origin" | "relay" | "other";
+}

@@ -8,6 +8,9 @@
 // The simulated baselines speak only to each other, so on-air compatibility with Meshtastic is
 // not needed; the sizes are what make their airtime honest.
 
+import { BROADCAST } from "../../core/station";
+import type { FrameClass } from "./context";
+
 export const HEADER_BYTES = 16;
 export const PORT_DATA = 1;
 export const PORT_ROUTING = 5;
@@ -106,4 +109,16 @@ export function rewriteHop(bytes: Uint8Array, hopLimit: number, nextHop: number,
   bytes[12] = (bytes[12] & ~7) | (hopLimit & 7);
   bytes[14] = nextHop & 0xff;
   bytes[15] = relayNode & 0xff;
+}
+
+/**
+ * The airtime breakdown's classes of a baseline frame (docs/simulator.md §Airtime by frame kind):
+ * BCAST (a broadcast text), DM (a text to one node), ACK (a routing ACK); the sender originated it
+ * when it is the header's `from`, else it relays it.
+ */
+export function baselineFrameClass(bytes: Uint8Array | undefined, sender: number): FrameClass {
+  const h = bytes === undefined ? undefined : decodeFrame(bytes);
+  if (h === undefined) return { kind: "undecodable", role: "other" };
+  const kind = h.port === PORT_ROUTING ? "ACK" : h.to === BROADCAST ? "BCAST" : "DM";
+  return { kind, role: h.from === sender ? "origin" : "relay" };
 }

@@ -16,6 +16,8 @@
 // full ids and the encrypted part: a receiver whose hash matches checks it against its contacts
 // with the sender's hash, as a MeshCore node tries each matching contact's shared secret.
 
+import type { FrameClass } from "./context";
+
 export const ROUTE_FLOOD = 1;
 export const ROUTE_DIRECT = 2;
 export const TYPE_TXT_MSG = 2;
@@ -170,4 +172,25 @@ export function advertPayload(id: number, timestamp: number): Uint8Array {
   v.setUint32(0, id >>> 0, true);
   v.setUint32(32, timestamp >>> 0, true);
   return out;
+}
+
+const TYPE_NAMES: Readonly<Record<number, string>> = { [TYPE_TXT_MSG]: "TXT_MSG", [TYPE_ACK]: "ACK", [TYPE_ADVERT]: "ADVERT", [TYPE_GRP_TXT]: "GRP_TXT", [TYPE_PATH]: "PATH" };
+
+/**
+ * The airtime breakdown's classes of a MeshCore packet (docs/simulator.md §Airtime by frame kind):
+ * its payload type, with ":direct" for a packet routed along a path. A flood packet is the
+ * sender's own while its path is empty (each repeater appends its hash); a direct TXT_MSG or PATH
+ * is the sender's own when it carries the sender's hash as source, a direct (zero-hop) ADVERT when
+ * it carries the sender's id; a direct ACK carries nothing
+ * that tells its originator from a repeater ("other").
+ */
+export function meshcoreFrameClass(bytes: Uint8Array | undefined, sender: number): FrameClass {
+  const p = bytes === undefined ? undefined : decodePacket(bytes);
+  if (p === undefined) return { kind: "undecodable", role: "other" };
+  const name = TYPE_NAMES[p.type] ?? `type${p.type}`;
+  if (p.route === ROUTE_FLOOD) return { kind: name, role: p.path.length === 0 ? "origin" : "relay" };
+  const kind = `${name}:direct`;
+  if (p.type === TYPE_ADVERT && p.payload.length >= 4) return { kind, role: new DataView(p.payload.buffer, p.payload.byteOffset, 4).getUint32(0, true) === sender >>> 0 ? "origin" : "relay" };
+  if (p.type !== TYPE_TXT_MSG && p.type !== TYPE_PATH) return { kind, role: "other" };
+  return { kind, role: p.payload.length >= 2 && p.payload[1] === (sender & 0xff) ? "origin" : "relay" };
 }

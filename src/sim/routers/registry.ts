@@ -1,8 +1,9 @@
 // Router registry keyed by the CLI names. The baselines register themselves here; System 5's
 // MeshNode is registered by the core's owner with registerRouter("system5", factory).
-import type { RouterFactory } from "./context";
-import { decodeFrame } from "./header";
+import type { FrameClass, RouterFactory } from "./context";
+import { baselineFrameClass, decodeFrame } from "./header";
 import { MeshCoreStation, floodMaxParam } from "./meshcore";
+import { meshcoreFrameClass } from "./meshcore-frame";
 import { MeshtasticStation } from "./meshtastic";
 import { gatewayIf } from "./mqtt-gateway";
 import { NextHopStation } from "./nexthop";
@@ -24,6 +25,12 @@ export interface RouterExtras {
    * broadcast count looks in it for the message a transmission carries.
    */
   readonly readable?: (bytes: Uint8Array, params: Readonly<Record<string, unknown>>) => Uint8Array | undefined;
+  /**
+   * The airtime breakdown's classifier (`sim --breakdown`): the frame's kind in the router's own
+   * terms and whether `sender` (the transmitting node's id) originated or relays it. It reads the
+   * frame as `readable` gives it (undefined: the frame could not be read).
+   */
+  readonly frameClass?: (bytes: Uint8Array | undefined, sender: number, params: Readonly<Record<string, unknown>>) => FrameClass;
   /**
    * Node ids derived from node keys (docs/security.md §7.3): the simulator draws each node's
    * X25519 secret from the run's id generator and gives it the key id as its id.
@@ -67,13 +74,15 @@ function hopLimitParam(params: Readonly<Record<string, unknown>>, fallback: numb
 /** The baselines' frames: the header's `to` (broadcast and ACKs to live originators are harmless). */
 const baselineDestination = (bytes: Uint8Array): number | undefined => decodeFrame(bytes)?.to;
 
-registerRouter("flood", "naive flooding: every node relays each packet once", (ctx) => gatewayIf(ctx.gateway, new MeshtasticStation(ctx, { mode: "naive", hopLimit: 7 })), { destinationOf: baselineDestination });
+const baseline = { destinationOf: baselineDestination, frameClass: baselineFrameClass };
+registerRouter("flood", "naive flooding: every node relays each packet once", (ctx) => gatewayIf(ctx.gateway, new MeshtasticStation(ctx, { mode: "naive", hopLimit: 7 })), baseline);
 for (const h of [3, 5, 7]) {
-  registerRouter(`managed${h}`, `Meshtastic managed flooding, hop limit ${h}`, (ctx) => gatewayIf(ctx.gateway, new MeshtasticStation(ctx, { mode: "managed", hopLimit: h })), { destinationOf: baselineDestination });
+  registerRouter(`managed${h}`, `Meshtastic managed flooding, hop limit ${h}`, (ctx) => gatewayIf(ctx.gateway, new MeshtasticStation(ctx, { mode: "managed", hopLimit: h })), baseline);
 }
-registerRouter("nexthop", "Meshtastic next-hop routing for DMs (managed flooding otherwise)", (ctx) => gatewayIf(ctx.gateway, new NextHopStation(ctx, hopLimitParam(ctx.params, 3))), { destinationOf: baselineDestination });
+registerRouter("nexthop", "Meshtastic next-hop routing for DMs (managed flooding otherwise)", (ctx) => gatewayIf(ctx.gateway, new NextHopStation(ctx, hopLimitParam(ctx.params, 3))), baseline);
 registerRouter(
   "meshcore",
   "MeshCore: only repeaters relay; DMs flood first, then go direct along the learnt path",
   (ctx) => new MeshCoreStation(ctx, { repeater: ctx.repeater ?? ctx.role === "ROUTER", floodMax: floodMaxParam(ctx.params) }),
+  { frameClass: meshcoreFrameClass },
 );

@@ -2,18 +2,18 @@
 // No global knowledge: the node gets only what a device gets (its id, position or none, battery,
 // the network's modem and its sub-band's duty cycle) and learns everything else over the air.
 import { decodeFrame } from "../../core/codec";
-import { DEVICE_LIMITS, type MeshConfig } from "../../core/config";
+import { DEFAULT_CONFIG, DEVICE_LIMITS, type MeshConfig } from "../../core/config";
 import { FrameType } from "../../core/frames";
 import { MeshNode } from "../../core/mesh-node";
 import { subBandFor } from "../../core/regions";
 import { ascii } from "../../core/security/bytes";
 import { MemoryCounterStore } from "../../core/security/frame-counter";
-import { SEAL_OVERHEAD_BYTES, openFrame } from "../../core/security/frame-seal";
+import { KEY_FRAME_TYPE, SEAL_OVERHEAD_BYTES, openFrame } from "../../core/security/frame-seal";
 import { deriveSubkey, networkKeys } from "../../core/security/keys";
 import { SecureStation } from "../../core/security/secure-station";
 import { splitLocateKey } from "../../core/security/locate-key";
 import { BROADCAST, isUnicastId, type SendOptions } from "../../core/station";
-import type { MobileStation, RouterContext } from "./context";
+import type { FrameClass, MobileStation, RouterContext } from "./context";
 import { SealAirtime } from "./seal-airtime";
 
 /**
@@ -107,6 +107,39 @@ export function system5Destination(inner: Uint8Array): number | undefined {
   const f = d.frame;
   const to = f.type === FrameType.LOCATE_Q ? f.target : "dst" in f ? f.dst : undefined;
   return typeof to === "number" && isUnicastId(to) ? to : undefined;
+}
+
+const TYPE_NAMES = new Map<number, string>(Object.entries(FrameType).map(([name, code]) => [code, name]));
+
+/**
+ * The airtime breakdown's classes of a System 5 frame (docs/simulator.md §Airtime by frame kind),
+ * `inner` as system5Readable gives it: the frame type's name (OGM, DATA, ACK, HOP_ACK, LOCATE_Q,
+ * LOCATE_A, FLOOD, BCAST, SEQREQ, KEY). A frame carrying a source (src, a location query's asker)
+ * is the sender's own when that source is the sender; OGMs, hop ACKs and key announcements are
+ * never relayed; a seqno request is the sender's own while it carries the asker's full hop limit
+ * (seqreqHops; each hop passes it on with one less).
+ */
+export function system5FrameClass(inner: Uint8Array | undefined, sender: number, p: Readonly<Record<string, unknown>>): FrameClass {
+  if (inner === undefined) return { kind: "unreadable", role: "other" };
+  if (inner.length > 0 && (inner[0] & 15) === KEY_FRAME_TYPE) return { kind: "KEY", role: "origin" };
+  const d = decodeFrame(inner);
+  if (!d.ok) return { kind: "undecodable", role: "other" };
+  const f = d.frame;
+  const own = (source: number): FrameClass["role"] => (source === sender ? "origin" : "relay");
+  switch (f.type) {
+    case FrameType.OGM:
+      return { kind: "OGM", role: "origin" };
+    case FrameType.ACK:
+      return f.kind === "hop" ? { kind: "HOP_ACK", role: "origin" } : { kind: "ACK", role: own(f.src) };
+    case FrameType.LOCATE_Q:
+      return { kind: "LOCATE_Q", role: own(f.asker) };
+    case FrameType.SEQREQ: {
+      const overrides = typeof p.config === "object" && p.config !== null ? (p.config as Partial<MeshConfig>) : {};
+      return { kind: "SEQREQ", role: f.ttl >= (overrides.seqreqHops ?? DEFAULT_CONFIG.seqreqHops) ? "origin" : "relay" };
+    }
+    default:
+      return { kind: TYPE_NAMES.get(f.type) ?? `type${f.type}`, role: own(f.src) };
+  }
 }
 
 /**
