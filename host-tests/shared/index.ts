@@ -3,6 +3,7 @@ import airtime from "./airtime.cases";
 import bridge from "./bridge.cases";
 import bridgeRules from "./bridge-rules.cases";
 import bridgeTopics from "./bridge-topics.cases";
+import broadcastStandDown from "./broadcast-stand-down.cases";
 import codec from "./codec.cases";
 import console from "./console.cases";
 import deviceApi from "./device-api.cases";
@@ -24,4 +25,4 @@ import security from "./security.cases";
 import seqnoRequest from "./seqno-request.cases";
 import settings from "./settings.cases";
 
-export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, linkRules, routingRules, mesh, meshPart2, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridgeRules, bridge, keyBinding, keyIdentity, seqnoRequest];
+export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, linkRules, routingRules, mesh, meshPart2, broadcastStandDown, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridgeRules, bridge, keyBinding, keyIdentity, seqnoRequest];

@@ -1,0 +1,139 @@
+// Named forwarders of a broadcast (docs/protocol.md §15) on small topologies with known answers,
+// through the node's public interface only (frames in, frames on the air out): the named
+// stand-down's three conditions one at a time, a forwarder that knows no node it reaches, and
+// the originator's backup wait, which must outlast the last-ranked forwarder's turn.
+import { decodeFrame, encodeFrame } from "../../src/core/codec";
+import { DEFAULT_CONFIG } from "../../src/core/config";
+import { FrameType, shortId } from "../../src/core/frames";
+import { NAMED_STAND_DOWN_COPIES, NAMED_STAND_DOWN_SHARE, RANK_GUARD_SLOTS } from "../../src/core/flooding";
+import type { MeshNode } from "../../src/core/mesh-node";
+import { SNR_LIMIT_DB, slotTimeMs } from "../../src/core/presets";
+import type { NodeId } from "../../src/core/station";
+import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
+import { suite, type Assert } from "./harness";
+
+const MINUTE = 60_000;
+/** The broadcast's originator: a node the forwarder under test has never heard of. */
+const SRC = 0x0100_0001;
+/** Senders of the copies, and other nodes heard (own reach): ids the forwarder does not know either. */
+const SENDERS = [0x0200_0001, 0x0200_0002, 0x0200_0003, 0x0200_0004, 0x0200_0005, 0x0200_0006];
+const OTHERS = [0x0300_0001, 0x0300_0002];
+const STRONG = 8;
+
+function bcast(me: MeshNode, tx: NodeId, forwarders: readonly number[] | undefined): Uint8Array {
+  return encodeFrame({ type: FrameType.BCAST, tx, ttl: 5, hops: 1, priority: 4, scope: 7, src: SRC, seq: 1, originCluster: me.cluster, forwarders, payload: new Uint8Array([9]) });
+}
+
+/** Transmissions of our test broadcast by `id` since txLog index `from`. */
+function relaysOf(h: IdealMesh, id: NodeId, from: number): number {
+  return h.txLog.slice(from).filter((r) => {
+    if (r.tx !== id || r.type !== FrameType.BCAST) return false;
+    const d = decodeFrame(r.bytes);
+    return d.ok && d.frame.type === FrameType.BCAST && d.frame.src === SRC;
+  }).length;
+}
+
+/**
+ * A lone node 2 (no neighbour table to speak of) gets the broadcast naming it from one sender and
+ * `copies − 1` copies from others, all at `snr`, after hearing `others` of OTHERS (own reach, §15);
+ * returns how often it relayed the broadcast within a minute.
+ */
+function lone(copies: number, snr: number, others = 0): number {
+  const h = new IdealMesh({ seed: 3 });
+  const me = h.addNode(2, gridPosition(0, 0));
+  h.run(5_000);
+  const at = h.now;
+  // Heard well, and harmless: a seqno request for another node.
+  for (const o of OTHERS.slice(0, others)) me.receive(encodeFrame({ type: FrameType.SEQREQ, tx: o, next: 0x0999_0001, ttl: 3, cluster: false, key: 0x0999_0002, origin: 0x0999_0002, seqno: 1 }), { rssi: -90, snr: STRONG, at });
+  const from = h.txLog.length;
+  me.receive(bcast(me, SENDERS[0], [shortId(2)]), { rssi: -90, snr, at });
+  for (let k = 1; k < copies; k++) me.receive(bcast(me, SENDERS[k], undefined), { rssi: -90, snr, at });
+  h.run(h.now + MINUTE);
+  return relaysOf(h, 2, from);
+}
+
+function settle(t: Assert, h: IdealMesh, label: string): void {
+  t.ok(h.runUntil(() => h.fullyRouted(), h.now + 10 * MINUTE, 1_000) > 0, `${label}: converged`);
+  h.run(h.now + 5 * MINUTE);
+}
+
+export default suite("broadcast stand-down", {
+  "named stand-down, copies: a named forwarder whose reach is all known reached relays after two copies and stands down after three"(t) {
+    t.equal(NAMED_STAND_DOWN_COPIES, 3, "the rule this case is written for");
+    t.equal(lone(1, STRONG), 1, "one copy (the one naming it): relays");
+    t.equal(lone(NAMED_STAND_DOWN_COPIES - 1, STRONG), 1, "two copies, every node it hears sent one: still relays");
+    t.equal(lone(NAMED_STAND_DOWN_COPIES, STRONG), 0, "three copies: stands down");
+  },
+  "named stand-down, share: stands down with a quarter of its reach not known reached, relays with more"(t) {
+    t.equal(NAMED_STAND_DOWN_SHARE, 0.25, "the rule this case is written for");
+    // It hears the three senders and `others` more nodes that sent no copy.
+    t.equal(lone(3, STRONG, 1), 0, "1 of 4 nodes it reaches not known reached (¼): stands down");
+    t.equal(lone(3, STRONG, 2), 1, "2 of 5 not known reached (> ¼): relays");
+    t.equal(lone(5, STRONG, 2), 1, "the same two with five senders heard (2 of 7): relays");
+    t.equal(lone(6, STRONG, 2), 0, "with six senders heard (2 of 8, ¼): stands down");
+  },
+  "named stand-down, empty view: a forwarder that knows no node it reaches relays however many copies it hears"(t) {
+    // Copies heard just above the demodulation limit: decoded, but below the own-reach margin, so
+    // the node knows no node it reaches — no evidence that all are reached.
+    const weak = (SNR_LIMIT_DB[7] ?? -7.5) + 1;
+    t.equal(lone(3, weak), 1, "three weak copies: relays");
+    t.equal(lone(5, weak), 1, "five weak copies: relays");
+    t.equal(lone(3, STRONG), 0, "the same three copies heard well (its reach is their senders): stands down");
+  },
+  "named stand-down, a usable neighbour known to lack the frame: a leaf that lists none of the senders keeps the forwarder relaying"(t) {
+    // A clique 1, 2, 3, 4; with the leaf 5 hanging off 2 or not. Node 2 is named by 1, and hears
+    // copies from 3 and 4: their lists cover 1–4; 5 lists only 2 (it heard no sender), which is ¼
+    // of 2's reach — the share alone would let 2 stand down.
+    const run = (leaf: boolean): number => {
+      const h = new IdealMesh({ seed: 11 });
+      for (let i = 1; i <= (leaf ? 5 : 4); i++) h.addNode(i, gridPosition(i, 0));
+      for (const [a, b] of [[1, 2], [1, 3], [1, 4], [2, 3], [2, 4], [3, 4]]) h.link(a, b);
+      if (leaf) h.link(2, 5);
+      settle(t, h, leaf ? "clique and leaf" : "clique");
+      const me = h.node(2);
+      const from = h.txLog.length;
+      const at = h.now;
+      me.receive(bcast(me, 1, [shortId(2)]), { rssi: -90, snr: STRONG, at });
+      me.receive(bcast(me, 3, undefined), { rssi: -90, snr: STRONG, at });
+      me.receive(bcast(me, 4, undefined), { rssi: -90, snr: STRONG, at });
+      h.run(h.now + MINUTE);
+      return relaysOf(h, 2, from);
+    };
+    t.equal(run(false), 0, "every neighbour listed by a sender: stands down");
+    t.equal(run(true), 1, "the leaf lacks it: relays");
+  },
+  "backup wait: the originator waits out its last-ranked forwarder's turn before it sends a backup"(t) {
+    // 1 reaches leaf 5 through 2 or 8 and leaf 6 through 3 or 9: it names two forwarders, one per
+    // leaf. Both die; the next broadcast still names them (1's table lists them), nobody relays,
+    // and 1 sends the backup when its wait ends: the second-ranked forwarder's rank wait, the
+    // longest contention and two frames' airtime after its frame.
+    const h = new IdealMesh({ seed: 23 });
+    for (const i of [1, 2, 3, 5, 6, 8, 9]) h.addNode(i, gridPosition(i, 0));
+    for (const [a, b] of [[1, 2], [1, 3], [1, 8], [1, 9], [2, 5], [8, 5], [3, 6], [9, 6]]) h.link(a, b);
+    settle(t, h, "two diamonds");
+    const listOf = (r: { bytes: Uint8Array } | undefined): readonly number[] => {
+      const d = r === undefined ? undefined : decodeFrame(r.bytes);
+      return d?.ok && d.frame.type === FrameType.BCAST ? d.frame.forwarders ?? [] : [];
+    };
+    const probe = h.txLog.length;
+    t.ok(h.node(1).send(h.now, 0xffffffff, new Uint8Array([1]), { priority: 4 }).ok);
+    h.run(h.now + MINUTE);
+    const named = listOf(h.txLog.slice(probe).find((r) => r.tx === 1 && r.type === FrameType.BCAST));
+    t.equal(named.length, 2, "one forwarder per leaf");
+    for (const x of [2, 3, 8, 9]) if (named.includes(shortId(x))) h.kill(x);
+    const from = h.txLog.length;
+    t.ok(h.node(1).send(h.now, 0xffffffff, new Uint8Array([2]), { priority: 4 }).ok);
+    h.run(h.now + 2 * MINUTE);
+    const mine = h.txLog.slice(from).filter((r) => r.tx === 1 && r.type === FrameType.BCAST);
+    t.equal(mine.length, 2, "the broadcast and its backup");
+    const [first, backup] = mine;
+    if (first === undefined || backup === undefined) return;
+    t.deepEqual(listOf(first), named, "the dead forwarders named again");
+    const air = first.end - first.at;
+    const slot = slotTimeMs(h.modem);
+    const wait = (air + RANK_GUARD_SLOTS * slot) + 2 ** DEFAULT_CONFIG.floodContentionCw * slot + 2 * air;
+    t.atLeast(backup.at - first.end, wait - 1, "not before the second-ranked forwarder's turn and its contention are over");
+    t.atMost(backup.at - first.end, wait + 2 * slot, "and as soon as they are");
+    t.equal(h.node(1).stats.broadcastBackups, 1, "counted");
+  },
+});
