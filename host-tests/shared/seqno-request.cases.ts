@@ -6,7 +6,7 @@ import { clusterFromGeohash } from "../../src/core/cluster";
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { DEFAULT_CONFIG } from "../../src/core/config";
 import { FrameType, type OgmFrame, type SeqnoRequestFrame, shortId } from "../../src/core/frames";
-import { SEQREQ_RELAY_BURST, SEQREQ_RELAY_REFILL } from "../../src/core/seqno-request";
+import { SEQREQ_RELAY_BURST, SEQREQ_RELAY_REFILL, SEQREQ_TRIES } from "../../src/core/seqno-request";
 import type { MeshNode } from "../../src/core/mesh-node";
 import type { NodeId } from "../../src/core/station";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
@@ -111,6 +111,57 @@ export default suite("seqno requests", {
     t.equal(h.node(1).stats.seqreqBumps - bumpsBefore, 1, "S raised its seqno once");
     t.atLeast(h.node(5).stats.seqreqForwarded + h.node(4).stats.seqreqForwarded, 1, "the request travelled toward S");
     noLoopToward(t, h, 1, "after the request");
+  },
+  "a starved node asks SEQREQ_TRIES times; a neighbour's request for the same source that it handles keeps that count"(t) {
+    // Node 10 hears S's route from N (metric 1700) and from M (3400), at seqno 40. N retracts it:
+    // M's route is then infeasible (not below the feasibility distance N's set) and 10 is starved
+    // for S as long as nobody brings a newer seqno (M never does); each message R hands it for S
+    // finds no route and asks (§5.6) — within the tries and their backoff.
+    const h = new IdealMesh({ seed: 4, config: { seqnoRequests: true } });
+    const me = h.addNode(10, gridPosition(0, 0));
+    const own = me.cluster;
+    const N = 0x0000a001;
+    const M = 0x0000a003;
+    const R = 0x0000a002; // a neighbour that asks about S too
+    const S = 0x0000a0a0;
+    let seq = 100;
+    const hear = (tx: NodeId, routes: OgmFrame["nodeRoutes"]): void => {
+      me.receive(encodeFrame(forgedOgm({ tx, ogmSeq: seq++, cluster: own, battery: 255, routeSeq: 7, neighbours: [{ short: shortId(10), rq: 255 }], nodeRoutes: routes })), { rssi: -80, snr: 9, at: h.now });
+      h.run(h.now + 1_000);
+    };
+    const round = (nMetric: number): void => {
+      hear(N, [{ dst: S, seqno: 40, metric: nMetric }]);
+      hear(M, [{ dst: S, seqno: 40, metric: 3400 }]);
+      hear(R, []);
+    };
+    for (let i = 0; i < 20; i++) {
+      round(1700);
+      h.run(h.now + 2 * MINUTE);
+    }
+    t.deepEqual(me.nextHopsTo(S, h.now), [N], "S through N");
+    const sent0 = me.stats.seqreqSent;
+    /** Rounds of OGMs, N's route retracted, and R handing 10 a message for S every 20 s, for `ms`. */
+    let dataSeq = 1;
+    const starve = (ms: number): void => {
+      const until = h.now + ms;
+      while (h.now < until) {
+        round(0xffff);
+        me.receive(encodeFrame({ type: FrameType.DATA, tx: R, next: 10, ttl: 9, hops: 1, priority: 3, src: R, dst: S, seq: dataSeq++, dstCluster: own, wantAck: false, bounced: false, attempt: 0, payload: Uint8Array.of(7) }), { rssi: -80, snr: 9, at: h.now });
+        h.run(h.now + 17_000);
+      }
+    };
+    starve(10 * MINUTE);
+    t.equal(me.nextHopsTo(S, h.now).length, 0, "starved: M's route is infeasible");
+    t.equal(me.stats.seqreqSent - sent0, SEQREQ_TRIES, "10 asked its tries, then waits for news of S");
+    // R asks 10 about S, more than a gap after 10's last try, every three minutes: 10 handles
+    // each (passes it on or answers) and remembers it, without starting its own count afresh.
+    const handled0 = me.stats.seqreqForwarded + me.stats.seqreqAnswered;
+    for (let k = 0; k < 5; k++) {
+      me.receive(request({ tx: R, next: 10, key: S, seqno: 41 }), { rssi: -80, snr: 9, at: h.now });
+      starve(3 * MINUTE);
+    }
+    t.equal(me.stats.seqreqForwarded + me.stats.seqreqAnswered - handled0, 5, "10 handled R's five requests");
+    t.equal(me.stats.seqreqSent - sent0, SEQREQ_TRIES, "and sent no request of its own beyond its tries");
   },
   "requests for one source are rate-limited; a flood from a keyholder is counted and bounded"(t) {
     const h = ring();
