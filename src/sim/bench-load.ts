@@ -1,8 +1,8 @@
 // Bench part `load` (docs/simulator.md §Capacity): Medium City with 50 → 2000 offered unicasts
 // per hour besides the seed's broadcasts, every router: unicast delivery and airtime per
 // delivered message at each load, and where each router saturates. BENCH_LOAD_SEEDS seeds
-// (default 2), BENCH_LOAD_POINTS a comma list of loads to run fewer, BENCH_LOAD_HTML a file for
-// the report with the capacity charts.
+// (default 2), BENCH_LOAD_POINTS a comma list of loads to run fewer, BENCH_LOAD_ROUTERS a comma
+// list of routers (default: every one), BENCH_LOAD_HTML a file for the report with the capacity charts.
 import { writeFileSync } from "node:fs";
 import { summarise } from "./aggregate";
 import { resultsHtml } from "./report/html";
@@ -13,7 +13,11 @@ import type { Task } from "./run";
 import { loadScenarios } from "./scenario/builtin";
 import { offeredUnicastsPerHour, seedBroadcastsPerHour } from "./scenario/load";
 
-export async function loadPart(out: NodeJS.WritableStream, routers: readonly string[]): Promise<void> {
+export async function loadPart(out: NodeJS.WritableStream, allRouters: readonly string[]): Promise<void> {
+  const only = process.env.BENCH_LOAD_ROUTERS?.split(",").map((r) => r.trim()).filter((r) => r.length > 0);
+  const unknown = only?.filter((r) => !allRouters.includes(r)) ?? [];
+  if (unknown.length > 0) throw new Error(`BENCH_LOAD_ROUTERS: unknown router ${unknown.join(", ")}; known: ${allRouters.join(", ")}`);
+  const routers = only ?? allRouters;
   const seeds = Number(process.env.BENCH_LOAD_SEEDS ?? 2);
   const points = process.env.BENCH_LOAD_POINTS?.split(",").map(Number);
   const scenarios = loadScenarios().filter((s) => points === undefined || points.includes(offeredUnicastsPerHour(s.name) ?? -1));
