@@ -1,6 +1,6 @@
 // Averaging runs over seeds: mean and sample standard deviation of every metric, and the one
 // JSON/CSV record per (scenario, router) that the CLI contract promises.
-import { poolBreakdowns } from "./engine/breakdown";
+import { poolBreakdowns, withShares } from "./engine/breakdown";
 import type { BreakdownRow } from "./engine/breakdown";
 import type { RunMetrics } from "./engine/metrics";
 import { poolInternet } from "./internet/figures";
@@ -157,10 +157,7 @@ export function jsonRecord(s: Summary): Record<string, unknown> {
   rec.meanDegree = tidy(s.meanDegree);
   rec.seedList = s.seedList;
   rec.spread = Object.fromEntries(METRIC_ORDER.map((n) => [n, tidy(s.sd[n])]));
-  if (s.breakdown) {
-    const total = s.breakdown.reduce((a, r) => a + r.airtimeS, 0);
-    rec.breakdown = s.breakdown.map((r) => ({ kind: r.kind, role: r.role, tx: tidy(r.tx), airtimeS: tidy(r.airtimeS), share: tidy(total > 0 ? r.airtimeS / total : 0) }));
-  }
+  if (s.breakdown) rec.breakdown = withShares(s.breakdown).map((r) => ({ kind: r.kind, role: r.role, tx: tidy(r.tx), airtimeS: tidy(r.airtimeS), share: tidy(r.share) }));
   if (s.internet) rec.internet = JSON.parse(JSON.stringify(s.internet, (_k, v: unknown) => (typeof v === "number" ? tidy(v) : v)));
   return rec;
 }

@@ -48,6 +48,12 @@ export function poolBreakdowns(runs: ReadonlyArray<readonly BreakdownRow[]>): Br
   return sortRows([...sum.values()].map((s) => ({ kind: s.kind, role: s.role, tx: s.tx / n, airtimeS: s.airtimeS / n })));
 }
 
+/** Each row with its share of the rows' total airtime (0 when there is none). */
+export function withShares(rows: readonly BreakdownRow[]): Array<BreakdownRow & { readonly share: number }> {
+  const total = rows.reduce((a, r) => a + r.airtimeS, 0);
+  return rows.map((r) => ({ ...r, share: total > 0 ? r.airtimeS / total : 0 }));
+}
+
 /** Most airtime first; ties by kind, then role. */
 function sortRows(rows: BreakdownRow[]): BreakdownRow[] {
   return rows.sort((a, b) => b.airtimeS - a.airtimeS || a.kind.localeCompare(b.kind) || a.role.localeCompare(b.role));

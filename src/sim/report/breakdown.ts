@@ -2,6 +2,7 @@
 // per scenario, router, frame kind and role, means over seeds; the cells the terminal table and
 // the HTML report both show.
 import type { Summary } from "../aggregate";
+import { withShares } from "../engine/breakdown";
 import { num, pct, secs } from "./format";
 
 export const BREAKDOWN_HEAD = ["scenario", "router", "kind", "role", "TX", "air s", "share %"] as const;
@@ -11,8 +12,7 @@ export function breakdownCells(rows: readonly Summary[]): string[][] {
   const out: string[][] = [];
   for (const s of rows) {
     if (s.breakdown === undefined) continue;
-    const total = s.breakdown.reduce((a, r) => a + r.airtimeS, 0);
-    for (const r of s.breakdown) out.push([s.scenario, s.router, r.kind, r.role, num(r.tx), secs(r.airtimeS), pct(total > 0 ? r.airtimeS / total : 0)]);
+    for (const r of withShares(s.breakdown)) out.push([s.scenario, s.router, r.kind, r.role, num(r.tx), secs(r.airtimeS), pct(r.share)]);
   }
   return out;
 }
