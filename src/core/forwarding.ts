@@ -74,7 +74,7 @@ export class Forwarding {
       for (const r of this.n.routes.selected(d, now)) {
         if (exclude.has(r.entry.neighbour)) continue;
         const n = this.n.nbrs.get(r.entry.neighbour);
-        if (n === undefined) continue;
+        if (n === undefined || this.n.nbrs.outrun(n)) continue;
         out.push({
           route: { kind, key, entry: r.entry },
           metric: r.metric,
@@ -431,7 +431,7 @@ export class Forwarding {
     const q = n === undefined ? 0 : this.n.nbrs.quality(n, now);
     const allowed = q > 0.5 ? this.n.config.attemptsGoodLink : this.n.config.attemptsWeakLink;
     const quiet = !dead && this.quietFailover(u, w.nextHop, weight, now);
-    if (!dead && !quiet && u.attempts < allowed && n !== undefined && this.n.nbrs.usable(n, now)) {
+    if (!dead && !quiet && u.attempts < allowed && n !== undefined && this.n.nbrs.usable(n, now) && !this.n.nbrs.outrun(n)) {
       this.n.stats.retries++;
       this.enqueueUnicast(u, now);
       return;
