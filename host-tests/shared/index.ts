@@ -17,6 +17,7 @@ import type { Suite } from "./harness";
 import link from "./link.cases";
 import linkRules from "./link-rules.cases";
 import mesh from "./mesh.cases";
+import mobilityRules from "./mobility-rules.cases";
 import meshPart2 from "./mesh-part2.cases";
 import nmea from "./nmea.cases";
 import routingRules from "./routing-rules.cases";
@@ -25,4 +26,4 @@ import security from "./security.cases";
 import seqnoRequest from "./seqno-request.cases";
 import settings from "./settings.cases";
 
-export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, linkRules, routingRules, mesh, meshPart2, broadcastStandDown, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridgeRules, bridge, keyBinding, keyIdentity, seqnoRequest];
+export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, linkRules, routingRules, mesh, meshPart2, broadcastStandDown, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridgeRules, bridge, keyBinding, keyIdentity, seqnoRequest, mobilityRules];

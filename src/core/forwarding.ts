@@ -40,6 +40,17 @@ export function relayedFields(f: DataFrame | E2eAckFrame | LocateAnswerFrame) {
   };
 }
 
+/**
+ * Rule `handBackSpent` (§7.3): a relayed DATA frame this node has already handed back (every route
+ * failed) and that is back with us because the hand-back went unconfirmed, or was refused, has no
+ * way left: handing it back once more would send it to the same previous hop, one TTL lower, again
+ * and again (highway-convoy seed 1: one frame handed back 40 times to a node that had driven 5 km
+ * away). It is dropped; the originator's end-to-end retry (§7.4) covers it.
+ */
+export function handBackSpent(u: Pick<Unicast, "ftype" | "bounced" | "originated">): boolean {
+  return u.ftype === FrameType.DATA && u.bounced && !u.originated;
+}
+
 export class Forwarding {
   readonly n: NodeState;
   /** Frames sent on, waiting for their next hop's confirmation. */
@@ -63,7 +74,7 @@ export class Forwarding {
       for (const r of this.n.routes.selected(d, now)) {
         if (exclude.has(r.entry.neighbour)) continue;
         const n = this.n.nbrs.get(r.entry.neighbour);
-        if (n === undefined) continue;
+        if (n === undefined || this.n.nbrs.outrun(n)) continue;
         out.push({
           route: { kind, key, entry: r.entry },
           metric: r.metric,
@@ -190,7 +201,8 @@ export class Forwarding {
       if (back !== undefined && !u.tried.has(back)) nextHop = back;
     }
     if (nextHop === undefined) {
-      this.exhausted(u, now);
+      if (handBackSpent(u)) this.dropHandedBack(u, now);
+      else this.exhausted(u, now);
       return;
     }
     if (failover) this.n.stats.failovers++;
@@ -419,7 +431,7 @@ export class Forwarding {
     const q = n === undefined ? 0 : this.n.nbrs.quality(n, now);
     const allowed = q > 0.5 ? this.n.config.attemptsGoodLink : this.n.config.attemptsWeakLink;
     const quiet = !dead && this.quietFailover(u, w.nextHop, weight, now);
-    if (!dead && !quiet && u.attempts < allowed && n !== undefined && this.n.nbrs.usable(n, now)) {
+    if (!dead && !quiet && u.attempts < allowed && n !== undefined && this.n.nbrs.usable(n, now) && !this.n.nbrs.outrun(n)) {
       this.n.stats.retries++;
       this.enqueueUnicast(u, now);
       return;
@@ -713,6 +725,12 @@ export class Forwarding {
       attempt: f.attempt,
     });
     this.dispatch(u, now, true);
+  }
+
+  /** Rule `handBackSpent` (§7.3): a relayed frame whose hand-back found no taker is dropped, not handed back again. */
+  dropHandedBack(u: Unicast, now: number): void {
+    this.n.stats.handBacksLost++;
+    this.n.log(now, "warn", `dropped frame ${formatNodeId(u.src)}→${formatNodeId(u.dst)} #${u.seq}: handed back to ${formatNodeId(u.prevHop ?? 0)}, unconfirmed`);
   }
 
   /** A next hop lost a frame it took for relaying: less of everything goes through it (§7.5). */

@@ -140,7 +140,11 @@ export class MeshNode implements Station {
     const before = this.#s.cluster;
     const s = this.#s;
     if (position !== undefined && (s.movedFrom === undefined || metresBetween(s.movedFrom, position) > MOVED_METRES)) {
-      if (s.movedFrom !== undefined) s.movedAt = now;
+      if (s.movedFrom !== undefined) {
+        s.movedAt = now;
+        // The odometer counts in steps of MOVED_METRES, so GPS jitter does not add up (linkOutrun, §4).
+        s.nbrs.travelledM += metresBetween(s.movedFrom, position);
+      }
       s.movedFrom = position;
     }
     this.#setPosition(position);

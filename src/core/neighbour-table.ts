@@ -16,6 +16,8 @@ export interface Neighbour {
   firstHeardAt: number;
   /** Last frame of any kind heard from it (every frame shows the link works, §4). */
   lastFrameAt: number;
+  /** How far we had travelled (NeighbourTable.travelledM) when we last heard it (rule `linkOutrun`). */
+  heardAtTravelM: number;
   /** Advertised OGM interval, ms. */
   intervalMs: number;
   /** OGMs the neighbour needs to advertise its whole table. */
@@ -65,6 +67,15 @@ export interface Neighbour {
 /** Share of linkUsableQ below which a usable link stops being usable. */
 const LINK_HYSTERESIS = 0.75;
 
+/**
+ * Rule `linkOutrun` (§4): metres this node may travel without hearing a neighbour before the link
+ * to it no longer carries routed frames. Why: on highway-convoy the next hop of a frame was often
+ * kilometres away (a car that had driven off, or wrapped round to the road's start), yet its link
+ * quality, sampled from OGMs minutes apart, still counted it usable: a fifth of the DATA
+ * transmissions went to a node with no link at all, each sent three times.
+ */
+export const LINK_OUTRUN_M = 500;
+
 /** Weight of a new frame's SNR in the smoothed SNR. */
 const SNR_ALPHA = 1 / 4;
 
@@ -101,6 +112,8 @@ export class NeighbourTable {
   readonly #map = new Map<NodeId, Neighbour>();
   readonly #counts: LinkCounters;
   readonly #snrLimitDb: number;
+  /** How far this node has travelled, metres (set by the node as its position changes). */
+  travelledM = 0;
 
   /**
    * `snrLimitDb`: the demodulation limit of the network's spreading factor (presets.ts); without
@@ -157,6 +170,16 @@ export class NeighbourTable {
       n.lastFrameAt = now;
       n.qAt = -Infinity;
     }
+    n.heardAtTravelM = this.travelledM;
+  }
+
+  /**
+   * Rule `linkOutrun` (§4): we have travelled more than LINK_OUTRUN_M since we last heard `n`, so
+   * the link may be long gone whatever its quality says: it carries no routed frame until `n` is
+   * heard again. A node that does not move never outruns a link.
+   */
+  outrun(n: Neighbour): boolean {
+    return this.travelledM - n.heardAtTravelM > LINK_OUTRUN_M;
   }
 
   /** tq, forgotten once no report has come for a hold time. */
@@ -298,6 +321,7 @@ export class NeighbourTable {
         window: new OgmWindow(this.#cfg.lqWindow),
         firstHeardAt: now,
         lastFrameAt: now,
+        heardAtTravelM: this.travelledM,
         intervalMs: 0,
         cycle: 1,
         tq: 0,
@@ -333,6 +357,7 @@ export class NeighbourTable {
     n.suspended = false;
     n.failStreak = 0;
     n.qAt = -Infinity;
+    n.heardAtTravelM = this.travelledM;
     n.intervalMs = f.intervalUnits * OGM_INTERVAL_UNIT_MS;
     n.cycle = f.cycle;
     n.cluster = f.cluster;

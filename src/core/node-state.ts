@@ -45,6 +45,8 @@ export interface MeshStats extends LinkCounters, RouteCounters, SeqreqCounters {
   retries: number;
   failovers: number;
   bounces: number;
+  /** Relayed frames dropped because their hand-back went unconfirmed (rule handBackSpent, §7.3). */
+  handBacksLost: number;
   routeDeaths: number;
   sendFailed: number;
   refusedNoRoute: number;
@@ -194,6 +196,7 @@ export function emptyStats(): MeshStats {
     retries: 0,
     failovers: 0,
     bounces: 0,
+    handBacksLost: 0,
     routeDeaths: 0,
     sendFailed: 0,
     refusedNoRoute: 0,

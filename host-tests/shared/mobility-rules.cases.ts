@@ -1,0 +1,91 @@
+// Forwarding when next hops move away (docs/protocol.md §7.3): known answers on small topologies.
+// Pure ES2022, so it runs on XS too.
+import { decodeFrame } from "../../src/core/codec";
+import { resolveConfig } from "../../src/core/config";
+import { FrameType } from "../../src/core/frames";
+import { LINK_OUTRUN_M, NeighbourTable } from "../../src/core/neighbour-table";
+import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
+import { forgedOgm } from "./forged-ogm";
+import { suite } from "./harness";
+
+const MINUTE = 60_000;
+
+/** Bounced DATA frames node `tx` sent since `mark` (an index into the transmission log). */
+function handBacks(h: IdealMesh, tx: number, mark: number): number {
+  let n = 0;
+  for (const r of h.txLog.slice(mark)) {
+    if (r.tx !== tx || r.type !== FrameType.DATA) continue;
+    const d = decodeFrame(r.bytes);
+    if (d.ok && d.frame.type === FrameType.DATA && d.frame.bounced) n++;
+  }
+  return n;
+}
+
+export default suite("mobility rules", {
+  "handBackSpent: a frame whose hand-back goes unconfirmed is dropped, not handed back again and again"(t) {
+    // Line 1–2–3–4. After convergence 4 drives out of 3's range, and 2 no longer hears 3's
+    // hand-backs (it left too): 3 has no route and nowhere to hand the frame back.
+    const h = new IdealMesh({ seed: 5, config: { ogmTrickleMaxMs: 30_000 } });
+    for (let i = 1; i <= 4; i++) h.addNode(i, gridPosition(i, 0));
+    for (let i = 1; i < 4; i++) h.link(i, i + 1);
+    t.ok(h.runUntil(() => h.fullyRouted(), 10 * MINUTE) > 0, "the line converges");
+    h.unlink(3, 4);
+    h.dropIf = (bytes, from) => {
+      const d = decodeFrame(bytes);
+      return from === 3 && d.ok && d.frame.type === FrameType.DATA && d.frame.bounced;
+    };
+    const mark = h.txLog.length;
+    t.ok(h.node(1).send(h.now, 4, new Uint8Array([7])).ok);
+    h.run(h.now + 5 * MINUTE);
+    const sent = handBacks(h, 3, mark);
+    t.atLeast(sent, 1, "3 handed the frame back");
+    t.atMost(sent, h.node(3).config.attemptsWeakLink, `3 handed it back ${sent} times: one hand-back and its retries (without the rule: 69, one hand-back per TTL step)`);
+    t.equal(h.node(3).stats.handBacksLost, 1, "3 dropped the frame once and counted it");
+    t.equal(h.eventsOf(4, "delivered").length, 0, "nothing arrives across the cut");
+  },
+
+  "linkOutrun: a neighbour not heard since we travelled LINK_OUTRUN_M stops carrying frames until it is heard again"(t) {
+    const table = new NeighbourTable(0x0a000001, resolveConfig({}));
+    table.onOgm(forgedOgm({ tx: 2, ogmSeq: 1 }), -90, 5, 0);
+    const n = table.get(2);
+    if (n === undefined) return t.fail("neighbour 2 not admitted");
+    t.ok(!table.outrun(n), "just heard");
+    table.travelledM = LINK_OUTRUN_M;
+    t.ok(!table.outrun(n), "exactly the limit travelled: still counts");
+    table.travelledM = LINK_OUTRUN_M + 1;
+    t.ok(table.outrun(n), "past the limit without hearing it");
+    table.heardFrame(2, 1_000, 5);
+    t.ok(!table.outrun(n), "any frame heard from it brings it back");
+    table.travelledM += LINK_OUTRUN_M + 1;
+    table.onOgm(forgedOgm({ tx: 2, ogmSeq: 2 }), -90, 5, 2_000);
+    t.ok(!table.outrun(n), "so does an OGM");
+  },
+
+  "linkOutrun: after driving off, a node sends nothing to the relay it no longer hears"(t) {
+    // 1 reaches 4 through 2 or through 3. Then 1 drives 600 m and stops hearing 2 (2's frames
+    // are lost), while 3 is heard again: every message goes through 3, none to 2.
+    const h = new IdealMesh({ seed: 3, config: { ogmTrickleMaxMs: 30_000 } });
+    for (let i = 1; i <= 4; i++) h.addNode(i, gridPosition(i % 2, Math.floor(i / 2)));
+    for (const [a, b] of [[1, 2], [1, 3], [2, 4], [3, 4]]) h.link(a, b);
+    t.ok(h.runUntil(() => h.fullyRouted(), 10 * MINUTE) > 0, "the square converges");
+    h.dropIf = (_bytes, from) => from === 2;
+    const start = gridPosition(1, 0);
+    for (let k = 1; k <= 6; k++) h.node(1).setPosition(h.now, { lat: start.lat + k * 0.0009 * 1.1, lon: start.lon });
+    const moved = h.now;
+    h.runUntil(() => (h.node(1).neighbour(3)?.lastFrameAt ?? 0) > moved, h.now + 2 * MINUTE, 100);
+    t.ok((h.node(1).neighbour(3)?.lastFrameAt ?? 0) > moved, "3 was heard after the move");
+    let via2 = 0;
+    for (let k = 0; k < 4; k++) {
+      const mark = h.txLog.length;
+      h.node(1).send(h.now, 4, new Uint8Array([k]));
+      h.run(h.now + 3_000);
+      for (const r of h.txLog.slice(mark)) {
+        const d = decodeFrame(r.bytes);
+        if (r.tx === 1 && d.ok && d.frame.type === FrameType.DATA && d.frame.next === 2) via2++;
+      }
+    }
+    h.run(h.now + 20_000);
+    t.equal(via2, 0, "no frame went to 2");
+    t.equal(h.eventsOf(4, "delivered").length, 4, "every message arrives through 3");
+  },
+});
