@@ -75,8 +75,6 @@ export interface MeshStats extends LinkCounters, RouteCounters, SeqreqCounters {
   ogmEarly: number;
   /** New neighbours not taken as news because the neighbour table was full (§8.2). */
   ogmNewsCrowded: number;
-  /** News that brought no early OGM because the neighbourhood's OGM share was spent (§8.2). */
-  ogmNewsBusy: number;
   locateQueries: number;
   locateRelays: number;
   locateAnswersSent: number;
@@ -220,7 +218,6 @@ export function emptyStats(): MeshStats {
     ogmResets: 0,
     ogmEarly: 0,
     ogmNewsCrowded: 0,
-    ogmNewsBusy: 0,
     locateQueries: 0,
     locateRelays: 0,
     locateAnswersSent: 0,

@@ -131,7 +131,6 @@ export class OgmPlane {
   triggerOgm(now: number, kind: string, id: number): void {
     if (!this.known.learn(kind, id)) return;
     if (this.crowdedNewcomer(kind, id)) return;
-    if (this.ogmShareSpent(now, kind)) return;
     const minMs = this.minOgmInterval(now);
     this.n.stats.ogmResets++;
     if (!this.trickle.reset(kind === "own")) return;
@@ -152,20 +151,6 @@ export class OgmPlane {
     if (kind !== "nbr" && (kind !== "node" || this.n.nbrs.get(id) === undefined)) return false;
     if (this.n.nbrs.size < this.n.config.maxNeighbours) return false;
     this.n.stats.ogmNewsCrowded++;
-    return true;
-  }
-
-  /**
-   * News waits when the neighbourhood's OGM share is spent (§8.2): when the OGMs the node measures
-   * already take more than ogmChannelShare of the channel (ChannelMeter.ogmShare), news other than
-   * a new cluster of our own brings no early OGM; it rides the next regular one. The id is still
-   * remembered (`MeshStats.ogmNewsBusy` counts them). The same share stretches the shortest
-   * interval (§8.1): on such a channel an early OGM is an extra the neighbourhood cannot afford.
-   */
-  ogmShareSpent(now: number, kind: string): boolean {
-    if (kind === "own") return false;
-    if (this.n.channel.ogmShare(now) <= this.n.config.ogmChannelShare) return false;
-    this.n.stats.ogmNewsBusy++;
     return true;
   }
 
