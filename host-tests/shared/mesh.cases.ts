@@ -98,6 +98,33 @@ export default suite("mesh (ideal channel)", {
     t.equal(crowded.ogms, roomy.ogms - 1, "with a full table, the same run without the early OGM");
     t.atLeast(crowded.crowded, 1, "counted");
   },
+  "in a crowded neighbourhood a new destination learnt from a neighbour is not news either; with room it is"(t) {
+    const run = (maxNeighbours: number) => {
+      // Node 1's table as in the newcomer test above (2, 3 and the one-way 4): full at 3 entries.
+      const h = line(2, 41, { maxNeighbours });
+      h.addNode(3, undefined);
+      h.link(1, 3);
+      h.addNode(4, undefined);
+      h.link(4, 1, { oneWay: true });
+      h.run(40 * 60_000); // backed off to about 16 min
+      const before = h.node(1).stats.ogmNewsCrowded;
+      // Node 6 joins behind node 2: a destination node 1 learns from node 2's OGM.
+      h.addNode(6, gridPosition(2, 0));
+      h.link(2, 6);
+      const at = h.runUntil(() => h.node(1).nextHopsTo(6, h.now).length > 0, h.now + 20 * 60_000, 1_000);
+      h.run(h.now + 60_000);
+      const ogms = h.txLog.filter((x) => x.type === FrameType.OGM && x.tx === 1 && x.at >= at - 1_000 && x.at <= at + 60_000).length;
+      return { at, ogms, crowded: h.node(1).stats.ogmNewsCrowded - before, full: h.node(1).neighbours(h.now).length };
+    };
+    const roomy = run(8);
+    const crowded = run(3);
+    t.ok(roomy.at > 0 && crowded.at > 0, "node 1 learns a route to node 6 both times");
+    t.equal(crowded.full, 3, "node 1's table is full with maxNeighbours 3");
+    t.equal(roomy.ogms, 1, "with room, the new destination brings an early OGM");
+    t.equal(roomy.crowded, 0);
+    t.equal(crowded.ogms, 0, "with a full table, it waits for the regular OGM");
+    t.equal(crowded.crowded, 1, "counted");
+  },
   "a 10×10 grid converges within 3 OGM intervals, with several routes per destination"(t) {
     const h = grid(10, 3);
     converge(t, h, 3, "grid");

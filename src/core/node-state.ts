@@ -75,7 +75,7 @@ export interface MeshStats extends LinkCounters, RouteCounters, SeqreqCounters {
   /** Trickle resets (something genuinely new, §8.2), and early OGMs they brought forward. */
   ogmResets: number;
   ogmEarly: number;
-  /** New neighbours not taken as news because the neighbour table was full (§8.2). */
+  /** News (other than our own new cluster) that brought no early OGM because the neighbour table was full (§8.2). */
   ogmNewsCrowded: number;
   locateQueries: number;
   locateRelays: number;

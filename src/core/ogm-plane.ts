@@ -130,7 +130,7 @@ export class OgmPlane {
    */
   triggerOgm(now: number, kind: string, id: number): void {
     if (!this.known.learn(kind, id)) return;
-    if (this.crowdedNewcomer(kind, id)) return;
+    if (this.crowdedNews(kind)) return;
     const minMs = this.minOgmInterval(now);
     this.n.stats.ogmResets++;
     if (!this.trickle.reset(kind === "own")) return;
@@ -142,13 +142,15 @@ export class OgmPlane {
   }
 
   /**
-   * A crowded neighbourhood's newcomer is not news (§8.2): when our neighbour table is full (we
-   * hear more neighbours than we hold), a neighbour usable for the first time, or a destination
-   * that is such a neighbour itself, took the place of another one. The nodes around us hear it
-   * directly, and it learns its link to us from our next regular OGM (new neighbours go first).
+   * In a crowded neighbourhood only our own new cluster is news (§8.2, `crowdedNews`): when our
+   * neighbour table is full (we hear more neighbours than we hold), a neighbour usable for the
+   * first time, a new destination or a new cluster brings no early OGM; it rides the next regular
+   * one (new entries go first there, §8.3). Whoever told us heard it in an OGM most of our
+   * neighbours heard too (in a crowded neighbourhood they hear each other), and a newcomer hears
+   * the nodes around it directly.
    */
-  crowdedNewcomer(kind: string, id: number): boolean {
-    if (kind !== "nbr" && (kind !== "node" || this.n.nbrs.get(id) === undefined)) return false;
+  crowdedNews(kind: string): boolean {
+    if (kind === "own") return false;
     if (this.n.nbrs.size < this.n.config.maxNeighbours) return false;
     this.n.stats.ogmNewsCrowded++;
     return true;
