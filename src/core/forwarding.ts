@@ -13,7 +13,7 @@ import { nextHopCount } from "./hop-count";
 import { formatNodeId, type NodeId, type PriorityLevel } from "./station";
 import { randInt } from "./rng";
 import { hopFailureWeight } from "./link-quality";
-import { floodHeldReason, unlocatableReason } from "./flood-budget";
+import { floodOnceReason } from "./flood-budget";
 
 /** A timeout weighing at least this much (busy share below about a third) fails over at once (§7.3). */
 const QUIET_FAILOVER_WEIGHT = 0.5;
@@ -483,36 +483,19 @@ export class Forwarding {
   }
 
   /**
-   * The originator's last resort, a corridor or network flood, under rule `floodHeld` (§14.1): at
-   * most one per destination per FLOOD_HOLD_MS unless the destination answered meanwhile. The
-   * message the held flood carried waits for that flood's ACK (its end-to-end deadline reports
-   * the outcome); any other fails now with the reason.
+   * The originator's last resort, a corridor or network flood, under rule `floodOnce` (§14.1):
+   * once per message. A later copy of a flooded message with no route waits for the flood's ACK
+   * while the message awaits one (its end-to-end deadline reports the outcome), else fails now.
    */
   fallbackFlood(u: Unicast, scope: FloodScopeKind, now: number): void {
-    const held = this.n.budget.floodHeld(u.dst, now);
-    if (held === undefined) {
+    const at = this.n.budget.floodedAt(u.dst, u.seq, now);
+    if (at === undefined) {
       this.n.budget.noteFlood(u.dst, u.seq, now);
       this.n.flood.sendFlood(u, scope, now);
       return;
     }
     this.n.stats.floodsHeld++;
-    if (held.seq === u.seq && this.e2e.has(`${u.dst}:${u.seq}`)) return;
-    this.fail(u, now, "no-route", floodHeldReason(u.dst, held.at, now));
-  }
-
-  /**
-   * Why a new message to `dst` (in `dstCluster`, or NO_CLUSTER when unknown) with no route there
-   * would only be refused by its last resort (rules `floodHeld`, `lookupSkipped`, §14.1), so
-   * send() can say so at once; undefined when it is worth sending.
-   */
-  lastResortRefusal(dst: NodeId, dstCluster: ClusterId, now: number): string | undefined {
-    if (dstCluster === NO_CLUSTER) {
-      const since = this.n.budget.unlocatableSince(dst, now);
-      if (since === undefined || this.n.loc.lookups.get(dst) !== undefined) return undefined;
-      if (!this.n.config.networkFloodEnabled) return unlocatableReason(dst, since, now);
-    } else if (!this.n.config.corridorEnabled || this.n.cluster === NO_CLUSTER) return undefined;
-    const held = this.n.budget.floodHeld(dst, now);
-    return held === undefined ? undefined : floodHeldReason(dst, held.at, now);
+    if (!this.e2e.has(`${u.dst}:${u.seq}`)) this.fail(u, now, "no-route", floodOnceReason(u.dst, u.seq, at, now));
   }
 
   fail(u: Unicast, now: number, code: string, reason: string): void {

@@ -243,13 +243,6 @@ export class MeshNode implements Station {
     if (!routable && !homeless && dstCluster === NO_CLUSTER && !this.#s.loc.lookups.canAccept(dst)) {
       return { ok: false, code: "queue-full", reason: `too many destinations being located; try ${formatNodeId(dst)} later` };
     }
-    // Rules floodHeld and lookupSkipped (§14.1): a message whose only way is a last resort just
-    // tried toward this destination is refused now, not sent into a known failure.
-    const lastResort = routable || homeless ? undefined : this.#s.fwd.lastResortRefusal(dst, dstCluster, now);
-    if (lastResort !== undefined) {
-      this.#s.stats.floodsHeld++;
-      return { ok: false, code: "no-route", reason: lastResort };
-    }
     const seq = this.#s.seqOut.next(dst);
     const u = this.#s.fwd.newUnicast({
       ftype: FrameType.DATA,

@@ -58,7 +58,7 @@ export interface MeshStats extends LinkCounters, RouteCounters, SeqreqCounters {
   fallbackFloods: number;
   networkFloods: number;
   localFloods: number;
-  /** Fallback floods not started because one went to the same destination lately (§14.1 `floodHeld`). */
+  /** Fallback floods not started because the same message was flooded already (§14.1 `floodOnce`). */
   floodsHeld: number;
   /** Lookups not started because one for the same target failed lately (§14.1 `lookupSkipped`). */
   lookupsSkipped: number;
