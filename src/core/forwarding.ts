@@ -4,7 +4,7 @@
 // on. One of the concerns MeshNode (mesh-node.ts) composes; the shared state is NodeState.
 import type { Destination, DestKind, RouteEntry } from "./route-table";
 import type { QueuedFrame } from "./tx-queue";
-import { AckStatus, type AckStatusCode, type DataFrame, type E2eAckFrame, FloodScope, type Frame, FrameType, type HopAckFrame, type LocateAnswerFrame, MAX_FRAME_BYTES, METRIC_INFINITY, ROUTED_HEADER_BYTES } from "./frames";
+import { AckStatus, type AckStatusCode, type DataFrame, type E2eAckFrame, FloodScope, type FloodScopeKind, type Frame, FrameType, type HopAckFrame, type LocateAnswerFrame, MAX_FRAME_BYTES, METRIC_INFINITY, ROUTED_HEADER_BYTES } from "./frames";
 import { BUSY_ALLOWANCE_SLOTS, CUSTODY_MS, E2E_PENDING_MAX, MAX_ACK_WAIT_MS, MAX_CUSTODY, NodeState, REVERSE_MAX, groupOf, identityKey, keyOf, type Awaiting, type Custody, type Tag, type Unicast } from "./node-state";
 import { chooseRoute, type RouteOption } from "./route-choice";
 import { clusterContains, type ClusterId, clusterParent, NO_CLUSTER } from "./cluster";
@@ -13,6 +13,7 @@ import { nextHopCount } from "./hop-count";
 import { formatNodeId, type NodeId, type PriorityLevel } from "./station";
 import { randInt } from "./rng";
 import { hopFailureWeight } from "./link-quality";
+import { floodOnceReason } from "./flood-budget";
 
 /** A timeout weighing at least this much (busy share below about a third) fails over at once (§7.3). */
 const QUIET_FAILOVER_WEIGHT = 0.5;
@@ -476,7 +477,7 @@ export class Forwarding {
       return;
     }
     if (u.originated && this.n.config.corridorEnabled && u.dstCluster !== NO_CLUSTER && this.n.cluster !== NO_CLUSTER) {
-      this.n.flood.sendFlood(u, FloodScope.CORRIDOR, now);
+      this.fallbackFlood(u, FloodScope.CORRIDOR, now);
       return;
     }
     if (u.originated) {
@@ -491,6 +492,22 @@ export class Forwarding {
       this.n.stats.dropsUnroutable++;
       this.n.log(now, "warn", `dropped frame ${formatNodeId(u.src)}→${formatNodeId(u.dst)} #${u.seq}: no route and nowhere to hand it back`);
     }
+  }
+
+  /**
+   * The originator's last resort, a corridor or network flood, under rule `floodOnce` (§14.1):
+   * once per message. A later copy of a flooded message with no route waits for the flood's ACK
+   * while the message awaits one (its end-to-end deadline reports the outcome), else fails now.
+   */
+  fallbackFlood(u: Unicast, scope: FloodScopeKind, now: number): void {
+    const at = this.n.budget.floodedAt(u.dst, u.seq, now);
+    if (at === undefined) {
+      this.n.budget.noteFlood(u.dst, u.seq, now);
+      this.n.flood.sendFlood(u, scope, now);
+      return;
+    }
+    this.n.stats.floodsHeld++;
+    if (!this.e2e.has(`${u.dst}:${u.seq}`)) this.fail(u, now, "no-route", floodOnceReason(u.dst, u.seq, at, now));
   }
 
   fail(u: Unicast, now: number, code: string, reason: string): void {
@@ -564,6 +581,7 @@ export class Forwarding {
       return false;
     }
     this.n.stats.delivered++;
+    this.n.budget.heardFrom(src);
     this.trackSeq(`${src}`, src, seq, now);
     this.n.events.push({ type: "delivered", at: now, src, dst: this.n.id, seq, payload, hops, priority });
     return true;
@@ -617,6 +635,7 @@ export class Forwarding {
     }
     const pending = this.e2e.get(`${f.src}:${f.seq}`);
     this.e2e.delete(`${f.src}:${f.seq}`);
+    this.n.budget.heardFrom(f.src);
     if (f.status === AckStatus.DELIVERED) {
       if (pending !== undefined) for (const v of pending.via) if (v !== f.src) this.n.trust.success(v, now);
       this.n.events.push({ type: "acked", at: now, dst: f.src, seq: f.seq, hops: f.ackedHops });

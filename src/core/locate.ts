@@ -13,6 +13,16 @@ export interface Lookup<M> {
   readonly startedAt: number;
 }
 
+/**
+ * Rule `firstLookupLevel` (§16): the level a lookup starts at. Level 0 asks the neighbours only
+ * (TTL 1) and only the target answers (one answer per query), so it can succeed only when the
+ * target is a neighbour we know; otherwise the lookup starts at level 1, its own cluster.
+ * bay-area seed 1: 69 of 269 queries were level 0, none answered.
+ */
+export function firstLookupLevel(targetIsNeighbour: boolean): number {
+  return targetIsNeighbour ? 0 : 1;
+}
+
 export const MAX_LOOKUPS = 16;
 export const MAX_WAITING_PER_LOOKUP = 8;
 

@@ -5,10 +5,11 @@ import { FloodScope, FrameType, LOCATE_A_BYTES, LOCATE_Q_BYTES, type LocateAnswe
 import { LOCATE_CW, NodeState, identityKey, type Unicast } from "./node-state";
 import { encodeFrame } from "./codec";
 import { nextHopCount } from "./hop-count";
-import { formatNodeId, type NodeId } from "./station";
+import type { NodeId } from "./station";
 import { inLocateScope } from "./scope";
 import { type ClusterId, NO_CLUSTER } from "./cluster";
-import { type Lookup, Lookups } from "./locate";
+import { firstLookupLevel, type Lookup, Lookups } from "./locate";
+import { unlocatableReason } from "./flood-budget";
 
 export class LocationService {
   readonly n: NodeState;
@@ -28,9 +29,25 @@ export class LocationService {
   }
 
   locate(u: Unicast, now: number): void {
+    const failedAt = this.lookups.get(u.dst) === undefined ? this.n.budget.unlocatableSince(u.dst, now) : undefined;
+    if (failedAt !== undefined) {
+      // Rule `lookupSkipped` (§14.1): the last lookup for this target failed lately.
+      this.n.stats.lookupsSkipped++;
+      this.lastResort(u, failedAt, now);
+      return;
+    }
     this.qid = (this.qid + 1) & 0xffff;
-    const { lookup, started } = this.lookups.add(u.dst, u, now, this.qid, now + this.locateTimeout(0));
-    if (started) this.sendLocateQuery(lookup, now);
+    const level = firstLookupLevel(this.n.nbrs.get(u.dst) !== undefined);
+    const { lookup, started } = this.lookups.add(u.dst, u, now, this.qid, now + this.locateTimeout(level));
+    if (!started) return;
+    lookup.level = level;
+    this.sendLocateQuery(lookup, now);
+  }
+
+  /** No lookup can place `u`'s destination (the last failed at `failedAt`): a network flood, or failure. */
+  lastResort(u: Unicast, failedAt: number, now: number): void {
+    if (this.n.config.networkFloodEnabled) this.n.fwd.fallbackFlood(u, FloodScope.NETWORK, now);
+    else this.n.fwd.fail(u, now, "no-route", unlocatableReason(u.dst, failedAt, now));
   }
 
   sendLocateQuery(l: Lookup<Unicast>, now: number): void {
@@ -61,10 +78,8 @@ export class LocationService {
         this.sendLocateQuery(l, now);
         continue;
       }
-      for (const u of this.lookups.finish(l.target)) {
-        if (this.n.config.networkFloodEnabled) this.n.flood.sendFlood(u, FloodScope.NETWORK, now);
-        else this.n.fwd.fail(u, now, "no-route", `could not locate ${formatNodeId(u.dst)}`);
-      }
+      this.n.budget.noteLookupFailed(l.target, now);
+      for (const u of this.lookups.finish(l.target)) this.lastResort(u, now, now);
     }
   }
 

@@ -16,6 +16,7 @@ import type { Rng } from "./rng";
 import { ChannelMeter } from "./channel-load";
 import { DedupCache } from "./dedup";
 import { DutyLedger } from "./duty-ledger";
+import { FloodBudget } from "./flood-budget";
 import { LocationCache } from "./location-cache";
 import { emptyLinkCounters, type LinkCounters, NeighbourTable } from "./neighbour-table";
 import { NeighbourTrust } from "./trust";
@@ -59,6 +60,10 @@ export interface MeshStats extends LinkCounters, RouteCounters, SeqreqCounters {
   fallbackFloods: number;
   networkFloods: number;
   localFloods: number;
+  /** Fallback floods not started because the same message was flooded already (§14.1 `floodOnce`). */
+  floodsHeld: number;
+  /** Lookups not started because one for the same target failed lately (§14.1 `lookupSkipped`). */
+  lookupsSkipped: number;
   floodRelays: number;
   broadcasts: number;
   broadcastRelays: number;
@@ -209,6 +214,8 @@ export function emptyStats(): MeshStats {
     fallbackFloods: 0,
     networkFloods: 0,
     localFloods: 0,
+    floodsHeld: 0,
+    lookupsSkipped: 0,
     floodRelays: 0,
     broadcasts: 0,
     broadcastRelays: 0,
@@ -267,6 +274,8 @@ export class NodeState {
   readonly seqOut: SeqSender;
   readonly seqIn: SeqReceiver;
   readonly locations: LocationCache;
+  /** Fallback floods and lookups started lately, per destination (§14.1). */
+  readonly budget = new FloodBudget();
   /** Busy and OGM shares of the channel, measured (§8.1, §11). */
   readonly channel: ChannelMeter;
   readonly stats: MeshStats = emptyStats();

@@ -1,0 +1,122 @@
+// How many fallback floods and lookups a node starts (docs/protocol.md §14.1): rules floodOnce,
+// lookupSkipped and firstLookupLevel, on small topologies with known answers.
+import { decodeFrame } from "../../src/core/codec";
+import { FLOOD_MEMORY_MS, FloodBudget, UNLOCATABLE_MS } from "../../src/core/flood-budget";
+import { FloodScope, FrameType } from "../../src/core/frames";
+import { firstLookupLevel } from "../../src/core/locate";
+import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
+import { clusterRowMesh } from "../../src/demo/topologies";
+import { suite, type Assert } from "./harness";
+
+const MINUTE = 60_000;
+
+function settle(t: Assert, h: IdealMesh): void {
+  t.ok(h.runUntil(() => h.fullyRouted(), h.now + 10 * MINUTE, 1_000) > 0, "did not converge");
+}
+
+/** Floods node `from` originated since txLog index `mark`, with their scope. */
+function floodsFrom(h: IdealMesh, from: number, mark: number): number[] {
+  const out: number[] = [];
+  for (const r of h.txLog.slice(mark)) {
+    if (r.type !== FrameType.FLOOD || r.tx !== from) continue;
+    const d = decodeFrame(r.bytes);
+    if (d.ok && d.frame.type === FrameType.FLOOD && d.frame.src === from) out.push(d.frame.scopeKind);
+  }
+  return out;
+}
+
+/** Location queries node `from` originated since `mark`, by level. */
+function queriesFrom(h: IdealMesh, from: number, mark: number): number[] {
+  const out: number[] = [];
+  for (const r of h.txLog.slice(mark)) {
+    if (r.type !== FrameType.LOCATE_Q || r.tx !== from) continue;
+    const d = decodeFrame(r.bytes);
+    if (d.ok && d.frame.type === FrameType.LOCATE_Q && d.frame.asker === from) out.push(d.frame.scope);
+  }
+  return out;
+}
+
+/**
+ * The corridor topology of §14's test: four clusters W (1–4), M (5–8), E (9–12), N (13–16) in a
+ * row; once routes settle, 12 moves within E: its link to 11 is gone, it hears 10 instead. 1 still
+ * knows 12's cluster and routes toward it that no longer lead there.
+ */
+function movedDestination(): IdealMesh {
+  const h = clusterRowMesh(4);
+  h.runUntil(() => h.fullyRouted(), h.now + 10 * MINUTE, 1_000);
+  h.run(h.now + 2 * MINUTE);
+  h.unlink(11, 12);
+  h.link(10, 12);
+  return h;
+}
+
+export default suite("flood budget (§14.1)", {
+  "floodOnce: a message whose destination never hears its corridor flood is flooded once, its e2e retry and bounces included, and fails with no-ack"(t) {
+    const h = movedDestination();
+    // Every flood is lost on the air: the destination never answers.
+    h.dropIf = (bytes) => (bytes[0] & 15) === FrameType.FLOOD;
+    const mark = h.txLog.length;
+    t.ok(h.node(1).send(h.now, 12, new Uint8Array([0xc1]), { priority: 3, wantAck: true }).ok);
+    // Long enough for the routes to fail, the flood, the end-to-end deadline, its retry and the next.
+    h.run(h.now + 6 * MINUTE);
+    t.equal(h.node(1).stats.e2eRetries, 1, "the retry came due");
+    t.deepEqual(floodsFrom(h, 1, mark), [FloodScope.CORRIDOR], "exactly one flood");
+    t.atLeast(h.node(1).stats.floodsHeld, 1, "and found no route: it waited for the flood's ACK");
+    const failed = h.eventsOf(1, "send-failed");
+    t.equal(failed.length, 1, "the message is reported failed once");
+    t.equal(failed[0].code, "no-ack");
+    // Another message is flooded in its turn: the rule is per message, not per destination.
+    const mark2 = h.txLog.length;
+    t.ok(h.node(1).send(h.now, 12, new Uint8Array([0xc2]), { priority: 3, wantAck: false }).ok);
+    h.run(h.now + MINUTE);
+    t.ok(h.node(1).hasRouteTo(12, h.now) || floodsFrom(h, 1, mark2).length === 1, "routed, or flooded once");
+  },
+
+  "lookupSkipped and firstLookupLevel: an unplaceable target is looked up once from level 1; later messages skip the lookup"(t) {
+    const h = new IdealMesh({ seed: 5 });
+    for (let i = 1; i <= 4; i++) h.addNode(i, gridPosition(i - 1, 0));
+    for (let i = 1; i < 4; i++) h.link(i, i + 1);
+    settle(t, h);
+    const ghost = 0x0777; // a node id nobody holds
+    const mark = h.txLog.length;
+    t.ok(h.node(1).send(h.now, ghost, new Uint8Array([1]), { wantAck: true }).ok);
+    h.run(h.now + 5 * MINUTE);
+    const cfg = h.node(1).config;
+    const levels: number[] = [];
+    for (let l = firstLookupLevel(false); l <= cfg.locateMaxScope; l++) levels.push(l);
+    t.deepEqual(queriesFrom(h, 1, mark), levels, "levels 1..max, no level 0 for a target that is not a neighbour");
+    t.deepEqual(floodsFrom(h, 1, mark), [FloodScope.NETWORK], "then the network flood");
+    // The next message to it: no lookup, straight to the last resort.
+    const mark2 = h.txLog.length;
+    t.ok(h.node(1).send(h.now, ghost, new Uint8Array([2]), { wantAck: true }).ok);
+    h.run(h.now + 30_000);
+    t.deepEqual(queriesFrom(h, 1, mark2), [], "no new lookup");
+    t.deepEqual(floodsFrom(h, 1, mark2), [FloodScope.NETWORK], "the network flood at once");
+    // Once UNLOCATABLE_MS has passed, it is looked up again.
+    h.run(h.now + UNLOCATABLE_MS);
+    const mark3 = h.txLog.length;
+    t.ok(h.node(1).send(h.now, ghost, new Uint8Array([3]), { wantAck: true }).ok);
+    h.run(h.now + 30_000);
+    t.deepEqual(queriesFrom(h, 1, mark3).slice(0, 1), [1], "looked up again");
+    t.equal(h.node(1).stats.lookupsSkipped, 1);
+    // A neighbour is asked at level 0 first.
+    t.equal(firstLookupLevel(true), 0);
+  },
+
+  "FloodBudget: memories are per message and per target, expire, and hearing from a target lifts its lookup hold"(t) {
+    const b = new FloodBudget();
+    b.noteFlood(9, 4, 1_000);
+    b.noteLookupFailed(9, 1_000);
+    t.equal(b.floodedAt(9, 4, 1_000 + FLOOD_MEMORY_MS - 1), 1_000);
+    t.equal(b.floodedAt(9, 5, 1_001), undefined, "another message to the same destination");
+    t.equal(b.floodedAt(9, 4, 1_000 + FLOOD_MEMORY_MS), undefined, "the memory expires");
+    t.equal(b.unlocatableSince(9, 1_000 + UNLOCATABLE_MS - 1), 1_000);
+    t.equal(b.unlocatableSince(9, 1_000 + UNLOCATABLE_MS), undefined);
+    b.noteLookupFailed(9, 2_000);
+    b.heardFrom(9);
+    t.equal(b.unlocatableSince(9, 2_001), undefined, "heard from: lookup allowed");
+    for (let seq = 0; seq < 200; seq++) b.noteFlood(7, seq, 3_000);
+    t.equal(b.floodedAt(7, 0, 3_001), undefined, "bounded: the oldest messages are forgotten");
+    t.equal(b.floodedAt(7, 199, 3_001), 3_000);
+  },
+});
