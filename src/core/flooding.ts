@@ -285,15 +285,12 @@ export class Flooding {
       this.noteReached(listed.reached, sender, forwarders);
       listed.senders.add(shortId(sender));
     }
-    // A directed frame whose target is known reached needs no further relay (§15 *Directed frames*).
-    const target = listed === undefined ? undefined : targetOf(listed.frame);
-    const arrived = target !== undefined && listed !== undefined && listed.reached.has(shortId(target));
     // A named forwarder (§15) was chosen for the part of the network only it covers: the copy
     // counter says nothing about that part, so it stands down only when most of its own reach is
     // known reached (a usable-neighbour list shrunk by collisions would stand it down too early).
     const enough = !pending.named && this.n.config.relayCopyThreshold > 0 && pending.copies >= this.n.config.relayCopyThreshold;
     const redundant = pending.named && listed !== undefined ? pending.copies >= NAMED_STAND_DOWN_COPIES && this.reachMostlyCovered(listed, now) : this.coveredBy(key, sender, now);
-    if (redundant || enough || arrived) {
+    if (redundant || enough) {
       this.pendingRelays.delete(key);
       if (this.n.queue.remove((q) => q.tag.kind === "relay" && q.tag.key === key).length > 0) this.n.stats.relaysSuppressed++;
     }
@@ -510,7 +507,6 @@ export class Flooding {
     if (!this.n.config.broadcastForwarders || now - this.n.movedAt < MOVING_MS) return bare;
     const minRq = this.coverMinRq();
     const prev = from === undefined ? undefined : this.n.nbrs.get(from);
-    const target = targetOf(f);
     const chosen = chooseForwarders({
       self: shortId(this.n.id),
       neighbours: this.relayCandidates(now)
@@ -520,7 +516,6 @@ export class Flooding {
       reached: this.ownReach(reached, now),
       only: backup?.only,
       max: MAX_BCAST_FORWARDERS,
-      target: target === undefined ? undefined : shortId(target),
     });
     if (chosen === undefined) return bare;
     const payload = f.type === FrameType.LOCATE_Q ? 0 : f.payload.length;

@@ -43,34 +43,6 @@ export interface ForwarderView {
   readonly only?: ReadonlySet<number>;
   /** Most forwarders a frame may name. */
   readonly max: number;
-  /**
-   * A directed frame's one node to reach (a FLOOD's destination, a LOCATE_Q's target), by short
-   * id: see TARGET_FORWARDERS.
-   */
-  readonly target?: number;
-}
-
-/**
- * Directed floods (§15 *Directed frames*): a FLOOD or LOCATE_Q has one node to reach. When that
- * node is a neighbour of ours, or known reached already, the frame names no forwarder (our own
- * transmission is the last); when neighbours of ours list it, the frame names the
- * TARGET_FORWARDERS of them best placed (distributors first, then relay priority) and nobody else.
- */
-export const TARGET_FORWARDERS = 2;
-
-/**
- * The forwarders toward a directed frame's target (§15 *Directed frames*): [] when we or the
- * nodes known reached cover it, those of our candidates that list it (at most TARGET_FORWARDERS),
- * or undefined when none does (then the frame is named for like a broadcast).
- */
-export function forwardersToTarget(v: ForwarderView): number[] | undefined {
-  const t = v.target;
-  if (t === undefined) return undefined;
-  if (t === v.self || v.reached?.has(t) === true || v.neighbours.some((n) => n.short === t)) return [];
-  const toward = v.neighbours.filter((n) => n.short !== v.previous?.short && n.covers?.has(t) === true);
-  if (toward.length === 0) return undefined;
-  toward.sort((a, b) => Number(b.active) - Number(a.active) || b.prio - a.prio || a.short - b.short);
-  return toward.slice(0, TARGET_FORWARDERS).map((n) => n.short);
 }
 
 /**
@@ -80,8 +52,6 @@ export function forwardersToTarget(v: ForwarderView): number[] | undefined {
  * rule applies).
  */
 export function chooseForwarders(v: ForwarderView): number[] | undefined {
-  const direct = forwardersToTarget(v);
-  if (direct !== undefined) return direct;
   const one = new Set<number>(v.neighbours.map((n) => n.short));
   const done = new Set<number>(v.reached);
   done.add(v.self);
