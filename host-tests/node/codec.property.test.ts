@@ -59,8 +59,12 @@ const ogm: fc.Arbitrary<Frame> = fc
   })
   .map((r) => ({ type: FrameType.OGM, ...r, homeless: r.cluster === 0 }));
 
+/** A forwarder list and backup flag (§15), present or not, as BCAST, FLOOD and LOCATE_Q carry them. */
+const listed = fc.record({ forwarders: fc.array(u16, { maxLength: 16 }), backup: fc.constant(true) }, { requiredKeys: [] });
+
 const locateQ: fc.Arbitrary<Frame> = fc
   .record({ tx: nodeId, ttl: u8, hops: u8, scope: fc.integer({ min: 0, max: 7 }), pair: distinctPair, qid: u16, askerCluster: cluster })
+  .chain((f) => listed.map((l) => ({ ...f, ...l })))
   .map(({ pair, ...r }) => ({ type: FrameType.LOCATE_Q, ...r, asker: pair[0], target: pair[1] }));
 
 const locateA: fc.Arbitrary<Frame> = fc
@@ -74,8 +78,9 @@ const flood: fc.Arbitrary<Frame> = fc
   .record({
     tx: nodeId, ttl: u8, hops: u8, priority: prio, wantAck: fc.boolean(),
     scopeKind: fc.integer({ min: 0, max: 2 }) as fc.Arbitrary<0 | 1 | 2>,
-    pair: distinctPair, seq: u16, srcCluster: cluster, dstCluster: cluster, payload: payload(MAX_FRAME_BYTES - 26),
+    pair: distinctPair, seq: u16, srcCluster: cluster, dstCluster: cluster, payload: payload(MAX_FRAME_BYTES - 26 - 33),
   })
+  .chain((f) => listed.map((l) => ({ ...f, ...l })))
   .map(({ pair, ...r }) => ({ type: FrameType.FLOOD, ...r, src: pair[0], dst: pair[1] }));
 
 const bcast: fc.Arbitrary<Frame> = fc

@@ -67,6 +67,22 @@ const VECTORS: Array<[string, Frame, string]> = [
     "15 0d0c0b0a 14 00 08 04030201 08070605 0100 001890d0 002890d0 aa",
   ],
   [
+    "LOCATE_Q naming two forwarders (§15 directed frames)",
+    {
+      type: FrameType.LOCATE_Q, tx: 0x0a0b0c0d, ttl: 5, hops: 1, scope: 2, asker: 0x01020304, qid: 0x00ff, askerCluster: U281, target: 0x05060708,
+      forwarders: [0x1234, 0x0042],
+    },
+    "13 0d0c0b0a 05 01 42 04030201 ff00 001890d0 08070605 02 3412 4200",
+  ],
+  [
+    "FLOOD backup naming one forwarder",
+    {
+      type: FrameType.FLOOD, tx: 0x0a0b0c0d, ttl: 20, hops: 0, priority: 0, wantAck: true, scopeKind: 2,
+      src: 0x01020304, dst: 0x05060708, seq: 1, srcCluster: U281, dstCluster: U282, forwarders: [0xbeef], backup: true, payload: new Uint8Array([0xaa]),
+    },
+    "15 0d0c0b0a 14 00 e8 04030201 08070605 0100 001890d0 002890d0 01 efbe aa",
+  ],
+  [
     "BCAST",
     {
       type: FrameType.BCAST, tx: 0x0a0b0c0d, ttl: 32, hops: 3, priority: 4, scope: 7,
@@ -129,6 +145,15 @@ Object.assign(cases, {
     const t9 = DATA.slice();
     t9[0] = 0x19;
     expectError(t, t9, "unknown-type", "type 9");
+  },
+  "forwarder lists of FLOOD and LOCATE_Q: too long, cut, or trailing bytes are refused"(t: Assert) {
+    expectError(t, hex("13 0d0c0b0a 05 01 42 04030201 ff00 001890d0 08070605 11" + " 0100".repeat(17)), "bad-field", "LOCATE_Q naming 17");
+    expectError(t, hex("13 0d0c0b0a 05 01 42 04030201 ff00 001890d0 08070605 02 3412"), "truncated", "LOCATE_Q list cut");
+    expectError(t, hex("13 0d0c0b0a 05 01 42 04030201 ff00 001890d0 08070605 01 3412 00"), "inconsistent", "LOCATE_Q trailing byte");
+    expectError(t, hex("13 0d0c0b0a 05 01 02 04030201 ff00 001890d0 08070605 00"), "inconsistent", "LOCATE_Q list without its flag");
+    expectError(t, hex("13 0d0c0b0a 05 01 0a 04030201 ff00 001890d0 08070605"), "reserved-bits", "LOCATE_Q flags bit 3");
+    expectError(t, hex("15 0d0c0b0a 14 00 48 04030201 08070605 0100 001890d0 002890d0 11"), "bad-field", "FLOOD naming 17");
+    expectError(t, hex("15 0d0c0b0a 14 00 48 04030201 08070605 0100 001890d0 002890d0 03 3412"), "truncated", "FLOOD list cut");
   },
   "reserved bits are refused"(t: Assert) {
     const r = DATA.slice();

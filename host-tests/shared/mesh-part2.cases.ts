@@ -204,6 +204,45 @@ export default suite("mesh part 2 (ideal channel)", {
     t.deepEqual(named.get(5), [6]);
     t.deepEqual(named.get(6), []);
   },
+  "directed frames: a FLOOD and a LOCATE_Q are relayed only by the forwarders each relay names, as a BCAST"(t) {
+    // Two stars joined by a bridge: 2,3,4,5 around 1; 5 – 6; 7,8,9 around 6. A frame from 2 for 9
+    // reaches 1 naming it: 1 names 5 (3 and 4 reach nobody new), 5 names 6, 6 names none (its
+    // neighbours reach nobody new); 3, 4, 7, 8 never relay.
+    const h = new IdealMesh({ seed: 21 });
+    for (let i = 1; i <= 9; i++) h.addNode(i, gridPosition(i % 3, Math.floor(i / 3)));
+    for (const [a, b] of [[1, 2], [1, 3], [1, 4], [1, 5], [5, 6], [6, 7], [6, 8], [6, 9]]) h.link(a, b);
+    settle(t, h, 10 * MINUTE, "two stars");
+    h.run(h.now + 5 * MINUTE);
+    const me = h.node(1);
+    const idOf = (x: number) => [...h.nodes.keys()].find((id) => shortId(id) === x);
+    const relays = (from: number, type: number) =>
+      new Map(h.txLog.slice(from).filter((r) => r.type === type).map((r) => {
+        const d = decodeFrame(r.bytes);
+        const f = d.ok && (d.frame.type === FrameType.FLOOD || d.frame.type === FrameType.LOCATE_Q) ? d.frame : undefined;
+        return [r.tx, (f?.forwarders ?? [-1]).map(idOf)] as const;
+      }));
+    const named = [shortId(1)];
+    for (const [dst, seq] of [[9, 1], [7, 2]] as const) {
+      let from = h.txLog.length;
+      const flood = encodeFrame({ type: FrameType.FLOOD, tx: 2, ttl: 20, hops: 0, priority: 3, wantAck: false, scopeKind: 2, src: 2, dst, seq, srcCluster: me.cluster, dstCluster: me.cluster, forwarders: named, payload: new Uint8Array([seq]) });
+      me.receive(flood, { rssi: -90, snr: 8, at: h.now });
+      h.run(h.now + 60_000);
+      t.ok(h.eventsOf(dst, "delivered").some((e) => e.src === 2 && e.payload[0] === seq), `the flood reached ${dst}`);
+      const fl = relays(from, FrameType.FLOOD);
+      from = h.txLog.length;
+      const query = encodeFrame({ type: FrameType.LOCATE_Q, tx: 2, ttl: 5, hops: 0, scope: 7, asker: 2, qid: seq, askerCluster: me.cluster, target: dst, forwarders: named });
+      me.receive(query, { rssi: -90, snr: 8, at: h.now });
+      h.run(h.now + 60_000);
+      const lq = relays(from, FrameType.LOCATE_Q);
+      t.ok(h.txLog.slice(from).some((r) => r.type === FrameType.LOCATE_A && r.tx === dst), `${dst} answered the query`);
+      for (const [what, m] of [["flood", fl], ["query", lq]] as const) {
+        t.deepEqual([...m.keys()].sort((a, b) => a - b), [1, 5, 6], `${what} for ${dst}: relayed by 1, 5, 6 alone`);
+        t.deepEqual(m.get(1), [5], `${what}: 1 names 5`);
+        t.deepEqual(m.get(5), [6], `${what}: 5 names 6`);
+        t.deepEqual(m.get(6), [], `${what}: 6 names none`);
+      }
+    }
+  },
   "broadcast forwarders: greedy cover of the two-hop nodes the previous sender missed, distributors first"(t) {
     const set = (...x: number[]) => new Set(x);
     // Self 1; neighbours 2 (covers 5, 6), 3 (covers 6), 4 (covers 7, muted), 8 (reach unknown).
@@ -494,7 +533,7 @@ export default suite("mesh part 2 (ideal channel)", {
     h.run(h.now + 2 * MINUTE);
     const floods = h.txLog.slice(from).filter((x) => x.type === FrameType.FLOOD && x.tx === 2);
     t.equal(floods.length, 1);
-    t.equal(floods[0].bytes[7] >> 4, 2, "scope kind: network");
+    t.equal((floods[0].bytes[7] >> 4) & 3, 2, "scope kind: network");
   },
 
   // ---- Hierarchical aggregation ------------------------------------------------------------
@@ -612,7 +651,7 @@ export default suite("mesh part 2 (ideal channel)", {
     t.ok(h.eventsOf(9, "delivered").some((e) => e.payload[0] === 0x42), "its own message arrives");
     const local = h.txLog.slice(from).filter((x) => x.type === FrameType.FLOOD && x.tx === 1);
     t.equal(local.length, 1, "sent as one local flood");
-    t.equal(local[0].bytes[7] >> 4, 1, "scope kind: local");
+    t.equal((local[0].bytes[7] >> 4) & 3, 1, "scope kind: local");
   },
   // ---- insiders (§7.5) -----------------------------------------------------------------------
   "a black hole with an alternative path loses its traffic across destinations; every message arrives"(t) {

@@ -140,6 +140,22 @@ function end(r: Reader, exact: number): void {
   }
 }
 
+/**
+ * The forwarder list of a BCAST, FLOOD or LOCATE_Q (§3.9, flag b6): a count byte, at most
+ * MAX_BCAST_FORWARDERS, then that many short ids; and the backup flag b7.
+ */
+function listed(r: Reader, flags: number): { forwarders?: number[]; backup?: true } {
+  let forwarders: number[] | undefined;
+  if ((flags & 0x40) !== 0) {
+    const at = r.pos;
+    const n = r.u8();
+    if (n > MAX_BCAST_FORWARDERS) fail("bad-field", `${r.what}: ${n} forwarders at offset ${at}, at most ${MAX_BCAST_FORWARDERS}`);
+    forwarders = [];
+    for (let i = 0; i < n; i++) forwarders.push(r.u16());
+  }
+  return { ...(forwarders === undefined ? {} : { forwarders }), ...((flags & 0x80) !== 0 ? { backup: true } : {}) };
+}
+
 function routed(r: Reader, tx: number): RoutedHeader & { flags: number } {
   const next = nodeField(r, "next hop");
   const ttl = r.u8();
@@ -247,17 +263,18 @@ function decodeAck(r: Reader, tx: number): HopAckFrame | E2eAckFrame {
 }
 
 function decodeLocateQ(r: Reader, tx: number): LocateQueryFrame {
-  end(r, LOCATE_Q_BYTES);
   const ttl = r.u8();
   const hops = r.u8();
   const flags = r.u8();
-  reserved(r, flags, 0xf8, 7);
+  reserved(r, flags, 0x38, 7);
   const asker = nodeField(r, "asker");
   const qid = r.u16();
   const askerCluster = clusterField(r, "asker cluster");
   const target = nodeField(r, "target");
   if (target === asker) fail("inconsistent", `${r.what}: a node asking for itself`);
-  return { type: FrameType.LOCATE_Q, tx, ttl, hops, scope: flags & 7, asker, qid, askerCluster, target };
+  const list = listed(r, flags);
+  end(r, r.pos);
+  return { type: FrameType.LOCATE_Q, tx, ttl, hops, scope: flags & 7, asker, qid, askerCluster, target, ...list };
 }
 
 function decodeLocateA(r: Reader, tx: number): LocateAnswerFrame {
@@ -274,7 +291,6 @@ function decodeFlood(r: Reader, tx: number): FloodFrame {
   const ttl = r.u8();
   const hops = r.u8();
   const flags = r.u8();
-  reserved(r, flags, 0xc0, 7);
   const scopeKind = (flags >> 4) & 3;
   if (scopeKind > 2) fail("bad-field", `${r.what}: flood scope kind ${scopeKind} is unknown`);
   const src = nodeField(r, "source");
@@ -283,6 +299,7 @@ function decodeFlood(r: Reader, tx: number): FloodFrame {
   const seq = r.u16();
   const srcCluster = clusterField(r, "source cluster");
   const dstCluster = clusterField(r, "destination cluster");
+  const list = listed(r, flags);
   return {
     type: FrameType.FLOOD,
     tx,
@@ -296,6 +313,7 @@ function decodeFlood(r: Reader, tx: number): FloodFrame {
     seq,
     srcCluster,
     dstCluster,
+    ...list,
     payload: r.rest(),
   };
 }
@@ -308,14 +326,7 @@ function decodeBcast(r: Reader, tx: number): BcastFrame {
   const src = nodeField(r, "source");
   const seq = r.u16();
   const originCluster = clusterField(r, "origin cluster");
-  let forwarders: number[] | undefined;
-  if ((flags & 0x40) !== 0) {
-    const at = r.pos;
-    const n = r.u8();
-    if (n > MAX_BCAST_FORWARDERS) fail("bad-field", `${r.what}: ${n} forwarders at offset ${at}, at most ${MAX_BCAST_FORWARDERS}`);
-    forwarders = [];
-    for (let i = 0; i < n; i++) forwarders.push(r.u16());
-  }
+  const list = listed(r, flags);
   return {
     type: FrameType.BCAST,
     tx,
@@ -326,8 +337,7 @@ function decodeBcast(r: Reader, tx: number): BcastFrame {
     src,
     seq,
     originCluster,
-    ...(forwarders === undefined ? {} : { forwarders }),
-    ...((flags & 0x80) !== 0 ? { backup: true } : {}),
+    ...list,
     payload: r.rest(),
   };
 }
@@ -459,6 +469,22 @@ function writeRouted(w: Writer, type: number, h: RoutedHeader, flags: number): v
   w.cluster(h.dstCluster, "dstCluster");
 }
 
+function checkList(fw: readonly number[] | undefined): readonly number[] | undefined {
+  if (fw !== undefined && fw.length > MAX_BCAST_FORWARDERS) throw new RangeError(`${fw.length} forwarders: at most ${MAX_BCAST_FORWARDERS}`);
+  return fw;
+}
+
+/** Flag bits b6 (forwarder list present) and b7 (backup) of a BCAST, FLOOD or LOCATE_Q. */
+function listFlags(f: { readonly forwarders?: readonly number[]; readonly backup?: boolean }): number {
+  return (f.forwarders === undefined ? 0 : 0x40) | (f.backup === true ? 0x80 : 0);
+}
+
+function writeList(w: Writer, fw: readonly number[] | undefined): void {
+  if (fw === undefined) return;
+  w.u8(fw.length, "forwarders");
+  for (const x of fw) w.u16(x, "forwarder");
+}
+
 function checkSize(size: number, what: string): void {
   if (size > MAX_FRAME_BYTES) throw new RangeError(`${what} of ${size} bytes exceeds ${MAX_FRAME_BYTES}`);
 }
@@ -538,17 +564,19 @@ export function encodeFrame(f: Frame): Uint8Array {
     }
     case FrameType.LOCATE_Q: {
       if (f.asker === f.target) throw new RangeError("a node asking for itself");
-      const w = new Writer(LOCATE_Q_BYTES);
+      const fw = checkList(f.forwarders);
+      const w = new Writer(LOCATE_Q_BYTES + forwarderListBytes(fw?.length));
       w.u8((PROTOCOL_VERSION << 4) | FrameType.LOCATE_Q, "type");
       w.node(f.tx, "tx");
       w.u8(f.ttl, "ttl");
       w.u8(f.hops, "hops");
       if (!Number.isInteger(f.scope) || f.scope < 0 || f.scope > 7) throw new RangeError(`scope ${f.scope} is not 0..7`);
-      w.u8(f.scope, "flags");
+      w.u8(f.scope | listFlags(f), "flags");
       w.node(f.asker, "asker");
       w.u16(f.qid, "qid");
       w.cluster(f.askerCluster, "askerCluster");
       w.node(f.target, "target");
+      writeList(w, fw);
       return w.buf;
     }
     case FrameType.LOCATE_A: {
@@ -560,7 +588,8 @@ export function encodeFrame(f: Frame): Uint8Array {
       return w.buf;
     }
     case FrameType.FLOOD: {
-      const size = FLOOD_HEADER_BYTES + f.payload.length;
+      const fw = checkList(f.forwarders);
+      const size = FLOOD_HEADER_BYTES + forwarderListBytes(fw?.length) + f.payload.length;
       checkSize(size, "FLOOD");
       if (f.src === f.dst) throw new RangeError("source and destination are the same node");
       if (f.scopeKind < 0 || f.scopeKind > 2) throw new RangeError(`flood scope kind ${f.scopeKind}`);
@@ -569,18 +598,18 @@ export function encodeFrame(f: Frame): Uint8Array {
       w.node(f.tx, "tx");
       w.u8(f.ttl, "ttl");
       w.u8(f.hops, "hops");
-      w.u8(priorityBits(f.priority) | (f.wantAck ? 8 : 0) | (f.scopeKind << 4), "flags");
+      w.u8(priorityBits(f.priority) | (f.wantAck ? 8 : 0) | (f.scopeKind << 4) | listFlags(f), "flags");
       w.node(f.src, "src");
       w.node(f.dst, "dst");
       w.u16(f.seq, "seq");
       w.cluster(f.srcCluster, "srcCluster");
       w.cluster(f.dstCluster, "dstCluster");
+      writeList(w, fw);
       w.bytes(f.payload);
       return w.buf;
     }
     case FrameType.BCAST: {
-      const fw = f.forwarders;
-      if (fw !== undefined && fw.length > MAX_BCAST_FORWARDERS) throw new RangeError(`${fw.length} forwarders: at most ${MAX_BCAST_FORWARDERS}`);
+      const fw = checkList(f.forwarders);
       const size = BCAST_HEADER_BYTES + forwarderListBytes(fw?.length) + f.payload.length;
       checkSize(size, "BCAST");
       if (!Number.isInteger(f.scope) || f.scope < 0 || f.scope > 7) throw new RangeError(`scope ${f.scope} is not 0..7`);
@@ -589,14 +618,11 @@ export function encodeFrame(f: Frame): Uint8Array {
       w.node(f.tx, "tx");
       w.u8(f.ttl, "ttl");
       w.u8(f.hops, "hops");
-      w.u8(priorityBits(f.priority) | (f.scope << 3) | (fw === undefined ? 0 : 0x40) | (f.backup === true ? 0x80 : 0), "flags");
+      w.u8(priorityBits(f.priority) | (f.scope << 3) | listFlags(f), "flags");
       w.node(f.src, "src");
       w.u16(f.seq, "seq");
       w.cluster(f.originCluster, "originCluster");
-      if (fw !== undefined) {
-        w.u8(fw.length, "forwarders");
-        for (const x of fw) w.u16(x, "forwarder");
-      }
+      writeList(w, fw);
       w.bytes(f.payload);
       return w.buf;
     }

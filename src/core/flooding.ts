@@ -1,7 +1,7 @@
 // Floods and broadcasts (docs/protocol.md §14, §15, §17): the corridor, local and network
 // floods, cluster broadcasts with the forwarders their sender names, and the contention and
 // suppression of relays. One of the concerns MeshNode (mesh-node.ts) composes.
-import { BCAST_HEADER_BYTES, type BcastFrame, type FloodFrame, FloodScope, type FloodScopeKind, forwarderListBytes, FrameType, MAX_BCAST_FORWARDERS, MAX_FRAME_BYTES, shortId } from "./frames";
+import { type BcastFrame, type FloodFrame, FloodScope, type FloodScopeKind, forwarderListBytes, FrameType, type ListedFrame, listedHeaderBytes, listedKey, MAX_BCAST_FORWARDERS, MAX_FRAME_BYTES, shortId } from "./frames";
 import { BROADCAST, type NodeId, type PriorityLevel, type SendResult } from "./station";
 import { MIN_RELAY_CW, NodeState, identityKey, type Unicast } from "./node-state";
 import { NO_CLUSTER } from "./cluster";
@@ -11,7 +11,7 @@ import { chooseForwarders } from "./forwarders";
 import { HeardNodes } from "./heard-nodes";
 import { decodeFrame, encodeFrame } from "./codec";
 import { nextHopCount } from "./hop-count";
-import { inBroadcastScope, inCorridor } from "./scope";
+import { inBroadcastScope, inCorridor, inCorridorRectangle, inLocateScope } from "./scope";
 import { randInt } from "./rng";
 
 /** How long after moving a node still counts as moving (§15). */
@@ -57,10 +57,20 @@ export const NAMED_STAND_DOWN_SHARE = 0.25;
 export const NAMED_STAND_DOWN_COPIES = 3;
 export const RELAYED_MAX = 64;
 
-/** A broadcast we sent naming forwarders, until each is heard relaying or the wait ends. */
+/** The one node a directed frame must reach (§15 *Directed frames*): a FLOOD's destination, a LOCATE_Q's target. */
+function targetOf(f: ListedFrame): NodeId | undefined {
+  return f.type === FrameType.FLOOD ? f.dst : f.type === FrameType.LOCATE_Q ? f.target : undefined;
+}
+
+/** A listed frame's priority and queue accounting: location queries are control traffic at priority 2 (§16). */
+function queuing(f: ListedFrame): { priority: PriorityLevel; kind: "data" | "control" } {
+  return f.type === FrameType.LOCATE_Q ? { priority: 2, kind: "control" } : { priority: f.priority, kind: "data" };
+}
+
+/** A broadcast, flood or query we sent naming forwarders, until each is heard relaying or the wait ends. */
 interface Watch {
   /** The frame as we sent it, without its list. */
-  readonly frame: BcastFrame;
+  readonly frame: ListedFrame;
   readonly from: NodeId | undefined;
   readonly reached: Set<number>;
   /** Named forwarders not heard relaying yet, by short id. */
@@ -73,7 +83,7 @@ interface Watch {
 /** A broadcast relay waiting in the queue (§15): what it will carry and whom it no longer needs to reach. */
 interface PendingBroadcast {
   /** The relayed frame without its forwarder list (the list is chosen when it goes on the air). */
-  readonly frame: BcastFrame;
+  readonly frame: ListedFrame;
   /** Whom we heard it from first. */
   readonly from: NodeId;
   /** Short ids reached already or by transmissions announced (senders heard, named co-forwarders, their neighbours). */
@@ -85,7 +95,7 @@ interface PendingBroadcast {
 export class Flooding {
   readonly n: NodeState;
   /** Flood and broadcast relays waiting in the queue: neighbours already covered, copies heard. */
-  readonly pendingRelays = new Map<string, { covered: Set<NodeId>; copies: number; named: boolean; bcast?: PendingBroadcast }>();
+  readonly pendingRelays = new Map<string, { covered: Set<NodeId>; copies: number; named: boolean; listed?: PendingBroadcast }>();
   /** Broadcasts whose named forwarders we listen for (backup forwarders, §15). */
   readonly watches = new Map<string, Watch>();
   /** Broadcasts we relayed or originated: key → when. */
@@ -115,20 +125,23 @@ export class Flooding {
    * forwarders is watched until each of them is heard relaying it (§15 *Backup forwarders*).
    */
   sent(bytes: Uint8Array, relayKey: string | undefined, now: number): void {
-    if ((bytes[0] & 15) !== FrameType.BCAST) return;
+    const type = bytes[0] & 15;
+    if (type !== FrameType.BCAST && type !== FrameType.FLOOD && type !== FrameType.LOCATE_Q) return;
     const d = decodeFrame(bytes);
-    if (!d.ok || d.frame.type !== FrameType.BCAST) return;
+    if (!d.ok || (d.frame.type !== FrameType.BCAST && d.frame.type !== FrameType.FLOOD && d.frame.type !== FrameType.LOCATE_Q)) return;
     const { forwarders, backup: _b, ...bare } = d.frame;
-    const key = `b:${bare.src}:${bare.seq}`;
+    const key = listedKey(d.frame);
     this.remember(key, now);
     // Only the originator watches (one backup per broadcast): relays that watched their own
     // lists sent backups at the edge of every broadcast, where no further copy comes back
-    // (medium-city, 76 broadcasts: 522 backups, 19 → 35 transmissions per broadcast).
-    if (forwarders === undefined || forwarders.length === 0 || d.frame.backup === true || bare.src !== this.n.id) return;
-    const pending = relayKey === undefined ? undefined : this.pendingRelays.get(relayKey)?.bcast;
+    // (medium-city, 76 broadcasts: 522 backups, 19 → 35 transmissions per broadcast). A flood's
+    // originator is the node that sent it (it may hold another's message, §14), not its source.
+    if (forwarders === undefined || forwarders.length === 0 || d.frame.backup === true || relayKey !== undefined) return;
+    if (d.frame.type === FrameType.BCAST ? d.frame.src !== this.n.id : d.frame.type === FrameType.LOCATE_Q && d.frame.asker !== this.n.id) return;
+    const pending = relayKey === undefined ? undefined : this.pendingRelays.get(relayKey)?.listed;
     if (this.watches.size >= BACKUP_WATCH_MAX) this.watches.delete(this.watches.keys().next().value as string);
     this.watches.set(key, {
-      frame: bare,
+      frame: bare as ListedFrame,
       from: pending?.from,
       reached: new Set(pending?.reached),
       waiting: new Set(forwarders),
@@ -186,10 +199,14 @@ export class Flooding {
       const minRq = this.coverMinRq();
       for (const n of this.n.nbrs.values()) if (silent.has(shortId(n.id))) for (const x of this.n.nbrs.covers(n, minRq) ?? []) only.add(x);
       if (only.size === 0) continue;
-      const f = this.withForwarders(w.frame, w.from, now, w.reached, { skip: silent, only });
+      // A directed frame's backup names for the whole two-hop view but the silent ones: the part
+      // they were to reach is the way to the target, which the others reach round about.
+      const f = this.withForwarders(w.frame, w.from, now, w.reached, { skip: silent, only: targetOf(w.frame) === undefined ? only : undefined });
       if (f.forwarders === undefined || f.forwarders.length === 0) continue;
-      this.n.enqueuePlain(encodeFrame({ ...f, backup: true }), f.priority, "data", now, now);
-      this.n.stats.broadcastBackups++;
+      const q = queuing(f);
+      this.n.enqueuePlain(encodeFrame({ ...f, backup: true }), q.priority, q.kind, now, now);
+      if (f.type === FrameType.BCAST) this.n.stats.broadcastBackups++;
+      else this.n.stats.floodBackups++;
     }
   }
 
@@ -263,15 +280,16 @@ export class Flooding {
     const pending = this.pendingRelays.get(key);
     if (pending === undefined) return;
     pending.copies++;
-    if (pending.bcast !== undefined) {
-      this.noteReached(pending.bcast.reached, sender, forwarders);
-      pending.bcast.senders.add(shortId(sender));
+    const listed = pending.listed;
+    if (listed !== undefined) {
+      this.noteReached(listed.reached, sender, forwarders);
+      listed.senders.add(shortId(sender));
     }
     // A named forwarder (§15) was chosen for the part of the network only it covers: the copy
     // counter says nothing about that part, so it stands down only when most of its own reach is
     // known reached (a usable-neighbour list shrunk by collisions would stand it down too early).
     const enough = !pending.named && this.n.config.relayCopyThreshold > 0 && pending.copies >= this.n.config.relayCopyThreshold;
-    const redundant = pending.named && pending.bcast !== undefined ? pending.copies >= NAMED_STAND_DOWN_COPIES && this.reachMostlyCovered(pending.bcast, now) : this.coveredBy(key, sender, now);
+    const redundant = pending.named && listed !== undefined ? pending.copies >= NAMED_STAND_DOWN_COPIES && this.reachMostlyCovered(listed, now) : this.coveredBy(key, sender, now);
     if (redundant || enough) {
       this.pendingRelays.delete(key);
       if (this.n.queue.remove((q) => q.tag.kind === "relay" && q.tag.key === key).length > 0) this.n.stats.relaysSuppressed++;
@@ -298,7 +316,8 @@ export class Flooding {
       payload: u.payload,
     };
     this.n.dedup.add(`f:${u.src}:${u.dst}:${u.seq}`, now);
-    this.n.enqueuePlain(encodeFrame(f), u.priority, "data", now, now);
+    this.remember(listedKey(f), now);
+    this.n.enqueuePlain(encodeFrame(this.withForwarders(f, undefined, now)), u.priority, "data", now, now);
     if (scopeKind === FloodScope.LOCAL) {
       this.n.stats.localFloods++;
     } else {
@@ -309,10 +328,10 @@ export class Flooding {
   }
 
   onFlood(f: FloodFrame, now: number): void {
-    const key = `f:${f.src}:${f.dst}:${f.seq}`;
+    const key = listedKey(f);
     if (!this.n.dedup.add(key, now)) {
       this.n.stats.rxDuplicates++;
-      this.heardCopy(key, f.tx, now);
+      this.duplicate(f, key, now);
       return;
     }
     this.n.locations.learn(f.src, f.srcCluster, now);
@@ -345,14 +364,57 @@ export class Flooding {
         return;
       }
     }
-    if (this.n.duty.muted || f.ttl <= 1) return;
-    const relay =
-      f.scopeKind === FloodScope.NETWORK ||
-      f.scopeKind === FloodScope.LOCAL ||
-      inCorridor(this.n.cluster, this.n.isBorder(now), this.n.knowsWayTo(f.dstCluster), f.srcCluster, f.dstCluster);
-    if (!relay) return;
-    const bytes = encodeFrame({ ...f, tx: this.n.id, ttl: f.ttl - 1, hops: nextHopCount(f.hops) });
-    if (this.queueRelay(key, bytes, f.priority, f.tx, now)) this.n.stats.floodRelays++;
+    if (f.ttl <= 1) return;
+    // Named forwarders relay (§15 *Directed frames*), within the flood's scope; a frame naming
+    // none leaves it to the distributors in scope (§14).
+    const named = f.forwarders !== undefined;
+    if (named ? !f.forwarders.includes(shortId(this.n.id)) : this.n.duty.muted) return;
+    if (!this.floodScopeAdmits(f, named, now)) return;
+    if (this.relayListed(f, key, named, now)) this.n.stats.floodRelays++;
+  }
+
+  /**
+   * Whether this node may relay a flood (§14): any node for a network or local flood; for a
+   * corridor flood a node in the corridor, or, when named, any node in the corridor's rectangle
+   * (its namer chose it for its reach and cannot know whether it is a border node or has a route).
+   */
+  floodScopeAdmits(f: FloodFrame, named: boolean, now: number): boolean {
+    if (f.scopeKind !== FloodScope.CORRIDOR) return true;
+    if (named) return inCorridorRectangle(this.n.cluster, f.srcCluster, f.dstCluster);
+    return inCorridor(this.n.cluster, this.n.isBorder(now), this.n.knowsWayTo(f.dstCluster), f.srcCluster, f.dstCluster);
+  }
+
+  /**
+   * Whether a neighbour in cluster `c` may relay `f` at all (scope rules, §14–16): only such
+   * neighbours are named.
+   */
+  candidateInScope(f: ListedFrame, c: number): boolean {
+    if (f.type === FrameType.LOCATE_Q) return inLocateScope(c, f.askerCluster, f.scope);
+    if (f.type === FrameType.FLOOD) return f.scopeKind !== FloodScope.CORRIDOR || inCorridorRectangle(c, f.srcCluster, f.dstCluster);
+    return true;
+  }
+
+  /**
+   * A copy of a broadcast, flood or location query we hold already (§15): it may stand our relay
+   * down, tells a watching originator its forwarders went on, and, as a backup naming us, makes us
+   * relay once though we hold the frame. `mayRelay`: whether scope and state let us relay it.
+   */
+  duplicate(f: ListedFrame, key: string, now: number, mayRelay = true): void {
+    this.heardCopy(key, f.tx, now, f.forwarders);
+    const w = this.watches.get(key);
+    if (w !== undefined) {
+      w.heardAny = true;
+      w.waiting.delete(shortId(f.tx));
+      this.noteReached(w.reached, f.tx, f.forwarders);
+      if (w.waiting.size === 0) this.watches.delete(key);
+    }
+    if (!mayRelay || f.backup !== true || !f.forwarders?.includes(shortId(this.n.id)) || this.relayed.has(key) || this.pendingRelays.has(key) || f.ttl <= 1) return;
+    if (f.type === FrameType.FLOOD && (f.dst === this.n.id || !this.floodScopeAdmits(f, true, now))) return;
+    if (this.relayListed(f, key, true, now)) {
+      if (f.type === FrameType.BCAST) this.n.stats.broadcastRelays++;
+      else if (f.type === FrameType.FLOOD) this.n.stats.floodRelays++;
+      else this.n.stats.locateRelays++;
+    }
   }
 
   /**
@@ -426,7 +488,7 @@ export class Flooding {
    * one queued (the duty-cycle ledger admitted the queued size).
    */
   relayBytes(key: string, queued: Uint8Array, now: number): Uint8Array {
-    const b = this.pendingRelays.get(key)?.bcast;
+    const b = this.pendingRelays.get(key)?.listed;
     if (b === undefined) return queued;
     const bytes = encodeFrame(this.withForwarders(b.frame, b.from, now, b.reached));
     return bytes.length <= queued.length ? bytes : queued;
@@ -437,8 +499,9 @@ export class Flooding {
    * heard the frame from and whom it knows reached; without a list when more than
    * MAX_BCAST_FORWARDERS would be needed or the list does not fit the frame.
    */
-  withForwarders(f: BcastFrame, from: NodeId | undefined, now: number, reached?: ReadonlySet<number>, backup?: { readonly skip: ReadonlySet<number>; readonly only: ReadonlySet<number> }): BcastFrame {
-    const { forwarders: _old, ...bare } = f;
+  withForwarders<F extends ListedFrame>(f: F, from: NodeId | undefined, now: number, reached?: ReadonlySet<number>, backup?: { readonly skip: ReadonlySet<number>; readonly only: ReadonlySet<number> | undefined }): F {
+    const { forwarders: _old, ...rest } = f;
+    const bare = rest as F;
     // A moving node's two-hop view is stale by the time it is used: it names none, and the
     // distributors relay (§15). Highway convoy: coverage 49 % with lists, 83 % without.
     if (!this.n.config.broadcastForwarders || now - this.n.movedAt < MOVING_MS) return bare;
@@ -446,14 +509,17 @@ export class Flooding {
     const prev = from === undefined ? undefined : this.n.nbrs.get(from);
     const chosen = chooseForwarders({
       self: shortId(this.n.id),
-      neighbours: this.relayCandidates(now).filter((n) => backup === undefined || !backup.skip.has(shortId(n.id))).map((n) => ({ short: shortId(n.id), prio: n.relayPrio, active: n.relayActive, covers: this.n.nbrs.covers(n, minRq) })),
+      neighbours: this.relayCandidates(now)
+        .filter((n) => (backup === undefined || !backup.skip.has(shortId(n.id))) && this.candidateInScope(f, n.cluster))
+        .map((n) => ({ short: shortId(n.id), prio: n.relayPrio, active: n.relayActive, covers: this.n.nbrs.covers(n, minRq) })),
       previous: from === undefined ? undefined : { short: shortId(from), covers: prev === undefined ? undefined : this.n.nbrs.covers(prev, minRq) },
       reached: this.ownReach(reached, now),
       only: backup?.only,
       max: MAX_BCAST_FORWARDERS,
     });
     if (chosen === undefined) return bare;
-    const size = BCAST_HEADER_BYTES + forwarderListBytes(chosen.length) + f.payload.length + this.n.config.frameOverheadBytes;
+    const payload = f.type === FrameType.LOCATE_Q ? 0 : f.payload.length;
+    const size = listedHeaderBytes(f.type) + forwarderListBytes(chosen.length) + payload + this.n.config.frameOverheadBytes;
     return size <= MAX_FRAME_BYTES ? { ...bare, forwarders: chosen } : bare;
   }
 
@@ -489,21 +555,11 @@ export class Flooding {
   }
 
   onBroadcast(f: BcastFrame, now: number): void {
-    const key = `b:${f.src}:${f.seq}`;
+    const key = listedKey(f);
     if (!this.n.dedup.add(key, now)) {
       this.n.stats.rxDuplicates++;
-      this.heardCopy(key, f.tx, now, f.forwarders);
-      const w = this.watches.get(key);
-      if (w !== undefined) {
-        w.heardAny = true;
-        w.waiting.delete(shortId(f.tx));
-        this.noteReached(w.reached, f.tx, f.forwarders);
-        if (w.waiting.size === 0) this.watches.delete(key);
-      }
       // A backup naming us (§15): relay it, unless we relayed or queued it already.
-      if (f.backup === true && f.forwarders?.includes(shortId(this.n.id)) && !this.relayed.has(key) && !this.pendingRelays.has(key) && f.ttl > 1) {
-        this.relayBroadcast(f, key, true, now);
-      }
+      this.duplicate(f, key, now);
       return;
     }
     this.n.locations.learn(f.src, f.originCluster, now);
@@ -514,23 +570,26 @@ export class Flooding {
     // Named forwarders relay (§15); a frame naming none leaves it to the distributors (§12).
     const named = f.forwarders !== undefined;
     if (named ? !f.forwarders.includes(shortId(this.n.id)) : this.n.duty.muted) return;
-    this.relayBroadcast(f, key, named, now);
+    if (this.relayListed(f, key, named, now)) this.n.stats.broadcastRelays++;
   }
 
-  /** Queues our relay of a broadcast heard from f.tx, its list chosen as it goes on the air (§15). */
-  relayBroadcast(f: BcastFrame, key: string, named: boolean, now: number): void {
+  /**
+   * Queues our relay of a broadcast, flood or location query heard from f.tx, its list chosen as
+   * it goes on the air (§15); true when queued.
+   */
+  relayListed(f: ListedFrame, key: string, named: boolean, now: number): boolean {
     const { forwarders: _list, backup: _b, ...bare } = f;
-    const frame: BcastFrame = { ...bare, tx: this.n.id, ttl: f.ttl - 1, hops: nextHopCount(f.hops) };
+    const frame = { ...bare, tx: this.n.id, ttl: f.ttl - 1, hops: nextHopCount(f.hops) } as ListedFrame;
     const reached = new Set<number>();
     this.noteReached(reached, f.tx, f.forwarders);
     const relay = this.withForwarders(frame, f.tx, now, reached);
     // Ranked forwarders (§15): our place in the list we were named in is our turn.
     const rank = named ? Math.max(0, f.forwarders?.indexOf(shortId(this.n.id)) ?? 0) : 0;
-    if (this.queueRelay(key, encodeFrame(relay), f.priority, f.tx, now, named, rank)) {
-      this.n.stats.broadcastRelays++;
-      this.remember(key, now);
-      const p = this.pendingRelays.get(key);
-      if (p !== undefined) p.bcast = { frame, from: f.tx, reached, senders: new Set([shortId(f.tx)]) };
-    }
+    const q = queuing(f);
+    if (!this.queueRelay(key, encodeFrame(relay), q.priority, f.tx, now, named, rank, q.kind === "control" ? "control" : undefined)) return false;
+    this.remember(key, now);
+    const p = this.pendingRelays.get(key);
+    if (p !== undefined) p.listed = { frame, from: f.tx, reached, senders: new Set([shortId(f.tx)]) };
+    return true;
   }
 }

@@ -40,9 +40,12 @@ export const SEQREQ_BYTES = 21;
 export const MAX_DATA_PAYLOAD = MAX_FRAME_BYTES - ROUTED_HEADER_BYTES;
 export const MAX_FLOOD_PAYLOAD = MAX_FRAME_BYTES - FLOOD_HEADER_BYTES;
 export const MAX_BCAST_PAYLOAD = MAX_FRAME_BYTES - BCAST_HEADER_BYTES;
-/** Most forwarders a BCAST names (§15): beyond, the sender names none and distributors relay. */
+/**
+ * Most forwarders a BCAST, FLOOD or LOCATE_Q names (§15): beyond, the sender names none and
+ * distributors relay.
+ */
 export const MAX_BCAST_FORWARDERS = 16;
-/** Bytes a forwarder list of `n` entries adds to a BCAST (0 without a list). */
+/** Bytes a forwarder list of `n` entries adds to a BCAST, FLOOD or LOCATE_Q (0 without a list). */
 export function forwarderListBytes(n: number | undefined): number {
   return n === undefined ? 0 : 1 + 2 * n;
 }
@@ -182,6 +185,10 @@ export interface LocateQueryFrame {
   readonly qid: number;
   readonly askerCluster: ClusterId;
   readonly target: NodeId;
+  /** Named forwarders (§15, flag b6), as in a BCAST: only they relay. */
+  readonly forwarders?: readonly number[];
+  /** Flag b7: a backup naming forwarders anew (§15 *Backup forwarders*). */
+  readonly backup?: boolean;
 }
 
 export interface LocateAnswerFrame extends RoutedHeader {
@@ -205,6 +212,10 @@ export interface FloodFrame {
   readonly seq: number;
   readonly srcCluster: ClusterId;
   readonly dstCluster: ClusterId;
+  /** Named forwarders (§15, flag b6), as in a BCAST: only they relay (within the flood's scope). */
+  readonly forwarders?: readonly number[];
+  /** Flag b7: a backup naming forwarders anew (§15 *Backup forwarders*). */
+  readonly backup?: boolean;
   readonly payload: Uint8Array;
 }
 
@@ -251,6 +262,19 @@ export interface SeqnoRequestFrame {
   readonly origin: NodeId;
   /** The sequence number wanted (newer than the asker's feasibility distance). */
   readonly seqno: number;
+}
+
+/** Frames relayed by the forwarders their sender names (§15): broadcasts, floods, location queries. */
+export type ListedFrame = BcastFrame | FloodFrame | LocateQueryFrame;
+
+/** Header bytes of a listed frame before its forwarder list (a LOCATE_Q has no payload after it). */
+export function listedHeaderBytes(type: ListedFrame["type"]): number {
+  return type === FrameType.BCAST ? BCAST_HEADER_BYTES : type === FrameType.FLOOD ? FLOOD_HEADER_BYTES : LOCATE_Q_BYTES;
+}
+
+/** A listed frame's identity, as the duplicate filter and the relay queue key it. */
+export function listedKey(f: ListedFrame): string {
+  return f.type === FrameType.BCAST ? `b:${f.src}:${f.seq}` : f.type === FrameType.FLOOD ? `f:${f.src}:${f.dst}:${f.seq}` : `q:${f.asker}:${f.qid}`;
 }
 
 export type Frame = OgmFrame | DataFrame | AckFrame | LocateQueryFrame | LocateAnswerFrame | FloodFrame | BcastFrame | SeqnoRequestFrame;

@@ -1,10 +1,9 @@
 // The location service (docs/protocol.md §16): lookups that widen ring by ring, answering
 // queries from the location cache, relaying them, and taking answers in. One of the concerns
 // MeshNode (mesh-node.ts) composes.
-import { FloodScope, FrameType, LOCATE_A_BYTES, LOCATE_Q_BYTES, type LocateAnswerFrame, type LocateQueryFrame } from "./frames";
+import { FloodScope, FrameType, listedKey, shortId, LOCATE_A_BYTES, LOCATE_Q_BYTES, type LocateAnswerFrame, type LocateQueryFrame } from "./frames";
 import { LOCATE_CW, NodeState, identityKey, type Unicast } from "./node-state";
 import { encodeFrame } from "./codec";
-import { nextHopCount } from "./hop-count";
 import type { NodeId } from "./station";
 import { inLocateScope } from "./scope";
 import { type ClusterId, NO_CLUSTER } from "./cluster";
@@ -63,7 +62,8 @@ export class LocationService {
       target: l.target,
     };
     this.n.dedup.add(`q:${this.n.id}:${l.qid}`, now);
-    this.n.enqueuePlain(encodeFrame(f), 2, "control", now, now);
+    // A query that may be relayed names its forwarders (§15 *Directed frames*).
+    this.n.enqueuePlain(encodeFrame(f.ttl > 1 ? this.n.flood.withForwarders(f, undefined, now) : f), 2, "control", now, now);
     this.n.stats.locateQueries++;
   }
 
@@ -84,8 +84,9 @@ export class LocationService {
   }
 
   onLocateQuery(f: LocateQueryFrame, now: number): void {
-    if (!this.n.dedup.add(`q:${f.asker}:${f.qid}`, now)) {
-      this.n.flood.heardCopy(`q:${f.asker}:${f.qid}`, f.tx, now);
+    const key = listedKey(f);
+    if (!this.n.dedup.add(key, now)) {
+      this.n.flood.duplicate(f, key, now, f.target !== this.n.id && inLocateScope(this.n.cluster, f.askerCluster, f.scope));
       return;
     }
     // Our own queries come back as copies (caught above); a new one naming us as the asker is
@@ -106,10 +107,12 @@ export class LocationService {
       this.sendAnswer(f, this.n.cluster, f.tx, now);
       return;
     }
-    if (this.n.duty.muted || f.ttl <= 1 || !inLocateScope(this.n.cluster, f.askerCluster, f.scope)) return;
-    // Relayed like a broadcast, with the same suppression (coverage, copies heard).
-    const bytes = encodeFrame({ ...f, tx: this.n.id, ttl: f.ttl - 1, hops: nextHopCount(f.hops) });
-    if (this.n.flood.queueRelay(`q:${f.asker}:${f.qid}`, bytes, 2, f.tx, now, false, 0, "control")) this.n.stats.locateRelays++;
+    if (f.ttl <= 1 || !inLocateScope(this.n.cluster, f.askerCluster, f.scope)) return;
+    // Relayed like a broadcast (§15): by the forwarders named, or, in a query naming none, by
+    // the distributors in scope with the suppression of copies heard.
+    const named = f.forwarders !== undefined;
+    if (named ? !f.forwarders.includes(shortId(this.n.id)) : this.n.duty.muted) return;
+    if (this.n.flood.relayListed(f, key, named, now)) this.n.stats.locateRelays++;
   }
 
   /**

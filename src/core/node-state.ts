@@ -69,6 +69,8 @@ export interface MeshStats extends LinkCounters, RouteCounters, SeqreqCounters {
   broadcastRelays: number;
   /** Broadcasts sent again naming backup forwarders because a named one was not heard relaying (§15). */
   broadcastBackups: number;
+  /** Floods and location queries sent again naming backup forwarders (§15 *Directed frames*). */
+  floodBackups: number;
   /** Flood or broadcast relays stood down because the copies heard covered every neighbour. */
   relaysSuppressed: number;
   /** Waiting relays dropped because PENDING_RELAYS_MAX were waiting (flooding.ts). */
@@ -220,6 +222,7 @@ export function emptyStats(): MeshStats {
     broadcasts: 0,
     broadcastRelays: 0,
     broadcastBackups: 0,
+    floodBackups: 0,
     relaysSuppressed: 0,
     relaysShed: 0,
     e2eRetries: 0,

@@ -20,10 +20,20 @@ export function inBroadcastScope(mine: ClusterId, origin: ClusterId, scope: numb
  * cluster alone.
  */
 export function inCorridor(mine: ClusterId, border: boolean, leadsToDst: boolean, src: ClusterId, dst: ClusterId): boolean {
+  if (!inCorridorRectangle(mine, src, dst)) return false;
+  return mine === src || mine === dst || border || leadsToDst;
+}
+
+/**
+ * Whether a cluster lies in a corridor flood's rectangle (the source and destination clusters and
+ * the grid rectangle they span; the source cluster alone when the destination's is unknown).
+ * A forwarder a corridor flood names (§15 *Directed frames*) relays when its cluster is here.
+ */
+export function inCorridorRectangle(mine: ClusterId, src: ClusterId, dst: ClusterId): boolean {
   if (mine === NO_CLUSTER) return false;
   if (mine === src || mine === dst) return true;
   if (src === NO_CLUSTER || dst === NO_CLUSTER) return false;
-  return (border || leadsToDst) && clusterInRectangle(mine, src, dst);
+  return clusterInRectangle(mine, src, dst);
 }
 
 /**

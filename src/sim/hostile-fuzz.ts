@@ -48,6 +48,8 @@ const payload = (max: number): fc.Arbitrary<Uint8Array> =>
     fc.tuple(publicKey, fc.uint8Array({ minLength: 0, maxLength: Math.min(max - 33, 60) })).map(([k, b]) => keyedDm(k, Uint8Array.of(PayloadKind.DM, ...b))),
     fc.tuple(publicKey, fc.uint8Array({ maxLength: Math.min(max - 33, 60) })).map(([k, b]) => keyedPlainEnvelope(k, b)),
   );
+/** Forwarder lists (§15) naming random nodes, or often this mesh's own (short ids of small node ids). */
+const forwarders = fc.array(fc.oneof(u16, fc.integer({ min: 1, max: 40 })), { maxLength: 16 });
 const routed = fc.record({ tx: id, next: id, ttl: u8, hops: u8, priority: prio, src: id, dst: id, seq: u16, dstCluster: cluster });
 
 const frame: fc.Arbitrary<Frame> = fc.oneof(
@@ -63,13 +65,16 @@ const frame: fc.Arbitrary<Frame> = fc.oneof(
       clusterRoutes: fc.array(fc.record({ cluster: cluster.filter((c) => c !== 0), origin: id, seqno: u16, metric: u16 }), { maxLength: 4 }),
     })
     .map((r) => ({ type: FrameType.OGM, ...r, homeless: r.cluster === 0 })),
-  fc.record({ tx: id, ttl: u8, hops: u8, scope: fc.integer({ min: 0, max: 7 }), asker: id, qid: u16, askerCluster: cluster, target: id }).map((r) => ({ type: FrameType.LOCATE_Q, ...r })),
+  fc
+    .record({ tx: id, ttl: u8, hops: u8, scope: fc.integer({ min: 0, max: 7 }), asker: id, qid: u16, askerCluster: cluster, target: id, forwarders: forwarders, backup: fc.boolean() }, { requiredKeys: ["tx", "ttl", "hops", "scope", "asker", "qid", "askerCluster", "target"] })
+    .map((r) => ({ type: FrameType.LOCATE_Q, ...r })),
   fc.record({ h: routed, target: id, targetCluster: cluster, ageMin: u8 }).map(({ h, ...r }) => ({ type: FrameType.LOCATE_A, ...h, ...r })),
   fc
     .record({
       tx: id, ttl: u8, hops: u8, priority: prio, wantAck: fc.boolean(), scopeKind: fc.integer({ min: 0, max: 2 }) as fc.Arbitrary<0 | 1 | 2>,
-      src: id, dst: id, seq: u16, srcCluster: cluster, dstCluster: cluster, payload: payload(MAX_FRAME_BYTES - 26 - SEAL_OVERHEAD_BYTES),
-    })
+      src: id, dst: id, seq: u16, srcCluster: cluster, dstCluster: cluster, payload: payload(MAX_FRAME_BYTES - 26 - 33 - SEAL_OVERHEAD_BYTES),
+      forwarders: forwarders, backup: fc.boolean(),
+    }, { requiredKeys: ["tx", "ttl", "hops", "priority", "wantAck", "scopeKind", "src", "dst", "seq", "srcCluster", "dstCluster", "payload"] })
     .map((r) => ({ type: FrameType.FLOOD, ...r })),
   fc
     .record({ tx: id, ttl: u8, hops: u8, priority: prio, scope: fc.integer({ min: 0, max: 7 }), src: id, seq: u16, originCluster: cluster, payload: payload(MAX_FRAME_BYTES - 18 - SEAL_OVERHEAD_BYTES) })
