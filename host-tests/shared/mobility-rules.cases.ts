@@ -70,7 +70,11 @@ export default suite("mobility rules", {
     t.ok(h.runUntil(() => h.fullyRouted(), 10 * MINUTE) > 0, "the square converges");
     h.dropIf = (_bytes, from) => from === 2;
     const start = gridPosition(1, 0);
-    for (let k = 1; k <= 6; k++) h.node(1).setPosition(h.now, { lat: start.lat + k * 0.0009 * 1.1, lon: start.lon });
+    // 110 m every 2 s (55 m/s): a fast car, within plausibleStep.
+    for (let k = 1; k <= 6; k++) {
+      h.run(h.now + 2_000);
+      h.node(1).setPosition(h.now, { lat: start.lat + k * 0.0009 * 1.1, lon: start.lon });
+    }
     const moved = h.now;
     h.runUntil(() => (h.node(1).neighbour(3)?.lastFrameAt ?? 0) > moved, h.now + 2 * MINUTE, 100);
     t.ok((h.node(1).neighbour(3)?.lastFrameAt ?? 0) > moved, "3 was heard after the move");
@@ -87,5 +91,30 @@ export default suite("mobility rules", {
     h.run(h.now + 20_000);
     t.equal(via2, 0, "no frame went to 2");
     t.equal(h.eventsOf(4, "delivered").length, 4, "every message arrives through 3");
+  },
+
+  "plausibleStep: a GPS glitch and back (a 1000 km jump, or 0,0) adds nothing to the odometer; a drive at 60 m/s does"(t) {
+    const h = new IdealMesh({ seed: 3, config: { ogmTrickleMaxMs: 30_000 } });
+    for (let i = 1; i <= 2; i++) h.addNode(i, gridPosition(i, 0));
+    h.link(1, 2);
+    t.ok(h.runUntil(() => h.fullyRouted(), 10 * MINUTE) > 0, "the pair converges");
+    const home = gridPosition(1, 0);
+    const node = h.node(1);
+    node.setPosition(h.now, home);
+    const odometer = () => node.travelledM;
+    const before = odometer();
+    for (const wild of [{ lat: home.lat + 9, lon: home.lon }, { lat: 0, lon: 0 }]) {
+      h.run(h.now + 1_000);
+      node.setPosition(h.now, wild);
+      h.run(h.now + 1_000);
+      node.setPosition(h.now, home);
+    }
+    t.equal(odometer(), before, "two glitches and back: nothing travelled (without the rule: about 2,000 km + 2 × the distance to 0,0)");
+    // A real drive: 600 m in steps of 120 m every 2 s (60 m/s) all counts.
+    for (let k = 1; k <= 5; k++) {
+      h.run(h.now + 2_000);
+      node.setPosition(h.now, { lat: home.lat + (k * 120) / 111_195, lon: home.lon });
+    }
+    t.ok(Math.abs(odometer() - before - 600) < 1, `a drive at 60 m/s counts: ${(odometer() - before).toFixed(1)} m`);
   },
 });

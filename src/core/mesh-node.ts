@@ -32,6 +32,12 @@ export type { MeshStats } from "./node-state";
 
 /** A node that moved this far within `movingMs` counts as moving (§15). */
 const MOVED_METRES = 100;
+/**
+ * Rule `plausibleStep` (§4): the fastest a node is taken to travel, m/s (70 m/s = 252 km/h, above
+ * any road vehicle). A step between fixes longer than this speed allows is a GPS glitch (a wild
+ * fix, or the 0,0 some modules send): the odometer re-anchors there without counting it.
+ */
+export const MAX_PLAUSIBLE_SPEED_MPS = 70;
 
 export interface MeshNodeOptions {
   readonly id: NodeId;
@@ -139,13 +145,20 @@ export class MeshNode implements Station {
   setPosition(now: number, position: GeoPoint | undefined): void {
     const before = this.#s.cluster;
     const s = this.#s;
-    if (position !== undefined && (s.movedFrom === undefined || metresBetween(s.movedFrom, position) > MOVED_METRES)) {
-      if (s.movedFrom !== undefined) {
-        s.movedAt = now;
-        // The odometer counts in steps of MOVED_METRES, so GPS jitter does not add up (linkOutrun, §4).
-        s.nbrs.travelledM += metresBetween(s.movedFrom, position);
+    if (position !== undefined) {
+      const step = s.movedFrom === undefined ? 0 : metresBetween(s.movedFrom, position);
+      if (s.movedFrom === undefined || step > MOVED_METRES) {
+        // The anchor may trail the previous fix by up to MOVED_METRES, hence the slack.
+        const plausible = MAX_PLAUSIBLE_SPEED_MPS * Math.max(0, now - s.lastFixAt) / 1000 + MOVED_METRES;
+        if (s.movedFrom !== undefined && step <= plausible) {
+          s.movedAt = now;
+          // The odometer counts in steps of MOVED_METRES, so GPS jitter does not add up (linkOutrun,
+          // §4), and only steps a vehicle could make (plausibleStep, §4).
+          s.nbrs.travelledM += step;
+        }
+        s.movedFrom = position;
       }
-      s.movedFrom = position;
+      s.lastFixAt = now;
     }
     this.#setPosition(position);
     if (this.#s.cluster !== before) {
@@ -153,6 +166,11 @@ export class MeshNode implements Station {
       this.#s.routes.keepNodeRoutesAsForeign();
       this.#s.ogm.triggerOgm(now, "own", this.#s.cluster);
     }
+  }
+
+  /** How far this node has travelled by its odometer, m (rules linkOutrun and plausibleStep, §4). */
+  get travelledM(): number {
+    return this.#s.nbrs.travelledM;
   }
 
   /** Battery level 0..1, or undefined for external power. */

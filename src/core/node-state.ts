@@ -295,6 +295,8 @@ export class NodeState {
   /** Where we last counted as having moved from, and when (§15: a moving node names no forwarders). */
   movedFrom: GeoPoint | undefined;
   movedAt = -Infinity;
+  /** When the last fix came (rule plausibleStep, §4). */
+  lastFixAt = -Infinity;
   // The concerns, wired by MeshNode's constructor.
   fwd!: Forwarding;
   flood!: Flooding;
