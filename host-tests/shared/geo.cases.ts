@@ -13,6 +13,7 @@ import {
   NO_CLUSTER,
 } from "../../src/core/cluster";
 import { commonPrefix, decodeGeohash, encodeGeohash, geohashBounds, geohashNeighbours, geohashToCell } from "../../src/core/geohash";
+import { metresBetween } from "../../src/core/position";
 import { suite } from "./harness";
 
 export default suite("geohash and clusters", {
@@ -83,5 +84,16 @@ export default suite("geohash and clusters", {
     const cb = geohashToCell("u28c");
     t.ok(ca.x !== cb.x || ca.y !== cb.y);
     t.ok(!clusterInRectangle(clusterFromGeohash("u0xb"), a, b), "south-west of both");
+  },
+
+  "metresBetween: across the 180th meridian the longitude difference wraps"(t) {
+    // Fiji, 0.02° of longitude either side of 180°, on the equator: about 2.2 km, not 40,000 km.
+    const east = { lat: 0, lon: 179.99 };
+    const west = { lat: 0, lon: -179.99 };
+    const d = metresBetween(east, west);
+    t.ok(Math.abs(d - 2_223.9) < 1, `179.99° E to 179.99° W: ${d.toFixed(1)} m`);
+    t.ok(Math.abs(metresBetween(west, east) - d) < 1e-6, "the same both ways");
+    t.ok(Math.abs(metresBetween({ lat: 0, lon: 10 }, { lat: 0, lon: 10.02 }) - d) < 1e-6, "as far as the same step anywhere else");
+    t.ok(Math.abs(metresBetween({ lat: 0, lon: -90 }, { lat: 0, lon: 90 }) - 180 * 111_195) < 1, "half way round stays half way round");
   },
 });

@@ -24,10 +24,16 @@ export function consensusCluster(reported: readonly ClusterId[], share: number, 
   return { cluster: adopted, votes, reporting };
 }
 
-/** Metres between two positions, equirectangular (exact enough over the few km of a radio hop). */
+/**
+ * Metres between two positions, equirectangular (exact enough over the few km of a radio hop).
+ * The longitude difference wraps into [−180°, 180°), so two points either side of the 180th
+ * meridian are as close as they are, not most of the way round the Earth.
+ */
 export function metresBetween(a: { readonly lat: number; readonly lon: number }, b: { readonly lat: number; readonly lon: number }): number {
   const m = 111_195; // metres per degree of latitude
   const dLat = (b.lat - a.lat) * m;
-  const dLon = (b.lon - a.lon) * m * Math.cos(((a.lat + b.lat) / 2) * (Math.PI / 180));
+  const rawLon = b.lon - a.lon;
+  const wrappedLon = rawLon - 360 * Math.floor((rawLon + 180) / 360);
+  const dLon = wrappedLon * m * Math.cos(((a.lat + b.lat) / 2) * (Math.PI / 180));
   return Math.sqrt(dLat * dLat + dLon * dLon);
 }
