@@ -1,14 +1,57 @@
 // Forwarding when next hops move away (docs/protocol.md §7.3): known answers on small topologies.
 // Pure ES2022, so it runs on XS too.
-import { decodeFrame } from "../../src/core/codec";
+import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { resolveConfig } from "../../src/core/config";
-import { FrameType } from "../../src/core/frames";
+import { FrameType, type DataFrame, type OgmFrame, shortId } from "../../src/core/frames";
+import type { NodeId } from "../../src/core/station";
 import { LINK_OUTRUN_M, NeighbourTable } from "../../src/core/neighbour-table";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
 import { forgedOgm } from "./forged-ogm";
 import { suite } from "./harness";
 
 const MINUTE = 60_000;
+
+/**
+ * One real relay (10) among phantom neighbours whose frames the case writes: P hands it DATA for
+ * D, N advertises D and then never confirms, so 10 hands the frame back to P, which never
+ * confirms either. `newRoute` runs once the hand-back is on the air.
+ */
+const ME = 10;
+const P = 0x0000a001;
+const N = 0x0000a003;
+const N2 = 0x0000a005;
+const D = 0x0000a0a0;
+function handBackRig(newRoute: (h: IdealMesh, hear: (tx: NodeId, routes: OgmFrame["nodeRoutes"]) => void) => void): { h: IdealMesh; data: DataFrame; handBackAt: number } {
+  const h = new IdealMesh({ seed: 6, config: { ogmTrickleMaxMs: 30_000 } });
+  const me = h.addNode(ME, gridPosition(0, 0));
+  let seq = 100;
+  const hear = (tx: NodeId, routes: OgmFrame["nodeRoutes"]): void => {
+    me.receive(encodeFrame(forgedOgm({ tx, ogmSeq: seq++, cluster: me.cluster, routeSeq: 7, neighbours: [{ short: shortId(ME), rq: 255 }], nodeRoutes: routes })), { rssi: -80, snr: 9, at: h.now });
+    h.run(h.now + 1_000);
+  };
+  for (let i = 0; i < 12; i++) {
+    hear(P, []);
+    hear(N, [{ dst: D, seqno: 40, metric: 1700 }]);
+    hear(N2, []);
+    h.run(h.now + 30_000);
+  }
+  const data: DataFrame = { type: FrameType.DATA, tx: P, next: ME, ttl: 9, hops: 1, priority: 3, src: P, dst: D, seq: 1, dstCluster: me.cluster, wantAck: false, bounced: false, attempt: 0, payload: Uint8Array.of(7) };
+  me.receive(encodeFrame(data), { rssi: -80, snr: 9, at: h.now });
+  const handBackAt = h.runUntil(() => sentData(h, 0).some((f) => f.next === P && f.bounced), h.now + 2 * MINUTE, 50);
+  newRoute(h, hear);
+  h.run(h.now + 2 * MINUTE);
+  return { h, data, handBackAt };
+}
+
+/** DATA frames node ME sent since `mark`. */
+function sentData(h: IdealMesh, mark: number): DataFrame[] {
+  const out: DataFrame[] = [];
+  for (const r of h.txLog.slice(mark)) {
+    const d = r.tx === ME ? decodeFrame(r.bytes) : undefined;
+    if (d?.ok && d.frame.type === FrameType.DATA) out.push(d.frame);
+  }
+  return out;
+}
 
 /** Bounced DATA frames node `tx` sent since `mark` (an index into the transmission log). */
 function handBacks(h: IdealMesh, tx: number, mark: number): number {
@@ -116,5 +159,13 @@ export default suite("mobility rules", {
       node.setPosition(h.now, { lat: home.lat + (k * 120) / 111_195, lon: home.lon });
     }
     t.ok(Math.abs(odometer() - before - 600) < 1, `a drive at 60 m/s counts: ${(odometer() - before).toFixed(1)} m`);
+  },
+
+  "a frame whose hand-back timed out goes on to a new route as an ordinary frame, not flagged bounced"(t) {
+    const { h, handBackAt } = handBackRig((_h, hear) => hear(N2, [{ dst: D, seqno: 41, metric: 1700 }]));
+    t.ok(handBackAt > 0, "10 handed the frame back to P");
+    const toN2 = sentData(h, 0).filter((f) => f.next === N2);
+    t.atLeast(toN2.length, 1, "then sent it on through the new route");
+    t.equal(toN2.filter((f) => f.bounced).length, 0, "never flagged bounced: N2 holds no custody of it");
   },
 });

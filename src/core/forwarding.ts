@@ -48,8 +48,17 @@ export function relayedFields(f: DataFrame | E2eAckFrame | LocateAnswerFrame) {
  * and again (highway-convoy seed 1: one frame handed back 40 times to a node that had driven 5 km
  * away). It is dropped; the originator's end-to-end retry (§7.4) covers it.
  */
-export function handBackSpent(u: Pick<Unicast, "ftype" | "bounced" | "originated">): boolean {
-  return u.ftype === FrameType.DATA && u.bounced && !u.originated;
+export function handBackSpent(u: Pick<Unicast, "ftype" | "handedBack" | "originated">): boolean {
+  return u.ftype === FrameType.DATA && u.handedBack && !u.originated;
+}
+
+/**
+ * Whether a frame goes on the air as a hand-back (the DATA `bounced` flag, §7.3): only while it
+ * goes back to the node it came from. A frame handed back whose hand-back went unconfirmed and that
+ * then found a new route travels on as an ordinary frame, since its receiver holds no custody of it.
+ */
+export function bouncedOnAir(u: Pick<Unicast, "handedBack" | "nextHop" | "prevHop">): boolean {
+  return u.handedBack && u.nextHop === u.prevHop;
 }
 
 export class Forwarding {
@@ -169,7 +178,7 @@ export class Forwarding {
       via: undefined,
       attempts: 0,
       forcedNextHop: p.forcedNextHop,
-      bounced: false,
+      handedBack: false,
       attempt: p.attempt ?? 0,
     };
   }
@@ -245,7 +254,7 @@ export class Forwarding {
       dstCluster: u.dstCluster,
     };
     if (u.ftype === FrameType.DATA) {
-      return { type: FrameType.DATA, ...h, wantAck: u.wantAck, bounced: u.bounced, attempt: u.attempt, payload: u.payload } satisfies DataFrame;
+      return { type: FrameType.DATA, ...h, wantAck: u.wantAck, bounced: bouncedOnAir(u), attempt: u.attempt, payload: u.payload } satisfies DataFrame;
     }
     if (u.ftype === FrameType.ACK) {
       return { type: FrameType.ACK, kind: "e2e", ...h, status: u.status, ackedHops: u.ackedHops } satisfies E2eAckFrame;
@@ -296,7 +305,7 @@ export class Forwarding {
         continue;
       }
       p.retries++;
-      const u: Unicast = { ...p.copy, tried: new Set(), attempts: 0, via: undefined, bounced: false, ttl: this.n.config.dataTtl, hops: 0, attempt: Math.min(3, p.retries) };
+      const u: Unicast = { ...p.copy, tried: new Set(), attempts: 0, via: undefined, handedBack: false, ttl: this.n.config.dataTtl, hops: 0, attempt: Math.min(3, p.retries) };
       u.dstCluster = this.n.dstClusterFor(u.dst, now) || u.dstCluster;
       p.deadline = now + this.e2eTimeout(u, now);
       this.n.stats.e2eRetries++;
@@ -403,7 +412,7 @@ export class Forwarding {
     if (u.originated && u.wantAck) this.e2e.get(`${u.dst}:${u.seq}`)?.via.add(u.nextHop);
     const tried = new Set(u.tried);
     tried.add(u.nextHop);
-    this.custody.set(key, { prevHop: u.prevHop, tried, originated: u.originated, until: now + CUSTODY_MS, bouncedAway: u.bounced });
+    this.custody.set(key, { prevHop: u.prevHop, tried, originated: u.originated, until: now + CUSTODY_MS, bouncedAway: bouncedOnAir(u) });
   }
 
   onTimeout(w: Awaiting, now: number): void {
@@ -465,7 +474,7 @@ export class Forwarding {
     }
     if (!u.originated && u.prevHop !== undefined && u.ttl > 1) {
       this.n.stats.bounces++;
-      u.bounced = true;
+      u.handedBack = true;
       u.nextHop = u.prevHop;
       u.via = undefined;
       u.attempts = 0;

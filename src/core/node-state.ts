@@ -122,7 +122,11 @@ export interface Unicast {
   attempts: number;
   /** First hop fixed by the protocol (an end-to-end ACK goes back the way the DATA came). */
   forcedNextHop: NodeId | undefined;
-  bounced: boolean;
+  /**
+   * This node handed the frame back (§7.3: every route failed). Kept apart from the on-air
+   * `bounced` flag, which a frame carries only while it goes back to prevHop (`bouncedOnAir`).
+   */
+  handedBack: boolean;
   /** End-to-end attempt (DATA): relays treat each attempt as a frame of its own. */
   attempt: number;
 }
