@@ -2,7 +2,7 @@
 // Pure ES2022, so it runs on XS too.
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { resolveConfig } from "../../src/core/config";
-import { FrameType, type DataFrame, type OgmFrame, shortId } from "../../src/core/frames";
+import { AckStatus, FrameType, type DataFrame, type OgmFrame, shortId } from "../../src/core/frames";
 import type { NodeId } from "../../src/core/station";
 import { LINK_OUTRUN_M, NeighbourTable } from "../../src/core/neighbour-table";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
@@ -167,5 +167,21 @@ export default suite("mobility rules", {
     const toN2 = sentData(h, 0).filter((f) => f.next === N2);
     t.atLeast(toN2.length, 1, "then sent it on through the new route");
     t.equal(toN2.filter((f) => f.bounced).length, 0, "never flagged bounced: N2 holds no custody of it");
+  },
+
+  "handBackSpent: a later copy of a frame dropped after its hand-back is refused with no-route, not confirmed and swallowed"(t) {
+    const { h, data, handBackAt } = handBackRig(() => undefined);
+    t.ok(handBackAt > 0, "10 handed the frame back to P");
+    t.equal(h.node(ME).stats.handBacksLost, 1, "and dropped it when the hand-back went unconfirmed");
+    // P retries the same attempt (its hop ACK from 10 was lost, say).
+    const mark = h.txLog.length;
+    h.node(ME).receive(encodeFrame(data), { rssi: -80, snr: 9, at: h.now });
+    h.run(h.now + 10_000);
+    const acks: number[] = [];
+    for (const r of h.txLog.slice(mark)) {
+      const d = r.tx === ME ? decodeFrame(r.bytes) : undefined;
+      if (d?.ok && d.frame.type === FrameType.ACK && d.frame.kind === "hop" && d.frame.to === P) acks.push(d.frame.status);
+    }
+    t.deepEqual(acks, [AckStatus.NO_ROUTE], "10 refuses it, so P fails over (without the rule: DELIVERED, and the frame is lost)");
   },
 });

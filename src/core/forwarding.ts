@@ -43,10 +43,10 @@ export function relayedFields(f: DataFrame | E2eAckFrame | LocateAnswerFrame) {
 
 /**
  * Rule `handBackSpent` (§7.3): a relayed DATA frame this node has already handed back (every route
- * failed) and that is back with us because the hand-back went unconfirmed, or was refused, has no
- * way left: handing it back once more would send it to the same previous hop, one TTL lower, again
+ * failed) and that is back with us because the hand-back went unconfirmed has no way left: handing it back once more would send it to the same previous hop, one TTL lower, again
  * and again (highway-convoy seed 1: one frame handed back 40 times to a node that had driven 5 km
- * away). It is dropped; the originator's end-to-end retry (§7.4) covers it.
+ * away). It is dropped: a message sent with want-ack gets its originator's end-to-end retry (§7.4);
+ * a fire-and-forget one is lost.
  */
 export function handBackSpent(u: Pick<Unicast, "ftype" | "handedBack" | "originated">): boolean {
   return u.ftype === FrameType.DATA && u.handedBack && !u.originated;
@@ -403,16 +403,21 @@ export class Forwarding {
   /** The frame left our custody with a confirmation (or needs none): remember it for bounces. */
   handedOn(u: Unicast, now: number): void {
     if (u.ftype !== FrameType.DATA) return;
+    if (u.originated && u.wantAck) this.e2e.get(`${u.dst}:${u.seq}`)?.via.add(u.nextHop);
+    this.remember(u, now, bouncedOnAir(u));
+  }
+
+  /** Keeps a DATA frame's custody record (bounded, oldest out first): who gave it us, whom we tried. */
+  remember(u: Unicast, now: number, bouncedAway: boolean): void {
     const key = keyOf(u);
     this.custody.delete(key);
     if (this.custody.size >= MAX_CUSTODY) {
       const oldest = this.custody.keys().next().value;
       if (oldest !== undefined) this.custody.delete(oldest);
     }
-    if (u.originated && u.wantAck) this.e2e.get(`${u.dst}:${u.seq}`)?.via.add(u.nextHop);
     const tried = new Set(u.tried);
     tried.add(u.nextHop);
-    this.custody.set(key, { prevHop: u.prevHop, tried, originated: u.originated, until: now + CUSTODY_MS, bouncedAway: bouncedOnAir(u) });
+    this.custody.set(key, { prevHop: u.prevHop, tried, originated: u.originated, until: now + CUSTODY_MS, bouncedAway });
   }
 
   onTimeout(w: Awaiting, now: number): void {
@@ -755,8 +760,14 @@ export class Forwarding {
     this.dispatch(u, now, true);
   }
 
-  /** Rule `handBackSpent` (§7.3): a relayed frame whose hand-back found no taker is dropped, not handed back again. */
+  /**
+   * Rule `handBackSpent` (§7.3): a relayed frame whose hand-back found no taker is dropped, not
+   * handed back again. Its custody stays, marked as handed back, so a later copy of the same
+   * attempt (the previous hop's retry, or one come round another way) is refused with NO_ROUTE and
+   * its sender fails over, rather than confirmed as a duplicate and lost here.
+   */
   dropHandedBack(u: Unicast, now: number): void {
+    this.remember(u, now, true);
     this.n.stats.handBacksLost++;
     this.n.log(now, "warn", `dropped frame ${formatNodeId(u.src)}→${formatNodeId(u.dst)} #${u.seq}: handed back to ${formatNodeId(u.prevHop ?? 0)}, unconfirmed`);
   }
