@@ -13,11 +13,19 @@ import type { Task } from "./run";
 import { loadScenarios } from "./scenario/builtin";
 import { offeredUnicastsPerHour, seedBroadcastsPerHour } from "./scenario/load";
 
-export async function loadPart(out: NodeJS.WritableStream, allRouters: readonly string[]): Promise<void> {
-  const only = process.env.BENCH_LOAD_ROUTERS?.split(",").map((r) => r.trim()).filter((r) => r.length > 0);
-  const unknown = only?.filter((r) => !allRouters.includes(r)) ?? [];
+/**
+ * The routers BENCH_LOAD_ROUTERS names (a comma list): unset, empty or only commas means every
+ * router, so a blank variable never runs a bench of nothing; an unknown name is a clear error.
+ */
+export function loadRouters(env: string | undefined, allRouters: readonly string[]): readonly string[] {
+  const only = (env ?? "").split(",").map((r) => r.trim()).filter((r) => r.length > 0);
+  const unknown = only.filter((r) => !allRouters.includes(r));
   if (unknown.length > 0) throw new Error(`BENCH_LOAD_ROUTERS: unknown router ${unknown.join(", ")}; known: ${allRouters.join(", ")}`);
-  const routers = only ?? allRouters;
+  return only.length > 0 ? only : allRouters;
+}
+
+export async function loadPart(out: NodeJS.WritableStream, allRouters: readonly string[]): Promise<void> {
+  const routers = loadRouters(process.env.BENCH_LOAD_ROUTERS, allRouters);
   const seeds = Number(process.env.BENCH_LOAD_SEEDS ?? 2);
   const points = process.env.BENCH_LOAD_POINTS?.split(",").map(Number);
   const scenarios = loadScenarios().filter((s) => points === undefined || points.includes(offeredUnicastsPerHour(s.name) ?? -1));
