@@ -36,7 +36,7 @@ export class LocationService {
       return;
     }
     this.qid = (this.qid + 1) & 0xffff;
-    const level = firstLookupLevel(this.n.nbrs.get(u.dst) !== undefined);
+    const level = firstLookupLevel(this.n.nbrs.get(u.dst) !== undefined, this.n.config.locateMaxScope);
     const { lookup, started } = this.lookups.add(u.dst, u, now, this.qid, now + this.locateTimeout(level));
     if (!started) return;
     lookup.level = level;
