@@ -297,7 +297,8 @@ export class Flooding {
   }
 
   /** Sends a unicast message as a scoped flood: corridor fallback, homeless, or network-wide. */
-  sendFlood(u: Unicast, scopeKind: FloodScopeKind, now: number): void {
+  /** Queues `u` as a flood of `scopeKind`; false when the transmit queue had no room (nothing sent). */
+  sendFlood(u: Unicast, scopeKind: FloodScopeKind, now: number): boolean {
     const ttl =
       scopeKind === FloodScope.LOCAL ? this.n.config.homelessFloodTtl : scopeKind === FloodScope.CORRIDOR ? this.n.config.corridorHopCap : this.n.config.broadcastHopCap;
     const f: FloodFrame = {
@@ -317,7 +318,7 @@ export class Flooding {
     };
     this.n.dedup.add(`f:${u.src}:${u.dst}:${u.seq}`, now);
     this.remember(listedKey(f), now);
-    this.n.enqueuePlain(encodeFrame(this.withForwarders(f, undefined, now)), u.priority, "data", now, now);
+    if (!this.n.enqueuePlain(encodeFrame(this.withForwarders(f, undefined, now)), u.priority, "data", now, now)) return false;
     if (scopeKind === FloodScope.LOCAL) {
       this.n.stats.localFloods++;
     } else {
@@ -325,6 +326,7 @@ export class Flooding {
       else this.n.stats.networkFloods++;
       this.n.events.push({ type: "fallback-flood", at: now, dst: u.dst, seq: u.seq });
     }
+    return true;
   }
 
   onFlood(f: FloodFrame, now: number): void {
