@@ -393,7 +393,7 @@ export class Flooding {
   candidateInScope(f: ListedFrame, c: number): boolean {
     if (f.type === FrameType.LOCATE_Q) return inLocateScope(c, f.askerCluster, f.scope);
     if (f.type === FrameType.FLOOD) return f.scopeKind !== FloodScope.CORRIDOR || inCorridorRectangle(c, f.srcCluster, f.dstCluster);
-    return true;
+    return inBroadcastScope(c, f.originCluster, f.scope);
   }
 
   /**
@@ -560,8 +560,9 @@ export class Flooding {
     const key = listedKey(f);
     if (!this.n.dedup.add(key, now)) {
       this.n.stats.rxDuplicates++;
-      // A backup naming us (§15): relay it, unless we relayed or queued it already.
-      this.duplicate(f, key, now);
+      // A backup naming us (§15): relay it, unless we relayed or queued it already, or it is
+      // outside the broadcast's scope (nobody should have named us).
+      this.duplicate(f, key, now, inBroadcastScope(this.n.cluster, f.originCluster, f.scope));
       return;
     }
     this.n.locations.learn(f.src, f.originCluster, now);
