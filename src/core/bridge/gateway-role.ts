@@ -459,7 +459,9 @@ export class GatewayRole implements BridgePort {
     if (!this.#up || this.#crossed.has(key) || !locateCrosses(f.scope, this.n.config.locateMaxScope)) return;
     if (this.n.cluster === NO_CLUSTER || !this.designatedFor(this.n.cluster) || f.ttl <= 1) return;
     this.#remember(key);
-    const bytes = encodeFrame({ ...f, tx: this.n.id, ttl: f.ttl - 1, hops: nextHopCount(f.hops) });
+    // Its forwarder list names our neighbours: meaningless beyond the bridge (§15 *Directed frames*).
+    const { forwarders: _list, backup: _backup, ...bare } = f;
+    const bytes = encodeFrame({ ...bare, tx: this.n.id, ttl: f.ttl - 1, hops: nextHopCount(f.hops) });
     for (const prefix of this.#remote().keys()) {
       if (f.askerCluster !== NO_CLUSTER && clusterContains(prefix, f.askerCluster)) continue;
       if (this.#outbox.length >= BRIDGE_OUTBOX) {
