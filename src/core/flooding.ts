@@ -138,12 +138,12 @@ export class Flooding {
     // originator is the node that sent it (it may hold another's message, §14), not its source.
     if (forwarders === undefined || forwarders.length === 0 || d.frame.backup === true || relayKey !== undefined) return;
     if (d.frame.type === FrameType.BCAST ? d.frame.src !== this.n.id : d.frame.type === FrameType.LOCATE_Q && d.frame.asker !== this.n.id) return;
-    const pending = relayKey === undefined ? undefined : this.pendingRelays.get(relayKey)?.listed;
     if (this.watches.size >= BACKUP_WATCH_MAX) this.watches.delete(this.watches.keys().next().value as string);
+    // Our own frame: heard from nobody, nothing known reached yet.
     this.watches.set(key, {
       frame: bare as ListedFrame,
-      from: pending?.from,
-      reached: new Set(pending?.reached),
+      from: undefined,
+      reached: new Set(),
       waiting: new Set(forwarders),
       heardAny: false,
       deadline: now + this.backupWaitMs(bytes.length, forwarders.length),
