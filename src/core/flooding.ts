@@ -316,7 +316,7 @@ export class Flooding {
       dstCluster: u.dstCluster,
       payload: u.payload,
     };
-    this.n.dedup.add(`f:${u.src}:${u.dst}:${u.seq}`, now);
+    this.n.dedup.add(listedKey(f), now);
     this.remember(listedKey(f), now);
     if (!this.n.enqueuePlain(encodeFrame(this.withForwarders(f, undefined, now)), u.priority, "data", now, now)) return false;
     if (scopeKind === FloodScope.LOCAL) {
@@ -549,8 +549,8 @@ export class Flooding {
       originCluster: this.n.cluster,
       payload: payload.slice(),
     };
-    this.n.dedup.add(`b:${this.n.id}:${seq}`, now);
-    this.remember(`b:${this.n.id}:${seq}`, now);
+    this.n.dedup.add(listedKey(f), now);
+    this.remember(listedKey(f), now);
     this.n.enqueuePlain(encodeFrame(this.withForwarders(f, undefined, now)), priority, "data", now, now);
     this.n.stats.broadcasts++;
     return { ok: true, seq };
