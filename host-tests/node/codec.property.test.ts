@@ -59,8 +59,12 @@ const ogm: fc.Arbitrary<Frame> = fc
   })
   .map((r) => ({ type: FrameType.OGM, ...r, homeless: r.cluster === 0 }));
 
-/** A forwarder list and backup flag (§15), present or not, as BCAST, FLOOD and LOCATE_Q carry them. */
-const listed = fc.record({ forwarders: fc.array(u16, { maxLength: 16 }), backup: fc.constant(true) }, { requiredKeys: [] });
+/** A forwarder list (§15), present or not, and the backup flag only with a list, as BCAST, FLOOD and LOCATE_Q carry them. */
+const listed = fc.oneof(
+  fc.constant({}),
+  fc.record({ forwarders: fc.array(u16, { maxLength: 16 }) }),
+  fc.record({ forwarders: fc.array(u16, { maxLength: 16 }), backup: fc.constant(true) }),
+);
 
 const locateQ: fc.Arbitrary<Frame> = fc
   .record({ tx: nodeId, ttl: u8, hops: u8, scope: fc.integer({ min: 0, max: 7 }), pair: distinctPair, qid: u16, askerCluster: cluster })

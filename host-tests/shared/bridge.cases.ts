@@ -4,8 +4,8 @@
 // fails over to the chain and comes back with the bridge; nothing reaches an application twice;
 // two gateways serving one cluster inject each frame once, and the second takes over when the
 // first dies; hostile frames on the bridge are counted and never reach the air.
-import { encodeFrame } from "../../src/core/codec";
-import { type DataFrame, FrameType, type OgmFrame } from "../../src/core/frames";
+import { decodeFrame, encodeFrame } from "../../src/core/codec";
+import { type DataFrame, FrameType, type OgmFrame, shortId } from "../../src/core/frames";
 import { encodeGeohash } from "../../src/core/geohash";
 import { MeshNode } from "../../src/core/mesh-node";
 import { PRESETS } from "../../src/core/presets";
@@ -237,6 +237,30 @@ export default suite("bridge between clusters", {
     t.equal(w.mesh(GB).bridgeStats?.answeredLocates, 1);
     w.air.run(w.air.now + 30_000);
     t.equal(countOf(payloadsOf(w, B2, A1), "found you"), 1);
+  },
+  "a location query crosses the bridge without the forwarder list it carried on the air"(t) {
+    const w = world({ chain: false, secondGatewayB: false });
+    connectAll(w, [GA, GB]);
+    converge(t, w);
+    // a1's query at the widest level names gA and a2, a backup: names of cluster A's air only.
+    const key = networkKeys(TEST_NETWORK_KEY).frame;
+    const q = { type: FrameType.LOCATE_Q, tx: A1, ttl: 8, hops: 0, scope: w.mesh(GA).config.locateMaxScope, asker: A1, qid: 777, askerCluster: CLUSTER_A, target: 0x0999_0001, forwarders: [shortId(GA), shortId(A2)], backup: true } as const;
+    const sealed = sealFrame(key, encodeFrame(q), 4_000_000);
+    t.ok(sealed.ok);
+    if (!sealed.ok) return;
+    const from = w.hub.published.length;
+    w.air.inject(A1, sealed.bytes, GA);
+    w.air.run(w.air.now + 5_000);
+    let crossed = 0;
+    for (const p of w.hub.published.slice(from)) {
+      const o = openFrame(key, p.bytes);
+      const d = o.ok ? decodeFrame(o.inner) : undefined;
+      if (d?.ok !== true || d.frame.type !== FrameType.LOCATE_Q || d.frame.qid !== 777) continue;
+      crossed++;
+      t.equal(d.frame.forwarders, undefined, "no forwarder list on the bridge");
+      t.ok(d.frame.backup !== true, "no backup flag on the bridge");
+    }
+    t.atLeast(crossed, 1, "the query crossed");
   },
   "two gateways serve one cluster: exactly one injects each frame, and the other takes over when it dies"(t) {
     const w = world({ chain: false, secondGatewayB: true });

@@ -2,6 +2,7 @@
 // through the node's public interface only (frames in, frames on the air out): the named
 // stand-down's three conditions one at a time, a forwarder that knows no node it reaches, and
 // the originator's backup wait, which must outlast the last-ranked forwarder's turn.
+import { clusterDistance, clusterOf, clusterPrecision } from "../../src/core/cluster";
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { DEFAULT_CONFIG } from "../../src/core/config";
 import { FrameType, shortId } from "../../src/core/frames";
@@ -58,6 +59,23 @@ function settle(t: Assert, h: IdealMesh, label: string): void {
 }
 
 export default suite("broadcast stand-down", {
+  "backup out of scope: a backup broadcast naming a node outside the broadcast's scope is not relayed by it"(t) {
+    const h = new IdealMesh({ seed: 4 });
+    const me = h.addNode(2, gridPosition(0, 0));
+    h.run(5_000);
+    // The origin cluster lies well beyond the broadcast's one ring: node 2 is out of scope.
+    const far = clusterOf(49.5, 13.5, clusterPrecision(me.cluster));
+    t.ok(clusterDistance(me.cluster, far) > 1, "the origin cluster is more than one ring away");
+    const frame = (tx: NodeId, backup: boolean): Uint8Array =>
+      encodeFrame({ type: FrameType.BCAST, tx, ttl: 5, hops: 1, priority: 4, scope: 1, src: SRC, seq: 2, originCluster: far, forwarders: [shortId(2)], backup: backup || undefined, payload: new Uint8Array([9]) });
+    const from = h.txLog.length;
+    me.receive(frame(SENDERS[0], false), { rssi: -90, snr: STRONG, at: h.now });
+    me.receive(frame(SENDERS[1], true), { rssi: -90, snr: STRONG, at: h.now });
+    h.run(h.now + MINUTE);
+    t.equal(relaysOf(h, 2, from), 0, "named, even as a backup, it does not relay outside the scope");
+    t.equal(me.stats.broadcastRelays, 0);
+  },
+
   "named stand-down, copies: a named forwarder whose reach is all known reached relays after two copies and stands down after three"(t) {
     t.equal(NAMED_STAND_DOWN_COPIES, 3, "the rule this case is written for");
     t.equal(lone(1, STRONG), 1, "one copy (the one naming it): relays");

@@ -173,6 +173,15 @@ Object.assign(cases, {
     const homeless = OGM.slice();
     homeless[7] |= 0x08; // homeless flag with a cluster
     expectError(t, homeless, "inconsistent", "homeless with a cluster");
+    // The backup flag (b7) without a forwarder list (b6).
+    expectError(t, hex("13 0d0c0b0a 05 01 82 04030201 ff00 001890d0 08070605"), "inconsistent", "LOCATE_Q backup without a list");
+    expectError(t, hex("15 0d0c0b0a 14 00 88 04030201 08070605 0100 001890d0 002890d0 aa"), "inconsistent", "FLOOD backup without a list");
+    expectError(t, hex("16 0d0c0b0a 20 03 bc 04030201 efbe 001890d0 010203"), "inconsistent", "BCAST backup without a list");
+    // The encoder never writes it: a backup with no list goes out as a plain frame.
+    const bare = encodeFrame({ type: FrameType.BCAST, tx: 0x0a0b0c0d, ttl: 32, hops: 3, priority: 4, scope: 7, src: 0x01020304, seq: 0xbeef, originCluster: U281, backup: true, payload: new Uint8Array([1]) });
+    t.equal(bare[7] & 0xc0, 0, "no b6, no b7");
+    const d = decodeFrame(bare);
+    t.ok(d.ok && d.frame.type === FrameType.BCAST && d.frame.backup === undefined, "decodes as a plain broadcast");
   },
   "bad fields"(t: Assert) {
     const tx0 = DATA.slice();

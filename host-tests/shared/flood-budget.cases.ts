@@ -83,7 +83,7 @@ export default suite("flood budget (§14.1)", {
     h.run(h.now + 5 * MINUTE);
     const cfg = h.node(1).config;
     const levels: number[] = [];
-    for (let l = firstLookupLevel(false); l <= cfg.locateMaxScope; l++) levels.push(l);
+    for (let l = firstLookupLevel(false, cfg.locateMaxScope); l <= cfg.locateMaxScope; l++) levels.push(l);
     t.deepEqual(queriesFrom(h, 1, mark), levels, "levels 1..max, no level 0 for a target that is not a neighbour");
     t.deepEqual(floodsFrom(h, 1, mark), [FloodScope.NETWORK], "then the network flood");
     // The next message to it: no lookup, straight to the last resort.
@@ -100,7 +100,22 @@ export default suite("flood budget (§14.1)", {
     t.deepEqual(queriesFrom(h, 1, mark3).slice(0, 1), [1], "looked up again");
     t.equal(h.node(1).stats.lookupsSkipped, 1);
     // A neighbour is asked at level 0 first.
-    t.equal(firstLookupLevel(true), 0);
+    t.equal(firstLookupLevel(true, cfg.locateMaxScope), 0);
+  },
+
+  "firstLookupLevel: with locateMaxScope 0 a lookup for a target that is not a neighbour asks the neighbours only (TTL 1)"(t) {
+    const h = new IdealMesh({ seed: 6, config: { locateMaxScope: 0 } });
+    for (let i = 1; i <= 4; i++) h.addNode(i, gridPosition(i - 1, 0));
+    for (let i = 1; i < 4; i++) h.link(i, i + 1);
+    settle(t, h);
+    const mark = h.txLog.length;
+    t.ok(h.node(1).send(h.now, 0x0777, new Uint8Array([1]), { wantAck: true }).ok);
+    h.run(h.now + 2 * MINUTE);
+    t.deepEqual(queriesFrom(h, 1, mark), [0], "one query, at level 0");
+    for (const r of h.txLog.slice(mark)) {
+      const d = decodeFrame(r.bytes);
+      if (d.ok && d.frame.type === FrameType.LOCATE_Q) t.equal(d.frame.ttl, 1, "never a cluster-wide query");
+    }
   },
 
   "FloodBudget: memories are per message and per target, expire, and hearing from a target lifts its lookup hold"(t) {

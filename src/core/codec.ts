@@ -153,6 +153,8 @@ function listed(r: Reader, flags: number): { forwarders?: number[]; backup?: tru
     forwarders = [];
     for (let i = 0; i < n; i++) forwarders.push(r.u16());
   }
+  // A backup names forwarders anew (§15): the flag without a list means nothing.
+  if ((flags & 0x80) !== 0 && forwarders === undefined) fail("inconsistent", `${r.what}: backup flag without a forwarder list`);
   return { ...(forwarders === undefined ? {} : { forwarders }), ...((flags & 0x80) !== 0 ? { backup: true } : {}) };
 }
 
@@ -474,9 +476,9 @@ function checkList(fw: readonly number[] | undefined): readonly number[] | undef
   return fw;
 }
 
-/** Flag bits b6 (forwarder list present) and b7 (backup) of a BCAST, FLOOD or LOCATE_Q. */
+/** Flag bits b6 (forwarder list present) and b7 (backup, only with a list) of a BCAST, FLOOD or LOCATE_Q. */
 function listFlags(f: { readonly forwarders?: readonly number[]; readonly backup?: boolean }): number {
-  return (f.forwarders === undefined ? 0 : 0x40) | (f.backup === true ? 0x80 : 0);
+  return f.forwarders === undefined ? 0 : 0x40 | (f.backup === true ? 0x80 : 0);
 }
 
 function writeList(w: Writer, fw: readonly number[] | undefined): void {

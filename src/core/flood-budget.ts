@@ -2,7 +2,8 @@
 // last resorts of unicast each reach a whole corridor, ring or network, so a node that keeps
 // reaching for them saturates the channel for everyone. Two memories bound them: the messages
 // flooded lately (rule `floodOnce`) and the targets whose lookup just failed (rule
-// `lookupSkipped`; anything heard from the target clears it). Bounded: the oldest entries go first.
+// `lookupSkipped`; a message from the target delivered here, or its end-to-end ACK, clears it).
+// Bounded: the oldest entries go first.
 import { formatNodeId, type NodeId } from "./station";
 
 /**
@@ -67,7 +68,7 @@ export class FloodBudget {
     return recall(this.#unlocatable, target, now, UNLOCATABLE_MS);
   }
 
-  /** Something came from `id`: it can be placed again, so a lookup may go. */
+  /** A message or end-to-end ACK from `id` reached us: it can be placed again, so a lookup may go. */
   heardFrom(id: NodeId): void {
     this.#unlocatable.delete(id);
   }

@@ -138,12 +138,12 @@ export class Flooding {
     // originator is the node that sent it (it may hold another's message, §14), not its source.
     if (forwarders === undefined || forwarders.length === 0 || d.frame.backup === true || relayKey !== undefined) return;
     if (d.frame.type === FrameType.BCAST ? d.frame.src !== this.n.id : d.frame.type === FrameType.LOCATE_Q && d.frame.asker !== this.n.id) return;
-    const pending = relayKey === undefined ? undefined : this.pendingRelays.get(relayKey)?.listed;
     if (this.watches.size >= BACKUP_WATCH_MAX) this.watches.delete(this.watches.keys().next().value as string);
+    // Our own frame: heard from nobody, nothing known reached yet.
     this.watches.set(key, {
       frame: bare as ListedFrame,
-      from: pending?.from,
-      reached: new Set(pending?.reached),
+      from: undefined,
+      reached: new Set(),
       waiting: new Set(forwarders),
       heardAny: false,
       deadline: now + this.backupWaitMs(bytes.length, forwarders.length),
@@ -297,7 +297,8 @@ export class Flooding {
   }
 
   /** Sends a unicast message as a scoped flood: corridor fallback, homeless, or network-wide. */
-  sendFlood(u: Unicast, scopeKind: FloodScopeKind, now: number): void {
+  /** Queues `u` as a flood of `scopeKind`; false when the transmit queue had no room (nothing sent). */
+  sendFlood(u: Unicast, scopeKind: FloodScopeKind, now: number): boolean {
     const ttl =
       scopeKind === FloodScope.LOCAL ? this.n.config.homelessFloodTtl : scopeKind === FloodScope.CORRIDOR ? this.n.config.corridorHopCap : this.n.config.broadcastHopCap;
     const f: FloodFrame = {
@@ -315,9 +316,9 @@ export class Flooding {
       dstCluster: u.dstCluster,
       payload: u.payload,
     };
-    this.n.dedup.add(`f:${u.src}:${u.dst}:${u.seq}`, now);
+    this.n.dedup.add(listedKey(f), now);
     this.remember(listedKey(f), now);
-    this.n.enqueuePlain(encodeFrame(this.withForwarders(f, undefined, now)), u.priority, "data", now, now);
+    if (!this.n.enqueuePlain(encodeFrame(this.withForwarders(f, undefined, now)), u.priority, "data", now, now)) return false;
     if (scopeKind === FloodScope.LOCAL) {
       this.n.stats.localFloods++;
     } else {
@@ -325,6 +326,7 @@ export class Flooding {
       else this.n.stats.networkFloods++;
       this.n.events.push({ type: "fallback-flood", at: now, dst: u.dst, seq: u.seq });
     }
+    return true;
   }
 
   onFlood(f: FloodFrame, now: number): void {
@@ -391,7 +393,7 @@ export class Flooding {
   candidateInScope(f: ListedFrame, c: number): boolean {
     if (f.type === FrameType.LOCATE_Q) return inLocateScope(c, f.askerCluster, f.scope);
     if (f.type === FrameType.FLOOD) return f.scopeKind !== FloodScope.CORRIDOR || inCorridorRectangle(c, f.srcCluster, f.dstCluster);
-    return true;
+    return inBroadcastScope(c, f.originCluster, f.scope);
   }
 
   /**
@@ -547,8 +549,8 @@ export class Flooding {
       originCluster: this.n.cluster,
       payload: payload.slice(),
     };
-    this.n.dedup.add(`b:${this.n.id}:${seq}`, now);
-    this.remember(`b:${this.n.id}:${seq}`, now);
+    this.n.dedup.add(listedKey(f), now);
+    this.remember(listedKey(f), now);
     this.n.enqueuePlain(encodeFrame(this.withForwarders(f, undefined, now)), priority, "data", now, now);
     this.n.stats.broadcasts++;
     return { ok: true, seq };
@@ -558,8 +560,9 @@ export class Flooding {
     const key = listedKey(f);
     if (!this.n.dedup.add(key, now)) {
       this.n.stats.rxDuplicates++;
-      // A backup naming us (§15): relay it, unless we relayed or queued it already.
-      this.duplicate(f, key, now);
+      // A backup naming us (§15): relay it, unless we relayed or queued it already, or it is
+      // outside the broadcast's scope (nobody should have named us).
+      this.duplicate(f, key, now, inBroadcastScope(this.n.cluster, f.originCluster, f.scope));
       return;
     }
     this.n.locations.learn(f.src, f.originCluster, now);

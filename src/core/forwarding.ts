@@ -516,8 +516,9 @@ export class Forwarding {
   fallbackFlood(u: Unicast, scope: FloodScopeKind, now: number): void {
     const at = this.n.budget.floodedAt(u.dst, u.seq, now);
     if (at === undefined) {
-      this.n.budget.noteFlood(u.dst, u.seq, now);
-      this.n.flood.sendFlood(u, scope, now);
+      // Only a flood that was queued counts: one refused by a full queue leaves the message failed.
+      if (this.n.flood.sendFlood(u, scope, now)) this.n.budget.noteFlood(u.dst, u.seq, now);
+      else this.fail(u, now, "queue-full", `transmit queue full (${this.n.queue.capacity} frames): the flood to ${formatNodeId(u.dst)} #${u.seq} was not sent`);
       return;
     }
     this.n.stats.floodsHeld++;

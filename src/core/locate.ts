@@ -17,10 +17,11 @@ export interface Lookup<M> {
  * Rule `firstLookupLevel` (§16): the level a lookup starts at. Level 0 asks the neighbours only
  * (TTL 1) and only the target answers (one answer per query), so it can succeed only when the
  * target is a neighbour we know; otherwise the lookup starts at level 1, its own cluster.
- * bay-area seed 1: 69 of 269 queries were level 0, none answered.
+ * bay-area seed 1: 69 of 269 queries were level 0, none answered. Never above `maxScope`
+ * (`locateMaxScope`): a node limited to level 0 asks its neighbours only.
  */
-export function firstLookupLevel(targetIsNeighbour: boolean): number {
-  return targetIsNeighbour ? 0 : 1;
+export function firstLookupLevel(targetIsNeighbour: boolean, maxScope: number): number {
+  return Math.min(targetIsNeighbour ? 0 : 1, maxScope);
 }
 
 export const MAX_LOOKUPS = 16;

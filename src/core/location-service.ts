@@ -36,7 +36,7 @@ export class LocationService {
       return;
     }
     this.qid = (this.qid + 1) & 0xffff;
-    const level = firstLookupLevel(this.n.nbrs.get(u.dst) !== undefined);
+    const level = firstLookupLevel(this.n.nbrs.get(u.dst) !== undefined, this.n.config.locateMaxScope);
     const { lookup, started } = this.lookups.add(u.dst, u, now, this.qid, now + this.locateTimeout(level));
     if (!started) return;
     lookup.level = level;
@@ -61,7 +61,7 @@ export class LocationService {
       askerCluster: this.n.cluster,
       target: l.target,
     };
-    this.n.dedup.add(`q:${this.n.id}:${l.qid}`, now);
+    this.n.dedup.add(listedKey(f), now);
     // A query that may be relayed names its forwarders (§15 *Directed frames*).
     this.n.enqueuePlain(encodeFrame(f.ttl > 1 ? this.n.flood.withForwarders(f, undefined, now) : f), 2, "control", now, now);
     this.n.stats.locateQueries++;
@@ -96,7 +96,7 @@ export class LocationService {
       return;
     }
     this.n.locations.learn(f.asker, f.askerCluster, now);
-    this.n.fwd.rememberReverse(`q:${f.asker}:${f.qid}`, f.tx, now);
+    this.n.fwd.rememberReverse(key, f.tx, now);
     // One answer per query (§16): the target's own. Nodes that only cached its cluster relay the
     // query on instead: in bay-area 132 queries drew 901 answers from caches, 12 of which arrived,
     // and cluster-mates of the target that do not hear each other still answered twice.

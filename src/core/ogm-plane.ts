@@ -130,7 +130,7 @@ export class OgmPlane {
    */
   triggerOgm(now: number, kind: string, id: number): void {
     if (!this.known.learn(kind, id)) return;
-    if (this.crowdedNews(kind)) return;
+    if (this.crowdedNews(kind, now)) return;
     const minMs = this.minOgmInterval(now);
     this.n.stats.ogmResets++;
     if (!this.trickle.reset(kind === "own")) return;
@@ -143,15 +143,17 @@ export class OgmPlane {
 
   /**
    * In a crowded neighbourhood only our own new cluster is news (§8.2, `crowdedNews`): when our
-   * neighbour table is full (we hear more neighbours than we hold), a neighbour usable for the
+   * usable neighbours alone fill the table (we hold as many two-way links as we may; one-way,
+   * unusable or dead entries do not count, or OGMs from invented ids would silence all news), a
+   * neighbour usable for the
    * first time, a new destination or a new cluster brings no early OGM; it rides the next regular
    * one (new entries go first there, §8.3). Whoever told us heard it in an OGM most of our
    * neighbours heard too (in a crowded neighbourhood they hear each other), and a newcomer hears
    * the nodes around it directly.
    */
-  crowdedNews(kind: string): boolean {
+  crowdedNews(kind: string, now: number): boolean {
     if (kind === "own") return false;
-    if (this.n.nbrs.size < this.n.config.maxNeighbours) return false;
+    if (this.n.nbrs.usableList(now).length < this.n.config.maxNeighbours) return false;
     this.n.stats.ogmNewsCrowded++;
     return true;
   }

@@ -9,7 +9,7 @@ import { type BridgePort, type BridgeRxMeta, type BridgeTxFrame, isUnicastId, ty
 import type { OgmItem } from "../ogm-builder";
 import type { NodeState, Unicast } from "../node-state";
 import { groupOf, identityKey } from "../node-state";
-import { AckStatus, type BcastFrame, FrameType, type LocateQueryFrame, METRIC_INFINITY, shortId } from "../frames";
+import { AckStatus, type BcastFrame, FrameType, listedKey, type LocateQueryFrame, METRIC_INFINITY, shortId } from "../frames";
 import { clusterContains, clusterFromGeohash, type ClusterId, clusterToGeohash, NO_CLUSTER } from "../cluster";
 import { decodeFrame, encodeFrame } from "../codec";
 import { nextHopCount } from "../hop-count";
@@ -335,7 +335,7 @@ export class GatewayRole implements BridgePort {
   }
 
   #injectBroadcast(f: BcastFrame, now: number): void {
-    const key = `b:${f.src}:${f.seq}`;
+    const key = listedKey(f);
     const mine = this.n.cluster;
     if (mine === NO_CLUSTER || !this.#servesHere(mine) || !broadcastCrosses(f.scope, f.originCluster, mine)) {
       this.stats.dropNotServed++;
@@ -374,7 +374,7 @@ export class GatewayRole implements BridgePort {
       this.stats.dropNotDesignated++;
       return;
     }
-    const key = `q:${f.asker}:${f.qid}`;
+    const key = listedKey(f);
     if (!this.n.dedup.add(key, now)) {
       this.stats.dropDuplicate++;
       return;
@@ -434,7 +434,7 @@ export class GatewayRole implements BridgePort {
    * its cluster (rule B4) publishes it to every remote prefix its scope reaches (rule B3).
    */
   onLocalBroadcast(f: BcastFrame, now: number): void {
-    const key = `b:${f.src}:${f.seq}`;
+    const key = listedKey(f);
     if (!this.#up || this.#crossed.has(key) || this.n.cluster === NO_CLUSTER || !this.designatedFor(this.n.cluster)) return;
     if (f.ttl <= 1) return;
     this.#remember(key);
@@ -455,11 +455,13 @@ export class GatewayRole implements BridgePort {
 
   /** A location query heard on the air: at its widest level it is asked beyond the bridge (B7). */
   onLocalLocateQuery(f: LocateQueryFrame, now: number): void {
-    const key = `q:${f.asker}:${f.qid}`;
+    const key = listedKey(f);
     if (!this.#up || this.#crossed.has(key) || !locateCrosses(f.scope, this.n.config.locateMaxScope)) return;
     if (this.n.cluster === NO_CLUSTER || !this.designatedFor(this.n.cluster) || f.ttl <= 1) return;
     this.#remember(key);
-    const bytes = encodeFrame({ ...f, tx: this.n.id, ttl: f.ttl - 1, hops: nextHopCount(f.hops) });
+    // Its forwarder list names our neighbours: meaningless beyond the bridge (§15 *Directed frames*).
+    const { forwarders: _list, backup: _backup, ...bare } = f;
+    const bytes = encodeFrame({ ...bare, tx: this.n.id, ttl: f.ttl - 1, hops: nextHopCount(f.hops) });
     for (const prefix of this.#remote().keys()) {
       if (f.askerCluster !== NO_CLUSTER && clusterContains(prefix, f.askerCluster)) continue;
       if (this.#outbox.length >= BRIDGE_OUTBOX) {
