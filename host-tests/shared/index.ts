@@ -8,7 +8,6 @@ import codec from "./codec.cases";
 import console from "./console.cases";
 import deviceApi from "./device-api.cases";
 import dutyLedger from "./duty-ledger.cases";
-import floodAck from "./flood-ack.cases";
 import floodBudget from "./flood-budget.cases";
 import geo from "./geo.cases";
 import insiderAttacks from "./insider-attacks.cases";
@@ -28,4 +27,4 @@ import security from "./security.cases";
 import seqnoRequest from "./seqno-request.cases";
 import settings from "./settings.cases";
 
-export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, linkRules, routingRules, mesh, meshPart2, broadcastStandDown, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridgeRules, bridge, keyBinding, keyIdentity, seqnoRequest, mobilityRules, floodBudget, floodAck];
+export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, linkRules, routingRules, mesh, meshPart2, broadcastStandDown, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridgeRules, bridge, keyBinding, keyIdentity, seqnoRequest, mobilityRules, floodBudget];

@@ -3,7 +3,7 @@
 // suppression of relays. One of the concerns MeshNode (mesh-node.ts) composes.
 import { type BcastFrame, type FloodFrame, FloodScope, type FloodScopeKind, forwarderListBytes, FrameType, type ListedFrame, listedHeaderBytes, listedKey, MAX_BCAST_FORWARDERS, MAX_FRAME_BYTES, shortId } from "./frames";
 import { BROADCAST, type NodeId, type PriorityLevel, type SendResult } from "./station";
-import { MIN_RELAY_CW, NodeState, floodReverseKey, identityKey, type Unicast } from "./node-state";
+import { MIN_RELAY_CW, NodeState, identityKey, type Unicast } from "./node-state";
 import { NO_CLUSTER } from "./cluster";
 import type { Neighbour } from "./neighbour-table";
 import { SNR_LIMIT_DB } from "./presets";
@@ -337,11 +337,7 @@ export class Flooding {
     this.n.locations.learn(f.src, f.srcCluster, now);
     if (f.dst === this.n.id) {
       this.n.fwd.deliver(f.src, f.seq, f.payload, nextHopCount(f.hops), f.priority, now);
-      // Its ACK goes back the way the flood came (§14.2): first hop forced to the sender we heard.
-      if (f.wantAck) {
-        this.n.fwd.rememberReverse(floodReverseKey(f.src, f.dst, f.seq), f.tx, now);
-        this.n.fwd.sendE2eAck(f.src, f.seq, nextHopCount(f.hops), f.priority, f.tx, now);
-      }
+      if (f.wantAck) this.n.fwd.sendE2eAck(f.src, f.seq, nextHopCount(f.hops), f.priority, undefined, now);
       return;
     }
     if (f.scopeKind === FloodScope.LOCAL && this.n.cluster !== NO_CLUSTER && !this.n.dedup.has(identityKey("d", f.src, f.dst, f.seq), now)) {
@@ -374,10 +370,7 @@ export class Flooding {
     const named = f.forwarders !== undefined;
     if (named ? !f.forwarders.includes(shortId(this.n.id)) : this.n.duty.muted) return;
     if (!this.floodScopeAdmits(f, named, now)) return;
-    if (this.relayListed(f, key, named, now)) {
-      this.n.stats.floodRelays++;
-      if (f.wantAck) this.n.fwd.rememberReverse(floodReverseKey(f.src, f.dst, f.seq), f.tx, now); // §14.2
-    }
+    if (this.relayListed(f, key, named, now)) this.n.stats.floodRelays++;
   }
 
   /**
@@ -419,10 +412,7 @@ export class Flooding {
     if (f.type === FrameType.FLOOD && (f.dst === this.n.id || !this.floodScopeAdmits(f, true, now))) return;
     if (this.relayListed(f, key, true, now)) {
       if (f.type === FrameType.BCAST) this.n.stats.broadcastRelays++;
-      else if (f.type === FrameType.FLOOD) {
-        this.n.stats.floodRelays++;
-        if (f.wantAck) this.n.fwd.rememberReverse(floodReverseKey(f.src, f.dst, f.seq), f.tx, now); // §14.2
-      }
+      else if (f.type === FrameType.FLOOD) this.n.stats.floodRelays++;
       else this.n.stats.locateRelays++;
     }
   }

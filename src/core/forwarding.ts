@@ -5,7 +5,7 @@
 import type { Destination, DestKind, RouteEntry } from "./route-table";
 import type { QueuedFrame } from "./tx-queue";
 import { AckStatus, type AckStatusCode, type DataFrame, type E2eAckFrame, FloodScope, type FloodScopeKind, type Frame, FrameType, type HopAckFrame, type LocateAnswerFrame, MAX_FRAME_BYTES, METRIC_INFINITY, ROUTED_HEADER_BYTES } from "./frames";
-import { BUSY_ALLOWANCE_SLOTS, CUSTODY_MS, E2E_PENDING_MAX, MAX_ACK_WAIT_MS, MAX_CUSTODY, NodeState, REVERSE_MAX, floodReverseKey, groupOf, identityKey, keyOf, type Awaiting, type Custody, type Tag, type Unicast } from "./node-state";
+import { BUSY_ALLOWANCE_SLOTS, CUSTODY_MS, E2E_PENDING_MAX, MAX_ACK_WAIT_MS, MAX_CUSTODY, NodeState, REVERSE_MAX, groupOf, identityKey, keyOf, type Awaiting, type Custody, type Tag, type Unicast } from "./node-state";
 import { chooseRoute, type RouteOption } from "./route-choice";
 import { clusterContains, type ClusterId, clusterParent, NO_CLUSTER } from "./cluster";
 import { encodeFrame } from "./codec";
@@ -362,7 +362,7 @@ export class Forwarding {
     if (via.entry.health.dead) this.n.stats.routeDeaths++;
   }
 
-  /** Where a query or a flood came from, so its answer or ACK can go back the way it came (AODV-style). */
+  /** Where a query came from, so its answer can go back the way it came (AODV-style). */
   rememberReverse(key: string, hop: NodeId, now: number): void {
     if (this.reverse.has(key)) return;
     if (this.reverse.size >= REVERSE_MAX) {
@@ -382,9 +382,7 @@ export class Forwarding {
         const c = this.custody.get(identityKey("d", u.dst, u.src, u.seq, a));
         if (c?.prevHop !== undefined && c.until >= now) return c.prevHop;
       }
-      // An ACK of a flooded message: back the way the flood came (§14.2).
-      const r = this.reverse.get(floodReverseKey(u.dst, u.src, u.seq));
-      return r !== undefined && r.until >= now ? r.hop : undefined;
+      return undefined;
     }
     if (u.ftype === FrameType.LOCATE_A) {
       const r = this.reverse.get(`q:${u.dst}:${u.seq}`);

@@ -173,7 +173,7 @@ export const MAX_BUSY_CW = 8;
 export const LOCATE_CW = 4;
 /** Smallest relay contention exponent (Meshtastic's CWmin). */
 export const MIN_RELAY_CW = 3;
-/** Reverse hops remembered (queries and floods relayed in the last few minutes). */
+/** Reverse hops remembered (queries relayed in the last few minutes). */
 export const REVERSE_MAX = 128;
 /** Ids remembered as known for the Trickle reset rule (neighbours, destinations, clusters). */
 export const KNOWN_IDS_MAX = 1024;
@@ -251,14 +251,6 @@ export function groupOf(ftype: number): string {
 /** A routed frame's identity for custody, duplicate suppression and confirmations. */
 export function identityKey(group: string, src: NodeId, dst: NodeId, seq: number, attempt = 0): string {
   return attempt === 0 ? `${group}:${src}:${dst}:${seq}` : `${group}:${src}:${dst}:${seq}:${attempt}`;
-}
-
-/**
- * The reverse-memory key of a flooded message (§14.2): the hop its flood came from, so the
- * destination's end-to-end ACK can go back the way the flood came.
- */
-export function floodReverseKey(src: NodeId, dst: NodeId, seq: number): string {
-  return `f:${src}:${dst}:${seq}`;
 }
 
 export function keyOf(u: Unicast): string {
