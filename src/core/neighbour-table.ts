@@ -432,6 +432,13 @@ export class NeighbourTable {
     return worst.id;
   }
 
+  /** How many neighbours were heard (any frame) within their own OGM interval: the ones alive now, two-way or not (§8.2 `crowdedNews`). */
+  heardWithinInterval(now: number): number {
+    let k = 0;
+    for (const n of this.#map.values()) if (now - Math.max(n.window.lastHeardAt, n.lastFrameAt) <= n.intervalMs) k++;
+    return k;
+  }
+
   /**
    * Drops neighbours that are gone (rq decayed to 0, or silent for the timeout) and two-hop
    * entries past their hold, and reports neighbours whose usability changed.
