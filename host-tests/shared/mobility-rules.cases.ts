@@ -161,6 +161,20 @@ export default suite("mobility rules", {
     t.ok(Math.abs(odometer() - before - 600) < 1, `a drive at 60 m/s counts: ${(odometer() - before).toFixed(1)} m`);
   },
 
+  "a position that is not finite is ignored with a warning: no throw, the odometer and cluster unchanged"(t) {
+    const h = new IdealMesh({ seed: 3 });
+    h.addNode(1, gridPosition(1, 0));
+    const node = h.node(1);
+    node.setPosition(h.now, gridPosition(1, 0));
+    const cluster = node.cluster;
+    const odometer = node.travelledM;
+    for (const bad of [{ lat: Number.NaN, lon: 0 }, { lat: 0, lon: Number.POSITIVE_INFINITY }]) node.setPosition(h.now, bad);
+    t.equal(node.cluster, cluster, "cluster kept");
+    t.equal(node.travelledM, odometer, "odometer kept");
+    node.setPosition(h.now + 10_000, { lat: gridPosition(1, 0).lat + 0.0018, lon: gridPosition(1, 0).lon });
+    t.ok(node.travelledM > odometer, "the next good fix still counts");
+  },
+
   "a frame whose hand-back timed out goes on to a new route as an ordinary frame, not flagged bounced"(t) {
     const { h, handBackAt } = handBackRig((_h, hear) => hear(N2, [{ dst: D, seqno: 41, metric: 1700 }]));
     t.ok(handBackAt > 0, "10 handed the frame back to P");

@@ -145,6 +145,12 @@ export class MeshNode implements Station {
   setPosition(now: number, position: GeoPoint | undefined): void {
     const before = this.#s.cluster;
     const s = this.#s;
+    if (position !== undefined && !(Number.isFinite(position.lat) && Number.isFinite(position.lon))) {
+      // A position from anywhere (a GPS module, the console, a host) is input like a frame: one
+      // that is not a number is dropped with a warning, the last good one kept.
+      s.log(now, "warn", `position ${position.lat}, ${position.lon} ignored: not finite`);
+      return;
+    }
     if (position !== undefined) {
       const step = s.movedFrom === undefined ? 0 : metresBetween(s.movedFrom, position);
       if (s.movedFrom === undefined || step > MOVED_METRES) {
