@@ -296,8 +296,10 @@ export class Flooding {
     }
   }
 
-  /** Sends a unicast message as a scoped flood: corridor fallback, homeless, or network-wide. */
-  /** Queues `u` as a flood of `scopeKind`; false when the transmit queue had no room (nothing sent). */
+  /**
+   * Sends a unicast message as a scoped flood (corridor fallback, homeless, or network-wide);
+   * false when the transmit queue had no room (nothing sent).
+   */
   sendFlood(u: Unicast, scopeKind: FloodScopeKind, now: number): boolean {
     const ttl =
       scopeKind === FloodScope.LOCAL ? this.n.config.homelessFloodTtl : scopeKind === FloodScope.CORRIDOR ? this.n.config.corridorHopCap : this.n.config.broadcastHopCap;
