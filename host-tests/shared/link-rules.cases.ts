@@ -55,20 +55,6 @@ export default suite("link rules: collisions, hop outcomes, full tables", {
     // Silence: two intervals × 1.25 overdue count as missed whatever the margin.
     t.equal(w.rq(7 * I + 2.5 * I, I, 2, 7 * I, 0), 6 / 8, "the two overdue OGMs count");
   },
-  "heardWithinInterval counts neighbours heard within their own OGM interval, one-way ones too, not those fallen silent"(t) {
-    const cfg = resolveConfig();
-    const table = new NeighbourTable(SELF, cfg, undefined, LIMIT);
-    heardWithGaps(table, 2, LIMIT + 20, new Set());
-    const last = heardWithGaps(table, 3, LIMIT + 20, new Set());
-    // Node 4 is heard one way (its OGMs do not list us), as OGMs from an invented id would be.
-    table.heardFrame(4, last, LIMIT + 20);
-    table.onOgm(ogm(4, 0, false), -90, LIMIT + 20, last);
-    t.equal(table.heardWithinInterval(last), 3, "all three heard now");
-    t.equal(table.heardWithinInterval(last + 1.25 * I), 3, "still within one interval and its overdue margin");
-    table.heardFrame(2, last + 1.5 * I, LIMIT + 20);
-    t.equal(table.heardWithinInterval(last + 1.5 * I), 1, "3 and 4 fell silent past their interval; 2 was heard again");
-    t.equal(table.size, 3, "the silent ones are still in the table");
-  },
   "a link 20 dB above the limit with two OGMs in eight lost to collisions keeps its cost; at the limit it pays for them"(t) {
     const cfg = resolveConfig();
     const strong = new NeighbourTable(SELF, cfg, undefined, LIMIT);

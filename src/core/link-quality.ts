@@ -15,7 +15,7 @@ export function seqNewer(a: number, b: number): boolean {
 /** A jump this large (either way) means the neighbour restarted: start its window afresh. */
 const RESTART_JUMP = 256;
 /** Jitter allowance when counting overdue OGMs: an OGM is missed after 1.25 intervals. */
-export const OVERDUE_FACTOR = 1.25;
+const OVERDUE_FACTOR = 1.25;
 
 export type OgmReception = "new" | "duplicate" | "late" | "restart" | "first";
 

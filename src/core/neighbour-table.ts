@@ -3,7 +3,7 @@
 // lists (our two-hop view, used by silencing). Bounded by maxNeighbours with an eviction rule.
 import type { ClusterId } from "./cluster";
 import type { MeshConfig } from "./config";
-import { byteToQuality, gapLossWeight, linkQuality, OVERDUE_FACTOR, OgmWindow, type OgmReception } from "./link-quality";
+import { byteToQuality, gapLossWeight, linkQuality, OgmWindow, type OgmReception } from "./link-quality";
 import { linkCost, METRIC_MAX } from "./metric";
 import { METRIC_INFINITY } from "./frames";
 import type { OgmFrame } from "./frames";
@@ -430,16 +430,6 @@ export class NeighbourTable {
     this.#map.delete(worst.id);
     this.#counts.nbrEvicted++;
     return worst.id;
-  }
-
-  /**
-   * How many neighbours were heard (any frame) within their own OGM interval, with the overdue
-   * margin OGM jitter and channel access need: the ones alive now, two-way or not (§8.2 `crowdedNews`).
-   */
-  heardWithinInterval(now: number): number {
-    let k = 0;
-    for (const n of this.#map.values()) if (now - Math.max(n.window.lastHeardAt, n.lastFrameAt) <= OVERDUE_FACTOR * n.intervalMs) k++;
-    return k;
   }
 
   /**

@@ -130,7 +130,7 @@ export class OgmPlane {
    */
   triggerOgm(now: number, kind: string, id: number): void {
     if (!this.known.learn(kind, id)) return;
-    if (this.crowdedNews(kind, now)) return;
+    if (this.crowdedNews(kind)) return;
     const minMs = this.minOgmInterval(now);
     this.n.stats.ogmResets++;
     if (!this.trickle.reset(kind === "own")) return;
@@ -142,19 +142,16 @@ export class OgmPlane {
   }
 
   /**
-   * In a crowded neighbourhood only our own new cluster is news (§8.2, `crowdedNews`): when the
-   * neighbours we still hear fill the table (each heard within its own OGM interval, with the
-   * overdue margin; dead entries waiting for their timeout do not count, so after failures news
-   * of repaired routes goes out early again), a neighbour usable for the first time, a new
-   * destination or a new cluster brings no early OGM; it rides the next regular one (new entries
-   * go first there, §8.3). Whoever told us heard it in an OGM most of our neighbours heard too (in
-   * a crowded neighbourhood they hear each other), and a newcomer hears the nodes around it
-   * directly. One-way entries count: a dense table is mostly links that collisions keep below
-   * usable (counting only usable ones cost dense-urban 37 → 57 % control, §8.2).
+   * In a crowded neighbourhood only our own new cluster is news (§8.2, `crowdedNews`): when our
+   * neighbour table is full (we hear more neighbours than we hold), a neighbour usable for the
+   * first time, a new destination or a new cluster brings no early OGM; it rides the next regular
+   * one (new entries go first there, §8.3). Whoever told us heard it in an OGM most of our
+   * neighbours heard too (in a crowded neighbourhood they hear each other), and a newcomer hears
+   * the nodes around it directly.
    */
-  crowdedNews(kind: string, now: number): boolean {
+  crowdedNews(kind: string): boolean {
     if (kind === "own") return false;
-    if (this.n.nbrs.heardWithinInterval(now) < this.n.config.maxNeighbours) return false;
+    if (this.n.nbrs.size < this.n.config.maxNeighbours) return false;
     this.n.stats.ogmNewsCrowded++;
     return true;
   }
