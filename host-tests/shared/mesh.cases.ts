@@ -20,6 +20,22 @@ function converge(t: Assert, h: IdealMesh, intervals: number, label: string): nu
   return at;
 }
 
+/**
+ * Node 1 with three neighbours (2, 3, and 4, which it hears but which never hears it: a neighbour
+ * that never becomes usable, carries no route, and is the one a stronger newcomer replaces in a
+ * full table), run for 40 minutes so OGM intervals have backed off to about 16 min; full at
+ * `maxNeighbours` 3 (crowded-news tests, §8.2).
+ */
+function crowdedLine(maxNeighbours: number): IdealMesh {
+  const h = line(2, 41, { maxNeighbours });
+  h.addNode(3, undefined);
+  h.link(1, 3);
+  h.addNode(4, undefined);
+  h.link(4, 1, { oneWay: true });
+  h.run(40 * 60_000);
+  return h;
+}
+
 export default suite("mesh (ideal channel)", {
   "a link layer's per-frame overhead shrinks payloads and OGMs and is counted in the node's airtime"(t) {
     const overhead = 12;
@@ -73,14 +89,7 @@ export default suite("mesh (ideal channel)", {
   },
   "in a crowded neighbourhood (neighbour table full) a newcomer is not news: no early OGM; with room it is"(t) {
     const run = (maxNeighbours: number) => {
-      const h = line(2, 41, { maxNeighbours });
-      h.addNode(3, undefined);
-      h.link(1, 3);
-      // Node 1 hears node 4, which never hears it: a neighbour that never becomes usable (and
-      // carries no route), the one a stronger newcomer replaces in a full table.
-      h.addNode(4, undefined);
-      h.link(4, 1, { oneWay: true });
-      h.run(40 * 60_000); // backed off to about 16 min
+      const h = crowdedLine(maxNeighbours);
       h.addNode(5, undefined);
       h.link(1, 5, { snr: 12 }); // stronger than the others: admitted in place of one
       // Usable once node 5 lists node 1 (after node 1's next regular OGM): news, or not.
@@ -100,13 +109,7 @@ export default suite("mesh (ideal channel)", {
   },
   "in a crowded neighbourhood a new destination learnt from a neighbour is not news either; with room it is"(t) {
     const run = (maxNeighbours: number) => {
-      // Node 1's table as in the newcomer test above (2, 3 and the one-way 4): full at 3 entries.
-      const h = line(2, 41, { maxNeighbours });
-      h.addNode(3, undefined);
-      h.link(1, 3);
-      h.addNode(4, undefined);
-      h.link(4, 1, { oneWay: true });
-      h.run(40 * 60_000); // backed off to about 16 min
+      const h = crowdedLine(maxNeighbours);
       const before = h.node(1).stats.ogmNewsCrowded;
       // Node 6 joins behind node 2: a destination node 1 learns from node 2's OGM.
       h.addNode(6, gridPosition(2, 0));
