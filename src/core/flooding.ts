@@ -318,8 +318,9 @@ export class Flooding {
       dstCluster: u.dstCluster,
       payload: u.payload,
     };
-    this.n.dedup.add(listedKey(f), now);
-    this.remember(listedKey(f), now);
+    const key = listedKey(f);
+    this.n.dedup.add(key, now);
+    this.remember(key, now);
     if (!this.n.enqueuePlain(encodeFrame(this.withForwarders(f, undefined, now)), u.priority, "data", now, now)) return false;
     if (scopeKind === FloodScope.LOCAL) {
       this.n.stats.localFloods++;
@@ -374,7 +375,7 @@ export class Flooding {
     const named = f.forwarders !== undefined;
     if (named ? !f.forwarders.includes(shortId(this.n.id)) : this.n.duty.muted) return;
     if (!this.floodScopeAdmits(f, named, now)) return;
-    if (this.relayListed(f, key, named, now)) this.n.stats.floodRelays++;
+    this.relayListed(f, key, named, now);
   }
 
   /**
@@ -414,11 +415,7 @@ export class Flooding {
     }
     if (!mayRelay || f.backup !== true || !f.forwarders?.includes(shortId(this.n.id)) || this.relayed.has(key) || this.pendingRelays.has(key) || f.ttl <= 1) return;
     if (f.type === FrameType.FLOOD && (f.dst === this.n.id || !this.floodScopeAdmits(f, true, now))) return;
-    if (this.relayListed(f, key, true, now)) {
-      if (f.type === FrameType.BCAST) this.n.stats.broadcastRelays++;
-      else if (f.type === FrameType.FLOOD) this.n.stats.floodRelays++;
-      else this.n.stats.locateRelays++;
-    }
+    this.relayListed(f, key, true, now);
   }
 
   /**
@@ -551,8 +548,9 @@ export class Flooding {
       originCluster: this.n.cluster,
       payload: payload.slice(),
     };
-    this.n.dedup.add(listedKey(f), now);
-    this.remember(listedKey(f), now);
+    const key = listedKey(f);
+    this.n.dedup.add(key, now);
+    this.remember(key, now);
     this.n.enqueuePlain(encodeFrame(this.withForwarders(f, undefined, now)), priority, "data", now, now);
     this.n.stats.broadcasts++;
     return { ok: true, seq };
@@ -575,12 +573,12 @@ export class Flooding {
     // Named forwarders relay (§15); a frame naming none leaves it to the distributors (§12).
     const named = f.forwarders !== undefined;
     if (named ? !f.forwarders.includes(shortId(this.n.id)) : this.n.duty.muted) return;
-    if (this.relayListed(f, key, named, now)) this.n.stats.broadcastRelays++;
+    this.relayListed(f, key, named, now);
   }
 
   /**
    * Queues our relay of a broadcast, flood or location query heard from f.tx, its list chosen as
-   * it goes on the air (§15); true when queued.
+   * it goes on the air (§15), and counts it by kind; true when queued.
    */
   relayListed(f: ListedFrame, key: string, named: boolean, now: number): boolean {
     const { forwarders: _list, backup: _b, ...bare } = f;
@@ -592,6 +590,9 @@ export class Flooding {
     const rank = named ? Math.max(0, f.forwarders?.indexOf(shortId(this.n.id)) ?? 0) : 0;
     const q = queuing(f);
     if (!this.queueRelay(key, encodeFrame(relay), q.priority, f.tx, now, named, rank, q.kind === "control" ? "control" : undefined)) return false;
+    if (f.type === FrameType.BCAST) this.n.stats.broadcastRelays++;
+    else if (f.type === FrameType.FLOOD) this.n.stats.floodRelays++;
+    else this.n.stats.locateRelays++;
     this.remember(key, now);
     const p = this.pendingRelays.get(key);
     if (p !== undefined) p.listed = { frame, from: f.tx, reached, senders: new Set([shortId(f.tx)]) };

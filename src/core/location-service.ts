@@ -112,7 +112,7 @@ export class LocationService {
     // the distributors in scope with the suppression of copies heard.
     const named = f.forwarders !== undefined;
     if (named ? !f.forwarders.includes(shortId(this.n.id)) : this.n.duty.muted) return;
-    if (this.n.flood.relayListed(f, key, named, now)) this.n.stats.locateRelays++;
+    this.n.flood.relayListed(f, key, named, now);
   }
 
   /**

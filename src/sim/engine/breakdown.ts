@@ -12,12 +12,17 @@ export interface BreakdownRow {
   readonly airtimeS: number;
 }
 
+/** The key of a kind and role in the tallies. */
+function rowKey(r: { readonly kind: string; readonly role: FrameClass["role"] }): string {
+  return `${r.kind}\u0000${r.role}`;
+}
+
 /** One run's tallies, keyed by kind and role. */
 export class BreakdownTally {
   readonly #rows = new Map<string, { kind: string; role: FrameClass["role"]; tx: number; airMs: number }>();
 
   add(c: FrameClass, airMs: number): void {
-    const key = `${c.kind}\u0000${c.role}`;
+    const key = rowKey(c);
     const r = this.#rows.get(key);
     if (r === undefined) this.#rows.set(key, { kind: c.kind, role: c.role, tx: 1, airMs });
     else {
@@ -36,7 +41,7 @@ export function poolBreakdowns(runs: ReadonlyArray<readonly BreakdownRow[]>): Br
   const sum = new Map<string, { kind: string; role: FrameClass["role"]; tx: number; airtimeS: number }>();
   for (const rows of runs)
     for (const r of rows) {
-      const key = `${r.kind}\u0000${r.role}`;
+      const key = rowKey(r);
       const s = sum.get(key);
       if (s === undefined) sum.set(key, { ...r });
       else {
