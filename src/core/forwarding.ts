@@ -4,7 +4,7 @@
 // on. One of the concerns MeshNode (mesh-node.ts) composes; the shared state is NodeState.
 import type { Destination, DestKind, RouteEntry } from "./route-table";
 import type { QueuedFrame } from "./tx-queue";
-import { AckStatus, type AckStatusCode, type DataFrame, type E2eAckFrame, FloodScope, type FloodScopeKind, type Frame, FrameType, type HopAckFrame, type LocateAnswerFrame, MAX_FRAME_BYTES, METRIC_INFINITY, ROUTED_HEADER_BYTES } from "./frames";
+import { AckStatus, type AckStatusCode, type DataFrame, type E2eAckFrame, FloodScope, type FloodScopeKind, type Frame, FrameType, type HopAckFrame, type LocateAnswerFrame, locateKey, MAX_FRAME_BYTES, METRIC_INFINITY, ROUTED_HEADER_BYTES } from "./frames";
 import { BUSY_ALLOWANCE_SLOTS, CUSTODY_MS, E2E_PENDING_MAX, MAX_ACK_WAIT_MS, MAX_CUSTODY, NodeState, REVERSE_MAX, groupOf, identityKey, keyOf, type Awaiting, type Custody, type Tag, type Unicast } from "./node-state";
 import { chooseRoute, type RouteOption } from "./route-choice";
 import { clusterContains, type ClusterId, clusterParent, NO_CLUSTER } from "./cluster";
@@ -394,7 +394,7 @@ export class Forwarding {
       return undefined;
     }
     if (u.ftype === FrameType.LOCATE_A) {
-      const r = this.reverse.get(`q:${u.dst}:${u.seq}`);
+      const r = this.reverse.get(locateKey(u.dst, u.seq));
       return r !== undefined && r.until >= now ? r.hop : undefined;
     }
     return undefined;

@@ -272,9 +272,14 @@ export function listedHeaderBytes(type: ListedFrame["type"]): number {
   return type === FrameType.BCAST ? BCAST_HEADER_BYTES : type === FrameType.FLOOD ? FLOOD_HEADER_BYTES : LOCATE_Q_BYTES;
 }
 
+/** A location query's identity (its asker and query id): the duplicate filter's key, and the reverse hop its answer takes. */
+export function locateKey(asker: number, qid: number): string {
+  return `q:${asker}:${qid}`;
+}
+
 /** A listed frame's identity, as the duplicate filter and the relay queue key it. */
 export function listedKey(f: ListedFrame): string {
-  return f.type === FrameType.BCAST ? `b:${f.src}:${f.seq}` : f.type === FrameType.FLOOD ? `f:${f.src}:${f.dst}:${f.seq}` : `q:${f.asker}:${f.qid}`;
+  return f.type === FrameType.BCAST ? `b:${f.src}:${f.seq}` : f.type === FrameType.FLOOD ? `f:${f.src}:${f.dst}:${f.seq}` : locateKey(f.asker, f.qid);
 }
 
 export type Frame = OgmFrame | DataFrame | AckFrame | LocateQueryFrame | LocateAnswerFrame | FloodFrame | BcastFrame | SeqnoRequestFrame;
