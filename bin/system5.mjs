@@ -3,7 +3,7 @@
 // dependencies (npm ci) and bundles the TypeScript sources, then hands over to dist/cli.mjs.
 // Later runs only rebuild when a source file is newer than the bundle.
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -27,8 +27,16 @@ function newest(dir) {
   return best;
 }
 
+const { installedAsLocked } = await import(pathToFileURL(path.join(root, "scripts/install-state.mjs")).href);
 const stamp = path.join(root, "node_modules/.system5-installed");
-if (!existsSync(stamp) || mtime(stamp) < mtime(path.join(root, "package-lock.json"))) {
+const stale = !existsSync(stamp) || mtime(stamp) < mtime(path.join(root, "package-lock.json"));
+if (stale && installedAsLocked(root)) {
+  spawnSync("touch", [stamp]);
+} else if (stale) {
+  if (lstatSync(path.join(root, "node_modules"), { throwIfNoEntry: false })?.isSymbolicLink()) {
+    say("node_modules is a link to another tree and does not match package-lock.json; run npm ci where it points, or replace the link");
+    process.exit(1);
+  }
   say("installing dependencies (npm ci), once, about a minute…");
   // --loglevel=error: npm's warnings here are known and harmless (README "Tests": EBADENGINE for
   // amaro, a Node 22 package that @agoric/xsnap pulls in and nothing here calls); errors still show.
