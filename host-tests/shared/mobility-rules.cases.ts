@@ -175,6 +175,20 @@ export default suite("mobility rules", {
     t.ok(node.travelledM > odometer, "the next good fix still counts");
   },
 
+  "a position given at boot anchors the odometer; one that is not finite leaves the node without a fix, no throw"(t) {
+    const h = new IdealMesh({ seed: 3 });
+    const home = gridPosition(1, 0);
+    const node = h.addNode(1, home);
+    h.run(h.now + 2_000);
+    node.setPosition(h.now, { lat: home.lat + 120 / 111_195, lon: home.lon });
+    t.ok(Math.abs(node.travelledM - 120) < 1, `the first step from the boot position counts: ${node.travelledM.toFixed(1)} m (without the anchor: 0)`);
+    const lost = h.addNode(2, { lat: Number.NaN, lon: home.lon });
+    t.equal(lost.cluster, 0, "no fix, so no cluster");
+    t.equal(lost.travelledM, 0, "nothing travelled");
+    lost.setPosition(h.now, home);
+    t.equal(lost.cluster, node.cluster, "the next good fix is taken");
+  },
+
   "a frame whose hand-back timed out goes on to a new route as an ordinary frame, not flagged bounced"(t) {
     const { h, handBackAt } = handBackRig((_h, hear) => hear(N2, [{ dst: D, seqno: 41, metric: 1700 }]));
     t.ok(handBackAt > 0, "10 handed the frame back to P");

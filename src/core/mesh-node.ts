@@ -103,7 +103,9 @@ export class MeshNode implements Station {
     s.duty.relayPrio = relayPriority(s.battery, 0, s.duty.relayRandom);
     s.duty.nextRotationAt = options.now + this.config.silenceRotationMs;
     s.loc.qid = randInt(s.rng, 0x10000);
-    this.#setPosition(options.position);
+    // A position given at boot is the first fix: it anchors the odometer (the first setPosition
+    // step then counts) and is checked like any other.
+    if (this.#acceptFix(options.now, options.position)) this.#setPosition(options.position);
     // First OGM soon after boot, spread over one slot-scaled second so a mesh powered on at
     // once does not transmit in lockstep.
     s.ogm.nextOgmAt = options.now + s.rng.next() * Math.min(s.ogm.intervalMs, 5_000);
@@ -144,28 +146,7 @@ export class MeshNode implements Station {
   /** Updates the GPS position (undefined = fix lost). */
   setPosition(now: number, position: GeoPoint | undefined): void {
     const before = this.#s.cluster;
-    const s = this.#s;
-    if (position !== undefined && !(Number.isFinite(position.lat) && Number.isFinite(position.lon))) {
-      // A position from anywhere (a GPS module, the console, a host) is input like a frame: one
-      // that is not a number is dropped with a warning, the last good one kept.
-      s.log(now, "warn", `position ${position.lat}, ${position.lon} ignored: not finite`);
-      return;
-    }
-    if (position !== undefined) {
-      const step = s.movedFrom === undefined ? 0 : metresBetween(s.movedFrom, position);
-      if (s.movedFrom === undefined || step > MOVED_METRES) {
-        // The anchor may trail the previous fix by up to MOVED_METRES, hence the slack.
-        const plausible = MAX_PLAUSIBLE_SPEED_MPS * Math.max(0, now - s.lastFixAt) / 1000 + MOVED_METRES;
-        if (s.movedFrom !== undefined && step <= plausible) {
-          s.movedAt = now;
-          // The odometer counts in steps of MOVED_METRES, so GPS jitter does not add up (linkOutrun,
-          // §4), and only steps a vehicle could make (plausibleStep, §4).
-          s.nbrs.travelledM += step;
-        }
-        s.movedFrom = position;
-      }
-      s.lastFixAt = now;
-    }
+    if (!this.#acceptFix(now, position)) return;
     this.#setPosition(position);
     if (this.#s.cluster !== before) {
       this.#s.log(now, "info", `cluster ${formatCluster(before)} → ${formatCluster(this.#s.cluster)}`);
@@ -523,6 +504,35 @@ export class MeshNode implements Station {
     const out = this.#s.events;
     this.#s.events = [];
     return out;
+  }
+
+  /**
+   * Takes in a GPS fix (undefined = fix lost): false when it is not a position at all. A position
+   * from anywhere (a GPS module, the console, a host, the boot settings) is input like a frame: one
+   * that is not a number is dropped with a warning, the last good one kept. Otherwise the
+   * odometer moves (rules linkOutrun and plausibleStep, §4).
+   */
+  #acceptFix(now: number, position: GeoPoint | undefined): boolean {
+    const s = this.#s;
+    if (position === undefined) return true;
+    if (!(Number.isFinite(position.lat) && Number.isFinite(position.lon))) {
+      s.log(now, "warn", `position ${position.lat}, ${position.lon} ignored: not finite`);
+      return false;
+    }
+    const step = s.movedFrom === undefined ? 0 : metresBetween(s.movedFrom, position);
+    if (s.movedFrom === undefined || step > MOVED_METRES) {
+      // The anchor may trail the previous fix by up to MOVED_METRES, hence the slack.
+      const plausible = MAX_PLAUSIBLE_SPEED_MPS * Math.max(0, now - s.lastFixAt) / 1000 + MOVED_METRES;
+      if (s.movedFrom !== undefined && step <= plausible) {
+        s.movedAt = now;
+        // The odometer counts in steps of MOVED_METRES, so GPS jitter does not add up (linkOutrun,
+        // §4), and only steps a vehicle could make (plausibleStep, §4).
+        s.nbrs.travelledM += step;
+      }
+      s.movedFrom = position;
+    }
+    s.lastFixAt = now;
+    return true;
   }
 
   #setPosition(position: GeoPoint | undefined): void {
