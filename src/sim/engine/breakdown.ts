@@ -17,40 +17,44 @@ function rowKey(r: { readonly kind: string; readonly role: FrameClass["role"] })
   return `${r.kind}\u0000${r.role}`;
 }
 
-/** One run's tallies, keyed by kind and role. */
+/** Transmissions and an amount of airtime (in whatever unit the caller sums) for one kind and role. */
+interface Sum {
+  readonly kind: string;
+  readonly role: FrameClass["role"];
+  tx: number;
+  air: number;
+}
+
+/** Adds `tx` transmissions and `air` airtime to the row of `r`'s kind and role. */
+function addTo(sums: Map<string, Sum>, r: { readonly kind: string; readonly role: FrameClass["role"] }, tx: number, air: number): void {
+  const key = rowKey(r);
+  const s = sums.get(key);
+  if (s === undefined) sums.set(key, { kind: r.kind, role: r.role, tx, air });
+  else {
+    s.tx += tx;
+    s.air += air;
+  }
+}
+
+/** One run's tallies, keyed by kind and role (airtime summed in ms, as the simulator counts it). */
 export class BreakdownTally {
-  readonly #rows = new Map<string, { kind: string; role: FrameClass["role"]; tx: number; airMs: number }>();
+  readonly #rows = new Map<string, Sum>();
 
   add(c: FrameClass, airMs: number): void {
-    const key = rowKey(c);
-    const r = this.#rows.get(key);
-    if (r === undefined) this.#rows.set(key, { kind: c.kind, role: c.role, tx: 1, airMs });
-    else {
-      r.tx++;
-      r.airMs += airMs;
-    }
+    addTo(this.#rows, c, 1, airMs);
   }
 
   rows(): BreakdownRow[] {
-    return sortRows([...this.#rows.values()].map((r) => ({ kind: r.kind, role: r.role, tx: r.tx, airtimeS: r.airMs / 1000 })));
+    return sortRows([...this.#rows.values()].map((r) => ({ kind: r.kind, role: r.role, tx: r.tx, airtimeS: r.air / 1000 })));
   }
 }
 
 /** Means over runs: a kind a run did not send counts as zero in it. */
 export function poolBreakdowns(runs: ReadonlyArray<readonly BreakdownRow[]>): BreakdownRow[] {
-  const sum = new Map<string, { kind: string; role: FrameClass["role"]; tx: number; airtimeS: number }>();
-  for (const rows of runs)
-    for (const r of rows) {
-      const key = rowKey(r);
-      const s = sum.get(key);
-      if (s === undefined) sum.set(key, { ...r });
-      else {
-        s.tx += r.tx;
-        s.airtimeS += r.airtimeS;
-      }
-    }
+  const sums = new Map<string, Sum>();
+  for (const rows of runs) for (const r of rows) addTo(sums, r, r.tx, r.airtimeS);
   const n = Math.max(1, runs.length);
-  return sortRows([...sum.values()].map((s) => ({ kind: s.kind, role: s.role, tx: s.tx / n, airtimeS: s.airtimeS / n })));
+  return sortRows([...sums.values()].map((s) => ({ kind: s.kind, role: s.role, tx: s.tx / n, airtimeS: s.air / n })));
 }
 
 /** Each row with its share of the rows' total airtime (0 when there is none). */
