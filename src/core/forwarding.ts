@@ -5,7 +5,7 @@
 import type { Destination, DestKind, RouteEntry } from "./route-table";
 import type { QueuedFrame } from "./tx-queue";
 import { AckStatus, type AckStatusCode, type DataFrame, type E2eAckFrame, FloodScope, type FloodScopeKind, type Frame, FrameType, type HopAckFrame, type LocateAnswerFrame, locateKey, MAX_FRAME_BYTES, METRIC_INFINITY, ROUTED_HEADER_BYTES } from "./frames";
-import { BUSY_ALLOWANCE_SLOTS, CUSTODY_MS, E2E_PENDING_MAX, MAX_ACK_WAIT_MS, MAX_CUSTODY, NodeState, REVERSE_HOPS_MAX, REVERSE_MAX, groupOf, identityKey, keyOf, type Awaiting, type Custody, type Tag, type Unicast } from "./node-state";
+import { BUSY_ALLOWANCE_SLOTS, CUSTODY_MS, E2E_PENDING_MAX, MAX_ACK_WAIT_MS, MAX_CUSTODY, NodeState, REVERSE_MAX, groupOf, identityKey, keyOf, type Awaiting, type Custody, type Tag, type Unicast } from "./node-state";
 import { chooseRoute, type RouteOption } from "./route-choice";
 import { clusterContains, type ClusterId, clusterParent, NO_CLUSTER } from "./cluster";
 import { encodeFrame } from "./codec";
@@ -78,8 +78,8 @@ export class Forwarding {
   readonly custody = new Map<string, Custody>();
   /** Messages we originated with wantAck, waiting for their end-to-end ACK (bounded). */
   readonly e2e = new Map<string, { readonly copy: Unicast; deadline: number; retries: number; readonly via: Set<NodeId> }>();
-  /** Reverse hops of locate queries, for answers without a route back: every neighbour heard relaying the query, first heard first (rule `reverseHops`). */
-  readonly reverse = new Map<string, { hops: NodeId[]; until: number }>();
+  /** Reverse hops of locate queries, for answers without a route back. */
+  readonly reverse = new Map<string, { hop: NodeId; until: number }>();
 
   constructor(n: NodeState) {
     this.n = n;
@@ -216,7 +216,8 @@ export class Forwarding {
     if (nextHop === undefined) {
       // The reverse hop just carried the query or the DATA to us: worth trying even over a link
       // too lossy to count as usable for routing (confirmation and retries still apply).
-      nextHop = this.reverseHopFor(u, now, u.tried);
+      const back = this.reverseHopFor(u, now);
+      if (back !== undefined && !u.tried.has(back)) nextHop = back;
     }
     if (nextHop === undefined) {
       if (handBackSpent(u)) this.dropHandedBack(u, now);
@@ -379,40 +380,31 @@ export class Forwarding {
     if (via.entry.health.dead) this.n.stats.routeDeaths++;
   }
 
-  /**
-   * Where a query came from, so its answer can go back the way it came (AODV-style). Rule
-   * `reverseHops` (§16): every neighbour heard sending the query is kept (at most
-   * REVERSE_HOPS_MAX, first heard first): each holds the query, so a way back toward its asker.
-   */
+  /** Where a query came from, so its answer can go back the way it came (AODV-style). */
   rememberReverse(key: string, hop: NodeId, now: number): void {
-    const known = this.reverse.get(key);
-    if (known !== undefined) {
-      if (known.hops.length < REVERSE_HOPS_MAX && !known.hops.includes(hop)) known.hops.push(hop);
-      return;
-    }
+    if (this.reverse.has(key)) return;
     if (this.reverse.size >= REVERSE_MAX) {
       const oldest = this.reverse.keys().next().value;
       if (oldest !== undefined) this.reverse.delete(oldest);
     }
-    this.reverse.set(key, { hops: [hop], until: now + CUSTODY_MS });
+    this.reverse.set(key, { hop, until: now + CUSTODY_MS });
   }
 
   /**
    * The hop an ACK or a locate answer takes when distance vector has no route back: the reverse
-   * of the path its DATA (custody memory) or its query (reverse memory, the first of its hops not
-   * in `tried`) came along.
+   * of the path its DATA (custody memory) or its query (reverse memory) came along.
    */
-  reverseHopFor(u: Unicast, now: number, tried: ReadonlySet<NodeId> = new Set()): NodeId | undefined {
+  reverseHopFor(u: Unicast, now: number): NodeId | undefined {
     if (u.ftype === FrameType.ACK) {
       for (let a = 0; a <= 3; a++) {
         const c = this.custody.get(identityKey("d", u.dst, u.src, u.seq, a));
-        if (c?.prevHop !== undefined && c.until >= now) return tried.has(c.prevHop) ? undefined : c.prevHop;
+        if (c?.prevHop !== undefined && c.until >= now) return c.prevHop;
       }
       return undefined;
     }
     if (u.ftype === FrameType.LOCATE_A) {
       const r = this.reverse.get(locateKey(u.dst, u.seq));
-      return r !== undefined && r.until >= now ? r.hops.find((h) => !tried.has(h)) : undefined;
+      return r !== undefined && r.until >= now ? r.hop : undefined;
     }
     return undefined;
   }
@@ -742,7 +734,8 @@ export class Forwarding {
   hasReverseHop(f: DataFrame | E2eAckFrame | LocateAnswerFrame, now: number): boolean {
     if (f.type === FrameType.DATA) return false;
     const probe = { ftype: f.type, src: f.src, dst: f.dst, seq: f.seq } as Unicast;
-    return this.reverseHopFor(probe, now, new Set([f.tx])) !== undefined;
+    const back = this.reverseHopFor(probe, now);
+    return back !== undefined && back !== f.tx;
   }
 
   /** A frame we handed on came back: try our remaining routes, or hand it further back (§7.3). */

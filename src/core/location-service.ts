@@ -86,8 +86,6 @@ export class LocationService {
   onLocateQuery(f: LocateQueryFrame, now: number): void {
     const key = listedKey(f);
     if (!this.n.dedup.add(key, now)) {
-      // Another way back for the answer (rule `reverseHops`, §16); never our own query's echo.
-      if (f.asker !== this.n.id) this.n.fwd.rememberReverse(key, f.tx, now);
       this.n.flood.duplicate(f, key, now, f.target !== this.n.id && inLocateScope(this.n.cluster, f.askerCluster, f.scope));
       return;
     }

@@ -179,12 +179,6 @@ export const LOCATE_CW = 4;
 export const MIN_RELAY_CW = 3;
 /** Reverse hops remembered (queries relayed in the last few minutes). */
 export const REVERSE_MAX = 128;
-/**
- * Rule `reverseHops` (§16): neighbours kept per location query as ways back for its answer. Before,
- * only the first: bay-area seed 1, 16 of 46 answers died on the target's first hop with no
- * other way back, though the target had heard the query from other relays too.
- */
-export const REVERSE_HOPS_MAX = 4;
 /** Ids remembered as known for the Trickle reset rule (neighbours, destinations, clusters). */
 export const KNOWN_IDS_MAX = 1024;
 /** Longest gap between two sweeps of the tables, whatever the OGM interval. */
