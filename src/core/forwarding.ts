@@ -15,6 +15,15 @@ import { randInt } from "./rng";
 import { hopFailureWeight } from "./link-quality";
 import { floodOnceReason } from "./flood-budget";
 
+/**
+ * Rule `replyHopAck` (§7.1): the identity groups of the routed replies (end-to-end ACK "a", locate
+ * answer "l") that a hop ACK confirms or refuses as it does DATA. Before, a relay answered a copy
+ * of a reply it had already passed on, or one it had no route for, with silence: the sender spent
+ * every attempt's timeout on it, then failed over and counted a route failure against a hop that
+ * had done its job (duty-cycle-stress seed 1: 229 such copies of ACKs ignored, 76 refused).
+ */
+export const REPLY_GROUPS = ["a", "l"] as const;
+
 /** A timeout weighing at least this much (busy share below about a third) fails over at once (§7.3). */
 const QUIET_FAILOVER_WEIGHT = 0.5;
 
@@ -562,9 +571,9 @@ export class Forwarding {
 
   onHopAck(f: HopAckFrame, now: number): void {
     this.confirmAnyAttempt(f.src, f.dst, f.seq, f.tx, f.status, now);
-    // A gateway confirms an end-to-end ACK or locate answer it took onto the bridge the same way
-    // (nobody can overhear it passed on there).
-    if (f.status === AckStatus.DELIVERED) for (const g of ["a", "l"]) this.confirm(identityKey(g, f.src, f.dst, f.seq), f.tx, f.status, now);
+    // An end-to-end ACK or locate answer is confirmed or refused the same way (rule `replyHopAck`,
+    // §7.1), and a gateway confirms one it took onto the bridge so (nobody can overhear it there).
+    for (const g of REPLY_GROUPS) this.confirm(identityKey(g, f.src, f.dst, f.seq), f.tx, f.status, now);
   }
 
   /** Hop ACKs and end-to-end ACKs name no attempt: confirm whichever attempt waits on `from`. */
@@ -677,7 +686,11 @@ export class Forwarding {
     }
     if (this.n.dedup.has(key, now)) {
       this.n.stats.rxDuplicates++;
-      if (!isData) return;
+      if (!isData) {
+        // Rule `replyHopAck` (§7.1): we passed this ACK or answer on and the sender missed our forward.
+        this.sendHopAck(f.tx, f.src, f.dst, f.seq, AckStatus.DELIVERED, f.priority, now);
+        return;
+      }
       // A frame we already handed back (no route worked) came round by another path: refuse
       // it so the sender keeps it and fails over. Otherwise the sender retried because our
       // forward (its implicit ACK) went unheard: confirm explicitly.
@@ -695,7 +708,8 @@ export class Forwarding {
       // Refuse rather than accept a frame we cannot pass on: the sender fails over at once.
       this.n.stats.refusedNoRoute++;
       this.n.seqreq.onNoRoute(f.dst, f.dstCluster, now); // starved? ask for a newer seqno (§5.6)
-      if (isData) this.sendHopAck(f.tx, f.src, f.dst, f.seq, AckStatus.NO_ROUTE, f.priority, now);
+      // Every routed frame, an ACK or answer too (rule `replyHopAck`, §7.1): the sender fails over at once.
+      this.sendHopAck(f.tx, f.src, f.dst, f.seq, AckStatus.NO_ROUTE, f.priority, now);
       return;
     }
     if (!this.n.queue.hasRoomFor(isData ? "data" : "control")) {

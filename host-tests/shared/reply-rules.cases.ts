@@ -1,0 +1,82 @@
+// Rules for the replies to a message or a query — end-to-end ACKs and locate answers — on their
+// way back (docs/protocol.md §7.1 `replyHopAck`), on the ideal channel with known answers.
+import { decodeFrame, encodeFrame } from "../../src/core/codec";
+import { AckStatus, FrameType, type HopAckFrame } from "../../src/core/frames";
+import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
+import { suite, type Assert } from "./harness";
+
+const MINUTE = 60_000;
+
+/** A converged line 1 – 2 – 3. */
+function line3(t: Assert, seed: number): IdealMesh {
+  const h = new IdealMesh({ seed });
+  for (let i = 1; i <= 3; i++) h.addNode(i, gridPosition(i, 0));
+  h.link(1, 2);
+  h.link(2, 3);
+  t.ok(h.runUntil(() => h.fullyRouted(), 10 * MINUTE, 1_000) > 0, "the line converges");
+  return h;
+}
+
+/** Hop ACKs node `from` sent to `to` since `since` (index into the transmit log). */
+function hopAcks(h: IdealMesh, from: number, to: number, since: number): HopAckFrame[] {
+  const out: HopAckFrame[] = [];
+  for (const r of h.txLog.slice(since)) {
+    if (r.tx !== from || r.type !== FrameType.ACK) continue;
+    const d = decodeFrame(r.bytes);
+    if (d.ok && d.frame.type === FrameType.ACK && d.frame.kind === "hop" && d.frame.to === to) out.push(d.frame);
+  }
+  return out;
+}
+
+function isE2eAck(bytes: Uint8Array): boolean {
+  const d = decodeFrame(bytes);
+  return d.ok && d.frame.type === FrameType.ACK && d.frame.kind === "e2e";
+}
+
+export default suite("reply rules", {
+  "replyHopAck: a relay confirms a copy of an end-to-end ACK it already passed on, so the ACK's sender stops"(t) {
+    const h = line3(t, 3);
+    // 2's forward of 3's ACK is lost (1 never gets it, 3 never overhears it): 3 sends it again.
+    h.dropIf = (bytes, from) => from === 2 && isE2eAck(bytes);
+    const since = h.txLog.length;
+    t.ok(h.node(1).send(h.now, 3, new Uint8Array([7]), { wantAck: true }).ok);
+    h.run(h.now + 5_000); // before 1 sends the message again (its end-to-end deadline, about 8 s)
+    const acks = h.txLog.slice(since).filter((r) => r.tx === 3 && isE2eAck(r.bytes)).length;
+    t.equal(acks, 2, "3 sent its ACK and one retry, no more");
+    const confirm = hopAcks(h, 2, 3, since);
+    t.equal(confirm.length, 1, "2 confirmed the copy with a hop ACK");
+    t.equal(confirm[0]?.status, AckStatus.DELIVERED);
+    t.equal(confirm[0]?.src, 3, "for the ACK from 3");
+    t.equal(confirm[0]?.dst, 1, "to 1");
+    t.equal(h.node(3).stats.dropsUnroutable, 0, "3 did not give the ACK up as unroutable");
+  },
+  "replyHopAck: a relay with no route for an end-to-end ACK refuses it with no-route, and the sender stops at once"(t) {
+    const h = line3(t, 4);
+    const me = h.node(2);
+    const since = h.txLog.length;
+    // An ACK from 3 for a node nobody knows (no node route, no cluster): 2 cannot pass it on.
+    const ack = encodeFrame({ type: FrameType.ACK, kind: "e2e", tx: 3, next: 2, ttl: 10, hops: 1, priority: 3, src: 3, dst: 0x0777_0777, seq: 9, dstCluster: 0, status: AckStatus.DELIVERED, ackedHops: 2 });
+    me.receive(ack, { rssi: -80, snr: 8, at: h.now });
+    h.run(h.now + 5_000);
+    const refusal = hopAcks(h, 2, 3, since);
+    t.equal(refusal.length, 1, "2 answered with one hop ACK");
+    t.equal(refusal[0]?.status, AckStatus.NO_ROUTE, "of status no-route");
+    t.equal(refusal[0]?.seq, 9);
+    // The sender's side: 3's ACK to 1 goes through 2, whose forward is lost, and 2's hop ACK for
+    // 3's retry is turned into a refusal on the air: 3 gives up at once (1 – 2 – 3 has no other way).
+    h.dropIf = (bytes, from) => from === 2 && isE2eAck(bytes);
+    h.rewrite = (bytes, from) => {
+      if (from !== 2) return bytes;
+      const d = decodeFrame(bytes);
+      // 2's confirmation of the DATA's last hop is left alone; its hop ACKs for ACKs become refusals.
+      if (d.ok && d.frame.type === FrameType.ACK && d.frame.kind === "hop" && d.frame.src === 3) return encodeFrame({ ...d.frame, status: AckStatus.NO_ROUTE });
+      return bytes;
+    };
+    const before = h.txLog.length;
+    const drops = h.node(3).stats.dropsUnroutable;
+    t.ok(h.node(1).send(h.now, 3, new Uint8Array([8]), { wantAck: true }).ok);
+    h.run(h.now + 5_000); // before 1 sends the message again (its end-to-end deadline, about 8 s)
+    t.equal(h.txLog.slice(before).filter((r) => r.tx === 3 && isE2eAck(r.bytes)).length, 2, "the ACK and the retry the refusal answered");
+    t.equal(h.node(3).stats.dropsUnroutable, drops + 1, "then dropped: no other way back");
+  },
+});
