@@ -4,6 +4,7 @@ import { RouteHealth } from "../../src/core/route-health";
 import { dutyFloorInterval, KnownIds, trickleMinInterval, TrickleTimer } from "../../src/core/ogm-schedule";
 import { quietOgmBudget, selectOgmItems, type OgmItem } from "../../src/core/ogm-builder";
 import { improvementOnly } from "../../src/core/ogm-plane";
+import { LocationCache } from "../../src/core/location-cache";
 import { decodeFrame } from "../../src/core/codec";
 import { FrameType } from "../../src/core/frames";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
@@ -202,6 +203,24 @@ export default suite("routing rules", {
     h.run(h.now + 60_000);
     t.equal(h.eventsOf(n, "delivered").length, 1, "end to end still delivered");
     t.ok(h.txLog.slice(mark).every((r) => r.type !== FrameType.LOCATE_Q && r.type !== FrameType.FLOOD), "by route, without a lookup or flood");
+  },
+  "placementHeld: a placement an OGM vouches for lasts its hold; one heard otherwise the TTL"(t) {
+    const ttl = 30 * 60_000;
+    const c = new LocationCache(8, ttl);
+    c.learn(1, 0x100, 0); // from a broadcast
+    c.learn(2, 0x200, 0, 2 * 3600_000); // from an OGM held for 2 h
+    c.learn(3, 0x300, 0, 10 * 60_000); // an OGM held for less than the TTL
+    t.equal(c.lookup(1, ttl + 1), undefined, "TTL");
+    t.equal(c.lookup(3, ttl)?.cluster, 0x300, "never less than the TTL");
+    t.equal(c.lookup(3, ttl + 1), undefined);
+    t.equal(c.lookup(2, ttl + 1)?.cluster, 0x200, "held by the OGM beyond the TTL");
+    t.equal(c.lookup(2, 2 * 3600_000 + 1), undefined, "not beyond the hold");
+    c.learn(4, 0x400, 0, 2 * 3600_000);
+    c.learn(4, 0x401, 60_000); // newer, elsewhere: the old hold no longer vouches
+    t.equal(c.lookup(4, 60_000 + ttl + 1), undefined, "a move ends the old hold");
+    c.learn(5, 0x500, 0, 2 * 3600_000);
+    c.learn(5, 0x500, 60_000); // heard again in the same cluster: the hold stands
+    t.equal(c.lookup(5, 3600_000)?.cluster, 0x500);
   },
   "sequence gaps: dropping 4 of 1..6 is one gap; 65535 → 0 is not"(t) {
     const r = new SeqReceiver(8);

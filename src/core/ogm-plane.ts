@@ -61,7 +61,7 @@ export class OgmPlane {
     const touchedNodes: number[] = [n.id];
     const touchedClusters: number[] = [];
     const sameCluster = this.n.cluster === NO_CLUSTER || n.homeless || n.cluster === this.n.cluster;
-    this.n.locations.learn(n.id, n.cluster, now);
+    this.n.locations.learn(n.id, n.cluster, now, hold);
     // The neighbour itself, reachable directly. Only entries that changed are re-evaluated:
     // most of an OGM repeats what the last one said and only refreshes hold times.
     this.n.routes.update("node", n.id, n.id, n.id, f.routeSeq, 0, hold, now, !sameCluster);
@@ -78,7 +78,7 @@ export class OgmPlane {
     const routesUsable = this.n.nbrs.usable(n, now) && advertsTrusted;
     for (const e of f.nodeRoutes) {
       const plausible = plausibleMetric(e.metric, this.n.config);
-      if (advertsTrusted && plausible) this.n.locations.learn(e.dst, n.cluster, now);
+      if (advertsTrusted && plausible) this.n.locations.learn(e.dst, n.cluster, now, hold);
       if (!routesUsable || !sameCluster || e.dst === this.n.id || !plausible) continue;
       const o = this.n.routes.update("node", e.dst, n.id, e.dst, e.seqno, e.metric, hold, now);
       // heard() first and always: an answer over a changed path ("updated") is an answer too.
