@@ -2,7 +2,12 @@ import { resolveConfig } from "../../src/core/config";
 import { backpressure, chooseRoute, routeWeight } from "../../src/core/route-choice";
 import { RouteHealth } from "../../src/core/route-health";
 import { dutyFloorInterval, KnownIds, trickleMinInterval, TrickleTimer } from "../../src/core/ogm-schedule";
-import { selectOgmItems, type OgmItem } from "../../src/core/ogm-builder";
+import { quietOgmBudget, selectOgmItems, type OgmItem } from "../../src/core/ogm-builder";
+import { improvementOnly } from "../../src/core/ogm-plane";
+import { LocationCache } from "../../src/core/location-cache";
+import { decodeFrame } from "../../src/core/codec";
+import { FrameType } from "../../src/core/frames";
+import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
 import { SeqReceiver, SeqSender } from "../../src/core/seq-tracker";
 import { SeededRng } from "../../src/core/rng";
 import { airtimeMs } from "../../src/core/airtime";
@@ -121,6 +126,101 @@ export default suite("routing rules", {
     const n1 = selectOgmItems(nbrs, budget, { nbr: 0, route: 0 });
     t.equal(n1.neighbours.length, 16, "at most 16 neighbour entries per OGM");
     t.equal(n1.cycle, 3);
+  },
+  "quiet OGM: the rotation slows to the allowed pass, neighbours keep within it, changes still go first"(t) {
+    const nodes = (n: number, changed: (i: number) => boolean): OgmItem[] =>
+      Array.from({ length: n }, (_, i) => ({ section: "node" as const, entry: { dst: i + 1, seqno: 0, metric: 300 }, changed: changed(i) }));
+    const clusters = (n: number): OgmItem[] =>
+      Array.from({ length: n }, (_, i) => ({ section: "cluster" as const, entry: { cluster: 0x1000 + i, origin: 99, seqno: 0, metric: 300 }, changed: false }));
+    const nbrs: OgmItem[] = Array.from({ length: 24 }, (_, i) => ({ section: "nbr" as const, entry: { short: i, rq: 255 }, changed: false }));
+    const regular = { maxBytes: 255, maxNeighbours: 10, routeBytes: 64 };
+    // 30 node routes (240 bytes) and 24 neighbours, a pass of at most 8 OGMs: 30 + 11 route bytes
+    // (a rotation stops at the first entry that does not fit), 3 neighbours.
+    t.deepEqual(quietOgmBudget({ ...regular, quietCycle: 8 }, 24, 240), { routeBytes: 41, maxNeighbours: 3, cycle: 8 });
+    t.equal(quietOgmBudget({ ...regular, quietCycle: 2 }, 24, 240), undefined, "no smaller than the regular budget: not quiet");
+    const items = [...nbrs, ...nodes(30, () => false)];
+    const loud = selectOgmItems(items, regular, { nbr: 0, route: 0 });
+    const quiet = selectOgmItems(items, { ...regular, quietCycle: 8 }, { nbr: 0, route: 0 });
+    t.equal(ogmBytes(loud.neighbours.length, loud.nodeRoutes.length, 0), 22 + 30 + 64);
+    t.equal(ogmBytes(quiet.neighbours.length, quiet.nodeRoutes.length, 0), 22 + 9 + 40);
+    t.equal(quiet.cycle, 8, "receivers hold what it says for 8 OGMs × 3.5");
+    // Mixed entry sizes: within the cycle it announces, the rotation covers every entry.
+    for (const [what, list, maxCycle] of [["node routes", items, 8], ["node and cluster routes", [...nbrs, ...nodes(10, () => false), ...clusters(10)], 4]] as const) {
+      let cursors = { nbr: 0, route: 0 };
+      const seen = new Set<number>();
+      const seenNbr = new Set<number>();
+      const first = selectOgmItems(list, { ...regular, quietCycle: maxCycle }, cursors);
+      t.atMost(first.cycle, maxCycle, `${what}: the pass it announces`);
+      for (let k = 0; k < first.cycle; k++) {
+        const sel = selectOgmItems(list, { ...regular, quietCycle: maxCycle }, cursors);
+        cursors = sel.cursors;
+        for (const e of sel.nodeRoutes) seen.add(e.dst);
+        for (const e of sel.clusterRoutes) seen.add(e.cluster);
+        for (const e of sel.neighbours) seenNbr.add(e.short);
+      }
+      t.equal(seen.size, list.length - 24, `${what}: every route within ${first.cycle} OGMs`);
+      t.equal(seenNbr.size, 24, `${what}: every neighbour within ${first.cycle} OGMs`);
+    }
+    const news = selectOgmItems([...nbrs, ...nodes(30, (i) => i >= 20)], { ...regular, quietCycle: 8 }, { nbr: 0, route: 0 });
+    t.equal(news.nodeRoutes.filter((e) => e.dst > 20).length, 10, "ten changed entries go out whatever the quiet budget");
+  },
+  "quiet OGM: a lower metric from the same source rides the rotation; anything else is news"(t) {
+    t.ok(improvementOnly({ metric: 542, origin: 7 }, { metric: 288, origin: 7 }));
+    t.ok(!improvementOnly({ metric: 288, origin: 7 }, { metric: 542, origin: 7 }), "worse: news");
+    t.ok(!improvementOnly({ metric: 542, origin: 7 }, { metric: 288, origin: 8 }), "another source: news");
+    t.ok(!improvementOnly({ metric: METRIC_INFINITY, origin: 7 }, { metric: 288, origin: 7 }), "back after a retraction: news");
+    t.ok(!improvementOnly({ metric: 288, origin: 7 }, { metric: METRIC_INFINITY, origin: 7 }), "a retraction: news");
+    t.ok(!improvementOnly(undefined, { metric: 288, origin: 7 }), "never advertised: news");
+  },
+  "quiet OGM: once at the 16-min ceiling a 12-node line's OGMs shrink, and every route holds for hours"(t) {
+    const h = new IdealMesh({ seed: 5 });
+    const n = 12;
+    for (let i = 1; i <= n; i++) h.addNode(i, gridPosition(i - 1, 0));
+    for (let i = 1; i < n; i++) h.link(i, i + 1);
+    t.atLeast(h.runUntil(() => h.fullyRouted(), 10 * 60_000), 0, "converged");
+    let broken = 0;
+    while (h.now < 4 * 3600_000) {
+      h.run(h.now + 60_000);
+      if (!h.fullyRouted()) broken++;
+    }
+    t.equal(broken, 0, "no route expired in 4 h of slower passes");
+    const sizes = (from: number, to: number): number[] =>
+      h.txLog.filter((r) => r.type === FrameType.OGM && r.tx === 6 && r.at >= from && r.at < to).map((r) => r.bytes.length);
+    // Node 6 advertises 11 destinations (88 bytes, 2 regular OGMs per pass) and 2 neighbours.
+    const regular = sizes(60_000, 20 * 60_000);
+    const late = sizes(2 * 3600_000, Infinity);
+    t.atLeast(late.length, 4);
+    t.equal(Math.max(...regular), 22 + 6 + 64, "regular: both neighbours and 64 bytes of routes");
+    t.equal(Math.max(...late), 22 + 3 + 24, "quiet: one neighbour and 24 bytes of routes");
+    const cycles = h.txLog
+      .filter((r) => r.type === FrameType.OGM && r.tx === 6)
+      .map((r) => decodeFrame(r.bytes))
+      .map((d) => (d.ok && d.frame.type === FrameType.OGM ? d.frame.cycle : 0));
+    for (let i = 1; i < cycles.length; i++) t.atMost(cycles[i], Math.max(2, 2 * cycles[i - 1]), `OGM ${i}: a pass at most twice the last`);
+    t.equal(cycles[cycles.length - 1], 7, "at the ceiling a pass of 7 OGMs (88 bytes of routes, 13 a time at least)");
+    const mark = h.txLog.length;
+    h.node(1).send(h.now, n, new Uint8Array([1]));
+    h.run(h.now + 60_000);
+    t.equal(h.eventsOf(n, "delivered").length, 1, "end to end still delivered");
+    t.ok(h.txLog.slice(mark).every((r) => r.type !== FrameType.LOCATE_Q && r.type !== FrameType.FLOOD), "by route, without a lookup or flood");
+  },
+  "placementHeld: a placement an OGM vouches for lasts its hold; one heard otherwise the TTL"(t) {
+    const ttl = 30 * 60_000;
+    const c = new LocationCache(8, ttl);
+    c.learn(1, 0x100, 0); // from a broadcast
+    c.learn(2, 0x200, 0, 2 * 3600_000); // from an OGM held for 2 h
+    c.learn(3, 0x300, 0, 10 * 60_000); // an OGM held for less than the TTL
+    t.equal(c.lookup(1, ttl + 1), undefined, "TTL");
+    t.equal(c.lookup(3, ttl)?.cluster, 0x300, "never less than the TTL");
+    t.equal(c.lookup(3, ttl + 1), undefined);
+    t.equal(c.lookup(2, ttl + 1)?.cluster, 0x200, "held by the OGM beyond the TTL");
+    t.equal(c.lookup(2, 2 * 3600_000 + 1), undefined, "not beyond the hold");
+    c.learn(4, 0x400, 0, 2 * 3600_000);
+    c.learn(4, 0x401, 60_000); // newer, elsewhere: the old hold no longer vouches
+    t.equal(c.lookup(4, 60_000 + ttl + 1), undefined, "a move ends the old hold");
+    c.learn(5, 0x500, 0, 2 * 3600_000);
+    c.learn(5, 0x500, 60_000); // heard again in the same cluster: the hold stands
+    t.equal(c.lookup(5, 3600_000)?.cluster, 0x500);
   },
   "sequence gaps: dropping 4 of 1..6 is one gap; 65535 → 0 is not"(t) {
     const r = new SeqReceiver(8);

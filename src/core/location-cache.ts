@@ -8,6 +8,8 @@ export interface LocationEntry {
   cluster: ClusterId;
   /** When this placement was observed (for answering with an age). */
   at: number;
+  /** When it expires: locationTtlMs after `at`, or later while an OGM's hold vouches for it (§16). */
+  until: number;
 }
 
 export class LocationCache {
@@ -24,13 +26,19 @@ export class LocationCache {
     return this.#map.size;
   }
 
-  /** Records that `id` is in `cluster` as of `at`; older observations never overwrite newer. */
-  learn(id: NodeId, cluster: ClusterId, at: number): void {
+  /**
+   * Records that `id` is in `cluster` as of `at`; older observations never overwrite newer.
+   * `heldUntil`: an OGM route entry vouches for the placement as long as the entry is held
+   * (rule `placementHeld`, §16), when that is longer than the TTL.
+   */
+  learn(id: NodeId, cluster: ClusterId, at: number, heldUntil = -Infinity): void {
     if (cluster === NO_CLUSTER) return;
+    const until = Math.max(at + this.#ttl, heldUntil);
     const old = this.#map.get(id);
     if (old !== undefined) {
       // Updated in place: this runs for every route entry of every OGM heard.
       if (old.at <= at) {
+        old.until = old.cluster === cluster ? Math.max(old.until, until) : until;
         old.cluster = cluster;
         old.at = at;
       }
@@ -40,14 +48,14 @@ export class LocationCache {
       const oldest = this.#map.keys().next().value;
       if (oldest !== undefined) this.#map.delete(oldest);
     }
-    this.#map.set(id, { cluster, at });
+    this.#map.set(id, { cluster, at, until });
   }
 
   /** The live entry for `id`, or undefined (expired entries are dropped on the way). */
   lookup(id: NodeId, now: number): LocationEntry | undefined {
     const e = this.#map.get(id);
     if (e === undefined) return undefined;
-    if (now - e.at > this.#ttl) {
+    if (now > e.until) {
       this.#map.delete(id);
       return undefined;
     }

@@ -17,6 +17,11 @@ export type OgmItem =
   | { readonly section: "node"; readonly entry: OgmNodeRoute; readonly changed: boolean }
   | { readonly section: "cluster"; readonly entry: OgmClusterRoute; readonly changed: boolean };
 
+/** Least bytes of unchanged route entries a quiet OGM carries (`quietOgmBudget`). */
+export const OGM_QUIET_ROUTE_BYTES = 24;
+/** Longest full pass a quiet OGM may take, OGMs (`quietOgmBudget`). */
+export const OGM_QUIET_MAX_CYCLE = 8;
+
 export function itemBytes(item: OgmItem): number {
   return item.section === "nbr" ? OGM_NEIGHBOUR_BYTES : item.section === "node" ? OGM_NODE_ROUTE_BYTES : OGM_CLUSTER_ROUTE_BYTES;
 }
@@ -28,6 +33,33 @@ export interface OgmBudget {
   readonly maxNeighbours: number;
   /** Bytes of unchanged route entries per OGM (changed ones may use the rest of the frame). */
   readonly routeBytes: number;
+  /**
+   * A quiet OGM (§8.3, `quietOgmBudget`): the rotation slows to at most this many OGMs per full
+   * pass (the receivers' hold times grow with `cycle`, so this is what keeps them consistent).
+   */
+  readonly quietCycle?: number;
+}
+
+/**
+ * Rule `quietOgmBudget` (§8.3): once the node's interval sits at its ceiling (nothing new for a
+ * whole interval), the unchanged part of an OGM rotates more slowly, its full pass taking at most
+ * `budget.quietCycle` OGMs. Routes get the bytes that bound needs (a rotation stops at the first
+ * entry that does not fit, so it carries at least the budget less one entry's bytes but one), at
+ * least OGM_QUIET_ROUTE_BYTES; the neighbour list as many entries as keep its pass within the
+ * routes' (both share `cycle`, hence the receivers' hold times). Returns undefined when the
+ * quiet budget would be no smaller than the regular one. Changed entries still go first.
+ * Why: once converged nearly every OGM is a scheduled one at the ceiling that repeats the last
+ * pass, and what it refreshes is held for many intervals.
+ */
+export function quietOgmBudget(budget: OgmBudget, nbrCount: number, routeBytesTotal: number): { routeBytes: number; maxNeighbours: number; cycle: number } | undefined {
+  const maxCycle = Math.max(1, budget.quietCycle ?? 1);
+  const slack = OGM_CLUSTER_ROUTE_BYTES - 1;
+  const routeBytes = Math.max(OGM_QUIET_ROUTE_BYTES, Math.ceil(routeBytesTotal / maxCycle) + slack);
+  if (routeBytes >= budget.routeBytes) return undefined;
+  const routeCycle = routeBytesTotal === 0 ? 1 : Math.ceil(routeBytesTotal / (routeBytes - slack));
+  const cycle = Math.max(routeCycle, Math.ceil(nbrCount / budget.maxNeighbours));
+  const maxNeighbours = Math.min(budget.maxNeighbours, Math.max(1, Math.ceil(nbrCount / cycle)));
+  return { routeBytes, maxNeighbours, cycle };
 }
 
 export interface OgmCursors {
@@ -76,6 +108,13 @@ function rotate(items: readonly OgmItem[], limitBytes: number, cursor: number, f
 export function selectOgmItems(items: readonly OgmItem[], budget: OgmBudget, cursors: OgmCursors): OgmSelection {
   const nbrs = items.filter((it) => it.section === "nbr");
   const routes = items.filter((it) => it.section !== "nbr");
+  let quiet: ReturnType<typeof quietOgmBudget>;
+  if (budget.quietCycle !== undefined) {
+    let total = 0;
+    for (const it of routes) total += itemBytes(it);
+    quiet = quietOgmBudget(budget, nbrs.length, total);
+    if (quiet !== undefined) budget = { ...budget, routeBytes: quiet.routeBytes, maxNeighbours: quiet.maxNeighbours };
+  }
   const nbrLimit = Math.min(budget.maxNeighbours, Math.floor((budget.maxBytes - OGM_FIXED_BYTES) / OGM_NEIGHBOUR_BYTES)) * OGM_NEIGHBOUR_BYTES;
   // New neighbours first, so they learn their tq from us quickly.
   const n = rotate(nbrs, nbrLimit, cursors.nbr, (it) => it.changed, nbrLimit);
@@ -98,6 +137,6 @@ export function selectOgmItems(items: readonly OgmItem[], budget: OgmBudget, cur
   }
   const nbrCycle = nbrs.length === 0 ? 1 : Math.ceil((nbrs.length * OGM_NEIGHBOUR_BYTES) / Math.max(OGM_NEIGHBOUR_BYTES, nbrLimit));
   const routeCycle = routeBytes === 0 ? 1 : Math.ceil(routeBytes / Math.max(OGM_CLUSTER_ROUTE_BYTES, Math.min(room, budget.routeBytes)));
-  const cycle = Math.max(1, Math.min(255, Math.max(nbrCycle, routeCycle)));
+  const cycle = Math.max(1, Math.min(255, Math.max(nbrCycle, routeCycle, quiet?.cycle ?? 1)));
   return { neighbours, nodeRoutes, clusterRoutes, cycle, carried: [...n.taken, ...r.taken], cursors: { nbr: n.cursor, route: r.cursor } };
 }

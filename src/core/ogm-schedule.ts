@@ -48,6 +48,11 @@ export class TrickleTimer {
     return this.#interval;
   }
 
+  /** Whether the next OGM restarts the schedule at the minimum (a restart since the last one). */
+  get restarting(): boolean {
+    return this.#reset;
+  }
+
   /** Whether the OGM now due was brought forward by a reset (the one early OGM). */
   get early(): boolean {
     return this.#early;

@@ -17,7 +17,7 @@ import {
   ogmBytes,
 } from "../core/frames";
 import { DEFAULT_CONFIG } from "../core/config";
-import { selectOgmItems, type OgmItem } from "../core/ogm-builder";
+import { OGM_QUIET_MAX_CYCLE, selectOgmItems, type OgmItem } from "../core/ogm-builder";
 import { PRESETS } from "../core/presets";
 import { inCorridor } from "../core/scope";
 import { BROADCAST, type NodeId } from "../core/station";
@@ -36,14 +36,17 @@ function range(values: readonly number[], digits = 0): string {
   return lo === hi ? lo.toFixed(digits) : `${lo.toFixed(digits)}–${hi.toFixed(digits)}`;
 }
 
-/** One OGM's size and full-pass cycle for `destinations` node routes and `neighbours` neighbours. */
-export function ogmSizeFor(destinations: number, neighbours: number): { bytes: number; cycle: number } {
+/**
+ * One OGM's size and full-pass cycle for `destinations` node routes and `neighbours` neighbours;
+ * with `quietCycle`, a quiet OGM at the interval ceiling allowed that long a pass (§8.3).
+ */
+export function ogmSizeFor(destinations: number, neighbours: number, quietCycle?: number): { bytes: number; cycle: number } {
   const items: OgmItem[] = [];
   for (let i = 0; i < neighbours; i++) items.push({ section: "nbr", entry: { short: i, rq: 255 }, changed: false });
   for (let i = 0; i < destinations; i++) items.push({ section: "node", entry: { dst: i + 1, seqno: 0, metric: 300 }, changed: false });
   const sel = selectOgmItems(
     items,
-    { maxBytes: DEFAULT_CONFIG.ogmMaxBytes, maxNeighbours: DEFAULT_CONFIG.ogmMaxNeighbours, routeBytes: DEFAULT_CONFIG.ogmRouteBytes },
+    { maxBytes: DEFAULT_CONFIG.ogmMaxBytes, maxNeighbours: DEFAULT_CONFIG.ogmMaxNeighbours, routeBytes: DEFAULT_CONFIG.ogmRouteBytes, quietCycle },
     { nbr: 0, route: 0 },
   );
   return { bytes: ogmBytes(sel.neighbours.length, sel.nodeRoutes.length, sel.clusterRoutes.length), cycle: sel.cycle };
@@ -63,6 +66,8 @@ export function coreFigures(seeds = 5): string[] {
       `  OGM with ${String(d).padStart(3)} known destinations, 6 neighbours: ${o.bytes} B per OGM, full table every ${o.cycle} OGM${o.cycle === 1 ? "" : "s"}` +
         ` (${airtimeMs(PRESETS.SHORT_FAST, o.bytes).toFixed(0)} ms at SHORT_FAST, ${airtimeMs(PRESETS.LONG_FAST, o.bytes).toFixed(0)} ms at LONG_FAST)`,
     );
+    const q = ogmSizeFor(d, 6, OGM_QUIET_MAX_CYCLE);
+    out.push(`      quiet, at the interval ceiling (§8.3): ${q.bytes} B per OGM, full table every ${q.cycle} OGMs (${airtimeMs(PRESETS.LONG_FAST, q.bytes).toFixed(0)} ms at LONG_FAST)`);
   }
   const lineT: number[] = [];
   const gridT: number[] = [];
