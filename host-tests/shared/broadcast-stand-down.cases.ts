@@ -1,12 +1,13 @@
 // Named forwarders of a broadcast (docs/protocol.md §15) on small topologies with known answers,
 // through the node's public interface only (frames in, frames on the air out): the named
-// stand-down's three conditions one at a time, a forwarder that knows no node it reaches, and
-// the originator's backup wait, which must outlast the last-ranked forwarder's turn.
+// stand-down's three conditions one at a time (and the copies a crowded node needs), a forwarder
+// that knows no node it reaches, and the originator's backup wait, which must outlast the
+// last-ranked forwarder's turn.
 import { clusterDistance, clusterOf, clusterPrecision } from "../../src/core/cluster";
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { DEFAULT_CONFIG } from "../../src/core/config";
 import { FrameType, shortId } from "../../src/core/frames";
-import { NAMED_STAND_DOWN_COPIES, NAMED_STAND_DOWN_SHARE, RANK_GUARD_SLOTS } from "../../src/core/flooding";
+import { CROWDED_STAND_DOWN_COPIES, NAMED_STAND_DOWN_COPIES, NAMED_STAND_DOWN_SHARE, RANK_GUARD_SLOTS } from "../../src/core/flooding";
 import type { MeshNode } from "../../src/core/mesh-node";
 import { SNR_LIMIT_DB, slotTimeMs } from "../../src/core/presets";
 import type { NodeId } from "../../src/core/station";
@@ -119,6 +120,28 @@ export default suite("broadcast stand-down", {
     };
     t.equal(run(false), 0, "every neighbour listed by a sender: stands down");
     t.equal(run(true), 1, "the leaf lacks it: relays");
+  },
+  "named stand-down, crowded: with its neighbour table full a named forwarder stands down after two copies, with room after three"(t) {
+    t.equal(CROWDED_STAND_DOWN_COPIES, 2, "the rule this case is written for");
+    // The clique 1, 2, 3, 4: node 2 is named by 1 and hears a copy from 3 (and then from 4); the
+    // senders' lists cover all it reaches. A table of three holds exactly its three neighbours.
+    const run = (maxNeighbours: number, copies: number): number => {
+      const h = new IdealMesh({ seed: 11, config: { maxNeighbours } });
+      for (let i = 1; i <= 4; i++) h.addNode(i, gridPosition(i, 0));
+      for (const [a, b] of [[1, 2], [1, 3], [1, 4], [2, 3], [2, 4], [3, 4]]) h.link(a, b);
+      settle(t, h, `clique, table of ${maxNeighbours}`);
+      const me = h.node(2);
+      const from = h.txLog.length;
+      const at = h.now;
+      me.receive(bcast(me, 1, [shortId(2)]), { rssi: -90, snr: STRONG, at });
+      for (const tx of [3, 4].slice(0, copies - 1)) me.receive(bcast(me, tx, undefined), { rssi: -90, snr: STRONG, at });
+      h.run(h.now + MINUTE);
+      return relaysOf(h, 2, from);
+    };
+    t.equal(run(3, 1), 1, "full table, one copy: relays");
+    t.equal(run(3, 2), 0, "full table, two copies: stands down");
+    t.equal(run(48, 2), 1, "room in the table, two copies: relays");
+    t.equal(run(48, 3), 0, "room in the table, three copies: stands down");
   },
   "backup wait: the originator waits out its last-ranked forwarder's turn before it sends a backup"(t) {
     // 1 reaches leaf 5 through 2 or 8 and leaf 6 through 3 or 9: it names two forwarders, one per

@@ -7,7 +7,7 @@ import { MIN_RELAY_CW, NodeState, identityKey, type Unicast } from "./node-state
 import { NO_CLUSTER } from "./cluster";
 import type { Neighbour } from "./neighbour-table";
 import { SNR_LIMIT_DB } from "./presets";
-import { chooseForwarders } from "./forwarders";
+import { chooseForwarders, MIN_FORWARDER_GAIN } from "./forwarders";
 import { HeardNodes } from "./heard-nodes";
 import { decodeFrame, encodeFrame } from "./codec";
 import { nextHopCount } from "./hop-count";
@@ -55,6 +55,13 @@ export const NAMED_STAND_DOWN_SHARE = 0.25;
 
 /** Named stand-down (§15): copies heard (the first included) before a named forwarder may stand down. */
 export const NAMED_STAND_DOWN_COPIES = 3;
+
+/**
+ * Named stand-down (§15): the copies needed instead when our neighbour table is full. Where a node
+ * hears more neighbours than it holds, two copies and most of its reach known reached are
+ * evidence enough; the third copy was for sparse, lossy meshes, where few copies get through.
+ */
+export const CROWDED_STAND_DOWN_COPIES = 2;
 export const RELAYED_MAX = 64;
 
 /** The one node a directed frame must reach (§15 *Directed frames*): a FLOOD's destination, a LOCATE_Q's target. */
@@ -289,7 +296,7 @@ export class Flooding {
     // counter says nothing about that part, so it stands down only when most of its own reach is
     // known reached (a usable-neighbour list shrunk by collisions would stand it down too early).
     const enough = !pending.named && this.n.config.relayCopyThreshold > 0 && pending.copies >= this.n.config.relayCopyThreshold;
-    const redundant = pending.named && listed !== undefined ? pending.copies >= NAMED_STAND_DOWN_COPIES && this.reachMostlyCovered(listed, now) : this.coveredBy(key, sender, now);
+    const redundant = pending.named && listed !== undefined ? pending.copies >= this.standDownCopies() && this.reachMostlyCovered(listed, now) : this.coveredBy(key, sender, now);
     if (redundant || enough) {
       this.pendingRelays.delete(key);
       if (this.n.queue.remove((q) => q.tag.kind === "relay" && q.tag.key === key).length > 0) this.n.stats.relaysSuppressed++;
@@ -517,11 +524,30 @@ export class Flooding {
       reached: this.ownReach(reached, now),
       only: backup?.only,
       max: MAX_BCAST_FORWARDERS,
+      minGain: this.forwarderMinGain(f, backup !== undefined),
     });
     if (chosen === undefined) return bare;
     const payload = f.type === FrameType.LOCATE_Q ? 0 : f.payload.length;
     const size = listedHeaderBytes(f.type) + forwarderListBytes(chosen.length) + payload + this.n.config.frameOverheadBytes;
     return size <= MAX_FRAME_BYTES ? { ...bare, forwarders: chosen } : bare;
+  }
+
+  /**
+   * Forwarder gain (§15): fewest two-hop nodes a forwarder is named for. MIN_FORWARDER_GAIN for a
+   * broadcast (not its backup, which names for the silent forwarders' part) when our neighbour
+   * table is full (we hear more than our lists can show); else any.
+   */
+  forwarderMinGain(f: ListedFrame, backup: boolean): number {
+    return f.type === FrameType.BCAST && !backup && this.n.nbrs.full ? MIN_FORWARDER_GAIN : 1;
+  }
+
+  /**
+   * Named stand-down (§15, condition (c)): copies a named forwarder must have heard, the first
+   * included: CROWDED_STAND_DOWN_COPIES when our neighbour table is full, else
+   * NAMED_STAND_DOWN_COPIES.
+   */
+  standDownCopies(): number {
+    return this.n.nbrs.full ? CROWDED_STAND_DOWN_COPIES : NAMED_STAND_DOWN_COPIES;
   }
 
   /** `reached` plus the nodes we hear ourselves (own reach, §15). */

@@ -7,6 +7,15 @@
 // The caller passes what it knows is reached (copies heard, co-forwarders, its own reach beyond
 // its neighbour table) and, for a backup, the part the silent forwarders were to reach (§15).
 
+/**
+ * Forwarder gain (§15): a node whose neighbour table is full names a broadcast forwarder only for
+ * at least this many two-hop nodes still to reach. Its view comes from lists that show a part of
+ * each neighbour's neighbours, so a node that looks reachable through one forwarder alone is
+ * mostly heard directly by a forwarder already named, and a forwarder named for one node costs a
+ * whole frame (and the collisions it adds).
+ */
+export const MIN_FORWARDER_GAIN = 2;
+
 export interface ForwarderCandidate {
   /** Short id of a usable neighbour. */
   readonly short: number;
@@ -43,6 +52,8 @@ export interface ForwarderView {
   readonly only?: ReadonlySet<number>;
   /** Most forwarders a frame may name. */
   readonly max: number;
+  /** Fewest two-hop nodes still to reach a forwarder must cover to be named (1: any). */
+  readonly minGain?: number;
 }
 
 /**
@@ -77,7 +88,7 @@ export function chooseForwarders(v: ForwarderView): number[] | undefined {
     }
   }
   for (const phase of [true, false]) {
-    pick(candidates.filter((c) => c.active === phase), todo, chosen);
+    pick(candidates.filter((c) => c.active === phase), todo, chosen, v.minGain ?? 1);
   }
   // Ranked (§15): the list is in the order chosen, the one covering most first; the nodes of
   // unknown reach last. A forwarder's place in the list is its turn to relay.
@@ -85,8 +96,8 @@ export function chooseForwarders(v: ForwarderView): number[] | undefined {
   return chosen.length > v.max ? undefined : chosen;
 }
 
-/** Greedy set cover: adds to `chosen` the candidates covering most of `todo`, until none adds any. */
-function pick(candidates: ForwarderCandidate[], todo: Set<number>, chosen: number[]): void {
+/** Greedy set cover: adds to `chosen` the candidates covering most of `todo`, until none adds `minGain` of it. */
+function pick(candidates: ForwarderCandidate[], todo: Set<number>, chosen: number[], minGain: number): void {
   while (todo.size > 0) {
     let best: ForwarderCandidate | undefined;
     let gain = 0;
@@ -98,7 +109,8 @@ function pick(candidates: ForwarderCandidate[], todo: Set<number>, chosen: numbe
         gain = g;
       }
     }
-    if (best === undefined) return; // the rest is not reachable through these candidates
+    // The rest is not reachable through these candidates, or only one node at a time (§15 *Forwarder gain*).
+    if (best === undefined || gain < minGain) return;
     chosen.push(best.short);
     for (const x of best.covers ?? []) todo.delete(x);
     candidates.splice(candidates.indexOf(best), 1);

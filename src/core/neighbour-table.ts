@@ -130,6 +130,11 @@ export class NeighbourTable {
     return this.#map.size;
   }
 
+  /** Whether the table is full: we may hear more neighbours than it holds (§8.2, §15). */
+  get full(): boolean {
+    return this.#map.size >= this.#cfg.maxNeighbours;
+  }
+
   get(id: NodeId): Neighbour | undefined {
     return this.#map.get(id);
   }

@@ -1,0 +1,62 @@
+// Forwarder gain (docs/protocol.md §15): a node whose neighbour table is full names a broadcast
+// forwarder only for at least MIN_FORWARDER_GAIN two-hop nodes still to reach. On small
+// topologies with known answers: the choice itself, and a broadcast on a known graph relayed only
+// by the expected set, with the rule acting on a full table and not otherwise.
+import { decodeFrame } from "../../src/core/codec";
+import { FrameType } from "../../src/core/frames";
+import { chooseForwarders, MIN_FORWARDER_GAIN } from "../../src/core/forwarders";
+import { BROADCAST, type NodeId } from "../../src/core/station";
+import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
+import { suite } from "./harness";
+
+const MINUTE = 60_000;
+
+/**
+ * Origin 1 hears 2, 3, 4 and 9. 2 reaches 5, 6, 7 (and 8, which hears 2 but is not heard by it,
+ * so no neighbour list shows that link); 3 reaches 8 alone. Returns the nodes that sent the
+ * broadcast and those it reached.
+ */
+function knownGraph(maxNeighbours: number): { relays: NodeId[]; reached: NodeId[] } {
+  const h = new IdealMesh({ seed: 5, config: { maxNeighbours } });
+  for (const i of [1, 2, 3, 4, 5, 6, 7, 8, 9]) h.addNode(i, gridPosition(i, 0));
+  for (const [a, b] of [[1, 2], [1, 3], [1, 4], [1, 9], [2, 5], [2, 6], [2, 7], [3, 8]]) h.link(a, b);
+  h.link(2, 8, { oneWay: true });
+  h.runUntil(() => h.fullyRouted(), 10 * MINUTE, 1_000);
+  h.run(h.now + 5 * MINUTE);
+  const from = h.txLog.length;
+  h.node(1).send(h.now, BROADCAST, new Uint8Array([7]), { priority: 4 });
+  h.run(h.now + 60_000);
+  const relays = new Set<NodeId>();
+  for (const r of h.txLog.slice(from)) {
+    const d = decodeFrame(r.bytes);
+    if (d.ok && d.frame.type === FrameType.BCAST && d.frame.payload[0] === 7) relays.add(r.tx);
+  }
+  const reached = [2, 3, 4, 5, 6, 7, 8, 9].filter((i) => h.eventsOf(i, "delivered").some((e) => e.dst === BROADCAST && e.payload[0] === 7));
+  return { relays: [...relays].sort((a, b) => a - b), reached };
+}
+
+export default suite("forwarder gain", {
+  "forwarder gain: the greedy cover stops at a forwarder that would be named for fewer two-hop nodes than the minimum"(t) {
+    const set = (...x: number[]) => new Set(x);
+    // Self 1; 2 covers 5, 6, 7; 3 covers 7, 8; 4 covers 9; 10's reach is unknown.
+    const nb = [
+      { short: 2, prio: 10, active: true, covers: set(1, 5, 6, 7) },
+      { short: 3, prio: 10, active: true, covers: set(1, 7, 8) },
+      { short: 4, prio: 10, active: true, covers: set(1, 9) },
+      { short: 10, prio: 10, active: true, covers: undefined },
+    ];
+    t.deepEqual(chooseForwarders({ self: 1, neighbours: nb, max: 16 }), [2, 3, 4, 10], "any gain: 3 for 8 and 4 for 9 too");
+    t.deepEqual(chooseForwarders({ self: 1, neighbours: nb, max: 16, minGain: 2 }), [2, 10], "3 and 4 would each be named for one node; the unknown 10 still is");
+    t.deepEqual(chooseForwarders({ self: 1, neighbours: nb, max: 16, minGain: 2, reached: set(5) }), [2, 10], "6, 7 through 2 (the lower id on a tie with 3's 7, 8); then one node each");
+    t.deepEqual(chooseForwarders({ self: 1, neighbours: nb, max: 16, minGain: 4 }), [10], "nobody covers four");
+    t.equal(MIN_FORWARDER_GAIN, 2, "the rule the next case is written for");
+  },
+  "broadcast on a known graph: a full-table origin names only the forwarder for three, a link no list shows reaches the fourth"(t) {
+    const full = knownGraph(4);
+    t.deepEqual(full.relays, [1, 2], "1's table is full: 3 is not named for 8 alone");
+    t.deepEqual(full.reached, [2, 3, 4, 5, 6, 7, 8, 9], "8 hears 2");
+    const roomy = knownGraph(48);
+    t.deepEqual(roomy.relays, [1, 2, 3], "a table with room: every two-hop node gets a forwarder");
+    t.deepEqual(roomy.reached, [2, 3, 4, 5, 6, 7, 8, 9]);
+  },
+});
