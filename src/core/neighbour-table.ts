@@ -314,7 +314,7 @@ export class NeighbourTable {
     let n = this.#map.get(f.tx);
     let evicted: NodeId | undefined;
     if (n === undefined) {
-      if (this.#map.size >= this.#cfg.maxNeighbours) {
+      if (this.full) {
         evicted = this.#evictFor(snr, this.#listsUs(f), now, carriers?.());
         if (evicted === undefined) {
           this.#counts.nbrIgnored++;

@@ -166,7 +166,7 @@ export class OgmPlane {
    */
   crowdedNews(kind: string): boolean {
     if (kind === "own") return false;
-    if (this.n.nbrs.size < this.n.config.maxNeighbours) return false;
+    if (!this.n.nbrs.full) return false;
     this.n.stats.ogmNewsCrowded++;
     return true;
   }
