@@ -6,7 +6,7 @@
 import { clusterDistance, clusterOf, clusterPrecision } from "../../src/core/cluster";
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { DEFAULT_CONFIG } from "../../src/core/config";
-import { FrameType, shortId } from "../../src/core/frames";
+import { FloodScope, FrameType, shortId } from "../../src/core/frames";
 import { CROWDED_STAND_DOWN_COPIES, NAMED_STAND_DOWN_COPIES, NAMED_STAND_DOWN_SHARE, RANK_GUARD_SLOTS } from "../../src/core/flooding";
 import type { MeshNode } from "../../src/core/mesh-node";
 import { SNR_LIMIT_DB, slotTimeMs } from "../../src/core/presets";
@@ -142,6 +142,20 @@ export default suite("broadcast stand-down", {
     t.equal(run(3, 2), 0, "full table, two copies: stands down");
     t.equal(run(48, 2), 1, "room in the table, two copies: relays");
     t.equal(run(48, 3), 0, "room in the table, three copies: stands down");
+    // A flood keeps the third copy whatever the table (it must reach one node): the same clique,
+    // a network flood from 1 naming 2, for a destination elsewhere.
+    const flood = (me: MeshNode, tx: NodeId, forwarders: readonly number[] | undefined): Uint8Array =>
+      encodeFrame({ type: FrameType.FLOOD, tx, ttl: 5, hops: 1, priority: 4, wantAck: false, scopeKind: FloodScope.NETWORK, src: SRC, dst: 0x0777_0777, seq: 1, srcCluster: me.cluster, dstCluster: 0, forwarders, payload: new Uint8Array([9]) });
+    const h = new IdealMesh({ seed: 11, config: { maxNeighbours: 3 } });
+    for (let i = 1; i <= 4; i++) h.addNode(i, gridPosition(i, 0));
+    for (const [a, b] of [[1, 2], [1, 3], [1, 4], [2, 3], [2, 4], [3, 4]]) h.link(a, b);
+    settle(t, h, "clique, table of 3, flood");
+    const me = h.node(2);
+    const from = h.txLog.length;
+    me.receive(flood(me, 1, [shortId(2)]), { rssi: -90, snr: STRONG, at: h.now });
+    me.receive(flood(me, 3, undefined), { rssi: -90, snr: STRONG, at: h.now });
+    h.run(h.now + MINUTE);
+    t.equal(h.txLog.slice(from).filter((r) => r.tx === 2 && r.type === FrameType.FLOOD).length, 1, "full table, a flood heard twice: relays");
   },
   "backup wait: the originator waits out its last-ranked forwarder's turn before it sends a backup"(t) {
     // 1 reaches leaf 5 through 2 or 8 and leaf 6 through 3 or 9: it names two forwarders, one per

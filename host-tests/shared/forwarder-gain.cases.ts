@@ -48,7 +48,26 @@ export default suite("forwarder gain", {
     t.deepEqual(chooseForwarders({ self: 1, neighbours: nb, max: 16 }), [2, 3, 4, 10], "any gain: 3 for 8 and 4 for 9 too");
     t.deepEqual(chooseForwarders({ self: 1, neighbours: nb, max: 16, minGain: 2 }), [2, 10], "3 and 4 would each be named for one node; the unknown 10 still is");
     t.deepEqual(chooseForwarders({ self: 1, neighbours: nb, max: 16, minGain: 2, reached: set(5) }), [2, 10], "6, 7 through 2 (the lower id on a tie with 3's 7, 8); then one node each");
-    t.deepEqual(chooseForwarders({ self: 1, neighbours: nb, max: 16, minGain: 4 }), [10], "nobody covers four");
+    t.deepEqual(chooseForwarders({ self: 1, neighbours: nb, max: 16, minGain: 4 }), [2, 10], "nobody covers four: the first forwarder is named all the same, then none");
+    // A bridge out of a dense area: the only way on covers one node. Without the first-forwarder
+    // exception the list would name nobody, and a list naming nobody is relayed by nobody.
+    const bridge = [
+      { short: 2, prio: 10, active: true, covers: set(1, 3) },
+      { short: 3, prio: 10, active: true, covers: set(1, 2) },
+      { short: 4, prio: 10, active: true, covers: set(1, 5) },
+    ];
+    t.deepEqual(chooseForwarders({ self: 1, neighbours: bridge, max: 16, minGain: 2 }), [4], "the bridge is named for its one node");
+    // Muted nodes only for what no distributor reaches: distributors 2, 3 and 7 cover one node
+    // each, a muted 4 covers 6 and 8. After 2, the gain skips 3 and 7, and 4 is not named in
+    // their place (it would cover two).
+    const muted = [
+      { short: 2, prio: 10, active: true, covers: set(1, 5) },
+      { short: 3, prio: 9, active: true, covers: set(1, 6) },
+      { short: 7, prio: 9, active: true, covers: set(1, 8) },
+      { short: 4, prio: 10, active: false, covers: set(1, 6, 8) },
+    ];
+    t.deepEqual(chooseForwarders({ self: 1, neighbours: muted, max: 16 }), [2, 3, 7], "any gain: the three distributors");
+    t.deepEqual(chooseForwarders({ self: 1, neighbours: muted, max: 16, minGain: 2 }), [2], "gain 2: the first distributor, and no muted node for what the others cover");
     t.equal(MIN_FORWARDER_GAIN, 2, "the rule the next case is written for");
   },
   "broadcast on a known graph: a full-table origin names only the forwarder for three, a link no list shows reaches the fourth"(t) {

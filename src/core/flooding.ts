@@ -296,7 +296,7 @@ export class Flooding {
     // counter says nothing about that part, so it stands down only when most of its own reach is
     // known reached (a usable-neighbour list shrunk by collisions would stand it down too early).
     const enough = !pending.named && this.n.config.relayCopyThreshold > 0 && pending.copies >= this.n.config.relayCopyThreshold;
-    const redundant = pending.named && listed !== undefined ? pending.copies >= this.standDownCopies() && this.reachMostlyCovered(listed, now) : this.coveredBy(key, sender, now);
+    const redundant = pending.named && listed !== undefined ? pending.copies >= this.standDownCopies(listed.frame.type) && this.reachMostlyCovered(listed, now) : this.coveredBy(key, sender, now);
     if (redundant || enough) {
       this.pendingRelays.delete(key);
       if (this.n.queue.remove((q) => q.tag.kind === "relay" && q.tag.key === key).length > 0) this.n.stats.relaysSuppressed++;
@@ -543,11 +543,12 @@ export class Flooding {
 
   /**
    * Named stand-down (§15, condition (c)): copies a named forwarder must have heard, the first
-   * included: CROWDED_STAND_DOWN_COPIES when our neighbour table is full, else
-   * NAMED_STAND_DOWN_COPIES.
+   * included: CROWDED_STAND_DOWN_COPIES for a broadcast when our neighbour table is full, else
+   * NAMED_STAND_DOWN_COPIES. Floods and location queries keep the third copy, as they keep
+   * forwarders of any gain: they must reach one node, and a thinner relay set loses unicasts.
    */
-  standDownCopies(): number {
-    return this.n.nbrs.full ? CROWDED_STAND_DOWN_COPIES : NAMED_STAND_DOWN_COPIES;
+  standDownCopies(type: ListedFrame["type"]): number {
+    return type === FrameType.BCAST && this.n.nbrs.full ? CROWDED_STAND_DOWN_COPIES : NAMED_STAND_DOWN_COPIES;
   }
 
   /** `reached` plus the nodes we hear ourselves (own reach, §15). */

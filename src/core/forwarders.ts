@@ -58,7 +58,8 @@ export interface ForwarderView {
 
 /**
  * Short ids of the forwarders to name, in rank order (the greedy choice's order, §15 *Ranked
- * forwarders*), possibly none (every two-hop node is covered already), or
+ * forwarders*), possibly none (every two-hop node is covered already, or reachable only through
+ * candidates the forwarder gain skips once one forwarder is named), or
  * undefined when more than `max` would be needed (the frame then names none and the distributor
  * rule applies).
  */
@@ -87,9 +88,12 @@ export function chooseForwarders(v: ForwarderView): number[] | undefined {
       candidates.push(n);
     }
   }
-  for (const phase of [true, false]) {
-    pick(candidates.filter((c) => c.active === phase), todo, chosen, v.minGain ?? 1);
-  }
+  const active = candidates.filter((c) => c.active);
+  pick(active, todo, chosen, v.minGain ?? 1);
+  // Muted nodes only for what no distributor reaches (§15), also when the forwarder gain left a
+  // node a distributor covers alone: a muted node is not named for it in the distributors' place.
+  for (const c of active) for (const x of c.covers ?? []) todo.delete(x);
+  pick(candidates.filter((c) => !c.active), todo, chosen, v.minGain ?? 1);
   // Ranked (§15): the list is in the order chosen, the one covering most first; the nodes of
   // unknown reach last. A forwarder's place in the list is its turn to relay.
   chosen.push(...unknown.sort((a, b) => a - b));
@@ -109,8 +113,10 @@ function pick(candidates: ForwarderCandidate[], todo: Set<number>, chosen: numbe
         gain = g;
       }
     }
-    // The rest is not reachable through these candidates, or only one node at a time (§15 *Forwarder gain*).
-    if (best === undefined || gain < minGain) return;
+    // The rest is not reachable through these candidates, or only one node at a time (§15
+    // *Forwarder gain*); but the first forwarder is named whatever its gain: a node whose only way
+    // on covers one node (a bridge out of a dense area) must not send a list naming nobody.
+    if (best === undefined || gain < (chosen.length === 0 ? 1 : minGain)) return;
     chosen.push(best.short);
     for (const x of best.covers ?? []) todo.delete(x);
     candidates.splice(candidates.indexOf(best), 1);
