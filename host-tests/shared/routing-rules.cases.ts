@@ -5,7 +5,8 @@ import { dutyFloorInterval, KnownIds, trickleMinInterval, TrickleTimer } from ".
 import { quietOgmBudget, selectOgmItems, type OgmItem } from "../../src/core/ogm-builder";
 import { improvementOnly } from "../../src/core/ogm-plane";
 import { LocationCache } from "../../src/core/location-cache";
-import { decodeFrame } from "../../src/core/codec";
+import { decodeFrame, encodeFrame } from "../../src/core/codec";
+import { forgedOgm } from "./forged-ogm";
 import { FrameType } from "../../src/core/frames";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
 import { SeqReceiver, SeqSender } from "../../src/core/seq-tracker";
@@ -163,14 +164,30 @@ export default suite("routing rules", {
     }
     const news = selectOgmItems([...nbrs, ...nodes(30, (i) => i >= 20)], { ...regular, quietCycle: 8 }, { nbr: 0, route: 0 });
     t.equal(news.nodeRoutes.filter((e) => e.dst > 20).length, 10, "ten changed entries go out whatever the quiet budget");
+    // Routes that change every OGM do not stop the rotation: every entry still comes round within
+    // the announced cycle (before the fix, three changing routes of eleven left the other eight
+    // uncarried for ever).
+    for (const [total, changing] of [[11, 3], [25, 4]]) {
+      let cursors = { nbr: 0, route: 0 };
+      const seen = new Set<number>();
+      const list = [...nbrs, ...nodes(total, (i) => i < changing)];
+      const first = selectOgmItems(list, { ...regular, quietCycle: 8 }, cursors);
+      for (let k = 0; k < first.cycle; k++) {
+        const sel = selectOgmItems(list, { ...regular, quietCycle: 8 }, cursors);
+        cursors = sel.cursors;
+        for (const e of sel.nodeRoutes) seen.add(e.dst);
+      }
+      t.equal(seen.size, total, `${total} routes, ${changing} changing every OGM: all carried within ${first.cycle} OGMs`);
+    }
   },
   "quiet OGM: a lower metric from the same source rides the rotation; anything else is news"(t) {
-    t.ok(improvementOnly({ metric: 542, origin: 7 }, { metric: 288, origin: 7 }));
-    t.ok(!improvementOnly({ metric: 288, origin: 7 }, { metric: 542, origin: 7 }), "worse: news");
-    t.ok(!improvementOnly({ metric: 542, origin: 7 }, { metric: 288, origin: 8 }), "another source: news");
-    t.ok(!improvementOnly({ metric: METRIC_INFINITY, origin: 7 }, { metric: 288, origin: 7 }), "back after a retraction: news");
-    t.ok(!improvementOnly({ metric: 288, origin: 7 }, { metric: METRIC_INFINITY, origin: 7 }), "a retraction: news");
-    t.ok(!improvementOnly(undefined, { metric: 288, origin: 7 }), "never advertised: news");
+    t.ok(improvementOnly({ seqno: 4, metric: 542, origin: 7 }, { seqno: 4, metric: 288, origin: 7 }));
+    t.ok(!improvementOnly({ seqno: 4, metric: 288, origin: 7 }, { seqno: 4, metric: 542, origin: 7 }), "worse: news");
+    t.ok(!improvementOnly({ seqno: 4, metric: 542, origin: 7 }, { seqno: 4, metric: 288, origin: 8 }), "another source: news");
+    t.ok(!improvementOnly({ seqno: 4, metric: METRIC_INFINITY, origin: 7 }, { seqno: 4, metric: 288, origin: 7 }), "back after a retraction: news");
+    t.ok(!improvementOnly({ seqno: 4, metric: 288, origin: 7 }, { seqno: 4, metric: METRIC_INFINITY, origin: 7 }), "a retraction: news");
+    t.ok(!improvementOnly(undefined, { seqno: 4, metric: 288, origin: 7 }), "never advertised: news");
+    t.ok(!improvementOnly({ seqno: 4, metric: 542, origin: 7 }, { seqno: 5, metric: 288, origin: 7 }), "a new seqno: news (it may answer a seqno request, §5.6)");
   },
   "quiet OGM: once at the 16-min ceiling a 12-node line's OGMs shrink, and every route holds for hours"(t) {
     const h = new IdealMesh({ seed: 5 });
@@ -221,6 +238,19 @@ export default suite("routing rules", {
     c.learn(5, 0x500, 0, 2 * 3600_000);
     c.learn(5, 0x500, 60_000); // heard again in the same cluster: the hold stands
     t.equal(c.lookup(5, 3600_000)?.cluster, 0x500);
+  },
+  "placementHeld: an OGM's route places its destination for the OGM's hold, a retraction only for the TTL"(t) {
+    const h = new IdealMesh({ seed: 4 });
+    const me = h.addNode(1, gridPosition(0, 0));
+    const at = h.now;
+    // Quiet OGMs from two neighbours: a pass of 8 at the 1,020 s ceiling (a hold of about 8 h).
+    const heard = (tx: number, dst: number, metric: number): void =>
+      me.receive(encodeFrame(forgedOgm({ tx, ogmSeq: 1, cluster: me.cluster, cycle: 8, intervalUnits: 255, nodeRoutes: [{ dst, seqno: 3, metric }] })), { rssi: -80, snr: 9, at });
+    heard(0xa001, 0xb001, 300);
+    heard(0xa002, 0xb002, METRIC_INFINITY);
+    const later = at + 31 * 60_000; // past the cache's 30-min TTL
+    t.equal(me.locationOf(0xb001, later), me.cluster, "a route: placed for the OGM's hold");
+    t.equal(me.locationOf(0xb002, later), undefined, "a retraction: the TTL only (it says the route is gone)");
   },
   "sequence gaps: dropping 4 of 1..6 is one gap; 65535 → 0 is not"(t) {
     const r = new SeqReceiver(8);

@@ -125,7 +125,10 @@ export function selectOgmItems(items: readonly OgmItem[], budget: OgmBudget, cur
     routeBytes += itemBytes(it);
     if (it.changed) changedBytes += itemBytes(it);
   }
-  const routeLimit = Math.min(room, Math.max(budget.routeBytes, changedBytes));
+  // Changed entries go first whatever the budget; in a quiet OGM the rotation keeps its own bytes
+  // after them, else a few routes changing every OGM would stop it and the announced cycle would
+  // not hold (the regular budget is the floor a rotation gets anyway).
+  const routeLimit = Math.min(room, quiet !== undefined ? changedBytes + budget.routeBytes : Math.max(budget.routeBytes, changedBytes));
   const r = rotate(routes, routeLimit, cursors.route, (it) => it.changed, room);
   const neighbours: OgmNeighbour[] = [];
   const nodeRoutes: OgmNodeRoute[] = [];

@@ -13,16 +13,17 @@ import { qualityToByte } from "./link-quality";
 import { OGM_QUIET_MAX_CYCLE, type OgmItem, selectOgmItems } from "./ogm-builder";
 
 /**
- * Rule `improvementsRotate` (§8.3): in a quiet OGM a route whose only change is a lower metric
- * from the same source does not go first; it rides the rotation. A receiver's route through us
+ * Rule `improvementOnly` (§8.3): in a quiet OGM a route whose only change is a lower metric
+ * from the same source and seqno does not go first; it rides the rotation. A receiver's route through us
  * works as it is, and a better metric is never infeasible for it, so nothing waits on that news;
  * a worse metric, a retraction, another source or a new destination still goes first. Why: on
  * medium-city (seed 1, the window's second half) 318 of 391 changed route entries in OGMs were
  * metrics that had fallen by more than a quarter as link estimates recovered from the collisions
  * of the cold start, and changed entries go out whatever the budget.
  */
-export function improvementOnly(last: { metric: number; origin: NodeId } | undefined, adv: { metric: number; origin: NodeId }): boolean {
-  return last !== undefined && last.origin === adv.origin && last.metric < METRIC_INFINITY && adv.metric < last.metric;
+export function improvementOnly(last: { seqno: number; metric: number; origin: NodeId } | undefined, adv: { seqno: number; metric: number; origin: NodeId }): boolean {
+  // A new seqno goes first whatever its metric: it may be the answer a starved node asked for (§5.6).
+  return last !== undefined && last.origin === adv.origin && last.seqno === adv.seqno && last.metric < METRIC_INFINITY && adv.metric < last.metric;
 }
 
 export class OgmPlane {
@@ -78,7 +79,9 @@ export class OgmPlane {
     const routesUsable = this.n.nbrs.usable(n, now) && advertsTrusted;
     for (const e of f.nodeRoutes) {
       const plausible = plausibleMetric(e.metric, this.n.config);
-      if (advertsTrusted && plausible) this.n.locations.learn(e.dst, n.cluster, now, hold);
+      // A retraction places the node there for the cache's own TTL only, not the OGM's hold: it
+      // says the route is gone, not that the node is still there (rule `placementHeld`, §16).
+      if (advertsTrusted && plausible) this.n.locations.learn(e.dst, n.cluster, now, e.metric < METRIC_INFINITY ? hold : -Infinity);
       if (!routesUsable || !sameCluster || e.dst === this.n.id || !plausible) continue;
       const o = this.n.routes.update("node", e.dst, n.id, e.dst, e.seqno, e.metric, hold, now);
       // heard() first and always: an answer over a changed path ("updated") is an answer too.
@@ -195,7 +198,7 @@ export class OgmPlane {
     const items: OgmItem[] = [];
     const sinceLast = this.lastOgmBuiltAt;
     const quietCycle = this.quietCycle();
-    const changed = (d: Destination, adv: { metric: number; origin: NodeId }): boolean => d.changedAt > sinceLast && !(quietCycle !== undefined && improvementOnly(d.lastAdvert, adv));
+    const changed = (d: Destination, adv: { seqno: number; metric: number; origin: NodeId }): boolean => d.changedAt > sinceLast && !(quietCycle !== undefined && improvementOnly(d.lastAdvert, adv));
     for (const n of this.n.nbrs.values()) {
       // What we report is the link's rq, collisions told apart (§4): the neighbour's tq of us.
       const rq = this.n.nbrs.linkRq(n, now);
