@@ -199,7 +199,8 @@ function contactsOf(ctx: RouterContext): { contacts?: ContactEntry[]; maxContact
   const v = ctx.params.contacts;
   if (v === undefined || v === false) return {};
   if (v !== true) throw new Error(`routerParams.system5.contacts: ${JSON.stringify(v)} is not true or false`);
-  if (ctx.contactKeys === undefined) return {};
+  // Without key-derived ids no node key is bound to its id, and a contact must be (docs/security.md §8).
+  if (ctx.contactKeys === undefined) throw new Error("routerParams.system5.contacts needs key-derived ids (the simulation's keyedIds, as `system5 sim` runs System 5)");
   const contacts: ContactEntry[] = [];
   for (const [id, publicKey] of ctx.contactKeys) if (id !== ctx.id) contacts.push({ id, publicKey, holdsOurs: true });
   return { contacts, maxContacts: Math.max(DEFAULT_MAX_CONTACTS, contacts.length) };
