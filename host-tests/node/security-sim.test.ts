@@ -17,11 +17,11 @@ import { SecureStation } from "../../src/core/security/secure-station";
 import { SealAirtime } from "../../src/sim/routers/seal-airtime";
 import { lineScenario } from "../../src/sim/scenario/line";
 
-function run(system5: Record<string, unknown>) {
+function run(system5: Record<string, unknown>, keyedIds?: boolean) {
   const entry = routerEntry("system5");
   if (!entry) throw new Error("system5 router missing");
   const scenario = lineScenario(4, 1000, { timing: { warmupS: 0, durationS: 900, drainS: 60 }, routerParams: { system5 } });
-  const sim = new Simulation({ scenario, routerName: "system5", factory: entry.factory, seed: 1, script: [{ atS: 600, src: 0, dst: 3 }] });
+  const sim = new Simulation({ scenario, routerName: "system5", factory: entry.factory, seed: 1, script: [{ atS: 600, src: 0, dst: 3 }], keyedIds });
   return sim.run().metrics;
 }
 
@@ -107,6 +107,19 @@ describe("simulator: System 5 as the device runs it", () => {
     // Key request + key answer (each routed 3 hops with hop ACKs) and 12 more bytes on the DM.
     expect(dm.dataTx).toBeGreaterThan(plain.dataTx + 4);
     expect(dm.totalAirtimeS).toBeGreaterThan(plain.totalAirtimeS);
+  });
+  test("contacts: true gives every node every other's key: the first DM goes without a key request", () => {
+    const dm = run({}, true);
+    const contacts = run({ contacts: true }, true);
+    const plain = run({ dm: false }, true);
+    expect(contacts.unicastDelivered).toBe(1);
+    // No routed key request and answer: as many DATA transmissions as a plain unicast.
+    expect(dm.dataTx).toBeGreaterThan(plain.dataTx + 4);
+    expect(contacts.dataTx).toBe(plain.dataTx);
+    expect(contacts.totalAirtimeS).toBeLessThan(dm.totalAirtimeS);
+    expect(() => run({ contacts: "all" }, true)).toThrow(/contacts/);
+    expect(() => run({ contacts: true })).toThrow(/key-derived ids/);
+    expect(factory().describe?.({ contacts: true })).toMatch(/every node a contact/);
   });
   test("the core runs with the firmware's table limits unless the scenario asks for the defaults", () => {
     const inner = (p: Record<string, unknown>) => ((factory().factory(ctx(p)) as SecureStation).inner as MeshNode).config;

@@ -73,14 +73,18 @@ export class FirstContact {
       s.stats.unboundKeys++;
       return;
     }
-    const r = s.peers.learn(id, publicKey, now, useBudget);
+    // The user's contact is the key this node talks to: another key for its id is refused like
+    // one for a pinned peer.
+    const contact = s.contacts.keyOf(id);
+    const r = contact !== undefined && !sameBytes(contact, publicKey) ? "conflict" : s.peers.learn(id, publicKey, now, useBudget);
     if (r === "new") {
       s.stats.keysLearned++;
       this.#asks.delete(id);
       s.dms.onKeyLearned(id, now);
     } else if (r === "conflict") {
       s.stats.keyConflicts++;
-      s.events.push({ type: "log", at: now, level: "warn", text: `security: ${fingerprint(publicKey)} announced for ${id.toString(16).padStart(8, "0")}, which is pinned to ${s.fingerprintOf(id)}: refused` });
+      const held = s.fingerprintOf(id) ?? (contact !== undefined ? `${fingerprint(contact)} (a contact)` : "another key");
+      s.events.push({ type: "log", at: now, level: "warn", text: `security: ${fingerprint(publicKey)} announced for ${id.toString(16).padStart(8, "0")}, which is pinned to ${held}: refused` });
     } else if (r === "invalid") s.stats.badKeys++;
     else if (r === "busy") s.stats.keysDeferred++;
   }
@@ -105,11 +109,12 @@ export class FirstContact {
   }
 
   /**
-   * A bound key for `dst` from the cache, learned for our own use (no work budget: our user asked
+   * A bound key for `dst` from the user's contacts or else the cache, learned for our own use (no work budget: our user asked
    * for it). True when the peer's key is now known.
    */
   keyFromCache(dst: NodeId, now: number): boolean {
     const s = this.s;
+    if (this.keyFromContacts(dst, now)) return true;
     const k = s.cache.get(dst);
     if (k === undefined || s.peers === undefined) return false;
     this.learn(dst, k, now, false);
@@ -119,14 +124,28 @@ export class FirstContact {
   }
 
   /**
-   * A key `id` is bound to, from the peers held or else the cache (a cache answer serves only bound
+   * The key of `id` from the user's contacts (contacts.ts), learned for our own use like a cached
+   * one (no work budget). True when the peer's key is now known.
+   */
+  keyFromContacts(id: NodeId, now: number): boolean {
+    const s = this.s;
+    const k = s.contacts.keyOf(id);
+    if (k === undefined || s.peers === undefined) return false;
+    this.learn(id, k, now, false);
+    if (!s.peers.has(id)) return false;
+    s.stats.keysFromContacts++;
+    return true;
+  }
+
+  /**
+   * A key `id` is bound to, from the peers held, the contacts or else the cache (a cache answer serves only bound
    * keys). The pinned key comes first: it is the one this node talks to, and a second key ground
    * out for the same 32-bit id and offered to the cache must not be handed on in its place.
    */
   #boundKeyOf(id: NodeId): Uint8Array | undefined {
     const held = this.s.peers?.publicKeyOf(id);
     if (held !== undefined && isBoundKey(id, held)) return held;
-    return this.s.cache.get(id);
+    return this.s.contacts.keyOf(id) ?? this.s.cache.get(id);
   }
 
   /**

@@ -106,7 +106,7 @@ export class PrivateMessages {
     s.own.sealed(c.value, NO_TAG); // no frame carries this counter: one that does is not ours
     const dm = sealDm(key, s.id, dst, c.value, payload);
     // Our key goes in front until the peer shows it holds it, so the receiver never asks back.
-    const keyed = !s.knowsUs.has(dst) && s.peers !== undefined && dm.length + KEYED_DM_EXTRA_BYTES <= MAX_UNICAST_PAYLOAD - SEAL_OVERHEAD_BYTES;
+    const keyed = !s.knowsUs.has(dst) && !s.contacts.holdsOurs(dst) && s.peers !== undefined && dm.length + KEYED_DM_EXTRA_BYTES <= MAX_UNICAST_PAYLOAD - SEAL_OVERHEAD_BYTES;
     const r = s.innerSend(now, dst, keyed && s.peers !== undefined ? keyedDm(s.peers.publicKey, dm) : dm, options, appSeq);
     if (r.ok) {
       s.stats.dmSent++;
@@ -229,7 +229,7 @@ export class PrivateMessages {
   onDm(e: Delivered): void {
     const s = this.s;
     if (s.peers === undefined) return;
-    if (s.peers.has(e.src)) return this.#deliverDm(e, e.at);
+    if (s.peers.has(e.src) || s.contact.keyFromContacts(e.src, e.at)) return this.#deliverDm(e, e.at);
     // The sender knew our key but we do not hold its (evicted, or a key over the budget): ask,
     // and hold the DM meanwhile.
     if (this.#held.length >= MAX_HELD_DMS) this.#held.shift();

@@ -10,6 +10,7 @@ import type { PrivateMessages } from "./private-messages";
 import type { SealedAir } from "./sealed-air";
 import { FrameCounter, type CounterStore } from "./frame-counter";
 import { KeyAirtimeBudget, WorkBudget } from "./key-budget";
+import { ContactBook } from "./contacts";
 import { KeyCache } from "./key-cache";
 import { isBoundKey } from "./key-id";
 import { networkKeys, type NetworkKeys } from "./keys";
@@ -94,6 +95,10 @@ export interface SecurityStats {
   keyedLocateDeferred: number;
   /** Keys refused because they are not bound to their id where binding is required (or a third party offered them). */
   unboundKeys: number;
+  /** DMs whose peer key came from the user's contacts (contacts.ts), with no request at all. */
+  keysFromContacts: number;
+  /** Contacts the host gave that were refused (unbound, malformed, a second key, the book full). */
+  contactsRefused: number;
 }
 
 function emptySecurityStats(): SecurityStats {
@@ -103,6 +108,7 @@ function emptySecurityStats(): SecurityStats {
     keyAnswersRetried: 0, keyAnswersDropped: 0, keyRequestsRetried: 0, keyRequestsDropped: 0, dmRetried: 0,
     keyRequestsSent: 0, keyAnswersSent: 0, keyRequestsLost: 0, keyAnswersLost: 0, keyRequestsOverBudget: 0, dmReleased: 0, dmKeyWaitMs: 0,
     dmNoKey: 0, cacheAnswers: 0, keyOffersTaken: 0, keysFromCache: 0, keyedDmSent: 0, keyedDmReceived: 0, keyedBroadcasts: 0, keyedLocateSent: 0, keyedLocateReceived: 0, keyedLocateDeferred: 0, unboundKeys: 0,
+    keysFromContacts: 0, contactsRefused: 0,
   };
 }
 
@@ -130,6 +136,7 @@ export interface SecureStateOptions {
   readonly keyAirtimeShare?: number;
   readonly idBinding?: "required" | "optional";
   readonly keyCacheSize?: number;
+  readonly maxContacts?: number;
   readonly keyWaitMs?: number;
   readonly refusedRetryMs?: number;
 }
@@ -150,6 +157,8 @@ export class SecureState {
   readonly keyBudget: KeyAirtimeBudget;
   readonly bindingRequired: boolean;
   readonly cache: KeyCache;
+  /** The user's contacts: keys given by the host, bound to their ids (contacts.ts). */
+  readonly contacts: ContactBook;
   /** Whether our own key is bound to our id (only then do others take it from a broadcast). */
   readonly selfBound: boolean;
   /** Peers known to hold our key (they answered us, wrote to us, or took our key from a cache): DMs to them go without it. */
@@ -179,6 +188,7 @@ export class SecureState {
     this.keyBudget = new KeyAirtimeBudget(o.keyAirtimeShare);
     this.bindingRequired = o.idBinding === "required";
     this.cache = new KeyCache(o.keyCacheSize);
+    this.contacts = new ContactBook(this.id, o.maxContacts);
     this.selfBound = this.peers !== undefined && isBoundKey(this.id, this.peers.publicKey);
     this.keyWaitMs = o.keyWaitMs ?? 120_000;
     this.retryMs = Math.max(1, o.refusedRetryMs ?? 2_000);

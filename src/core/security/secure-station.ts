@@ -20,6 +20,7 @@ import { BROADCAST, type NodeId, type RxMeta, type SendOptions, type SendResult,
 import { readU32LE } from "./bytes";
 import { KEY_MESSAGE_BYTES, KEYED_PLAIN_OVERHEAD_BYTES, PayloadKind, PLAIN_OVERHEAD_BYTES, keyedPlainEnvelope, plainEnvelope } from "./dm-seal";
 import type { CounterStore } from "./frame-counter";
+import type { ContactResult } from "./contacts";
 import { KEY_FRAME_TYPE, SEAL_OVERHEAD_BYTES } from "./frame-seal";
 import { FirstContact } from "./first-contact";
 import { KeyAnnouncer } from "./key-announce";
@@ -83,11 +84,21 @@ export interface SecureStationOptions {
    * interval (default 1 h; 0 never), so the nodes it reaches can write to it without a key request.
    */
   readonly keyOnBroadcastMs?: number;
+  /**
+   * The user's contacts (docs/security.md §8, "Contacts"): peers' keys from outside the air (a QR
+   * code, an earlier exchange). Each must be bound to its id; a refused one is counted
+   * (`contactsRefused`) and reported as a `log` warning. A DM to a contact goes without a key request.
+   */
+  readonly contacts?: readonly ContactEntry[];
+  /** Contacts held at most (default DEFAULT_MAX_CONTACTS, 256); more are refused, not evicted. */
+  readonly maxContacts?: number;
 }
 
-export interface SecureSendOptions extends SendOptions {
-  /** Seal end to end with the destination's key (unicast only). */
-  readonly private?: boolean;
+/** One contact: its id, its public key, and whether it holds ours too (exchanged both ways). */
+export interface ContactEntry {
+  readonly id: NodeId;
+  readonly publicKey: Uint8Array;
+  readonly holdsOurs?: boolean;
 }
 
 export interface SecureSendOptions extends SendOptions {
@@ -128,6 +139,30 @@ export class SecureStation implements Station {
             open: (bytes) => air.openBridged(bytes),
             admit: (tx, counter) => air.admitBridged(tx, counter),
           });
+    for (const c of o.contacts ?? []) this.addContact(o.now, c.id, c.publicKey, c.holdsOurs);
+  }
+
+  /**
+   * Gives the node a contact's key (docs/security.md §8, "Contacts"). Never throws: a key not bound
+   * to `id`, a malformed entry, a second key for a contact or a full book is refused, counted and
+   * reported as a `log` warning with the reason.
+   */
+  addContact(now: number, id: NodeId, publicKey: Uint8Array, holdsOurs = false): ContactResult {
+    const s = this.#s;
+    const r = s.contacts.add(id, publicKey, holdsOurs);
+    if (!r.ok) {
+      s.stats.contactsRefused++;
+      s.events.push({ type: "log", at: now, level: "warn", text: `security: contact refused: ${r.reason}` });
+    }
+    return r;
+  }
+
+  removeContact(id: NodeId): boolean {
+    return this.#s.contacts.remove(id);
+  }
+
+  get contactCount(): number {
+    return this.#s.contacts.size;
   }
 
   get stats(): Readonly<SecurityStats> {

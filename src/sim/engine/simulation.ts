@@ -278,12 +278,15 @@ export class Simulation {
     // Or, for a router that binds ids to keys, each id the key id of a secret drawn from the same generator.
     const idRng = this.#rng.fork("ids");
     const secrets: Uint8Array[] = [];
+    // Each keyed node's public key, computed once and shared by every node's contacts (routerParams contacts).
+    const contactKeys = new Map<number, Uint8Array>();
     for (let i = 0; i < n; i++) {
       let id = 0;
       if (opts.keyedIds === true) {
         const k = keyedIdentity(() => idRng.nextUint32(), (x) => this.#idIndex.has(x));
         id = k.id;
         secrets.push(k.secretKey);
+        contactKeys.set(k.id, k.publicKey);
       } else while (id === 0 || id === BROADCAST || this.#idIndex.has(id)) id = idRng.nextUint32();
       this.ids.push(id);
       this.#idIndex.set(id, i);
@@ -324,6 +327,7 @@ export class Simulation {
         role: placed[i].role,
         repeater: this.repeaters.repeater[i] === 1,
         contacts: this.ids,
+        contactKeys: opts.keyedIds === true ? contactKeys : undefined,
         battery: placed[i].battery,
         params,
         insider,

@@ -40,6 +40,8 @@ export interface RouterContext {
   readonly repeater?: boolean;
   /** Every node's id: the contact list a MeshCore companion holds (keys exchanged by adverts or QR codes). */
   readonly contacts?: readonly NodeId[];
+  /** With key-derived ids: every node's public key by id, computed once (System 5's `routerParams.system5.contacts`). */
+  readonly contactKeys?: ReadonlyMap<NodeId, Uint8Array>;
   /** Battery level 0..1. */
   readonly battery: number;
   /** Scenario pass-through parameters for this router (scenario file `routerParams[name]`). */

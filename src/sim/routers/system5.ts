@@ -10,7 +10,8 @@ import { ascii } from "../../core/security/bytes";
 import { MemoryCounterStore } from "../../core/security/frame-counter";
 import { KEY_FRAME_TYPE, SEAL_OVERHEAD_BYTES, openFrame } from "../../core/security/frame-seal";
 import { deriveSubkey, networkKeys } from "../../core/security/keys";
-import { SecureStation } from "../../core/security/secure-station";
+import { DEFAULT_MAX_CONTACTS } from "../../core/security/contacts";
+import { SecureStation, type ContactEntry } from "../../core/security/secure-station";
 import { splitLocateKey } from "../../core/security/locate-key";
 import { BROADCAST, isUnicastId, type SendOptions } from "../../core/station";
 import type { FrameClass, MobileStation, RouterContext } from "./context";
@@ -74,7 +75,8 @@ export function describeSystem5(p: Readonly<Record<string, unknown>>): string {
     airtime: "seal bytes charged without cryptography, plain unicasts",
     none: "unsealed frames",
   }[securityOf(p)];
-  return `${tables}${custom}; ${security}`;
+  const contacts = p.contacts === true && securityOf(p) !== "none" && securityOf(p) !== "airtime" ? "; every node a contact (keys given, no first contact)" : "";
+  return `${tables}${custom}; ${security}${contacts}`;
 }
 
 const frameKeys = new Map<string, Uint8Array>();
@@ -177,6 +179,7 @@ export function system5Station(ctx: RouterContext): MobileStation {
     idBinding: ctx.secretKey === undefined ? "optional" : "required",
     modem: ctx.preset,
     now: ctx.now,
+    ...contactsOf(ctx),
   });
   station.setPosition = (now, position) => node.setPosition(now, position);
   if (security === "dm") {
@@ -185,6 +188,22 @@ export function system5Station(ctx: RouterContext): MobileStation {
     station.send = (now, dst, payload, options) => send(now, dst, payload, { ...options, private: dst !== BROADCAST } as SendOptions);
   }
   return station;
+}
+
+/**
+ * `routerParams.system5.contacts: true` gives each node every other node's key as a contact
+ * (docs/security.md §8 "Contacts"), as the MeshCore model gives every companion every other node:
+ * exchanged both ways, so neither a key request nor a key on the first DM. Off by default.
+ */
+function contactsOf(ctx: RouterContext): { contacts?: ContactEntry[]; maxContacts?: number } {
+  const v = ctx.params.contacts;
+  if (v === undefined || v === false) return {};
+  if (v !== true) throw new Error(`routerParams.system5.contacts: ${JSON.stringify(v)} is not true or false`);
+  // Without key-derived ids no node key is bound to its id, and a contact must be (docs/security.md §8).
+  if (ctx.contactKeys === undefined) throw new Error("routerParams.system5.contacts needs key-derived ids (the simulation's keyedIds, as `system5 sim` runs System 5)");
+  const contacts: ContactEntry[] = [];
+  for (const [id, publicKey] of ctx.contactKeys) if (id !== ctx.id) contacts.push({ id, publicKey, holdsOurs: true });
+  return { contacts, maxContacts: Math.max(DEFAULT_MAX_CONTACTS, contacts.length) };
 }
 
 function meshNode(ctx: RouterContext): MeshNode {
