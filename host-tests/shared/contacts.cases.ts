@@ -123,6 +123,37 @@ export default suite("contacts", {
     t.equal(a.stats.keyRequestsSent, 0);
     t.equal(a.fingerprintOf(kd.id), fingerprint(kd.publicKey), "the key held is the contact's");
   },
+  "a contact whose id already has another key on this node (an impostor's, learnt first) is refused as a conflict, not silently shadowed"(t) {
+    const [ka, kd] = identities(2, 66);
+    const impostor = identities(3, 67)[2];
+    const stub = new StubStation(ka.id);
+    const a = new SecureStation({ inner: stub, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: ka.secretKey, now: 0, idBinding: "optional" });
+    // Optional binding: an answer "from" D with the impostor's key is taken before any contact.
+    stub.events.push({ type: "delivered", at: 1000, src: kd.id, dst: ka.id, seq: 1, payload: new Uint8Array([PayloadKind.KEY_ANSWER, ...impostor.publicKey]), hops: 2, priority: 2 });
+    a.drainEvents();
+    t.equal(a.fingerprintOf(kd.id), fingerprint(impostor.publicKey), "the air key is held");
+    const r = a.addContact(2000, kd.id, kd.publicKey, true);
+    t.ok(!r.ok && r.code === "conflict", "the contact is refused as a conflict (before: ok, added, and DMs went under the impostor's key)");
+    const warn = a.drainEvents().filter((e) => e.type === "log" && e.level === "warn");
+    t.equal(warn.length, 1, "and reported");
+    t.equal(a.contactCount, 0);
+  },
+  "a contact list that is not one, or holds entries that are not entries, is refused and counted, never thrown"(t) {
+    const [ka, kd] = identities(2, 68);
+    for (const contacts of [[null, undefined, 7, { id: kd.id, publicKey: kd.publicKey }], {}] as unknown[]) {
+      const stub = new StubStation(ka.id);
+      let a: SecureStation | undefined;
+      try {
+        a = new SecureStation({ inner: stub, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: ka.secretKey, now: 0, idBinding: "required", contacts: contacts as never });
+      } catch (e) {
+        t.fail(`threw: ${String(e)}`);
+      }
+      if (a === undefined) continue;
+      const list = Array.isArray(contacts);
+      t.equal(a.stats.contactsRefused, list ? 3 : 1, list ? "three bad entries refused" : "not a list: refused");
+      t.equal(a.contactCount, list ? 1 : 0, "the good entry is held");
+    }
+  },
   "the book holds at most its limit: more contacts are refused, not evicted"(t) {
     const ks = identities(6, 65);
     const self = ks[0];

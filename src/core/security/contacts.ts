@@ -87,6 +87,11 @@ export class ContactBook {
     return this.#contacts.get(id >>> 0)?.holdsOurs === true;
   }
 
+  /** Counts a refusal decided outside the book (a conflict with a held key, a malformed list). */
+  refuse(code: ContactRefusal, reason: string): ContactResult {
+    return this.#refuse(code, reason);
+  }
+
   #refuse(code: ContactRefusal, reason: string): ContactResult {
     this.refused[code]++;
     return { ok: false, code, reason };

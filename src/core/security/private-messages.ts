@@ -105,8 +105,9 @@ export class PrivateMessages {
     if (!c.ok) return { ok: false, code: "queue-full", reason: `cannot seal: ${c.reason}` };
     s.own.sealed(c.value, NO_TAG); // no frame carries this counter: one that does is not ours
     const dm = sealDm(key, s.id, dst, c.value, payload);
-    // Our key goes in front until the peer shows it holds it, so the receiver never asks back.
-    const keyed = !s.knowsUs.has(dst) && !s.contacts.holdsOurs(dst) && s.peers !== undefined && dm.length + KEYED_DM_EXTRA_BYTES <= MAX_UNICAST_PAYLOAD - SEAL_OVERHEAD_BYTES;
+    // Our key goes in front until the peer shows it holds it, so the receiver never asks back. A
+    // contact said to hold ours can only if our key is bound to our id (contacts must be).
+    const keyed = !s.knowsUs.has(dst) && !(s.selfBound && s.contacts.holdsOurs(dst)) && s.peers !== undefined && dm.length + KEYED_DM_EXTRA_BYTES <= MAX_UNICAST_PAYLOAD - SEAL_OVERHEAD_BYTES;
     const r = s.innerSend(now, dst, keyed && s.peers !== undefined ? keyedDm(s.peers.publicKey, dm) : dm, options, appSeq);
     if (r.ok) {
       s.stats.dmSent++;

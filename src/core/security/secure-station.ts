@@ -13,6 +13,7 @@
 // This class is the façade that dispatches frames, events and timers to the concerns, which share
 // one SecureState (secure-state.ts): the sealed air (sealed-air.ts), KEY frames
 // (key-announce.ts), first contact (first-contact.ts) and private messages (private-messages.ts).
+import { sameBytes } from "./bytes";
 import type { LoRaModulation } from "../airtime";
 import { MAX_BCAST_PAYLOAD, MAX_UNICAST_PAYLOAD } from "../frames";
 import { PRESETS } from "../presets";
@@ -139,7 +140,17 @@ export class SecureStation implements Station {
             open: (bytes) => air.openBridged(bytes),
             admit: (tx, counter) => air.admitBridged(tx, counter),
           });
-    for (const c of o.contacts ?? []) this.addContact(o.now, c.id, c.publicKey, c.holdsOurs);
+    // A contact list from settings is input like a frame: a list that is not one, or an entry
+    // that is not an object, is refused and counted as malformed, never thrown.
+    const contacts: unknown = o.contacts;
+    if (contacts !== undefined && !Array.isArray(contacts)) this.#refuseContact(o.now, "the contacts are not a list");
+    for (const c of Array.isArray(contacts) ? (contacts as unknown[]) : []) {
+      if (typeof c !== "object" || c === null) this.#refuseContact(o.now, "a contact is not an entry of id and key");
+      else {
+        const e = c as { id?: unknown; publicKey?: unknown; holdsOurs?: unknown };
+        this.addContact(o.now, e.id as NodeId, e.publicKey as Uint8Array, e.holdsOurs === true);
+      }
+    }
   }
 
   /**
@@ -149,12 +160,25 @@ export class SecureStation implements Station {
    */
   addContact(now: number, id: NodeId, publicKey: Uint8Array, holdsOurs = false): ContactResult {
     const s = this.#s;
-    const r = s.contacts.add(id, publicKey, holdsOurs);
+    // A key this node already holds for `id` (learnt on the air, or pinned) and that differs from
+    // the contact's is a conflict the user must see: the held key is the one DMs would use, so the
+    // contact would be silently shadowed (an impostor's earlier key among them). `reset peer` first.
+    const held = Number.isInteger(id) ? s.peers?.publicKeyOf(id >>> 0) : undefined;
+    const r = held !== undefined && publicKey instanceof Uint8Array && !sameBytes(held, publicKey)
+      ? s.contacts.refuse("conflict", `${(id >>> 0).toString(16).padStart(8, "0")} already has another key on this node (learnt on the air or pinned): reset that peer first`)
+      : s.contacts.add(id, publicKey, holdsOurs);
     if (!r.ok) {
       s.stats.contactsRefused++;
       s.events.push({ type: "log", at: now, level: "warn", text: `security: contact refused: ${r.reason}` });
     }
     return r;
+  }
+
+  #refuseContact(now: number, reason: string): void {
+    const s = this.#s;
+    s.contacts.refuse("malformed", reason);
+    s.stats.contactsRefused++;
+    s.events.push({ type: "log", at: now, level: "warn", text: `security: contact refused: ${reason}` });
   }
 
   removeContact(id: NodeId): boolean {
