@@ -10,7 +10,6 @@ import { PayloadKind } from "../../src/core/security/dm-seal";
 import { ContactBook } from "../../src/core/security/contacts";
 import { MemoryCounterStore } from "../../src/core/security/frame-counter";
 import { SEAL_OVERHEAD_BYTES, openFrame } from "../../src/core/security/frame-seal";
-import { keyedIdentity } from "../../src/core/security/key-id";
 import { fingerprint } from "../../src/core/security/peer-keys";
 import { networkKeys } from "../../src/core/security/keys";
 import { SecureStation, type SecureDelivered } from "../../src/core/security/secure-station";
@@ -20,16 +19,7 @@ import { toHex } from "./hex";
 import { TEST_NETWORK_KEY } from "./security.cases";
 import { StubStation } from "./secure-station.cases";
 import { StationAir } from "./station-air";
-
-function identities(n: number, seed: number): Array<{ id: number; secretKey: Uint8Array; publicKey: Uint8Array }> {
-  const rng = new SeededRng(seed);
-  const taken = new Set<number>();
-  return Array.from({ length: n }, () => {
-    const k = keyedIdentity(() => rng.nextUint32(), (x) => taken.has(x));
-    taken.add(k.id);
-    return k;
-  });
-}
+import { identities } from "./key-binding.cases";
 
 /** The payload kinds of the routed DATA messages originated on the air (first byte of each envelope). */
 function originatedKinds(air: StationAir): number[] {

@@ -27,7 +27,7 @@ import { StubStation } from "./secure-station.cases";
 import { StationAir } from "./station-air";
 
 /** Identities whose ids are their key ids, from a fixed seed (as the simulator draws them). */
-function identities(n: number, seed = 5): Array<{ id: number; secretKey: Uint8Array; publicKey: Uint8Array }> {
+export function identities(n: number, seed = 5): Array<{ id: number; secretKey: Uint8Array; publicKey: Uint8Array }> {
   const rng = new SeededRng(seed);
   const taken = new Set<number>();
   return Array.from({ length: n }, () => {

@@ -113,13 +113,9 @@ export class FirstContact {
    * for it). True when the peer's key is now known.
    */
   keyFromCache(dst: NodeId, now: number): boolean {
-    const s = this.s;
     if (this.keyFromContacts(dst, now)) return true;
-    const k = s.cache.get(dst);
-    if (k === undefined || s.peers === undefined) return false;
-    this.learn(dst, k, now, false);
-    if (!s.peers.has(dst)) return false;
-    s.stats.keysFromCache++;
+    if (!this.#learnOwn(dst, this.s.cache.get(dst), now)) return false;
+    this.s.stats.keysFromCache++;
     return true;
   }
 
@@ -128,13 +124,16 @@ export class FirstContact {
    * one (no work budget). True when the peer's key is now known.
    */
   keyFromContacts(id: NodeId, now: number): boolean {
-    const s = this.s;
-    const k = s.contacts.keyOf(id);
-    if (k === undefined || s.peers === undefined) return false;
-    this.learn(id, k, now, false);
-    if (!s.peers.has(id)) return false;
-    s.stats.keysFromContacts++;
+    if (!this.#learnOwn(id, this.s.contacts.keyOf(id), now)) return false;
+    this.s.stats.keysFromContacts++;
     return true;
+  }
+
+  /** Learns `key` (if any) for `id` for our own use (no work budget); true when it is now held. */
+  #learnOwn(id: NodeId, key: Uint8Array | undefined, now: number): boolean {
+    if (key === undefined || this.s.peers === undefined) return false;
+    this.learn(id, key, now, false);
+    return this.s.peers.has(id);
   }
 
   /**
