@@ -4,14 +4,11 @@
 import { MeshNode } from "../../src/core/mesh-node";
 import { PRESETS } from "../../src/core/presets";
 import { SeededRng } from "../../src/core/rng";
-import { decodeFrame } from "../../src/core/codec";
-import { FrameType } from "../../src/core/frames";
 import { PayloadKind } from "../../src/core/security/dm-seal";
 import { ContactBook } from "../../src/core/security/contacts";
 import { MemoryCounterStore } from "../../src/core/security/frame-counter";
-import { SEAL_OVERHEAD_BYTES, openFrame } from "../../src/core/security/frame-seal";
+import { SEAL_OVERHEAD_BYTES } from "../../src/core/security/frame-seal";
 import { fingerprint } from "../../src/core/security/peer-keys";
-import { networkKeys } from "../../src/core/security/keys";
 import { SecureStation, type SecureDelivered } from "../../src/core/security/secure-station";
 import { gridPosition } from "../../src/demo/ideal-mesh";
 import { suite } from "./harness";
@@ -19,19 +16,7 @@ import { toHex } from "./hex";
 import { TEST_NETWORK_KEY } from "./security.cases";
 import { StubStation } from "./secure-station.cases";
 import { StationAir } from "./station-air";
-import { identities } from "./key-binding.cases";
-
-/** The payload kinds of the routed DATA messages originated on the air (first byte of each envelope). */
-function originatedKinds(air: StationAir): number[] {
-  const kinds: number[] = [];
-  for (const rec of air.air) {
-    const o = openFrame(networkKeys(TEST_NETWORK_KEY).frame, rec.bytes);
-    if (!o.ok || (o.inner[0] & 15) !== FrameType.DATA) continue;
-    const f = decodeFrame(o.inner);
-    if (f.ok && f.frame.type === FrameType.DATA && f.frame.tx === f.frame.src) kinds.push(f.frame.payload[0]);
-  }
-  return kinds;
-}
+import { identities, originatedKinds } from "./key-binding.cases";
 
 export default suite("contacts", {
   "a DM to a contact goes at once on a line A-B-C-D: no key request, answer or key on the DM"(t) {

@@ -37,6 +37,18 @@ export function identities(n: number, seed = 5): Array<{ id: number; secretKey: 
   });
 }
 
+/** The payload kinds of the routed DATA messages originated on the air (first byte of each envelope). */
+export function originatedKinds(air: StationAir): number[] {
+  const kinds: number[] = [];
+  for (const rec of air.air) {
+    const o = openFrame(networkKeys(TEST_NETWORK_KEY).frame, rec.bytes);
+    if (!o.ok || (o.inner[0] & 15) !== FrameType.DATA) continue;
+    const f = decodeFrame(o.inner);
+    if (f.ok && f.frame.type === FrameType.DATA && f.frame.tx === f.frame.src) kinds.push(f.frame.payload[0]);
+  }
+  return kinds;
+}
+
 /** A stub that records every payload it is asked to send. */
 class RecordingStub extends StubStation {
   readonly sent: Array<{ dst: NodeId; payload: Uint8Array }> = [];
@@ -126,13 +138,7 @@ export default suite("key binding and first contact", {
     t.ok(got[0].private && toHex(got[0].payload) === "010203", "the DM arrived, sealed end to end");
     t.equal(a.stats.dmReleased, 1);
     // What crossed the air: one request, one offer, no KEY_ANSWER.
-    const kinds: number[] = [];
-    for (const rec of air.air) {
-      const o = openFrame(networkKeys(TEST_NETWORK_KEY).frame, rec.bytes);
-      if (!o.ok || (o.inner[0] & 15) !== FrameType.DATA) continue;
-      const f = decodeFrame(o.inner);
-      if (f.ok && f.frame.type === FrameType.DATA && f.frame.tx === f.frame.src) kinds.push(f.frame.payload[0]);
-    }
+    const kinds = originatedKinds(air);
     t.ok(kinds.includes(PayloadKind.KEY_REQUEST) && kinds.includes(PayloadKind.KEY_OFFER), `request and offer sent (${kinds.join(",")})`);
     t.ok(!kinds.includes(PayloadKind.KEY_ANSWER), "no KEY_ANSWER");
   },
