@@ -70,9 +70,11 @@ export default suite("contacts", {
       t.ok(a.send(0, kd.id, new Uint8Array([1]), { private: true }).ok);
       t.equal(a.stats.keyRequestsSent, 1, "without a contact the DM asks for the key");
       t.ok(!a.knowsKeyOf(kd.id));
-      // The genuine key is taken; given again it is not added twice.
+      // The genuine key is taken, and the DM that waited for it goes at once; given again it is
+      // not added twice.
       const ok = a.addContact(10, kd.id, kd.publicKey);
       t.ok(ok.ok && ok.added);
+      t.equal(a.stats.dmReleased, 1, "the queued DM is released when the contact is added, not at the next key request");
       const again = a.addContact(10, kd.id, kd.publicKey);
       t.ok(again.ok && !again.added);
     }

@@ -69,6 +69,11 @@ export class PrivateMessages {
     return this.#pending.some((p) => p.dst === id && p.retryAt === undefined);
   }
 
+  /** Whether anything waits on `id`'s key: a DM to it, or one from it held unopened. */
+  waitsOnKey(id: NodeId): boolean {
+    return this.awaitsKey(id) || this.#held.some((h) => h.event.src === id);
+  }
+
   // --- sending -------------------------------------------------------------------------------
 
   send(now: number, dst: NodeId, payload: Uint8Array, options: SecureSendOptions): SendResult {

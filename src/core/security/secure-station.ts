@@ -170,6 +170,9 @@ export class SecureStation implements Station {
     if (!r.ok) {
       s.stats.contactsRefused++;
       s.events.push({ type: "log", at: now, level: "warn", text: `security: contact refused: ${r.reason}` });
+    } else if (r.added && s.dms.waitsOnKey(id >>> 0)) {
+      // DMs queued for this peer, or held from it, go (or open) now, not at the next key request.
+      this.#contact.keyFromContacts(id >>> 0, now);
     }
     return r;
   }
