@@ -2,13 +2,13 @@
 // neighbour table that keeps the neighbours routes run through (docs/protocol.md §4, §7.3, §18):
 // known answers on tables and small topologies. Pure ES2022, so it runs on XS too.
 import { resolveConfig } from "../../src/core/config";
-import { FrameType, shortId, type OgmFrame } from "../../src/core/frames";
-import { decodeFrame } from "../../src/core/codec";
+import { shortId, type OgmFrame } from "../../src/core/frames";
 import { gapLossWeight, hopFailureWeight, OgmWindow } from "../../src/core/link-quality";
 import { NeighbourTable } from "../../src/core/neighbour-table";
 import { SNR_LIMIT_DB } from "../../src/core/presets";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
 import { forgedOgm } from "./forged-ogm";
+import { dataSent } from "./tx-log";
 import { suite } from "./harness";
 
 const I = 30_000;
@@ -148,10 +148,7 @@ export default suite("link rules: collisions, hop outcomes, full tables", {
       const mark = h.txLog.length;
       h.node(1).send(h.now, 4, new Uint8Array([k]));
       h.run(h.now + 20_000);
-      for (const r of h.txLog.slice(mark)) {
-        const d = decodeFrame(r.bytes);
-        if (r.tx === 1 && d.ok && d.frame.type === FrameType.DATA && d.frame.next === 2) via2++;
-      }
+      via2 += dataSent(h, 1, mark).filter((f) => f.next === 2).length;
       delivered = h.eventsOf(4, "delivered").length;
     }
     t.equal(delivered, 6, "every message arrives through 3");

@@ -23,6 +23,16 @@ function settle(t: Assert, h: IdealMesh, limitMs: number, label: string): void {
   t.ok(at > 0, `${label}: did not converge`);
 }
 
+/** Two stars joined by a bridge, converged and settled: 2,3,4,5 around 1; 5 – 6; 7,8,9 around 6. */
+function twoStars(t: Assert): IdealMesh {
+  const h = new IdealMesh({ seed: 21 });
+  for (let i = 1; i <= 9; i++) h.addNode(i, gridPosition(i % 3, Math.floor(i / 3)));
+  for (const [a, b] of [[1, 2], [1, 3], [1, 4], [1, 5], [5, 6], [6, 7], [6, 8], [6, 9]]) h.link(a, b);
+  settle(t, h, 10 * MINUTE, "two stars");
+  h.run(h.now + 5 * MINUTE);
+  return h;
+}
+
 function mutedSet(h: IdealMesh): Set<NodeId> {
   return new Set([...h.nodes.values()].filter((n) => n.muted).map((n) => n.id));
 }
@@ -182,11 +192,7 @@ export default suite("mesh part 2 (ideal channel)", {
   },
   "broadcast forwarders: on a known graph only the expected nodes relay"(t) {
     // Two stars joined by a bridge: 2,3,4,5 around 1; 5 – 6; 7,8,9 around 6.
-    const h = new IdealMesh({ seed: 21 });
-    for (let i = 1; i <= 9; i++) h.addNode(i, gridPosition(i % 3, Math.floor(i / 3)));
-    for (const [a, b] of [[1, 2], [1, 3], [1, 4], [1, 5], [5, 6], [6, 7], [6, 8], [6, 9]]) h.link(a, b);
-    settle(t, h, 10 * MINUTE, "two stars");
-    h.run(h.now + 5 * MINUTE);
+    const h = twoStars(t);
     const from = h.txLog.length;
     t.ok(h.node(2).send(h.now, BROADCAST, new Uint8Array([7]), { priority: 4 }).ok);
     h.run(h.now + 30_000);
@@ -208,11 +214,7 @@ export default suite("mesh part 2 (ideal channel)", {
     // Two stars joined by a bridge: 2,3,4,5 around 1; 5 – 6; 7,8,9 around 6. A frame from 2 for 9
     // reaches 1 naming it: 1 names 5 (3 and 4 reach nobody new), 5 names 6, 6 names none (its
     // neighbours reach nobody new); 3, 4, 7, 8 never relay.
-    const h = new IdealMesh({ seed: 21 });
-    for (let i = 1; i <= 9; i++) h.addNode(i, gridPosition(i % 3, Math.floor(i / 3)));
-    for (const [a, b] of [[1, 2], [1, 3], [1, 4], [1, 5], [5, 6], [6, 7], [6, 8], [6, 9]]) h.link(a, b);
-    settle(t, h, 10 * MINUTE, "two stars");
-    h.run(h.now + 5 * MINUTE);
+    const h = twoStars(t);
     const me = h.node(1);
     const idOf = (x: number) => [...h.nodes.keys()].find((id) => shortId(id) === x);
     const relays = (from: number, type: number) =>

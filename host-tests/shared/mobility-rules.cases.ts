@@ -8,6 +8,7 @@ import { LINK_OUTRUN_M, NeighbourTable } from "../../src/core/neighbour-table";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
 import { forgedOgm } from "./forged-ogm";
 import { suite } from "./harness";
+import { dataSent } from "./tx-log";
 
 const MINUTE = 60_000;
 
@@ -37,31 +38,15 @@ function handBackRig(newRoute: (h: IdealMesh, hear: (tx: NodeId, routes: OgmFram
   }
   const data: DataFrame = { type: FrameType.DATA, tx: P, next: ME, ttl: 9, hops: 1, priority: 3, src: P, dst: D, seq: 1, dstCluster: me.cluster, wantAck: false, bounced: false, attempt: 0, payload: Uint8Array.of(7) };
   me.receive(encodeFrame(data), { rssi: -80, snr: 9, at: h.now });
-  const handBackAt = h.runUntil(() => sentData(h, 0).some((f) => f.next === P && f.bounced), h.now + 2 * MINUTE, 50);
+  const handBackAt = h.runUntil(() => dataSent(h, ME, 0).some((f) => f.next === P && f.bounced), h.now + 2 * MINUTE, 50);
   newRoute(h, hear);
   h.run(h.now + 2 * MINUTE);
   return { h, data, handBackAt };
 }
 
-/** DATA frames node ME sent since `mark`. */
-function sentData(h: IdealMesh, mark: number): DataFrame[] {
-  const out: DataFrame[] = [];
-  for (const r of h.txLog.slice(mark)) {
-    const d = r.tx === ME ? decodeFrame(r.bytes) : undefined;
-    if (d?.ok && d.frame.type === FrameType.DATA) out.push(d.frame);
-  }
-  return out;
-}
-
 /** Bounced DATA frames node `tx` sent since `mark` (an index into the transmission log). */
 function handBacks(h: IdealMesh, tx: number, mark: number): number {
-  let n = 0;
-  for (const r of h.txLog.slice(mark)) {
-    if (r.tx !== tx || r.type !== FrameType.DATA) continue;
-    const d = decodeFrame(r.bytes);
-    if (d.ok && d.frame.type === FrameType.DATA && d.frame.bounced) n++;
-  }
-  return n;
+  return dataSent(h, tx, mark).filter((f) => f.bounced).length;
 }
 
 export default suite("mobility rules", {
@@ -126,10 +111,7 @@ export default suite("mobility rules", {
       const mark = h.txLog.length;
       h.node(1).send(h.now, 4, new Uint8Array([k]));
       h.run(h.now + 3_000);
-      for (const r of h.txLog.slice(mark)) {
-        const d = decodeFrame(r.bytes);
-        if (r.tx === 1 && d.ok && d.frame.type === FrameType.DATA && d.frame.next === 2) via2++;
-      }
+      via2 += dataSent(h, 1, mark).filter((f) => f.next === 2).length;
     }
     h.run(h.now + 20_000);
     t.equal(via2, 0, "no frame went to 2");
@@ -192,7 +174,7 @@ export default suite("mobility rules", {
   "a frame whose hand-back timed out goes on to a new route as an ordinary frame, not flagged bounced"(t) {
     const { h, handBackAt } = handBackRig((_h, hear) => hear(N2, [{ dst: D, seqno: 41, metric: 1700 }]));
     t.ok(handBackAt > 0, "10 handed the frame back to P");
-    const toN2 = sentData(h, 0).filter((f) => f.next === N2);
+    const toN2 = dataSent(h, ME, 0).filter((f) => f.next === N2);
     t.atLeast(toN2.length, 1, "then sent it on through the new route");
     t.equal(toN2.filter((f) => f.bounced).length, 0, "never flagged bounced: N2 holds no custody of it");
   },
