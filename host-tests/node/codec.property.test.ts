@@ -30,9 +30,9 @@ const data: fc.Arbitrary<Frame> = fc
     return { type: FrameType.DATA, ...rest, src: pair[0], dst: pair[1], wantAck, bounced, attempt, payload };
   });
 
-const e2eAck: fc.Arbitrary<Frame> = fc.record({ h: routed, status, ackedHops: u8 }).map(({ h, status, ackedHops }) => {
+const e2eAck: fc.Arbitrary<Frame> = fc.record({ h: routed, status, ackedHops: u8, attempt: fc.integer({ min: 0, max: 3 }) }).map(({ h, status, ackedHops, attempt }) => {
   const { pair, ...rest } = h;
-  return { type: FrameType.ACK, kind: "e2e" as const, ...rest, src: pair[0], dst: pair[1], status, ackedHops };
+  return { type: FrameType.ACK, kind: "e2e" as const, ...rest, src: pair[0], dst: pair[1], status, ackedHops, attempt };
 });
 
 const hopAck: fc.Arbitrary<Frame> = fc

@@ -27,9 +27,18 @@ const VECTORS: Array<[string, Frame, string]> = [
     "end-to-end ACK",
     {
       type: FrameType.ACK, kind: "e2e", tx: 0x0a0b0c0d, next: 0x11223344, ttl: 64, hops: 0, priority: 3,
-      src: 0x05060708, dst: 0x01020304, seq: 0x1234, dstCluster: 0, status: 0, ackedHops: 9,
+      src: 0x05060708, dst: 0x01020304, seq: 0x1234, dstCluster: 0, status: 0, ackedHops: 9, attempt: 0,
     },
+    // Attempt 0 leaves flags b5–6 clear: the bytes of an ACK from before the field (§3.4).
     "12 0d0c0b0a 44332211 40 00 03 08070605 04030201 3412 00000000 01 09",
+  ],
+  [
+    "end-to-end ACK of a retried DATA (attempt 2 echoed in flags b5–6)",
+    {
+      type: FrameType.ACK, kind: "e2e", tx: 0x0a0b0c0d, next: 0x11223344, ttl: 64, hops: 0, priority: 3,
+      src: 0x05060708, dst: 0x01020304, seq: 0x1234, dstCluster: 0, status: 0, ackedHops: 9, attempt: 2,
+    },
+    "12 0d0c0b0a 44332211 40 00 43 08070605 04030201 3412 00000000 01 09",
   ],
   [
     "OGM",
@@ -112,7 +121,7 @@ for (const [name, frame, bytes] of VECTORS) {
 }
 
 const DATA = hex(VECTORS[0][2]);
-const OGM = hex(VECTORS[3][2]);
+const OGM = hex(VECTORS[4][2]);
 
 Object.assign(cases, {
   "cluster ids on the wire: u281 = 0xD0901800"(t: Assert) {
@@ -162,6 +171,12 @@ Object.assign(cases, {
     const o = OGM.slice();
     o[7] |= 0x80;
     expectError(t, o, "reserved-bits", "OGM flags bit 7");
+    // An end-to-end ACK has b0–2 priority and b5–6 attempt; b3, b4 and b7 stay reserved.
+    for (const bit of [0x08, 0x10, 0x80]) {
+      const a = hex(VECTORS[2][2]);
+      a[11] |= bit;
+      expectError(t, a, "reserved-bits", `end-to-end ACK flags bit ${Math.log2(bit)}`);
+    }
   },
   "inconsistent frames"(t: Assert) {
     const trailing = new Uint8Array(OGM.length + 3);
@@ -213,6 +228,16 @@ Object.assign(cases, {
     t.equal(bytes[11], 0x0b | (2 << 5));
     const r = decodeFrame(bytes);
     t.ok(r.ok && r.frame.type === FrameType.DATA && r.frame.attempt === 2);
+  },
+  "an end-to-end ACK echoes its DATA's attempt (flags b5–6), and the encoder refuses one beyond 3"(t: Assert) {
+    const a = VECTORS[2][1] as Extract<Frame, { kind: "e2e" }>;
+    for (let attempt = 0; attempt <= 3; attempt++) {
+      const bytes = encodeFrame({ ...a, attempt });
+      t.equal(bytes[11], 0x03 | (attempt << 5));
+      const r = decodeFrame(bytes);
+      t.ok(r.ok && r.frame.type === FrameType.ACK && r.frame.kind === "e2e" && r.frame.attempt === attempt, `attempt ${attempt}`);
+    }
+    t.throws(() => encodeFrame({ ...a, attempt: 4 }), /attempt/);
   },
   "the encoder refuses frames it cannot represent"(t: Assert) {
     const f = VECTORS[0][1] as Extract<Frame, { type: 1 }>;

@@ -33,7 +33,31 @@ function isE2eAck(bytes: Uint8Array): boolean {
   return d.ok && d.frame.type === FrameType.ACK && d.frame.kind === "e2e";
 }
 
+/** The attempt of an end-to-end ACK, or undefined for any other frame. */
+function e2eAttempt(bytes: Uint8Array): number | undefined {
+  const d = decodeFrame(bytes);
+  return d.ok && d.frame.type === FrameType.ACK && d.frame.kind === "e2e" ? d.frame.attempt : undefined;
+}
+
 export default suite("reply rules", {
+  "the ACK of a retried message carries its attempt, so a relay that passed the first ACK on passes this one on too"(t) {
+    const h = line3(t, 5);
+    // 2's forward of 3's first ACK to 1 is lost (its last hop: nobody retries it), so 1 sends the
+    // message again; 3 acknowledges the retry, and 2 must take that ACK for a new frame, not for a
+    // copy of the one it passed on (which it would confirm and drop, §7.1 `replyHopAck`).
+    let lost = 0;
+    h.dropIf = (bytes, from) => from === 2 && isE2eAck(bytes) && lost++ === 0;
+    const since = h.txLog.length;
+    t.ok(h.node(1).send(h.now, 3, new Uint8Array([6]), { wantAck: true }).ok);
+    h.run(h.now + 40_000); // past 1's end-to-end deadline (about 8 s) and its retry's
+    t.equal(h.eventsOf(1, "acked").length, 1, "1 heard the second ACK");
+    t.equal(h.eventsOf(1, "send-failed").length, 0, "and did not give the message up");
+    const fromTo = (tx: number) => h.txLog.slice(since).filter((r) => r.tx === tx).map((r) => e2eAttempt(r.bytes)).filter((a) => a !== undefined);
+    // 3 sends its first ACK twice (2's forward, its implicit confirmation, was lost too).
+    t.deepEqual([...new Set(fromTo(3))], [0, 1], "3 acknowledged each attempt, echoing it");
+    t.deepEqual(fromTo(2), [0, 1], "2 passed both ACKs on");
+    t.equal(h.node(1).stats.delivered + h.node(3).stats.delivered, 1, "delivered once");
+  },
   "replyHopAck: a relay confirms a copy of an end-to-end ACK it already passed on, so the ACK's sender stops"(t) {
     const h = line3(t, 3);
     // 2's forward of 3's ACK is lost (1 never gets it, 3 never overhears it): 3 sends it again.
@@ -55,7 +79,7 @@ export default suite("reply rules", {
     const me = h.node(2);
     const since = h.txLog.length;
     // An ACK from 3 for a node nobody knows (no node route, no cluster): 2 cannot pass it on.
-    const ack = encodeFrame({ type: FrameType.ACK, kind: "e2e", tx: 3, next: 2, ttl: 10, hops: 1, priority: 3, src: 3, dst: 0x0777_0777, seq: 9, dstCluster: 0, status: AckStatus.DELIVERED, ackedHops: 2 });
+    const ack = encodeFrame({ type: FrameType.ACK, kind: "e2e", tx: 3, next: 2, ttl: 10, hops: 1, priority: 3, src: 3, dst: 0x0777_0777, seq: 9, dstCluster: 0, status: AckStatus.DELIVERED, ackedHops: 2, attempt: 0 });
     me.receive(ack, { rssi: -80, snr: 8, at: h.now });
     h.run(h.now + 5_000);
     const refusal = hopAcks(h, 2, 3, since);

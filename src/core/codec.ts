@@ -256,12 +256,13 @@ function decodeAck(r: Reader, tx: number): HopAckFrame | E2eAckFrame {
   }
   end(r, E2E_ACK_BYTES);
   const { flags, ...h } = routed(r, tx);
-  reserved(r, flags, 0xf8, 11);
+  // b5–6: the acknowledged DATA's attempt (§3.4); 0 in frames from before the field.
+  reserved(r, flags, 0x98, 11);
   const kind = r.u8();
   if ((kind & 1) !== 1) fail("inconsistent", `${r.what}: hop ACK kind in a ${E2E_ACK_BYTES}-byte frame`);
   reserved(r, kind, 0xf8, ROUTED_HEADER_BYTES);
   const st = status(r, kind >> 1, ROUTED_HEADER_BYTES);
-  return { type: FrameType.ACK, kind: "e2e", ...h, status: st, ackedHops: r.u8() };
+  return { type: FrameType.ACK, kind: "e2e", ...h, status: st, ackedHops: r.u8(), attempt: (flags >> 5) & 3 };
 }
 
 function decodeLocateQ(r: Reader, tx: number): LocateQueryFrame {
@@ -457,6 +458,11 @@ function priorityBits(p: number): number {
   return p;
 }
 
+/** The end-to-end attempt of DATA and of its ACK: two flag bits (§3.2, §3.4). */
+function checkAttempt(attempt: number): void {
+  if (!Number.isInteger(attempt) || attempt < 0 || attempt > 3) throw new RangeError(`attempt ${attempt} is not 0..3`);
+}
+
 function writeRouted(w: Writer, type: number, h: RoutedHeader, flags: number): void {
   if (h.src === h.dst) throw new RangeError("source and destination are the same node");
   w.u8((PROTOCOL_VERSION << 4) | type, "type");
@@ -541,7 +547,7 @@ export function encodeFrame(f: Frame): Uint8Array {
       const size = ROUTED_HEADER_BYTES + f.payload.length;
       checkSize(size, "DATA");
       const w = new Writer(size);
-      if (!Number.isInteger(f.attempt) || f.attempt < 0 || f.attempt > 3) throw new RangeError(`attempt ${f.attempt} is not 0..3`);
+      checkAttempt(f.attempt);
       writeRouted(w, FrameType.DATA, f, (f.wantAck ? 8 : 0) | (f.bounced ? 16 : 0) | (f.attempt << 5));
       w.bytes(f.payload);
       return w.buf;
@@ -559,7 +565,8 @@ export function encodeFrame(f: Frame): Uint8Array {
         return w.buf;
       }
       const w = new Writer(E2E_ACK_BYTES);
-      writeRouted(w, FrameType.ACK, f, 0);
+      checkAttempt(f.attempt);
+      writeRouted(w, FrameType.ACK, f, f.attempt << 5);
       w.u8(1 | (f.status << 1), "kind");
       w.u8(f.ackedHops, "ackedHops");
       return w.buf;

@@ -349,7 +349,8 @@ export class Flooding {
     this.n.locations.learn(f.src, f.srcCluster, now);
     if (f.dst === this.n.id) {
       this.n.fwd.deliver(f.src, f.seq, f.payload, nextHopCount(f.hops), f.priority, now);
-      if (f.wantAck) this.n.fwd.sendE2eAck(f.src, f.seq, nextHopCount(f.hops), f.priority, undefined, now);
+      // A FLOOD names no attempt (one flood per message, §14.1): its ACK carries 0.
+      if (f.wantAck) this.n.fwd.sendE2eAck(f.src, f.seq, nextHopCount(f.hops), f.priority, undefined, 0, now);
       return;
     }
     if (f.scopeKind === FloodScope.LOCAL && this.n.cluster !== NO_CLUSTER && !this.n.dedup.has(identityKey("d", f.src, f.dst, f.seq), now)) {

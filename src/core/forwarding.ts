@@ -5,7 +5,7 @@
 import type { Destination, DestKind, RouteEntry } from "./route-table";
 import type { QueuedFrame } from "./tx-queue";
 import { AckStatus, type AckStatusCode, type DataFrame, type E2eAckFrame, FloodScope, type FloodScopeKind, type Frame, FrameType, type HopAckFrame, type LocateAnswerFrame, locateKey, MAX_FRAME_BYTES, METRIC_INFINITY, ROUTED_HEADER_BYTES } from "./frames";
-import { BUSY_ALLOWANCE_SLOTS, CUSTODY_MS, E2E_PENDING_MAX, MAX_ACK_WAIT_MS, MAX_CUSTODY, NodeState, REVERSE_MAX, groupOf, identityKey, keyOf, type Awaiting, type Custody, type Tag, type Unicast } from "./node-state";
+import { BUSY_ALLOWANCE_SLOTS, CUSTODY_MS, E2E_PENDING_MAX, MAX_ACK_WAIT_MS, MAX_CUSTODY, NodeState, REVERSE_MAX, identityKey, keyOf, routedKey, type Awaiting, type Custody, type Tag, type Unicast } from "./node-state";
 import { chooseRoute, type RouteOption } from "./route-choice";
 import { clusterContains, type ClusterId, clusterParent, NO_CLUSTER } from "./cluster";
 import { encodeFrame } from "./codec";
@@ -47,6 +47,7 @@ export function relayedFields(f: DataFrame | E2eAckFrame | LocateAnswerFrame) {
     target: f.type === FrameType.LOCATE_A ? f.target : undefined,
     targetCluster: f.type === FrameType.LOCATE_A ? f.targetCluster : undefined,
     ageMin: f.type === FrameType.LOCATE_A ? f.ageMin : undefined,
+    attempt: f.type === FrameType.LOCATE_A ? 0 : f.attempt,
   };
 }
 
@@ -266,7 +267,7 @@ export class Forwarding {
       return { type: FrameType.DATA, ...h, wantAck: u.wantAck, bounced: bouncedOnAir(u), attempt: u.attempt, payload: u.payload } satisfies DataFrame;
     }
     if (u.ftype === FrameType.ACK) {
-      return { type: FrameType.ACK, kind: "e2e", ...h, status: u.status, ackedHops: u.ackedHops } satisfies E2eAckFrame;
+      return { type: FrameType.ACK, kind: "e2e", ...h, status: u.status, ackedHops: u.ackedHops, attempt: u.attempt } satisfies E2eAckFrame;
     }
     return {
       type: FrameType.LOCATE_A,
@@ -396,7 +397,8 @@ export class Forwarding {
    */
   reverseHopFor(u: Unicast, now: number): NodeId | undefined {
     if (u.ftype === FrameType.ACK) {
-      for (let a = 0; a <= 3; a++) {
+      // The attempt this ACK answers first: its DATA came that way most lately.
+      for (const a of [u.attempt, 0, 1, 2, 3]) {
         const c = this.custody.get(identityKey("d", u.dst, u.src, u.seq, a));
         if (c?.prevHop !== undefined && c.until >= now) return c.prevHop;
       }
@@ -559,7 +561,7 @@ export class Forwarding {
         break;
       case FrameType.ACK:
         if (f.kind === "e2e") {
-          this.confirm(identityKey("a", f.src, f.dst, f.seq), f.tx, AckStatus.DELIVERED, now);
+          this.confirm(identityKey("a", f.src, f.dst, f.seq, f.attempt), f.tx, AckStatus.DELIVERED, now);
           // An end-to-end ACK sent to us by the destination also acknowledges our DATA hop.
           if (f.next === this.n.id) this.confirmAnyAttempt(f.dst, f.src, f.seq, f.tx, AckStatus.DELIVERED, now);
         }
@@ -573,12 +575,12 @@ export class Forwarding {
     this.confirmAnyAttempt(f.src, f.dst, f.seq, f.tx, f.status, now);
     // An end-to-end ACK or locate answer is confirmed or refused the same way (rule `replyHopAck`,
     // §7.1), and a gateway confirms one it took onto the bridge so (nobody can overhear it there).
-    for (const g of REPLY_GROUPS) this.confirm(identityKey(g, f.src, f.dst, f.seq), f.tx, f.status, now);
+    for (const g of REPLY_GROUPS) this.confirmAnyAttempt(f.src, f.dst, f.seq, f.tx, f.status, now, g);
   }
 
-  /** Hop ACKs and end-to-end ACKs name no attempt: confirm whichever attempt waits on `from`. */
-  confirmAnyAttempt(src: NodeId, dst: NodeId, seq: number, from: NodeId, status: AckStatusCode, now: number): void {
-    for (let a = 0; a <= 3; a++) if (this.confirm(identityKey("d", src, dst, seq, a), from, status, now)) return;
+  /** Hop ACKs name no attempt (nor does an end-to-end ACK its DATA's hop): confirm whichever attempt waits on `from`. */
+  confirmAnyAttempt(src: NodeId, dst: NodeId, seq: number, from: NodeId, status: AckStatusCode, now: number, group = "d"): void {
+    for (let a = 0; a <= 3; a++) if (this.confirm(identityKey(group, src, dst, seq, a), from, status, now)) return;
   }
 
   sendHopAck(to: NodeId, src: NodeId, dst: NodeId, seq: number, status: AckStatusCode, priority: PriorityLevel, now: number): void {
@@ -621,12 +623,10 @@ export class Forwarding {
   }
 
   /** An end-to-end ACK back to `src`, first hop forced when the DATA's previous hop is known. */
-  sendE2eAck(src: NodeId, seq: number, hops: number, priority: PriorityLevel, via: NodeId | undefined, now: number): void {
-    const ackKey = identityKey("a", this.n.id, src, seq);
-    const pending =
-      this.awaiting.has(ackKey) ||
-      this.n.queue.find((q) => q.tag.kind === "unicast" && keyOf(q.tag.u) === ackKey) !== undefined;
-    if (pending) return;
+  sendE2eAck(src: NodeId, seq: number, hops: number, priority: PriorityLevel, via: NodeId | undefined, attempt: number, now: number): void {
+    // An ACK of any attempt of this message still in our custody will get there or fail over.
+    const pending = (k: string) => this.awaiting.has(k) || this.n.queue.find((q) => q.tag.kind === "unicast" && keyOf(q.tag.u) === k) !== undefined;
+    for (let a = 0; a <= 3; a++) if (pending(identityKey("a", this.n.id, src, seq, a))) return;
     const u = this.newUnicast({
       ftype: FrameType.ACK,
       src: this.n.id,
@@ -641,6 +641,9 @@ export class Forwarding {
       ttl: this.n.config.dataTtl,
       hops: 0,
       forcedNextHop: via,
+      // Echo the DATA's attempt (§3.4): a relay that passed our ACK of an earlier attempt on takes
+      // this one for a new frame, not for a copy to confirm and drop (§7.1 `replyHopAck`).
+      attempt,
     });
     this.dispatch(u, now, false);
   }
@@ -648,7 +651,7 @@ export class Forwarding {
   onDataForMe(f: DataFrame, now: number): void {
     this.deliver(f.src, f.seq, f.payload, nextHopCount(f.hops), f.priority, now);
     // Acknowledge every copy: a repeat means the sender missed our earlier ACK.
-    if (f.wantAck) this.sendE2eAck(f.src, f.seq, nextHopCount(f.hops), f.priority, f.tx, now);
+    if (f.wantAck) this.sendE2eAck(f.src, f.seq, nextHopCount(f.hops), f.priority, f.tx, f.attempt, now);
     else this.sendHopAck(f.tx, f.src, f.dst, f.seq, AckStatus.DELIVERED, f.priority, now);
   }
 
@@ -677,9 +680,8 @@ export class Forwarding {
 
   /** A routed frame for someone else with us as next hop: relay it, or take back a bounce. */
   onRouted(f: DataFrame | E2eAckFrame | LocateAnswerFrame, now: number): void {
-    const group = groupOf(f.type);
     const isData = f.type === FrameType.DATA;
-    const key = identityKey(group, f.src, f.dst, f.seq, isData ? f.attempt : 0);
+    const key = routedKey(f);
     if (isData && f.bounced) {
       this.onBounce(f, key, now);
       return;
@@ -725,7 +727,6 @@ export class Forwarding {
       ttl: f.ttl - 1,
       hops: nextHopCount(f.hops),
       tried: exclude,
-      attempt: isData ? f.attempt : 0,
     });
     this.dispatch(u, now, false);
   }

@@ -170,6 +170,12 @@ export interface E2eAckFrame extends RoutedHeader {
   readonly status: AckStatusCode;
   /** Hops the acknowledged frame had travelled when it arrived. */
   readonly ackedHops: number;
+  /**
+   * The acknowledged DATA's end-to-end attempt 0..3, echoed (flags b5–6, §3.4): a relay tells the
+   * destination's ACK of a retry from a copy of its ACK of the first attempt (§7.1 `replyHopAck`).
+   * Frames from before the field carry 0.
+   */
+  readonly attempt: number;
 }
 
 export type AckFrame = HopAckFrame | E2eAckFrame;

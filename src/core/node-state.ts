@@ -25,7 +25,7 @@ import { TxQueue } from "./tx-queue";
 import { airtimeMs, type LoRaModulation } from "./airtime";
 import { clusterDistance, type ClusterId, clusterParent, clusterPrecision, NO_CLUSTER } from "./cluster";
 import { slotTimeMs, SNR_LIMIT_DB } from "./presets";
-import { type AckStatusCode, FrameType } from "./frames";
+import { type AckStatusCode, type DataFrame, type E2eAckFrame, FrameType, type LocateAnswerFrame } from "./frames";
 import { type DestKind, emptyRouteCounters, type RouteCounters, type RouteEntry, RouteTable } from "./route-table";
 
 /** Counters for diagnostics, the console and the simulator. */
@@ -127,7 +127,10 @@ export interface Unicast {
    * `bounced` flag, which a frame carries only while it goes back to prevHop (`bouncedOnAir`).
    */
   handedBack: boolean;
-  /** End-to-end attempt (DATA): relays treat each attempt as a frame of its own. */
+  /**
+   * End-to-end attempt (DATA, and an end-to-end ACK echoing its DATA's, §3.4; 0 for answers):
+   * relays treat each attempt as a frame of its own.
+   */
   attempt: number;
 }
 
@@ -258,7 +261,15 @@ export function identityKey(group: string, src: NodeId, dst: NodeId, seq: number
 }
 
 export function keyOf(u: Unicast): string {
-  return identityKey(groupOf(u.ftype), u.src, u.dst, u.seq, u.ftype === FrameType.DATA ? u.attempt : 0);
+  return identityKey(groupOf(u.ftype), u.src, u.dst, u.seq, u.ftype === FrameType.LOCATE_A ? 0 : u.attempt);
+}
+
+/**
+ * A routed frame's identity as received: DATA and end-to-end ACKs carry their attempt (an ACK
+ * echoes its DATA's, so a relay tells a re-ACK of a retry from a copy, §7.1); answers have none.
+ */
+export function routedKey(f: DataFrame | E2eAckFrame | LocateAnswerFrame): string {
+  return identityKey(groupOf(f.type), f.src, f.dst, f.seq, f.type === FrameType.LOCATE_A ? 0 : f.attempt);
 }
 
 /**

@@ -8,7 +8,7 @@
 import { type BridgePort, type BridgeRxMeta, type BridgeTxFrame, isUnicastId, type NodeId } from "../station";
 import type { OgmItem } from "../ogm-builder";
 import type { NodeState, Unicast } from "../node-state";
-import { groupOf, identityKey } from "../node-state";
+import { identityKey, routedKey } from "../node-state";
 import { AckStatus, type BcastFrame, FrameType, listedKey, type LocateQueryFrame, METRIC_INFINITY, shortId } from "../frames";
 import { clusterContains, clusterFromGeohash, type ClusterId, clusterToGeohash, NO_CLUSTER } from "../cluster";
 import { decodeFrame, encodeFrame } from "../codec";
@@ -296,7 +296,7 @@ export class GatewayRole implements BridgePort {
         }
       }
       const isData = f.type === FrameType.DATA;
-      const key = identityKey(groupOf(f.type), f.src, f.dst, f.seq, isData ? f.attempt : 0);
+      const key = routedKey(f);
       if (this.n.dedup.has(key, now)) {
         this.stats.dropDuplicate++;
         return;
@@ -306,7 +306,7 @@ export class GatewayRole implements BridgePort {
         if (f.type === FrameType.DATA) {
           this.#rememberReverse(key, f.tx);
           this.n.fwd.deliver(f.src, f.seq, f.payload, nextHopCount(f.hops), f.priority, now);
-          if (f.wantAck) this.n.fwd.sendE2eAck(f.src, f.seq, nextHopCount(f.hops), f.priority, undefined, now);
+          if (f.wantAck) this.n.fwd.sendE2eAck(f.src, f.seq, nextHopCount(f.hops), f.priority, undefined, f.attempt, now);
         } else if (f.type === FrameType.ACK) this.n.fwd.onAckForMe(f, now);
         else this.n.loc.onLocateAnswer(f, now);
         return;
@@ -328,7 +328,6 @@ export class GatewayRole implements BridgePort {
         prevHop: undefined,
         ttl: f.ttl - 1,
         hops: nextHopCount(f.hops),
-        attempt: isData ? f.attempt : 0,
       });
       this.n.fwd.dispatch(u, now, false);
     }
