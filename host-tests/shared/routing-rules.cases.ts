@@ -16,6 +16,7 @@ import { PRESETS } from "../../src/core/presets";
 import { ogmBytes } from "../../src/core/frames";
 import { METRIC_INFINITY } from "../../src/core/frames";
 import { METRIC_MAX } from "../../src/core/metric";
+import { holdCapMs } from "../../src/core/neighbour-table";
 import { NeighbourTrust, plausibleMetric, trustScaledMetric } from "../../src/core/trust";
 import { suite } from "./harness";
 
@@ -251,6 +252,18 @@ export default suite("routing rules", {
     const later = at + 31 * 60_000; // past the cache's 30-min TTL
     t.equal(me.locationOf(0xb001, later), me.cluster, "a route: placed for the OGM's hold");
     t.equal(me.locationOf(0xb002, later), undefined, "a retraction: the TTL only (it says the route is gone)");
+  },
+  "holdCap: a neighbour announcing cycle 255 at the longest interval pins its placements 7.5 h, not 10 days"(t) {
+    const cap = holdCapMs(cfg);
+    t.near(cap / 3600_000, 7.47, 0.01, "3.5 passes of 8 OGMs at the 16-min ceiling");
+    const h = new IdealMesh({ seed: 6 });
+    const me = h.addNode(1, gridPosition(0, 0));
+    const at = h.now;
+    // A hostile OGM: the longest pass the frame can announce (255 OGMs of 1,020 s, a hold of 10 days).
+    me.receive(encodeFrame(forgedOgm({ tx: 0xa003, ogmSeq: 1, cluster: me.cluster, cycle: 255, intervalUnits: 255, nodeRoutes: [{ dst: 0xb003, seqno: 3, metric: 300 }] })), { rssi: -80, snr: 9, at });
+    t.equal(me.locationOf(0xb003, at + cap - 60_000), me.cluster, "held up to the cap");
+    t.equal(me.locationOf(0xb003, at + cap + 60_000), undefined, "and no longer");
+    t.equal(me.locationOf(0xa003, at + cap + 60_000), undefined, "the neighbour's own placement too");
   },
   "sequence gaps: dropping 4 of 1..6 is one gap; 65535 → 0 is not"(t) {
     const r = new SeqReceiver(8);

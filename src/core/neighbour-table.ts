@@ -8,6 +8,7 @@ import { linkCost, METRIC_MAX } from "./metric";
 import { METRIC_INFINITY } from "./frames";
 import type { OgmFrame } from "./frames";
 import { OGM_INTERVAL_UNIT_MS, shortId } from "./frames";
+import { OGM_QUIET_MAX_CYCLE } from "./ogm-builder";
 import type { NodeId } from "./station";
 
 export interface Neighbour {
@@ -90,6 +91,19 @@ const QUALITY_CACHE_MS = 1000;
 
 export type NeighbourChange = { readonly id: NodeId; readonly up: boolean };
 
+/**
+ * Rule `holdCap` (§5.5, §16): the longest a receiver holds what one OGM said (its routes, its
+ * two-hop view, the placements it vouches for), whatever `cycle` and interval it announces:
+ * routeHoldFactor (3.5) passes of OGM_QUIET_MAX_CYCLE (8) OGMs at the OGM interval ceiling (16 min),
+ * 7.5 h. Why: the hold is the sender's own `cycle` × interval × 3.5, and a neighbour announcing
+ * `cycle` 255 at 1,020 s pinned its routes and placements for 10 days. A node that follows the
+ * protocol never needs more: its quiet pass is at most 8 OGMs at the ceiling, and even a full table
+ * (maxDestinations 128 node routes, 16 OGMs at 64 bytes) passes in 4.3 h, refreshed within the cap.
+ */
+export function holdCapMs(cfg: Pick<MeshConfig, "routeHoldFactor" | "ogmTrickleMaxMs" | "ogmMaxIntervalMs">): number {
+  return cfg.routeHoldFactor * OGM_QUIET_MAX_CYCLE * Math.min(cfg.ogmTrickleMaxMs, cfg.ogmMaxIntervalMs);
+}
+
 /** What happens to neighbour records, counted (MeshStats): what churns in a crowded table. */
 export interface LinkCounters {
   /** Neighbours dropped to make room for a newcomer. */
@@ -143,9 +157,9 @@ export class NeighbourTable {
     return this.#map.values();
   }
 
-  /** Hold time for what a neighbour advertises: a few full table passes. */
+  /** Hold time for what a neighbour advertises: a few full table passes, at most `holdCapMs`. */
   holdMs(n: Neighbour): number {
-    return this.#cfg.routeHoldFactor * Math.max(1, n.cycle) * n.intervalMs;
+    return Math.min(holdCapMs(this.#cfg), this.#cfg.routeHoldFactor * Math.max(1, n.cycle) * n.intervalMs);
   }
 
   /** Receive quality as counted: every missed OGM counts (what OGMs report, §4). */
