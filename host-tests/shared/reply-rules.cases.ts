@@ -58,6 +58,22 @@ export default suite("reply rules", {
     t.deepEqual(fromTo(2), [0, 1], "2 passed both ACKs on");
     t.equal(h.node(1).stats.delivered + h.node(3).stats.delivered, 1, "delivered once");
   },
+  "e2eTimeout counts only the lookup levels a lookup asks: a target that is not a neighbour skips level 0"(t) {
+    // One level of a minute (locateMaxScope 1): the lookup asks level 1 only, its own cluster.
+    const h = new IdealMesh({ seed: 7, config: { locateMaxScope: 1, locateTimeoutMs: 60_000 } });
+    h.addNode(1, gridPosition(0, 0));
+    h.addNode(2, gridPosition(1, 0));
+    h.link(1, 2);
+    t.ok(h.runUntil(() => h.fullyRouted(), 10 * MINUTE, 1_000) > 0, "the pair converges");
+    const sentAt = h.now;
+    t.ok(h.node(1).send(sentAt, 0x0777_0777, new Uint8Array([5]), { wantAck: true }).ok);
+    const retryAt = h.runUntil(() => h.node(1).stats.e2eRetries > 0, sentAt + 5 * MINUTE, 250);
+    t.ok(retryAt > 0, "the message is sent again when no ACK comes");
+    // The wait: the one level asked (60 s), the hops there and back (a few seconds at SHORT_FAST)
+    // and the guard (4 s); counting level 0 too, which is never asked, had added another minute.
+    t.ok(retryAt - sentAt > 64_000, `not before the lookup and the guard (${retryAt - sentAt} ms)`);
+    t.ok(retryAt - sentAt < 100_000, `nor a skipped level later (${retryAt - sentAt} ms)`);
+  },
   "replyHopAck: a relay confirms a copy of an end-to-end ACK it already passed on, so the ACK's sender stops"(t) {
     const h = line3(t, 3);
     // 2's forward of 3's ACK is lost (1 never gets it, 3 never overhears it): 3 sends it again.

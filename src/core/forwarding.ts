@@ -289,8 +289,9 @@ export class Forwarding {
     const best = this.routeOptions(u.dst, u.dstCluster, now, new Set()).reduce((m, o) => Math.min(m, o.metric), METRIC_INFINITY);
     const hops = best >= METRIC_INFINITY ? 8 : Math.ceil(best / (256 + this.n.config.hopPenalty)) + 2;
     const perHop = 2 * this.n.airtime(Math.min(MAX_FRAME_BYTES, ROUTED_HEADER_BYTES + u.payload.length)) + (this.n.config.relayJitterSlots + BUSY_ALLOWANCE_SLOTS) * this.n.slotMs;
-    let lookup = 0;
-    if (best >= METRIC_INFINITY) for (let l = 0; l <= this.n.config.locateMaxScope; l++) lookup += this.n.loc.locateTimeout(l);
+    // A lookup goes only for a destination neither routed nor placed, from a node with a cluster
+    // (mesh-node.ts send); it waits the levels it will ask, not every level (§7.4).
+    const lookup = best >= METRIC_INFINITY && u.dstCluster === NO_CLUSTER && this.n.cluster !== NO_CLUSTER ? this.n.loc.lookupWaitMs(u.dst, now) : 0;
     return 2 * hops * perHop + lookup + 4 * this.n.config.ackGuardMs;
   }
 

@@ -27,6 +27,26 @@ export class LocationService {
     return 2_000 + (2 + 6 * level) * roundTrip;
   }
 
+  /**
+   * How long the lookup for `dst` that a message sent now waits on can take (`e2eTimeout`, §7.4):
+   * the levels it will actually ask, from `firstLookupLevel` to `locateMaxScope`, or what is left
+   * of the lookup already running; nothing when it is skipped (§14.1 `lookupSkipped`). Level 0 is
+   * not asked for a target that is not a neighbour, so its wait is not counted either.
+   */
+  lookupWaitMs(dst: NodeId, now: number): number {
+    const max = this.n.config.locateMaxScope;
+    const running = this.lookups.get(dst);
+    let wait = 0;
+    let from: number;
+    if (running !== undefined) {
+      wait = Math.max(0, running.deadline - now);
+      from = running.level + 1;
+    } else if (this.n.budget.unlocatableSince(dst, now) !== undefined) return 0;
+    else from = firstLookupLevel(this.n.nbrs.get(dst) !== undefined, max);
+    for (let l = from; l <= max; l++) wait += this.locateTimeout(l);
+    return wait;
+  }
+
   locate(u: Unicast, now: number): void {
     const failedAt = this.lookups.get(u.dst) === undefined ? this.n.budget.unlocatableSince(u.dst, now) : undefined;
     if (failedAt !== undefined) {
