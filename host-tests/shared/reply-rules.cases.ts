@@ -74,6 +74,23 @@ export default suite("reply rules", {
     t.ok(retryAt - sentAt > 64_000, `not before the lookup and the guard (${retryAt - sentAt} ms)`);
     t.ok(retryAt - sentAt < 100_000, `nor a skipped level later (${retryAt - sentAt} ms)`);
   },
+  "replyHopAck: a relay answers an end-to-end ACK that arrives at ttl 1 with a ttl-expired hop ACK, and the sender stops"(t) {
+    const h = line3(t, 8);
+    // 3's ACKs reach 2 with one hop left: 2 may not pass them on.
+    h.rewrite = (bytes, from) => {
+      const d = decodeFrame(bytes);
+      if (from === 3 && d.ok && d.frame.type === FrameType.ACK && d.frame.kind === "e2e") return encodeFrame({ ...d.frame, ttl: 1 });
+      return bytes;
+    };
+    const since = h.txLog.length;
+    t.ok(h.node(1).send(h.now, 3, new Uint8Array([9]), { wantAck: true }).ok);
+    h.run(h.now + 5_000); // before 1 sends the message again (its end-to-end deadline, about 8 s)
+    const answer = hopAcks(h, 2, 3, since);
+    t.equal(answer.length, 1, "2 answered the ACK with one hop ACK");
+    t.equal(answer[0]?.status, AckStatus.TTL_EXPIRED, "of status ttl-expired");
+    t.equal(h.txLog.slice(since).filter((r) => r.tx === 3 && isE2eAck(r.bytes)).length, 1, "3 sent its ACK once, no retries");
+    t.equal(h.txLog.slice(since).filter((r) => r.tx === 2 && isE2eAck(r.bytes)).length, 0, "2 did not pass it on");
+  },
   "replyHopAck: a relay confirms a copy of an end-to-end ACK it already passed on, so the ACK's sender stops"(t) {
     const h = line3(t, 3);
     // 2's forward of 3's ACK is lost (1 never gets it, 3 never overhears it): 3 sends it again.

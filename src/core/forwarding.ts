@@ -703,7 +703,9 @@ export class Forwarding {
     }
     if (f.ttl <= 1) {
       this.n.stats.dropsTtl++;
-      if (isData) this.sendHopAck(f.tx, f.src, f.dst, f.seq, AckStatus.TTL_EXPIRED, f.priority, now);
+      // Every routed frame, a reply too (rule `replyHopAck`, §7.1): its sender stops retrying a frame
+      // that cannot go further, instead of spending every attempt's timeout on us.
+      this.sendHopAck(f.tx, f.src, f.dst, f.seq, AckStatus.TTL_EXPIRED, f.priority, now);
       return;
     }
     const exclude = new Set<NodeId>([f.tx]);
