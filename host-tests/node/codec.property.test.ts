@@ -7,6 +7,10 @@ import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { clusterFromGeohash } from "../../src/core/cluster";
 import { FrameType, MAX_FRAME_BYTES, type Frame } from "../../src/core/frames";
 import { GEOHASH_ALPHABET } from "../../src/core/geohash";
+import { MeshNode } from "../../src/core/mesh-node";
+import { SeededRng } from "../../src/core/rng";
+import { PRESETS } from "../../src/core/presets";
+import { MAX_BCAST_FORWARDERS } from "../../src/core/frames";
 
 const nodeId = fc.integer({ min: 1, max: 0xfffffffe });
 const u8 = fc.integer({ min: 0, max: 255 });
@@ -88,7 +92,8 @@ const flood: fc.Arbitrary<Frame> = fc
   .map(({ pair, ...r }) => ({ type: FrameType.FLOOD, ...r, src: pair[0], dst: pair[1] }));
 
 const bcast: fc.Arbitrary<Frame> = fc
-  .record({ tx: nodeId, ttl: u8, hops: u8, priority: prio, scope: fc.integer({ min: 0, max: 7 }), src: nodeId, seq: u16, originCluster: cluster, payload: payload(MAX_FRAME_BYTES - 18) })
+  .record({ tx: nodeId, ttl: u8, hops: u8, priority: prio, scope: fc.integer({ min: 0, max: 7 }), src: nodeId, seq: u16, originCluster: cluster, payload: payload(MAX_FRAME_BYTES - 18 - 33) })
+  .chain((f) => listed.map((l) => ({ ...f, ...l })))
   .map((r) => ({ type: FrameType.BCAST, ...r }));
 
 const anyFrame = fc.oneof(data, e2eAck, hopAck, ogm, locateQ, locateA, flood, bcast);
@@ -155,6 +160,39 @@ describe("codec properties", () => {
         }
       }),
       { numRuns: 5000 },
+    );
+  });
+
+  test("a BCAST's forwarder list of any bytes: a node counts a list the codec refuses and drops it, never throws", () => {
+    const node = new MeshNode({ id: 0x0101_0101, rng: new SeededRng(3), now: 0, modem: PRESETS.MEDIUM_FAST, position: { lat: 48.1, lon: 11.5 } });
+    let now = 1000;
+    fc.assert(
+      fc.property(nodeId, fc.boolean(), u8, fc.uint8Array({ maxLength: 60 }), (src, backup, count, rest) => {
+        // A valid BCAST header with flag b6 (list present), and b7 (backup) or not, then any count and any bytes.
+        const header = encodeFrame({ type: FrameType.BCAST, tx: 0x0202_0202, ttl: 5, hops: 1, priority: 2, scope: 1, src, seq: 7, originCluster: 0, payload: new Uint8Array(0) });
+        header[7] |= 0x40 | (backup ? 0x80 : 0);
+        const bytes = new Uint8Array(header.length + 1 + rest.length);
+        bytes.set(header);
+        bytes[header.length] = count;
+        bytes.set(rest, header.length + 1);
+        const r = decodeFrame(bytes);
+        if (count > MAX_BCAST_FORWARDERS) expect(!r.ok && r.error.code).toBe("bad-field");
+        else if (rest.length < 2 * count) expect(!r.ok && r.error.code).toBe("truncated");
+        else {
+          expect(r.ok && r.frame.type === FrameType.BCAST && r.frame.forwarders?.length).toBe(count);
+          expect(r.ok && r.frame.type === FrameType.BCAST && r.frame.payload.length).toBe(rest.length - 2 * count);
+        }
+        const malformed = node.stats.rxMalformed;
+        now += 500;
+        expect(() => {
+          node.receive(bytes, { rssi: -90, snr: 5, at: now });
+          node.tick(now);
+          node.pollTransmit(now);
+          node.drainEvents();
+        }).not.toThrow();
+        expect(node.stats.rxMalformed).toBe(malformed + (r.ok ? 0 : 1));
+      }),
+      { numRuns: 3000 },
     );
   });
 });

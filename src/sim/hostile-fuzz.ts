@@ -77,7 +77,10 @@ const frame: fc.Arbitrary<Frame> = fc.oneof(
     }, { requiredKeys: ["tx", "ttl", "hops", "priority", "wantAck", "scopeKind", "src", "dst", "seq", "srcCluster", "dstCluster", "payload"] })
     .map((r) => ({ type: FrameType.FLOOD, ...r })),
   fc
-    .record({ tx: id, ttl: u8, hops: u8, priority: prio, scope: fc.integer({ min: 0, max: 7 }), src: id, seq: u16, originCluster: cluster, payload: payload(MAX_FRAME_BYTES - 18 - SEAL_OVERHEAD_BYTES) })
+    .record(
+      { tx: id, ttl: u8, hops: u8, priority: prio, scope: fc.integer({ min: 0, max: 7 }), src: id, seq: u16, originCluster: cluster, payload: payload(MAX_FRAME_BYTES - 18 - 33 - SEAL_OVERHEAD_BYTES), forwarders: forwarders, backup: fc.boolean() },
+      { requiredKeys: ["tx", "ttl", "hops", "priority", "scope", "src", "seq", "originCluster", "payload"] },
+    )
     .map((r) => ({ type: FrameType.BCAST, ...r })),
 ) as fc.Arbitrary<Frame>;
 
