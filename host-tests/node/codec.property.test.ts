@@ -40,7 +40,7 @@ const e2eAck: fc.Arbitrary<Frame> = fc.record({ h: routed, status, ackedHops: u8
 });
 
 const hopAck: fc.Arbitrary<Frame> = fc
-  .record({ tx: nodeId, to: nodeId, status, src: nodeId, dst: nodeId, seq: u16 })
+  .record({ tx: nodeId, to: nodeId, status, src: nodeId, dst: nodeId, seq: u16, acks: fc.constantFrom(FrameType.DATA, FrameType.ACK, FrameType.LOCATE_A) }, { requiredKeys: ["tx", "to", "status", "src", "dst", "seq"] })
   .map((r) => ({ type: FrameType.ACK, kind: "hop" as const, ...r }));
 
 const ogm: fc.Arbitrary<Frame> = fc

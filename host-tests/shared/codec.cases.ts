@@ -24,6 +24,11 @@ const VECTORS: Array<[string, Frame, string]> = [
     "12 0d0c0b0a 44332211 02 04030201 08070605 3412",
   ],
   [
+    "hop ACK naming an end-to-end ACK (kind b3–4 = 2)",
+    { type: FrameType.ACK, kind: "hop", tx: 0x0a0b0c0d, to: 0x11223344, status: 1, src: 0x01020304, dst: 0x05060708, seq: 0x1234, acks: FrameType.ACK },
+    "12 0d0c0b0a 44332211 12 04030201 08070605 3412",
+  ],
+  [
     "end-to-end ACK",
     {
       type: FrameType.ACK, kind: "e2e", tx: 0x0a0b0c0d, next: 0x11223344, ttl: 64, hops: 0, priority: 3,
@@ -121,7 +126,7 @@ for (const [name, frame, bytes] of VECTORS) {
 }
 
 const DATA = hex(VECTORS[0][2]);
-const OGM = hex(VECTORS[4][2]);
+const OGM = hex(VECTORS[5][2]);
 
 Object.assign(cases, {
   "cluster ids on the wire: u281 = 0xD0901800"(t: Assert) {
@@ -171,9 +176,15 @@ Object.assign(cases, {
     const o = OGM.slice();
     o[7] |= 0x80;
     expectError(t, o, "reserved-bits", "OGM flags bit 7");
+    // A hop ACK's kind: b0 hop, b1–2 status, b3–4 the acknowledged type; b5–7 stay reserved.
+    for (const bit of [0x20, 0x40, 0x80]) {
+      const a = hex(VECTORS[1][2]);
+      a[9] |= bit;
+      expectError(t, a, "reserved-bits", `hop ACK kind bit ${Math.log2(bit)}`);
+    }
     // An end-to-end ACK has b0–2 priority and b5–6 attempt; b3, b4 and b7 stay reserved.
     for (const bit of [0x08, 0x10, 0x80]) {
-      const a = hex(VECTORS[2][2]);
+      const a = hex(VECTORS[3][2]);
       a[11] |= bit;
       expectError(t, a, "reserved-bits", `end-to-end ACK flags bit ${Math.log2(bit)}`);
     }
@@ -230,7 +241,7 @@ Object.assign(cases, {
     t.ok(r.ok && r.frame.type === FrameType.DATA && r.frame.attempt === 2);
   },
   "an end-to-end ACK echoes its DATA's attempt (flags b5–6), and the encoder refuses one beyond 3"(t: Assert) {
-    const a = VECTORS[2][1] as Extract<Frame, { kind: "e2e" }>;
+    const a = VECTORS[3][1] as Extract<Frame, { kind: "e2e" }>;
     for (let attempt = 0; attempt <= 3; attempt++) {
       const bytes = encodeFrame({ ...a, attempt });
       t.equal(bytes[11], 0x03 | (attempt << 5));

@@ -91,6 +91,24 @@ export default suite("reply rules", {
     t.equal(h.txLog.slice(since).filter((r) => r.tx === 3 && isE2eAck(r.bytes)).length, 1, "3 sent its ACK once, no retries");
     t.equal(h.txLog.slice(since).filter((r) => r.tx === 2 && isE2eAck(r.bytes)).length, 0, "2 did not pass it on");
   },
+  "a hop ACK names the type it answers: a refusal of a reply is not one of the DATA with the same (src, dst, seq)"(t) {
+    const h = line3(t, 9);
+    h.dropIf = (_bytes, from) => from === 2; // 1's DATA goes unconfirmed: it waits on 2
+    const sent = h.node(1).send(h.now, 3, new Uint8Array([4]));
+    t.ok(sent.ok);
+    const seq = sent.ok ? sent.seq : 0;
+    t.ok(h.runUntil(() => h.txLog.some((r) => r.tx === 1 && r.type === FrameType.DATA), h.now + 5_000, 20) > 0, "1 sent its DATA");
+    h.run(h.now + 100); // its transmission ends: now it waits for 2's confirmation
+    const refusal = (acks: typeof FrameType.DATA | typeof FrameType.ACK | typeof FrameType.LOCATE_A) =>
+      encodeFrame({ type: FrameType.ACK, kind: "hop", tx: 2, to: 1, status: AckStatus.NO_ROUTE, src: 1, dst: 3, seq, acks });
+    const before = { ...h.node(1).stats };
+    h.node(1).receive(refusal(FrameType.ACK), { rssi: -80, snr: 8, at: h.now });
+    h.node(1).receive(refusal(FrameType.LOCATE_A), { rssi: -80, snr: 8, at: h.now });
+    t.equal(h.node(1).stats.routeDeaths, before.routeDeaths, "refusals of replies leave the DATA's route alone");
+    t.equal(h.node(1).stats.failovers, before.failovers, "and the DATA where it is");
+    h.node(1).receive(refusal(FrameType.DATA), { rssi: -80, snr: 8, at: h.now });
+    t.equal(h.node(1).stats.routeDeaths, before.routeDeaths + 1, "a refusal naming DATA refuses it");
+  },
   "replyHopAck: a relay confirms a copy of an end-to-end ACK it already passed on, so the ACK's sender stops"(t) {
     const h = line3(t, 3);
     // 2's forward of 3's ACK is lost (1 never gets it, 3 never overhears it): 3 sends it again.

@@ -30,6 +30,7 @@ import {
   type FloodScopeKind,
   type Frame,
   type HopAckFrame,
+  type HopAckedType,
   type LocateAnswerFrame,
   type LocateQueryFrame,
   type OgmFrame,
@@ -245,11 +246,12 @@ function decodeAck(r: Reader, tx: number): HopAckFrame | E2eAckFrame {
     const to = nodeField(r, "acknowledged node");
     const kind = r.u8();
     if ((kind & 1) !== 0) fail("inconsistent", `${r.what}: end-to-end ACK kind in a ${HOP_ACK_BYTES}-byte frame`);
-    reserved(r, kind, 0xf8, 9);
-    const st = status(r, kind >> 1, 9);
+    reserved(r, kind, 0xe0, 9);
+    const st = status(r, (kind >> 1) & 3, 9);
+    const acks = HOP_ACKED_TYPES[(kind >> 3) & 3];
     const src = nodeField(r, "source");
     const dst = nodeField(r, "destination");
-    return { type: FrameType.ACK, kind: "hop", tx, to, status: st, src, dst, seq: r.u16() };
+    return { type: FrameType.ACK, kind: "hop", tx, to, status: st, src, dst, seq: r.u16(), ...(acks === undefined ? {} : { acks }) };
   }
   if (r.bytes.length < E2E_ACK_BYTES) {
     fail("truncated", `${r.what}: ${r.bytes.length} bytes is neither a hop ACK (${HOP_ACK_BYTES}) nor an end-to-end ACK (${E2E_ACK_BYTES})`);
@@ -458,6 +460,9 @@ function priorityBits(p: number): number {
   return p;
 }
 
+/** A hop ACK's kind b3–4 (§3.4): 0 names no type (frames from before the field), then DATA, end-to-end ACK, locate answer. */
+const HOP_ACKED_TYPES: ReadonlyArray<HopAckedType | undefined> = [undefined, FrameType.DATA, FrameType.ACK, FrameType.LOCATE_A];
+
 /** The end-to-end attempt of DATA and of its ACK: two flag bits (§3.2, §3.4). */
 function checkAttempt(attempt: number): void {
   if (!Number.isInteger(attempt) || attempt < 0 || attempt > 3) throw new RangeError(`attempt ${attempt} is not 0..3`);
@@ -558,7 +563,7 @@ export function encodeFrame(f: Frame): Uint8Array {
         w.u8((PROTOCOL_VERSION << 4) | FrameType.ACK, "type");
         w.node(f.tx, "tx");
         w.node(f.to, "to");
-        w.u8(f.status << 1, "kind");
+        w.u8((f.status << 1) | (f.acks === undefined ? 0 : HOP_ACKED_TYPES.indexOf(f.acks) << 3), "kind");
         w.node(f.src, "src");
         w.node(f.dst, "dst");
         w.u16(f.seq, "seq");

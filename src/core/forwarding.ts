@@ -4,8 +4,8 @@
 // on. One of the concerns MeshNode (mesh-node.ts) composes; the shared state is NodeState.
 import type { Destination, DestKind, RouteEntry } from "./route-table";
 import type { QueuedFrame } from "./tx-queue";
-import { AckStatus, type AckStatusCode, type DataFrame, type E2eAckFrame, FloodScope, type FloodScopeKind, type Frame, FrameType, type HopAckFrame, type LocateAnswerFrame, locateKey, MAX_FRAME_BYTES, METRIC_INFINITY, ROUTED_HEADER_BYTES } from "./frames";
-import { BUSY_ALLOWANCE_SLOTS, CUSTODY_MS, E2E_PENDING_MAX, MAX_ACK_WAIT_MS, MAX_CUSTODY, NodeState, REVERSE_MAX, identityKey, keyOf, routedKey, type Awaiting, type Custody, type Tag, type Unicast } from "./node-state";
+import { AckStatus, type AckStatusCode, type DataFrame, type E2eAckFrame, FloodScope, type FloodScopeKind, type Frame, FrameType, type HopAckFrame, type HopAckedType, type LocateAnswerFrame, locateKey, MAX_FRAME_BYTES, METRIC_INFINITY, ROUTED_HEADER_BYTES } from "./frames";
+import { BUSY_ALLOWANCE_SLOTS, CUSTODY_MS, E2E_PENDING_MAX, MAX_ACK_WAIT_MS, MAX_CUSTODY, NodeState, REVERSE_MAX, groupOf, identityKey, keyOf, routedKey, type Awaiting, type Custody, type Tag, type Unicast } from "./node-state";
 import { chooseRoute, type RouteOption } from "./route-choice";
 import { clusterContains, type ClusterId, clusterParent, NO_CLUSTER } from "./cluster";
 import { encodeFrame } from "./codec";
@@ -573,10 +573,13 @@ export class Forwarding {
   }
 
   onHopAck(f: HopAckFrame, now: number): void {
-    this.confirmAnyAttempt(f.src, f.dst, f.seq, f.tx, f.status, now);
+    // The type it names, if any (§3.4): a refusal of a reply is not one of the DATA of the same
+    // (src, dst, seq). A hop ACK naming none (from before the field) applies to all three.
+    const named = f.acks === undefined ? undefined : groupOf(f.acks);
+    if (named === undefined || named === "d") this.confirmAnyAttempt(f.src, f.dst, f.seq, f.tx, f.status, now);
     // An end-to-end ACK or locate answer is confirmed or refused the same way (rule `replyHopAck`,
     // §7.1), and a gateway confirms one it took onto the bridge so (nobody can overhear it there).
-    for (const g of REPLY_GROUPS) this.confirmAnyAttempt(f.src, f.dst, f.seq, f.tx, f.status, now, g);
+    for (const g of REPLY_GROUPS) if (named === undefined || named === g) this.confirmAnyAttempt(f.src, f.dst, f.seq, f.tx, f.status, now, g);
   }
 
   /** Hop ACKs name no attempt (nor does an end-to-end ACK its DATA's hop): confirm whichever attempt waits on `from`. */
@@ -584,8 +587,9 @@ export class Forwarding {
     for (let a = 0; a <= 3; a++) if (this.confirm(identityKey(group, src, dst, seq, a), from, status, now)) return;
   }
 
-  sendHopAck(to: NodeId, src: NodeId, dst: NodeId, seq: number, status: AckStatusCode, priority: PriorityLevel, now: number): void {
-    const bytes = encodeFrame({ type: FrameType.ACK, kind: "hop", tx: this.n.id, to, status, src, dst, seq });
+  /** A hop ACK for the frame of type `acks` with this (src, dst, seq), naming its type (§3.4). */
+  sendHopAck(to: NodeId, acks: HopAckedType, src: NodeId, dst: NodeId, seq: number, status: AckStatusCode, priority: PriorityLevel, now: number): void {
+    const bytes = encodeFrame({ type: FrameType.ACK, kind: "hop", tx: this.n.id, to, acks, status, src, dst, seq });
     const f: QueuedFrame<Tag> = {
       bytes,
       priority,
@@ -653,7 +657,7 @@ export class Forwarding {
     this.deliver(f.src, f.seq, f.payload, nextHopCount(f.hops), f.priority, now);
     // Acknowledge every copy: a repeat means the sender missed our earlier ACK.
     if (f.wantAck) this.sendE2eAck(f.src, f.seq, nextHopCount(f.hops), f.priority, f.tx, f.attempt, now);
-    else this.sendHopAck(f.tx, f.src, f.dst, f.seq, AckStatus.DELIVERED, f.priority, now);
+    else this.sendHopAck(f.tx, f.type, f.src, f.dst, f.seq, AckStatus.DELIVERED, f.priority, now);
   }
 
   onAckForMe(f: E2eAckFrame, now: number): void {
@@ -691,21 +695,21 @@ export class Forwarding {
       this.n.stats.rxDuplicates++;
       if (!isData) {
         // Rule `replyHopAck` (§7.1): we passed this ACK or answer on and the sender missed our forward.
-        this.sendHopAck(f.tx, f.src, f.dst, f.seq, AckStatus.DELIVERED, f.priority, now);
+        this.sendHopAck(f.tx, f.type, f.src, f.dst, f.seq, AckStatus.DELIVERED, f.priority, now);
         return;
       }
       // A frame we already handed back (no route worked) came round by another path: refuse
       // it so the sender keeps it and fails over. Otherwise the sender retried because our
       // forward (its implicit ACK) went unheard: confirm explicitly.
       const bounced = this.custody.get(key)?.bouncedAway === true && !this.awaiting.has(key);
-      this.sendHopAck(f.tx, f.src, f.dst, f.seq, bounced ? AckStatus.NO_ROUTE : AckStatus.DELIVERED, f.priority, now);
+      this.sendHopAck(f.tx, f.type, f.src, f.dst, f.seq, bounced ? AckStatus.NO_ROUTE : AckStatus.DELIVERED, f.priority, now);
       return;
     }
     if (f.ttl <= 1) {
       this.n.stats.dropsTtl++;
       // Every routed frame, a reply too (rule `replyHopAck`, §7.1): its sender stops retrying a frame
       // that cannot go further, instead of spending every attempt's timeout on us.
-      this.sendHopAck(f.tx, f.src, f.dst, f.seq, AckStatus.TTL_EXPIRED, f.priority, now);
+      this.sendHopAck(f.tx, f.type, f.src, f.dst, f.seq, AckStatus.TTL_EXPIRED, f.priority, now);
       return;
     }
     const exclude = new Set<NodeId>([f.tx]);
@@ -714,7 +718,7 @@ export class Forwarding {
       this.n.stats.refusedNoRoute++;
       this.n.seqreq.onNoRoute(f.dst, f.dstCluster, now); // starved? ask for a newer seqno (§5.6)
       // Every routed frame, an ACK or answer too (rule `replyHopAck`, §7.1): the sender fails over at once.
-      this.sendHopAck(f.tx, f.src, f.dst, f.seq, AckStatus.NO_ROUTE, f.priority, now);
+      this.sendHopAck(f.tx, f.type, f.src, f.dst, f.seq, AckStatus.NO_ROUTE, f.priority, now);
       return;
     }
     if (!this.n.queue.hasRoomFor(isData ? "data" : "control")) {
@@ -744,7 +748,7 @@ export class Forwarding {
 
   /** A frame we handed on came back: try our remaining routes, or hand it further back (§7.3). */
   onBounce(f: DataFrame, key: string, now: number): void {
-    this.sendHopAck(f.tx, f.src, f.dst, f.seq, AckStatus.DELIVERED, f.priority, now);
+    this.sendHopAck(f.tx, f.type, f.src, f.dst, f.seq, AckStatus.DELIVERED, f.priority, now);
     const c = this.custody.get(key);
     if (c !== undefined) this.custody.delete(key);
     // A bounce we already took back (its hop ACK was lost) must not be processed twice.

@@ -162,7 +162,16 @@ export interface HopAckFrame {
   readonly src: NodeId;
   readonly dst: NodeId;
   readonly seq: number;
+  /**
+   * The type of the acknowledged frame (kind b3–4, §3.4): DATA, an end-to-end ACK or a locate
+   * answer, so a refusal of one is not taken for the others of the same (src, dst, seq). Absent
+   * in hop ACKs from before the field, which apply to all three.
+   */
+  readonly acks?: HopAckedType;
 }
+
+/** The routed frame types a hop ACK may name (§3.4). */
+export type HopAckedType = typeof FrameType.DATA | typeof FrameType.ACK | typeof FrameType.LOCATE_A;
 
 export interface E2eAckFrame extends RoutedHeader {
   readonly type: typeof FrameType.ACK;

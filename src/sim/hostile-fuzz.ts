@@ -55,7 +55,9 @@ const routed = fc.record({ tx: id, next: id, ttl: u8, hops: u8, priority: prio, 
 const frame: fc.Arbitrary<Frame> = fc.oneof(
   fc.record({ h: routed, wantAck: fc.boolean(), bounced: fc.boolean(), attempt: fc.integer({ min: 0, max: 3 }), payload: payload(MAX_FRAME_BYTES - 26 - SEAL_OVERHEAD_BYTES) }).map(({ h, ...r }) => ({ type: FrameType.DATA, ...h, ...r })),
   fc.record({ h: routed, status, ackedHops: u8, attempt: fc.integer({ min: 0, max: 3 }) }).map(({ h, ...r }) => ({ type: FrameType.ACK, kind: "e2e" as const, ...h, ...r })),
-  fc.record({ tx: id, to: id, status, src: id, dst: id, seq: u16 }).map((r) => ({ type: FrameType.ACK, kind: "hop" as const, ...r })),
+  fc
+    .record({ tx: id, to: id, status, src: id, dst: id, seq: u16, acks: fc.constantFrom(FrameType.DATA, FrameType.ACK, FrameType.LOCATE_A) }, { requiredKeys: ["tx", "to", "status", "src", "dst", "seq"] })
+    .map((r) => ({ type: FrameType.ACK, kind: "hop" as const, ...r })),
   fc
     .record({
       tx: id, ogmSeq: u16, hasFix: fc.boolean(), border: fc.boolean(), relayActive: fc.boolean(), cluster, battery: u8, load: u8,

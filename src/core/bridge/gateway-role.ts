@@ -423,7 +423,7 @@ export class GatewayRole implements BridgePort {
     this.#outbox.push({ bytes: encodeFrame(this.n.fwd.buildRouted(u)), cluster: clusterToGeohash(topic), at: now });
     this.stats.published++;
     // The previous hop waits for a confirmation it cannot overhear: confirm at once.
-    if (u.prevHop !== undefined) this.n.fwd.sendHopAck(u.prevHop, u.src, u.dst, u.seq, AckStatus.DELIVERED, u.priority, now);
+    if (u.prevHop !== undefined) this.n.fwd.sendHopAck(u.prevHop, u.ftype, u.src, u.dst, u.seq, AckStatus.DELIVERED, u.priority, now);
     this.n.fwd.handedOn(u, now);
     return true;
   }
