@@ -192,6 +192,16 @@ export class SecureStation implements Station {
     return this.#s.contacts.size;
   }
 
+  /** The contacts held (copies of their keys), in the order added: the host's `contact list`. */
+  contactList(): ContactEntry[] {
+    return this.#s.contacts.list();
+  }
+
+  /** Contacts held at most (`maxContacts`). */
+  get maxContacts(): number {
+    return this.#s.contacts.max;
+  }
+
   get stats(): Readonly<SecurityStats> {
     return this.#s.stats;
   }
