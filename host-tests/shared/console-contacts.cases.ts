@@ -1,7 +1,10 @@
 // `contact …` at the console and the contact records in flash (src/app/contact-store.ts), against
 // the core's own ContactBook: bound keys only, the refusals reach the user as error lines, hostile
 // lines and records never throw. Runs on Node and on XS (the device's engine).
+import { DeviceApi } from "../../src/app/api";
+import { FrameSplitter } from "../../src/app/api-frame";
 import type { ContactsHost } from "../../src/app/console";
+import { decodeUtf8, encodeUtf8 } from "../../src/app/utf8";
 import { CONTACT_DOMAIN, decodeContactRecord, encodeContactRecord, parsePublicKey, PreferenceContactStore } from "../../src/app/contact-store";
 import { ContactBook } from "../../src/core/security/contacts";
 import { fingerprint } from "../../src/core/security/peer-keys";
@@ -38,6 +41,18 @@ function contactsOf(self: { id: number; publicKey: Uint8Array }, max = 4, store 
   };
 }
 
+/** The device API on a fake host with these contacts: `ask` sends one request and returns the answer record. */
+function api(contacts: ContactsHost | undefined) {
+  const out: Array<Record<string, unknown>> = [];
+  const reader = new FrameSplitter({ now: () => 0, onFrame: (p) => out.push(JSON.parse(decodeUtf8(p))), onText: () => undefined, onError: () => undefined });
+  const device = new DeviceApi({ host: fakeHost(contacts === undefined ? {} : { contacts }).host, write: (bytes) => reader.push(bytes) });
+  return (request: Record<string, unknown>): Record<string, unknown> => {
+    out.length = 0;
+    device.frame(encodeUtf8(JSON.stringify(request)));
+    return out[0];
+  };
+}
+
 export default suite("app: console contacts", {
   "contact me prints the id, the 64-hex key and the line another user types; key alone does too"(t) {
     const [me] = identities(1, 71);
@@ -49,6 +64,10 @@ export default suite("app: console contacts", {
     has(t, out, new RegExp(`contact add ${hex8(me.id)} ${toHex(me.publicKey)}\\r\\n`));
     t.equal(term.type("key\r").replace("key\r\n", ""), out.replace("contact me\r\n", ""));
     has(t, term.type("key bogus\r"), /error: usage: key random \(a new network key\), or key alone/);
+    // A node whose id is not its key id (host runs with scripted ids) is told others will refuse it.
+    const scripted = terminal(fakeHost({ contacts: contactsOf({ id: 5, publicKey: me.publicKey }) }).host).type("contact me\r");
+    has(t, scripted, /note: this node's id is not the key id of its key \(a host run with scripted ids\): other nodes refuse it as a contact/);
+    t.ok(!/contact add 00000005/.test(scripted), "no add line for an unbound key");
   },
   "add, list, remove: the printed line of one node adds it on another; the record is in flash"(t) {
     const [me, peer, other] = identities(3, 72);
@@ -149,5 +168,39 @@ export default suite("app: console contacts", {
     const upper = parsePublicKey(` ${toHex(a.publicKey).toUpperCase()} `);
     t.ok(upper.ok && toHex(upper.key) === toHex(a.publicKey), "upper case with spaces around");
     for (const bad of ["", "0x" + toHex(a.publicKey).slice(2), toHex(a.publicKey).slice(0, 63), "s5k1:abc"]) t.ok(!parsePublicKey(bad).ok, bad);
+  },
+  "device API: contact-add, contacts (paged), contact-remove, info.publicKey; refusals are error records"(t) {
+    const ids = identities(6, 77);
+    const [me, a, b] = ids;
+    const contacts = contactsOf(me, 4);
+    const ask = api(contacts);
+    t.equal((ask({ id: 1, cmd: "info" }).info as Record<string, unknown>).publicKey, toHex(me.publicKey));
+    t.deepEqual(ask({ id: 2, cmd: "contact-add", key: toHex(a.publicKey) }), { re: 2, ok: false, error: "node must be a node id (8 hex digits, or a number)" });
+    t.ok(/is not a node id/.test(String(ask({ id: 3, cmd: "contact-add", node: "ffffffff", key: toHex(a.publicKey) }).error)));
+    const added = ask({ cmd: "contact-add", node: hex8(a.id), key: toHex(a.publicKey) });
+    t.deepEqual(added, { re: null, ok: true, node: hex8(a.id), added: true, saved: true });
+    t.equal(ask({ cmd: "contact-add", node: hex8(a.id), key: toHex(a.publicKey) }).added, false);
+    const unbound = ask({ id: 4, cmd: "contact-add", node: hex8(b.id), key: toHex(a.publicKey) });
+    t.equal(unbound.ok, false);
+    t.ok(/^contact not added \(unbound\): the key is not bound to/.test(String(unbound.error)), String(unbound.error));
+    t.ok(/a public key is 64 hex digits/.test(String(ask({ cmd: "contact-add", node: hex8(b.id), key: "abc" }).error)));
+    t.ok(/key must be a string/.test(String(ask({ cmd: "contact-add", node: hex8(b.id), key: 5 }).error)));
+    for (const k of ids.slice(2, 5)) t.equal(ask({ cmd: "contact-add", node: hex8(k.id), key: toHex(k.publicKey) }).ok, true);
+    t.ok(/\(full\)/.test(String(ask({ cmd: "contact-add", node: hex8(ids[5].id), key: toHex(ids[5].publicKey) }).error)));
+    const list = ask({ cmd: "contacts" });
+    t.equal(list.max, 4);
+    t.equal(list.total, 4);
+    t.equal(list.leftOut, 0);
+    t.deepEqual((list.contacts as Array<Record<string, unknown>>)[0], { id: hex8(a.id), key: toHex(a.publicKey) });
+    const page = ask({ cmd: "contacts", offset: 3 });
+    t.deepEqual((page.contacts as Array<Record<string, unknown>>).map((c) => c.id), [hex8(ids[4].id)]);
+    t.ok(/offset must be a whole number/.test(String(ask({ cmd: "contacts", offset: -1 }).error)));
+    t.deepEqual(ask({ cmd: "contact-remove", node: hex8(a.id) }), { re: null, ok: true, node: hex8(a.id), removed: true, keyKept: false, saved: true });
+    t.equal(ask({ cmd: "contact-remove", node: hex8(a.id) }).removed, false);
+    t.equal(ask({ cmd: "contacts" }).total, 3);
+    // Without a running mesh: an error record, and info says there is no key yet.
+    const idle = api(undefined);
+    t.ok(/the mesh is not running yet/.test(String(idle({ cmd: "contacts" }).error)));
+    t.equal((idle({ cmd: "info" }).info as Record<string, unknown>).publicKey, null);
   },
 });

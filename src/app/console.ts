@@ -9,6 +9,7 @@
 import { NETWORK_KEY_BYTES, shareString } from "../core/security/keys";
 import type { SendResult } from "../core/station";
 import { formatNodeId } from "../core/station";
+import { isBoundKey } from "../core/security/key-id";
 import { fingerprint } from "../core/security/peer-keys";
 import { CA_PASTE_MAX_CHARS, PEM_BEGIN, PEM_END } from "./ca-cert";
 import { formatPublicKey, parsePublicKey } from "./contact-store";
@@ -519,6 +520,7 @@ export class Console {
     this.#out(`node ${id}`);
     this.#out(`public key ${key}`);
     this.#out(`fingerprint ${fingerprint(own.publicKey)}`);
+    if (!isBoundKey(own.id, own.publicKey)) return this.#out(`note: this node's id is not the key id of its key (a host run with scripted ids): other nodes refuse it as a contact (docs/security.md §7.3)`);
     this.#out(`on another node, to add this one as a contact: contact add ${id} ${key}`);
   }
 
