@@ -4,6 +4,7 @@
 import { DeviceApi } from "../../src/app/api";
 import { FrameSplitter } from "../../src/app/api-frame";
 import type { ContactsHost } from "../../src/app/console";
+import { erase } from "../../src/app/resets";
 import { decodeUtf8, encodeUtf8 } from "../../src/app/utf8";
 import { CONTACT_DOMAIN, decodeContactRecord, encodeContactRecord, parsePublicKey, PreferenceContactStore } from "../../src/app/contact-store";
 import { ContactBook } from "../../src/core/security/contacts";
@@ -157,6 +158,8 @@ export default suite("app: console contacts", {
     t.deepEqual(loaded.damaged.slice().sort(), [hex8(b.id), "00000009", "0000000a", "0000000b", "ffffffff", '"zz?[2J"'].sort());
     t.deepEqual(prefs.keys(CONTACT_DOMAIN).sort(), [hex8(a.id), hex8(c.id)].sort(), "damaged records are erased");
     t.equal(prefs.get("s5", "name"), "hillside", "other settings untouched");
+    t.equal(erase(prefs, "all"), "every setting, key, pinned peer and contact erased");
+    t.deepEqual(prefs.keys(CONTACT_DOMAIN), [], "factory-reset erases the contacts");
     // A store that cannot be read at all gives a problem, not a throw.
     prefs.failWith = "NVS gone";
     const broken = store.load();
