@@ -123,8 +123,10 @@ describe("contacts at the console of a booted node", () => {
     expect(a.running.mesh!.secure.stats.contactsRefused).toBe(3);
     expect(a.preferences.keys(CONTACT_DOMAIN).length).toBe(DEVICE_MAX_CONTACTS);
     expect(a.preferences.keys(CONTACT_DOMAIN)).not.toContain(formatNodeId(last.id));
-    // The console carries on.
+    // The console carries on, and each refusal was said once (the core's own log warning is not repeated).
     expect(answer(a, "get name")).toBe("name = hillside\r\n> ");
+    a.clock.advance(30_000);
+    expect(a.output).not.toContain("security: contact refused");
   });
 
   test("hostile records in flash: damaged ones are erased and named, unbound ones refused and erased, the rest and the settings load", () => {
@@ -148,6 +150,7 @@ describe("contacts at the console of a booted node", () => {
     expect(hearsRelay(a, r)).toBe(true);
     expect(answer(a, `send ${formatNodeId(idB)} after the storm`)).toMatch(/\(private\)/);
     expect(clock.runUntil(() => b.output.includes("after the storm"), 120_000)).toBe(true);
+    expect(lastBoot(a).match(/is not bound to/g)?.length).toBe(1);
     // And the next boot is quiet.
     expect(reboot(a)).not.toMatch(/warning: .*contact/);
   });

@@ -14,7 +14,7 @@ import { airtimeMs } from "../core/airtime";
 import { MeshNode } from "../core/mesh-node";
 import { SeededRng } from "../core/rng";
 import { networkKeys } from "../core/security/keys";
-import { SecureStation, type SecureDelivered } from "../core/security/secure-station";
+import { CONTACT_REFUSED_LOG, SecureStation, type SecureDelivered } from "../core/security/secure-station";
 import { BRIDGE_MAX_FRAME, networkTag } from "../core/bridge/topics";
 import { formatNodeId, type Station, type StationEvent } from "../core/station";
 import { BridgeDriver } from "./bridge-driver";
@@ -409,6 +409,8 @@ function report(r: Reporting, events: readonly StationEvent[], logged: Map<strin
       console.message({ source: e.src, destination: e.dst, payload: e.payload, hops: e.hops, private: isPrivate });
       api.event({ event: "message", from: formatNodeId(e.src), to: e.dst === 0xffffffff ? "all" : formatNodeId(e.dst), hops: e.hops, private: isPrivate, text: decodeUtf8(e.payload) });
     } else if (e.type === "log" && e.level === "warn") {
+      // Contacts are added only by the app (console, API, boot), which shows each refusal itself.
+      if (e.text.startsWith(CONTACT_REFUSED_LOG)) continue;
       const last = logged.get(e.text);
       if (last !== undefined && e.at - last < LOG_REPEAT_MS) continue;
       logged.set(e.text, e.at);
