@@ -10,6 +10,7 @@ import { encodeFrame, FrameSplitter, MAX_FRAME_PAYLOAD } from "../../src/app/api
 import { AirHub } from "../../src/host/air-hub";
 import { ApiClient, serialTransport, type Transport } from "../../src/host/api-client";
 import { meshSpacingM } from "../../src/cli/mesh-command";
+import { identities } from "../shared/key-binding.cases";
 
 const root = path.resolve(__dirname, "../..");
 const PER_DEGREE_LON = 111_320 * Math.cos((48.1374 * Math.PI) / 180);
@@ -284,6 +285,21 @@ describe("system5 connect from a script", () => {
       expect((await run("send", "5a000003")).code).toBe(2);
       const elsewhere = spawn(process.execPath, [path.join(root, "bin/system5.mjs"), "connect", "--air", "nowhere", "--node", "1", "--data", data, "info"]);
       expect(await new Promise((r) => elsewhere.on("close", r))).toBe(1);
+      // Contacts: a peer's bound key added, listed, refused when not bound, removed.
+      const [peer] = identities(1, 81);
+      const [peerId, peerKey] = [peer.id.toString(16).padStart(8, "0"), Buffer.from(peer.publicKey).toString("hex")];
+      const added = await run("contact", "add", peerId, peerKey);
+      expect(added.code).toBe(0);
+      expect(added.out).toBe(`added contact ${peerId}\n`);
+      expect((await run("contacts")).out).toBe(`node      public key (1 of at most 64)\n${peerId}  ${peerKey}\n`);
+      expect(JSON.parse((await run("contacts", "--json")).out)).toMatchObject({ total: 1, max: 64, contacts: [{ id: peerId, key: peerKey }] });
+      const unbound = await run("contact", "add", "0a1b2c3d", peerKey);
+      expect(unbound.code).toBe(1);
+      expect(unbound.err).toMatch(/contact not added \(unbound\): the key is not bound to 0a1b2c3d/);
+      // Host air nodes have scripted ids: their own key is not bound to them, and contact me says so.
+      expect((await run("contact", "me")).out).toMatch(/^node 5a000001\npublic key [0-9a-f]{64}\nnote: the node's id is not the key id of its key/);
+      expect((await run("contact", "remove", peerId)).out).toBe(`removed contact ${peerId}\n`);
+      expect((await run("contact", "add", peerId)).code).toBe(2);
     } finally {
       hub.stop();
     }

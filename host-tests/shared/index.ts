@@ -7,6 +7,7 @@ import broadcastStandDown from "./broadcast-stand-down.cases";
 import forwarderGain from "./forwarder-gain.cases";
 import codec from "./codec.cases";
 import console from "./console.cases";
+import consoleContacts from "./console-contacts.cases";
 import deviceApi from "./device-api.cases";
 import dutyLedger from "./duty-ledger.cases";
 import floodBudget from "./flood-budget.cases";
@@ -30,4 +31,4 @@ import contacts from "./contacts.cases";
 import seqnoRequest from "./seqno-request.cases";
 import settings from "./settings.cases";
 
-export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, linkRules, routingRules, mesh, meshPart2, broadcastStandDown, forwarderGain, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridgeRules, bridge, keyBinding, keyIdentity, seqnoRequest, mobilityRules, floodBudget, replyRules, contacts];
+export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, linkRules, routingRules, mesh, meshPart2, broadcastStandDown, forwarderGain, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridgeRules, bridge, keyBinding, keyIdentity, seqnoRequest, mobilityRules, floodBudget, replyRules, contacts, consoleContacts];

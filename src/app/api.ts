@@ -12,7 +12,8 @@
 // out of here. ES2022 only: JSON is built into XS.
 import { formatNodeId } from "../core/station";
 import { encodeFrame, MAX_FRAME_PAYLOAD } from "./api-frame";
-import type { ConsoleHost } from "./console";
+import type { ConsoleHost, ContactsHost } from "./console";
+import { formatPublicKey, parsePublicKey } from "./contact-store";
 import { parseNodeId } from "./node-id";
 import { decodeUtf8, encodeUtf8 } from "./utf8";
 
@@ -37,7 +38,7 @@ class BadRequest extends Error {}
 
 /** The commands, each with the record fields it takes (docs/api.md §3). */
 // Frozen so xsl keeps it in flash.
-const COMMANDS = Object.freeze(["api", "info", "nodes", "routes", "get", "set", "send", "broadcast", "traceroute", "telemetry"] as const);
+const COMMANDS = Object.freeze(["api", "info", "nodes", "routes", "get", "set", "send", "broadcast", "traceroute", "telemetry", "contacts", "contact-add", "contact-remove"] as const);
 
 export class DeviceApi {
   readonly #host: ConsoleHost;
@@ -160,6 +161,28 @@ export class DeviceApi {
       }
       case "telemetry":
         return { telemetry: (host.telemetry?.() ?? {}) as JsonObject };
+      case "contacts": {
+        const c = contactsOf(host);
+        // A full book (64 contacts, about 90 bytes each) is more than one frame: `offset` pages it.
+        if (r.offset !== undefined && (typeof r.offset !== "number" || !Number.isSafeInteger(r.offset) || r.offset < 0)) throw new BadRequest("offset must be a whole number ≥ 0");
+        const offset = r.offset ?? 0;
+        const all = c.list();
+        return { max: c.max, total: all.length, offset, ...fitList("contacts", all.slice(offset).map((x) => ({ id: formatNodeId(x.id), key: formatPublicKey(x.publicKey) }))) };
+      }
+      case "contact-add": {
+        const id = nodeArg(r.node, "node");
+        if (typeof r.key !== "string") throw new BadRequest("key must be a string of 64 hex digits");
+        const key = parsePublicKey(r.key);
+        if (!key.ok) throw new BadRequest(key.error);
+        const result = contactsOf(host).add(id, key.key);
+        if (!result.ok) throw new BadRequest(`contact not added (${result.code}): ${result.reason}`);
+        return { node: formatNodeId(id), added: result.added, saved: result.saveError === undefined, ...(result.saveError === undefined ? {} : { saveError: result.saveError }) };
+      }
+      case "contact-remove": {
+        const id = nodeArg(r.node, "node");
+        const result = contactsOf(host).remove(id);
+        return { node: formatNodeId(id), removed: result.removed, keyKept: result.keyKept, saved: result.saveError === undefined, ...(result.saveError === undefined ? {} : { saveError: result.saveError }) };
+      }
       default:
         throw new BadRequest(`unknown cmd "${cmd.slice(0, 32)}"; one of ${COMMANDS.join(", ")}`);
     }
@@ -173,8 +196,15 @@ export class DeviceApi {
 }
 Object.freeze(DeviceApi.prototype);
 
+function contactsOf(host: ConsoleHost): ContactsHost {
+  const c = host.contacts;
+  if (c === undefined) throw new BadRequest("the mesh is not running yet (contacts are held by the running node)");
+  return c;
+}
+
 function info(host: ConsoleHost): JsonObject {
   const s = host.status();
+  const own = host.contacts?.own();
   const extra: JsonObject = {};
   for (const [k, v] of s.extra ?? []) extra[k] = v;
   return {
@@ -195,6 +225,7 @@ function info(host: ConsoleHost): JsonObject {
     cluster: s.cluster ?? null,
     neighbours: s.neighbours ?? null,
     routes: s.routes ?? null,
+    publicKey: own === undefined ? null : formatPublicKey(own.publicKey),
     status: extra,
   };
 }

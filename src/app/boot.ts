@@ -14,7 +14,7 @@
 import { CHIP_TX_POWER_DBM, radioChips, txPowerRange, type BoardProfile, type RadioChip } from "../../boards/common/board-profile";
 import { formatNodeId, type SendResult } from "../core/station";
 import { batteryLevel, liIonLevel, type BatteryGauge } from "./battery";
-import { Console, type ConsoleHost, type ConsoleStatus, type NeighbourRow, type NodeRow, type ResetTarget, type RouteRow, type Telemetry, type TraceStart } from "./console";
+import { Console, type ConsoleHost, type ContactsHost, type ConsoleStatus, type NeighbourRow, type NodeRow, type ResetTarget, type RouteRow, type Telemetry, type TraceStart } from "./console";
 import { NmeaParser, type GpsState } from "./gps/nmea";
 import { nodeIdFromMac } from "./node-id";
 import { identityOfKey, recordFormerId, usableNodeKey } from "./key-identity";
@@ -63,6 +63,8 @@ export interface MeshBinding {
   telemetry?(): Omit<Telemetry, "battery" | "batteryMillivolts">;
   traceroute?(destination: number): TraceStart;
   forgetPeer?(id: number): boolean;
+  /** The user's contacts in the security layer and in flash. */
+  readonly contacts?: ContactsHost;
   /** The internet bridge's status rows; undefined when this node is not a gateway. */
   bridge?(): ReadonlyArray<readonly [string, string]> | undefined;
 }
@@ -202,6 +204,9 @@ export function boot(platform: BootPlatform): App {
       return m.traceroute(dst);
     },
     forgetPeer: (id) => needMesh().forgetPeer?.(id) ?? false,
+    get contacts() {
+      return mesh?.contacts;
+    },
     bridge: () => mesh?.bridge?.(),
     ...(platform.erase === undefined
       ? {}

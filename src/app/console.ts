@@ -9,7 +9,10 @@
 import { NETWORK_KEY_BYTES, shareString } from "../core/security/keys";
 import type { SendResult } from "../core/station";
 import { formatNodeId } from "../core/station";
+import { isBoundKey } from "../core/security/key-id";
+import { fingerprint } from "../core/security/peer-keys";
 import { CA_PASTE_MAX_CHARS, PEM_BEGIN, PEM_END } from "./ca-cert";
+import { formatPublicKey, parsePublicKey } from "./contact-store";
 import { parseNodeId } from "./node-id";
 import { SETTING_HELP, SETTING_KEYS, type SetResult } from "./settings";
 import { decodeUtf8, encodeUtf8 } from "./utf8";
@@ -95,6 +98,30 @@ export type TraceStart = { readonly ok: true; readonly seq: number; readonly nex
 /** What `reset` can erase. */
 export type ResetTarget = "counter" | "node-key";
 
+/** Why `contact add` was refused: the core's reasons (contacts.ts), or the mesh not running yet. */
+export type ContactAdd =
+  | { readonly ok: true; readonly added: boolean; /** Set when the contact is held now but could not be written to flash. */ readonly saveError?: string }
+  | { readonly ok: false; readonly code: string; readonly reason: string };
+
+export interface ContactRemove {
+  /** It was a contact (held or stored). */
+  readonly removed: boolean;
+  /** Its key is still held by the security layer (used or pinned since it was added): `reset peer` forgets it. */
+  readonly keyKept: boolean;
+  readonly saveError?: string;
+}
+
+/** The user's contacts (docs/security.md §8 "Contacts"): the running mesh's, kept in flash. */
+export interface ContactsHost {
+  /** This node's id and public key, to give to other users. */
+  own(): { readonly id: number; readonly publicKey: Uint8Array } | undefined;
+  add(id: number, publicKey: Uint8Array): ContactAdd;
+  remove(id: number): ContactRemove;
+  list(): ReadonlyArray<{ readonly id: number; readonly publicKey: Uint8Array }>;
+  /** Contacts held at most. */
+  readonly max: number;
+}
+
 type Lookup = { readonly ok: true; readonly value: string } | { readonly ok: false; readonly error: string };
 
 /** What the console needs from the firmware. SettingsStore fits `settings` as is. */
@@ -124,6 +151,8 @@ export interface ConsoleHost {
   reset?(target: ResetTarget): string;
   /** Forgets the pinned public key of a peer now; false when none was pinned. */
   forgetPeer?(id: number): boolean;
+  /** The user's contacts; undefined until the mesh runs. */
+  readonly contacts?: ContactsHost;
   /** Erases every setting and key and reboots. */
   factoryReset?(): void;
   /** The internet bridge of a gateway (state, broker, counters); undefined when the node is not one. */
@@ -180,6 +209,7 @@ const COMMANDS: ReadonlyArray<readonly [string, string]> = Object.freeze([
   Object.freeze(["get [key]", "show one setting, or all"] as const),
   Object.freeze(["set <key> <value>", "change a setting (\"default\" restores it); saved, applies after reboot"] as const),
   Object.freeze(["key random", "draw a random 256-bit network key and print it as a share string for set key"] as const),
+  Object.freeze(["contact add|remove|list|me", "this node's public key to give others; the contacts whose keys you were given (a private message to one goes at once)"] as const),
   Object.freeze(["nodes", "every node known: neighbours and nodes heard through the mesh"] as const),
   Object.freeze(["traceroute <node>", "probe the path to a node: hops and round trip"] as const),
   Object.freeze(["reset counter|node-key|peer <node>", "erase the frame counter mark or the node key (after confirmation), or forget a peer's key"] as const),
@@ -198,7 +228,9 @@ const DETAILS: Readonly<Record<string, string>> = Object.freeze({
     "reset counter: erase the frame counter mark (a node whose mark was lost starts again at 0; safe only under a network key never used before). reset node-key: draw a new node key pair at the next boot; on the device the node id is the key id of that key, so the node gets a new id too (peers that pinned the old key must reset peer <this node>). reset peer <node>: forget the key pinned for <node> now (it is learned again at the next contact). counter and node-key ask for confirmation and apply after reboot.",
   bridge:
     "bridge (or mqtt): a gateway's link to the MQTT broker that joins clusters over the internet: the broker, whether it is connected (or why not and when it retries), the clusters served, the other gateways online, frames published and received, and input dropped before the mesh core (oversized, empty, bad topic, bad presence; the mesh core drops this gateway's own frames echoed back). A node becomes a gateway with set broker mqtt://host:1883 (a board also needs set wifi and set wifipass), then reboot. TLS: set broker mqtts://host:8883; the broker's certificate is always verified (its CA and its host name): on a board against Let's Encrypt's ISRG Root X1 bundled in the firmware, and also against your own CA after set mqttca (then paste the CA certificate, PEM); on a board mqttca adds to the bundled root and does not replace it (trusting only your CA needs a firmware built without it: docs/gateway.md TLS); on a host mqttca replaces the system's roots.",
-  "factory-reset": "factory-reset: erases every setting, the network and node keys and the frame counter, then reboots as a fresh node. Asks for confirmation.",
+  contact:
+    "contact me: this node's id and public key (64 hex digits) and the line another user types to add it. contact add <node> <key>: take a peer's public key from its user (as its contact me printed it); a private message to a contact goes at once, without asking the mesh for its key. The key must be the one the id comes from (node ids are key ids, docs/security.md §7.3), so a mistyped or forged key is refused. contact list: the contacts held. contact remove <node>: forget a contact (a key pinned after messages stays pinned: reset peer <node> forgets it). Contacts are kept in flash and loaded at every boot.",
+  "factory-reset": "factory-reset: erases every setting, the network and node keys, the frame counter, pinned peers and contacts, then reboots as a fresh node. Asks for confirmation.",
 });
 
 // A frozen object rather than an enum (tsc emits enums as a mutable `var`, kept in RAM by xsl).
@@ -403,7 +435,10 @@ export class Console {
         case "set":
           return this.#set(rest);
         case "key":
-          return this.#key(rest);
+          return rest === "" && this.#host.contacts !== undefined ? this.#contact("me") : this.#key(rest);
+        case "contact":
+        case "contacts":
+          return this.#contact(rest === "" && command === "contacts" ? "list" : rest);
         case "nodes":
           return this.#nodes();
         case "traceroute":
@@ -431,13 +466,69 @@ export class Console {
 
   /** `key random`: a fresh 256-bit network key as a share string; nothing is changed until `set key`. */
   #key(rest: string): void {
-    if (rest.toLowerCase() !== "random") return this.#error("usage: key random");
+    if (rest.toLowerCase() !== "random") return this.#error("usage: key random (a new network key), or key alone (this node's public key, once the mesh runs)");
     const random = this.#host.randomBytes;
     if (random === undefined) return this.#error("key random: this platform has no random source");
     const share = shareString(random.call(this.#host, NETWORK_KEY_BYTES));
     this.#out(`new network key (256 random bits): ${share}`);
     this.#out(`to use it, on every node of your network: set key ${share}, then reboot`);
     this.#out("keep it secret: anyone who has it can read and join the network (nothing was changed yet)");
+  }
+
+  /** `contact me | list | add <node> <key> | remove <node>`. */
+  #contact(rest: string): void {
+    const [verb, ...args] = rest === "" ? [""] : rest.split(/\s+/);
+    const usage = "contact me | contact list | contact add <node> <key> | contact remove <node>";
+    const v = verb.toLowerCase();
+    if (v !== "me" && v !== "list" && v !== "add" && v !== "remove") return this.#error(`contact what? ${usage}`);
+    const contacts = this.#host.contacts;
+    if (contacts === undefined) return this.#error("the mesh is not running yet (contacts are held by the running node)");
+    if (v === "me" || v === "list") {
+      if (args.length > 0) return this.#error(`contact ${v} takes no argument`);
+      return v === "me" ? this.#contactMe(contacts) : this.#contactList(contacts);
+    }
+    if (v === "remove") {
+      if (args.length !== 1) return this.#error("contact remove takes one node: contact remove <node>");
+      const node = parseNodeId(args[0]);
+      if (!node.ok) return this.#error(node.error);
+      const r = contacts.remove(node.id);
+      const id = formatNodeId(node.id);
+      if (!r.removed) return this.#out(`${id} is not a contact`);
+      if (r.saveError !== undefined) this.#error(`${id} was removed for now but the flash could not be written (${printable(r.saveError)}): it comes back at the next boot`);
+      else this.#out(`removed contact ${id}`);
+      if (r.keyKept) this.#out(`its key is still held (used or pinned since it was added): private messages to it still use it; reset peer ${id} forgets it`);
+      return;
+    }
+    if (args.length !== 2) return this.#error("contact add takes a node and its key: contact add <node> <key> (64 hex digits, as contact me prints it on that node)");
+    const node = parseNodeId(args[0]);
+    if (!node.ok) return this.#error(node.error);
+    const key = parsePublicKey(args[1]);
+    if (!key.ok) return this.#error(key.error);
+    const id = formatNodeId(node.id);
+    const r = contacts.add(node.id, key.key);
+    if (!r.ok) return this.#error(`contact ${id} not added (${r.code}): ${printable(r.reason)}`);
+    if (!r.added) return this.#out(`${id} is already a contact with this key`);
+    if (r.saveError !== undefined) return this.#error(`contact ${id} held until the next boot only: the flash could not be written (${printable(r.saveError)})`);
+    this.#out(`added contact ${id} (key ${fingerprint(key.key)}); private messages to it go at once`);
+  }
+
+  #contactMe(contacts: ContactsHost): void {
+    const own = contacts.own();
+    if (own === undefined) return this.#error("this node has no node key yet");
+    const id = formatNodeId(own.id);
+    const key = formatPublicKey(own.publicKey);
+    this.#out(`node ${id}`);
+    this.#out(`public key ${key}`);
+    this.#out(`fingerprint ${fingerprint(own.publicKey)}`);
+    if (!isBoundKey(own.id, own.publicKey)) return this.#out(`note: this node's id is not the key id of its key (a host run with scripted ids): other nodes refuse it as a contact (docs/security.md §7.3)`);
+    this.#out(`on another node, to add this one as a contact: contact add ${id} ${key}`);
+  }
+
+  #contactList(contacts: ContactsHost): void {
+    const list = contacts.list();
+    if (list.length === 0) return this.#out(`no contacts (at most ${contacts.max}); contact add <node> <key> adds one`);
+    this.#out(`node      fingerprint          public key (${list.length} of at most ${contacts.max})`);
+    for (const c of list) this.#out(`${formatNodeId(c.id)}  ${fingerprint(c.publicKey)}  ${formatPublicKey(c.publicKey)}`);
   }
 
   #guard(what: string, f: () => void): void {

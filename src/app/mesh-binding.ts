@@ -17,7 +17,8 @@ import type { Rng } from "../core/rng";
 import { BROADCAST, formatNodeId, type SendResult } from "../core/station";
 import type { MeshBinding } from "./boot";
 import type { ChannelMeter } from "./channel-meter";
-import type { ConsoleStatus, NodeRow } from "./console";
+import type { ConsoleStatus, ContactsHost, NodeRow } from "./console";
+import type { PreferenceContactStore } from "./contact-store";
 import type { HeardNodes } from "./heard-nodes";
 import { probePayload, type Probes } from "./traceroute";
 import type { GpsState } from "./gps/nmea";
@@ -85,6 +86,8 @@ export interface BindingOptions {
   readonly meter?: ChannelMeter;
   /** The internet bridge's status rows (gateways only). */
   readonly bridge?: () => ReadonlyArray<readonly [string, string]>;
+  /** Where contacts are kept across reboots (absent: RAM only). */
+  readonly contactStore?: PreferenceContactStore;
 }
 
 /**
@@ -102,11 +105,11 @@ export function meshBinding(options: BindingOptions): MeshBinding {
       if (result.ok) options.poke();
       return result;
     }
-    const keyKnown = secure.knowsKeyOf(dst);
     const result = secure.send(t, dst, payload, { wantAck: true, private: true });
     if (!result.ok) return result;
     options.poke();
-    return { ...result, note: keyKnown ? "private" : `private; asking ${formatNodeId(dst)} for its key first` };
+    // Asked after the send: a key from the contacts or the cache is taken by the send itself.
+    return { ...result, note: secure.knowsKeyOf(dst) ? "private" : `private; asking ${formatNodeId(dst)} for its key first` };
   };
   return {
     chip: options.chip,
@@ -149,6 +152,7 @@ export function meshBinding(options: BindingOptions): MeshBinding {
       return { ok: true, seq: result.seq, nextHops: node.nextHopsTo(dst, t) };
     },
     forgetPeer: (id) => secure.forgetPeer(id),
+    contacts: contactsHost(secure, options.contactStore, now),
     bridge: () => options.bridge?.(),
     status: (): Partial<ConsoleStatus> => {
       const t = now();
@@ -174,6 +178,46 @@ export function meshBinding(options: BindingOptions): MeshBinding {
       position = fix;
       node.setPosition(now(), fix);
       options.poke();
+    },
+  };
+}
+
+/**
+ * `contact …` on the running node: the core's ContactBook decides (bound keys only, conflicts,
+ * a full book: docs/security.md §8 "Contacts"); what it takes is written to flash, what it
+ * removes erased. A flash failure never undoes the change in RAM; it is reported.
+ */
+function contactsHost(secure: SecureStation, store: PreferenceContactStore | undefined, now: () => number): ContactsHost {
+  const failure = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+  return {
+    own: () => {
+      const key = secure.publicKey;
+      return key === undefined ? undefined : { id: secure.id, publicKey: key };
+    },
+    add: (id, publicKey) => {
+      const r = secure.addContact(now(), id, publicKey);
+      if (!r.ok || !r.added || store === undefined) return r;
+      try {
+        store.save(id, publicKey);
+        return r;
+      } catch (e) {
+        return { ...r, saveError: failure(e) };
+      }
+    },
+    remove: (id) => {
+      let removed = secure.removeContact(id);
+      let saveError: string | undefined;
+      try {
+        // A record with no contact behind it (refused at boot, kept) goes too.
+        if (store?.remove(id) === true) removed = true;
+      } catch (e) {
+        saveError = failure(e);
+      }
+      return { removed, keyKept: secure.knowsKeyOf(id), ...(saveError === undefined ? {} : { saveError }) };
+    },
+    list: () => secure.contactList(),
+    get max() {
+      return secure.maxContacts;
     },
   };
 }

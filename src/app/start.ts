@@ -14,7 +14,7 @@ import { airtimeMs } from "../core/airtime";
 import { MeshNode } from "../core/mesh-node";
 import { SeededRng } from "../core/rng";
 import { networkKeys } from "../core/security/keys";
-import { SecureStation, type SecureDelivered } from "../core/security/secure-station";
+import { CONTACT_REFUSED_LOG, SecureStation, type SecureDelivered } from "../core/security/secure-station";
 import { BRIDGE_MAX_FRAME, networkTag } from "../core/bridge/topics";
 import { formatNodeId, type Station, type StationEvent } from "../core/station";
 import { BridgeDriver } from "./bridge-driver";
@@ -32,6 +32,7 @@ import type { SerialLike } from "./io-types";
 import { meshBinding, meshNodeOptions, meshPlan, type MeshPlan } from "./mesh-binding";
 import { MeshRunner } from "./mesh-runner";
 import { PreferencePeerStore } from "./peer-store";
+import { DEVICE_MAX_CONTACTS, PreferenceContactStore } from "./contact-store";
 import { identityOfKey, usableNodeKey } from "./key-identity";
 import { loadNetworkKey, loadNodeSecret, netIdText, PreferenceCounterStore, PUBLIC_KEY_WARNING } from "./security";
 import { DEFAULT_SETTINGS, redrawAutoId, type NodeIdentity, type PreferenceLike } from "./settings";
@@ -250,8 +251,20 @@ function runMesh(
   const peerStore = new PreferencePeerStore(prefs);
   // Bound ids (docs/security.md §7.3): where ids come from keys, only keys bound to their ids are learned.
   const idBinding = idsFromKeys ? "required" : "optional";
-  const secure = new SecureStation({ inner: node, networkKey: net.key, counterStore, nodeSecretKey: own.secretKey, peerStore, modem: plan.node.modem, now: clock.now(), idBinding });
+  const secure = new SecureStation({
+    inner: node,
+    networkKey: net.key,
+    counterStore,
+    nodeSecretKey: own.secretKey,
+    peerStore,
+    modem: plan.node.modem,
+    now: clock.now(),
+    idBinding,
+    maxContacts: DEVICE_MAX_CONTACTS,
+  });
   if (peerStore.damaged.length > 0) say(`warning: ${peerStore.damaged.length} pinned peer key record(s) damaged (${peerStore.damaged.join(", ")}): those peers are pinned afresh when next heard`);
+  const contactStore = new PreferenceContactStore(prefs);
+  loadContacts(contactStore, secure, clock.now(), say);
   for (const n of counterStore.notes) say(`warning: ${n}`);
   if (counterStore.problem !== undefined) say(`error: ${counterStore.problem}`);
   say(`security: network ${netIdText(netId)} (${net.isDefault ? "public default key" : net.source === "share" ? "random key from a share string" : `passphrase, key ${net.source}`}), node key ${secure.fingerprintOf(secure.id) ?? "none"}`);
@@ -283,6 +296,7 @@ function runMesh(
     heard,
     probes,
     meter: opened.meter,
+    contactStore,
     ...(bridgeStart === undefined ? {} : { bridge: () => (typeof bridgeStart === "string" ? [["broker", settings.broker ?? "none"], ["state", `not running: ${bridgeStart}`]] : bridgeStart.statusRows()) }),
     extra: () => {
       const s = meshRunner.stats;
@@ -298,6 +312,37 @@ function runMesh(
   if (app.gps !== undefined) binding.gps?.(app.gps.state);
   meshRunner.start();
   return { node, secure, counterStore, runner: meshRunner, radio, chip, ...(bridge === undefined ? {} : { bridge }) };
+}
+
+/**
+ * The user's contacts from flash into the security layer (docs/security.md §8 "Contacts"). A
+ * record that does not read is erased and named; one the core refuses is named with the reason
+ * (the core counts it too): erased when it can never be taken (not bound to its id, malformed,
+ * this node's own id), kept when the user can resolve it (a conflict with a pinned key: reset
+ * peer; a full book). Nothing here stops the boot or touches another record.
+ */
+function loadContacts(store: PreferenceContactStore, secure: SecureStation, now: number, say: (line: string) => void): void {
+  const loaded = store.load();
+  if (loaded.problem !== undefined) say(`warning: ${loaded.problem}; no contacts loaded`);
+  if (loaded.damaged.length > 0) say(`warning: ${loaded.damaged.length} contact record(s) damaged and erased (${loaded.damaged.join(", ")}): add those contacts again`);
+  let held = 0;
+  for (const c of loaded.contacts) {
+    const r = secure.addContact(now, c.id, c.publicKey);
+    if (r.ok) {
+      held++;
+      continue;
+    }
+    const erase = r.code !== "conflict" && r.code !== "full";
+    if (erase) {
+      try {
+        store.remove(c.id);
+      } catch {
+        // Refused again at the next boot; nothing else depends on it.
+      }
+    }
+    say(`warning: stored contact ${formatNodeId(c.id)} refused (${r.code}): ${r.reason}; ${erase ? "record erased" : "record kept"}`);
+  }
+  if (held > 0) say(`contacts: ${held} loaded (at most ${secure.maxContacts}); contact list shows them`);
 }
 
 /**
@@ -364,6 +409,8 @@ function report(r: Reporting, events: readonly StationEvent[], logged: Map<strin
       console.message({ source: e.src, destination: e.dst, payload: e.payload, hops: e.hops, private: isPrivate });
       api.event({ event: "message", from: formatNodeId(e.src), to: e.dst === 0xffffffff ? "all" : formatNodeId(e.dst), hops: e.hops, private: isPrivate, text: decodeUtf8(e.payload) });
     } else if (e.type === "log" && e.level === "warn") {
+      // Contacts are added only by the app (console, API, boot), which shows each refusal itself.
+      if (e.text.startsWith(CONTACT_REFUSED_LOG)) continue;
       const last = logged.get(e.text);
       if (last !== undefined && e.at - last < LOG_REPEAT_MS) continue;
       logged.set(e.text, e.at);

@@ -7,6 +7,8 @@
 // traceroute), 2 a usage error. --json prints the node's answer record as one JSON line; listen
 // prints one JSON line per event.
 import { Command, InvalidArgumentError } from "commander";
+import { isBoundKey } from "../core/security/key-id";
+import { hexToBytes } from "../core/security/primitives";
 import { ApiClient, airTransport, serialTransport, type ApiRecord, type Transport } from "../host/api-client";
 import { defaultDataDir } from "../host/preference-file";
 
@@ -24,7 +26,7 @@ interface ConnectOptions {
 class Usage extends Error {}
 class Failed extends Error {}
 
-const VERBS = ["info", "nodes", "routes", "telemetry", "get", "set", "send", "broadcast", "traceroute", "listen"] as const;
+const VERBS = ["info", "nodes", "routes", "telemetry", "get", "set", "send", "broadcast", "traceroute", "contacts", "contact", "listen"] as const;
 
 const SYNOPSIS = `commands:
   info                      the node: id, board, radio, channel, battery, GPS, cluster, counts
@@ -36,6 +38,10 @@ const SYNOPSIS = `commands:
   send <node> <text…>       private message (--wait: until acknowledged; exit 1 if it fails)
   broadcast <text…>         message to every node
   traceroute <node>         probe the path: hops and round trip (waits up to --timeout)
+  contacts                  the contacts the node holds (id, key)
+  contact me                the node's id and public key, and the line to add it elsewhere
+  contact add <node> <key>  take a peer's public key (64 hex digits): DMs to it go at once
+  contact remove <node>     forget a contact
   listen                    received messages and delivery reports as JSON lines (--count N to stop)`;
 
 export function registerConnectCommand(program: Command): void {
@@ -90,7 +96,9 @@ function checkUsage(verb: string, args: string[], o: ConnectOptions): void {
   if (o.air !== undefined && o.node === undefined) throw new Usage("--air needs --node <id>");
   const counts: Record<string, [number, number]> = { get: [0, 1], set: [2, Infinity], send: [2, Infinity], broadcast: [1, Infinity], traceroute: [1, 1] };
   const [min, max] = counts[verb] ?? [0, 0];
-  if (args.length < min || args.length > max) throw new Usage(`${verb}: wrong arguments; see system5 connect --help`);
+  const contactArgs: Record<string, number> = { me: 1, add: 3, remove: 2 };
+  const bad = verb === "contact" ? contactArgs[args[0]] !== args.length : args.length < min || args.length > max;
+  if (bad) throw new Usage(`${verb}: wrong arguments; see system5 connect --help`);
 }
 
 async function run(client: ApiClient, verb: string, args: string[], o: ConnectOptions): Promise<void> {
@@ -147,6 +155,36 @@ async function run(client: ApiClient, verb: string, args: string[], o: ConnectOp
       out({ ...t, nextHops: r.nextHops }, () => (t.ok ? `${t.to}: ${t.hops} hops, round trip ${(Number(t.roundTripMs) / 1000).toFixed(1)} s` : `${t.to}: no answer: ${t.reason}`));
       if (t.ok !== true) throw new Failed("no answer");
       return;
+    }
+    case "contacts": {
+      // Paged: a full book is more than one frame.
+      const all: ApiRecord[] = [];
+      let r = await client.request("contacts");
+      for (;;) {
+        const page = r.contacts as ApiRecord[];
+        all.push(...page);
+        if (page.length === 0 || all.length >= Number(r.total)) break;
+        r = await client.request("contacts", { offset: all.length });
+      }
+      return out({ ...r, offset: 0, contacts: all, leftOut: 0 }, () =>
+        all.length === 0 ? `no contacts (at most ${r.max})` : [`node      public key (${all.length} of at most ${r.max})`, ...all.map((c) => `${c.id}  ${c.key}`)].join("\n"),
+      );
+    }
+    case "contact": {
+      if (args[0] === "me") {
+        const r = await client.request("info");
+        const i = r.info as ApiRecord;
+        if (i.publicKey === null) throw new Failed("the node has no node key yet");
+        const bound = isBoundKey(parseInt(String(i.id), 16) >>> 0, hexToBytes(String(i.publicKey)));
+        const how = bound ? `on another node: contact add ${i.id} ${i.publicKey}` : "note: the node's id is not the key id of its key (scripted ids): other nodes refuse it as a contact";
+        return out({ re: r.re, ok: true, id: i.id, publicKey: i.publicKey, bound }, () => `node ${i.id}\npublic key ${i.publicKey}\n${how}`);
+      }
+      if (args[0] === "add") {
+        const r = await client.request("contact-add", { node: args[1], key: args[2] });
+        return out(r, () => (r.added ? `added contact ${r.node}` : `${r.node} is already a contact with this key`) + (r.saved ? "" : ` (not saved to flash: ${r.saveError})`));
+      }
+      const r = await client.request("contact-remove", { node: args[1] });
+      return out(r, () => (r.removed ? `removed contact ${r.node}` : `${r.node} is not a contact`) + (r.saved ? "" : ` (flash not written: ${r.saveError})`));
     }
     case "listen": {
       await client.request("api", { events: true });

@@ -83,6 +83,13 @@ export class ContactBook {
     return this.#contacts.get(id >>> 0)?.publicKey;
   }
 
+  /** Every contact held, in the order added (the host lists and persists them). */
+  list(): Array<{ readonly id: number; readonly publicKey: Uint8Array; readonly holdsOurs: boolean }> {
+    const out: Array<{ readonly id: number; readonly publicKey: Uint8Array; readonly holdsOurs: boolean }> = [];
+    for (const [id, c] of this.#contacts) out.push({ id, publicKey: c.publicKey.slice(), holdsOurs: c.holdsOurs });
+    return out;
+  }
+
   holdsOurs(id: number): boolean {
     return this.#contacts.get(id >>> 0)?.holdsOurs === true;
   }

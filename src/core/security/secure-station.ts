@@ -95,6 +95,9 @@ export interface SecureStationOptions {
   readonly maxContacts?: number;
 }
 
+/** How the `log` warning on a refused contact begins (a host that shows refusals itself may skip it). */
+export const CONTACT_REFUSED_LOG = "security: contact refused:";
+
 /** One contact: its id, its public key, and whether it holds ours too (exchanged both ways). */
 export interface ContactEntry {
   readonly id: NodeId;
@@ -169,7 +172,7 @@ export class SecureStation implements Station {
       : s.contacts.add(id, publicKey, holdsOurs);
     if (!r.ok) {
       s.stats.contactsRefused++;
-      s.events.push({ type: "log", at: now, level: "warn", text: `security: contact refused: ${r.reason}` });
+      s.events.push({ type: "log", at: now, level: "warn", text: `${CONTACT_REFUSED_LOG} ${r.reason}` });
     } else if (r.added && s.dms.waitsOnKey(id >>> 0)) {
       // DMs queued for this peer, or held from it, go (or open) now, not at the next key request.
       this.#contact.keyFromContacts(id >>> 0, now);
@@ -181,7 +184,7 @@ export class SecureStation implements Station {
     const s = this.#s;
     s.contacts.refuse("malformed", reason);
     s.stats.contactsRefused++;
-    s.events.push({ type: "log", at: now, level: "warn", text: `security: contact refused: ${reason}` });
+    s.events.push({ type: "log", at: now, level: "warn", text: `${CONTACT_REFUSED_LOG} ${reason}` });
   }
 
   removeContact(id: NodeId): boolean {
@@ -190,6 +193,16 @@ export class SecureStation implements Station {
 
   get contactCount(): number {
     return this.#s.contacts.size;
+  }
+
+  /** The contacts held (copies of their keys), in the order added: the host's `contact list`. */
+  contactList(): ContactEntry[] {
+    return this.#s.contacts.list();
+  }
+
+  /** Contacts held at most (`maxContacts`). */
+  get maxContacts(): number {
+    return this.#s.contacts.max;
   }
 
   get stats(): Readonly<SecurityStats> {
