@@ -1,5 +1,5 @@
 import { resolveConfig } from "../../src/core/config";
-import { backpressure, chooseRoute, routeWeight } from "../../src/core/route-choice";
+import { backpressure, chooseRoute, ROUTE_STRETCH_MAX, routeWeight, withinStretch } from "../../src/core/route-choice";
 import { RouteHealth } from "../../src/core/route-health";
 import { dutyFloorInterval, KnownIds, trickleMinInterval, TrickleTimer } from "../../src/core/ogm-schedule";
 import { quietOgmBudget, selectOgmItems, type OgmItem } from "../../src/core/ogm-builder";
@@ -17,6 +17,7 @@ import { ogmBytes } from "../../src/core/frames";
 import { METRIC_INFINITY } from "../../src/core/frames";
 import { METRIC_MAX } from "../../src/core/metric";
 import { NeighbourTrust, plausibleMetric, trustScaledMetric } from "../../src/core/trust";
+import { dataSent } from "./tx-log";
 import { suite } from "./harness";
 
 const cfg = resolveConfig();
@@ -36,13 +37,47 @@ export default suite("routing rules", {
   "Share(r): traffic splits in proportion to W"(t) {
     const rng = new SeededRng(42);
     const a = { route: "a", metric: 300, health: 1, load: 0, battery: 1 };
-    const b = { route: "b", metric: 600, health: 1, load: 0, battery: 1 };
+    const b = { route: "b", metric: 300 * ROUTE_STRETCH_MAX, health: 0.5, load: 0, battery: 1 };
     let na = 0;
     const n = 20_000;
     for (let i = 0; i < n; i++) if (chooseRoute([a, b], rng, cfg)?.route === "a") na++;
     const wa = routeWeight(a, 300, cfg);
     const wb = routeWeight(b, 300, cfg);
     t.near(na / n, wa / (wa + wb), 0.01);
+  },
+  "route stretch: a route costing more than ROUTE_STRETCH_MAX × the best is drawn only when nothing within it can be"(t) {
+    t.ok(withinStretch(300 * ROUTE_STRETCH_MAX, 300) && !withinStretch(300 * ROUTE_STRETCH_MAX + 1, 300));
+    const rng = new SeededRng(42);
+    const a = { route: "a", metric: 300, health: 1, load: 0, battery: 1 };
+    const b = { route: "b", metric: 600, health: 1, load: 0, battery: 1 };
+    for (let i = 0; i < 1_000; i++) t.equal(chooseRoute([a, b], rng, cfg)?.route, "a", "one more hop is not drawn");
+    const full = { ...a, load: 0.99 };
+    t.equal(chooseRoute([full, b], rng, cfg)?.route, "b", "the best route avoided for its load: the longer one carries");
+  },
+  "route stretch on a diamond: a neighbour destination gets every message directly, none through the two-hop detours"(t) {
+    // 1 hears 4 directly and through 2 and through 3 (each link alike), and a third of 1's OGMs
+    // are lost, so 1's links cost 542 and the detours (1084) are feasible: they cost twice the
+    // direct route. Without the stretch rule the load and battery terms gave each detour four
+    // fifths of the direct route's weight (4 of these 10 messages went round).
+    const h = new IdealMesh({ seed: 5 });
+    h.addNode(1, gridPosition(0, 0));
+    h.addNode(2, gridPosition(1, 1));
+    h.addNode(3, gridPosition(1, -1));
+    h.addNode(4, gridPosition(2, 0));
+    for (const [a, b] of [[1, 2], [1, 3], [1, 4], [2, 4], [3, 4]]) h.link(a, b);
+    let ogms = 0;
+    h.dropIf = (bytes, from) => from === 1 && (bytes[0] & 0x0f) === FrameType.OGM && ogms++ % 3 === 0;
+    t.ok(h.runUntil(() => h.fullyRouted(), 10 * 60_000, 1_000) > 0, "the diamond converges");
+    const to4 = h.node(1).routeTable(h.now).find((r) => r.kind === "node" && r.destination === 4);
+    t.ok(to4 !== undefined && to4.routes.length === 3 && to4.routes[1].metric > to4.routes[0].metric * ROUTE_STRETCH_MAX, "1 holds both detours, each beyond the stretch");
+    const mark = h.txLog.length;
+    for (let i = 0; i < 10; i++) {
+      t.ok(h.node(1).send(h.now, 4, new Uint8Array([i]), { wantAck: false }).ok);
+      h.run(h.now + 20_000);
+    }
+    t.equal(h.eventsOf(4, "delivered").length, 10, "all ten arrive");
+    t.equal(dataSent(h, 1, mark).length, 10, "each sent once");
+    t.equal(dataSent(h, 2, mark).length + dataSent(h, 3, mark).length, 0, "no detour relayed any");
   },
   "an overloaded route is avoided; if all are, the least loaded is used"(t) {
     const rng = new SeededRng(1);
@@ -291,10 +326,11 @@ export default suite("routing rules", {
     const full = routeWeight({ route: 0, metric: 300, health: 1, load: 0, battery: 1 }, 300, cfg);
     const low = routeWeight({ route: 0, metric: 300, health: 1, load: 0, battery: 1, trust: 0.25 }, 300, cfg);
     t.near(low, full * 0.25, 1e-12, "load and battery terms do not keep a distrusted hop at full share");
+    // As routeOptions hands them over: each metric already divided by its next hop's trust (RouteTable.selected).
     const rng = new SeededRng(5);
     let bad = 0;
     for (let i = 0; i < 10_000; i++) {
-      const c = chooseRoute([{ route: "good", metric: 400, health: 1, load: 0, battery: 1 }, { route: "bad", metric: 300, health: 1, load: 0, battery: 1, trust: 0.1 }], rng, cfg);
+      const c = chooseRoute([{ route: "good", metric: 400, health: 1, load: 0, battery: 1 }, { route: "bad", metric: trustScaledMetric(300, 0.1), health: 1, load: 0, battery: 1, trust: 0.1 }], rng, cfg);
       if (c?.route === "bad") bad++;
     }
     t.atMost(bad / 10_000, 0.12, "a shorter route through a distrusted hop gets little traffic");
