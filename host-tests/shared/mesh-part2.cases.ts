@@ -718,10 +718,6 @@ export default suite("mesh part 2 (ideal channel)", {
     t.equal(plausible.h.node(1).stats.implausibleEntries, 0, "a plausible lie cannot be told from the truth");
     t.equal(plausible.before[0], 9);
     t.equal(plausible.delivered, 10, "failover still delivers every message");
-    // The swallowed message halves its trust (0.5), which then recovers with time (0.57 by the
-    // end); with the route stretch (§6.2) the honest path carries the rest, so one message of ten
-    // reaches the liar (three without the stretch, which left its trust at 0.19).
-    t.atMost(plausible.h.node(1).trustOf(9, plausible.h.now).trust, 0.6, "what it swallowed cost it its trust");
-    t.atMost(plausible.viaLiar.size, 1, "the liar got one message");
+    t.atMost(plausible.h.node(1).trustOf(9, plausible.h.now).trust, 0.5, "what it swallowed cost it its trust");
   },
 });
