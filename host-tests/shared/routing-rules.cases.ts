@@ -1,5 +1,5 @@
 import { resolveConfig } from "../../src/core/config";
-import { backpressure, chooseRoute, routeWeight } from "../../src/core/route-choice";
+import { backpressure, chooseRoute, ROUTE_STRETCH_MAX, routeWeight, withinStretch } from "../../src/core/route-choice";
 import { RouteHealth } from "../../src/core/route-health";
 import { dutyFloorInterval, KnownIds, trickleMinInterval, TrickleTimer } from "../../src/core/ogm-schedule";
 import { quietOgmBudget, selectOgmItems, type OgmItem } from "../../src/core/ogm-builder";
@@ -18,9 +18,34 @@ import { METRIC_INFINITY } from "../../src/core/frames";
 import { METRIC_MAX } from "../../src/core/metric";
 import { holdCapMs } from "../../src/core/neighbour-table";
 import { NeighbourTrust, plausibleMetric, trustScaledMetric } from "../../src/core/trust";
-import { suite } from "./harness";
+import { dataSent } from "./tx-log";
+import { suite, type Assert } from "./harness";
 
 const cfg = resolveConfig();
+
+/** The diamond of the route-stretch test (and a leaf 5 on node 1): messages of ten from 1 to 4 that went through 2 or 3, with tables of `maxNeighbours`. */
+function diamondDetours(t: Assert, maxNeighbours: number): number {
+  const h = new IdealMesh({ seed: 5, config: { maxNeighbours } });
+  h.addNode(1, gridPosition(0, 0));
+  h.addNode(2, gridPosition(1, 1));
+  h.addNode(3, gridPosition(1, -1));
+  h.addNode(4, gridPosition(2, 0));
+  h.addNode(5, gridPosition(-1, 0));
+  for (const [a, b] of [[1, 2], [1, 3], [1, 4], [2, 4], [3, 4], [1, 5]]) h.link(a, b);
+  let ogms = 0;
+  h.dropIf = (bytes, from) => from === 1 && (bytes[0] & 0x0f) === FrameType.OGM && ogms++ % 3 === 0;
+  t.ok(h.runUntil(() => h.fullyRouted(), 10 * 60_000, 1_000) > 0, "the diamond converges");
+  const to4 = h.node(1).routeTable(h.now).find((r) => r.kind === "node" && r.destination === 4);
+  t.ok(to4 !== undefined && to4.routes.length === 3 && to4.routes[1].metric >= 2 * to4.routes[0].metric, "1 holds both detours, each twice the direct route");
+  const mark = h.txLog.length;
+  for (let i = 0; i < 10; i++) {
+    t.ok(h.node(1).send(h.now, 4, new Uint8Array([i]), { wantAck: false }).ok);
+    h.run(h.now + 20_000);
+  }
+  t.equal(h.eventsOf(4, "delivered").length, 10, "all ten arrive");
+  t.equal(dataSent(h, 1, mark).length, 10, "each sent once");
+  return dataSent(h, 2, mark).length + dataSent(h, 3, mark).length;
+}
 
 export default suite("routing rules", {
   "W(r) = 0.4·Q + 0.35·(1 − load) + 0.25·battery"(t) {
@@ -44,6 +69,34 @@ export default suite("routing rules", {
     const wa = routeWeight(a, 300, cfg);
     const wb = routeWeight(b, 300, cfg);
     t.near(na / n, wa / (wa + wb), 0.01);
+  },
+  "route stretch: with a full table, a route costing more than ROUTE_STRETCH_MAX × the best is drawn only when nothing within it can be"(t) {
+    t.ok(withinStretch(300 * ROUTE_STRETCH_MAX, 300) && !withinStretch(300 * ROUTE_STRETCH_MAX + 1, 300));
+    const rng = new SeededRng(42);
+    const a = { route: "a", metric: 300, health: 1, load: 0, battery: 1 };
+    const b = { route: "b", metric: 600, health: 1, load: 0, battery: 1 };
+    const near = { route: "near", metric: 300 * ROUTE_STRETCH_MAX, health: 1, load: 0, battery: 1 };
+    let nb = 0;
+    let nNear = 0;
+    for (let i = 0; i < 1_000; i++) {
+      t.notEqual(chooseRoute([a, b], rng, cfg, true)?.route, "b", "one more hop is not drawn");
+      if (chooseRoute([a, near], rng, cfg, true)?.route === "near") nNear++;
+      if (chooseRoute([a, b], rng, cfg, false)?.route === "b") nb++;
+    }
+    t.atLeast(nNear, 300, "a route within the stretch keeps its share");
+    t.atLeast(nb, 300, "with room in the table the longer route keeps its share");
+    const busy = { ...a, load: 0.99 };
+    t.equal(chooseRoute([busy, b], rng, cfg, true)?.route, "b", "the best route avoided for its load: the longer one carries");
+  },
+  "route stretch on a diamond: with a full table a neighbour destination gets every message directly, none through the two-hop detours"(t) {
+    // 1 hears 4 directly and through 2 and through 3 (each link alike), and a leaf 5; a third of
+    // 1's OGMs are lost, which keeps the detours feasible: right after convergence 1 holds them
+    // (576, twice the direct 288) as routes to 4. Without the
+    // stretch rule the load and battery terms gave each detour four fifths of the direct
+    // route's weight: 3 of these 10 messages went round, as they still do when 1's table has
+    // room (the rule is for crowded nodes only).
+    t.atLeast(diamondDetours(t, 8), 1, "room in the table: the detours carry some (3 of 10)");
+    t.equal(diamondDetours(t, 4), 0, "a full table (four neighbours of four): no detour relayed any");
   },
   "an overloaded route is avoided; if all are, the least loaded is used"(t) {
     const rng = new SeededRng(1);

@@ -208,7 +208,7 @@ export class Forwarding {
       const options = this.routeOptions(u.dst, u.dstCluster, now, u.tried);
       // A gateway: the bridge takes the frame when it beats every LoRa option (bridge/rules.ts B1).
       if (this.n.bridge?.takeRouted(u, options, now) === true) return;
-      const choice = chooseRoute(options, this.n.rng, this.n.config);
+      const choice = chooseRoute(options, this.n.rng, this.n.config, this.n.nbrs.full);
       if (choice !== undefined) {
         nextHop = choice.route.entry.neighbour;
         via = choice.route;

@@ -19,6 +19,21 @@ export interface RouteOption<T> {
   readonly trust?: number;
 }
 
+/**
+ * Route stretch (docs/protocol.md §6.2): on a node whose neighbour table is full, a route whose
+ * metric exceeds the best one's by more than this factor is not drawn while a route within it has
+ * any weight. Why: the load and battery terms give a route twice as long four fifths of the best
+ * one's weight, and every relay draws again, so frames wandered over extra hops (dense-urban:
+ * 4.8 hops where 2–3 reach). Not with room in the table: on sparse, lossy meshes (bay-area) the
+ * spread over routes kept unicasts alive (39.3 → 30.0 % with the rule on every node).
+ */
+export const ROUTE_STRETCH_MAX = 1.1;
+
+/** Whether a route of `metric` is within the stretch of the best route's `bestMetric`. */
+export function withinStretch(metric: number, bestMetric: number): boolean {
+  return metric <= Math.max(1, bestMetric) * ROUTE_STRETCH_MAX;
+}
+
 /** Backpressure multiplier for a next hop's load: 1 below soft, linear to 0 at hard, 0 above. */
 export function backpressure(load: number, cfg: MeshConfig): number {
   if (load <= cfg.backpressureSoft) return 1;
@@ -36,15 +51,20 @@ export function routeWeight(o: RouteOption<unknown>, bestMetric: number, cfg: Me
 }
 
 /**
- * Picks one route with probability Share(r) = W(r)/ΣW. If backpressure zeroes every route, the
+ * Picks one route with probability Share(r) = W(r)/ΣW, among the routes within the stretch when
+ * `crowded` (the node's neighbour table is full). If backpressure zeroes every route, the
  * least-loaded one is used (frames are never dropped for backpressure alone).
  */
-export function chooseRoute<T>(options: readonly RouteOption<T>[], rng: Rng, cfg: MeshConfig): RouteOption<T> | undefined {
+export function chooseRoute<T>(options: readonly RouteOption<T>[], rng: Rng, cfg: MeshConfig, crowded = false): RouteOption<T> | undefined {
   if (options.length === 0) return undefined;
   let best = Infinity;
   for (const o of options) best = Math.min(best, o.metric);
-  const weights = options.map((o) => routeWeight(o, best, cfg));
-  const total = weights.reduce((a, b) => a + b, 0);
+  let weights = options.map((o) => (!crowded || withinStretch(o.metric, best) ? routeWeight(o, best, cfg) : 0));
+  let total = weights.reduce((a, b) => a + b, 0);
+  if (!(total > 0)) {
+    weights = options.map((o) => routeWeight(o, best, cfg));
+    total = weights.reduce((a, b) => a + b, 0);
+  }
   if (!(total > 0)) {
     let pick = options[0];
     for (const o of options) if (o.load < pick.load) pick = o;
