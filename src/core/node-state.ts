@@ -71,6 +71,8 @@ export interface MeshStats extends LinkCounters, RouteCounters, SeqreqCounters {
   broadcastBackups: number;
   /** Floods and location queries sent again naming backup forwarders (§15 *Directed frames*). */
   floodBackups: number;
+  /** Frames of ours sent once more because no copy was heard (rule `resendUnechoed`, §14). */
+  unechoedResends: number;
   /** Flood or broadcast relays stood down because the copies heard covered every neighbour. */
   relaysSuppressed: number;
   /** Waiting relays dropped because PENDING_RELAYS_MAX were waiting (flooding.ts). */
@@ -95,6 +97,9 @@ export interface MeshStats extends LinkCounters, RouteCounters, SeqreqCounters {
   /** Frames a next hop took for relaying and never carried on, as far as we could tell (§7.5). */
   trustFailures: number;
 }
+
+/** How long after moving a node still counts as moving (§15, §14). */
+export const MOVING_MS = 5 * 60_000;
 
 // A routed frame (DATA, end-to-end ACK, LOCATE_A) in this node's custody.
 export interface Unicast {
@@ -227,6 +232,7 @@ export function emptyStats(): MeshStats {
     broadcastRelays: 0,
     broadcastBackups: 0,
     floodBackups: 0,
+    unechoedResends: 0,
     relaysSuppressed: 0,
     relaysShed: 0,
     e2eRetries: 0,
@@ -299,6 +305,10 @@ export class NodeState {
   /** Where we last counted as having moved from, and when (§15: a moving node names no forwarders). */
   movedFrom: GeoPoint | undefined;
   movedAt = -Infinity;
+  /** Whether this node moved within MOVING_MS (§15: it names no forwarders; §14: `resendUnechoed`, `movingFloodMemory`). */
+  moving(now: number): boolean {
+    return now - this.movedAt < MOVING_MS;
+  }
   /** When the last fix came (rule plausibleStep, §4). */
   lastFixAt = -Infinity;
   // The concerns, wired by MeshNode's constructor.
