@@ -16,7 +16,8 @@ import { formatNodeId, type NodeId } from "./station";
 export const FLOOD_MEMORY_MS = 300_000;
 
 /**
- * Rule `movingFloodMemory` (§14.1): a moving originator's memory of a flood lasts only this long.
+ * Rule `movingFloodMemory` (§14.1): a driving originator's (DRIVING_MPS) memory of a flood lasts
+ * only this long.
  * By its end-to-end retry (about three minutes later on highway-convoy) a car has driven several
  * kilometres and its neighbours have changed, so a second flood goes out over a different network
  * rather than repeating the first; the bounces and timeouts of one attempt still come within it.
@@ -63,11 +64,11 @@ export class FloodBudget {
 
   /**
    * When message `seq` to `dst` was flooded, within FLOOD_MEMORY_MS (rule `floodOnce`), or within
-   * MOVING_FLOOD_MEMORY_MS for a node that is `moving` (rule `movingFloodMemory`), else undefined.
+   * MOVING_FLOOD_MEMORY_MS for a node that is `driving` (rule `movingFloodMemory`), else undefined.
    */
-  floodedAt(dst: NodeId, seq: number, now: number, moving = false): number | undefined {
+  floodedAt(dst: NodeId, seq: number, now: number, driving = false): number | undefined {
     const at = recall(this.#flooded, `${dst}:${seq}`, now, FLOOD_MEMORY_MS);
-    return at !== undefined && moving && now - at >= MOVING_FLOOD_MEMORY_MS ? undefined : at;
+    return at !== undefined && driving && now - at >= MOVING_FLOOD_MEMORY_MS ? undefined : at;
   }
 
   /** A lookup for `target` ended with no answer at its widest level. */

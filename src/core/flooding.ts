@@ -62,10 +62,10 @@ export const CROWDED_STAND_DOWN_COPIES = 2;
 export const RELAYED_MAX = 64;
 
 /**
- * Rule `resendUnechoed` (§14): the frame kinds a moving originator sends once more when no copy of
- * them is heard within the backup wait. A moving node names no forwarders (its two-hop view is
- * stale), so nothing else watches its frame, and on a busy channel the first copy is often heard
- * by nobody at all.
+ * Rule `resendUnechoed` (§14): the frame kinds a driving originator (DRIVING_MPS) sends once more
+ * when no copy of them is heard within the backup wait. A moving node names no forwarders (its
+ * two-hop view is stale), so nothing else watches its frame, and on a busy channel the first copy
+ * is often heard by nobody at all.
  */
 export const UNECHOED_KINDS: readonly number[] = [FrameType.FLOOD];
 
@@ -75,10 +75,10 @@ export const UNECHOED_RESENT_MAX = 16;
 /**
  * Rule `resendUnechoed` (§14): whether a frame we originate is watched for an echo (any copy
  * relayed by anyone) and sent once more without one: an unnamed frame of UNECHOED_KINDS from a
- * node that is moving, not itself a resend.
+ * node that is driving, not itself a resend.
  */
-export function resendUnechoed(type: number, named: boolean, moving: boolean, resentAlready: boolean): boolean {
-  return !named && moving && !resentAlready && UNECHOED_KINDS.includes(type);
+export function resendUnechoed(type: number, named: boolean, driving: boolean, resentAlready: boolean): boolean {
+  return !named && driving && !resentAlready && UNECHOED_KINDS.includes(type);
 }
 
 /** The one node a directed frame must reach (§15 *Directed frames*): a FLOOD's destination, a LOCATE_Q's target. */
@@ -165,7 +165,7 @@ export class Flooding {
     // (medium-city, 76 broadcasts: 522 backups, 19 → 35 transmissions per broadcast). A flood's
     // originator is the node that sent it (it may hold another's message, §14), not its source.
     if (relayKey === undefined && d.frame.backup !== true && d.frame.type !== FrameType.LOCATE_Q && d.frame.src === this.n.id) {
-      if (resendUnechoed(d.frame.type, (forwarders?.length ?? 0) > 0, this.n.moving(now), this.resent.has(key))) {
+      if (resendUnechoed(d.frame.type, (forwarders?.length ?? 0) > 0, this.n.driving(now), this.resent.has(key))) {
         this.watch(key, { frame: bare as ListedFrame, from: undefined, reached: new Set(), waiting: new Set(), heardAny: false, deadline: now + this.backupWaitMs(bytes.length), resend: true });
         return;
       }
