@@ -1,11 +1,14 @@
 // Forwarding when next hops move away (docs/protocol.md §7.3): known answers on small topologies.
 // Pure ES2022, so it runs on XS too.
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
-import { resolveConfig } from "../../src/core/config";
+import { type MeshConfig, resolveConfig } from "../../src/core/config";
 import { AckStatus, FrameType, type DataFrame, type OgmFrame, shortId } from "../../src/core/frames";
 import type { NodeId } from "../../src/core/station";
 import { LINK_OUTRUN_M, NeighbourTable } from "../../src/core/neighbour-table";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
+import { CELLS, clusterRowMesh, inCell } from "../../src/demo/topologies";
+import { MOVING_FLOOD_MEMORY_MS } from "../../src/core/flood-budget";
+import { resendUnechoed } from "../../src/core/flooding";
 import { forgedOgm } from "./forged-ogm";
 import { suite } from "./harness";
 import { dataSent } from "./tx-log";
@@ -49,7 +52,104 @@ function handBacks(h: IdealMesh, tx: number, mark: number): number {
   return dataSent(h, tx, mark).filter((f) => f.bounced).length;
 }
 
+/**
+ * §14.1's corridor rig: four clusters W (1–4), M (5–8), E (9–12), N (13–16) in a row; once routes
+ * settle 12 moves within E (its link to 11 gone, 10 heard instead), so 1's routes toward it lead
+ * nowhere and its message to 12 ends in a corridor flood. Node 1 steps `stepM` to and fro every
+ * `everyMs` throughout (0: it stands still): 220 m every 20 s is a car in traffic (11 m/s, driving),
+ * 110 m every 100 s a walker (1.1 m/s, moving but not driving).
+ */
+const CAR = { stepM: 220, everyMs: 20_000 };
+const WALKER = { stepM: 110, everyMs: 100_000 };
+const STILL = { stepM: 0, everyMs: 0 };
+function corridorRig(motion: { stepM: number; everyMs: number }, config: Partial<MeshConfig> = {}): { h: IdealMesh; step: () => void } {
+  const h = clusterRowMesh(4, config);
+  h.runUntil(() => h.fullyRouted(), h.now + 10 * MINUTE, 1_000);
+  h.run(h.now + 2 * MINUTE);
+  h.unlink(11, 12);
+  h.link(10, 12);
+  const home = inCell(CELLS.W, 0.2, 0.5);
+  let k = 0;
+  let next = h.now;
+  const step = (): void => {
+    if (motion.stepM === 0 || h.now < next) return;
+    next = h.now + motion.everyMs;
+    h.node(1).setPosition(h.now, { lat: home.lat + (k++ % 2) * (motion.stepM / 111_200), lon: home.lon });
+  };
+  step();
+  return { h, step };
+}
+
+/** Times (ms) of the corridor floods node 1 originated since txLog index `mark`, for message `seq`. */
+function ownFloods(h: IdealMesh, mark: number, seq: number): number[] {
+  const out: number[] = [];
+  for (const r of h.txLog.slice(mark)) {
+    if (r.type !== FrameType.FLOOD || r.tx !== 1) continue;
+    const d = decodeFrame(r.bytes);
+    if (d.ok && d.frame.type === FrameType.FLOOD && d.frame.src === 1 && d.frame.seq === seq) out.push(r.at);
+  }
+  return out;
+}
+
+/** Runs the rig for `ms` in 1 s steps, node 1 moving as the rig says. */
+function drive(rig: { h: IdealMesh; step: () => void }, ms: number): void {
+  const end = rig.h.now + ms;
+  while (rig.h.now < end) {
+    rig.step();
+    rig.h.run(Math.min(end, rig.h.now + 1_000));
+  }
+}
+
 export default suite("mobility rules", {
+  "resendUnechoed: a driving originator whose flood nobody relays sends it once more; not when a relay is heard, nor when it walks or stands still"(t) {
+    t.ok(resendUnechoed(FrameType.FLOOD, false, true, false), "the rule's own terms");
+    t.ok(!resendUnechoed(FrameType.FLOOD, true, true, false) && !resendUnechoed(FrameType.FLOOD, false, false, false) && !resendUnechoed(FrameType.FLOOD, false, true, true));
+    const floods = (motion: { stepM: number; everyMs: number }, loseFirst: boolean): { times: number[]; delivered: number } => {
+      const rig = corridorRig(motion);
+      const { h } = rig;
+      // The first copy of 1's flood is heard by nobody (a collision at every neighbour); 12's OGMs
+      // are lost too, so no new route to it is learned meanwhile.
+      let lost = 0;
+      h.dropIf = (bytes, from) => ((bytes[0] & 15) === FrameType.OGM && from === 12) || (loseFirst && from === 1 && (bytes[0] & 15) === FrameType.FLOOD && lost++ === 0);
+      drive(rig, 2 * (motion.everyMs + 1_000)); // two steps: the odometer has a speed
+      const mark = h.txLog.length;
+      const r = h.node(1).send(h.now, 12, new Uint8Array([0xd1]), { priority: 3, wantAck: false });
+      if (!r.ok) return { times: [], delivered: -1 };
+      drive(rig, 2 * MINUTE);
+      return { times: ownFloods(h, mark, r.seq), delivered: h.eventsOf(12, "delivered").filter((e) => e.payload[0] === 0xd1).length };
+    };
+    const lostDriving = floods(CAR, true);
+    t.equal(lostDriving.times.length, 2, `driving, first copy lost: sent twice (without the rule: once), got ${lostDriving.times.length}`);
+    t.equal(lostDriving.delivered, 1, "and the second copy arrives");
+    t.equal(floods(CAR, false).times.length, 1, "driving, its flood relayed: sent once");
+    t.equal(floods(WALKER, true).times.length, 1, "walking, first copy lost: sent once");
+    t.equal(floods(STILL, true).times.length, 1, "standing still, first copy lost: sent once (its forwarders are named and watched instead)");
+  },
+
+  "movingFloodMemory: a driving originator floods its message again at the end-to-end retry; a walking or static one does not"(t) {
+    const run = (motion: { stepM: number; everyMs: number }): number[] => {
+      // The end-to-end deadline of a message sent without a route (lookup levels included) is
+      // about three minutes on highway-convoy; 90 s here, past the moving memory.
+      const rig = corridorRig(motion, { e2eTimeoutMs: 90_000 });
+      const { h } = rig;
+      // Every flood is lost on the air, and so are 12's OGMs (no new route to it is learned):
+      // the destination never answers, and the retry finds no route either.
+      h.dropIf = (bytes, from) => (bytes[0] & 15) === FrameType.FLOOD || ((bytes[0] & 15) === FrameType.OGM && from === 12);
+      drive(rig, 2 * (motion.everyMs + 1_000));
+      const mark = h.txLog.length;
+      const r = h.node(1).send(h.now, 12, new Uint8Array([0xd2]), { priority: 3, wantAck: true });
+      if (!r.ok) return [];
+      drive(rig, 4 * MINUTE);
+      t.equal(h.node(1).stats.e2eRetries, 1, "the retry came due");
+      return ownFloods(h, mark, r.seq);
+    };
+    const late = (floods: number[]): number[] => floods.filter((at) => at - (floods[0] ?? 0) >= MOVING_FLOOD_MEMORY_MS);
+    t.equal(run(STILL).length, 1, "static: one flood (floodOnce)");
+    t.equal(late(run(WALKER)).length, 0, "walking: no flood at the retry");
+    const driving = run(CAR);
+    t.equal(late(driving).length, 1, `driving: the retry floods once more (without the rule: none), floods at ${driving.map((at) => Math.round((at - (driving[0] ?? 0)) / 1000)).join(", ")} s`);
+  },
+
   "handBackSpent: a frame whose hand-back goes unconfirmed is dropped, not handed back again and again"(t) {
     // Line 1–2–3–4. After convergence 4 drives out of 3's range, and 2 no longer hears 3's
     // hand-backs (it left too): 3 has no route and nowhere to hand the frame back.

@@ -16,6 +16,15 @@ import { formatNodeId, type NodeId } from "./station";
 export const FLOOD_MEMORY_MS = 300_000;
 
 /**
+ * Rule `movingFloodMemory` (§14.1): a driving originator's (DRIVING_MPS) memory of a flood lasts
+ * only this long.
+ * By its end-to-end retry (about three minutes later on highway-convoy) a car has driven several
+ * kilometres and its neighbours have changed, so a second flood goes out over a different network
+ * rather than repeating the first; the bounces and timeouts of one attempt still come within it.
+ */
+export const MOVING_FLOOD_MEMORY_MS = 60_000;
+
+/**
  * Rule `lookupSkipped`: a target whose lookup went through every level unanswered is not looked
  * up again for this long; messages to it go straight to the last resort. bay-area seed 1: 32 of 37 askers that looked a target up looked it up twice (10
  * queries each), 4 of 110 lookups were answered.
@@ -53,9 +62,13 @@ export class FloodBudget {
     remember(this.#flooded, `${dst}:${seq}`, now);
   }
 
-  /** When message `seq` to `dst` was flooded, within FLOOD_MEMORY_MS (rule `floodOnce`), else undefined. */
-  floodedAt(dst: NodeId, seq: number, now: number): number | undefined {
-    return recall(this.#flooded, `${dst}:${seq}`, now, FLOOD_MEMORY_MS);
+  /**
+   * When message `seq` to `dst` was flooded, within FLOOD_MEMORY_MS (rule `floodOnce`), or within
+   * MOVING_FLOOD_MEMORY_MS for a node that is `driving` (rule `movingFloodMemory`), else undefined.
+   */
+  floodedAt(dst: NodeId, seq: number, now: number, driving = false): number | undefined {
+    const at = recall(this.#flooded, `${dst}:${seq}`, now, FLOOD_MEMORY_MS);
+    return at !== undefined && driving && now - at >= MOVING_FLOOD_MEMORY_MS ? undefined : at;
   }
 
   /** A lookup for `target` ended with no answer at its widest level. */

@@ -14,9 +14,6 @@ import { nextHopCount } from "./hop-count";
 import { inBroadcastScope, inCorridor, inCorridorRectangle, inLocateScope } from "./scope";
 import { randInt } from "./rng";
 
-/** How long after moving a node still counts as moving (§15). */
-const MOVING_MS = 5 * 60_000;
-
 /**
  * Own reach (§15): senders heard at least this far above the SF's demodulation limit count as
  * reached by our own transmissions, for as long as OWN_REACH_HOLD_MS, OWN_REACH_MAX of them.
@@ -64,6 +61,26 @@ export const NAMED_STAND_DOWN_COPIES = 3;
 export const CROWDED_STAND_DOWN_COPIES = 2;
 export const RELAYED_MAX = 64;
 
+/**
+ * Rule `resendUnechoed` (§14): the frame kinds a driving originator (DRIVING_MPS) sends once more
+ * when no copy of them is heard within the backup wait. A moving node names no forwarders (its
+ * two-hop view is stale), so nothing else watches its frame, and on a busy channel the first copy
+ * is often heard by nobody at all.
+ */
+export const UNECHOED_KINDS: readonly number[] = [FrameType.FLOOD];
+
+/** Rule `resendUnechoed`: at most this many frames remembered as resent already (each is resent once). */
+export const UNECHOED_RESENT_MAX = 16;
+
+/**
+ * Rule `resendUnechoed` (§14): whether a frame we originate is watched for an echo (any copy
+ * relayed by anyone) and sent once more without one: an unnamed frame of UNECHOED_KINDS from a
+ * node that is driving, not itself a resend.
+ */
+export function resendUnechoed(type: number, named: boolean, driving: boolean, resentAlready: boolean): boolean {
+  return !named && driving && !resentAlready && UNECHOED_KINDS.includes(type);
+}
+
 /** The one node a directed frame must reach (§15 *Directed frames*): a FLOOD's destination, a LOCATE_Q's target. */
 function targetOf(f: ListedFrame): NodeId | undefined {
   return f.type === FrameType.FLOOD ? f.dst : f.type === FrameType.LOCATE_Q ? f.target : undefined;
@@ -85,6 +102,8 @@ interface Watch {
   /** Whether any copy was heard since (from anyone). */
   heardAny: boolean;
   readonly deadline: number;
+  /** Rule `resendUnechoed`: an unnamed frame of ours, sent once more if no copy at all is heard. */
+  readonly resend?: true;
 }
 
 /** A broadcast relay waiting in the queue (§15): what it will carry and whom it no longer needs to reach. */
@@ -107,6 +126,8 @@ export class Flooding {
   readonly watches = new Map<string, Watch>();
   /** Broadcasts we relayed or originated: key → when. */
   readonly relayed = new Map<string, number>();
+  /** Frames sent once more under rule `resendUnechoed` (bounded, oldest out first). */
+  readonly resent = new Set<string>();
   /** Nodes we hear (own reach, §15). */
   readonly heardNodes = new HeardNodes(OWN_REACH_MAX, OWN_REACH_HOLD_MS);
 
@@ -143,11 +164,16 @@ export class Flooding {
     // lists sent backups at the edge of every broadcast, where no further copy comes back
     // (medium-city, 76 broadcasts: 522 backups, 19 → 35 transmissions per broadcast). A flood's
     // originator is the node that sent it (it may hold another's message, §14), not its source.
+    if (relayKey === undefined && d.frame.backup !== true && d.frame.type !== FrameType.LOCATE_Q && d.frame.src === this.n.id) {
+      if (resendUnechoed(d.frame.type, (forwarders?.length ?? 0) > 0, this.n.driving(now), this.resent.has(key))) {
+        this.watch(key, { frame: bare as ListedFrame, from: undefined, reached: new Set(), waiting: new Set(), heardAny: false, deadline: now + this.backupWaitMs(bytes.length), resend: true });
+        return;
+      }
+    }
     if (forwarders === undefined || forwarders.length === 0 || d.frame.backup === true || relayKey !== undefined) return;
     if (d.frame.type === FrameType.BCAST ? d.frame.src !== this.n.id : d.frame.type === FrameType.LOCATE_Q && d.frame.asker !== this.n.id) return;
-    if (this.watches.size >= BACKUP_WATCH_MAX) this.watches.delete(this.watches.keys().next().value as string);
     // Our own frame: heard from nobody, nothing known reached yet.
-    this.watches.set(key, {
+    this.watch(key, {
       frame: bare as ListedFrame,
       from: undefined,
       reached: new Set(),
@@ -155,6 +181,12 @@ export class Flooding {
       heardAny: false,
       deadline: now + this.backupWaitMs(bytes.length, forwarders.length),
     });
+  }
+
+  /** Starts watching a frame of ours (at most BACKUP_WATCH_MAX at once, the oldest given up). */
+  watch(key: string, w: Watch): void {
+    if (this.watches.size >= BACKUP_WATCH_MAX) this.watches.delete(this.watches.keys().next().value as string);
+    this.watches.set(key, w);
   }
 
   /**
@@ -196,6 +228,14 @@ export class Flooding {
       // stood down (medium-city, 76 broadcasts: 2,088 backups when any silent forwarder
       // counted, 1,505 when all of them had to be silent, tripling the relays).
       if (w.heardAny) continue;
+      if (w.resend === true) {
+        // Rule `resendUnechoed`: heard by nobody that relayed it; once more, as it was.
+        if (this.resent.size >= UNECHOED_RESENT_MAX) this.resent.delete(this.resent.values().next().value as string);
+        this.resent.add(key);
+        const q = queuing(w.frame);
+        if (this.n.enqueuePlain(encodeFrame(w.frame), q.priority, q.kind, now, now)) this.n.stats.unechoedResends++;
+        continue;
+      }
       // A silent forwarder known to hold the frame (a copy we heard reached it) chose not to
       // relay or was named late; only the ones that may never have heard it need replacing.
       const silent = new Set<number>();
@@ -513,7 +553,7 @@ export class Flooding {
     const bare = rest as F;
     // A moving node's two-hop view is stale by the time it is used: it names none, and the
     // distributors relay (§15). Highway convoy: coverage 49 % with lists, 83 % without.
-    if (!this.n.config.broadcastForwarders || now - this.n.movedAt < MOVING_MS) return bare;
+    if (!this.n.config.broadcastForwarders || this.n.moving(now)) return bare;
     const minRq = this.coverMinRq();
     const prev = from === undefined ? undefined : this.n.nbrs.get(from);
     const chosen = chooseForwarders({

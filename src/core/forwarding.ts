@@ -526,7 +526,7 @@ export class Forwarding {
    * while the message awaits one (its end-to-end deadline reports the outcome), else fails now.
    */
   fallbackFlood(u: Unicast, scope: FloodScopeKind, now: number): void {
-    const at = this.n.budget.floodedAt(u.dst, u.seq, now);
+    const at = this.n.budget.floodedAt(u.dst, u.seq, now, this.n.driving(now));
     if (at === undefined) {
       // Only a flood that was queued counts: one refused by a full queue leaves the message failed.
       if (this.n.flood.sendFlood(u, scope, now)) this.n.budget.noteFlood(u.dst, u.seq, now);

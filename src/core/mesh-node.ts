@@ -524,6 +524,7 @@ export class MeshNode implements Station {
       // The anchor may trail the previous fix by up to MOVED_METRES, hence the slack.
       const plausible = MAX_PLAUSIBLE_SPEED_MPS * Math.max(0, now - s.lastFixAt) / 1000 + MOVED_METRES;
       if (s.movedFrom !== undefined && step <= plausible) {
+        s.speedMps = (1_000 * step) / Math.max(1, now - s.movedAt);
         s.movedAt = now;
         // The odometer counts in steps of MOVED_METRES, so GPS jitter does not add up (linkOutrun,
         // §4), and only steps a vehicle could make (plausibleStep, §4).
