@@ -110,6 +110,20 @@ describe("contacts at the console of a booted node", () => {
     expect(lastBoot(a)).not.toContain("contacts:");
   });
 
+  test("a contact held after a failed flash write is written when the user adds it again, so it survives the reboot", () => {
+    const { a, b, idB } = line(35, false);
+    a.preferences.failWith = "NVS write failed";
+    expect(answer(a, addLine(b))).toMatch(new RegExp(`^error: contact ${formatNodeId(idB)} held until the next boot only: the flash could not be written \\(NVS write failed\\)\\r\\n`));
+    a.preferences.failWith = undefined;
+    expect(a.preferences.keys(CONTACT_DOMAIN)).toEqual([]);
+    // The retry: the core already holds it (added: false), the record is missing, so it is written now.
+    expect(answer(a, addLine(b))).toMatch(new RegExp(`^${formatNodeId(idB)} is already a contact with this key; now written to flash`));
+    expect(a.preferences.keys(CONTACT_DOMAIN)).toEqual([formatNodeId(idB)]);
+    expect(answer(a, addLine(b))).toBe(`${formatNodeId(idB)} is already a contact with this key\r\n> `);
+    expect(reboot(a)).toContain("contacts: 1 loaded");
+    expect(a.running.mesh!.secure.contactCount).toBe(1);
+  });
+
   test("refusals: not bound to the id, the node's own id, a full book; nothing is stored for them", () => {
     const { a, b, idA, idB } = line(33, false);
     const keys = boundKeys(DEVICE_MAX_CONTACTS + 1, 7);
