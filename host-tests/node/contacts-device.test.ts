@@ -143,6 +143,20 @@ describe("contacts at the console of a booted node", () => {
     expect(a.output).not.toContain("security: contact refused");
   });
 
+  test("records kept but not held (a book fuller than the device holds) are one boot line: a count and the first ids", () => {
+    const { a } = line(36, false);
+    const keys = boundKeys(DEVICE_MAX_CONTACTS + 5, 11);
+    for (const k of keys) a.preferences.set(CONTACT_DOMAIN, formatNodeId(k.id), encodeContactRecord(k.id, k.publicKey));
+    for (let boot = 0; boot < 2; boot++) {
+      const text = reboot(a);
+      expect(text).toContain(`contacts: ${DEVICE_MAX_CONTACTS} loaded`);
+      const extra = keys.slice(DEVICE_MAX_CONTACTS).map((k) => formatNodeId(k.id));
+      expect(text).toContain(`warning: 5 stored contact(s) not held, records kept (5 full: ${extra.slice(0, 3).join(", ")} and 2 more): contact remove <node> frees room in a full book; reset peer <node> clears a conflict with a pinned key\r\n`);
+      expect(text.match(/stored contact/g)?.length).toBe(1);
+      expect(a.preferences.keys(CONTACT_DOMAIN).length).toBe(DEVICE_MAX_CONTACTS + 5);
+    }
+  });
+
   test("hostile records in flash: damaged ones are erased and named, unbound ones refused and erased, the rest and the settings load", () => {
     const { clock, a, r, b, idB } = line(34, true);
     const [good, other] = boundKeys(2, 9);
