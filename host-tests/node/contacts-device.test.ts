@@ -13,17 +13,7 @@ import { Air } from "../../src/host/air";
 import { VirtualClock } from "../../src/host/clock";
 import { HostNode } from "../../src/host/host-node";
 import { SeededRng } from "../../src/core/rng";
-import { answer, prefsWith } from "./host-console";
-
-function lastBoot(node: HostNode): string {
-  return node.output.slice(node.output.lastIndexOf("System 5 on"));
-}
-
-function reboot(node: HostNode): string {
-  node.type("reboot");
-  node.clock.advance(1000);
-  return lastBoot(node);
-}
+import { answer, lastBoot, prefsWith, reboot } from "./host-console";
 
 /** What `contact me` printed: the line to type on another node. */
 function addLine(node: HostNode): string {
