@@ -18,7 +18,7 @@ import { FrameCounter } from "../../src/core/security/frame-counter";
 import { networkKeyFromPassphrase } from "../../src/core/security/keys";
 import { Air } from "../../src/host/air";
 import { VirtualClock } from "../../src/host/clock";
-import { answer, prefsWith } from "./host-console";
+import { answer, lastBoot, prefsWith, reboot } from "./host-console";
 import { HostNode } from "../../src/host/host-node";
 import { HostPreference } from "../../src/host/preference";
 
@@ -243,20 +243,14 @@ describe("host run: network keys", () => {
     clock.advance(100);
     const secret = "Tr0ub4dor&3 horse";
     expect(answer(node, `set key ${secret}`)).toBe("key = set (hidden; status shows its network id) (saved; takes effect after reboot)\r\n> ");
-    const mark = node.output.length;
-    node.type("reboot");
-    clock.advance(1000);
-    const boot1 = node.output.slice(mark);
+    const boot1 = reboot(node);
     expect(boot1).toMatch(/security: deriving the network key[\s\S]*security: network [0-9a-f]{8} \(passphrase, key derived\), node key [0-9a-f ]{19}\r\n/);
     expect(boot1).not.toMatch(/warning|error/);
     for (const line of ["get key", "get", "status", "help set"]) expect(answer(node, line), line).not.toContain("Tr0ub4dor");
     expect(answer(node, "get key")).toBe("key = set (hidden; status shows its network id)\r\n> ");
     expect(answer(node, "set key short")).toMatch(/^error: key must be 8\.\.63 printable ASCII characters \(got 5 characters\)\r\n/);
     // The next boot reads the cached key: no derivation.
-    const mark2 = node.output.length;
-    node.type("reboot");
-    clock.advance(1000);
-    const boot2 = node.output.slice(mark2);
+    const boot2 = reboot(node);
     expect(boot2).not.toMatch(/deriving/);
     expect(boot2).toMatch(/\(passphrase, key cached\)/);
     // The node key stays the node's across reboots.
@@ -264,9 +258,7 @@ describe("host run: network keys", () => {
     expect(fp(boot2)).toBe(fp(boot1));
     // Back to the public key.
     expect(answer(node, "set key default")).toMatch(/^key = default \(public: anyone can read this network\)/);
-    node.type("reboot");
-    clock.advance(1000);
-    expect(node.output.slice(node.output.lastIndexOf("System 5 on"))).toContain(PUBLIC_KEY_WARNING);
+    expect(reboot(node)).toContain(PUBLIC_KEY_WARNING);
   });
 
   test("a node whose counter mark is lost listens but does not transmit, says why, and recovers with a new key", () => {
@@ -287,16 +279,14 @@ describe("host run: network keys", () => {
     expect(answer(node, "send 0000000b hi")).toMatch(/queued|not sent/);
     expect(peer.output).not.toContain("hi\r\n");
     // A reboot does not help (it would be a guess)…
-    node.type("reboot");
-    clock.advance(1000);
-    expect(node.output.slice(node.output.lastIndexOf("System 5 on"))).toMatch(/error: frame counter mark damaged/);
+    expect(reboot(node)).toMatch(/error: frame counter mark damaged/);
     // …a new key does: the whole network moves to it (here: both nodes).
     for (const n of [node, peer]) {
       expect(answer(n, "set key a brand new passphrase")).toMatch(/^key = set/);
       n.type("reboot");
     }
     clock.advance(1000);
-    const boot = node.output.slice(node.output.lastIndexOf("System 5 on"));
+    const boot = lastBoot(node);
     expect(boot).toMatch(/warning: frame counter restarted at 0 under the new network key/);
     expect(boot).not.toMatch(/error/);
     clock.advance(2 * 60_000);

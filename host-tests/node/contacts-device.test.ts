@@ -13,17 +13,7 @@ import { Air } from "../../src/host/air";
 import { VirtualClock } from "../../src/host/clock";
 import { HostNode } from "../../src/host/host-node";
 import { SeededRng } from "../../src/core/rng";
-import { answer, prefsWith } from "./host-console";
-
-function lastBoot(node: HostNode): string {
-  return node.output.slice(node.output.lastIndexOf("System 5 on"));
-}
-
-function reboot(node: HostNode): string {
-  node.type("reboot");
-  node.clock.advance(1000);
-  return lastBoot(node);
-}
+import { answer, lastBoot, prefsWith, reboot } from "./host-console";
 
 /** What `contact me` printed: the line to type on another node. */
 function addLine(node: HostNode): string {
@@ -110,6 +100,20 @@ describe("contacts at the console of a booted node", () => {
     expect(lastBoot(a)).not.toContain("contacts:");
   });
 
+  test("a contact held after a failed flash write is written when the user adds it again, so it survives the reboot", () => {
+    const { a, b, idB } = line(35, false);
+    a.preferences.failWith = "NVS write failed";
+    expect(answer(a, addLine(b))).toMatch(new RegExp(`^error: contact ${formatNodeId(idB)} held until the next boot only: the flash could not be written \\(NVS write failed\\)\\r\\n`));
+    a.preferences.failWith = undefined;
+    expect(a.preferences.keys(CONTACT_DOMAIN)).toEqual([]);
+    // The retry: the core already holds it (added: false), the record is missing, so it is written now.
+    expect(answer(a, addLine(b))).toMatch(new RegExp(`^${formatNodeId(idB)} is already a contact with this key; now written to flash`));
+    expect(a.preferences.keys(CONTACT_DOMAIN)).toEqual([formatNodeId(idB)]);
+    expect(answer(a, addLine(b))).toBe(`${formatNodeId(idB)} is already a contact with this key\r\n> `);
+    expect(reboot(a)).toContain("contacts: 1 loaded");
+    expect(a.running.mesh!.secure.contactCount).toBe(1);
+  });
+
   test("refusals: not bound to the id, the node's own id, a full book; nothing is stored for them", () => {
     const { a, b, idA, idB } = line(33, false);
     const keys = boundKeys(DEVICE_MAX_CONTACTS + 1, 7);
@@ -127,6 +131,20 @@ describe("contacts at the console of a booted node", () => {
     expect(answer(a, "get name")).toBe("name = hillside\r\n> ");
     a.clock.advance(30_000);
     expect(a.output).not.toContain("security: contact refused");
+  });
+
+  test("records kept but not held (a book fuller than the device holds) are one boot line: a count and the first ids", () => {
+    const { a } = line(36, false);
+    const keys = boundKeys(DEVICE_MAX_CONTACTS + 5, 11);
+    for (const k of keys) a.preferences.set(CONTACT_DOMAIN, formatNodeId(k.id), encodeContactRecord(k.id, k.publicKey));
+    for (let boot = 0; boot < 2; boot++) {
+      const text = reboot(a);
+      expect(text).toContain(`contacts: ${DEVICE_MAX_CONTACTS} loaded`);
+      const extra = keys.slice(DEVICE_MAX_CONTACTS).map((k) => formatNodeId(k.id));
+      expect(text).toContain(`warning: 5 stored contact(s) not held, records kept (5 full: ${extra.slice(0, 3).join(", ")} and 2 more): contact remove <node> frees room in a full book; reset peer <node> clears a conflict with a pinned key\r\n`);
+      expect(text.match(/stored contact/g)?.length).toBe(1);
+      expect(a.preferences.keys(CONTACT_DOMAIN).length).toBe(DEVICE_MAX_CONTACTS + 5);
+    }
   });
 
   test("hostile records in flash: damaged ones are erased and named, unbound ones refused and erased, the rest and the settings load", () => {

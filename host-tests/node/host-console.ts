@@ -1,5 +1,6 @@
 // Helpers for tests that drive whole host nodes through their console (app-security.test.ts,
-// key-ids.test.ts): a store with settings set as a user would, and a console line's answer.
+// key-ids.test.ts, contacts-device.test.ts): a store with settings set as a user would, a console
+// line's answer, and the output of the latest boot.
 import { BOARD_PROFILES } from "../../boards";
 import type { BoardName } from "../../boards/common/board-profile";
 import { radioChips, txPowerRange } from "../../boards/common/board-profile";
@@ -30,4 +31,16 @@ export function ask(node: HostNode, line: string): string {
 export function answer(node: HostNode, line: string): string {
   const text = ask(node, line);
   return text.slice(text.indexOf("\r\n") + 2);
+}
+
+/** The console output of the node's latest boot. */
+export function lastBoot(node: HostNode): string {
+  return node.output.slice(node.output.lastIndexOf("System 5 on"));
+}
+
+/** Types `reboot`, lets the node boot again and returns what that boot printed. */
+export function reboot(node: HostNode): string {
+  node.type("reboot");
+  node.clock.advance(1000);
+  return lastBoot(node);
 }

@@ -13,18 +13,7 @@ import { formatNodeId } from "../../src/core/station";
 import { Air } from "../../src/host/air";
 import { VirtualClock } from "../../src/host/clock";
 import { HostNode } from "../../src/host/host-node";
-import { answer, prefsWith } from "./host-console";
-
-/** The console output of the node's latest boot. */
-function lastBoot(node: HostNode): string {
-  return node.output.slice(node.output.lastIndexOf("System 5 on"));
-}
-
-function reboot(node: HostNode): string {
-  node.type("reboot");
-  node.clock.advance(1000);
-  return lastBoot(node);
-}
+import { answer, lastBoot, prefsWith, reboot } from "./host-console";
 
 /** The MAC id HostNode gives a node of `id` (its MAC's last four bytes). */
 const macIdOf = (id: number): number => nodeIdFromMac(Uint8Array.of(0x02, 0x53, id >>> 24, (id >>> 16) & 0xff, (id >>> 8) & 0xff, id & 0xff)) as number;

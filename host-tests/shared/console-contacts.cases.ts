@@ -7,13 +7,18 @@ import type { ContactsHost } from "../../src/app/console";
 import { erase } from "../../src/app/resets";
 import { decodeUtf8, encodeUtf8 } from "../../src/app/utf8";
 import { CONTACT_DOMAIN, decodeContactRecord, encodeContactRecord, parsePublicKey, PreferenceContactStore } from "../../src/app/contact-store";
+import { contactsHost } from "../../src/app/contacts-host";
 import { ContactBook } from "../../src/core/security/contacts";
+import { MemoryCounterStore } from "../../src/core/security/frame-counter";
+import { SecureStation } from "../../src/core/security/secure-station";
 import { fingerprint } from "../../src/core/security/peer-keys";
 import { FakePreference } from "../fakes/preference";
 import { fakeHost, terminal } from "./console.cases";
 import { suite, type Assert } from "./harness";
 import { toHex } from "./hex";
 import { identities } from "./key-binding.cases";
+import { StubStation } from "./secure-station.cases";
+import { TEST_NETWORK_KEY } from "./security.cases";
 
 function has(t: Assert, text: string, re: RegExp): void {
   t.ok(re.test(text), `${JSON.stringify(text)} should match ${re}`);
@@ -21,25 +26,14 @@ function has(t: Assert, text: string, re: RegExp): void {
 
 const hex8 = (id: number): string => (id >>> 0).toString(16).padStart(8, "0");
 
-/** A ContactsHost over a real ContactBook and store, as src/app/mesh-binding.ts builds it for the running node. */
-function contactsOf(self: { id: number; publicKey: Uint8Array }, max = 4, store = new PreferenceContactStore(new FakePreference())): ContactsHost & { book: ContactBook } {
-  const book = new ContactBook(self.id, max);
-  return {
-    book,
-    own: () => self,
-    add: (id, key) => {
-      const r = book.add(id, key);
-      if (r.ok && r.added) store.save(id, key);
-      return r;
-    },
-    remove: (id) => {
-      const held = book.remove(id);
-      const stored = store.remove(id);
-      return { removed: held || stored, keyKept: false };
-    },
-    list: () => book.list(),
-    max: book.max,
-  };
+/**
+ * The running node's ContactsHost (src/app/contacts-host.ts, as mesh-binding.ts builds it) over a
+ * real SecureStation (binding required, `max` contacts) and a contact store. `id` differs from
+ * the key's id for a host run with scripted ids.
+ */
+function contactsOf(self: { id: number; secretKey: Uint8Array }, max = 4, store = new PreferenceContactStore(new FakePreference()), id = self.id): ContactsHost & { secure: SecureStation } {
+  const secure = new SecureStation({ inner: new StubStation(id), networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: self.secretKey, now: 0, idBinding: "required", maxContacts: max });
+  return Object.assign(contactsHost(secure, store, () => 0), { secure });
 }
 
 /** The device API on a fake host with these contacts: `ask` sends one request and returns the answer record. */
@@ -66,7 +60,7 @@ export default suite("app: console contacts", {
     t.equal(term.type("key\r").replace("key\r\n", ""), out.replace("contact me\r\n", ""));
     has(t, term.type("key bogus\r"), /error: usage: key random \(a new network key\), or key alone/);
     // A node whose id is not its key id (host runs with scripted ids) is told others will refuse it.
-    const scripted = terminal(fakeHost({ contacts: contactsOf({ id: 5, publicKey: me.publicKey }) }).host).type("contact me\r");
+    const scripted = terminal(fakeHost({ contacts: contactsOf(me, 4, undefined, 5) }).host).type("contact me\r");
     has(t, scripted, /note: this node's id is not the key id of its key \(a host run with scripted ids\): other nodes refuse it as a contact/);
     t.ok(!/contact add 00000005/.test(scripted), "no add line for an unbound key");
   },
@@ -86,7 +80,7 @@ export default suite("app: console contacts", {
     has(t, term.type(`contact remove ${hex8(peer.id)}\r`), new RegExp(`removed contact ${hex8(peer.id)}`));
     has(t, term.type(`contact remove ${hex8(peer.id)}\r`), new RegExp(`${hex8(peer.id)} is not a contact`));
     t.deepEqual(prefs.keys(CONTACT_DOMAIN), [hex8(other.id)]);
-    t.equal(contacts.book.size, 1);
+    t.equal(contacts.secure.contactCount, 1);
   },
   "refusals reach the user as error lines: malformed id or key, unbound, own id, conflict, full"(t) {
     const ids = identities(7, 73);
@@ -106,12 +100,65 @@ export default suite("app: console contacts", {
     has(t, add(hex8(me.id), toHex(me.publicKey)), /not added \(self\): this node's own id is not a contact/);
     for (const k of ids.slice(1, 4)) has(t, add(hex8(k.id), toHex(k.publicKey)), /added contact/);
     has(t, add(hex8(ids[4].id), toHex(ids[4].publicKey)), /not added \(full\): 3 contacts already held/);
-    t.equal(contacts.book.refused.unbound, 1);
-    t.equal(contacts.book.refused.full, 1);
+    t.equal(contacts.secure.stats.contactsRefused, 3, "unbound, self, full (malformed lines never reach the core)");
+    t.equal(contacts.secure.contactCount, 3);
     // The core's conflict (another key already held for the id) is shown with its reason as well.
-    const conflicting: ContactsHost = { ...contacts, add: (id) => contacts.book.refuse("conflict", `${hex8(id)} already has another key on this node (learnt on the air or pinned): reset that peer first`) };
+    const book = new ContactBook(me.id, 3);
+    const conflicting: ContactsHost = { ...contacts, add: (id) => book.refuse("conflict", `${hex8(id)} already has another key on this node (learnt on the air or pinned): reset that peer first`) };
     const term2 = terminal(fakeHost({ contacts: conflicting }).host);
     has(t, term2.type(`contact add ${hex8(ids[5].id)} ${toHex(ids[5].publicKey)}\r`), /error: contact [0-9a-f]{8} not added \(conflict\): [0-9a-f]{8} already has another key on this node \(learnt on the air or pinned\): reset that peer first/);
+  },
+  "a failing flash: the contact is held for now and said so (console, API saved:false); adding it again writes the record"(t) {
+    const [me, a, b] = identities(3, 78);
+    const prefs = new FakePreference();
+    const store = new PreferenceContactStore(prefs);
+    const contacts = contactsOf(me, 4, store);
+    const term = terminal(fakeHost({ contacts }).host);
+    const ask = api(contacts);
+    prefs.failWith = "NVS full";
+    has(t, term.type(`contact add ${hex8(a.id)} ${toHex(a.publicKey)}\r`), new RegExp(`error: contact ${hex8(a.id)} held until the next boot only: the flash could not be written \\(NVS full\\)`));
+    t.deepEqual(ask({ cmd: "contact-add", node: hex8(b.id), key: toHex(b.publicKey) }), { re: null, ok: true, node: hex8(b.id), added: true, saved: false, saveError: "NVS full" });
+    t.equal(contacts.secure.contactCount, 2, "both held in RAM");
+    // Still failing: the retry says so again, it does not claim the contact is already kept.
+    has(t, term.type(`contact add ${hex8(a.id)} ${toHex(a.publicKey)}\r`), /held until the next boot only: the flash could not be written \(NVS full\)/);
+    prefs.failWith = undefined;
+    t.deepEqual(prefs.keys(CONTACT_DOMAIN), []);
+    has(t, term.type(`contact add ${hex8(a.id)} ${toHex(a.publicKey)}\r`), new RegExp(`^contact add [^\\r]*\\r\\n${hex8(a.id)} is already a contact with this key; now written to flash`));
+    t.deepEqual(ask({ cmd: "contact-add", node: hex8(b.id), key: toHex(b.publicKey) }), { re: null, ok: true, node: hex8(b.id), added: false, saved: true });
+    t.deepEqual(prefs.keys(CONTACT_DOMAIN).sort(), [hex8(a.id), hex8(b.id)].sort());
+    // A damaged record is rewritten too; a good one is left alone (no flash write).
+    prefs.corrupt(CONTACT_DOMAIN, hex8(a.id), new ArrayBuffer(36));
+    has(t, term.type(`contact add ${hex8(a.id)} ${toHex(a.publicKey)}\r`), /already a contact with this key; now written to flash/);
+    t.equal(toHex(store.load().contacts.find((c) => c.id === a.id)?.publicKey ?? new Uint8Array()), toHex(a.publicKey));
+    const writes = prefs.writes;
+    has(t, term.type(`contact add ${hex8(a.id)} ${toHex(a.publicKey)}\r`), new RegExp(`${hex8(a.id)} is already a contact with this key\\r\\n> $`));
+    t.equal(prefs.writes, writes, "no write for a record that reads");
+    // Remove with the flash failing: gone from RAM, said to come back at the next boot.
+    prefs.failWith = "NVS full";
+    has(t, term.type(`contact remove ${hex8(a.id)}\r`), new RegExp(`error: ${hex8(a.id)} was removed for now but the flash could not be written \\(NVS full\\): it comes back at the next boot`));
+    t.deepEqual(ask({ cmd: "contact-remove", node: hex8(b.id) }), { re: null, ok: true, node: hex8(b.id), removed: true, keyKept: false, saved: false, saveError: "NVS full" });
+    t.equal(contacts.secure.contactCount, 0);
+  },
+  "remove: a record only in flash (refused at boot) goes; a key used since it was added is kept and said so"(t) {
+    const [me, a, b] = identities(3, 79);
+    const prefs = new FakePreference();
+    const store = new PreferenceContactStore(prefs);
+    const contacts = contactsOf(me, 4, store);
+    const term = terminal(fakeHost({ contacts }).host);
+    store.save(a.id, a.publicKey);
+    t.equal(contacts.secure.contactCount, 0, "in flash, not held");
+    has(t, term.type(`contact remove ${hex8(a.id)}\r`), new RegExp(`removed contact ${hex8(a.id)}\\r\\n> $`));
+    t.deepEqual(prefs.keys(CONTACT_DOMAIN), []);
+    has(t, term.type(`contact remove ${hex8(a.id)}\r`), new RegExp(`${hex8(a.id)} is not a contact`));
+    // b is added, then written to: the DM takes its key from the contacts and keeps it.
+    has(t, term.type(`contact add ${hex8(b.id)} ${toHex(b.publicKey)}\r`), /added contact/);
+    t.ok(contacts.secure.send(0, b.id, new Uint8Array([1, 2]), { private: true }).ok, "DM sent");
+    t.equal(contacts.secure.stats.keysFromContacts, 1);
+    has(t, term.type(`contact remove ${hex8(b.id)}\r`), new RegExp(`removed contact ${hex8(b.id)}\\r\\nits key is still held \\(used or pinned since it was added\\): private messages to it still use it; reset peer ${hex8(b.id)} forgets it`));
+    t.deepEqual(prefs.keys(CONTACT_DOMAIN), []);
+    t.equal(contacts.secure.contactCount, 0);
+    t.ok(contacts.secure.knowsKeyOf(b.id));
+    t.deepEqual(api(contacts)({ cmd: "contact-remove", node: hex8(b.id) }), { re: null, ok: true, node: hex8(b.id), removed: false, keyKept: true, saved: true });
   },
   "hostile and odd lines: unknown verbs, no mesh, a host that throws, control characters"(t) {
     const [me] = identities(1, 74);

@@ -100,7 +100,14 @@ export type ResetTarget = "counter" | "node-key";
 
 /** Why `contact add` was refused: the core's reasons (contacts.ts), or the mesh not running yet. */
 export type ContactAdd =
-  | { readonly ok: true; readonly added: boolean; /** Set when the contact is held now but could not be written to flash. */ readonly saveError?: string }
+  | {
+      readonly ok: true;
+      readonly added: boolean;
+      /** Set when the contact is held now but could not be written to flash. */
+      readonly saveError?: string;
+      /** Already held, but its flash record was missing or damaged (an earlier write failed): written now. */
+      readonly rewritten?: boolean;
+    }
   | { readonly ok: false; readonly code: string; readonly reason: string };
 
 export interface ContactRemove {
@@ -507,8 +514,9 @@ export class Console {
     const id = formatNodeId(node.id);
     const r = contacts.add(node.id, key.key);
     if (!r.ok) return this.#error(`contact ${id} not added (${r.code}): ${printable(r.reason)}`);
-    if (!r.added) return this.#out(`${id} is already a contact with this key`);
     if (r.saveError !== undefined) return this.#error(`contact ${id} held until the next boot only: the flash could not be written (${printable(r.saveError)})`);
+    if (r.rewritten === true) return this.#out(`${id} is already a contact with this key; now written to flash (it was held until the next boot only)`);
+    if (!r.added) return this.#out(`${id} is already a contact with this key`);
     this.#out(`added contact ${id} (key ${fingerprint(key.key)}); private messages to it go at once`);
   }
 

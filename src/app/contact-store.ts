@@ -122,6 +122,12 @@ export class PreferenceContactStore {
     this.#store.set(this.#domain, formatNodeId(id), encodeContactRecord(id, publicKey));
   }
 
+  /** Whether the record for `id` reads and holds `publicKey` (false: missing or damaged); throws when the store fails. */
+  holds(id: number, publicKey: Uint8Array): boolean {
+    const key = decodeContactRecord(id, this.#store.get(this.#domain, formatNodeId(id)));
+    return key !== undefined && toHex(key) === toHex(publicKey);
+  }
+
   /** Whether a record was there; throws when the store fails. */
   remove(id: number): boolean {
     const name = formatNodeId(id);

@@ -17,8 +17,9 @@ import type { Rng } from "../core/rng";
 import { BROADCAST, formatNodeId, type SendResult } from "../core/station";
 import type { MeshBinding } from "./boot";
 import type { ChannelMeter } from "./channel-meter";
-import type { ConsoleStatus, ContactsHost, NodeRow } from "./console";
+import type { ConsoleStatus, NodeRow } from "./console";
 import type { PreferenceContactStore } from "./contact-store";
+import { contactsHost } from "./contacts-host";
 import type { HeardNodes } from "./heard-nodes";
 import { probePayload, type Probes } from "./traceroute";
 import type { GpsState } from "./gps/nmea";
@@ -178,46 +179,6 @@ export function meshBinding(options: BindingOptions): MeshBinding {
       position = fix;
       node.setPosition(now(), fix);
       options.poke();
-    },
-  };
-}
-
-/**
- * `contact …` on the running node: the core's ContactBook decides (bound keys only, conflicts,
- * a full book: docs/security.md §8 "Contacts"); what it takes is written to flash, what it
- * removes erased. A flash failure never undoes the change in RAM; it is reported.
- */
-function contactsHost(secure: SecureStation, store: PreferenceContactStore | undefined, now: () => number): ContactsHost {
-  const failure = (e: unknown): string => (e instanceof Error ? e.message : String(e));
-  return {
-    own: () => {
-      const key = secure.publicKey;
-      return key === undefined ? undefined : { id: secure.id, publicKey: key };
-    },
-    add: (id, publicKey) => {
-      const r = secure.addContact(now(), id, publicKey);
-      if (!r.ok || !r.added || store === undefined) return r;
-      try {
-        store.save(id, publicKey);
-        return r;
-      } catch (e) {
-        return { ...r, saveError: failure(e) };
-      }
-    },
-    remove: (id) => {
-      let removed = secure.removeContact(id);
-      let saveError: string | undefined;
-      try {
-        // A record with no contact behind it (refused at boot, kept) goes too.
-        if (store?.remove(id) === true) removed = true;
-      } catch (e) {
-        saveError = failure(e);
-      }
-      return { removed, keyKept: secure.knowsKeyOf(id), ...(saveError === undefined ? {} : { saveError }) };
-    },
-    list: () => secure.contactList(),
-    get max() {
-      return secure.maxContacts;
     },
   };
 }

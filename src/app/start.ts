@@ -326,23 +326,39 @@ function loadContacts(store: PreferenceContactStore, secure: SecureStation, now:
   if (loaded.problem !== undefined) say(`warning: ${loaded.problem}; no contacts loaded`);
   if (loaded.damaged.length > 0) say(`warning: ${loaded.damaged.length} contact record(s) damaged and erased (${loaded.damaged.join(", ")}): add those contacts again`);
   let held = 0;
+  const kept: Array<{ readonly id: number; readonly code: string }> = [];
   for (const c of loaded.contacts) {
     const r = secure.addContact(now, c.id, c.publicKey);
     if (r.ok) {
       held++;
       continue;
     }
-    const erase = r.code !== "conflict" && r.code !== "full";
-    if (erase) {
-      try {
-        store.remove(c.id);
-      } catch {
-        // Refused again at the next boot; nothing else depends on it.
-      }
+    if (r.code === "conflict" || r.code === "full") {
+      kept.push({ id: c.id, code: r.code });
+      continue;
     }
-    say(`warning: stored contact ${formatNodeId(c.id)} refused (${r.code}): ${r.reason}; ${erase ? "record erased" : "record kept"}`);
+    try {
+      store.remove(c.id);
+    } catch {
+      // Refused again at the next boot; nothing else depends on it.
+    }
+    say(`warning: stored contact ${formatNodeId(c.id)} refused (${r.code}): ${r.reason}; record erased`);
   }
   if (held > 0) say(`contacts: ${held} loaded (at most ${secure.maxContacts}); contact list shows them`);
+  if (kept.length > 0) say(keptContactsWarning(kept));
+}
+
+/** Kept records named at most in the boot warning (they come back at every boot: one line, not one each). */
+const KEPT_CONTACTS_NAMED = 3;
+
+/** One boot line for the stored contacts refused but kept (a full book, a conflict): a count by reason and the first few ids. */
+function keptContactsWarning(kept: ReadonlyArray<{ readonly id: number; readonly code: string }>): string {
+  const codes = new Map<string, number>();
+  for (const k of kept) codes.set(k.code, (codes.get(k.code) ?? 0) + 1);
+  const named = kept.slice(0, KEPT_CONTACTS_NAMED).map((k) => formatNodeId(k.id)).join(", ");
+  const more = kept.length > KEPT_CONTACTS_NAMED ? ` and ${kept.length - KEPT_CONTACTS_NAMED} more` : "";
+  const why = [...codes].map(([code, n]) => `${n} ${code}`).join(", ");
+  return `warning: ${kept.length} stored contact(s) not held, records kept (${why}: ${named}${more}): contact remove <node> frees room in a full book; reset peer <node> clears a conflict with a pinned key`;
 }
 
 /**

@@ -195,7 +195,7 @@ export class SecureStation implements Station {
     return this.#s.contacts.size;
   }
 
-  /** The contacts held (copies of their keys), in the order added: the host's `contact list`. */
+  /** The contacts held (copies of their keys), in the order given (at construction, then added): the host's `contact list`. */
   contactList(): ContactEntry[] {
     return this.#s.contacts.list();
   }
