@@ -88,8 +88,21 @@ export default suite("reply rules", {
     const answer = hopAcks(h, 2, 3, since);
     t.equal(answer.length, 1, "2 answered the ACK with one hop ACK");
     t.equal(answer[0]?.status, AckStatus.TTL_EXPIRED, "of status ttl-expired");
+    t.equal(answer[0]?.acks, FrameType.ACK, "naming the end-to-end ACK (rule hopAckNamesReplies)");
     t.equal(h.txLog.slice(since).filter((r) => r.tx === 3 && isE2eAck(r.bytes)).length, 1, "3 sent its ACK once, no retries");
     t.equal(h.txLog.slice(since).filter((r) => r.tx === 2 && isE2eAck(r.bytes)).length, 0, "2 did not pass it on");
+  },
+  "hopAckNamesReplies: a hop ACK of DATA names no type, byte for byte the firmware before the field; one of a reply names it"(t) {
+    const h = line3(t, 10);
+    const since = h.txLog.length;
+    t.ok(h.node(1).send(h.now, 3, new Uint8Array([2])).ok); // no end-to-end ACK: 3 confirms the last hop
+    h.run(h.now + 5_000);
+    const last = h.txLog.slice(since).filter((r) => r.tx === 3 && r.type === FrameType.ACK);
+    t.equal(last.length, 1, "3 confirmed 2's DATA with one hop ACK");
+    // 94babc1 wrote kind = status << 1 and refused b3–7 (reserved 0xf8): a node on it still hears this.
+    t.equal(last[0]?.bytes[9], AckStatus.DELIVERED << 1, "kind b3–4 clear, as the old encoding");
+    const d = last[0] === undefined ? undefined : decodeFrame(last[0].bytes);
+    t.ok(d?.ok === true && d.frame.type === FrameType.ACK && d.frame.kind === "hop" && d.frame.acks === undefined, "it decodes as naming no type");
   },
   "a hop ACK names the type it answers: a refusal of a reply is not one of the DATA with the same (src, dst, seq)"(t) {
     const h = line3(t, 9);

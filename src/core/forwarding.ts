@@ -28,6 +28,17 @@ export const REPLY_GROUPS = ["a", "l"] as const;
 const QUIET_FAILOVER_WEIGHT = 0.5;
 
 /**
+ * Rule `hopAckNamesReplies` (§3.4): the type a hop ACK names in kind b3–4. A hop ACK of DATA, the
+ * common one, names none, byte for byte the hop ACK of the firmware before the field (94babc1),
+ * which refuses b3–4 as reserved: a mixed network keeps its DATA hop ACKs. A receiver applies an
+ * unnamed hop ACK to DATA and to replies alike, as before; only a hop ACK of an end-to-end ACK or a
+ * locate answer names its type, so a refusal of a reply is not taken for one of the DATA.
+ */
+export function hopAckNamesReplies(acks: HopAckedType): HopAckedType | undefined {
+  return acks === FrameType.DATA ? undefined : acks;
+}
+
+/**
  * The fields a relayed copy of a routed frame keeps from the frame it came in (DATA, end-to-end
  * ACK or locate answer), whether it came over the air or over the bridge.
  */
@@ -587,9 +598,10 @@ export class Forwarding {
     for (let a = 0; a <= 3; a++) if (this.confirm(identityKey(group, src, dst, seq, a), from, status, now)) return;
   }
 
-  /** A hop ACK for the frame of type `acks` with this (src, dst, seq), naming its type (§3.4). */
+  /** A hop ACK for the frame of type `acks` with this (src, dst, seq), naming a reply's type (rule `hopAckNamesReplies`, §3.4). */
   sendHopAck(to: NodeId, acks: HopAckedType, src: NodeId, dst: NodeId, seq: number, status: AckStatusCode, priority: PriorityLevel, now: number): void {
-    const bytes = encodeFrame({ type: FrameType.ACK, kind: "hop", tx: this.n.id, to, acks, status, src, dst, seq });
+    const named = hopAckNamesReplies(acks);
+    const bytes = encodeFrame({ type: FrameType.ACK, kind: "hop", tx: this.n.id, to, status, src, dst, seq, ...(named === undefined ? {} : { acks: named }) });
     const f: QueuedFrame<Tag> = {
       bytes,
       priority,
