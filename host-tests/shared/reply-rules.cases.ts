@@ -3,6 +3,7 @@
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { AckStatus, FrameType, type HopAckFrame } from "../../src/core/frames";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
+import { PRESETS, slotTimeMs } from "../../src/core/presets";
 import { suite, type Assert } from "./harness";
 
 const MINUTE = 60_000;
@@ -73,6 +74,24 @@ export default suite("reply rules", {
     // and the guard (4 s); counting level 0 too, which is never asked, had added another minute.
     t.ok(retryAt - sentAt > 64_000, `not before the lookup and the guard (${retryAt - sentAt} ms)`);
     t.ok(retryAt - sentAt < 100_000, `nor a skipped level later (${retryAt - sentAt} ms)`);
+  },
+  "e2eFloodAllowance: a message that goes as a flood waits for the flood relays' contention before it is sent again"(t) {
+    // 1 has no fix (homeless): its message goes as a local flood, which 2 cannot pass on either.
+    const h = new IdealMesh({ seed: 12 });
+    h.addNode(1, undefined);
+    h.addNode(2, gridPosition(1, 0));
+    h.link(1, 2);
+    t.ok(h.runUntil(() => h.node(1).hasRouteTo(2, h.now), 10 * MINUTE, 1_000) > 0, "1 hears 2");
+    const sentAt = h.now;
+    t.ok(h.node(1).send(sentAt, 0x0777_0777, new Uint8Array([3]), { wantAck: true }).ok);
+    t.equal(h.node(1).stats.localFloods, 1, "sent as a local flood");
+    const retryAt = h.runUntil(() => h.node(1).stats.e2eRetries > 0, sentAt + 5 * MINUTE, 250);
+    t.ok(retryAt > 0, "sent again when no ACK comes");
+    // 8 hops of flood relays, each waiting up to 2^8 slots (8.9 ms at SHORT_FAST): 18.2 s. The
+    // routed allowance alone (hops there and back, the guard) is about 10 s.
+    const contention = 8 * 2 ** 8 * slotTimeMs(PRESETS.SHORT_FAST);
+    t.ok(retryAt - sentAt > contention, `not before 8 hops of flood contention (${retryAt - sentAt} ms > ${Math.round(contention)} ms)`);
+    t.ok(retryAt - sentAt < 60_000, `nor a lookup's wait later: a homeless node asks none (${retryAt - sentAt} ms)`);
   },
   "replyHopAck: a relay answers an end-to-end ACK that arrives at ttl 1 with a ttl-expired hop ACK, and the sender stops"(t) {
     const h = line3(t, 8);

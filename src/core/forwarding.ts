@@ -4,7 +4,7 @@
 // on. One of the concerns MeshNode (mesh-node.ts) composes; the shared state is NodeState.
 import type { Destination, DestKind, RouteEntry } from "./route-table";
 import type { QueuedFrame } from "./tx-queue";
-import { AckStatus, type AckStatusCode, type DataFrame, type E2eAckFrame, FloodScope, type FloodScopeKind, type Frame, FrameType, type HopAckFrame, type HopAckedType, type LocateAnswerFrame, locateKey, MAX_FRAME_BYTES, METRIC_INFINITY, ROUTED_HEADER_BYTES } from "./frames";
+import { AckStatus, type AckStatusCode, type DataFrame, type E2eAckFrame, FloodScope, type FloodScopeKind, type Frame, FrameType, type HopAckFrame, type HopAckedType, type LocateAnswerFrame, locateKey, FLOOD_HEADER_BYTES, MAX_FRAME_BYTES, METRIC_INFINITY, ROUTED_HEADER_BYTES } from "./frames";
 import { BUSY_ALLOWANCE_SLOTS, CUSTODY_MS, E2E_PENDING_MAX, MAX_ACK_WAIT_MS, MAX_CUSTODY, NodeState, REVERSE_MAX, groupOf, identityKey, keyOf, routedKey, type Awaiting, type Custody, type Tag, type Unicast } from "./node-state";
 import { chooseRoute, type RouteOption } from "./route-choice";
 import { clusterContains, type ClusterId, clusterParent, NO_CLUSTER } from "./cluster";
@@ -303,7 +303,19 @@ export class Forwarding {
     // A lookup goes only for a destination neither routed nor placed, from a node with a cluster
     // (mesh-node.ts send); it waits the levels it will ask, not every level (§7.4).
     const lookup = best >= METRIC_INFINITY && u.dstCluster === NO_CLUSTER && this.n.cluster !== NO_CLUSTER ? this.n.loc.lookupWaitMs(u.dst, now) : 0;
-    return 2 * hops * perHop + lookup + 4 * this.n.config.ackGuardMs;
+    const flood = best >= METRIC_INFINITY && !this.bridgeReaches(u.dst, u.dstCluster, now) ? this.floodAllowanceMs(hops, u.payload.length) : 0;
+    return 2 * hops * perHop + lookup + flood + 4 * this.n.config.ackGuardMs;
+  }
+
+  /**
+   * Rule `e2eFloodAllowance` (§7.4): a message with no route goes as a flood (homeless: local;
+   * destination cluster known: corridor; lookup skipped or failed: network), and each flood relay
+   * waits up to 2^floodContentionCw slots (`Flooding.contention`) before its copy goes on the air,
+   * far more than the routed hop's jitter and backoffs: `hops` such waits and transmissions.
+   */
+  floodAllowanceMs(hops: number, payloadBytes: number): number {
+    const frame = this.n.airtime(Math.min(MAX_FRAME_BYTES, FLOOD_HEADER_BYTES + payloadBytes));
+    return hops * (2 ** this.n.config.floodContentionCw * this.n.slotMs + frame);
   }
 
   awaitE2e(u: Unicast, now: number): void {
