@@ -157,6 +157,22 @@ export default suite("reply rules", {
     t.equal(confirm[0]?.dst, 1, "to 1");
     t.equal(h.node(3).stats.dropsUnroutable, 0, "3 did not give the ACK up as unroutable");
   },
+  "a hop ACK naming no type (the firmware before the field) still confirms a reply: 3 stops resending its ACK"(t) {
+    const h = line3(t, 3);
+    h.dropIf = (bytes, from) => from === 2 && isE2eAck(bytes);
+    // 2 answers as a node on 94babc1 would: its hop ACK names no type (kind b3–4 clear).
+    h.rewrite = (bytes, from) => {
+      const d = decodeFrame(bytes);
+      if (from !== 2 || !d.ok || d.frame.type !== FrameType.ACK || d.frame.kind !== "hop") return bytes;
+      const { acks: _named, ...unnamed } = d.frame;
+      return encodeFrame(unnamed);
+    };
+    const since = h.txLog.length;
+    t.ok(h.node(1).send(h.now, 3, new Uint8Array([7]), { wantAck: true }).ok);
+    h.run(h.now + 5_000);
+    t.equal(h.txLog.slice(since).filter((r) => r.tx === 3 && isE2eAck(r.bytes)).length, 2, "3 sent its ACK and one retry, no more");
+    t.equal(h.node(3).stats.dropsUnroutable, 0, "and took the unnamed hop ACK for its ACK's confirmation");
+  },
   "replyHopAck: a relay with no route for an end-to-end ACK refuses it with no-route, and the sender stops at once"(t) {
     const h = line3(t, 4);
     const me = h.node(2);
