@@ -250,6 +250,13 @@ Object.assign(cases, {
     }
     t.throws(() => encodeFrame({ ...a, attempt: 4 }), /attempt/);
   },
+  "the encoder refuses a hop ACK naming a type it cannot name (kind b3–4 holds DATA, ACK, LOCATE_A)"(t: Assert) {
+    const a = VECTORS[1][1] as Extract<Frame, { kind: "hop" }>;
+    for (const acks of [FrameType.OGM, FrameType.FLOOD, 7, -1]) {
+      t.throws(() => encodeFrame({ ...a, acks } as unknown as Frame), /hop ACK cannot name/, `type ${acks}`);
+    }
+    t.equal(encodeFrame({ ...a, acks: FrameType.LOCATE_A })[9], (a.status << 1) | (3 << 3), "LOCATE_A is 3");
+  },
   "the encoder refuses frames it cannot represent"(t: Assert) {
     const f = VECTORS[0][1] as Extract<Frame, { type: 1 }>;
     t.throws(() => encodeFrame({ ...f, payload: new Uint8Array(230) }), /exceeds 255/);

@@ -3,6 +3,7 @@
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { AckStatus, FrameType, type HopAckFrame } from "../../src/core/frames";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
+import { PRESETS, slotTimeMs } from "../../src/core/presets";
 import { suite, type Assert } from "./harness";
 
 const MINUTE = 60_000;
@@ -74,6 +75,24 @@ export default suite("reply rules", {
     t.ok(retryAt - sentAt > 64_000, `not before the lookup and the guard (${retryAt - sentAt} ms)`);
     t.ok(retryAt - sentAt < 100_000, `nor a skipped level later (${retryAt - sentAt} ms)`);
   },
+  "e2eFloodAllowance: a message that goes as a flood waits for the flood relays' contention before it is sent again"(t) {
+    // 1 has no fix (homeless): its message goes as a local flood, which 2 cannot pass on either.
+    const h = new IdealMesh({ seed: 12 });
+    h.addNode(1, undefined);
+    h.addNode(2, gridPosition(1, 0));
+    h.link(1, 2);
+    t.ok(h.runUntil(() => h.node(1).hasRouteTo(2, h.now), 10 * MINUTE, 1_000) > 0, "1 hears 2");
+    const sentAt = h.now;
+    t.ok(h.node(1).send(sentAt, 0x0777_0777, new Uint8Array([3]), { wantAck: true }).ok);
+    t.equal(h.node(1).stats.localFloods, 1, "sent as a local flood");
+    const retryAt = h.runUntil(() => h.node(1).stats.e2eRetries > 0, sentAt + 5 * MINUTE, 250);
+    t.ok(retryAt > 0, "sent again when no ACK comes");
+    // 8 hops of flood relays, each waiting up to 2^8 slots (8.9 ms at SHORT_FAST): 18.2 s. The
+    // routed allowance alone (hops there and back, the guard) is about 10 s.
+    const contention = 8 * 2 ** 8 * slotTimeMs(PRESETS.SHORT_FAST);
+    t.ok(retryAt - sentAt > contention, `not before 8 hops of flood contention (${retryAt - sentAt} ms > ${Math.round(contention)} ms)`);
+    t.ok(retryAt - sentAt < 60_000, `nor a lookup's wait later: a homeless node asks none (${retryAt - sentAt} ms)`);
+  },
   "replyHopAck: a relay answers an end-to-end ACK that arrives at ttl 1 with a ttl-expired hop ACK, and the sender stops"(t) {
     const h = line3(t, 8);
     // 3's ACKs reach 2 with one hop left: 2 may not pass them on.
@@ -88,8 +107,21 @@ export default suite("reply rules", {
     const answer = hopAcks(h, 2, 3, since);
     t.equal(answer.length, 1, "2 answered the ACK with one hop ACK");
     t.equal(answer[0]?.status, AckStatus.TTL_EXPIRED, "of status ttl-expired");
+    t.equal(answer[0]?.acks, FrameType.ACK, "naming the end-to-end ACK (rule hopAckNamesReplies)");
     t.equal(h.txLog.slice(since).filter((r) => r.tx === 3 && isE2eAck(r.bytes)).length, 1, "3 sent its ACK once, no retries");
     t.equal(h.txLog.slice(since).filter((r) => r.tx === 2 && isE2eAck(r.bytes)).length, 0, "2 did not pass it on");
+  },
+  "hopAckNamesReplies: a hop ACK of DATA names no type, byte for byte the firmware before the field; one of a reply names it"(t) {
+    const h = line3(t, 10);
+    const since = h.txLog.length;
+    t.ok(h.node(1).send(h.now, 3, new Uint8Array([2])).ok); // no end-to-end ACK: 3 confirms the last hop
+    h.run(h.now + 5_000);
+    const last = h.txLog.slice(since).filter((r) => r.tx === 3 && r.type === FrameType.ACK);
+    t.equal(last.length, 1, "3 confirmed 2's DATA with one hop ACK");
+    // 94babc1 wrote kind = status << 1 and refused b3–7 (reserved 0xf8): a node on it still hears this.
+    t.equal(last[0]?.bytes[9], AckStatus.DELIVERED << 1, "kind b3–4 clear, as the old encoding");
+    const d = last[0] === undefined ? undefined : decodeFrame(last[0].bytes);
+    t.ok(d?.ok === true && d.frame.type === FrameType.ACK && d.frame.kind === "hop" && d.frame.acks === undefined, "it decodes as naming no type");
   },
   "a hop ACK names the type it answers: a refusal of a reply is not one of the DATA with the same (src, dst, seq)"(t) {
     const h = line3(t, 9);
@@ -124,6 +156,22 @@ export default suite("reply rules", {
     t.equal(confirm[0]?.src, 3, "for the ACK from 3");
     t.equal(confirm[0]?.dst, 1, "to 1");
     t.equal(h.node(3).stats.dropsUnroutable, 0, "3 did not give the ACK up as unroutable");
+  },
+  "a hop ACK naming no type (the firmware before the field) still confirms a reply: 3 stops resending its ACK"(t) {
+    const h = line3(t, 3);
+    h.dropIf = (bytes, from) => from === 2 && isE2eAck(bytes);
+    // 2 answers as a node on 94babc1 would: its hop ACK names no type (kind b3–4 clear).
+    h.rewrite = (bytes, from) => {
+      const d = decodeFrame(bytes);
+      if (from !== 2 || !d.ok || d.frame.type !== FrameType.ACK || d.frame.kind !== "hop") return bytes;
+      const { acks: _named, ...unnamed } = d.frame;
+      return encodeFrame(unnamed);
+    };
+    const since = h.txLog.length;
+    t.ok(h.node(1).send(h.now, 3, new Uint8Array([7]), { wantAck: true }).ok);
+    h.run(h.now + 5_000);
+    t.equal(h.txLog.slice(since).filter((r) => r.tx === 3 && isE2eAck(r.bytes)).length, 2, "3 sent its ACK and one retry, no more");
+    t.equal(h.node(3).stats.dropsUnroutable, 0, "and took the unnamed hop ACK for its ACK's confirmation");
   },
   "replyHopAck: a relay with no route for an end-to-end ACK refuses it with no-route, and the sender stops at once"(t) {
     const h = line3(t, 4);

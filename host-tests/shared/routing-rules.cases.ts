@@ -7,7 +7,7 @@ import { improvementOnly } from "../../src/core/ogm-plane";
 import { LocationCache } from "../../src/core/location-cache";
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { forgedOgm } from "./forged-ogm";
-import { FrameType } from "../../src/core/frames";
+import { FrameType, shortId } from "../../src/core/frames";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
 import { SeqReceiver, SeqSender } from "../../src/core/seq-tracker";
 import { SeededRng } from "../../src/core/rng";
@@ -306,9 +306,28 @@ export default suite("routing rules", {
     t.equal(me.locationOf(0xb001, later), me.cluster, "a route: placed for the OGM's hold");
     t.equal(me.locationOf(0xb002, later), undefined, "a retraction: the TTL only (it says the route is gone)");
   },
-  "holdCap: a neighbour announcing cycle 255 at the longest interval pins its placements 7.5 h, not 10 days"(t) {
+  "holdCap: a neighbour with a full table (128 routes, 16 OGMs a pass) at the 16-min ceiling keeps a route through one lost OGM"(t) {
+    const h = new IdealMesh({ seed: 11 });
+    const me = h.addNode(1, gridPosition(0, 0));
+    const nb = 0xa004;
+    const far = 0xb004;
+    // A conforming neighbour at the ceiling: one OGM every 960 s (240 units), its pass 16 OGMs
+    // (128 node routes at 64 bytes an OGM), the route to `far` in OGMs 0, 16 (lost) and 32.
+    let seq = 0;
+    const ogm = (carries: boolean) =>
+      encodeFrame(forgedOgm({ tx: nb, ogmSeq: ++seq, cluster: me.cluster, cycle: 16, intervalUnits: 240, routeSeq: 1, neighbours: [{ short: shortId(1), rq: 255 }], nodeRoutes: [{ dst: carries ? far : 0xc000 + seq, seqno: 3, metric: 300 }] }));
+    const start = h.now;
+    for (let k = 0; k <= 31; k++) {
+      h.run(start + k * 960_000);
+      if (k !== 16) me.receive(ogm(k === 0), { rssi: -80, snr: 9, at: h.now }); // OGM 16 is lost
+    }
+    t.ok(me.hasRouteTo(nb, h.now), "the neighbour is still heard");
+    t.ok(h.now - start > 8 * 3600_000, "8 h on");
+    t.ok(me.hasRouteTo(far, h.now), "the route it carried once a pass is held through the lost OGM");
+  },
+  "holdCap: a neighbour announcing cycle 255 at the longest interval pins its placements 21.8 h, not 10 days"(t) {
     const cap = holdCapMs(cfg);
-    t.near(cap / 3600_000, 7.47, 0.01, "3.5 passes of 8 OGMs at the 16-min ceiling");
+    t.near(cap / 3600_000, 21.82, 0.01, "3.5 passes of 22 OGMs (128 node and 32 cluster routes at 64 bytes) at 1,020 s");
     const h = new IdealMesh({ seed: 6 });
     const me = h.addNode(1, gridPosition(0, 0));
     const at = h.now;

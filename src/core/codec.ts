@@ -463,6 +463,14 @@ function priorityBits(p: number): number {
 /** A hop ACK's kind b3–4 (§3.4): 0 names no type (frames from before the field), then DATA, end-to-end ACK, locate answer. */
 const HOP_ACKED_TYPES: ReadonlyArray<HopAckedType | undefined> = [undefined, FrameType.DATA, FrameType.ACK, FrameType.LOCATE_A];
 
+/** A hop ACK's kind b3–4 for the type it names: 0 for none; a type it cannot name is refused. */
+function hopAckedBits(acks: HopAckedType | undefined): number {
+  if (acks === undefined) return 0;
+  const i = HOP_ACKED_TYPES.indexOf(acks);
+  if (i < 1) throw new RangeError(`a hop ACK cannot name frame type ${String(acks)}`);
+  return i;
+}
+
 /** The end-to-end attempt of DATA and of its ACK: two flag bits (§3.2, §3.4). */
 function checkAttempt(attempt: number): void {
   if (!Number.isInteger(attempt) || attempt < 0 || attempt > 3) throw new RangeError(`attempt ${attempt} is not 0..3`);
@@ -563,7 +571,7 @@ export function encodeFrame(f: Frame): Uint8Array {
         w.u8((PROTOCOL_VERSION << 4) | FrameType.ACK, "type");
         w.node(f.tx, "tx");
         w.node(f.to, "to");
-        w.u8((f.status << 1) | (f.acks === undefined ? 0 : HOP_ACKED_TYPES.indexOf(f.acks) << 3), "kind");
+        w.u8((f.status << 1) | (hopAckedBits(f.acks) << 3), "kind");
         w.node(f.src, "src");
         w.node(f.dst, "dst");
         w.u16(f.seq, "seq");

@@ -4,7 +4,7 @@
 // on. One of the concerns MeshNode (mesh-node.ts) composes; the shared state is NodeState.
 import type { Destination, DestKind, RouteEntry } from "./route-table";
 import type { QueuedFrame } from "./tx-queue";
-import { AckStatus, type AckStatusCode, type DataFrame, type E2eAckFrame, FloodScope, type FloodScopeKind, type Frame, FrameType, type HopAckFrame, type HopAckedType, type LocateAnswerFrame, locateKey, MAX_FRAME_BYTES, METRIC_INFINITY, ROUTED_HEADER_BYTES } from "./frames";
+import { AckStatus, type AckStatusCode, type DataFrame, type E2eAckFrame, FloodScope, type FloodScopeKind, type Frame, FrameType, type HopAckFrame, type HopAckedType, type LocateAnswerFrame, locateKey, FLOOD_HEADER_BYTES, MAX_FRAME_BYTES, METRIC_INFINITY, ROUTED_HEADER_BYTES } from "./frames";
 import { BUSY_ALLOWANCE_SLOTS, CUSTODY_MS, E2E_PENDING_MAX, MAX_ACK_WAIT_MS, MAX_CUSTODY, NodeState, REVERSE_MAX, groupOf, identityKey, keyOf, routedKey, type Awaiting, type Custody, type Tag, type Unicast } from "./node-state";
 import { chooseRoute, type RouteOption } from "./route-choice";
 import { clusterContains, type ClusterId, clusterParent, NO_CLUSTER } from "./cluster";
@@ -26,6 +26,17 @@ export const REPLY_GROUPS = ["a", "l"] as const;
 
 /** A timeout weighing at least this much (busy share below about a third) fails over at once (§7.3). */
 const QUIET_FAILOVER_WEIGHT = 0.5;
+
+/**
+ * Rule `hopAckNamesReplies` (§3.4): the type a hop ACK names in kind b3–4. A hop ACK of DATA, the
+ * common one, names none, byte for byte the hop ACK of the firmware before the field (94babc1),
+ * which refuses b3–4 as reserved: a mixed network keeps its DATA hop ACKs. A receiver applies an
+ * unnamed hop ACK to DATA and to replies alike, as before; only a hop ACK of an end-to-end ACK or a
+ * locate answer names its type, so a refusal of a reply is not taken for one of the DATA.
+ */
+export function hopAckNamesReplies(acks: HopAckedType): HopAckedType | undefined {
+  return acks === FrameType.DATA ? undefined : acks;
+}
 
 /**
  * The fields a relayed copy of a routed frame keeps from the frame it came in (DATA, end-to-end
@@ -292,7 +303,19 @@ export class Forwarding {
     // A lookup goes only for a destination neither routed nor placed, from a node with a cluster
     // (mesh-node.ts send); it waits the levels it will ask, not every level (§7.4).
     const lookup = best >= METRIC_INFINITY && u.dstCluster === NO_CLUSTER && this.n.cluster !== NO_CLUSTER ? this.n.loc.lookupWaitMs(u.dst, now) : 0;
-    return 2 * hops * perHop + lookup + 4 * this.n.config.ackGuardMs;
+    const flood = best >= METRIC_INFINITY && !this.bridgeReaches(u.dst, u.dstCluster, now) ? this.floodAllowanceMs(hops, u.payload.length) : 0;
+    return 2 * hops * perHop + lookup + flood + 4 * this.n.config.ackGuardMs;
+  }
+
+  /**
+   * Rule `e2eFloodAllowance` (§7.4): a message with no route goes as a flood (homeless: local;
+   * destination cluster known: corridor; lookup skipped or failed: network), and each flood relay
+   * waits up to 2^floodContentionCw slots (`Flooding.contention`) before its copy goes on the air,
+   * far more than the routed hop's jitter and backoffs: `hops` such waits and transmissions.
+   */
+  floodAllowanceMs(hops: number, payloadBytes: number): number {
+    const frame = this.n.airtime(Math.min(MAX_FRAME_BYTES, FLOOD_HEADER_BYTES + payloadBytes));
+    return hops * (2 ** this.n.config.floodContentionCw * this.n.slotMs + frame);
   }
 
   awaitE2e(u: Unicast, now: number): void {
@@ -587,9 +610,10 @@ export class Forwarding {
     for (let a = 0; a <= 3; a++) if (this.confirm(identityKey(group, src, dst, seq, a), from, status, now)) return;
   }
 
-  /** A hop ACK for the frame of type `acks` with this (src, dst, seq), naming its type (§3.4). */
+  /** A hop ACK for the frame of type `acks` with this (src, dst, seq), naming a reply's type (rule `hopAckNamesReplies`, §3.4). */
   sendHopAck(to: NodeId, acks: HopAckedType, src: NodeId, dst: NodeId, seq: number, status: AckStatusCode, priority: PriorityLevel, now: number): void {
-    const bytes = encodeFrame({ type: FrameType.ACK, kind: "hop", tx: this.n.id, to, acks, status, src, dst, seq });
+    const named = hopAckNamesReplies(acks);
+    const bytes = encodeFrame({ type: FrameType.ACK, kind: "hop", tx: this.n.id, to, status, src, dst, seq, ...(named === undefined ? {} : { acks: named }) });
     const f: QueuedFrame<Tag> = {
       bytes,
       priority,

@@ -2,12 +2,12 @@
 // report hearing us with (tq), what they advertise about themselves, and their own neighbour
 // lists (our two-hop view, used by silencing). Bounded by maxNeighbours with an eviction rule.
 import type { ClusterId } from "./cluster";
-import type { MeshConfig } from "./config";
+import { DEFAULT_CONFIG, type MeshConfig } from "./config";
 import { byteToQuality, gapLossWeight, linkQuality, OgmWindow, type OgmReception } from "./link-quality";
 import { linkCost, METRIC_MAX } from "./metric";
 import { METRIC_INFINITY } from "./frames";
 import type { OgmFrame } from "./frames";
-import { OGM_INTERVAL_UNIT_MS, shortId } from "./frames";
+import { OGM_CLUSTER_ROUTE_BYTES, OGM_INTERVAL_UNIT_MS, OGM_NODE_ROUTE_BYTES, shortId } from "./frames";
 import { OGM_QUIET_MAX_CYCLE } from "./ogm-builder";
 import type { NodeId } from "./station";
 
@@ -91,17 +91,35 @@ const QUALITY_CACHE_MS = 1000;
 
 export type NeighbourChange = { readonly id: NodeId; readonly up: boolean };
 
+/** Cluster routes the longest conforming pass is reckoned with (`holdCapMs`): the exact clusters within clusterDetailRings 2 (24) and a few aggregates. */
+export const HOLD_CAP_CLUSTER_ROUTES = 32;
+
+/** The longest OGM interval the frame can announce (`intervalUnits` 255 × 4 s = 1,020 s). */
+const OGM_INTERVAL_LONGEST_MS = 255 * OGM_INTERVAL_UNIT_MS;
+
+/**
+ * The longest pass a node that follows the protocol announces, OGMs: a quiet pass (at most
+ * OGM_QUIET_MAX_CYCLE) or the regular rotation over a full default table (maxDestinations 128 node
+ * routes and HOLD_CAP_CLUSTER_ROUTES cluster routes at ogmRouteBytes 64 per OGM: 22 OGMs). Protocol
+ * constants, not the receiver's own settings: the sender's table is what sets its cycle.
+ */
+export const HOLD_CAP_CYCLE = Math.max(
+  OGM_QUIET_MAX_CYCLE,
+  Math.ceil((DEFAULT_CONFIG.maxDestinations * OGM_NODE_ROUTE_BYTES + HOLD_CAP_CLUSTER_ROUTES * OGM_CLUSTER_ROUTE_BYTES) / DEFAULT_CONFIG.ogmRouteBytes),
+);
+
 /**
  * Rule `holdCap` (§5.5, §16): the longest a receiver holds what one OGM said (its routes, its
  * two-hop view, the placements it vouches for), whatever `cycle` and interval it announces:
- * routeHoldFactor (3.5) passes of OGM_QUIET_MAX_CYCLE (8) OGMs at the OGM interval ceiling (16 min),
- * 7.5 h. Why: the hold is the sender's own `cycle` × interval × 3.5, and a neighbour announcing
- * `cycle` 255 at 1,020 s pinned its routes and placements for 10 days. A node that follows the
- * protocol never needs more: its quiet pass is at most 8 OGMs at the ceiling, and even a full table
- * (maxDestinations 128 node routes, 16 OGMs at 64 bytes) passes in 4.3 h, refreshed within the cap.
+ * routeHoldFactor (3.5) passes of HOLD_CAP_CYCLE (22) OGMs at the longest interval the frame can
+ * announce (1,020 s), 21.8 h. Why: the hold is the sender's own `cycle` × interval × 3.5, and a
+ * neighbour announcing `cycle` 255 at 1,020 s pinned its routes and placements for 10 days. The
+ * cap is the longest hold a conforming sender can earn, so a route keeps its full loss tolerance
+ * (3.5 passes): a 128-route neighbour passes in 16+ OGMs at the ceiling (4.3 h), and a cap of
+ * fewer passes expired its routes after one lost OGM.
  */
-export function holdCapMs(cfg: Pick<MeshConfig, "routeHoldFactor" | "ogmTrickleMaxMs" | "ogmMaxIntervalMs">): number {
-  return cfg.routeHoldFactor * OGM_QUIET_MAX_CYCLE * Math.min(cfg.ogmTrickleMaxMs, cfg.ogmMaxIntervalMs);
+export function holdCapMs(cfg: Pick<MeshConfig, "routeHoldFactor">): number {
+  return cfg.routeHoldFactor * HOLD_CAP_CYCLE * OGM_INTERVAL_LONGEST_MS;
 }
 
 /** What happens to neighbour records, counted (MeshStats): what churns in a crowded table. */
