@@ -178,9 +178,9 @@ export default suite("key binding and first contact", {
   "rule floodCacheAnswer: a forwarder holding the target's key answers the asker's own flooded key request and passes it on as a notice"(t) {
     const [ka, kb, kd, kc] = identities(4, 41);
     const frameKey = networkKeys(TEST_NETWORK_KEY).frame;
-    // B's inner station: A is its direct next hop only when `routeToA` says so (else via C).
+    // B's inner station: a route to A only when `routeToA` says so.
     let routeToA = false;
-    const stub = Object.assign(new RecordingStub(kb.id), { nextHopsTo: (dst: number): number[] => (dst !== ka.id ? [] : routeToA ? [ka.id] : [kc.id]) });
+    const stub = Object.assign(new RecordingStub(kb.id), { hasRouteTo: (dst: number): boolean => routeToA && dst === ka.id });
     const b = new SecureStation({ inner: stub, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: kb.secretKey, now: 0, idBinding: "required" });
     let counter = 0;
     const hear = (inner: Uint8Array, at: number): void => {
@@ -207,11 +207,11 @@ export default suite("key binding and first contact", {
     hear(flood(ka.id, 0, 2, [shortId(kc.id)]), 2000);
     t.equal(b.stats.cacheAnswers, 0, "a forwarder not named does not answer");
     t.equal(stub.sent.length, 0);
-    // Named, but A is not its direct next hop: the offer could flood in its turn; the request goes on.
+    // Named, but with no route back to A: the offer would flood in its turn; the request goes on.
     hear(flood(ka.id, 0, 3, [shortId(kb.id), shortId(kc.id)]), 2500);
-    t.equal(b.stats.cacheAnswers, 0, "the asker not one hop away: not answered");
+    t.equal(b.stats.cacheAnswers, 0, "no route to the asker: not answered");
     t.equal(kindHandedOn(), PayloadKind.KEY_REQUEST);
-    // The asker's flood naming B, A one hop away: B offers D's key to A and hands the flood on as a notice.
+    // The asker's flood naming B, with a route to A: B offers D's key to A and hands the flood on as a notice.
     routeToA = true;
     hear(flood(ka.id, 0, 5, [shortId(kb.id), shortId(kc.id)]), 3000);
     t.equal(b.stats.cacheAnswers, 1, "answered from the cache");

@@ -45,12 +45,12 @@ export interface FirstContactOptions {
  * Whether this node answers a key request it hears from its cache (a KEY_OFFER, docs/security.md
  * §8 rule 3): as the next hop of a routed request, or (rule `floodCacheAnswer`) as a forwarder the
  * asker named (any first-hop distributor when it named none) of the asker's own flooded request,
- * when the asker is its direct next hop (`askerNextHop`), so a request with no route is answered
- * one hop from the asker rather than across the network, and the offer is one frame, not a flood.
+ * when it has a route back to the asker (`routeToAsker`), so a request with no route is answered
+ * one hop from the asker rather than across the network, and the offer does not flood in its turn.
  */
-export function answersFromCache(f: DataFrame | FloodFrame, self: NodeId, askerNextHop: () => boolean): boolean {
+export function answersFromCache(f: DataFrame | FloodFrame, self: NodeId, routeToAsker: () => boolean): boolean {
   if (f.type === FrameType.DATA) return f.next === self;
-  return f.tx === f.src && (f.forwarders === undefined || f.forwarders.includes(shortId(self))) && askerNextHop();
+  return f.tx === f.src && (f.forwarders === undefined || f.forwarders.includes(shortId(self))) && routeToAsker();
 }
 
 export class FirstContact {
@@ -229,7 +229,7 @@ export class FirstContact {
       if (o !== undefined && isUnicastId(o.owner)) this.cacheKey(o.owner, o.publicKey, now);
     }
     if (kind !== PayloadKind.KEY_REQUEST || p.length !== KEY_MESSAGE_BYTES || !isUnicastId(f.dst) || !isUnicastId(f.src)) return inner;
-    if (f.src === s.id || !answersFromCache(f, s.id, () => s.inner.nextHopsTo?.(f.src, now).includes(f.src) === true)) return inner;
+    if (f.src === s.id || !answersFromCache(f, s.id, () => s.inner.hasRouteTo?.(f.src, now) === true)) return inner;
     const publicKey = this.#boundKeyOf(f.dst);
     if (publicKey === undefined) return inner;
     if (!this.mayAnswer(f.src, now, this.keyMessageMs, true)) {
