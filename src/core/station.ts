@@ -181,8 +181,6 @@ export interface Station {
   foreignFrameStart?(now: number, onAirBytes: number, priority: PriorityLevel): number;
   /** Optional: such a frame went out, ending at `end`; it is recorded in the duty-cycle ledger. */
   foreignFrameSent?(end: number, onAirBytes: number): void;
-  /** Optional: whether the station holds a usable route to `dst` now (the security layer's cache answers). */
-  hasRouteTo?(dst: NodeId, now: number): boolean;
   /** The internet bridge: present only on a node configured as a gateway (config.gateway). */
   readonly bridge?: BridgePort;
 }

@@ -44,13 +44,12 @@ export interface FirstContactOptions {
 /**
  * Whether this node answers a key request it hears from its cache (a KEY_OFFER, docs/security.md
  * §8 rule 3): as the next hop of a routed request, or (rule `floodCacheAnswer`) as a forwarder the
- * asker named (any first-hop distributor when it named none) of the asker's own flooded request,
- * when it has a route back to the asker (`routeToAsker`), so a request with no route is answered
- * one hop from the asker rather than across the network, and the offer does not flood in its turn.
+ * asker named (any first-hop distributor when it named none) of the asker's own flooded request, so
+ * a request with no route is answered one hop from the asker rather than across the network.
  */
-export function answersFromCache(f: DataFrame | FloodFrame, self: NodeId, routeToAsker: () => boolean): boolean {
+export function answersFromCache(f: DataFrame | FloodFrame, self: NodeId): boolean {
   if (f.type === FrameType.DATA) return f.next === self;
-  return f.tx === f.src && (f.forwarders === undefined || f.forwarders.includes(shortId(self))) && routeToAsker();
+  return f.tx === f.src && (f.forwarders === undefined || f.forwarders.includes(shortId(self)));
 }
 
 export class FirstContact {
@@ -228,8 +227,8 @@ export class FirstContact {
       const o = readKeyOffer(p);
       if (o !== undefined && isUnicastId(o.owner)) this.cacheKey(o.owner, o.publicKey, now);
     }
-    if (kind !== PayloadKind.KEY_REQUEST || p.length !== KEY_MESSAGE_BYTES || !isUnicastId(f.dst) || !isUnicastId(f.src)) return inner;
-    if (f.src === s.id || !answersFromCache(f, s.id, () => s.inner.hasRouteTo?.(f.src, now) === true)) return inner;
+    if (kind !== PayloadKind.KEY_REQUEST || p.length !== KEY_MESSAGE_BYTES || !answersFromCache(f, s.id)) return inner;
+    if (f.dst === s.id || f.src === s.id || !isUnicastId(f.dst) || !isUnicastId(f.src)) return inner;
     const publicKey = this.#boundKeyOf(f.dst);
     if (publicKey === undefined) return inner;
     if (!this.mayAnswer(f.src, now, this.keyMessageMs, true)) {
