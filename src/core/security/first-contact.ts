@@ -9,7 +9,7 @@ import type { SecureState, KeyMessageKind } from "./secure-state";
 import type { PendingDm } from "./private-messages";
 import { airtimeMs, type LoRaModulation } from "../airtime";
 import { decodeFrame } from "../codec";
-import { type DataFrame, type FloodFrame, FrameType, MAX_FRAME_BYTES, MAX_UNICAST_PAYLOAD, shortId } from "../frames";
+import { FrameType, MAX_FRAME_BYTES, MAX_UNICAST_PAYLOAD } from "../frames";
 import { BROADCAST, formatNodeId, isUnicastId, type NodeId, type PriorityLevel, type SendResult, type StationEvent } from "../station";
 import { sameBytes } from "./bytes";
 import { KEY_MESSAGE_BYTES, KEY_OFFER_BYTES, KEYED_DM_EXTRA_BYTES, KEYED_PLAIN_OVERHEAD_BYTES, PLAIN_OVERHEAD_BYTES, PayloadKind, keyMessage, keyOffer, readKeyOffer } from "./dm-seal";
@@ -39,17 +39,6 @@ export interface FirstContactOptions {
   readonly keyAnswerPerPeerMs?: number;
   readonly keyRetryMs?: number;
   readonly keyOnBroadcastMs?: number;
-}
-
-/**
- * Whether this node answers a key request it hears from its cache (a KEY_OFFER, docs/security.md
- * §8 rule 3): as the next hop of a routed request, or (rule `floodCacheAnswer`) as a forwarder the
- * asker named (any first-hop distributor when it named none) of the asker's own flooded request, so
- * a request with no route is answered one hop from the asker rather than across the network.
- */
-export function answersFromCache(f: DataFrame | FloodFrame, self: NodeId): boolean {
-  if (f.type === FrameType.DATA) return f.next === self;
-  return f.tx === f.src && (f.forwarders === undefined || f.forwarders.includes(shortId(self)));
 }
 
 export class FirstContact {
@@ -211,10 +200,9 @@ export class FirstContact {
    */
   #peekKeys(inner: Uint8Array, now: number): Uint8Array {
     const s = this.s;
-    const type = inner[0] & 15;
-    if ((type !== FrameType.DATA && type !== FrameType.FLOOD) || s.peers === undefined) return inner;
+    if ((inner[0] & 15) !== FrameType.DATA || s.peers === undefined) return inner;
     const d = decodeFrame(inner);
-    if (!d.ok || (d.frame.type !== FrameType.DATA && d.frame.type !== FrameType.FLOOD)) return inner;
+    if (!d.ok || d.frame.type !== FrameType.DATA) return inner;
     const f = d.frame;
     // A frame for this node is read when it is delivered (SecureStation's dispatch), counted there.
     if (f.dst === s.id) return inner;
@@ -227,7 +215,7 @@ export class FirstContact {
       const o = readKeyOffer(p);
       if (o !== undefined && isUnicastId(o.owner)) this.cacheKey(o.owner, o.publicKey, now);
     }
-    if (kind !== PayloadKind.KEY_REQUEST || p.length !== KEY_MESSAGE_BYTES || !answersFromCache(f, s.id)) return inner;
+    if (kind !== PayloadKind.KEY_REQUEST || p.length !== KEY_MESSAGE_BYTES || f.next !== s.id) return inner;
     if (f.dst === s.id || f.src === s.id || !isUnicastId(f.dst) || !isUnicastId(f.src)) return inner;
     const publicKey = this.#boundKeyOf(f.dst);
     if (publicKey === undefined) return inner;
