@@ -26,7 +26,10 @@ export interface MeshConfig {
   frameOverheadBytes: number;
   /** Neighbour entries per OGM (the rest rotate). */
   ogmMaxNeighbours: number;
-  /** Bytes of unchanged route entries per OGM (changed entries may use the rest of the frame). */
+  /**
+   * Bytes of unchanged route entries per OGM (changed entries may use the rest of the frame).
+   * Below 64 a full table's pass outgrows HOLD_CAP_CYCLE (docs/protocol.md §5.5 holdCap).
+   */
   ogmRouteBytes: number;
   /** Share of channel time the OGMs of a whole neighbourhood may take. */
   ogmChannelShare: number;
@@ -120,6 +123,7 @@ export interface MeshConfig {
   consensusMin: number;
   homelessFloodTtl: number;
   maxNeighbours: number;
+  /** Node-route destinations held (§18). Above 128 a full table's OGM pass outgrows HOLD_CAP_CYCLE (§5.5 holdCap). */
   maxDestinations: number;
   maxClusters: number;
   maxEntriesPerDestination: number;

@@ -102,6 +102,9 @@ const OGM_INTERVAL_LONGEST_MS = 255 * OGM_INTERVAL_UNIT_MS;
  * OGM_QUIET_MAX_CYCLE) or the regular rotation over a full default table (maxDestinations 128 node
  * routes and HOLD_CAP_CLUSTER_ROUTES cluster routes at ogmRouteBytes 64 per OGM: 22 OGMs). Protocol
  * constants, not the receiver's own settings: the sender's table is what sets its cycle.
+ * Sized for default tables: a sender with maxDestinations above 128 or ogmRouteBytes below 64
+ * (config allows 4,096 and 12) has a longer pass, and its routes get fewer than routeHoldFactor
+ * passes at the interval ceiling; a network configured so should raise this on every node (§5.5).
  */
 export const HOLD_CAP_CYCLE = Math.max(
   OGM_QUIET_MAX_CYCLE,
