@@ -117,10 +117,11 @@ export default suite("app: console contacts", {
     const ask = api(contacts);
     prefs.failWith = "NVS full";
     has(t, term.type(`contact add ${hex8(a.id)} ${toHex(a.publicKey)}\r`), new RegExp(`error: contact ${hex8(a.id)} held until the next boot only: the flash could not be written \\(NVS full\\)`));
-    t.deepEqual(ask({ cmd: "contact-add", node: hex8(b.id), key: toHex(b.publicKey) }), { re: null, ok: true, node: hex8(b.id), added: true, saved: false, saveError: "NVS full" });
+    t.deepEqual(ask({ cmd: "contact-add", node: hex8(b.id), key: toHex(b.publicKey) }), { re: null, ok: true, node: hex8(b.id), added: true, saved: false, saveError: "NVS full", saveFailedOn: "write" });
     t.equal(contacts.secure.contactCount, 2, "both held in RAM");
-    // Still failing: the retry says so again, it does not claim the contact is already kept.
-    has(t, term.type(`contact add ${hex8(a.id)} ${toHex(a.publicKey)}\r`), /held until the next boot only: the flash could not be written \(NVS full\)/);
+    // Still failing: the retry says so again, it does not claim the contact is already kept; what
+    // failed now is the read of its record (whether it is there), and the line says so.
+    has(t, term.type(`contact add ${hex8(a.id)} ${toHex(a.publicKey)}\r`), /held until the next boot only: the flash could not be read \(NVS full\)/);
     prefs.failWith = undefined;
     t.deepEqual(prefs.keys(CONTACT_DOMAIN), []);
     has(t, term.type(`contact add ${hex8(a.id)} ${toHex(a.publicKey)}\r`), new RegExp(`^contact add [^\\r]*\\r\\n${hex8(a.id)} is already a contact with this key; now written to flash`));
@@ -135,9 +136,44 @@ export default suite("app: console contacts", {
     t.equal(prefs.writes, writes, "no write for a record that reads");
     // Remove with the flash failing: gone from RAM, said to come back at the next boot.
     prefs.failWith = "NVS full";
-    has(t, term.type(`contact remove ${hex8(a.id)}\r`), new RegExp(`error: ${hex8(a.id)} was removed for now but the flash could not be written \\(NVS full\\): it comes back at the next boot`));
-    t.deepEqual(ask({ cmd: "contact-remove", node: hex8(b.id) }), { re: null, ok: true, node: hex8(b.id), removed: true, keyKept: false, saved: false, saveError: "NVS full" });
+    has(t, term.type(`contact remove ${hex8(a.id)}\r`), new RegExp(`error: ${hex8(a.id)} was removed for now but the flash could not be read \\(NVS full\\): it comes back at the next boot`));
+    t.deepEqual(ask({ cmd: "contact-remove", node: hex8(b.id) }), { re: null, ok: true, node: hex8(b.id), removed: true, keyKept: false, saved: false, saveError: "NVS full", saveFailedOn: "read" });
     t.equal(contacts.secure.contactCount, 0);
+  },
+  "a flash that reads but cannot write, or cannot read: the error line names the access that failed"(t) {
+    const [me, a] = identities(2, 80);
+    const prefs = new FakePreference();
+    let writeFails: string | undefined;
+    const write = prefs.set.bind(prefs);
+    const eraseRecord = prefs.delete.bind(prefs);
+    prefs.set = (domain, key, value) => {
+      if (writeFails !== undefined) throw new Error(writeFails);
+      write(domain, key, value);
+    };
+    prefs.delete = (domain, key) => {
+      if (writeFails !== undefined) throw new Error(writeFails);
+      eraseRecord(domain, key);
+    };
+    const contacts = contactsOf(me, 4, new PreferenceContactStore(prefs));
+    const term = terminal(fakeHost({ contacts }).host);
+    const ask = api(contacts);
+    const line = `contact add ${hex8(a.id)} ${toHex(a.publicKey)}\r`;
+    writeFails = "NVS full";
+    has(t, term.type(line), /held until the next boot only: the flash could not be written \(NVS full\)/);
+    // The retry reads the (missing) record fine and fails on the write again: "written", not "read".
+    has(t, term.type(line), /held until the next boot only: the flash could not be written \(NVS full\)/);
+    t.deepEqual(ask({ cmd: "contact-add", node: hex8(a.id), key: toHex(a.publicKey) }), { re: null, ok: true, node: hex8(a.id), added: false, saved: false, saveError: "NVS full", saveFailedOn: "write" });
+    writeFails = undefined;
+    has(t, term.type(line), /already a contact with this key; now written to flash/);
+    // The record is there; erasing it fails: "written" again.
+    writeFails = "NVS full";
+    has(t, term.type(`contact remove ${hex8(a.id)}\r`), /removed for now but the flash could not be written \(NVS full\): it comes back at the next boot/);
+    writeFails = undefined;
+    has(t, term.type(line), /added contact/);
+    // Reads failing (writes would work): the lines say "read".
+    prefs.failWith = "NVS gone";
+    has(t, term.type(line), /held until the next boot only: the flash could not be read \(NVS gone\)/);
+    has(t, term.type(`contact remove ${hex8(a.id)}\r`), /removed for now but the flash could not be read \(NVS gone\)/);
   },
   "remove: a record only in flash (refused at boot) goes; a key used since it was added is kept and said so"(t) {
     const [me, a, b] = identities(3, 79);

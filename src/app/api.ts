@@ -176,12 +176,12 @@ export class DeviceApi {
         if (!key.ok) throw new BadRequest(key.error);
         const result = contactsOf(host).add(id, key.key);
         if (!result.ok) throw new BadRequest(`contact not added (${result.code}): ${result.reason}`);
-        return { node: formatNodeId(id), added: result.added, saved: result.saveError === undefined, ...(result.saveError === undefined ? {} : { saveError: result.saveError }) };
+        return { node: formatNodeId(id), added: result.added, saved: result.saveError === undefined, ...(result.saveError === undefined ? {} : { saveError: result.saveError, saveFailedOn: result.saveFailedOn ?? "write" }) };
       }
       case "contact-remove": {
         const id = nodeArg(r.node, "node");
         const result = contactsOf(host).remove(id);
-        return { node: formatNodeId(id), removed: result.removed, keyKept: result.keyKept, saved: result.saveError === undefined, ...(result.saveError === undefined ? {} : { saveError: result.saveError }) };
+        return { node: formatNodeId(id), removed: result.removed, keyKept: result.keyKept, saved: result.saveError === undefined, ...(result.saveError === undefined ? {} : { saveError: result.saveError, saveFailedOn: result.saveFailedOn ?? "write" }) };
       }
       default:
         throw new BadRequest(`unknown cmd "${cmd.slice(0, 32)}"; one of ${COMMANDS.join(", ")}`);

@@ -105,6 +105,8 @@ export type ContactAdd =
       readonly added: boolean;
       /** Set when the contact is held now but could not be written to flash. */
       readonly saveError?: string;
+      /** With saveError: whether reading its record or writing it failed. */
+      readonly saveFailedOn?: FlashStep;
       /** Already held, but its flash record was missing or damaged (an earlier write failed): written now. */
       readonly rewritten?: boolean;
     }
@@ -116,6 +118,15 @@ export interface ContactRemove {
   /** Its key is still held by the security layer (used or pinned since it was added): `reset peer` forgets it. */
   readonly keyKept: boolean;
   readonly saveError?: string;
+  readonly saveFailedOn?: FlashStep;
+}
+
+/** Which flash access failed: reading a contact's record (whether it is there, whether it reads) or writing/erasing it. */
+export type FlashStep = "read" | "write";
+
+/** How a console line names a failed flash access. */
+function flashFailed(step: FlashStep | undefined): string {
+  return step === "read" ? "the flash could not be read" : "the flash could not be written";
 }
 
 /** The user's contacts (docs/security.md §8 "Contacts"): the running mesh's, kept in flash. */
@@ -501,7 +512,7 @@ export class Console {
       const r = contacts.remove(node.id);
       const id = formatNodeId(node.id);
       if (!r.removed) return this.#out(`${id} is not a contact`);
-      if (r.saveError !== undefined) this.#error(`${id} was removed for now but the flash could not be written (${printable(r.saveError)}): it comes back at the next boot`);
+      if (r.saveError !== undefined) this.#error(`${id} was removed for now but ${flashFailed(r.saveFailedOn)} (${printable(r.saveError)}): it comes back at the next boot`);
       else this.#out(`removed contact ${id}`);
       if (r.keyKept) this.#out(`its key is still held (used or pinned since it was added): private messages to it still use it; reset peer ${id} forgets it`);
       return;
@@ -514,7 +525,7 @@ export class Console {
     const id = formatNodeId(node.id);
     const r = contacts.add(node.id, key.key);
     if (!r.ok) return this.#error(`contact ${id} not added (${r.code}): ${printable(r.reason)}`);
-    if (r.saveError !== undefined) return this.#error(`contact ${id} held until the next boot only: the flash could not be written (${printable(r.saveError)})`);
+    if (r.saveError !== undefined) return this.#error(`contact ${id} held until the next boot only: ${flashFailed(r.saveFailedOn)} (${printable(r.saveError)})`);
     if (r.rewritten === true) return this.#out(`${id} is already a contact with this key; now written to flash (it was held until the next boot only)`);
     if (!r.added) return this.#out(`${id} is already a contact with this key`);
     this.#out(`added contact ${id} (key ${fingerprint(key.key)}); private messages to it go at once`);

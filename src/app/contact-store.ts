@@ -128,12 +128,14 @@ export class PreferenceContactStore {
     return key !== undefined && toHex(key) === toHex(publicKey);
   }
 
-  /** Whether a record was there; throws when the store fails. */
-  remove(id: number): boolean {
-    const name = formatNodeId(id);
-    const had = this.#store.get(this.#domain, name) !== undefined;
-    this.#store.delete(this.#domain, name);
-    return had;
+  /** Whether a record (readable or not) is there for `id`; throws when the store fails. */
+  has(id: number): boolean {
+    return this.#store.get(this.#domain, formatNodeId(id)) !== undefined;
+  }
+
+  /** Erases the record for `id`, if any; throws when the store fails. */
+  remove(id: number): void {
+    this.#store.delete(this.#domain, formatNodeId(id));
   }
 }
 Object.freeze(PreferenceContactStore.prototype);

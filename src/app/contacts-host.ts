@@ -3,7 +3,7 @@
 // what it takes is written to flash, what it removes erased. A flash failure never undoes the
 // change in RAM; it is reported. Apart from mesh-binding.ts so the shared suites (XS) test it.
 import type { SecureStation } from "../core/security/secure-station";
-import type { ContactsHost } from "./console";
+import type { ContactsHost, FlashStep } from "./console";
 import type { PreferenceContactStore } from "./contact-store";
 
 export function contactsHost(secure: SecureStation, store: PreferenceContactStore | undefined, now: () => number): ContactsHost {
@@ -16,30 +16,33 @@ export function contactsHost(secure: SecureStation, store: PreferenceContactStor
     add: (id, publicKey) => {
       const r = secure.addContact(now(), id, publicKey);
       if (!r.ok || store === undefined) return r;
+      let step: FlashStep = "read";
       try {
         // Already held (added: false) after a failed write: the record is missing or damaged, so
         // the retry writes it; otherwise the contact would be gone at the next boot.
-        if (!r.added) {
-          if (store.holds(id, publicKey)) return r;
-          store.save(id, publicKey);
-          return { ...r, rewritten: true };
-        }
+        if (!r.added && store.holds(id, publicKey)) return r;
+        step = "write";
         store.save(id, publicKey);
-        return r;
+        return r.added ? r : { ...r, rewritten: true };
       } catch (e) {
-        return { ...r, saveError: failure(e) };
+        return { ...r, saveError: failure(e), saveFailedOn: step };
       }
     },
     remove: (id) => {
       let removed = secure.removeContact(id);
-      let saveError: string | undefined;
+      let step: FlashStep = "read";
+      let failed: { saveError: string; saveFailedOn: FlashStep } | undefined;
       try {
         // A record with no contact behind it (refused at boot, kept) goes too.
-        if (store?.remove(id) === true) removed = true;
+        if (store?.has(id) === true) {
+          removed = true;
+          step = "write";
+          store.remove(id);
+        }
       } catch (e) {
-        saveError = failure(e);
+        failed = { saveError: failure(e), saveFailedOn: step };
       }
-      return { removed, keyKept: secure.knowsKeyOf(id), ...(saveError === undefined ? {} : { saveError }) };
+      return { removed, keyKept: secure.knowsKeyOf(id), ...failed };
     },
     list: () => secure.contactList(),
     get max() {
