@@ -181,10 +181,10 @@ async function run(client: ApiClient, verb: string, args: string[], o: ConnectOp
       }
       if (args[0] === "add") {
         const r = await client.request("contact-add", { node: args[1], key: args[2] });
-        return out(r, () => (r.added ? `added contact ${r.node}` : `${r.node} is already a contact with this key`) + (r.saved ? "" : ` (not saved to flash: ${r.saveError})`));
+        return out(r, () => (r.added ? `added contact ${r.node}` : `${r.node} is already a contact with this key`) + (r.saved ? "" : ` (not saved to flash: ${r.saveFailedOn === "read" ? "reading its record failed" : "the write failed"}: ${r.saveError})`));
       }
       const r = await client.request("contact-remove", { node: args[1] });
-      return out(r, () => (r.removed ? `removed contact ${r.node}` : `${r.node} is not a contact`) + (r.saved ? "" : ` (flash not written: ${r.saveError})`));
+      return out(r, () => (r.removed ? `removed contact ${r.node}` : `${r.node} is not a contact`) + (r.saved ? "" : ` (flash not ${r.saveFailedOn === "read" ? "read" : "written"}: ${r.saveError})`));
     }
     case "listen": {
       await client.request("api", { events: true });
