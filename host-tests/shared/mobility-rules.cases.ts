@@ -55,9 +55,9 @@ function handBacks(h: IdealMesh, tx: number, mark: number): number {
 /**
  * §14.1's corridor rig: four clusters W (1–4), M (5–8), E (9–12), N (13–16) in a row; once routes
  * settle 12 moves within E (its link to 11 gone, 10 heard instead), so 1's routes toward it lead
- * nowhere and its message to 12 ends in a corridor flood. Node 1 steps `stepM` to and fro every
- * `everyMs` throughout (0: it stands still): 220 m every 20 s is a car in traffic (11 m/s, driving),
- * 110 m every 100 s a walker (1.1 m/s, moving but not driving).
+ * nowhere and its message to 12 ends in a corridor flood. Node 1 steps `stepM` round a triangle every
+ * `everyMs` throughout (0: it stands still): 220 m every 20 s is a car in traffic (11 m/s, 5.5 m/s
+ * net over two steps: driving), 110 m every 100 s a walker (1.1 m/s, moving but not driving).
  */
 const CAR = { stepM: 220, everyMs: 20_000 };
 const WALKER = { stepM: 110, everyMs: 100_000 };
@@ -74,7 +74,11 @@ function corridorRig(motion: { stepM: number; everyMs: number }, config: Partial
   const step = (): void => {
     if (motion.stepM === 0 || h.now < next) return;
     next = h.now + motion.everyMs;
-    h.node(1).setPosition(h.now, { lat: home.lat + (k++ % 2) * (motion.stepM / 111_200), lon: home.lon });
+    // Round a triangle of `stepM` sides (to and fro would net nothing over two steps, rule `netSpeed`).
+    const corner = k++ % 3;
+    const dLat = corner === 0 ? 0 : corner === 1 ? motion.stepM / 111_200 : motion.stepM / 2 / 111_200;
+    const dLon = corner === 2 ? (motion.stepM * Math.sqrt(3)) / 2 / (111_200 * Math.cos((home.lat * Math.PI) / 180)) : 0;
+    h.node(1).setPosition(h.now, { lat: home.lat + dLat, lon: home.lon + dLon });
   };
   step();
   return { h, step };
@@ -111,7 +115,7 @@ export default suite("mobility rules", {
       // are lost too, so no new route to it is learned meanwhile.
       let lost = 0;
       h.dropIf = (bytes, from) => ((bytes[0] & 15) === FrameType.OGM && from === 12) || (loseFirst && from === 1 && (bytes[0] & 15) === FrameType.FLOOD && lost++ === 0);
-      drive(rig, 2 * (motion.everyMs + 1_000)); // two steps: the odometer has a speed
+      drive(rig, 3 * (motion.everyMs + 1_000)); // three steps: the odometer has a speed over two
       const mark = h.txLog.length;
       const r = h.node(1).send(h.now, 12, new Uint8Array([0xd1]), { priority: 3, wantAck: false });
       if (!r.ok) return { times: [], delivered: -1 };
@@ -126,6 +130,31 @@ export default suite("mobility rules", {
     t.equal(floods(STILL, true).times.length, 1, "standing still, first copy lost: sent once (its forwarders are named and watched instead)");
   },
 
+  "netSpeed: a static node whose GPS glitches 150 m and back is not driving, and resends no flood unechoed"(t) {
+    const rig = corridorRig(STILL);
+    const { h } = rig;
+    const home = inCell(CELLS.W, 0.2, 0.5);
+    const node = h.node(1);
+    for (let k = 0; k < 30; k++) {
+      node.setPosition(h.now, home);
+      h.run(h.now + 1_000);
+    }
+    // One fix 150 m off (within plausibleStep a second later), and the next one back home.
+    node.setPosition(h.now, { lat: home.lat + 150 / 111_200, lon: home.lon });
+    h.run(h.now + 1_000);
+    node.setPosition(h.now, home);
+    t.ok(!node.driving(h.now), "back home: not driving (without the rule: 150 m/s, driving for MOVING_MS)");
+    let lost = 0;
+    h.dropIf = (bytes, from) => ((bytes[0] & 15) === FrameType.OGM && from === 12) || (from === 1 && (bytes[0] & 15) === FrameType.FLOOD && lost++ === 0);
+    const mark = h.txLog.length;
+    const r = h.node(1).send(h.now, 12, new Uint8Array([0xd3]), { priority: 3, wantAck: false });
+    t.ok(r.ok, "sent");
+    if (!r.ok) return;
+    h.run(h.now + 2 * MINUTE);
+    t.equal(ownFloods(h, mark, r.seq).length, 1, "its flood, first copy lost, goes out once (forwarders named and watched instead)");
+    t.equal(node.stats.unechoedResends, 0, "no unechoed resend");
+  },
+
   "movingFloodMemory: a driving originator floods its message again at the end-to-end retry; a walking or static one does not"(t) {
     const run = (motion: { stepM: number; everyMs: number }): number[] => {
       // The end-to-end deadline of a message sent without a route (lookup levels included) is
@@ -135,7 +164,7 @@ export default suite("mobility rules", {
       // Every flood is lost on the air, and so are 12's OGMs (no new route to it is learned):
       // the destination never answers, and the retry finds no route either.
       h.dropIf = (bytes, from) => (bytes[0] & 15) === FrameType.FLOOD || ((bytes[0] & 15) === FrameType.OGM && from === 12);
-      drive(rig, 2 * (motion.everyMs + 1_000));
+      drive(rig, 3 * (motion.everyMs + 1_000));
       const mark = h.txLog.length;
       const r = h.node(1).send(h.now, 12, new Uint8Array([0xd2]), { priority: 3, wantAck: true });
       if (!r.ok) return [];
