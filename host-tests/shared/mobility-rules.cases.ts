@@ -2,7 +2,7 @@
 // Pure ES2022, so it runs on XS too.
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { type MeshConfig, resolveConfig } from "../../src/core/config";
-import { AckStatus, FrameType, type DataFrame, type OgmFrame, shortId } from "../../src/core/frames";
+import { AckStatus, FloodScope, FrameType, type DataFrame, type OgmFrame, shortId } from "../../src/core/frames";
 import type { NodeId } from "../../src/core/station";
 import { LINK_OUTRUN_M, NeighbourTable } from "../../src/core/neighbour-table";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
@@ -153,6 +153,58 @@ export default suite("mobility rules", {
     h.run(h.now + 2 * MINUTE);
     t.equal(ownFloods(h, mark, r.seq).length, 1, "its flood, first copy lost, goes out once (forwarders named and watched instead)");
     t.equal(node.stats.unechoedResends, 0, "no unechoed resend");
+  },
+
+  "reackReflood: a destination acknowledges a flood again when a copy comes well after the first (its originator's second flood), not every relay's copy"(t) {
+    // Line 1–2–3: 3 is handed a flood from 1 by 2 (written by the case), as its first copy, a relay's
+    // copy 5 s later, and the originator's second flood 70 s later, after its ACK was lost.
+    const h = new IdealMesh({ seed: 4, config: { ogmTrickleMaxMs: 30_000 } });
+    for (let i = 1; i <= 3; i++) h.addNode(i, gridPosition(i, 0));
+    for (let i = 1; i < 3; i++) h.link(i, i + 1);
+    t.ok(h.runUntil(() => h.fullyRouted(), 10 * MINUTE) > 0, "the line converges");
+    const me = h.node(3);
+    const flood = (hops: number): Uint8Array =>
+      encodeFrame({ type: FrameType.FLOOD, tx: 2, ttl: 5, hops, priority: 3, wantAck: true, scopeKind: FloodScope.NETWORK, src: 1, dst: 3, seq: 77, srcCluster: me.cluster, dstCluster: me.cluster, payload: Uint8Array.of(9) });
+    const acks = (mark: number): number =>
+      h.txLog.slice(mark).filter((r) => {
+        const d = r.tx === 3 ? decodeFrame(r.bytes) : undefined;
+        return d?.ok === true && d.frame.type === FrameType.ACK && d.frame.kind === "e2e" && d.frame.dst === 1 && d.frame.seq === 77;
+      }).length;
+    let mark = h.txLog.length;
+    me.receive(flood(1), { rssi: -80, snr: 9, at: h.now });
+    h.run(h.now + 5_000);
+    t.equal(acks(mark), 1, "the first copy is acknowledged");
+    mark = h.txLog.length;
+    me.receive(flood(2), { rssi: -80, snr: 9, at: h.now });
+    h.run(h.now + 65_000);
+    t.equal(acks(mark), 0, "a relay's copy seconds later is not");
+    mark = h.txLog.length;
+    me.receive(flood(1), { rssi: -80, snr: 9, at: h.now });
+    h.run(h.now + 5_000);
+    t.equal(acks(mark), 1, "the second flood, 70 s on, is acknowledged again (without the rule: not, and the sender never learns it arrived)");
+    t.equal(h.eventsOf(3, "delivered").length, 1, "delivered once");
+  },
+
+  "resendUnechoed: a driving originator's second flood of a message (its e2e retry) is not resent when nobody relays it: every relay holds it already"(t) {
+    const rig = corridorRig(CAR, { e2eTimeoutMs: 90_000 });
+    const { h } = rig;
+    // The first flood goes on and arrives, but every end-to-end ACK is lost (and 12's OGMs).
+    h.dropIf = (bytes, from) => {
+      if ((bytes[0] & 15) === FrameType.OGM) return from === 12;
+      if ((bytes[0] & 15) !== FrameType.ACK) return false;
+      const d = decodeFrame(bytes);
+      return d.ok && d.frame.type === FrameType.ACK && d.frame.kind === "e2e";
+    };
+    drive(rig, 3 * (CAR.everyMs + 1_000));
+    const mark = h.txLog.length;
+    const r = h.node(1).send(h.now, 12, new Uint8Array([0xd4]), { priority: 3, wantAck: true });
+    t.ok(r.ok, "sent");
+    if (!r.ok) return;
+    drive(rig, 4 * MINUTE);
+    const floods = ownFloods(h, mark, r.seq);
+    t.equal(h.node(1).stats.e2eRetries, 1, "the retry came due");
+    t.equal(floods.length, 2, `the first flood and the retry's (without the rule: a third, the retry's resent), at ${floods.map((at) => Math.round((at - (floods[0] ?? 0)) / 1000)).join(", ")} s`);
+    t.equal(h.node(1).stats.unechoedResends, 0, "nothing resent unechoed");
   },
 
   "movingFloodMemory: a driving originator floods its message again at the end-to-end retry; a walking or static one does not"(t) {
