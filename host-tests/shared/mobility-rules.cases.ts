@@ -209,8 +209,9 @@ export default suite("mobility rules", {
 
   "movingFloodMemory: a driving originator floods its message again at the end-to-end retry; a walking or static one does not"(t) {
     const run = (motion: { stepM: number; everyMs: number }): number[] => {
-      // The end-to-end deadline of a message sent without a route (lookup levels included) is
-      // about three minutes on highway-convoy; 90 s here, past the moving memory.
+      // The end-to-end deadline of a message sent without a route is 1.7–2.2 minutes on
+      // highway-convoy for a corridor flood (3.4–3.9 with a lookup first, §14.1); 90 s here, past
+      // the moving memory.
       const rig = corridorRig(motion, { e2eTimeoutMs: 90_000 });
       const { h } = rig;
       // Every flood is lost on the air, and so are 12's OGMs (no new route to it is learned):
