@@ -207,6 +207,35 @@ export default suite("mobility rules", {
     t.equal(h.node(1).stats.unechoedResends, 0, "nothing resent unechoed");
   },
 
+  "resendUnechoed: the end-to-end ACK of a driving originator's flood ends its watch, though nobody relayed the flood (its destination heard it directly)"(t) {
+    const run = (ack: boolean): number => {
+      const rig = corridorRig(CAR);
+      const { h } = rig;
+      // 12 comes within 1's reach, but no relay of 1's flood is heard and 12's OGMs are lost (so 1
+      // floods, and 12 cannot route back); the ACK comes as 12 would send it had it a route,
+      // written by the case, before the backup wait ends.
+      h.link(1, 12);
+      h.dropIf = (bytes, from) => ((bytes[0] & 15) === FrameType.OGM && from === 12) || ((bytes[0] & 15) === FrameType.FLOOD && from !== 1);
+      drive(rig, 3 * (CAR.everyMs + 1_000));
+      const mark = h.txLog.length;
+      const r = h.node(1).send(h.now, 12, new Uint8Array([0xd5]), { priority: 3, wantAck: true });
+      if (!r.ok) return -1;
+      h.runUntil(() => ownFloods(h, mark, r.seq).length > 0, h.now + 2 * MINUTE, 10);
+      h.run(h.now + 1_000); // the flood is on the air, and watched, by then
+      if (ack) {
+        const me = h.node(1);
+        h.node(1).receive(
+          encodeFrame({ type: FrameType.ACK, kind: "e2e", tx: 2, next: 1, ttl: 9, hops: 3, priority: 3, src: 12, dst: 1, seq: r.seq, dstCluster: me.cluster, status: AckStatus.DELIVERED, ackedHops: 11, attempt: 0 }),
+          { rssi: -80, snr: 9, at: h.now },
+        );
+      }
+      drive(rig, 20_000);
+      return ownFloods(h, mark, r.seq).length;
+    };
+    t.equal(run(false), 2, "no ACK: sent once more");
+    t.equal(run(true), 1, "its ACK came: not resent (without ending the watch on the ACK: 2)");
+  },
+
   "movingFloodMemory: a driving originator floods its message again at the end-to-end retry; a walking or static one does not"(t) {
     const run = (motion: { stepM: number; everyMs: number }): number[] => {
       // The end-to-end deadline of a message sent without a route is 1.7–2.2 minutes on
