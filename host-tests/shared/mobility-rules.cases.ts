@@ -2,7 +2,7 @@
 // Pure ES2022, so it runs on XS too.
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { type MeshConfig, resolveConfig } from "../../src/core/config";
-import { AckStatus, FrameType, type DataFrame, type OgmFrame, shortId } from "../../src/core/frames";
+import { AckStatus, FloodScope, FrameType, type DataFrame, type OgmFrame, shortId } from "../../src/core/frames";
 import type { NodeId } from "../../src/core/station";
 import { LINK_OUTRUN_M, NeighbourTable } from "../../src/core/neighbour-table";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
@@ -55,9 +55,9 @@ function handBacks(h: IdealMesh, tx: number, mark: number): number {
 /**
  * §14.1's corridor rig: four clusters W (1–4), M (5–8), E (9–12), N (13–16) in a row; once routes
  * settle 12 moves within E (its link to 11 gone, 10 heard instead), so 1's routes toward it lead
- * nowhere and its message to 12 ends in a corridor flood. Node 1 steps `stepM` to and fro every
- * `everyMs` throughout (0: it stands still): 220 m every 20 s is a car in traffic (11 m/s, driving),
- * 110 m every 100 s a walker (1.1 m/s, moving but not driving).
+ * nowhere and its message to 12 ends in a corridor flood. Node 1 steps `stepM` round a triangle every
+ * `everyMs` throughout (0: it stands still): 220 m every 20 s is a car in traffic (11 m/s, 5.5 m/s
+ * net over two steps: driving), 110 m every 100 s a walker (1.1 m/s, moving but not driving).
  */
 const CAR = { stepM: 220, everyMs: 20_000 };
 const WALKER = { stepM: 110, everyMs: 100_000 };
@@ -74,7 +74,11 @@ function corridorRig(motion: { stepM: number; everyMs: number }, config: Partial
   const step = (): void => {
     if (motion.stepM === 0 || h.now < next) return;
     next = h.now + motion.everyMs;
-    h.node(1).setPosition(h.now, { lat: home.lat + (k++ % 2) * (motion.stepM / 111_200), lon: home.lon });
+    // Round a triangle of `stepM` sides (to and fro would net nothing over two steps, rule `netSpeed`).
+    const corner = k++ % 3;
+    const dLat = corner === 0 ? 0 : corner === 1 ? motion.stepM / 111_200 : motion.stepM / 2 / 111_200;
+    const dLon = corner === 2 ? (motion.stepM * Math.sqrt(3)) / 2 / (111_200 * Math.cos((home.lat * Math.PI) / 180)) : 0;
+    h.node(1).setPosition(h.now, { lat: home.lat + dLat, lon: home.lon + dLon });
   };
   step();
   return { h, step };
@@ -111,7 +115,7 @@ export default suite("mobility rules", {
       // are lost too, so no new route to it is learned meanwhile.
       let lost = 0;
       h.dropIf = (bytes, from) => ((bytes[0] & 15) === FrameType.OGM && from === 12) || (loseFirst && from === 1 && (bytes[0] & 15) === FrameType.FLOOD && lost++ === 0);
-      drive(rig, 2 * (motion.everyMs + 1_000)); // two steps: the odometer has a speed
+      drive(rig, 3 * (motion.everyMs + 1_000)); // three steps: the odometer has a speed over two
       const mark = h.txLog.length;
       const r = h.node(1).send(h.now, 12, new Uint8Array([0xd1]), { priority: 3, wantAck: false });
       if (!r.ok) return { times: [], delivered: -1 };
@@ -126,16 +130,123 @@ export default suite("mobility rules", {
     t.equal(floods(STILL, true).times.length, 1, "standing still, first copy lost: sent once (its forwarders are named and watched instead)");
   },
 
+  "netSpeed: a static node whose GPS glitches 150 m and back is not driving, and resends no flood unechoed"(t) {
+    const rig = corridorRig(STILL);
+    const { h } = rig;
+    const home = inCell(CELLS.W, 0.2, 0.5);
+    const node = h.node(1);
+    for (let k = 0; k < 30; k++) {
+      node.setPosition(h.now, home);
+      h.run(h.now + 1_000);
+    }
+    // One fix 150 m off (within plausibleStep a second later), and the next one back home.
+    node.setPosition(h.now, { lat: home.lat + 150 / 111_200, lon: home.lon });
+    h.run(h.now + 1_000);
+    node.setPosition(h.now, home);
+    t.ok(!node.driving(h.now), "back home: not driving (without the rule: 150 m/s, driving for MOVING_MS)");
+    let lost = 0;
+    h.dropIf = (bytes, from) => ((bytes[0] & 15) === FrameType.OGM && from === 12) || (from === 1 && (bytes[0] & 15) === FrameType.FLOOD && lost++ === 0);
+    const mark = h.txLog.length;
+    const r = h.node(1).send(h.now, 12, new Uint8Array([0xd3]), { priority: 3, wantAck: false });
+    t.ok(r.ok, "sent");
+    if (!r.ok) return;
+    h.run(h.now + 2 * MINUTE);
+    t.equal(ownFloods(h, mark, r.seq).length, 1, "its flood, first copy lost, goes out once (forwarders named and watched instead)");
+    t.equal(node.stats.unechoedResends, 0, "no unechoed resend");
+  },
+
+  "reackReflood: a destination acknowledges a flood again when a copy comes well after the first (its originator's second flood), not every relay's copy"(t) {
+    // Line 1–2–3: 3 is handed a flood from 1 by 2 (written by the case), as its first copy, a relay's
+    // copy 5 s later, and the originator's second flood 70 s later, after its ACK was lost.
+    const h = new IdealMesh({ seed: 4, config: { ogmTrickleMaxMs: 30_000 } });
+    for (let i = 1; i <= 3; i++) h.addNode(i, gridPosition(i, 0));
+    for (let i = 1; i < 3; i++) h.link(i, i + 1);
+    t.ok(h.runUntil(() => h.fullyRouted(), 10 * MINUTE) > 0, "the line converges");
+    const me = h.node(3);
+    const flood = (hops: number): Uint8Array =>
+      encodeFrame({ type: FrameType.FLOOD, tx: 2, ttl: 5, hops, priority: 3, wantAck: true, scopeKind: FloodScope.NETWORK, src: 1, dst: 3, seq: 77, srcCluster: me.cluster, dstCluster: me.cluster, payload: Uint8Array.of(9) });
+    const acks = (mark: number): number =>
+      h.txLog.slice(mark).filter((r) => {
+        const d = r.tx === 3 ? decodeFrame(r.bytes) : undefined;
+        return d?.ok === true && d.frame.type === FrameType.ACK && d.frame.kind === "e2e" && d.frame.dst === 1 && d.frame.seq === 77;
+      }).length;
+    let mark = h.txLog.length;
+    me.receive(flood(1), { rssi: -80, snr: 9, at: h.now });
+    h.run(h.now + 5_000);
+    t.equal(acks(mark), 1, "the first copy is acknowledged");
+    mark = h.txLog.length;
+    me.receive(flood(2), { rssi: -80, snr: 9, at: h.now });
+    h.run(h.now + 65_000);
+    t.equal(acks(mark), 0, "a relay's copy seconds later is not");
+    mark = h.txLog.length;
+    me.receive(flood(1), { rssi: -80, snr: 9, at: h.now });
+    h.run(h.now + 5_000);
+    t.equal(acks(mark), 1, "the second flood, 70 s on, is acknowledged again (without the rule: not, and the sender never learns it arrived)");
+    t.equal(h.eventsOf(3, "delivered").length, 1, "delivered once");
+  },
+
+  "resendUnechoed: a driving originator's second flood of a message (its e2e retry) is not resent when nobody relays it: every relay holds it already"(t) {
+    const rig = corridorRig(CAR, { e2eTimeoutMs: 90_000 });
+    const { h } = rig;
+    // The first flood goes on and arrives, but every end-to-end ACK is lost (and 12's OGMs).
+    h.dropIf = (bytes, from) => {
+      if ((bytes[0] & 15) === FrameType.OGM) return from === 12;
+      if ((bytes[0] & 15) !== FrameType.ACK) return false;
+      const d = decodeFrame(bytes);
+      return d.ok && d.frame.type === FrameType.ACK && d.frame.kind === "e2e";
+    };
+    drive(rig, 3 * (CAR.everyMs + 1_000));
+    const mark = h.txLog.length;
+    const r = h.node(1).send(h.now, 12, new Uint8Array([0xd4]), { priority: 3, wantAck: true });
+    t.ok(r.ok, "sent");
+    if (!r.ok) return;
+    drive(rig, 4 * MINUTE);
+    const floods = ownFloods(h, mark, r.seq);
+    t.equal(h.node(1).stats.e2eRetries, 1, "the retry came due");
+    t.equal(floods.length, 2, `the first flood and the retry's (without the rule: a third, the retry's resent), at ${floods.map((at) => Math.round((at - (floods[0] ?? 0)) / 1000)).join(", ")} s`);
+    t.equal(h.node(1).stats.unechoedResends, 0, "nothing resent unechoed");
+  },
+
+  "resendUnechoed: the end-to-end ACK of a driving originator's flood ends its watch, though nobody relayed the flood (its destination heard it directly)"(t) {
+    const run = (ack: boolean): number => {
+      const rig = corridorRig(CAR);
+      const { h } = rig;
+      // 12 comes within 1's reach, but no relay of 1's flood is heard and 12's OGMs are lost (so 1
+      // floods, and 12 cannot route back); the ACK comes as 12 would send it had it a route,
+      // written by the case, before the backup wait ends.
+      h.link(1, 12);
+      h.dropIf = (bytes, from) => ((bytes[0] & 15) === FrameType.OGM && from === 12) || ((bytes[0] & 15) === FrameType.FLOOD && from !== 1);
+      drive(rig, 3 * (CAR.everyMs + 1_000));
+      const mark = h.txLog.length;
+      const r = h.node(1).send(h.now, 12, new Uint8Array([0xd5]), { priority: 3, wantAck: true });
+      if (!r.ok) return -1;
+      h.runUntil(() => ownFloods(h, mark, r.seq).length > 0, h.now + 2 * MINUTE, 10);
+      h.run(h.now + 1_000); // the flood is on the air, and watched, by then
+      if (ack) {
+        const me = h.node(1);
+        h.node(1).receive(
+          encodeFrame({ type: FrameType.ACK, kind: "e2e", tx: 2, next: 1, ttl: 9, hops: 3, priority: 3, src: 12, dst: 1, seq: r.seq, dstCluster: me.cluster, status: AckStatus.DELIVERED, ackedHops: 11, attempt: 0 }),
+          { rssi: -80, snr: 9, at: h.now },
+        );
+      }
+      drive(rig, 20_000);
+      return ownFloods(h, mark, r.seq).length;
+    };
+    t.equal(run(false), 2, "no ACK: sent once more");
+    t.equal(run(true), 1, "its ACK came: not resent (without ending the watch on the ACK: 2)");
+  },
+
   "movingFloodMemory: a driving originator floods its message again at the end-to-end retry; a walking or static one does not"(t) {
     const run = (motion: { stepM: number; everyMs: number }): number[] => {
-      // The end-to-end deadline of a message sent without a route (lookup levels included) is
-      // about three minutes on highway-convoy; 90 s here, past the moving memory.
+      // The end-to-end deadline of a message sent without a route is 1.7–2.2 minutes on
+      // highway-convoy for a corridor flood (3.4–3.9 with a lookup first, §14.1); 90 s here, past
+      // the moving memory.
       const rig = corridorRig(motion, { e2eTimeoutMs: 90_000 });
       const { h } = rig;
       // Every flood is lost on the air, and so are 12's OGMs (no new route to it is learned):
       // the destination never answers, and the retry finds no route either.
       h.dropIf = (bytes, from) => (bytes[0] & 15) === FrameType.FLOOD || ((bytes[0] & 15) === FrameType.OGM && from === 12);
-      drive(rig, 2 * (motion.everyMs + 1_000));
+      drive(rig, 3 * (motion.everyMs + 1_000));
       const mark = h.txLog.length;
       const r = h.node(1).send(h.now, 12, new Uint8Array([0xd2]), { priority: 3, wantAck: true });
       if (!r.ok) return [];

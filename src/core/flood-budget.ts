@@ -18,7 +18,8 @@ export const FLOOD_MEMORY_MS = 300_000;
 /**
  * Rule `movingFloodMemory` (§14.1): a driving originator's (DRIVING_MPS) memory of a flood lasts
  * only this long.
- * By its end-to-end retry (about three minutes later on highway-convoy) a car has driven several
+ * By its end-to-end retry (1.7–2.2 minutes after the send on highway-convoy for a corridor flood,
+ * 3.4–3.9 with a lookup first: §7.4 with rule `e2eFloodAllowance`) a car has driven several
  * kilometres and its neighbours have changed, so a second flood goes out over a different network
  * rather than repeating the first; the bounces and timeouts of one attempt still come within it.
  */

@@ -1,7 +1,7 @@
 // Floods and broadcasts (docs/protocol.md §14, §15, §17): the corridor, local and network
 // floods, cluster broadcasts with the forwarders their sender names, and the contention and
 // suppression of relays. One of the concerns MeshNode (mesh-node.ts) composes.
-import { type BcastFrame, type FloodFrame, FloodScope, type FloodScopeKind, forwarderListBytes, FrameType, type ListedFrame, listedHeaderBytes, listedKey, MAX_BCAST_FORWARDERS, MAX_FRAME_BYTES, shortId } from "./frames";
+import { type BcastFrame, type FloodFrame, FloodScope, type FloodScopeKind, floodKey, forwarderListBytes, FrameType, type ListedFrame, listedHeaderBytes, listedKey, MAX_BCAST_FORWARDERS, MAX_FRAME_BYTES, shortId } from "./frames";
 import { BROADCAST, type NodeId, type PriorityLevel, type SendResult } from "./station";
 import { MIN_RELAY_CW, NodeState, identityKey, type Unicast } from "./node-state";
 import { NO_CLUSTER } from "./cluster";
@@ -73,6 +73,18 @@ export const UNECHOED_KINDS: readonly number[] = [FrameType.FLOOD];
 export const UNECHOED_RESENT_MAX = 16;
 
 /**
+ * Rule `reackReflood` (§14.1): a destination that hears a copy of a flood it took in already sends
+ * its end-to-end ACK again, at most once per message per this long. A driving originator's second
+ * flood (rule `movingFloodMemory`) carries the first one's identity, so it is a duplicate everywhere
+ * the first was heard; its only use is to say the first one's ACK was lost. The copies relays make
+ * of one flood all come within seconds, and the second flood no sooner than MOVING_FLOOD_MEMORY_MS.
+ */
+export const REACK_REFLOOD_MS = 30_000;
+
+/** Rule `reackReflood`: at most this many flooded messages remembered as acknowledged. */
+export const REACK_REFLOOD_MAX = 32;
+
+/**
  * Rule `resendUnechoed` (§14): whether a frame we originate is watched for an echo (any copy
  * relayed by anyone) and sent once more without one: an unnamed frame of UNECHOED_KINDS from a
  * node that is driving, not itself a resend.
@@ -128,6 +140,8 @@ export class Flooding {
   readonly relayed = new Map<string, number>();
   /** Frames sent once more under rule `resendUnechoed` (bounded, oldest out first). */
   readonly resent = new Set<string>();
+  /** Rule `reackReflood`: `src:seq` of each flood to us we acknowledged → when (bounded, oldest out first). */
+  readonly floodAcks = new Map<string, number>();
   /** Nodes we hear (own reach, §15). */
   readonly heardNodes = new HeardNodes(OWN_REACH_MAX, OWN_REACH_HOLD_MS);
 
@@ -183,6 +197,21 @@ export class Flooding {
     });
   }
 
+  /** Rule `resendUnechoed`: frame `key` is not to be watched (or resent) again. */
+  markResent(key: string): void {
+    this.resent.delete(key);
+    if (this.resent.size >= UNECHOED_RESENT_MAX) this.resent.delete(this.resent.values().next().value as string);
+    this.resent.add(key);
+  }
+
+  /**
+   * The end-to-end ACK of our message `seq` to `dst` came: a flood of it watched for an echo (rule
+   * `resendUnechoed`) arrived, though nobody relayed it (its destination was our neighbour, say).
+   */
+  acked(dst: NodeId, seq: number): void {
+    this.watches.delete(floodKey(this.n.id, dst, seq));
+  }
+
   /** Starts watching a frame of ours (at most BACKUP_WATCH_MAX at once, the oldest given up). */
   watch(key: string, w: Watch): void {
     if (this.watches.size >= BACKUP_WATCH_MAX) this.watches.delete(this.watches.keys().next().value as string);
@@ -230,8 +259,7 @@ export class Flooding {
       if (w.heardAny) continue;
       if (w.resend === true) {
         // Rule `resendUnechoed`: heard by nobody that relayed it; once more, as it was.
-        if (this.resent.size >= UNECHOED_RESENT_MAX) this.resent.delete(this.resent.values().next().value as string);
-        this.resent.add(key);
+        this.markResent(key);
         const q = queuing(w.frame);
         if (this.n.enqueuePlain(encodeFrame(w.frame), q.priority, q.kind, now, now)) this.n.stats.unechoedResends++;
         continue;
@@ -366,7 +394,9 @@ export class Flooding {
       payload: u.payload,
     };
     const key = listedKey(f);
-    this.n.dedup.add(key, now);
+    // A second flood of a message (rule `movingFloodMemory`) is a duplicate wherever the first was
+    // heard, so nobody relays it: it is not watched for an echo (rule `resendUnechoed`).
+    if (!this.n.dedup.add(key, now)) this.markResent(key);
     this.remember(key, now);
     if (!this.n.enqueuePlain(encodeFrame(this.withForwarders(f, undefined, now)), u.priority, "data", now, now)) return false;
     if (scopeKind === FloodScope.LOCAL) {
@@ -384,13 +414,14 @@ export class Flooding {
     if (!this.n.dedup.add(key, now)) {
       this.n.stats.rxDuplicates++;
       this.duplicate(f, key, now);
+      // Rule `reackReflood`: a copy heard well after the first may be its originator's second flood.
+      if (f.dst === this.n.id && f.wantAck) this.ackFlood(f, now);
       return;
     }
     this.n.locations.learn(f.src, f.srcCluster, now);
     if (f.dst === this.n.id) {
       this.n.fwd.deliver(f.src, f.seq, f.payload, nextHopCount(f.hops), f.priority, now);
-      // A FLOOD names no attempt (one flood per message, §14.1): its ACK carries 0.
-      if (f.wantAck) this.n.fwd.sendE2eAck(f.src, f.seq, nextHopCount(f.hops), f.priority, undefined, 0, now);
+      if (f.wantAck) this.ackFlood(f, now);
       return;
     }
     if (f.scopeKind === FloodScope.LOCAL && this.n.cluster !== NO_CLUSTER && !this.n.dedup.has(identityKey("d", f.src, f.dst, f.seq), now)) {
@@ -424,6 +455,18 @@ export class Flooding {
     if (named ? !f.forwarders.includes(shortId(this.n.id)) : this.n.duty.muted) return;
     if (!this.floodScopeAdmits(f, named, now)) return;
     this.relayListed(f, key, named, now);
+  }
+
+  /** The end-to-end ACK of a flood to us, at most once per REACK_REFLOOD_MS per message (rule `reackReflood`). */
+  ackFlood(f: FloodFrame, now: number): void {
+    const k = `${f.src}:${f.seq}`;
+    const at = this.floodAcks.get(k);
+    if (at !== undefined && now - at < REACK_REFLOOD_MS) return;
+    this.floodAcks.delete(k);
+    if (this.floodAcks.size >= REACK_REFLOOD_MAX) this.floodAcks.delete(this.floodAcks.keys().next().value as string);
+    this.floodAcks.set(k, now);
+    // A FLOOD names no attempt (one flood per message, §14.1): its ACK carries 0.
+    this.n.fwd.sendE2eAck(f.src, f.seq, nextHopCount(f.hops), f.priority, undefined, 0, now);
   }
 
   /**

@@ -691,6 +691,7 @@ export class Forwarding {
     }
     const pending = this.e2e.get(`${f.src}:${f.seq}`);
     this.e2e.delete(`${f.src}:${f.seq}`);
+    this.n.flood.acked(f.src, f.seq);
     this.n.budget.heardFrom(f.src);
     if (f.status === AckStatus.DELIVERED) {
       if (pending !== undefined) for (const v of pending.via) if (v !== f.src) this.n.trust.success(v, now);

@@ -292,9 +292,14 @@ export function locateKey(asker: number, qid: number): string {
   return `q:${asker}:${qid}`;
 }
 
+/** A flood's identity (its message's source, destination and seq): one key for every flood of the message. */
+export function floodKey(src: number, dst: number, seq: number): string {
+  return `f:${src}:${dst}:${seq}`;
+}
+
 /** A listed frame's identity, as the duplicate filter and the relay queue key it. */
 export function listedKey(f: ListedFrame): string {
-  return f.type === FrameType.BCAST ? `b:${f.src}:${f.seq}` : f.type === FrameType.FLOOD ? `f:${f.src}:${f.dst}:${f.seq}` : locateKey(f.asker, f.qid);
+  return f.type === FrameType.BCAST ? `b:${f.src}:${f.seq}` : f.type === FrameType.FLOOD ? floodKey(f.src, f.dst, f.seq) : locateKey(f.asker, f.qid);
 }
 
 export type Frame = OgmFrame | DataFrame | AckFrame | LocateQueryFrame | LocateAnswerFrame | FloodFrame | BcastFrame | SeqnoRequestFrame;

@@ -160,6 +160,11 @@ export class MeshNode implements Station {
     return this.#s.nbrs.travelledM;
   }
 
+  /** Whether this node counts as driving (DRIVING_MPS, rule `netSpeed`, §14). */
+  driving(now: number): boolean {
+    return this.#s.driving(now);
+  }
+
   /** Battery level 0..1, or undefined for external power. */
   setBattery(level: number | undefined): void {
     this.#s.battery = level === undefined ? -1 : Math.min(1, Math.max(0, level));
@@ -524,12 +529,13 @@ export class MeshNode implements Station {
       // The anchor may trail the previous fix by up to MOVED_METRES, hence the slack.
       const plausible = MAX_PLAUSIBLE_SPEED_MPS * Math.max(0, now - s.lastFixAt) / 1000 + MOVED_METRES;
       if (s.movedFrom !== undefined && step <= plausible) {
-        s.speedMps = (1_000 * step) / Math.max(1, now - s.movedAt);
+        s.speedMps = s.speedTrail.step(position, now);
         s.movedAt = now;
         // The odometer counts in steps of MOVED_METRES, so GPS jitter does not add up (linkOutrun,
         // §4), and only steps a vehicle could make (plausibleStep, §4).
         s.nbrs.travelledM += step;
       }
+      else s.speedTrail.restart(position, now);
       s.movedFrom = position;
     }
     s.lastFixAt = now;

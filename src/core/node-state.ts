@@ -17,6 +17,7 @@ import { ChannelMeter } from "./channel-load";
 import { DedupCache } from "./dedup";
 import { DutyLedger } from "./duty-ledger";
 import { FloodBudget } from "./flood-budget";
+import { metresBetween } from "./position";
 import { LocationCache } from "./location-cache";
 import { emptyLinkCounters, type LinkCounters, NeighbourTable } from "./neighbour-table";
 import { NeighbourTrust } from "./trust";
@@ -109,6 +110,32 @@ export const MOVING_MS = 5 * 60_000;
  * airtime per delivered message 55.7 → 63.7 s and broadcast coverage 46.8 → 40.3 %).
  */
 export const DRIVING_MPS = 5;
+
+/**
+ * Rule `netSpeed` (§14): a node's speed is its net displacement over the odometer's last two
+ * counted steps, divided by their time. One step over the time since the step before read a
+ * static node's GPS glitch (150 m a second after a fix, within plausibleStep) as 150 m/s, so it
+ * counted as driving for MOVING_MS; a glitch out and back nets about nothing.
+ */
+export class SpeedTrail {
+  /** The fixes that began the last two counted steps and ended the last one, oldest first (at most three). */
+  readonly #at: { p: GeoPoint; t: number }[] = [];
+
+  /** The odometer's anchor moved without a counted step (the first fix, or an implausible jump): start over from here. */
+  restart(p: GeoPoint, t: number): void {
+    this.#at.length = 0;
+    this.#at.push({ p, t });
+  }
+
+  /** The odometer counted a step ending at `p`: the speed, m/s, over the last two steps (or the one, the first time). */
+  step(p: GeoPoint, t: number): number {
+    this.#at.push({ p, t });
+    if (this.#at.length > 3) this.#at.shift();
+    const first = this.#at[0];
+    if (this.#at.length < 2) return 0;
+    return (1_000 * metresBetween(first.p, p)) / Math.max(1, t - first.t);
+  }
+}
 
 // A routed frame (DATA, end-to-end ACK, LOCATE_A) in this node's custody.
 export interface Unicast {
@@ -325,8 +352,10 @@ export class NodeState {
   /** Where we last counted as having moved from, and when (§15: a moving node names no forwarders). */
   movedFrom: GeoPoint | undefined;
   movedAt = -Infinity;
-  /** Speed of the last step the odometer counted, m/s (0 before the second): distance over the time since the step before. */
+  /** Speed over the last two steps the odometer counted, m/s (rule `netSpeed`, §14). */
   speedMps = 0;
+  /** Where the odometer's last counted steps started and ended (rule `netSpeed`). */
+  readonly speedTrail = new SpeedTrail();
   /** Whether this node moved within MOVING_MS (§15: it names no forwarders). */
   moving(now: number): boolean {
     return now - this.movedAt < MOVING_MS;
