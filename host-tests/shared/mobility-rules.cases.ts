@@ -10,6 +10,7 @@ import { CELLS, clusterRowMesh, inCell } from "../../src/demo/topologies";
 import { MOVING_FLOOD_MEMORY_MS } from "../../src/core/flood-budget";
 import { resendUnechoed } from "../../src/core/flooding";
 import { forgedOgm } from "./forged-ogm";
+import { PRESETS, slotTimeMs } from "../../src/core/presets";
 import { suite } from "./harness";
 import { dataSent } from "./tx-log";
 
@@ -259,6 +260,60 @@ export default suite("mobility rules", {
     t.equal(late(run(WALKER)).length, 0, "walking: no flood at the retry");
     const driving = run(CAR);
     t.equal(late(driving).length, 1, `driving: the retry floods once more (without the rule: none), floods at ${driving.map((at) => Math.round((at - (driving[0] ?? 0)) / 1000)).join(", ")} s`);
+  },
+
+  "drivingFloodWait: a driving originator whose route ran out waits for its fallback flood from when it is queued; a static one keeps the routed deadline"(t) {
+    // Line 1–2–3, flood relays waiting up to 2^10 slots (a flood's relaying outlasts the routed
+    // deadline); OGMs every 10 s at most, so a driving 1 keeps hearing 2 (linkOutrun).
+    const CW = 10;
+    const run = (drives: boolean): { floodAt: number; retryAt: number; driving: boolean } => {
+      const h = new IdealMesh({ seed: 13, config: { floodContentionCw: CW, ogmTrickleMaxMs: 10_000 } });
+      for (let i = 1; i <= 3; i++) h.addNode(i, gridPosition(i, 0));
+      h.link(1, 2);
+      h.link(2, 3);
+      h.runUntil(() => h.fullyRouted(), 10 * MINUTE, 1_000);
+      const home = gridPosition(1, 0);
+      let k = 0;
+      let next = h.now;
+      // Round a triangle of 220 m sides every 20 s: 5.5 m/s net over two steps (netSpeed), driving.
+      const step = (): void => {
+        if (!drives || h.now < next) return;
+        next = h.now + 20_000;
+        const corner = k++ % 3;
+        h.node(1).setPosition(h.now, { lat: home.lat + (corner === 0 ? 0 : corner === 1 ? 220 : 110) / 111_200, lon: home.lon + (corner === 2 ? 190 / (111_200 * Math.cos((home.lat * Math.PI) / 180)) : 0) });
+      };
+      const go = (ms: number): void => {
+        const end = h.now + ms;
+        while (h.now < end) {
+          step();
+          h.run(Math.min(end, h.now + 1_000));
+        }
+      };
+      go(90_000);
+      // 1's DATA never reaches 2: its one route runs out after its tries and a corridor flood
+      // follows; 3's ACKs are lost, so the deadline alone decides when 1 sends again.
+      h.dropIf = (bytes, from) => (from === 1 && (bytes[0] & 15) === FrameType.DATA) || (from === 3 && (bytes[0] & 15) === FrameType.ACK);
+      const driving = h.node(1).driving(h.now);
+      const r = h.node(1).send(h.now, 3, new Uint8Array([0xd4]), { priority: 3, wantAck: true });
+      let floodAt = -1;
+      let retryAt = -1;
+      const end = h.now + 6 * MINUTE;
+      while (r.ok && h.now < end && retryAt < 0) {
+        go(250);
+        if (floodAt < 0 && h.node(1).stats.fallbackFloods > 0) floodAt = h.now;
+        if (h.node(1).stats.e2eRetries > 0) retryAt = h.now;
+      }
+      return { floodAt, retryAt, driving };
+    };
+    const still = run(false);
+    const car = run(true);
+    t.ok(car.driving && !still.driving, "the moving 1 is driving, the other not");
+    t.ok(still.floodAt > 0 && car.floodAt > 0, "both fell back to a corridor flood");
+    t.ok(still.retryAt > 0 && car.retryAt > 0, "both sent again when no ACK came");
+    // Eight flood relays each waiting up to 2^floodContentionCw slots (SHORT_FAST, the mesh's preset).
+    const contention = 8 * 2 ** CW * slotTimeMs(PRESETS.SHORT_FAST);
+    t.ok(car.retryAt - car.floodAt > contention, `driving: not before 8 hops of flood contention from the flood (${car.retryAt - car.floodAt} ms > ${Math.round(contention)} ms; without the rule, the routed deadline)`);
+    t.ok(still.retryAt - still.floodAt < contention, `static: the routed deadline, as before (${still.retryAt - still.floodAt} ms)`);
   },
 
   "handBackSpent: a frame whose hand-back goes unconfirmed is dropped, not handed back again and again"(t) {
