@@ -4,9 +4,10 @@
 // on. One of the concerns MeshNode (mesh-node.ts) composes; the shared state is NodeState.
 import type { Destination, DestKind, RouteEntry } from "./route-table";
 import type { QueuedFrame } from "./tx-queue";
-import { AckStatus, type AckStatusCode, type DataFrame, type E2eAckFrame, FloodScope, type FloodScopeKind, type Frame, FrameType, type HopAckFrame, type HopAckedType, type LocateAnswerFrame, locateKey, FLOOD_HEADER_BYTES, MAX_FRAME_BYTES, METRIC_INFINITY, ROUTED_HEADER_BYTES } from "./frames";
+import { AckStatus, type AckStatusCode, type DataFrame, type E2eAckFrame, FloodScope, type FloodScopeKind, type Frame, FrameType, type HopAckFrame, type HopAckedType, type LocateAnswerFrame, locateKey, METRIC_INFINITY } from "./frames";
 import { BUSY_ALLOWANCE_SLOTS, CUSTODY_MS, E2E_PENDING_MAX, MAX_ACK_WAIT_MS, MAX_CUSTODY, NodeState, REVERSE_MAX, groupOf, identityKey, keyOf, routedKey, type Awaiting, type Custody, type Tag, type Unicast } from "./node-state";
 import { chooseRoute, type RouteOption } from "./route-choice";
+import { E2E_UNROUTED_HOPS, roundTripMs } from "./e2e-wait";
 import { clusterContains, type ClusterId, clusterParent, NO_CLUSTER } from "./cluster";
 import { encodeFrame } from "./codec";
 import { nextHopCount } from "./hop-count";
@@ -26,9 +27,6 @@ export const REPLY_GROUPS = ["a", "l"] as const;
 
 /** A timeout weighing at least this much (busy share below about a third) fails over at once (§7.3). */
 const QUIET_FAILOVER_WEIGHT = 0.5;
-
-/** Hops the end-to-end wait reckons for a destination with no route (its flood or lookup, §7.4). */
-const E2E_UNROUTED_HOPS = 8;
 
 /**
  * Rule `hopAckNamesReplies` (§3.4): the type a hop ACK names in kind b3–4. A hop ACK of DATA, the
@@ -301,18 +299,11 @@ export class Forwarding {
   e2eTimeout(u: Unicast, now: number): number {
     if (this.n.config.e2eTimeoutMs > 0) return this.n.config.e2eTimeoutMs;
     const best = this.routeOptions(u.dst, u.dstCluster, now, new Set()).reduce((m, o) => Math.min(m, o.metric), METRIC_INFINITY);
-    const hops = best >= METRIC_INFINITY ? E2E_UNROUTED_HOPS : Math.ceil(best / (256 + this.n.config.hopPenalty)) + 2;
-    const perHop = this.e2eHopMs(u);
+    if (best < METRIC_INFINITY) return roundTripMs(this.n, u, Math.ceil(best / (256 + this.n.config.hopPenalty)) + 2, false);
     // A lookup goes only for a destination neither routed nor placed, from a node with a cluster
     // (mesh-node.ts send); it waits the levels it will ask, not every level (§7.4).
-    const lookup = best >= METRIC_INFINITY && u.dstCluster === NO_CLUSTER && this.n.cluster !== NO_CLUSTER ? this.n.loc.lookupWaitMs(u.dst, now) : 0;
-    const flood = best >= METRIC_INFINITY && !this.bridgeReaches(u.dst, u.dstCluster, now) ? this.floodAllowanceMs(hops, u.payload.length) : 0;
-    return 2 * hops * perHop + lookup + flood + 4 * this.n.config.ackGuardMs;
-  }
-
-  /** One hop of the end-to-end round trip: an airtime there and back, relay jitter and a few busy-channel backoffs. */
-  e2eHopMs(u: Unicast): number {
-    return 2 * this.n.airtime(Math.min(MAX_FRAME_BYTES, ROUTED_HEADER_BYTES + u.payload.length)) + (this.n.config.relayJitterSlots + BUSY_ALLOWANCE_SLOTS) * this.n.slotMs;
+    const lookup = u.dstCluster === NO_CLUSTER && this.n.cluster !== NO_CLUSTER ? this.n.loc.lookupWaitMs(u.dst, now) : 0;
+    return roundTripMs(this.n, u, E2E_UNROUTED_HOPS, !this.bridgeReaches(u.dst, u.dstCluster, now)) + lookup;
   }
 
   /**
@@ -326,19 +317,7 @@ export class Forwarding {
   drivingFloodWait(u: Unicast, now: number): void {
     const p = this.e2e.get(`${u.dst}:${u.seq}`);
     if (p === undefined || this.n.config.e2eTimeoutMs > 0 || !this.n.driving(now)) return;
-    const wait = 2 * E2E_UNROUTED_HOPS * this.e2eHopMs(u) + this.floodAllowanceMs(E2E_UNROUTED_HOPS, u.payload.length) + 4 * this.n.config.ackGuardMs;
-    p.deadline = Math.max(p.deadline, now + wait);
-  }
-
-  /**
-   * Rule `e2eFloodAllowance` (§7.4): a message with no route goes as a flood (homeless: local;
-   * destination cluster known: corridor; lookup skipped or failed: network), and each flood relay
-   * waits up to 2^floodContentionCw slots (`Flooding.contention`) before its copy goes on the air,
-   * far more than the routed hop's jitter and backoffs: `hops` such waits and transmissions.
-   */
-  floodAllowanceMs(hops: number, payloadBytes: number): number {
-    const frame = this.n.airtime(Math.min(MAX_FRAME_BYTES, FLOOD_HEADER_BYTES + payloadBytes));
-    return hops * (2 ** this.n.config.floodContentionCw * this.n.slotMs + frame);
+    p.deadline = Math.max(p.deadline, now + roundTripMs(this.n, u, E2E_UNROUTED_HOPS, true));
   }
 
   awaitE2e(u: Unicast, now: number): void {
