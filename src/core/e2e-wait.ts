@@ -1,5 +1,5 @@
 // How long an originator waits for its end-to-end ACK (docs/protocol.md §7.4): the arithmetic of
-// the deadline, apart from the forwarding that keeps it (forwarding.ts `e2eTimeout`,
+// the deadline, apart from the end-to-end layer that keeps it (end-to-end.ts `e2eTimeout`,
 // `drivingFloodWait`).
 import { FLOOD_HEADER_BYTES, MAX_FRAME_BYTES, ROUTED_HEADER_BYTES } from "./frames";
 import { BUSY_ALLOWANCE_SLOTS, type NodeState, type Unicast } from "./node-state";

@@ -420,7 +420,7 @@ export class Flooding {
     }
     this.n.locations.learn(f.src, f.srcCluster, now);
     if (f.dst === this.n.id) {
-      this.n.fwd.deliver(f.src, f.seq, f.payload, nextHopCount(f.hops), f.priority, now);
+      this.n.e2e.deliver(f.src, f.seq, f.payload, nextHopCount(f.hops), f.priority, now);
       if (f.wantAck) this.ackFlood(f, now);
       return;
     }
@@ -466,7 +466,7 @@ export class Flooding {
     if (this.floodAcks.size >= REACK_REFLOOD_MAX) this.floodAcks.delete(this.floodAcks.keys().next().value as string);
     this.floodAcks.set(k, now);
     // A FLOOD names no attempt (one flood per message, §14.1): its ACK carries 0.
-    this.n.fwd.sendE2eAck(f.src, f.seq, nextHopCount(f.hops), f.priority, undefined, 0, now);
+    this.n.e2e.sendE2eAck(f.src, f.seq, nextHopCount(f.hops), f.priority, undefined, 0, now);
   }
 
   /**
@@ -678,7 +678,7 @@ export class Flooding {
     }
     this.n.locations.learn(f.src, f.originCluster, now);
     if (!inBroadcastScope(this.n.cluster, f.originCluster, f.scope)) return;
-    this.n.fwd.trackSeq(`${f.src}:b`, f.src, f.seq, now);
+    this.n.e2e.trackSeq(`${f.src}:b`, f.src, f.seq, now);
     this.n.events.push({ type: "delivered", at: now, src: f.src, dst: BROADCAST, seq: f.seq, payload: f.payload, hops: nextHopCount(f.hops), priority: f.priority });
     if (f.ttl <= 1) return;
     // Named forwarders relay (§15); a frame naming none leaves it to the distributors (§12).

@@ -5,9 +5,8 @@
 import type { Destination, DestKind, RouteEntry } from "./route-table";
 import type { QueuedFrame } from "./tx-queue";
 import { AckStatus, type AckStatusCode, type DataFrame, type E2eAckFrame, FloodScope, type FloodScopeKind, type Frame, FrameType, type HopAckFrame, type HopAckedType, type LocateAnswerFrame, locateKey, METRIC_INFINITY } from "./frames";
-import { BUSY_ALLOWANCE_SLOTS, CUSTODY_MS, E2E_PENDING_MAX, MAX_ACK_WAIT_MS, MAX_CUSTODY, NodeState, REVERSE_MAX, groupOf, identityKey, keyOf, routedKey, type Awaiting, type Custody, type Tag, type Unicast } from "./node-state";
+import { BUSY_ALLOWANCE_SLOTS, CUSTODY_MS, MAX_ACK_WAIT_MS, MAX_CUSTODY, NodeState, REVERSE_MAX, groupOf, identityKey, keyOf, routedKey, type Awaiting, type Custody, type Tag, type Unicast } from "./node-state";
 import { chooseRoute, type RouteOption } from "./route-choice";
-import { E2E_UNROUTED_HOPS, roundTripMs } from "./e2e-wait";
 import { clusterContains, type ClusterId, clusterParent, NO_CLUSTER } from "./cluster";
 import { encodeFrame } from "./codec";
 import { nextHopCount } from "./hop-count";
@@ -89,8 +88,6 @@ export class Forwarding {
   readonly awaiting = new Map<string, Awaiting>();
   /** Frames handed on, remembered for bounces (§7.3). */
   readonly custody = new Map<string, Custody>();
-  /** Messages we originated with wantAck, waiting for their end-to-end ACK (bounded). */
-  readonly e2e = new Map<string, { readonly copy: Unicast; deadline: number; retries: number; readonly via: Set<NodeId> }>();
   /** Reverse hops of locate queries, for answers without a route back. */
   readonly reverse = new Map<string, { hop: NodeId; until: number }>();
 
@@ -290,66 +287,6 @@ export class Forwarding {
     } satisfies LocateAnswerFrame;
   }
 
-  /**
-   * How long the originator waits for an end-to-end ACK: both ways along the route's estimated
-   * hop count (from its metric; 2 spare hops), each hop an airtime there and back plus relay
-   * jitter and a few busy-channel backoffs, plus the location lookups if the destination is
-   * still unknown, plus the confirmation guard.
-   */
-  e2eTimeout(u: Unicast, now: number): number {
-    if (this.n.config.e2eTimeoutMs > 0) return this.n.config.e2eTimeoutMs;
-    const best = this.routeOptions(u.dst, u.dstCluster, now, new Set()).reduce((m, o) => Math.min(m, o.metric), METRIC_INFINITY);
-    if (best < METRIC_INFINITY) return roundTripMs(this.n, u, Math.ceil(best / (256 + this.n.config.hopPenalty)) + 2, false);
-    // A lookup goes only for a destination neither routed nor placed, from a node with a cluster
-    // (mesh-node.ts send); it waits the levels it will ask, not every level (§7.4).
-    const lookup = u.dstCluster === NO_CLUSTER && this.n.cluster !== NO_CLUSTER ? this.n.loc.lookupWaitMs(u.dst, now) : 0;
-    return roundTripMs(this.n, u, E2E_UNROUTED_HOPS, !this.bridgeReaches(u.dst, u.dstCluster, now)) + lookup;
-  }
-
-  /**
-   * Rule `drivingFloodWait` (§7.4): when a driving originator's (DRIVING_MPS) fallback flood is
-   * queued, its end-to-end wait runs at least from then over the flood's relays and the ACK's way
-   * back, as for a destination with no route at all (E2E_UNROUTED_HOPS, `e2eFloodAllowance`). A
-   * message that tried its routes first kept the routed deadline, so the car gave up on it and
-   * sent it again while its flood was still being relayed. Driving only: on static meshes the
-   * longer wait cost delivery and airtime (duty-cycle-stress, five seeds: 71.1 → 66.8 %).
-   */
-  drivingFloodWait(u: Unicast, now: number): void {
-    const p = this.e2e.get(`${u.dst}:${u.seq}`);
-    if (p === undefined || this.n.config.e2eTimeoutMs > 0 || !this.n.driving(now)) return;
-    p.deadline = Math.max(p.deadline, now + roundTripMs(this.n, u, E2E_UNROUTED_HOPS, true));
-  }
-
-  awaitE2e(u: Unicast, now: number): void {
-    if (this.e2e.size >= E2E_PENDING_MAX) {
-      const [oldestKey, oldest] = this.e2e.entries().next().value as [string, { copy: Unicast }];
-      this.e2e.delete(oldestKey);
-      this.fail(oldest.copy, now, "no-ack", `too many messages awaiting acknowledgement; gave up on #${oldest.copy.seq}`);
-    }
-    this.e2e.set(`${u.dst}:${u.seq}`, { copy: { ...u, tried: new Set() }, deadline: now + this.e2eTimeout(u, now), retries: 0, via: new Set() });
-  }
-
-  /** End-to-end ACKs overdue: send the message again (the destination drops a duplicate and re-acks), or give up. */
-  e2eDeadlines(now: number): void {
-    for (const p of this.e2e.values()) {
-      if (p.deadline > now) continue;
-      // The first hops that took the message carried it into a path that lost it (§7.5).
-      for (const v of p.via) if (v !== p.copy.dst) this.distrustHop(v, now);
-      p.via.clear();
-      if (p.retries >= this.n.config.e2eRetries) {
-        this.fail(p.copy, now, "no-ack", `no end-to-end acknowledgement from ${formatNodeId(p.copy.dst)} for #${p.copy.seq}`);
-        continue;
-      }
-      p.retries++;
-      const u: Unicast = { ...p.copy, tried: new Set(), attempts: 0, via: undefined, handedBack: false, ttl: this.n.config.dataTtl, hops: 0, attempt: Math.min(3, p.retries) };
-      u.dstCluster = this.n.dstClusterFor(u.dst, now) || u.dstCluster;
-      p.deadline = now + this.e2eTimeout(u, now);
-      this.n.stats.e2eRetries++;
-      if (this.routeOptions(u.dst, u.dstCluster, now, new Set()).length > 0 || this.bridgeReaches(u.dst, u.dstCluster, now)) this.dispatch(u, now, false);
-      else this.exhausted(u, now);
-    }
-  }
-
   /** DATA is always confirmed; ACK and LOCATE_A only while they are not on their final hop. */
   needsConfirmation(u: Unicast): boolean {
     return u.ftype === FrameType.DATA || u.nextHop !== u.dst;
@@ -440,7 +377,7 @@ export class Forwarding {
   /** The frame left our custody with a confirmation (or needs none): remember it for bounces. */
   handedOn(u: Unicast, now: number): void {
     if (u.ftype !== FrameType.DATA) return;
-    if (u.originated && u.wantAck) this.e2e.get(`${u.dst}:${u.seq}`)?.via.add(u.nextHop);
+    if (u.originated && u.wantAck) this.n.e2e.pending.get(`${u.dst}:${u.seq}`)?.via.add(u.nextHop);
     this.remember(u, now, bouncedOnAir(u));
   }
 
@@ -556,16 +493,16 @@ export class Forwarding {
       // Only a flood that was queued counts: one refused by a full queue leaves the message failed.
       if (this.n.flood.sendFlood(u, scope, now)) {
         this.n.budget.noteFlood(u.dst, u.seq, now);
-        this.drivingFloodWait(u, now);
+        this.n.e2e.drivingFloodWait(u, now);
       } else this.fail(u, now, "queue-full", `transmit queue full (${this.n.queue.capacity} frames): the flood to ${formatNodeId(u.dst)} #${u.seq} was not sent`);
       return;
     }
     this.n.stats.floodsHeld++;
-    if (!this.e2e.has(`${u.dst}:${u.seq}`)) this.fail(u, now, "no-route", floodOnceReason(u.dst, u.seq, at, now));
+    if (!this.n.e2e.pending.has(`${u.dst}:${u.seq}`)) this.fail(u, now, "no-route", floodOnceReason(u.dst, u.seq, at, now));
   }
 
   fail(u: Unicast, now: number, code: string, reason: string): void {
-    this.e2e.delete(`${u.dst}:${u.seq}`);
+    this.n.e2e.pending.delete(`${u.dst}:${u.seq}`);
     this.n.stats.sendFailed++;
     this.n.events.push({ type: "send-failed", at: now, dst: u.dst, seq: u.seq, code, reason });
   }
@@ -630,86 +567,6 @@ export class Forwarding {
       tag: { kind: "plain" },
     };
     if (!this.n.queue.push(f)) this.n.stats.dropsQueueFull++;
-  }
-
-  /** Hands a unicast payload addressed to us to the application once (§13 gap reporting). */
-  deliver(src: NodeId, seq: number, payload: Uint8Array, hops: number, priority: PriorityLevel, now: number): boolean {
-    // Delivery is once per message, whichever attempt or path brings it.
-    if (!this.n.dedup.add(identityKey("r", src, this.n.id, seq), now)) {
-      this.n.stats.rxDuplicates++;
-      return false;
-    }
-    this.n.stats.delivered++;
-    this.n.budget.heardFrom(src);
-    this.trackSeq(`${src}`, src, seq, now);
-    this.n.events.push({ type: "delivered", at: now, src, dst: this.n.id, seq, payload, hops, priority });
-    return true;
-  }
-
-  trackSeq(key: string, src: NodeId, seq: number, now: number): void {
-    const obs = this.n.seqIn.observe(key, seq);
-    if (obs.kind === "gap") {
-      this.n.events.push({ type: "gap", at: now, src, missing: obs.missing, from: obs.from, to: obs.to });
-    } else if (obs.kind === "out-of-order") {
-      this.n.events.push({ type: "out-of-order", at: now, src, seq, expected: obs.expected });
-    }
-  }
-
-  /** An end-to-end ACK back to `src`, first hop forced when the DATA's previous hop is known. */
-  sendE2eAck(src: NodeId, seq: number, hops: number, priority: PriorityLevel, via: NodeId | undefined, attempt: number, now: number): void {
-    // An ACK of any attempt of this message still in our custody will get there or fail over.
-    const pending = (k: string) => this.awaiting.has(k) || this.n.queue.find((q) => q.tag.kind === "unicast" && keyOf(q.tag.u) === k) !== undefined;
-    for (let a = 0; a <= 3; a++) if (pending(identityKey("a", this.n.id, src, seq, a))) return;
-    const u = this.newUnicast({
-      ftype: FrameType.ACK,
-      src: this.n.id,
-      dst: src,
-      seq,
-      priority,
-      dstCluster: this.n.dstClusterFor(src, now),
-      status: AckStatus.DELIVERED,
-      ackedHops: Math.min(255, hops),
-      originated: true,
-      prevHop: undefined,
-      ttl: this.n.config.dataTtl,
-      hops: 0,
-      forcedNextHop: via,
-      // Echo the DATA's attempt (§3.4): a relay that passed our ACK of an earlier attempt on takes
-      // this one for a new frame, not for a copy to confirm and drop (§7.1 `replyHopAck`).
-      attempt,
-    });
-    this.dispatch(u, now, false);
-  }
-
-  onDataForMe(f: DataFrame, now: number): void {
-    this.deliver(f.src, f.seq, f.payload, nextHopCount(f.hops), f.priority, now);
-    // Acknowledge every copy: a repeat means the sender missed our earlier ACK.
-    if (f.wantAck) this.sendE2eAck(f.src, f.seq, nextHopCount(f.hops), f.priority, f.tx, f.attempt, now);
-    else this.sendHopAck(f.tx, f.type, f.src, f.dst, f.seq, AckStatus.DELIVERED, f.priority, now);
-  }
-
-  onAckForMe(f: E2eAckFrame, now: number): void {
-    if (!this.n.dedup.add(identityKey("a", f.src, f.dst, f.seq), now)) {
-      this.n.stats.rxDuplicates++;
-      return;
-    }
-    const pending = this.e2e.get(`${f.src}:${f.seq}`);
-    this.e2e.delete(`${f.src}:${f.seq}`);
-    this.n.flood.acked(f.src, f.seq);
-    this.n.budget.heardFrom(f.src);
-    if (f.status === AckStatus.DELIVERED) {
-      if (pending !== undefined) for (const v of pending.via) if (v !== f.src) this.n.trust.success(v, now);
-      this.n.events.push({ type: "acked", at: now, dst: f.src, seq: f.seq, hops: f.ackedHops });
-    } else {
-      this.n.events.push({
-        type: "send-failed",
-        at: now,
-        dst: f.src,
-        seq: f.seq,
-        code: f.status === AckStatus.TTL_EXPIRED ? "ttl-expired" : "refused",
-        reason: `${formatNodeId(f.src)} answered with status ${f.status}`,
-      });
-    }
   }
 
   /** A routed frame for someone else with us as next hop: relay it, or take back a bounce. */

@@ -1,8 +1,9 @@
 // The System 5 node: a sans-I/O state machine implementing the Station contract (station.ts), a
 // thin façade that takes frames, timers and sends and dispatches them to the node's concerns —
-// forwarding and custody (forwarding.ts), floods and broadcasts (flooding.ts), the location
-// service (location-service.ts), OGMs (ogm-plane.ts) and relay duty (relay-duty.ts) — over the
-// state they share (node-state.ts). docs/protocol.md is the specification.
+// forwarding and custody (forwarding.ts), the end-to-end wait and delivery (end-to-end.ts),
+// floods and broadcasts (flooding.ts), the location service (location-service.ts), OGMs
+// (ogm-plane.ts) and relay duty (relay-duty.ts) — over the state they share (node-state.ts).
+// docs/protocol.md is the specification.
 import type { DestKind } from "./route-table";
 import type { GeoPoint } from "./geohash";
 import type { Neighbour } from "./neighbour-table";
@@ -11,6 +12,7 @@ import { BROADCAST, formatNodeId, isPriority, isUnicastId, type NodeId, type Pri
 import { FloodScope, FrameType, MAX_BCAST_PAYLOAD, MAX_FRAME_BYTES, MAX_UNICAST_PAYLOAD, METRIC_INFINITY } from "./frames";
 import { Flooding } from "./flooding";
 import { Forwarding } from "./forwarding";
+import { EndToEnd } from "./end-to-end";
 import { LocationService } from "./location-service";
 import { MAX_BUSY_CW, NodeState, TYPE_NAMES, keyOf, type MeshStats, type Tag } from "./node-state";
 import { OgmPlane } from "./ogm-plane";
@@ -91,6 +93,7 @@ export class MeshNode implements Station {
     const s = new NodeState(this.id, this.config, options);
     this.#s = s;
     s.fwd = new Forwarding(s);
+    s.e2e = new EndToEnd(s);
     s.flood = new Flooding(s);
     s.loc = new LocationService(s);
     s.ogm = new OgmPlane(s);
@@ -274,7 +277,7 @@ export class MeshNode implements Station {
     });
     this.#s.dedup.add(keyOf(u), now);
     this.#s.stats.originated++;
-    if (u.wantAck) this.#s.fwd.awaitE2e(u, now);
+    if (u.wantAck) this.#s.e2e.awaitE2e(u, now);
     if (homeless) {
       // No cluster: local flooding only; the first node with a route takes it over (§17).
       this.#s.flood.sendFlood(u, FloodScope.LOCAL, now);
@@ -374,7 +377,7 @@ export class MeshNode implements Station {
         break;
       case FrameType.DATA:
         if (f.next === this.id) {
-          if (f.dst === this.id) this.#s.fwd.onDataForMe(f, now);
+          if (f.dst === this.id) this.#s.e2e.onDataForMe(f, now);
           else this.#s.fwd.onRouted(f, now);
         }
         break;
@@ -382,7 +385,7 @@ export class MeshNode implements Station {
         if (f.kind === "hop") {
           if (f.to === this.id) this.#s.fwd.onHopAck(f, now);
         } else if (f.next === this.id) {
-          if (f.dst === this.id) this.#s.fwd.onAckForMe(f, now);
+          if (f.dst === this.id) this.#s.e2e.onAckForMe(f, now);
           else this.#s.fwd.onRouted(f, now);
         }
         break;
@@ -424,14 +427,14 @@ export class MeshNode implements Station {
     }
     if (now >= this.#s.nextSweepAt) this.#sweep(now);
     if (this.#s.loc.lookups.size > 0) this.#s.loc.widenLookups(now);
-    if (this.#s.fwd.e2e.size > 0) this.#s.fwd.e2eDeadlines(now);
+    if (this.#s.e2e.pending.size > 0) this.#s.e2e.e2eDeadlines(now);
     if (now >= this.#s.ogm.nextOgmAt) this.#s.ogm.queueOgm(now);
     if (this.#s.flood.watches.size > 0) this.#s.flood.backups(now);
   }
 
   nextWakeup(): number {
     let t = Math.min(this.#s.ogm.nextOgmAt, this.#s.nextSweepAt, this.#s.loc.lookups.earliestDeadline(), this.#s.flood.nextBackupAt());
-    for (const p of this.#s.fwd.e2e.values()) if (p.deadline < t) t = p.deadline;
+    for (const p of this.#s.e2e.pending.values()) if (p.deadline < t) t = p.deadline;
     for (const w of this.#s.fwd.awaiting.values()) if (w.deadline < t) t = w.deadline;
     if (this.#inFlight === undefined) t = Math.min(t, this.#s.queue.earliest());
     if (this.#s.bridge !== undefined) t = Math.min(t, this.#s.bridge.nextWakeup());

@@ -4,6 +4,7 @@
 import type { GatewayRole } from "./bridge/gateway-role";
 import type { Flooding } from "./flooding";
 import type { Forwarding } from "./forwarding";
+import type { EndToEnd } from "./end-to-end";
 import type { GeoPoint } from "./geohash";
 import type { LocationService } from "./location-service";
 import type { MeshConfig } from "./config";
@@ -368,6 +369,8 @@ export class NodeState {
   lastFixAt = -Infinity;
   // The concerns, wired by MeshNode's constructor.
   fwd!: Forwarding;
+  /** The originator's end-to-end wait and the destination's delivery (end-to-end.ts, §7.4). */
+  e2e!: EndToEnd;
   flood!: Flooding;
   loc!: LocationService;
   ogm!: OgmPlane;

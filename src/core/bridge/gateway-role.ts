@@ -305,9 +305,9 @@ export class GatewayRole implements BridgePort {
         this.stats.injected++;
         if (f.type === FrameType.DATA) {
           this.#rememberReverse(key, f.tx);
-          this.n.fwd.deliver(f.src, f.seq, f.payload, nextHopCount(f.hops), f.priority, now);
-          if (f.wantAck) this.n.fwd.sendE2eAck(f.src, f.seq, nextHopCount(f.hops), f.priority, undefined, f.attempt, now);
-        } else if (f.type === FrameType.ACK) this.n.fwd.onAckForMe(f, now);
+          this.n.e2e.deliver(f.src, f.seq, f.payload, nextHopCount(f.hops), f.priority, now);
+          if (f.wantAck) this.n.e2e.sendE2eAck(f.src, f.seq, nextHopCount(f.hops), f.priority, undefined, f.attempt, now);
+        } else if (f.type === FrameType.ACK) this.n.e2e.onAckForMe(f, now);
         else this.n.loc.onLocateAnswer(f, now);
         return;
       }
