@@ -464,6 +464,11 @@ export class Forwarding {
       this.enqueueUnicast(u, now);
       return;
     }
+    if (u.originated && this.n.cluster === NO_CLUSTER) {
+      // A homeless originator whose routes failed (rule `homelessRoutes`, §17): its local flood.
+      this.fallbackFlood(u, FloodScope.LOCAL, now);
+      return;
+    }
     if (u.originated && this.n.config.corridorEnabled && u.dstCluster !== NO_CLUSTER && this.n.cluster !== NO_CLUSTER) {
       this.fallbackFlood(u, FloodScope.CORRIDOR, now);
       return;
