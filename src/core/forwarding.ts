@@ -22,7 +22,7 @@ import { floodOnceReason } from "./flood-budget";
  * every attempt's timeout on it, then failed over and counted a route failure against a hop that
  * had done its job (duty-cycle-stress seed 1: 229 such copies of ACKs ignored, 76 refused).
  */
-export const REPLY_GROUPS = ["a", "l"] as const;
+export const REPLY_GROUPS = Object.freeze(["a", "l"] as const);
 
 /** A timeout weighing at least this much (busy share below about a third) fails over at once (§7.3). */
 const QUIET_FAILOVER_WEIGHT = 0.5;
