@@ -7,7 +7,7 @@ import { clusterDistance, clusterOf, clusterPrecision } from "../../src/core/clu
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { DEFAULT_CONFIG } from "../../src/core/config";
 import { FloodScope, FrameType, shortId } from "../../src/core/frames";
-import { CROWDED_COPY_CAP, CROWDED_REACH_FACTOR, CROWDED_STAND_DOWN_COPIES, NAMED_STAND_DOWN_COPIES, NAMED_STAND_DOWN_SHARE, RANK_GUARD_SLOTS } from "../../src/core/flooding";
+import { CROWDED_STAND_DOWN_COPIES, NAMED_STAND_DOWN_COPIES, NAMED_STAND_DOWN_SHARE, RANK_GUARD_SLOTS } from "../../src/core/flooding";
 import type { MeshNode } from "../../src/core/mesh-node";
 import { SNR_LIMIT_DB, slotTimeMs } from "../../src/core/presets";
 import type { NodeId } from "../../src/core/station";
@@ -156,36 +156,6 @@ export default suite("broadcast stand-down", {
     me.receive(flood(me, 3, undefined), { rssi: -90, snr: STRONG, at: h.now });
     h.run(h.now + MINUTE);
     t.equal(h.txLog.slice(from).filter((r) => r.tx === 2 && r.type === FrameType.FLOOD).length, 1, "full table, a flood heard twice: relays");
-  },
-  "crowded copy cap: a named forwarder hearing twice the neighbours its table holds stands down after four copies though a neighbour seems to lack the frame"(t) {
-    t.equal(CROWDED_COPY_CAP, 4, "the rule this case is written for");
-    t.equal(CROWDED_REACH_FACTOR, 2, "the rule this case is written for");
-    // The clique 1, 2, 3, 4, 6 and the leaf 5 off 2: 5 lists only 2, so the named stand-down's
-    // usable-neighbour test keeps 2 relaying. Node 2 (a table of five: its five neighbours) is
-    // named by 1 and hears copies from 3, 4, 6; `others` more nodes heard well make its own reach
-    // 5 + others.
-    const run = (others: number, copies: number, type: "bcast" | "flood" = "bcast"): number => {
-      const h = new IdealMesh({ seed: 11, config: { maxNeighbours: 5 } });
-      for (let i = 1; i <= 6; i++) h.addNode(i, gridPosition(i, 0));
-      for (const [a, b] of [[1, 2], [1, 3], [1, 4], [1, 6], [2, 3], [2, 4], [2, 6], [3, 4], [3, 6], [4, 6], [2, 5]]) h.link(a, b);
-      settle(t, h, "clique and leaf");
-      const me = h.node(2);
-      const at = h.now;
-      for (let k = 0; k < others; k++) me.receive(encodeFrame({ type: FrameType.SEQREQ, tx: 0x0300_0100 + k, next: 0x0999_0001, ttl: 3, cluster: false, key: 0x0999_0002, origin: 0x0999_0002, seqno: 1 }), { rssi: -90, snr: STRONG, at });
-      const frame = (tx: NodeId, forwarders: readonly number[] | undefined): Uint8Array =>
-        type === "bcast"
-          ? bcast(me, tx, forwarders)
-          : encodeFrame({ type: FrameType.FLOOD, tx, ttl: 5, hops: 1, priority: 4, wantAck: false, scopeKind: FloodScope.NETWORK, src: SRC, dst: 0x0777_0777, seq: 1, srcCluster: me.cluster, dstCluster: 0, forwarders, payload: new Uint8Array([9]) });
-      const from = h.txLog.length;
-      me.receive(frame(1, [shortId(2)]), { rssi: -90, snr: STRONG, at });
-      for (const tx of [3, 4, 6].slice(0, copies - 1)) me.receive(frame(tx, undefined), { rssi: -90, snr: STRONG, at });
-      h.run(h.now + MINUTE);
-      return type === "bcast" ? relaysOf(h, 2, from) : h.txLog.slice(from).filter((r) => r.tx === 2 && r.type === FrameType.FLOOD).length;
-    };
-    t.equal(run(5, CROWDED_COPY_CAP - 1), 1, "reach of ten, three copies, the leaf lacks it: relays");
-    t.equal(run(5, CROWDED_COPY_CAP), 0, "reach of ten (twice the table), four copies: stands down");
-    t.equal(run(4, CROWDED_COPY_CAP), 1, "reach of nine, four copies: relays (its view is trusted)");
-    t.equal(run(5, CROWDED_COPY_CAP, "flood"), 1, "a flood, reach of ten, four copies: relays (it must reach one node)");
   },
   "backup wait: the originator waits out its last-ranked forwarder's turn before it sends a backup"(t) {
     // 1 reaches leaf 5 through 2 or 8 and leaf 6 through 3 or 9: it names two forwarders, one per

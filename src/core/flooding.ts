@@ -59,20 +59,6 @@ export const NAMED_STAND_DOWN_COPIES = 3;
  * evidence enough; the third copy was for sparse, lossy meshes, where few copies get through.
  */
 export const CROWDED_STAND_DOWN_COPIES = 2;
-
-/**
- * Crowded copy cap (§15): a named forwarder of a broadcast that hears at least
- * CROWDED_REACH_FACTOR times the neighbours its table holds (own reach) stands down once it has
- * heard the frame CROWDED_COPY_CAP times (the first included), whatever its two-hop view says.
- * There each copy around it reaches most of what it reaches, and the lists, which show each
- * node's 24 strongest neighbours, cannot show it: the named stand-down's usable-neighbour test
- * took neighbours holding the frame for ones lacking it (dense-urban seed 1: 88 % of those it
- * counted as lacking held it), and 2.5 named relays per broadcast that had heard four copies or
- * more reached nobody new. Where the lists show half of what a node hears or more (medium-city),
- * the view is trusted.
- */
-export const CROWDED_COPY_CAP = 4;
-export const CROWDED_REACH_FACTOR = 2;
 export const RELAYED_MAX = 64;
 
 /**
@@ -378,10 +364,7 @@ export class Flooding {
     // counter says nothing about that part, so it stands down only when most of its own reach is
     // known reached (a usable-neighbour list shrunk by collisions would stand it down too early).
     const enough = !pending.named && this.n.config.relayCopyThreshold > 0 && pending.copies >= this.n.config.relayCopyThreshold;
-    const redundant =
-      pending.named && listed !== undefined
-        ? (pending.copies >= this.standDownCopies(listed.frame.type) && this.reachMostlyCovered(listed, now)) || this.crowdedCopyCap(listed.frame.type, pending.copies, now)
-        : this.coveredBy(key, sender, now);
+    const redundant = pending.named && listed !== undefined ? pending.copies >= this.standDownCopies(listed.frame.type) && this.reachMostlyCovered(listed, now) : this.coveredBy(key, sender, now);
     if (redundant || enough) {
       this.pendingRelays.delete(key);
       if (this.n.queue.remove((q) => q.tag.kind === "relay" && q.tag.key === key).length > 0) this.n.stats.relaysSuppressed++;
@@ -650,17 +633,6 @@ export class Flooding {
    */
   standDownCopies(type: ListedFrame["type"]): number {
     return type === FrameType.BCAST && this.n.nbrs.full ? CROWDED_STAND_DOWN_COPIES : NAMED_STAND_DOWN_COPIES;
-  }
-
-  /**
-   * Crowded copy cap (§15): whether a named forwarder that has heard `copies` copies (the first
-   * included) stands down on their number alone: a broadcast, heard CROWDED_COPY_CAP times, by a
-   * node whose own reach is at least CROWDED_REACH_FACTOR times its neighbour table. Not floods
-   * and location queries (they must reach one node), nor where the lists show half of what we hear
-   * or more (sparse and lossy meshes, where relays missing, not redundant ones, lose broadcasts).
-   */
-  crowdedCopyCap(type: ListedFrame["type"], copies: number, now: number): boolean {
-    return type === FrameType.BCAST && copies >= CROWDED_COPY_CAP && this.heardNodes.recent(now) >= CROWDED_REACH_FACTOR * this.n.config.maxNeighbours;
   }
 
   /** `reached` plus the nodes we hear ourselves (own reach, §15). */

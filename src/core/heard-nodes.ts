@@ -31,12 +31,6 @@ export class HeardNodes {
     this.#at.set(short, now);
   }
 
-  /** How many nodes were heard within the hold time (older ones are forgotten). */
-  recent(now: number): number {
-    for (const [short, at] of this.#at) if (now - at > this.#holdMs) this.#at.delete(short);
-    return this.#at.size;
-  }
-
   /** Adds to `into` every node heard within the hold time, and forgets older ones. */
   addRecent(into: Set<number>, now: number): void {
     for (const [short, at] of this.#at) {
