@@ -235,14 +235,16 @@ export default suite("routing rules", {
       t.equal(seen.size, total, `${total} routes, ${changing} changing every OGM: all carried within ${first.cycle} OGMs`);
     }
   },
-  "quiet OGM: a lower metric from the same source rides the rotation; anything else is news"(t) {
+  "quiet OGM: a lower metric rides the rotation, from any source at any seqno, unless it answers a seqno request; anything else is news"(t) {
     t.ok(improvementOnly({ seqno: 4, metric: 542, origin: 7 }, { seqno: 4, metric: 288, origin: 7 }));
     t.ok(!improvementOnly({ seqno: 4, metric: 288, origin: 7 }, { seqno: 4, metric: 542, origin: 7 }), "worse: news");
-    t.ok(!improvementOnly({ seqno: 4, metric: 542, origin: 7 }, { seqno: 4, metric: 288, origin: 8 }), "another source: news");
+    t.ok(improvementOnly({ seqno: 4, metric: 542, origin: 7 }, { seqno: 4, metric: 288, origin: 8 }), "another source, lower: rides");
+    t.ok(!improvementOnly({ seqno: 4, metric: 288, origin: 7 }, { seqno: 4, metric: 542, origin: 8 }), "another source, higher: news");
     t.ok(!improvementOnly({ seqno: 4, metric: METRIC_INFINITY, origin: 7 }, { seqno: 4, metric: 288, origin: 7 }), "back after a retraction: news");
     t.ok(!improvementOnly({ seqno: 4, metric: 288, origin: 7 }, { seqno: 4, metric: METRIC_INFINITY, origin: 7 }), "a retraction: news");
     t.ok(!improvementOnly(undefined, { seqno: 4, metric: 288, origin: 7 }), "never advertised: news");
-    t.ok(!improvementOnly({ seqno: 4, metric: 542, origin: 7 }, { seqno: 5, metric: 288, origin: 7 }), "a new seqno: news (it may answer a seqno request, §5.6)");
+    t.ok(improvementOnly({ seqno: 4, metric: 542, origin: 7 }, { seqno: 5, metric: 288, origin: 7 }), "a new seqno, lower: rides");
+    t.ok(!improvementOnly({ seqno: 4, metric: 542, origin: 7 }, { seqno: 5, metric: 288, origin: 7 }, true), "the answer to a seqno request: news (§5.6)");
   },
   "quiet OGM: once at the 16-min ceiling a 12-node line's OGMs shrink, and every route holds for hours"(t) {
     const h = new IdealMesh({ seed: 5 });
