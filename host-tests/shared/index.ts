@@ -4,7 +4,6 @@ import bridge from "./bridge.cases";
 import bridgeRules from "./bridge-rules.cases";
 import bridgeTopics from "./bridge-topics.cases";
 import broadcastStandDown from "./broadcast-stand-down.cases";
-import targetRelay from "./target-relay.cases";
 import forwarderGain from "./forwarder-gain.cases";
 import codec from "./codec.cases";
 import console from "./console.cases";
@@ -32,4 +31,4 @@ import contacts from "./contacts.cases";
 import seqnoRequest from "./seqno-request.cases";
 import settings from "./settings.cases";
 
-export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, linkRules, routingRules, mesh, meshPart2, broadcastStandDown, targetRelay, forwarderGain, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridgeRules, bridge, keyBinding, keyIdentity, seqnoRequest, mobilityRules, floodBudget, replyRules, contacts, consoleContacts];
+export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, linkRules, routingRules, mesh, meshPart2, broadcastStandDown, forwarderGain, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridgeRules, bridge, keyBinding, keyIdentity, seqnoRequest, mobilityRules, floodBudget, replyRules, contacts, consoleContacts];

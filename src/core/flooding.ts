@@ -130,20 +130,10 @@ interface PendingBroadcast {
   readonly senders: Set<number>;
 }
 
-/**
- * Rule `targetNeighbourRelay` (§14): whether a node left out of a flood's forwarder list relays it
- * anyway because the destination is its usable neighbour and neither the sender nor any named
- * forwarder is known (two-hop view) to reach the destination: the list was chosen for the
- * namer's ring, not for the one node the flood is for.
- */
-export function targetNeighbourRelay(dstUsable: boolean, namedReachTarget: boolean, muted: boolean): boolean {
-  return dstUsable && !namedReachTarget && !muted;
-}
-
 export class Flooding {
   readonly n: NodeState;
   /** Flood and broadcast relays waiting in the queue: neighbours already covered, copies heard. */
-  readonly pendingRelays = new Map<string, { covered: Set<NodeId>; copies: number; named: boolean; listed?: PendingBroadcast; target?: NodeId }>();
+  readonly pendingRelays = new Map<string, { covered: Set<NodeId>; copies: number; named: boolean; listed?: PendingBroadcast }>();
   /** Broadcasts whose named forwarders we listen for (backup forwarders, §15). */
   readonly watches = new Map<string, Watch>();
   /** Broadcasts we relayed or originated: key → when. */
@@ -313,12 +303,11 @@ export class Flooding {
    * Queues a flood or broadcast relay unless the frames already heard cover every usable
    * neighbour (neighbour-coverage pruning on the two-hop view). `from` is who we heard it from.
    */
-  queueRelay(key: string, bytes: Uint8Array, priority: PriorityLevel, from: NodeId, now: number, named = false, rank = 0, accountAs?: "control", target?: NodeId): boolean {
+  queueRelay(key: string, bytes: Uint8Array, priority: PriorityLevel, from: NodeId, now: number, named = false, rank = 0, accountAs?: "control"): boolean {
     if (!this.pendingRelays.has(key) && this.pendingRelays.size >= PENDING_RELAYS_MAX) this.shedOldestRelay();
-    this.pendingRelays.set(key, { covered: new Set<NodeId>(), copies: 1, named, target });
-    // A named forwarder was chosen by a sender that saw more than the first copy tells us (§15);
-    // a relay for the destination (rule `targetNeighbourRelay`) is for one node the sender misses.
-    if (!named && target === undefined && this.coveredBy(key, from, now)) {
+    this.pendingRelays.set(key, { covered: new Set<NodeId>(), copies: 1, named });
+    // A named forwarder was chosen by a sender that saw more than the first copy tells us (§15).
+    if (!named && this.coveredBy(key, from, now)) {
       this.pendingRelays.delete(key);
       this.n.stats.relaysSuppressed++;
       return false;
@@ -367,18 +356,6 @@ export class Flooding {
     if (pending === undefined) return;
     pending.copies++;
     const listed = pending.listed;
-    if (pending.target !== undefined) {
-      // Rule `targetNeighbourRelay`: stand down once a copy comes from a node known to reach the destination.
-      if (listed !== undefined) {
-        this.noteReached(listed.reached, sender, forwarders);
-        listed.senders.add(shortId(sender));
-      }
-      if (this.reachesTarget(sender, pending.target)) {
-        this.pendingRelays.delete(key);
-        if (this.n.queue.remove((q) => q.tag.kind === "relay" && q.tag.key === key).length > 0) this.n.stats.relaysSuppressed++;
-      }
-      return;
-    }
     if (listed !== undefined) {
       this.noteReached(listed.reached, sender, forwarders);
       listed.senders.add(shortId(sender));
@@ -475,34 +452,9 @@ export class Flooding {
     // Named forwarders relay (§15 *Directed frames*), within the flood's scope; a frame naming
     // none leaves it to the distributors in scope (§14).
     const named = f.forwarders !== undefined;
-    if (named && !f.forwarders.includes(shortId(this.n.id))) {
-      if (!this.relaysForTarget(f, now) || !this.floodScopeAdmits(f, true, now)) return;
-      if (this.relayListed(f, key, false, now, f.dst)) this.n.stats.targetRelays++;
-      return;
-    }
-    if (!named && this.n.duty.muted) return;
+    if (named ? !f.forwarders.includes(shortId(this.n.id)) : this.n.duty.muted) return;
     if (!this.floodScopeAdmits(f, named, now)) return;
     this.relayListed(f, key, named, now);
-  }
-
-  /** Whether `sender` is the target itself or lists it as a neighbour in our two-hop view. */
-  reachesTarget(sender: NodeId, target: NodeId): boolean {
-    if (sender === target) return true;
-    const s = this.n.nbrs.get(sender);
-    return s !== undefined && this.n.nbrs.twoHopRq(s, shortId(target)) > 0;
-  }
-
-  /** Rule `targetNeighbourRelay` for a flood that does not name us. */
-  relaysForTarget(f: FloodFrame, now: number): boolean {
-    const d = this.n.nbrs.get(f.dst);
-    const dstUsable = d !== undefined && this.n.nbrs.usable(d, now);
-    if (!dstUsable) return false;
-    let namedReach = this.reachesTarget(f.tx, f.dst);
-    if (!namedReach && f.forwarders !== undefined) {
-      const fw = new Set(f.forwarders);
-      for (const n of this.n.nbrs.values()) if (fw.has(shortId(n.id)) && this.n.nbrs.twoHopRq(n, shortId(f.dst)) > 0) namedReach = true;
-    }
-    return targetNeighbourRelay(dstUsable, namedReach, this.n.duty.muted);
   }
 
   /** The end-to-end ACK of a flood to us, at most once per REACK_REFLOOD_MS per message (rule `reackReflood`). */
@@ -739,23 +691,22 @@ export class Flooding {
    * Queues our relay of a broadcast, flood or location query heard from f.tx, its list chosen as
    * it goes on the air (§15), and counts it by kind; true when queued.
    */
-  relayListed(f: ListedFrame, key: string, named: boolean, now: number, target?: NodeId): boolean {
+  relayListed(f: ListedFrame, key: string, named: boolean, now: number): boolean {
     const { forwarders: _list, backup: _b, ...bare } = f;
-    // A relay for the destination (rule `targetNeighbourRelay`) is one hop to it: TTL 1, no list.
-    const frame = { ...bare, tx: this.n.id, ttl: target === undefined ? f.ttl - 1 : 1, hops: nextHopCount(f.hops) } as ListedFrame;
+    const frame = { ...bare, tx: this.n.id, ttl: f.ttl - 1, hops: nextHopCount(f.hops) } as ListedFrame;
     const reached = new Set<number>();
     this.noteReached(reached, f.tx, f.forwarders);
-    const relay = target === undefined ? this.withForwarders(frame, f.tx, now, reached) : frame;
+    const relay = this.withForwarders(frame, f.tx, now, reached);
     // Ranked forwarders (§15): our place in the list we were named in is our turn.
     const rank = named ? Math.max(0, f.forwarders?.indexOf(shortId(this.n.id)) ?? 0) : 0;
     const q = queuing(f);
-    if (!this.queueRelay(key, encodeFrame(relay), q.priority, f.tx, now, named, rank, q.kind === "control" ? "control" : undefined, target)) return false;
+    if (!this.queueRelay(key, encodeFrame(relay), q.priority, f.tx, now, named, rank, q.kind === "control" ? "control" : undefined)) return false;
     if (f.type === FrameType.BCAST) this.n.stats.broadcastRelays++;
     else if (f.type === FrameType.FLOOD) this.n.stats.floodRelays++;
     else this.n.stats.locateRelays++;
     this.remember(key, now);
     const p = this.pendingRelays.get(key);
-    if (p !== undefined && target === undefined) p.listed = { frame, from: f.tx, reached, senders: new Set([shortId(f.tx)]) };
+    if (p !== undefined) p.listed = { frame, from: f.tx, reached, senders: new Set([shortId(f.tx)]) };
     return true;
   }
 }

@@ -73,8 +73,6 @@ export interface MeshStats extends LinkCounters, RouteCounters, SeqreqCounters {
   broadcastBackups: number;
   /** Floods and location queries sent again naming backup forwarders (§15 *Directed frames*). */
   floodBackups: number;
-  /** Floods relayed though not named, for a destination that is our neighbour (rule `targetNeighbourRelay`, §14). */
-  targetRelays: number;
   /** Frames of ours sent once more because no copy was heard (rule `resendUnechoed`, §14). */
   unechoedResends: number;
   /** Flood or broadcast relays stood down because the copies heard covered every neighbour. */
@@ -276,7 +274,6 @@ export function emptyStats(): MeshStats {
     broadcastRelays: 0,
     broadcastBackups: 0,
     floodBackups: 0,
-    targetRelays: 0,
     unechoedResends: 0,
     relaysSuppressed: 0,
     relaysShed: 0,
