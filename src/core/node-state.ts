@@ -47,6 +47,8 @@ export interface MeshStats extends LinkCounters, RouteCounters, SeqreqCounters {
   ackTimeouts: number;
   retries: number;
   failovers: number;
+  /** Repeats withdrawn, or their waits ended, by a late confirmation from a hop already tried (rule lateConfirmation, §7.1). */
+  lateConfirmations: number;
   bounces: number;
   /** Relayed frames dropped because their hand-back went unconfirmed (rule handBackSpent, §7.3). */
   handBacksLost: number;
@@ -251,6 +253,7 @@ export function emptyStats(): MeshStats {
     ackTimeouts: 0,
     retries: 0,
     failovers: 0,
+    lateConfirmations: 0,
     bounces: 0,
     handBacksLost: 0,
     routeDeaths: 0,
