@@ -1,4 +1,4 @@
-// Hop confirmations that end a frame's custody late (docs/protocol.md §7.1): known answers on a
+// Hop confirmations that end a frame's custody late or from further on (docs/protocol.md §7.1): known answers on a
 // line of three nodes, with node 1 driven by hand so the order of its timeout, its repeat and
 // the next hop's forward is exact. Pure ES2022, so it runs on XS too.
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
@@ -69,6 +69,28 @@ export default suite("hop confirmations that come late", {
     const bounce: DataFrame = { ...sent, tx: 2, next: 1, bounced: true, ttl: sent.ttl - 1 };
     one.receive(encodeFrame(bounce), { rssi: -80, snr: 8, at: at + 1 });
     t.equal(one.stats.lateConfirmations, 0);
+  },
+  "downstreamCopy: a copy sent on past the next hop ends our custody; an upstream copy does not"(t) {
+    for (const hopsAhead of [2, 0]) {
+      const { one, sent, at } = timedOut(false);
+      // 2's forward went unheard here; 3 (or whoever is past 2) sends it on with a higher hop count.
+      // A copy with no more hops than ours comes from upstream (a previous hop's retry).
+      const copy: DataFrame = { ...sent, tx: 9, next: 4, ttl: sent.ttl - hopsAhead, hops: sent.hops + hopsAhead };
+      one.receive(encodeFrame(copy), { rssi: -80, snr: 8, at: at + 1 });
+      const repeats = dataTo(drain(one, at + 10_000), 2).length;
+      t.equal(repeats, hopsAhead > 0 ? 0 : 1, `hop count +${hopsAhead}`);
+      t.equal(one.stats.downstreamCopies, hopsAhead > 0 ? 1 : 0);
+    }
+  },
+  "downstreamCopy: the destination's end-to-end ACK, heard from past the next hop, ends our custody"(t) {
+    const { one, sent, at } = timedOut(true);
+    const ack: E2eAckFrame = {
+      type: FrameType.ACK, kind: "e2e", tx: 3, next: 2, ttl: 8, hops: 0, priority: sent.priority,
+      src: 3, dst: 1, seq: sent.seq, dstCluster: sent.dstCluster, status: AckStatus.DELIVERED, ackedHops: 2, attempt: sent.attempt,
+    };
+    one.receive(encodeFrame(ack), { rssi: -80, snr: 8, at: at + 1 });
+    t.equal(dataTo(drain(one, at + 2_000), 2).filter((d) => d.attempt === sent.attempt).length, 0, "the repeat never goes on the air");
+    t.equal(one.stats.downstreamCopies, 1);
   },
   "ackConfirmsData: the destination's end-to-end ACK sent another way confirms the DATA hop to it"(t) {
     for (const viaUs of [false, true]) {

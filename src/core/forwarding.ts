@@ -9,7 +9,7 @@ import { BUSY_ALLOWANCE_SLOTS, CUSTODY_MS, MAX_ACK_WAIT_MS, MAX_CUSTODY, NodeSta
 import { chooseRoute, type RouteOption } from "./route-choice";
 import { clusterContains, type ClusterId, clusterParent, NO_CLUSTER } from "./cluster";
 import { encodeFrame } from "./codec";
-import { nextHopCount } from "./hop-count";
+import { MAX_HOP_COUNT, nextHopCount } from "./hop-count";
 import { formatNodeId, type NodeId, type PriorityLevel } from "./station";
 import { randInt } from "./rng";
 import { hopFailureWeight } from "./link-quality";
@@ -362,6 +362,25 @@ export class Forwarding {
   }
 
   /**
+   * Rule `downstreamCopy` (§7.1): a copy of a frame we hold in custody, sent by another node with a
+   * higher hop count than ours (not a hand-back), was sent on past our next hop: the next hop's own
+   * forward went unheard here but reached the hop after it. Our custody ends as on the next hop's
+   * confirmation. Upstream copies (a previous hop's retry) carry a lower count and are not taken.
+   * Why: on medium-city seed 1, 17 of 91 repeated DATA hops repeated a hop whose forward had
+   * already reached the hop after it.
+   */
+  downstreamCopy(key: string, hops: number, now: number): void {
+    const w = this.awaiting.get(key);
+    const q = w === undefined ? this.n.queue.find((f) => f.tag.kind === "unicast" && keyOf(f.tag.u) === key) : undefined;
+    const u = w?.u ?? (q?.tag.kind === "unicast" ? q.tag.u : undefined);
+    if (u === undefined || !(hops > u.hops)) return;
+    if (w !== undefined) this.awaiting.delete(key);
+    else this.n.queue.remove((f) => f === q);
+    this.n.stats.downstreamCopies++;
+    this.handedOn(u, now);
+  }
+
+  /**
    * A next hop reported (by refusing or handing back) that it cannot reach one destination.
    * A node route to that destination is dead at once; a cluster route is only weakened, since
    * the rest of that cluster may be fine through it.
@@ -547,7 +566,7 @@ export class Forwarding {
     switch (f.type) {
       case FrameType.DATA:
         // A hand-back to us is no late confirmation: its sender gave the frame up (§7.3).
-        this.confirm(identityKey("d", f.src, f.dst, f.seq, f.attempt), f.tx, AckStatus.DELIVERED, now, !f.bounced);
+        if (!this.confirm(identityKey("d", f.src, f.dst, f.seq, f.attempt), f.tx, AckStatus.DELIVERED, now, !f.bounced) && !f.bounced) this.downstreamCopy(identityKey("d", f.src, f.dst, f.seq, f.attempt), f.hops, now);
         break;
       case FrameType.FLOOD:
         this.confirm(identityKey("d", f.src, f.dst, f.seq), f.tx, AckStatus.DELIVERED, now);
@@ -557,11 +576,14 @@ export class Forwarding {
         break;
       case FrameType.ACK:
         if (f.kind === "e2e") {
-          this.confirm(identityKey("a", f.src, f.dst, f.seq, f.attempt), f.tx, AckStatus.DELIVERED, now);
+          const key = identityKey("a", f.src, f.dst, f.seq, f.attempt);
+          if (!this.confirm(key, f.tx, AckStatus.DELIVERED, now)) this.downstreamCopy(key, f.hops, now);
           // Rule `ackConfirmsData` (§7.1): an end-to-end ACK of our DATA sent by our next hop —
           // the destination itself, whichever way it sends it, or a relay passing it on — shows the
-          // DATA arrived, so it also acknowledges our DATA hop.
+          // DATA arrived, so it also acknowledges our DATA hop; sent by anyone else, it ends our
+          // custody of that attempt as a copy past the next hop does (rule `downstreamCopy`).
           this.confirmAnyAttempt(f.dst, f.src, f.seq, f.tx, AckStatus.DELIVERED, now);
+          this.downstreamCopy(identityKey("d", f.dst, f.src, f.seq, f.attempt), MAX_HOP_COUNT, now);
         }
         break;
       default:

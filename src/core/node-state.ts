@@ -49,6 +49,8 @@ export interface MeshStats extends LinkCounters, RouteCounters, SeqreqCounters {
   failovers: number;
   /** Repeats withdrawn, or their waits ended, by a late confirmation from a hop already tried (rule lateConfirmation, §7.1). */
   lateConfirmations: number;
+  /** Custody ended by a copy overheard past the next hop (rule downstreamCopy, §7.1). */
+  downstreamCopies: number;
   bounces: number;
   /** Relayed frames dropped because their hand-back went unconfirmed (rule handBackSpent, §7.3). */
   handBacksLost: number;
@@ -254,6 +256,7 @@ export function emptyStats(): MeshStats {
     retries: 0,
     failovers: 0,
     lateConfirmations: 0,
+    downstreamCopies: 0,
     bounces: 0,
     handBacksLost: 0,
     routeDeaths: 0,
