@@ -339,6 +339,27 @@ describe("top-level manifest", () => {
     expect([...new Set(found)]).toEqual([]);
   });
 
+  test("no module of ours in a board's build keeps a module-level array or object literal unfrozen (xsl warns \"not frozen\" and keeps it in RAM)", () => {
+    // xsl's preload freezes nothing itself: a table left mutable at link time stays in RAM and
+    // xsl says "not frozen" (it did for flooding.ts UNECHOED_KINDS). Tables are Object.freeze(…).
+    const unwrap = (e: ts.Expression): ts.Expression => (ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isParenthesizedExpression(e) ? unwrap(e.expression) : e);
+    const found: string[] = [];
+    for (const b of BOARD_NAMES) {
+      for (const [name, file] of collect(top, ["esp32", `esp32/${b}`]).modules) {
+        if (!name.startsWith("system5/") || file === undefined || !file.endsWith(".ts")) continue;
+        const source = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.ES2022);
+        for (const st of source.statements) {
+          if (!ts.isVariableStatement(st)) continue;
+          for (const d of st.declarationList.declarations) {
+            const init = d.initializer === undefined ? undefined : unwrap(d.initializer);
+            if (init !== undefined && (ts.isArrayLiteralExpression(init) || ts.isObjectLiteralExpression(init))) found.push(`${path.relative(root, file)}: ${d.name.getText(source)}`);
+          }
+        }
+      }
+    }
+    expect([...new Set(found)]).toEqual([]);
+  });
+
   test("the TypeScript options are valid compiler options and strict", () => {
     const options = ((m.typescript as { tsconfig: { compilerOptions: object } }).tsconfig.compilerOptions ?? {}) as Record<string, unknown>;
     const { errors } = ts.convertCompilerOptionsFromJson(options, root);

@@ -646,14 +646,63 @@ export default suite("mesh part 2 (ideal channel)", {
     t.ok(h.node(4).send(h.now, 1, new Uint8Array([0x41])).ok);
     h.run(h.now + 30_000);
     t.ok(h.eventsOf(1, "delivered").some((e) => e.payload[0] === 0x41), "a homeless node is still reachable");
-    // It reaches others by a local flood that a routing node takes over.
-    const from = h.txLog.length;
-    t.ok(h.node(1).send(h.now, 9, new Uint8Array([0x42])).ok);
+    // It reaches others over the routes its neighbours advertise (rule `homelessRoutes`): 6 is
+    // two hops away now, and the message goes as DATA, not as a flood.
+    let from = h.txLog.length;
+    t.ok(h.node(1).hasRouteTo(6, h.now), "a homeless node holds routes");
+    t.ok(h.node(1).send(h.now, 6, new Uint8Array([0x42])).ok);
     h.run(h.now + 30_000);
-    t.ok(h.eventsOf(9, "delivered").some((e) => e.payload[0] === 0x42), "its own message arrives");
+    t.ok(h.eventsOf(6, "delivered").some((e) => e.payload[0] === 0x42), "its own message arrives");
+    t.equal(h.txLog.slice(from).filter((x) => x.type === FrameType.FLOOD && x.tx === 1).length, 0, "not flooded");
+    t.ok(h.txLog.slice(from).some((x) => x.type === FrameType.DATA && x.tx === 1), "sent as DATA");
+    // A destination it has no route to: a local flood that a routing node would take over (§17).
+    from = h.txLog.length;
+    t.ok(h.node(1).send(h.now, 0x0777_0777, new Uint8Array([0x43])).ok);
+    h.run(h.now + 30_000);
     const local = h.txLog.slice(from).filter((x) => x.type === FrameType.FLOOD && x.tx === 1);
     t.equal(local.length, 1, "sent as one local flood");
     t.equal((local[0].bytes[7] >> 4) & 3, 1, "scope kind: local");
+  },
+  "homelessRoutes: five boards without GPS in a line route end to end; a node with a cluster keeps a homeless neighbour's routes to itself"(t) {
+    // Before the rule a homeless node advertised no routes: 1 never learnt 5, and its messages
+    // went as local floods of two hops, so none of them arrived.
+    const h = new IdealMesh({ seed: 31 });
+    for (let i = 1; i <= 5; i++) h.addNode(i, undefined);
+    for (let i = 1; i < 5; i++) h.link(i, i + 1);
+    const routed = h.runUntil(() => h.node(1).hasRouteTo(5, h.now) && h.node(5).hasRouteTo(1, h.now), 10 * MINUTE, 1_000);
+    t.ok(routed > 0, "1 and 5 route to each other, four hops apart");
+    t.ok(h.node(1).homeless && h.node(5).homeless, "no node has a cluster");
+    const from = h.txLog.length;
+    for (let k = 0; k < 4; k++) {
+      t.ok(h.node(1).send(h.now, 5, new Uint8Array([0x50, k]), { wantAck: true }).ok);
+      h.run(h.now + 20_000);
+    }
+    t.equal(h.eventsOf(5, "delivered").filter((e) => e.payload[0] === 0x50).length, 4, "every message arrives");
+    t.equal(h.eventsOf(1, "acked").length, 4, "and is acknowledged");
+    t.equal(h.txLog.slice(from).filter((x) => x.type === FrameType.FLOOD).length, 0, "routed, never flooded");
+    // The line breaks: once its routes fail, 1 falls back to its local flood, as before the rule.
+    h.unlink(3, 4);
+    const broken = h.txLog.length;
+    t.ok(h.node(1).send(h.now, 5, new Uint8Array([0x51]), { wantAck: true }).ok);
+    h.run(h.now + 60_000);
+    const local = h.txLog.slice(broken).filter((x) => x.type === FrameType.FLOOD && x.tx === 1);
+    t.equal(local.length, 1, "one local flood once the routes failed");
+    t.equal((local[0]?.bytes[7] >> 4) & 3, 1, "scope kind: local");
+    h.link(3, 4);
+    // Next to a cluster: 7 and 8 have fixes in W; 6 hears only 7 of them (one is not a consensus)
+    // and 5, so it stays homeless. 7 uses the routes 6 advertises but keeps them foreign: 8, one
+    // hop into W, learns 6 (a neighbour of a W member) but not the homeless line behind it.
+    h.addNode(6, undefined);
+    h.addNode(7, inCell(CELLS.W, 0.3, 0.3));
+    h.addNode(8, inCell(CELLS.W, 0.4, 0.3));
+    h.link(5, 6);
+    h.link(6, 7);
+    h.link(7, 8);
+    h.run(h.now + 10 * MINUTE);
+    t.ok(h.node(6).homeless, "6 stays homeless");
+    t.ok(h.node(7).hasRouteTo(3, h.now), "7 routes into the homeless line");
+    t.ok(h.node(8).hasRouteTo(6, h.now), "8 routes to 7's homeless neighbour");
+    t.ok(!h.node(8).hasRouteTo(3, h.now), "but 7 does not pass the line's routes on as members of W");
   },
   // ---- insiders (§7.5) -----------------------------------------------------------------------
   "a black hole with an alternative path loses its traffic across destinations; every message arrives"(t) {

@@ -461,7 +461,7 @@ function priorityBits(p: number): number {
 }
 
 /** A hop ACK's kind b3–4 (§3.4): 0 names no type (frames from before the field), then DATA, end-to-end ACK, locate answer. */
-const HOP_ACKED_TYPES: ReadonlyArray<HopAckedType | undefined> = [undefined, FrameType.DATA, FrameType.ACK, FrameType.LOCATE_A];
+const HOP_ACKED_TYPES: ReadonlyArray<HopAckedType | undefined> = Object.freeze([undefined, FrameType.DATA, FrameType.ACK, FrameType.LOCATE_A]);
 
 /** A hop ACK's kind b3–4 for the type it names: 0 for none; a type it cannot name is refused. */
 function hopAckedBits(acks: HopAckedType | undefined): number {

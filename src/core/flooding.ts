@@ -67,7 +67,7 @@ export const RELAYED_MAX = 64;
  * two-hop view is stale), so nothing else watches its frame, and on a busy channel the first copy
  * is often heard by nobody at all.
  */
-export const UNECHOED_KINDS: readonly number[] = [FrameType.FLOOD];
+export const UNECHOED_KINDS: readonly number[] = Object.freeze([FrameType.FLOOD]);
 
 /** Rule `resendUnechoed`: at most this many frames remembered as resent already (each is resent once). */
 export const UNECHOED_RESENT_MAX = 16;

@@ -22,7 +22,7 @@ import { floodOnceReason } from "./flood-budget";
  * every attempt's timeout on it, then failed over and counted a route failure against a hop that
  * had done its job (duty-cycle-stress seed 1: 229 such copies of ACKs ignored, 76 refused).
  */
-export const REPLY_GROUPS = ["a", "l"] as const;
+export const REPLY_GROUPS = Object.freeze(["a", "l"] as const);
 
 /** A timeout weighing at least this much (busy share below about a third) fails over at once (§7.3). */
 const QUIET_FAILOVER_WEIGHT = 0.5;
@@ -514,6 +514,11 @@ export class Forwarding {
       // Our own next hop for the bounce is the previous hop; confirmation is its hop ACK.
       u.tried.add(u.prevHop);
       this.enqueueUnicast(u, now);
+      return;
+    }
+    if (u.originated && this.n.cluster === NO_CLUSTER) {
+      // A homeless originator whose routes failed (rule `homelessRoutes`, §17): its local flood.
+      this.fallbackFlood(u, FloodScope.LOCAL, now);
       return;
     }
     if (u.originated && this.n.config.corridorEnabled && u.dstCluster !== NO_CLUSTER && this.n.cluster !== NO_CLUSTER) {

@@ -278,8 +278,8 @@ export class MeshNode implements Station {
     this.#s.dedup.add(keyOf(u), now);
     this.#s.stats.originated++;
     if (u.wantAck) this.#s.e2e.awaitE2e(u, now);
-    if (homeless) {
-      // No cluster: local flooding only; the first node with a route takes it over (§17).
+    if (homeless && !routable) {
+      // No cluster and no route: a local flood; the first node with a route takes it over (§17).
       this.#s.flood.sendFlood(u, FloodScope.LOCAL, now);
     } else if (routable) {
       this.#s.fwd.dispatch(u, now, false);

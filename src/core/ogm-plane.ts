@@ -13,6 +13,17 @@ import { qualityToByte } from "./link-quality";
 import { OGM_QUIET_MAX_CYCLE, type OgmItem, selectOgmItems } from "./ogm-builder";
 
 /**
+ * Rule `homelessRoutes` (§17): a homeless node (no fix, no neighbour consensus) advertises its
+ * node routes like any node, so a network of boards without GPS (a Heltec V3 has none) still
+ * routes beyond its local flood's two hops. A node with a cluster keeps what a homeless neighbour
+ * advertises as foreign: it uses those routes but does not pass them on as members of its own
+ * cluster, so a homeless node between clusters cannot spill one cluster's members into another.
+ */
+export function homelessAdvert(ourCluster: ClusterId, senderHomeless: boolean): boolean {
+  return ourCluster !== NO_CLUSTER && senderHomeless;
+}
+
+/**
  * Rule `improvementOnly` (§8.3): in a quiet OGM a route whose only change is a lower metric
  * from the same source and seqno does not go first; it rides the rotation. A receiver's route through us
  * works as it is, and a better metric is never infeasible for it, so nothing waits on that news;
@@ -83,7 +94,7 @@ export class OgmPlane {
       // says the route is gone, not that the node is still there (rule `placementHeld`, §16).
       if (advertsTrusted && plausible) this.n.locations.learn(e.dst, n.cluster, now, e.metric < METRIC_INFINITY ? hold : -Infinity);
       if (!routesUsable || !sameCluster || e.dst === this.n.id || !plausible) continue;
-      const o = this.n.routes.update("node", e.dst, n.id, e.dst, e.seqno, e.metric, hold, now);
+      const o = this.n.routes.update("node", e.dst, n.id, e.dst, e.seqno, e.metric, hold, now, homelessAdvert(this.n.cluster, n.homeless));
       // heard() first and always: an answer over a changed path ("updated") is an answer too.
       const answered = this.n.seqreq.heard("node", e.dst, e.dst, e.seqno, now);
       if (answered || o === "updated" || o === "new-destination") touchedNodes.push(e.dst);
@@ -207,7 +218,8 @@ export class OgmPlane {
     const adverts = new Map<OgmItem, { kind: DestKind; key: number; adv: { seqno: number; metric: number; origin: NodeId } }>();
     const homeless = this.n.cluster === NO_CLUSTER;
     for (const d of this.n.routes.destinations("node")) {
-      if (d.foreign || homeless) continue; // a homeless node routes nothing itself (§17)
+      // A homeless node advertises its node routes too (rule `homelessRoutes`, §17).
+      if (d.foreign) continue;
       const adv = this.n.routes.advertisement(d, now, this.routeSeq);
       if (adv === undefined) continue;
       const item: OgmItem = { section: "node", entry: { dst: d.key, seqno: adv.seqno, metric: adv.metric }, changed: changed(d, adv) };
