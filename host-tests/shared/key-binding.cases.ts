@@ -4,9 +4,9 @@
 // first DM carries its sender's key so the receiver opens it without asking back; a broadcast
 // carries its sender's key so a later DM to it needs no request at all; so does a location answer.
 import { MeshNode } from "../../src/core/mesh-node";
-import { PRESETS } from "../../src/core/presets";
+import { PRESETS, slotTimeMs } from "../../src/core/presets";
 import { SeededRng } from "../../src/core/rng";
-import { keyedDm, keyMessage, keyOffer, PayloadKind, sealDm } from "../../src/core/security/dm-seal";
+import { keyedDm, keyMessage, keyOffer, PayloadKind, readKeyOffer, sealDm } from "../../src/core/security/dm-seal";
 import { MemoryCounterStore } from "../../src/core/security/frame-counter";
 import { SEAL_OVERHEAD_BYTES, openFrame, sealFrame } from "../../src/core/security/frame-seal";
 import { encodeKeyFrame } from "../../src/core/security/key-frame";
@@ -17,7 +17,8 @@ import { PeerKeys } from "../../src/core/security/peer-keys";
 import { x25519 } from "../../src/core/security/primitives";
 import { SecureStation, type SecureDelivered } from "../../src/core/security/secure-station";
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
-import { FrameType, LOCATE_A_BYTES } from "../../src/core/frames";
+import { FloodScope, FrameType, LOCATE_A_BYTES, shortId } from "../../src/core/frames";
+import { CACHE_OFFER_MAX_WAIT_MS, CACHE_OFFER_QUIET_SLOTS_EXP } from "../../src/core/security/first-contact";
 import type { NodeId, SendOptions, SendResult } from "../../src/core/station";
 import { gridPosition } from "../../src/demo/ideal-mesh";
 import { suite } from "./harness";
@@ -174,6 +175,82 @@ export default suite("key binding and first contact", {
     if (forged.ok) n.receive(forged.bytes, { rssi: -90, snr: 8, at: 0 });
     t.equal(n.stats.unboundKeys, 1);
     t.ok(!n.knowsKeyOf(kd.id));
+  },
+  "rule quietCacheOffer: a neighbour of the asker holding the target's key offers it one hop, once the request's flood has passed, unless another offer comes first"(t) {
+    const [ka, kb, kd, kc, ke, kf] = identities(6, 41);
+    const frameKey = networkKeys(TEST_NETWORK_KEY).frame;
+    // B's inner station: A and E are its neighbours (direct next hops), records every send with its options.
+    class OfferStub extends StubStation {
+      readonly sent: Array<{ dst: NodeId; payload: Uint8Array; options: SendOptions }> = [];
+      override send(_now: number, dst: NodeId, payload: Uint8Array, o: SendOptions = {}): SendResult {
+        this.sent.push({ dst, payload: payload.slice(), options: o });
+        return { ok: true, seq: ++this.seq };
+      }
+      nextHopsTo(dst: NodeId): NodeId[] {
+        return dst === ka.id || dst === ke.id ? [dst] : [kc.id];
+      }
+    }
+    const stub = new OfferStub(kb.id);
+    const b = new SecureStation({ inner: stub, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: kb.secretKey, now: 0, idBinding: "required" });
+    let counter = 0;
+    const hear = (inner: Uint8Array, at: number): void => {
+      const sealed = sealFrame(frameKey, inner, ++counter);
+      t.ok(sealed.ok);
+      if (sealed.ok) b.receive(sealed.bytes, { rssi: -90, snr: 8, at });
+    };
+    // B heard D's KEY frame: D's bound key is in its cache.
+    hear(encodeKeyFrame({ owner: kd.id, request: false, publicKey: kd.publicKey }), 0);
+    const flood = (asker: NodeId, tx: NodeId, seq: number, forwarders?: number[]): Uint8Array =>
+      encodeFrame({
+        type: FrameType.FLOOD, tx, ttl: 5, hops: tx === asker ? 0 : 1, priority: 2, wantAck: false, scopeKind: FloodScope.NETWORK,
+        src: asker, dst: kd.id, seq, srcCluster: 0, dstCluster: 0, forwarders, payload: keyMessage(PayloadKind.KEY_REQUEST, [ka, ke, kf].find((k) => k.id === asker)?.publicKey ?? ka.publicKey),
+      });
+    const kindHandedOn = (): number => {
+      const f = decodeFrame(stub.received[stub.received.length - 1]);
+      return f.ok && f.frame.type === FrameType.FLOOD ? f.frame.payload[0] : -1;
+    };
+    const offers = (): number => stub.sent.filter((x) => x.payload[0] === PayloadKind.KEY_OFFER).length;
+    const quietMs = 2 ** CACHE_OFFER_QUIET_SLOTS_EXP * slotTimeMs(PRESETS.LONG_FAST);
+    // A copy relayed by C (not the asker's own): not answered, passed on unchanged.
+    hear(flood(ka.id, kc.id, 1), 1000);
+    b.tick(1000 + CACHE_OFFER_MAX_WAIT_MS);
+    t.equal(offers(), 0, "a copy from a relay is not answered");
+    t.equal(kindHandedOn(), PayloadKind.KEY_REQUEST);
+    // A's own flood naming B: B will answer, so it hands the flood on as a notice, but sends nothing yet.
+    const t0 = 30_000;
+    hear(flood(ka.id, ka.id, 2, [shortId(kb.id), shortId(kc.id)]), t0);
+    t.equal(kindHandedOn(), PayloadKind.KEY_NOTICE, "the target learns A's key but does not answer a second time");
+    b.tick(t0 + 1_000);
+    t.equal(offers(), 0, "no offer while the flood is being relayed");
+    // A copy relayed 3 s later restarts the quiet: nothing before the longest relay contention after it.
+    hear(flood(ka.id, kc.id, 2), t0 + 3_000);
+    t.equal(kindHandedOn(), PayloadKind.KEY_NOTICE, "copies of the request B answers go on as notices");
+    b.tick(t0 + 3_000 + quietMs - 1);
+    t.equal(offers(), 0, "quiet restarted by the copy");
+    t.ok(b.nextWakeup() <= t0 + CACHE_OFFER_MAX_WAIT_MS, "B wakes for its offer");
+    b.tick(t0 + CACHE_OFFER_MAX_WAIT_MS);
+    t.equal(offers(), 1, "offered once the flood has passed");
+    const sent = stub.sent[stub.sent.length - 1];
+    t.equal(sent.dst, ka.id, "to the asker");
+    t.equal(sent.options.oneHop, true, "one hop, never a flood");
+    const offer = readKeyOffer(sent.payload);
+    t.equal(offer?.owner, kd.id);
+    t.equal(toHex(offer?.publicKey ?? new Uint8Array()), toHex(kd.publicKey), "D's bound key");
+    b.tick(t0 + 2 * CACHE_OFFER_MAX_WAIT_MS);
+    t.equal(offers(), 1, "once");
+    // E's flood naming others: B does not relay it, so hands it on unchanged, but still offers…
+    const t1 = 200_000;
+    hear(flood(ke.id, ke.id, 3, [shortId(kc.id)]), t1);
+    t.equal(kindHandedOn(), PayloadKind.KEY_REQUEST, "not a forwarder: passed on as it came");
+    // …unless it hears C's offer of D's key to E first.
+    hear(encodeFrame({ type: FrameType.DATA, tx: kc.id, next: ke.id, ttl: 1, hops: 0, priority: 2, src: kc.id, dst: ke.id, seq: 9, dstCluster: 0, wantAck: false, bounced: false, attempt: 0, payload: keyOffer(kd.id, kd.publicKey) }), t1 + 2_000);
+    b.tick(t1 + CACHE_OFFER_MAX_WAIT_MS);
+    t.equal(offers(), 1, "called off");
+    t.equal(b.stats.cacheOffersSuppressed, 1);
+    // F, reached only through C: its own flood is not answered.
+    hear(flood(kf.id, kf.id, 4), t1 + 100_000);
+    b.tick(t1 + 100_000 + CACHE_OFFER_MAX_WAIT_MS);
+    t.equal(offers(), 1, "an asker that is not a neighbour is not answered");
   },
   "the receiver opens a first DM without asking back: the DM carries its sender's key"(t) {
     const [ka, kd] = identities(2, 31);

@@ -202,4 +202,60 @@ export default suite("reply rules", {
     t.equal(h.txLog.slice(before).filter((r) => r.tx === 3 && isE2eAck(r.bytes)).length, 2, "the ACK and the retry the refusal answered");
     t.equal(h.node(3).stats.dropsUnroutable, drops + 1, "then dropped: no other way back");
   },
+  "SendOptions.oneHop: DATA to a usable neighbour as one confirmed hop; never another route or a flood"(t) {
+    // A line 1 – 2 – 3 – 4, and 1 – 3 too: 4 is out of 1's reach, 2 is reachable directly and through 3.
+    const h = new IdealMesh({ seed: 11 });
+    for (let i = 1; i <= 4; i++) h.addNode(i, gridPosition(i, 0));
+    h.link(1, 2);
+    h.link(2, 3);
+    h.link(1, 3);
+    h.link(3, 4);
+    t.ok(h.runUntil(() => h.fullyRouted(), 10 * MINUTE, 1_000) > 0, "the mesh converges");
+    const far = h.node(1).send(h.now, 4, new Uint8Array([1, 2, 3]), { oneHop: true });
+    t.ok(!far.ok && far.code === "no-route", "not a neighbour: refused");
+    const from = h.txLog.length;
+    const near = h.node(1).send(h.now, 2, new Uint8Array([4, 5, 6]), { oneHop: true });
+    t.ok(near.ok);
+    h.run(h.now + 10_000);
+    t.equal(h.eventsOf(2, "delivered").filter((e) => e.src === 1 && e.payload[0] === 4).length, 1, "2 got it");
+    t.equal(h.txLog.slice(from).filter((r) => r.tx === 1 && r.type === FrameType.DATA).length, 1, "one DATA frame");
+    // The link 1 – 2 breaks (2 still reachable through 3): the hop is retried, then the message
+    // fails; it neither goes through 3 nor floods.
+    h.unlink(1, 2);
+    const since = h.txLog.length;
+    const lost = h.node(1).send(h.now, 2, new Uint8Array([7]), { oneHop: true });
+    t.ok(lost.ok);
+    h.run(h.now + 60_000);
+    const tail = h.txLog.slice(since);
+    const nextOf = (bytes: Uint8Array): number | undefined => {
+      const d = decodeFrame(bytes);
+      return d.ok && d.frame.type === FrameType.DATA ? d.frame.next : undefined;
+    };
+    const carries = (bytes: Uint8Array, first: number): boolean => {
+      const d = decodeFrame(bytes);
+      return d.ok && d.frame.type === FrameType.DATA && d.frame.payload[0] === first;
+    };
+    const sent = tail.filter((r) => r.tx === 1 && carries(r.bytes, 7)).map((r) => nextOf(r.bytes));
+    t.ok(sent.length >= 2, "the hop was retried");
+    t.ok(sent.every((n) => n === 2), "only ever to 2");
+    t.equal(tail.filter((r) => r.type === FrameType.FLOOD).length, 0, "no flood");
+    t.equal(tail.filter((r) => r.tx === 3 && r.type === FrameType.DATA).length, 0, "3 carried nothing");
+    t.equal(h.eventsOf(2, "delivered").filter((e) => e.src === 1 && e.payload[0] === 7).length, 0);
+    const failed = h.eventsOf(1, "send-failed").filter((e) => lost.ok && e.seq === lost.seq && e.dst === 2);
+    t.equal(failed.length, 1, "the message failed");
+    t.equal(failed[0]?.code, "no-route");
+    // An ordinary send gets through 3 and 1 learns that route.
+    t.ok(h.node(1).send(h.now, 2, new Uint8Array([8]), {}).ok);
+    t.ok(h.runUntil(() => h.node(1).nextHopsTo(2, h.now).includes(3), h.now + 5 * MINUTE, 1_000) > 0, "1 routes to 2 through 3");
+    // 2 still counts as 1's neighbour (its link has not timed out): a one-hop send is taken, tried on
+    // 2 only, and fails, though a route through 3 is there.
+    const at = h.txLog.length;
+    const again = h.node(1).send(h.now, 2, new Uint8Array([9]), { oneHop: true });
+    t.ok(again.ok);
+    h.run(h.now + 60_000);
+    const more = h.txLog.slice(at).filter((r) => r.tx === 1 && carries(r.bytes, 9)).map((r) => nextOf(r.bytes));
+    t.ok(more.length >= 1 && more.every((n) => n === 2), `tried on 2 only: ${more.join(",")}`);
+    t.equal(h.eventsOf(2, "delivered").filter((e) => e.src === 1 && e.payload[0] === 9).length, 0, "not carried through 3");
+    t.equal(h.eventsOf(1, "send-failed").filter((e) => again.ok && e.seq === again.seq && e.dst === 2).length, 1, "failed");
+  },
 });

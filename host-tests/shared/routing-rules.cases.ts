@@ -235,14 +235,41 @@ export default suite("routing rules", {
       t.equal(seen.size, total, `${total} routes, ${changing} changing every OGM: all carried within ${first.cycle} OGMs`);
     }
   },
-  "quiet OGM: a lower metric from the same source rides the rotation; anything else is news"(t) {
+  "quiet OGM: a lower metric rides the rotation, from any source at any seqno, unless it answers a seqno request; anything else is news"(t) {
     t.ok(improvementOnly({ seqno: 4, metric: 542, origin: 7 }, { seqno: 4, metric: 288, origin: 7 }));
     t.ok(!improvementOnly({ seqno: 4, metric: 288, origin: 7 }, { seqno: 4, metric: 542, origin: 7 }), "worse: news");
-    t.ok(!improvementOnly({ seqno: 4, metric: 542, origin: 7 }, { seqno: 4, metric: 288, origin: 8 }), "another source: news");
+    t.ok(improvementOnly({ seqno: 4, metric: 542, origin: 7 }, { seqno: 4, metric: 288, origin: 8 }), "another source, lower: rides");
+    t.ok(!improvementOnly({ seqno: 4, metric: 288, origin: 7 }, { seqno: 4, metric: 542, origin: 8 }), "another source, higher: news");
     t.ok(!improvementOnly({ seqno: 4, metric: METRIC_INFINITY, origin: 7 }, { seqno: 4, metric: 288, origin: 7 }), "back after a retraction: news");
     t.ok(!improvementOnly({ seqno: 4, metric: 288, origin: 7 }, { seqno: 4, metric: METRIC_INFINITY, origin: 7 }), "a retraction: news");
     t.ok(!improvementOnly(undefined, { seqno: 4, metric: 288, origin: 7 }), "never advertised: news");
-    t.ok(!improvementOnly({ seqno: 4, metric: 542, origin: 7 }, { seqno: 5, metric: 288, origin: 7 }), "a new seqno: news (it may answer a seqno request, §5.6)");
+    t.ok(improvementOnly({ seqno: 4, metric: 542, origin: 7 }, { seqno: 5, metric: 288, origin: 7 }), "a new seqno, lower: rides");
+    t.ok(!improvementOnly({ seqno: 4, metric: 542, origin: 7 }, { seqno: 5, metric: 288, origin: 7 }, true), "the answer to a seqno request: news (§5.6)");
+  },
+  "improvementOnly: at the ceiling a shorter path rides the rotation, newer seqno and all, and a longer one goes first (8-node line, a shortcut added, then cut)"(t) {
+    // A new seqno every OGM: the fall reaches node 6 with a newer seqno than it last advertised.
+    const h = new IdealMesh({ seed: 5, config: { seqnoEveryOgms: 1 } });
+    const n = 8;
+    for (let i = 1; i <= n; i++) h.addNode(i, gridPosition(i - 1, 0));
+    for (let i = 1; i < n; i++) h.link(i, i + 1);
+    t.atLeast(h.runUntil(() => h.fullyRouted(), 10 * 60_000), 0, "converged");
+    h.run(2 * 3600_000); // every node at the 16-min ceiling: quiet OGMs
+    const far = h.node(6).advertisedMetric(1, h.now);
+    const far8 = h.node(8).advertisedMetric(1, h.now);
+    const changedOn = (): number => [4, 5, 6].reduce((sum, i) => sum + h.node(i).stats.ogmChangedEntries, 0);
+    const changed0 = changedOn();
+    h.link(1, 4);
+    h.run(h.now + 3 * 3600_000);
+    const near = h.node(6).advertisedMetric(1, h.now);
+    t.atMost(near, 0.75 * far, "node 6's route to 1 fell by more than a quarter (5 hops to 3)");
+    t.equal(changedOn() - changed0, 0, "nodes 4-6 carried the falls in their rotations, not first (the rule before: 4 changed entries)");
+    t.deepEqual(h.node(8).nextHopsTo(1, h.now), [7], "and the far end still routes");
+    t.atMost(h.node(8).advertisedMetric(1, h.now), 0.75 * far8, "the fall reached the far end by rotation within 3 h (7 hops to 5)");
+    const changed1 = changedOn();
+    h.unlink(1, 4);
+    h.run(h.now + 3 * 3600_000);
+    t.atLeast(h.node(6).advertisedMetric(1, h.now), far, "the shortcut gone, the route is 5 hops again");
+    t.atLeast(changedOn() - changed1, 3, "and those rises went first");
   },
   "quiet OGM: once at the 16-min ceiling a 12-node line's OGMs shrink, and every route holds for hours"(t) {
     const h = new IdealMesh({ seed: 5 });

@@ -171,6 +171,7 @@ export class Forwarding {
     ttl: number;
     hops: number;
     forcedNextHop?: NodeId;
+    oneHop?: boolean;
     tried?: Set<NodeId>;
     attempt?: number;
   }): Unicast {
@@ -197,6 +198,7 @@ export class Forwarding {
       via: undefined,
       attempts: 0,
       forcedNextHop: p.forcedNextHop,
+      oneHop: p.oneHop ?? false,
       handedBack: false,
       attempt: p.attempt ?? 0,
     };
@@ -213,6 +215,7 @@ export class Forwarding {
       const n = this.n.nbrs.get(u.forcedNextHop);
       if (n !== undefined && this.n.nbrs.usable(n, now)) nextHop = u.forcedNextHop;
     }
+    if (nextHop === undefined && u.oneHop) return this.fail(u, now, "no-route", `its one hop to ${formatNodeId(u.dst)} went unconfirmed`);
     if (nextHop === undefined) {
       const options = this.routeOptions(u.dst, u.dstCluster, now, u.tried);
       // A gateway: the bridge takes the frame when it beats every LoRa option (bridge/rules.ts B1).

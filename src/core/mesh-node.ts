@@ -234,6 +234,21 @@ export class MeshNode implements Station {
   // ---------------------------------------------------------------------------------------------
   // Station: send
 
+  /** SendOptions.oneHop: DATA to a usable neighbour as one confirmed hop (TTL 1), no other route, no flood. */
+  #sendOneHop(now: number, dst: NodeId, payload: Uint8Array, priority: PriorityLevel): SendResult {
+    const n = this.#s.nbrs.get(dst);
+    if (n === undefined || !this.#s.nbrs.usable(n, now)) return { ok: false, code: "no-route", reason: `${formatNodeId(dst)} is not a usable neighbour` };
+    const seq = this.#s.seqOut.next(dst);
+    const u = this.#s.fwd.newUnicast({
+      ftype: FrameType.DATA, src: this.id, dst, seq, priority, dstCluster: NO_CLUSTER, payload: payload.slice(),
+      originated: true, prevHop: undefined, ttl: 1, hops: 0, forcedNextHop: dst, oneHop: true,
+    });
+    this.#s.dedup.add(keyOf(u), now);
+    this.#s.stats.originated++;
+    this.#s.fwd.dispatch(u, now, false);
+    return { ok: true, seq };
+  }
+
   send(now: number, dst: NodeId, payload: Uint8Array, options: SendOptions = {}): SendResult {
     const priority = options.priority ?? 3;
     if (!isPriority(priority)) return { ok: false, code: "bad-priority", reason: `priority ${String(priority)} is not P0..P7` };
@@ -253,6 +268,7 @@ export class MeshNode implements Station {
       return { ok: false, code: "qos-gate", reason: refusal };
     }
     if (dst === BROADCAST) return this.#broadcast(now, payload, priority, options.scope ?? this.config.broadcastScope);
+    if (options.oneHop === true) return this.#sendOneHop(now, dst, payload, priority);
 
     const dstCluster = this.#s.dstClusterFor(dst, now);
     const routable = this.#s.fwd.routeOptions(dst, dstCluster, now, new Set()).length > 0 || this.#s.fwd.bridgeReaches(dst, dstCluster, now);

@@ -168,6 +168,8 @@ export interface Unicast {
   attempts: number;
   /** First hop fixed by the protocol (an end-to-end ACK goes back the way the DATA came). */
   forcedNextHop: NodeId | undefined;
+  /** Sent with SendOptions.oneHop: the forced hop only, never another route or a flood. */
+  readonly oneHop: boolean;
   /**
    * This node handed the frame back (§7.3: every route failed). Kept apart from the on-air
    * `bounced` flag, which a frame carries only while it goes back to prevHop (`bouncedOnAir`).

@@ -47,6 +47,8 @@ export interface Destination {
   retracting: number;
   /** When the advertisement last changed materially (for "changes first"). */
   changedAt: number;
+  /** When we last answered a seqno request for it (§5.6): that answer goes first, whatever it says. */
+  answeredAt: number;
   /** Best route last time it was computed (route-changed events, advertisements, eviction). */
   bestVia: NodeId | undefined;
   bestMetric: number;
@@ -205,6 +207,7 @@ export class RouteTable {
         lastAdvert: undefined,
         retracting: 0,
         changedAt: now,
+        answeredAt: -Infinity,
         bestVia: undefined,
         bestMetric: METRIC_INFINITY,
         bestEntry: undefined,

@@ -310,7 +310,7 @@ export class SeqnoRequests {
    * gap of §8.2 and, beyond the one early OGM of §8.2, at most once per seqreqAnswerGapMs.
    */
   #answer(d: Destination | undefined, now: number): void {
-    if (d !== undefined) d.changedAt = now;
+    if (d !== undefined) d.changedAt = d.answeredAt = now;
     if (now - this.#lastAnswerAt < this.n.config.seqreqAnswerGapMs) {
       this.n.stats.seqreqOgmDeferred++;
       return;

@@ -73,6 +73,12 @@ export interface SendOptions {
   readonly wantAck?: boolean;
   /** Broadcast scope (System 5: how many cluster rings to cover); ignored for unicast. */
   readonly scope?: number;
+  /**
+   * Unicast only: one hop to `dst`, a usable neighbour, with hop confirmation and retries, but no
+   * other route and no flood (System 5: refused with `no-route` when `dst` is not a usable
+   * neighbour; fails with `no-route` when the hop never confirms). Other routers may ignore it.
+   */
+  readonly oneHop?: boolean;
 }
 
 export type SendResult =
@@ -181,6 +187,8 @@ export interface Station {
   foreignFrameStart?(now: number, onAirBytes: number, priority: PriorityLevel): number;
   /** Optional: such a frame went out, ending at `end`; it is recorded in the duty-cycle ledger. */
   foreignFrameSent?(end: number, onAirBytes: number): void;
+  /** Optional: the next hops of the usable routes to `dst` now (the security layer's cache offers, rule `quietCacheOffer`). */
+  nextHopsTo?(dst: NodeId, now: number): NodeId[];
   /** The internet bridge: present only on a node configured as a gateway (config.gateway). */
   readonly bridge?: BridgePort;
 }

@@ -9,7 +9,8 @@ import type { SecureState, KeyMessageKind } from "./secure-state";
 import type { PendingDm } from "./private-messages";
 import { airtimeMs, type LoRaModulation } from "../airtime";
 import { decodeFrame } from "../codec";
-import { FrameType, MAX_FRAME_BYTES, MAX_UNICAST_PAYLOAD } from "../frames";
+import { type DataFrame, type FloodFrame, FrameType, MAX_FRAME_BYTES, MAX_UNICAST_PAYLOAD, shortId } from "../frames";
+import { slotTimeMs } from "../presets";
 import { BROADCAST, formatNodeId, isUnicastId, type NodeId, type PriorityLevel, type SendResult, type StationEvent } from "../station";
 import { sameBytes } from "./bytes";
 import { KEY_MESSAGE_BYTES, KEY_OFFER_BYTES, KEYED_DM_EXTRA_BYTES, KEYED_PLAIN_OVERHEAD_BYTES, PLAIN_OVERHEAD_BYTES, PayloadKind, keyMessage, keyOffer, readKeyOffer } from "./dm-seal";
@@ -24,6 +25,50 @@ import { MAX_SEQ_MAP, retriable } from "./secure-state";
 const KEY_MESSAGE_COPIES = 2;
 /** Refused key messages held for a retry: one per peer, the oldest pushed out by a newer one. */
 const MAX_HELD_KEY_MESSAGES = 4;
+
+/**
+ * Rule `quietCacheOffer` (docs/security.md §8): a neighbour of an asker that hears the asker's own
+ * flooded KEY_REQUEST and holds the target's bound key offers it (KEY_OFFER), but only once the
+ * flood has passed: it waits until it has heard no copy of the request for the longest relay
+ * contention (2^CACHE_OFFER_QUIET_SLOTS_EXP slots, floodContentionCw's default) and
+ * CACHE_OFFER_QUIET_FRAMES frames, plus its rank (0 … CACHE_OFFER_RANKS − 1 offer airtimes, from
+ * its id and the request's seq), and calls the offer off when it hears another node's offer or the
+ * owner's answer to the asker first. Offers sent the moment the flood was heard collided with the
+ * relays of that flood at the asker and flooded in turn (docs/simulator.md, "Losses by cause").
+ */
+export const CACHE_OFFER_QUIET_SLOTS_EXP = 8;
+export const CACHE_OFFER_QUIET_FRAMES = 2;
+export const CACHE_OFFER_RANKS = 8;
+/** An offer still waiting this long after the request was first heard goes anyway (copies keep coming on a busy channel). */
+export const CACHE_OFFER_MAX_WAIT_MS = 20_000;
+/** Offers waiting at once: one per asker, the oldest dropped. */
+const MAX_PENDING_OFFERS = 4;
+
+/** A cache offer waiting for the flood it answers to pass (rule `quietCacheOffer`). */
+export interface PendingOffer {
+  readonly asker: NodeId;
+  readonly owner: NodeId;
+  readonly publicKey: Uint8Array;
+  readonly seq: number;
+  /** When the last copy of the request was heard, and the latest the offer may wait until. */
+  lastCopy: number;
+  readonly deadline: number;
+  /** The quiet the offer waits for after the last copy, including its rank, ms. */
+  readonly waitMs: number;
+}
+
+/** When a pending offer goes: `waitMs` after the last copy of its request heard, at the latest at its deadline. */
+export function cacheOfferDue(p: PendingOffer): number {
+  return Math.min(p.deadline, p.lastCopy + p.waitMs);
+}
+
+/** The rank of this node among the holders that may answer one request, 0 … CACHE_OFFER_RANKS − 1. */
+export function cacheOfferRank(self: NodeId, seq: number): number {
+  let h = Math.imul(self ^ Math.imul(seq + 1, 0x9e3779b1), 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return ((h ^ (h >>> 16)) >>> 0) % CACHE_OFFER_RANKS;
+}
 
 /** A key message the inner station refused for now (no route back yet), retried from tick(). */
 interface HeldKeyMessage {
@@ -50,6 +95,10 @@ export class FirstContact {
   readonly #keyOnBroadcastMs: number;
   #lastKeyedBroadcast = -Infinity;
   #heldKeys: HeldKeyMessage[] = [];
+  #offers: PendingOffer[] = [];
+  /** Quiet after a flood copy before a cache offer (without its rank), and one offer's airtime, ms. */
+  readonly #offerQuietMs: number;
+  readonly #offerMs: number;
   /** Key requests sent to each peer whose key is still awaited: the backoff's exponent. */
   readonly #asks = new Map<NodeId, number>();
   readonly #lastAnswer = new Map<NodeId, number>();
@@ -62,6 +111,9 @@ export class FirstContact {
     this.#keyOnBroadcastMs = o.keyOnBroadcastMs ?? 3_600_000;
     this.#answerPerPeerMs = o.keyAnswerPerPeerMs ?? 60_000;
     this.#keyRetryMs = o.keyRetryMs ?? 30_000;
+    const frameMs = this.keyMessageMs / KEY_MESSAGE_COPIES;
+    this.#offerMs = frameMs;
+    this.#offerQuietMs = 2 ** CACHE_OFFER_QUIET_SLOTS_EXP * slotTimeMs(o.modem) + CACHE_OFFER_QUIET_FRAMES * frameMs;
   }
 
   // --- learning keys -------------------------------------------------------------------------
@@ -200,9 +252,10 @@ export class FirstContact {
    */
   #peekKeys(inner: Uint8Array, now: number): Uint8Array {
     const s = this.s;
-    if ((inner[0] & 15) !== FrameType.DATA || s.peers === undefined) return inner;
+    const type = inner[0] & 15;
+    if ((type !== FrameType.DATA && type !== FrameType.FLOOD) || s.peers === undefined) return inner;
     const d = decodeFrame(inner);
-    if (!d.ok || d.frame.type !== FrameType.DATA) return inner;
+    if (!d.ok || (d.frame.type !== FrameType.DATA && d.frame.type !== FrameType.FLOOD)) return inner;
     const f = d.frame;
     // A frame for this node is read when it is delivered (SecureStation's dispatch), counted there.
     if (f.dst === s.id) return inner;
@@ -213,10 +266,17 @@ export class FirstContact {
     else if (kind === PayloadKind.KEYED_DM && p.length > KEYED_DM_EXTRA_BYTES) this.cacheKey(f.src, p.subarray(1, KEYED_DM_EXTRA_BYTES), now);
     else if (kind === PayloadKind.KEY_OFFER) {
       const o = readKeyOffer(p);
-      if (o !== undefined && isUnicastId(o.owner)) this.cacheKey(o.owner, o.publicKey, now);
+      if (o !== undefined && isUnicastId(o.owner)) {
+        this.cacheKey(o.owner, o.publicKey, now);
+        this.#callOffOffer(f.dst, o.owner);
+      }
     }
-    if (kind !== PayloadKind.KEY_REQUEST || p.length !== KEY_MESSAGE_BYTES || f.next !== s.id) return inner;
-    if (f.dst === s.id || f.src === s.id || !isUnicastId(f.dst) || !isUnicastId(f.src)) return inner;
+    // The owner's answer (or its own request, which carries its key) to the asker.
+    if ((kind === PayloadKind.KEY_ANSWER || kind === PayloadKind.KEY_REQUEST) && p.length === KEY_MESSAGE_BYTES) this.#callOffOffer(f.dst, f.src);
+    if (kind !== PayloadKind.KEY_REQUEST || p.length !== KEY_MESSAGE_BYTES) return inner;
+    if (f.src === s.id || !isUnicastId(f.dst) || !isUnicastId(f.src)) return inner;
+    if (f.type === FrameType.FLOOD) return this.#floodedRequest(f, inner, now);
+    if (f.next !== s.id) return inner;
     const publicKey = this.#boundKeyOf(f.dst);
     if (publicKey === undefined) return inner;
     if (!this.mayAnswer(f.src, now, this.keyMessageMs, true)) {
@@ -225,9 +285,53 @@ export class FirstContact {
     }
     if (!this.#sendKeyMessage(now, f.src, PayloadKind.KEY_OFFER, { owner: f.dst, publicKey }).ok) return inner;
     s.stats.cacheAnswers++;
-    const out = inner.slice();
-    out[inner.length - p.length] = PayloadKind.KEY_NOTICE;
-    return out;
+    return asNotice(inner, f);
+  }
+
+  /**
+   * A copy of a flooded key request (rule `quietCacheOffer`): a copy of one this node is to answer
+   * restarts its quiet; the asker's own copy, heard by a neighbour of the asker holding the
+   * target's bound key, is answered once the flood has passed, and (as a named forwarder) passed on
+   * as a KEY_NOTICE, so the target learns the asker's key but does not answer a second time.
+   */
+  #floodedRequest(f: FloodFrame, inner: Uint8Array, now: number): Uint8Array {
+    const s = this.s;
+    const waiting = this.#offers.find((o) => o.asker === f.src && o.owner === f.dst);
+    if (waiting !== undefined) {
+      if (waiting.seq === f.seq) waiting.lastCopy = now;
+      return waiting.seq === f.seq ? asNotice(inner, f) : inner;
+    }
+    if (f.tx !== f.src || s.inner.nextHopsTo?.(f.src, now).includes(f.src) !== true) return inner;
+    const publicKey = this.#boundKeyOf(f.dst);
+    if (publicKey === undefined) return inner;
+    if (!this.mayAnswer(f.src, now, this.keyMessageMs, true)) {
+      s.stats.keyRequestsIgnored++;
+      return inner;
+    }
+    if (this.#offers.length >= MAX_PENDING_OFFERS) this.#offers.shift();
+    const waitMs = this.#offerQuietMs + cacheOfferRank(s.id, f.seq) * this.#offerMs;
+    this.#offers.push({ asker: f.src, owner: f.dst, publicKey, seq: f.seq, lastCopy: now, deadline: now + CACHE_OFFER_MAX_WAIT_MS, waitMs });
+    return f.forwarders === undefined || f.forwarders.includes(shortId(s.id)) ? asNotice(inner, f) : inner;
+  }
+
+  /** Another node's offer of `owner`'s key to `asker`, or the owner's own answer, was heard: ours is not needed. */
+  #callOffOffer(asker: NodeId, owner: NodeId): void {
+    const i = this.#offers.findIndex((o) => o.asker === asker && o.owner === owner);
+    if (i < 0) return;
+    this.#offers.splice(i, 1);
+    this.s.stats.cacheOffersSuppressed++;
+  }
+
+  /** Sends the cache offers whose request's flood has passed (rule `quietCacheOffer`). */
+  sendDueOffers(now: number): void {
+    if (this.#offers.length === 0) return;
+    const keep: PendingOffer[] = [];
+    for (const o of this.#offers) {
+      if (now < cacheOfferDue(o)) keep.push(o);
+      // One confirmed hop to the asker, never a flood: an offer that cannot cross one hop is not worth a network's airtime (the asker asks again).
+      else if (this.#sendKeyMessage(now, o.asker, PayloadKind.KEY_OFFER, { owner: o.owner, publicKey: o.publicKey }, true).ok) this.s.stats.cacheAnswers++;
+    }
+    this.#offers = keep;
   }
 
   /**
@@ -310,12 +414,12 @@ export class FirstContact {
     }
   }
 
-  #sendKeyMessage(now: number, dst: NodeId, kind: KeyMessageKind, offered?: { readonly owner: NodeId; readonly publicKey: Uint8Array }): SendResult {
+  #sendKeyMessage(now: number, dst: NodeId, kind: KeyMessageKind, offered?: { readonly owner: NodeId; readonly publicKey: Uint8Array }, oneHop = false): SendResult {
     const s = this.s;
     if (s.peers === undefined) return { ok: false, code: "bad-destination", reason: "this node has no key pair" };
     if (kind === PayloadKind.KEY_OFFER) {
       if (offered === undefined) return { ok: false, code: "bad-destination", reason: "a key offer names the key it offers" };
-      const r = s.inner.send(now, dst, keyOffer(offered.owner, offered.publicKey), { priority: 2 });
+      const r = s.inner.send(now, dst, keyOffer(offered.owner, offered.publicKey), { priority: 2, oneHop });
       if (r.ok) s.remember(s.internal, `${dst}:${r.seq}`, kind);
       return r;
     }
@@ -404,9 +508,17 @@ export class FirstContact {
     this.s.events.push({ type: "log", at: now, level: "info", text: `security: key ${answer ? "answer" : "request"} to ${formatNodeId(h.dst)} not sent: ${reason}` });
   }
 
-  /** `t`, or earlier when a held key message is due. */
+  /** `t`, or earlier when a held key message or a cache offer is due. */
   wakeup(t: number): number {
     for (const h of this.#heldKeys) t = Math.min(t, h.deadline, h.next);
+    for (const o of this.#offers) t = Math.min(t, cacheOfferDue(o));
     return t;
   }
+}
+
+/** A key request passed on as a KEY_NOTICE (a cache answered it): the same frame, its envelope kind changed. */
+function asNotice(inner: Uint8Array, f: DataFrame | FloodFrame): Uint8Array {
+  const out = inner.slice();
+  out[inner.length - f.payload.length] = PayloadKind.KEY_NOTICE;
+  return out;
 }

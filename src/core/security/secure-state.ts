@@ -79,6 +79,8 @@ export interface SecurityStats {
   dmNoKey: number;
   /** Key requests this node answered from its cache while relaying them (KEY_OFFERs sent). */
   cacheAnswers: number;
+  /** Cache offers to a flooded key request called off because another offer or the owner's answer was heard first (rule `quietCacheOffer`). */
+  cacheOffersSuppressed: number;
   /** KEY_OFFERs received that gave this node a key it did not hold. */
   keyOffersTaken: number;
   /** DMs whose peer key came from this node's cache of bound keys, with no request at all. */
@@ -107,7 +109,7 @@ function emptySecurityStats(): SecurityStats {
     keyFramesSent: 0, keyFramesDeferred: 0, keysLearned: 0, keyConflicts: 0, keysDeferred: 0, keyRequestsIgnored: 0, badKeys: 0, dmSent: 0, dmReceived: 0, dmRejected: 0, dmQueued: 0, dmFailed: 0, badEnvelope: 0,
     keyAnswersRetried: 0, keyAnswersDropped: 0, keyRequestsRetried: 0, keyRequestsDropped: 0, dmRetried: 0,
     keyRequestsSent: 0, keyAnswersSent: 0, keyRequestsLost: 0, keyAnswersLost: 0, keyRequestsOverBudget: 0, dmReleased: 0, dmKeyWaitMs: 0,
-    dmNoKey: 0, cacheAnswers: 0, keyOffersTaken: 0, keysFromCache: 0, keyedDmSent: 0, keyedDmReceived: 0, keyedBroadcasts: 0, keyedLocateSent: 0, keyedLocateReceived: 0, keyedLocateDeferred: 0, unboundKeys: 0,
+    dmNoKey: 0, cacheAnswers: 0, cacheOffersSuppressed: 0, keyOffersTaken: 0, keysFromCache: 0, keyedDmSent: 0, keyedDmReceived: 0, keyedBroadcasts: 0, keyedLocateSent: 0, keyedLocateReceived: 0, keyedLocateDeferred: 0, unboundKeys: 0,
     keysFromContacts: 0, contactsRefused: 0,
   };
 }

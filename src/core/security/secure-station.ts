@@ -251,6 +251,7 @@ export class SecureStation implements Station {
     this.inner.tick(now);
     this.#dms.tick(now);
     this.#contact.retryKeyMessages(now);
+    this.#contact.sendDueOffers(now);
     this.#dms.dropStaleHeld(now);
   }
 
