@@ -114,4 +114,31 @@ export default suite("hop confirmations that come late", {
       t.equal(one.stats.ackTimeouts, 0);
     }
   },
+  "answerHold: after a DATA that awaits its hop's confirmation nothing goes on the air for two slots; after a broadcast the next frame goes at once"(t) {
+    const { h, one } = line();
+    const now = h.now;
+    // Nothing of node 1's own queued: the two messages are the first frames it has to send.
+    for (let f = one.pollTransmit(now); f !== undefined; f = one.pollTransmit(now)) one.transmitDone(now, "sent");
+    t.ok(one.send(now, 3, new Uint8Array([1])).ok && one.send(now, 3, new Uint8Array([2])).ok);
+    let at = now;
+    let first: ReturnType<MeshNode["pollTransmit"]>;
+    for (let k = 0; k < 40 && first === undefined; k++, at += 5) first = one.pollTransmit(at);
+    t.ok(first !== undefined && (first.bytes[0] & 15) === FrameType.DATA, "the first DATA goes");
+    one.transmitDone(at, "sent");
+    t.equal(one.pollTransmit(at), undefined, "nothing at once after it");
+    const wake = one.nextWakeup();
+    t.ok(wake > at && wake - at < 100, `the hold ends a couple of slots later (${wake - at} ms)`);
+    t.equal(one.pollTransmit(wake - 1), undefined, "nor just before the hold ends");
+    const second = one.pollTransmit(wake);
+    t.ok(second !== undefined && (second.bytes[0] & 15) === FrameType.DATA, "the second DATA goes when the hold ends");
+    one.transmitDone(wake, "sent");
+    // A broadcast awaits no hop's confirmation: it holds nothing.
+    const later = wake + 60_000;
+    for (let f = one.pollTransmit(later); f !== undefined; f = one.pollTransmit(later)) one.transmitDone(later, "sent");
+    t.ok(one.send(later, 0xffffffff, new Uint8Array([3])).ok && one.send(later, 0xffffffff, new Uint8Array([4])).ok);
+    const b1 = one.pollTransmit(later);
+    t.ok(b1 !== undefined, "the first broadcast goes");
+    one.transmitDone(later, "sent");
+    t.ok(one.pollTransmit(later) !== undefined, "the second goes at once");
+  },
 });
