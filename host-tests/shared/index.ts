@@ -24,6 +24,7 @@ import mobilityRules from "./mobility-rules.cases";
 import meshPart2 from "./mesh-part2.cases";
 import nmea from "./nmea.cases";
 import routingRules from "./routing-rules.cases";
+import hopRules from "./hop-rules.cases";
 import secureStation from "./secure-station.cases";
 import security from "./security.cases";
 import replyRules from "./reply-rules.cases";
@@ -31,4 +32,4 @@ import contacts from "./contacts.cases";
 import seqnoRequest from "./seqno-request.cases";
 import settings from "./settings.cases";
 
-export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, linkRules, routingRules, mesh, meshPart2, broadcastStandDown, forwarderGain, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridgeRules, bridge, keyBinding, keyIdentity, seqnoRequest, mobilityRules, floodBudget, replyRules, contacts, consoleContacts];
+export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, linkRules, routingRules, mesh, meshPart2, broadcastStandDown, forwarderGain, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridgeRules, bridge, keyBinding, keyIdentity, seqnoRequest, mobilityRules, floodBudget, replyRules, hopRules, contacts, consoleContacts];

@@ -9,7 +9,7 @@ import { BUSY_ALLOWANCE_SLOTS, CUSTODY_MS, MAX_ACK_WAIT_MS, MAX_CUSTODY, NodeSta
 import { chooseRoute, type RouteOption } from "./route-choice";
 import { clusterContains, type ClusterId, clusterParent, NO_CLUSTER } from "./cluster";
 import { encodeFrame } from "./codec";
-import { nextHopCount } from "./hop-count";
+import { MAX_HOP_COUNT, nextHopCount } from "./hop-count";
 import { formatNodeId, type NodeId, type PriorityLevel } from "./station";
 import { randInt } from "./rng";
 import { hopFailureWeight } from "./link-quality";
@@ -306,9 +306,9 @@ export class Forwarding {
     return Math.min(MAX_ACK_WAIT_MS, Math.max(modelled, this.n.nbrs.measuredTimeout(nextHop)));
   }
 
-  confirm(key: string, from: NodeId, status: AckStatusCode, now: number): boolean {
+  confirm(key: string, from: NodeId, status: AckStatusCode, now: number, late = true): boolean {
     const w = this.awaiting.get(key);
-    if (w === undefined || w.nextHop !== from) return false;
+    if (w === undefined || w.nextHop !== from) return late && status === AckStatus.DELIVERED && this.lateConfirmation(key, from, w, now);
     this.awaiting.delete(key);
     const u = w.u;
     this.n.nbrs.noteSuccess(from);
@@ -333,6 +333,58 @@ export class Forwarding {
       this.fail(u, now, "ttl-expired", `frame to ${formatNodeId(u.dst)} ran out of hops`);
     }
     return true;
+  }
+
+  /**
+   * Rule `lateConfirmation` (§7.1): a confirmation from a hop we already handed this frame to
+   * (its forward, a hop ACK, the destination's end-to-end ACK), arriving after its timeout, while
+   * our repeat — to the same hop or, after failover, to another — still waits in the queue or for
+   * its own confirmation, ends our custody: the repeat is withdrawn unsent, or its wait ends. Why:
+   * on dense-urban seed 1, 75 of 549 repeated DATA hops went out after the sender had heard the
+   * previous hop's forward or hop ACK (the timeout fired first, then the forward came while the
+   * repeat queued), each a copy the mesh then carried on as a second custody chain. Not on a
+   * driving node (DRIVING_MPS, §14), nor `downstreamCopy`: there the rules cost delivery
+   * (highway-convoy seeds 1–3, 82.1 → 73.5 % with them, 79.1 % without them on driving nodes).
+   */
+  lateConfirmation(key: string, from: NodeId, w: Awaiting | undefined, now: number): boolean {
+    if (this.n.driving(now)) return false;
+    const ours = (u: Unicast): boolean => from !== u.prevHop && from !== this.n.id && (u.nextHop === from || u.tried.has(from));
+    let u: Unicast | undefined;
+    if (w !== undefined) {
+      if (!ours(w.u)) return false;
+      this.awaiting.delete(key);
+      u = w.u;
+    } else {
+      const q = this.n.queue.find((f) => f.tag.kind === "unicast" && keyOf(f.tag.u) === key && ours(f.tag.u));
+      if (q === undefined || q.tag.kind !== "unicast") return false;
+      u = q.tag.u;
+      this.n.queue.remove((f) => f === q);
+    }
+    this.n.stats.lateConfirmations++;
+    this.n.nbrs.noteSuccess(from);
+    u.nextHop = from;
+    this.handedOn(u, now);
+    return true;
+  }
+
+  /**
+   * Rule `downstreamCopy` (§7.1): a copy of a frame we hold in custody, sent by another node with a
+   * higher hop count than ours (not a hand-back), was sent on past our next hop: the next hop's own
+   * forward went unheard here but reached the hop after it. Our custody ends as on the next hop's
+   * confirmation. Upstream copies (a previous hop's retry) carry a lower count and are not taken.
+   * Why: on medium-city seed 1, 17 of 91 repeated DATA hops repeated a hop whose forward had
+   * already reached the hop after it.
+   */
+  downstreamCopy(key: string, hops: number, now: number): void {
+    if (this.n.driving(now)) return;
+    const w = this.awaiting.get(key);
+    const q = w === undefined ? this.n.queue.find((f) => f.tag.kind === "unicast" && keyOf(f.tag.u) === key) : undefined;
+    const u = w?.u ?? (q?.tag.kind === "unicast" ? q.tag.u : undefined);
+    if (u === undefined || !(hops > u.hops)) return;
+    if (w !== undefined) this.awaiting.delete(key);
+    else this.n.queue.remove((f) => f === q);
+    this.n.stats.downstreamCopies++;
+    this.handedOn(u, now);
   }
 
   /**
@@ -521,10 +573,12 @@ export class Forwarding {
       // Someone else answered this query already: drop our own answer if it has not gone out.
       this.n.queue.remove((q) => q.tag.kind === "unicast" && q.tag.u.ftype === FrameType.LOCATE_A && q.tag.u.originated && q.tag.u.dst === f.dst && q.tag.u.seq === f.seq && q.tag.u.target === f.target);
     }
-    if (this.awaiting.size === 0) return;
+    // Nothing waits on a confirmation, nor does a repeat wait in the queue (rule lateConfirmation).
+    if (this.awaiting.size === 0 && this.n.queue.find((q) => q.tag.kind === "unicast") === undefined) return;
     switch (f.type) {
       case FrameType.DATA:
-        this.confirm(identityKey("d", f.src, f.dst, f.seq, f.attempt), f.tx, AckStatus.DELIVERED, now);
+        // A hand-back to us is no late confirmation: its sender gave the frame up (§7.3).
+        if (!this.confirm(identityKey("d", f.src, f.dst, f.seq, f.attempt), f.tx, AckStatus.DELIVERED, now, !f.bounced) && !f.bounced) this.downstreamCopy(identityKey("d", f.src, f.dst, f.seq, f.attempt), f.hops, now);
         break;
       case FrameType.FLOOD:
         this.confirm(identityKey("d", f.src, f.dst, f.seq), f.tx, AckStatus.DELIVERED, now);
@@ -534,9 +588,14 @@ export class Forwarding {
         break;
       case FrameType.ACK:
         if (f.kind === "e2e") {
-          this.confirm(identityKey("a", f.src, f.dst, f.seq, f.attempt), f.tx, AckStatus.DELIVERED, now);
-          // An end-to-end ACK sent to us by the destination also acknowledges our DATA hop.
-          if (f.next === this.n.id) this.confirmAnyAttempt(f.dst, f.src, f.seq, f.tx, AckStatus.DELIVERED, now);
+          const key = identityKey("a", f.src, f.dst, f.seq, f.attempt);
+          if (!this.confirm(key, f.tx, AckStatus.DELIVERED, now)) this.downstreamCopy(key, f.hops, now);
+          // Rule `ackConfirmsData` (§7.1): an end-to-end ACK of our DATA sent by our next hop —
+          // the destination itself, whichever way it sends it, or a relay passing it on — shows the
+          // DATA arrived, so it also acknowledges our DATA hop; sent by anyone else, it ends our
+          // custody of that attempt as a copy past the next hop does (rule `downstreamCopy`).
+          if (f.next === this.n.id || !this.n.driving(now)) this.confirmAnyAttempt(f.dst, f.src, f.seq, f.tx, AckStatus.DELIVERED, now);
+          this.downstreamCopy(identityKey("d", f.dst, f.src, f.seq, f.attempt), MAX_HOP_COUNT, now);
         }
         break;
       default:

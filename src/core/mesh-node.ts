@@ -14,7 +14,7 @@ import { Flooding } from "./flooding";
 import { Forwarding } from "./forwarding";
 import { EndToEnd } from "./end-to-end";
 import { LocationService } from "./location-service";
-import { MAX_BUSY_CW, NodeState, TYPE_NAMES, keyOf, type MeshStats, type Tag } from "./node-state";
+import { ANSWER_HOLD_SLOTS, MAX_BUSY_CW, NodeState, TYPE_NAMES, keyOf, type MeshStats, type Tag } from "./node-state";
 import { OgmPlane } from "./ogm-plane";
 import { RelayDuty } from "./relay-duty";
 import { SeqnoRequests } from "./seqno-request";
@@ -452,13 +452,13 @@ export class MeshNode implements Station {
     let t = Math.min(this.#s.ogm.nextOgmAt, this.#s.nextSweepAt, this.#s.loc.lookups.earliestDeadline(), this.#s.flood.nextBackupAt());
     for (const p of this.#s.e2e.pending.values()) if (p.deadline < t) t = p.deadline;
     for (const w of this.#s.fwd.awaiting.values()) if (w.deadline < t) t = w.deadline;
-    if (this.#inFlight === undefined) t = Math.min(t, this.#s.queue.earliest());
+    if (this.#inFlight === undefined) t = Math.min(t, Math.max(this.#s.queue.earliest(), this.#s.answerHoldUntil));
     if (this.#s.bridge !== undefined) t = Math.min(t, this.#s.bridge.nextWakeup());
     return t;
   }
 
   pollTransmit(now: number): TxFrame | undefined {
-    if (this.#inFlight !== undefined) return undefined;
+    if (this.#inFlight !== undefined || now < this.#s.answerHoldUntil) return undefined;
     const f = this.#s.queue.take(
       now,
       (q) => this.#s.ledger.allows(now, q.airtimeMs, q.priority),
@@ -518,6 +518,7 @@ export class MeshNode implements Station {
           deadline: now + this.#s.fwd.ackTimeout(f, u.nextHop),
           sentAt: now,
         });
+        this.#s.answerHoldUntil = now + ANSWER_HOLD_SLOTS * this.#s.slotMs;
       } else {
         this.#s.fwd.handedOn(u, now);
       }

@@ -47,6 +47,10 @@ export interface MeshStats extends LinkCounters, RouteCounters, SeqreqCounters {
   ackTimeouts: number;
   retries: number;
   failovers: number;
+  /** Repeats withdrawn, or their waits ended, by a late confirmation from a hop already tried (rule lateConfirmation, §7.1). */
+  lateConfirmations: number;
+  /** Custody ended by a copy overheard past the next hop (rule downstreamCopy, §7.1). */
+  downstreamCopies: number;
   bounces: number;
   /** Relayed frames dropped because their hand-back went unconfirmed (rule handBackSpent, §7.3). */
   handBacksLost: number;
@@ -236,6 +240,13 @@ export const MAX_ACK_WAIT_MS = 60_000;
 export const E2E_PENDING_MAX = 32;
 /** Slots a confirmation wait allows for the next hop finding the channel busy (a few backoffs). */
 export const BUSY_ALLOWANCE_SLOTS = 32;
+/**
+ * Rule `answerHold` (§7.1): after a routed frame that awaits its next hop's confirmation, the node
+ * sends nothing for this many slots, so an answer that comes at once (a hop ACK from the
+ * destination, or for a repeat the next hop already took) starts first and the node's carrier
+ * sense hears it, instead of both starting together and the half-duplex sender missing it.
+ */
+export const ANSWER_HOLD_SLOTS = 2;
 
 export function emptyStats(): MeshStats {
   return {
@@ -253,6 +264,8 @@ export function emptyStats(): MeshStats {
     ackTimeouts: 0,
     retries: 0,
     failovers: 0,
+    lateConfirmations: 0,
+    downstreamCopies: 0,
     bounces: 0,
     handBacksLost: 0,
     routeDeaths: 0,
@@ -352,6 +365,8 @@ export class NodeState {
   /** SNR of the frame being handled (relay contention scales with it). */
   rxSnr = 0;
   nextSweepAt = 0;
+  /** Rule `answerHold`: nothing goes on the air before this (ms). */
+  answerHoldUntil = 0;
   /** Where we last counted as having moved from, and when (§15: a moving node names no forwarders). */
   movedFrom: GeoPoint | undefined;
   movedAt = -Infinity;
