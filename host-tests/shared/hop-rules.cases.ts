@@ -92,6 +92,22 @@ export default suite("hop confirmations that come late", {
     t.equal(dataTo(drain(one, at + 2_000), 2).filter((d) => d.attempt === sent.attempt).length, 0, "the repeat never goes on the air");
     t.equal(one.stats.downstreamCopies, 1);
   },
+  "downstreamCopy: a forged end-to-end ACK heard before our first transmission withdraws nothing"(t) {
+    // Review fix: anyone may hold the network key, and a message's (src, dst, seq) is easy to guess.
+    const { h, one } = line();
+    const now = h.now;
+    const r = one.send(now, 3, new Uint8Array([9]), { wantAck: false });
+    if (!r.ok) throw new Error("send refused");
+    const forged: E2eAckFrame = {
+      type: FrameType.ACK, kind: "e2e", tx: 99, next: 98, ttl: 8, hops: 0, priority: 3,
+      src: 3, dst: 1, seq: r.seq, dstCluster: 0, status: AckStatus.DELIVERED, ackedHops: 2, attempt: 0,
+    };
+    one.receive(encodeFrame(forged), { rssi: -80, snr: 8, at: now });
+    let sent = 0;
+    for (let k = 0; k < 20 && sent === 0; k++) sent = dataTo(drain(one, now + 50 * k), 2).length;
+    t.equal(sent, 1, "the DATA still goes on the air");
+    t.equal(one.stats.downstreamCopies, 0);
+  },
   "ackConfirmsData: the destination's end-to-end ACK sent another way confirms the DATA hop to it"(t) {
     for (const viaUs of [false, true]) {
       const { h, one } = line();
@@ -110,6 +126,8 @@ export default suite("hop confirmations that come late", {
       // Its end-to-end wait may send a new attempt (the ACK has not reached 1 through 3 yet); the hop is not repeated.
       const repeats = dataTo(drain(one, now + 8_000), 2).filter((d) => d.attempt === sent.attempt).length;
       t.equal(repeats, 0, `no repeat of the DATA hop (ACK sent ${viaUs ? "to us" : "through 3"})`);
+      // The hop is confirmed (confirm, as a next hop's forward is), not only dropped from custody as a copy past it.
+      t.equal(one.stats.downstreamCopies, 0, "confirmed, not ended as a downstream copy");
       t.equal(one.stats.retries, 0);
       t.equal(one.stats.ackTimeouts, 0);
     }

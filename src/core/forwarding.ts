@@ -82,6 +82,13 @@ export function bouncedOnAir(u: Pick<Unicast, "handedBack" | "nextHop" | "prevHo
   return u.handedBack && u.nextHop === u.prevHop;
 }
 
+/** Whether a unicast in the queue has been on the air before: a repeat to its hop, or a failover from a hop tried (not the one it came from). */
+export function sentBefore(u: Pick<Unicast, "attempts" | "tried" | "prevHop">): boolean {
+  if (u.attempts > 0) return true;
+  for (const h of u.tried) if (h !== u.prevHop) return true;
+  return false;
+}
+
 export class Forwarding {
   readonly n: NodeState;
   /** Frames sent on, waiting for their next hop's confirmation. */
@@ -372,13 +379,16 @@ export class Forwarding {
    * higher hop count than ours (not a hand-back), was sent on past our next hop: the next hop's own
    * forward went unheard here but reached the hop after it. Our custody ends as on the next hop's
    * confirmation. Upstream copies (a previous hop's retry) carry a lower count and are not taken.
+   * Only a frame we have sent already (awaiting its confirmation, or a repeat in the queue): a
+   * first transmission still queued is never withdrawn, so a forged copy (anyone may hold the
+   * network key) cannot delete a message before it goes on the air (review fix).
    * Why: on medium-city seed 1, 17 of 91 repeated DATA hops repeated a hop whose forward had
    * already reached the hop after it.
    */
   downstreamCopy(key: string, hops: number, now: number): void {
     if (this.n.driving(now)) return;
     const w = this.awaiting.get(key);
-    const q = w === undefined ? this.n.queue.find((f) => f.tag.kind === "unicast" && keyOf(f.tag.u) === key) : undefined;
+    const q = w === undefined ? this.n.queue.find((f) => f.tag.kind === "unicast" && keyOf(f.tag.u) === key && sentBefore(f.tag.u)) : undefined;
     const u = w?.u ?? (q?.tag.kind === "unicast" ? q.tag.u : undefined);
     if (u === undefined || !(hops > u.hops)) return;
     if (w !== undefined) this.awaiting.delete(key);

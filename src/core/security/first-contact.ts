@@ -41,7 +41,7 @@ export const CACHE_OFFER_QUIET_FRAMES = 2;
 export const CACHE_OFFER_RANKS = 8;
 /** An offer still waiting this long after the request was first heard goes anyway (copies keep coming on a busy channel). */
 export const CACHE_OFFER_MAX_WAIT_MS = 20_000;
-/** Offers waiting at once: one per asker, the oldest dropped. */
+/** Offers waiting at once: one per (asker, owner), the oldest dropped. */
 const MAX_PENDING_OFFERS = 4;
 
 /** A cache offer waiting for the flood it answers to pass (rule `quietCacheOffer`). */
@@ -50,8 +50,9 @@ export interface PendingOffer {
   readonly owner: NodeId;
   readonly publicKey: Uint8Array;
   readonly seq: number;
-  /** When the last copy of the request was heard, and the latest the offer may wait until. */
+  /** When the last copy of the request was heard. */
   lastCopy: number;
+  /** The latest the offer may wait until (CACHE_OFFER_MAX_WAIT_MS after the request). */
   readonly deadline: number;
   /** The quiet the offer waits for after the last copy, including its rank, ms. */
   readonly waitMs: number;
@@ -304,7 +305,8 @@ export class FirstContact {
     if (f.tx !== f.src || s.inner.nextHopsTo?.(f.src, now).includes(f.src) !== true) return inner;
     const publicKey = this.#boundKeyOf(f.dst);
     if (publicKey === undefined) return inner;
-    if (!this.mayAnswer(f.src, now, this.keyMessageMs, true)) {
+    // The budget is checked now and charged when the offer goes (`sendDueOffers`): one called off costs nothing.
+    if (!this.mayAnswer(f.src, now, this.keyMessageMs, false)) {
       s.stats.keyRequestsIgnored++;
       return inner;
     }
@@ -329,7 +331,10 @@ export class FirstContact {
     for (const o of this.#offers) {
       if (now < cacheOfferDue(o)) keep.push(o);
       // One confirmed hop to the asker, never a flood: an offer that cannot cross one hop is not worth a network's airtime (the asker asks again).
-      else if (this.#sendKeyMessage(now, o.asker, PayloadKind.KEY_OFFER, { owner: o.owner, publicKey: o.publicKey }, true).ok) this.s.stats.cacheAnswers++;
+      else if (this.#sendKeyMessage(now, o.asker, PayloadKind.KEY_OFFER, { owner: o.owner, publicKey: o.publicKey }, true).ok) {
+        this.s.keyBudget.record(now, this.keyMessageMs);
+        this.s.stats.cacheAnswers++;
+      }
     }
     this.#offers = keep;
   }
