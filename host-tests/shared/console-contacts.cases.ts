@@ -37,6 +37,15 @@ function contactsOf(self: { id: number; secretKey: Uint8Array }, max = 4, store 
 }
 
 /** The device API on a fake host with these contacts: `ask` sends one request and returns the answer record. */
+/** Three identities (ours first) and a console over a contact book kept in a fake flash. */
+function onFlash(seed: number) {
+  const [me, a, b] = identities(3, seed);
+  const prefs = new FakePreference();
+  const store = new PreferenceContactStore(prefs);
+  const contacts = contactsOf(me, 4, store);
+  return { me, a, b, prefs, store, contacts, term: terminal(fakeHost({ contacts }).host) };
+}
+
 function api(contacts: ContactsHost | undefined) {
   const out: Array<Record<string, unknown>> = [];
   const reader = new FrameSplitter({ now: () => 0, onFrame: (p) => out.push(JSON.parse(decodeUtf8(p))), onText: () => undefined, onError: () => undefined });
@@ -109,11 +118,7 @@ export default suite("app: console contacts", {
     has(t, term2.type(`contact add ${hex8(ids[5].id)} ${toHex(ids[5].publicKey)}\r`), /error: contact [0-9a-f]{8} not added \(conflict\): [0-9a-f]{8} already has another key on this node \(learnt on the air or pinned\): reset that peer first/);
   },
   "a failing flash: the contact is held for now and said so (console, API saved:false); adding it again writes the record"(t) {
-    const [me, a, b] = identities(3, 78);
-    const prefs = new FakePreference();
-    const store = new PreferenceContactStore(prefs);
-    const contacts = contactsOf(me, 4, store);
-    const term = terminal(fakeHost({ contacts }).host);
+    const { a, b, prefs, store, contacts, term } = onFlash(78);
     const ask = api(contacts);
     prefs.failWith = "NVS full";
     has(t, term.type(`contact add ${hex8(a.id)} ${toHex(a.publicKey)}\r`), new RegExp(`error: contact ${hex8(a.id)} held until the next boot only: the flash could not be written \\(NVS full\\)`));
@@ -176,11 +181,7 @@ export default suite("app: console contacts", {
     has(t, term.type(`contact remove ${hex8(a.id)}\r`), /removed for now but the flash could not be read \(NVS gone\)/);
   },
   "remove: a record only in flash (refused at boot) goes; a key used since it was added is kept and said so"(t) {
-    const [me, a, b] = identities(3, 79);
-    const prefs = new FakePreference();
-    const store = new PreferenceContactStore(prefs);
-    const contacts = contactsOf(me, 4, store);
-    const term = terminal(fakeHost({ contacts }).host);
+    const { a, b, prefs, store, contacts, term } = onFlash(79);
     store.save(a.id, a.publicKey);
     t.equal(contacts.secure.contactCount, 0, "in flash, not held");
     has(t, term.type(`contact remove ${hex8(a.id)}\r`), new RegExp(`removed contact ${hex8(a.id)}\\r\\n> $`));
