@@ -276,8 +276,16 @@ describe("system5 connect from a script", () => {
       const sent = await run("send", "5a000003", "from", "a", "script", "--wait", "--timeout", "60");
       expect(sent.code).toBe(0);
       expect(sent.out).toMatch(/#\d+ to 5a000003 arrived \(2 hops\)/);
-      const trace = await run("traceroute", "5a000003", "--json", "--timeout", "60");
-      expect(trace.code).toBe(0);
+      // A probe is one frame each way over a shared channel, sent at whatever virtual instant the
+      // request reaches the node (the hub follows the wall clock, so a loaded machine moves that
+      // instant onto another node's OGM). A lost probe is a "no answer" with its reason and exit 1,
+      // which is what a user then re-runs; the command's answer is what this checks.
+      let trace = await run("traceroute", "5a000003", "--json", "--timeout", "60");
+      for (let retry = 0; retry < 2 && trace.code === 1; retry++) {
+        expect(JSON.parse(trace.out)).toMatchObject({ event: "traceroute", ok: false });
+        trace = await run("traceroute", "5a000003", "--json", "--timeout", "60");
+      }
+      expect(trace.code, trace.err).toBe(0);
       expect(JSON.parse(trace.out)).toMatchObject({ event: "traceroute", ok: true, hops: 2, nextHops: ["5a000002"] });
       const bad = await run("get", "colour");
       expect(bad.code).toBe(1);

@@ -179,15 +179,15 @@ export default suite("key binding and first contact", {
   "rule quietCacheOffer: a neighbour of the asker holding the target's key offers it one hop, once the request's flood has passed, unless another offer comes first"(t) {
     const [ka, kb, kd, kc, ke, kf] = identities(6, 41);
     const frameKey = networkKeys(TEST_NETWORK_KEY).frame;
-    // B's inner station: A and E are its neighbours (direct next hops), records every send with its options.
+    // B's inner station: A and E are its usable neighbours, records every send with its options.
     class OfferStub extends StubStation {
       readonly sent: Array<{ dst: NodeId; payload: Uint8Array; options: SendOptions }> = [];
       override send(_now: number, dst: NodeId, payload: Uint8Array, o: SendOptions = {}): SendResult {
         this.sent.push({ dst, payload: payload.slice(), options: o });
         return { ok: true, seq: ++this.seq };
       }
-      nextHopsTo(dst: NodeId): NodeId[] {
-        return dst === ka.id || dst === ke.id ? [dst] : [kc.id];
+      usableNeighbour(id: NodeId): boolean {
+        return id === ka.id || id === ke.id;
       }
     }
     const stub = new OfferStub(kb.id);

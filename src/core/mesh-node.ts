@@ -234,10 +234,14 @@ export class MeshNode implements Station {
   // ---------------------------------------------------------------------------------------------
   // Station: send
 
+  usableNeighbour(id: NodeId, now: number): boolean {
+    const n = this.#s.nbrs.get(id);
+    return n !== undefined && this.#s.nbrs.usable(n, now);
+  }
+
   /** SendOptions.oneHop: DATA to a usable neighbour as one confirmed hop (TTL 1), no other route, no flood. */
   #sendOneHop(now: number, dst: NodeId, payload: Uint8Array, priority: PriorityLevel): SendResult {
-    const n = this.#s.nbrs.get(dst);
-    if (n === undefined || !this.#s.nbrs.usable(n, now)) return { ok: false, code: "no-route", reason: `${formatNodeId(dst)} is not a usable neighbour` };
+    if (!this.usableNeighbour(dst, now)) return { ok: false, code: "no-route", reason: `${formatNodeId(dst)} is not a usable neighbour` };
     const seq = this.#s.seqOut.next(dst);
     const u = this.#s.fwd.newUnicast({
       ftype: FrameType.DATA, src: this.id, dst, seq, priority, dstCluster: NO_CLUSTER, payload: payload.slice(),

@@ -187,8 +187,11 @@ export interface Station {
   foreignFrameStart?(now: number, onAirBytes: number, priority: PriorityLevel): number;
   /** Optional: such a frame went out, ending at `end`; it is recorded in the duty-cycle ledger. */
   foreignFrameSent?(end: number, onAirBytes: number): void;
-  /** Optional: the next hops of the usable routes to `dst` now (the security layer's cache offers, rule `quietCacheOffer`). */
-  nextHopsTo?(dst: NodeId, now: number): NodeId[];
+  /**
+   * Optional: whether `id` is a usable neighbour now, the test SendOptions.oneHop applies (the
+   * security layer's cache offers, rule `quietCacheOffer`, ask it before queueing one).
+   */
+  usableNeighbour?(id: NodeId, now: number): boolean;
   /** The internet bridge: present only on a node configured as a gateway (config.gateway). */
   readonly bridge?: BridgePort;
 }

@@ -302,7 +302,7 @@ export class FirstContact {
       if (waiting.seq === f.seq) waiting.lastCopy = now;
       return waiting.seq === f.seq ? asNotice(inner, f) : inner;
     }
-    if (f.tx !== f.src || s.inner.nextHopsTo?.(f.src, now).includes(f.src) !== true) return inner;
+    if (f.tx !== f.src || s.inner.usableNeighbour?.(f.src, now) !== true) return inner;
     const publicKey = this.#boundKeyOf(f.dst);
     if (publicKey === undefined) return inner;
     // The budget is checked now and charged when the offer goes (`sendDueOffers`): one called off costs nothing.
