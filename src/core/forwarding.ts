@@ -222,7 +222,11 @@ export class Forwarding {
       const n = this.n.nbrs.get(u.forcedNextHop);
       if (n !== undefined && this.n.nbrs.usable(n, now)) nextHop = u.forcedNextHop;
     }
-    if (nextHop === undefined && u.oneHop) return this.fail(u, now, "no-route", `its one hop to ${formatNodeId(u.dst)} went unconfirmed`);
+    if (nextHop === undefined && u.oneHop) {
+      // A relay's one hop (rule `floodHandover`, §14) is not its message: no failure to report.
+      if (!u.originated) return void this.n.stats.dropsUnroutable++;
+      return this.fail(u, now, "no-route", `its one hop to ${formatNodeId(u.dst)} went unconfirmed`);
+    }
     if (nextHop === undefined) {
       const options = this.routeOptions(u.dst, u.dstCluster, now, u.tried);
       // A gateway: the bridge takes the frame when it beats every LoRa option (bridge/rules.ts B1).

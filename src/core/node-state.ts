@@ -79,6 +79,10 @@ export interface MeshStats extends LinkCounters, RouteCounters, SeqreqCounters {
   floodBackups: number;
   /** Frames of ours sent once more because no copy was heard (rule `resendUnechoed`, §14). */
   unechoedResends: number;
+  /** Floods carried to their destination as one confirmed DATA hop (rule floodHandover, §14). */
+  floodHandovers: number;
+  /** Hand-overs called off: another node carried it, the destination answered, or better-placed holders were heard (rule floodHandover). */
+  handoversCalledOff: number;
   /** Flood or broadcast relays stood down because the copies heard covered every neighbour. */
   relaysSuppressed: number;
   /** Waiting relays dropped because PENDING_RELAYS_MAX were waiting (flooding.ts). */
@@ -288,6 +292,8 @@ export function emptyStats(): MeshStats {
     broadcastBackups: 0,
     floodBackups: 0,
     unechoedResends: 0,
+    floodHandovers: 0,
+    handoversCalledOff: 0,
     relaysSuppressed: 0,
     relaysShed: 0,
     e2eRetries: 0,
