@@ -1,8 +1,8 @@
 // Rule `floodHandover` (docs/protocol.md §14) on small topologies with known answers, through the
 // node's public interface: a node that holds a corridor flood whose destination is its usable
-// neighbour carries the last hop as one confirmed DATA hop once the flood has passed; of two such
-// holders that hear each other only the better-ranked one does; a holder that overhears the
-// destination's answer, or a holder not beside the destination, sends nothing.
+// neighbour carries the last hop as one confirmed DATA hop once the flood has passed, instead of
+// relaying the flood; of two such holders that hear each other only the better-ranked one does; a
+// holder that overhears the destination's answer, or a holder not beside the destination, does not.
 import { encodeFrame } from "../../src/core/codec";
 import { decodeFrame } from "../../src/core/codec";
 import { AckStatus, FloodScope, FrameType, shortId } from "../../src/core/frames";
@@ -21,8 +21,8 @@ const SEQ = 7;
 const SNR = 8;
 
 /** A copy of SRC's corridor flood to `dst` as relayed by `tx`, on its last hop (TTL 1: nobody relays it further). */
-function flood(me: MeshNode, tx: NodeId, dst: NodeId): Uint8Array {
-  return encodeFrame({ type: FrameType.FLOOD, tx, ttl: 1, hops: 3, priority: 4, wantAck: false, scopeKind: FloodScope.CORRIDOR, src: SRC, dst, seq: SEQ, srcCluster: me.cluster, dstCluster: me.cluster, payload: new Uint8Array([9, 8, 7]) });
+function flood(me: MeshNode, tx: NodeId, dst: NodeId, wantAck = true): Uint8Array {
+  return encodeFrame({ type: FrameType.FLOOD, tx, ttl: 1, hops: 3, priority: 4, wantAck, scopeKind: FloodScope.CORRIDOR, src: SRC, dst, seq: SEQ, srcCluster: me.cluster, dstCluster: me.cluster, payload: new Uint8Array([9, 8, 7]) });
 }
 
 /** The nodes these links join, converged. */
@@ -79,8 +79,24 @@ export default suite("flood handover", {
     // Equal links in an ideal mesh: the lower short id ranks first.
     const first = shortId(2) < shortId(4) ? 2 : 4;
     t.equal(sent[0]?.tx, first, "from the lower short id");
-    t.equal(h.node(first === 2 ? 4 : 2).stats.handoversCalledOff, 1, "the other called its hand-over off");
+    t.equal(h.node(first === 2 ? 4 : 2).stats.floodHandovers, 0, "the other, ranked second, left it to the first");
     t.equal(deliveredAtDst(h), 1, "delivered once");
+  },
+  "the holder that hands a flood over does not relay the flood itself; a holder not beside the destination does"(t) {
+    const h = mesh(t, [[5, 2], [2, DST], [2, 4]]);
+    const from = h.txLog.length;
+    const me = h.node(2);
+    const relayable = encodeFrame({ type: FrameType.FLOOD, tx: 5, ttl: 5, hops: 1, priority: 4, wantAck: true, scopeKind: FloodScope.CORRIDOR, src: SRC, dst: DST, seq: SEQ, srcCluster: me.cluster, dstCluster: me.cluster, payload: new Uint8Array([1]) });
+    me.receive(relayable, { rssi: -90, snr: SNR, at: h.now });
+    h.run(h.now + MINUTE);
+    t.equal(h.txLog.slice(from).filter((r) => r.tx === 2 && r.type === FrameType.FLOOD).length, 0, "no FLOOD relay from the holder");
+    t.equal(handovers(h, from).length, 1, "one DATA hop instead");
+    const h2 = mesh(t, [[5, 2], [2, 4], [4, DST]]);
+    const from2 = h2.txLog.length;
+    const me2 = h2.node(2);
+    me2.receive(relayable, { rssi: -90, snr: SNR, at: h2.now });
+    h2.run(h2.now + MINUTE);
+    t.equal(h2.txLog.slice(from2).filter((r) => r.tx === 2 && r.type === FrameType.FLOOD).length, 1, "relays the flood as before");
   },
   "the destination's end-to-end ACK overheard first: nothing is handed over"(t) {
     const h = mesh(t, [[5, 2], [2, DST]]);
@@ -98,6 +114,14 @@ export default suite("flood handover", {
     const from = h.txLog.length;
     const me = h.node(2);
     me.receive(flood(me, 5, DST), { rssi: -90, snr: SNR, at: h.now });
+    h.run(h.now + MINUTE);
+    t.equal(handovers(h, from).length, 0, "no DATA hop");
+  },
+  "a flood that asks for no end-to-end ACK is not handed over (nothing would tell its holders it arrived)"(t) {
+    const h = mesh(t, [[5, 2], [2, DST]]);
+    const from = h.txLog.length;
+    const me = h.node(2);
+    me.receive(flood(me, 5, DST, false), { rssi: -90, snr: SNR, at: h.now });
     h.run(h.now + MINUTE);
     t.equal(handovers(h, from).length, 0, "no DATA hop");
   },

@@ -14,7 +14,17 @@ import { byteToQuality, qualityToByte } from "./link-quality";
  * neighbours known to hold the flood hand it over; a holder with more better-placed holders
  * before it leaves the last hop to them.
  */
-export const HANDOVER_RANKS = 3;
+export const HANDOVER_RANKS = 1;
+
+/** Rule `floodHandover`: the hand-over's attempts, the first and one retry (most floods did arrive, so a third try mostly repeats). */
+export const HANDOVER_ATTEMPTS = 2;
+
+/**
+ * Rule `floodHandover`: the quiet a hand-over waits after the flood's last copy, in backup waits
+ * (§15: the longest relay contention and two frames): the first for the flood's burst to pass,
+ * the second for the destination's end-to-end ACK of a copy that reached it.
+ */
+export const HANDOVER_QUIET_WAITS = 2;
 
 /** Rule `floodHandover`: a hand-over still waiting this long after the flood was first heard goes anyway (copies keep coming on a busy channel). */
 export const HANDOVER_MAX_WAIT_MS = 20_000;
@@ -57,6 +67,10 @@ export class FloodHandover {
     this.#flood = flood;
   }
 
+  has(key: string): boolean {
+    return this.#pending.has(key);
+  }
+
   get size(): number {
     return this.#pending.size;
   }
@@ -67,7 +81,7 @@ export class FloodHandover {
    * did.
    */
   consider(f: FloodFrame, now: number): void {
-    if (!this.n.config.floodHandover || f.scopeKind === FloodScope.LOCAL) return;
+    if (!this.n.config.floodHandover || f.scopeKind === FloodScope.LOCAL || !f.wantAck) return;
     const d = this.n.nbrs.get(f.dst);
     if (d === undefined || !this.n.nbrs.usable(d, now) || this.n.nbrs.outrun(d)) return;
     const key = floodKey(f.src, f.dst, f.seq);
@@ -113,7 +127,7 @@ export class FloodHandover {
     // About the DATA hop's size (the routed header is as long as the flood's, §3).
     const bytes = listedHeaderBytes(FrameType.FLOOD) + p.flood.payload.length;
     // The flood's burst passes as a backup forwarder waits for it (§15), then one hop per better-placed holder.
-    p.waitMs = this.#flood.backupWaitMs(bytes) + rank * this.#flood.rankStepMs(bytes);
+    p.waitMs = HANDOVER_QUIET_WAITS * this.#flood.backupWaitMs(bytes) + rank * this.#flood.rankStepMs(bytes);
     return true;
   }
 
@@ -149,7 +163,10 @@ export class FloodHandover {
         seq: f.seq,
         priority: f.priority,
         dstCluster: f.dstCluster,
-        wantAck: f.wantAck,
+        // The destination answers the hop only: an end-to-end ACK of a DATA goes back through its
+        // previous hop, and the destination learns no way to the source from a DATA (a FLOOD names
+        // the source's cluster); the ACK of the flood itself, if the flood arrived, was sent already.
+        wantAck: false,
         payload: f.payload,
         originated: false,
         prevHop: undefined,
@@ -157,6 +174,7 @@ export class FloodHandover {
         hops: nextHopCount(f.hops),
         forcedNextHop: f.dst,
         oneHop: true,
+        maxAttempts: HANDOVER_ATTEMPTS,
       });
       this.n.stats.floodHandovers++;
       this.n.fwd.dispatch(u, now, false);

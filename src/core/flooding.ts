@@ -465,6 +465,7 @@ export class Flooding {
     const named = f.forwarders !== undefined;
     if (named ? !f.forwarders.includes(shortId(this.n.id)) : this.n.duty.muted) return;
     if (!this.floodScopeAdmits(f, named, now)) return;
+    if (this.handover.has(key)) return;
     this.relayListed(f, key, named, now);
   }
 

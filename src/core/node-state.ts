@@ -174,6 +174,8 @@ export interface Unicast {
   forcedNextHop: NodeId | undefined;
   /** Sent with SendOptions.oneHop: the forced hop only, never another route or a flood. */
   readonly oneHop: boolean;
+  /** Attempts on a hop before it is given up, when fewer than the link's (rule floodHandover, §14). */
+  readonly maxAttempts?: number;
   /**
    * This node handed the frame back (§7.3: every route failed). Kept apart from the on-air
    * `bounced` flag, which a frame carries only while it goes back to prevHop (`bouncedOnAir`).
