@@ -1,4 +1,4 @@
-// Rule `floodHandover` (docs/protocol.md §14) on small topologies with known answers, through the
+// Rule `agreedHandover` (docs/protocol.md §14) on small topologies with known answers, through the
 // node's public interface: a node that holds a corridor flood whose destination is its usable
 // neighbour carries the last hop as one confirmed DATA hop once the flood has passed, instead of
 // relaying the flood; of two such holders that hear each other only the better-ranked one does; a
@@ -126,7 +126,7 @@ export default suite("flood handover", {
     t.equal(handovers(h, from).length, 0, "no DATA hop");
   },
   "with the rule off the same holder sends nothing (the flood's last copy is all)"(t) {
-    const h = mesh(t, [[5, 2], [2, DST]], { floodHandover: false });
+    const h = mesh(t, [[5, 2], [2, DST]], { agreedHandover: false });
     const from = h.txLog.length;
     const me = h.node(2);
     me.receive(flood(me, 5, DST), { rssi: -90, snr: SNR, at: h.now });

@@ -1,4 +1,4 @@
-// Rule `floodHandover` (docs/protocol.md §14): one agreed hand-over per corridor or network flood.
+// Rule `agreedHandover` (docs/protocol.md §14): one agreed hand-over per corridor or network flood.
 // A node that holds a flood and has its destination as a usable neighbour offers to carry the last
 // hop as one confirmed DATA hop, once the flood's own burst has passed; the neighbours of the
 // destination rank themselves by the link to it that each advertises, so only the best-placed one
@@ -10,30 +10,30 @@ import { nextHopCount } from "./hop-count";
 import { byteToQuality, qualityToByte } from "./link-quality";
 
 /**
- * Rule `floodHandover`: only the holders ranked 0 … HANDOVER_RANKS − 1 among the destination's
+ * Rule `agreedHandover`: only the holders ranked 0 … HANDOVER_RANKS − 1 among the destination's
  * neighbours known to hold the flood hand it over; a holder with more better-placed holders
  * before it leaves the last hop to them.
  */
 export const HANDOVER_RANKS = 1;
 
-/** Rule `floodHandover`: the hand-over's attempts, the first and one retry (most floods did arrive, so a third try mostly repeats). */
+/** Rule `agreedHandover`: the hand-over's attempts, the first and one retry (most floods did arrive, so a third try mostly repeats). */
 export const HANDOVER_ATTEMPTS = 2;
 
 /**
- * Rule `floodHandover`: the quiet a hand-over waits after the flood's last copy, in backup waits
+ * Rule `agreedHandover`: the quiet a hand-over waits after the flood's last copy, in backup waits
  * (§15: the longest relay contention and two frames): the first for the flood's burst to pass,
  * the second for the destination's end-to-end ACK of a copy that reached it.
  */
 export const HANDOVER_QUIET_WAITS = 2;
 
-/** Rule `floodHandover`: a hand-over still waiting this long after the flood was first heard goes anyway (copies keep coming on a busy channel). */
+/** Rule `agreedHandover`: a hand-over still waiting this long after the flood was first heard goes anyway (copies keep coming on a busy channel). */
 export const HANDOVER_MAX_WAIT_MS = 20_000;
 
-/** Rule `floodHandover`: hand-overs waiting at once, the oldest given up (anyone may send floods under invented ids). */
+/** Rule `agreedHandover`: hand-overs waiting at once, the oldest given up (anyone may send floods under invented ids). */
 export const HANDOVER_PENDING_MAX = 8;
 
 /**
- * Rule `floodHandover`: the place of a holder whose advertised link to the destination is `mine`
+ * Rule `agreedHandover`: the place of a holder whose advertised link to the destination is `mine`
  * (the rq byte its OGMs report, 0..1) among the other holders: how many report a better one, ties
  * broken by the lower short id. Every neighbour of the destination computes the same order from
  * the same OGM lists, so at most one of them is rank 0.
@@ -81,7 +81,7 @@ export class FloodHandover {
    * did.
    */
   consider(f: FloodFrame, now: number): void {
-    if (!this.n.config.floodHandover || f.scopeKind === FloodScope.LOCAL || !f.wantAck) return;
+    if (!this.n.config.agreedHandover || f.scopeKind === FloodScope.LOCAL || !f.wantAck) return;
     const d = this.n.nbrs.get(f.dst);
     if (d === undefined || !this.n.nbrs.usable(d, now) || this.n.nbrs.outrun(d)) return;
     const key = floodKey(f.src, f.dst, f.seq);

@@ -145,7 +145,7 @@ export class Flooding {
   readonly floodAcks = new Map<string, number>();
   /** Nodes we hear (own reach, §15). */
   readonly heardNodes = new HeardNodes(OWN_REACH_MAX, OWN_REACH_HOLD_MS);
-  /** Rule `floodHandover` (§14): floods we may carry to their destination as one confirmed hop. */
+  /** Rule `agreedHandover` (§14): floods we may carry to their destination as one confirmed hop. */
   readonly handover: FloodHandover;
 
   constructor(n: NodeState) {

@@ -225,7 +225,7 @@ export class Forwarding {
       if (n !== undefined && this.n.nbrs.usable(n, now)) nextHop = u.forcedNextHop;
     }
     if (nextHop === undefined && u.oneHop) {
-      // A relay's one hop (rule `floodHandover`, §14) is not its message: no failure to report.
+      // A relay's one hop (rule `agreedHandover`, §14) is not its message: no failure to report.
       if (!u.originated) return void this.n.stats.dropsUnroutable++;
       return this.fail(u, now, "no-route", `its one hop to ${formatNodeId(u.dst)} went unconfirmed`);
     }

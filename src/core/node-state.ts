@@ -79,9 +79,9 @@ export interface MeshStats extends LinkCounters, RouteCounters, SeqreqCounters {
   floodBackups: number;
   /** Frames of ours sent once more because no copy was heard (rule `resendUnechoed`, §14). */
   unechoedResends: number;
-  /** Floods carried to their destination as one confirmed DATA hop (rule floodHandover, §14). */
+  /** Floods carried to their destination as one confirmed DATA hop (rule agreedHandover, §14). */
   floodHandovers: number;
-  /** Hand-overs called off: another node carried it, the destination answered, or better-placed holders were heard (rule floodHandover). */
+  /** Hand-overs called off: another node carried it, the destination answered, or better-placed holders were heard (rule agreedHandover). */
   handoversCalledOff: number;
   /** Flood or broadcast relays stood down because the copies heard covered every neighbour. */
   relaysSuppressed: number;
@@ -174,7 +174,7 @@ export interface Unicast {
   forcedNextHop: NodeId | undefined;
   /** Sent with SendOptions.oneHop: the forced hop only, never another route or a flood. */
   readonly oneHop: boolean;
-  /** Attempts on a hop before it is given up, when fewer than the link's (rule floodHandover, §14). */
+  /** Attempts on a hop before it is given up, when fewer than the link's (rule agreedHandover, §14). */
   readonly maxAttempts?: number;
   /**
    * This node handed the frame back (§7.3: every route failed). Kept apart from the on-air
