@@ -156,26 +156,12 @@ export class FloodHandover {
       const f = p.flood;
       const d = this.n.nbrs.get(f.dst);
       if (d === undefined || !this.n.nbrs.usable(d, now) || !this.n.queue.hasRoomFor("data")) continue;
-      const u = this.n.fwd.newUnicast({
-        ftype: FrameType.DATA,
-        src: f.src,
-        dst: f.dst,
-        seq: f.seq,
-        priority: f.priority,
-        dstCluster: f.dstCluster,
-        // The destination answers the hop only: an end-to-end ACK of a DATA goes back through its
-        // previous hop, and the destination learns no way to the source from a DATA (a FLOOD names
-        // the source's cluster); the ACK of the flood itself, if the flood arrived, was sent already.
-        wantAck: false,
-        payload: f.payload,
-        originated: false,
-        prevHop: undefined,
-        ttl: 1,
-        hops: nextHopCount(f.hops),
-        forcedNextHop: f.dst,
-        oneHop: true,
-        maxAttempts: HANDOVER_ATTEMPTS,
-      });
+      // The destination answers the hop only (wantAck false): an end-to-end ACK of a DATA goes back
+      // through its previous hop, and the destination learns no way to the source from a DATA (a
+      // FLOOD names the source's cluster); the ACK of the flood itself, if it arrived, went already.
+      const { src, dst, seq, priority, dstCluster, payload } = f;
+      const hops = nextHopCount(f.hops);
+      const u = this.n.fwd.newUnicast({ ftype: FrameType.DATA, src, dst, seq, priority, dstCluster, wantAck: false, payload, originated: false, prevHop: undefined, ttl: 1, hops, forcedNextHop: dst, oneHop: true, maxAttempts: HANDOVER_ATTEMPTS });
       this.n.stats.floodHandovers++;
       this.n.fwd.dispatch(u, now, false);
     }
