@@ -4,6 +4,7 @@ import bridge from "./bridge.cases";
 import bridgeRules from "./bridge-rules.cases";
 import bridgeTopics from "./bridge-topics.cases";
 import broadcastStandDown from "./broadcast-stand-down.cases";
+import floodHandover from "./flood-handover.cases";
 import forwarderGain from "./forwarder-gain.cases";
 import codec from "./codec.cases";
 import console from "./console.cases";
@@ -32,4 +33,4 @@ import contacts from "./contacts.cases";
 import seqnoRequest from "./seqno-request.cases";
 import settings from "./settings.cases";
 
-export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, linkRules, routingRules, mesh, meshPart2, broadcastStandDown, forwarderGain, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridgeRules, bridge, keyBinding, keyIdentity, seqnoRequest, mobilityRules, floodBudget, replyRules, hopRules, contacts, consoleContacts];
+export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, linkRules, routingRules, mesh, meshPart2, broadcastStandDown, floodHandover, forwarderGain, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridgeRules, bridge, keyBinding, keyIdentity, seqnoRequest, mobilityRules, floodBudget, replyRules, hopRules, contacts, consoleContacts];

@@ -107,6 +107,8 @@ export interface MeshConfig {
   silencingEnabled: boolean;
   silenceRotationMs: number;
   corridorEnabled: boolean;
+  /** Rule `agreedHandover` (§14): the best-placed neighbour of a flood's destination carries its last hop as one confirmed DATA hop. */
+  agreedHandover: boolean;
   corridorHopCap: number;
   broadcastHopCap: number;
   broadcastScope: number;
@@ -213,6 +215,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   silencingEnabled: true,
   silenceRotationMs: 10 * MINUTE,
   corridorEnabled: true,
+  agreedHandover: true,
   corridorHopCap: 20,
   broadcastHopCap: 32,
   broadcastScope: 7,
@@ -380,6 +383,7 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   bool("broadcastForwarders"),
   intIn("silenceRotationMs", 10_000, 86_400_000),
   bool("corridorEnabled"),
+  bool("agreedHandover"),
   intIn("corridorHopCap", 1, 255),
   intIn("broadcastHopCap", 1, 255),
   intIn("broadcastScope", 0, 7),

@@ -13,6 +13,7 @@ import { decodeFrame, encodeFrame } from "./codec";
 import { nextHopCount } from "./hop-count";
 import { inBroadcastScope, inCorridor, inCorridorRectangle, inLocateScope } from "./scope";
 import { randInt } from "./rng";
+import { FloodHandover } from "./flood-handover";
 
 /**
  * Own reach (§15): senders heard at least this far above the SF's demodulation limit count as
@@ -144,9 +145,12 @@ export class Flooding {
   readonly floodAcks = new Map<string, number>();
   /** Nodes we hear (own reach, §15). */
   readonly heardNodes = new HeardNodes(OWN_REACH_MAX, OWN_REACH_HOLD_MS);
+  /** Rule `agreedHandover` (§14): floods we may carry to their destination as one confirmed hop. */
+  readonly handover: FloodHandover;
 
   constructor(n: NodeState) {
     this.n = n;
+    this.handover = new FloodHandover(n, this);
   }
 
   /**
@@ -225,8 +229,13 @@ export class Flooding {
    */
   backupWaitMs(frameBytes: number, listed = 1): number {
     const air = this.n.airtime(frameBytes);
-    const rankWait = Math.max(0, listed - 1) * (air + RANK_GUARD_SLOTS * this.n.slotMs);
+    const rankWait = Math.max(0, listed - 1) * this.rankStepMs(frameBytes);
     return rankWait + 2 ** this.n.config.floodContentionCw * this.n.slotMs + 2 * air;
+  }
+
+  /** One rank's turn (§15 *Ranked forwarders*): a frame's airtime and RANK_GUARD_SLOTS slots. */
+  rankStepMs(frameBytes: number): number {
+    return this.n.airtime(frameBytes) + RANK_GUARD_SLOTS * this.n.slotMs;
   }
 
   /** Remembers that we sent or queued a broadcast (a backup naming us is relayed only once). */
@@ -319,7 +328,7 @@ export class Flooding {
         kind: "data",
         accountAs,
         isAck: false,
-        notBefore: now + rank * (this.n.airtime(bytes.length) + RANK_GUARD_SLOTS * this.n.slotMs) + this.contention(),
+        notBefore: now + rank * this.rankStepMs(bytes.length) + this.contention(),
         enqueuedAt: now,
         cw: 0,
         airtimeMs: this.n.airtime(bytes.length),
@@ -414,6 +423,7 @@ export class Flooding {
     if (!this.n.dedup.add(key, now)) {
       this.n.stats.rxDuplicates++;
       this.duplicate(f, key, now);
+      this.handover.copy(key, f, now);
       // Rule `reackReflood`: a copy heard well after the first may be its originator's second flood.
       if (f.dst === this.n.id && f.wantAck) this.ackFlood(f, now);
       return;
@@ -448,12 +458,14 @@ export class Flooding {
         return;
       }
     }
+    this.handover.consider(f, now);
     if (f.ttl <= 1) return;
     // Named forwarders relay (§15 *Directed frames*), within the flood's scope; a frame naming
     // none leaves it to the distributors in scope (§14).
     const named = f.forwarders !== undefined;
     if (named ? !f.forwarders.includes(shortId(this.n.id)) : this.n.duty.muted) return;
     if (!this.floodScopeAdmits(f, named, now)) return;
+    if (this.handover.has(key)) return;
     this.relayListed(f, key, named, now);
   }
 

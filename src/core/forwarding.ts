@@ -179,6 +179,7 @@ export class Forwarding {
     hops: number;
     forcedNextHop?: NodeId;
     oneHop?: boolean;
+    maxAttempts?: number;
     tried?: Set<NodeId>;
     attempt?: number;
   }): Unicast {
@@ -206,6 +207,7 @@ export class Forwarding {
       attempts: 0,
       forcedNextHop: p.forcedNextHop,
       oneHop: p.oneHop ?? false,
+      maxAttempts: p.maxAttempts,
       handedBack: false,
       attempt: p.attempt ?? 0,
     };
@@ -222,7 +224,11 @@ export class Forwarding {
       const n = this.n.nbrs.get(u.forcedNextHop);
       if (n !== undefined && this.n.nbrs.usable(n, now)) nextHop = u.forcedNextHop;
     }
-    if (nextHop === undefined && u.oneHop) return this.fail(u, now, "no-route", `its one hop to ${formatNodeId(u.dst)} went unconfirmed`);
+    if (nextHop === undefined && u.oneHop) {
+      // A relay's one hop (rule `agreedHandover`, §14) is not its message: no failure to report.
+      if (!u.originated) return void this.n.stats.dropsUnroutable++;
+      return this.fail(u, now, "no-route", `its one hop to ${formatNodeId(u.dst)} went unconfirmed`);
+    }
     if (nextHop === undefined) {
       const options = this.routeOptions(u.dst, u.dstCluster, now, u.tried);
       // A gateway: the bridge takes the frame when it beats every LoRa option (bridge/rules.ts B1).
@@ -483,7 +489,7 @@ export class Forwarding {
     u.attempts++;
     const n = this.n.nbrs.get(w.nextHop);
     const q = n === undefined ? 0 : this.n.nbrs.quality(n, now);
-    const allowed = q > 0.5 ? this.n.config.attemptsGoodLink : this.n.config.attemptsWeakLink;
+    const allowed = Math.min(u.maxAttempts ?? Infinity, q > 0.5 ? this.n.config.attemptsGoodLink : this.n.config.attemptsWeakLink);
     const quiet = !dead && this.quietFailover(u, w.nextHop, weight, now);
     if (!dead && !quiet && u.attempts < allowed && n !== undefined && this.n.nbrs.usable(n, now) && !this.n.nbrs.outrun(n)) {
       this.n.stats.retries++;

@@ -391,6 +391,7 @@ export class MeshNode implements Station {
     this.#s.nbrs.heardFrame(f.tx, now, meta.snr);
     this.#s.flood.heardFrom(f.tx, meta.snr, now);
     this.#s.fwd.overheard(f, now);
+    this.#s.flood.handover.overheard(f);
     switch (f.type) {
       case FrameType.OGM:
         this.#s.ogm.onOgm(f, meta);
@@ -450,10 +451,11 @@ export class MeshNode implements Station {
     if (this.#s.e2e.pending.size > 0) this.#s.e2e.e2eDeadlines(now);
     if (now >= this.#s.ogm.nextOgmAt) this.#s.ogm.queueOgm(now);
     if (this.#s.flood.watches.size > 0) this.#s.flood.backups(now);
+    if (this.#s.flood.handover.size > 0) this.#s.flood.handover.due(now);
   }
 
   nextWakeup(): number {
-    let t = Math.min(this.#s.ogm.nextOgmAt, this.#s.nextSweepAt, this.#s.loc.lookups.earliestDeadline(), this.#s.flood.nextBackupAt());
+    let t = Math.min(this.#s.ogm.nextOgmAt, this.#s.nextSweepAt, this.#s.loc.lookups.earliestDeadline(), this.#s.flood.nextBackupAt(), this.#s.flood.handover.nextAt());
     for (const p of this.#s.e2e.pending.values()) if (p.deadline < t) t = p.deadline;
     for (const w of this.#s.fwd.awaiting.values()) if (w.deadline < t) t = w.deadline;
     if (this.#inFlight === undefined) t = Math.min(t, Math.max(this.#s.queue.earliest(), this.#s.answerHoldUntil));

@@ -79,6 +79,10 @@ export interface MeshStats extends LinkCounters, RouteCounters, SeqreqCounters {
   floodBackups: number;
   /** Frames of ours sent once more because no copy was heard (rule `resendUnechoed`, §14). */
   unechoedResends: number;
+  /** Floods carried to their destination as one confirmed DATA hop (rule agreedHandover, §14). */
+  floodHandovers: number;
+  /** Hand-overs called off: another node carried it, the destination answered, or better-placed holders were heard (rule agreedHandover). */
+  handoversCalledOff: number;
   /** Flood or broadcast relays stood down because the copies heard covered every neighbour. */
   relaysSuppressed: number;
   /** Waiting relays dropped because PENDING_RELAYS_MAX were waiting (flooding.ts). */
@@ -170,6 +174,8 @@ export interface Unicast {
   forcedNextHop: NodeId | undefined;
   /** Sent with SendOptions.oneHop: the forced hop only, never another route or a flood. */
   readonly oneHop: boolean;
+  /** Attempts on a hop before it is given up, when fewer than the link's (rule agreedHandover, §14). */
+  readonly maxAttempts?: number;
   /**
    * This node handed the frame back (§7.3: every route failed). Kept apart from the on-air
    * `bounced` flag, which a frame carries only while it goes back to prevHop (`bouncedOnAir`).
@@ -288,6 +294,8 @@ export function emptyStats(): MeshStats {
     broadcastBackups: 0,
     floodBackups: 0,
     unechoedResends: 0,
+    floodHandovers: 0,
+    handoversCalledOff: 0,
     relaysSuppressed: 0,
     relaysShed: 0,
     e2eRetries: 0,

@@ -1,0 +1,137 @@
+// Rule `agreedHandover` (docs/protocol.md §14) on small topologies with known answers, through the
+// node's public interface: a node that holds a corridor flood whose destination is its usable
+// neighbour carries the last hop as one confirmed DATA hop once the flood has passed, instead of
+// relaying the flood; of two such holders that hear each other only the better-ranked one does; a
+// holder that overhears the destination's answer, or a holder not beside the destination, does not.
+import { encodeFrame } from "../../src/core/codec";
+import { decodeFrame } from "../../src/core/codec";
+import { AckStatus, FloodScope, FrameType, shortId } from "../../src/core/frames";
+import { handoverRank } from "../../src/core/flood-handover";
+import type { MeshConfig } from "../../src/core/config";
+import type { MeshNode } from "../../src/core/mesh-node";
+import type { NodeId } from "../../src/core/station";
+import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
+import { suite, type Assert } from "./harness";
+
+const MINUTE = 60_000;
+/** The flood's source: a node far away that none of the test's nodes has heard of. */
+const SRC = 0x0100_0001;
+const DST = 3;
+const SEQ = 7;
+const SNR = 8;
+
+/** A copy of SRC's corridor flood to `dst` as relayed by `tx`, on its last hop (TTL 1: nobody relays it further). */
+function flood(me: MeshNode, tx: NodeId, dst: NodeId, wantAck = true): Uint8Array {
+  return encodeFrame({ type: FrameType.FLOOD, tx, ttl: 1, hops: 3, priority: 4, wantAck, scopeKind: FloodScope.CORRIDOR, src: SRC, dst, seq: SEQ, srcCluster: me.cluster, dstCluster: me.cluster, payload: new Uint8Array([9, 8, 7]) });
+}
+
+/** The nodes these links join, converged. */
+function mesh(t: Assert, links: readonly (readonly [number, number])[], config: Partial<MeshConfig> = {}): IdealMesh {
+  const h = new IdealMesh({ seed: 5, config });
+  for (const i of [...new Set(links.flat())].sort()) h.addNode(i, gridPosition(i, 0));
+  for (const [a, b] of links) h.link(a, b);
+  t.ok(h.runUntil(() => h.fullyRouted(), h.now + 10 * MINUTE, 1_000) > 0, "converged");
+  h.run(h.now + 5 * MINUTE);
+  return h;
+}
+
+/** DATA frames of the flooded message sent to DST since txLog index `from`: [sender, decoded next hop and TTL]. */
+function handovers(h: IdealMesh, from: number): { tx: NodeId; next: NodeId; ttl: number }[] {
+  const out: { tx: NodeId; next: NodeId; ttl: number }[] = [];
+  for (const r of h.txLog.slice(from)) {
+    if (r.type !== FrameType.DATA) continue;
+    const d = decodeFrame(r.bytes);
+    if (d.ok && d.frame.type === FrameType.DATA && d.frame.src === SRC && d.frame.seq === SEQ) out.push({ tx: r.tx, next: d.frame.next, ttl: d.frame.ttl });
+  }
+  return out;
+}
+
+function deliveredAtDst(h: IdealMesh): number {
+  return h.eventsOf(DST, "delivered").filter((e) => e.src === SRC && e.seq === SEQ).length;
+}
+
+export default suite("flood handover", {
+  "rank: better advertised links first, ties by the lower short id, ourselves not counted"(t) {
+    t.equal(handoverRank(10, 0.5, []), 0, "alone");
+    t.equal(handoverRank(10, 0.5, [{ short: 11, rq: 0.4 }, { short: 12, rq: 0.9 }]), 1, "one better");
+    t.equal(handoverRank(10, 0.5, [{ short: 9, rq: 0.5 }, { short: 11, rq: 0.5 }]), 1, "a tie with a lower id counts, a higher one does not");
+    t.equal(handoverRank(10, 0.5, [{ short: 10, rq: 0.9 }]), 0, "our own entry");
+  },
+  "the only holder beside the destination hands the flood over as one confirmed hop, once"(t) {
+    const h = mesh(t, [[5, 2], [2, DST]]);
+    const from = h.txLog.length;
+    const me = h.node(2);
+    me.receive(flood(me, 5, DST), { rssi: -90, snr: SNR, at: h.now });
+    h.run(h.now + MINUTE);
+    const sent = handovers(h, from);
+    t.equal(sent.length, 1, "one DATA hop");
+    t.deepEqual(sent[0], { tx: 2, next: DST, ttl: 1 }, "to the destination, TTL 1");
+    t.equal(deliveredAtDst(h), 1, "the destination got the message");
+    t.equal(me.stats.floodHandovers, 1, "counted");
+  },
+  "two holders beside the destination that hear each other: only the better-ranked one hands over"(t) {
+    const h = mesh(t, [[5, 2], [5, 4], [2, 4], [2, DST], [4, DST]]);
+    const from = h.txLog.length;
+    for (const i of [2, 4]) h.node(i).receive(flood(h.node(i), 5, DST), { rssi: -90, snr: SNR, at: h.now });
+    h.run(h.now + MINUTE);
+    const sent = handovers(h, from);
+    t.equal(sent.length, 1, "one DATA hop between them");
+    // Equal links in an ideal mesh: the lower short id ranks first.
+    const first = shortId(2) < shortId(4) ? 2 : 4;
+    t.equal(sent[0]?.tx, first, "from the lower short id");
+    t.equal(h.node(first === 2 ? 4 : 2).stats.floodHandovers, 0, "the other, ranked second, left it to the first");
+    t.equal(deliveredAtDst(h), 1, "delivered once");
+  },
+  "the holder that hands a flood over does not relay the flood itself; a holder not beside the destination does"(t) {
+    const h = mesh(t, [[5, 2], [2, DST], [2, 4]]);
+    const from = h.txLog.length;
+    const me = h.node(2);
+    const relayable = encodeFrame({ type: FrameType.FLOOD, tx: 5, ttl: 5, hops: 1, priority: 4, wantAck: true, scopeKind: FloodScope.CORRIDOR, src: SRC, dst: DST, seq: SEQ, srcCluster: me.cluster, dstCluster: me.cluster, payload: new Uint8Array([1]) });
+    me.receive(relayable, { rssi: -90, snr: SNR, at: h.now });
+    h.run(h.now + MINUTE);
+    t.equal(h.txLog.slice(from).filter((r) => r.tx === 2 && r.type === FrameType.FLOOD).length, 0, "no FLOOD relay from the holder");
+    t.equal(handovers(h, from).length, 1, "one DATA hop instead");
+    const h2 = mesh(t, [[5, 2], [2, 4], [4, DST]]);
+    const from2 = h2.txLog.length;
+    const me2 = h2.node(2);
+    me2.receive(relayable, { rssi: -90, snr: SNR, at: h2.now });
+    h2.run(h2.now + MINUTE);
+    t.equal(h2.txLog.slice(from2).filter((r) => r.tx === 2 && r.type === FrameType.FLOOD).length, 1, "relays the flood as before");
+  },
+  "the destination's end-to-end ACK overheard first: nothing is handed over"(t) {
+    const h = mesh(t, [[5, 2], [2, DST]]);
+    const from = h.txLog.length;
+    const me = h.node(2);
+    me.receive(flood(me, 5, DST), { rssi: -90, snr: SNR, at: h.now });
+    const ack = encodeFrame({ type: FrameType.ACK, kind: "e2e", tx: DST, next: 5, ttl: 8, hops: 0, priority: 4, src: DST, dst: SRC, seq: SEQ, dstCluster: me.cluster, status: AckStatus.DELIVERED, ackedHops: 3, attempt: 0 });
+    me.receive(ack, { rssi: -90, snr: SNR, at: h.now + 100 });
+    h.run(h.now + MINUTE);
+    t.equal(handovers(h, from).length, 0, "no DATA hop");
+    t.equal(me.stats.handoversCalledOff, 1, "called off");
+  },
+  "a holder whose neighbours do not include the destination sends nothing"(t) {
+    const h = mesh(t, [[5, 2], [2, 4], [4, DST]]);
+    const from = h.txLog.length;
+    const me = h.node(2);
+    me.receive(flood(me, 5, DST), { rssi: -90, snr: SNR, at: h.now });
+    h.run(h.now + MINUTE);
+    t.equal(handovers(h, from).length, 0, "no DATA hop");
+  },
+  "a flood that asks for no end-to-end ACK is not handed over (nothing would tell its holders it arrived)"(t) {
+    const h = mesh(t, [[5, 2], [2, DST]]);
+    const from = h.txLog.length;
+    const me = h.node(2);
+    me.receive(flood(me, 5, DST, false), { rssi: -90, snr: SNR, at: h.now });
+    h.run(h.now + MINUTE);
+    t.equal(handovers(h, from).length, 0, "no DATA hop");
+  },
+  "with the rule off the same holder sends nothing (the flood's last copy is all)"(t) {
+    const h = mesh(t, [[5, 2], [2, DST]], { agreedHandover: false });
+    const from = h.txLog.length;
+    const me = h.node(2);
+    me.receive(flood(me, 5, DST), { rssi: -90, snr: SNR, at: h.now });
+    h.run(h.now + MINUTE);
+    t.equal(handovers(h, from).length, 0, "no DATA hop");
+    t.equal(deliveredAtDst(h), 0, "the destination never got it");
+  },
+});

@@ -1,0 +1,173 @@
+// Rule `agreedHandover` (docs/protocol.md §14): one agreed hand-over per corridor or network flood.
+// A node that holds a flood and has its destination as a usable neighbour offers to carry the last
+// hop as one confirmed DATA hop, once the flood's own burst has passed; the neighbours of the
+// destination rank themselves by the link to it that each advertises, so only the best-placed one
+// acts, and the others stand down when they overhear its hand-over or the destination's answer.
+import { type Frame, type FloodFrame, FloodScope, floodKey, FrameType, listedHeaderBytes, shortId } from "./frames";
+import type { Flooding } from "./flooding";
+import type { NodeState } from "./node-state";
+import { nextHopCount } from "./hop-count";
+import { byteToQuality, qualityToByte } from "./link-quality";
+
+/**
+ * Rule `agreedHandover`: only the holders ranked 0 … HANDOVER_RANKS − 1 among the destination's
+ * neighbours known to hold the flood hand it over; a holder with more better-placed holders
+ * before it leaves the last hop to them.
+ */
+export const HANDOVER_RANKS = 1;
+
+/** Rule `agreedHandover`: the hand-over's attempts, the first and one retry (most floods did arrive, so a third try mostly repeats). */
+export const HANDOVER_ATTEMPTS = 2;
+
+/**
+ * Rule `agreedHandover`: the quiet a hand-over waits after the flood's last copy, in backup waits
+ * (§15: the longest relay contention and two frames): the first for the flood's burst to pass,
+ * the second for the destination's end-to-end ACK of a copy that reached it.
+ */
+export const HANDOVER_QUIET_WAITS = 2;
+
+/** Rule `agreedHandover`: a hand-over still waiting this long after the flood was first heard goes anyway (copies keep coming on a busy channel). */
+export const HANDOVER_MAX_WAIT_MS = 20_000;
+
+/** Rule `agreedHandover`: hand-overs waiting at once, the oldest given up (anyone may send floods under invented ids). */
+export const HANDOVER_PENDING_MAX = 8;
+
+/**
+ * Rule `agreedHandover`: the place of a holder whose advertised link to the destination is `mine`
+ * (the rq byte its OGMs report, 0..1) among the other holders: how many report a better one, ties
+ * broken by the lower short id. Every neighbour of the destination computes the same order from
+ * the same OGM lists, so at most one of them is rank 0.
+ */
+export function handoverRank(self: number, mine: number, others: Iterable<{ readonly short: number; readonly rq: number }>): number {
+  let rank = 0;
+  for (const o of others) if (o.short !== self && (o.rq > mine || (o.rq === mine && o.short < self))) rank++;
+  return rank;
+}
+
+/** A hand-over waiting for its flood's burst to pass. */
+interface PendingHandover {
+  readonly flood: FloodFrame;
+  /** Short ids known to hold the flood: the senders of the copies heard and the nodes they reach (§15 *Reached*). */
+  readonly holders: Set<number>;
+  /** When the last copy was heard. */
+  lastCopy: number;
+  /** The latest it waits until (HANDOVER_MAX_WAIT_MS after the first copy). */
+  readonly deadline: number;
+  /** Quiet after the last copy, rank included, ms. */
+  waitMs: number;
+}
+
+export class FloodHandover {
+  readonly n: NodeState;
+  readonly #pending = new Map<string, PendingHandover>();
+  readonly #flood: Pick<Flooding, "noteReached" | "backupWaitMs" | "rankStepMs">;
+
+  constructor(n: NodeState, flood: Pick<Flooding, "noteReached" | "backupWaitMs" | "rankStepMs">) {
+    this.n = n;
+    this.#flood = flood;
+  }
+
+  has(key: string): boolean {
+    return this.#pending.has(key);
+  }
+
+  get size(): number {
+    return this.#pending.size;
+  }
+
+  /**
+   * The first copy of a corridor or network flood for someone else: if its destination is our
+   * usable neighbour, wait for the flood to pass, then hand it over unless someone better placed
+   * did.
+   */
+  consider(f: FloodFrame, now: number): void {
+    if (!this.n.config.agreedHandover || f.scopeKind === FloodScope.LOCAL || !f.wantAck) return;
+    const d = this.n.nbrs.get(f.dst);
+    if (d === undefined || !this.n.nbrs.usable(d, now) || this.n.nbrs.outrun(d)) return;
+    const key = floodKey(f.src, f.dst, f.seq);
+    if (this.#pending.has(key)) return;
+    const holders = new Set<number>();
+    this.#flood.noteReached(holders, f.tx, f.forwarders);
+    const p: PendingHandover = { flood: f, holders, lastCopy: now, deadline: now + HANDOVER_MAX_WAIT_MS, waitMs: 0 };
+    if (!this.#rerank(p, now)) return;
+    if (this.#pending.size >= HANDOVER_PENDING_MAX) this.#pending.delete(this.#pending.keys().next().value as string);
+    this.#pending.set(key, p);
+  }
+
+  /** Another copy of a flood we may hand over: it restarts the quiet, and its sender's reach holds it too. */
+  copy(key: string, f: FloodFrame, now: number): void {
+    const p = this.#pending.get(key);
+    if (p === undefined) return;
+    p.lastCopy = now;
+    this.#flood.noteReached(p.holders, f.tx, f.forwarders);
+    if (!this.#rerank(p, now)) {
+      this.#pending.delete(key);
+      this.n.stats.handoversCalledOff++;
+    }
+  }
+
+  /**
+   * Our rank among the holders known so far sets the wait (false: HANDOVER_RANKS or more are better
+   * placed, or our own link to the destination is gone).
+   */
+  #rerank(p: PendingHandover, now: number): boolean {
+    const d = this.n.nbrs.get(p.flood.dst);
+    if (d === undefined || !this.n.nbrs.usable(d, now)) return false;
+    const dst = shortId(p.flood.dst);
+    const self = shortId(this.n.id);
+    // What our own OGMs report for the destination, as its other neighbours see it.
+    const mine = byteToQuality(qualityToByte(this.n.nbrs.linkRq(d, now)));
+    const others: { short: number; rq: number }[] = [];
+    for (const n of this.n.nbrs.values()) {
+      const s = shortId(n.id);
+      if (n.id !== p.flood.dst && p.holders.has(s)) others.push({ short: s, rq: this.n.nbrs.twoHopRq(n, dst) });
+    }
+    const rank = handoverRank(self, mine, others);
+    if (rank >= HANDOVER_RANKS) return false;
+    // About the DATA hop's size (the routed header is as long as the flood's, §3).
+    const bytes = listedHeaderBytes(FrameType.FLOOD) + p.flood.payload.length;
+    // The flood's burst passes as a backup forwarder waits for it (§15), then one hop per better-placed holder.
+    p.waitMs = HANDOVER_QUIET_WAITS * this.#flood.backupWaitMs(bytes) + rank * this.#flood.rankStepMs(bytes);
+    return true;
+  }
+
+  /** Someone else carried the message to its destination, or the destination answered: our hand-over is not needed. */
+  overheard(f: Frame): void {
+    if (this.#pending.size === 0) return;
+    let key: string | undefined;
+    if (f.type === FrameType.DATA && f.next === f.dst && !f.bounced) key = floodKey(f.src, f.dst, f.seq);
+    else if (f.type === FrameType.ACK && f.kind === "hop" && f.tx === f.dst) key = floodKey(f.src, f.dst, f.seq);
+    else if (f.type === FrameType.ACK && f.kind === "e2e") key = floodKey(f.dst, f.src, f.seq);
+    if (key !== undefined && this.#pending.delete(key)) this.n.stats.handoversCalledOff++;
+  }
+
+  /** Earliest hand-over due (Infinity without any). */
+  nextAt(): number {
+    let t = Infinity;
+    for (const p of this.#pending.values()) t = Math.min(t, due(p));
+    return t;
+  }
+
+  /** Hands over each flood whose burst has passed: one DATA hop to its destination, confirmed and retried (§7.1). */
+  due(now: number): void {
+    for (const [key, p] of this.#pending) {
+      if (now < due(p)) continue;
+      this.#pending.delete(key);
+      const f = p.flood;
+      const d = this.n.nbrs.get(f.dst);
+      if (d === undefined || !this.n.nbrs.usable(d, now) || !this.n.queue.hasRoomFor("data")) continue;
+      // The destination answers the hop only (wantAck false): an end-to-end ACK of a DATA goes back
+      // through its previous hop, and the destination learns no way to the source from a DATA (a
+      // FLOOD names the source's cluster); the ACK of the flood itself, if it arrived, went already.
+      const { src, dst, seq, priority, dstCluster, payload } = f;
+      const hops = nextHopCount(f.hops);
+      const u = this.n.fwd.newUnicast({ ftype: FrameType.DATA, src, dst, seq, priority, dstCluster, wantAck: false, payload, originated: false, prevHop: undefined, ttl: 1, hops, forcedNextHop: dst, oneHop: true, maxAttempts: HANDOVER_ATTEMPTS });
+      this.n.stats.floodHandovers++;
+      this.n.fwd.dispatch(u, now, false);
+    }
+  }
+}
+
+function due(p: PendingHandover): number {
+  return Math.min(p.deadline, p.lastCopy + p.waitMs);
+}
