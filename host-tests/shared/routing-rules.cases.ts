@@ -163,13 +163,13 @@ export default suite("routing rules", {
     const small = selectOgmItems(routes(10, () => false), budget, { nbr: 0, route: 0 });
     t.equal(small.nodeRoutes.length, 10);
     t.equal(small.cycle, 1);
-    t.equal(ogmBytes(0, 10, 0), 102);
+    t.equal(ogmBytes(0, 10, 0), 101);
     const first = selectOgmItems(routes(50, (i) => i === 49), budget, { nbr: 0, route: 0 });
     t.equal(first.cycle, Math.ceil((50 * 8) / 128));
     t.ok(first.nodeRoutes.some((e) => e.dst === 50), "the changed entry goes first");
-    t.ok(ogmBytes(0, first.nodeRoutes.length, 0) <= 22 + 128 + 8, "unchanged entries within the route budget");
+    t.ok(ogmBytes(0, first.nodeRoutes.length, 0) <= 21 + 128 + 8, "unchanged entries within the route budget");
     const burst = selectOgmItems(routes(50, () => true), budget, { nbr: 0, route: 0 });
-    t.equal(burst.nodeRoutes.length, Math.floor((255 - 22) / 8), "changes may fill the whole frame");
+    t.equal(burst.nodeRoutes.length, Math.floor((255 - 21) / 8), "changes may fill the whole frame");
     const seen = new Set<number>();
     let cursors = { nbr: 0, route: 0 };
     for (let k = 0; k < 4; k++) {
@@ -197,8 +197,8 @@ export default suite("routing rules", {
     const items = [...nbrs, ...nodes(30, () => false)];
     const loud = selectOgmItems(items, regular, { nbr: 0, route: 0 });
     const quiet = selectOgmItems(items, { ...regular, quietCycle: 8 }, { nbr: 0, route: 0 });
-    t.equal(ogmBytes(loud.neighbours.length, loud.nodeRoutes.length, 0), 22 + 30 + 64);
-    t.equal(ogmBytes(quiet.neighbours.length, quiet.nodeRoutes.length, 0), 22 + 9 + 40);
+    t.equal(ogmBytes(loud.neighbours.length, loud.nodeRoutes.length, 0), 21 + 30 + 64);
+    t.equal(ogmBytes(quiet.neighbours.length, quiet.nodeRoutes.length, 0), 21 + 9 + 40);
     t.equal(quiet.cycle, 8, "receivers hold what it says for 8 OGMs × 3.5");
     // Mixed entry sizes: within the cycle it announces, the rotation covers every entry.
     for (const [what, list, maxCycle] of [["node routes", items, 8], ["node and cluster routes", [...nbrs, ...nodes(10, () => false), ...clusters(10)], 4]] as const) {
@@ -289,8 +289,8 @@ export default suite("routing rules", {
     const regular = sizes(60_000, 20 * 60_000);
     const late = sizes(2 * 3600_000, Infinity);
     t.atLeast(late.length, 4);
-    t.equal(Math.max(...regular), 22 + 6 + 64, "regular: both neighbours and 64 bytes of routes");
-    t.equal(Math.max(...late), 22 + 3 + 24, "quiet: one neighbour and 24 bytes of routes");
+    t.equal(Math.max(...regular), 21 + 6 + 64, "regular: both neighbours and 64 bytes of routes");
+    t.equal(Math.max(...late), 21 + 3 + 24, "quiet: one neighbour and 24 bytes of routes");
     const cycles = h.txLog
       .filter((r) => r.type === FrameType.OGM && r.tx === 6)
       .map((r) => decodeFrame(r.bytes))
