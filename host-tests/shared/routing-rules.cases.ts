@@ -9,6 +9,8 @@ import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { forgedOgm } from "./forged-ogm";
 import { FrameType, shortId } from "../../src/core/frames";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
+import { clusterRowMesh } from "../../src/demo/topologies";
+import { clusterFromGeohash } from "../../src/core/cluster";
 import { SeqReceiver, SeqSender } from "../../src/core/seq-tracker";
 import { SeededRng } from "../../src/core/rng";
 import { airtimeMs } from "../../src/core/airtime";
@@ -182,6 +184,39 @@ export default suite("routing rules", {
     const n1 = selectOgmItems(nbrs, budget, { nbr: 0, route: 0 });
     t.equal(n1.neighbours.length, 16, "at most 16 neighbour entries per OGM");
     t.equal(n1.cycle, 3);
+  },
+  "ownClusterRoute: the builder sizes a cluster route of the sender's own at 6 bytes, and a border node's OGM carries it so"(t) {
+    // Known answer: four cluster routes of sender 7 at its routeSeq 3, then two from origin 9, 24 bytes of rotation.
+    const clusterItem = (c: number, origin: number, seqno: number): OgmItem => ({ section: "cluster", entry: { cluster: clusterFromGeohash(c.toString(32).padStart(4, "b")), origin, seqno, metric: 600 }, changed: false });
+    const items = [clusterItem(1, 7, 3), clusterItem(2, 7, 3), clusterItem(3, 7, 3), clusterItem(4, 7, 3), clusterItem(5, 9, 3), clusterItem(6, 9, 3)];
+    const budget = { maxBytes: 255, maxNeighbours: 10, routeBytes: 24 };
+    const own = selectOgmItems(items, { ...budget, sender: { tx: 7, routeSeq: 3 } }, { nbr: 0, route: 0 });
+    t.equal(own.clusterRoutes.length, 4, "four own routes of 6 bytes fill 24 bytes");
+    t.equal(own.cycle, 2, "36 bytes of routes (4 × 6 + 12), then 12 more: a pass of 2");
+    const f = { type: FrameType.OGM, tx: 7, ogmSeq: 1, hasFix: true, border: true, relayActive: true, homeless: false, cluster: clusterFromGeohash("u281"), battery: 0, load: 0, intervalUnits: 8, relayPrio: 0, routeSeq: 3, cycle: own.cycle, neighbours: [], nodeRoutes: [], clusterRoutes: own.clusterRoutes } as const;
+    t.equal(encodeFrame(f).length, 21 + 24, "and the codec writes them in 6 bytes each");
+    const older = selectOgmItems(items, { ...budget, sender: { tx: 7, routeSeq: 4 } }, { nbr: 0, route: 0 });
+    t.equal(older.clusterRoutes.length, 2, "at another routeSeq they are full entries: two fit");
+    // A border node in a row of clusters: node 4 (W) hears 5 (M) and originates W's route to M.
+    const h = clusterRowMesh(4);
+    t.ok(h.runUntil(() => h.fullyRouted(), h.now + 10 * 60_000, 1_000) > 0, "the row of clusters converges");
+    h.run(h.now + 5 * 60_000);
+    const m = h.node(5).cluster;
+    let carried = 0;
+    for (const r of h.txLog.filter((x) => x.type === FrameType.OGM && x.tx === 4)) {
+      const d = decodeFrame(r.bytes);
+      if (!d.ok || d.frame.type !== FrameType.OGM) continue;
+      const o = d.frame;
+      const mine = o.clusterRoutes.filter((e) => e.origin === 4 && e.seqno === o.routeSeq).length;
+      t.equal(r.bytes.length, ogmBytes(o.neighbours.length, o.nodeRoutes.length, o.clusterRoutes.length, mine), "every OGM of node 4 is sized as the rule says");
+      if (o.clusterRoutes.some((e) => e.cluster === m && e.origin === 4 && e.seqno === o.routeSeq)) carried++;
+    }
+    t.atLeast(carried, 1, "node 4 advertised its own route to M in the short form");
+    const at3 = h.node(3).routeTable(h.now).find((r) => r.kind === "cluster" && r.destination === m);
+    t.ok(at3 !== undefined && at3.routes.some((r) => r.via === 4), "node 3 routes to M through 4, from the 6-byte entry");
+    h.node(1).send(h.now, 8, new Uint8Array([0x6b]));
+    h.run(h.now + 60_000);
+    t.equal(h.eventsOf(8, "delivered").filter((e) => e.payload[0] === 0x6b).length, 1, "W to M delivered over it");
   },
   "quiet OGM: the rotation slows to the allowed pass, neighbours keep within it, changes still go first"(t) {
     const nodes = (n: number, changed: (i: number) => boolean): OgmItem[] =>

@@ -283,6 +283,7 @@ export class OgmPlane {
         maxNeighbours: this.n.config.ogmMaxNeighbours,
         routeBytes: this.n.config.ogmRouteBytes,
         quietCycle,
+        sender: { tx: this.n.id, routeSeq: this.routeSeq },
       },
       this.ogmCursors,
     );
