@@ -185,18 +185,16 @@ export default suite("routing rules", {
     t.equal(n1.neighbours.length, 16, "at most 16 neighbour entries per OGM");
     t.equal(n1.cycle, 3);
   },
-  "ownClusterRoute: the builder sizes a cluster route of the sender's own at 6 bytes, and a border node's OGM carries it so"(t) {
+  "ownClusterRoute: the builder picks entries as before (12 bytes each) and the codec writes the sender's own in 6; a border node's OGM carries it so"(t) {
     // Known answer: four cluster routes of sender 7 at its routeSeq 3, then two from origin 9, 24 bytes of rotation.
     const clusterItem = (c: number, origin: number, seqno: number): OgmItem => ({ section: "cluster", entry: { cluster: clusterFromGeohash(c.toString(32).padStart(4, "b")), origin, seqno, metric: 600 }, changed: false });
     const items = [clusterItem(1, 7, 3), clusterItem(2, 7, 3), clusterItem(3, 7, 3), clusterItem(4, 7, 3), clusterItem(5, 9, 3), clusterItem(6, 9, 3)];
-    const budget = { maxBytes: 255, maxNeighbours: 10, routeBytes: 24 };
-    const own = selectOgmItems(items, { ...budget, sender: { tx: 7, routeSeq: 3 } }, { nbr: 0, route: 0 });
-    t.equal(own.clusterRoutes.length, 4, "four own routes of 6 bytes fill 24 bytes");
-    t.equal(own.cycle, 2, "36 bytes of routes (4 × 6 + 12), then 12 more: a pass of 2");
-    const f = { type: FrameType.OGM, tx: 7, ogmSeq: 1, hasFix: true, border: true, relayActive: true, homeless: false, cluster: clusterFromGeohash("u281"), battery: 0, load: 0, intervalUnits: 8, relayPrio: 0, routeSeq: 3, cycle: own.cycle, neighbours: [], nodeRoutes: [], clusterRoutes: own.clusterRoutes } as const;
-    t.equal(encodeFrame(f).length, 21 + 24, "and the codec writes them in 6 bytes each");
-    const older = selectOgmItems(items, { ...budget, sender: { tx: 7, routeSeq: 4 } }, { nbr: 0, route: 0 });
-    t.equal(older.clusterRoutes.length, 2, "at another routeSeq they are full entries: two fit");
+    const sel = selectOgmItems(items, { maxBytes: 255, maxNeighbours: 10, routeBytes: 24 }, { nbr: 0, route: 0 });
+    t.equal(sel.clusterRoutes.length, 2, "the rotation counts 12 bytes per cluster route: two in 24 bytes");
+    t.equal(sel.cycle, 3, "a pass of 3, as before the compact layout");
+    const ogm = (routeSeq: number) => ({ type: FrameType.OGM, tx: 7, ogmSeq: 1, hasFix: true, border: true, relayActive: true, homeless: false, cluster: clusterFromGeohash("u281"), battery: 0, load: 0, intervalUnits: 8, relayPrio: 0, routeSeq, cycle: sel.cycle, neighbours: [], nodeRoutes: [], clusterRoutes: sel.clusterRoutes }) as const;
+    t.equal(encodeFrame(ogm(3)).length, 21 + 2 * 6, "on the air the two own routes take 6 bytes each");
+    t.equal(encodeFrame(ogm(4)).length, 21 + 2 * 12, "at another routeSeq they are full entries");
     // A border node in a row of clusters: node 4 (W) hears 5 (M) and originates W's route to M.
     const h = clusterRowMesh(4);
     t.ok(h.runUntil(() => h.fullyRouted(), h.now + 10 * 60_000, 1_000) > 0, "the row of clusters converges");

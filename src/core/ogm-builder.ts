@@ -7,8 +7,6 @@ import {
   OGM_FIXED_BYTES,
   OGM_NEIGHBOUR_BYTES,
   OGM_NODE_ROUTE_BYTES,
-  OGM_OWN_CLUSTER_ROUTE_BYTES,
-  ownClusterRoute,
   type OgmClusterRoute,
   type OgmNeighbour,
   type OgmNodeRoute,
@@ -24,16 +22,8 @@ export const OGM_QUIET_ROUTE_BYTES = 24;
 /** Longest full pass a quiet OGM may take, OGMs (`quietOgmBudget`). */
 export const OGM_QUIET_MAX_CYCLE = 8;
 
-/** The OGM's sender: a cluster route it originates at its own routeSeq costs 6 bytes (`ownClusterRoute`, §3.5). */
-export interface OgmSender {
-  readonly tx: number;
-  readonly routeSeq: number;
-}
-
-export function itemBytes(item: OgmItem, sender?: OgmSender): number {
-  if (item.section === "nbr") return OGM_NEIGHBOUR_BYTES;
-  if (item.section === "node") return OGM_NODE_ROUTE_BYTES;
-  return sender !== undefined && ownClusterRoute(item.entry, sender.tx, sender.routeSeq) ? OGM_OWN_CLUSTER_ROUTE_BYTES : OGM_CLUSTER_ROUTE_BYTES;
+export function itemBytes(item: OgmItem): number {
+  return item.section === "nbr" ? OGM_NEIGHBOUR_BYTES : item.section === "node" ? OGM_NODE_ROUTE_BYTES : OGM_CLUSTER_ROUTE_BYTES;
 }
 
 export interface OgmBudget {
@@ -48,8 +38,6 @@ export interface OgmBudget {
    * pass (the receivers' hold times grow with `cycle`, so this is what keeps them consistent).
    */
   readonly quietCycle?: number;
-  /** Who sends the OGM, so its own cluster routes are sized as the codec writes them. */
-  readonly sender?: OgmSender;
 }
 
 /**
@@ -92,12 +80,12 @@ export interface OgmSelection {
 }
 
 /** Takes up to `limitBytes` of `items`: those `first` accepts first, then the rest from `cursor` on. */
-function rotate(items: readonly OgmItem[], limitBytes: number, cursor: number, first: (it: OgmItem) => boolean, firstLimit: number, sender?: OgmSender): { taken: OgmItem[]; cursor: number } {
+function rotate(items: readonly OgmItem[], limitBytes: number, cursor: number, first: (it: OgmItem) => boolean, firstLimit: number): { taken: OgmItem[]; cursor: number } {
   const n = items.length;
   const taken = new Uint8Array(n);
   let used = 0;
   for (let i = 0; i < n; i++) {
-    const b = itemBytes(items[i], sender);
+    const b = itemBytes(items[i]);
     if (first(items[i]) && used + b <= firstLimit) {
       taken[i] = 1;
       used += b;
@@ -106,7 +94,7 @@ function rotate(items: readonly OgmItem[], limitBytes: number, cursor: number, f
   let i = n === 0 ? 0 : ((cursor % n) + n) % n;
   for (let scanned = 0; scanned < n; scanned++, i = (i + 1) % n) {
     if (taken[i]) continue;
-    const b = itemBytes(items[i], sender);
+    const b = itemBytes(items[i]);
     if (used + b > limitBytes) break;
     taken[i] = 1;
     used += b;
@@ -123,7 +111,7 @@ export function selectOgmItems(items: readonly OgmItem[], budget: OgmBudget, cur
   let quiet: ReturnType<typeof quietOgmBudget>;
   if (budget.quietCycle !== undefined) {
     let total = 0;
-    for (const it of routes) total += itemBytes(it, budget.sender);
+    for (const it of routes) total += itemBytes(it);
     quiet = quietOgmBudget(budget, nbrs.length, total);
     if (quiet !== undefined) budget = { ...budget, routeBytes: quiet.routeBytes, maxNeighbours: quiet.maxNeighbours };
   }
@@ -134,14 +122,14 @@ export function selectOgmItems(items: readonly OgmItem[], budget: OgmBudget, cur
   let changedBytes = 0;
   let routeBytes = 0;
   for (const it of routes) {
-    routeBytes += itemBytes(it, budget.sender);
-    if (it.changed) changedBytes += itemBytes(it, budget.sender);
+    routeBytes += itemBytes(it);
+    if (it.changed) changedBytes += itemBytes(it);
   }
   // Changed entries go first whatever the budget; in a quiet OGM the rotation keeps its own bytes
   // after them, else a few routes changing every OGM would stop it and the announced cycle would
   // not hold (the regular budget is the floor a rotation gets anyway).
   const routeLimit = Math.min(room, quiet !== undefined ? changedBytes + budget.routeBytes : Math.max(budget.routeBytes, changedBytes));
-  const r = rotate(routes, routeLimit, cursors.route, (it) => it.changed, room, budget.sender);
+  const r = rotate(routes, routeLimit, cursors.route, (it) => it.changed, room);
   const neighbours: OgmNeighbour[] = [];
   const nodeRoutes: OgmNodeRoute[] = [];
   const clusterRoutes: OgmClusterRoute[] = [];

@@ -283,7 +283,6 @@ export class OgmPlane {
         maxNeighbours: this.n.config.ogmMaxNeighbours,
         routeBytes: this.n.config.ogmRouteBytes,
         quietCycle,
-        sender: { tx: this.n.id, routeSeq: this.routeSeq },
       },
       this.ogmCursors,
     );
