@@ -59,9 +59,15 @@ const ogm: fc.Arbitrary<Frame> = fc
     cycle: fc.integer({ min: 1, max: 255 }),
     neighbours: fc.array(fc.record({ short: u16, rq: u8 }), { maxLength: 12 }),
     nodeRoutes: fc.array(fc.record({ dst: nodeId, seqno: u16, metric: u16 }), { maxLength: 12 }),
-    clusterRoutes: fc.array(fc.record({ cluster: realCluster, origin: nodeId, seqno: u16, metric: u16 }), { maxLength: 6 }),
+    clusterRoutes: fc.array(fc.record({ cluster: realCluster, origin: nodeId, seqno: u16, metric: u16, own: fc.boolean() }), { maxLength: 6 }),
   })
-  .map((r) => ({ type: FrameType.OGM, ...r, homeless: r.cluster === 0 }));
+  // Some cluster routes are the sender's own at its routeSeq: the 6-byte form (rule ownClusterRoute, §3.5).
+  .map((r) => ({
+    type: FrameType.OGM,
+    ...r,
+    homeless: r.cluster === 0,
+    clusterRoutes: r.clusterRoutes.map(({ own, ...e }) => (own ? { ...e, origin: r.tx, seqno: r.routeSeq } : e)),
+  }));
 
 /** A forwarder list (§15), present or not, and the backup flag only with a list, as BCAST, FLOOD and LOCATE_Q carry them. */
 const listed = fc.oneof(

@@ -2,7 +2,7 @@
 // by the encoder), and the decoder's typed errors.
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { clusterFromGeohash } from "../../src/core/cluster";
-import { FrameType, shortId, type Frame } from "../../src/core/frames";
+import { FrameType, ogmBytes, shortId, type Frame } from "../../src/core/frames";
 import { suite, type Assert } from "./harness";
 import { hex, toHex } from "./hex";
 
@@ -54,10 +54,29 @@ const VECTORS: Array<[string, Frame, string]> = [
       nodeRoutes: [{ dst: 0x05060708, seqno: 0x0506, metric: 0x0120 }],
       clusterRoutes: [{ cluster: U282, origin: 0x11223344, seqno: 7, metric: 0x0200 }],
     },
-    "10 0d0c0b0a 0201 03 001890d0 c8 0a 08 55 0403 01 01 01 01" +
+    // Flags b4 (the compact layout) always set; no cluster-route count: they fill the rest.
+    "10 0d0c0b0a 0201 13 001890d0 c8 0a 08 55 0403 01 01 01" +
       " 0403 ff" +
       " 08070605 0605 2001" +
       " 002890d0 44332211 0700 0002",
+  ],
+  [
+    "OGM with a cluster route of its own (6-byte form, rule ownClusterRoute)",
+    {
+      type: FrameType.OGM, tx: 0x0a0b0c0d, ogmSeq: 0x0102, hasFix: true, border: true, relayActive: false, homeless: false,
+      cluster: U281, battery: 200, load: 10, intervalUnits: 8, relayPrio: 0x55, routeSeq: 0x0304, cycle: 1,
+      neighbours: [],
+      nodeRoutes: [],
+      clusterRoutes: [
+        { cluster: U282, origin: 0x0a0b0c0d, seqno: 0x0304, metric: 0x0120 },
+        // Its own origin but an older seqno (a retraction, §5.5): the full form.
+        { cluster: U282, origin: 0x0a0b0c0d, seqno: 0x0303, metric: 0xffff },
+      ],
+    },
+    // bit 0 of the first word marks the own form: origin and seqno are the header's tx and routeSeq.
+    "10 0d0c0b0a 0201 13 001890d0 c8 0a 08 55 0403 01 00 00" +
+      " 012890d0 2001" +
+      " 002890d0 0d0c0b0a 0303 ffff",
   ],
   [
     "LOCATE_Q",
@@ -133,9 +152,34 @@ Object.assign(cases, {
     t.equal(U281, 0xd0901800);
     t.equal(U282, 0xd0902800);
   },
-  "header sizes: DATA 26 bytes, OGM 22 + entries (neighbour 3, node route 8, cluster route 12)"(t: Assert) {
+  "header sizes: DATA 26 bytes, OGM 21 + entries (neighbour 3, node route 8, cluster route 12, own cluster route 6)"(t: Assert) {
     t.equal(DATA.length - 2, 26);
-    t.equal(OGM.length, 22 + 3 + 8 + 12);
+    t.equal(OGM.length, 21 + 3 + 8 + 12);
+    t.equal(hex(VECTORS[6][2]).length, 21 + 6 + 12);
+    t.equal(ogmBytes(1, 1, 2, 1), 21 + 3 + 8 + 12 + 6);
+  },
+  "an OGM in the layout before the compact one (flag b4 clear) is refused as another version"(t: Assert) {
+    // The old layout of the golden OGM: flags without b4, and a third count byte (cluster routes).
+    const old = hex("10 0d0c0b0a 0201 03 001890d0 c8 0a 08 55 0403 01 01 01 01 0403 ff 08070605 0605 2001 002890d0 44332211 0700 0002");
+    expectError(t, old, "bad-version", "old-layout OGM");
+    const noFlag = OGM.slice();
+    noFlag[7] &= ~0x10;
+    expectError(t, noFlag, "bad-version", "OGM without b4");
+  },
+  "cluster routes fill the rest of an OGM: a cut or empty one is refused"(t: Assert) {
+    expectError(t, OGM.slice(0, OGM.length - 2), "truncated", "cluster route cut in its metric");
+    const own = hex(VECTORS[6][2]);
+    expectError(t, own.slice(0, 21 + 4), "truncated", "own cluster route without its metric");
+    const zero = new Uint8Array(OGM.length + 6);
+    zero.set(OGM);
+    expectError(t, zero, "bad-field", "a cluster route of cluster 0");
+    const ownZero = new Uint8Array(OGM.length + 6);
+    ownZero.set(OGM);
+    ownZero[OGM.length] = 1;
+    expectError(t, ownZero, "bad-field", "an own cluster route of cluster 0");
+    const notCluster = OGM.slice();
+    notCluster[OGM.length - 12] = 0x05; // the own form (bit 0) of 0xd0902804, whose stop bit (bit 2) gives no precision
+    expectError(t, notCluster, "bad-field", "own form of an invalid cluster id");
   },
   "short ids fold the two halves of a node id"(t: Assert) {
     t.equal(shortId(0x12345678), 0x1234 ^ 0x5678);
@@ -173,9 +217,11 @@ Object.assign(cases, {
     const r = DATA.slice();
     r[11] |= 0x80;
     expectError(t, r, "reserved-bits", "DATA flags bit 7");
-    const o = OGM.slice();
-    o[7] |= 0x80;
-    expectError(t, o, "reserved-bits", "OGM flags bit 7");
+    for (const bit of [0x20, 0x40, 0x80]) {
+      const o = OGM.slice();
+      o[7] |= bit;
+      expectError(t, o, "reserved-bits", `OGM flags bit ${Math.log2(bit)}`);
+    }
     // A hop ACK's kind: b0 hop, b1–2 status, b3–4 the acknowledged type; b5–7 stay reserved.
     for (const bit of [0x20, 0x40, 0x80]) {
       const a = hex(VECTORS[1][2]);
@@ -190,9 +236,10 @@ Object.assign(cases, {
     }
   },
   "inconsistent frames"(t: Assert) {
+    // An OGM's cluster routes fill the frame: three bytes more are a cluster route cut short.
     const trailing = new Uint8Array(OGM.length + 3);
     trailing.set(OGM);
-    expectError(t, trailing, "inconsistent", "OGM with trailing bytes");
+    expectError(t, trailing, "truncated", "OGM with trailing bytes");
     const same = DATA.slice();
     same.set(same.slice(12, 16), 16); // dst := src
     expectError(t, same, "inconsistent", "src == dst");

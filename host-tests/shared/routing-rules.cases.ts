@@ -9,6 +9,8 @@ import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { forgedOgm } from "./forged-ogm";
 import { FrameType, shortId } from "../../src/core/frames";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
+import { clusterRowMesh } from "../../src/demo/topologies";
+import { clusterFromGeohash } from "../../src/core/cluster";
 import { SeqReceiver, SeqSender } from "../../src/core/seq-tracker";
 import { SeededRng } from "../../src/core/rng";
 import { airtimeMs } from "../../src/core/airtime";
@@ -163,13 +165,13 @@ export default suite("routing rules", {
     const small = selectOgmItems(routes(10, () => false), budget, { nbr: 0, route: 0 });
     t.equal(small.nodeRoutes.length, 10);
     t.equal(small.cycle, 1);
-    t.equal(ogmBytes(0, 10, 0), 102);
+    t.equal(ogmBytes(0, 10, 0), 101);
     const first = selectOgmItems(routes(50, (i) => i === 49), budget, { nbr: 0, route: 0 });
     t.equal(first.cycle, Math.ceil((50 * 8) / 128));
     t.ok(first.nodeRoutes.some((e) => e.dst === 50), "the changed entry goes first");
-    t.ok(ogmBytes(0, first.nodeRoutes.length, 0) <= 22 + 128 + 8, "unchanged entries within the route budget");
+    t.ok(ogmBytes(0, first.nodeRoutes.length, 0) <= 21 + 128 + 8, "unchanged entries within the route budget");
     const burst = selectOgmItems(routes(50, () => true), budget, { nbr: 0, route: 0 });
-    t.equal(burst.nodeRoutes.length, Math.floor((255 - 22) / 8), "changes may fill the whole frame");
+    t.equal(burst.nodeRoutes.length, Math.floor((255 - 21) / 8), "changes may fill the whole frame");
     const seen = new Set<number>();
     let cursors = { nbr: 0, route: 0 };
     for (let k = 0; k < 4; k++) {
@@ -182,6 +184,37 @@ export default suite("routing rules", {
     const n1 = selectOgmItems(nbrs, budget, { nbr: 0, route: 0 });
     t.equal(n1.neighbours.length, 16, "at most 16 neighbour entries per OGM");
     t.equal(n1.cycle, 3);
+  },
+  "ownClusterRoute: the builder picks entries as before (12 bytes each) and the codec writes the sender's own in 6; a border node's OGM carries it so"(t) {
+    // Known answer: four cluster routes of sender 7 at its routeSeq 3, then two from origin 9, 24 bytes of rotation.
+    const clusterItem = (c: number, origin: number, seqno: number): OgmItem => ({ section: "cluster", entry: { cluster: clusterFromGeohash(c.toString(32).padStart(4, "b")), origin, seqno, metric: 600 }, changed: false });
+    const items = [clusterItem(1, 7, 3), clusterItem(2, 7, 3), clusterItem(3, 7, 3), clusterItem(4, 7, 3), clusterItem(5, 9, 3), clusterItem(6, 9, 3)];
+    const sel = selectOgmItems(items, { maxBytes: 255, maxNeighbours: 10, routeBytes: 24 }, { nbr: 0, route: 0 });
+    t.equal(sel.clusterRoutes.length, 2, "the rotation counts 12 bytes per cluster route: two in 24 bytes");
+    t.equal(sel.cycle, 3, "a pass of 3, as before the compact layout");
+    const ogm = (routeSeq: number) => ({ type: FrameType.OGM, tx: 7, ogmSeq: 1, hasFix: true, border: true, relayActive: true, homeless: false, cluster: clusterFromGeohash("u281"), battery: 0, load: 0, intervalUnits: 8, relayPrio: 0, routeSeq, cycle: sel.cycle, neighbours: [], nodeRoutes: [], clusterRoutes: sel.clusterRoutes }) as const;
+    t.equal(encodeFrame(ogm(3)).length, 21 + 2 * 6, "on the air the two own routes take 6 bytes each");
+    t.equal(encodeFrame(ogm(4)).length, 21 + 2 * 12, "at another routeSeq they are full entries");
+    // A border node in a row of clusters: node 4 (W) hears 5 (M) and originates W's route to M.
+    const h = clusterRowMesh(4);
+    t.ok(h.runUntil(() => h.fullyRouted(), h.now + 10 * 60_000, 1_000) > 0, "the row of clusters converges");
+    h.run(h.now + 5 * 60_000);
+    const m = h.node(5).cluster;
+    let carried = 0;
+    for (const r of h.txLog.filter((x) => x.type === FrameType.OGM && x.tx === 4)) {
+      const d = decodeFrame(r.bytes);
+      if (!d.ok || d.frame.type !== FrameType.OGM) continue;
+      const o = d.frame;
+      const mine = o.clusterRoutes.filter((e) => e.origin === 4 && e.seqno === o.routeSeq).length;
+      t.equal(r.bytes.length, ogmBytes(o.neighbours.length, o.nodeRoutes.length, o.clusterRoutes.length, mine), "every OGM of node 4 is sized as the rule says");
+      if (o.clusterRoutes.some((e) => e.cluster === m && e.origin === 4 && e.seqno === o.routeSeq)) carried++;
+    }
+    t.atLeast(carried, 1, "node 4 advertised its own route to M in the short form");
+    const at3 = h.node(3).routeTable(h.now).find((r) => r.kind === "cluster" && r.destination === m);
+    t.ok(at3 !== undefined && at3.routes.some((r) => r.via === 4), "node 3 routes to M through 4, from the 6-byte entry");
+    h.node(1).send(h.now, 8, new Uint8Array([0x6b]));
+    h.run(h.now + 60_000);
+    t.equal(h.eventsOf(8, "delivered").filter((e) => e.payload[0] === 0x6b).length, 1, "W to M delivered over it");
   },
   "quiet OGM: the rotation slows to the allowed pass, neighbours keep within it, changes still go first"(t) {
     const nodes = (n: number, changed: (i: number) => boolean): OgmItem[] =>
@@ -197,8 +230,8 @@ export default suite("routing rules", {
     const items = [...nbrs, ...nodes(30, () => false)];
     const loud = selectOgmItems(items, regular, { nbr: 0, route: 0 });
     const quiet = selectOgmItems(items, { ...regular, quietCycle: 8 }, { nbr: 0, route: 0 });
-    t.equal(ogmBytes(loud.neighbours.length, loud.nodeRoutes.length, 0), 22 + 30 + 64);
-    t.equal(ogmBytes(quiet.neighbours.length, quiet.nodeRoutes.length, 0), 22 + 9 + 40);
+    t.equal(ogmBytes(loud.neighbours.length, loud.nodeRoutes.length, 0), 21 + 30 + 64);
+    t.equal(ogmBytes(quiet.neighbours.length, quiet.nodeRoutes.length, 0), 21 + 9 + 40);
     t.equal(quiet.cycle, 8, "receivers hold what it says for 8 OGMs × 3.5");
     // Mixed entry sizes: within the cycle it announces, the rotation covers every entry.
     for (const [what, list, maxCycle] of [["node routes", items, 8], ["node and cluster routes", [...nbrs, ...nodes(10, () => false), ...clusters(10)], 4]] as const) {
@@ -289,8 +322,8 @@ export default suite("routing rules", {
     const regular = sizes(60_000, 20 * 60_000);
     const late = sizes(2 * 3600_000, Infinity);
     t.atLeast(late.length, 4);
-    t.equal(Math.max(...regular), 22 + 6 + 64, "regular: both neighbours and 64 bytes of routes");
-    t.equal(Math.max(...late), 22 + 3 + 24, "quiet: one neighbour and 24 bytes of routes");
+    t.equal(Math.max(...regular), 21 + 6 + 64, "regular: both neighbours and 64 bytes of routes");
+    t.equal(Math.max(...late), 21 + 3 + 24, "quiet: one neighbour and 24 bytes of routes");
     const cycles = h.txLog
       .filter((r) => r.type === FrameType.OGM && r.tx === 6)
       .map((r) => decodeFrame(r.bytes))

@@ -15,10 +15,12 @@ import {
   LOCATE_A_BYTES,
   LOCATE_Q_BYTES,
   MAX_FRAME_BYTES,
-  OGM_CLUSTER_ROUTE_BYTES,
+  OGM_COMPACT_LAYOUT,
   OGM_FIXED_BYTES,
   OGM_NEIGHBOUR_BYTES,
   OGM_NODE_ROUTE_BYTES,
+  ogmBytes,
+  ownClusterRoute,
   PROTOCOL_VERSION,
   ROUTED_HEADER_BYTES,
   SEQREQ_BYTES,
@@ -176,7 +178,8 @@ function decodeOgm(r: Reader, tx: number): OgmFrame {
   const ogmSeq = r.u16();
   const flagsAt = r.pos;
   const flags = r.u8();
-  reserved(r, flags, 0xf0, flagsAt);
+  if ((flags & OGM_COMPACT_LAYOUT) === 0) fail("bad-version", `${r.what}: OGM in the layout before the compact one (flag b4 clear at offset ${flagsAt})`);
+  reserved(r, flags, 0xe0, flagsAt);
   const cluster = clusterField(r, "cluster");
   const homeless = (flags & 8) !== 0;
   if (homeless !== (cluster === 0)) {
@@ -192,13 +195,10 @@ function decodeOgm(r: Reader, tx: number): OgmFrame {
   if (cycle === 0) fail("bad-field", `${r.what}: OGM cycle 0`);
   const nNbr = r.u8();
   const nNode = r.u8();
-  const nClus = r.u8();
-  const expected =
-    OGM_FIXED_BYTES + nNbr * OGM_NEIGHBOUR_BYTES + nNode * OGM_NODE_ROUTE_BYTES + nClus * OGM_CLUSTER_ROUTE_BYTES;
+  const expected = OGM_FIXED_BYTES + nNbr * OGM_NEIGHBOUR_BYTES + nNode * OGM_NODE_ROUTE_BYTES;
   if (r.bytes.length < expected) {
-    fail("truncated", `${r.what}: entry counts ${nNbr}/${nNode}/${nClus} need ${expected} bytes, frame has ${r.bytes.length}`);
+    fail("truncated", `${r.what}: entry counts ${nNbr}/${nNode} need ${expected} bytes, frame has ${r.bytes.length}`);
   }
-  end(r, expected);
   const neighbours = [];
   for (let i = 0; i < nNbr; i++) neighbours.push({ short: r.u16(), rq: r.u8() });
   const nodeRoutes = [];
@@ -206,12 +206,20 @@ function decodeOgm(r: Reader, tx: number): OgmFrame {
     const dst = nodeField(r, `node route ${i}`);
     nodeRoutes.push({ dst, seqno: r.u16(), metric: r.u16() });
   }
+  // Cluster routes fill the rest of the frame; bit 0 of each one's first word (never set in a
+  // cluster id) marks the 6-byte form of rule ownClusterRoute (§3.5).
   const clusterRoutes = [];
-  for (let i = 0; i < nClus; i++) {
-    const c = clusterField(r, `cluster route ${i}`);
-    if (c === 0) fail("bad-field", `${r.what}: cluster route ${i} has no cluster`);
-    const origin = nodeField(r, `cluster route ${i} origin`);
-    clusterRoutes.push({ cluster: c, origin, seqno: r.u16(), metric: r.u16() });
+  for (let i = 0; r.remaining > 0; i++) {
+    const at = r.pos;
+    const word = r.u32();
+    const own = (word & 1) !== 0;
+    const c = own ? word - 1 : word;
+    if (c === 0 || !isValidClusterId(c)) fail("bad-field", `${r.what}: cluster route ${i} at offset ${at} is not a cluster id (0x${word.toString(16)})`);
+    if (own) clusterRoutes.push({ cluster: c, origin: tx, seqno: routeSeq, metric: r.u16() });
+    else {
+      const origin = nodeField(r, `cluster route ${i} origin`);
+      clusterRoutes.push({ cluster: c, origin, seqno: r.u16(), metric: r.u16() });
+    }
   }
   return {
     type: FrameType.OGM,
@@ -514,18 +522,16 @@ function checkSize(size: number, what: string): void {
 export function encodeFrame(f: Frame): Uint8Array {
   switch (f.type) {
     case FrameType.OGM: {
-      const size =
-        OGM_FIXED_BYTES +
-        f.neighbours.length * OGM_NEIGHBOUR_BYTES +
-        f.nodeRoutes.length * OGM_NODE_ROUTE_BYTES +
-        f.clusterRoutes.length * OGM_CLUSTER_ROUTE_BYTES;
+      let own = 0;
+      for (const e of f.clusterRoutes) if (ownClusterRoute(e, f.tx, f.routeSeq)) own++;
+      const size = ogmBytes(f.neighbours.length, f.nodeRoutes.length, f.clusterRoutes.length, own);
       checkSize(size, "OGM");
       if (f.homeless !== (f.cluster === 0)) throw new RangeError("homeless flag and cluster disagree");
       const w = new Writer(size);
       w.u8((PROTOCOL_VERSION << 4) | FrameType.OGM, "type");
       w.node(f.tx, "tx");
       w.u16(f.ogmSeq, "ogmSeq");
-      w.u8((f.hasFix ? 1 : 0) | (f.border ? 2 : 0) | (f.relayActive ? 4 : 0) | (f.homeless ? 8 : 0), "flags");
+      w.u8((f.hasFix ? 1 : 0) | (f.border ? 2 : 0) | (f.relayActive ? 4 : 0) | (f.homeless ? 8 : 0) | OGM_COMPACT_LAYOUT, "flags");
       w.cluster(f.cluster, "cluster");
       w.u8(f.battery, "battery");
       w.u8(f.load, "load");
@@ -537,7 +543,6 @@ export function encodeFrame(f: Frame): Uint8Array {
       w.u8(f.cycle, "cycle");
       w.u8(f.neighbours.length, "neighbour count");
       w.u8(f.nodeRoutes.length, "node route count");
-      w.u8(f.clusterRoutes.length, "cluster route count");
       for (const n of f.neighbours) {
         w.u16(n.short, "neighbour short id");
         w.u8(n.rq, "rq");
@@ -549,6 +554,12 @@ export function encodeFrame(f: Frame): Uint8Array {
       }
       for (const e of f.clusterRoutes) {
         if (e.cluster === 0) throw new RangeError("cluster route without a cluster");
+        if (ownClusterRoute(e, f.tx, f.routeSeq)) {
+          if (!isValidClusterId(e.cluster)) throw new RangeError(`route cluster 0x${e.cluster.toString(16)} is not a cluster id`);
+          w.u32(e.cluster + 1, "route cluster (own)");
+          w.u16(e.metric, "route metric");
+          continue;
+        }
         w.cluster(e.cluster, "route cluster");
         w.node(e.origin, "route origin");
         w.u16(e.seqno, "route seqno");

@@ -27,10 +27,17 @@ export const LINK_HEADER_BYTES = 5;
 export const ROUTED_HEADER_BYTES = 26;
 export const HOP_ACK_BYTES = 20;
 export const E2E_ACK_BYTES = ROUTED_HEADER_BYTES + 2;
-export const OGM_FIXED_BYTES = 22;
+export const OGM_FIXED_BYTES = 21;
 export const OGM_NEIGHBOUR_BYTES = 3;
 export const OGM_NODE_ROUTE_BYTES = 8;
 export const OGM_CLUSTER_ROUTE_BYTES = 12;
+/** A cluster route the OGM's sender originates at its own routeSeq (`ownClusterRoute`, §3.5). */
+export const OGM_OWN_CLUSTER_ROUTE_BYTES = 6;
+/**
+ * OGM flag b4 (§3.5): the compact layout (no cluster-route count, own cluster routes in 6 bytes).
+ * Always set; an OGM without it is in the layout of the firmware before it, and refused.
+ */
+export const OGM_COMPACT_LAYOUT = 0x10;
 export const LOCATE_Q_BYTES = 22;
 export const LOCATE_A_BYTES = ROUTED_HEADER_BYTES + 9;
 export const FLOOD_HEADER_BYTES = 26;
@@ -304,12 +311,24 @@ export function listedKey(f: ListedFrame): string {
 
 export type Frame = OgmFrame | DataFrame | AckFrame | LocateQueryFrame | LocateAnswerFrame | FloodFrame | BcastFrame | SeqnoRequestFrame;
 
-/** Size in bytes of an OGM with these entry counts. */
-export function ogmBytes(neighbours: number, nodeRoutes: number, clusterRoutes: number): number {
+/**
+ * Rule `ownClusterRoute` (§3.5): a cluster route whose origin is the OGM's sender and whose seqno
+ * is the sender's own `routeSeq` (a border route or an aggregate it originates, §5.4) goes out in
+ * 6 bytes, cluster and metric: the receiver takes origin and seqno from the OGM's header. Why: on
+ * medium-city half the cluster routes in late OGMs are the sender's own; on dense-urban (seed 1,
+ * the window's second half) 1.66 of 4.30.
+ */
+export function ownClusterRoute(e: OgmClusterRoute, tx: NodeId, routeSeq: number): boolean {
+  return e.origin === tx && e.seqno === routeSeq;
+}
+
+/** Size in bytes of an OGM with these entry counts (`ownClusterRoutes` of the cluster routes in 6 bytes). */
+export function ogmBytes(neighbours: number, nodeRoutes: number, clusterRoutes: number, ownClusterRoutes = 0): number {
   return (
     OGM_FIXED_BYTES +
     neighbours * OGM_NEIGHBOUR_BYTES +
     nodeRoutes * OGM_NODE_ROUTE_BYTES +
-    clusterRoutes * OGM_CLUSTER_ROUTE_BYTES
+    (clusterRoutes - ownClusterRoutes) * OGM_CLUSTER_ROUTE_BYTES +
+    ownClusterRoutes * OGM_OWN_CLUSTER_ROUTE_BYTES
   );
 }

@@ -13,6 +13,7 @@ import {
   OGM_FIXED_BYTES,
   OGM_NEIGHBOUR_BYTES,
   OGM_NODE_ROUTE_BYTES,
+  OGM_OWN_CLUSTER_ROUTE_BYTES,
   ROUTED_HEADER_BYTES,
   ogmBytes,
 } from "../core/frames";
@@ -58,7 +59,7 @@ export function coreFigures(seeds = 5): string[] {
   out.push(
     `  headers: routed DATA ${ROUTED_HEADER_BYTES} B (Meshtastic 16 B), hop ACK ${HOP_ACK_BYTES} B, end-to-end ACK ${E2E_ACK_BYTES} B, ` +
       `FLOOD ${FLOOD_HEADER_BYTES} B, BCAST ${BCAST_HEADER_BYTES} B; OGM ${OGM_FIXED_BYTES} B + ${OGM_NEIGHBOUR_BYTES}/neighbour + ` +
-      `${OGM_NODE_ROUTE_BYTES}/node route + ${OGM_CLUSTER_ROUTE_BYTES}/cluster route`,
+      `${OGM_NODE_ROUTE_BYTES}/node route + ${OGM_CLUSTER_ROUTE_BYTES}/cluster route (${OGM_OWN_CLUSTER_ROUTE_BYTES} when the sender originates it, §3.5)`,
   );
   for (const d of [10, 50, 200]) {
     const o = ogmSizeFor(d, 6);

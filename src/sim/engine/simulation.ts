@@ -148,6 +148,8 @@ export class Simulation {
   // Per-node radio state.
   readonly #txEnd: Float64Array;
   readonly #lockTx: Int32Array;
+  /** Nodes whose transmission ended while they were dead: their station still holds it in flight. */
+  readonly #cutTx: Uint8Array;
   readonly #lockLost: Uint8Array;
   readonly #lockRssi: Float64Array;
   readonly #lockStart: Float64Array;
@@ -251,6 +253,7 @@ export class Simulation {
     };
     this.#txEnd = new Float64Array(n).fill(-Infinity);
     this.#lockTx = new Int32Array(n).fill(-1);
+    this.#cutTx = new Uint8Array(n);
     this.#lockLost = new Uint8Array(n);
     this.#lockRssi = new Float64Array(n);
     this.#lockStart = new Float64Array(n);
@@ -475,6 +478,12 @@ export class Simulation {
   revive(i: number): void {
     if (this.alive[i]) return;
     this.alive[i] = 1;
+    // Killed in the middle of a transmission: the frame never finished for it, so its station
+    // takes it back as not sent (the queue retries it), else it would wait for it forever.
+    if (this.#cutTx[i]) {
+      this.#cutTx[i] = 0;
+      this.stations[i].transmitDone(this.#now, "busy");
+    }
     this.#rebuildLinks();
     this.#service(i, this.#now);
   }
@@ -644,7 +653,7 @@ export class Simulation {
     this.#freeTx.push(t);
     if (this.alive[i]) {
       this.stations[i].transmitDone(now, "sent");
-    }
+    } else this.#cutTx[i] = 1;
     for (let k = 0; k < delivered.length; k++) {
       const r = delivered[k];
       this.stations[r].receive(bytes.slice(), { rssi: rssis[k], snr: rssis[k] - this.#noise, at: now });
