@@ -37,18 +37,6 @@ export function queryListCapped(type: number): boolean {
   return type === FrameType.LOCATE_Q;
 }
 
-/**
- * Rule `overheardAnswer` (§16): the asker takes an answer addressed to it as soon as it hears it,
- * on whichever hop of its way back, not only from the hop that names it as next. In a dense mesh
- * the asker often hears the target's own answer go out to its first relay, then waits for the
- * relays to bring it round; when one of them loses it (the last hop is not confirmed), the lookup
- * times out and asks a wider ring, whose query costs far more (dense-urban seed 1: two askers
- * heard their target's answer and still widened, once to scope 3).
- */
-export function overheardAnswer(f: { readonly dst: NodeId; readonly next: NodeId }, self: NodeId): boolean {
-  return f.dst === self && f.next !== self;
-}
-
 export const MAX_LOOKUPS = 16;
 export const MAX_WAITING_PER_LOOKUP = 8;
 

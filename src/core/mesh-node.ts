@@ -29,7 +29,6 @@ import { resolveConfig, type MeshConfig } from "./config";
 import { type ClusterId, clusterHolds, clusterOf, formatCluster, NO_CLUSTER } from "./cluster";
 import { type BridgeStats, GatewayRole } from "./bridge/gateway-role";
 import type { BcastFrame } from "./frames";
-import { overheardAnswer } from "./locate";
 
 export type { MeshStats } from "./node-state";
 
@@ -410,7 +409,7 @@ export class MeshNode implements Station {
         if (f.next === this.id) {
           if (f.dst === this.id) this.#s.loc.onLocateAnswer(f, now);
           else this.#s.fwd.onRouted(f, now);
-        } else if (overheardAnswer(f, this.id)) this.#s.loc.onLocateAnswer(f, now);
+        }
         break;
       case FrameType.LOCATE_Q:
         this.#s.loc.onLocateQuery(f, now);
