@@ -610,7 +610,7 @@ export class Flooding {
       only: backup?.only,
       max: MAX_BCAST_FORWARDERS,
       minGain: this.forwarderMinGain(f, backup !== undefined),
-      capped: queryListCapped(f.type, this.n.nbrs.full),
+      capped: queryListCapped(f.type),
     });
     if (chosen === undefined) return bare;
     const payload = f.type === FrameType.LOCATE_Q ? 0 : f.payload.length;
