@@ -14,6 +14,7 @@ import { nextHopCount } from "./hop-count";
 import { inBroadcastScope, inCorridor, inCorridorRectangle, inLocateScope } from "./scope";
 import { randInt } from "./rng";
 import { FloodHandover } from "./flood-handover";
+import { queryListCapped } from "./locate";
 
 /**
  * Own reach (§15): senders heard at least this far above the SF's demodulation limit count as
@@ -621,6 +622,7 @@ export class Flooding {
       only: backup?.only,
       max: MAX_BCAST_FORWARDERS,
       minGain: this.forwarderMinGain(f, backup !== undefined),
+      capped: queryListCapped(f.type),
     });
     if (chosen === undefined) return bare;
     const payload = f.type === FrameType.LOCATE_Q ? 0 : f.payload.length;

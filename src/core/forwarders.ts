@@ -54,6 +54,11 @@ export interface ForwarderView {
   readonly max: number;
   /** Fewest two-hop nodes still to reach a forwarder must cover to be named (1: any). */
   readonly minGain?: number;
+  /**
+   * When more than `max` would be needed: true names the first `max` in rank order (rule
+   * `queryListCapped`, locate.ts), false or absent names none (the distributor rule applies).
+   */
+  readonly capped?: boolean;
 }
 
 /**
@@ -61,7 +66,7 @@ export interface ForwarderView {
  * forwarders*), possibly none (every two-hop node is covered already, or reachable only through
  * candidates the forwarder gain skips once one forwarder is named), or
  * undefined when more than `max` would be needed (the frame then names none and the distributor
- * rule applies).
+ * rule applies), unless `capped`: then the first `max`.
  */
 export function chooseForwarders(v: ForwarderView): number[] | undefined {
   const one = new Set<number>(v.neighbours.map((n) => n.short));
@@ -97,7 +102,8 @@ export function chooseForwarders(v: ForwarderView): number[] | undefined {
   // Ranked (§15): the list is in the order chosen, the one covering most first; the nodes of
   // unknown reach last. A forwarder's place in the list is its turn to relay.
   chosen.push(...unknown.sort((a, b) => a - b));
-  return chosen.length > v.max ? undefined : chosen;
+  if (chosen.length <= v.max) return chosen;
+  return v.capped === true ? chosen.slice(0, v.max) : undefined;
 }
 
 /** Greedy set cover: adds to `chosen` the candidates covering most of `todo`, until none adds `minGain` of it. */

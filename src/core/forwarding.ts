@@ -599,9 +599,12 @@ export class Forwarding {
       case FrameType.FLOOD:
         this.confirm(identityKey("d", f.src, f.dst, f.seq), f.tx, AckStatus.DELIVERED, now);
         break;
-      case FrameType.LOCATE_A:
-        this.confirm(identityKey("l", f.src, f.dst, f.seq), f.tx, AckStatus.DELIVERED, now);
+      case FrameType.LOCATE_A: {
+        // A copy further on ends custody of an answer as it does of DATA and ACKs (`downstreamCopy`).
+        const key = identityKey("l", f.src, f.dst, f.seq);
+        if (!this.confirm(key, f.tx, AckStatus.DELIVERED, now)) this.downstreamCopy(key, f.hops, now);
         break;
+      }
       case FrameType.ACK:
         if (f.kind === "e2e") {
           const key = identityKey("a", f.src, f.dst, f.seq, f.attempt);
