@@ -60,13 +60,14 @@ export const NAMED_STAND_DOWN_COPIES = 3;
  */
 export const CROWDED_STAND_DOWN_COPIES = 2;
 /**
- * Rule `unnamedCopyCount` (§15): the copies (the first included) after which a distributor stands
- * down from relaying a broadcast that names no forwarders, instead of `relayCopyThreshold`. Such a
- * broadcast comes from a moving node (its two-hop view is stale) or needed more forwarders than a
- * list holds, so no relay has a view to prune on and the copies heard are the only evidence of
- * coverage: a second copy means two transmissions already reach round us.
+ * Rule `movingCopyCount` (§15): the copies (the first included) after which a moving node stands
+ * down from relaying a broadcast that names no forwarders, instead of `relayCopyThreshold`. Its
+ * two-hop view is as stale as the lists it no longer names (§15), so the copies it hears are its
+ * only evidence of coverage, and on a road a second copy means transmissions on both sides. A
+ * static distributor keeps three: the distributors form a connected dominating set (§12), and
+ * each may be the only way to part of the mesh.
  */
-export const UNNAMED_BCAST_COPIES = 2;
+export const MOVING_BCAST_COPIES = 2;
 export const RELAYED_MAX = 64;
 
 /**
@@ -371,7 +372,7 @@ export class Flooding {
     // A named forwarder (§15) was chosen for the part of the network only it covers: the copy
     // counter says nothing about that part, so it stands down only when most of its own reach is
     // known reached (a usable-neighbour list shrunk by collisions would stand it down too early).
-    const enough = !pending.named && this.n.config.relayCopyThreshold > 0 && pending.copies >= this.unnamedStandDownCopies(listed?.frame.type);
+    const enough = !pending.named && this.n.config.relayCopyThreshold > 0 && pending.copies >= this.unnamedStandDownCopies(listed?.frame.type, now);
     const redundant = pending.named && listed !== undefined ? pending.copies >= this.standDownCopies(listed.frame.type) && this.reachMostlyCovered(listed, now) : this.coveredBy(key, sender, now);
     if (redundant || enough) {
       this.pendingRelays.delete(key);
@@ -380,13 +381,13 @@ export class Flooding {
   }
 
   /**
-   * Copies an unnamed relay hears (the first included) before it stands down: UNNAMED_BCAST_COPIES
-   * for a broadcast (rule `unnamedCopyCount`, §15), else relayCopyThreshold; floods and location
-   * queries keep the third copy (they must reach one node, §15 *Directed frames*).
+   * Copies an unnamed relay hears (the first included) before it stands down: MOVING_BCAST_COPIES
+   * for a broadcast on a moving node (rule `movingCopyCount`, §15), else relayCopyThreshold;
+   * floods and location queries keep it (they must reach one node, §15 *Directed frames*).
    */
-  unnamedStandDownCopies(type: ListedFrame["type"] | undefined): number {
+  unnamedStandDownCopies(type: ListedFrame["type"] | undefined, now: number): number {
     const normal = this.n.config.relayCopyThreshold;
-    return type === FrameType.BCAST ? Math.min(normal, UNNAMED_BCAST_COPIES) : normal;
+    return type === FrameType.BCAST && this.n.moving(now) ? Math.min(normal, MOVING_BCAST_COPIES) : normal;
   }
 
   /**
