@@ -7,7 +7,7 @@ import { clusterDistance, clusterOf, clusterPrecision } from "../../src/core/clu
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { DEFAULT_CONFIG } from "../../src/core/config";
 import { FloodScope, FrameType, shortId } from "../../src/core/frames";
-import { CROWDED_STAND_DOWN_COPIES, NAMED_STAND_DOWN_COPIES, NAMED_STAND_DOWN_SHARE, RANK_GUARD_SLOTS } from "../../src/core/flooding";
+import { CROWDED_STAND_DOWN_COPIES, MOVING_BCAST_COPIES, NAMED_STAND_DOWN_COPIES, NAMED_STAND_DOWN_SHARE, RANK_GUARD_SLOTS } from "../../src/core/flooding";
 import type { MeshNode } from "../../src/core/mesh-node";
 import { SNR_LIMIT_DB, slotTimeMs } from "../../src/core/presets";
 import type { NodeId } from "../../src/core/station";
@@ -120,6 +120,42 @@ export default suite("broadcast stand-down", {
     };
     t.equal(run(false), 0, "every neighbour listed by a sender: stands down");
     t.equal(run(true), 1, "the leaf lacks it: relays");
+  },
+  "movingCopyCount: a moving distributor stands down from a broadcast naming no forwarders after two copies; a static one, or a flood, after three"(t) {
+    t.equal(MOVING_BCAST_COPIES, 2, "the rule this case is written for");
+    t.equal(DEFAULT_CONFIG.relayCopyThreshold, 3, "the threshold static nodes and floods keep");
+    // The line 1–2–3: 2 links the two ends (it never mutes) and hears a frame naming no
+    // forwarders from senders it does not know, so their copies cover none of its neighbours.
+    const flood = (me: MeshNode, tx: NodeId): Uint8Array =>
+      encodeFrame({ type: FrameType.FLOOD, tx, ttl: 5, hops: 1, priority: 4, wantAck: false, scopeKind: FloodScope.NETWORK, src: SRC, dst: 0x0777_0777, seq: 1, srcCluster: me.cluster, dstCluster: 0, payload: new Uint8Array([9]) });
+    const run = (moving: boolean, kind: "bcast" | "flood", copies: number): number => {
+      const h = new IdealMesh({ seed: 12 });
+      for (let i = 1; i <= 3; i++) h.addNode(i, gridPosition(i, 0));
+      h.link(1, 2);
+      h.link(2, 3);
+      settle(t, h, `line, ${moving ? "moving" : "static"} ${kind}`);
+      const me = h.node(2);
+      t.ok(!me.muted, "2 relays for others (a distributor)");
+      const odometer = me.travelledM;
+      if (moving) {
+        // 150 m north within a few seconds: a counted step (§4 `plausibleStep`), so 2 is moving.
+        const home = gridPosition(2, 0);
+        me.setPosition(h.now, { lat: home.lat + 150 / 111_200, lon: home.lon });
+      }
+      t.equal(me.travelledM > odometer, moving, moving ? "2 moved" : "2 stayed");
+      const from = h.txLog.length;
+      const at = h.now;
+      for (const tx of SENDERS.slice(0, copies)) me.receive(kind === "bcast" ? bcast(me, tx, undefined) : flood(me, tx), { rssi: -90, snr: STRONG, at });
+      h.run(h.now + MINUTE);
+      const type = kind === "bcast" ? FrameType.BCAST : FrameType.FLOOD;
+      return h.txLog.slice(from).filter((r) => r.tx === 2 && r.type === type).length;
+    };
+    t.equal(run(true, "bcast", 1), 1, "moving, broadcast, one copy: relays");
+    t.equal(run(true, "bcast", 2), 0, "moving, broadcast, two copies: stands down");
+    t.equal(run(true, "flood", 2), 1, "moving, flood, two copies: relays");
+    t.equal(run(true, "flood", 3), 0, "moving, flood, three copies: stands down");
+    t.equal(run(false, "bcast", 2), 1, "static, broadcast, two copies: relays");
+    t.equal(run(false, "bcast", 3), 0, "static, broadcast, three copies: stands down");
   },
   "named stand-down, crowded: with its neighbour table full a named forwarder stands down after two copies, with room after three"(t) {
     t.equal(CROWDED_STAND_DOWN_COPIES, 2, "the rule this case is written for");

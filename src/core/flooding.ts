@@ -61,6 +61,15 @@ export const NAMED_STAND_DOWN_COPIES = 3;
  * evidence enough; the third copy was for sparse, lossy meshes, where few copies get through.
  */
 export const CROWDED_STAND_DOWN_COPIES = 2;
+/**
+ * Rule `movingCopyCount` (§15): the copies (the first included) after which a moving node stands
+ * down from relaying a broadcast that names no forwarders, instead of `relayCopyThreshold`. Its
+ * two-hop view is as stale as the lists it no longer names (§15), so the copies it hears are its
+ * only evidence of coverage, and on a road a second copy means transmissions on both sides. A
+ * static distributor keeps three: the distributors form a connected dominating set (§12), and
+ * each may be the only way to part of the mesh.
+ */
+export const MOVING_BCAST_COPIES = 2;
 export const RELAYED_MAX = 64;
 
 /**
@@ -373,12 +382,22 @@ export class Flooding {
     // A named forwarder (§15) was chosen for the part of the network only it covers: the copy
     // counter says nothing about that part, so it stands down only when most of its own reach is
     // known reached (a usable-neighbour list shrunk by collisions would stand it down too early).
-    const enough = !pending.named && this.n.config.relayCopyThreshold > 0 && pending.copies >= this.n.config.relayCopyThreshold;
+    const enough = !pending.named && this.n.config.relayCopyThreshold > 0 && pending.copies >= this.unnamedStandDownCopies(listed?.frame.type, now);
     const redundant = pending.named && listed !== undefined ? pending.copies >= this.standDownCopies(listed.frame.type) && this.reachMostlyCovered(listed, now) : this.coveredBy(key, sender, now);
     if (redundant || enough) {
       this.pendingRelays.delete(key);
       if (this.n.queue.remove((q) => q.tag.kind === "relay" && q.tag.key === key).length > 0) this.n.stats.relaysSuppressed++;
     }
+  }
+
+  /**
+   * Copies an unnamed relay hears (the first included) before it stands down: MOVING_BCAST_COPIES
+   * for a broadcast on a moving node (rule `movingCopyCount`, §15), else relayCopyThreshold;
+   * floods and location queries keep it (they must reach one node, §15 *Directed frames*).
+   */
+  unnamedStandDownCopies(type: ListedFrame["type"] | undefined, now: number): number {
+    const normal = this.n.config.relayCopyThreshold;
+    return type === FrameType.BCAST && this.n.moving(now) ? Math.min(normal, MOVING_BCAST_COPIES) : normal;
   }
 
   /**
