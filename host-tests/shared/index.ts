@@ -31,5 +31,6 @@ import replyRules from "./reply-rules.cases";
 import contacts from "./contacts.cases";
 import seqnoRequest from "./seqno-request.cases";
 import settings from "./settings.cases";
+import shortcut from "./shortcut.cases";
 
-export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, linkRules, routingRules, mesh, meshPart2, broadcastStandDown, forwarderGain, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridgeRules, bridge, keyBinding, keyIdentity, seqnoRequest, mobilityRules, floodBudget, replyRules, hopRules, contacts, consoleContacts];
+export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, linkRules, routingRules, mesh, meshPart2, broadcastStandDown, forwarderGain, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridgeRules, bridge, keyBinding, keyIdentity, seqnoRequest, mobilityRules, floodBudget, replyRules, hopRules, contacts, consoleContacts, shortcut];
