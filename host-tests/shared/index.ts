@@ -33,5 +33,6 @@ import replyWays from "./reply-ways.cases";
 import contacts from "./contacts.cases";
 import seqnoRequest from "./seqno-request.cases";
 import settings from "./settings.cases";
+import shortcut from "./shortcut.cases";
 
-export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, linkRules, routingRules, mesh, meshPart2, broadcastStandDown, floodHandover, forwarderGain, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridgeRules, bridge, keyBinding, keyIdentity, seqnoRequest, mobilityRules, floodBudget, replyRules, replyWays, hopRules, contacts, consoleContacts];
+export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, linkRules, routingRules, mesh, meshPart2, broadcastStandDown, floodHandover, forwarderGain, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridgeRules, bridge, keyBinding, keyIdentity, seqnoRequest, mobilityRules, floodBudget, replyRules, replyWays, hopRules, contacts, consoleContacts, shortcut];

@@ -14,6 +14,7 @@ import { formatNodeId, type NodeId, type PriorityLevel } from "./station";
 import { randInt } from "./rng";
 import { hopFailureWeight } from "./link-quality";
 import { floodOnceReason } from "./flood-budget";
+import { heardShortcut, twoHopShortcut } from "./shortcut";
 
 /**
  * Rule `replyHopAck` (§7.1): the identity groups of the routed replies (end-to-end ACK "a", locate
@@ -153,6 +154,20 @@ export class Forwarding {
     return out;
   }
 
+  /**
+   * Rules `heardShortcut` and `twoHopShortcut` (§6.1, shortcut.ts): a next hop for a frame to
+   * `dst` past the tables — the destination itself when heard directly, else (without a node route)
+   * a neighbour that reports hearing it, on a node whose neighbour table is full (with room, the
+   * cluster routes of a sparse mesh are kept: §6.2) — or undefined. Not on a driving node, whose
+   * links age fast.
+   */
+  shortcut(dst: NodeId, tried: ReadonlySet<NodeId>, nodeRouted: boolean, now: number): NodeId | undefined {
+    if (this.n.driving(now)) return undefined;
+    const heard = heardShortcut(dst, this.n.nbrs, this.n.flood.heardNodes, now, tried);
+    if (heard !== undefined || nodeRouted || !this.n.nbrs.full) return heard;
+    return twoHopShortcut(dst, this.n.nbrs, now, tried);
+  }
+
   /** Whether this node is a gateway whose bridge is a way to `dst` in `dstCluster` now (for an end-to-end ACK `ack`, also back the way its DATA came). */
   bridgeReaches(dst: NodeId, dstCluster: ClusterId, now: number, ack?: { readonly src: NodeId; readonly dst: NodeId; readonly seq: number }): boolean {
     if (this.n.bridge === undefined) return false;
@@ -234,7 +249,11 @@ export class Forwarding {
       // A gateway: the bridge takes the frame when it beats every LoRa option (bridge/rules.ts B1).
       if (this.n.bridge?.takeRouted(u, options, now) === true) return;
       const choice = chooseRoute(options, this.n.rng, this.n.config, this.n.nbrs.full);
-      if (choice !== undefined) {
+      const short = u.ftype === FrameType.DATA ? this.shortcut(u.dst, u.tried, options[0]?.route.kind === "node", now) : undefined;
+      if (short !== undefined) {
+        nextHop = short;
+        this.n.stats.shortcuts++;
+      } else if (choice !== undefined) {
         nextHop = choice.route.entry.neighbour;
         via = choice.route;
       } else if (options.length === 0) this.n.seqreq.onNoRoute(u.dst, u.dstCluster, now); // §5.6
@@ -685,7 +704,7 @@ export class Forwarding {
       return;
     }
     const exclude = new Set<NodeId>([f.tx]);
-    if (this.routeOptions(f.dst, f.dstCluster, now, exclude).length === 0 && !this.bridgeReaches(f.dst, f.dstCluster, now, f.type === FrameType.ACK ? f : undefined) && !this.hasReverseHop(f, now)) {
+    if (this.routeOptions(f.dst, f.dstCluster, now, exclude).length === 0 && (!isData || this.shortcut(f.dst, exclude, false, now) === undefined) && !this.bridgeReaches(f.dst, f.dstCluster, now, f.type === FrameType.ACK ? f : undefined) && !this.hasReverseHop(f, now)) {
       // Refuse rather than accept a frame we cannot pass on: the sender fails over at once.
       this.n.stats.refusedNoRoute++;
       this.n.seqreq.onNoRoute(f.dst, f.dstCluster, now); // starved? ask for a newer seqno (§5.6)

@@ -31,6 +31,12 @@ export class HeardNodes {
     this.#at.set(short, now);
   }
 
+  /** Whether `short` was heard within the hold time. */
+  has(short: number, now: number): boolean {
+    const at = this.#at.get(short);
+    return at !== undefined && now - at <= this.#holdMs;
+  }
+
   /** Adds to `into` every node heard within the hold time, and forgets older ones. */
   addRecent(into: Set<number>, now: number): void {
     for (const [short, at] of this.#at) {

@@ -57,6 +57,8 @@ export interface MeshStats extends LinkCounters, RouteCounters, SeqreqCounters {
   routeDeaths: number;
   sendFailed: number;
   refusedNoRoute: number;
+  /** Routed frames sent past the tables (rules heardShortcut and twoHopShortcut, §6.1). */
+  shortcuts: number;
   dropsQueueFull: number;
   dropsTtl: number;
   dropsUnroutable: number;
@@ -277,6 +279,7 @@ export function emptyStats(): MeshStats {
     routeDeaths: 0,
     sendFailed: 0,
     refusedNoRoute: 0,
+    shortcuts: 0,
     dropsQueueFull: 0,
     dropsTtl: 0,
     dropsUnroutable: 0,

@@ -1,0 +1,109 @@
+// Shortcuts past the route table (docs/protocol.md §6.1, rules `heardShortcut` and
+// `twoHopShortcut`): known answers on tables and a line of three. Pure ES2022, so it runs on XS too.
+import { resolveConfig } from "../../src/core/config";
+import { encodeFrame } from "../../src/core/codec";
+import { NO_CLUSTER } from "../../src/core/cluster";
+import { FrameType, shortId } from "../../src/core/frames";
+import { HeardNodes } from "../../src/core/heard-nodes";
+import { NeighbourTable } from "../../src/core/neighbour-table";
+import { SNR_LIMIT_DB } from "../../src/core/presets";
+import { heardShortcut, twoHopShortcut } from "../../src/core/shortcut";
+import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
+import { forgedOgm } from "./forged-ogm";
+import { dataSent } from "./tx-log";
+import { suite } from "./harness";
+
+const I = 30_000;
+const SELF = 0x0a000001;
+const DST = 0x0a000009;
+const LIMIT = SNR_LIMIT_DB[9];
+
+/** A table of two (full) holding neighbours 2 and 3, each heard for eight OGMs listing us and DST at the rq bytes given. */
+function fullTable(dstRq2: number, dstRq3: number): { table: NeighbourTable; now: number } {
+  const table = new NeighbourTable(SELF, resolveConfig({ maxNeighbours: 2 }), undefined, LIMIT);
+  let now = 0;
+  for (let s = 0; s < 8; s++) {
+    now = s * I;
+    for (const [id, rq] of [[2, dstRq2], [3, dstRq3]] as const) {
+      const neighbours = [{ short: shortId(SELF), rq: 255 }, ...(rq > 0 ? [{ short: shortId(DST), rq }] : [])];
+      table.heardFrame(id, now, LIMIT + 15);
+      table.onOgm(forgedOgm({ tx: id, ogmSeq: s, intervalUnits: I / 4000, neighbours }), -90, LIMIT + 15, now);
+    }
+  }
+  return { table, now };
+}
+
+/** Line 1 – 2 – 3, converged (1 routes to 3 through 2). */
+function line(): IdealMesh {
+  const h = new IdealMesh({ seed: 11, config: { ogmTrickleMaxMs: 30_000 } });
+  for (let i = 1; i <= 3; i++) h.addNode(i, gridPosition(i - 1, 0));
+  h.link(1, 2);
+  h.link(2, 3);
+  h.runUntil(() => h.fullyRouted(), 10 * 60_000, 1_000);
+  return h;
+}
+
+/** A DATA frame 3 sends to 2 (for 2), overheard by 1 at `snr`: 1 has now heard 3, without an OGM. */
+function overhear3(h: IdealMesh, snr: number): void {
+  const f = encodeFrame({ type: FrameType.DATA, tx: 3, next: 2, ttl: 8, hops: 0, priority: 3, wantAck: false, bounced: false, attempt: 0, src: 3, dst: 2, seq: 900, dstCluster: NO_CLUSTER, payload: new Uint8Array([1]) });
+  h.node(1).receive(f, { rssi: -90, snr, at: h.now });
+}
+
+export default suite("shortcuts past the tables", {
+  "heardShortcut: the destination itself when heard and not in the neighbour table; not once tried, not past the hold"(t) {
+    const { table, now } = fullTable(0, 0);
+    const heard = new HeardNodes(8, 60_000);
+    t.equal(heardShortcut(DST, table, heard, now, new Set()), undefined, "never heard");
+    heard.heard(shortId(DST), now);
+    t.equal(heardShortcut(DST, table, heard, now, new Set()), DST, "heard: straight to it");
+    t.equal(heardShortcut(DST, table, heard, now, new Set([DST])), undefined, "tried for this frame already");
+    t.equal(heardShortcut(DST, table, heard, now + 60_001, new Set()), undefined, "heard longer ago than the hold");
+    heard.heard(shortId(2), now);
+    t.equal(heardShortcut(2, table, heard, now, new Set()), undefined, "in the neighbour table: its direct route is a route like any other");
+  },
+
+  "twoHopShortcut: the usable neighbour that reports hearing the destination best, at rq ≥ ½ only"(t) {
+    const a = fullTable(255, 200);
+    t.ok(a.table.full, "the table is full");
+    t.equal(twoHopShortcut(DST, a.table, a.now, new Set()), 2, "2 hears it at 255, 3 at 200");
+    t.equal(twoHopShortcut(DST, a.table, a.now, new Set([2])), 3, "2 tried: 3");
+    const b = fullTable(255, 100);
+    t.equal(twoHopShortcut(DST, b.table, b.now, new Set([2])), undefined, "3 hears it at 100 (0.39): below the floor");
+    const c = fullTable(0, 0);
+    t.equal(twoHopShortcut(DST, c.table, c.now, new Set()), undefined, "nobody lists it");
+  },
+
+  "heardShortcut on a line: 1 sends to 3 directly once it has heard 3, and fails over to 2 when that hop is not confirmed"(t) {
+    // Not heard: through 2.
+    let h = line();
+    let mark = h.txLog.length;
+    t.ok(h.node(1).send(h.now, 3, new Uint8Array([1]), { wantAck: false }).ok);
+    h.run(h.now + 20_000);
+    t.deepEqual(dataSent(h, 1, mark).map((f) => f.next), [2], "never heard 3: one DATA, to 2");
+    // Heard, but 1.5 dB over SF7's limit (under own reach's 3 dB margin): through 2.
+    h = line();
+    overhear3(h, SNR_LIMIT_DB[7] + 1.5);
+    mark = h.txLog.length;
+    h.node(1).send(h.now, 3, new Uint8Array([2]), { wantAck: false });
+    h.run(h.now + 20_000);
+    t.deepEqual(dataSent(h, 1, mark).map((f) => f.next), [2], "heard at the edge: to 2");
+    // Heard well, and 3 now in reach: one DATA, straight to 3, and 2 relays nothing.
+    h = line();
+    overhear3(h, 8);
+    h.link(1, 3);
+    mark = h.txLog.length;
+    h.node(1).send(h.now, 3, new Uint8Array([3]), { wantAck: false });
+    h.run(h.now + 20_000);
+    t.deepEqual(dataSent(h, 1, mark).map((f) => f.next), [3], "heard: one DATA, to 3");
+    t.equal(dataSent(h, 2, mark).filter((f) => f.src === 1).length, 0, "2 relayed nothing");
+    t.equal(h.eventsOf(3, "delivered").filter((e) => e.payload[0] === 3).length, 1, "delivered");
+    // Heard, but out of reach now: the hop goes unconfirmed once, then 2 carries it.
+    h = line();
+    overhear3(h, 8);
+    mark = h.txLog.length;
+    h.node(1).send(h.now, 3, new Uint8Array([4]), { wantAck: false });
+    h.run(h.now + 30_000);
+    t.deepEqual(dataSent(h, 1, mark).map((f) => f.next), [3, 2], "to 3 once, then to 2");
+    t.equal(h.eventsOf(3, "delivered").filter((e) => e.payload[0] === 4).length, 1, "delivered through 2");
+  },
+});
