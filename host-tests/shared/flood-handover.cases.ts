@@ -125,6 +125,22 @@ export default suite("flood handover", {
     h.run(h.now + MINUTE);
     t.equal(handovers(h, from).length, 0, "no DATA hop");
   },
+  "a hand-over called off for a better-placed holder only inferred from a copy's reach list relays the flood it held back"(t) {
+    // 2 holds the flood beside D and holds back its relay; 6's copy then shows 1 (beside D, lower
+    // short id) as a holder, though 1 missed that copy: 2 gives the hand-over up, and its flood
+    // relay, which the old code would have sent, goes after all (review of the merge, 2026-12-05).
+    const h = mesh(t, [[5, 2], [2, DST], [1, DST], [1, 2], [6, 2], [6, 1]]);
+    const me = h.node(2);
+    const copy = (tx: NodeId): Uint8Array => encodeFrame({ type: FrameType.FLOOD, tx, ttl: 5, hops: 2, priority: 4, wantAck: true, scopeKind: FloodScope.NETWORK, src: SRC, dst: DST, seq: SEQ, srcCluster: me.cluster, dstCluster: me.cluster, payload: new Uint8Array([1]) });
+    const from = h.txLog.length;
+    me.receive(copy(5), { rssi: -90, snr: SNR, at: h.now });
+    h.run(h.now + 50);
+    me.receive(copy(6), { rssi: -90, snr: SNR, at: h.now });
+    h.run(h.now + MINUTE);
+    t.equal(me.stats.handoversCalledOff, 1, "called off");
+    t.equal(h.txLog.slice(from).filter((r) => r.tx === 2 && r.type === FrameType.FLOOD).length, 1, "2 relays the flood");
+    t.ok(deliveredAtDst(h) >= 1, "the destination has it");
+  },
   "with the rule off the same holder sends nothing (the flood's last copy is all)"(t) {
     const h = mesh(t, [[5, 2], [2, DST]], { agreedHandover: false });
     const from = h.txLog.length;

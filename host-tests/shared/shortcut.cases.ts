@@ -105,5 +105,16 @@ export default suite("shortcuts past the tables", {
     h.run(h.now + 30_000);
     t.deepEqual(dataSent(h, 1, mark).map((f) => f.next), [3, 2], "to 3 once, then to 2");
     t.equal(h.eventsOf(3, "delivered").filter((e) => e.payload[0] === 4).length, 1, "delivered through 2");
+    // The unconfirmed shortcut is not taken again until 3 is heard anew: one frame heard under 3's
+    // id (forged, or over a one-way link) costs one wasted hop, not one per DATA for the hold time.
+    mark = h.txLog.length;
+    h.node(1).send(h.now, 3, new Uint8Array([5]), { wantAck: false });
+    h.run(h.now + 30_000);
+    t.deepEqual(dataSent(h, 1, mark).map((f) => f.next), [2], "the next DATA goes through 2 at once");
+    overhear3(h, 8);
+    mark = h.txLog.length;
+    h.node(1).send(h.now, 3, new Uint8Array([6]), { wantAck: false });
+    h.run(h.now + 30_000);
+    t.deepEqual(dataSent(h, 1, mark).map((f) => f.next), [3, 2], "heard anew: the shortcut is tried again");
   },
 });

@@ -3,7 +3,7 @@
 // hop as one confirmed DATA hop, once the flood's own burst has passed; the neighbours of the
 // destination rank themselves by the link to it that each advertises, so only the best-placed one
 // acts, and the others stand down when they overhear its hand-over or the destination's answer.
-import { type Frame, type FloodFrame, FloodScope, floodKey, FrameType, listedHeaderBytes, shortId } from "./frames";
+import { AckStatus, type Frame, type FloodFrame, FloodScope, floodKey, FrameType, listedHeaderBytes, shortId } from "./frames";
 import type { Flooding } from "./flooding";
 import type { NodeState } from "./node-state";
 import { nextHopCount } from "./hop-count";
@@ -55,20 +55,40 @@ interface PendingHandover {
   readonly deadline: number;
   /** Quiet after the last copy, rank included, ms. */
   waitMs: number;
+  /** Set when the node held back its own relay of the flood for this hand-over (`named`: as a named forwarder). */
+  withheld?: { readonly named: boolean };
 }
 
 export class FloodHandover {
   readonly n: NodeState;
   readonly #pending = new Map<string, PendingHandover>();
-  readonly #flood: Pick<Flooding, "noteReached" | "backupWaitMs" | "rankStepMs">;
+  readonly #flood: Pick<Flooding, "noteReached" | "backupWaitMs" | "rankStepMs" | "relayWithheld">;
 
-  constructor(n: NodeState, flood: Pick<Flooding, "noteReached" | "backupWaitMs" | "rankStepMs">) {
+  constructor(n: NodeState, flood: Pick<Flooding, "noteReached" | "backupWaitMs" | "rankStepMs" | "relayWithheld">) {
     this.n = n;
     this.#flood = flood;
   }
 
   has(key: string): boolean {
     return this.#pending.has(key);
+  }
+
+  /**
+   * The node would relay the flood `key` now: with a hand-over pending, it holds the relay back
+   * (true) and owes it if the hand-over is given up for any reason but another node's carrying the
+   * message or the destination's answer (`#giveUp`).
+   */
+  withhold(key: string, named: boolean): boolean {
+    const p = this.#pending.get(key);
+    if (p === undefined) return false;
+    p.withheld = { named };
+    return true;
+  }
+
+  /** A hand-over dropped without anyone having carried the message: the relay it held back goes now. */
+  #giveUp(key: string, p: PendingHandover, now: number): void {
+    this.#pending.delete(key);
+    if (p.withheld !== undefined) this.#flood.relayWithheld(p.flood, key, p.withheld.named, now);
   }
 
   get size(): number {
@@ -90,7 +110,10 @@ export class FloodHandover {
     this.#flood.noteReached(holders, f.tx, f.forwarders);
     const p: PendingHandover = { flood: f, holders, lastCopy: now, deadline: now + HANDOVER_MAX_WAIT_MS, waitMs: 0 };
     if (!this.#rerank(p, now)) return;
-    if (this.#pending.size >= HANDOVER_PENDING_MAX) this.#pending.delete(this.#pending.keys().next().value as string);
+    if (this.#pending.size >= HANDOVER_PENDING_MAX) {
+      const [oldKey, old] = this.#pending.entries().next().value as [string, PendingHandover];
+      this.#giveUp(oldKey, old, now);
+    }
     this.#pending.set(key, p);
   }
 
@@ -101,7 +124,8 @@ export class FloodHandover {
     p.lastCopy = now;
     this.#flood.noteReached(p.holders, f.tx, f.forwarders);
     if (!this.#rerank(p, now)) {
-      this.#pending.delete(key);
+      // A better-placed holder is only inferred from reach lists: nobody has carried the message yet.
+      this.#giveUp(key, p, now);
       this.n.stats.handoversCalledOff++;
     }
   }
@@ -136,7 +160,7 @@ export class FloodHandover {
     if (this.#pending.size === 0) return;
     let key: string | undefined;
     if (f.type === FrameType.DATA && f.next === f.dst && !f.bounced) key = floodKey(f.src, f.dst, f.seq);
-    else if (f.type === FrameType.ACK && f.kind === "hop" && f.tx === f.dst) key = floodKey(f.src, f.dst, f.seq);
+    else if (f.type === FrameType.ACK && f.kind === "hop" && f.tx === f.dst && f.status === AckStatus.DELIVERED && (f.acks === undefined || f.acks === FrameType.DATA)) key = floodKey(f.src, f.dst, f.seq);
     else if (f.type === FrameType.ACK && f.kind === "e2e") key = floodKey(f.dst, f.src, f.seq);
     if (key !== undefined && this.#pending.delete(key)) this.n.stats.handoversCalledOff++;
   }
@@ -152,10 +176,13 @@ export class FloodHandover {
   due(now: number): void {
     for (const [key, p] of this.#pending) {
       if (now < due(p)) continue;
-      this.#pending.delete(key);
       const f = p.flood;
       const d = this.n.nbrs.get(f.dst);
-      if (d === undefined || !this.n.nbrs.usable(d, now) || !this.n.queue.hasRoomFor("data")) continue;
+      if (d === undefined || !this.n.nbrs.usable(d, now) || !this.n.queue.hasRoomFor("data")) {
+        this.#giveUp(key, p, now);
+        continue;
+      }
+      this.#pending.delete(key);
       // The destination answers the hop only (wantAck false): an end-to-end ACK of a DATA goes back
       // through its previous hop, and the destination learns no way to the source from a DATA (a
       // FLOOD names the source's cluster); the ACK of the flood itself, if it arrived, went already.

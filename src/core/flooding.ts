@@ -485,7 +485,13 @@ export class Flooding {
     const named = f.forwarders !== undefined;
     if (named ? !f.forwarders.includes(shortId(this.n.id)) : this.n.duty.muted) return;
     if (!this.floodScopeAdmits(f, named, now)) return;
-    if (this.handover.has(key)) return;
+    if (this.handover.withhold(key, named)) return;
+    this.relayListed(f, key, named, now);
+  }
+
+  /** Rule `agreedHandover`: a hand-over given up without anyone carrying the message; the flood relay it held back goes now. */
+  relayWithheld(f: FloodFrame, key: string, named: boolean, now: number): void {
+    if (this.relayed.has(key) || this.pendingRelays.has(key)) return;
     this.relayListed(f, key, named, now);
   }
 

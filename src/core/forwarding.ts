@@ -4,7 +4,7 @@
 // on. One of the concerns MeshNode (mesh-node.ts) composes; the shared state is NodeState.
 import type { Destination, DestKind, RouteEntry } from "./route-table";
 import type { QueuedFrame } from "./tx-queue";
-import { AckStatus, type AckStatusCode, type DataFrame, type E2eAckFrame, FloodScope, type FloodScopeKind, type Frame, FrameType, type HopAckFrame, type HopAckedType, type LocateAnswerFrame, locateKey, METRIC_INFINITY } from "./frames";
+import { AckStatus, type AckStatusCode, type DataFrame, type E2eAckFrame, FloodScope, type FloodScopeKind, type Frame, FrameType, type HopAckFrame, type HopAckedType, type LocateAnswerFrame, locateKey, METRIC_INFINITY, shortId } from "./frames";
 import { BUSY_ALLOWANCE_SLOTS, CUSTODY_MS, MAX_ACK_WAIT_MS, MAX_CUSTODY, NodeState, REVERSE_MAX, groupOf, identityKey, keyOf, routedKey, type Awaiting, type Custody, type Tag, type Unicast } from "./node-state";
 import { chooseRoute, type RouteOption } from "./route-choice";
 import { clusterContains, type ClusterId, clusterParent, NO_CLUSTER } from "./cluster";
@@ -518,6 +518,10 @@ export class Forwarding {
     // Every attempt on this next hop went unconfirmed: it took the frame and carried nothing on.
     if (quiet) this.n.stats.quietFailovers++;
     if (w.nextHop !== u.dst) this.distrustHop(w.nextHop, now);
+    // A shortcut to a destination outside the neighbour table went unconfirmed: it is not taken
+    // again until the destination is heard anew (`heardShortcut`; else one frame heard under its id,
+    // forged or over a one-way link, would cost every DATA to it a wasted hop for the hold time).
+    else if (n === undefined) this.n.flood.heardNodes.forget(shortId(u.dst));
     u.tried.add(w.nextHop);
     this.dispatch(u, now, true);
   }

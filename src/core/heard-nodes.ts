@@ -37,6 +37,11 @@ export class HeardNodes {
     return at !== undefined && now - at <= this.#holdMs;
   }
 
+  /** Forgets `short` until it is heard again (rule `heardShortcut`: a hop to it went unconfirmed). */
+  forget(short: number): void {
+    this.#at.delete(short);
+  }
+
   /** Adds to `into` every node heard within the hold time, and forgets older ones. */
   addRecent(into: Set<number>, now: number): void {
     for (const [short, at] of this.#at) {

@@ -653,7 +653,12 @@ export class Simulation {
     this.#freeTx.push(t);
     if (this.alive[i]) {
       this.stations[i].transmitDone(now, "sent");
-    } else this.#cutTx[i] = 1;
+    } else {
+      // Killed on the air: a powered-off radio never finishes its frame, so nobody decodes it (it
+      // interfered until now all the same), and a revived node sends it again (revive()).
+      this.#cutTx[i] = 1;
+      delivered.length = 0;
+    }
     for (let k = 0; k < delivered.length; k++) {
       const r = delivered[k];
       this.stations[r].receive(bytes.slice(), { rssi: rssis[k], snr: rssis[k] - this.#noise, at: now });
