@@ -6,7 +6,7 @@
 import { encodeFrame } from "../../src/core/codec";
 import { decodeFrame } from "../../src/core/codec";
 import { AckStatus, FloodScope, FrameType, shortId } from "../../src/core/frames";
-import { handoverRank } from "../../src/core/flood-handover";
+import { HANDOVER_PENDING_MAX, handoverRank } from "../../src/core/flood-handover";
 import type { MeshConfig } from "../../src/core/config";
 import type { MeshNode } from "../../src/core/mesh-node";
 import type { NodeId } from "../../src/core/station";
@@ -125,21 +125,37 @@ export default suite("flood handover", {
     h.run(h.now + MINUTE);
     t.equal(handovers(h, from).length, 0, "no DATA hop");
   },
-  "a hand-over called off for a better-placed holder only inferred from a copy's reach list relays the flood it held back"(t) {
+  "a better-placed holder only inferred from a copy's reach list delays the hand-over, and it still goes when that holder does not act"(t) {
     // 2 holds the flood beside D and holds back its relay; 6's copy then shows 1 (beside D, lower
-    // short id) as a holder, though 1 missed that copy: 2 gives the hand-over up, and its flood
-    // relay, which the old code would have sent, goes after all (review of the merge, 2026-12-05).
+    // short id) as a holder, though 1 missed that copy. 2 waits a rank step behind 1, hears nothing
+    // from it, and hands over itself (review of the merge, 2026-12-05: it used to stand down and
+    // the destination got nothing).
     const h = mesh(t, [[5, 2], [2, DST], [1, DST], [1, 2], [6, 2], [6, 1]]);
     const me = h.node(2);
-    const copy = (tx: NodeId): Uint8Array => encodeFrame({ type: FrameType.FLOOD, tx, ttl: 5, hops: 2, priority: 4, wantAck: true, scopeKind: FloodScope.NETWORK, src: SRC, dst: DST, seq: SEQ, srcCluster: me.cluster, dstCluster: me.cluster, payload: new Uint8Array([1]) });
+    const copy = (tx: NodeId, seq = SEQ): Uint8Array => encodeFrame({ type: FrameType.FLOOD, tx, ttl: 5, hops: 2, priority: 4, wantAck: true, scopeKind: FloodScope.NETWORK, src: SRC, dst: DST, seq, srcCluster: me.cluster, dstCluster: me.cluster, payload: new Uint8Array([1]) });
     const from = h.txLog.length;
     me.receive(copy(5), { rssi: -90, snr: SNR, at: h.now });
     h.run(h.now + 50);
     me.receive(copy(6), { rssi: -90, snr: SNR, at: h.now });
     h.run(h.now + MINUTE);
-    t.equal(me.stats.handoversCalledOff, 1, "called off");
-    t.equal(h.txLog.slice(from).filter((r) => r.tx === 2 && r.type === FrameType.FLOOD).length, 1, "2 relays the flood");
-    t.ok(deliveredAtDst(h) >= 1, "the destination has it");
+    t.equal(me.stats.handoversCalledOff, 0, "not called off");
+    t.deepEqual(handovers(h, from).map((x) => [x.tx, x.next]), [[2, DST]], "2 hands over");
+    t.equal(deliveredAtDst(h), 1, "the destination has it");
+  },
+  "a hand-over evicted by newer ones (anyone may send floods under invented ids) sends the flood relay it held back"(t) {
+    const h = mesh(t, [[5, 2], [2, DST]]);
+    const me = h.node(2);
+    const copy = (seq: number): Uint8Array => encodeFrame({ type: FrameType.FLOOD, tx: 5, ttl: 5, hops: 2, priority: 4, wantAck: true, scopeKind: FloodScope.NETWORK, src: SRC, dst: DST, seq, srcCluster: me.cluster, dstCluster: me.cluster, payload: new Uint8Array([1]) });
+    const from = h.txLog.length;
+    for (let i = 0; i <= HANDOVER_PENDING_MAX; i++) me.receive(copy(SEQ + i), { rssi: -90, snr: SNR, at: h.now });
+    h.run(h.now + MINUTE);
+    const floods = h.txLog.slice(from).filter((r) => r.tx === 2 && r.type === FrameType.FLOOD).map((r) => {
+      const d = decodeFrame(r.bytes);
+      return d.ok && d.frame.type === FrameType.FLOOD ? d.frame.seq : -1;
+    });
+    t.deepEqual(floods, [SEQ], "the evicted first one is relayed as a flood");
+    t.equal(handovers(h, from).length, 0, "(handovers() counts the first message only)");
+    t.equal(deliveredAtDst(h), 1, "the destination has the first message");
   },
   "with the rule off the same holder sends nothing (the flood's last copy is all)"(t) {
     const h = mesh(t, [[5, 2], [2, DST]], { agreedHandover: false });

@@ -109,7 +109,7 @@ export class FloodHandover {
     const holders = new Set<number>();
     this.#flood.noteReached(holders, f.tx, f.forwarders);
     const p: PendingHandover = { flood: f, holders, lastCopy: now, deadline: now + HANDOVER_MAX_WAIT_MS, waitMs: 0 };
-    if (!this.#rerank(p, now)) return;
+    if (!this.#rerank(p, HANDOVER_RANKS, now)) return;
     if (this.#pending.size >= HANDOVER_PENDING_MAX) {
       const [oldKey, old] = this.#pending.entries().next().value as [string, PendingHandover];
       this.#giveUp(oldKey, old, now);
@@ -123,18 +123,20 @@ export class FloodHandover {
     if (p === undefined) return;
     p.lastCopy = now;
     this.#flood.noteReached(p.holders, f.tx, f.forwarders);
-    if (!this.#rerank(p, now)) {
-      // A better-placed holder is only inferred from reach lists: nobody has carried the message yet.
+    // A better-placed holder shown by a later copy is only inferred from reach lists and may never
+    // have got the flood: ours waits a rank step behind each such holder instead, and is called off
+    // when we overhear theirs (`overheard`). Given up only when our own link to the destination is gone.
+    if (!this.#rerank(p, Infinity, now)) {
       this.#giveUp(key, p, now);
       this.n.stats.handoversCalledOff++;
     }
   }
 
   /**
-   * Our rank among the holders known so far sets the wait (false: HANDOVER_RANKS or more are better
+   * Our rank among the holders known so far sets the wait (false: `maxRank` or more are better
    * placed, or our own link to the destination is gone).
    */
-  #rerank(p: PendingHandover, now: number): boolean {
+  #rerank(p: PendingHandover, maxRank: number, now: number): boolean {
     const d = this.n.nbrs.get(p.flood.dst);
     if (d === undefined || !this.n.nbrs.usable(d, now)) return false;
     const dst = shortId(p.flood.dst);
@@ -147,7 +149,7 @@ export class FloodHandover {
       if (n.id !== p.flood.dst && p.holders.has(s)) others.push({ short: s, rq: this.n.nbrs.twoHopRq(n, dst) });
     }
     const rank = handoverRank(self, mine, others);
-    if (rank >= HANDOVER_RANKS) return false;
+    if (rank >= maxRank) return false;
     // About the DATA hop's size (the routed header is as long as the flood's, §3).
     const bytes = listedHeaderBytes(FrameType.FLOOD) + p.flood.payload.length;
     // The flood's burst passes as a backup forwarder waits for it (§15), then one hop per better-placed holder.
