@@ -83,7 +83,7 @@ export interface MeshStats extends LinkCounters, RouteCounters, SeqreqCounters {
   unechoedResends: number;
   /** Floods carried to their destination as one confirmed DATA hop (rule agreedHandover, §14). */
   floodHandovers: number;
-  /** Hand-overs called off: another node carried it, the destination answered, or better-placed holders were heard (rule agreedHandover). */
+  /** Hand-overs called off: another node carried it, the destination answered, or our link to the destination went (rule agreedHandover). */
   handoversCalledOff: number;
   /** Flood or broadcast relays stood down because the copies heard covered every neighbour. */
   relaysSuppressed: number;
