@@ -170,14 +170,14 @@ export class FloodHandover {
   /** Earliest hand-over due (Infinity without any). */
   nextAt(): number {
     let t = Infinity;
-    for (const p of this.#pending.values()) t = Math.min(t, due(p));
+    for (const p of this.#pending.values()) t = Math.min(t, quietDue(p));
     return t;
   }
 
   /** Hands over each flood whose burst has passed: one DATA hop to its destination, confirmed and retried (§7.1). */
   due(now: number): void {
     for (const [key, p] of this.#pending) {
-      if (now < due(p)) continue;
+      if (now < quietDue(p)) continue;
       const f = p.flood;
       const d = this.n.nbrs.get(f.dst);
       if (d === undefined || !this.n.nbrs.usable(d, now) || !this.n.queue.hasRoomFor("data")) {
@@ -197,6 +197,11 @@ export class FloodHandover {
   }
 }
 
-function due(p: PendingHandover): number {
+/**
+ * When a wait for a flood's burst to pass ends: `waitMs` after the last copy heard, at the latest
+ * at `deadline` (copies keep coming on a busy channel). Rules `agreedHandover` and the security
+ * layer's `quietCacheOffer` (docs/security.md §8) wait the same way.
+ */
+export function quietDue(p: { readonly lastCopy: number; readonly waitMs: number; readonly deadline: number }): number {
   return Math.min(p.deadline, p.lastCopy + p.waitMs);
 }

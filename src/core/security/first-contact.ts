@@ -11,6 +11,7 @@ import { airtimeMs, type LoRaModulation } from "../airtime";
 import { decodeFrame } from "../codec";
 import { type DataFrame, type FloodFrame, FrameType, MAX_FRAME_BYTES, MAX_UNICAST_PAYLOAD, shortId } from "../frames";
 import { slotTimeMs } from "../presets";
+import { quietDue } from "../flood-handover";
 import { BROADCAST, formatNodeId, isUnicastId, type NodeId, type PriorityLevel, type SendResult, type StationEvent } from "../station";
 import { sameBytes } from "./bytes";
 import { KEY_MESSAGE_BYTES, KEY_OFFER_BYTES, KEYED_DM_EXTRA_BYTES, KEYED_PLAIN_OVERHEAD_BYTES, PLAIN_OVERHEAD_BYTES, PayloadKind, keyMessage, keyOffer, readKeyOffer } from "./dm-seal";
@@ -58,10 +59,6 @@ export interface PendingOffer {
   readonly waitMs: number;
 }
 
-/** When a pending offer goes: `waitMs` after the last copy of its request heard, at the latest at its deadline. */
-export function cacheOfferDue(p: PendingOffer): number {
-  return Math.min(p.deadline, p.lastCopy + p.waitMs);
-}
 
 /** The rank of this node among the holders that may answer one request, 0 … CACHE_OFFER_RANKS − 1. */
 export function cacheOfferRank(self: NodeId, seq: number): number {
@@ -329,7 +326,7 @@ export class FirstContact {
     if (this.#offers.length === 0) return;
     const keep: PendingOffer[] = [];
     for (const o of this.#offers) {
-      if (now < cacheOfferDue(o)) keep.push(o);
+      if (now < quietDue(o)) keep.push(o);
       // One confirmed hop to the asker, never a flood: an offer that cannot cross one hop is not worth a network's airtime (the asker asks again).
       else if (this.#sendKeyMessage(now, o.asker, PayloadKind.KEY_OFFER, { owner: o.owner, publicKey: o.publicKey }, true).ok) {
         this.s.keyBudget.record(now, this.keyMessageMs);
@@ -516,7 +513,7 @@ export class FirstContact {
   /** `t`, or earlier when a held key message or a cache offer is due. */
   wakeup(t: number): number {
     for (const h of this.#heldKeys) t = Math.min(t, h.deadline, h.next);
-    for (const o of this.#offers) t = Math.min(t, cacheOfferDue(o));
+    for (const o of this.#offers) t = Math.min(t, quietDue(o));
     return t;
   }
 }
