@@ -109,6 +109,20 @@ export default suite("flood handover", {
     t.equal(handovers(h, from).length, 0, "no DATA hop");
     t.equal(me.stats.handoversCalledOff, 1, "called off");
   },
+  "the destination's end-to-end ACK overheard before the holder's first copy of the flood: nothing is handed over (answeredFirst)"(t) {
+    // duty-cycle-stress seed 1: 17 of the 49 hand-overs to a destination that had the message came
+    // from holders that had heard its ACK before their own first copy of the flood.
+    const h = mesh(t, [[5, 2], [2, DST]]);
+    const from = h.txLog.length;
+    const me = h.node(2);
+    const ack = encodeFrame({ type: FrameType.ACK, kind: "e2e", tx: DST, next: 5, ttl: 8, hops: 0, priority: 4, src: DST, dst: SRC, seq: SEQ, dstCluster: me.cluster, status: AckStatus.DELIVERED, ackedHops: 3, attempt: 0 });
+    me.receive(ack, { rssi: -90, snr: SNR, at: h.now });
+    h.run(h.now + 500);
+    me.receive(flood(me, 5, DST), { rssi: -90, snr: SNR, at: h.now });
+    h.run(h.now + MINUTE);
+    t.equal(handovers(h, from).length, 0, "no DATA hop");
+    t.equal(me.stats.floodHandovers, 0, "no hand-over started");
+  },
   "a holder whose neighbours do not include the destination sends nothing"(t) {
     const h = mesh(t, [[5, 2], [2, 4], [4, DST]]);
     const from = h.txLog.length;

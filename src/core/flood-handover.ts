@@ -33,6 +33,13 @@ export const HANDOVER_MAX_WAIT_MS = 20_000;
 export const HANDOVER_PENDING_MAX = 8;
 
 /**
+ * Rule `answeredFirst` (§14): messages whose answer (the destination's end-to-end ACK or hop ACK, a
+ * DATA hop to it) this node overheard, remembered so a flood copy heard later starts no hand-over;
+ * the oldest forgotten first.
+ */
+export const HANDOVER_ANSWERED_MAX = 32;
+
+/**
  * Rule `agreedHandover`: the place of a holder whose advertised link to the destination is `mine`
  * (the rq byte its OGMs report, 0..1) among the other holders: how many report a better one, ties
  * broken by the lower short id. Every neighbour of the destination computes the same order from
@@ -62,6 +69,8 @@ interface PendingHandover {
 export class FloodHandover {
   readonly n: NodeState;
   readonly #pending = new Map<string, PendingHandover>();
+  /** Rule `answeredFirst`: messages already answered or carried to their destination, by flood key (bounded). */
+  readonly #answered = new Set<string>();
   readonly #flood: Pick<Flooding, "noteReached" | "backupWaitMs" | "rankStepMs" | "relayWithheld">;
 
   constructor(n: NodeState, flood: Pick<Flooding, "noteReached" | "backupWaitMs" | "rankStepMs" | "relayWithheld">) {
@@ -105,7 +114,7 @@ export class FloodHandover {
     const d = this.n.nbrs.get(f.dst);
     if (d === undefined || !this.n.nbrs.usable(d, now) || this.n.nbrs.outrun(d)) return;
     const key = floodKey(f.src, f.dst, f.seq);
-    if (this.#pending.has(key)) return;
+    if (this.#pending.has(key) || this.#answered.has(key)) return;
     const holders = new Set<number>();
     this.#flood.noteReached(holders, f.tx, f.forwarders);
     const p: PendingHandover = { flood: f, holders, lastCopy: now, deadline: now + HANDOVER_MAX_WAIT_MS, waitMs: 0 };
@@ -159,12 +168,18 @@ export class FloodHandover {
 
   /** Someone else carried the message to its destination, or the destination answered: our hand-over is not needed. */
   overheard(f: Frame): void {
-    if (this.#pending.size === 0) return;
+    if (!this.n.config.agreedHandover) return;
     let key: string | undefined;
     if (f.type === FrameType.DATA && f.next === f.dst && !f.bounced) key = floodKey(f.src, f.dst, f.seq);
     else if (f.type === FrameType.ACK && f.kind === "hop" && f.tx === f.dst && f.status === AckStatus.DELIVERED && (f.acks === undefined || f.acks === FrameType.DATA)) key = floodKey(f.src, f.dst, f.seq);
     else if (f.type === FrameType.ACK && f.kind === "e2e") key = floodKey(f.dst, f.src, f.seq);
-    if (key !== undefined && this.#pending.delete(key)) this.n.stats.handoversCalledOff++;
+    if (key === undefined) return;
+    if (this.#pending.delete(key)) this.n.stats.handoversCalledOff++;
+    // Rule `answeredFirst`: the destination may have the flood before we get our first copy of it
+    // (its answer then comes before our hand-over exists); remembered, a later copy starts none.
+    this.#answered.delete(key);
+    this.#answered.add(key);
+    if (this.#answered.size > HANDOVER_ANSWERED_MAX) this.#answered.delete(this.#answered.values().next().value as string);
   }
 
   /** Earliest hand-over due (Infinity without any). */
