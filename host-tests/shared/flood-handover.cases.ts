@@ -123,6 +123,33 @@ export default suite("flood handover", {
     t.equal(handovers(h, from).length, 0, "no DATA hop");
     t.equal(me.stats.floodHandovers, 0, "no hand-over started");
   },
+  "a better-placed holder heard relaying the flood is not ranked: it has no hand-over pending, so the holder beside the destination hands over (relayersRankOut)"(t) {
+    // 1 and 2 both beside D, equal links: the lower short id ranks first. The better one is heard
+    // sending a copy of the flood (relaying it), so the other does the hand-over.
+    const h = mesh(t, [[1, 2], [1, DST], [2, DST]]);
+    const better = shortId(1) < shortId(2) ? 1 : 2;
+    const other = better === 1 ? 2 : 1;
+    const from = h.txLog.length;
+    const me = h.node(other);
+    me.receive(flood(me, better, DST), { rssi: -90, snr: SNR, at: h.now });
+    h.run(h.now + MINUTE);
+    t.deepEqual(handovers(h, from).map((x) => [x.tx, x.next]), [[other, DST]], "the holder that did not relay hands over");
+    t.equal(deliveredAtDst(h), 1, "the destination has it");
+  },
+  "a better-placed holder inferred from the first copy's reach list only delays the hand-over: it still goes when that holder never got the flood (HANDOVER_RANKS)"(t) {
+    // 5's copy reaches `other` only; 5's reach list shows `better` (beside D, lower short id) as a
+    // holder though it never got the flood. `other` waits a rank step behind it instead of standing
+    // down (with HANDOVER_RANKS 1 nobody handed over and D got nothing).
+    const h = mesh(t, [[5, 1], [5, 2], [1, DST], [2, DST], [1, 2]]);
+    const better = shortId(1) < shortId(2) ? 1 : 2;
+    const other = better === 1 ? 2 : 1;
+    const from = h.txLog.length;
+    const me = h.node(other);
+    me.receive(flood(me, 5, DST), { rssi: -90, snr: SNR, at: h.now });
+    h.run(h.now + MINUTE);
+    t.deepEqual(handovers(h, from).map((x) => [x.tx, x.next]), [[other, DST]], "the holder ranked second hands over");
+    t.equal(deliveredAtDst(h), 1, "the destination has it");
+  },
   "a holder whose neighbours do not include the destination sends nothing"(t) {
     const h = mesh(t, [[5, 2], [2, 4], [4, DST]]);
     const from = h.txLog.length;

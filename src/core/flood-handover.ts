@@ -14,7 +14,7 @@ import { byteToQuality, qualityToByte } from "./link-quality";
  * neighbours known to hold the flood hand it over; a holder with more better-placed holders
  * before it leaves the last hop to them.
  */
-export const HANDOVER_RANKS = 1;
+export const HANDOVER_RANKS = 4;
 
 /** Rule `agreedHandover`: the hand-over's attempts, the first and one retry (most floods did arrive, so a third try mostly repeats). */
 export const HANDOVER_ATTEMPTS = 2;
@@ -56,6 +56,11 @@ interface PendingHandover {
   readonly flood: FloodFrame;
   /** Short ids known to hold the flood: the senders of the copies heard and the nodes they reach (§15 *Reached*). */
   readonly holders: Set<number>;
+  /**
+   * Short ids of the nodes heard sending a copy (rule `relayersRankOut`): a holder that relays the
+   * flood has no hand-over of it pending (one that has holds its relay back), so it is not ranked.
+   */
+  readonly senders: Set<number>;
   /** When the last copy was heard. */
   lastCopy: number;
   /** The latest it waits until (HANDOVER_MAX_WAIT_MS after the first copy). */
@@ -117,7 +122,7 @@ export class FloodHandover {
     if (this.#pending.has(key) || this.#answered.has(key)) return;
     const holders = new Set<number>();
     this.#flood.noteReached(holders, f.tx, f.forwarders);
-    const p: PendingHandover = { flood: f, holders, lastCopy: now, deadline: now + HANDOVER_MAX_WAIT_MS, waitMs: 0 };
+    const p: PendingHandover = { flood: f, holders, senders: new Set([shortId(f.tx)]), lastCopy: now, deadline: now + HANDOVER_MAX_WAIT_MS, waitMs: 0 };
     if (!this.#rerank(p, HANDOVER_RANKS, now)) return;
     if (this.#pending.size >= HANDOVER_PENDING_MAX) {
       const [oldKey, old] = this.#pending.entries().next().value as [string, PendingHandover];
@@ -131,6 +136,7 @@ export class FloodHandover {
     const p = this.#pending.get(key);
     if (p === undefined) return;
     p.lastCopy = now;
+    p.senders.add(shortId(f.tx));
     this.#flood.noteReached(p.holders, f.tx, f.forwarders);
     // A better-placed holder shown by a later copy is only inferred from reach lists and may never
     // have got the flood: ours waits a rank step behind each such holder instead, and is called off
@@ -155,7 +161,7 @@ export class FloodHandover {
     const others: { short: number; rq: number }[] = [];
     for (const n of this.n.nbrs.values()) {
       const s = shortId(n.id);
-      if (n.id !== p.flood.dst && p.holders.has(s)) others.push({ short: s, rq: this.n.nbrs.twoHopRq(n, dst) });
+      if (n.id !== p.flood.dst && p.holders.has(s) && !p.senders.has(s)) others.push({ short: s, rq: this.n.nbrs.twoHopRq(n, dst) });
     }
     const rank = handoverRank(self, mine, others);
     if (rank >= maxRank) return false;
