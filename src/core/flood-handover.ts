@@ -10,9 +10,11 @@ import { nextHopCount } from "./hop-count";
 import { byteToQuality, qualityToByte } from "./link-quality";
 
 /**
- * Rule `agreedHandover`: only the holders ranked 0 … HANDOVER_RANKS − 1 among the destination's
- * neighbours known to hold the flood hand it over; a holder with more better-placed holders
- * before it leaves the last hop to them.
+ * Rule `agreedHandover`: a holder ranked 0 … HANDOVER_RANKS − 1 among the destination's neighbours
+ * known to hold the flood on its first copy waits a rank step behind each better-placed one and
+ * stands down when it overhears theirs; one with more before it leaves the last hop to them. The
+ * better-placed holders are mostly inferred from reach lists and may never have got the flood, so
+ * with 1 (rank 0 only) the destination often got nothing (§14, duty-cycle-stress).
  */
 export const HANDOVER_RANKS = 4;
 
