@@ -150,6 +150,29 @@ export default suite("flood handover", {
     t.deepEqual(handovers(h, from).map((x) => [x.tx, x.next]), [[other, DST]], "the holder ranked second hands over");
     t.equal(deliveredAtDst(h), 1, "the destination has it");
   },
+  "a driving holder keeps rank 0 only: ranked second on the first copy, it leaves the hop to the better-placed holder"(t) {
+    // The same rig as above, `other` driving (220 m every 20 s round a triangle): its view of who
+    // holds what is stale, and on highway-convoy the later ranks cost delivery (§14).
+    const h = mesh(t, [[5, 1], [5, 2], [1, DST], [2, DST], [1, 2]]);
+    const better = shortId(1) < shortId(2) ? 1 : 2;
+    const other = better === 1 ? 2 : 1;
+    const me = h.node(other);
+    const home = gridPosition(other, 0);
+    for (let k = 0; k < 6; k++) {
+      const corner = k % 3;
+      me.setPosition(h.now, { lat: home.lat + (corner === 0 ? 0 : corner === 1 ? 220 / 111_200 : 110 / 111_200), lon: home.lon + (corner === 2 ? 190 / 74_300 : 0) });
+      h.run(h.now + 20_000);
+    }
+    // D heard since the last step, so its link is not outrun (LINK_OUTRUN_M).
+    h.node(DST).send(h.now, other, new Uint8Array([1]));
+    h.run(h.now + 5_000);
+    t.ok(me.driving(h.now), "driving");
+    t.ok(me.usableNeighbour(DST, h.now), "D a usable neighbour");
+    const from = h.txLog.length;
+    me.receive(flood(me, 5, DST), { rssi: -90, snr: SNR, at: h.now });
+    h.run(h.now + MINUTE);
+    t.equal(handovers(h, from).length, 0, "no DATA hop from the driving holder ranked second");
+  },
   "a holder whose neighbours do not include the destination sends nothing"(t) {
     const h = mesh(t, [[5, 2], [2, 4], [4, DST]]);
     const from = h.txLog.length;

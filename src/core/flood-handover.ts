@@ -125,7 +125,9 @@ export class FloodHandover {
     const holders = new Set<number>();
     this.#flood.noteReached(holders, f.tx, f.forwarders);
     const p: PendingHandover = { flood: f, holders, senders: new Set([shortId(f.tx)]), lastCopy: now, deadline: now + HANDOVER_MAX_WAIT_MS, waitMs: 0 };
-    if (!this.#rerank(p, HANDOVER_RANKS, now)) return;
+    // A driving holder (§14 `resendUnechoed`) keeps rank 0 only and ranks the senders too: its view of
+    // who holds what is stale, and on highway-convoy the later ranks cost delivery.
+    if (!this.#rerank(p, this.n.driving(now) ? 1 : HANDOVER_RANKS, now)) return;
     if (this.#pending.size >= HANDOVER_PENDING_MAX) {
       const [oldKey, old] = this.#pending.entries().next().value as [string, PendingHandover];
       this.#giveUp(oldKey, old, now);
@@ -161,9 +163,11 @@ export class FloodHandover {
     // What our own OGMs report for the destination, as its other neighbours see it.
     const mine = byteToQuality(qualityToByte(this.n.nbrs.linkRq(d, now)));
     const others: { short: number; rq: number }[] = [];
+    const driving = this.n.driving(now);
     for (const n of this.n.nbrs.values()) {
       const s = shortId(n.id);
-      if (n.id !== p.flood.dst && p.holders.has(s) && !p.senders.has(s)) others.push({ short: s, rq: this.n.nbrs.twoHopRq(n, dst) });
+      // Rule `relayersRankOut` (not on a driving holder, above).
+      if (n.id !== p.flood.dst && p.holders.has(s) && !(p.senders.has(s) && !driving)) others.push({ short: s, rq: this.n.nbrs.twoHopRq(n, dst) });
     }
     const rank = handoverRank(self, mine, others);
     if (rank >= maxRank) return false;
