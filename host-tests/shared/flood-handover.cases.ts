@@ -109,6 +109,70 @@ export default suite("flood handover", {
     t.equal(handovers(h, from).length, 0, "no DATA hop");
     t.equal(me.stats.handoversCalledOff, 1, "called off");
   },
+  "the destination's end-to-end ACK overheard before the holder's first copy of the flood: nothing is handed over (answeredFirst)"(t) {
+    // duty-cycle-stress seed 1: 17 of the 49 hand-overs to a destination that had the message came
+    // from holders that had heard its ACK before their own first copy of the flood.
+    const h = mesh(t, [[5, 2], [2, DST]]);
+    const from = h.txLog.length;
+    const me = h.node(2);
+    const ack = encodeFrame({ type: FrameType.ACK, kind: "e2e", tx: DST, next: 5, ttl: 8, hops: 0, priority: 4, src: DST, dst: SRC, seq: SEQ, dstCluster: me.cluster, status: AckStatus.DELIVERED, ackedHops: 3, attempt: 0 });
+    me.receive(ack, { rssi: -90, snr: SNR, at: h.now });
+    h.run(h.now + 500);
+    me.receive(flood(me, 5, DST), { rssi: -90, snr: SNR, at: h.now });
+    h.run(h.now + MINUTE);
+    t.equal(handovers(h, from).length, 0, "no DATA hop");
+    t.equal(me.stats.floodHandovers, 0, "no hand-over started");
+  },
+  "a better-placed holder heard relaying the flood is not ranked: it has no hand-over pending, so the holder beside the destination hands over (relayersRankOut)"(t) {
+    // 1 and 2 both beside D, equal links: the lower short id ranks first. The better one is heard
+    // sending a copy of the flood (relaying it), so the other does the hand-over.
+    const h = mesh(t, [[1, 2], [1, DST], [2, DST]]);
+    const better = shortId(1) < shortId(2) ? 1 : 2;
+    const other = better === 1 ? 2 : 1;
+    const from = h.txLog.length;
+    const me = h.node(other);
+    me.receive(flood(me, better, DST), { rssi: -90, snr: SNR, at: h.now });
+    h.run(h.now + MINUTE);
+    t.deepEqual(handovers(h, from).map((x) => [x.tx, x.next]), [[other, DST]], "the holder that did not relay hands over");
+    t.equal(deliveredAtDst(h), 1, "the destination has it");
+  },
+  "a better-placed holder inferred from the first copy's reach list only delays the hand-over: it still goes when that holder never got the flood (HANDOVER_RANKS)"(t) {
+    // 5's copy reaches `other` only; 5's reach list shows `better` (beside D, lower short id) as a
+    // holder though it never got the flood. `other` waits a rank step behind it instead of standing
+    // down (with HANDOVER_RANKS 1 nobody handed over and D got nothing).
+    const h = mesh(t, [[5, 1], [5, 2], [1, DST], [2, DST], [1, 2]]);
+    const better = shortId(1) < shortId(2) ? 1 : 2;
+    const other = better === 1 ? 2 : 1;
+    const from = h.txLog.length;
+    const me = h.node(other);
+    me.receive(flood(me, 5, DST), { rssi: -90, snr: SNR, at: h.now });
+    h.run(h.now + MINUTE);
+    t.deepEqual(handovers(h, from).map((x) => [x.tx, x.next]), [[other, DST]], "the holder ranked second hands over");
+    t.equal(deliveredAtDst(h), 1, "the destination has it");
+  },
+  "a driving holder keeps rank 0 only: ranked second on the first copy, it leaves the hop to the better-placed holder"(t) {
+    // The same rig as above, `other` driving (220 m every 20 s round a triangle): its view of who
+    // holds what is stale, and on highway-convoy the later ranks cost delivery (§14).
+    const h = mesh(t, [[5, 1], [5, 2], [1, DST], [2, DST], [1, 2]]);
+    const better = shortId(1) < shortId(2) ? 1 : 2;
+    const other = better === 1 ? 2 : 1;
+    const me = h.node(other);
+    const home = gridPosition(other, 0);
+    for (let k = 0; k < 6; k++) {
+      const corner = k % 3;
+      me.setPosition(h.now, { lat: home.lat + (corner === 0 ? 0 : corner === 1 ? 220 / 111_200 : 110 / 111_200), lon: home.lon + (corner === 2 ? 190 / 74_300 : 0) });
+      h.run(h.now + 20_000);
+    }
+    // D heard since the last step, so its link is not outrun (LINK_OUTRUN_M).
+    h.node(DST).send(h.now, other, new Uint8Array([1]));
+    h.run(h.now + 5_000);
+    t.ok(me.driving(h.now), "driving");
+    t.ok(me.usableNeighbour(DST, h.now), "D a usable neighbour");
+    const from = h.txLog.length;
+    me.receive(flood(me, 5, DST), { rssi: -90, snr: SNR, at: h.now });
+    h.run(h.now + MINUTE);
+    t.equal(handovers(h, from).length, 0, "no DATA hop from the driving holder ranked second");
+  },
   "a holder whose neighbours do not include the destination sends nothing"(t) {
     const h = mesh(t, [[5, 2], [2, 4], [4, DST]]);
     const from = h.txLog.length;

@@ -10,11 +10,13 @@ import { nextHopCount } from "./hop-count";
 import { byteToQuality, qualityToByte } from "./link-quality";
 
 /**
- * Rule `agreedHandover`: only the holders ranked 0 … HANDOVER_RANKS − 1 among the destination's
- * neighbours known to hold the flood hand it over; a holder with more better-placed holders
- * before it leaves the last hop to them.
+ * Rule `agreedHandover`: a holder ranked 0 … HANDOVER_RANKS − 1 among the destination's neighbours
+ * known to hold the flood on its first copy waits a rank step behind each better-placed one and
+ * stands down when it overhears theirs; one with more before it leaves the last hop to them. The
+ * better-placed holders are mostly inferred from reach lists and may never have got the flood, so
+ * with 1 (rank 0 only) the destination often got nothing (§14, duty-cycle-stress).
  */
-export const HANDOVER_RANKS = 1;
+export const HANDOVER_RANKS = 4;
 
 /** Rule `agreedHandover`: the hand-over's attempts, the first and one retry (most floods did arrive, so a third try mostly repeats). */
 export const HANDOVER_ATTEMPTS = 2;
@@ -33,6 +35,13 @@ export const HANDOVER_MAX_WAIT_MS = 20_000;
 export const HANDOVER_PENDING_MAX = 8;
 
 /**
+ * Rule `answeredFirst` (§14): messages whose answer (the destination's end-to-end ACK or hop ACK, a
+ * DATA hop to it) this node overheard, remembered so a flood copy heard later starts no hand-over;
+ * the oldest forgotten first.
+ */
+export const HANDOVER_ANSWERED_MAX = 32;
+
+/**
  * Rule `agreedHandover`: the place of a holder whose advertised link to the destination is `mine`
  * (the rq byte its OGMs report, 0..1) among the other holders: how many report a better one, ties
  * broken by the lower short id. Every neighbour of the destination computes the same order from
@@ -49,6 +58,11 @@ interface PendingHandover {
   readonly flood: FloodFrame;
   /** Short ids known to hold the flood: the senders of the copies heard and the nodes they reach (§15 *Reached*). */
   readonly holders: Set<number>;
+  /**
+   * Short ids of the nodes heard sending a copy (rule `relayersRankOut`): a holder that relays the
+   * flood has no hand-over of it pending (one that has holds its relay back), so it is not ranked.
+   */
+  readonly senders: Set<number>;
   /** When the last copy was heard. */
   lastCopy: number;
   /** The latest it waits until (HANDOVER_MAX_WAIT_MS after the first copy). */
@@ -62,6 +76,8 @@ interface PendingHandover {
 export class FloodHandover {
   readonly n: NodeState;
   readonly #pending = new Map<string, PendingHandover>();
+  /** Rule `answeredFirst`: messages already answered or carried to their destination, by flood key (bounded). */
+  readonly #answered = new Set<string>();
   readonly #flood: Pick<Flooding, "noteReached" | "backupWaitMs" | "rankStepMs" | "relayWithheld">;
 
   constructor(n: NodeState, flood: Pick<Flooding, "noteReached" | "backupWaitMs" | "rankStepMs" | "relayWithheld">) {
@@ -105,11 +121,13 @@ export class FloodHandover {
     const d = this.n.nbrs.get(f.dst);
     if (d === undefined || !this.n.nbrs.usable(d, now) || this.n.nbrs.outrun(d)) return;
     const key = floodKey(f.src, f.dst, f.seq);
-    if (this.#pending.has(key)) return;
+    if (this.#pending.has(key) || this.#answered.has(key)) return;
     const holders = new Set<number>();
     this.#flood.noteReached(holders, f.tx, f.forwarders);
-    const p: PendingHandover = { flood: f, holders, lastCopy: now, deadline: now + HANDOVER_MAX_WAIT_MS, waitMs: 0 };
-    if (!this.#rerank(p, HANDOVER_RANKS, now)) return;
+    const p: PendingHandover = { flood: f, holders, senders: new Set([shortId(f.tx)]), lastCopy: now, deadline: now + HANDOVER_MAX_WAIT_MS, waitMs: 0 };
+    // A driving holder (§14 `resendUnechoed`) keeps rank 0 only and ranks the senders too: its view of
+    // who holds what is stale, and on highway-convoy the later ranks cost delivery.
+    if (!this.#rerank(p, this.n.driving(now) ? 1 : HANDOVER_RANKS, now)) return;
     if (this.#pending.size >= HANDOVER_PENDING_MAX) {
       const [oldKey, old] = this.#pending.entries().next().value as [string, PendingHandover];
       this.#giveUp(oldKey, old, now);
@@ -122,6 +140,7 @@ export class FloodHandover {
     const p = this.#pending.get(key);
     if (p === undefined) return;
     p.lastCopy = now;
+    p.senders.add(shortId(f.tx));
     this.#flood.noteReached(p.holders, f.tx, f.forwarders);
     // A better-placed holder shown by a later copy is only inferred from reach lists and may never
     // have got the flood: ours waits a rank step behind each such holder instead, and is called off
@@ -144,9 +163,11 @@ export class FloodHandover {
     // What our own OGMs report for the destination, as its other neighbours see it.
     const mine = byteToQuality(qualityToByte(this.n.nbrs.linkRq(d, now)));
     const others: { short: number; rq: number }[] = [];
+    const driving = this.n.driving(now);
     for (const n of this.n.nbrs.values()) {
       const s = shortId(n.id);
-      if (n.id !== p.flood.dst && p.holders.has(s)) others.push({ short: s, rq: this.n.nbrs.twoHopRq(n, dst) });
+      // Rule `relayersRankOut` (not on a driving holder, above).
+      if (n.id !== p.flood.dst && p.holders.has(s) && !(p.senders.has(s) && !driving)) others.push({ short: s, rq: this.n.nbrs.twoHopRq(n, dst) });
     }
     const rank = handoverRank(self, mine, others);
     if (rank >= maxRank) return false;
@@ -159,12 +180,18 @@ export class FloodHandover {
 
   /** Someone else carried the message to its destination, or the destination answered: our hand-over is not needed. */
   overheard(f: Frame): void {
-    if (this.#pending.size === 0) return;
+    if (!this.n.config.agreedHandover) return;
     let key: string | undefined;
     if (f.type === FrameType.DATA && f.next === f.dst && !f.bounced) key = floodKey(f.src, f.dst, f.seq);
     else if (f.type === FrameType.ACK && f.kind === "hop" && f.tx === f.dst && f.status === AckStatus.DELIVERED && (f.acks === undefined || f.acks === FrameType.DATA)) key = floodKey(f.src, f.dst, f.seq);
     else if (f.type === FrameType.ACK && f.kind === "e2e") key = floodKey(f.dst, f.src, f.seq);
-    if (key !== undefined && this.#pending.delete(key)) this.n.stats.handoversCalledOff++;
+    if (key === undefined) return;
+    if (this.#pending.delete(key)) this.n.stats.handoversCalledOff++;
+    // Rule `answeredFirst`: the destination may have the flood before we get our first copy of it
+    // (its answer then comes before our hand-over exists); remembered, a later copy starts none.
+    this.#answered.delete(key);
+    this.#answered.add(key);
+    if (this.#answered.size > HANDOVER_ANSWERED_MAX) this.#answered.delete(this.#answered.values().next().value as string);
   }
 
   /** Earliest hand-over due (Infinity without any). */
