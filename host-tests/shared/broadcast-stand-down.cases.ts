@@ -1,6 +1,7 @@
 // Named forwarders of a broadcast (docs/protocol.md §15) on small topologies with known answers,
 // through the node's public interface only (frames in, frames on the air out): the named
-// stand-down's three conditions one at a time (and the copies a crowded node needs), a forwarder
+// stand-down's three conditions one at a time (and the copies a crowded node needs, and what a
+// copy from a near sender counts reached: rule `triangleReach`), a forwarder
 // that knows no node it reaches, and the originator's backup wait, which must outlast the
 // last-ranked forwarder's turn.
 import { clusterDistance, clusterOf, clusterPrecision } from "../../src/core/cluster";
@@ -21,6 +22,11 @@ const SRC = 0x0100_0001;
 const SENDERS = [0x0200_0001, 0x0200_0002, 0x0200_0003, 0x0200_0004, 0x0200_0005, 0x0200_0006];
 const OTHERS = [0x0300_0001, 0x0300_0002];
 const STRONG = 8;
+/**
+ * SNR of nodes heard within own reach but below rule `triangleReach`'s margin (§15): a copy from a
+ * near sender does not count them reached, so the share and the other conditions decide alone.
+ */
+const MID = (SNR_LIMIT_DB[7] ?? -7.5) + 4;
 
 function bcast(me: MeshNode, tx: NodeId, forwarders: readonly number[] | undefined): Uint8Array {
   return encodeFrame({ type: FrameType.BCAST, tx, ttl: 5, hops: 1, priority: 4, scope: 7, src: SRC, seq: 1, originCluster: me.cluster, forwarders, payload: new Uint8Array([9]) });
@@ -40,13 +46,13 @@ function relaysOf(h: IdealMesh, id: NodeId, from: number): number {
  * `copies − 1` copies from others, all at `snr`, after hearing `others` of OTHERS (own reach, §15);
  * returns how often it relayed the broadcast within a minute.
  */
-function lone(copies: number, snr: number, others = 0): number {
+function lone(copies: number, snr: number, others = 0, othersSnr = MID): number {
   const h = new IdealMesh({ seed: 3 });
   const me = h.addNode(2, gridPosition(0, 0));
   h.run(5_000);
   const at = h.now;
   // Heard well, and harmless: a seqno request for another node.
-  for (const o of OTHERS.slice(0, others)) me.receive(encodeFrame({ type: FrameType.SEQREQ, tx: o, next: 0x0999_0001, ttl: 3, cluster: false, key: 0x0999_0002, origin: 0x0999_0002, seqno: 1 }), { rssi: -90, snr: STRONG, at });
+  for (const o of OTHERS.slice(0, others)) me.receive(encodeFrame({ type: FrameType.SEQREQ, tx: o, next: 0x0999_0001, ttl: 3, cluster: false, key: 0x0999_0002, origin: 0x0999_0002, seqno: 1 }), { rssi: -90, snr: othersSnr, at });
   const from = h.txLog.length;
   me.receive(bcast(me, SENDERS[0], [shortId(2)]), { rssi: -90, snr, at });
   for (let k = 1; k < copies; k++) me.receive(bcast(me, SENDERS[k], undefined), { rssi: -90, snr, at });
@@ -91,6 +97,18 @@ export default suite("broadcast stand-down", {
     t.equal(lone(5, STRONG, 2), 1, "the same two with five senders heard (2 of 7): relays");
     t.equal(lone(6, STRONG, 2), 0, "with six senders heard (2 of 8, ¼): stands down");
   },
+  "triangleReach: a copy from a sender heard near counts the nodes heard near as reached; a far sender or far nodes do not"(t) {
+    const limit = SNR_LIMIT_DB[7] ?? -7.5;
+    const t0 = DEFAULT_CONFIG.triangleMarginDb;
+    t.ok(t0 > 3, "the rule this case is written for: a margin above own reach's 3 dB");
+    const near = limit + t0 + 1;
+    const far = limit + t0 - 1;
+    // Three copies (condition (c)); two more nodes heard that sent none: 2 of 5 not known reached
+    // without the rule (more than a quarter, the share test above).
+    t.equal(lone(3, near, 2, near), 0, "senders and the two others near: the others count reached, stands down");
+    t.equal(lone(3, far, 2, near), 1, "senders heard far: the others are not known reached, relays");
+    t.equal(lone(3, near, 2, far), 1, "the others heard far: not known reached, relays");
+  },
   "named stand-down, empty view: a forwarder that knows no node it reaches relays however many copies it hears"(t) {
     // Copies heard just above the demodulation limit: decoded, but below the own-reach margin, so
     // the node knows no node it reaches — no evidence that all are reached.
@@ -102,12 +120,13 @@ export default suite("broadcast stand-down", {
   "named stand-down, a usable neighbour known to lack the frame: a leaf that lists none of the senders keeps the forwarder relaying"(t) {
     // A clique 1, 2, 3, 4; with the leaf 5 hanging off 2 or not. Node 2 is named by 1, and hears
     // copies from 3 and 4: their lists cover 1–4; 5 lists only 2 (it heard no sender), which is ¼
-    // of 2's reach — the share alone would let 2 stand down.
-    const run = (leaf: boolean): number => {
+    // of 2's reach — the share alone would let 2 stand down. The leaf is heard far (below rule
+    // `triangleReach`'s margin): heard near, a copy from a near sender counts it reached.
+    const run = (leaf: boolean, leafSnr = MID): number => {
       const h = new IdealMesh({ seed: 11 });
       for (let i = 1; i <= (leaf ? 5 : 4); i++) h.addNode(i, gridPosition(i, 0));
       for (const [a, b] of [[1, 2], [1, 3], [1, 4], [2, 3], [2, 4], [3, 4]]) h.link(a, b);
-      if (leaf) h.link(2, 5);
+      if (leaf) h.link(2, 5, { snr: leafSnr });
       settle(t, h, leaf ? "clique and leaf" : "clique");
       const me = h.node(2);
       const from = h.txLog.length;
@@ -120,6 +139,7 @@ export default suite("broadcast stand-down", {
     };
     t.equal(run(false), 0, "every neighbour listed by a sender: stands down");
     t.equal(run(true), 1, "the leaf lacks it: relays");
+    t.equal(run(true, STRONG), 0, "the leaf heard near, as the senders are (triangleReach): counted reached, stands down");
   },
   "movingCopyCount: a moving distributor stands down from a broadcast naming no forwarders after two copies; a static one, or a flood, after three"(t) {
     t.equal(MOVING_BCAST_COPIES, 2, "the rule this case is written for");

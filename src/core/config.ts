@@ -117,6 +117,8 @@ export interface MeshConfig {
   relayCopyThreshold: number;
   /** Whether a BCAST names its forwarders from the sender's two-hop view (§15). */
   broadcastForwarders: boolean;
+  /** Rule `triangleReach` (§15): margin over the SF's limit, dB, at which a broadcast copy's sender and a node we hear both count as near (0 = off). */
+  triangleMarginDb: number;
   locationTtlMs: number;
   locateMaxScope: number;
   locateTimeoutMs: number;
@@ -222,6 +224,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   floodContentionCw: 8,
   relayCopyThreshold: 3,
   broadcastForwarders: true,
+  triangleMarginDb: 8,
   locationTtlMs: 30 * MINUTE,
   locateMaxScope: 4,
   locateTimeoutMs: 0, // 0 = derive from the modem: see MeshNode (a few round-trip airtimes)
@@ -381,6 +384,7 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   intIn("nhsMemoryMs", 0, 86_400_000),
   bool("silencingEnabled"),
   bool("broadcastForwarders"),
+  intIn("triangleMarginDb", 0, 60),
   intIn("silenceRotationMs", 10_000, 86_400_000),
   bool("corridorEnabled"),
   bool("agreedHandover"),

@@ -315,7 +315,8 @@ export class Flooding {
 
   /** Any frame from `tx` decoded at `snr` dB (own reach, §15). */
   heardFrom(tx: NodeId, snr: number, now: number): void {
-    if (snr - (SNR_LIMIT_DB[this.n.modem.sf] ?? -20) >= OWN_REACH_MARGIN_DB) this.heardNodes.heard(shortId(tx), now);
+    const margin = snr - (SNR_LIMIT_DB[this.n.modem.sf] ?? -20);
+    if (margin >= OWN_REACH_MARGIN_DB) this.heardNodes.heard(shortId(tx), now, margin);
   }
 
   /**
@@ -376,7 +377,7 @@ export class Flooding {
     pending.copies++;
     const listed = pending.listed;
     if (listed !== undefined) {
-      this.noteReached(listed.reached, sender, forwarders);
+      this.noteReached(listed.reached, sender, forwarders, listed.frame.type === FrameType.BCAST ? now : undefined);
       listed.senders.add(shortId(sender));
     }
     // A named forwarder (§15) was chosen for the part of the network only it covers: the copy
@@ -549,20 +550,37 @@ export class Flooding {
 
   /**
    * Reached (§15): a copy from `sender` reached the sender's neighbours, and the co-forwarders it
-   * names that we hear will reach theirs.
+   * names that we hear will reach theirs; with `triangleAt` (a broadcast's copy, heard now), also
+   * the nodes rule `triangleReach` counts.
    */
-  noteReached(reached: Set<number>, sender: NodeId, forwarders: readonly number[] | undefined): void {
+  noteReached(reached: Set<number>, sender: NodeId, forwarders: readonly number[] | undefined, triangleAt?: number): void {
     const minRq = this.coverMinRq();
     const add = (n: Neighbour | undefined, short: number): void => {
       reached.add(short);
       if (n !== undefined) for (const x of this.n.nbrs.covers(n, minRq) ?? []) reached.add(x);
     };
     add(this.n.nbrs.get(sender), shortId(sender));
+    if (triangleAt !== undefined) this.triangleReach(reached, sender, triangleAt);
     if (forwarders === undefined || forwarders.length === 0) return;
     const self = shortId(this.n.id);
     const byShort = new Map<number, Neighbour>();
     for (const n of this.n.nbrs.values()) byShort.set(shortId(n.id), n);
     for (const s of forwarders) if (s !== self && byShort.has(s)) add(byShort.get(s), s);
+  }
+
+  /**
+   * Rule `triangleReach` (§15, broadcasts only): a copy from a sender we hear at least
+   * `triangleMarginDb` above the SF's limit (smoothed, own reach) reached every node we hear that
+   * strongly too. Both are near us, so they are near each other (at most the sum of their
+   * distances to us), which our neighbour table's 24 entries and the sender's OGM list cannot
+   * tell: in a crowd most of what a named forwarder reaches was otherwise never known reached.
+   */
+  triangleReach(reached: Set<number>, sender: NodeId, now: number): void {
+    const t = this.n.config.triangleMarginDb;
+    if (!(t > 0)) return;
+    const m = this.heardNodes.margin(shortId(sender), now);
+    if (m === undefined || m < t) return;
+    this.heardNodes.addStrong(reached, t, now);
   }
 
   /**
@@ -734,7 +752,7 @@ export class Flooding {
     const { forwarders: _list, backup: _b, ...bare } = f;
     const frame = { ...bare, tx: this.n.id, ttl: f.ttl - 1, hops: nextHopCount(f.hops) } as ListedFrame;
     const reached = new Set<number>();
-    this.noteReached(reached, f.tx, f.forwarders);
+    this.noteReached(reached, f.tx, f.forwarders, f.type === FrameType.BCAST ? now : undefined);
     const relay = this.withForwarders(frame, f.tx, now, reached);
     // Ranked forwarders (§15): our place in the list we were named in is our turn.
     const rank = named ? Math.max(0, f.forwarders?.indexOf(shortId(this.n.id)) ?? 0) : 0;
