@@ -105,7 +105,7 @@ export default suite("flood budget (§14.1)", {
     t.equal(firstLookupLevel(true, cfg.locateMaxScope), 0);
   },
 
-  "busyLookupSkipped: on a channel at least half busy an unplaceable target is not looked up; the network flood goes at once"(t) {
+  "busyLookupSkipped: on a busy channel an unplaceable target is not looked up; the network flood goes at once"(t) {
     for (const busy of [false, true]) {
       const h = new IdealMesh({ seed: 5 });
       for (let i = 1; i <= 4; i++) h.addNode(i, gridPosition(i - 1, 0));
