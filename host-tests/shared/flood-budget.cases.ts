@@ -1,5 +1,5 @@
 // How many fallback floods and lookups a node starts (docs/protocol.md §14.1): rules floodOnce,
-// lookupSkipped and firstLookupLevel, on small topologies with known answers.
+// lookupSkipped, busyLookupSkipped and firstLookupLevel, on small topologies with known answers.
 import { decodeFrame } from "../../src/core/codec";
 import { FLOOD_MEMORY_MS, FloodBudget, UNLOCATABLE_MS } from "../../src/core/flood-budget";
 import { FloodScope, FrameType } from "../../src/core/frames";
@@ -103,6 +103,26 @@ export default suite("flood budget (§14.1)", {
     t.equal(h.node(1).stats.lookupsSkipped, 1);
     // A neighbour is asked at level 0 first.
     t.equal(firstLookupLevel(true, cfg.locateMaxScope), 0);
+  },
+
+  "busyLookupSkipped: on a busy channel an unplaceable target is not looked up; the network flood goes at once"(t) {
+    for (const busy of [false, true]) {
+      const h = new IdealMesh({ seed: 5 });
+      for (let i = 1; i <= 4; i++) h.addNode(i, gridPosition(i - 1, 0));
+      for (let i = 1; i < 4; i++) h.link(i, i + 1);
+      settle(t, h);
+      if (busy) {
+        // Undecodable frames heard back to back: over half the meter's 5-minute window is on the air.
+        const junk = new Uint8Array(200).fill(0xff);
+        for (let k = 0; k < 1_000 && h.node(1).stats.rxMalformed < 1_000; k++) h.node(1).receive(junk, { rssi: -90, snr: 5, at: h.now });
+      }
+      const mark = h.txLog.length;
+      t.ok(h.node(1).send(h.now, 0x0777, new Uint8Array([1]), { wantAck: true }).ok);
+      h.run(h.now + 30_000);
+      t.deepEqual(queriesFrom(h, 1, mark).length > 0, !busy, busy ? "no lookup on a busy channel" : "a lookup on a quiet one");
+      if (busy) t.deepEqual(floodsFrom(h, 1, mark), [FloodScope.NETWORK], "the network flood at once");
+      t.equal(h.node(1).stats.lookupsBusy, busy ? 1 : 0);
+    }
   },
 
   "firstLookupLevel: with locateMaxScope 0 a lookup for a target that is not a neighbour asks the neighbours only (TTL 1)"(t) {

@@ -7,7 +7,7 @@ import { encodeFrame } from "./codec";
 import type { NodeId } from "./station";
 import { inLocateScope } from "./scope";
 import { type ClusterId, NO_CLUSTER } from "./cluster";
-import { firstLookupLevel, type Lookup, Lookups } from "./locate";
+import { busyLookupSkipped, firstLookupLevel, type Lookup, Lookups } from "./locate";
 import { unlocatableReason } from "./flood-budget";
 
 export class LocationService {
@@ -41,7 +41,7 @@ export class LocationService {
     if (running !== undefined) {
       wait = Math.max(0, running.deadline - now);
       from = running.level + 1;
-    } else if (this.n.budget.unlocatableSince(dst, now) !== undefined) return 0;
+    } else if (this.n.budget.unlocatableSince(dst, now) !== undefined || this.#busySkip(dst, now)) return 0;
     else from = firstLookupLevel(this.n.nbrs.get(dst) !== undefined, max);
     for (let l = from; l <= max; l++) wait += this.locateTimeout(l);
     return wait;
@@ -55,12 +55,26 @@ export class LocationService {
       this.lastResort(u, failedAt, now);
       return;
     }
+    if (this.#busySkip(u.dst, now)) {
+      // Rule `busyLookupSkipped` (§16): on a saturated channel the network flood at once.
+      this.n.stats.lookupsBusy++;
+      this.n.fwd.fallbackFlood(u, FloodScope.NETWORK, now);
+      return;
+    }
     this.qid = (this.qid + 1) & 0xffff;
     const level = firstLookupLevel(this.n.nbrs.get(u.dst) !== undefined, this.n.config.locateMaxScope);
     const { lookup, started } = this.lookups.add(u.dst, u, now, this.qid, now + this.locateTimeout(level));
     if (!started) return;
     lookup.level = level;
     this.sendLocateQuery(lookup, now);
+  }
+
+  /**
+   * Rule `busyLookupSkipped` (§16): no lookup for `dst` runs and the channel is at least half busy
+   * as this node measures it, with network floods enabled (without them a lookup is the only way).
+   */
+  #busySkip(dst: NodeId, now: number): boolean {
+    return this.n.config.networkFloodEnabled && this.lookups.get(dst) === undefined && busyLookupSkipped(this.n.channel.airBusyShare(now));
   }
 
   /** No lookup can place `u`'s destination (the last failed at `failedAt`): a network flood, or failure. */

@@ -72,6 +72,8 @@ export interface MeshStats extends LinkCounters, RouteCounters, SeqreqCounters {
   floodsHeld: number;
   /** Lookups not started because one for the same target failed lately (§14.1 `lookupSkipped`). */
   lookupsSkipped: number;
+  /** Lookups not started because the channel was at least half busy: the network flood went at once (§16 `busyLookupSkipped`). */
+  lookupsBusy: number;
   floodRelays: number;
   broadcasts: number;
   broadcastRelays: number;
@@ -291,6 +293,7 @@ export function emptyStats(): MeshStats {
     localFloods: 0,
     floodsHeld: 0,
     lookupsSkipped: 0,
+    lookupsBusy: 0,
     floodRelays: 0,
     broadcasts: 0,
     broadcastRelays: 0,
