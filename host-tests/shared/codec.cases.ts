@@ -2,7 +2,7 @@
 // by the encoder), and the decoder's typed errors.
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { clusterFromGeohash } from "../../src/core/cluster";
-import { FrameType, ogmBytes, shortId, type Frame } from "../../src/core/frames";
+import { FrameType, OGM_INTERVAL_UNIT_MS, ogmBytes, shortId, type Frame } from "../../src/core/frames";
 import { suite, type Assert } from "./harness";
 import { hex, toHex } from "./hex";
 
@@ -54,8 +54,8 @@ const VECTORS: Array<[string, Frame, string]> = [
       nodeRoutes: [{ dst: 0x05060708, seqno: 0x0506, metric: 0x0120 }],
       clusterRoutes: [{ cluster: U282, origin: 0x11223344, seqno: 7, metric: 0x0200 }],
     },
-    // Flags b4 (the compact layout) always set; no cluster-route count: they fill the rest.
-    "10 0d0c0b0a 0201 13 001890d0 c8 0a 08 55 0403 01 01 01" +
+    // Flags b4 (the compact layout) and b5 (8-s interval units) always set; no cluster-route count: they fill the rest.
+    "10 0d0c0b0a 0201 33 001890d0 c8 0a 08 55 0403 01 01 01" +
       " 0403 ff" +
       " 08070605 0605 2001" +
       " 002890d0 44332211 0700 0002",
@@ -74,7 +74,7 @@ const VECTORS: Array<[string, Frame, string]> = [
       ],
     },
     // bit 0 of the first word marks the own form: origin and seqno are the header's tx and routeSeq.
-    "10 0d0c0b0a 0201 13 001890d0 c8 0a 08 55 0403 01 00 00" +
+    "10 0d0c0b0a 0201 33 001890d0 c8 0a 08 55 0403 01 00 00" +
       " 012890d0 2001" +
       " 002890d0 0d0c0b0a 0303 ffff",
   ],
@@ -166,6 +166,21 @@ Object.assign(cases, {
     noFlag[7] &= ~0x10;
     expectError(t, noFlag, "bad-version", "OGM without b4");
   },
+  "an OGM whose interval counts 4-second units (flag b5 clear: the firmware before the 32-min ceiling) is refused as another version"(t: Assert) {
+    const four = OGM.slice();
+    four[7] &= ~0x20;
+    expectError(t, four, "bad-version", "OGM without b5");
+    const d = decodeFrame(OGM);
+    t.ok(d.ok && d.frame.type === FrameType.OGM && d.frame.intervalUnits === 8, "b5 set: 8 units, 64 s");
+    t.equal(OGM_INTERVAL_UNIT_MS, 8000);
+    const longest = OGM.slice();
+    longest[14] = 255;
+    const l = decodeFrame(longest);
+    t.ok(l.ok && l.frame.type === FrameType.OGM && l.frame.intervalUnits * OGM_INTERVAL_UNIT_MS === 2_040_000, "255 units: 2,040 s, room for the 32-min ceiling");
+    const zero = OGM.slice();
+    zero[14] = 0;
+    expectError(t, zero, "bad-field", "OGM interval 0");
+  },
   "cluster routes fill the rest of an OGM: a cut or empty one is refused"(t: Assert) {
     expectError(t, OGM.slice(0, OGM.length - 2), "truncated", "cluster route cut in its metric");
     const own = hex(VECTORS[6][2]);
@@ -217,7 +232,7 @@ Object.assign(cases, {
     const r = DATA.slice();
     r[11] |= 0x80;
     expectError(t, r, "reserved-bits", "DATA flags bit 7");
-    for (const bit of [0x20, 0x40, 0x80]) {
+    for (const bit of [0x40, 0x80]) {
       const o = OGM.slice();
       o[7] |= bit;
       expectError(t, o, "reserved-bits", `OGM flags bit ${Math.log2(bit)}`);

@@ -16,6 +16,7 @@ import {
   LOCATE_Q_BYTES,
   MAX_FRAME_BYTES,
   OGM_COMPACT_LAYOUT,
+  OGM_INTERVAL_8S,
   OGM_FIXED_BYTES,
   OGM_NEIGHBOUR_BYTES,
   OGM_NODE_ROUTE_BYTES,
@@ -179,7 +180,8 @@ function decodeOgm(r: Reader, tx: number): OgmFrame {
   const flagsAt = r.pos;
   const flags = r.u8();
   if ((flags & OGM_COMPACT_LAYOUT) === 0) fail("bad-version", `${r.what}: OGM in the layout before the compact one (flag b4 clear at offset ${flagsAt})`);
-  reserved(r, flags, 0xe0, flagsAt);
+  if ((flags & OGM_INTERVAL_8S) === 0) fail("bad-version", `${r.what}: OGM interval in 4-second units (flag b5 clear at offset ${flagsAt})`);
+  reserved(r, flags, 0xc0, flagsAt);
   const cluster = clusterField(r, "cluster");
   const homeless = (flags & 8) !== 0;
   if (homeless !== (cluster === 0)) {
@@ -531,7 +533,7 @@ export function encodeFrame(f: Frame): Uint8Array {
       w.u8((PROTOCOL_VERSION << 4) | FrameType.OGM, "type");
       w.node(f.tx, "tx");
       w.u16(f.ogmSeq, "ogmSeq");
-      w.u8((f.hasFix ? 1 : 0) | (f.border ? 2 : 0) | (f.relayActive ? 4 : 0) | (f.homeless ? 8 : 0) | OGM_COMPACT_LAYOUT, "flags");
+      w.u8((f.hasFix ? 1 : 0) | (f.border ? 2 : 0) | (f.relayActive ? 4 : 0) | (f.homeless ? 8 : 0) | OGM_COMPACT_LAYOUT | OGM_INTERVAL_8S, "flags");
       w.cluster(f.cluster, "cluster");
       w.u8(f.battery, "battery");
       w.u8(f.load, "load");

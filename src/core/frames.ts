@@ -38,6 +38,12 @@ export const OGM_OWN_CLUSTER_ROUTE_BYTES = 6;
  * Always set; an OGM without it is in the layout of the firmware before it, and refused.
  */
 export const OGM_COMPACT_LAYOUT = 0x10;
+/**
+ * OGM flag b5 (§3.5, §8.1): `interval` counts 8-second units (up to 2,040 s, room for the 32-min
+ * Trickle ceiling). Always set; an OGM without it counts 4-second units (the firmware before), and
+ * is refused rather than read at half its interval.
+ */
+export const OGM_INTERVAL_8S = 0x20;
 export const LOCATE_Q_BYTES = 22;
 export const LOCATE_A_BYTES = ROUTED_HEADER_BYTES + 9;
 export const FLOOD_HEADER_BYTES = 26;
@@ -62,8 +68,8 @@ export const MAX_UNICAST_PAYLOAD = Math.min(MAX_DATA_PAYLOAD, MAX_FLOOD_PAYLOAD)
 /** Route metric that means "unreachable" (a retraction). */
 export const METRIC_INFINITY = 0xffff;
 
-/** OGM interval field unit. */
-export const OGM_INTERVAL_UNIT_MS = 4000;
+/** OGM interval field unit (flag b5, `OGM_INTERVAL_8S`): 255 units are 2,040 s. */
+export const OGM_INTERVAL_UNIT_MS = 8000;
 
 /** ACK status codes. */
 export const AckStatus = Object.freeze({

@@ -71,6 +71,8 @@ export class OgmPlane {
     const now = meta.at;
     const { n, reception, evicted } = this.n.nbrs.onOgm(f, meta.rssi, meta.snr, now, () => this.n.routes.nextHops());
     if (evicted !== undefined) this.n.routes.dropNeighbour(evicted);
+    // Admitted or not: a newcomer our full table turned away is admitted once its OGM lists us.
+    if (n === undefined ? reception === "ignored" : n.firstHeardAt === now) this.newcomer(now, f.tx);
     if (n === undefined || reception === "duplicate") return;
     const hold = now + this.n.nbrs.holdMs(n);
     const touchedNodes: number[] = [n.id];
@@ -174,6 +176,25 @@ export class OgmPlane {
   }
 
   /**
+   * Rule `newcomerCeiling` (§8.1): the long ceiling is for a neighbourhood without newcomers. A
+   * neighbour heard for the first time (an id never heard before) caps the interval now running at
+   * `ogmSettledMs` (16 min) after our last OGM: a newcomer learns its link to us from our OGM, and
+   * would otherwise wait up to the whole 32 min for it. Not news (§8.2): no early OGM, no restart.
+   */
+  newcomer(now: number, id: NodeId): void {
+    if (!this.known.learn("heard", id)) return;
+    const cap = this.n.config.ogmSettledMs;
+    if (this.intervalMs <= cap) return;
+    this.trickle.cap(cap);
+    this.intervalMs = cap;
+    const due = Math.max(now, this.lastOgmBuiltAt + cap);
+    if (due < this.nextOgmAt) {
+      this.nextOgmAt = due;
+      this.n.stats.ogmNewcomerCaps++;
+    }
+  }
+
+  /**
    * In a crowded neighbourhood only our own new cluster is news (§8.2, `crowdedNews`): when our
    * neighbour table is full (we hear more neighbours than we hold), a neighbour usable for the
    * first time, a new destination or a new cluster brings no early OGM; it rides the next regular
@@ -189,15 +210,19 @@ export class OgmPlane {
   }
 
   /**
-   * Rule `quietOgmBudget` (§8.3): when the interval that ends now was already the ceiling (nothing
-   * new for a whole interval), the OGM may take up to twice as many OGMs for a full pass as the
-   * last one said (at most OGM_QUIET_MAX_CYCLE). Twice: what the last OGM carried is held for
-   * routeHoldFactor (3.5) × its cycle × the interval, and the slower pass must refresh it first.
+   * Rule `quietOgmBudget` (§8.3): when the interval that ends now was already the settled one
+   * (`ogmSettledMs`, 16 min, or the ceiling if shorter: nothing new for a whole interval), the
+   * full pass may take up to twice as long as the last OGM said, in time: cycle × the interval
+   * this OGM announces ≤ 2 × the last cycle × the interval ending now (at most
+   * OGM_QUIET_MAX_CYCLE OGMs). Twice: what the last OGM carried is held for routeHoldFactor (3.5)
+   * × its cycle × its interval, and the slower pass must refresh it first; in time, because where
+   * the interval doubles (16 → 32 min) a pass of twice the OGMs would take four times as long.
    */
-  quietCycle(): number | undefined {
+  quietCycle(now: number): number | undefined {
     const ceiling = Math.min(this.n.config.ogmTrickleMaxMs, this.n.config.ogmMaxIntervalMs);
-    if (this.ogmsBuilt <= 1 || this.intervalMs < ceiling || this.trickle.restarting) return undefined;
-    return Math.min(OGM_QUIET_MAX_CYCLE, 2 * this.lastCycle);
+    if (this.ogmsBuilt <= 1 || this.intervalMs < Math.min(ceiling, this.n.config.ogmSettledMs) || this.trickle.restarting) return undefined;
+    const next = this.trickle.next(this.minOgmInterval(now), ceiling);
+    return Math.min(OGM_QUIET_MAX_CYCLE, Math.max(1, Math.floor((2 * this.lastCycle * this.intervalMs) / next)));
   }
 
   /** Shortest OGM interval now: seed minimum, duty floor, measured OGM share of the channel (§8.1). */
@@ -211,7 +236,7 @@ export class OgmPlane {
     this.ogmSeq = (this.ogmSeq + 1) & 0xffff;
     const items: OgmItem[] = [];
     const sinceLast = this.lastOgmBuiltAt;
-    const quietCycle = this.quietCycle();
+    const quietCycle = this.quietCycle(now);
     const changed = (d: Destination, adv: { seqno: number; metric: number; origin: NodeId }): boolean => d.changedAt > sinceLast && !(quietCycle !== undefined && improvementOnly(d.lastAdvert, adv, d.answeredAt > sinceLast));
     for (const n of this.n.nbrs.values()) {
       // What we report is the link's rq, collisions told apart (§4): the neighbour's tq of us.

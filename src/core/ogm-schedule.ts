@@ -64,12 +64,16 @@ export class TrickleTimer {
    * re-arms the early OGM only once a regular one has gone out.
    */
   sent(minMs: number, maxMs: number): number {
-    if (this.#reset) this.#interval = minMs;
-    else if (!this.#early) this.#interval = Math.min(maxMs, Math.max(minMs, this.#interval * 2));
-    else this.#interval = Math.min(maxMs, Math.max(minMs, this.#interval));
+    this.#interval = this.next(minMs, maxMs);
     this.#reset = false;
     this.#early = false;
     return this.#interval;
+  }
+
+  /** The interval an OGM sent now would announce (what `sent` sets), without sending it. */
+  next(minMs: number, maxMs: number): number {
+    if (this.#reset) return minMs;
+    return Math.min(maxMs, Math.max(minMs, this.#early ? this.#interval : this.#interval * 2));
   }
 
   /**
@@ -83,6 +87,11 @@ export class TrickleTimer {
     if (this.#early) return false;
     this.#early = true;
     return true;
+  }
+
+  /** Shortens the interval now running to at most `maxMs` (rule `newcomerCeiling`, §8.1). */
+  cap(maxMs: number): void {
+    this.#interval = Math.min(this.#interval, maxMs);
   }
 
   /** The early OGM could not be brought forward after all (the regular one comes first). */
