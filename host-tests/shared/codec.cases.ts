@@ -54,8 +54,8 @@ const VECTORS: Array<[string, Frame, string]> = [
       nodeRoutes: [{ dst: 0x05060708, seqno: 0x0506, metric: 0x0120 }],
       clusterRoutes: [{ cluster: U282, origin: 0x11223344, seqno: 7, metric: 0x0200 }],
     },
-    // Flags b4 (the compact layout) and b5 (8-s interval units) always set; no cluster-route count: they fill the rest.
-    "10 0d0c0b0a 0201 33 001890d0 c8 0a 08 55 0403 01 01 01" +
+    // Flag b4 (the compact layout) always set; no cluster-route count: they fill the rest.
+    "10 0d0c0b0a 0201 13 001890d0 c8 0a 08 55 0403 01 01 01" +
       " 0403 ff" +
       " 08070605 0605 2001" +
       " 002890d0 44332211 0700 0002",
@@ -74,7 +74,7 @@ const VECTORS: Array<[string, Frame, string]> = [
       ],
     },
     // bit 0 of the first word marks the own form: origin and seqno are the header's tx and routeSeq.
-    "10 0d0c0b0a 0201 33 001890d0 c8 0a 08 55 0403 01 00 00" +
+    "10 0d0c0b0a 0201 13 001890d0 c8 0a 08 55 0403 01 00 00" +
       " 012890d0 2001" +
       " 002890d0 0d0c0b0a 0303 ffff",
   ],
@@ -166,20 +166,30 @@ Object.assign(cases, {
     noFlag[7] &= ~0x10;
     expectError(t, noFlag, "bad-version", "OGM without b4");
   },
-  "an OGM whose interval counts 4-second units (flag b5 clear: the firmware before the 32-min ceiling) is refused as another version"(t: Assert) {
-    const four = OGM.slice();
-    four[7] &= ~0x20;
-    expectError(t, four, "bad-version", "OGM without b5");
+  "an OGM interval beyond 1,020 s counts 8-s units (flag b5), only there; decoded, always 4-s units"(t: Assert) {
     const d = decodeFrame(OGM);
-    t.ok(d.ok && d.frame.type === FrameType.OGM && d.frame.intervalUnits === 8, "b5 set: 8 units, 64 s");
-    t.equal(OGM_INTERVAL_UNIT_MS, 8000);
-    const longest = OGM.slice();
+    t.ok(d.ok && d.frame.type === FrameType.OGM && d.frame.intervalUnits === 8, "b5 clear: 8 units of 4 s, 32 s");
+    t.equal(OGM_INTERVAL_UNIT_MS, 4000);
+    const long = OGM.slice();
+    long[7] |= 0x20;
+    long[14] = 240; // 240 × 8 s: the 32-min ceiling
+    const l = decodeFrame(long);
+    t.ok(l.ok && l.frame.type === FrameType.OGM && l.frame.intervalUnits === 480, "b5 set: 240 × 8 s = 480 × 4 s, 1,920 s");
+    if (l.ok) t.equal(toHex(encodeFrame(l.frame)), toHex(long), "and encoded back the same");
+    const longest = long.slice();
     longest[14] = 255;
-    const l = decodeFrame(longest);
-    t.ok(l.ok && l.frame.type === FrameType.OGM && l.frame.intervalUnits * OGM_INTERVAL_UNIT_MS === 2_040_000, "255 units: 2,040 s, room for the 32-min ceiling");
+    const m = decodeFrame(longest);
+    t.ok(m.ok && m.frame.type === FrameType.OGM && m.frame.intervalUnits * OGM_INTERVAL_UNIT_MS === 2_040_000, "255 × 8 s: 2,040 s, the longest");
+    const short = long.slice();
+    short[14] = 127; // 1,016 s fits 4-s units: one encoding per interval
+    expectError(t, short, "bad-field", "b5 set for an interval 4-s units can say");
     const zero = OGM.slice();
     zero[14] = 0;
     expectError(t, zero, "bad-field", "OGM interval 0");
+    const odd = encodeFrame({ ...(d.ok ? d.frame : ({} as Frame)), intervalUnits: 257 } as Frame);
+    t.equal(odd[14], 129, "257 × 4 s goes out as 129 × 8 s (rounded up)");
+    t.equal(odd[7] & 0x20, 0x20);
+    t.throws(() => encodeFrame({ ...(d.ok ? d.frame : ({} as Frame)), intervalUnits: 511 } as Frame), /1\.\.510/, "beyond 2,040 s is refused by the encoder");
   },
   "cluster routes fill the rest of an OGM: a cut or empty one is refused"(t: Assert) {
     expectError(t, OGM.slice(0, OGM.length - 2), "truncated", "cluster route cut in its metric");

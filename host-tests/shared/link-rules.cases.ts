@@ -2,7 +2,7 @@
 // neighbour table that keeps the neighbours routes run through (docs/protocol.md §4, §7.3, §18):
 // known answers on tables and small topologies. Pure ES2022, so it runs on XS too.
 import { resolveConfig } from "../../src/core/config";
-import { OGM_INTERVAL_UNIT_MS, shortId, type OgmFrame } from "../../src/core/frames";
+import { shortId, type OgmFrame } from "../../src/core/frames";
 import { gapLossWeight, hopFailureWeight, OgmWindow } from "../../src/core/link-quality";
 import { NeighbourTable } from "../../src/core/neighbour-table";
 import { SNR_LIMIT_DB } from "../../src/core/presets";
@@ -16,7 +16,7 @@ const SELF = 0x0a000001;
 /** SF9's demodulation limit (MEDIUM_FAST), −12.5 dB. */
 const LIMIT = SNR_LIMIT_DB[9];
 
-function ogm(tx: number, seq: number, listsUs: boolean, intervalUnits = I / OGM_INTERVAL_UNIT_MS): OgmFrame {
+function ogm(tx: number, seq: number, listsUs: boolean, intervalUnits = I / 4000): OgmFrame {
   return forgedOgm({ tx, ogmSeq: seq, intervalUnits, neighbours: listsUs ? [{ short: shortId(SELF), rq: 255 }] : [] });
 }
 

@@ -378,7 +378,7 @@ export default suite("routing rules", {
     const h = new IdealMesh({ seed: 4 });
     const me = h.addNode(1, gridPosition(0, 0));
     const at = h.now;
-    // Quiet OGMs from two neighbours: a pass of 8 at the longest interval, 2,040 s (a hold of about 16 h).
+    // Quiet OGMs from two neighbours: a pass of 8 at 1,020 s (a hold of about 8 h).
     const heard = (tx: number, dst: number, metric: number): void =>
       me.receive(encodeFrame(forgedOgm({ tx, ogmSeq: 1, cluster: me.cluster, cycle: 8, intervalUnits: 255, nodeRoutes: [{ dst, seqno: 3, metric }] })), { rssi: -80, snr: 9, at });
     heard(0xa001, 0xb001, 300);
@@ -392,11 +392,11 @@ export default suite("routing rules", {
     const me = h.addNode(1, gridPosition(0, 0));
     const nb = 0xa004;
     const far = 0xb004;
-    // A conforming neighbour at the ceiling: one OGM every 1,920 s (240 units), its pass 16 OGMs
+    // A conforming neighbour at the ceiling: one OGM every 1,920 s (480 units of 4 s), its pass 16 OGMs
     // (128 node routes at 64 bytes an OGM), the route to `far` in OGMs 0, 16 (lost) and 32.
     let seq = 0;
     const ogm = (carries: boolean) =>
-      encodeFrame(forgedOgm({ tx: nb, ogmSeq: ++seq, cluster: me.cluster, cycle: 16, intervalUnits: 240, routeSeq: 1, neighbours: [{ short: shortId(1), rq: 255 }], nodeRoutes: [{ dst: carries ? far : 0xc000 + seq, seqno: 3, metric: 300 }] }));
+      encodeFrame(forgedOgm({ tx: nb, ogmSeq: ++seq, cluster: me.cluster, cycle: 16, intervalUnits: 480, routeSeq: 1, neighbours: [{ short: shortId(1), rq: 255 }], nodeRoutes: [{ dst: carries ? far : 0xc000 + seq, seqno: 3, metric: 300 }] }));
     const start = h.now;
     for (let k = 0; k <= 31; k++) {
       h.run(start + k * 1_920_000);
@@ -413,7 +413,7 @@ export default suite("routing rules", {
     const me = h.addNode(1, gridPosition(0, 0));
     const at = h.now;
     // A hostile OGM: the longest pass the frame can announce (255 OGMs of 2,040 s, a hold of 21 days).
-    me.receive(encodeFrame(forgedOgm({ tx: 0xa003, ogmSeq: 1, cluster: me.cluster, cycle: 255, intervalUnits: 255, nodeRoutes: [{ dst: 0xb003, seqno: 3, metric: 300 }] })), { rssi: -80, snr: 9, at });
+    me.receive(encodeFrame(forgedOgm({ tx: 0xa003, ogmSeq: 1, cluster: me.cluster, cycle: 255, intervalUnits: 510, nodeRoutes: [{ dst: 0xb003, seqno: 3, metric: 300 }] })), { rssi: -80, snr: 9, at });
     t.equal(me.locationOf(0xb003, at + cap - 60_000), me.cluster, "held up to the cap");
     t.equal(me.locationOf(0xb003, at + cap + 60_000), undefined, "and no longer");
     t.equal(me.locationOf(0xa003, at + cap + 60_000), undefined, "the neighbour's own placement too");

@@ -57,7 +57,7 @@ export const INNER_FRAMES: ReadonlyArray<readonly [string, Uint8Array]> = [
  * layout of docs/security.md §4: header ‖ counter LE ‖ ciphertext ‖ first 8 tag bytes.
  */
 const SEALED_GOLDEN: readonly string[] = [
-  "100d0c0b0ae8030000f27edc753bdfd373576e6b1c673c49952b8a2d00938de999257dc2915ec352c826a17c", // OGM (compact layout, 8-s interval units, §3.5)
+  "100d0c0b0ae8030000f27efc753bdfd373576e6b1c673c49952b8a2d00938de999257dc2955b4cc9693de354", // OGM (compact layout, §3.5)
   "110d0c0b0ae9030000370cf105d3715fb6055f969e1b17ac1cf000edc77e56b8ade370d1ed7c325d", // DATA
   "120d0c0b0aea0300005174021dfd7d85eddd7af0efb0bfafcdd54ccd31d6a675", // ACK
   "130d0c0b0aeb030000e11927d5550db01476ce050c29d00321bc27bb1f865299dff1", // LOCATE_Q

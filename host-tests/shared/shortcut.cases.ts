@@ -3,7 +3,7 @@
 import { resolveConfig } from "../../src/core/config";
 import { encodeFrame } from "../../src/core/codec";
 import { NO_CLUSTER } from "../../src/core/cluster";
-import { FrameType, OGM_INTERVAL_UNIT_MS, shortId } from "../../src/core/frames";
+import { FrameType, shortId } from "../../src/core/frames";
 import { HeardNodes } from "../../src/core/heard-nodes";
 import { NeighbourTable } from "../../src/core/neighbour-table";
 import { SNR_LIMIT_DB } from "../../src/core/presets";
@@ -27,7 +27,7 @@ function fullTable(dstRq2: number, dstRq3: number): { table: NeighbourTable; now
     for (const [id, rq] of [[2, dstRq2], [3, dstRq3]] as const) {
       const neighbours = [{ short: shortId(SELF), rq: 255 }, ...(rq > 0 ? [{ short: shortId(DST), rq }] : [])];
       table.heardFrame(id, now, LIMIT + 15);
-      table.onOgm(forgedOgm({ tx: id, ogmSeq: s, intervalUnits: I / OGM_INTERVAL_UNIT_MS, neighbours }), -90, LIMIT + 15, now);
+      table.onOgm(forgedOgm({ tx: id, ogmSeq: s, intervalUnits: I / 4000, neighbours }), -90, LIMIT + 15, now);
     }
   }
   return { table, now };

@@ -2,7 +2,7 @@
 // routes, the metric floor and lie strikes), route changes and the Trickle resets they bring, and
 // building our own OGM on the Trickle schedule. One of the concerns MeshNode (mesh-node.ts) composes.
 import type { Destination, DestKind, RouteChange } from "./route-table";
-import { FrameType, MAX_FRAME_BYTES, METRIC_INFINITY, OGM_INTERVAL_UNIT_MS, type OgmFrame, shortId } from "./frames";
+import { FrameType, MAX_FRAME_BYTES, METRIC_INFINITY, OGM_INTERVAL_MAX_UNITS, OGM_INTERVAL_UNIT_MS, type OgmFrame, shortId } from "./frames";
 import { KNOWN_IDS_MAX, NodeState, OGM_PRIORITY } from "./node-state";
 import { clusterContains, type ClusterId, clusterParent, clusterPrecision, formatCluster, NO_CLUSTER } from "./cluster";
 import { encodeFrame } from "./codec";
@@ -219,10 +219,20 @@ export class OgmPlane {
    * the interval doubles (16 → 32 min) a pass of twice the OGMs would take four times as long.
    */
   quietCycle(now: number): number | undefined {
-    const ceiling = Math.min(this.n.config.ogmTrickleMaxMs, this.n.config.ogmMaxIntervalMs);
+    const ceiling = this.ceiling(now);
     if (this.ogmsBuilt <= 1 || this.intervalMs < Math.min(ceiling, this.n.config.ogmSettledMs) || this.trickle.restarting) return undefined;
     const next = this.trickle.next(this.minOgmInterval(now), ceiling);
     return Math.min(OGM_QUIET_MAX_CYCLE, Math.max(1, Math.floor((2 * this.lastCycle * this.intervalMs) / next)));
+  }
+
+  /**
+   * Longest OGM interval now (§8.1): `ogmTrickleMaxMs` (32 min), but a moving node (§15) stops at
+   * `ogmSettledMs` (16 min), rule `movingCeiling`: its neighbourhood is not a settled one, and
+   * the nodes it passes learn their links to it from its OGMs.
+   */
+  ceiling(now: number): number {
+    const max = Math.min(this.n.config.ogmTrickleMaxMs, this.n.config.ogmMaxIntervalMs);
+    return this.n.moving(now) ? Math.min(max, this.n.config.ogmSettledMs) : max;
   }
 
   /** Shortest OGM interval now: seed minimum, duty floor, measured OGM share of the channel (§8.1). */
@@ -349,8 +359,8 @@ export class OgmPlane {
     const probe = encodeFrame(frame);
     const air = this.n.airtime(probe.length);
     this.lastOgmAirMs = air;
-    this.intervalMs = this.trickle.sent(this.minOgmInterval(now), Math.min(this.n.config.ogmTrickleMaxMs, this.n.config.ogmMaxIntervalMs));
-    const units = Math.min(255, Math.max(1, Math.ceil(this.intervalMs / OGM_INTERVAL_UNIT_MS)));
+    this.intervalMs = this.trickle.sent(this.minOgmInterval(now), this.ceiling(now));
+    const units = Math.min(OGM_INTERVAL_MAX_UNITS, Math.max(1, Math.ceil(this.intervalMs / OGM_INTERVAL_UNIT_MS)));
     const bytes = encodeFrame({ ...frame, intervalUnits: units });
     // A newer OGM supersedes one still waiting in the queue.
     this.n.queue.remove((q) => q.tag.kind === "ogm");
