@@ -25,7 +25,9 @@ export function jitter(intervalMs: number, rng: Rng, cfg: MeshConfig): number {
 export function trickleMinInterval(ogmAirtimeMs: number, dutyCycle: number, measuredOgmShare: number, cfg: MeshConfig): number {
   const base = Math.max(cfg.ogmIntervalSteps[0][1], dutyFloorInterval(ogmAirtimeMs, dutyCycle, cfg));
   const excess = measuredOgmShare > cfg.ogmChannelShare ? measuredOgmShare / cfg.ogmChannelShare : 1;
-  return Math.min(cfg.ogmMaxIntervalMs, cfg.ogmTrickleMaxMs, base * excess);
+  // Never beyond the settled interval (16 min): where the duty floor alone is longer (SF12 at 1 %:
+  // 3,040 s) a cold node would otherwise start at the 32-min ceiling and converge half as fast.
+  return Math.min(cfg.ogmMaxIntervalMs, cfg.ogmTrickleMaxMs, cfg.ogmSettledMs, base * excess);
 }
 
 /**
