@@ -2,7 +2,7 @@
 // by the encoder), and the decoder's typed errors.
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { clusterFromGeohash } from "../../src/core/cluster";
-import { FrameType, ogmBytes, shortId, type Frame } from "../../src/core/frames";
+import { FrameType, OGM_INTERVAL_UNIT_MS, ogmBytes, shortId, type Frame } from "../../src/core/frames";
 import { suite, type Assert } from "./harness";
 import { hex, toHex } from "./hex";
 
@@ -54,7 +54,7 @@ const VECTORS: Array<[string, Frame, string]> = [
       nodeRoutes: [{ dst: 0x05060708, seqno: 0x0506, metric: 0x0120 }],
       clusterRoutes: [{ cluster: U282, origin: 0x11223344, seqno: 7, metric: 0x0200 }],
     },
-    // Flags b4 (the compact layout) always set; no cluster-route count: they fill the rest.
+    // Flag b4 (the compact layout) always set; no cluster-route count: they fill the rest.
     "10 0d0c0b0a 0201 13 001890d0 c8 0a 08 55 0403 01 01 01" +
       " 0403 ff" +
       " 08070605 0605 2001" +
@@ -166,6 +166,31 @@ Object.assign(cases, {
     noFlag[7] &= ~0x10;
     expectError(t, noFlag, "bad-version", "OGM without b4");
   },
+  "an OGM interval beyond 1,020 s counts 8-s units (flag b5), only there; decoded, always 4-s units"(t: Assert) {
+    const d = decodeFrame(OGM);
+    t.ok(d.ok && d.frame.type === FrameType.OGM && d.frame.intervalUnits === 8, "b5 clear: 8 units of 4 s, 32 s");
+    t.equal(OGM_INTERVAL_UNIT_MS, 4000);
+    const long = OGM.slice();
+    long[7] |= 0x20;
+    long[14] = 240; // 240 × 8 s: the 32-min ceiling
+    const l = decodeFrame(long);
+    t.ok(l.ok && l.frame.type === FrameType.OGM && l.frame.intervalUnits === 480, "b5 set: 240 × 8 s = 480 × 4 s, 1,920 s");
+    if (l.ok) t.equal(toHex(encodeFrame(l.frame)), toHex(long), "and encoded back the same");
+    const longest = long.slice();
+    longest[14] = 255;
+    const m = decodeFrame(longest);
+    t.ok(m.ok && m.frame.type === FrameType.OGM && m.frame.intervalUnits * OGM_INTERVAL_UNIT_MS === 2_040_000, "255 × 8 s: 2,040 s, the longest");
+    const short = long.slice();
+    short[14] = 127; // 1,016 s fits 4-s units: one encoding per interval
+    expectError(t, short, "bad-field", "b5 set for an interval 4-s units can say");
+    const zero = OGM.slice();
+    zero[14] = 0;
+    expectError(t, zero, "bad-field", "OGM interval 0");
+    const odd = encodeFrame({ ...(d.ok ? d.frame : ({} as Frame)), intervalUnits: 257 } as Frame);
+    t.equal(odd[14], 129, "257 × 4 s goes out as 129 × 8 s (rounded up)");
+    t.equal(odd[7] & 0x20, 0x20);
+    t.throws(() => encodeFrame({ ...(d.ok ? d.frame : ({} as Frame)), intervalUnits: 511 } as Frame), /1\.\.510/, "beyond 2,040 s is refused by the encoder");
+  },
   "cluster routes fill the rest of an OGM: a cut or empty one is refused"(t: Assert) {
     expectError(t, OGM.slice(0, OGM.length - 2), "truncated", "cluster route cut in its metric");
     const own = hex(VECTORS[6][2]);
@@ -217,7 +242,7 @@ Object.assign(cases, {
     const r = DATA.slice();
     r[11] |= 0x80;
     expectError(t, r, "reserved-bits", "DATA flags bit 7");
-    for (const bit of [0x20, 0x40, 0x80]) {
+    for (const bit of [0x40, 0x80]) {
       const o = OGM.slice();
       o[7] |= bit;
       expectError(t, o, "reserved-bits", `OGM flags bit ${Math.log2(bit)}`);

@@ -73,17 +73,22 @@ export default suite("mesh (ideal channel)", {
     t.atLeast(gaps.length, 4);
     t.atLeast(gaps[gaps.length - 1], 0.85 * 16 * 60_000, "backed off to about 16 min");
     t.atMost(times(1).length, 8, `${times(1).length} OGMs in 40 min (the seed's 30 s would send 80)`);
-    // Three new neighbours appear a few seconds apart: one early OGM, not three.
+    // Node 1 now runs a 32-min interval. Three new neighbours appear a few seconds apart: the
+    // interval comes down to 16 min after the last OGM (newcomerCeiling), then one early OGM, not three.
     const mark = h.now;
-    const regular = mark + 16 * 60_000 * 1.1;
+    const last = times(1).at(-1) ?? 0;
+    t.atLeast(h.node(1).ogmIntervalMs, 0.99 * 32 * 60_000, "at the 32-min ceiling");
+    const regular = last + 16 * 60_000 * 1.1;
     for (const id of [3, 4, 5]) {
       h.addNode(id, undefined);
       h.link(1, id);
       h.run(h.now + 5_000);
     }
-    h.run(h.now + 5 * 60_000);
+    h.run(regular);
     const after = times(1, mark).filter((x) => x < regular);
-    t.atLeast(after.length, 1, "a new neighbour is news: an early OGM");
+    t.atLeast(after.length, 1, "newcomers: an OGM within 16 min of the last");
+    t.atMost(after[0] - last, 16 * 60_000 + 1_000, "the newcomers' first OGM from node 1 came 16 min after its last, not 32");
+    t.equal(h.node(1).stats.ogmNewcomerCaps, 1, "one cap for three newcomers");
     t.atMost(after.length, 2, `at most one early OGM before the next regular one (${after.map((x) => Math.round((x - mark) / 1000))} s)`);
     t.ok(h.node(3).neighbours(h.now).some((n) => n.id === 1 && n.usable), "the newcomer learnt its link to node 1");
   },

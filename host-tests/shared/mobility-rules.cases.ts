@@ -2,7 +2,7 @@
 // Pure ES2022, so it runs on XS too.
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { type MeshConfig, resolveConfig } from "../../src/core/config";
-import { AckStatus, FloodScope, FrameType, type DataFrame, type OgmFrame, shortId } from "../../src/core/frames";
+import { AckStatus, FloodScope, FrameType, OGM_INTERVAL_UNIT_MS, type DataFrame, type OgmFrame, shortId } from "../../src/core/frames";
 import type { NodeId } from "../../src/core/station";
 import { LINK_OUTRUN_M, NeighbourTable } from "../../src/core/neighbour-table";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
@@ -107,6 +107,33 @@ function drive(rig: { h: IdealMesh; step: () => void }, ms: number): void {
 }
 
 export default suite("mobility rules", {
+  "movingCeiling: a moving node's OGMs stop at 16 min while a standing one's reach 32; once it stands still it reaches 32 too"(t) {
+    const h = new IdealMesh({ seed: 8 });
+    for (let i = 1; i <= 3; i++) h.addNode(i, gridPosition(i - 1, 0));
+    h.link(1, 2);
+    h.link(2, 3);
+    const home = gridPosition(0, 0);
+    let k = 0;
+    const intervals = (id: number, from: number, to: number): number[] =>
+      h.txLog
+        .filter((r) => r.type === FrameType.OGM && r.tx === id && r.at >= from && r.at < to)
+        .map((r) => decodeFrame(r.bytes))
+        .map((d) => (d.ok && d.frame.type === FrameType.OGM ? d.frame.intervalUnits * OGM_INTERVAL_UNIT_MS : 0));
+    // Node 1 walks round a 300-m triangle, a corner every 2 min, for 4 h.
+    while (h.now < 4 * 3600_000) {
+      const corner = k++ % 3;
+      h.node(1).setPosition(h.now, { lat: home.lat + (corner === 1 ? 300 / 111_200 : corner === 2 ? 150 / 111_200 : 0), lon: home.lon + (corner === 2 ? 260 / (111_200 * Math.cos((home.lat * Math.PI) / 180)) : 0) });
+      h.run(h.now + 2 * 60_000);
+    }
+    const moving = intervals(1, 2 * 3600_000, 4 * 3600_000);
+    t.atLeast(moving.length, 4);
+    t.atMost(Math.max(...moving), 16 * 60_000 + 8_000, `moving: every interval at most 16 min (${moving.map((x) => Math.round(x / 1000))} s)`);
+    t.atLeast(Math.max(...intervals(3, 2 * 3600_000, 4 * 3600_000)), 32 * 60_000, "the standing node at the end of the line: 32 min");
+    const still = h.now;
+    h.run(still + 3 * 3600_000);
+    t.atLeast(Math.max(...intervals(1, still + 3600_000, Infinity)), 32 * 60_000, "standing still: 32 min");
+    t.ok(h.fullyRouted(), "routed throughout");
+  },
   "resendUnechoed: a driving originator whose flood nobody relays sends it once more; not when a relay is heard, nor when it walks or stands still"(t) {
     t.ok(resendUnechoed(FrameType.FLOOD, false, true, false), "the rule's own terms");
     t.ok(!resendUnechoed(FrameType.FLOOD, true, true, false) && !resendUnechoed(FrameType.FLOOD, false, false, false) && !resendUnechoed(FrameType.FLOOD, false, true, true));

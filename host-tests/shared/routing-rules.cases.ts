@@ -7,7 +7,7 @@ import { improvementOnly } from "../../src/core/ogm-plane";
 import { LocationCache } from "../../src/core/location-cache";
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { forgedOgm } from "./forged-ogm";
-import { FrameType, shortId } from "../../src/core/frames";
+import { FrameType, OGM_INTERVAL_UNIT_MS, shortId } from "../../src/core/frames";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
 import { clusterRowMesh } from "../../src/demo/topologies";
 import { clusterFromGeohash } from "../../src/core/cluster";
@@ -134,17 +134,21 @@ export default suite("routing rules", {
     t.near(trickleMinInterval(air, 0.1, 0, cfg), air / 0.025, 1e-6, "10 % band: the duty floor rules (86 s)");
     t.equal(trickleMinInterval(small, 1, 0.1, cfg), 30_000, "OGMs at their 10 % share: no stretch");
     t.near(trickleMinInterval(small, 1, 0.3, cfg), 90_000, 1e-6, "OGMs at 30 % of the channel: three times longer");
-    t.equal(trickleMinInterval(air, 0.001, 1, cfg), cfg.ogmTrickleMaxMs, "never beyond the Trickle maximum");
+    t.equal(trickleMinInterval(air, 0.001, 1, cfg), cfg.ogmSettledMs, "never beyond the settled interval (16 min), below the 32-min ceiling: a cold SF12 node at 1 % starts at 16 min, not 32");
   },
-  "Trickle: the interval doubles up to 16 min; an early OGM keeps the schedule; a restart returns to the minimum"(t) {
+  "Trickle: the interval doubles up to 32 min; an early OGM keeps the schedule; a restart returns to the minimum"(t) {
     const tr = new TrickleTimer(30_000);
     const max = cfg.ogmTrickleMaxMs;
+    t.equal(max, 32 * 60_000);
     const seen = Array.from({ length: 7 }, () => tr.sent(30_000, max));
-    t.deepEqual(seen, [60_000, 120_000, 240_000, 480_000, 960_000, 960_000, 960_000]);
+    t.deepEqual(seen, [60_000, 120_000, 240_000, 480_000, 960_000, 1_920_000, 1_920_000]);
+    t.equal(tr.next(30_000, max), 1_920_000, "next: what the next OGM would announce, unchanged by asking");
     t.ok(tr.reset(false), "news: the next OGM may come early");
     t.ok(!tr.reset(false), "at most one early OGM between two regular ones");
-    t.equal(tr.sent(30_000, max), 960_000, "the early OGM keeps the schedule");
-    t.equal(tr.sent(30_000, max), 960_000, "the next regular one too");
+    t.equal(tr.sent(30_000, max), 1_920_000, "the early OGM keeps the schedule");
+    t.equal(tr.sent(30_000, max), 1_920_000, "the next regular one too");
+    tr.cap(960_000);
+    t.equal(tr.next(30_000, max), 1_920_000, "capped at 16 min (a newcomer), the next OGM doubles back to the ceiling");
     t.ok(tr.reset(true), "a new cluster of our own: restart");
     t.equal(tr.sent(30_000, max), 30_000, "back to the minimum");
     t.equal(tr.sent(30_000, max), 60_000, "and doubling again");
@@ -304,7 +308,7 @@ export default suite("routing rules", {
     t.atLeast(h.node(6).advertisedMetric(1, h.now), far, "the shortcut gone, the route is 5 hops again");
     t.atLeast(changedOn() - changed1, 3, "and those rises went first");
   },
-  "quiet OGM: once at the 16-min ceiling a 12-node line's OGMs shrink, and every route holds for hours"(t) {
+  "quiet OGM: from the 16-min interval on a 12-node line's OGMs shrink and thin out to one per 32 min, and every route holds for hours"(t) {
     const h = new IdealMesh({ seed: 5 });
     const n = 12;
     for (let i = 1; i <= n; i++) h.addNode(i, gridPosition(i - 1, 0));
@@ -330,6 +334,22 @@ export default suite("routing rules", {
       .map((d) => (d.ok && d.frame.type === FrameType.OGM ? d.frame.cycle : 0));
     for (let i = 1; i < cycles.length; i++) t.atMost(cycles[i], Math.max(2, 2 * cycles[i - 1]), `OGM ${i}: a pass at most twice the last`);
     t.equal(cycles[cycles.length - 1], 7, "at the ceiling a pass of 7 OGMs (88 bytes of routes, 13 a time at least)");
+    // The pass in time (cycle × interval) at most doubles from one quiet OGM to the next, also
+    // where the interval doubles from 16 to 32 min: the receivers hold what the last OGM said for
+    // 3.5 × its cycle × its interval (quietCycle's bound; without it the cycle doubled there too).
+    const passes = h.txLog
+      .filter((r) => r.type === FrameType.OGM && r.tx === 6)
+      .map((r) => decodeFrame(r.bytes))
+      .map((d) => (d.ok && d.frame.type === FrameType.OGM ? { cycle: d.frame.cycle, ms: d.frame.intervalUnits * OGM_INTERVAL_UNIT_MS } : { cycle: 0, ms: 0 }));
+    let quiet = 0;
+    for (let i = 1; i < passes.length; i++) {
+      if (passes[i - 1].ms < 16 * 60_000) continue;
+      quiet++;
+      t.atMost(passes[i].cycle * passes[i].ms, 2 * passes[i - 1].cycle * passes[i - 1].ms + 8_000 * passes[i].cycle, `OGM ${i}: a pass in time at most twice the last`);
+    }
+    t.atLeast(quiet, 4);
+    t.atLeast(passes.at(-1)?.ms ?? 0, 32 * 60_000, "at the 32-min ceiling");
+    t.atMost(h.txLog.filter((r) => r.type === FrameType.OGM && r.tx === 6 && r.at >= 2 * 3600_000 && r.at < 4 * 3600_000).length, 5, "hours 2-4: one OGM per 32 min (at 16 min: 7-8)");
     const mark = h.txLog.length;
     h.node(1).send(h.now, n, new Uint8Array([1]));
     h.run(h.now + 60_000);
@@ -358,7 +378,7 @@ export default suite("routing rules", {
     const h = new IdealMesh({ seed: 4 });
     const me = h.addNode(1, gridPosition(0, 0));
     const at = h.now;
-    // Quiet OGMs from two neighbours: a pass of 8 at the 1,020 s ceiling (a hold of about 8 h).
+    // Quiet OGMs from two neighbours: a pass of 8 at 1,020 s (a hold of about 8 h).
     const heard = (tx: number, dst: number, metric: number): void =>
       me.receive(encodeFrame(forgedOgm({ tx, ogmSeq: 1, cluster: me.cluster, cycle: 8, intervalUnits: 255, nodeRoutes: [{ dst, seqno: 3, metric }] })), { rssi: -80, snr: 9, at });
     heard(0xa001, 0xb001, 300);
@@ -367,33 +387,33 @@ export default suite("routing rules", {
     t.equal(me.locationOf(0xb001, later), me.cluster, "a route: placed for the OGM's hold");
     t.equal(me.locationOf(0xb002, later), undefined, "a retraction: the TTL only (it says the route is gone)");
   },
-  "holdCap: a neighbour with a full table (128 routes, 16 OGMs a pass) at the 16-min ceiling keeps a route through one lost OGM"(t) {
+  "holdCap: a neighbour with a full table (128 routes, 16 OGMs a pass) at the 32-min ceiling keeps a route through one lost OGM"(t) {
     const h = new IdealMesh({ seed: 11 });
     const me = h.addNode(1, gridPosition(0, 0));
     const nb = 0xa004;
     const far = 0xb004;
-    // A conforming neighbour at the ceiling: one OGM every 960 s (240 units), its pass 16 OGMs
+    // A conforming neighbour at the ceiling: one OGM every 1,920 s (480 units of 4 s), its pass 16 OGMs
     // (128 node routes at 64 bytes an OGM), the route to `far` in OGMs 0, 16 (lost) and 32.
     let seq = 0;
     const ogm = (carries: boolean) =>
-      encodeFrame(forgedOgm({ tx: nb, ogmSeq: ++seq, cluster: me.cluster, cycle: 16, intervalUnits: 240, routeSeq: 1, neighbours: [{ short: shortId(1), rq: 255 }], nodeRoutes: [{ dst: carries ? far : 0xc000 + seq, seqno: 3, metric: 300 }] }));
+      encodeFrame(forgedOgm({ tx: nb, ogmSeq: ++seq, cluster: me.cluster, cycle: 16, intervalUnits: 480, routeSeq: 1, neighbours: [{ short: shortId(1), rq: 255 }], nodeRoutes: [{ dst: carries ? far : 0xc000 + seq, seqno: 3, metric: 300 }] }));
     const start = h.now;
     for (let k = 0; k <= 31; k++) {
-      h.run(start + k * 960_000);
+      h.run(start + k * 1_920_000);
       if (k !== 16) me.receive(ogm(k === 0), { rssi: -80, snr: 9, at: h.now }); // OGM 16 is lost
     }
     t.ok(me.hasRouteTo(nb, h.now), "the neighbour is still heard");
-    t.ok(h.now - start > 8 * 3600_000, "8 h on");
+    t.ok(h.now - start > 16 * 3600_000, "16 h on");
     t.ok(me.hasRouteTo(far, h.now), "the route it carried once a pass is held through the lost OGM");
   },
-  "holdCap: a neighbour announcing cycle 255 at the longest interval pins its placements 21.8 h, not 10 days"(t) {
+  "holdCap: a neighbour announcing cycle 255 at the longest interval pins its placements 43.6 h, not 21 days"(t) {
     const cap = holdCapMs(cfg);
-    t.near(cap / 3600_000, 21.82, 0.01, "3.5 passes of 22 OGMs (128 node and 32 cluster routes at 64 bytes) at 1,020 s");
+    t.near(cap / 3600_000, 43.63, 0.01, "3.5 passes of 22 OGMs (128 node and 32 cluster routes at 64 bytes) at 2,040 s");
     const h = new IdealMesh({ seed: 6 });
     const me = h.addNode(1, gridPosition(0, 0));
     const at = h.now;
-    // A hostile OGM: the longest pass the frame can announce (255 OGMs of 1,020 s, a hold of 10 days).
-    me.receive(encodeFrame(forgedOgm({ tx: 0xa003, ogmSeq: 1, cluster: me.cluster, cycle: 255, intervalUnits: 255, nodeRoutes: [{ dst: 0xb003, seqno: 3, metric: 300 }] })), { rssi: -80, snr: 9, at });
+    // A hostile OGM: the longest pass the frame can announce (255 OGMs of 2,040 s, a hold of 21 days).
+    me.receive(encodeFrame(forgedOgm({ tx: 0xa003, ogmSeq: 1, cluster: me.cluster, cycle: 255, intervalUnits: 510, nodeRoutes: [{ dst: 0xb003, seqno: 3, metric: 300 }] })), { rssi: -80, snr: 9, at });
     t.equal(me.locationOf(0xb003, at + cap - 60_000), me.cluster, "held up to the cap");
     t.equal(me.locationOf(0xb003, at + cap + 60_000), undefined, "and no longer");
     t.equal(me.locationOf(0xa003, at + cap + 60_000), undefined, "the neighbour's own placement too");

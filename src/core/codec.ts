@@ -16,6 +16,8 @@ import {
   LOCATE_Q_BYTES,
   MAX_FRAME_BYTES,
   OGM_COMPACT_LAYOUT,
+  OGM_INTERVAL_8S,
+  OGM_INTERVAL_MAX_UNITS,
   OGM_FIXED_BYTES,
   OGM_NEIGHBOUR_BYTES,
   OGM_NODE_ROUTE_BYTES,
@@ -179,7 +181,7 @@ function decodeOgm(r: Reader, tx: number): OgmFrame {
   const flagsAt = r.pos;
   const flags = r.u8();
   if ((flags & OGM_COMPACT_LAYOUT) === 0) fail("bad-version", `${r.what}: OGM in the layout before the compact one (flag b4 clear at offset ${flagsAt})`);
-  reserved(r, flags, 0xe0, flagsAt);
+  reserved(r, flags, 0xc0, flagsAt);
   const cluster = clusterField(r, "cluster");
   const homeless = (flags & 8) !== 0;
   if (homeless !== (cluster === 0)) {
@@ -187,8 +189,13 @@ function decodeOgm(r: Reader, tx: number): OgmFrame {
   }
   const battery = r.u8();
   const load = r.u8();
-  const intervalUnits = r.u8();
-  if (intervalUnits === 0) fail("bad-field", `${r.what}: OGM interval 0`);
+  const intervalAt = r.pos;
+  const intervalByte = r.u8();
+  if (intervalByte === 0) fail("bad-field", `${r.what}: OGM interval 0`);
+  // Flag b5: 8-s units, only for what 4-s units cannot say (one encoding per interval).
+  const longUnits = (flags & OGM_INTERVAL_8S) !== 0;
+  if (longUnits && intervalByte < 128) fail("bad-field", `${r.what}: OGM interval ${intervalByte} × 8 s at offset ${intervalAt} fits 4-s units (flag b5 set)`);
+  const intervalUnits = longUnits ? 2 * intervalByte : intervalByte;
   const relayPrio = r.u8();
   const routeSeq = r.u16();
   const cycle = r.u8();
@@ -531,12 +538,12 @@ export function encodeFrame(f: Frame): Uint8Array {
       w.u8((PROTOCOL_VERSION << 4) | FrameType.OGM, "type");
       w.node(f.tx, "tx");
       w.u16(f.ogmSeq, "ogmSeq");
-      w.u8((f.hasFix ? 1 : 0) | (f.border ? 2 : 0) | (f.relayActive ? 4 : 0) | (f.homeless ? 8 : 0) | OGM_COMPACT_LAYOUT, "flags");
+      w.u8((f.hasFix ? 1 : 0) | (f.border ? 2 : 0) | (f.relayActive ? 4 : 0) | (f.homeless ? 8 : 0) | OGM_COMPACT_LAYOUT | (f.intervalUnits > 255 ? OGM_INTERVAL_8S : 0), "flags");
       w.cluster(f.cluster, "cluster");
       w.u8(f.battery, "battery");
       w.u8(f.load, "load");
-      if (f.intervalUnits < 1) throw new RangeError("OGM interval must be ≥ 1 unit");
-      w.u8(f.intervalUnits, "intervalUnits");
+      if (f.intervalUnits < 1 || f.intervalUnits > OGM_INTERVAL_MAX_UNITS) throw new RangeError(`OGM interval must be 1..${OGM_INTERVAL_MAX_UNITS} units`);
+      w.u8(f.intervalUnits > 255 ? Math.ceil(f.intervalUnits / 2) : f.intervalUnits, "intervalUnits");
       w.u8(f.relayPrio, "relayPrio");
       w.u16(f.routeSeq, "routeSeq");
       if (f.cycle < 1) throw new RangeError("OGM cycle must be ≥ 1");

@@ -36,6 +36,12 @@ export interface MeshConfig {
   ogmMaxIntervalMs: number;
   /** Longest Trickle interval (§8.1): the OGM interval doubles up to this while nothing new is heard. */
   ogmTrickleMaxMs: number;
+  /**
+   * The settled interval (§8.1, §8.3): from an interval this long on (or the ceiling, if shorter)
+   * OGMs are quiet ones, and a neighbour heard for the first time brings a longer interval back
+   * to it (rule `newcomerCeiling`); a newcomer's probation counts at most this long an interval.
+   */
+  ogmSettledMs: number;
   triggeredMinGapFactor: number;
   lqWindow: number;
   lqMinSpan: number;
@@ -168,8 +174,9 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   ogmMaxNeighbours: 10,
   ogmRouteBytes: 64,
   ogmChannelShare: 0.1,
-  ogmMaxIntervalMs: 1020 * SECOND,
-  ogmTrickleMaxMs: 16 * MINUTE,
+  ogmMaxIntervalMs: 2040 * SECOND,
+  ogmTrickleMaxMs: 32 * MINUTE,
+  ogmSettledMs: 16 * MINUTE,
   triggeredMinGapFactor: 0.25,
   lqWindow: 8,
   lqMinSpan: 2,
@@ -329,8 +336,9 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   intIn("ogmMaxNeighbours", 1, 64),
   intIn("ogmRouteBytes", 12, 233),
   numIn("ogmChannelShare", 0.005, 1),
-  intIn("ogmMaxIntervalMs", 10_000, 1_020_000),
-  intIn("ogmTrickleMaxMs", 10_000, 1_020_000),
+  intIn("ogmMaxIntervalMs", 10_000, 2_040_000),
+  intIn("ogmTrickleMaxMs", 10_000, 2_040_000),
+  intIn("ogmSettledMs", 10_000, 2_040_000),
   numIn("triggeredMinGapFactor", 0, 1),
   intIn("lqWindow", 2, 32),
   intIn("lqMinSpan", 1, 32),

@@ -38,6 +38,14 @@ export const OGM_OWN_CLUSTER_ROUTE_BYTES = 6;
  * Always set; an OGM without it is in the layout of the firmware before it, and refused.
  */
 export const OGM_COMPACT_LAYOUT = 0x10;
+/**
+ * OGM flag b5 (§3.5, §8.1): the `interval` byte counts 8-second units, for an interval beyond
+ * what 255 units of 4 s can say (the 32-min Trickle ceiling); clear, 4-second units as before.
+ * Decoded, `intervalUnits` is always in 4-s units (up to OGM_INTERVAL_MAX_UNITS).
+ */
+export const OGM_INTERVAL_8S = 0x20;
+/** Most 4-s units an OGM's interval can say: 255 units of 8 s (flag b5), 2,040 s. */
+export const OGM_INTERVAL_MAX_UNITS = 510;
 export const LOCATE_Q_BYTES = 22;
 export const LOCATE_A_BYTES = ROUTED_HEADER_BYTES + 9;
 export const FLOOD_HEADER_BYTES = 26;
@@ -62,7 +70,7 @@ export const MAX_UNICAST_PAYLOAD = Math.min(MAX_DATA_PAYLOAD, MAX_FLOOD_PAYLOAD)
 /** Route metric that means "unreachable" (a retraction). */
 export const METRIC_INFINITY = 0xffff;
 
-/** OGM interval field unit. */
+/** OGM interval unit (the byte's, twice this with flag b5, `OGM_INTERVAL_8S`). */
 export const OGM_INTERVAL_UNIT_MS = 4000;
 
 /** ACK status codes. */

@@ -7,7 +7,7 @@ import { byteToQuality, gapLossWeight, linkQuality, OgmWindow, type OgmReception
 import { linkCost, METRIC_MAX } from "./metric";
 import { METRIC_INFINITY } from "./frames";
 import type { OgmFrame } from "./frames";
-import { OGM_CLUSTER_ROUTE_BYTES, OGM_INTERVAL_UNIT_MS, OGM_NODE_ROUTE_BYTES, shortId } from "./frames";
+import { OGM_CLUSTER_ROUTE_BYTES, OGM_INTERVAL_MAX_UNITS, OGM_INTERVAL_UNIT_MS, OGM_NODE_ROUTE_BYTES, shortId } from "./frames";
 import { OGM_QUIET_MAX_CYCLE } from "./ogm-builder";
 import type { NodeId } from "./station";
 
@@ -94,8 +94,8 @@ export type NeighbourChange = { readonly id: NodeId; readonly up: boolean };
 /** Cluster routes the longest conforming pass is reckoned with (`holdCapMs`): the exact clusters within clusterDetailRings 2 (24) and a few aggregates. */
 export const HOLD_CAP_CLUSTER_ROUTES = 32;
 
-/** The longest OGM interval the frame can announce (`intervalUnits` 255 × 4 s = 1,020 s). */
-const OGM_INTERVAL_LONGEST_MS = 255 * OGM_INTERVAL_UNIT_MS;
+/** The longest OGM interval the frame can announce (255 units of 8 s, flag b5: 2,040 s). */
+const OGM_INTERVAL_LONGEST_MS = OGM_INTERVAL_MAX_UNITS * OGM_INTERVAL_UNIT_MS;
 
 /**
  * The longest pass a node that follows the protocol announces, OGMs: a quiet pass (at most
@@ -115,11 +115,12 @@ export const HOLD_CAP_CYCLE = Math.max(
  * Rule `holdCap` (§5.5, §16): the longest a receiver holds what one OGM said (its routes, its
  * two-hop view, the placements it vouches for), whatever `cycle` and interval it announces:
  * routeHoldFactor (3.5) passes of HOLD_CAP_CYCLE (22) OGMs at the longest interval the frame can
- * announce (1,020 s), 21.8 h. Why: the hold is the sender's own `cycle` × interval × 3.5, and a
- * neighbour announcing `cycle` 255 at 1,020 s pinned its routes and placements for 10 days. The
- * cap is the longest hold a conforming sender can earn, so a route keeps its full loss tolerance
- * (3.5 passes): a 128-route neighbour passes in 16+ OGMs at the ceiling (4.3 h), and a cap of
- * fewer passes expired its routes after one lost OGM.
+ * announce (2,040 s), 43.6 h. Why: the hold is the sender's own `cycle` × interval × 3.5, and a
+ * neighbour announcing `cycle` 255 at 1,020 s (the frame's longest before the 32-min ceiling)
+ * pinned its routes and placements for 10 days. The cap is the longest hold a conforming sender
+ * can earn, so a route keeps its full loss tolerance (3.5 passes): a 128-route neighbour passes
+ * in 16+ OGMs at the ceiling (8.5 h at 32 min), and a cap of fewer passes expired its routes
+ * after one lost OGM.
  */
 export function holdCapMs(cfg: Pick<MeshConfig, "routeHoldFactor">): number {
   return cfg.routeHoldFactor * HOLD_CAP_CYCLE * OGM_INTERVAL_LONGEST_MS;
@@ -437,6 +438,15 @@ export class NeighbourTable {
   }
 
   /** Whether an OGM lists us: its sender has us in its table and hears us. */
+  /**
+   * The interval a newcomer's probation counts: its own, at most `ogmSettledMs` (16 min).
+   * A node at the 32-min ceiling that hears us for the first time sends its next OGM within 16 min
+   * (rule `newcomerCeiling`, §8.1), so that is as long as its OGM listing us can take.
+   */
+  #probationInterval(n: Neighbour): number {
+    return Math.min(n.intervalMs, this.#cfg.ogmSettledMs);
+  }
+
   #listsUs(f: OgmFrame): boolean {
     for (const e of f.neighbours) if (e.short === this.#selfShort && e.rq > 0) return true;
     return false;
@@ -458,7 +468,7 @@ export class NeighbourTable {
     for (const n of this.#map.values()) {
       if (carriers?.has(n.id) === true) continue;
       const usable = this.usable(n, now);
-      if (!usable && now - n.firstHeardAt < PROBATION_INTERVALS * 1.25 * n.intervalMs) continue;
+      if (!usable && now - n.firstHeardAt < PROBATION_INTERVALS * 1.25 * this.#probationInterval(n)) continue;
       if (worst === undefined || (worstUsable && !usable) || (usable === worstUsable && n.snrAvg < worst.snrAvg)) {
         worst = n;
         worstUsable = usable;

@@ -2,7 +2,7 @@
 // routes, the metric floor and lie strikes), route changes and the Trickle resets they bring, and
 // building our own OGM on the Trickle schedule. One of the concerns MeshNode (mesh-node.ts) composes.
 import type { Destination, DestKind, RouteChange } from "./route-table";
-import { FrameType, MAX_FRAME_BYTES, METRIC_INFINITY, OGM_INTERVAL_UNIT_MS, type OgmFrame, shortId } from "./frames";
+import { FrameType, MAX_FRAME_BYTES, METRIC_INFINITY, OGM_INTERVAL_MAX_UNITS, OGM_INTERVAL_UNIT_MS, type OgmFrame, shortId } from "./frames";
 import { KNOWN_IDS_MAX, NodeState, OGM_PRIORITY } from "./node-state";
 import { clusterContains, type ClusterId, clusterParent, clusterPrecision, formatCluster, NO_CLUSTER } from "./cluster";
 import { encodeFrame } from "./codec";
@@ -71,6 +71,8 @@ export class OgmPlane {
     const now = meta.at;
     const { n, reception, evicted } = this.n.nbrs.onOgm(f, meta.rssi, meta.snr, now, () => this.n.routes.nextHops());
     if (evicted !== undefined) this.n.routes.dropNeighbour(evicted);
+    // Admitted or not: a newcomer our full table turned away is admitted once its OGM lists us.
+    if (n === undefined ? reception === "ignored" : n.firstHeardAt === now) this.newcomer(now, f.tx);
     if (n === undefined || reception === "duplicate") return;
     const hold = now + this.n.nbrs.holdMs(n);
     const touchedNodes: number[] = [n.id];
@@ -174,6 +176,25 @@ export class OgmPlane {
   }
 
   /**
+   * Rule `newcomerCeiling` (§8.1): the long ceiling is for a neighbourhood without newcomers. A
+   * neighbour heard for the first time (an id never heard before) caps the interval now running at
+   * `ogmSettledMs` (16 min) after our last OGM: a newcomer learns its link to us from our OGM, and
+   * would otherwise wait up to the whole 32 min for it. Not news (§8.2): no early OGM, no restart.
+   */
+  newcomer(now: number, id: NodeId): void {
+    if (!this.known.learn("heard", id)) return;
+    const cap = this.n.config.ogmSettledMs;
+    if (this.intervalMs <= cap) return;
+    this.trickle.cap(cap);
+    this.intervalMs = cap;
+    const due = Math.max(now, this.lastOgmBuiltAt + cap);
+    if (due < this.nextOgmAt) {
+      this.nextOgmAt = due;
+      this.n.stats.ogmNewcomerCaps++;
+    }
+  }
+
+  /**
    * In a crowded neighbourhood only our own new cluster is news (§8.2, `crowdedNews`): when our
    * neighbour table is full (we hear more neighbours than we hold), a neighbour usable for the
    * first time, a new destination or a new cluster brings no early OGM; it rides the next regular
@@ -189,15 +210,29 @@ export class OgmPlane {
   }
 
   /**
-   * Rule `quietOgmBudget` (§8.3): when the interval that ends now was already the ceiling (nothing
-   * new for a whole interval), the OGM may take up to twice as many OGMs for a full pass as the
-   * last one said (at most OGM_QUIET_MAX_CYCLE). Twice: what the last OGM carried is held for
-   * routeHoldFactor (3.5) × its cycle × the interval, and the slower pass must refresh it first.
+   * Rule `quietOgmBudget` (§8.3): when the interval that ends now was already the settled one
+   * (`ogmSettledMs`, 16 min, or the ceiling if shorter: nothing new for a whole interval), the
+   * full pass may take up to twice as long as the last OGM said, in time: cycle × the interval
+   * this OGM announces ≤ 2 × the last cycle × the interval ending now (at most
+   * OGM_QUIET_MAX_CYCLE OGMs). Twice: what the last OGM carried is held for routeHoldFactor (3.5)
+   * × its cycle × its interval, and the slower pass must refresh it first; in time, because where
+   * the interval doubles (16 → 32 min) a pass of twice the OGMs would take four times as long.
    */
-  quietCycle(): number | undefined {
-    const ceiling = Math.min(this.n.config.ogmTrickleMaxMs, this.n.config.ogmMaxIntervalMs);
-    if (this.ogmsBuilt <= 1 || this.intervalMs < ceiling || this.trickle.restarting) return undefined;
-    return Math.min(OGM_QUIET_MAX_CYCLE, 2 * this.lastCycle);
+  quietCycle(now: number): number | undefined {
+    const ceiling = this.ceiling(now);
+    if (this.ogmsBuilt <= 1 || this.intervalMs < Math.min(ceiling, this.n.config.ogmSettledMs) || this.trickle.restarting) return undefined;
+    const next = this.trickle.next(this.minOgmInterval(now), ceiling);
+    return Math.min(OGM_QUIET_MAX_CYCLE, Math.max(1, Math.floor((2 * this.lastCycle * this.intervalMs) / next)));
+  }
+
+  /**
+   * Longest OGM interval now (§8.1): `ogmTrickleMaxMs` (32 min), but a moving node (§15) stops at
+   * `ogmSettledMs` (16 min), rule `movingCeiling`: its neighbourhood is not a settled one, and
+   * the nodes it passes learn their links to it from its OGMs.
+   */
+  ceiling(now: number): number {
+    const max = Math.min(this.n.config.ogmTrickleMaxMs, this.n.config.ogmMaxIntervalMs);
+    return this.n.moving(now) ? Math.min(max, this.n.config.ogmSettledMs) : max;
   }
 
   /** Shortest OGM interval now: seed minimum, duty floor, measured OGM share of the channel (§8.1). */
@@ -211,7 +246,7 @@ export class OgmPlane {
     this.ogmSeq = (this.ogmSeq + 1) & 0xffff;
     const items: OgmItem[] = [];
     const sinceLast = this.lastOgmBuiltAt;
-    const quietCycle = this.quietCycle();
+    const quietCycle = this.quietCycle(now);
     const changed = (d: Destination, adv: { seqno: number; metric: number; origin: NodeId }): boolean => d.changedAt > sinceLast && !(quietCycle !== undefined && improvementOnly(d.lastAdvert, adv, d.answeredAt > sinceLast));
     for (const n of this.n.nbrs.values()) {
       // What we report is the link's rq, collisions told apart (§4): the neighbour's tq of us.
@@ -324,8 +359,8 @@ export class OgmPlane {
     const probe = encodeFrame(frame);
     const air = this.n.airtime(probe.length);
     this.lastOgmAirMs = air;
-    this.intervalMs = this.trickle.sent(this.minOgmInterval(now), Math.min(this.n.config.ogmTrickleMaxMs, this.n.config.ogmMaxIntervalMs));
-    const units = Math.min(255, Math.max(1, Math.ceil(this.intervalMs / OGM_INTERVAL_UNIT_MS)));
+    this.intervalMs = this.trickle.sent(this.minOgmInterval(now), this.ceiling(now));
+    const units = Math.min(OGM_INTERVAL_MAX_UNITS, Math.max(1, Math.ceil(this.intervalMs / OGM_INTERVAL_UNIT_MS)));
     const bytes = encodeFrame({ ...frame, intervalUnits: units });
     // A newer OGM supersedes one still waiting in the queue.
     this.n.queue.remove((q) => q.tag.kind === "ogm");

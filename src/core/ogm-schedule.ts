@@ -25,7 +25,9 @@ export function jitter(intervalMs: number, rng: Rng, cfg: MeshConfig): number {
 export function trickleMinInterval(ogmAirtimeMs: number, dutyCycle: number, measuredOgmShare: number, cfg: MeshConfig): number {
   const base = Math.max(cfg.ogmIntervalSteps[0][1], dutyFloorInterval(ogmAirtimeMs, dutyCycle, cfg));
   const excess = measuredOgmShare > cfg.ogmChannelShare ? measuredOgmShare / cfg.ogmChannelShare : 1;
-  return Math.min(cfg.ogmMaxIntervalMs, cfg.ogmTrickleMaxMs, base * excess);
+  // Never beyond the settled interval (16 min): where the duty floor alone is longer (SF12 at 1 %:
+  // 3,040 s) a cold node would otherwise start at the 32-min ceiling and converge half as fast.
+  return Math.min(cfg.ogmMaxIntervalMs, cfg.ogmTrickleMaxMs, cfg.ogmSettledMs, base * excess);
 }
 
 /**
@@ -64,12 +66,16 @@ export class TrickleTimer {
    * re-arms the early OGM only once a regular one has gone out.
    */
   sent(minMs: number, maxMs: number): number {
-    if (this.#reset) this.#interval = minMs;
-    else if (!this.#early) this.#interval = Math.min(maxMs, Math.max(minMs, this.#interval * 2));
-    else this.#interval = Math.min(maxMs, Math.max(minMs, this.#interval));
+    this.#interval = this.next(minMs, maxMs);
     this.#reset = false;
     this.#early = false;
     return this.#interval;
+  }
+
+  /** The interval an OGM sent now would announce (what `sent` sets), without sending it. */
+  next(minMs: number, maxMs: number): number {
+    if (this.#reset) return minMs;
+    return Math.min(maxMs, Math.max(minMs, this.#early ? this.#interval : this.#interval * 2));
   }
 
   /**
@@ -83,6 +89,11 @@ export class TrickleTimer {
     if (this.#early) return false;
     this.#early = true;
     return true;
+  }
+
+  /** Shortens the interval now running to at most `maxMs` (rule `newcomerCeiling`, §8.1). */
+  cap(maxMs: number): void {
+    this.#interval = Math.min(this.#interval, maxMs);
   }
 
   /** The early OGM could not be brought forward after all (the regular one comes first). */

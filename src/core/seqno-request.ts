@@ -2,7 +2,7 @@
 //
 // A node starved for a source — it holds advertisements of it, every one refused by feasibility
 // (§5.3) — asks for a newer sequence number instead of waiting up to `seqnoEveryOgms` of the
-// source's OGMs (at Trickle's 16-minute intervals, two hours): Babel's seqno request (RFC 8966
+// source's OGMs (at Trickle's 32-minute intervals, four hours): Babel's seqno request (RFC 8966
 // §3.8.2). The request goes to the neighbour whose advertisement it holds and travels toward the
 // source along each node's selected route, hop-limited; the source answers by raising its
 // routeSeq and sending its OGM early, and every node that passed the request on sends its OGM
