@@ -70,7 +70,7 @@ export class LocationService {
   }
 
   /**
-   * Rule `busyLookupSkipped` (§16): no lookup for `dst` runs and the channel is at least half busy
+   * Rule `busyLookupSkipped` (§16): no lookup for `dst` runs and the channel is at least LOOKUP_BUSY_SHARE (40 %) busy
    * as this node measures it, with network floods enabled (without them a lookup is the only way).
    */
   #busySkip(dst: NodeId, now: number): boolean {

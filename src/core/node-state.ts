@@ -72,7 +72,7 @@ export interface MeshStats extends LinkCounters, RouteCounters, SeqreqCounters {
   floodsHeld: number;
   /** Lookups not started because one for the same target failed lately (§14.1 `lookupSkipped`). */
   lookupsSkipped: number;
-  /** Lookups not started because the channel was at least half busy: the network flood went at once (§16 `busyLookupSkipped`). */
+  /** Lookups not started because the channel was at least 40 % busy (LOOKUP_BUSY_SHARE): the network flood went at once (§16 `busyLookupSkipped`). */
   lookupsBusy: number;
   floodRelays: number;
   broadcasts: number;
