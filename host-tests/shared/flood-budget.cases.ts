@@ -3,7 +3,8 @@
 import { decodeFrame } from "../../src/core/codec";
 import { FLOOD_MEMORY_MS, FloodBudget, UNLOCATABLE_MS } from "../../src/core/flood-budget";
 import { FloodScope, FrameType } from "../../src/core/frames";
-import { firstLookupLevel } from "../../src/core/locate";
+import { busyLookupSkipped, firstLookupLevel } from "../../src/core/locate";
+import { ChannelMeter } from "../../src/core/channel-load";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
 import { clusterRowMesh } from "../../src/demo/topologies";
 import { suite, type Assert } from "./harness";
@@ -123,6 +124,21 @@ export default suite("flood budget (§14.1)", {
       if (busy) t.deepEqual(floodsFrom(h, 1, mark), [FloodScope.NETWORK], "the network flood at once");
       t.equal(h.node(1).stats.lookupsBusy, busy ? 1 : 0);
     }
+  },
+
+  "busyLookupSkipped reads the channel as of its window: a burst's carrier sense does not keep a silent node's gate shut"(t) {
+    const m = new ChannelMeter(0);
+    // Nine first attempts in a burst all found the channel busy; then the node stays silent.
+    for (let k = 0; k < 9; k++) m.noteCarrierSense(true, 1_000 + k);
+    t.ok(busyLookupSkipped(m.recentBusyShare(2_000)), "busy within the window");
+    for (const later of [10 * 60_000, 60 * 60_000, 24 * 60 * 60_000]) {
+      t.ok(m.airBusyShare(later) >= 0.4, "the carrier-sense average itself keeps the burst");
+      t.equal(m.recentBusyShare(later), 0, `nothing heard, nothing sensed for ${later / 60_000} min: quiet`);
+      t.ok(!busyLookupSkipped(m.recentBusyShare(later)));
+    }
+    // A sample inside the window counts again.
+    m.noteCarrierSense(true, 24 * 60 * 60_000);
+    t.ok(busyLookupSkipped(m.recentBusyShare(24 * 60 * 60_000 + 1)));
   },
 
   "firstLookupLevel: with locateMaxScope 0 a lookup for a target that is not a neighbour asks the neighbours only (TTL 1)"(t) {

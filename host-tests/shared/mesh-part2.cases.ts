@@ -339,6 +339,22 @@ export default suite("mesh part 2 (ideal channel)", {
     t.deepEqual(at(12_500), [1, 4], "3 heard at 2 s is past the 10 s hold");
     t.equal(h.size, 2, "and forgotten");
   },
+  "own reach's margin (triangleReach): weak frames pull a near node's smoothed margin down before its hold runs out"(t) {
+    const h = new HeardNodes(8, 20 * 60_000);
+    h.heard(7, 0, 12);
+    const strong = (now: number) => {
+      const s = new Set<number>();
+      h.addStrong(s, 8, now);
+      return s.has(7);
+    };
+    t.ok(strong(1_000), "heard at 12 dB: near");
+    for (let k = 1; k <= 4; k++) h.heardWeak(7, 1);
+    t.ok((h.margin(7, 5_000) ?? 99) < 8, "four frames at 1 dB: no longer near");
+    t.ok(!strong(5_000), "not counted near");
+    t.ok(h.has(7, 5_000), "still within own reach's hold (weak frames do not refresh it)");
+    h.heardWeak(9, 1);
+    t.equal(h.margin(9, 5_000), undefined, "a node never heard at the margin gets no entry from weak frames");
+  },
   "broadcast backup: the origin's only named forwarder is dead, it is not heard relaying, the origin names the other and coverage is kept"(t) {
     // 1 reaches 4 through 2 or 3 (a diamond), 4 – 5 beyond. Relay priorities make 1 name one of
     // 2, 3; that one dies before the broadcast, while 1's table still lists it.

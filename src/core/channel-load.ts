@@ -16,6 +16,8 @@ export class ChannelMeter {
   #bucket = -1;
   #start: number;
   #cadBusy = 0;
+  /** When carrier sense last reported (−Infinity: never). */
+  #cadAt = -Infinity;
 
   /** `windowMs`: how far back shares are measured. */
   constructor(now: number, windowMs = 5 * 60_000) {
@@ -46,8 +48,9 @@ export class ChannelMeter {
    * first attempts count: a frame backing off retries while the channel stays busy, and counting
    * every retry would measure our own persistence, not the channel.
    */
-  noteCarrierSense(busy: boolean): void {
+  noteCarrierSense(busy: boolean, now: number): void {
     this.#cadBusy += CAD_ALPHA * ((busy ? 1 : 0) - this.#cadBusy);
+    this.#cadAt = now;
   }
 
   #span(now: number): number {
@@ -82,6 +85,16 @@ export class ChannelMeter {
    */
   airBusyShare(now: number): number {
     return Math.max(this.decodedShare(now), this.#cadBusy);
+  }
+
+  /**
+   * `airBusyShare` as of the measuring window only (rule `busyLookupSkipped`, §16): carrier sense
+   * samples only when this node sends, so its average keeps a burst's value for as long as the node
+   * stays silent; past the window (5 min) without a sample, what was decoded alone counts.
+   */
+  recentBusyShare(now: number): number {
+    const cadFresh = now - this.#cadAt <= BUCKETS * this.#bucketMs;
+    return cadFresh ? this.airBusyShare(now) : this.decodedShare(now);
   }
 
   /**

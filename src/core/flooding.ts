@@ -317,6 +317,7 @@ export class Flooding {
   heardFrom(tx: NodeId, snr: number, now: number): void {
     const margin = snr - (SNR_LIMIT_DB[this.n.modem.sf] ?? -20);
     if (margin >= OWN_REACH_MARGIN_DB) this.heardNodes.heard(shortId(tx), now, margin);
+    else this.heardNodes.heardWeak(shortId(tx), margin);
   }
 
   /**

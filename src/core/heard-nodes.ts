@@ -44,6 +44,16 @@ export class HeardNodes {
     }
   }
 
+  /**
+   * A frame from `short` decoded below own reach's margin (rule `triangleReach`, §15): it does not
+   * refresh the entry, but pulls its smoothed margin down, so a node now heard weakly stops counting
+   * as near before its hold runs out.
+   */
+  heardWeak(short: number, margin: number): void {
+    const old = this.#margin.get(short);
+    if (old !== undefined && Number.isFinite(margin)) this.#margin.set(short, old + MARGIN_SMOOTHING * (margin - old));
+  }
+
   /** Whether `short` was heard within the hold time. */
   has(short: number, now: number): boolean {
     const at = this.#at.get(short);

@@ -26,7 +26,7 @@ export function firstLookupLevel(targetIsNeighbour: boolean, maxScope: number): 
 }
 
 /**
- * Rule `busyLookupSkipped` (§16): the channel busy share (`ChannelMeter.airBusyShare`) at and above
+ * Rule `busyLookupSkipped` (§16): the channel busy share (`ChannelMeter.recentBusyShare`) at and above
  * which a node starts no lookup and sends a message it cannot place to the last resort (the network
  * flood) at once. On a busy channel a lookup's answer rarely comes back (Medium City at 800
  * unicasts/h, seed 1: 404 queries, 113 answers sent, 16 received), so its levels cost airtime and

@@ -74,7 +74,7 @@ export class LocationService {
    * as this node measures it, with network floods enabled (without them a lookup is the only way).
    */
   #busySkip(dst: NodeId, now: number): boolean {
-    return this.n.config.networkFloodEnabled && this.lookups.get(dst) === undefined && busyLookupSkipped(this.n.channel.airBusyShare(now));
+    return this.n.config.networkFloodEnabled && this.lookups.get(dst) === undefined && busyLookupSkipped(this.n.channel.recentBusyShare(now));
   }
 
   /** No lookup can place `u`'s destination (the last failed at `failedAt`): a network flood, or failure. */

@@ -498,7 +498,7 @@ export class MeshNode implements Station {
     const f = this.#inFlight;
     this.#inFlight = undefined;
     if (f === undefined) return;
-    if (f.cw === 0) this.#s.channel.noteCarrierSense(outcome === "busy");
+    if (f.cw === 0) this.#s.channel.noteCarrierSense(outcome === "busy", now);
     if (outcome === "busy") {
       this.#s.stats.channelBusy++;
       f.cw = Math.min(MAX_BUSY_CW, f.cw + 1);
