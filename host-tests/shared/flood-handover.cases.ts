@@ -123,6 +123,21 @@ export default suite("flood handover", {
     t.equal(handovers(h, from).length, 0, "no DATA hop");
     t.equal(me.stats.floodHandovers, 0, "no hand-over started");
   },
+  "a DATA hop to the destination overheard before the flood is no answer: the flood (the originator's fallback after that try failed) is still handed over (answeredFirst)"(t) {
+    // A relay 0x66 tries the routed last hop to D; D never decodes it (only 2 hears it), so the
+    // originator falls back to a corridor flood of the same (src, dst, seq) (forwarding.ts
+    // `exhausted`). Review of the merge, 2026-12-05: taking that DATA hop for an answer, 2 handed
+    // nothing over and D got nothing.
+    const h = mesh(t, [[5, 2], [2, DST]]);
+    const from = h.txLog.length;
+    const me = h.node(2);
+    me.receive(encodeFrame({ type: FrameType.DATA, tx: 0x66, next: DST, ttl: 5, hops: 2, priority: 4, src: SRC, dst: DST, seq: SEQ, dstCluster: me.cluster, wantAck: true, bounced: false, attempt: 0, payload: new Uint8Array([9, 8, 7]) }), { rssi: -90, snr: SNR, at: h.now });
+    h.run(h.now + 20_000);
+    me.receive(flood(me, 5, DST), { rssi: -90, snr: SNR, at: h.now });
+    h.run(h.now + MINUTE);
+    t.deepEqual(handovers(h, from).map((x) => [x.tx, x.next]), [[2, DST]], "2 hands the flood over");
+    t.equal(deliveredAtDst(h), 1, "the destination has it");
+  },
   "a better-placed holder heard relaying the flood is not ranked: it has no hand-over pending, so the holder beside the destination hands over (relayersRankOut)"(t) {
     // 1 and 2 both beside D, equal links: the lower short id ranks first. The better one is heard
     // sending a copy of the flood (relaying it), so the other does the hand-over.
