@@ -5,8 +5,11 @@
 // holder that overhears the destination's answer, or a holder not beside the destination, does not.
 import { encodeFrame } from "../../src/core/codec";
 import { decodeFrame } from "../../src/core/codec";
-import { AckStatus, FloodScope, FrameType, shortId } from "../../src/core/frames";
-import { HANDOVER_PENDING_MAX, handoverRank } from "../../src/core/flood-handover";
+import { AckStatus, FloodScope, FrameType, listedHeaderBytes, shortId } from "../../src/core/frames";
+import { HANDOVER_PENDING_MAX, HANDOVER_QUIET_WAITS, handoverRank } from "../../src/core/flood-handover";
+import { RANK_GUARD_SLOTS } from "../../src/core/flooding";
+import { airtimeMs } from "../../src/core/airtime";
+import { slotTimeMs } from "../../src/core/presets";
 import type { MeshConfig } from "../../src/core/config";
 import type { MeshNode } from "../../src/core/mesh-node";
 import type { NodeId } from "../../src/core/station";
@@ -123,18 +126,43 @@ export default suite("flood handover", {
     t.equal(handovers(h, from).length, 0, "no DATA hop");
     t.equal(me.stats.floodHandovers, 0, "no hand-over started");
   },
+  "a DATA hop to the destination overheard before the flood is no answer: the flood (the originator's fallback after that try failed) is still handed over (answeredFirst)"(t) {
+    // A relay 0x66 tries the routed last hop to D; D never decodes it (only 2 hears it), so the
+    // originator falls back to a corridor flood of the same (src, dst, seq) (forwarding.ts
+    // `exhausted`). Review of the merge, 2026-12-05: taking that DATA hop for an answer, 2 handed
+    // nothing over and D got nothing.
+    const h = mesh(t, [[5, 2], [2, DST]]);
+    const from = h.txLog.length;
+    const me = h.node(2);
+    me.receive(encodeFrame({ type: FrameType.DATA, tx: 0x66, next: DST, ttl: 5, hops: 2, priority: 4, src: SRC, dst: DST, seq: SEQ, dstCluster: me.cluster, wantAck: true, bounced: false, attempt: 0, payload: new Uint8Array([9, 8, 7]) }), { rssi: -90, snr: SNR, at: h.now });
+    h.run(h.now + 20_000);
+    me.receive(flood(me, 5, DST), { rssi: -90, snr: SNR, at: h.now });
+    h.run(h.now + MINUTE);
+    t.deepEqual(handovers(h, from).map((x) => [x.tx, x.next]), [[2, DST]], "2 hands the flood over");
+    t.equal(deliveredAtDst(h), 1, "the destination has it");
+  },
   "a better-placed holder heard relaying the flood is not ranked: it has no hand-over pending, so the holder beside the destination hands over (relayersRankOut)"(t) {
     // 1 and 2 both beside D, equal links: the lower short id ranks first. The better one is heard
-    // sending a copy of the flood (relaying it), so the other does the hand-over.
+    // sending a copy of the flood (relaying it), so the other does the hand-over, and without a rank
+    // step's wait behind it: ranked (rank 1 < HANDOVER_RANKS), it would hand over too, one step later.
     const h = mesh(t, [[1, 2], [1, DST], [2, DST]]);
     const better = shortId(1) < shortId(2) ? 1 : 2;
     const other = better === 1 ? 2 : 1;
     const from = h.txLog.length;
     const me = h.node(other);
-    me.receive(flood(me, better, DST), { rssi: -90, snr: SNR, at: h.now });
+    const heard = h.now;
+    me.receive(flood(me, better, DST), { rssi: -90, snr: SNR, at: heard });
     h.run(h.now + MINUTE);
     t.deepEqual(handovers(h, from).map((x) => [x.tx, x.next]), [[other, DST]], "the holder that did not relay hands over");
     t.equal(deliveredAtDst(h), 1, "the destination has it");
+    // The hand-over's wait (flood-handover.ts #rerank): HANDOVER_QUIET_WAITS backup waits (§15), plus
+    // one rank step (§15 *Ranked forwarders*) per better-placed holder ranked.
+    const slot = slotTimeMs(h.modem);
+    const air = airtimeMs(h.modem, listedHeaderBytes(FrameType.FLOOD) + 3 + me.config.frameOverheadBytes);
+    const quiet = HANDOVER_QUIET_WAITS * (2 ** me.config.floodContentionCw * slot + 2 * air);
+    const step = air + RANK_GUARD_SLOTS * slot;
+    const sentAt = h.txLog.slice(from).find((r) => r.tx === other && r.type === FrameType.DATA)?.at ?? Infinity;
+    t.ok(sentAt - heard >= quiet && sentAt - heard < quiet + step, `the DATA hop left after the quiet and before one rank step more (${(sentAt - heard).toFixed(1)} ms; quiet ${quiet.toFixed(1)} ms, step ${step.toFixed(1)} ms)`);
   },
   "a better-placed holder inferred from the first copy's reach list only delays the hand-over: it still goes when that holder never got the flood (HANDOVER_RANKS)"(t) {
     // 5's copy reaches `other` only; 5's reach list shows `better` (beside D, lower short id) as a

@@ -35,9 +35,10 @@ export const HANDOVER_MAX_WAIT_MS = 20_000;
 export const HANDOVER_PENDING_MAX = 8;
 
 /**
- * Rule `answeredFirst` (§14): messages whose answer (the destination's end-to-end ACK or hop ACK, a
- * DATA hop to it) this node overheard, remembered so a flood copy heard later starts no hand-over;
- * the oldest forgotten first.
+ * Rule `answeredFirst` (§14): messages whose answer (the destination's end-to-end ACK, or its hop
+ * ACK of a DATA of the message) this node overheard, remembered so a flood copy heard later starts
+ * no hand-over; the oldest forgotten first. A DATA hop to the destination is not an answer: it shows
+ * a try, and a flood of the same message mostly follows a routed try that failed (the fallback).
  */
 export const HANDOVER_ANSWERED_MAX = 32;
 
@@ -181,9 +182,15 @@ export class FloodHandover {
   /** Someone else carried the message to its destination, or the destination answered: our hand-over is not needed. */
   overheard(f: Frame): void {
     if (!this.n.config.agreedHandover) return;
+    if (f.type === FrameType.DATA && f.next === f.dst && !f.bounced) {
+      // Someone else carries the last hop (confirmed and retried): our pending hand-over is called
+      // off, but it is no answer (rule `answeredFirst` below): a flood of the same message heard
+      // later mostly is the originator's fallback after that routed try failed, and is handed over.
+      if (this.#pending.delete(floodKey(f.src, f.dst, f.seq))) this.n.stats.handoversCalledOff++;
+      return;
+    }
     let key: string | undefined;
-    if (f.type === FrameType.DATA && f.next === f.dst && !f.bounced) key = floodKey(f.src, f.dst, f.seq);
-    else if (f.type === FrameType.ACK && f.kind === "hop" && f.tx === f.dst && f.status === AckStatus.DELIVERED && (f.acks === undefined || f.acks === FrameType.DATA)) key = floodKey(f.src, f.dst, f.seq);
+    if (f.type === FrameType.ACK && f.kind === "hop" && f.tx === f.dst && f.status === AckStatus.DELIVERED && (f.acks === undefined || f.acks === FrameType.DATA)) key = floodKey(f.src, f.dst, f.seq);
     else if (f.type === FrameType.ACK && f.kind === "e2e") key = floodKey(f.dst, f.src, f.seq);
     if (key === undefined) return;
     if (this.#pending.delete(key)) this.n.stats.handoversCalledOff++;
