@@ -57,8 +57,6 @@ export class OgmPlane {
   readonly known = new KnownIds(KNOWN_IDS_MAX);
   /** Ids heard before, for `newcomerCeiling` only (any sender can invent them: kept apart from `known`). */
   readonly heard = new KnownIds(NEWCOMER_IDS_MAX);
-  /** When `newcomerCeiling` last capped the interval (at most once per `ogmTrickleMaxMs`). */
-  lastNewcomerCapAt = -Infinity;
   nextOgmAt = 0;
   /** Current OGM interval, ms (before jitter). */
   intervalMs: number;
@@ -185,15 +183,12 @@ export class OgmPlane {
    * `ogmSettledMs` (16 min) after our last OGM: a newcomer learns its link to us from our OGM, and
    * would otherwise wait up to the whole 32 min for it. Not news (§8.2): no early OGM, no restart.
    * The heard ids have their own small set (`heard`, not `known`): anyone can invent ids, and they
-   * must not push known destinations out. At most one cap per `ogmTrickleMaxMs`: a forger inventing
-   * a newcomer every few minutes cancels at most half the ceiling's saving, never below 16 min.
+   * must not push known destinations out.
    */
   newcomer(now: number, id: NodeId): void {
     if (!this.heard.learn("heard", id)) return;
     const cap = this.n.config.ogmSettledMs;
     if (this.intervalMs <= cap) return;
-    if (now - this.lastNewcomerCapAt < this.n.config.ogmTrickleMaxMs) return;
-    this.lastNewcomerCapAt = now;
     this.trickle.cap(cap);
     this.intervalMs = cap;
     const due = Math.max(now, this.lastOgmBuiltAt + cap);
