@@ -53,7 +53,8 @@ const ogm: fc.Arbitrary<Frame> = fc
     cluster,
     battery: u8,
     load: u8,
-    intervalUnits: fc.integer({ min: 1, max: 255 }),
+    // 4-s units to 255; beyond, 8-s units (flag b5): even values 256..510 round-trip exactly.
+    intervalUnits: fc.oneof(fc.integer({ min: 1, max: 255 }), fc.integer({ min: 128, max: 255 }).map((u) => 2 * u)),
     relayPrio: u8,
     routeSeq: u16,
     cycle: fc.integer({ min: 1, max: 255 }),

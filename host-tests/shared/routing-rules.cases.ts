@@ -387,6 +387,40 @@ export default suite("routing rules", {
     t.equal(me.locationOf(0xb001, later), me.cluster, "a route: placed for the OGM's hold");
     t.equal(me.locationOf(0xb002, later), undefined, "a retraction: the TTL only (it says the route is gone)");
   },
+  "newcomerCeiling: 1,100 invented newcomer ids do not make a known destination news again (the heard ids have their own set)"(t) {
+    const h = new IdealMesh({ seed: 12 });
+    const me = h.addNode(1, gridPosition(0, 0));
+    const nb = 0xa005;
+    const dst = 0xb005;
+    let seq = 0;
+    const fromNb = (routes: { dst: number; seqno: number; metric: number }[]) =>
+      me.receive(encodeFrame(forgedOgm({ tx: nb, ogmSeq: ++seq, cluster: me.cluster, intervalUnits: 255, neighbours: [{ short: shortId(1), rq: 255 }], nodeRoutes: routes })), { rssi: -80, snr: 9, at: h.now });
+    fromNb([{ dst, seqno: 3, metric: 300 }]);
+    h.run(h.now + 60_000);
+    fromNb([{ dst, seqno: 3, metric: 300 }]);
+    t.ok(me.hasRouteTo(dst, h.now), "the destination is known");
+    // A forger: one weak OGM from each of 1,100 invented ids (more than the 1,024 known ids).
+    for (let i = 0; i < 1_100; i++) {
+      me.receive(encodeFrame(forgedOgm({ tx: 0x0a00_0000 + i, ogmSeq: 1, homeless: true, intervalUnits: 1 })), { rssi: -120, snr: -5, at: h.now });
+      h.run(h.now + 50);
+    }
+    // The forged neighbours age out; the neighbour goes on with its OGMs.
+    for (let k = 0; k < 6; k++) {
+      h.run(h.now + 10 * 60_000);
+      fromNb([{ dst, seqno: 3, metric: 300 }]);
+    }
+    // Ordinary churn: the route is retracted and comes back. Not news: the destination was known.
+    fromNb([{ dst, seqno: 4, metric: METRIC_INFINITY }]);
+    h.run(h.now + 60_000);
+    t.ok(!me.hasRouteTo(dst, h.now), "retracted");
+    const resets = me.stats.ogmResets;
+    fromNb([{ dst, seqno: 5, metric: 300 }]);
+    t.ok(me.hasRouteTo(dst, h.now), "back");
+    t.equal(me.stats.ogmResets, resets, "a known destination coming back is not news, invented ids or not");
+    h.run(h.now + 60_000);
+    fromNb([{ dst, seqno: 5, metric: 300 }, { dst: 0xb006, seqno: 1, metric: 300 }]);
+    t.equal(me.stats.ogmResets, resets + 1, "a destination never seen is (the table is not crowded)");
+  },
   "holdCap: a neighbour with a full table (128 routes, 16 OGMs a pass) at the 32-min ceiling keeps a route through one lost OGM"(t) {
     const h = new IdealMesh({ seed: 11 });
     const me = h.addNode(1, gridPosition(0, 0));

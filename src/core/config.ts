@@ -2,6 +2,7 @@
 // there. resolveConfig() merges a partial configuration over the defaults and rejects bad values
 // with one message per problem, so a wrong setting never reaches the engine.
 import { BRIDGE_MAX_CLUSTERS, isClusterPrefix } from "./bridge/topics";
+import { OGM_INTERVAL_LONGEST_MS } from "./frames";
 
 export interface MeshConfig {
   /** Geohash precision of a cluster, 1..6 (seed: 4). */
@@ -174,7 +175,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   ogmMaxNeighbours: 10,
   ogmRouteBytes: 64,
   ogmChannelShare: 0.1,
-  ogmMaxIntervalMs: 2040 * SECOND,
+  ogmMaxIntervalMs: OGM_INTERVAL_LONGEST_MS,
   ogmTrickleMaxMs: 32 * MINUTE,
   ogmSettledMs: 16 * MINUTE,
   triggeredMinGapFactor: 0.25,
@@ -336,9 +337,9 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   intIn("ogmMaxNeighbours", 1, 64),
   intIn("ogmRouteBytes", 12, 233),
   numIn("ogmChannelShare", 0.005, 1),
-  intIn("ogmMaxIntervalMs", 10_000, 2_040_000),
-  intIn("ogmTrickleMaxMs", 10_000, 2_040_000),
-  intIn("ogmSettledMs", 10_000, 2_040_000),
+  intIn("ogmMaxIntervalMs", 10_000, OGM_INTERVAL_LONGEST_MS),
+  intIn("ogmTrickleMaxMs", 10_000, OGM_INTERVAL_LONGEST_MS),
+  intIn("ogmSettledMs", 10_000, OGM_INTERVAL_LONGEST_MS),
   numIn("triggeredMinGapFactor", 0, 1),
   intIn("lqWindow", 2, 32),
   intIn("lqMinSpan", 1, 32),

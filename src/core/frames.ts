@@ -72,6 +72,8 @@ export const METRIC_INFINITY = 0xffff;
 
 /** OGM interval unit (the byte's, twice this with flag b5, `OGM_INTERVAL_8S`). */
 export const OGM_INTERVAL_UNIT_MS = 4000;
+/** The longest OGM interval the frame can say: 510 units of 4 s (255 of 8 s, flag b5), 2,040 s. */
+export const OGM_INTERVAL_LONGEST_MS = OGM_INTERVAL_MAX_UNITS * OGM_INTERVAL_UNIT_MS;
 
 /** ACK status codes. */
 export const AckStatus = Object.freeze({

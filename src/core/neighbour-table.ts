@@ -7,7 +7,7 @@ import { byteToQuality, gapLossWeight, linkQuality, OgmWindow, type OgmReception
 import { linkCost, METRIC_MAX } from "./metric";
 import { METRIC_INFINITY } from "./frames";
 import type { OgmFrame } from "./frames";
-import { OGM_CLUSTER_ROUTE_BYTES, OGM_INTERVAL_MAX_UNITS, OGM_INTERVAL_UNIT_MS, OGM_NODE_ROUTE_BYTES, shortId } from "./frames";
+import { OGM_CLUSTER_ROUTE_BYTES, OGM_INTERVAL_LONGEST_MS, OGM_INTERVAL_UNIT_MS, OGM_NODE_ROUTE_BYTES, shortId } from "./frames";
 import { OGM_QUIET_MAX_CYCLE } from "./ogm-builder";
 import type { NodeId } from "./station";
 
@@ -93,9 +93,6 @@ export type NeighbourChange = { readonly id: NodeId; readonly up: boolean };
 
 /** Cluster routes the longest conforming pass is reckoned with (`holdCapMs`): the exact clusters within clusterDetailRings 2 (24) and a few aggregates. */
 export const HOLD_CAP_CLUSTER_ROUTES = 32;
-
-/** The longest OGM interval the frame can announce (255 units of 8 s, flag b5: 2,040 s). */
-const OGM_INTERVAL_LONGEST_MS = OGM_INTERVAL_MAX_UNITS * OGM_INTERVAL_UNIT_MS;
 
 /**
  * The longest pass a node that follows the protocol announces, OGMs: a quiet pass (at most
@@ -437,7 +434,6 @@ export class NeighbourTable {
     return { n, reception };
   }
 
-  /** Whether an OGM lists us: its sender has us in its table and hears us. */
   /**
    * The interval a newcomer's probation counts: its own, at most `ogmSettledMs` (16 min).
    * A node at the 32-min ceiling that hears us for the first time sends its next OGM within 16 min
@@ -447,6 +443,7 @@ export class NeighbourTable {
     return Math.min(n.intervalMs, this.#cfg.ogmSettledMs);
   }
 
+  /** Whether an OGM lists us: its sender has us in its table and hears us. */
   #listsUs(f: OgmFrame): boolean {
     for (const e of f.neighbours) if (e.short === this.#selfShort && e.rq > 0) return true;
     return false;

@@ -244,6 +244,12 @@ export const MIN_RELAY_CW = 3;
 export const REVERSE_MAX = 128;
 /** Ids remembered as known for the Trickle reset rule (neighbours, destinations, clusters). */
 export const KNOWN_IDS_MAX = 1024;
+/**
+ * Ids remembered as heard for rule `newcomerCeiling` (§8.1). A set of its own: ids any sender can
+ * invent must not push the destinations and clusters of `KNOWN_IDS_MAX` out (they would be news again).
+ * 256: more than the most nodes one node decodes in the scenarios (bay-area's mountain nodes reach 191).
+ */
+export const NEWCOMER_IDS_MAX = 256;
 /** Longest gap between two sweeps of the tables, whatever the OGM interval. */
 export const MAX_SWEEP_MS = 60_000;
 /** Longest confirmation wait, however slow the measured round trips. */

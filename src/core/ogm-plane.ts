@@ -3,7 +3,7 @@
 // building our own OGM on the Trickle schedule. One of the concerns MeshNode (mesh-node.ts) composes.
 import type { Destination, DestKind, RouteChange } from "./route-table";
 import { FrameType, MAX_FRAME_BYTES, METRIC_INFINITY, OGM_INTERVAL_MAX_UNITS, OGM_INTERVAL_UNIT_MS, type OgmFrame, shortId } from "./frames";
-import { KNOWN_IDS_MAX, NodeState, OGM_PRIORITY } from "./node-state";
+import { KNOWN_IDS_MAX, NEWCOMER_IDS_MAX, NodeState, OGM_PRIORITY } from "./node-state";
 import { clusterContains, type ClusterId, clusterParent, clusterPrecision, formatCluster, NO_CLUSTER } from "./cluster";
 import { encodeFrame } from "./codec";
 import { formatNodeId, type NodeId, type RxMeta } from "./station";
@@ -55,6 +55,8 @@ export class OgmPlane {
   readonly trickle: TrickleTimer;
   /** Ids heard before: only genuinely new ones reset the Trickle timer. */
   readonly known = new KnownIds(KNOWN_IDS_MAX);
+  /** Ids heard before, for `newcomerCeiling` only (any sender can invent them: kept apart from `known`). */
+  readonly heard = new KnownIds(NEWCOMER_IDS_MAX);
   nextOgmAt = 0;
   /** Current OGM interval, ms (before jitter). */
   intervalMs: number;
@@ -180,9 +182,11 @@ export class OgmPlane {
    * neighbour heard for the first time (an id never heard before) caps the interval now running at
    * `ogmSettledMs` (16 min) after our last OGM: a newcomer learns its link to us from our OGM, and
    * would otherwise wait up to the whole 32 min for it. Not news (§8.2): no early OGM, no restart.
+   * The heard ids have their own small set (`heard`, not `known`): anyone can invent ids, and they
+   * must not push known destinations out.
    */
   newcomer(now: number, id: NodeId): void {
-    if (!this.known.learn("heard", id)) return;
+    if (!this.heard.learn("heard", id)) return;
     const cap = this.n.config.ogmSettledMs;
     if (this.intervalMs <= cap) return;
     this.trickle.cap(cap);

@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import { clusterFromGeohash } from "../core/cluster";
 import { encodeFrame } from "../core/codec";
-import { FrameType, MAX_FRAME_BYTES, type Frame } from "../core/frames";
+import { FrameType, MAX_FRAME_BYTES, OGM_INTERVAL_MAX_UNITS, type Frame } from "../core/frames";
 import { MeshNode } from "../core/mesh-node";
 import { PRESETS } from "../core/presets";
 import { SeededRng } from "../core/rng";
@@ -61,7 +61,7 @@ const frame: fc.Arbitrary<Frame> = fc.oneof(
   fc
     .record({
       tx: id, ogmSeq: u16, hasFix: fc.boolean(), border: fc.boolean(), relayActive: fc.boolean(), cluster, battery: u8, load: u8,
-      intervalUnits: fc.integer({ min: 1, max: 255 }), relayPrio: u8, routeSeq: u16, cycle: fc.integer({ min: 1, max: 255 }),
+      intervalUnits: fc.integer({ min: 1, max: OGM_INTERVAL_MAX_UNITS }), relayPrio: u8, routeSeq: u16, cycle: fc.integer({ min: 1, max: 255 }),
       neighbours: fc.array(fc.record({ short: u16, rq: u8 }), { maxLength: 8 }),
       nodeRoutes: fc.array(fc.record({ dst: id, seqno: u16, metric: u16 }), { maxLength: 8 }),
       clusterRoutes: fc.array(fc.record({ cluster: cluster.filter((c) => c !== 0), origin: id, seqno: u16, metric: u16 }), { maxLength: 4 }),
