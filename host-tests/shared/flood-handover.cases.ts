@@ -29,6 +29,11 @@ function flood(me: MeshNode, tx: NodeId, dst: NodeId, wantAck = true): Uint8Arra
 }
 
 /** The nodes these links join, converged. */
+/** The destination's end-to-end ACK of the message (SRC, DST, SEQ), as a holder beside it overhears it. */
+function destinationAck(me: MeshNode): Uint8Array {
+  return encodeFrame({ type: FrameType.ACK, kind: "e2e", tx: DST, next: 5, ttl: 8, hops: 0, priority: 4, src: DST, dst: SRC, seq: SEQ, dstCluster: me.cluster, status: AckStatus.DELIVERED, ackedHops: 3, attempt: 0 });
+}
+
 function mesh(t: Assert, links: readonly (readonly [number, number])[], config: Partial<MeshConfig> = {}): IdealMesh {
   const h = new IdealMesh({ seed: 5, config });
   for (const i of [...new Set(links.flat())].sort()) h.addNode(i, gridPosition(i, 0));
@@ -106,8 +111,7 @@ export default suite("flood handover", {
     const from = h.txLog.length;
     const me = h.node(2);
     me.receive(flood(me, 5, DST), { rssi: -90, snr: SNR, at: h.now });
-    const ack = encodeFrame({ type: FrameType.ACK, kind: "e2e", tx: DST, next: 5, ttl: 8, hops: 0, priority: 4, src: DST, dst: SRC, seq: SEQ, dstCluster: me.cluster, status: AckStatus.DELIVERED, ackedHops: 3, attempt: 0 });
-    me.receive(ack, { rssi: -90, snr: SNR, at: h.now + 100 });
+    me.receive(destinationAck(me), { rssi: -90, snr: SNR, at: h.now + 100 });
     h.run(h.now + MINUTE);
     t.equal(handovers(h, from).length, 0, "no DATA hop");
     t.equal(me.stats.handoversCalledOff, 1, "called off");
@@ -118,8 +122,7 @@ export default suite("flood handover", {
     const h = mesh(t, [[5, 2], [2, DST]]);
     const from = h.txLog.length;
     const me = h.node(2);
-    const ack = encodeFrame({ type: FrameType.ACK, kind: "e2e", tx: DST, next: 5, ttl: 8, hops: 0, priority: 4, src: DST, dst: SRC, seq: SEQ, dstCluster: me.cluster, status: AckStatus.DELIVERED, ackedHops: 3, attempt: 0 });
-    me.receive(ack, { rssi: -90, snr: SNR, at: h.now });
+    me.receive(destinationAck(me), { rssi: -90, snr: SNR, at: h.now });
     h.run(h.now + 500);
     me.receive(flood(me, 5, DST), { rssi: -90, snr: SNR, at: h.now });
     h.run(h.now + MINUTE);
