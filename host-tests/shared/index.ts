@@ -3,6 +3,7 @@ import airtime from "./airtime.cases";
 import bridge from "./bridge.cases";
 import bridgeRules from "./bridge-rules.cases";
 import bridgeTopics from "./bridge-topics.cases";
+import bounded from "./bounded.cases";
 import broadcastStandDown from "./broadcast-stand-down.cases";
 import floodHandover from "./flood-handover.cases";
 import forwarderGain from "./forwarder-gain.cases";
@@ -35,4 +36,4 @@ import seqnoRequest from "./seqno-request.cases";
 import settings from "./settings.cases";
 import shortcut from "./shortcut.cases";
 
-export const sharedSuites: readonly Suite[] = [airtime, dutyLedger, codec, geo, link, linkRules, routingRules, mesh, meshPart2, broadcastStandDown, floodHandover, forwarderGain, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridgeRules, bridge, keyBinding, keyIdentity, seqnoRequest, mobilityRules, floodBudget, replyRules, replyWays, hopRules, contacts, consoleContacts, shortcut];
+export const sharedSuites: readonly Suite[] = [airtime, bounded, dutyLedger, codec, geo, link, linkRules, routingRules, mesh, meshPart2, broadcastStandDown, floodHandover, forwarderGain, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridgeRules, bridge, keyBinding, keyIdentity, seqnoRequest, mobilityRules, floodBudget, replyRules, replyWays, hopRules, contacts, consoleContacts, shortcut];

@@ -2,6 +2,8 @@
 // most `size` of them (the oldest goes first). Meshtastic's history has no time expiry and
 // rolls over under load (firmware issue #8790); ours has both bounds.
 
+import { makeRoom } from "./bounded";
+
 export class DedupCache {
   readonly #size: number;
   readonly #holdMs: number;
@@ -25,10 +27,7 @@ export class DedupCache {
   /** Remembers a key; returns false if it was already there (a duplicate). */
   add(key: string, now: number): boolean {
     if (this.has(key, now)) return false;
-    if (this.#seen.size >= this.#size) {
-      const oldest = this.#seen.keys().next().value;
-      if (oldest !== undefined) this.#seen.delete(oldest);
-    }
+    makeRoom(this.#seen, this.#size);
     this.#seen.set(key, now + this.#holdMs);
     return true;
   }

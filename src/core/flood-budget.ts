@@ -5,6 +5,7 @@
 // `lookupSkipped`; a message from the target delivered here, or its end-to-end ACK, clears it).
 // Bounded: the oldest entries go first.
 import { formatNodeId, type NodeId } from "./station";
+import { setNewest } from "./bounded";
 
 /**
  * Rule `floodOnce`: the originator floods a message (corridor or network) at most once; the
@@ -36,12 +37,7 @@ export const UNLOCATABLE_MS = 600_000;
 export const FLOOD_BUDGET_MAX = 64;
 
 function remember<K>(map: Map<K, number>, key: K, at: number): void {
-  map.delete(key);
-  if (map.size >= FLOOD_BUDGET_MAX) {
-    const oldest = map.keys().next().value;
-    if (oldest !== undefined) map.delete(oldest);
-  }
-  map.set(key, at);
+  setNewest(map, key, at, FLOOD_BUDGET_MAX);
 }
 
 function recall<K>(map: Map<K, number>, key: K, now: number, lifeMs: number): number | undefined {

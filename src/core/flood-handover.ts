@@ -8,6 +8,7 @@ import type { Flooding } from "./flooding";
 import type { NodeState } from "./node-state";
 import { nextHopCount } from "./hop-count";
 import { byteToQuality, qualityToByte } from "./link-quality";
+import { addNewest } from "./bounded";
 
 /**
  * Rule `agreedHandover`: a holder ranked 0 … HANDOVER_RANKS − 1 among the destination's neighbours
@@ -196,9 +197,7 @@ export class FloodHandover {
     if (this.#pending.delete(key)) this.n.stats.handoversCalledOff++;
     // Rule `answeredFirst`: the destination may have the flood before we get our first copy of it
     // (its answer then comes before our hand-over exists); remembered, a later copy starts none.
-    this.#answered.delete(key);
-    this.#answered.add(key);
-    if (this.#answered.size > HANDOVER_ANSWERED_MAX) this.#answered.delete(this.#answered.values().next().value as string);
+    addNewest(this.#answered, key, HANDOVER_ANSWERED_MAX);
   }
 
   /** Earliest hand-over due (Infinity without any). */

@@ -15,6 +15,7 @@ import { inBroadcastScope, inCorridor, inCorridorRectangle, inLocateScope } from
 import { randInt } from "./rng";
 import { FloodHandover } from "./flood-handover";
 import { queryListCapped } from "./locate";
+import { addNewest, setNewest } from "./bounded";
 
 /**
  * Own reach (§15): senders heard at least this far above the SF's demodulation limit count as
@@ -213,9 +214,7 @@ export class Flooding {
 
   /** Rule `resendUnechoed`: frame `key` is not to be watched (or resent) again. */
   markResent(key: string): void {
-    this.resent.delete(key);
-    if (this.resent.size >= UNECHOED_RESENT_MAX) this.resent.delete(this.resent.values().next().value as string);
-    this.resent.add(key);
+    addNewest(this.resent, key, UNECHOED_RESENT_MAX);
   }
 
   /**
@@ -250,9 +249,7 @@ export class Flooding {
 
   /** Remembers that we sent or queued a broadcast (a backup naming us is relayed only once). */
   remember(key: string, now: number): void {
-    this.relayed.delete(key);
-    if (this.relayed.size >= RELAYED_MAX) this.relayed.delete(this.relayed.keys().next().value as string);
-    this.relayed.set(key, now);
+    setNewest(this.relayed, key, now, RELAYED_MAX);
   }
 
   /** Earliest backup deadline (Infinity without watches). */
@@ -502,9 +499,7 @@ export class Flooding {
     const k = `${f.src}:${f.seq}`;
     const at = this.floodAcks.get(k);
     if (at !== undefined && now - at < REACK_REFLOOD_MS) return;
-    this.floodAcks.delete(k);
-    if (this.floodAcks.size >= REACK_REFLOOD_MAX) this.floodAcks.delete(this.floodAcks.keys().next().value as string);
-    this.floodAcks.set(k, now);
+    setNewest(this.floodAcks, k, now, REACK_REFLOOD_MAX);
     // A FLOOD names no attempt (one flood per message, §14.1): its ACK carries 0.
     this.n.e2e.sendE2eAck(f.src, f.seq, nextHopCount(f.hops), f.priority, undefined, 0, now);
   }

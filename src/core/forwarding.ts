@@ -15,6 +15,7 @@ import { randInt } from "./rng";
 import { hopFailureWeight } from "./link-quality";
 import { floodOnceReason } from "./flood-budget";
 import { heardShortcut, twoHopShortcut } from "./shortcut";
+import { makeRoom } from "./bounded";
 
 /**
  * Rule `replyHopAck` (§7.1): the identity groups of the routed replies (end-to-end ACK "a", locate
@@ -437,10 +438,7 @@ export class Forwarding {
   /** Where a query came from, so its answer can go back the way it came (AODV-style). */
   rememberReverse(key: string, hop: NodeId, now: number): void {
     if (this.reverse.has(key)) return;
-    if (this.reverse.size >= REVERSE_MAX) {
-      const oldest = this.reverse.keys().next().value;
-      if (oldest !== undefined) this.reverse.delete(oldest);
-    }
+    makeRoom(this.reverse, REVERSE_MAX);
     this.reverse.set(key, { hop, until: now + CUSTODY_MS });
   }
 
@@ -475,10 +473,7 @@ export class Forwarding {
   remember(u: Unicast, now: number, bouncedAway: boolean): void {
     const key = keyOf(u);
     this.custody.delete(key);
-    if (this.custody.size >= MAX_CUSTODY) {
-      const oldest = this.custody.keys().next().value;
-      if (oldest !== undefined) this.custody.delete(oldest);
-    }
+    makeRoom(this.custody, MAX_CUSTODY);
     const tried = new Set(u.tried);
     tried.add(u.nextHop);
     this.custody.set(key, { prevHop: u.prevHop, tried, originated: u.originated, until: now + CUSTODY_MS, bouncedAway });

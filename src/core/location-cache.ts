@@ -3,6 +3,7 @@
 import type { ClusterId } from "./cluster";
 import { NO_CLUSTER } from "./cluster";
 import type { NodeId } from "./station";
+import { makeRoom } from "./bounded";
 
 export interface LocationEntry {
   cluster: ClusterId;
@@ -44,10 +45,7 @@ export class LocationCache {
       }
       return;
     }
-    if (this.#map.size >= this.#max) {
-      const oldest = this.#map.keys().next().value;
-      if (oldest !== undefined) this.#map.delete(oldest);
-    }
+    makeRoom(this.#map, this.#max);
     this.#map.set(id, { cluster, at, until });
   }
 

@@ -3,6 +3,7 @@
 // share of the channel, the one-early-OGM rule, and the ids already known (only news resets).
 import type { MeshConfig } from "./config";
 import type { Rng } from "./rng";
+import { addNewest } from "./bounded";
 
 /** Shortest interval that keeps OGMs within ogmDutyShare of the duty budget (0 when unlimited). */
 export function dutyFloorInterval(ogmAirtimeMs: number, dutyCycle: number, cfg: MeshConfig): number {
@@ -108,7 +109,7 @@ export class TrickleTimer {
  * of the table and comes back (table churn, a flapping link) does not reset it every time.
  */
 export class KnownIds {
-  readonly #seen = new Map<string, true>();
+  readonly #seen = new Set<string>();
   readonly #max: number;
 
   constructor(max: number) {
@@ -117,13 +118,6 @@ export class KnownIds {
 
   /** Notes the id; true when it was not known. */
   learn(kind: string, id: number): boolean {
-    const key = `${kind}:${id}`;
-    const known = this.#seen.delete(key);
-    this.#seen.set(key, true);
-    if (this.#seen.size > this.#max) {
-      const oldest = this.#seen.keys().next().value;
-      if (oldest !== undefined) this.#seen.delete(oldest);
-    }
-    return !known;
+    return addNewest(this.#seen, `${kind}:${id}`, this.#max);
   }
 }

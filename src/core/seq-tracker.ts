@@ -4,6 +4,7 @@
 import { seqDelta } from "./link-quality";
 import type { Rng } from "./rng";
 import { randInt } from "./rng";
+import { makeRoom } from "./bounded";
 
 /** Largest forward jump still reported as a gap (beyond it the sender is assumed restarted). */
 export const MAX_GAP = 1024;
@@ -36,10 +37,7 @@ export class SeqReceiver {
     if (t !== undefined) {
       this.#tracks.delete(key); // LRU: re-inserted below
     } else {
-      if (this.#tracks.size >= this.#max) {
-        const oldest = this.#tracks.keys().next().value;
-        if (oldest !== undefined) this.#tracks.delete(oldest);
-      }
+      makeRoom(this.#tracks, this.#max);
       this.#tracks.set(key, { highest: seq, bits: 1 });
       return { kind: "first" };
     }
@@ -83,10 +81,7 @@ export class SeqSender {
   next(dst: number): number {
     let v = this.#next.get(dst);
     if (v === undefined) {
-      if (this.#next.size >= this.#max) {
-        const oldest = this.#next.keys().next().value;
-        if (oldest !== undefined) this.#next.delete(oldest);
-      }
+      makeRoom(this.#next, this.#max);
       v = randInt(this.#rng, 0x10000);
     } else {
       this.#next.delete(dst);

@@ -21,6 +21,7 @@ import { seqDelta } from "./link-quality";
 import { type NodeState, OGM_PRIORITY } from "./node-state";
 import type { NodeId } from "./station";
 import { type ClusterId, clusterContains, NO_CLUSTER } from "./cluster";
+import { setNewest } from "./bounded";
 
 /** What the seqno-request rules counted (part of MeshStats). */
 export interface SeqreqCounters {
@@ -83,12 +84,7 @@ function sourceKey(kind: DestKind, key: number, origin: NodeId): string {
 
 /** Map.set with the oldest entry dropped beyond SEQREQ_SOURCES_MAX. */
 function remember<V>(map: Map<string, V>, key: string, value: V): void {
-  map.delete(key);
-  map.set(key, value);
-  if (map.size > SEQREQ_SOURCES_MAX) {
-    const oldest = map.keys().next().value;
-    if (oldest !== undefined) map.delete(oldest);
-  }
+  setNewest(map, key, value, SEQREQ_SOURCES_MAX);
 }
 
 export class SeqnoRequests {

@@ -16,6 +16,7 @@ import { nextHopCount } from "../hop-count";
 import { relayedFields } from "../forwarding";
 import { BRIDGE_MAX_CLUSTERS, isClusterPrefix } from "./topics";
 import { bridgeLinkMetric, broadcastCrosses, crossesBridge, designatedGateway, locateCrosses } from "./rules";
+import { makeRoom, setNewest } from "../bounded";
 
 /** What takeRouted needs of a LoRa route option (route-choice.ts RouteOption). */
 export interface RouteOptionLike {
@@ -176,12 +177,7 @@ export class GatewayRole implements BridgePort {
   }
 
   #rememberReverse(key: string, gateway: NodeId): void {
-    this.#reverse.delete(key);
-    if (this.#reverse.size >= REVERSE_MAX) {
-      const oldest = this.#reverse.keys().next().value;
-      if (oldest !== undefined) this.#reverse.delete(oldest);
-    }
-    this.#reverse.set(key, gateway);
+    setNewest(this.#reverse, key, gateway, REVERSE_MAX);
   }
 
   /** Live gateways serving `cluster` (this one included while its uplink is up). */
@@ -529,10 +525,7 @@ export class GatewayRole implements BridgePort {
   }
 
   #remember(key: string): void {
-    if (this.#crossed.size >= CROSSED_MAX) {
-      const oldest = this.#crossed.values().next().value;
-      if (oldest !== undefined) this.#crossed.delete(oldest);
-    }
+    makeRoom(this.#crossed, CROSSED_MAX);
     this.#crossed.add(key);
   }
 }

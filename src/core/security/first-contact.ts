@@ -21,6 +21,7 @@ import { isBoundKey } from "./key-id";
 import { locateTarget, splitLocateKey, withLocateKey } from "./locate-key";
 import { fingerprint } from "./peer-keys";
 import { MAX_SEQ_MAP, retriable } from "./secure-state";
+import { setNewest } from "../bounded";
 
 /** Tries of a routed key message booked against the key budget: the first and the core's default e2eRetries (1). */
 const KEY_MESSAGE_COPIES = 2;
@@ -151,9 +152,7 @@ export class FirstContact {
       this.s.stats.keyRequestsOverBudget++;
       return false;
     }
-    this.#lastAnswer.delete(peer);
-    this.#lastAnswer.set(peer, now);
-    if (this.#lastAnswer.size > MAX_SEQ_MAP) this.#lastAnswer.delete(this.#lastAnswer.keys().next().value as number);
+    setNewest(this.#lastAnswer, peer, now, MAX_SEQ_MAP);
     if (record) this.s.keyBudget.record(now, ms);
     return true;
   }

@@ -6,6 +6,7 @@
 // carries for a cached peer (a cache answer). Least recently used first out; RAM only.
 import { equalConstantTime } from "./bytes";
 import { isBoundKey } from "./key-id";
+import { setNewest } from "../bounded";
 
 /** Default size: 128 keys of 32 bytes (4 KB of keys, about 10 KB with the map's entries on XS). */
 export const DEFAULT_KEY_CACHE_SIZE = 128;
@@ -47,9 +48,7 @@ export class KeyCache {
       this.conflicts++;
       return false;
     }
-    this.#keys.delete(id);
-    this.#keys.set(id, publicKey.slice());
-    if (this.#keys.size > this.#max) this.#keys.delete(this.#keys.keys().next().value as number);
+    setNewest(this.#keys, id, publicKey.slice(), this.#max);
     return true;
   }
 

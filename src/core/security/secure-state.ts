@@ -16,6 +16,7 @@ import { isBoundKey } from "./key-id";
 import { networkKeys, type NetworkKeys } from "./keys";
 import { OwnCounters } from "./own-counters";
 import { PeerKeys, fingerprint, type PeerStore } from "./peer-keys";
+import { setNewest } from "../bounded";
 
 export interface SecurityStats {
   sealed: number;
@@ -213,9 +214,7 @@ export class SecureState {
 
   /** Sets `key` as the newest entry of a bounded map, the oldest dropped past MAX_SEQ_MAP. */
   remember<K, V>(map: Map<K, V>, key: K, value: V): void {
-    map.delete(key);
-    map.set(key, value);
-    if (map.size > MAX_SEQ_MAP) map.delete(map.keys().next().value as K);
+    setNewest(map, key, value, MAX_SEQ_MAP);
   }
 
   /** The fingerprint of this node's key or of a peer's (undefined when not held). */
