@@ -1,5 +1,5 @@
 // The ways locate answers and queries take (docs/protocol.md §7.1 `downstreamCopy` for answers,
-// §16 `queryListCapped`, `answeredQuery`), on small topologies with known answers. Pure ES2022, so it runs on XS too.
+// §16 `queryListCapped`, `answeredQuery`, `answerShortcut`), on small topologies with known answers. Pure ES2022, so it runs on XS too.
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { FrameType, type LocateAnswerFrame, type LocateQueryFrame, MAX_BCAST_FORWARDERS, shortId } from "../../src/core/frames";
 import { chooseForwarders } from "../../src/core/forwarders";
@@ -80,6 +80,21 @@ export default suite("reply ways", {
       h.run(h.now + 10_000);
       t.equal(relays(), answered ? 0 : 1, "a backup after the relay, or after the answer, is not relayed");
     }
+  },
+  "answerShortcut: a target that heard the asker's query straight from it answers straight back, not over its route"(t) {
+    const h = three();
+    const one = h.node(1);
+    t.deepEqual(one.nextHopsTo(3, h.now), [2], "node 1 routes to 3 through 2");
+    // 3's query reaches 1 directly (1 hears 3, which is not in its neighbour table).
+    const query: LocateQueryFrame = { type: FrameType.LOCATE_Q, tx: 3, ttl: 8, hops: 0, scope: 1, asker: 3, qid: 44, askerCluster: h.node(3).cluster, target: 1 };
+    const since = h.txLog.length;
+    one.receive(encodeFrame(query), { ...RX, at: h.now });
+    h.run(h.now + 5_000);
+    const answers = h.txLog.slice(since).filter((r) => r.tx === 1 && r.type === FrameType.LOCATE_A).map((r) => {
+      const d = decodeFrame(r.bytes);
+      return d.ok && d.frame.type === FrameType.LOCATE_A ? d.frame.next : -1;
+    });
+    t.equal(answers[0], 3, "the answer's first hop is the asker itself");
   },
   "queryListCapped: a choice that needs more forwarders than a list holds names the first that many when capped, none otherwise"(t) {
     // 20 neighbours, each the only way to a two-hop node of its own: 20 forwarders needed.
