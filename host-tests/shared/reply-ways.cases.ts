@@ -1,7 +1,7 @@
 // The ways locate answers and queries take (docs/protocol.md §7.1 `downstreamCopy` for answers,
-// §16 `queryListCapped`), on small topologies with known answers. Pure ES2022, so it runs on XS too.
+// §16 `queryListCapped`, `answeredQuery`, `answerShortcut`), on small topologies with known answers. Pure ES2022, so it runs on XS too.
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
-import { FrameType, type LocateAnswerFrame, type LocateQueryFrame, MAX_BCAST_FORWARDERS } from "../../src/core/frames";
+import { FrameType, type LocateAnswerFrame, type LocateQueryFrame, MAX_BCAST_FORWARDERS, shortId } from "../../src/core/frames";
 import { chooseForwarders } from "../../src/core/forwarders";
 import { BROADCAST } from "../../src/core/station";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
@@ -54,6 +54,47 @@ export default suite("reply ways", {
       t.equal(repeats, hopsAhead > 0 ? 0 : 1, `hop count +${hopsAhead}: ${hopsAhead > 0 ? "no repeat" : "the repeat goes"}`);
       t.equal(one.stats.downstreamCopies, hopsAhead > 0 ? 1 : 0);
     }
+  },
+  "answeredQuery: a named forwarder that hears the target's answer drops its relay of the query, and a backup naming it later too"(t) {
+    for (const answered of [false, true]) {
+      const h = three();
+      const two = h.node(2);
+      // 3 asks for a target nobody places and names 2 as its forwarder; the target (heard by 2,
+      // not a neighbour it holds) answers 3 directly before 2's relay leaves.
+      const target = 0x0777_0777;
+      const query: LocateQueryFrame = {
+        type: FrameType.LOCATE_Q, tx: 3, ttl: 8, hops: 0, scope: 1, asker: 3, qid: 33, askerCluster: h.node(3).cluster, target, forwarders: [shortId(2)],
+      };
+      const answer: LocateAnswerFrame = {
+        type: FrameType.LOCATE_A, tx: target, next: 3, ttl: 8, hops: 0, priority: 2, src: target, dst: 3, seq: 33, dstCluster: h.node(3).cluster, target, targetCluster: h.node(3).cluster, ageMin: 0,
+      };
+      const relays = () => h.txLog.filter((r) => r.tx === 2 && r.type === FrameType.LOCATE_Q).length;
+      const counted = two.stats.queryRelaysAnswered;
+      two.receive(encodeFrame(query), { ...RX, at: h.now });
+      if (answered) two.receive(encodeFrame(answer), { ...RX, at: h.now });
+      h.run(h.now + 10_000);
+      t.equal(relays(), answered ? 0 : 1, answered ? "answered: 2 does not relay the query" : "unanswered: 2 relays it");
+      t.equal(two.stats.queryRelaysAnswered - counted, answered ? 1 : 0, "counted");
+      // The asker's backup naming 2 again (§15 *Backup forwarders*): relayed by neither.
+      two.receive(encodeFrame({ ...query, backup: true }), { ...RX, at: h.now });
+      h.run(h.now + 10_000);
+      t.equal(relays(), answered ? 0 : 1, "a backup after the relay, or after the answer, is not relayed");
+    }
+  },
+  "answerShortcut: a target that heard the asker's query straight from it answers straight back, not over its route"(t) {
+    const h = three();
+    const one = h.node(1);
+    t.deepEqual(one.nextHopsTo(3, h.now), [2], "node 1 routes to 3 through 2");
+    // 3's query reaches 1 directly (1 hears 3, which is not in its neighbour table).
+    const query: LocateQueryFrame = { type: FrameType.LOCATE_Q, tx: 3, ttl: 8, hops: 0, scope: 1, asker: 3, qid: 44, askerCluster: h.node(3).cluster, target: 1 };
+    const since = h.txLog.length;
+    one.receive(encodeFrame(query), { ...RX, at: h.now });
+    h.run(h.now + 5_000);
+    const answers = h.txLog.slice(since).filter((r) => r.tx === 1 && r.type === FrameType.LOCATE_A).map((r) => {
+      const d = decodeFrame(r.bytes);
+      return d.ok && d.frame.type === FrameType.LOCATE_A ? d.frame.next : -1;
+    });
+    t.equal(answers[0], 3, "the answer's first hop is the asker itself");
   },
   "queryListCapped: a choice that needs more forwarders than a list holds names the first that many when capped, none otherwise"(t) {
     // 20 neighbours, each the only way to a two-hop node of its own: 20 forwarders needed.

@@ -247,6 +247,19 @@ export class Flooding {
     return this.n.airtime(frameBytes) + RANK_GUARD_SLOTS * this.n.slotMs;
   }
 
+  /**
+   * Rule `answeredQuery` (§16): location query `key` has been answered (we heard its target's
+   * answer go by), so nothing more of it goes out from us: a relay waiting in the queue is
+   * dropped, a copy heard later is a duplicate (`LocationService.answerHeard` notes the key), a
+   * backup naming us is not relayed, and the asker's own watch for a backup ends.
+   */
+  answered(key: string, now: number): void {
+    this.watches.delete(key);
+    this.remember(key, now);
+    if (!this.pendingRelays.delete(key)) return;
+    if (this.n.queue.remove((q) => q.tag.kind === "relay" && q.tag.key === key).length > 0) this.n.stats.queryRelaysAnswered++;
+  }
+
   /** Remembers that we sent or queued a broadcast (a backup naming us is relayed only once). */
   remember(key: string, now: number): void {
     setNewest(this.relayed, key, now, RELAYED_MAX);

@@ -91,6 +91,16 @@ export function sentBefore(u: Pick<Unicast, "attempts" | "tried" | "prevHop">): 
   return false;
 }
 
+/**
+ * Which routed frames take the shortcuts past the tables (§6.1 `heardShortcut`, `twoHopShortcut`):
+ * DATA, and, by rule `answerShortcut` (§16), a location answer. A target that answers heard its
+ * asker's query, often straight from the asker (in a dense mesh a node hears most of the network
+ * but holds 24 neighbours), and by distance vector the answer went back over 3–5 hops.
+ */
+export function takesShortcut(type: number): boolean {
+  return type === FrameType.DATA || type === FrameType.LOCATE_A;
+}
+
 export class Forwarding {
   readonly n: NodeState;
   /** Frames sent on, waiting for their next hop's confirmation. */
@@ -250,7 +260,7 @@ export class Forwarding {
       // A gateway: the bridge takes the frame when it beats every LoRa option (bridge/rules.ts B1).
       if (this.n.bridge?.takeRouted(u, options, now) === true) return;
       const choice = chooseRoute(options, this.n.rng, this.n.config, this.n.nbrs.full);
-      const short = u.ftype === FrameType.DATA ? this.shortcut(u.dst, u.tried, options[0]?.route.kind === "node", now) : undefined;
+      const short = takesShortcut(u.ftype) ? this.shortcut(u.dst, u.tried, options[0]?.route.kind === "node", now) : undefined;
       if (short !== undefined) {
         nextHop = short;
         this.n.stats.shortcuts++;
@@ -703,7 +713,7 @@ export class Forwarding {
       return;
     }
     const exclude = new Set<NodeId>([f.tx]);
-    if (this.routeOptions(f.dst, f.dstCluster, now, exclude).length === 0 && (!isData || this.shortcut(f.dst, exclude, false, now) === undefined) && !this.bridgeReaches(f.dst, f.dstCluster, now, f.type === FrameType.ACK ? f : undefined) && !this.hasReverseHop(f, now)) {
+    if (this.routeOptions(f.dst, f.dstCluster, now, exclude).length === 0 && (!takesShortcut(f.type) || this.shortcut(f.dst, exclude, false, now) === undefined) && !this.bridgeReaches(f.dst, f.dstCluster, now, f.type === FrameType.ACK ? f : undefined) && !this.hasReverseHop(f, now)) {
       // Refuse rather than accept a frame we cannot pass on: the sender fails over at once.
       this.n.stats.refusedNoRoute++;
       this.n.seqreq.onNoRoute(f.dst, f.dstCluster, now); // starved? ask for a newer seqno (§5.6)

@@ -411,6 +411,7 @@ export class MeshNode implements Station {
         }
         break;
       case FrameType.LOCATE_A:
+        this.#s.loc.answerHeard(f, now);
         if (f.next === this.id) {
           if (f.dst === this.id) this.#s.loc.onLocateAnswer(f, now);
           else this.#s.fwd.onRouted(f, now);

@@ -89,6 +89,8 @@ export interface MeshStats extends LinkCounters, RouteCounters, SeqreqCounters {
   handoversCalledOff: number;
   /** Flood or broadcast relays stood down because the copies heard covered every neighbour. */
   relaysSuppressed: number;
+  /** Location-query relays dropped from the queue because the target's answer was heard (rule `answeredQuery`, §16). */
+  queryRelaysAnswered: number;
   /** Waiting relays dropped because PENDING_RELAYS_MAX were waiting (flooding.ts). */
   relaysShed: number;
   e2eRetries: number;
@@ -311,6 +313,7 @@ export function emptyStats(): MeshStats {
     floodHandovers: 0,
     handoversCalledOff: 0,
     relaysSuppressed: 0,
+    queryRelaysAnswered: 0,
     relaysShed: 0,
     e2eRetries: 0,
     ogmRouteEntries: 0,
