@@ -1,14 +1,16 @@
 // Named forwarders of a broadcast (docs/protocol.md §15) on small topologies with known answers,
 // through the node's public interface only (frames in, frames on the air out): the named
-// stand-down's three conditions one at a time (and the copies a crowded node needs, and what a
-// copy from a near sender counts reached: rule `triangleReach`), a forwarder
+// stand-down's three conditions one at a time (and the copies a crowded node needs, what a
+// copy from a near sender counts reached: rule `triangleReach`, and when a crowded node's nearly
+// complete reach overrules a neighbour not known to hold the frame: rule `nearlyAllReached`), a forwarder
 // that knows no node it reaches, and the originator's backup wait, which must outlast the
 // last-ranked forwarder's turn.
+import { airtimeMs } from "../../src/core/airtime";
 import { clusterDistance, clusterOf, clusterPrecision } from "../../src/core/cluster";
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { DEFAULT_CONFIG } from "../../src/core/config";
 import { FloodScope, FrameType, shortId } from "../../src/core/frames";
-import { CROWDED_STAND_DOWN_COPIES, MOVING_BCAST_COPIES, NAMED_STAND_DOWN_COPIES, NAMED_STAND_DOWN_SHARE, RANK_GUARD_SLOTS } from "../../src/core/flooding";
+import { CROWDED_STAND_DOWN_COPIES, MOVING_BCAST_COPIES, NAMED_STAND_DOWN_COPIES, NAMED_STAND_DOWN_SHARE, NEARLY_ALL_REACHED_BUSY, NEARLY_ALL_REACHED_SHARE, RANK_GUARD_SLOTS } from "../../src/core/flooding";
 import type { MeshNode } from "../../src/core/mesh-node";
 import { SNR_LIMIT_DB, slotTimeMs } from "../../src/core/presets";
 import type { NodeId } from "../../src/core/station";
@@ -212,6 +214,46 @@ export default suite("broadcast stand-down", {
     me.receive(flood(me, 3, undefined), { rssi: -90, snr: STRONG, at: h.now });
     h.run(h.now + MINUTE);
     t.equal(h.txLog.slice(from).filter((r) => r.tx === 2 && r.type === FrameType.FLOOD).length, 1, "full table, a flood heard twice: relays");
+  },
+  "nearlyAllReached: with its table full and the channel not busy, a named forwarder of a broadcast stands down over a neighbour not known to hold it when a tenth of its reach at most is not known reached"(t) {
+    t.equal(NEARLY_ALL_REACHED_SHARE, 0.1, "the rule this case is written for");
+    // A clique of node 2 and nine others (1, 3, 4, 6 … 11), and `leaves` leaves hanging off 2 alone,
+    // heard far (below rule `triangleReach`'s margin). Node 2 is named by 1 and hears a copy from
+    // 3: the senders' lists and the near nodes they count cover the clique; each leaf lists only 2
+    // (condition (a): a neighbour not known to hold the frame). With one leaf, 1 of 2's 10 nodes
+    // is not known reached (a tenth); with two, 2 of 11.
+    const clique = [1, 2, 3, 4, 6, 7, 8, 9, 10, 11];
+    const run = (leaves: number, maxNeighbours: number, kind: "bcast" | "flood" = "bcast", busy = false): number => {
+      const h = new IdealMesh({ seed: 11, config: { maxNeighbours } });
+      const leafIds = [12, 13].slice(0, leaves);
+      for (const i of [...clique, ...leafIds]) h.addNode(i, gridPosition(i, 0));
+      for (const a of clique) for (const b of clique) if (a < b) h.link(a, b);
+      for (const l of leafIds) h.link(2, l, { snr: MID });
+      settle(t, h, `clique and ${leaves} leaves, table of ${maxNeighbours}, ${kind}`);
+      const me = h.node(2);
+      t.equal(me.neighbours(h.now).length, 9 + leaves, "2 holds every neighbour");
+      if (busy) {
+        // Frames nobody can decode, for more than NEARLY_ALL_REACHED_BUSY of the last 5 minutes: channel time all the same.
+        const noise = new Uint8Array(200).fill(0xff);
+        for (let air = 0; air < 5 * MINUTE * (NEARLY_ALL_REACHED_BUSY + 0.1); air += airtimeMs(h.modem, noise.length)) me.receive(noise, { rssi: -90, snr: STRONG, at: h.now });
+      }
+      const from = h.txLog.length;
+      const at = h.now;
+      const frame = (tx: NodeId, forwarders: readonly number[] | undefined): Uint8Array =>
+        kind === "bcast"
+          ? bcast(me, tx, forwarders)
+          : encodeFrame({ type: FrameType.FLOOD, tx, ttl: 5, hops: 1, priority: 4, wantAck: false, scopeKind: FloodScope.NETWORK, src: SRC, dst: 0x0777_0777, seq: 1, srcCluster: me.cluster, dstCluster: 0, forwarders, payload: new Uint8Array([9]) });
+      me.receive(frame(1, [shortId(2)]), { rssi: -90, snr: STRONG, at });
+      me.receive(frame(3, undefined), { rssi: -90, snr: STRONG, at });
+      h.run(h.now + MINUTE);
+      const type = kind === "bcast" ? FrameType.BCAST : FrameType.FLOOD;
+      return h.txLog.slice(from).filter((r) => r.tx === 2 && r.type === type).length;
+    };
+    t.equal(run(1, 10), 0, "table full, one leaf (1 of 10 not known reached): stands down");
+    t.equal(run(2, 11), 1, "table full, two leaves (2 of 11): relays");
+    t.equal(run(1, 48), 1, "room in the table: the leaf keeps it relaying (condition (a))");
+    t.equal(run(1, 10, "flood"), 1, "a flood keeps condition (a) whatever the table");
+    t.equal(run(1, 10, "bcast", true), 1, "a busy channel: condition (a) holds again, relays");
   },
   "backup wait: the originator waits out its last-ranked forwarder's turn before it sends a backup"(t) {
     // 1 reaches leaf 5 through 2 or 8 and leaf 6 through 3 or 9: it names two forwarders, one per

@@ -53,6 +53,22 @@ export const RANK_GUARD_SLOTS = 8;
  */
 export const NAMED_STAND_DOWN_SHARE = 0.25;
 
+/**
+ * Rule `nearlyAllReached` (§15): with its neighbour table full, a named forwarder of a broadcast
+ * stands down, whatever condition (a) says, once at most this share of the nodes it reaches is not
+ * known reached (condition (c), the copies, still applies). In a crowd the lists (a) reads show 24
+ * of each neighbour's 40–137 neighbours, so a neighbour "not known to hold the frame" mostly holds
+ * it (medium-city seed 1: 90 % of those at relays that then reached no new node).
+ */
+export const NEARLY_ALL_REACHED_SHARE = 0.1;
+
+/**
+ * Rule `nearlyAllReached`: the channel busy share (`ChannelMeter.recentBusyShare`) from which the
+ * rule is off. On a busy channel a copy from a sender that lists a node is weaker evidence that
+ * the node decoded it (collisions), and broadcasts die from relays missing, not redundant ones.
+ */
+export const NEARLY_ALL_REACHED_BUSY = 0.3;
+
 /** Named stand-down (§15): copies heard (the first included) before a named forwarder may stand down. */
 export const NAMED_STAND_DOWN_COPIES = 3;
 
@@ -395,11 +411,25 @@ export class Flooding {
     // counter says nothing about that part, so it stands down only when most of its own reach is
     // known reached (a usable-neighbour list shrunk by collisions would stand it down too early).
     const enough = !pending.named && this.n.config.relayCopyThreshold > 0 && pending.copies >= this.unnamedStandDownCopies(listed?.frame.type, now);
-    const redundant = pending.named && listed !== undefined ? pending.copies >= this.standDownCopies(listed.frame.type) && this.reachMostlyCovered(listed, now) : this.coveredBy(key, sender, now);
+    const redundant =
+      pending.named && listed !== undefined
+        ? pending.copies >= this.standDownCopies(listed.frame.type) && this.reachMostlyCovered(listed, now, this.nearlyAllReached(listed.frame.type, now))
+        : this.coveredBy(key, sender, now);
     if (redundant || enough) {
       this.pendingRelays.delete(key);
       if (this.n.queue.remove((q) => q.tag.kind === "relay" && q.tag.key === key).length > 0) this.n.stats.relaysSuppressed++;
     }
+  }
+
+  /**
+   * Rule `nearlyAllReached` (§15): whether a named forwarder of this frame may stand down with a
+   * usable neighbour not known to hold it (condition (a)) once at most NEARLY_ALL_REACHED_SHARE of
+   * its reach is not known reached: a broadcast, with our neighbour table full (a crowd, where the
+   * 24-entry lists behind (a) show a part of each neighbour's neighbours). Floods and location
+   * queries keep (a): they must reach one node.
+   */
+  nearlyAllReached(type: ListedFrame["type"], now: number): boolean {
+    return type === FrameType.BCAST && this.n.nbrs.full && this.n.channel.recentBusyShare(now) < NEARLY_ALL_REACHED_BUSY;
   }
 
   /**
@@ -618,25 +648,29 @@ export class Flooding {
    * Named stand-down (§15): whether no usable neighbour is known to lack the frame (its neighbour
    * list names none of the nodes heard sending it, and no such sender lists it) and at most
    * NAMED_STAND_DOWN_SHARE of the nodes we reach (usable neighbours and own reach) is not known
-   * reached.
+   * reached; with `crowded` (rule `nearlyAllReached`), also when a neighbour may lack it but at
+   * most NEARLY_ALL_REACHED_SHARE of those nodes is not known reached.
    */
-  reachMostlyCovered(b: Pick<PendingBroadcast, "reached" | "senders">, now: number): boolean {
+  reachMostlyCovered(b: Pick<PendingBroadcast, "reached" | "senders">, now: number, crowded = false): boolean {
     const mine = new Set<number>();
     const minRq = this.coverMinRq();
     const senders = [...b.senders];
+    let lacking = false;
     for (const n of this.n.nbrs.usableList(now)) {
       const short = shortId(n.id);
       mine.add(short);
-      if (b.reached.has(short)) continue;
+      if (lacking || b.reached.has(short)) continue;
       const list = this.n.nbrs.covers(n, minRq);
-      if (list !== undefined && !senders.some((x) => list.has(x))) return false;
+      if (list !== undefined && !senders.some((x) => list.has(x))) lacking = true;
     }
+    // Rule `nearlyAllReached`: in a crowd, condition (a) yields to a reach known reached but for a tenth.
+    if (lacking && !crowded) return false;
     this.heardNodes.addRecent(mine, now);
     // Knowing no node we reach (a view emptied by collisions) is no evidence that all are reached.
     if (mine.size === 0) return false;
     let left = 0;
     for (const x of mine) if (!b.reached.has(x)) left++;
-    return left <= NAMED_STAND_DOWN_SHARE * mine.size;
+    return left <= (lacking ? NEARLY_ALL_REACHED_SHARE : NAMED_STAND_DOWN_SHARE) * mine.size;
   }
 
   /**
