@@ -488,10 +488,11 @@ export default suite("mobility rules", {
     t.equal(h.eventsOf(4, "delivered").length, 4, "every message arrives through 3");
   },
 
-  "drivingHealth: the neighbours a driving node leaves behind do not count against its health (QoS gate)"(t) {
-    // 1 hears 2..6; it drives off and loses 3..6 (their links cut) but keeps 2. Driving, its
-    // neighbourhood share counts only the neighbours it has; standing still, the lost ones count.
-    const run = (drives: boolean): { health: number; p5: boolean } => {
+  "drivingHealth: neighbours left behind, or that drove off, do not count against a node's health (QoS gate)"(t) {
+    // 1 hears 2..6 and loses 3..6 (their links cut), keeping 2. Standing still among neighbours
+    // that stood still, the lost ones count; when 1 drives, or when 3..6 drove (their OGMs said
+    // so), its neighbourhood share counts only the neighbours it has.
+    const run = (who: "none" | "self" | "others"): { health: number; p5: boolean } => {
       const h = new IdealMesh({ seed: 2, config: { ogmTrickleMaxMs: 30_000 } });
       h.addNode(1, gridPosition(0, 0), { battery: 0.3 });
       for (let i = 2; i <= 6; i++) {
@@ -499,24 +500,36 @@ export default suite("mobility rules", {
         h.link(1, i);
       }
       h.runUntil(() => h.node(1).neighbours(h.now).length === 5, 10 * MINUTE, 1_000);
-      const start = gridPosition(0, 0);
+      const movers = who === "self" ? [1] : who === "others" ? [3, 4, 5, 6] : [];
       let k = 0;
-      const end = h.now + 10 * MINUTE;
-      for (let i = 3; i <= 6; i++) h.unlink(1, i);
-      while (h.now < end) {
-        h.run(h.now + 5_000);
-        if (!drives) continue;
-        // 110 m every 5 s (22 m/s) round a triangle.
+      // 110 m every 5 s (22 m/s) round a triangle.
+      const drive = (): void => {
         const c = k++ % 3;
-        h.node(1).setPosition(h.now, { lat: start.lat + (c === 1 ? 0.00099 : 0), lon: start.lon + (c === 2 ? 0.0016 : 0) });
-      }
+        for (const i of movers) {
+          const start = gridPosition(i === 1 ? 0 : i, i === 1 ? 0 : 1);
+          h.node(i).setPosition(h.now, { lat: start.lat + (c === 1 ? 0.00099 : 0), lon: start.lon + (c === 2 ? 0.0016 : 0) });
+        }
+      };
+      const until = (ms: number): void => {
+        const end = h.now + ms;
+        while (h.now < end) {
+          h.run(Math.min(end, h.now + 5_000));
+          drive();
+        }
+      };
+      until(90_000);
+      if (who === "others") t.ok([3, 4, 5, 6].every((i) => h.node(1).neighbour(i)?.driving ?? false), "1 knows 3..6 drive");
+      for (let i = 3; i <= 6; i++) h.unlink(1, i);
+      until(10 * MINUTE);
       t.equal(h.node(1).neighbours(h.now).length, 1, "four neighbours gone from the table");
       return { health: h.node(1).health(h.now), p5: h.node(1).send(h.now, 2, new Uint8Array([1]), { priority: 5 }).ok };
     };
-    const still = run(false);
-    const car = run(true);
-    t.ok(still.health < 0.6 && !still.p5, `standing still: health ${still.health.toFixed(2)}, P5 refused`);
-    t.ok(car.health >= 0.6 && car.p5, `driving: health ${car.health.toFixed(2)}, P5 admitted`);
+    const still = run("none");
+    t.ok(still.health < 0.6 && !still.p5, `all standing still: health ${still.health.toFixed(2)}, P5 refused`);
+    const car = run("self");
+    t.ok(car.health >= 0.6 && car.p5, `1 driving: health ${car.health.toFixed(2)}, P5 admitted`);
+    const post = run("others");
+    t.ok(post.health >= 0.6 && post.p5, `3..6 drove off: health ${post.health.toFixed(2)}, P5 admitted`);
   },
 
   "plausibleStep: a GPS glitch and back (a 1000 km jump, or 0,0) adds nothing to the odometer; a drive at 60 m/s does"(t) {

@@ -585,10 +585,11 @@ export class MeshNode implements Station {
 
   #sweep(now: number): void {
     this.#s.nextSweepAt = now + this.#s.sweepPeriod();
-    const { lost, changes } = this.#s.nbrs.expire(now);
+    const { lost, changes, droveOff } = this.#s.nbrs.expire(now);
     for (const id of lost) {
       this.#s.routes.dropNeighbour(id);
-      this.#s.lost.set(id, now);
+      // Rule `drivingHealth` (§11): a neighbour that drove off did not fail.
+      if (!droveOff.includes(id)) this.#s.lost.set(id, now);
     }
     if (now >= this.#s.duty.nextRotationAt) {
       // A new silencing epoch: a fresh random part of our relay priority (§12).

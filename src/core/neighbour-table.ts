@@ -499,15 +499,18 @@ export class NeighbourTable {
    * Drops neighbours that are gone (rq decayed to 0, or silent for the timeout) and two-hop
    * entries past their hold, and reports neighbours whose usability changed.
    */
-  expire(now: number): { lost: NodeId[]; changes: NeighbourChange[] } {
+  expire(now: number): { lost: NodeId[]; changes: NeighbourChange[]; droveOff: NodeId[] } {
     const lost: NodeId[] = [];
     const changes: NeighbourChange[] = [];
+    // Lost neighbours whose last OGM said they were driving (rule `drivingHealth`, §11).
+    const droveOff: NodeId[] = [];
     for (const n of this.#map.values()) {
       const silentFor = now - Math.max(n.window.lastHeardAt, n.lastFrameAt);
       if (this.rq(n, now) === 0 || silentFor > this.#cfg.neighbourTimeoutFactor * n.intervalMs) {
         this.#map.delete(n.id);
         this.#counts.nbrLost++;
         lost.push(n.id);
+        if (n.driving) droveOff.push(n.id);
         if (n.up) changes.push({ id: n.id, up: false });
         continue;
       }
@@ -517,7 +520,7 @@ export class NeighbourTable {
         changes.push({ id: n.id, up });
       }
     }
-    return { lost, changes };
+    return { lost, changes, droveOff };
   }
 
   /**
