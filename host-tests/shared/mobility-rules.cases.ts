@@ -4,7 +4,7 @@ import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { type MeshConfig, resolveConfig } from "../../src/core/config";
 import { AckStatus, FloodScope, FrameType, OGM_INTERVAL_UNIT_MS, type DataFrame, type OgmFrame, shortId } from "../../src/core/frames";
 import type { NodeId } from "../../src/core/station";
-import { LINK_OUTRUN_M, NeighbourTable } from "../../src/core/neighbour-table";
+import { DRIVEN_OFF_MS, LINK_OUTRUN_M, NeighbourTable } from "../../src/core/neighbour-table";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
 import { CELLS, clusterRowMesh, inCell } from "../../src/demo/topologies";
 import { MOVING_FLOOD_MEMORY_MS } from "../../src/core/flood-budget";
@@ -371,16 +371,50 @@ export default suite("mobility rules", {
     table.onOgm(forgedOgm({ tx: 2, ogmSeq: 1 }), -90, 5, 0);
     const n = table.get(2);
     if (n === undefined) return t.fail("neighbour 2 not admitted");
-    t.ok(!table.outrun(n), "just heard");
+    t.ok(!table.outrun(n, 0), "just heard");
     table.travelledM = LINK_OUTRUN_M;
-    t.ok(!table.outrun(n), "exactly the limit travelled: still counts");
+    t.ok(!table.outrun(n, 0), "exactly the limit travelled: still counts");
     table.travelledM = LINK_OUTRUN_M + 1;
-    t.ok(table.outrun(n), "past the limit without hearing it");
+    t.ok(table.outrun(n, 0), "past the limit without hearing it");
     table.heardFrame(2, 1_000, 5);
-    t.ok(!table.outrun(n), "any frame heard from it brings it back");
+    t.ok(!table.outrun(n, 1_000), "any frame heard from it brings it back");
     table.travelledM += LINK_OUTRUN_M + 1;
     table.onOgm(forgedOgm({ tx: 2, ogmSeq: 2 }), -90, 5, 2_000);
-    t.ok(!table.outrun(n), "so does an OGM");
+    t.ok(!table.outrun(n, 2_000), "so does an OGM");
+  },
+
+  "drivenOff: a static node counts a driving neighbour gone once it has not heard it for DRIVEN_OFF_MS"(t) {
+    const table = new NeighbourTable(0x0a000001, resolveConfig({}));
+    table.onOgm(forgedOgm({ tx: 2, ogmSeq: 1, driving: true }), -90, 5, 0);
+    table.onOgm(forgedOgm({ tx: 3, ogmSeq: 1 }), -90, 5, 0);
+    const car = table.get(2);
+    const post = table.get(3);
+    if (car === undefined || post === undefined) return t.fail("neighbours not admitted");
+    t.ok(!table.outrun(car, DRIVEN_OFF_MS), "exactly DRIVEN_OFF_MS silent: still counts");
+    t.ok(table.outrun(car, DRIVEN_OFF_MS + 1), "a driving neighbour silent for longer has driven off");
+    t.ok(!table.outrun(post, 30 * MINUTE), "a neighbour that is not driving is never outrun by time");
+    table.heardFrame(2, DRIVEN_OFF_MS + 2, 5);
+    t.ok(!table.outrun(car, DRIVEN_OFF_MS + 3), "any frame heard from it brings it back");
+    table.selfMoving = () => true;
+    t.ok(!table.outrun(car, 10 * MINUTE), "a moving node judges by its own odometer (linkOutrun) instead");
+    table.selfMoving = () => false;
+    table.onOgm(forgedOgm({ tx: 2, ogmSeq: 2 }), -90, 5, 11 * MINUTE);
+    t.ok(!table.outrun(car, 20 * MINUTE), "an OGM without the flag: it stopped driving");
+  },
+
+  "drivenOff: OGM flag b6 says the sender drives, and only a driving node sets it"(t) {
+    const car = encodeFrame(forgedOgm({ tx: 2, ogmSeq: 1, cluster: 0xd0901800, driving: true }));
+    const post = encodeFrame(forgedOgm({ tx: 2, ogmSeq: 1, cluster: 0xd0901800 }));
+    t.equal(car[7] & 0x40, 0x40, "b6 set for a driving sender");
+    t.equal(post[7] & 0x40, 0, "b6 clear otherwise: the byte it was");
+    const d = decodeFrame(car);
+    t.ok(d.ok && d.frame.type === FrameType.OGM && d.frame.driving === true, "decoded as driving");
+    const p = decodeFrame(post);
+    t.ok(p.ok && p.frame.type === FrameType.OGM && p.frame.driving === undefined, "no flag, no field");
+    const bad = car.slice();
+    bad[7] |= 0x80;
+    const b = decodeFrame(bad);
+    t.ok(!b.ok && b.error.code === "reserved-bits", "b7 is still reserved");
   },
 
   "linkOutrun: after driving off, a node sends nothing to the relay it no longer hears"(t) {
@@ -410,6 +444,92 @@ export default suite("mobility rules", {
     h.run(h.now + 20_000);
     t.equal(via2, 0, "no frame went to 2");
     t.equal(h.eventsOf(4, "delivered").length, 4, "every message arrives through 3");
+  },
+
+  "drivenOff: a static node sends nothing to a driving neighbour it has not heard for DRIVEN_OFF_MS"(t) {
+    // 1 (still) reaches 4 through 2 or through 3. 2 drives (its OGMs say so); then 2's frames are
+    // lost, as when a car drives out of reach, while 3 keeps being heard: once 2 has been silent
+    // for DRIVEN_OFF_MS every message goes through 3, none to 2 (1 travels nothing: linkOutrun
+    // cannot tell).
+    const h = new IdealMesh({ seed: 3, config: { ogmTrickleMaxMs: 30_000 } });
+    for (let i = 1; i <= 4; i++) h.addNode(i, gridPosition(i % 2, Math.floor(i / 2)));
+    for (const [a, b] of [[1, 2], [1, 3], [2, 4], [3, 4]]) h.link(a, b);
+    t.ok(h.runUntil(() => h.fullyRouted(), 10 * MINUTE) > 0, "the square converges");
+    const start = gridPosition(0, 1);
+    let k = 0;
+    // 110 m every 5 s (22 m/s) round a triangle: 2 drives throughout.
+    const drive = (): void => {
+      const c = k++ % 3;
+      h.node(2).setPosition(h.now, { lat: start.lat + (c === 1 ? 0.00099 : 0), lon: start.lon + (c === 2 ? 0.0016 : 0) });
+    };
+    const until = (ms: number): void => {
+      const end = h.now + ms;
+      while (h.now < end) {
+        h.run(Math.min(end, h.now + 5_000));
+        drive();
+      }
+    };
+    until(20_000);
+    const flagged = h.now;
+    while (!(h.node(1).neighbour(2)?.driving ?? false) && h.now < flagged + 3 * MINUTE) until(5_000);
+    t.ok(h.node(1).neighbour(2)?.driving ?? false, "1 knows 2 is driving (OGM flag b6)");
+    h.dropIf = (_bytes, from) => from === 2;
+    until(DRIVEN_OFF_MS + 10_000);
+    t.ok(h.node(1).travelledM === 0, "1 has not moved");
+    let via2 = 0;
+    for (let m = 0; m < 4; m++) {
+      const mark = h.txLog.length;
+      h.node(1).send(h.now, 4, new Uint8Array([m]));
+      until(5_000);
+      via2 += dataSent(h, 1, mark).filter((f) => f.next === 2).length;
+    }
+    until(20_000);
+    t.equal(via2, 0, "no frame went to 2");
+    t.equal(h.eventsOf(4, "delivered").length, 4, "every message arrives through 3");
+  },
+
+  "drivingHealth: neighbours left behind, or that drove off, do not count against a node's health (QoS gate)"(t) {
+    // 1 hears 2..6 and loses 3..6 (their links cut), keeping 2. Standing still among neighbours
+    // that stood still, the lost ones count; when 1 drives, or when 3..6 drove (their OGMs said
+    // so), its neighbourhood share counts only the neighbours it has.
+    const run = (who: "none" | "self" | "others"): { health: number; p5: boolean } => {
+      const h = new IdealMesh({ seed: 2, config: { ogmTrickleMaxMs: 30_000 } });
+      h.addNode(1, gridPosition(0, 0), { battery: 0.3 });
+      for (let i = 2; i <= 6; i++) {
+        h.addNode(i, gridPosition(i, 1), { battery: 0.3 });
+        h.link(1, i);
+      }
+      h.runUntil(() => h.node(1).neighbours(h.now).length === 5, 10 * MINUTE, 1_000);
+      const movers = who === "self" ? [1] : who === "others" ? [3, 4, 5, 6] : [];
+      let k = 0;
+      // 110 m every 5 s (22 m/s) round a triangle.
+      const drive = (): void => {
+        const c = k++ % 3;
+        for (const i of movers) {
+          const start = gridPosition(i === 1 ? 0 : i, i === 1 ? 0 : 1);
+          h.node(i).setPosition(h.now, { lat: start.lat + (c === 1 ? 0.00099 : 0), lon: start.lon + (c === 2 ? 0.0016 : 0) });
+        }
+      };
+      const until = (ms: number): void => {
+        const end = h.now + ms;
+        while (h.now < end) {
+          h.run(Math.min(end, h.now + 5_000));
+          drive();
+        }
+      };
+      until(90_000);
+      if (who === "others") t.ok([3, 4, 5, 6].every((i) => h.node(1).neighbour(i)?.driving ?? false), "1 knows 3..6 drive");
+      for (let i = 3; i <= 6; i++) h.unlink(1, i);
+      until(10 * MINUTE);
+      t.equal(h.node(1).neighbours(h.now).length, 1, "four neighbours gone from the table");
+      return { health: h.node(1).health(h.now), p5: h.node(1).send(h.now, 2, new Uint8Array([1]), { priority: 5 }).ok };
+    };
+    const still = run("none");
+    t.ok(still.health < 0.6 && !still.p5, `all standing still: health ${still.health.toFixed(2)}, P5 refused`);
+    const car = run("self");
+    t.ok(car.health >= 0.6 && car.p5, `1 driving: health ${car.health.toFixed(2)}, P5 admitted`);
+    const post = run("others");
+    t.ok(post.health >= 0.6 && post.p5, `3..6 drove off: health ${post.health.toFixed(2)}, P5 admitted`);
   },
 
   "plausibleStep: a GPS glitch and back (a 1000 km jump, or 0,0) adds nothing to the odometer; a drive at 60 m/s does"(t) {

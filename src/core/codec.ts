@@ -17,6 +17,7 @@ import {
   MAX_FRAME_BYTES,
   OGM_COMPACT_LAYOUT,
   OGM_INTERVAL_8S,
+  OGM_DRIVING,
   OGM_INTERVAL_MAX_UNITS,
   OGM_FIXED_BYTES,
   OGM_NEIGHBOUR_BYTES,
@@ -181,7 +182,7 @@ function decodeOgm(r: Reader, tx: number): OgmFrame {
   const flagsAt = r.pos;
   const flags = r.u8();
   if ((flags & OGM_COMPACT_LAYOUT) === 0) fail("bad-version", `${r.what}: OGM in the layout before the compact one (flag b4 clear at offset ${flagsAt})`);
-  reserved(r, flags, 0xc0, flagsAt);
+  reserved(r, flags, 0x80, flagsAt);
   const cluster = clusterField(r, "cluster");
   const homeless = (flags & 8) !== 0;
   if (homeless !== (cluster === 0)) {
@@ -236,6 +237,7 @@ function decodeOgm(r: Reader, tx: number): OgmFrame {
     border: (flags & 2) !== 0,
     relayActive: (flags & 4) !== 0,
     homeless,
+    ...((flags & OGM_DRIVING) !== 0 ? { driving: true } : {}),
     cluster,
     battery,
     load,
@@ -538,7 +540,7 @@ export function encodeFrame(f: Frame): Uint8Array {
       w.u8((PROTOCOL_VERSION << 4) | FrameType.OGM, "type");
       w.node(f.tx, "tx");
       w.u16(f.ogmSeq, "ogmSeq");
-      w.u8((f.hasFix ? 1 : 0) | (f.border ? 2 : 0) | (f.relayActive ? 4 : 0) | (f.homeless ? 8 : 0) | OGM_COMPACT_LAYOUT | (f.intervalUnits > 255 ? OGM_INTERVAL_8S : 0), "flags");
+      w.u8((f.hasFix ? 1 : 0) | (f.border ? 2 : 0) | (f.relayActive ? 4 : 0) | (f.homeless ? 8 : 0) | OGM_COMPACT_LAYOUT | (f.intervalUnits > 255 ? OGM_INTERVAL_8S : 0) | (f.driving === true ? OGM_DRIVING : 0), "flags");
       w.cluster(f.cluster, "cluster");
       w.u8(f.battery, "battery");
       w.u8(f.load, "load");

@@ -121,7 +121,7 @@ export class FloodHandover {
   consider(f: FloodFrame, now: number): void {
     if (!this.n.config.agreedHandover || f.scopeKind === FloodScope.LOCAL || !f.wantAck) return;
     const d = this.n.nbrs.get(f.dst);
-    if (d === undefined || !this.n.nbrs.usable(d, now) || this.n.nbrs.outrun(d)) return;
+    if (d === undefined || !this.n.nbrs.usable(d, now) || this.n.nbrs.outrun(d, now)) return;
     const key = floodKey(f.src, f.dst, f.seq);
     if (this.#pending.has(key) || this.#answered.has(key)) return;
     const holders = new Set<number>();

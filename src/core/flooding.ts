@@ -640,7 +640,8 @@ export class Flooding {
     const heard = new Set<number>();
     this.heardNodes.addRecent(heard, now);
     const out: Neighbour[] = [];
-    for (const n of this.n.nbrs.values()) if (!n.suspended && (heard.has(shortId(n.id)) || this.n.nbrs.usable(n, now))) out.push(n);
+    // Rule `drivenOff` (§4): not a neighbour that has driven off (a static namer among cars).
+    for (const n of this.n.nbrs.values()) if (!n.suspended && !this.n.nbrs.outrun(n, now) && (heard.has(shortId(n.id)) || this.n.nbrs.usable(n, now))) out.push(n);
     return out;
   }
 

@@ -122,7 +122,7 @@ export class Forwarding {
       for (const r of this.n.routes.selected(d, now)) {
         if (exclude.has(r.entry.neighbour)) continue;
         const n = this.n.nbrs.get(r.entry.neighbour);
-        if (n === undefined || this.n.nbrs.outrun(n)) continue;
+        if (n === undefined || this.n.nbrs.outrun(n, now)) continue;
         out.push({
           route: { kind, key, entry: r.entry },
           metric: r.metric,
@@ -515,7 +515,7 @@ export class Forwarding {
     const q = n === undefined ? 0 : this.n.nbrs.quality(n, now);
     const allowed = Math.min(u.maxAttempts ?? Infinity, q > 0.5 ? this.n.config.attemptsGoodLink : this.n.config.attemptsWeakLink);
     const quiet = !dead && this.quietFailover(u, w.nextHop, weight, now);
-    if (!dead && !quiet && u.attempts < allowed && n !== undefined && this.n.nbrs.usable(n, now) && !this.n.nbrs.outrun(n)) {
+    if (!dead && !quiet && u.attempts < allowed && n !== undefined && this.n.nbrs.usable(n, now) && !this.n.nbrs.outrun(n, now)) {
       this.n.stats.retries++;
       this.enqueueUnicast(u, now);
       return;

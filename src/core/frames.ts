@@ -44,6 +44,12 @@ export const OGM_COMPACT_LAYOUT = 0x10;
  * Decoded, `intervalUnits` is always in 4-s units (up to OGM_INTERVAL_MAX_UNITS).
  */
 export const OGM_INTERVAL_8S = 0x20;
+/**
+ * OGM flag b6: the sender is driving (moving at DRIVING_MPS or more, §14), rule `drivenOff` (§4):
+ * a node that does not move counts such a neighbour gone once it has not heard it for
+ * DRIVEN_OFF_MS. Absent (0) in OGMs of a node that is not driving.
+ */
+export const OGM_DRIVING = 0x40;
 /** Most 4-s units an OGM's interval can say: 255 units of 8 s (flag b5), 2,040 s. */
 export const OGM_INTERVAL_MAX_UNITS = 510;
 export const LOCATE_Q_BYTES = 22;
@@ -132,6 +138,8 @@ export interface OgmFrame {
   readonly border: boolean;
   readonly relayActive: boolean;
   readonly homeless: boolean;
+  /** Flag b6 (`OGM_DRIVING`, rule `drivenOff` §4): the sender is driving; absent when it is not. */
+  readonly driving?: boolean;
   readonly cluster: ClusterId;
   /** 0..254 ↦ 0..1, 255 = external power. */
   readonly battery: number;

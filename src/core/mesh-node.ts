@@ -335,12 +335,15 @@ export class MeshNode implements Station {
       usable.push(true);
       batteries.push(n.battery < 0 ? 1 : n.battery);
     }
+    // Rule `drivingHealth` (§11): a driving node leaves its neighbours behind as it goes; those
+    // are not a neighbourhood failing around it, so they do not count against its health.
+    const driving = this.#s.driving(now);
     for (const [id, at] of this.#s.lost) {
       if (now - at > this.config.nhsMemoryMs || this.#s.nbrs.get(id) !== undefined) {
         this.#s.lost.delete(id);
         continue;
       }
-      usable.push(false);
+      if (!driving) usable.push(false);
     }
     const congestion = channelCongestion(this.#s.channel.busyShare(now), this.#s.queue.occupancy);
     return networkHealth({ congestion, usable, batteries });
@@ -583,10 +586,11 @@ export class MeshNode implements Station {
 
   #sweep(now: number): void {
     this.#s.nextSweepAt = now + this.#s.sweepPeriod();
-    const { lost, changes } = this.#s.nbrs.expire(now);
+    const { lost, changes, droveOff } = this.#s.nbrs.expire(now);
     for (const id of lost) {
       this.#s.routes.dropNeighbour(id);
-      this.#s.lost.set(id, now);
+      // Rule `drivingHealth` (§11): a neighbour that drove off did not fail.
+      if (!droveOff.includes(id)) this.#s.lost.set(id, now);
     }
     if (now >= this.#s.duty.nextRotationAt) {
       // A new silencing epoch: a fresh random part of our relay priority (§12).

@@ -29,6 +29,8 @@ export interface Neighbour {
   cluster: ClusterId;
   hasFix: boolean;
   homeless: boolean;
+  /** Its last OGM said it was driving (flag b6, rule `drivenOff`). */
+  driving: boolean;
   border: boolean;
   relayActive: boolean;
   /** 0..1, or -1 for external power. */
@@ -76,6 +78,14 @@ const LINK_HYSTERESIS = 0.75;
  * transmissions went to a node with no link at all, each sent three times.
  */
 export const LINK_OUTRUN_M = 500;
+
+/**
+ * Rule `drivenOff` (§4): how long a node that is not moving keeps a neighbour whose last OGM said
+ * it was driving (flag b6) as a next hop and a forwarder to name, without hearing any frame from
+ * it: LINK_OUTRUN_M at DRIVING_MPS (5 m/s, node-state.ts), 100 s. Such a neighbour has driven at
+ * least as far from us by then as `linkOutrun` lets a moving node drive from its neighbours.
+ */
+export const DRIVEN_OFF_MS = 100_000;
 
 /** Weight of a new frame's SNR in the smoothed SNR. */
 const SNR_ALPHA = 1 / 4;
@@ -147,6 +157,8 @@ export class NeighbourTable {
   readonly #snrLimitDb: number;
   /** How far this node has travelled, metres (set by the node as its position changes). */
   travelledM = 0;
+  /** Whether this node is moving now (set by the node: NodeState.moving); rule `drivenOff`. */
+  selfMoving: (now: number) => boolean = () => false;
 
   /**
    * `snrLimitDb`: the demodulation limit of the network's spreading factor (presets.ts); without
@@ -216,8 +228,10 @@ export class NeighbourTable {
    * the link may be long gone whatever its quality says: it carries no routed frame until `n` is
    * heard again. A node that does not move never outruns a link.
    */
-  outrun(n: Neighbour): boolean {
-    return this.travelledM - n.heardAtTravelM > LINK_OUTRUN_M;
+  outrun(n: Neighbour, now: number): boolean {
+    if (this.travelledM - n.heardAtTravelM > LINK_OUTRUN_M) return true;
+    // Rule `drivenOff`: a static node cannot outrun anyone, but a driving neighbour outruns it.
+    return n.driving && now - n.lastFrameAt > DRIVEN_OFF_MS && !this.selfMoving(now);
   }
 
   /** tq, forgotten once no report has come for a hold time. */
@@ -367,6 +381,7 @@ export class NeighbourTable {
         cluster: 0,
         hasFix: false,
         homeless: true,
+        driving: false,
         border: false,
         relayActive: true,
         battery: 1,
@@ -401,6 +416,7 @@ export class NeighbourTable {
     n.cluster = f.cluster;
     n.hasFix = f.hasFix;
     n.homeless = f.homeless;
+    n.driving = f.driving === true;
     n.border = f.border;
     n.relayActive = f.relayActive;
     n.battery = f.battery === 255 ? -1 : f.battery / 254;
@@ -483,15 +499,18 @@ export class NeighbourTable {
    * Drops neighbours that are gone (rq decayed to 0, or silent for the timeout) and two-hop
    * entries past their hold, and reports neighbours whose usability changed.
    */
-  expire(now: number): { lost: NodeId[]; changes: NeighbourChange[] } {
+  expire(now: number): { lost: NodeId[]; changes: NeighbourChange[]; droveOff: NodeId[] } {
     const lost: NodeId[] = [];
     const changes: NeighbourChange[] = [];
+    // Lost neighbours whose last OGM said they were driving (rule `drivingHealth`, §11).
+    const droveOff: NodeId[] = [];
     for (const n of this.#map.values()) {
       const silentFor = now - Math.max(n.window.lastHeardAt, n.lastFrameAt);
       if (this.rq(n, now) === 0 || silentFor > this.#cfg.neighbourTimeoutFactor * n.intervalMs) {
         this.#map.delete(n.id);
         this.#counts.nbrLost++;
         lost.push(n.id);
+        if (n.driving) droveOff.push(n.id);
         if (n.up) changes.push({ id: n.id, up: false });
         continue;
       }
@@ -501,7 +520,7 @@ export class NeighbourTable {
         changes.push({ id: n.id, up });
       }
     }
-    return { lost, changes };
+    return { lost, changes, droveOff };
   }
 
   /**

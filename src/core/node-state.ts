@@ -431,6 +431,7 @@ export class NodeState {
     this.slotMs = slotTimeMs(options.modem);
     this.ledger = new DutyLedger({ dutyCycle: options.dutyCycle ?? 1, sosReserve: config.sosReserve });
     this.nbrs = new NeighbourTable(id, config, this.stats, SNR_LIMIT_DB[options.modem.sf]);
+    this.nbrs.selfMoving = (now) => this.moving(now);
     this.trust = new NeighbourTrust(config);
     this.routes = new RouteTable(id, config, this.nbrs, (nid, now) => this.trust.value(nid, now), this.stats);
     this.queue = new TxQueue<Tag>(config.txQueueSize);

@@ -348,6 +348,8 @@ export class OgmPlane {
       border: this.n.isBorder(now),
       relayActive: !this.n.duty.muted,
       homeless,
+      // Rule `drivenOff` (§4): neighbours that do not move count us gone soon after we fall silent.
+      ...(this.n.driving(now) ? { driving: true } : {}),
       cluster: this.n.cluster,
       battery: this.n.battery < 0 ? 255 : Math.round(this.n.battery * 254),
       load: Math.round(this.n.load(now) * 255),

@@ -35,7 +35,7 @@ export function twoHopShortcut(dst: NodeId, nbrs: NeighbourTable, now: number, e
   let best: NodeId | undefined;
   let bestScore = 0;
   for (const n of nbrs.values()) {
-    if (exclude.has(n.id) || n.id === dst || nbrs.outrun(n) || !nbrs.usable(n, now)) continue;
+    if (exclude.has(n.id) || n.id === dst || nbrs.outrun(n, now) || !nbrs.usable(n, now)) continue;
     const rq = nbrs.twoHopRq(n, short);
     if (rq < TWO_HOP_SHORTCUT_MIN_RQ) continue;
     const score = nbrs.linkQuality(n, now) * rq;
