@@ -91,6 +91,8 @@ export interface MeshStats extends LinkCounters, RouteCounters, SeqreqCounters {
   relaysSuppressed: number;
   /** Waiting relays dropped because PENDING_RELAYS_MAX were waiting (flooding.ts). */
   relaysShed: number;
+  /** Flood relays dropped, or not queued, because the destination's answer to the message was overheard (rule answeredStandDown, §14). */
+  relaysAnswered: number;
   e2eRetries: number;
   /** Route entries carried in OGMs, and how many of them as changes (sent first). */
   ogmRouteEntries: number;
@@ -312,6 +314,7 @@ export function emptyStats(): MeshStats {
     handoversCalledOff: 0,
     relaysSuppressed: 0,
     relaysShed: 0,
+    relaysAnswered: 0,
     e2eRetries: 0,
     ogmRouteEntries: 0,
     ogmChangedEntries: 0,
