@@ -252,6 +252,54 @@ export default suite("flood handover", {
     t.equal(handovers(h, from).length, 0, "(handovers() counts the first message only)");
     t.equal(deliveredAtDst(h), 1, "the destination has the first message");
   },
+  "answeredStandDown: a relay still waiting for its turn drops the flood when the destination's answer is overheard"(t) {
+    // load-800 seed 1: 519 FLOOD relay transmissions (193 s of 3,719 s) went out in the
+    // destination's range after its end-to-end ACK had gone on the air.
+    const relayed = (config: Partial<MeshConfig>): { floods: number; dropped: number } => {
+      // 2 is not beside the destination (2 — 4 — DST): it relays, and hands nothing over.
+      const h = mesh(t, [[5, 2], [2, 4], [4, DST]], config);
+      const from = h.txLog.length;
+      const me = h.node(2);
+      const relayable = encodeFrame({ type: FrameType.FLOOD, tx: 5, ttl: 5, hops: 1, priority: 4, wantAck: true, scopeKind: FloodScope.CORRIDOR, src: SRC, dst: DST, seq: SEQ, srcCluster: me.cluster, dstCluster: me.cluster, payload: new Uint8Array([1]) });
+      me.receive(relayable, { rssi: -90, snr: SNR, at: h.now });
+      // The answer comes while the relay waits out its contention window.
+      me.receive(destinationAck(me), { rssi: -90, snr: SNR, at: h.now });
+      h.run(h.now + MINUTE);
+      return { floods: h.txLog.slice(from).filter((r) => r.tx === 2 && r.type === FrameType.FLOOD).length, dropped: me.stats.relaysAnswered };
+    };
+    t.deepEqual(relayed({}), { floods: 0, dropped: 1 }, "the waiting relay is dropped");
+    t.deepEqual(relayed({ answeredStandDown: false }), { floods: 1, dropped: 0 }, "with the rule off it goes");
+  },
+  "answeredStandDown: the destination's answer overheard before the first copy: the flood is not relayed"(t) {
+    const h = mesh(t, [[5, 2], [2, 4], [4, DST]]);
+    const from = h.txLog.length;
+    const me = h.node(2);
+    me.receive(destinationAck(me), { rssi: -90, snr: SNR, at: h.now });
+    h.run(h.now + 500);
+    const relayable = encodeFrame({ type: FrameType.FLOOD, tx: 5, ttl: 5, hops: 1, priority: 4, wantAck: true, scopeKind: FloodScope.CORRIDOR, src: SRC, dst: DST, seq: SEQ, srcCluster: me.cluster, dstCluster: me.cluster, payload: new Uint8Array([1]) });
+    me.receive(relayable, { rssi: -90, snr: SNR, at: h.now });
+    h.run(h.now + MINUTE);
+    t.equal(h.txLog.slice(from).filter((r) => r.tx === 2 && r.type === FrameType.FLOOD).length, 0, "no FLOOD relay");
+    t.equal(me.stats.relaysAnswered, 1, "counted");
+  },
+  "deliveredHopAck: a destination with no route back answers the flood with a hop ACK, and the holder beside it hands nothing over"(t) {
+    // 5 relays the flood's last copy; DST and the holder 2 both get it. DST knows no way back to
+    // SRC, so its end-to-end ACK never goes on the air; its hop ACK to 5 does, and 2 overhears it.
+    const run = (config: Partial<MeshConfig>): { hopAcks: number; handovers: number; delivered: number } => {
+      const h = mesh(t, [[5, 2], [5, DST], [2, DST]], config);
+      const from = h.txLog.length;
+      for (const i of [DST, 2]) h.node(i).receive(flood(h.node(i), 5, DST), { rssi: -90, snr: SNR, at: h.now });
+      h.run(h.now + MINUTE);
+      const hopAcks = h.txLog.slice(from).filter((r) => {
+        if (r.tx !== DST || r.type !== FrameType.ACK) return false;
+        const d = decodeFrame(r.bytes);
+        return d.ok && d.frame.type === FrameType.ACK && d.frame.kind === "hop" && d.frame.to === 5 && d.frame.src === SRC && d.frame.seq === SEQ && d.frame.status === AckStatus.DELIVERED;
+      }).length;
+      return { hopAcks, handovers: handovers(h, from).length, delivered: deliveredAtDst(h) };
+    };
+    t.deepEqual(run({}), { hopAcks: 1, handovers: 0, delivered: 1 }, "one hop ACK; no DATA hop to a destination that has the message");
+    t.deepEqual(run({ deliveredHopAck: false }), { hopAcks: 0, handovers: 1, delivered: 1 }, "with the rule off the holder carries it again");
+  },
   "with the rule off the same holder sends nothing (the flood's last copy is all)"(t) {
     const h = mesh(t, [[5, 2], [2, DST]], { agreedHandover: false });
     const from = h.txLog.length;

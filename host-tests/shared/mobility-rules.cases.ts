@@ -242,9 +242,10 @@ export default suite("mobility rules", {
       const { h } = rig;
       // 12 comes within 1's reach, but no relay of 1's flood is heard and 12's OGMs are lost (so 1
       // floods, and 12 cannot route back); the ACK comes as 12 would send it had it a route,
-      // written by the case, before the backup wait ends.
+      // written by the case, before the backup wait ends. 12's own answer without a route, its hop
+      // ACK of the flood (rule `deliveredHopAck`, §14), is lost too: it would end the watch as well.
       h.link(1, 12);
-      h.dropIf = (bytes, from) => ((bytes[0] & 15) === FrameType.OGM && from === 12) || ((bytes[0] & 15) === FrameType.FLOOD && from !== 1);
+      h.dropIf = (bytes, from) => ((bytes[0] & 15) === FrameType.OGM && from === 12) || ((bytes[0] & 15) === FrameType.FLOOD && from !== 1) || ((bytes[0] & 15) === FrameType.ACK && from === 12);
       drive(rig, 3 * (CAR.everyMs + 1_000));
       const mark = h.txLog.length;
       const r = h.node(1).send(h.now, 12, new Uint8Array([0xd5]), { priority: 3, wantAck: true });

@@ -116,6 +116,10 @@ export interface MeshConfig {
   corridorEnabled: boolean;
   /** Rule `agreedHandover` (§14): the best-placed neighbour of a flood's destination carries its last hop as one confirmed DATA hop. */
   agreedHandover: boolean;
+  /** Rule `answeredStandDown` (§14): a flood relay not yet sent is dropped when the destination's answer to the message is overheard. */
+  answeredStandDown: boolean;
+  /** Rule `deliveredHopAck` (§14): a flood's destination whose end-to-end ACK has no route back says so in a hop ACK the holders overhear. */
+  deliveredHopAck: boolean;
   corridorHopCap: number;
   broadcastHopCap: number;
   broadcastScope: number;
@@ -226,6 +230,8 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   silenceRotationMs: 10 * MINUTE,
   corridorEnabled: true,
   agreedHandover: true,
+  answeredStandDown: true,
+  deliveredHopAck: true,
   corridorHopCap: 20,
   broadcastHopCap: 32,
   broadcastScope: 7,
@@ -397,6 +403,8 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   intIn("silenceRotationMs", 10_000, 86_400_000),
   bool("corridorEnabled"),
   bool("agreedHandover"),
+  bool("answeredStandDown"),
+  bool("deliveredHopAck"),
   intIn("corridorHopCap", 1, 255),
   intIn("broadcastHopCap", 1, 255),
   intIn("broadcastScope", 0, 7),

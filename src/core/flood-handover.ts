@@ -80,9 +80,9 @@ export class FloodHandover {
   readonly #pending = new Map<string, PendingHandover>();
   /** Rule `answeredFirst`: messages already answered or carried to their destination, by flood key (bounded). */
   readonly #answered = new Set<string>();
-  readonly #flood: Pick<Flooding, "noteReached" | "backupWaitMs" | "rankStepMs" | "relayWithheld">;
+  readonly #flood: Pick<Flooding, "noteReached" | "backupWaitMs" | "rankStepMs" | "relayWithheld" | "answered">;
 
-  constructor(n: NodeState, flood: Pick<Flooding, "noteReached" | "backupWaitMs" | "rankStepMs" | "relayWithheld">) {
+  constructor(n: NodeState, flood: Pick<Flooding, "noteReached" | "backupWaitMs" | "rankStepMs" | "relayWithheld" | "answered">) {
     this.n = n;
     this.#flood = flood;
   }
@@ -181,9 +181,9 @@ export class FloodHandover {
   }
 
   /** Someone else carried the message to its destination, or the destination answered: our hand-over is not needed. */
-  overheard(f: Frame): void {
-    if (!this.n.config.agreedHandover) return;
+  overheard(f: Frame, now: number): void {
     if (f.type === FrameType.DATA && f.next === f.dst && !f.bounced) {
+      if (!this.n.config.agreedHandover) return;
       // Someone else carries the last hop (confirmed and retried): our pending hand-over is called
       // off, but it is no answer (rule `answeredFirst` below): a flood of the same message heard
       // later mostly is the originator's fallback after that routed try failed, and is handed over.
@@ -194,10 +194,20 @@ export class FloodHandover {
     if (f.type === FrameType.ACK && f.kind === "hop" && f.tx === f.dst && f.status === AckStatus.DELIVERED && (f.acks === undefined || f.acks === FrameType.DATA)) key = floodKey(f.src, f.dst, f.seq);
     else if (f.type === FrameType.ACK && f.kind === "e2e") key = floodKey(f.dst, f.src, f.seq);
     if (key === undefined) return;
+    // Rule `answeredStandDown` (§14): the destination has the message, so a relay of its flood we
+    // have not sent yet carries it to nobody who needs it.
+    if (this.n.config.answeredStandDown) this.#flood.answered(key, now);
+    if (!this.n.config.agreedHandover && !this.n.config.answeredStandDown) return;
     if (this.#pending.delete(key)) this.n.stats.handoversCalledOff++;
     // Rule `answeredFirst`: the destination may have the flood before we get our first copy of it
-    // (its answer then comes before our hand-over exists); remembered, a later copy starts none.
+    // (its answer then comes before our hand-over exists); remembered, a later copy starts none
+    // (nor, rule `answeredStandDown`, a relay).
     addNewest(this.#answered, key, HANDOVER_ANSWERED_MAX);
+  }
+
+  /** Rule `answeredStandDown`: the destination's answer to flood `key` was overheard (HANDOVER_ANSWERED_MAX remembered). */
+  answered(key: string): boolean {
+    return this.#answered.has(key);
   }
 
   /** Earliest hand-over due (Infinity without any). */

@@ -1,7 +1,7 @@
 // Floods and broadcasts (docs/protocol.md §14, §15, §17): the corridor, local and network
 // floods, cluster broadcasts with the forwarders their sender names, and the contention and
 // suppression of relays. One of the concerns MeshNode (mesh-node.ts) composes.
-import { type BcastFrame, type FloodFrame, FloodScope, type FloodScopeKind, floodKey, forwarderListBytes, FrameType, type ListedFrame, listedHeaderBytes, listedKey, MAX_BCAST_FORWARDERS, MAX_FRAME_BYTES, shortId } from "./frames";
+import { AckStatus, type BcastFrame, type FloodFrame, FloodScope, type FloodScopeKind, floodKey, forwarderListBytes, FrameType, type ListedFrame, listedHeaderBytes, listedKey, MAX_BCAST_FORWARDERS, MAX_FRAME_BYTES, shortId } from "./frames";
 import { BROADCAST, type NodeId, type PriorityLevel, type SendResult } from "./station";
 import { MIN_RELAY_CW, NodeState, identityKey, type Unicast } from "./node-state";
 import { NO_CLUSTER } from "./cluster";
@@ -528,7 +528,20 @@ export class Flooding {
     if (named ? !f.forwarders.includes(shortId(this.n.id)) : this.n.duty.muted) return;
     if (!this.floodScopeAdmits(f, named, now)) return;
     if (this.handover.withhold(key, named)) return;
+    // Rule `answeredStandDown` (§14): the destination's answer came before our first copy.
+    if (this.n.config.answeredStandDown && this.handover.answered(key)) return void this.n.stats.relaysAnswered++;
     this.relayListed(f, key, named, now);
+  }
+
+  /**
+   * Rule `answeredStandDown` (§14): the destination's answer to flood `key` (its end-to-end ACK, or
+   * its hop ACK of a DATA of the message) was overheard: our relay of the flood not yet on the air
+   * is dropped, and so is our watch for its forwarders (no backup for a message that arrived).
+   */
+  answered(key: string, _now: number): void {
+    this.watches.delete(key);
+    if (!this.pendingRelays.delete(key)) return;
+    if (this.n.queue.remove((q) => q.tag.kind === "relay" && q.tag.key === key).length > 0) this.n.stats.relaysAnswered++;
   }
 
   /** Rule `agreedHandover`: a hand-over given up without anyone carrying the message; the flood relay it held back goes now. */
@@ -545,6 +558,17 @@ export class Flooding {
     setNewest(this.floodAcks, k, now, REACK_REFLOOD_MAX);
     // A FLOOD names no attempt (one flood per message, §14.1): its ACK carries 0.
     this.n.e2e.sendE2eAck(f.src, f.seq, nextHopCount(f.hops), f.priority, undefined, 0, now);
+    // Rule `deliveredHopAck` (§14): with no way back the ACK above never goes on the air, so the
+    // holders and relays around us hear no answer; one hop ACK of the message, to the node we
+    // heard the flood from, is one they overhear (`answeredFirst`, `answeredStandDown`).
+    if (this.n.config.deliveredHopAck && !this.ackRoutable(f.src, now))
+      this.n.fwd.sendHopAck(f.tx, FrameType.DATA, f.src, f.dst, f.seq, AckStatus.DELIVERED, f.priority, now);
+  }
+
+  /** Whether an end-to-end ACK to `src` would leave this node: a route (or the bridge) to it or its cluster. */
+  ackRoutable(src: NodeId, now: number): boolean {
+    const cluster = this.n.dstClusterFor(src, now);
+    return this.n.fwd.routeOptions(src, cluster, now, new Set()).length > 0 || this.n.fwd.bridgeReaches(src, cluster, now);
   }
 
   /**

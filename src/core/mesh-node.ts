@@ -394,7 +394,7 @@ export class MeshNode implements Station {
     this.#s.nbrs.heardFrame(f.tx, now, meta.snr);
     this.#s.flood.heardFrom(f.tx, meta.snr, now);
     this.#s.fwd.overheard(f, now);
-    this.#s.flood.handover.overheard(f);
+    this.#s.flood.handover.overheard(f, now);
     switch (f.type) {
       case FrameType.OGM:
         this.#s.ogm.onOgm(f, meta);

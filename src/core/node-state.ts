@@ -93,6 +93,8 @@ export interface MeshStats extends LinkCounters, RouteCounters, SeqreqCounters {
   queryRelaysAnswered: number;
   /** Waiting relays dropped because PENDING_RELAYS_MAX were waiting (flooding.ts). */
   relaysShed: number;
+  /** Flood relays dropped, or not queued, because the destination's answer to the message was overheard (rule answeredStandDown, §14). */
+  relaysAnswered: number;
   e2eRetries: number;
   /** Route entries carried in OGMs, and how many of them as changes (sent first). */
   ogmRouteEntries: number;
@@ -315,6 +317,7 @@ export function emptyStats(): MeshStats {
     relaysSuppressed: 0,
     queryRelaysAnswered: 0,
     relaysShed: 0,
+    relaysAnswered: 0,
     e2eRetries: 0,
     ogmRouteEntries: 0,
     ogmChangedEntries: 0,
