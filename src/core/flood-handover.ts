@@ -196,7 +196,7 @@ export class FloodHandover {
     if (key === undefined) return;
     // Rule `answeredStandDown` (§14): the destination has the message, so a relay of its flood we
     // have not sent yet carries it to nobody who needs it.
-    if (this.n.config.answeredStandDown) this.#flood.answered(key, now);
+    if (this.n.config.answeredStandDown) this.#flood.answered(key, now, "flood");
     if (!this.n.config.agreedHandover && !this.n.config.answeredStandDown) return;
     if (this.#pending.delete(key)) this.n.stats.handoversCalledOff++;
     // Rule `answeredFirst`: the destination may have the flood before we get our first copy of it

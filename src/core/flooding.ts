@@ -264,16 +264,23 @@ export class Flooding {
   }
 
   /**
-   * Rule `answeredQuery` (§16): location query `key` has been answered (we heard its target's
-   * answer go by), so nothing more of it goes out from us: a relay waiting in the queue is
-   * dropped, a copy heard later is a duplicate (`LocationService.answerHeard` notes the key), a
-   * backup naming us is not relayed, and the asker's own watch for a backup ends.
+   * A frame `key` we would relay has been answered by its target, so nothing more of it goes out
+   * from us: a relay waiting in the queue is dropped and our watch for its forwarders ends (no
+   * backup for what arrived). Two rules call it:
+   * - `answeredQuery` (§16, kind "query"): we heard the target's location answer to a query; a
+   *   copy heard later is also a duplicate (`LocationService.answerHeard` notes the key) and a
+   *   backup naming us is not relayed;
+   * - `answeredStandDown` (§14, kind "flood"): we heard the destination's answer to a flood (its
+   *   end-to-end ACK, or its hop ACK of a DATA of the message); later copies are stopped by
+   *   `FloodHandover.answered`.
    */
-  answered(key: string, now: number): void {
+  answered(key: string, now: number, kind: "query" | "flood"): void {
     this.watches.delete(key);
-    this.remember(key, now);
+    if (kind === "query") this.remember(key, now);
     if (!this.pendingRelays.delete(key)) return;
-    if (this.n.queue.remove((q) => q.tag.kind === "relay" && q.tag.key === key).length > 0) this.n.stats.queryRelaysAnswered++;
+    if (this.n.queue.remove((q) => q.tag.kind === "relay" && q.tag.key === key).length === 0) return;
+    if (kind === "query") this.n.stats.queryRelaysAnswered++;
+    else this.n.stats.relaysAnswered++;
   }
 
   /** Remembers that we sent or queued a broadcast (a backup naming us is relayed only once). */
@@ -531,17 +538,6 @@ export class Flooding {
     // Rule `answeredStandDown` (§14): the destination's answer came before our first copy.
     if (this.n.config.answeredStandDown && this.handover.answered(key)) return void this.n.stats.relaysAnswered++;
     this.relayListed(f, key, named, now);
-  }
-
-  /**
-   * Rule `answeredStandDown` (§14): the destination's answer to flood `key` (its end-to-end ACK, or
-   * its hop ACK of a DATA of the message) was overheard: our relay of the flood not yet on the air
-   * is dropped, and so is our watch for its forwarders (no backup for a message that arrived).
-   */
-  answered(key: string, _now: number): void {
-    this.watches.delete(key);
-    if (!this.pendingRelays.delete(key)) return;
-    if (this.n.queue.remove((q) => q.tag.kind === "relay" && q.tag.key === key).length > 0) this.n.stats.relaysAnswered++;
   }
 
   /** Rule `agreedHandover`: a hand-over given up without anyone carrying the message; the flood relay it held back goes now. */

@@ -187,7 +187,7 @@ export class LocationService {
   answerHeard(f: LocateAnswerFrame, now: number): void {
     const key = locateKey(f.dst, f.seq);
     this.n.dedup.add(key, now);
-    this.n.flood.answered(key, now);
+    this.n.flood.answered(key, now, "query");
   }
 
   onLocateAnswer(f: LocateAnswerFrame, now: number): void {
