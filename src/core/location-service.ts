@@ -9,6 +9,7 @@ import { inLocateScope } from "./scope";
 import { type ClusterId, clusterContains, clusterDistance, NO_CLUSTER } from "./cluster";
 import { busyLookupSkipped, coveredLookupSkipped, firstLookupLevel, type Lookup, Lookups } from "./locate";
 import { unlocatableReason } from "./flood-budget";
+import { bridgeLinkMetric } from "./bridge/rules";
 
 export class LocationService {
   readonly n: NodeState;
@@ -89,12 +90,14 @@ export class LocationService {
    */
   #coveredSkip(dst: NodeId, now: number): boolean {
     if (!this.n.config.coveredLookupSkipped || !this.n.config.networkFloodEnabled || this.lookups.get(dst) !== undefined) return false;
-    // A cluster route whose origin lies beyond the clusters next to it is a gateway's (the clusters
-    // its bridge reaches, rule B1; a border node originates routes only to a cluster it hears, §5.4):
-    // there only a lookup finds a node (a query crosses at the widest level, rule B7; a flood never
-    // does), so the lookup stays.
+    // A cluster route whose origin lies beyond the clusters next to it, advertised at the bridge's
+    // price or more, is a gateway's (the clusters its bridge reaches, rule B1; a border node
+    // originates routes at metric 0, and only to a cluster it hears, §5.4): there only a lookup finds
+    // a node (a query crosses at the widest level, rule B7; a flood never does), so the lookup stays.
+    const bridgePrice = bridgeLinkMetric(this.n.config);
     for (const d of this.n.routes.destinations("cluster")) {
       for (const e of d.entries) {
+        if (e.advMetric < bridgePrice) continue;
         const at = this.n.nbrs.get(e.origin)?.cluster ?? this.n.locations.lookup(e.origin, now)?.cluster ?? NO_CLUSTER;
         if (at !== NO_CLUSTER && !clusterContains(d.key, at) && clusterDistance(at, d.key) > 1) return false;
       }
