@@ -3,10 +3,11 @@
 import { decodeFrame } from "../../src/core/codec";
 import { FLOOD_MEMORY_MS, FloodBudget, UNLOCATABLE_MS } from "../../src/core/flood-budget";
 import { FloodScope, FrameType } from "../../src/core/frames";
-import { busyLookupSkipped, firstLookupLevel } from "../../src/core/locate";
+import { busyLookupSkipped, coveredLookupSkipped, firstLookupLevel } from "../../src/core/locate";
 import { ChannelMeter } from "../../src/core/channel-load";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
-import { clusterRowMesh } from "../../src/demo/topologies";
+import { CELLS, clusterRowMesh } from "../../src/demo/topologies";
+import { clusterCell, clusterFromCell, clusterFromGeohash, NO_CLUSTER } from "../../src/core/cluster";
 import { suite, type Assert } from "./harness";
 
 const MINUTE = 60_000;
@@ -43,7 +44,8 @@ function queriesFrom(h: IdealMesh, from: number, mark: number): number[] {
  * knows 12's cluster and routes toward it that no longer lead there.
  */
 function movedDestination(): IdealMesh {
-  const h = clusterRowMesh(4);
+  // Lookups on (§16 `coveredLookupSkipped` off): the four clusters lie within the widest ring.
+  const h = clusterRowMesh(4, { coveredLookupSkipped: false });
   h.runUntil(() => h.fullyRouted(), h.now + 10 * MINUTE, 1_000);
   h.run(h.now + 2 * MINUTE);
   h.unlink(11, 12);
@@ -76,7 +78,7 @@ export default suite("flood budget (§14.1)", {
   },
 
   "lookupSkipped and firstLookupLevel: an unplaceable target is looked up once from level 1; later messages skip the lookup"(t) {
-    const h = new IdealMesh({ seed: 5 });
+    const h = new IdealMesh({ seed: 5, config: { coveredLookupSkipped: false } });
     for (let i = 1; i <= 4; i++) h.addNode(i, gridPosition(i - 1, 0));
     for (let i = 1; i < 4; i++) h.link(i, i + 1);
     settle(t, h);
@@ -106,9 +108,32 @@ export default suite("flood budget (§14.1)", {
     t.equal(firstLookupLevel(true, cfg.locateMaxScope), 0);
   },
 
+  "coveredLookupSkipped: where every cluster known lies within the widest ring, an unplaceable target is not looked up; the network flood goes at once and arrives"(t) {
+    for (const rule of [false, true]) {
+      // The four clusters of a row (§14's corridor test), all within locateMaxScope − 1 = 3 rings of W.
+      const h = clusterRowMesh(4, { coveredLookupSkipped: rule });
+      h.runUntil(() => h.fullyRouted(), h.now + 10 * MINUTE, 1_000);
+      h.run(h.now + 2 * MINUTE);
+      const mark = h.txLog.length;
+      // A target nobody has placed: a node id nobody holds.
+      t.ok(h.node(2).send(h.now, 0x0777, new Uint8Array([1]), { wantAck: true }).ok);
+      h.run(h.now + 5 * MINUTE);
+      t.equal(queriesFrom(h, 2, mark).length > 0, !rule, rule ? "no lookup" : "a lookup without the rule");
+      t.deepEqual(floodsFrom(h, 2, mark), [FloodScope.NETWORK], "the network flood, at once with the rule, after the levels without");
+      t.equal(h.node(2).stats.lookupsCovered, rule ? 1 : 0);
+    }
+    const w = clusterFromGeohash(CELLS.W);
+    // A cluster four rings off (beyond level 4's three rings) keeps the lookup; maxScope 0 asks the neighbours.
+    t.ok(coveredLookupSkipped(4, w, [w, clusterFromGeohash(CELLS.M)]));
+    const cw = clusterCell(w);
+    t.ok(!coveredLookupSkipped(4, w, [w, clusterFromCell({ x: cw.x + 4, y: cw.y, precision: cw.precision })]));
+    t.ok(!coveredLookupSkipped(0, w, [w]));
+    t.ok(!coveredLookupSkipped(4, NO_CLUSTER, []));
+  },
+
   "busyLookupSkipped: on a busy channel an unplaceable target is not looked up; the network flood goes at once"(t) {
     for (const busy of [false, true]) {
-      const h = new IdealMesh({ seed: 5 });
+      const h = new IdealMesh({ seed: 5, config: { coveredLookupSkipped: false } });
       for (let i = 1; i <= 4; i++) h.addNode(i, gridPosition(i - 1, 0));
       for (let i = 1; i < 4; i++) h.link(i, i + 1);
       settle(t, h);

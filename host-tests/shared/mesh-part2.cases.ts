@@ -458,7 +458,8 @@ export default suite("mesh part 2 (ideal channel)", {
 
   // ---- Corridor flood ----------------------------------------------------------------------
   "corridor flood: when every route fails, one scoped flood goes out, only corridor nodes relay, and it arrives"(t) {
-    const h = clusterRowMesh(4);
+    // Lookups on (§16 `coveredLookupSkipped` off): the four clusters lie within the widest ring.
+    const h = clusterRowMesh(4, { coveredLookupSkipped: false });
     settle(t, h, 10 * MINUTE, "clusters");
     h.run(h.now + 2 * MINUTE);
     t.equal(h.node(1).cluster, clusterFromGeohash(CELLS.W));
@@ -512,7 +513,8 @@ export default suite("mesh part 2 (ideal channel)", {
 
   // ---- Location service --------------------------------------------------------------------
   "location: a destination never heard of in another cluster is found without a network-wide flood; the answer is cached and expires"(t) {
-    const h = clusterRowMesh(8);
+    // Lookups on (§16 `coveredLookupSkipped` off): the four clusters lie within the widest ring.
+    const h = clusterRowMesh(8, { coveredLookupSkipped: false });
     settle(t, h, 10 * MINUTE, "clusters");
     h.run(h.now + 2 * MINUTE);
     const src = h.node(2); // inside W, not a border node

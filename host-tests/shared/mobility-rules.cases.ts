@@ -215,7 +215,8 @@ export default suite("mobility rules", {
   },
 
   "resendUnechoed: a driving originator's second flood of a message (its e2e retry) is not resent when nobody relays it: every relay holds it already"(t) {
-    const rig = corridorRig(CAR, { e2eTimeoutMs: 90_000 });
+    // Lookups on (§16 `coveredLookupSkipped` off): the four clusters lie within the widest ring.
+    const rig = corridorRig(CAR, { e2eTimeoutMs: 90_000, coveredLookupSkipped: false });
     const { h } = rig;
     // The first flood goes on and arrives, but every end-to-end ACK is lost (and 12's OGMs).
     h.dropIf = (bytes, from) => {
@@ -271,7 +272,7 @@ export default suite("mobility rules", {
       // The end-to-end deadline of a message sent without a route is 1.7–2.2 minutes on
       // highway-convoy for a corridor flood (3.4–3.9 with a lookup first, §14.1); 90 s here, past
       // the moving memory.
-      const rig = corridorRig(motion, { e2eTimeoutMs: 90_000 });
+      const rig = corridorRig(motion, { e2eTimeoutMs: 90_000, coveredLookupSkipped: false });
       const { h } = rig;
       // Every flood is lost on the air, and so are 12's OGMs (no new route to it is learned):
       // the destination never answers, and the retry finds no route either.

@@ -61,7 +61,7 @@ export default suite("reply rules", {
   },
   "e2eTimeout counts only the lookup levels a lookup asks: a target that is not a neighbour skips level 0"(t) {
     // One level of a minute (locateMaxScope 1): the lookup asks level 1 only, its own cluster.
-    const h = new IdealMesh({ seed: 7, config: { locateMaxScope: 1, locateTimeoutMs: 60_000 } });
+    const h = new IdealMesh({ seed: 7, config: { locateMaxScope: 1, locateTimeoutMs: 60_000, coveredLookupSkipped: false } });
     h.addNode(1, gridPosition(0, 0));
     h.addNode(2, gridPosition(1, 0));
     h.link(1, 2);

@@ -107,8 +107,9 @@ export default suite("reply ways", {
     t.deepEqual(capped, Array.from({ length: 16 }, (_, i) => 119 - i), "in rank order");
   },
   "queryListCapped: a hub that needs 18 forwarders names 16 in its location query and none in its broadcast"(t) {
-    // Hub 1 hears spokes 2..19; each spoke alone hears a leaf of its own (20..37).
-    const h = new IdealMesh({ seed: 3 });
+    // Hub 1 hears spokes 2..19; each spoke alone hears a leaf of its own (20..37). Lookups on
+    // (§16 `coveredLookupSkipped` off): one cluster, within the widest ring.
+    const h = new IdealMesh({ seed: 3, config: { coveredLookupSkipped: false } });
     h.addNode(1, gridPosition(0, 0));
     for (let i = 0; i < 18; i++) {
       h.addNode(2 + i, gridPosition(1, i));

@@ -132,6 +132,8 @@ export interface MeshConfig {
   triangleMarginDb: number;
   locationTtlMs: number;
   locateMaxScope: number;
+  /** Rule `coveredLookupSkipped` (§16): no lookup when its widest level would ask every cluster the node knows of. */
+  coveredLookupSkipped: boolean;
   locateTimeoutMs: number;
   networkFloodEnabled: boolean;
   consensusShare: number;
@@ -241,6 +243,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   triangleMarginDb: 8,
   locationTtlMs: 30 * MINUTE,
   locateMaxScope: 4,
+  coveredLookupSkipped: true,
   locateTimeoutMs: 0, // 0 = derive from the modem: see MeshNode (a few round-trip airtimes)
   networkFloodEnabled: true,
   consensusShare: 0.8,
@@ -412,6 +415,7 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   intIn("relayCopyThreshold", 0, 16),
   intIn("locationTtlMs", 60_000, 86_400_000),
   intIn("locateMaxScope", 0, 7),
+  bool("coveredLookupSkipped"),
   intIn("locateTimeoutMs", 0, 600_000),
   bool("networkFloodEnabled"),
   numIn("consensusShare", 0.5, 1),

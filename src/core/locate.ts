@@ -4,6 +4,7 @@
 // messages per lookup.
 import type { NodeId } from "./station";
 import { FrameType } from "./frames";
+import { type ClusterId, NO_CLUSTER, clusterDistance } from "./cluster";
 
 export interface Lookup<M> {
   readonly target: NodeId;
@@ -37,6 +38,24 @@ export const LOOKUP_BUSY_SHARE = 0.4;
 
 export function busyLookupSkipped(airBusyShare: number): boolean {
   return airBusyShare >= LOOKUP_BUSY_SHARE;
+}
+
+/**
+ * Rule `coveredLookupSkipped` (§16): whether every cluster a node knows of (`known`: its
+ * neighbours', its cluster routes' — bridge routes included — and its location cache's) lies
+ * within the ring the widest level asks (`maxScope` − 1 rings round `own`). The lookup's levels
+ * then ask the whole network as the node knows it, one ring after another, and the answer must
+ * still come back before the message goes: costlier than the network flood it is there to avoid.
+ * Such a node sends a message it cannot place to the last resort at once. Bay-area (six geohash-4
+ * cells, two rings across): lookups took 45–114 query relays each and their answers mostly did
+ * not come back; the corridor flood an answer leads to then misses the detours round the deaf
+ * hill-top nodes that the network flood takes. Not with `maxScope` 0 (neighbours only) or for a
+ * node with no cluster.
+ */
+export function coveredLookupSkipped(maxScope: number, own: ClusterId, known: Iterable<ClusterId>): boolean {
+  if (maxScope < 1 || own === NO_CLUSTER) return false;
+  for (const c of known) if (c !== NO_CLUSTER && clusterDistance(own, c) > maxScope - 1) return false;
+  return true;
 }
 
 /**

@@ -49,6 +49,11 @@ export class LocationCache {
     this.#map.set(id, { cluster, at, until });
   }
 
+  /** The clusters of the entries held (expired ones included until looked up: a node known there once). */
+  *clusters(): Generator<ClusterId> {
+    for (const e of this.#map.values()) yield e.cluster;
+  }
+
   /** The live entry for `id`, or undefined (expired entries are dropped on the way). */
   lookup(id: NodeId, now: number): LocationEntry | undefined {
     const e = this.#map.get(id);

@@ -6,9 +6,10 @@ import { LOCATE_CW, NodeState, identityKey, type Unicast } from "./node-state";
 import { encodeFrame } from "./codec";
 import type { NodeId } from "./station";
 import { inLocateScope } from "./scope";
-import { type ClusterId, NO_CLUSTER } from "./cluster";
-import { busyLookupSkipped, firstLookupLevel, type Lookup, Lookups } from "./locate";
+import { type ClusterId, clusterContains, clusterDistance, NO_CLUSTER } from "./cluster";
+import { busyLookupSkipped, coveredLookupSkipped, firstLookupLevel, type Lookup, Lookups } from "./locate";
 import { unlocatableReason } from "./flood-budget";
+import { bridgeLinkMetric } from "./bridge/rules";
 
 export class LocationService {
   readonly n: NodeState;
@@ -41,7 +42,7 @@ export class LocationService {
     if (running !== undefined) {
       wait = Math.max(0, running.deadline - now);
       from = running.level + 1;
-    } else if (this.n.budget.unlocatableSince(dst, now) !== undefined || this.#busySkip(dst, now)) return 0;
+    } else if (this.n.budget.unlocatableSince(dst, now) !== undefined || this.#busySkip(dst, now) || this.#coveredSkip(dst, now)) return 0;
     else from = firstLookupLevel(this.n.nbrs.get(dst) !== undefined, max);
     for (let l = from; l <= max; l++) wait += this.locateTimeout(l);
     return wait;
@@ -61,6 +62,12 @@ export class LocationService {
       this.n.fwd.fallbackFlood(u, FloodScope.NETWORK, now);
       return;
     }
+    if (this.#coveredSkip(u.dst, now)) {
+      // Rule `coveredLookupSkipped` (§16): the lookup would ask every cluster we know of.
+      this.n.stats.lookupsCovered++;
+      this.n.fwd.fallbackFlood(u, FloodScope.NETWORK, now);
+      return;
+    }
     this.qid = (this.qid + 1) & 0xffff;
     const level = firstLookupLevel(this.n.nbrs.get(u.dst) !== undefined, this.n.config.locateMaxScope);
     const { lookup, started } = this.lookups.add(u.dst, u, now, this.qid, now + this.locateTimeout(level));
@@ -75,6 +82,33 @@ export class LocationService {
    */
   #busySkip(dst: NodeId, now: number): boolean {
     return this.n.config.networkFloodEnabled && this.lookups.get(dst) === undefined && busyLookupSkipped(this.n.channel.recentBusyShare(now));
+  }
+
+  /**
+   * Rule `coveredLookupSkipped` (§16, locate.ts): no lookup for `dst` runs, network floods are
+   * enabled, and the widest level would ask every cluster this node knows of.
+   */
+  #coveredSkip(dst: NodeId, now: number): boolean {
+    if (!this.n.config.coveredLookupSkipped || !this.n.config.networkFloodEnabled || this.lookups.get(dst) !== undefined) return false;
+    // A cluster route whose origin lies beyond the clusters next to it, advertised at the bridge's
+    // price or more, is a gateway's (the clusters its bridge reaches, rule B1; a border node
+    // originates routes at metric 0, and only to a cluster it hears, §5.4): there only a lookup finds
+    // a node (a query crosses at the widest level, rule B7; a flood never does), so the lookup stays.
+    const bridgePrice = bridgeLinkMetric(this.n.config);
+    for (const d of this.n.routes.destinations("cluster")) {
+      for (const e of d.entries) {
+        if (e.advMetric < bridgePrice) continue;
+        const at = this.n.nbrs.get(e.origin)?.cluster ?? this.n.locations.lookup(e.origin, now)?.cluster ?? NO_CLUSTER;
+        if (at !== NO_CLUSTER && !clusterContains(d.key, at) && clusterDistance(at, d.key) > 1) return false;
+      }
+    }
+    return coveredLookupSkipped(this.n.config.locateMaxScope, this.n.cluster, this.#knownClusters());
+  }
+
+  *#knownClusters(): Generator<ClusterId> {
+    for (const nb of this.n.nbrs.values()) yield nb.cluster;
+    for (const d of this.n.routes.destinations("cluster")) if (d.entries.length > 0) yield d.key;
+    yield* this.n.locations.clusters();
   }
 
   /** No lookup can place `u`'s destination (the last failed at `failedAt`): a network flood, or failure. */

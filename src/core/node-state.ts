@@ -67,6 +67,8 @@ export interface MeshStats extends LinkCounters, RouteCounters, SeqreqCounters {
   qosRefusals: number;
   fallbackFloods: number;
   networkFloods: number;
+  /** Lookups not started because their widest level would ask every cluster known (rule `coveredLookupSkipped`, §16). */
+  lookupsCovered: number;
   localFloods: number;
   /** Fallback floods not started because the same message was flooded already (§14.1 `floodOnce`). */
   floodsHeld: number;
@@ -302,6 +304,7 @@ export function emptyStats(): MeshStats {
     qosRefusals: 0,
     fallbackFloods: 0,
     networkFloods: 0,
+    lookupsCovered: 0,
     localFloods: 0,
     floodsHeld: 0,
     lookupsSkipped: 0,
