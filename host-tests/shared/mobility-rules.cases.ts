@@ -106,6 +106,15 @@ function drive(rig: { h: IdealMesh; step: () => void }, ms: number): void {
   }
 }
 
+/** Runs the mesh for `ms`, moving the drivers (`drive`) every 5 s. */
+function runDriving(h: IdealMesh, ms: number, drive: () => void): void {
+  const end = h.now + ms;
+  while (h.now < end) {
+    h.run(Math.min(end, h.now + 5_000));
+    drive();
+  }
+}
+
 export default suite("mobility rules", {
   "movingCeiling: a moving node's OGMs stop at 16 min while a standing one's reach 32; once it stands still it reaches 32 too"(t) {
     const h = new IdealMesh({ seed: 8 });
@@ -464,13 +473,7 @@ export default suite("mobility rules", {
       const c = k++ % 3;
       h.node(2).setPosition(h.now, { lat: start.lat + (c === 1 ? 0.00099 : 0), lon: start.lon + (c === 2 ? 0.0016 : 0) });
     };
-    const until = (ms: number): void => {
-      const end = h.now + ms;
-      while (h.now < end) {
-        h.run(Math.min(end, h.now + 5_000));
-        drive();
-      }
-    };
+    const until = (ms: number): void => runDriving(h, ms, drive);
     until(20_000);
     const flagged = h.now;
     while (!(h.node(1).neighbour(2)?.driving ?? false) && h.now < flagged + 3 * MINUTE) until(5_000);
@@ -512,13 +515,7 @@ export default suite("mobility rules", {
           h.node(i).setPosition(h.now, { lat: start.lat + (c === 1 ? 0.00099 : 0), lon: start.lon + (c === 2 ? 0.0016 : 0) });
         }
       };
-      const until = (ms: number): void => {
-        const end = h.now + ms;
-        while (h.now < end) {
-          h.run(Math.min(end, h.now + 5_000));
-          drive();
-        }
-      };
+      const until = (ms: number): void => runDriving(h, ms, drive);
       until(90_000);
       if (who === "others") t.ok([3, 4, 5, 6].every((i) => h.node(1).neighbour(i)?.driving ?? false), "1 knows 3..6 drive");
       for (let i = 3; i <= 6; i++) h.unlink(1, i);
