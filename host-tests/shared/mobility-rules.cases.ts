@@ -5,6 +5,7 @@ import { type MeshConfig, resolveConfig } from "../../src/core/config";
 import { AckStatus, FloodScope, FrameType, OGM_INTERVAL_UNIT_MS, type DataFrame, type OgmFrame, shortId } from "../../src/core/frames";
 import type { NodeId } from "../../src/core/station";
 import { DRIVEN_OFF_MS, LINK_OUTRUN_M, NeighbourTable } from "../../src/core/neighbour-table";
+import { DRIVING_STEP_GAP_MS } from "../../src/core/node-state";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
 import { CELLS, clusterRowMesh, inCell } from "../../src/demo/topologies";
 import { MOVING_FLOOD_MEMORY_MS } from "../../src/core/flood-budget";
@@ -529,6 +530,41 @@ export default suite("mobility rules", {
     t.ok(car.health >= 0.6 && car.p5, `1 driving: health ${car.health.toFixed(2)}, P5 admitted`);
     const post = run("others");
     t.ok(post.health >= 0.6 && post.p5, `3..6 drove off: health ${post.health.toFixed(2)}, P5 admitted`);
+  },
+
+  "drivingHealth once parked: a car stops counting as driving 40 s after its last step, and neighbours lost while it drove do not come back against its health"(t) {
+    // Review repro: 1 drives, loses 3..6 while driving, then parks. Before, driving() lasted the
+    // whole MOVING_MS (5 min) after the last step, and the neighbours lost while driving were only
+    // masked while it held, so 5.5 min after parking they counted again and P5 was refused.
+    const h = new IdealMesh({ seed: 2, config: { ogmTrickleMaxMs: 30_000 } });
+    h.addNode(1, gridPosition(0, 0), { battery: 0.3 });
+    for (let i = 2; i <= 6; i++) {
+      h.addNode(i, gridPosition(i, 1), { battery: 0.3 });
+      h.link(1, i);
+    }
+    h.runUntil(() => h.node(1).neighbours(h.now).length === 5, 10 * MINUTE, 1_000);
+    const start = gridPosition(0, 0);
+    let k = 0;
+    let parked = false;
+    const drive = (): void => {
+      if (parked) return;
+      const c = k++ % 3;
+      h.node(1).setPosition(h.now, { lat: start.lat + (c === 1 ? 0.00099 : 0), lon: start.lon + (c === 2 ? 0.0016 : 0) });
+    };
+    runDriving(h, 90_000, drive);
+    t.ok(h.node(1).driving(h.now), "1 drives");
+    for (let i = 3; i <= 6; i++) h.unlink(1, i);
+    const t0 = h.now;
+    while (h.node(1).neighbours(h.now).length > 1 && h.now < t0 + 10 * MINUTE) runDriving(h, 5_000, drive);
+    t.equal(h.node(1).neighbours(h.now).length, 1, "3..6 lost while 1 drove");
+    parked = true;
+    const parkedAt = h.now;
+    h.run(parkedAt + DRIVING_STEP_GAP_MS + 1_000);
+    t.ok(!h.node(1).driving(h.now), "parked: no longer driving once DRIVING_STEP_GAP_MS has passed without a step");
+    h.run(parkedAt + 5.5 * MINUTE);
+    const health = h.node(1).health(h.now);
+    t.ok(health >= 0.6, `parked 5.5 min: health ${health.toFixed(2)}`);
+    t.ok(h.node(1).send(h.now, 2, new Uint8Array([1]), { priority: 5 }).ok, "P5 admitted");
   },
 
   "plausibleStep: a GPS glitch and back (a 1000 km jump, or 0,0) adds nothing to the odometer; a drive at 60 m/s does"(t) {

@@ -335,15 +335,13 @@ export class MeshNode implements Station {
       usable.push(true);
       batteries.push(n.battery < 0 ? 1 : n.battery);
     }
-    // Rule `drivingHealth` (§11): a driving node leaves its neighbours behind as it goes; those
-    // are not a neighbourhood failing around it, so they do not count against its health.
-    const driving = this.#s.driving(now);
+    // Rule `drivingHealth` (§11): neighbours lost while we drove are not in `lost` (#sweep).
     for (const [id, at] of this.#s.lost) {
       if (now - at > this.config.nhsMemoryMs || this.#s.nbrs.get(id) !== undefined) {
         this.#s.lost.delete(id);
         continue;
       }
-      if (!driving) usable.push(false);
+      usable.push(false);
     }
     const congestion = channelCongestion(this.#s.channel.busyShare(now), this.#s.queue.occupancy);
     return networkHealth({ congestion, usable, batteries });
@@ -589,8 +587,11 @@ export class MeshNode implements Station {
     const { lost, changes, droveOff } = this.#s.nbrs.expire(now);
     for (const id of lost) {
       this.#s.routes.dropNeighbour(id);
-      // Rule `drivingHealth` (§11): a neighbour that drove off did not fail.
-      if (!droveOff.includes(id)) this.#s.lost.set(id, now);
+      // Rule `drivingHealth` (§11): a neighbour that drove off, or one we drove away from, did not
+      // fail. Decided when the neighbour is lost (review: decided when health was read, the
+      // neighbours left behind counted again once the car parked, and a failure just before it
+      // set off was hidden).
+      if (!droveOff.includes(id) && !this.#s.driving(now)) this.#s.lost.set(id, now);
     }
     if (now >= this.#s.duty.nextRotationAt) {
       // A new silencing epoch: a fresh random part of our relay priority (§12).

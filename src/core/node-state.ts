@@ -131,6 +131,13 @@ export const MOVING_MS = 5 * 60_000;
  * airtime per delivered message 55.7 → 63.7 s and broadcast coverage 46.8 → 40.3 %).
  */
 export const DRIVING_MPS = 5;
+/**
+ * A node driving at DRIVING_MPS or more counts an odometer step (MOVED_METRES, 100 m) at least
+ * every 20 s; with none for twice that it has stopped, whatever its last speed said (review: a
+ * parked car counted as driving for the rest of MOVING_MS, 5 min, and so advertised OGM flag b6,
+ * rule `drivenOff` §4, and hid its lost neighbours from its health, rule `drivingHealth` §11).
+ */
+export const DRIVING_STEP_GAP_MS = 40_000;
 
 /**
  * Rule `netSpeed` (§14): a node's speed is its net displacement over the odometer's last two
@@ -412,7 +419,7 @@ export class NodeState {
   }
   /** Whether this node is moving at vehicle speed, DRIVING_MPS or more (§14: `resendUnechoed`, `movingFloodMemory`). */
   driving(now: number): boolean {
-    return this.moving(now) && this.speedMps >= DRIVING_MPS;
+    return now - this.movedAt < DRIVING_STEP_GAP_MS && this.speedMps >= DRIVING_MPS;
   }
   /** When the last fix came (rule plausibleStep, §4). */
   lastFixAt = -Infinity;
