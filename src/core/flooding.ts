@@ -277,10 +277,14 @@ export class Flooding {
   answered(key: string, now: number, kind: "query" | "flood"): void {
     this.watches.delete(key);
     if (kind === "query") this.remember(key, now);
-    if (!this.pendingRelays.delete(key)) return;
-    if (this.n.queue.remove((q) => q.tag.kind === "relay" && q.tag.key === key).length === 0) return;
+    if (!this.pendingRelays.delete(key) || !this.#unqueueRelay(key)) return;
     if (kind === "query") this.n.stats.queryRelaysAnswered++;
     else this.n.stats.relaysAnswered++;
+  }
+
+  /** Takes our relay of frame `key` out of the transmit queue; true when one was waiting there. */
+  #unqueueRelay(key: string): boolean {
+    return this.n.queue.remove((q) => q.tag.kind === "relay" && q.tag.key === key).length > 0;
   }
 
   /** Remembers that we sent or queued a broadcast (a backup naming us is relayed only once). */
@@ -342,7 +346,7 @@ export class Flooding {
     const oldest = this.pendingRelays.keys().next().value as string | undefined;
     if (oldest === undefined) return;
     this.pendingRelays.delete(oldest);
-    this.n.queue.remove((q) => q.tag.kind === "relay" && q.tag.key === oldest);
+    this.#unqueueRelay(oldest);
     this.n.stats.relaysShed++;
   }
 
@@ -424,7 +428,7 @@ export class Flooding {
         : this.coveredBy(key, sender, now);
     if (redundant || enough) {
       this.pendingRelays.delete(key);
-      if (this.n.queue.remove((q) => q.tag.kind === "relay" && q.tag.key === key).length > 0) this.n.stats.relaysSuppressed++;
+      if (this.#unqueueRelay(key)) this.n.stats.relaysSuppressed++;
     }
   }
 
