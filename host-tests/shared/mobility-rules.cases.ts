@@ -116,6 +116,18 @@ function runDriving(h: IdealMesh, ms: number, drive: () => void): void {
   }
 }
 
+/** Node 1 hearing 2..6 (batteries at 0.3, so health hangs on the neighbourhood), converged. */
+function starOfSix(): IdealMesh {
+  const h = new IdealMesh({ seed: 2, config: { ogmTrickleMaxMs: 30_000 } });
+  h.addNode(1, gridPosition(0, 0), { battery: 0.3 });
+  for (let i = 2; i <= 6; i++) {
+    h.addNode(i, gridPosition(i, 1), { battery: 0.3 });
+    h.link(1, i);
+  }
+  h.runUntil(() => h.node(1).neighbours(h.now).length === 5, 10 * MINUTE, 1_000);
+  return h;
+}
+
 export default suite("mobility rules", {
   "movingCeiling: a moving node's OGMs stop at 16 min while a standing one's reach 32; once it stands still it reaches 32 too"(t) {
     const h = new IdealMesh({ seed: 8 });
@@ -499,13 +511,7 @@ export default suite("mobility rules", {
     // that stood still, the lost ones count; when 1 drives, or when 3..6 drove (their OGMs said
     // so), its neighbourhood share counts only the neighbours it has.
     const run = (who: "none" | "self" | "others"): { health: number; p5: boolean } => {
-      const h = new IdealMesh({ seed: 2, config: { ogmTrickleMaxMs: 30_000 } });
-      h.addNode(1, gridPosition(0, 0), { battery: 0.3 });
-      for (let i = 2; i <= 6; i++) {
-        h.addNode(i, gridPosition(i, 1), { battery: 0.3 });
-        h.link(1, i);
-      }
-      h.runUntil(() => h.node(1).neighbours(h.now).length === 5, 10 * MINUTE, 1_000);
+      const h = starOfSix();
       const movers = who === "self" ? [1] : who === "others" ? [3, 4, 5, 6] : [];
       let k = 0;
       // 110 m every 5 s (22 m/s) round a triangle.
@@ -536,13 +542,7 @@ export default suite("mobility rules", {
     // Review repro: 1 drives, loses 3..6 while driving, then parks. Before, driving() lasted the
     // whole MOVING_MS (5 min) after the last step, and the neighbours lost while driving were only
     // masked while it held, so 5.5 min after parking they counted again and P5 was refused.
-    const h = new IdealMesh({ seed: 2, config: { ogmTrickleMaxMs: 30_000 } });
-    h.addNode(1, gridPosition(0, 0), { battery: 0.3 });
-    for (let i = 2; i <= 6; i++) {
-      h.addNode(i, gridPosition(i, 1), { battery: 0.3 });
-      h.link(1, i);
-    }
-    h.runUntil(() => h.node(1).neighbours(h.now).length === 5, 10 * MINUTE, 1_000);
+    const h = starOfSix();
     const start = gridPosition(0, 0);
     let k = 0;
     let parked = false;
