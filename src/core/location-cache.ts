@@ -49,9 +49,9 @@ export class LocationCache {
     this.#map.set(id, { cluster, at, until });
   }
 
-  /** The clusters of the entries held (expired ones included until looked up: a node known there once). */
-  *clusters(): Generator<ClusterId> {
-    for (const e of this.#map.values()) yield e.cluster;
+  /** Adds the clusters of the entries held to `out` (expired ones included until looked up: a node known there once). */
+  clustersInto(out: ClusterId[]): void {
+    for (const e of this.#map.values()) out.push(e.cluster);
   }
 
   /** The live entry for `id`, or undefined (expired entries are dropped on the way). */

@@ -105,10 +105,13 @@ export class LocationService {
     return coveredLookupSkipped(this.n.config.locateMaxScope, this.n.cluster, this.#knownClusters());
   }
 
-  *#knownClusters(): Generator<ClusterId> {
-    for (const nb of this.n.nbrs.values()) yield nb.cluster;
-    for (const d of this.n.routes.destinations("cluster")) if (d.entries.length > 0) yield d.key;
-    yield* this.n.locations.clusters();
+  /** Every cluster this node knows of: its neighbours', its cluster routes' and its location cache's. */
+  #knownClusters(): ClusterId[] {
+    const out: ClusterId[] = [];
+    for (const nb of this.n.nbrs.values()) out.push(nb.cluster);
+    for (const d of this.n.routes.destinations("cluster")) if (d.entries.length > 0) out.push(d.key);
+    this.n.locations.clustersInto(out);
+    return out;
   }
 
   /** No lookup can place `u`'s destination (the last failed at `failedAt`): a network flood, or failure. */
