@@ -300,6 +300,25 @@ export default suite("flood handover", {
     t.deepEqual(run({}), { hopAcks: 1, handovers: 0, delivered: 1 }, "one hop ACK; no DATA hop to a destination that has the message");
     t.deepEqual(run({ deliveredHopAck: false }), { hopAcks: 0, handovers: 1, delivered: 1 }, "with the rule off the holder carries it again");
   },
+  "deliveredHopAck: a destination with a route back sends its end-to-end ACK and no hop ACK"(t) {
+    // As above, but the source (6) is in the mesh, so DST has a route back: the holders overhear
+    // its end-to-end ACK, and a hop ACK too would be one frame more for nothing (review: the
+    // rule's no-route condition had no test that failed without it).
+    const h = mesh(t, [[6, 5], [5, 2], [5, DST], [2, DST]]);
+    const from = h.txLog.length;
+    const me = h.node(DST);
+    const bytes = encodeFrame({ type: FrameType.FLOOD, tx: 5, ttl: 1, hops: 1, priority: 4, wantAck: true, scopeKind: FloodScope.CORRIDOR, src: 6, dst: DST, seq: SEQ, srcCluster: me.cluster, dstCluster: me.cluster, payload: new Uint8Array([9, 8, 7]) });
+    me.receive(bytes, { rssi: -90, snr: SNR, at: h.now });
+    h.run(h.now + MINUTE);
+    const acks = (kind: "hop" | "e2e"): number =>
+      h.txLog.slice(from).filter((r) => {
+        if (r.tx !== DST || r.type !== FrameType.ACK) return false;
+        const d = decodeFrame(r.bytes);
+        return d.ok && d.frame.type === FrameType.ACK && d.frame.kind === kind && (kind === "hop" ? d.frame.src === 6 : d.frame.dst === 6) && d.frame.seq === SEQ;
+      }).length;
+    t.ok(acks("e2e") >= 1, "the end-to-end ACK goes back");
+    t.equal(acks("hop"), 0, "no hop ACK of the flood");
+  },
   "with the rule off the same holder sends nothing (the flood's last copy is all)"(t) {
     const h = mesh(t, [[5, 2], [2, DST]], { agreedHandover: false });
     const from = h.txLog.length;
