@@ -23,9 +23,9 @@ const DST = 3;
 const SEQ = 7;
 const SNR = 8;
 
-/** A copy of SRC's corridor flood to `dst` as relayed by `tx`, on its last hop (TTL 1: nobody relays it further). */
-function flood(me: MeshNode, tx: NodeId, dst: NodeId, wantAck = true): Uint8Array {
-  return encodeFrame({ type: FrameType.FLOOD, tx, ttl: 1, hops: 3, priority: 4, wantAck, scopeKind: FloodScope.CORRIDOR, src: SRC, dst, seq: SEQ, srcCluster: me.cluster, dstCluster: me.cluster, payload: new Uint8Array([9, 8, 7]) });
+/** A copy of `src`'s (SRC's) corridor flood to `dst` as relayed by `tx`, on its last hop (TTL 1: nobody relays it further). */
+function flood(me: MeshNode, tx: NodeId, dst: NodeId, wantAck = true, src: NodeId = SRC): Uint8Array {
+  return encodeFrame({ type: FrameType.FLOOD, tx, ttl: 1, hops: 3, priority: 4, wantAck, scopeKind: FloodScope.CORRIDOR, src, dst, seq: SEQ, srcCluster: me.cluster, dstCluster: me.cluster, payload: new Uint8Array([9, 8, 7]) });
 }
 
 /** The nodes these links join, converged. */
@@ -307,8 +307,7 @@ export default suite("flood handover", {
     const h = mesh(t, [[6, 5], [5, 2], [5, DST], [2, DST]]);
     const from = h.txLog.length;
     const me = h.node(DST);
-    const bytes = encodeFrame({ type: FrameType.FLOOD, tx: 5, ttl: 1, hops: 1, priority: 4, wantAck: true, scopeKind: FloodScope.CORRIDOR, src: 6, dst: DST, seq: SEQ, srcCluster: me.cluster, dstCluster: me.cluster, payload: new Uint8Array([9, 8, 7]) });
-    me.receive(bytes, { rssi: -90, snr: SNR, at: h.now });
+    me.receive(flood(me, 5, DST, true, 6), { rssi: -90, snr: SNR, at: h.now });
     h.run(h.now + MINUTE);
     const acks = (kind: "hop" | "e2e"): number =>
       h.txLog.slice(from).filter((r) => {
