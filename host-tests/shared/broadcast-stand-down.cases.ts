@@ -10,7 +10,8 @@ import { clusterDistance, clusterOf, clusterPrecision } from "../../src/core/clu
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { DEFAULT_CONFIG } from "../../src/core/config";
 import { FloodScope, FrameType, shortId } from "../../src/core/frames";
-import { CROWDED_STAND_DOWN_COPIES, MOVING_BCAST_COPIES, NAMED_STAND_DOWN_COPIES, NAMED_STAND_DOWN_SHARE, NEARLY_ALL_REACHED_BUSY, NEARLY_ALL_REACHED_SHARE, RANK_GUARD_SLOTS } from "../../src/core/flooding";
+import { RANK_GUARD_SLOTS } from "../../src/core/flooding";
+import { CROWDED_STAND_DOWN_COPIES, MOVING_BCAST_COPIES, NAMED_STAND_DOWN_COPIES, NAMED_STAND_DOWN_SHARE, NEARLY_ALL_REACHED_BUSY, NEARLY_ALL_REACHED_SHARE } from "../../src/core/stand-down";
 import type { MeshNode } from "../../src/core/mesh-node";
 import { SNR_LIMIT_DB, slotTimeMs } from "../../src/core/presets";
 import type { NodeId } from "../../src/core/station";

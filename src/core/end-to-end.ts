@@ -82,7 +82,7 @@ export class EndToEnd {
       u.dstCluster = this.n.dstClusterFor(u.dst, now) || u.dstCluster;
       p.deadline = now + this.e2eTimeout(u, now);
       this.n.stats.e2eRetries++;
-      if (this.n.fwd.routeOptions(u.dst, u.dstCluster, now, new Set()).length > 0 || this.n.fwd.bridgeReaches(u.dst, u.dstCluster, now)) this.n.fwd.dispatch(u, now, false);
+      if (this.n.fwd.reaches(u.dst, u.dstCluster, now)) this.n.fwd.dispatch(u, now, false);
       else this.n.fwd.exhausted(u, now);
     }
   }

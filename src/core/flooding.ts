@@ -1,7 +1,7 @@
 // Floods and broadcasts (docs/protocol.md §14, §15, §17): the corridor, local and network
 // floods, cluster broadcasts with the forwarders their sender names, and the contention and
 // suppression of relays. One of the concerns MeshNode (mesh-node.ts) composes.
-import { AckStatus, type BcastFrame, type FloodFrame, FloodScope, type FloodScopeKind, floodKey, forwarderListBytes, FrameType, type ListedFrame, listedHeaderBytes, listedKey, MAX_BCAST_FORWARDERS, MAX_FRAME_BYTES, shortId } from "./frames";
+import { type BcastFrame, type FloodFrame, FloodScope, type FloodScopeKind, floodKey, forwarderListBytes, FrameType, type ListedFrame, listedHeaderBytes, listedKey, MAX_BCAST_FORWARDERS, MAX_FRAME_BYTES, shortId } from "./frames";
 import { BROADCAST, type NodeId, type PriorityLevel, type SendResult } from "./station";
 import { MIN_RELAY_CW, NodeState, identityKey, type Unicast } from "./node-state";
 import { NO_CLUSTER } from "./cluster";
@@ -16,6 +16,8 @@ import { randInt } from "./rng";
 import { FloodHandover } from "./flood-handover";
 import { queryListCapped } from "./locate";
 import { addNewest, setNewest } from "./bounded";
+import { FloodAnswer } from "./flood-answer";
+import { CROWDED_STAND_DOWN_COPIES, MOVING_BCAST_COPIES, NAMED_STAND_DOWN_COPIES, NAMED_STAND_DOWN_SHARE, NEARLY_ALL_REACHED_BUSY, NEARLY_ALL_REACHED_SHARE } from "./stand-down";
 
 /**
  * Own reach (§15): senders heard at least this far above the SF's demodulation limit count as
@@ -46,47 +48,6 @@ export const PENDING_RELAYS_MAX = 32;
  */
 export const RANK_GUARD_SLOTS = 8;
 
-/**
- * Named stand-down (§15): a named forwarder stands down once at most this share of the nodes it
- * reaches is not known reached (the lists it learns from hold only each node's 24 strongest
- * neighbours, so "all reached" is almost never known).
- */
-export const NAMED_STAND_DOWN_SHARE = 0.25;
-
-/**
- * Rule `nearlyAllReached` (§15): with its neighbour table full, a named forwarder of a broadcast
- * stands down, whatever condition (a) says, once at most this share of the nodes it reaches is not
- * known reached (condition (c), the copies, still applies). In a crowd the lists (a) reads show 24
- * of each neighbour's 40–137 neighbours, so a neighbour "not known to hold the frame" mostly holds
- * it (medium-city seed 1: 90 % of those at relays that then reached no new node).
- */
-export const NEARLY_ALL_REACHED_SHARE = 0.1;
-
-/**
- * Rule `nearlyAllReached`: the channel busy share (`ChannelMeter.recentBusyShare`) from which the
- * rule is off. On a busy channel a copy from a sender that lists a node is weaker evidence that
- * the node decoded it (collisions), and broadcasts die from relays missing, not redundant ones.
- */
-export const NEARLY_ALL_REACHED_BUSY = 0.3;
-
-/** Named stand-down (§15): copies heard (the first included) before a named forwarder may stand down. */
-export const NAMED_STAND_DOWN_COPIES = 3;
-
-/**
- * Named stand-down (§15): the copies needed instead when our neighbour table is full. Where a node
- * hears more neighbours than it holds, two copies and most of its reach known reached are
- * evidence enough; the third copy was for sparse, lossy meshes, where few copies get through.
- */
-export const CROWDED_STAND_DOWN_COPIES = 2;
-/**
- * Rule `movingCopyCount` (§15): the copies (the first included) after which a moving node stands
- * down from relaying a broadcast that names no forwarders, instead of `relayCopyThreshold`. Its
- * two-hop view is as stale as the lists it no longer names (§15), so the copies it hears are its
- * only evidence of coverage, and on a road a second copy means transmissions on both sides. A
- * static distributor keeps three: the distributors form a connected dominating set (§12), and
- * each may be the only way to part of the mesh.
- */
-export const MOVING_BCAST_COPIES = 2;
 export const RELAYED_MAX = 64;
 
 /**
@@ -100,17 +61,6 @@ export const UNECHOED_KINDS: readonly number[] = Object.freeze([FrameType.FLOOD]
 /** Rule `resendUnechoed`: at most this many frames remembered as resent already (each is resent once). */
 export const UNECHOED_RESENT_MAX = 16;
 
-/**
- * Rule `reackReflood` (§14.1): a destination that hears a copy of a flood it took in already sends
- * its end-to-end ACK again, at most once per message per this long. A driving originator's second
- * flood (rule `movingFloodMemory`) carries the first one's identity, so it is a duplicate everywhere
- * the first was heard; its only use is to say the first one's ACK was lost. The copies relays make
- * of one flood all come within seconds, and the second flood no sooner than MOVING_FLOOD_MEMORY_MS.
- */
-export const REACK_REFLOOD_MS = 30_000;
-
-/** Rule `reackReflood`: at most this many flooded messages remembered as acknowledged. */
-export const REACK_REFLOOD_MAX = 32;
 
 /**
  * Rule `resendUnechoed` (§14): whether a frame we originate is watched for an echo (any copy
@@ -168,8 +118,8 @@ export class Flooding {
   readonly relayed = new Map<string, number>();
   /** Frames sent once more under rule `resendUnechoed` (bounded, oldest out first). */
   readonly resent = new Set<string>();
-  /** Rule `reackReflood`: `src:seq` of each flood to us we acknowledged → when (bounded, oldest out first). */
-  readonly floodAcks = new Map<string, number>();
+  /** The destination's answer to a flood to us (rules `reackReflood`, `deliveredHopAck`). */
+  readonly answer: FloodAnswer;
   /** Nodes we hear (own reach, §15). */
   readonly heardNodes = new HeardNodes(OWN_REACH_MAX, OWN_REACH_HOLD_MS);
   /** Rule `agreedHandover` (§14): floods we may carry to their destination as one confirmed hop. */
@@ -178,6 +128,7 @@ export class Flooding {
   constructor(n: NodeState) {
     this.n = n;
     this.handover = new FloodHandover(n, this);
+    this.answer = new FloodAnswer(n);
   }
 
   /**
@@ -498,13 +449,13 @@ export class Flooding {
       this.duplicate(f, key, now);
       this.handover.copy(key, f, now);
       // Rule `reackReflood`: a copy heard well after the first may be its originator's second flood.
-      if (f.dst === this.n.id && f.wantAck) this.ackFlood(f, now);
+      if (f.dst === this.n.id && f.wantAck) this.answer.ack(f, now);
       return;
     }
     this.n.locations.learn(f.src, f.srcCluster, now);
     if (f.dst === this.n.id) {
       this.n.e2e.deliver(f.src, f.seq, f.payload, nextHopCount(f.hops), f.priority, now);
-      if (f.wantAck) this.ackFlood(f, now);
+      if (f.wantAck) this.answer.ack(f, now);
       return;
     }
     if (f.scopeKind === FloodScope.LOCAL && this.n.cluster !== NO_CLUSTER && !this.n.dedup.has(identityKey("d", f.src, f.dst, f.seq), now)) {
@@ -548,27 +499,6 @@ export class Flooding {
   relayWithheld(f: FloodFrame, key: string, named: boolean, now: number): void {
     if (this.relayed.has(key) || this.pendingRelays.has(key)) return;
     this.relayListed(f, key, named, now);
-  }
-
-  /** The end-to-end ACK of a flood to us, at most once per REACK_REFLOOD_MS per message (rule `reackReflood`). */
-  ackFlood(f: FloodFrame, now: number): void {
-    const k = `${f.src}:${f.seq}`;
-    const at = this.floodAcks.get(k);
-    if (at !== undefined && now - at < REACK_REFLOOD_MS) return;
-    setNewest(this.floodAcks, k, now, REACK_REFLOOD_MAX);
-    // A FLOOD names no attempt (one flood per message, §14.1): its ACK carries 0.
-    this.n.e2e.sendE2eAck(f.src, f.seq, nextHopCount(f.hops), f.priority, undefined, 0, now);
-    // Rule `deliveredHopAck` (§14): with no way back the ACK above never goes on the air, so the
-    // holders and relays around us hear no answer; one hop ACK of the message, to the node we
-    // heard the flood from, is one they overhear (`answeredFirst`, `answeredStandDown`).
-    if (this.n.config.deliveredHopAck && !this.ackRoutable(f.src, now))
-      this.n.fwd.sendHopAck(f.tx, FrameType.DATA, f.src, f.dst, f.seq, AckStatus.DELIVERED, f.priority, now);
-  }
-
-  /** Whether an end-to-end ACK to `src` would leave this node: a route (or the bridge) to it or its cluster. */
-  ackRoutable(src: NodeId, now: number): boolean {
-    const cluster = this.n.dstClusterFor(src, now);
-    return this.n.fwd.routeOptions(src, cluster, now, new Set()).length > 0 || this.n.fwd.bridgeReaches(src, cluster, now);
   }
 
   /**

@@ -14,7 +14,7 @@ import { formatNodeId, type NodeId, type PriorityLevel } from "./station";
 import { randInt } from "./rng";
 import { hopFailureWeight } from "./link-quality";
 import { floodOnceReason } from "./flood-budget";
-import { heardShortcut, twoHopShortcut } from "./shortcut";
+import { heardShortcut, takesShortcut, twoHopShortcut } from "./shortcut";
 import { makeRoom } from "./bounded";
 
 /**
@@ -91,15 +91,6 @@ export function sentBefore(u: Pick<Unicast, "attempts" | "tried" | "prevHop">): 
   return false;
 }
 
-/**
- * Which routed frames take the shortcuts past the tables (§6.1 `heardShortcut`, `twoHopShortcut`):
- * DATA, and, by rule `answerShortcut` (§16), a location answer. A target that answers heard its
- * asker's query, often straight from the asker (in a dense mesh a node hears most of the network
- * but holds 24 neighbours), and by distance vector the answer went back over 3–5 hops.
- */
-export function takesShortcut(type: number): boolean {
-  return type === FrameType.DATA || type === FrameType.LOCATE_A;
-}
 
 export class Forwarding {
   readonly n: NodeState;
@@ -177,6 +168,11 @@ export class Forwarding {
     const heard = heardShortcut(dst, this.n.nbrs, this.n.flood.heardNodes, now, tried);
     if (heard !== undefined || nodeRouted || !this.n.nbrs.full) return heard;
     return twoHopShortcut(dst, this.n.nbrs, now, tried);
+  }
+
+  /** Whether a unicast to `dst` in `dstCluster` would leave this node now: a route to it or its cluster, or the bridge. */
+  reaches(dst: NodeId, dstCluster: ClusterId, now: number): boolean {
+    return this.routeOptions(dst, dstCluster, now, new Set()).length > 0 || this.bridgeReaches(dst, dstCluster, now);
   }
 
   /** Whether this node is a gateway whose bridge is a way to `dst` in `dstCluster` now (for an end-to-end ACK `ack`, also back the way its DATA came). */

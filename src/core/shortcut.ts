@@ -4,7 +4,7 @@
 // often in reach, or in reach of a neighbour, while the tables route it by cluster over more hops.
 import type { HeardNodes } from "./heard-nodes";
 import type { NeighbourTable } from "./neighbour-table";
-import { shortId } from "./frames";
+import { FrameType, shortId } from "./frames";
 import type { NodeId } from "./station";
 
 /**
@@ -45,4 +45,14 @@ export function twoHopShortcut(dst: NodeId, nbrs: NeighbourTable, now: number, e
     }
   }
   return best;
+}
+
+/**
+ * Which routed frames take the shortcuts past the tables (§6.1 `heardShortcut`, `twoHopShortcut`):
+ * DATA, and, by rule `answerShortcut` (§16), a location answer. A target that answers heard its
+ * asker's query, often straight from the asker (in a dense mesh a node hears most of the network
+ * but holds 24 neighbours), and by distance vector the answer went back over 3–5 hops.
+ */
+export function takesShortcut(type: number): boolean {
+  return type === FrameType.DATA || type === FrameType.LOCATE_A;
 }

@@ -1,0 +1,46 @@
+// A destination's answer to a flood it receives (docs/protocol.md §14, §14.1): its end-to-end ACK,
+// once more for a copy heard well after the first (rule `reackReflood`), and a hop ACK its
+// neighbours can overhear when that ACK has no way back (rule `deliveredHopAck`). One of the
+// concerns Flooding (flooding.ts) composes.
+import { AckStatus, type FloodFrame, FrameType } from "./frames";
+import type { NodeState } from "./node-state";
+import { nextHopCount } from "./hop-count";
+import { setNewest } from "./bounded";
+
+/**
+ * Rule `reackReflood` (§14.1): a destination that hears a copy of a flood it took in already sends
+ * its end-to-end ACK again, at most once per message per this long. A driving originator's second
+ * flood (rule `movingFloodMemory`) carries the first one's identity, so it is a duplicate everywhere
+ * the first was heard; its only use is to say the first one's ACK was lost. The copies relays make
+ * of one flood all come within seconds, and the second flood no sooner than MOVING_FLOOD_MEMORY_MS.
+ */
+export const REACK_REFLOOD_MS = 30_000;
+
+/** Rule `reackReflood`: at most this many flooded messages remembered as acknowledged. */
+export const REACK_REFLOOD_MAX = 32;
+
+export class FloodAnswer {
+  readonly #n: NodeState;
+  /** Rule `reackReflood`: `src:seq` of each flood to us we acknowledged → when (bounded, oldest out first). */
+  readonly #acked = new Map<string, number>();
+
+  constructor(n: NodeState) {
+    this.#n = n;
+  }
+
+  /** The end-to-end ACK of flood `f` to us, at most once per REACK_REFLOOD_MS per message (rule `reackReflood`). */
+  ack(f: FloodFrame, now: number): void {
+    const n = this.#n;
+    const k = `${f.src}:${f.seq}`;
+    const at = this.#acked.get(k);
+    if (at !== undefined && now - at < REACK_REFLOOD_MS) return;
+    setNewest(this.#acked, k, now, REACK_REFLOOD_MAX);
+    // A FLOOD names no attempt (one flood per message, §14.1): its ACK carries 0.
+    n.e2e.sendE2eAck(f.src, f.seq, nextHopCount(f.hops), f.priority, undefined, 0, now);
+    // Rule `deliveredHopAck` (§14): with no way back the ACK above never goes on the air, so the
+    // holders and relays around us hear no answer; one hop ACK of the message, to the node we
+    // heard the flood from, is one they overhear (`answeredFirst`, `answeredStandDown`).
+    if (n.config.deliveredHopAck && !n.fwd.reaches(f.src, n.dstClusterFor(f.src, now), now))
+      n.fwd.sendHopAck(f.tx, FrameType.DATA, f.src, f.dst, f.seq, AckStatus.DELIVERED, f.priority, now);
+  }
+}
