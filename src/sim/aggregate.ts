@@ -71,6 +71,8 @@ export const METRIC_ORDER: readonly MetricName[] = [
   "lbtBusy",
   "events",
   "controlShareLate",
+  "unicastAcked",
+  "falseFailures",
 ];
 
 export interface Summary {

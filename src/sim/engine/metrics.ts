@@ -50,6 +50,10 @@ export interface RunMetrics {
    * §Metrics); null when nothing was sent there.
    */
   controlShareLate: number | null;
+  /** Of the delivered measured unicasts that asked for an ACK, the share whose sender got its `acked` event (null when none). */
+  unicastAcked: number | null;
+  /** Measured unicasts that arrived but were reported `send-failed` at their sender. */
+  falseFailures: number;
   latencyP50S: number | null;
   latencyP95S: number | null;
   dutyCycleViolations: number;
@@ -87,6 +91,10 @@ export class MessageLog {
   readonly reached: Array<Uint8Array | undefined> = [];
   readonly reachedCount: number[] = [];
   readonly eligible: number[] = [];
+  /** A unicast sent asking for an end-to-end ACK; its sender's `acked` event came; it reported `send-failed`. */
+  readonly wantAck: boolean[] = [];
+  readonly acked: boolean[] = [];
+  readonly reportedFailed: boolean[] = [];
 
   add(src: number, dst: number, at: number, measured: boolean, eligible: number): number {
     const id = this.src.length;
@@ -100,6 +108,9 @@ export class MessageLog {
     this.reached.push(undefined);
     this.reachedCount.push(0);
     this.eligible.push(eligible);
+    this.wantAck.push(false);
+    this.acked.push(false);
+    this.reportedFailed.push(false);
     return id;
   }
 

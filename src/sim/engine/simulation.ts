@@ -203,6 +203,8 @@ export class Simulation {
     lbtBusy: 0,
   };
   readonly #latencies: number[] = [];
+  /** Our unicasts by `sender:destination id:seq`, for the sender's `acked` and `send-failed` events. */
+  readonly #bySeq = new Map<string, number>();
   /** The physical limit of every message, and each broadcast's transmissions (src/sim/limits). */
   readonly #limits: LimitTracker;
   /** MeshCore repeaters: the nodes the scenario marks, or the grid rule (scenario/repeaters.ts). */
@@ -740,9 +742,17 @@ export class Simulation {
           }
           break;
         }
-        case "send-failed":
-          if (e.code === "duty-cycle") this.#m.dutyRefusals++;
+        case "acked": {
+          const id = this.#bySeq.get(`${i}:${e.dst}:${e.seq}`);
+          if (id !== undefined) this.#log.acked[id] = true;
           break;
+        }
+        case "send-failed": {
+          if (e.code === "duty-cycle") this.#m.dutyRefusals++;
+          const id = this.#bySeq.get(`${i}:${e.dst}:${e.seq}`);
+          if (id !== undefined) this.#log.reportedFailed[id] = true;
+          break;
+        }
         case "fallback-flood":
           if (this.#inWindow(now)) this.#m.fallbackFloods++;
           break;
@@ -793,6 +803,10 @@ export class Simulation {
       priority,
       wantAck,
     });
+    if (result.ok && dst >= 0 && wantAck) {
+      this.#bySeq.set(`${i}:${this.ids[dst]}:${result.seq}`, id);
+      this.#log.wantAck[id] = true;
+    }
     if (!result.ok) {
       if (measured) {
         this.#m.sendRefusals++;
@@ -913,6 +927,9 @@ export class Simulation {
     let uniSent = 0;
     let uniDelivered = 0;
     let uniSentDead = 0;
+    let uniAckable = 0;
+    let uniAcked = 0;
+    let falseFailures = 0;
     let bcSent = 0;
     let coverage = 0;
     for (let k = 0; k < log.src.length; k++) {
@@ -920,7 +937,12 @@ export class Simulation {
       if (log.dst[k] >= 0) {
         uniSent++;
         if (log.deadDst[k]) uniSentDead++;
-        if (!Number.isNaN(log.deliveredAt[k])) uniDelivered++;
+        if (!Number.isNaN(log.deliveredAt[k])) {
+          uniDelivered++;
+          if (log.wantAck[k]) uniAckable++;
+          if (log.acked[k]) uniAcked++;
+          if (log.reportedFailed[k]) falseFailures++;
+        }
       } else {
         bcSent++;
         coverage += log.eligible[k] > 0 ? log.reachedCount[k] / log.eligible[k] : 0;
@@ -985,6 +1007,8 @@ export class Simulation {
       halfDuplexMisses: m.halfDuplexMisses,
       lbtBusy: m.lbtBusy,
       events: this.#events,
+      unicastAcked: uniAckable > 0 ? uniAcked / uniAckable : null,
+      falseFailures,
     };
     return {
       metrics,

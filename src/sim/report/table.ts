@@ -14,6 +14,8 @@ export const COLUMNS: readonly Column[] = [
   { title: "router", cell: (s) => s.router, left: true },
   { title: "nodes", cell: (s) => String(s.nodes) },
   { title: "uni %", cell: (s) => (s.mean.unicastDelivery === null ? "–" : `${pct(s.mean.unicastDelivery)}±${pct(s.sd.unicastDelivery, 0)}`) },
+  { title: "acked %", cell: (s) => pct(s.mean.unicastAcked) },
+  { title: "false fail", cell: (s) => num(s.mean.falseFailures, 1) },
   { title: "bcast %", cell: (s) => pct(s.mean.broadcastCoverage) },
   { title: "data TX", cell: (s) => num(s.mean.dataTx) },
   { title: "total TX", cell: (s) => num(s.mean.totalTx) },
