@@ -14,6 +14,7 @@ import type { MeshConfig } from "../../src/core/config";
 import type { MeshNode } from "../../src/core/mesh-node";
 import type { NodeId } from "../../src/core/station";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
+import { clusterRowMesh } from "../../src/demo/topologies";
 import { suite, type Assert } from "./harness";
 
 const MINUTE = 60_000;
@@ -317,6 +318,43 @@ export default suite("flood handover", {
       }).length;
     t.ok(acks("e2e") >= 1, "the end-to-end ACK goes back");
     t.equal(acks("hop"), 0, "no hop ACK of the flood");
+  },
+  "a message handed over is acknowledged to its sender, not reported failed (the hand-over asks for the flood's ACK)"(t) {
+    // Four clusters in a row; node 2 (west) cannot place node 12 (east), so each message is a
+    // network flood (coveredLookupSkipped), and the holder beside 12 hands it over. Before, the
+    // hand-over's DATA asked for no end-to-end ACK: 12 got every message and 2 reported every one
+    // failed (review of 2026-12-05).
+    const h = clusterRowMesh(4, { coveredLookupSkipped: true });
+    t.ok(h.runUntil(() => h.fullyRouted(), h.now + 10 * MINUTE, 1_000) > 0, "converged");
+    h.run(h.now + 2 * MINUTE);
+    for (let m = 0; m < 2; m++) {
+      h.node(2).send(h.now, 12, new Uint8Array([m]), { wantAck: true });
+      h.run(h.now + 2 * MINUTE);
+    }
+    let handed = 0;
+    for (let id = 1; id <= 16; id++) handed += h.node(id).stats.floodHandovers;
+    t.ok(handed >= 1, "the messages went over a hand-over");
+    t.equal(h.eventsOf(12, "delivered").length, 2, "both arrived");
+    t.equal(h.eventsOf(2, "acked").length, 2, "both acknowledged to the sender");
+    t.equal(h.eventsOf(2, "send-failed").length, 0, "none reported failed");
+  },
+  "handoverAcked: a destination that acknowledged the flood confirms a hand-over copy's hop only, no second end-to-end ACK"(t) {
+    const h = mesh(t, [[6, 5], [5, 2], [5, DST], [2, DST]]);
+    const from = h.txLog.length;
+    const me = h.node(DST);
+    me.receive(flood(me, 5, DST, true, 6), { rssi: -90, snr: SNR, at: h.now });
+    h.run(h.now + 10_000);
+    // The holder 2's hand-over of the same message, as if it had not heard the answer.
+    me.receive(encodeFrame({ type: FrameType.DATA, tx: 2, next: DST, ttl: 1, hops: 4, priority: 4, src: 6, dst: DST, seq: SEQ, dstCluster: me.cluster, wantAck: true, bounced: false, attempt: 0, payload: new Uint8Array([9, 8, 7]) }), { rssi: -90, snr: SNR, at: h.now });
+    h.run(h.now + MINUTE);
+    const acks = (kind: "hop" | "e2e"): number =>
+      h.txLog.slice(from).filter((r) => {
+        if (r.tx !== DST || r.type !== FrameType.ACK) return false;
+        const d = decodeFrame(r.bytes);
+        return d.ok && d.frame.type === FrameType.ACK && d.frame.kind === kind && (kind === "hop" ? d.frame.to === 2 && d.frame.src === 6 : d.frame.dst === 6) && d.frame.seq === SEQ;
+      }).length;
+    t.equal(acks("e2e"), 1, "one end-to-end ACK, for the flood");
+    t.equal(acks("hop"), 1, "the hand-over's hop confirmed");
   },
   "with the rule off the same holder sends nothing (the flood's last copy is all)"(t) {
     const h = mesh(t, [[5, 2], [2, DST]], { agreedHandover: false });

@@ -28,6 +28,15 @@ export class FloodAnswer {
     this.#n = n;
   }
 
+  /**
+   * Rule `handoverAcked` (§14): we acknowledged message `src:seq` as a flood within
+   * REACK_REFLOOD_MS, so a DATA copy of it (a holder's hand-over) needs only its hop confirmed.
+   */
+  ackedLately(src: number, seq: number, now: number): boolean {
+    const at = this.#acked.get(`${src}:${seq}`);
+    return at !== undefined && now - at < REACK_REFLOOD_MS;
+  }
+
   /** The end-to-end ACK of flood `f` to us, at most once per REACK_REFLOOD_MS per message (rule `reackReflood`). */
   ack(f: FloodFrame, now: number): void {
     const n = this.#n;

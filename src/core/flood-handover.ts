@@ -228,12 +228,12 @@ export class FloodHandover {
         continue;
       }
       this.#pending.delete(key);
-      // The destination answers the hop only (wantAck false): an end-to-end ACK of a DATA goes back
-      // through its previous hop, and the destination learns no way to the source from a DATA (a
-      // FLOOD names the source's cluster); the ACK of the flood itself, if it arrived, went already.
+      // The copy asks for the end-to-end ACK the flood asked for: a destination the flood missed
+      // answers its sender through us, so a message that arrived is not reported failed; one that
+      // acknowledged the flood already confirms our hop only (rule `handoverAcked`, §14).
       const { src, dst, seq, priority, dstCluster, payload } = f;
       const hops = nextHopCount(f.hops);
-      const u = this.n.fwd.newUnicast({ ftype: FrameType.DATA, src, dst, seq, priority, dstCluster, wantAck: false, payload, originated: false, prevHop: undefined, ttl: 1, hops, forcedNextHop: dst, oneHop: true, maxAttempts: HANDOVER_ATTEMPTS });
+      const u = this.n.fwd.newUnicast({ ftype: FrameType.DATA, src, dst, seq, priority, dstCluster, wantAck: f.wantAck, payload, originated: false, prevHop: undefined, ttl: 1, hops, forcedNextHop: dst, oneHop: true, maxAttempts: HANDOVER_ATTEMPTS });
       this.n.stats.floodHandovers++;
       this.n.fwd.dispatch(u, now, false);
     }
