@@ -351,7 +351,7 @@ export default suite("flood handover", {
       h.txLog.slice(from).filter((r) => {
         if (r.tx !== DST || r.type !== FrameType.ACK) return false;
         const d = decodeFrame(r.bytes);
-        return d.ok && d.frame.type === FrameType.ACK && d.frame.kind === kind && (kind === "hop" ? d.frame.to === 2 && d.frame.src === 6 : d.frame.dst === 6) && d.frame.seq === SEQ;
+        return d.ok && d.frame.type === FrameType.ACK && d.frame.kind === kind && (d.frame.kind === "hop" ? d.frame.to === 2 && d.frame.src === 6 : d.frame.dst === 6) && d.frame.seq === SEQ;
       }).length;
     t.equal(acks("e2e"), 1, "one end-to-end ACK, for the flood");
     t.equal(acks("hop"), 1, "the hand-over's hop confirmed");
