@@ -4,7 +4,7 @@
 import { FrameType } from "../../src/core/frames";
 import { MAX_FRAME_BYTES, MAX_UNICAST_PAYLOAD } from "../../src/core/frames";
 import { airtimeMs } from "../../src/core/airtime";
-import { encodeFrame } from "../../src/core/codec";
+import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { suite, type Assert } from "./harness";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
 import { gridMesh, lineMesh } from "../../src/demo/topologies";
@@ -255,6 +255,36 @@ export default suite("mesh (ideal channel)", {
     t.equal(h.txLog.slice(before).filter((x) => x.type === FrameType.DATA && x.tx === 1).length, 1);
     t.equal(h.eventsOf(1, "acked").length, 1);
     t.equal(h.eventsOf(1, "send-failed").length, 1);
+  },
+  "lateAckGrace: an ACK that comes after the last attempt's wait, within one more wait, is no failure; with the rule off it came after send-failed"(t) {
+    // As above, the ACK lost on its second hop; the destination's ACK of the retry is replayed to
+    // the originator half a wait after the retry's wait ran out (duty-cycle-stress, seed 1: 13 of
+    // 64 delivered messages reported failed got their ACK after the failure, most within 40 s).
+    const run = (lateAckGrace: boolean): { failed: number; acked: number; failAt: number } => {
+      const h = lineMesh(3, 31, { e2eTimeoutMs: 20_000, lateAckGrace });
+      converge(t, h, 4, "line");
+      h.run(h.now + 60_000);
+      h.dropIf = (bytes, from) => from === 2 && bytes[0] === 0x12;
+      const sent = h.now;
+      const mark = h.txLog.length;
+      t.ok(h.node(1).send(h.now, 3, new Uint8Array([0x57]), { wantAck: true }).ok);
+      // Attempt 0 waits 20 s, the retry (attempt 1) 20 s more: its wait ends at 40 s.
+      h.run(sent + 50_000);
+      const ack = h.txLog.slice(mark).filter((x) => {
+        const d = x.tx === 2 ? decodeFrame(x.bytes) : undefined;
+        return d !== undefined && d.ok && d.frame.type === FrameType.ACK && d.frame.kind === "e2e";
+      }).pop();
+      t.ok(ack !== undefined, "node 2 relayed an ACK (dropped on the air)");
+      if (ack !== undefined) h.node(1).receive(ack.bytes, { rssi: -80, snr: 8, at: h.now });
+      h.run(sent + 5 * 60_000);
+      const failed = h.eventsOf(1, "send-failed");
+      return { failed: failed.length, acked: h.eventsOf(1, "acked").length, failAt: failed.length > 0 ? failed[0].at - sent : -1 };
+    };
+    const on = run(true);
+    t.deepEqual([on.failed, on.acked], [0, 1], "rule on: acknowledged, never reported failed");
+    const off = run(false);
+    t.deepEqual([off.failed, off.acked], [1, 1], "rule off: reported failed, then acknowledged");
+    t.ok(off.failAt >= 40_000 && off.failAt < 50_000, `rule off: failed when the retry's wait ran out (${off.failAt} ms)`);
   },
   "a one-way link is never used: the bidirectional check"(t) {
     const h = new IdealMesh({ seed: 8 });

@@ -120,6 +120,8 @@ export interface MeshConfig {
   answeredStandDown: boolean;
   /** Rule `deliveredHopAck` (§14): a flood's destination whose end-to-end ACK has no route back says so in a hop ACK the holders overhear. */
   deliveredHopAck: boolean;
+  /** Rule `lateAckGrace` (§7.4): the send-failed of the last attempt waits one more end-to-end wait for a late ACK. */
+  lateAckGrace: boolean;
   corridorHopCap: number;
   broadcastHopCap: number;
   broadcastScope: number;
@@ -234,6 +236,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   agreedHandover: true,
   answeredStandDown: true,
   deliveredHopAck: true,
+  lateAckGrace: true,
   corridorHopCap: 20,
   broadcastHopCap: 32,
   broadcastScope: 7,
@@ -408,6 +411,7 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   bool("agreedHandover"),
   bool("answeredStandDown"),
   bool("deliveredHopAck"),
+  bool("lateAckGrace"),
   intIn("corridorHopCap", 1, 255),
   intIn("broadcastHopCap", 1, 255),
   intIn("broadcastScope", 0, 7),

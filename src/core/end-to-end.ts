@@ -16,6 +16,8 @@ export interface PendingE2e {
   retries: number;
   /** The first hops that took it, distrusted if it is never acknowledged (§7.5). */
   readonly via: Set<NodeId>;
+  /** Rule `lateAckGrace` (§7.4): the last attempt's wait ran out once; the next deadline reports the failure. */
+  graced?: boolean;
 }
 
 export class EndToEnd {
@@ -74,6 +76,13 @@ export class EndToEnd {
       for (const v of p.via) if (v !== p.copy.dst) this.n.fwd.distrustHop(v, now);
       p.via.clear();
       if (p.retries >= this.n.config.e2eRetries) {
+        // Rule `lateAckGrace` (§7.4): nothing more is sent, but the failure waits one more such
+        // wait for an ACK still on its way: most "failed" messages had arrived, their ACK late.
+        if (this.n.config.lateAckGrace && p.graced !== true) {
+          p.graced = true;
+          p.deadline = now + this.e2eTimeout(p.copy, now);
+          continue;
+        }
         this.n.fwd.fail(p.copy, now, "no-ack", `no end-to-end acknowledgement from ${formatNodeId(p.copy.dst)} for #${p.copy.seq}`);
         continue;
       }
