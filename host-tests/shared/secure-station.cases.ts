@@ -395,6 +395,29 @@ export default suite("secure station", {
     t.equal(events.filter((e) => e.type === "log" && /key answer to 0000000[4-8] not sent/.test(e.text)).length, 4, "each reported");
     t.equal(b.nextWakeup(), Infinity, "nothing left to retry");
   },
+  "keyAskInTime: at SF12 a key request is not asked again when its answer could not come back before the DM gives up"(t) {
+    const run = (modem: (typeof PRESETS)[keyof typeof PRESETS]) => {
+      const s1 = new RefusingStub(1);
+      const a = new SecureStation({ inner: s1, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(1), now: 0, modem });
+      a.pollTransmit(0);
+      a.transmitDone(0, "sent");
+      t.ok(a.send(0, 2, new Uint8Array([5]), { private: true }).ok);
+      for (let now = a.nextWakeup(); now <= 130_000; now = a.nextWakeup()) a.tick(now);
+      const failed = a.drainEvents().filter((e) => e.type === "send-failed" && e.code === "no-key");
+      return { at: s1.sent.map((x) => x.at), tooLate: a.stats.keyRequestsTooLate, failed: failed.length };
+    };
+    // LONG_SLOW: a flooded answer (2 hops each way, 2^8 slots and a key message each) takes 113 s,
+    // so a retry at 30 s or 90 s could not release the DM before its 120-s key wait ends.
+    const slow = run(PRESETS.LONG_SLOW);
+    t.deepEqual(slow.at, [0], "one request within the key wait at SF12");
+    t.atLeast(slow.tooLate, 1, "the retries not asked are counted");
+    t.equal(slow.failed, 1, "the DM still fails with no-key at its deadline");
+    // MEDIUM_FAST: the answer's round trip (14 s) is within the retry interval; the rule stays out.
+    const fast = run(PRESETS.MEDIUM_FAST);
+    t.deepEqual(fast.at, [0, 30_000, 90_000], "the backoff alone spaces the requests");
+    t.equal(fast.tooLate, 0);
+    t.equal(fast.failed, 1);
+  },
   "one key request in flight per peer; a lost request is asked again at once, unanswered ones back off; a DM goes out as its key comes"(t) {
     const s1 = new RefusingStub(1);
     const a = new SecureStation({ inner: s1, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(1), now: 0, keyWaitMs: 600_000 });

@@ -25,6 +25,16 @@ import { setNewest } from "../bounded";
 
 /** Tries of a routed key message booked against the key budget: the first and the core's default e2eRetries (1). */
 const KEY_MESSAGE_COPIES = 2;
+/**
+ * Rule `keyAskInTime` (docs/security.md §8): where a flooded answer takes longer than the retry
+ * interval, a key request is asked again only when its answer can still come back before the last
+ * DM waiting for it gives up (`keyWaitMs`). The time an answer
+ * takes is reckoned as a flooded round trip of KEY_ROUND_TRIP_HOPS hops each way, each hop the
+ * longest relay contention (2^CACHE_OFFER_QUIET_SLOTS_EXP slots, floodContentionCw's default) and
+ * one key message's airtime: 113 s at LONG_SLOW (SF12), 32 s at LONG_FAST, 14 s at MEDIUM_FAST.
+ */
+export const KEY_ROUND_TRIP_HOPS = 2;
+
 /** Refused key messages held for a retry: one per peer, the oldest pushed out by a newer one. */
 const MAX_HELD_KEY_MESSAGES = 4;
 
@@ -95,6 +105,8 @@ export class FirstContact {
   #lastKeyedBroadcast = -Infinity;
   #heldKeys: HeldKeyMessage[] = [];
   #offers: PendingOffer[] = [];
+  /** A key request's answer as a flooded round trip, ms (rule `keyAskInTime`). */
+  readonly answerRoundTripMs: number;
   /** Quiet after a flood copy before a cache offer (without its rank), and one offer's airtime, ms. */
   readonly #offerQuietMs: number;
   readonly #offerMs: number;
@@ -113,6 +125,7 @@ export class FirstContact {
     const frameMs = this.keyMessageMs / KEY_MESSAGE_COPIES;
     this.#offerMs = frameMs;
     this.#offerQuietMs = 2 ** CACHE_OFFER_QUIET_SLOTS_EXP * slotTimeMs(o.modem) + CACHE_OFFER_QUIET_FRAMES * frameMs;
+    this.answerRoundTripMs = 2 * KEY_ROUND_TRIP_HOPS * (2 ** CACHE_OFFER_QUIET_SLOTS_EXP * slotTimeMs(o.modem) + frameMs);
   }
 
   // --- learning keys -------------------------------------------------------------------------
@@ -394,10 +407,16 @@ export class FirstContact {
     const s = this.s;
     if (s.peers === undefined || p.retryAt !== undefined || now < p.nextAsk) return;
     if (this.keyFromCache(p.dst, now)) return;
+    const pending = s.dms.pendingTo(p.dst);
+    if (this.#tooLate(pending, now)) {
+      s.stats.keyRequestsTooLate++;
+      const n = this.#asks.get(p.dst) ?? 0;
+      for (const q of pending) q.nextAsk = now + this.#keyRetryMs * 2 ** Math.min(n, 4);
+      return;
+    }
     const r = this.#sendKeyMessage(now, p.dst, PayloadKind.KEY_REQUEST);
     // Refused for now (no neighbour yet, queue full): ask again soon rather than a retry interval later.
     const refused = !r.ok && retriable(r.code);
-    const pending = s.dms.pendingTo(p.dst);
     const retried = r.ok && pending.some((q) => q.askRefused);
     if (retried) s.stats.keyRequestsRetried++;
     // One request per destination per retry interval, however many DMs wait for it; the
@@ -412,7 +431,23 @@ export class FirstContact {
     for (const q of pending) {
       q.nextAsk = next;
       q.askRefused = refused;
+      if (r.ok) q.asked = true;
     }
+  }
+
+  /**
+   * Rule `keyAskInTime`: a request has gone out for these DMs and another could not bring its
+   * answer back before the last of them gives up. On a slow modulation a retry's answer comes too
+   * late to release them and only adds a flood to a channel already losing the first one
+   * (rural-long-range, SF12: docs/security.md §8). Only where a flooded answer takes longer than
+   * the retry interval (LONG_SLOW, LONG_FAST): on faster modulations it would only drop the
+   * re-asks of a wait's last seconds (duty-cycle-stress: 1 message fewer in 908, +2.4 % airtime).
+   */
+  #tooLate(pending: readonly PendingDm[], now: number): boolean {
+    if (this.answerRoundTripMs <= this.#keyRetryMs || !pending.some((q) => q.asked)) return false;
+    let last = -Infinity;
+    for (const q of pending) if (q.retryAt === undefined && q.deadline > last) last = q.deadline;
+    return now + this.answerRoundTripMs > last;
   }
 
   #sendKeyMessage(now: number, dst: NodeId, kind: KeyMessageKind, offered?: { readonly owner: NodeId; readonly publicKey: Uint8Array }, oneHop = false): SendResult {

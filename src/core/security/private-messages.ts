@@ -27,6 +27,8 @@ export interface PendingDm {
   nextAsk: number;
   /** The last key request for this DM was refused by the inner station. */
   askRefused: boolean;
+  /** A key request went out (was taken by the inner station) while this DM waited (rule `keyAskInTime`). */
+  asked: boolean;
   /** Set once the key is known and the inner station refused the DM: when to try it again. */
   retryAt: number | undefined;
   lastRefusal: { code: string; reason: string } | undefined;
@@ -95,7 +97,7 @@ export class PrivateMessages {
     // A request already in flight for this peer serves this DM too: it is not asked again before its time.
     const asking = ahead.find((q) => q.retryAt === undefined);
     const nextAsk = asking?.nextAsk ?? now;
-    const p: PendingDm = { dst, payload: payload.slice(), options, appSeq, queuedAt: now, deadline: now + s.keyWaitMs, nextAsk, askRefused: asking?.askRefused ?? false, retryAt, lastRefusal: undefined };
+    const p: PendingDm = { dst, payload: payload.slice(), options, appSeq, queuedAt: now, deadline: now + s.keyWaitMs, nextAsk, askRefused: asking?.askRefused ?? false, asked: false, retryAt, lastRefusal: undefined };
     this.#pending.push(p);
     s.stats.dmQueued++;
     if (!known) s.contact.askForKey(p, now);
