@@ -272,6 +272,18 @@ export default suite("routing rules", {
       t.equal(seen.size, total, `${total} routes, ${changing} changing every OGM: all carried within ${first.cycle} OGMs`);
     }
   },
+  "longQuietPass: a quiet pass of up to 16 OGMs halves the route rotation's bytes, the neighbour list keeps its pass of 8"(t) {
+    const regular = { maxBytes: 255, maxNeighbours: 10, routeBytes: 64 };
+    // 30 node routes (240 bytes) and 24 neighbours: a pass of 16 OGMs needs 15 + 11 route bytes;
+    // the neighbours still go round in 8 OGMs (3 a time), not 16 (2 a time).
+    t.deepEqual(quietOgmBudget({ ...regular, quietCycle: 16 }, 24, 240), { routeBytes: 26, maxNeighbours: 3, cycle: 16 });
+    const nbrs: OgmItem[] = Array.from({ length: 24 }, (_, i) => ({ section: "nbr" as const, entry: { short: i, rq: 255 }, changed: i < 3 }));
+    const routes: OgmItem[] = Array.from({ length: 30 }, (_, i) => ({ section: "node" as const, entry: { dst: i + 1, seqno: 0, metric: 300 }, changed: false }));
+    const sel = selectOgmItems([...nbrs, ...routes], { ...regular, quietCycle: 16 }, { nbr: 0, route: 0 });
+    t.equal(sel.cycle, 16, "receivers hold what it says for 16 OGMs × 3.5");
+    t.equal(sel.neighbours.length, 3, "three new neighbours all learn their tq from this OGM");
+    t.equal(ogmBytes(sel.neighbours.length, sel.nodeRoutes.length, 0), 21 + 9 + 24, "3 routes where a pass of 8 carried 5");
+  },
   "quiet OGM: a lower metric rides the rotation, from any source at any seqno, unless it answers a seqno request; anything else is news"(t) {
     t.ok(improvementOnly({ seqno: 4, metric: 542, origin: 7 }, { seqno: 4, metric: 288, origin: 7 }));
     t.ok(!improvementOnly({ seqno: 4, metric: 288, origin: 7 }, { seqno: 4, metric: 542, origin: 7 }), "worse: news");

@@ -19,8 +19,15 @@ export type OgmItem =
 
 /** Least bytes of unchanged route entries a quiet OGM carries (`quietOgmBudget`). */
 export const OGM_QUIET_ROUTE_BYTES = 24;
-/** Longest full pass a quiet OGM may take, OGMs (`quietOgmBudget`). */
-export const OGM_QUIET_MAX_CYCLE = 8;
+/** Longest full pass a quiet OGM may take, OGMs (`quietOgmBudget`; 8 before rule `longQuietPass`). */
+export const OGM_QUIET_MAX_CYCLE = 16;
+/**
+ * Rule `longQuietPass` (§8.3): the neighbour list keeps the pass of OGM_QUIET_NBR_CYCLE OGMs when
+ * the route rotation's pass grows beyond it: a neighbour learns its tq of us only from our
+ * neighbour entries, and the ones that go first are new neighbours (3 of every 3.6 carried once
+ * converged on dense-urban), which a shorter list would keep waiting a whole interval more.
+ */
+export const OGM_QUIET_NBR_CYCLE = 8;
 
 export function itemBytes(item: OgmItem): number {
   return item.section === "nbr" ? OGM_NEIGHBOUR_BYTES : item.section === "node" ? OGM_NODE_ROUTE_BYTES : OGM_CLUSTER_ROUTE_BYTES;
@@ -58,7 +65,7 @@ export function quietOgmBudget(budget: OgmBudget, nbrCount: number, routeBytesTo
   if (routeBytes >= budget.routeBytes) return undefined;
   const routeCycle = routeBytesTotal === 0 ? 1 : Math.ceil(routeBytesTotal / (routeBytes - slack));
   const cycle = Math.max(routeCycle, Math.ceil(nbrCount / budget.maxNeighbours));
-  const maxNeighbours = Math.min(budget.maxNeighbours, Math.max(1, Math.ceil(nbrCount / cycle)));
+  const maxNeighbours = Math.min(budget.maxNeighbours, Math.max(1, Math.ceil(nbrCount / Math.min(cycle, OGM_QUIET_NBR_CYCLE))));
   return { routeBytes, maxNeighbours, cycle };
 }
 
