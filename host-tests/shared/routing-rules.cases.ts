@@ -272,39 +272,6 @@ export default suite("routing rules", {
       t.equal(seen.size, total, `${total} routes, ${changing} changing every OGM: all carried within ${first.cycle} OGMs`);
     }
   },
-  "longQuietPass: a quiet pass of up to 16 OGMs halves the route rotation's bytes, the neighbour list keeps its pass of 8"(t) {
-    const regular = { maxBytes: 255, maxNeighbours: 10, routeBytes: 64 };
-    // 30 node routes (240 bytes) and 24 neighbours: a pass of 16 OGMs needs 15 + 11 route bytes;
-    // the neighbours still go round in 8 OGMs (3 a time), not 16 (2 a time).
-    t.deepEqual(quietOgmBudget({ ...regular, quietCycle: 16 }, 24, 240), { routeBytes: 26, maxNeighbours: 3, cycle: 16 });
-    const nbrs: OgmItem[] = Array.from({ length: 24 }, (_, i) => ({ section: "nbr" as const, entry: { short: i, rq: 255 }, changed: i < 3 }));
-    const routes: OgmItem[] = Array.from({ length: 30 }, (_, i) => ({ section: "node" as const, entry: { dst: i + 1, seqno: 0, metric: 300 }, changed: false }));
-    const sel = selectOgmItems([...nbrs, ...routes], { ...regular, quietCycle: 16 }, { nbr: 0, route: 0 });
-    t.equal(sel.cycle, 16, "receivers hold what it says for 16 OGMs × 3.5");
-    t.equal(sel.neighbours.length, 3, "three new neighbours all learn their tq from this OGM");
-    t.equal(ogmBytes(sel.neighbours.length, sel.nodeRoutes.length, 0), 21 + 9 + 24, "3 routes where a pass of 8 carried 5");
-  },
-  "longQuietPass: a node whose table is too large for a quiet pass of 8 stays regular at the ceiling, not quiet with a pass of 16"(t) {
-    // A 30-node line at 32 bytes of routes per OGM: node 15 advertises 29 destinations (232
-    // bytes), a regular pass of 8; a quiet pass of 8 would need 40 bytes (no smaller), one of 16
-    // only 26 (smaller, with a neighbour list cut to one a time). It stays regular: only a node
-    // already sending quiet OGMs may stretch its pass beyond 8.
-    const h = new IdealMesh({ seed: 3, config: { ogmRouteBytes: 32 } });
-    const n = 30;
-    for (let i = 1; i <= n; i++) h.addNode(i, gridPosition(i - 1, 0));
-    for (let i = 1; i < n; i++) h.link(i, i + 1);
-    t.atLeast(h.runUntil(() => h.fullyRouted(), 30 * 60_000), 0, "converged");
-    h.run(4 * 3600_000);
-    const late = h.txLog
-      .filter((r) => r.type === FrameType.OGM && r.tx === 15 && r.at >= 3 * 3600_000)
-      .map((r) => decodeFrame(r.bytes))
-      .flatMap((d) => (d.ok && d.frame.type === FrameType.OGM ? [d.frame] : []));
-    t.atLeast(late.length, 1);
-    for (const f of late) {
-      t.atMost(f.cycle, 8, "a regular pass, of 8 OGMs at most");
-      t.equal(f.neighbours.length, 2, "both neighbours in every OGM");
-    }
-  },
   "quiet OGM: a lower metric rides the rotation, from any source at any seqno, unless it answers a seqno request; anything else is news"(t) {
     t.ok(improvementOnly({ seqno: 4, metric: 542, origin: 7 }, { seqno: 4, metric: 288, origin: 7 }));
     t.ok(!improvementOnly({ seqno: 4, metric: 288, origin: 7 }, { seqno: 4, metric: 542, origin: 7 }), "worse: news");

@@ -19,19 +19,8 @@ export type OgmItem =
 
 /** Least bytes of unchanged route entries a quiet OGM carries (`quietOgmBudget`). */
 export const OGM_QUIET_ROUTE_BYTES = 24;
-/** Longest full pass a quiet OGM may take, OGMs (`quietOgmBudget`; 8 before rule `longQuietPass`). */
-export const OGM_QUIET_MAX_CYCLE = 16;
-/**
- * Rule `longQuietPass` (§8.3): the pass a quiet OGM took at most before the rule (OGMs). The
- * neighbour list keeps it when the route rotation's pass grows beyond it: a neighbour learns its
- * tq of us only from our neighbour entries, and the ones that go first are new neighbours (3 of
- * every 3.6 carried once converged on dense-urban), which a shorter list would keep waiting a
- * whole interval more. And a node whose last OGM was not quiet may not go beyond it (`OgmPlane
- * .quietCycle`): a table too large for a quiet pass of 8 (duty-cycle-stress: 100 node routes, a
- * regular pass of 13) stays regular, as before, instead of turning quiet with a longer pass and a
- * shorter neighbour list.
- */
-export const OGM_QUIET_BASE_CYCLE = 8;
+/** Longest full pass a quiet OGM may take, OGMs (`quietOgmBudget`). */
+export const OGM_QUIET_MAX_CYCLE = 8;
 
 export function itemBytes(item: OgmItem): number {
   return item.section === "nbr" ? OGM_NEIGHBOUR_BYTES : item.section === "node" ? OGM_NODE_ROUTE_BYTES : OGM_CLUSTER_ROUTE_BYTES;
@@ -69,7 +58,7 @@ export function quietOgmBudget(budget: OgmBudget, nbrCount: number, routeBytesTo
   if (routeBytes >= budget.routeBytes) return undefined;
   const routeCycle = routeBytesTotal === 0 ? 1 : Math.ceil(routeBytesTotal / (routeBytes - slack));
   const cycle = Math.max(routeCycle, Math.ceil(nbrCount / budget.maxNeighbours));
-  const maxNeighbours = Math.min(budget.maxNeighbours, Math.max(1, Math.ceil(nbrCount / Math.min(cycle, OGM_QUIET_BASE_CYCLE))));
+  const maxNeighbours = Math.min(budget.maxNeighbours, Math.max(1, Math.ceil(nbrCount / cycle)));
   return { routeBytes, maxNeighbours, cycle };
 }
 
@@ -88,8 +77,6 @@ export interface OgmSelection {
   readonly carried: OgmItem[];
   /** Rotation cursors to pass to the next call. */
   readonly cursors: OgmCursors;
-  /** Whether the quiet budget applied (`quietOgmBudget`). */
-  readonly quiet: boolean;
 }
 
 /** Takes up to `limitBytes` of `items`: those `first` accepts first, then the rest from `cursor` on. */
@@ -154,5 +141,5 @@ export function selectOgmItems(items: readonly OgmItem[], budget: OgmBudget, cur
   const nbrCycle = nbrs.length === 0 ? 1 : Math.ceil((nbrs.length * OGM_NEIGHBOUR_BYTES) / Math.max(OGM_NEIGHBOUR_BYTES, nbrLimit));
   const routeCycle = routeBytes === 0 ? 1 : Math.ceil(routeBytes / Math.max(OGM_CLUSTER_ROUTE_BYTES, Math.min(room, budget.routeBytes)));
   const cycle = Math.max(1, Math.min(255, Math.max(nbrCycle, routeCycle, quiet?.cycle ?? 1)));
-  return { neighbours, nodeRoutes, clusterRoutes, cycle, carried: [...n.taken, ...r.taken], cursors: { nbr: n.cursor, route: r.cursor }, quiet: quiet !== undefined };
+  return { neighbours, nodeRoutes, clusterRoutes, cycle, carried: [...n.taken, ...r.taken], cursors: { nbr: n.cursor, route: r.cursor } };
 }

@@ -10,7 +10,7 @@ import { formatNodeId, type NodeId, type RxMeta } from "./station";
 import { jitter, KnownIds, trickleMinInterval, TrickleTimer } from "./ogm-schedule";
 import { plausibleMetric } from "./trust";
 import { qualityToByte } from "./link-quality";
-import { OGM_QUIET_BASE_CYCLE, OGM_QUIET_MAX_CYCLE, type OgmItem, selectOgmItems } from "./ogm-builder";
+import { OGM_QUIET_MAX_CYCLE, type OgmItem, selectOgmItems } from "./ogm-builder";
 
 /**
  * Rule `homelessRoutes` (§17): a homeless node (no fix, no neighbour consensus) advertises its
@@ -48,8 +48,6 @@ export class OgmPlane {
   ogmCursors = { nbr: 0, route: 0 };
   /** `cycle` of our last OGM (a quiet OGM's pass may be at most twice as long, §8.3). */
   lastCycle = 1;
-  /** Whether our last OGM was a quiet one (only then may the pass grow beyond OGM_QUIET_BASE_CYCLE, `longQuietPass`). */
-  lastQuiet = false;
   lastOgmBuiltAt = -Infinity;
   /** Airtime of our last OGM (the duty floor of the interval scales with it). */
   lastOgmAirMs = 0;
@@ -220,7 +218,7 @@ export class OgmPlane {
    * (`ogmSettledMs`, 16 min, or the ceiling if shorter: nothing new for a whole interval), the
    * full pass may take up to twice as long as the last OGM said, in time: cycle × the interval
    * this OGM announces ≤ 2 × the last cycle × the interval ending now (at most
-   * OGM_QUIET_MAX_CYCLE OGMs, OGM_QUIET_BASE_CYCLE unless the last OGM was quiet too: `longQuietPass`). Twice: what the last OGM carried is held for routeHoldFactor (3.5)
+   * OGM_QUIET_MAX_CYCLE OGMs). Twice: what the last OGM carried is held for routeHoldFactor (3.5)
    * × its cycle × its interval, and the slower pass must refresh it first; in time, because where
    * the interval doubles (16 → 32 min) a pass of twice the OGMs would take four times as long.
    */
@@ -228,8 +226,7 @@ export class OgmPlane {
     const ceiling = this.ceiling(now);
     if (this.ogmsBuilt <= 1 || this.intervalMs < Math.min(ceiling, this.n.config.ogmSettledMs) || this.trickle.restarting) return undefined;
     const next = this.trickle.next(this.minOgmInterval(now), ceiling);
-    const cap = this.lastQuiet ? OGM_QUIET_MAX_CYCLE : OGM_QUIET_BASE_CYCLE;
-    return Math.min(cap, Math.max(1, Math.floor((2 * this.lastCycle * this.intervalMs) / next)));
+    return Math.min(OGM_QUIET_MAX_CYCLE, Math.max(1, Math.floor((2 * this.lastCycle * this.intervalMs) / next)));
   }
 
   /**
@@ -330,7 +327,6 @@ export class OgmPlane {
     );
     this.ogmCursors = sel.cursors;
     this.lastCycle = sel.cycle;
-    this.lastQuiet = sel.quiet;
     for (const it of sel.carried) {
       if (it.section === "nbr") continue;
       this.n.stats.ogmRouteEntries++;
