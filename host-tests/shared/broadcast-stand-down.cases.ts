@@ -2,8 +2,7 @@
 // through the node's public interface only (frames in, frames on the air out): the named
 // stand-down's three conditions one at a time (and the copies a crowded node needs, what a
 // copy from a near sender counts reached: rule `triangleReach`, and when a crowded node's nearly
-// complete reach overrules a neighbour not known to hold the frame: rule `nearlyAllReached`; whom
-// a co-forwarder's copy reaches by its neighbours' lists: rule `coForwarderReach`), a forwarder
+// complete reach overrules a neighbour not known to hold the frame: rule `nearlyAllReached`), a forwarder
 // that knows no node it reaches, and the originator's backup wait, which must outlast the
 // last-ranked forwarder's turn.
 import { airtimeMs } from "../../src/core/airtime";
@@ -144,32 +143,6 @@ export default suite("broadcast stand-down", {
     t.equal(run(false), 0, "every neighbour listed by a sender: stands down");
     t.equal(run(true), 1, "the leaf lacks it: relays");
     t.equal(run(true, STRONG), 0, "the leaf heard near, as the senders are (triangleReach): counted reached, stands down");
-  },
-  "coForwarderReach: a neighbour whose list names a forwarder ranked ahead of us, or named in a list not naming us, counts reached; one ranked behind us does not"(t) {
-    // The clique 1, 2, 3, 4 and the leaf 5 hanging off 2, which also hears 6; 6 hears only 5, so 2
-    // does not know it (a two-hop node). Node 2 is named by 1 and hears copies from 3 and 4: their
-    // lists cover 1–4, and 5 lists 2 and 6 but none of the senders, so without the rule 5 is a
-    // usable neighbour known to lack the frame and 2 relays (the case above). The leaf is heard
-    // far (below rule `triangleReach`'s margin).
-    const run = (lists: { from1: number[]; from3?: number[] }): number => {
-      const h = new IdealMesh({ seed: 11 });
-      for (let i = 1; i <= 6; i++) h.addNode(i, gridPosition(i, 0));
-      for (const [a, b] of [[1, 2], [1, 3], [1, 4], [2, 3], [2, 4], [3, 4], [5, 6]]) h.link(a, b);
-      h.link(2, 5, { snr: MID });
-      settle(t, h, "clique, leaf and its neighbour");
-      const me = h.node(2);
-      const from = h.txLog.length;
-      const at = h.now;
-      me.receive(bcast(me, 1, lists.from1.map((i) => shortId(i))), { rssi: -90, snr: STRONG, at });
-      me.receive(bcast(me, 3, lists.from3?.map((i) => shortId(i))), { rssi: -90, snr: STRONG, at });
-      me.receive(bcast(me, 4, undefined), { rssi: -90, snr: STRONG, at });
-      h.run(h.now + MINUTE);
-      return relaysOf(h, 2, from);
-    };
-    t.equal(run({ from1: [2] }), 1, "no co-forwarder: the leaf lacks it, relays");
-    t.equal(run({ from1: [6, 2] }), 0, "6 ranked ahead of 2: the leaf, which lists 6, counts reached, stands down");
-    t.equal(run({ from1: [2, 6] }), 1, "6 ranked behind 2 (it may be counting on 2): relays");
-    t.equal(run({ from1: [2], from3: [6] }), 0, "6 named by another sender's copy that does not name 2: stands down");
   },
   "movingCopyCount: a moving distributor stands down from a broadcast naming no forwarders after two copies; a static one, or a flood, after three"(t) {
     t.equal(MOVING_BCAST_COPIES, 2, "the rule this case is written for");

@@ -17,7 +17,7 @@ import { FloodHandover } from "./flood-handover";
 import { queryListCapped } from "./locate";
 import { addNewest, setNewest } from "./bounded";
 import { FloodAnswer } from "./flood-answer";
-import { CROWDED_STAND_DOWN_COPIES, MOVING_BCAST_COPIES, NAMED_STAND_DOWN_COPIES, NAMED_STAND_DOWN_SHARE, NEARLY_ALL_REACHED_BUSY, NEARLY_ALL_REACHED_SHARE, transmittersAhead } from "./stand-down";
+import { CROWDED_STAND_DOWN_COPIES, MOVING_BCAST_COPIES, NAMED_STAND_DOWN_COPIES, NAMED_STAND_DOWN_SHARE, NEARLY_ALL_REACHED_BUSY, NEARLY_ALL_REACHED_SHARE } from "./stand-down";
 
 /**
  * Own reach (§15): senders heard at least this far above the SF's demodulation limit count as
@@ -106,8 +106,6 @@ interface PendingBroadcast {
   readonly reached: Set<number>;
   /** Short ids of the nodes heard sending it (§15 *Named stand-down*: a neighbour listing one of them holds it). */
   readonly senders: Set<number>;
-  /** Rule `coForwarderReach` (§15): neighbours known reached for the named stand-down, not for our list. */
-  readonly listing: Set<number>;
 }
 
 export class Flooding {
@@ -369,7 +367,6 @@ export class Flooding {
     const listed = pending.listed;
     if (listed !== undefined) {
       this.noteReached(listed.reached, sender, forwarders, listed.frame.type === FrameType.BCAST ? now : undefined);
-      if (listed.frame.type === FrameType.BCAST) this.coForwarderReach(listed.listing, sender, forwarders);
       listed.senders.add(shortId(sender));
     }
     // A named forwarder (§15) was chosen for the part of the network only it covers: the copy
@@ -579,16 +576,6 @@ export class Flooding {
     this.heardNodes.addStrong(reached, t, now);
   }
 
-  /** Rule `coForwarderReach` (§15, stand-down.ts): adds our neighbours whose lists name a transmitter of this copy. */
-  coForwarderReach(listing: Set<number>, sender: NodeId, forwarders: readonly number[] | undefined): void {
-    const by = [...transmittersAhead(shortId(this.n.id), shortId(sender), forwarders)];
-    const minRq = this.coverMinRq();
-    for (const n of this.n.nbrs.values()) {
-      const list = this.n.nbrs.covers(n, minRq);
-      if (list !== undefined && by.some((x) => list.has(x))) listing.add(shortId(n.id));
-    }
-  }
-
   /**
    * A neighbour covers the nodes it reports hearing at rq ≥ √linkUsableQ (§15): the receive half
    * of a usable link (Q = rq · tq ≥ linkUsableQ with equal halves).
@@ -619,8 +606,7 @@ export class Flooding {
    * reached; with `crowded` (rule `nearlyAllReached`), also when a neighbour may lack it but at
    * most NEARLY_ALL_REACHED_SHARE of those nodes is not known reached.
    */
-  reachMostlyCovered(b: Pick<PendingBroadcast, "reached" | "senders" | "listing">, now: number, crowded = false): boolean {
-    const known = (x: number): boolean => b.reached.has(x) || b.listing.has(x);
+  reachMostlyCovered(b: Pick<PendingBroadcast, "reached" | "senders">, now: number, crowded = false): boolean {
     const mine = new Set<number>();
     const minRq = this.coverMinRq();
     const senders = [...b.senders];
@@ -628,7 +614,7 @@ export class Flooding {
     for (const n of this.n.nbrs.usableList(now)) {
       const short = shortId(n.id);
       mine.add(short);
-      if (lacking || known(short)) continue;
+      if (lacking || b.reached.has(short)) continue;
       const list = this.n.nbrs.covers(n, minRq);
       if (list !== undefined && !senders.some((x) => list.has(x))) lacking = true;
     }
@@ -638,7 +624,7 @@ export class Flooding {
     // Knowing no node we reach (a view emptied by collisions) is no evidence that all are reached.
     if (mine.size === 0) return false;
     let left = 0;
-    for (const x of mine) if (!known(x)) left++;
+    for (const x of mine) if (!b.reached.has(x)) left++;
     return left <= (lacking ? NEARLY_ALL_REACHED_SHARE : NAMED_STAND_DOWN_SHARE) * mine.size;
   }
 
@@ -775,9 +761,7 @@ export class Flooding {
     else this.n.stats.locateRelays++;
     this.remember(key, now);
     const p = this.pendingRelays.get(key);
-    const listing = new Set<number>();
-    if (f.type === FrameType.BCAST) this.coForwarderReach(listing, f.tx, f.forwarders);
-    if (p !== undefined) p.listed = { frame, from: f.tx, reached, senders: new Set([shortId(f.tx)]), listing };
+    if (p !== undefined) p.listed = { frame, from: f.tx, reached, senders: new Set([shortId(f.tx)]) };
     return true;
   }
 }
