@@ -120,6 +120,8 @@ export interface MeshConfig {
   answeredStandDown: boolean;
   /** Rule `deliveredHopAck` (§14): a flood's destination whose end-to-end ACK has no route back says so in a hop ACK the holders overhear. */
   deliveredHopAck: boolean;
+  /** Rule `overheardDelivery` (§7.4): a DATA for us is taken in whichever next hop it names. */
+  overheardDelivery: boolean;
   corridorHopCap: number;
   broadcastHopCap: number;
   broadcastScope: number;
@@ -234,6 +236,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   agreedHandover: true,
   answeredStandDown: true,
   deliveredHopAck: true,
+  overheardDelivery: true,
   corridorHopCap: 20,
   broadcastHopCap: 32,
   broadcastScope: 7,
@@ -408,6 +411,7 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   bool("agreedHandover"),
   bool("answeredStandDown"),
   bool("deliveredHopAck"),
+  bool("overheardDelivery"),
   intIn("corridorHopCap", 1, 255),
   intIn("broadcastHopCap", 1, 255),
   intIn("broadcastScope", 0, 7),
