@@ -1,7 +1,8 @@
 // Rule `overheardDelivery` (docs/protocol.md §7.4) on small topologies with known answers: a
-// destination takes in a DATA for it that names another next hop (a relay's route to it that went
-// stale when the destination moved), once; it answers it when that hop is not its own usable
-// neighbour, and its hop ACK ends the relay's wait on that hop.
+// driving destination takes in a DATA for it that names another next hop (a relay's route to it
+// that went stale as it drove), once; it answers it when that hop is not its own usable
+// neighbour, and its hop ACK ends the relay's wait on that hop. Nodes that do not drive are left
+// as they were.
 import { decodeFrame } from "../../src/core/codec";
 import { AckStatus, FrameType } from "../../src/core/frames";
 import type { MeshConfig } from "../../src/core/config";
@@ -10,6 +11,20 @@ import { suite, type Assert } from "./harness";
 
 const MINUTE = 60_000;
 const DST = 5;
+
+/** Runs the mesh `ms` on while nodes `ids` drive east at 30 m/s (a step every 5 s), so they count as driving (DRIVING_MPS). */
+function drive(h: IdealMesh, ids: readonly number[], ms: number): void {
+  const end = h.now + ms;
+  let east = 0;
+  while (h.now < end) {
+    h.run(Math.min(end, h.now + 5_000));
+    east += 150;
+    for (const id of ids) {
+      const home = gridPosition(id - 1, 0);
+      h.node(id).setPosition(h.now, { lat: home.lat, lon: home.lon + east / (111_200 * Math.cos((home.lat * Math.PI) / 180)) });
+    }
+  }
+}
 
 interface Outcome {
   /** Times the destination took the message in within 3 s of the send. */
@@ -23,17 +38,20 @@ interface Outcome {
 }
 
 /**
- * Line 1 – 2 – 3 – 4 – 5, converged; then 5 comes within 2's range and (`threeGone`) 3 falls
+ * Line 1 – 2 – 3 – 4 – 5, converged; 2 and 5 drive for a minute (`driving`; links are the harness's,
+ * so they stay); then 5 comes within 2's range and (`threeGone`) 3 falls
  * silent, as on a road where 5 drove past. Node 1 sends a message to 5 at once, before any OGM
  * tells 2 of its new link: 2 passes the DATA to 3, its route, and 5 hears that hop. 3 is not 5's
  * neighbour.
  */
-function staleRoute(t: Assert, wantAck: boolean, threeGone: boolean, config: Partial<MeshConfig> = {}): Outcome {
+function staleRoute(t: Assert, wantAck: boolean, threeGone: boolean, config: Partial<MeshConfig> = {}, driving = true): Outcome {
   const h = new IdealMesh({ seed: 11, config });
   for (let i = 1; i <= 5; i++) h.addNode(i, gridPosition(i - 1, 0));
   for (let i = 1; i < 5; i++) h.link(i, i + 1);
   t.ok(h.runUntil(() => h.fullyRouted(), 10 * MINUTE, 1_000) > 0, "the line converges");
-  h.run(h.now + MINUTE);
+  if (driving) drive(h, [2, DST], MINUTE);
+  else h.run(h.now + MINUTE);
+  t.equal(h.node(DST).driving(h.now) && h.node(2).driving(h.now), driving, driving ? "2 and 5 drive" : "they stand");
   h.link(2, DST);
   if (threeGone) h.kill(3);
   const from = h.txLog.length;
@@ -67,6 +85,9 @@ export default suite("a DATA for us that names another next hop", {
     const off = staleRoute(t, false, true, { overheardDelivery: false });
     t.equal(off.delivered, 0, "without the rule: not delivered within 3 s");
     t.ok(off.dataTo3 > 1, "and 2 repeats its DATA to 3");
+    const still = staleRoute(t, false, true, {}, false);
+    t.equal(still.delivered, 0, "nor where neither 2 nor 5 drives: a static mesh is left as it was");
+    t.equal(still.overheard, 0, "not counted");
   },
   "overheardDelivery: a DATA overheard on its way to the destination's own usable neighbour is taken in but not answered; the copy through that neighbour is"(t) {
     // 2 – 3 – 4 – 5 still works, and 2's next hop 3 is not 5's neighbour, so 5 answers. With 4 as
@@ -75,7 +96,7 @@ export default suite("a DATA for us that names another next hop", {
     for (let i = 1; i <= 5; i++) h.addNode(i, gridPosition(i - 1, 0));
     for (let i = 1; i < 5; i++) h.link(i, i + 1);
     t.ok(h.runUntil(() => h.fullyRouted(), 10 * MINUTE, 1_000) > 0, "the line converges");
-    h.run(h.now + MINUTE);
+    drive(h, [3, DST], MINUTE);
     h.link(3, DST);
     const from = h.txLog.length;
     const at = h.now;

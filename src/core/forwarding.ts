@@ -347,7 +347,7 @@ export class Forwarding {
 
   confirm(key: string, from: NodeId, status: AckStatusCode, now: number, late = true): boolean {
     const w = this.awaiting.get(key);
-    if (w === undefined || !confirmsWait(w, from, status, this.n.config.overheardDelivery)) return late && status === AckStatus.DELIVERED && this.lateConfirmation(key, from, w, now);
+    if (w === undefined || !confirmsWait(w, from, status, this.n.config.overheardDelivery && this.n.drivingLink(from, now))) return late && status === AckStatus.DELIVERED && this.lateConfirmation(key, from, w, now);
     this.awaiting.delete(key);
     const u = w.u;
     this.n.nbrs.noteSuccess(from);

@@ -433,6 +433,10 @@ export class NodeState {
   driving(now: number): boolean {
     return now - this.movedAt < DRIVING_STEP_GAP_MS && this.speedMps >= DRIVING_MPS;
   }
+  /** Whether this node drives, or neighbour `id`'s last OGM said it did (rule `overheardDelivery`, §7.4: routes go stale by motion). */
+  drivingLink(id: NodeId, now: number): boolean {
+    return this.driving(now) || this.nbrs.get(id)?.driving === true;
+  }
   /** When the last fix came (rule plausibleStep, §4). */
   lastFixAt = -Infinity;
   // The concerns, wired by MeshNode's constructor.
