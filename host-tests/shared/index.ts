@@ -31,9 +31,10 @@ import secureStation from "./secure-station.cases";
 import security from "./security.cases";
 import replyRules from "./reply-rules.cases";
 import replyWays from "./reply-ways.cases";
+import overheardDelivery from "./overheard-delivery.cases";
 import contacts from "./contacts.cases";
 import seqnoRequest from "./seqno-request.cases";
 import settings from "./settings.cases";
 import shortcut from "./shortcut.cases";
 
-export const sharedSuites: readonly Suite[] = [airtime, bounded, dutyLedger, codec, geo, link, linkRules, routingRules, mesh, meshPart2, broadcastStandDown, floodHandover, forwarderGain, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridgeRules, bridge, keyBinding, keyIdentity, seqnoRequest, mobilityRules, floodBudget, replyRules, replyWays, hopRules, contacts, consoleContacts, shortcut];
+export const sharedSuites: readonly Suite[] = [airtime, bounded, dutyLedger, codec, geo, link, linkRules, routingRules, mesh, meshPart2, broadcastStandDown, floodHandover, forwarderGain, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridgeRules, bridge, keyBinding, keyIdentity, seqnoRequest, mobilityRules, floodBudget, replyRules, replyWays, overheardDelivery, hopRules, contacts, consoleContacts, shortcut];

@@ -122,6 +122,8 @@ export interface MeshConfig {
   deliveredHopAck: boolean;
   /** Rule `lateAckGrace` (§7.4): the send-failed of the last attempt waits one more end-to-end wait for a late ACK. */
   lateAckGrace: boolean;
+  /** Rule `overheardDelivery` (§7.4): a DATA for us is taken in whichever next hop it names. */
+  overheardDelivery: boolean;
   corridorHopCap: number;
   broadcastHopCap: number;
   broadcastScope: number;
@@ -237,6 +239,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   answeredStandDown: true,
   deliveredHopAck: true,
   lateAckGrace: true,
+  overheardDelivery: true,
   corridorHopCap: 20,
   broadcastHopCap: 32,
   broadcastScope: 7,
@@ -412,6 +415,7 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   bool("answeredStandDown"),
   bool("deliveredHopAck"),
   bool("lateAckGrace"),
+  bool("overheardDelivery"),
   intIn("corridorHopCap", 1, 255),
   intIn("broadcastHopCap", 1, 255),
   intIn("broadcastScope", 0, 7),

@@ -154,6 +154,26 @@ export class EndToEnd {
     else this.n.fwd.sendHopAck(f.tx, f.type, f.src, f.dst, f.seq, AckStatus.DELIVERED, f.priority, now);
   }
 
+  /**
+   * Rule `overheardDelivery` (§7.4): a DATA for us that names another next hop — a relay whose
+   * route to us leads through a neighbour of ours, stale on a moving network — is taken in as if
+   * it named us. When the hop it names is our usable neighbour, its copy will come through there
+   * and be answered as usual, so we say nothing now (on a static mesh the destination overhears
+   * the hop before the last one, and answering both cost a second ACK chain). Otherwise its
+   * end-to-end ACK, if asked for, goes back through that relay when we hold it usable, and else
+   * (or with no ACK asked for) the relay gets a hop ACK, status delivered, which ends its wait on
+   * the other hop (`confirmsWait`). Only the first copy is answered.
+   */
+  onDataOverheard(f: DataFrame, now: number): void {
+    if (!this.deliver(f.src, f.seq, f.payload, nextHopCount(f.hops), f.priority, now)) return;
+    this.n.stats.overheardDeliveries++;
+    const named = this.n.nbrs.get(f.next);
+    if (named !== undefined && this.n.nbrs.usable(named, now)) return;
+    if (f.wantAck) this.sendE2eAck(f.src, f.seq, nextHopCount(f.hops), f.priority, f.tx, f.attempt, now);
+    const relay = this.n.nbrs.get(f.tx);
+    if (!f.wantAck || relay === undefined || !this.n.nbrs.usable(relay, now)) this.n.fwd.sendHopAck(f.tx, f.type, f.src, f.dst, f.seq, AckStatus.DELIVERED, f.priority, now);
+  }
+
   onAckForMe(f: E2eAckFrame, now: number): void {
     if (!this.n.dedup.add(identityKey("a", f.src, f.dst, f.seq), now)) {
       this.n.stats.rxDuplicates++;

@@ -5,7 +5,7 @@
 import type { Destination, DestKind, RouteEntry } from "./route-table";
 import type { QueuedFrame } from "./tx-queue";
 import { AckStatus, type AckStatusCode, type DataFrame, type E2eAckFrame, FloodScope, type FloodScopeKind, type Frame, FrameType, type HopAckFrame, type HopAckedType, type LocateAnswerFrame, locateKey, METRIC_INFINITY, shortId } from "./frames";
-import { BUSY_ALLOWANCE_SLOTS, CUSTODY_MS, MAX_ACK_WAIT_MS, MAX_CUSTODY, NodeState, REVERSE_MAX, groupOf, identityKey, keyOf, routedKey, type Awaiting, type Custody, type Tag, type Unicast } from "./node-state";
+import { BUSY_ALLOWANCE_SLOTS, confirmsWait, CUSTODY_MS, MAX_ACK_WAIT_MS, MAX_CUSTODY, NodeState, REVERSE_MAX, groupOf, identityKey, keyOf, routedKey, type Awaiting, type Custody, type Tag, type Unicast } from "./node-state";
 import { chooseRoute, type RouteOption } from "./route-choice";
 import { clusterContains, type ClusterId, clusterParent, NO_CLUSTER } from "./cluster";
 import { encodeFrame } from "./codec";
@@ -347,14 +347,14 @@ export class Forwarding {
 
   confirm(key: string, from: NodeId, status: AckStatusCode, now: number, late = true): boolean {
     const w = this.awaiting.get(key);
-    if (w === undefined || w.nextHop !== from) return late && status === AckStatus.DELIVERED && this.lateConfirmation(key, from, w, now);
+    if (w === undefined || !confirmsWait(w, from, status, this.n.config.overheardDelivery && this.n.drivingLink(from, now))) return late && status === AckStatus.DELIVERED && this.lateConfirmation(key, from, w, now);
     this.awaiting.delete(key);
     const u = w.u;
     this.n.nbrs.noteSuccess(from);
     // Only first attempts measure the round trip (a retransmission's confirmation may answer an earlier copy).
     if (u.attempts === 0) this.n.nbrs.noteRoundTrip(from, now - w.sentAt);
     if (status === AckStatus.DELIVERED) {
-      u.via?.entry.health.success(now, this.n.config);
+      if (from === w.nextHop) u.via?.entry.health.success(now, this.n.config);
       if (from !== u.dst) this.n.trust.success(from, now);
       this.handedOn(u, now);
       return true;

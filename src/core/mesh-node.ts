@@ -401,7 +401,7 @@ export class MeshNode implements Station {
         if (f.next === this.id) {
           if (f.dst === this.id) this.#s.e2e.onDataForMe(f, now);
           else this.#s.fwd.onRouted(f, now);
-        }
+        } else if (f.dst === this.id && this.config.overheardDelivery && this.#s.drivingLink(f.tx, now)) this.#s.e2e.onDataOverheard(f, now);
         break;
       case FrameType.ACK:
         if (f.kind === "hop") {

@@ -27,7 +27,7 @@ import { TxQueue } from "./tx-queue";
 import { airtimeMs, type LoRaModulation } from "./airtime";
 import { clusterDistance, type ClusterId, clusterParent, clusterPrecision, NO_CLUSTER } from "./cluster";
 import { slotTimeMs, SNR_LIMIT_DB } from "./presets";
-import { type AckStatusCode, type DataFrame, type E2eAckFrame, FrameType, type LocateAnswerFrame } from "./frames";
+import { AckStatus, type AckStatusCode, type DataFrame, type E2eAckFrame, FrameType, type LocateAnswerFrame } from "./frames";
 import { type DestKind, emptyRouteCounters, type RouteCounters, type RouteEntry, RouteTable } from "./route-table";
 
 /** Counters for diagnostics, the console and the simulator. */
@@ -51,6 +51,8 @@ export interface MeshStats extends LinkCounters, RouteCounters, SeqreqCounters {
   lateConfirmations: number;
   /** Custody ended by a copy overheard past the next hop (rule downstreamCopy, §7.1). */
   downstreamCopies: number;
+  /** DATA for us taken in though it named another next hop (rule overheardDelivery, §7.4). */
+  overheardDeliveries: number;
   bounces: number;
   /** Relayed frames dropped because their hand-back went unconfirmed (rule handBackSpent, §7.3). */
   handBacksLost: number;
@@ -221,6 +223,15 @@ export interface Awaiting {
   readonly sentAt: number;
 }
 
+/**
+ * Whether a confirmation from `from` ends the wait `w`: its next hop's, or (rule
+ * `overheardDelivery`, §7.4, `destination` on) the DATA's destination's own "delivered", which it
+ * sends when it took the DATA in from a hop that named another next hop.
+ */
+export function confirmsWait(w: Awaiting, from: NodeId, status: AckStatusCode, destination: boolean): boolean {
+  return w.nextHop === from || (destination && from === w.u.dst && status === AckStatus.DELIVERED && w.u.ftype === FrameType.DATA);
+}
+
 // What a node remembers about a frame it handed on, so that a bounce can be taken back (§7.3).
 export interface Custody {
   readonly prevHop: NodeId | undefined;
@@ -297,6 +308,7 @@ export function emptyStats(): MeshStats {
     failovers: 0,
     lateConfirmations: 0,
     downstreamCopies: 0,
+    overheardDeliveries: 0,
     bounces: 0,
     handBacksLost: 0,
     routeDeaths: 0,
@@ -420,6 +432,10 @@ export class NodeState {
   /** Whether this node is moving at vehicle speed, DRIVING_MPS or more (§14: `resendUnechoed`, `movingFloodMemory`). */
   driving(now: number): boolean {
     return now - this.movedAt < DRIVING_STEP_GAP_MS && this.speedMps >= DRIVING_MPS;
+  }
+  /** Whether this node drives, or neighbour `id`'s last OGM said it did (rule `overheardDelivery`, §7.4: routes go stale by motion). */
+  drivingLink(id: NodeId, now: number): boolean {
+    return this.driving(now) || this.nbrs.get(id)?.driving === true;
   }
   /** When the last fix came (rule plausibleStep, §4). */
   lastFixAt = -Infinity;

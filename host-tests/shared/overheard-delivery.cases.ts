@@ -1,0 +1,112 @@
+// Rule `overheardDelivery` (docs/protocol.md §7.4) on small topologies with known answers: a
+// driving destination takes in a DATA for it that names another next hop (a relay's route to it
+// that went stale as it drove), once; it answers it when that hop is not its own usable
+// neighbour, and its hop ACK ends the relay's wait on that hop. Nodes that do not drive are left
+// as they were.
+import { decodeFrame } from "../../src/core/codec";
+import { AckStatus, FrameType } from "../../src/core/frames";
+import type { MeshConfig } from "../../src/core/config";
+import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
+import { suite, type Assert } from "./harness";
+
+const MINUTE = 60_000;
+const DST = 5;
+
+/** Runs the mesh `ms` on while nodes `ids` drive east at 30 m/s (a step every 5 s), so they count as driving (DRIVING_MPS). */
+function drive(h: IdealMesh, ids: readonly number[], ms: number): void {
+  const end = h.now + ms;
+  let east = 0;
+  while (h.now < end) {
+    h.run(Math.min(end, h.now + 5_000));
+    east += 150;
+    for (const id of ids) {
+      const home = gridPosition(id - 1, 0);
+      h.node(id).setPosition(h.now, { lat: home.lat, lon: home.lon + east / (111_200 * Math.cos((home.lat * Math.PI) / 180)) });
+    }
+  }
+}
+
+interface Outcome {
+  /** Times the destination took the message in within 3 s of the send. */
+  delivered: number;
+  /** Hop ACKs (status delivered) the destination sent to 2, and its end-to-end ACKs, within 3 s. */
+  hopAcksTo2: number;
+  e2eAcks: number;
+  overheard: number;
+  /** DATA of the message's first attempt 2 sent to 3 within 20 s. */
+  dataTo3: number;
+}
+
+/**
+ * Line 1 – 2 – 3 – 4 – 5, converged; 2 and 5 drive for a minute (`driving`; links are the harness's,
+ * so they stay); then 5 comes within 2's range and (`threeGone`) 3 falls
+ * silent, as on a road where 5 drove past. Node 1 sends a message to 5 at once, before any OGM
+ * tells 2 of its new link: 2 passes the DATA to 3, its route, and 5 hears that hop. 3 is not 5's
+ * neighbour.
+ */
+function staleRoute(t: Assert, wantAck: boolean, threeGone: boolean, config: Partial<MeshConfig> = {}, driving = true): Outcome {
+  const h = new IdealMesh({ seed: 11, config });
+  for (let i = 1; i <= 5; i++) h.addNode(i, gridPosition(i - 1, 0));
+  for (let i = 1; i < 5; i++) h.link(i, i + 1);
+  t.ok(h.runUntil(() => h.fullyRouted(), 10 * MINUTE, 1_000) > 0, "the line converges");
+  if (driving) drive(h, [2, DST], MINUTE);
+  else h.run(h.now + MINUTE);
+  t.equal(h.node(DST).driving(h.now) && h.node(2).driving(h.now), driving, driving ? "2 and 5 drive" : "they stand");
+  h.link(2, DST);
+  if (threeGone) h.kill(3);
+  const from = h.txLog.length;
+  const at = h.now;
+  t.ok(h.node(1).send(at, DST, new Uint8Array([0x5a]), { priority: 3, wantAck }).ok, "1 sends");
+  h.run(at + 3_000);
+  const frames = (tx: number) => h.txLog.slice(from).filter((r) => r.tx === tx).map((r) => decodeFrame(r.bytes));
+  t.ok(frames(2).some((d) => d.ok && d.frame.type === FrameType.DATA && d.frame.next === 3 && d.frame.dst === DST), "2 sends the DATA to 3, its route to 5");
+  const sent = frames(DST);
+  const outcome = {
+    delivered: h.eventsOf(DST, "delivered").filter((e) => e.src === 1).length,
+    hopAcksTo2: sent.filter((d) => d.ok && d.frame.type === FrameType.ACK && d.frame.kind === "hop" && d.frame.to === 2 && d.frame.status === AckStatus.DELIVERED).length,
+    e2eAcks: sent.filter((d) => d.ok && d.frame.type === FrameType.ACK && d.frame.kind === "e2e" && d.frame.dst === 1).length,
+    overheard: h.node(DST).stats.overheardDeliveries,
+  };
+  h.run(at + 20_000);
+  const dataTo3 = frames(2).filter((d) => d.ok && d.frame.type === FrameType.DATA && d.frame.next === 3 && d.frame.attempt === 0).length;
+  return { ...outcome, dataTo3 };
+}
+
+export default suite("a DATA for us that names another next hop", {
+  "overheardDelivery: the destination takes in a DATA it overhears on its way to a hop it does not hold, once, and answers it"(t) {
+    const noAck = staleRoute(t, false, true);
+    t.equal(noAck.delivered, 1, "delivered once");
+    t.equal(noAck.overheard, 1, "counted");
+    t.ok(noAck.hopAcksTo2 >= 1, "a hop ACK (status delivered) to the relay it heard");
+    t.equal(noAck.dataTo3, 1, "which ends 2's wait on 3: no repeat");
+    const ack = staleRoute(t, true, true);
+    t.equal(ack.delivered, 1, "delivered once, with an end-to-end ACK asked for");
+    t.ok(ack.e2eAcks >= 1, "its end-to-end ACK goes back");
+    const off = staleRoute(t, false, true, { overheardDelivery: false });
+    t.equal(off.delivered, 0, "without the rule: not delivered within 3 s");
+    t.ok(off.dataTo3 > 1, "and 2 repeats its DATA to 3");
+    const still = staleRoute(t, false, true, {}, false);
+    t.equal(still.delivered, 0, "nor where neither 2 nor 5 drives: a static mesh is left as it was");
+    t.equal(still.overheard, 0, "not counted");
+  },
+  "overheardDelivery: a DATA overheard on its way to the destination's own usable neighbour is taken in but not answered; the copy through that neighbour is"(t) {
+    // 2 – 3 – 4 – 5 still works, and 2's next hop 3 is not 5's neighbour, so 5 answers. With 4 as
+    // the named hop instead (1 sends through 2 → 3 → 4; 5 hears 3's hop to 4) 5 keeps quiet.
+    const h = new IdealMesh({ seed: 11 });
+    for (let i = 1; i <= 5; i++) h.addNode(i, gridPosition(i - 1, 0));
+    for (let i = 1; i < 5; i++) h.link(i, i + 1);
+    t.ok(h.runUntil(() => h.fullyRouted(), 10 * MINUTE, 1_000) > 0, "the line converges");
+    drive(h, [3, DST], MINUTE);
+    h.link(3, DST);
+    const from = h.txLog.length;
+    const at = h.now;
+    t.ok(h.node(1).send(at, DST, new Uint8Array([0x5b]), { priority: 3, wantAck: false }).ok, "1 sends");
+    h.run(at + 10_000);
+    const sent = h.txLog.slice(from).map((r) => ({ tx: r.tx, d: decodeFrame(r.bytes) }));
+    t.ok(sent.some((x) => x.tx === 3 && x.d.ok && x.d.frame.type === FrameType.DATA && x.d.frame.next === 4), "3 passes the DATA to 4, its route");
+    t.equal(h.eventsOf(DST, "delivered").filter((e) => e.src === 1).length, 1, "5 delivers once");
+    t.equal(h.node(DST).stats.overheardDeliveries, 1, "from 3's hop, overheard");
+    const acks = sent.filter((x) => x.tx === DST && x.d.ok && x.d.frame.type === FrameType.ACK && x.d.frame.kind === "hop" && x.d.frame.status === AckStatus.DELIVERED).map((x) => (x.d.ok && x.d.frame.type === FrameType.ACK && x.d.frame.kind === "hop" ? x.d.frame.to : 0));
+    t.deepEqual(acks, [4], "one hop ACK, to 4, for 4's copy; none to 3");
+  },
+});
