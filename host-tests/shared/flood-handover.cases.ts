@@ -356,6 +356,38 @@ export default suite("flood handover", {
     t.equal(acks("e2e"), 1, "one end-to-end ACK, for the flood");
     t.equal(acks("hop"), 1, "the hand-over's hop confirmed");
   },
+  "handoverAcked: the source's end-to-end retry (attempt 1) 10 s after the flood is acknowledged end to end, not with a hop ACK"(t) {
+    // The source missed the flood's ACK (review: the rule answered every copy, a retry too, with
+    // a hop ACK only, so such a source never got an ACK).
+    const h = mesh(t, [[6, 5], [5, 2], [5, DST], [2, DST]]);
+    const from = h.txLog.length;
+    const me = h.node(DST);
+    me.receive(flood(me, 5, DST, true, 6), { rssi: -90, snr: SNR, at: h.now });
+    h.run(h.now + 10_000);
+    me.receive(encodeFrame({ type: FrameType.DATA, tx: 5, next: DST, ttl: 8, hops: 1, priority: 4, src: 6, dst: DST, seq: SEQ, dstCluster: me.cluster, wantAck: true, bounced: false, attempt: 1, payload: new Uint8Array([9, 8, 7]) }), { rssi: -90, snr: SNR, at: h.now });
+    h.run(h.now + MINUTE);
+    const retryAcks = h.txLog.slice(from).filter((r) => {
+      if (r.tx !== DST || r.type !== FrameType.ACK) return false;
+      const d = decodeFrame(r.bytes);
+      return d.ok && d.frame.type === FrameType.ACK && d.frame.kind === "e2e" && d.frame.attempt === 1;
+    }).length;
+    t.ok(retryAcks >= 1, "the retry is acknowledged end to end");
+  },
+  "handoverAcked: the hand-over's copy first, the flood's copy next: one end-to-end ACK chain"(t) {
+    const h = mesh(t, [[6, 5], [5, 2], [5, DST], [2, DST]]);
+    const from = h.txLog.length;
+    const me = h.node(DST);
+    me.receive(encodeFrame({ type: FrameType.DATA, tx: 2, next: DST, ttl: 1, hops: 4, priority: 4, src: 6, dst: DST, seq: SEQ, dstCluster: me.cluster, wantAck: true, bounced: false, attempt: 0, payload: new Uint8Array([9, 8, 7]) }), { rssi: -90, snr: SNR, at: h.now });
+    h.run(h.now + 5_000);
+    me.receive(flood(me, 5, DST, true, 6), { rssi: -90, snr: SNR, at: h.now });
+    h.run(h.now + MINUTE);
+    const e2e = h.txLog.slice(from).filter((r) => {
+      if (r.tx !== DST || r.type !== FrameType.ACK) return false;
+      const d = decodeFrame(r.bytes);
+      return d.ok && d.frame.type === FrameType.ACK && d.frame.kind === "e2e" && d.frame.dst === 6 && d.frame.seq === SEQ;
+    });
+    t.equal(new Set(e2e.map((r) => r.at)).size > 0 ? e2e.filter((r, i) => i === 0 || r.at - e2e[0].at > 3_000).length : 0, 1, "the flood's copy 5 s later starts no second chain");
+  },
   "with the rule off the same holder sends nothing (the flood's last copy is all)"(t) {
     const h = mesh(t, [[5, 2], [2, DST]], { agreedHandover: false });
     const from = h.txLog.length;

@@ -406,7 +406,7 @@ export default suite("secure station", {
       const failed = a.drainEvents().filter((e) => e.type === "send-failed" && e.code === "no-key");
       return { at: s1.sent.map((x) => x.at), tooLate: a.stats.keyRequestsTooLate, failed: failed.length };
     };
-    // LONG_SLOW: a flooded answer (2 hops each way, 2^8 slots and a key message each) takes 113 s,
+    // LONG_SLOW: a flooded answer (2 hops each way, 2^8 slots and a key message each) takes 111 s,
     // so a retry at 30 s or 90 s could not release the DM before its 120-s key wait ends.
     const slow = run(PRESETS.LONG_SLOW);
     t.deepEqual(slow.at, [0], "one request within the key wait at SF12");

@@ -148,9 +148,14 @@ export class EndToEnd {
   onDataForMe(f: DataFrame, now: number): void {
     this.deliver(f.src, f.seq, f.payload, nextHopCount(f.hops), f.priority, now);
     // Acknowledge every copy: a repeat means the sender missed our earlier ACK. Not a holder's
-    // hand-over of a flood we acknowledged moments ago (rule `handoverAcked`, §14): that ACK is
-    // on its way, and the holder wants its hop confirmed.
-    if (f.wantAck && !this.n.flood.answer.ackedLately(f.src, f.seq, now)) this.sendE2eAck(f.src, f.seq, nextHopCount(f.hops), f.priority, f.tx, f.attempt, now);
+    // first-attempt hand-over of a message we acknowledged moments ago with a way back (rule
+    // `handoverAcked`, §14): that ACK is on its way, and the holder wants its hop confirmed.
+    if (f.wantAck && !this.n.flood.answer.ackedLately(f.src, f.seq, f.attempt, now)) {
+      this.sendE2eAck(f.src, f.seq, nextHopCount(f.hops), f.priority, f.tx, f.attempt, now);
+      // A hand-over's copy (TTL 1) came before the flood: a flood copy heard next asks for no
+      // second ACK chain.
+      if (f.attempt === 0 && f.ttl <= 1) this.n.flood.answer.noteAcked(f.src, f.seq, now);
+    }
     else this.n.fwd.sendHopAck(f.tx, f.type, f.src, f.dst, f.seq, AckStatus.DELIVERED, f.priority, now);
   }
 

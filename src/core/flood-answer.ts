@@ -4,6 +4,7 @@
 // concerns Flooding (flooding.ts) composes.
 import { AckStatus, type FloodFrame, FrameType } from "./frames";
 import type { NodeState } from "./node-state";
+import type { NodeId } from "./station";
 import { nextHopCount } from "./hop-count";
 import { setNewest } from "./bounded";
 
@@ -28,22 +29,33 @@ export class FloodAnswer {
     this.#n = n;
   }
 
-  /**
-   * Rule `handoverAcked` (§14): we acknowledged message `src:seq` as a flood within
-   * REACK_REFLOOD_MS, so a DATA copy of it (a holder's hand-over) needs only its hop confirmed.
-   */
-  ackedLately(src: number, seq: number, now: number): boolean {
-    const at = this.#acked.get(`${src}:${seq}`);
+  /** We sent an end-to-end ACK of message `src:seq` within REACK_REFLOOD_MS. */
+  #lately(k: string, now: number): boolean {
+    const at = this.#acked.get(k);
     return at !== undefined && now - at < REACK_REFLOOD_MS;
+  }
+
+  /**
+   * Rule `handoverAcked` (§14): we acknowledged message `src:seq` within REACK_REFLOOD_MS and that
+   * ACK has a way back, so a first-attempt DATA copy of it (a holder's hand-over) needs only its
+   * hop confirmed. Not a retry (attempt ≥ 1: its source missed our ACK), nor when our ACK found
+   * no route (then the copy's ACK, through the holder, is the one that can reach the source).
+   */
+  ackedLately(src: NodeId, seq: number, attempt: number, now: number): boolean {
+    const n = this.#n;
+    return attempt === 0 && this.#lately(`${src}:${seq}`, now) && n.fwd.reaches(src, n.dstClusterFor(src, now), now);
+  }
+
+  /** An end-to-end ACK of message `src:seq` went (a flood's, or a first-attempt DATA's): a copy within REACK_REFLOOD_MS asks for no other. */
+  noteAcked(src: NodeId, seq: number, now: number): void {
+    setNewest(this.#acked, `${src}:${seq}`, now, REACK_REFLOOD_MAX);
   }
 
   /** The end-to-end ACK of flood `f` to us, at most once per REACK_REFLOOD_MS per message (rule `reackReflood`). */
   ack(f: FloodFrame, now: number): void {
     const n = this.#n;
-    const k = `${f.src}:${f.seq}`;
-    const at = this.#acked.get(k);
-    if (at !== undefined && now - at < REACK_REFLOOD_MS) return;
-    setNewest(this.#acked, k, now, REACK_REFLOOD_MAX);
+    if (this.#lately(`${f.src}:${f.seq}`, now)) return;
+    this.noteAcked(f.src, f.seq, now);
     // A FLOOD names no attempt (one flood per message, §14.1): its ACK carries 0.
     n.e2e.sendE2eAck(f.src, f.seq, nextHopCount(f.hops), f.priority, undefined, 0, now);
     // Rule `deliveredHopAck` (§14): with no way back the ACK above never goes on the air, so the

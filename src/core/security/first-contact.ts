@@ -31,7 +31,7 @@ const KEY_MESSAGE_COPIES = 2;
  * DM waiting for it gives up (`keyWaitMs`). The time an answer
  * takes is reckoned as a flooded round trip of KEY_ROUND_TRIP_HOPS hops each way, each hop the
  * longest relay contention (2^CACHE_OFFER_QUIET_SLOTS_EXP slots, floodContentionCw's default) and
- * one key message's airtime: 113 s at LONG_SLOW (SF12), 32 s at LONG_FAST, 14 s at MEDIUM_FAST.
+ * one key message's airtime: 111 s at LONG_SLOW (SF12), 61 s at LONG_MODERATE, 32 s at LONG_FAST, 14 s at MEDIUM_FAST.
  */
 export const KEY_ROUND_TRIP_HOPS = 2;
 
@@ -440,7 +440,7 @@ export class FirstContact {
    * answer back before the last of them gives up. On a slow modulation a retry's answer comes too
    * late to release them and only adds a flood to a channel already losing the first one
    * (rural-long-range, SF12: docs/security.md §8). Only where a flooded answer takes longer than
-   * the retry interval (LONG_SLOW, LONG_FAST): on faster modulations it would only drop the
+   * the retry interval (LONG_SLOW, LONG_MODERATE, LONG_FAST): on faster modulations it would only drop the
    * re-asks of a wait's last seconds (duty-cycle-stress: 1 message fewer in 908, +2.4 % airtime).
    */
   #tooLate(pending: readonly PendingDm[], now: number): boolean {

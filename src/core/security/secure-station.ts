@@ -285,7 +285,8 @@ export class SecureStation implements Station {
       }
       const appSeq = s.seqMap.get(key);
       if (appSeq === undefined) return void s.events.push(e);
-      s.seqMap.delete(key);
+      // Kept after send-failed (bounded): an ACK that comes later still names the app's message.
+      if (e.type === "acked") s.seqMap.delete(key);
       return void s.events.push({ ...e, seq: appSeq });
     }
     s.events.push(e);
