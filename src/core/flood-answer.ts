@@ -36,14 +36,12 @@ export class FloodAnswer {
   }
 
   /**
-   * Rule `handoverAcked` (§14): we acknowledged message `src:seq` within REACK_REFLOOD_MS and that
-   * ACK has a way back, so a first-attempt DATA copy of it (a holder's hand-over) needs only its
-   * hop confirmed. Not a retry (attempt ≥ 1: its source missed our ACK), nor when our ACK found
-   * no route (then the copy's ACK, through the holder, is the one that can reach the source).
+   * Rule `handoverAcked` (§14): we acknowledged message `src:seq` within REACK_REFLOOD_MS, so a
+   * first-attempt DATA copy of it (a holder's hand-over) needs only its hop confirmed. Not a retry
+   * (attempt ≥ 1: its source missed our ACK).
    */
   ackedLately(src: NodeId, seq: number, attempt: number, now: number): boolean {
-    const n = this.#n;
-    return attempt === 0 && this.#lately(`${src}:${seq}`, now) && n.fwd.reaches(src, n.dstClusterFor(src, now), now);
+    return attempt === 0 && this.#lately(`${src}:${seq}`, now);
   }
 
   /** An end-to-end ACK of message `src:seq` went (a flood's, or a first-attempt DATA's): a copy within REACK_REFLOOD_MS asks for no other. */
