@@ -5,7 +5,7 @@
 // holder that overhears the destination's answer, or a holder not beside the destination, does not.
 import { encodeFrame } from "../../src/core/codec";
 import { decodeFrame } from "../../src/core/codec";
-import { AckStatus, FloodScope, FrameType, listedHeaderBytes, shortId } from "../../src/core/frames";
+import { type AckFrame, AckStatus, FloodScope, FrameType, listedHeaderBytes, shortId } from "../../src/core/frames";
 import { HANDOVER_PENDING_MAX, HANDOVER_QUIET_WAITS, handoverRank } from "../../src/core/flood-handover";
 import { RANK_GUARD_SLOTS } from "../../src/core/flooding";
 import { airtimeMs } from "../../src/core/airtime";
@@ -51,6 +51,22 @@ function handovers(h: IdealMesh, from: number): { tx: NodeId; next: NodeId; ttl:
     if (r.type !== FrameType.DATA) continue;
     const d = decodeFrame(r.bytes);
     if (d.ok && d.frame.type === FrameType.DATA && d.frame.src === SRC && d.frame.seq === SEQ) out.push({ tx: r.tx, next: d.frame.next, ttl: d.frame.ttl });
+  }
+  return out;
+}
+
+/** A DATA copy of message (6, DST, SEQ) as DST hears it from `tx`: a hand-over (TTL 1) or a routed hop. */
+function dataCopy(me: MeshNode, tx: NodeId, ttl: number, attempt: number): Uint8Array {
+  return encodeFrame({ type: FrameType.DATA, tx, next: DST, ttl, hops: 4, priority: 4, src: 6, dst: DST, seq: SEQ, dstCluster: me.cluster, wantAck: true, bounced: false, attempt, payload: new Uint8Array([9, 8, 7]) });
+}
+
+/** The ACK frames of message (6, DST, SEQ) DST sent since txLog index `from`, with when they went. */
+function acksOfDst(h: IdealMesh, from: number): { at: number; f: AckFrame }[] {
+  const out: { at: number; f: AckFrame }[] = [];
+  for (const r of h.txLog.slice(from)) {
+    if (r.tx !== DST || r.type !== FrameType.ACK) continue;
+    const d = decodeFrame(r.bytes);
+    if (d.ok && d.frame.type === FrameType.ACK && d.frame.seq === SEQ && (d.frame.kind === "hop" ? d.frame.src === 6 : d.frame.dst === 6)) out.push({ at: r.at, f: d.frame });
   }
   return out;
 }
@@ -345,16 +361,11 @@ export default suite("flood handover", {
     me.receive(flood(me, 5, DST, true, 6), { rssi: -90, snr: SNR, at: h.now });
     h.run(h.now + 10_000);
     // The holder 2's hand-over of the same message, as if it had not heard the answer.
-    me.receive(encodeFrame({ type: FrameType.DATA, tx: 2, next: DST, ttl: 1, hops: 4, priority: 4, src: 6, dst: DST, seq: SEQ, dstCluster: me.cluster, wantAck: true, bounced: false, attempt: 0, payload: new Uint8Array([9, 8, 7]) }), { rssi: -90, snr: SNR, at: h.now });
+    me.receive(dataCopy(me, 2, 1, 0), { rssi: -90, snr: SNR, at: h.now });
     h.run(h.now + MINUTE);
-    const acks = (kind: "hop" | "e2e"): number =>
-      h.txLog.slice(from).filter((r) => {
-        if (r.tx !== DST || r.type !== FrameType.ACK) return false;
-        const d = decodeFrame(r.bytes);
-        return d.ok && d.frame.type === FrameType.ACK && d.frame.kind === kind && (d.frame.kind === "hop" ? d.frame.to === 2 && d.frame.src === 6 : d.frame.dst === 6) && d.frame.seq === SEQ;
-      }).length;
-    t.equal(acks("e2e"), 1, "one end-to-end ACK, for the flood");
-    t.equal(acks("hop"), 1, "the hand-over's hop confirmed");
+    const acks = acksOfDst(h, from);
+    t.equal(acks.filter((a) => a.f.kind === "e2e").length, 1, "one end-to-end ACK, for the flood");
+    t.equal(acks.filter((a) => a.f.kind === "hop" && a.f.to === 2).length, 1, "the hand-over's hop confirmed");
   },
   "handoverAcked: the source's end-to-end retry (attempt 1) 10 s after the flood is acknowledged end to end, not with a hop ACK"(t) {
     // The source missed the flood's ACK (review: the rule answered every copy, a retry too, with
@@ -364,29 +375,21 @@ export default suite("flood handover", {
     const me = h.node(DST);
     me.receive(flood(me, 5, DST, true, 6), { rssi: -90, snr: SNR, at: h.now });
     h.run(h.now + 10_000);
-    me.receive(encodeFrame({ type: FrameType.DATA, tx: 5, next: DST, ttl: 8, hops: 1, priority: 4, src: 6, dst: DST, seq: SEQ, dstCluster: me.cluster, wantAck: true, bounced: false, attempt: 1, payload: new Uint8Array([9, 8, 7]) }), { rssi: -90, snr: SNR, at: h.now });
+    me.receive(dataCopy(me, 5, 8, 1), { rssi: -90, snr: SNR, at: h.now });
     h.run(h.now + MINUTE);
-    const retryAcks = h.txLog.slice(from).filter((r) => {
-      if (r.tx !== DST || r.type !== FrameType.ACK) return false;
-      const d = decodeFrame(r.bytes);
-      return d.ok && d.frame.type === FrameType.ACK && d.frame.kind === "e2e" && d.frame.attempt === 1;
-    }).length;
-    t.ok(retryAcks >= 1, "the retry is acknowledged end to end");
+    t.ok(acksOfDst(h, from).some((a) => a.f.kind === "e2e" && a.f.attempt === 1), "the retry is acknowledged end to end");
   },
   "handoverAcked: the hand-over's copy first, the flood's copy next: one end-to-end ACK chain"(t) {
     const h = mesh(t, [[6, 5], [5, 2], [5, DST], [2, DST]]);
     const from = h.txLog.length;
     const me = h.node(DST);
-    me.receive(encodeFrame({ type: FrameType.DATA, tx: 2, next: DST, ttl: 1, hops: 4, priority: 4, src: 6, dst: DST, seq: SEQ, dstCluster: me.cluster, wantAck: true, bounced: false, attempt: 0, payload: new Uint8Array([9, 8, 7]) }), { rssi: -90, snr: SNR, at: h.now });
+    me.receive(dataCopy(me, 2, 1, 0), { rssi: -90, snr: SNR, at: h.now });
     h.run(h.now + 5_000);
     me.receive(flood(me, 5, DST, true, 6), { rssi: -90, snr: SNR, at: h.now });
     h.run(h.now + MINUTE);
-    const e2e = h.txLog.slice(from).filter((r) => {
-      if (r.tx !== DST || r.type !== FrameType.ACK) return false;
-      const d = decodeFrame(r.bytes);
-      return d.ok && d.frame.type === FrameType.ACK && d.frame.kind === "e2e" && d.frame.dst === 6 && d.frame.seq === SEQ;
-    });
-    t.equal(new Set(e2e.map((r) => r.at)).size > 0 ? e2e.filter((r, i) => i === 0 || r.at - e2e[0].at > 3_000).length : 0, 1, "the flood's copy 5 s later starts no second chain");
+    const e2e = acksOfDst(h, from).filter((a) => a.f.kind === "e2e");
+    t.ok(e2e.length > 0, "the hand-over's copy is acknowledged end to end");
+    t.equal(e2e.filter((a) => a.at - e2e[0].at > 3_000).length, 0, "the flood's copy 5 s later starts no second chain");
   },
   "with the rule off the same holder sends nothing (the flood's last copy is all)"(t) {
     const h = mesh(t, [[5, 2], [2, DST]], { agreedHandover: false });
