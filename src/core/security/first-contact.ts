@@ -410,8 +410,7 @@ export class FirstContact {
     const pending = s.dms.pendingTo(p.dst);
     if (this.#tooLate(pending, now)) {
       s.stats.keyRequestsTooLate++;
-      const n = this.#asks.get(p.dst) ?? 0;
-      for (const q of pending) q.nextAsk = now + this.#keyRetryMs * 2 ** Math.min(n, 4);
+      for (const q of pending) q.nextAsk = now + this.#askBackoffMs(p.dst);
       return;
     }
     const r = this.#sendKeyMessage(now, p.dst, PayloadKind.KEY_REQUEST);
@@ -424,15 +423,19 @@ export class FirstContact {
     // cannot answer). A request the inner station gives up on is asked again at once (onKeyMessageLost).
     let next = now + s.retryMs;
     if (!refused) {
-      const n = this.#asks.get(p.dst) ?? 0;
-      s.remember(this.#asks, p.dst, n + 1);
-      next = now + this.#keyRetryMs * 2 ** Math.min(n, 4);
+      next = now + this.#askBackoffMs(p.dst);
+      s.remember(this.#asks, p.dst, (this.#asks.get(p.dst) ?? 0) + 1);
     }
     for (const q of pending) {
       q.nextAsk = next;
       q.askRefused = refused;
       if (r.ok) q.asked = true;
     }
+  }
+
+  /** The wait before the next request to `dst`: the retry interval, doubled per request still unanswered (at most 16×). */
+  #askBackoffMs(dst: NodeId): number {
+    return this.#keyRetryMs * 2 ** Math.min(this.#asks.get(dst) ?? 0, 4);
   }
 
   /**
