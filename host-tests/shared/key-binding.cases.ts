@@ -18,7 +18,8 @@ import { x25519 } from "../../src/core/security/primitives";
 import { SecureStation, type SecureDelivered } from "../../src/core/security/secure-station";
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { FloodScope, FrameType, LOCATE_A_BYTES, shortId } from "../../src/core/frames";
-import { CACHE_OFFER_MAX_WAIT_MS, CACHE_OFFER_QUIET_SLOTS_EXP } from "../../src/core/security/first-contact";
+import { CACHE_OFFER_MAX_WAIT_MS } from "../../src/core/security/first-contact";
+import { DEFAULT_CONFIG } from "../../src/core/config";
 import type { NodeId, SendOptions, SendResult } from "../../src/core/station";
 import { gridPosition } from "../../src/demo/ideal-mesh";
 import { suite } from "./harness";
@@ -210,7 +211,7 @@ export default suite("key binding and first contact", {
       return f.ok && f.frame.type === FrameType.FLOOD ? f.frame.payload[0] : -1;
     };
     const offers = (): number => stub.sent.filter((x) => x.payload[0] === PayloadKind.KEY_OFFER).length;
-    const quietMs = 2 ** CACHE_OFFER_QUIET_SLOTS_EXP * slotTimeMs(PRESETS.LONG_FAST);
+    const quietMs = 2 ** DEFAULT_CONFIG.floodContentionCw * slotTimeMs(PRESETS.LONG_FAST);
     // A copy relayed by C (not the asker's own): not answered, passed on unchanged.
     hear(flood(ka.id, kc.id, 1), 1000);
     b.tick(1000 + CACHE_OFFER_MAX_WAIT_MS);

@@ -396,9 +396,9 @@ export default suite("secure station", {
     t.equal(b.nextWakeup(), Infinity, "nothing left to retry");
   },
   "keyAskInTime: at SF12 a key request is not asked again when its answer could not come back before the DM gives up"(t) {
-    const run = (modem: (typeof PRESETS)[keyof typeof PRESETS]) => {
+    const run = (modem: (typeof PRESETS)[keyof typeof PRESETS], floodContentionCw?: number) => {
       const s1 = new RefusingStub(1);
-      const a = new SecureStation({ inner: s1, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(1), now: 0, modem });
+      const a = new SecureStation({ inner: s1, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(1), now: 0, modem, floodContentionCw });
       a.pollTransmit(0);
       a.transmitDone(0, "sent");
       t.ok(a.send(0, 2, new Uint8Array([5]), { private: true }).ok);
@@ -417,6 +417,11 @@ export default suite("secure station", {
     t.deepEqual(fast.at, [0, 30_000, 90_000], "the backoff alone spaces the requests");
     t.equal(fast.tooLate, 0);
     t.equal(fast.failed, 1);
+    // The round trip is reckoned with the inner node's own contention window: at 2^4 slots a
+    // flooded answer comes back within the retry interval even at SF12, so the rule stays out.
+    const shortWindow = run(PRESETS.LONG_SLOW, 4);
+    t.deepEqual(shortWindow.at, [0, 30_000, 90_000], "the node's floodContentionCw, not the default, sets the answer's round trip");
+    t.equal(shortWindow.tooLate, 0);
   },
   "one key request in flight per peer; a lost request is asked again at once, unanswered ones back off; a DM goes out as its key comes"(t) {
     const s1 = new RefusingStub(1);

@@ -258,6 +258,7 @@ function runMesh(
     nodeSecretKey: own.secretKey,
     peerStore,
     modem: plan.node.modem,
+    floodContentionCw: node.config.floodContentionCw,
     now: clock.now(),
     idBinding,
     maxContacts: DEVICE_MAX_CONTACTS,

@@ -9,6 +9,7 @@ import type { SecureState, KeyMessageKind } from "./secure-state";
 import type { PendingDm } from "./private-messages";
 import { airtimeMs, type LoRaModulation } from "../airtime";
 import { decodeFrame } from "../codec";
+import { DEFAULT_CONFIG } from "../config";
 import { type DataFrame, type FloodFrame, FrameType, MAX_FRAME_BYTES, MAX_UNICAST_PAYLOAD, shortId } from "../frames";
 import { slotTimeMs } from "../presets";
 import { quietDue } from "../flood-handover";
@@ -30,7 +31,7 @@ const KEY_MESSAGE_COPIES = 2;
  * interval, a key request is asked again only when its answer can still come back before the last
  * DM waiting for it gives up (`keyWaitMs`). The time an answer
  * takes is reckoned as a flooded round trip of KEY_ROUND_TRIP_HOPS hops each way, each hop the
- * longest relay contention (2^CACHE_OFFER_QUIET_SLOTS_EXP slots, floodContentionCw's default) and
+ * longest relay contention (2^floodContentionCw slots, the inner node's setting) and
  * one key message's airtime: 111 s at LONG_SLOW (SF12), 61 s at LONG_MODERATE, 32 s at LONG_FAST, 14 s at MEDIUM_FAST.
  */
 export const KEY_ROUND_TRIP_HOPS = 2;
@@ -42,13 +43,12 @@ const MAX_HELD_KEY_MESSAGES = 4;
  * Rule `quietCacheOffer` (docs/security.md §8): a neighbour of an asker that hears the asker's own
  * flooded KEY_REQUEST and holds the target's bound key offers it (KEY_OFFER), but only once the
  * flood has passed: it waits until it has heard no copy of the request for the longest relay
- * contention (2^CACHE_OFFER_QUIET_SLOTS_EXP slots, floodContentionCw's default) and
+ * contention (2^floodContentionCw slots, the inner node's setting) and
  * CACHE_OFFER_QUIET_FRAMES frames, plus its rank (0 … CACHE_OFFER_RANKS − 1 offer airtimes, from
  * its id and the request's seq), and calls the offer off when it hears another node's offer or the
  * owner's answer to the asker first. Offers sent the moment the flood was heard collided with the
  * relays of that flood at the asker and flooded in turn (docs/simulator.md, "Losses by cause").
  */
-export const CACHE_OFFER_QUIET_SLOTS_EXP = 8;
 export const CACHE_OFFER_QUIET_FRAMES = 2;
 export const CACHE_OFFER_RANKS = 8;
 /** An offer still waiting this long after the request was first heard goes anyway (copies keep coming on a busy channel). */
@@ -93,6 +93,8 @@ export interface FirstContactOptions {
   readonly keyAnswerPerPeerMs?: number;
   readonly keyRetryMs?: number;
   readonly keyOnBroadcastMs?: number;
+  /** The inner node's relay contention exponent (`MeshConfig.floodContentionCw`; DEFAULT_CONFIG's when absent). */
+  readonly floodContentionCw?: number;
 }
 
 export class FirstContact {
@@ -124,8 +126,10 @@ export class FirstContact {
     this.#keyRetryMs = o.keyRetryMs ?? 30_000;
     const frameMs = this.keyMessageMs / KEY_MESSAGE_COPIES;
     this.#offerMs = frameMs;
-    this.#offerQuietMs = 2 ** CACHE_OFFER_QUIET_SLOTS_EXP * slotTimeMs(o.modem) + CACHE_OFFER_QUIET_FRAMES * frameMs;
-    this.answerRoundTripMs = 2 * KEY_ROUND_TRIP_HOPS * (2 ** CACHE_OFFER_QUIET_SLOTS_EXP * slotTimeMs(o.modem) + frameMs);
+    // The longest relay contention of a flood copy (`Flooding.contention`), the same for every hop.
+    const contentionMs = 2 ** (o.floodContentionCw ?? DEFAULT_CONFIG.floodContentionCw) * slotTimeMs(o.modem);
+    this.#offerQuietMs = contentionMs + CACHE_OFFER_QUIET_FRAMES * frameMs;
+    this.answerRoundTripMs = 2 * KEY_ROUND_TRIP_HOPS * (contentionMs + frameMs);
   }
 
   // --- learning keys -------------------------------------------------------------------------

@@ -51,6 +51,8 @@ export interface SecureStationOptions {
   readonly peerStore?: PeerStore;
   /** The radio's modulation, for the airtime of key traffic (default LONG_FAST, the slowest common preset). */
   readonly modem?: LoRaModulation;
+  /** The inner node's relay contention exponent (its `config.floodContentionCw`), for the key service's waits on a flood (default DEFAULT_CONFIG's). */
+  readonly floodContentionCw?: number;
   /** Share of every hour this node may spend on KEY frames and key messages (default 0.005). */
   readonly keyAirtimeShare?: number;
   /** X25519 computations a minute for keys from ids not pinned yet (default 6). */
@@ -131,7 +133,7 @@ export class SecureStation implements Station {
     const modem = o.modem ?? PRESETS.LONG_FAST;
     s.air = this.#air = new SealedAir(s, o.maxSenders);
     s.dms = this.#dms = new PrivateMessages(s, o.maxPeers, o.maxPendingDms);
-    s.contact = this.#contact = new FirstContact(s, { modem, keyAnswerPerPeerMs: o.keyAnswerPerPeerMs, keyRetryMs: o.keyRetryMs, keyOnBroadcastMs: o.keyOnBroadcastMs });
+    s.contact = this.#contact = new FirstContact(s, { modem, keyAnswerPerPeerMs: o.keyAnswerPerPeerMs, keyRetryMs: o.keyRetryMs, keyOnBroadcastMs: o.keyOnBroadcastMs, floodContentionCw: o.floodContentionCw });
     s.announce = this.#announce = new KeyAnnouncer(s, modem, o.keyAnswerIntervalMs, o.now);
     const air = this.#air;
     this.bridge =

@@ -178,6 +178,7 @@ export function system5Station(ctx: RouterContext): MobileStation {
     nodeSecretKey: ctx.secretKey ?? deriveSubkey(networkKey, ascii(`sim node key ${ctx.id}`)),
     idBinding: ctx.secretKey === undefined ? "optional" : "required",
     modem: ctx.preset,
+    floodContentionCw: node.config.floodContentionCw,
     now: ctx.now,
     ...contactsOf(ctx),
   });
