@@ -28,6 +28,7 @@ import nmea from "./nmea.cases";
 import routingRules from "./routing-rules.cases";
 import hopRules from "./hop-rules.cases";
 import secureStation from "./secure-station.cases";
+import slowModem from "./slow-modem.cases";
 import security from "./security.cases";
 import replyRules from "./reply-rules.cases";
 import replyWays from "./reply-ways.cases";
@@ -37,4 +38,4 @@ import seqnoRequest from "./seqno-request.cases";
 import settings from "./settings.cases";
 import shortcut from "./shortcut.cases";
 
-export const sharedSuites: readonly Suite[] = [airtime, bounded, dutyLedger, codec, geo, link, linkRules, routingRules, mesh, meshPart2, broadcastStandDown, floodHandover, forwarderGain, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridgeRules, bridge, keyBinding, keyIdentity, seqnoRequest, mobilityRules, floodBudget, replyRules, replyWays, overheardDelivery, hopRules, contacts, consoleContacts, shortcut];
+export const sharedSuites: readonly Suite[] = [airtime, bounded, dutyLedger, codec, geo, link, linkRules, routingRules, mesh, meshPart2, broadcastStandDown, floodHandover, forwarderGain, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridgeRules, bridge, keyBinding, keyIdentity, seqnoRequest, mobilityRules, floodBudget, replyRules, replyWays, overheardDelivery, hopRules, contacts, consoleContacts, shortcut, slowModem];

@@ -124,6 +124,8 @@ export interface MeshConfig {
   lateAckGrace: boolean;
   /** Rule `overheardDelivery` (§7.4): a DATA for us is taken in whichever next hop it names. */
   overheardDelivery: boolean;
+  /** Rule `floodWayBack` (§14): a message without a route goes back the way a flood or DATA from its destination came. Default off; on for a slow modem (slow-modem.ts). */
+  floodWayBack: boolean;
   corridorHopCap: number;
   broadcastHopCap: number;
   broadcastScope: number;
@@ -240,6 +242,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   deliveredHopAck: true,
   lateAckGrace: true,
   overheardDelivery: true,
+  floodWayBack: false,
   corridorHopCap: 20,
   broadcastHopCap: 32,
   broadcastScope: 7,
@@ -416,6 +419,7 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   bool("deliveredHopAck"),
   bool("lateAckGrace"),
   bool("overheardDelivery"),
+  bool("floodWayBack"),
   intIn("corridorHopCap", 1, 255),
   intIn("broadcastHopCap", 1, 255),
   intIn("broadcastScope", 0, 7),

@@ -28,6 +28,8 @@ export const REPLY_GROUPS = Object.freeze(["a", "l"] as const);
 
 /** A timeout weighing at least this much (busy share below about a third) fails over at once (§7.3). */
 const QUIET_FAILOVER_WEIGHT = 0.5;
+/** Rule `floodWayBack` (§14): how long a way back stays usable (a key answer comes within the 120-s key wait). */
+export const WAY_BACK_MS = 5 * 60_000;
 
 /**
  * Rule `hopAckNamesReplies` (§3.4): the type a hop ACK names in kind b3–4. A hop ACK of DATA, the
@@ -100,6 +102,8 @@ export class Forwarding {
   readonly custody = new Map<string, Custody>();
   /** Reverse hops of locate queries, for answers without a route back. */
   readonly reverse = new Map<string, { hop: NodeId; until: number }>();
+  /** Rule `floodWayBack` (§14): per source, the neighbour its latest flood or DATA came from. */
+  readonly wayBack = new Map<NodeId, { hop: NodeId; until: number }>();
 
   constructor(n: NodeState) {
     this.n = n;
@@ -449,6 +453,23 @@ export class Forwarding {
   }
 
   /**
+   * Rule `floodWayBack` (§14): the first copy of a flood, or a DATA handed to us, from `src` came
+   * from `tx`; a message to `src` without a route may go back that way for WAY_BACK_MS.
+   */
+  learnWayBack(src: NodeId, tx: NodeId, now: number): void {
+    if (!this.n.config.floodWayBack || src === this.n.id) return;
+    this.wayBack.delete(src);
+    makeRoom(this.wayBack, REVERSE_MAX);
+    this.wayBack.set(src, { hop: tx, until: now + WAY_BACK_MS });
+  }
+
+  /** The way back to `dst` (rule `floodWayBack`), if one is fresh. */
+  wayBackTo(dst: NodeId, now: number): NodeId | undefined {
+    const w = this.wayBack.get(dst);
+    return w !== undefined && w.until >= now ? w.hop : undefined;
+  }
+
+  /**
    * The hop an ACK or a locate answer takes when distance vector has no route back: the reverse
    * of the path its DATA (custody memory) or its query (reverse memory) came along.
    */
@@ -459,8 +480,9 @@ export class Forwarding {
         const c = this.custody.get(identityKey("d", u.dst, u.src, u.seq, a));
         if (c?.prevHop !== undefined && c.until >= now) return c.prevHop;
       }
-      return undefined;
+      return this.wayBackTo(u.dst, now);
     }
+    if (u.ftype === FrameType.DATA) return this.wayBackTo(u.dst, now);
     if (u.ftype === FrameType.LOCATE_A) {
       const r = this.reverse.get(locateKey(u.dst, u.seq));
       return r !== undefined && r.until >= now ? r.hop : undefined;
@@ -736,7 +758,6 @@ export class Forwarding {
 
   /** Whether an ACK or locate answer without a route could still go back the way its DATA or query came. */
   hasReverseHop(f: DataFrame | E2eAckFrame | LocateAnswerFrame, now: number): boolean {
-    if (f.type === FrameType.DATA) return false;
     const probe = { ftype: f.type, src: f.src, dst: f.dst, seq: f.seq } as Unicast;
     const back = this.reverseHopFor(probe, now);
     return back !== undefined && back !== f.tx;

@@ -26,6 +26,7 @@ import { hopCountAtLimit } from "./hop-count";
 import { randInt, type Rng } from "./rng";
 import { relayPriority } from "./silencing";
 import { resolveConfig, type MeshConfig } from "./config";
+import { modemDefaults } from "./slow-modem";
 import { type ClusterId, clusterHolds, clusterOf, formatCluster, NO_CLUSTER } from "./cluster";
 import { type BridgeStats, GatewayRole } from "./bridge/gateway-role";
 import type { BcastFrame } from "./frames";
@@ -89,7 +90,7 @@ export class MeshNode implements Station {
   constructor(options: MeshNodeOptions) {
     if (!isUnicastId(options.id)) throw new RangeError(`node id ${options.id} is not a unicast id (1..0xFFFFFFFE)`);
     this.id = options.id;
-    this.config = resolveConfig(options.config);
+    this.config = resolveConfig(modemDefaults(options.modem, options.config));
     const s = new NodeState(this.id, this.config, options);
     this.#s = s;
     s.fwd = new Forwarding(s);
@@ -275,7 +276,7 @@ export class MeshNode implements Station {
     if (options.oneHop === true) return this.#sendOneHop(now, dst, payload, priority);
 
     const dstCluster = this.#s.dstClusterFor(dst, now);
-    const routable = this.#s.fwd.routeOptions(dst, dstCluster, now, new Set()).length > 0 || this.#s.fwd.bridgeReaches(dst, dstCluster, now);
+    const routable = this.#s.fwd.routeOptions(dst, dstCluster, now, new Set()).length > 0 || this.#s.fwd.bridgeReaches(dst, dstCluster, now) || this.#s.fwd.wayBackTo(dst, now) !== undefined;
     const homeless = this.#s.cluster === NO_CLUSTER;
     if (!routable && !homeless && dstCluster === NO_CLUSTER && !this.#s.loc.lookups.canAccept(dst)) {
       return { ok: false, code: "queue-full", reason: `too many destinations being located; try ${formatNodeId(dst)} later` };
@@ -399,6 +400,7 @@ export class MeshNode implements Station {
         break;
       case FrameType.DATA:
         if (f.next === this.id) {
+          if (!f.bounced) this.#s.fwd.learnWayBack(f.src, f.tx, now);
           if (f.dst === this.id) this.#s.e2e.onDataForMe(f, now);
           else this.#s.fwd.onRouted(f, now);
         } else if (f.dst === this.id && this.config.overheardDelivery && this.#s.drivingLink(f.tx, now)) this.#s.e2e.onDataOverheard(f, now);

@@ -1,0 +1,75 @@
+// A slow modem's defaults (docs/protocol.md §8.5 `slowModemPlane`) and rule `floodWayBack` (§14),
+// on a small topology with known answers. Pure ES2022, so it runs on XS too.
+import { decodeFrame, encodeFrame } from "../../src/core/codec";
+import { FloodScope, FrameType, type FloodFrame } from "../../src/core/frames";
+import { PRESETS } from "../../src/core/presets";
+import { modemDefaults, SLOW_MODEM_DEFAULTS, slowModem } from "../../src/core/slow-modem";
+import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
+import { suite } from "./harness";
+
+const MINUTE = 60_000;
+const RX = { rssi: -80, snr: 8 };
+/** A node outside the simulated mesh: no OGM of it was ever heard, so nobody has a route to it. */
+const FAR = 0x5150;
+
+/** The line 1 – 2 – 3, converged, with `floodWayBack` as given. */
+function three(floodWayBack: boolean): IdealMesh {
+  const h = new IdealMesh({ seed: 5, config: { floodWayBack } });
+  for (let i = 1; i <= 3; i++) h.addNode(i, gridPosition(i - 1, 0));
+  h.link(1, 2);
+  h.link(2, 3);
+  h.runUntil(() => h.fullyRouted(), 10 * MINUTE, 1_000);
+  h.run(h.now + MINUTE);
+  return h;
+}
+
+/** The frames node `id` puts on the air within `ms` from now (each reported sent). */
+function sentWithin(h: IdealMesh, id: number, ms: number): ReturnType<typeof decodeFrame>[] {
+  const n = h.node(id);
+  const out: ReturnType<typeof decodeFrame>[] = [];
+  for (let now = h.now; now <= h.now + ms; now += 50) {
+    for (let f = n.pollTransmit(now); f !== undefined; f = n.pollTransmit(now)) {
+      out.push(decodeFrame(f.bytes));
+      n.transmitDone(now, "sent");
+    }
+  }
+  return out;
+}
+
+export default suite("slow modem", {
+  "slowModem: LONG_SLOW only; its defaults apply under the caller's own settings"(t) {
+    t.ok(slowModem(PRESETS.LONG_SLOW), "LONG_SLOW is slow");
+    for (const name of ["LONG_MODERATE", "LONG_FAST", "MEDIUM_SLOW", "MEDIUM_FAST", "SHORT_FAST"] as const) t.ok(!slowModem(PRESETS[name]), `${name} is not`);
+    t.deepEqual(modemDefaults(PRESETS.LONG_SLOW), { ...SLOW_MODEM_DEFAULTS });
+    t.deepEqual(modemDefaults(PRESETS.LONG_SLOW, { ogmDutyShare: 0.2, floodWayBack: false }), { triggeredMinGapFactor: 1, ogmDutyShare: 0.2, floodWayBack: false });
+    t.deepEqual(modemDefaults(PRESETS.LONG_FAST, { hopPenalty: 40 }), { hopPenalty: 40 });
+    const h = new IdealMesh({ seed: 1, modem: PRESETS.LONG_SLOW });
+    const slow = h.addNode(1, gridPosition(0, 0));
+    t.equal(slow.config.floodWayBack, true);
+    t.equal(slow.config.triggeredMinGapFactor, 1);
+    t.equal(slow.config.ogmDutyShare, 0.05);
+    const fast = new IdealMesh({ seed: 1 }).addNode(1, gridPosition(0, 0));
+    t.equal(fast.config.floodWayBack, false, "SHORT_FAST keeps the core's defaults");
+    t.equal(fast.config.triggeredMinGapFactor, 0.25);
+  },
+  "floodWayBack: a message to a flood's source without a route goes back as DATA to the neighbour the flood came from"(t) {
+    for (const on of [false, true]) {
+      const h = three(on);
+      const three3 = h.node(3);
+      // A flood from FAR (no route to it anywhere) reaches 3 through 2.
+      const flood: FloodFrame = {
+        type: FrameType.FLOOD, tx: 2, ttl: 10, hops: 2, priority: 3, wantAck: false, scopeKind: FloodScope.NETWORK,
+        src: FAR, dst: 1, seq: 7, srcCluster: three3.cluster, dstCluster: three3.cluster, payload: new Uint8Array([1, 2, 3]),
+      };
+      three3.receive(encodeFrame(flood), { ...RX, at: h.now });
+      const r = three3.send(h.now, FAR, new Uint8Array([9]));
+      t.ok(r.ok, `send accepted (${on ? "on" : "off"})`);
+      const frames = sentWithin(h, 3, 5_000).filter((d) => d.ok && d.frame.type !== FrameType.OGM);
+      const data = frames.find((d) => d.ok && d.frame.type === FrameType.DATA && d.frame.dst === FAR);
+      if (on) {
+        t.ok(data !== undefined && data.ok && data.frame.type === FrameType.DATA && data.frame.next === 2, "the DATA goes to 2, the way the flood came");
+        t.ok(!frames.some((d) => d.ok && d.frame.type === FrameType.FLOOD && d.frame.src === 3), "no flood of our own");
+      } else t.equal(data, undefined, "without the rule no routed DATA: a lookup or a flood");
+    }
+  },
+});
