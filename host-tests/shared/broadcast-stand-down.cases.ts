@@ -2,7 +2,9 @@
 // through the node's public interface only (frames in, frames on the air out): the named
 // stand-down's three conditions one at a time (and the copies a crowded node needs, what a
 // copy from a near sender counts reached: rule `triangleReach`, and when a crowded node's nearly
-// complete reach overrules a neighbour not known to hold the frame: rule `nearlyAllReached`), a forwarder
+// complete reach overrules a neighbour not known to hold the frame: rule `nearlyAllReached`; whom
+// a co-forwarder's copy reaches by its neighbours' lists: rule `coForwarderReach`, and how much
+// may rest on co-forwarders not heard: rule `coForwarderDefer`), a forwarder
 // that knows no node it reaches, and the originator's backup wait, which must outlast the
 // last-ranked forwarder's turn.
 import { airtimeMs } from "../../src/core/airtime";
@@ -11,7 +13,7 @@ import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { DEFAULT_CONFIG } from "../../src/core/config";
 import { FloodScope, FrameType, shortId } from "../../src/core/frames";
 import { RANK_GUARD_SLOTS } from "../../src/core/flooding";
-import { CROWDED_STAND_DOWN_COPIES, MOVING_BCAST_COPIES, NAMED_STAND_DOWN_COPIES, NAMED_STAND_DOWN_SHARE, NEARLY_ALL_REACHED_BUSY, NEARLY_ALL_REACHED_SHARE } from "../../src/core/stand-down";
+import { CO_FORWARDER_BLIND_MAX, CROWDED_STAND_DOWN_COPIES, MOVING_BCAST_COPIES, NAMED_STAND_DOWN_COPIES, NAMED_STAND_DOWN_SHARE, NEARLY_ALL_REACHED_BUSY, NEARLY_ALL_REACHED_SHARE } from "../../src/core/stand-down";
 import type { MeshNode } from "../../src/core/mesh-node";
 import { SNR_LIMIT_DB, slotTimeMs } from "../../src/core/presets";
 import type { NodeId } from "../../src/core/station";
@@ -143,6 +145,70 @@ export default suite("broadcast stand-down", {
     t.equal(run(false), 0, "every neighbour listed by a sender: stands down");
     t.equal(run(true), 1, "the leaf lacks it: relays");
     t.equal(run(true, STRONG), 0, "the leaf heard near, as the senders are (triangleReach): counted reached, stands down");
+  },
+  "coForwarderReach: a neighbour whose list names a forwarder ranked ahead of us, or named in a list not naming us, counts reached; one ranked behind us, or known reached before the copy named it, does not"(t) {
+    // The clique 1, 2, 3, 4 and the leaf 5 hanging off 2, which also hears 6; 6 hears only 5, so 2
+    // does not know it (a two-hop node). Node 2 is named by 1 and hears copies from 3 and 4: their
+    // lists cover 1–4, and 5 lists 2 and 6 but none of the senders, so without the rule 5 is a
+    // usable neighbour known to lack the frame and 2 relays (the case above). The leaf is heard
+    // far (below rule `triangleReach`'s margin).
+    const run = (lists: { from1: number[]; from3?: number[] }, oneHears6 = false): number => {
+      const h = new IdealMesh({ seed: 11 });
+      for (let i = 1; i <= 6; i++) h.addNode(i, gridPosition(i, 0));
+      for (const [a, b] of [[1, 2], [1, 3], [1, 4], [2, 3], [2, 4], [3, 4], [5, 6]]) h.link(a, b);
+      if (oneHears6) h.link(1, 6);
+      h.link(2, 5, { snr: MID });
+      settle(t, h, "clique, leaf and its neighbour");
+      const me = h.node(2);
+      const from = h.txLog.length;
+      const at = h.now;
+      me.receive(bcast(me, 1, lists.from1.map((i) => shortId(i))), { rssi: -90, snr: STRONG, at });
+      me.receive(bcast(me, 3, lists.from3?.map((i) => shortId(i))), { rssi: -90, snr: STRONG, at });
+      me.receive(bcast(me, 4, undefined), { rssi: -90, snr: STRONG, at });
+      h.run(h.now + MINUTE);
+      return relaysOf(h, 2, from);
+    };
+    t.equal(run({ from1: [2] }), 1, "no co-forwarder: the leaf lacks it, relays");
+    t.equal(run({ from1: [6, 2] }), 0, "6 ranked ahead of 2: the leaf, which lists 6, counts reached, stands down");
+    t.equal(run({ from1: [2, 6] }), 1, "6 ranked behind 2 (it may be counting on 2): relays");
+    t.equal(run({ from1: [2], from3: [6] }), 0, "6 named by another sender's copy that does not name 2: stands down");
+    t.equal(run({ from1: [2], from3: [6] }, true), 1, "the same, but 1's list shows 6 heard 1 before 3 named it (named late, it will not relay): not counted, relays");
+  },
+  "coForwarderReach, blind cap, and coForwarderDefer: more than CO_FORWARDER_BLIND_MAX neighbours counted reached only by a co-forwarder not heard push the relay back a contention window; a copy from that co-forwarder meanwhile stands it down"(t) {
+    t.equal(CO_FORWARDER_BLIND_MAX, 2, "the cap this case is written for");
+    // The clique 1, 2, 3, 4 and `leaves` leaves (5, 7, 8) hanging off 2, each also hearing 6; 6
+    // hears only the leaves, so 2 does not know it. Node 2 is named by 1 behind 6 and hears copies
+    // from 3 and 4: the leaves list 6 and none of the senders, so they count reached only through
+    // 6, which 2 has not heard. With `from6`, a copy from 6 reaches 2 after `from6` ms.
+    const run = (leaves: number, from6?: number): { relays: number; after: number; window: number } => {
+      const ids = [5, 7, 8].slice(0, leaves);
+      const h = new IdealMesh({ seed: 11 });
+      for (const i of [1, 2, 3, 4, 6, ...ids]) h.addNode(i, gridPosition(i, 0));
+      for (const [a, b] of [[1, 2], [1, 3], [1, 4], [2, 3], [2, 4], [3, 4]]) h.link(a, b);
+      for (const i of ids) {
+        h.link(2, i, { snr: MID });
+        h.link(6, i);
+      }
+      settle(t, h, `clique and ${leaves} leaves`);
+      const me = h.node(2);
+      const from = h.txLog.length;
+      const at = h.now;
+      me.receive(bcast(me, 1, [shortId(6), shortId(2)]), { rssi: -90, snr: STRONG, at });
+      me.receive(bcast(me, 3, undefined), { rssi: -90, snr: STRONG, at });
+      me.receive(bcast(me, 4, undefined), { rssi: -90, snr: STRONG, at });
+      if (from6 !== undefined) {
+        h.run(at + from6);
+        me.receive(bcast(me, 6, undefined), { rssi: -90, snr: MID, at: h.now });
+      }
+      h.run(at + MINUTE);
+      const mine = h.txLog.slice(from).filter((r) => r.tx === 2 && r.type === FrameType.BCAST);
+      return { relays: relaysOf(h, 2, from), after: mine.length > 0 ? mine[0].at - at : -1, window: 2 ** me.config.floodContentionCw * slotTimeMs(h.modem) };
+    };
+    t.equal(run(2).relays, 0, "two leaves rest on 6: within the cap, stands down");
+    const three = run(3);
+    t.equal(three.relays, 1, "three leaves rest on 6: over the cap, relays");
+    t.ok(three.after >= three.window, `three leaves: the relay waits a widest contention window (${three.after.toFixed(0)} ms after the copies, window ${three.window.toFixed(0)} ms)`);
+    t.equal(run(3, 1_000).relays, 0, "three leaves, and a copy from 6 heard while it waits: the leaves list a sender heard, stands down");
   },
   "movingCopyCount: a moving distributor stands down from a broadcast naming no forwarders after two copies; a static one, or a flood, after three"(t) {
     t.equal(MOVING_BCAST_COPIES, 2, "the rule this case is written for");

@@ -17,7 +17,7 @@ import { FloodHandover } from "./flood-handover";
 import { queryListCapped } from "./locate";
 import { addNewest, setNewest } from "./bounded";
 import { FloodAnswer } from "./flood-answer";
-import { CROWDED_STAND_DOWN_COPIES, MOVING_BCAST_COPIES, NAMED_STAND_DOWN_COPIES, NAMED_STAND_DOWN_SHARE, NEARLY_ALL_REACHED_BUSY, NEARLY_ALL_REACHED_SHARE } from "./stand-down";
+import { CO_FORWARDER_BLIND_MAX, CROWDED_STAND_DOWN_COPIES, MOVING_BCAST_COPIES, NAMED_STAND_DOWN_COPIES, NAMED_STAND_DOWN_SHARE, NEARLY_ALL_REACHED_BUSY, NEARLY_ALL_REACHED_SHARE, transmittersAhead } from "./stand-down";
 
 /**
  * Own reach (§15): senders heard at least this far above the SF's demodulation limit count as
@@ -106,7 +106,21 @@ interface PendingBroadcast {
   readonly reached: Set<number>;
   /** Short ids of the nodes heard sending it (§15 *Named stand-down*: a neighbour listing one of them holds it). */
   readonly senders: Set<number>;
+  /**
+   * Rule `coForwarderReach` (§15): each neighbour whose list names a transmitter of a copy we
+   * heard (its sender, or a forwarder it names ranked ahead of us), with those transmitters.
+   */
+  readonly listing: Map<number, Set<number>>;
+  /** Rule `coForwarderDefer` (§15): our relay was pushed back once, on co-forwarders not heard. */
+  deferred: boolean;
 }
+
+/**
+ * Whom rule `coForwarderReach` lets the named stand-down count reached (§15): neighbours listing a
+ * node heard sending the frame ("heard"), or listing any transmitter of a copy, co-forwarders
+ * ranked ahead of us and not heard included ("ahead").
+ */
+type CoForwarderTrust = "heard" | "ahead";
 
 export class Flooding {
   readonly n: NodeState;
@@ -366,6 +380,8 @@ export class Flooding {
     pending.copies++;
     const listed = pending.listed;
     if (listed !== undefined) {
+      // Rule `coForwarderReach`: co-forwarders already known reached held the frame before this copy named them.
+      if (listed.frame.type === FrameType.BCAST) this.coForwarderReach(listed.listing, sender, forwarders, listed.reached);
       this.noteReached(listed.reached, sender, forwarders, listed.frame.type === FrameType.BCAST ? now : undefined);
       listed.senders.add(shortId(sender));
     }
@@ -375,12 +391,44 @@ export class Flooding {
     const enough = !pending.named && this.n.config.relayCopyThreshold > 0 && pending.copies >= this.unnamedStandDownCopies(listed?.frame.type, now);
     const redundant =
       pending.named && listed !== undefined
-        ? pending.copies >= this.standDownCopies(listed.frame.type) && this.reachMostlyCovered(listed, now, this.nearlyAllReached(listed.frame.type, now))
+        ? this.namedRedundant(listed, pending.copies, now)
         : this.coveredBy(key, sender, now);
     if (redundant || enough) {
       this.pendingRelays.delete(key);
       if (this.#unqueueRelay(key)) this.n.stats.relaysSuppressed++;
     }
+  }
+
+  /**
+   * Named stand-down (§15) of a named forwarder that has heard `copies` copies: condition (c),
+   * then (a) and (b) with rule `coForwarderReach`'s neighbours counted reached. Those listing a
+   * node heard sending the frame count always; those listing only co-forwarders we did not hear
+   * count when at most CO_FORWARDER_BLIND_MAX of our reach rests on them and our relay was not
+   * pushed back yet; with more, rule `coForwarderDefer` pushes it back once (`deferRelay`) and
+   * only what we then hear can stand us down.
+   */
+  namedRedundant(listed: PendingBroadcast, copies: number, now: number): boolean {
+    if (copies < this.standDownCopies(listed.frame.type)) return false;
+    const crowded = this.nearlyAllReached(listed.frame.type, now);
+    if (this.reachMostlyCovered(listed, now, crowded, "heard")) return true;
+    if (listed.deferred) return false;
+    if (this.reachMostlyCovered(listed, now, crowded, "ahead", CO_FORWARDER_BLIND_MAX)) return true;
+    if (this.reachMostlyCovered(listed, now, crowded, "ahead")) this.deferRelay(listed, now);
+    return false;
+  }
+
+  /**
+   * Rule `coForwarderDefer` (§15): our relay of this broadcast goes on the air no sooner than one
+   * widest contention window (2^floodContentionCw slots) from now, once. It would stand down on
+   * co-forwarders we did not hear, which may not have sent (more than half never do); sent later,
+   * after the wave of the others, it reaches what their copies lost, unless a copy heard
+   * meanwhile stands it down.
+   */
+  deferRelay(listed: PendingBroadcast, now: number): void {
+    listed.deferred = true;
+    const key = listedKey(listed.frame);
+    const q = this.n.queue.find((x) => x.tag.kind === "relay" && x.tag.key === key);
+    if (q !== undefined) q.notBefore = Math.max(q.notBefore, now + 2 ** this.n.config.floodContentionCw * this.n.slotMs);
   }
 
   /**
@@ -578,6 +626,27 @@ export class Flooding {
   }
 
   /**
+   * Rule `coForwarderReach` (§15, stand-down.ts): adds our neighbours whose lists name a transmitter
+   * of this copy, but for co-forwarders in `held` (known reached before this copy named them: named
+   * late, a forwarder that holds the frame already does not relay it).
+   */
+  coForwarderReach(listing: Map<number, Set<number>>, sender: NodeId, forwarders: readonly number[] | undefined, held?: ReadonlySet<number>): void {
+    const tx = shortId(sender);
+    const by = [...transmittersAhead(shortId(this.n.id), tx, forwarders)].filter((x) => x === tx || held === undefined || !held.has(x));
+    const minRq = this.coverMinRq();
+    for (const n of this.n.nbrs.values()) {
+      const list = this.n.nbrs.covers(n, minRq);
+      if (list === undefined) continue;
+      const named = by.filter((x) => list.has(x));
+      if (named.length === 0) continue;
+      const short = shortId(n.id);
+      const set = listing.get(short) ?? new Set<number>();
+      for (const x of named) set.add(x);
+      listing.set(short, set);
+    }
+  }
+
+  /**
    * A neighbour covers the nodes it reports hearing at rq ≥ √linkUsableQ (§15): the receive half
    * of a usable link (Q = rq · tq ≥ linkUsableQ with equal halves).
    */
@@ -607,7 +676,12 @@ export class Flooding {
    * reached; with `crowded` (rule `nearlyAllReached`), also when a neighbour may lack it but at
    * most NEARLY_ALL_REACHED_SHARE of those nodes is not known reached.
    */
-  reachMostlyCovered(b: Pick<PendingBroadcast, "reached" | "senders">, now: number, crowded = false): boolean {
+  reachMostlyCovered(b: Pick<PendingBroadcast, "reached" | "senders" | "listing">, now: number, crowded = false, trust?: CoForwarderTrust, blindMax = Infinity): boolean {
+    const viaHeard = (x: number): boolean => {
+      for (const y of b.listing.get(x) ?? []) if (b.senders.has(y)) return true;
+      return false;
+    };
+    const known = (x: number): boolean => b.reached.has(x) || (trust === "heard" ? viaHeard(x) : trust === "ahead" && b.listing.has(x));
     const mine = new Set<number>();
     const minRq = this.coverMinRq();
     const senders = [...b.senders];
@@ -615,7 +689,7 @@ export class Flooding {
     for (const n of this.n.nbrs.usableList(now)) {
       const short = shortId(n.id);
       mine.add(short);
-      if (lacking || b.reached.has(short)) continue;
+      if (lacking || known(short)) continue;
       const list = this.n.nbrs.covers(n, minRq);
       if (list !== undefined && !senders.some((x) => list.has(x))) lacking = true;
     }
@@ -624,8 +698,12 @@ export class Flooding {
     this.heardNodes.addRecent(mine, now);
     // Knowing no node we reach (a view emptied by collisions) is no evidence that all are reached.
     if (mine.size === 0) return false;
+    // Rule `coForwarderReach`: how much of our reach rests on co-forwarders we did not hear.
+    let blind = 0;
+    for (const x of mine) if (!b.reached.has(x) && b.listing.has(x) && !viaHeard(x)) blind++;
+    if (blind > blindMax) return false;
     let left = 0;
-    for (const x of mine) if (!b.reached.has(x)) left++;
+    for (const x of mine) if (!known(x)) left++;
     return left <= (lacking ? NEARLY_ALL_REACHED_SHARE : NAMED_STAND_DOWN_SHARE) * mine.size;
   }
 
@@ -762,7 +840,9 @@ export class Flooding {
     else this.n.stats.locateRelays++;
     this.remember(key, now);
     const p = this.pendingRelays.get(key);
-    if (p !== undefined) p.listed = { frame, from: f.tx, reached, senders: new Set([shortId(f.tx)]) };
+    const listing = new Map<number, Set<number>>();
+    if (f.type === FrameType.BCAST) this.coForwarderReach(listing, f.tx, f.forwarders);
+    if (p !== undefined) p.listed = { frame, from: f.tx, reached, senders: new Set([shortId(f.tx)]), listing, deferred: false };
     return true;
   }
 }

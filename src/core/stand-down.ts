@@ -1,6 +1,7 @@
 // When a relay of a broadcast, flood or location query stands down (docs/protocol.md §15 *Named
 // stand-down*, rules `nearlyAllReached` and `movingCopyCount`): the thresholds Flooding
-// (flooding.ts) applies to the copies it hears and the reach it knows reached.
+// (flooding.ts) applies to the copies it hears and the reach it knows reached, and whose reach it
+// counts (rules `coForwarderReach` and `coForwarderDefer`).
 
 /**
  * Named stand-down (§15): a named forwarder stands down once at most this share of the nodes it
@@ -43,3 +44,29 @@ export const CROWDED_STAND_DOWN_COPIES = 2;
  * each may be the only way to part of the mesh.
  */
 export const MOVING_BCAST_COPIES = 2;
+
+/**
+ * Rule `coForwarderReach` (§15, broadcasts): the transmitters of a copy from `sender` naming
+ * `forwarders` whose reach node `self` counts for its named stand-down: the sender, and the
+ * forwarders named ahead of `self` (all of them when the copy does not name `self`). A neighbour
+ * whose list names one of them hears it (a list names the nodes its owner hears), which the
+ * transmitter's own list, 24 of its 40–137 neighbours, or none for one out of our range, does not
+ * show. Not those ranked behind us: they may be counting on us the same way.
+ */
+export function transmittersAhead(self: number, sender: number, forwarders: readonly number[] | undefined): Set<number> {
+  const list = forwarders ?? [];
+  const at = list.indexOf(self);
+  const out = new Set<number>(at >= 0 ? list.slice(0, at) : list);
+  out.add(sender);
+  out.delete(self);
+  return out;
+}
+
+/**
+ * Rule `coForwarderReach` (§15, broadcasts): the most nodes of a named forwarder's reach it may
+ * count reached only because their lists name a co-forwarder it did not hear (one named ahead of
+ * it, or in a copy not naming it). Such a co-forwarder often never sends (medium-city seed 1: 636
+ * of 1,144 counted on did not), and about one in eleven of the nodes counted on it alone then
+ * missed the broadcast; a stand-down resting on two or fewer such nodes risks little.
+ */
+export const CO_FORWARDER_BLIND_MAX = 2;
