@@ -80,9 +80,9 @@ export class FloodHandover {
   readonly #pending = new Map<string, PendingHandover>();
   /** Rule `answeredFirst`: messages already answered or carried to their destination, by flood key (bounded). */
   readonly #answered = new Set<string>();
-  readonly #flood: Pick<Flooding, "noteReached" | "backupWaitMs" | "rankStepMs" | "relayWithheld" | "answered">;
+  readonly #flood: Pick<Flooding, "reach" | "backupWaitMs" | "rankStepMs" | "relayWithheld" | "answered">;
 
-  constructor(n: NodeState, flood: Pick<Flooding, "noteReached" | "backupWaitMs" | "rankStepMs" | "relayWithheld" | "answered">) {
+  constructor(n: NodeState, flood: Pick<Flooding, "reach" | "backupWaitMs" | "rankStepMs" | "relayWithheld" | "answered">) {
     this.n = n;
     this.#flood = flood;
   }
@@ -125,7 +125,7 @@ export class FloodHandover {
     const key = floodKey(f.src, f.dst, f.seq);
     if (this.#pending.has(key) || this.#answered.has(key)) return;
     const holders = new Set<number>();
-    this.#flood.noteReached(holders, f.tx, f.forwarders);
+    this.#flood.reach.noteReached(holders, f.tx, f.forwarders);
     const p: PendingHandover = { flood: f, holders, senders: new Set([shortId(f.tx)]), lastCopy: now, deadline: now + HANDOVER_MAX_WAIT_MS, waitMs: 0 };
     // A driving holder (§14 `resendUnechoed`) keeps rank 0 only and ranks the senders too: its view of
     // who holds what is stale, and on highway-convoy the later ranks cost delivery.
@@ -143,7 +143,7 @@ export class FloodHandover {
     if (p === undefined) return;
     p.lastCopy = now;
     p.senders.add(shortId(f.tx));
-    this.#flood.noteReached(p.holders, f.tx, f.forwarders);
+    this.#flood.reach.noteReached(p.holders, f.tx, f.forwarders);
     // A better-placed holder shown by a later copy is only inferred from reach lists and may never
     // have got the flood: ours waits a rank step behind each such holder instead, and is called off
     // when we overhear theirs (`overheard`). Given up only when our own link to the destination is gone.

@@ -5,10 +5,9 @@ import { type BcastFrame, type FloodFrame, FloodScope, type FloodScopeKind, floo
 import { BROADCAST, type NodeId, type PriorityLevel, type SendResult } from "./station";
 import { MIN_RELAY_CW, NodeState, identityKey, type Unicast } from "./node-state";
 import { NO_CLUSTER } from "./cluster";
-import type { Neighbour } from "./neighbour-table";
 import { SNR_LIMIT_DB } from "./presets";
 import { chooseForwarders, MIN_FORWARDER_GAIN } from "./forwarders";
-import { HeardNodes } from "./heard-nodes";
+import { Reach, type ReachKnown } from "./reach";
 import { decodeFrame, encodeFrame } from "./codec";
 import { nextHopCount } from "./hop-count";
 import { inBroadcastScope, inCorridor, inCorridorRectangle, inLocateScope } from "./scope";
@@ -17,15 +16,7 @@ import { FloodHandover } from "./flood-handover";
 import { queryListCapped } from "./locate";
 import { addNewest, setNewest } from "./bounded";
 import { FloodAnswer } from "./flood-answer";
-import { CO_FORWARDER_BLIND_MAX, CROWDED_STAND_DOWN_COPIES, MOVING_BCAST_COPIES, NAMED_STAND_DOWN_COPIES, NAMED_STAND_DOWN_SHARE, NEARLY_ALL_REACHED_BUSY, NEARLY_ALL_REACHED_SHARE, transmittersAhead } from "./stand-down";
-
-/**
- * Own reach (§15): senders heard at least this far above the SF's demodulation limit count as
- * reached by our own transmissions, for as long as OWN_REACH_HOLD_MS, OWN_REACH_MAX of them.
- */
-export const OWN_REACH_MARGIN_DB = 3;
-export const OWN_REACH_HOLD_MS = 20 * 60_000;
-export const OWN_REACH_MAX = 128;
+import { CO_FORWARDER_BLIND_MAX, CROWDED_STAND_DOWN_COPIES, MOVING_BCAST_COPIES, NAMED_STAND_DOWN_COPIES, NEARLY_ALL_REACHED_BUSY } from "./stand-down";
 
 /**
  * Backup forwarders (§15): broadcasts whose named forwarders we still listen for, at most
@@ -97,30 +88,14 @@ interface Watch {
 }
 
 /** A broadcast relay waiting in the queue (§15): what it will carry and whom it no longer needs to reach. */
-interface PendingBroadcast {
+interface PendingBroadcast extends ReachKnown {
   /** The relayed frame without its forwarder list (the list is chosen when it goes on the air). */
   readonly frame: ListedFrame;
   /** Whom we heard it from first. */
   readonly from: NodeId;
-  /** Short ids reached already or by transmissions announced (senders heard, named co-forwarders, their neighbours). */
-  readonly reached: Set<number>;
-  /** Short ids of the nodes heard sending it (§15 *Named stand-down*: a neighbour listing one of them holds it). */
-  readonly senders: Set<number>;
-  /**
-   * Rule `coForwarderReach` (§15): each neighbour whose list names a transmitter of a copy we
-   * heard (its sender, or a forwarder it names ranked ahead of us), with those transmitters.
-   */
-  readonly listing: Map<number, Set<number>>;
   /** Rule `coForwarderDefer` (§15): our relay was pushed back once, on co-forwarders not heard. */
   deferred: boolean;
 }
-
-/**
- * Whom rule `coForwarderReach` lets the named stand-down count reached (§15): neighbours listing a
- * node heard sending the frame ("heard"), or listing any transmitter of a copy, co-forwarders
- * ranked ahead of us and not heard included ("ahead").
- */
-type CoForwarderTrust = "heard" | "ahead";
 
 export class Flooding {
   readonly n: NodeState;
@@ -134,13 +109,14 @@ export class Flooding {
   readonly resent = new Set<string>();
   /** The destination's answer to a flood to us (rules `reackReflood`, `deliveredHopAck`). */
   readonly answer: FloodAnswer;
-  /** Nodes we hear (own reach, §15). */
-  readonly heardNodes = new HeardNodes(OWN_REACH_MAX, OWN_REACH_HOLD_MS);
+  /** What this node knows reached: own reach, copies' senders and co-forwarders (§15, reach.ts). */
+  readonly reach: Reach;
   /** Rule `agreedHandover` (§14): floods we may carry to their destination as one confirmed hop. */
   readonly handover: FloodHandover;
 
   constructor(n: NodeState) {
     this.n = n;
+    this.reach = new Reach(n);
     this.handover = new FloodHandover(n, this);
     this.answer = new FloodAnswer(n);
   }
@@ -292,7 +268,7 @@ export class Flooding {
       if (silent.size === 0) continue;
       // What the silent forwarders were to reach: their neighbours, as they listed them.
       const only = new Set<number>();
-      const minRq = this.coverMinRq();
+      const minRq = this.reach.coverMinRq();
       for (const n of this.n.nbrs.values()) if (silent.has(shortId(n.id))) for (const x of this.n.nbrs.covers(n, minRq) ?? []) only.add(x);
       if (only.size === 0) continue;
       // A directed frame's backup names for the whole two-hop view but the silent ones: the part
@@ -313,13 +289,6 @@ export class Flooding {
     this.pendingRelays.delete(oldest);
     this.#unqueueRelay(oldest);
     this.n.stats.relaysShed++;
-  }
-
-  /** Any frame from `tx` decoded at `snr` dB (own reach, §15). */
-  heardFrom(tx: NodeId, snr: number, now: number): void {
-    const margin = snr - (SNR_LIMIT_DB[this.n.modem.sf] ?? -20);
-    if (margin >= OWN_REACH_MARGIN_DB) this.heardNodes.heard(shortId(tx), now, margin);
-    else this.heardNodes.heardWeak(shortId(tx), margin);
   }
 
   /**
@@ -381,8 +350,8 @@ export class Flooding {
     const listed = pending.listed;
     if (listed !== undefined) {
       // Rule `coForwarderReach`: co-forwarders already known reached held the frame before this copy named them.
-      if (listed.frame.type === FrameType.BCAST) this.coForwarderReach(listed.listing, sender, forwarders, listed.reached);
-      this.noteReached(listed.reached, sender, forwarders, listed.frame.type === FrameType.BCAST ? now : undefined);
+      if (listed.frame.type === FrameType.BCAST) this.reach.coForwarderReach(listed.listing, sender, forwarders, listed.reached);
+      this.reach.noteReached(listed.reached, sender, forwarders, listed.frame.type === FrameType.BCAST ? now : undefined);
       listed.senders.add(shortId(sender));
     }
     // A named forwarder (§15) was chosen for the part of the network only it covers: the copy
@@ -410,10 +379,10 @@ export class Flooding {
   namedRedundant(listed: PendingBroadcast, copies: number, now: number): boolean {
     if (copies < this.standDownCopies(listed.frame.type)) return false;
     const crowded = this.nearlyAllReached(listed.frame.type, now);
-    if (this.reachMostlyCovered(listed, now, crowded, "heard")) return true;
+    if (this.reach.reachMostlyCovered(listed, now, crowded, "heard")) return true;
     if (listed.deferred) return false;
-    if (this.reachMostlyCovered(listed, now, crowded, "ahead", CO_FORWARDER_BLIND_MAX)) return true;
-    if (this.reachMostlyCovered(listed, now, crowded, "ahead")) this.deferRelay(listed, now);
+    if (this.reach.reachMostlyCovered(listed, now, crowded, "ahead", CO_FORWARDER_BLIND_MAX)) return true;
+    if (this.reach.reachMostlyCovered(listed, now, crowded, "ahead")) this.deferRelay(listed, now);
     return false;
   }
 
@@ -582,129 +551,12 @@ export class Flooding {
     if (w !== undefined) {
       w.heardAny = true;
       w.waiting.delete(shortId(f.tx));
-      this.noteReached(w.reached, f.tx, f.forwarders);
+      this.reach.noteReached(w.reached, f.tx, f.forwarders);
       if (w.waiting.size === 0) this.watches.delete(key);
     }
     if (!mayRelay || f.backup !== true || !f.forwarders?.includes(shortId(this.n.id)) || this.relayed.has(key) || this.pendingRelays.has(key) || f.ttl <= 1) return;
     if (f.type === FrameType.FLOOD && (f.dst === this.n.id || !this.floodScopeAdmits(f, true, now))) return;
     this.relayListed(f, key, true, now);
-  }
-
-  /**
-   * Reached (§15): a copy from `sender` reached the sender's neighbours, and the co-forwarders it
-   * names that we hear will reach theirs; with `triangleAt` (a broadcast's copy, heard now), also
-   * the nodes rule `triangleReach` counts.
-   */
-  noteReached(reached: Set<number>, sender: NodeId, forwarders: readonly number[] | undefined, triangleAt?: number): void {
-    const minRq = this.coverMinRq();
-    const add = (n: Neighbour | undefined, short: number): void => {
-      reached.add(short);
-      if (n !== undefined) for (const x of this.n.nbrs.covers(n, minRq) ?? []) reached.add(x);
-    };
-    add(this.n.nbrs.get(sender), shortId(sender));
-    if (triangleAt !== undefined) this.triangleReach(reached, sender, triangleAt);
-    if (forwarders === undefined || forwarders.length === 0) return;
-    const self = shortId(this.n.id);
-    const byShort = new Map<number, Neighbour>();
-    for (const n of this.n.nbrs.values()) byShort.set(shortId(n.id), n);
-    for (const s of forwarders) if (s !== self && byShort.has(s)) add(byShort.get(s), s);
-  }
-
-  /**
-   * Rule `triangleReach` (§15, broadcasts only): a copy from a sender we hear at least
-   * `triangleMarginDb` above the SF's limit (smoothed, own reach) reached every node we hear that
-   * strongly too. Both are near us, so they are near each other (at most the sum of their
-   * distances to us), which our neighbour table's 24 entries and the sender's OGM list cannot
-   * tell: in a crowd most of what a named forwarder reaches was otherwise never known reached.
-   */
-  triangleReach(reached: Set<number>, sender: NodeId, now: number): void {
-    const t = this.n.config.triangleMarginDb;
-    if (!(t > 0)) return;
-    const m = this.heardNodes.margin(shortId(sender), now);
-    if (m === undefined || m < t) return;
-    this.heardNodes.addStrong(reached, t, now);
-  }
-
-  /**
-   * Rule `coForwarderReach` (§15, stand-down.ts): adds our neighbours whose lists name a transmitter
-   * of this copy, but for co-forwarders in `held` (known reached before this copy named them: named
-   * late, a forwarder that holds the frame already does not relay it).
-   */
-  coForwarderReach(listing: Map<number, Set<number>>, sender: NodeId, forwarders: readonly number[] | undefined, held?: ReadonlySet<number>): void {
-    const tx = shortId(sender);
-    const by = [...transmittersAhead(shortId(this.n.id), tx, forwarders)].filter((x) => x === tx || held === undefined || !held.has(x));
-    const minRq = this.coverMinRq();
-    for (const n of this.n.nbrs.values()) {
-      const list = this.n.nbrs.covers(n, minRq);
-      if (list === undefined) continue;
-      const named = by.filter((x) => list.has(x));
-      if (named.length === 0) continue;
-      const short = shortId(n.id);
-      const set = listing.get(short) ?? new Set<number>();
-      for (const x of named) set.add(x);
-      listing.set(short, set);
-    }
-  }
-
-  /**
-   * A neighbour covers the nodes it reports hearing at rq ≥ √linkUsableQ (§15): the receive half
-   * of a usable link (Q = rq · tq ≥ linkUsableQ with equal halves).
-   */
-  coverMinRq(): number {
-    return Math.sqrt(this.n.config.linkUsableQ);
-  }
-
-  /**
-   * Neighbours that may be named (§15): the usable ones, and those we hear well ourselves (own
-   * reach) whose link quality collisions have pushed below usable: a broadcast relay needs no
-   * acknowledgement, only a link, and OGMs lost to collisions say nothing about the link
-   * (bay-area, seed 1: broadcast coverage 14.9 % → 19.8 % with them).
-   */
-  relayCandidates(now: number): Neighbour[] {
-    const heard = new Set<number>();
-    this.heardNodes.addRecent(heard, now);
-    const out: Neighbour[] = [];
-    // Rule `drivenOff` (§4): not a neighbour that has driven off (a static namer among cars).
-    for (const n of this.n.nbrs.values()) if (!n.suspended && !this.n.nbrs.outrun(n, now) && (heard.has(shortId(n.id)) || this.n.nbrs.usable(n, now))) out.push(n);
-    return out;
-  }
-
-  /**
-   * Named stand-down (§15): whether no usable neighbour is known to lack the frame (its neighbour
-   * list names none of the nodes heard sending it, and no such sender lists it) and at most
-   * NAMED_STAND_DOWN_SHARE of the nodes we reach (usable neighbours and own reach) is not known
-   * reached; with `crowded` (rule `nearlyAllReached`), also when a neighbour may lack it but at
-   * most NEARLY_ALL_REACHED_SHARE of those nodes is not known reached.
-   */
-  reachMostlyCovered(b: Pick<PendingBroadcast, "reached" | "senders" | "listing">, now: number, crowded = false, trust?: CoForwarderTrust, blindMax = Infinity): boolean {
-    const viaHeard = (x: number): boolean => {
-      for (const y of b.listing.get(x) ?? []) if (b.senders.has(y)) return true;
-      return false;
-    };
-    const known = (x: number): boolean => b.reached.has(x) || (trust === "heard" ? viaHeard(x) : trust === "ahead" && b.listing.has(x));
-    const mine = new Set<number>();
-    const minRq = this.coverMinRq();
-    const senders = [...b.senders];
-    let lacking = false;
-    for (const n of this.n.nbrs.usableList(now)) {
-      const short = shortId(n.id);
-      mine.add(short);
-      if (lacking || known(short)) continue;
-      const list = this.n.nbrs.covers(n, minRq);
-      if (list !== undefined && !senders.some((x) => list.has(x))) lacking = true;
-    }
-    // Rule `nearlyAllReached`: in a crowd, condition (a) yields to a reach known reached but for a tenth.
-    if (lacking && !crowded) return false;
-    this.heardNodes.addRecent(mine, now);
-    // Knowing no node we reach (a view emptied by collisions) is no evidence that all are reached.
-    if (mine.size === 0) return false;
-    // Rule `coForwarderReach`: how much of our reach rests on co-forwarders we did not hear.
-    let blind = 0;
-    for (const x of mine) if (!b.reached.has(x) && b.listing.has(x) && !viaHeard(x)) blind++;
-    if (blind > blindMax) return false;
-    let left = 0;
-    for (const x of mine) if (!known(x)) left++;
-    return left <= (lacking ? NEARLY_ALL_REACHED_SHARE : NAMED_STAND_DOWN_SHARE) * mine.size;
   }
 
   /**
@@ -730,15 +582,15 @@ export class Flooding {
     // A moving node's two-hop view is stale by the time it is used: it names none, and the
     // distributors relay (§15). Highway convoy: coverage 49 % with lists, 83 % without.
     if (!this.n.config.broadcastForwarders || this.n.moving(now)) return bare;
-    const minRq = this.coverMinRq();
+    const minRq = this.reach.coverMinRq();
     const prev = from === undefined ? undefined : this.n.nbrs.get(from);
     const chosen = chooseForwarders({
       self: shortId(this.n.id),
-      neighbours: this.relayCandidates(now)
+      neighbours: this.reach.relayCandidates(now)
         .filter((n) => (backup === undefined || !backup.skip.has(shortId(n.id))) && this.candidateInScope(f, n.cluster))
         .map((n) => ({ short: shortId(n.id), prio: n.relayPrio, active: n.relayActive, covers: this.n.nbrs.covers(n, minRq) })),
       previous: from === undefined ? undefined : { short: shortId(from), covers: prev === undefined ? undefined : this.n.nbrs.covers(prev, minRq) },
-      reached: this.ownReach(reached, now),
+      reached: this.reach.ownReach(reached, now),
       only: backup?.only,
       max: MAX_BCAST_FORWARDERS,
       minGain: this.forwarderMinGain(f, backup !== undefined),
@@ -767,13 +619,6 @@ export class Flooding {
    */
   standDownCopies(type: ListedFrame["type"]): number {
     return type === FrameType.BCAST && this.n.nbrs.full ? CROWDED_STAND_DOWN_COPIES : NAMED_STAND_DOWN_COPIES;
-  }
-
-  /** `reached` plus the nodes we hear ourselves (own reach, §15). */
-  ownReach(reached: ReadonlySet<number> | undefined, now: number): Set<number> {
-    const out = new Set<number>(reached);
-    this.heardNodes.addRecent(out, now);
-    return out;
   }
 
   sendBroadcast(now: number, payload: Uint8Array, priority: PriorityLevel, scope: number): SendResult {
@@ -829,7 +674,7 @@ export class Flooding {
     const { forwarders: _list, backup: _b, ...bare } = f;
     const frame = { ...bare, tx: this.n.id, ttl: f.ttl - 1, hops: nextHopCount(f.hops) } as ListedFrame;
     const reached = new Set<number>();
-    this.noteReached(reached, f.tx, f.forwarders, f.type === FrameType.BCAST ? now : undefined);
+    this.reach.noteReached(reached, f.tx, f.forwarders, f.type === FrameType.BCAST ? now : undefined);
     const relay = this.withForwarders(frame, f.tx, now, reached);
     // Ranked forwarders (§15): our place in the list we were named in is our turn.
     const rank = named ? Math.max(0, f.forwarders?.indexOf(shortId(this.n.id)) ?? 0) : 0;
@@ -841,7 +686,7 @@ export class Flooding {
     this.remember(key, now);
     const p = this.pendingRelays.get(key);
     const listing = new Map<number, Set<number>>();
-    if (f.type === FrameType.BCAST) this.coForwarderReach(listing, f.tx, f.forwarders);
+    if (f.type === FrameType.BCAST) this.reach.coForwarderReach(listing, f.tx, f.forwarders);
     if (p !== undefined) p.listed = { frame, from: f.tx, reached, senders: new Set([shortId(f.tx)]), listing, deferred: false };
     return true;
   }

@@ -169,7 +169,7 @@ export class Forwarding {
    */
   shortcut(dst: NodeId, tried: ReadonlySet<NodeId>, nodeRouted: boolean, now: number): NodeId | undefined {
     if (this.n.driving(now)) return undefined;
-    const heard = heardShortcut(dst, this.n.nbrs, this.n.flood.heardNodes, now, tried);
+    const heard = heardShortcut(dst, this.n.nbrs, this.n.flood.reach.heard, now, tried);
     if (heard !== undefined || nodeRouted || !this.n.nbrs.full) return heard;
     return twoHopShortcut(dst, this.n.nbrs, now, tried);
   }
@@ -544,7 +544,7 @@ export class Forwarding {
     // A shortcut to a destination outside the neighbour table went unconfirmed: it is not taken
     // again until the destination is heard anew (`heardShortcut`; else one frame heard under its id,
     // forged or over a one-way link, would cost every DATA to it a wasted hop for the hold time).
-    else if (n === undefined) this.n.flood.heardNodes.forget(shortId(u.dst));
+    else if (n === undefined) this.n.flood.reach.heard.forget(shortId(u.dst));
     u.tried.add(w.nextHop);
     this.dispatch(u, now, true);
   }

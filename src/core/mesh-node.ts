@@ -391,7 +391,7 @@ export class MeshNode implements Station {
     this.#s.rxSnr = meta.snr;
     // Any frame a neighbour sends shows its link to us is alive (§4).
     this.#s.nbrs.heardFrame(f.tx, now, meta.snr);
-    this.#s.flood.heardFrom(f.tx, meta.snr, now);
+    this.#s.flood.reach.heardFrom(f.tx, meta.snr, now);
     this.#s.fwd.overheard(f, now);
     this.#s.flood.handover.overheard(f, now);
     switch (f.type) {
