@@ -22,7 +22,7 @@ import { CACHE_OFFER_MAX_WAIT_MS } from "../../src/core/security/first-contact";
 import { DEFAULT_CONFIG } from "../../src/core/config";
 import type { NodeId, SendOptions, SendResult } from "../../src/core/station";
 import { gridPosition } from "../../src/demo/ideal-mesh";
-import { suite } from "./harness";
+import { type Assert, suite } from "./harness";
 import { toHex } from "./hex";
 import { TEST_NETWORK_KEY } from "./security.cases";
 import { StubStation } from "./secure-station.cases";
@@ -70,6 +70,23 @@ function deliver(stub: StubStation, src: number, dst: number, payload: Uint8Arra
   stub.events.push({ type: "delivered", at, src, dst, seq: 1, payload, hops: 3, priority: 2 });
 }
 
+/** A converged line of `n` secure MeshNodes with key-derived ids (each holds its neighbours' keys from their boot KEY frames). */
+function keyLine(t: Assert, n: number): { air: StationAir; st: SecureStation[]; ids: ReturnType<typeof identities> } {
+  const ids = identities(n, 11);
+  const air = new StationAir(PRESETS.SHORT_FAST);
+  const st = ids.map((k, i) => {
+    const inner = new MeshNode({ id: k.id, rng: new SeededRng(i + 1), now: 0, modem: PRESETS.SHORT_FAST, config: { frameOverheadBytes: SEAL_OVERHEAD_BYTES }, position: gridPosition(i + 1, 0) });
+    return new SecureStation({ inner, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: k.secretKey, now: 0, idBinding: "required" });
+  });
+  for (const s of st) air.add(s);
+  for (let i = 0; i < n - 1; i++) air.link(ids[i].id, ids[i + 1].id);
+  const first = st[0].inner as MeshNode;
+  const last = st[n - 1].inner as MeshNode;
+  for (let step = 0; step < 300 && !(first.hasRouteTo(last.id, air.now) && last.hasRouteTo(first.id, air.now)); step++) air.run(air.now + 1000);
+  t.ok(first.hasRouteTo(last.id, air.now), "the line converged");
+  return { air, st, ids };
+}
+
 export default suite("key binding and first contact", {
   "a key id is the first 4 bytes (LE) of SHA-256(\"system5 key id\" ‖ key): known answer"(t) {
     const secret = new Uint8Array(32).map((_, i) => i + 1);
@@ -114,28 +131,18 @@ export default suite("key binding and first contact", {
     t.equal(tiny.size, 1, "a fractional size is floored");
   },
   "a relay that holds the target's key answers the request on a line; the target learns the asker's key and does not answer"(t) {
-    // Line A - B - C - D with key-derived ids. C heard D's KEY frame at boot; B did not.
-    const ids = identities(4, 11);
-    const air = new StationAir(PRESETS.SHORT_FAST);
-    const st = ids.map((k, i) => {
-      const inner = new MeshNode({ id: k.id, rng: new SeededRng(i + 1), now: 0, modem: PRESETS.SHORT_FAST, config: { frameOverheadBytes: SEAL_OVERHEAD_BYTES }, position: gridPosition(i + 1, 0) });
-      return new SecureStation({ inner, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: k.secretKey, now: 0, idBinding: "required" });
-    });
-    for (const s of st) air.add(s);
-    for (let i = 0; i < 3; i++) air.link(ids[i].id, ids[i + 1].id);
-    const [a, b, c, d] = st;
-    for (let step = 0; step < 300 && !((a.inner as MeshNode).hasRouteTo(d.id, air.now) && (d.inner as MeshNode).hasRouteTo(a.id, air.now)); step++) air.run(air.now + 1000);
-    t.ok((a.inner as MeshNode).hasRouteTo(d.id, air.now), "the line converged");
-    t.ok(!a.knowsKeyOf(d.id) && !b.knowsKeyOf(d.id), "A and B do not hold D's key");
-    const r = a.send(air.now, d.id, new Uint8Array([1, 2, 3]), { private: true });
+    // Line A - B - C with key-derived ids. B heard C's KEY frame at boot; A did not.
+    const { air, st, ids } = keyLine(t, 3);
+    const [a, b, c] = st;
+    t.ok(!a.knowsKeyOf(c.id) && b.knowsKeyOf(c.id), "B holds C's key, A does not");
+    const r = a.send(air.now, c.id, new Uint8Array([1, 2, 3]), { private: true });
     t.ok(r.ok);
     t.equal(a.stats.keyRequestsSent, 1);
     air.run(air.now + 60_000);
-    t.equal(c.stats.cacheAnswers, 1, "C answered from its cache");
-    t.equal(b.stats.cacheAnswers, 0);
-    t.equal(d.stats.keyAnswersSent, 0, "D got a notice, not a request: no second answer");
-    t.ok(d.knowsKeyOf(a.id), "D learned A's key from the notice");
-    const got = air.eventsOf(d.id, "delivered") as SecureDelivered[];
+    t.equal(b.stats.cacheAnswers, 1, "B answered from its cache");
+    t.equal(c.stats.keyAnswersSent, 0, "C got a notice, not a request: no second answer");
+    t.ok(c.knowsKeyOf(a.id), "C learned A's key from the notice");
+    const got = air.eventsOf(ids[2].id, "delivered") as SecureDelivered[];
     t.equal(got.length, 1);
     t.ok(got[0].private && toHex(got[0].payload) === "010203", "the DM arrived, sealed end to end");
     t.equal(a.stats.dmReleased, 1);
@@ -143,6 +150,23 @@ export default suite("key binding and first contact", {
     const kinds = originatedKinds(air);
     t.ok(kinds.includes(PayloadKind.KEY_REQUEST) && kinds.includes(PayloadKind.KEY_OFFER), `request and offer sent (${kinds.join(",")})`);
     t.ok(!kinds.includes(PayloadKind.KEY_ANSWER), "no KEY_ANSWER");
+  },
+  "rule neighbourCacheAnswer: a relay that is not the asker's neighbour passes a routed request on unchanged and the owner answers"(t) {
+    // Line A - B - C - D. C heard D's KEY frame at boot, but A is not C's neighbour: an offer from
+    // C would be an ordinary routed message that floods when its route back fails.
+    const { air, st, ids } = keyLine(t, 4);
+    const [a, b, c, d] = st;
+    t.ok(!a.knowsKeyOf(d.id) && !b.knowsKeyOf(d.id) && c.knowsKeyOf(d.id), "only C holds D's key");
+    t.ok(a.send(air.now, d.id, new Uint8Array([4, 5, 6]), { private: true }).ok);
+    air.run(air.now + 60_000);
+    t.equal(c.stats.cacheAnswers, 0, "C did not answer from its cache");
+    t.equal(d.stats.keyAnswersSent, 1, "D got the request itself and answered");
+    t.ok(d.knowsKeyOf(a.id) && a.knowsKeyOf(d.id));
+    const got = air.eventsOf(ids[3].id, "delivered") as SecureDelivered[];
+    t.equal(got.length, 1);
+    t.ok(got[0].private && toHex(got[0].payload) === "040506", "the DM arrived");
+    const kinds = originatedKinds(air);
+    t.ok(!kinds.includes(PayloadKind.KEY_OFFER), `no KEY_OFFER (${kinds.join(",")})`);
   },
   "a forged cache answer is refused: a key not bound to the id it is offered for"(t) {
     const [ka, kd, kx] = identities(3, 21);

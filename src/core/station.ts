@@ -189,7 +189,8 @@ export interface Station {
   foreignFrameSent?(end: number, onAirBytes: number): void;
   /**
    * Optional: whether `id` is a usable neighbour now, the test SendOptions.oneHop applies (the
-   * security layer's cache offers, rule `quietCacheOffer`, ask it before queueing one).
+   * security layer's cache offers, rules `quietCacheOffer` and `neighbourCacheAnswer`, ask it
+   * before queueing one).
    */
   usableNeighbour?(id: NodeId, now: number): boolean;
   /** The internet bridge: present only on a node configured as a gateway (config.gateway). */

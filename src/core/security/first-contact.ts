@@ -261,8 +261,11 @@ export class FirstContact {
    * Keys carried by a DATA frame this node hears, whoever it is for, go to the cache (bound ones
    * only). A key request this node is to relay, for a peer whose bound key it holds, is answered
    * here with a KEY_OFFER (a cache answer, docs/security.md §8), and relayed on as a KEY_NOTICE:
-   * the target still learns the asker's key but does not answer a second time. Returns the frame
-   * to hand the inner node.
+   * the target still learns the asker's key but does not answer a second time. Rule
+   * `neighbourCacheAnswer`: only when the asker is a usable neighbour, the offer sent as one
+   * confirmed hop; a relay further on passes the request on unchanged and the owner answers (an
+   * offer sent as an ordinary routed message flooded when its route back failed, and the request,
+   * turned into a notice, left the owner silent). Returns the frame to hand the inner node.
    */
   #peekKeys(inner: Uint8Array, now: number): Uint8Array {
     const s = this.s;
@@ -293,11 +296,13 @@ export class FirstContact {
     if (f.next !== s.id) return inner;
     const publicKey = this.#boundKeyOf(f.dst);
     if (publicKey === undefined) return inner;
+    // Rule `neighbourCacheAnswer`: only for an asker that is a usable neighbour, one hop (below).
+    if (s.inner.usableNeighbour?.(f.src, now) !== true) return inner;
     if (!this.mayAnswer(f.src, now, this.keyMessageMs, true)) {
       s.stats.keyRequestsIgnored++;
       return inner;
     }
-    if (!this.#sendKeyMessage(now, f.src, PayloadKind.KEY_OFFER, { owner: f.dst, publicKey }).ok) return inner;
+    if (!this.#sendKeyMessage(now, f.src, PayloadKind.KEY_OFFER, { owner: f.dst, publicKey }, true).ok) return inner;
     s.stats.cacheAnswers++;
     return asNotice(inner, f);
   }
