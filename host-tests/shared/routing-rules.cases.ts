@@ -308,28 +308,35 @@ export default suite("routing rules", {
     t.atLeast(h.node(6).advertisedMetric(1, h.now), far, "the shortcut gone, the route is 5 hops again");
     t.atLeast(changedOn() - changed1, 3, "and those rises went first");
   },
-  "settledFalls: the OGM announcing the settled interval sends no fall first (8-node line whose cold start lost every second OGM)"(t) {
-    t.ok(fallsRide(true, 60_000, 960_000, false), "a quiet OGM: falls ride (improvementOnly as before)");
-    t.ok(fallsRide(false, 960_000, 960_000, false), "the OGM that announces the settled interval: falls ride");
-    t.ok(!fallsRide(false, 480_000, 960_000, false), "before it: falls go first");
-    t.ok(!fallsRide(false, 960_000, 960_000, true), "nor with a restart pending");
-    const h = new IdealMesh({ seed: 5, config: { seqnoEveryOgms: 1 } });
-    const n = 8;
-    for (let i = 1; i <= n; i++) h.addNode(i, gridPosition(i - 1, 0));
-    for (let i = 1; i < n; i++) h.link(i, i + 1);
-    let k = 0;
-    // Every second OGM lost for the first 6 minutes: link estimates recover afterwards, and the
-    // routes' metrics fall by more than a quarter while the nodes climb to the 16-min interval.
-    h.dropIf = (bytes) => h.now < 6 * 60_000 && (bytes[0] & 0x0f) === FrameType.OGM && k++ % 2 === 0;
-    h.run(12 * 60_000);
-    t.ok(h.fullyRouted(), "converged");
-    const changed = (): number => Array.from({ length: n }, (_, i) => h.node(i + 1).stats.ogmChangedEntries).reduce((a, b) => a + b, 0);
-    const before = changed();
-    h.run(20 * 60_000);
-    t.equal(changed() - before, 0, "the OGMs announcing 16 min carried their falls in the rotation (without the rule: 5 changed entries first)");
-    t.ok(h.fullyRouted(), "and every route holds");
+  "settledFalls: at a crowded node the OGM announcing the settled interval sends no fall first (7 nodes that all hear each other, tables of 5, a cold start that lost every second OGM)"(t) {
+    t.ok(fallsRide(true, false, 60_000, 960_000, false), "a quiet OGM: falls ride (improvementOnly as before), crowded or not");
+    t.ok(fallsRide(false, true, 960_000, 960_000, false), "a crowded node's OGM that announces the settled interval: falls ride");
+    t.ok(!fallsRide(false, false, 960_000, 960_000, false), "not at a node that is not crowded");
+    t.ok(!fallsRide(false, true, 480_000, 960_000, false), "before it: falls go first");
+    t.ok(!fallsRide(false, true, 960_000, 960_000, true), "nor with a restart pending");
+    const run = (config: Record<string, number>): { changed: number; routed: number } => {
+      const h = new IdealMesh({ seed: 5, config: { maxNeighbours: 5, seqnoEveryOgms: 1, ...config } });
+      for (let i = 1; i <= 7; i++) h.addNode(i, gridPosition(i % 3, Math.floor(i / 3)));
+      for (let a = 1; a <= 7; a++) for (let b = a + 1; b <= 7; b++) h.link(a, b);
+      let k = 0;
+      // Every second OGM lost for the first 6 minutes: link estimates recover afterwards, and
+      // route metrics fall by more than a quarter while the nodes climb to the 16-min interval.
+      h.dropIf = (bytes) => h.now < 6 * 60_000 && (bytes[0] & 0x0f) === FrameType.OGM && k++ % 2 === 0;
+      h.run(12 * 60_000);
+      const changed = (): number => Array.from({ length: 7 }, (_, i) => h.node(i + 1).stats.ogmChangedEntries).reduce((a, b) => a + b, 0);
+      const before = changed();
+      h.run(20 * 60_000);
+      let routed = 0;
+      for (let a = 1; a <= 7; a++) for (let b = 1; b <= 7; b++) if (a !== b && h.node(a).hasRouteTo(b, h.now)) routed++;
+      return { changed: changed() - before, routed };
+    };
+    const crowded = run({});
+    const off = run({ ogmCrowdedMaxMs: 32 * 60_000 }); // not crowded: the rule off
+    t.atLeast(off.changed, 1, `without the rule the OGMs announcing 16 min sent falls first (${off.changed})`);
+    t.equal(crowded.changed, 0, "with it they carried them in the rotation");
+    t.atLeast(crowded.routed, off.routed, "and as many pairs are routed");
   },
-  "crowdedCeiling: a node whose table is full steps from 16 min to 64 (never 32); one whose table is not stops at 32"(t) {
+  "crowdedCeiling: a node whose table is full steps from 16 min to 64 (never 32); one whose table is not, or that holds a driving neighbour, stops at 32"(t) {
     const announced = (h: IdealMesh, id: number): number[] =>
       h.txLog
         .filter((r) => r.type === FrameType.OGM && r.tx === id)
@@ -362,6 +369,16 @@ export default suite("routing rules", {
     const brokenOff = brokenMinutes(off);
     t.atMost(broken, brokenOff, "no more pair-minutes without a route than at 32 min");
     t.equal(Math.max(...announced(off, 1)), 32, "with the rule off (ceiling 32 min) the same clique stops at 32");
+    // The same clique with node 7 driving round a 10-km circle (25 m/s, OGM flag b6): a roadside
+    // node serves passing cars, so no node that holds a driving neighbour steps beyond 32 min.
+    const road = clique({});
+    const centre = gridPosition(0, 0);
+    for (let step = 0; road.now < 3 * 3600_000; step++) {
+      const a = (step * 250) / 10_000;
+      road.node(7).setPosition(road.now, { lat: centre.lat + (10_000 * Math.sin(a)) / 111_200, lon: centre.lon + (10_000 * Math.cos(a)) / (111_200 * Math.cos((centre.lat * Math.PI) / 180)) });
+      road.run(road.now + 10_000);
+    }
+    for (let i = 1; i <= 6; i++) t.atMost(Math.max(...announced(road, i)), 32, `node ${i}, a driving neighbour in its table: 32 min at most`);
     const line = new IdealMesh({ seed: 5 });
     for (let i = 1; i <= 4; i++) line.addNode(i, gridPosition(i - 1, 0));
     for (let i = 1; i < 4; i++) line.link(i, i + 1);
