@@ -189,7 +189,27 @@ Object.assign(cases, {
     const odd = encodeFrame({ ...(d.ok ? d.frame : ({} as Frame)), intervalUnits: 257 } as Frame);
     t.equal(odd[14], 129, "257 × 4 s goes out as 129 × 8 s (rounded up)");
     t.equal(odd[7] & 0x20, 0x20);
-    t.throws(() => encodeFrame({ ...(d.ok ? d.frame : ({} as Frame)), intervalUnits: 511 } as Frame), /1\.\.510/, "beyond 2,040 s is refused by the encoder");
+    t.throws(() => encodeFrame({ ...(d.ok ? d.frame : ({} as Frame)), intervalUnits: 1021 } as Frame), /1\.\.1020/, "beyond 4,080 s is refused by the encoder");
+  },
+  "an OGM interval beyond 2,040 s counts 16-s units (flag b7, rule crowdedCeiling), only there and never with b5"(t: Assert) {
+    const d = decodeFrame(OGM);
+    const base = d.ok ? d.frame : ({} as Frame);
+    const hour = encodeFrame({ ...base, intervalUnits: 960 } as Frame); // 64 min
+    t.equal(hour[7] & 0xa0, 0x80, "b7 set, b5 clear");
+    t.equal(hour[14], 240, "240 × 16 s = 3,840 s");
+    const h = decodeFrame(hour);
+    t.ok(h.ok && h.frame.type === FrameType.OGM && h.frame.intervalUnits === 960, "decoded in 4-s units: 960");
+    const odd = encodeFrame({ ...base, intervalUnits: 511 } as Frame);
+    t.equal(odd[14], 128, "511 × 4 s goes out as 128 × 16 s (rounded up)");
+    t.equal(odd[7] & 0xa0, 0x80);
+    const longest = decodeFrame(encodeFrame({ ...base, intervalUnits: 1020 } as Frame));
+    t.ok(longest.ok && longest.frame.type === FrameType.OGM && longest.frame.intervalUnits * OGM_INTERVAL_UNIT_MS === 4_080_000, "255 × 16 s: 4,080 s, the longest");
+    const both = hour.slice();
+    both[7] |= 0x20;
+    expectError(t, both, "bad-field", "b5 and b7 together");
+    const short = hour.slice();
+    short[14] = 127; // 2,032 s fits 8-s units: one encoding per interval
+    expectError(t, short, "bad-field", "b7 set for an interval 8-s units can say");
   },
   "cluster routes fill the rest of an OGM: a cut or empty one is refused"(t: Assert) {
     expectError(t, OGM.slice(0, OGM.length - 2), "truncated", "cluster route cut in its metric");
@@ -242,10 +262,11 @@ Object.assign(cases, {
     const r = DATA.slice();
     r[11] |= 0x80;
     expectError(t, r, "reserved-bits", "DATA flags bit 7");
-    // OGM flag b6 is `driving` (rule drivenOff, §4); b7 stays reserved.
+    // OGM flags: b6 is `driving` (rule drivenOff, §4), b7 16-s interval units (rule crowdedCeiling, §3.5);
+    // b7 on an interval 8-s units can say is refused as a bad field.
     const o = OGM.slice();
     o[7] |= 0x80;
-    expectError(t, o, "reserved-bits", "OGM flags bit 7");
+    expectError(t, o, "bad-field", "OGM flags bit 7 on a short interval");
     // A hop ACK's kind: b0 hop, b1–2 status, b3–4 the acknowledged type; b5–7 stay reserved.
     for (const bit of [0x20, 0x40, 0x80]) {
       const a = hex(VECTORS[1][2]);

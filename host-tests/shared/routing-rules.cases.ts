@@ -3,7 +3,7 @@ import { backpressure, chooseRoute, ROUTE_STRETCH_MAX, routeWeight, withinStretc
 import { RouteHealth } from "../../src/core/route-health";
 import { dutyFloorInterval, KnownIds, trickleMinInterval, TrickleTimer } from "../../src/core/ogm-schedule";
 import { quietOgmBudget, selectOgmItems, type OgmItem } from "../../src/core/ogm-builder";
-import { improvementOnly } from "../../src/core/ogm-plane";
+import { fallsRide, improvementOnly } from "../../src/core/ogm-plane";
 import { LocationCache } from "../../src/core/location-cache";
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { forgedOgm } from "./forged-ogm";
@@ -308,6 +308,83 @@ export default suite("routing rules", {
     t.atLeast(h.node(6).advertisedMetric(1, h.now), far, "the shortcut gone, the route is 5 hops again");
     t.atLeast(changedOn() - changed1, 3, "and those rises went first");
   },
+  "settledFalls: at a crowded node the OGM announcing the settled interval sends no fall first (7 nodes that all hear each other, tables of 5, a cold start that lost every second OGM)"(t) {
+    t.ok(fallsRide(true, false, 60_000, 960_000, false), "a quiet OGM: falls ride (improvementOnly as before), crowded or not");
+    t.ok(fallsRide(false, true, 960_000, 960_000, false), "a crowded node's OGM that announces the settled interval: falls ride");
+    t.ok(!fallsRide(false, false, 960_000, 960_000, false), "not at a node that is not crowded");
+    t.ok(!fallsRide(false, true, 480_000, 960_000, false), "before it: falls go first");
+    t.ok(!fallsRide(false, true, 960_000, 960_000, true), "nor with a restart pending");
+    const run = (config: Record<string, number>): { changed: number; routed: number } => {
+      const h = new IdealMesh({ seed: 5, config: { maxNeighbours: 5, seqnoEveryOgms: 1, ...config } });
+      for (let i = 1; i <= 7; i++) h.addNode(i, gridPosition(i % 3, Math.floor(i / 3)));
+      for (let a = 1; a <= 7; a++) for (let b = a + 1; b <= 7; b++) h.link(a, b);
+      let k = 0;
+      // Every second OGM lost for the first 6 minutes: link estimates recover afterwards, and
+      // route metrics fall by more than a quarter while the nodes climb to the 16-min interval.
+      h.dropIf = (bytes) => h.now < 6 * 60_000 && (bytes[0] & 0x0f) === FrameType.OGM && k++ % 2 === 0;
+      h.run(12 * 60_000);
+      const changed = (): number => Array.from({ length: 7 }, (_, i) => h.node(i + 1).stats.ogmChangedEntries).reduce((a, b) => a + b, 0);
+      const before = changed();
+      h.run(20 * 60_000);
+      let routed = 0;
+      for (let a = 1; a <= 7; a++) for (let b = 1; b <= 7; b++) if (a !== b && h.node(a).hasRouteTo(b, h.now)) routed++;
+      return { changed: changed() - before, routed };
+    };
+    const crowded = run({});
+    const off = run({ ogmCrowdedMaxMs: 32 * 60_000 }); // not crowded: the rule off
+    t.atLeast(off.changed, 1, `without the rule the OGMs announcing 16 min sent falls first (${off.changed})`);
+    t.equal(crowded.changed, 0, "with it they carried them in the rotation");
+    t.atLeast(crowded.routed, off.routed, "and as many pairs are routed");
+  },
+  "crowdedCeiling: a node whose table is full steps from 16 min to 64 (never 32); one whose table is not, or that holds a driving neighbour, stops at 32"(t) {
+    const announced = (h: IdealMesh, id: number): number[] =>
+      h.txLog
+        .filter((r) => r.type === FrameType.OGM && r.tx === id)
+        .map((r) => decodeFrame(r.bytes))
+        .map((d) => (d.ok && d.frame.type === FrameType.OGM ? Math.round((d.frame.intervalUnits * OGM_INTERVAL_UNIT_MS) / 60_000) : -1));
+    const clique = (config: Record<string, number>): IdealMesh => {
+      const h = new IdealMesh({ seed: 5, config: { maxNeighbours: 5, ...config } });
+      for (let i = 1; i <= 7; i++) h.addNode(i, gridPosition(i % 3, Math.floor(i / 3)));
+      for (let a = 1; a <= 7; a++) for (let b = a + 1; b <= 7; b++) h.link(a, b);
+      return h;
+    };
+    // Pair-minutes from 15 min to 4 h in which a node had no route to another (tables of 5 in a
+    // clique of 7: 12 of the 42 pairs go unrouted at either ceiling).
+    const brokenMinutes = (h: IdealMesh): number => {
+      let broken = 0;
+      h.run(15 * 60_000);
+      while (h.now < 4 * 3600_000) {
+        h.run(h.now + 60_000);
+        for (let a = 1; a <= 7; a++) for (let b = 1; b <= 7; b++) if (a !== b && !h.node(a).hasRouteTo(b, h.now)) broken++;
+      }
+      return broken;
+    };
+    const h = clique({});
+    const broken = brokenMinutes(h);
+    const crowded = announced(h, 1);
+    t.ok(crowded.includes(16) && crowded.includes(64), `7 nodes who all hear each other, tables of 4: 16 then 64 min (${crowded.join(", ")})`);
+    t.ok(!crowded.includes(32), "no 32-min step");
+    t.atMost(crowded.filter((m) => m === 64).length, 4, "about one OGM an hour once there");
+    const off = clique({ ogmCrowdedMaxMs: 32 * 60_000 });
+    const brokenOff = brokenMinutes(off);
+    t.atMost(broken, brokenOff, "no more pair-minutes without a route than at 32 min");
+    t.equal(Math.max(...announced(off, 1)), 32, "with the rule off (ceiling 32 min) the same clique stops at 32");
+    // The same clique with node 7 driving round a 10-km circle (25 m/s, OGM flag b6): a roadside
+    // node serves passing cars, so no node that holds a driving neighbour steps beyond 32 min.
+    const road = clique({});
+    const centre = gridPosition(0, 0);
+    for (let step = 0; road.now < 3 * 3600_000; step++) {
+      const a = (step * 250) / 10_000;
+      road.node(7).setPosition(road.now, { lat: centre.lat + (10_000 * Math.sin(a)) / 111_200, lon: centre.lon + (10_000 * Math.cos(a)) / (111_200 * Math.cos((centre.lat * Math.PI) / 180)) });
+      road.run(road.now + 10_000);
+    }
+    for (let i = 1; i <= 6; i++) t.atMost(Math.max(...announced(road, i)), 32, `node ${i}, a driving neighbour in its table: 32 min at most`);
+    const line = new IdealMesh({ seed: 5 });
+    for (let i = 1; i <= 4; i++) line.addNode(i, gridPosition(i - 1, 0));
+    for (let i = 1; i < 4; i++) line.link(i, i + 1);
+    line.run(3 * 3600_000);
+    t.equal(Math.max(...announced(line, 2)), 32, "a line (tables never full) stops at 32");
+  },
   "quiet OGM: from the 16-min interval on a 12-node line's OGMs shrink and thin out to one per 32 min, and every route holds for hours"(t) {
     const h = new IdealMesh({ seed: 5 });
     const n = 12;
@@ -440,14 +517,14 @@ export default suite("routing rules", {
     t.ok(h.now - start > 16 * 3600_000, "16 h on");
     t.ok(me.hasRouteTo(far, h.now), "the route it carried once a pass is held through the lost OGM");
   },
-  "holdCap: a neighbour announcing cycle 255 at the longest interval pins its placements 43.6 h, not 21 days"(t) {
+  "holdCap: a neighbour announcing cycle 255 at the longest interval pins its placements 87.3 h, not 42 days"(t) {
     const cap = holdCapMs(cfg);
-    t.near(cap / 3600_000, 43.63, 0.01, "3.5 passes of 22 OGMs (128 node and 32 cluster routes at 64 bytes) at 2,040 s");
+    t.near(cap / 3600_000, 87.27, 0.01, "3.5 passes of 22 OGMs (128 node and 32 cluster routes at 64 bytes) at 4,080 s");
     const h = new IdealMesh({ seed: 6 });
     const me = h.addNode(1, gridPosition(0, 0));
     const at = h.now;
-    // A hostile OGM: the longest pass the frame can announce (255 OGMs of 2,040 s, a hold of 21 days).
-    me.receive(encodeFrame(forgedOgm({ tx: 0xa003, ogmSeq: 1, cluster: me.cluster, cycle: 255, intervalUnits: 510, nodeRoutes: [{ dst: 0xb003, seqno: 3, metric: 300 }] })), { rssi: -80, snr: 9, at });
+    // A hostile OGM: the longest pass the frame can announce (255 OGMs of 4,080 s, a hold of 42 days).
+    me.receive(encodeFrame(forgedOgm({ tx: 0xa003, ogmSeq: 1, cluster: me.cluster, cycle: 255, intervalUnits: 1020, nodeRoutes: [{ dst: 0xb003, seqno: 3, metric: 300 }] })), { rssi: -80, snr: 9, at });
     t.equal(me.locationOf(0xb003, at + cap - 60_000), me.cluster, "held up to the cap");
     t.equal(me.locationOf(0xb003, at + cap + 60_000), undefined, "and no longer");
     t.equal(me.locationOf(0xa003, at + cap + 60_000), undefined, "the neighbour's own placement too");

@@ -17,6 +17,7 @@ import {
   MAX_FRAME_BYTES,
   OGM_COMPACT_LAYOUT,
   OGM_INTERVAL_8S,
+  OGM_INTERVAL_16S,
   OGM_DRIVING,
   OGM_INTERVAL_MAX_UNITS,
   OGM_FIXED_BYTES,
@@ -182,7 +183,6 @@ function decodeOgm(r: Reader, tx: number): OgmFrame {
   const flagsAt = r.pos;
   const flags = r.u8();
   if ((flags & OGM_COMPACT_LAYOUT) === 0) fail("bad-version", `${r.what}: OGM in the layout before the compact one (flag b4 clear at offset ${flagsAt})`);
-  reserved(r, flags, 0x80, flagsAt);
   const cluster = clusterField(r, "cluster");
   const homeless = (flags & 8) !== 0;
   if (homeless !== (cluster === 0)) {
@@ -195,8 +195,12 @@ function decodeOgm(r: Reader, tx: number): OgmFrame {
   if (intervalByte === 0) fail("bad-field", `${r.what}: OGM interval 0`);
   // Flag b5: 8-s units, only for what 4-s units cannot say (one encoding per interval).
   const longUnits = (flags & OGM_INTERVAL_8S) !== 0;
+  // Flag b7: 16-s units, only beyond what 8-s units can say, never with b5.
+  const longerUnits = (flags & OGM_INTERVAL_16S) !== 0;
+  if (longUnits && longerUnits) fail("bad-field", `${r.what}: OGM flags b5 and b7 both set at offset ${flagsAt}`);
   if (longUnits && intervalByte < 128) fail("bad-field", `${r.what}: OGM interval ${intervalByte} × 8 s at offset ${intervalAt} fits 4-s units (flag b5 set)`);
-  const intervalUnits = longUnits ? 2 * intervalByte : intervalByte;
+  if (longerUnits && intervalByte < 128) fail("bad-field", `${r.what}: OGM interval ${intervalByte} × 16 s at offset ${intervalAt} fits 8-s units (flag b7 set)`);
+  const intervalUnits = longerUnits ? 4 * intervalByte : longUnits ? 2 * intervalByte : intervalByte;
   const relayPrio = r.u8();
   const routeSeq = r.u16();
   const cycle = r.u8();
@@ -540,12 +544,12 @@ export function encodeFrame(f: Frame): Uint8Array {
       w.u8((PROTOCOL_VERSION << 4) | FrameType.OGM, "type");
       w.node(f.tx, "tx");
       w.u16(f.ogmSeq, "ogmSeq");
-      w.u8((f.hasFix ? 1 : 0) | (f.border ? 2 : 0) | (f.relayActive ? 4 : 0) | (f.homeless ? 8 : 0) | OGM_COMPACT_LAYOUT | (f.intervalUnits > 255 ? OGM_INTERVAL_8S : 0) | (f.driving === true ? OGM_DRIVING : 0), "flags");
+      w.u8((f.hasFix ? 1 : 0) | (f.border ? 2 : 0) | (f.relayActive ? 4 : 0) | (f.homeless ? 8 : 0) | OGM_COMPACT_LAYOUT | (f.intervalUnits > 510 ? OGM_INTERVAL_16S : f.intervalUnits > 255 ? OGM_INTERVAL_8S : 0) | (f.driving === true ? OGM_DRIVING : 0), "flags");
       w.cluster(f.cluster, "cluster");
       w.u8(f.battery, "battery");
       w.u8(f.load, "load");
       if (f.intervalUnits < 1 || f.intervalUnits > OGM_INTERVAL_MAX_UNITS) throw new RangeError(`OGM interval must be 1..${OGM_INTERVAL_MAX_UNITS} units`);
-      w.u8(f.intervalUnits > 255 ? Math.ceil(f.intervalUnits / 2) : f.intervalUnits, "intervalUnits");
+      w.u8(f.intervalUnits > 510 ? Math.ceil(f.intervalUnits / 4) : f.intervalUnits > 255 ? Math.ceil(f.intervalUnits / 2) : f.intervalUnits, "intervalUnits");
       w.u8(f.relayPrio, "relayPrio");
       w.u16(f.routeSeq, "routeSeq");
       if (f.cycle < 1) throw new RangeError("OGM cycle must be ≥ 1");

@@ -43,6 +43,12 @@ export interface MeshConfig {
    * to it (rule `newcomerCeiling`); a newcomer's probation counts at most this long an interval.
    */
   ogmSettledMs: number;
+  /**
+   * The ceiling of a crowded node (§8.1, rule `crowdedCeiling`): a static node whose neighbour
+   * table is full steps from the settled interval straight to this one. At or below
+   * ogmTrickleMaxMs the rule is off.
+   */
+  ogmCrowdedMaxMs: number;
   triggeredMinGapFactor: number;
   lqWindow: number;
   lqMinSpan: number;
@@ -190,6 +196,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   ogmMaxIntervalMs: OGM_INTERVAL_LONGEST_MS,
   ogmTrickleMaxMs: 32 * MINUTE,
   ogmSettledMs: 16 * MINUTE,
+  ogmCrowdedMaxMs: 64 * MINUTE,
   triggeredMinGapFactor: 0.25,
   lqWindow: 8,
   lqMinSpan: 2,
@@ -358,6 +365,7 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   intIn("ogmMaxIntervalMs", 10_000, OGM_INTERVAL_LONGEST_MS),
   intIn("ogmTrickleMaxMs", 10_000, OGM_INTERVAL_LONGEST_MS),
   intIn("ogmSettledMs", 10_000, OGM_INTERVAL_LONGEST_MS),
+  intIn("ogmCrowdedMaxMs", 10_000, OGM_INTERVAL_LONGEST_MS),
   numIn("triggeredMinGapFactor", 0, 1),
   intIn("lqWindow", 2, 32),
   intIn("lqMinSpan", 1, 32),

@@ -66,17 +66,20 @@ export class TrickleTimer {
    * (within [minMs, maxMs]); an early one keeps it (it is an extra, the schedule goes on). Either
    * re-arms the early OGM only once a regular one has gone out.
    */
-  sent(minMs: number, maxMs: number): number {
-    this.#interval = this.next(minMs, maxMs);
+  sent(minMs: number, maxMs: number, growth = 2): number {
+    this.#interval = this.next(minMs, maxMs, growth);
     this.#reset = false;
     this.#early = false;
     return this.#interval;
   }
 
-  /** The interval an OGM sent now would announce (what `sent` sets), without sending it. */
-  next(minMs: number, maxMs: number): number {
+  /**
+   * The interval an OGM sent now would announce (what `sent` sets), without sending it. A regular
+   * OGM multiplies the interval by `growth` (2; 4 for rule `crowdedCeiling`, `ogm-plane.ts`).
+   */
+  next(minMs: number, maxMs: number, growth = 2): number {
     if (this.#reset) return minMs;
-    return Math.min(maxMs, Math.max(minMs, this.#early ? this.#interval : this.#interval * 2));
+    return Math.min(maxMs, Math.max(minMs, this.#early ? this.#interval : this.#interval * growth));
   }
 
   /**
