@@ -4,13 +4,14 @@ import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { AckStatus, FrameType, type HopAckFrame } from "../../src/core/frames";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
 import { PRESETS, slotTimeMs } from "../../src/core/presets";
+import type { MeshConfig } from "../../src/core/config";
 import { suite, type Assert } from "./harness";
 
 const MINUTE = 60_000;
 
 /** A converged line 1 – 2 – 3. */
-function line3(t: Assert, seed: number): IdealMesh {
-  const h = new IdealMesh({ seed });
+function line3(t: Assert, seed: number, config: Partial<MeshConfig> = {}): IdealMesh {
+  const h = new IdealMesh({ seed, config });
   for (let i = 1; i <= 3; i++) h.addNode(i, gridPosition(i, 0));
   h.link(1, 2);
   h.link(2, 3);
@@ -42,7 +43,8 @@ function e2eAttempt(bytes: Uint8Array): number | undefined {
 
 export default suite("reply rules", {
   "the ACK of a retried message carries its attempt, so a relay that passed the first ACK on passes this one on too"(t) {
-    const h = line3(t, 5);
+    // The premise is a last hop nobody retries: without rule `ackLastHopConfirmed` (§7.4).
+    const h = line3(t, 5, { ackLastHopConfirmed: false });
     // 2's forward of 3's first ACK to 1 is lost (its last hop: nobody retries it), so 1 sends the
     // message again; 3 acknowledges the retry, and 2 must take that ACK for a new frame, not for a
     // copy of the one it passed on (which it would confirm and drop, §7.1 `replyHopAck`).

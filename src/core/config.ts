@@ -124,6 +124,8 @@ export interface MeshConfig {
   lateAckGrace: boolean;
   /** Rule `overheardDelivery` (§7.4): a DATA for us is taken in whichever next hop it names. */
   overheardDelivery: boolean;
+  /** Rule `ackLastHopConfirmed` (§7.4): a relay's last hop of an end-to-end ACK is confirmed (the originator's hop ACK) and retried. */
+  ackLastHopConfirmed: boolean;
   corridorHopCap: number;
   broadcastHopCap: number;
   broadcastScope: number;
@@ -240,6 +242,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   deliveredHopAck: true,
   lateAckGrace: true,
   overheardDelivery: true,
+  ackLastHopConfirmed: true,
   corridorHopCap: 20,
   broadcastHopCap: 32,
   broadcastScope: 7,
@@ -416,6 +419,7 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   bool("deliveredHopAck"),
   bool("lateAckGrace"),
   bool("overheardDelivery"),
+  bool("ackLastHopConfirmed"),
   intIn("corridorHopCap", 1, 255),
   intIn("broadcastHopCap", 1, 255),
   intIn("broadcastScope", 0, 7),

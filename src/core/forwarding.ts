@@ -84,6 +84,18 @@ export function bouncedOnAir(u: Pick<Unicast, "handedBack" | "nextHop" | "prevHo
   return u.handedBack && u.nextHop === u.prevHop;
 }
 
+/**
+ * Rule `ackLastHopConfirmed` (§7.4): a relay's last hop of an end-to-end ACK, to the originator of
+ * the message, waits for the originator's hop ACK and is retried as any hop. Before, that hop went
+ * unconfirmed, so one loss there cost the message its acknowledgement although it had arrived
+ * (duty-cycle-stress seed 1: 11 of 37 delivered DMs reported failed). The destination's own ACK to
+ * a neighbouring originator is not included: there the originator repeats its unconfirmed DATA hop
+ * and the destination answers each copy with its ACK again, a retry that already exists.
+ */
+export function ackLastHopConfirmed(u: Pick<Unicast, "ftype" | "originated">, rule: boolean): boolean {
+  return rule && u.ftype === FrameType.ACK && !u.originated;
+}
+
 /** Whether a unicast in the queue has been on the air before: a repeat to its hop, or a failover from a hop tried (not the one it came from). */
 export function sentBefore(u: Pick<Unicast, "attempts" | "tried" | "prevHop">): boolean {
   if (u.attempts > 0) return true;
@@ -329,9 +341,12 @@ export class Forwarding {
     } satisfies LocateAnswerFrame;
   }
 
-  /** DATA is always confirmed; ACK and LOCATE_A only while they are not on their final hop. */
+  /**
+   * DATA is always confirmed; ACK and LOCATE_A only while they are not on their final hop, except
+   * a relay's last hop of an end-to-end ACK (rule `ackLastHopConfirmed`, §7.4).
+   */
   needsConfirmation(u: Unicast): boolean {
-    return u.ftype === FrameType.DATA || u.nextHop !== u.dst;
+    return u.ftype === FrameType.DATA || u.nextHop !== u.dst || ackLastHopConfirmed(u, this.n.config.ackLastHopConfirmed);
   }
 
   /**

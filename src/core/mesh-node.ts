@@ -9,7 +9,7 @@ import type { GeoPoint } from "./geohash";
 import type { Neighbour } from "./neighbour-table";
 import type { QueuedFrame } from "./tx-queue";
 import { BROADCAST, formatNodeId, isPriority, isUnicastId, type NodeId, type PriorityLevel, type RxMeta, type SendOptions, type SendResult, type Station, type StationEvent, type TxFrame } from "./station";
-import { FloodScope, FrameType, MAX_BCAST_PAYLOAD, MAX_FRAME_BYTES, MAX_UNICAST_PAYLOAD, METRIC_INFINITY } from "./frames";
+import { AckStatus, FloodScope, FrameType, MAX_BCAST_PAYLOAD, MAX_FRAME_BYTES, MAX_UNICAST_PAYLOAD, METRIC_INFINITY } from "./frames";
 import { Flooding } from "./flooding";
 import { Forwarding } from "./forwarding";
 import { EndToEnd } from "./end-to-end";
@@ -407,8 +407,12 @@ export class MeshNode implements Station {
         if (f.kind === "hop") {
           if (f.to === this.id) this.#s.fwd.onHopAck(f, now);
         } else if (f.next === this.id) {
-          if (f.dst === this.id) this.#s.e2e.onAckForMe(f, now);
-          else this.#s.fwd.onRouted(f, now);
+          if (f.dst === this.id) {
+            // Rule `ackLastHopConfirmed` (§7.4): a relay that brought us our ACK waits for this
+            // (every copy, a repeat too: it means our hop ACK was lost).
+            if (this.config.ackLastHopConfirmed && f.tx !== f.src) this.#s.fwd.sendHopAck(f.tx, f.type, f.src, f.dst, f.seq, AckStatus.DELIVERED, f.priority, now);
+            this.#s.e2e.onAckForMe(f, now);
+          } else this.#s.fwd.onRouted(f, now);
         }
         break;
       case FrameType.LOCATE_A:
