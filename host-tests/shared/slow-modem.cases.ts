@@ -1,7 +1,7 @@
 // A slow modem's defaults (docs/protocol.md §8.5 `slowModemPlane`) and rule `floodWayBack` (§14),
 // on a small topology with known answers. Pure ES2022, so it runs on XS too.
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
-import { FloodScope, FrameType, type FloodFrame } from "../../src/core/frames";
+import { FloodScope, FrameType, type DataFrame, type FloodFrame } from "../../src/core/frames";
 import { PRESETS } from "../../src/core/presets";
 import { modemDefaults, SLOW_MODEM_DEFAULTS, slowModem } from "../../src/core/slow-modem";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
@@ -71,5 +71,40 @@ export default suite("slow modem", {
         t.ok(!frames.some((d) => d.ok && d.frame.type === FrameType.FLOOD && d.frame.src === 3), "no flood of our own");
       } else t.equal(data, undefined, "without the rule no routed DATA: a lookup or a flood");
     }
+  },
+  "floodWayBack: a way back that fails is forgotten, and the message is looked up or flooded as without the rule"(t) {
+    const h = three(true);
+    const n3 = h.node(3);
+    // A DATA from FAR handed to 3 by 2 (2 has no way to FAR: it will refuse).
+    const d: DataFrame = { type: FrameType.DATA, tx: 2, next: 3, ttl: 10, hops: 1, priority: 3, src: FAR, dst: 3, seq: 1, dstCluster: n3.cluster, wantAck: false, bounced: false, attempt: 0, payload: new Uint8Array([1]) };
+    n3.receive(encodeFrame(d), { ...RX, at: h.now });
+    t.equal(n3.send(h.now, FAR, new Uint8Array([9]), { wantAck: true }).ok, true);
+    const from = h.txLog.length;
+    h.run(h.now + 60_000);
+    const mine = h.txLog.slice(from).filter((x) => x.tx === 3).map((x) => decodeFrame(x.bytes)).filter((x) => x.ok);
+    t.ok(mine.some((x) => x.ok && x.frame.type === FrameType.DATA && x.frame.dst === FAR && x.frame.next === 2), "the way back was tried first");
+    t.ok(mine.some((x) => x.ok && (x.frame.type === FrameType.FLOOD || x.frame.type === FrameType.LOCATE_Q)), "then a lookup or a flood, not a failure at once");
+    t.ok(n3.send(h.now, FAR, new Uint8Array([10])).ok);
+    const later = h.txLog.length;
+    h.run(h.now + 5_000);
+    t.ok(!h.txLog.slice(later).some((x) => { const f = decodeFrame(x.bytes); return x.tx === 3 && f.ok && f.frame.type === FrameType.DATA && f.frame.dst === FAR && f.frame.next === 2; }), "the failed way is forgotten: the next message does not take it");
+  },
+  "floodWayBack: a relay takes only a way a flood came, so ways learnt from DATA cannot lead a message round a loop"(t) {
+    const h = three(true);
+    const [n1, n2] = [h.node(1), h.node(2)];
+    // 1 learns its way to FAR from a flood that came through 2; 2 learns one from a DATA 3 handed it.
+    const flood: FloodFrame = {
+      type: FrameType.FLOOD, tx: 2, ttl: 10, hops: 2, priority: 3, wantAck: false, scopeKind: FloodScope.NETWORK,
+      src: FAR, dst: 3, seq: 7, srcCluster: n1.cluster, dstCluster: n1.cluster, payload: new Uint8Array([1]),
+    };
+    n1.receive(encodeFrame(flood), { ...RX, at: h.now });
+    const d: DataFrame = { type: FrameType.DATA, tx: 3, next: 2, ttl: 10, hops: 1, priority: 3, src: FAR, dst: 1, seq: 1, dstCluster: n1.cluster, wantAck: false, bounced: false, attempt: 0, payload: new Uint8Array([1]) };
+    n2.receive(encodeFrame(d), { ...RX, at: h.now });
+    const from = h.txLog.length;
+    t.equal(n1.send(h.now, FAR, new Uint8Array([9])).ok, true);
+    h.run(h.now + 30_000);
+    const sent = h.txLog.slice(from).map((x) => ({ tx: x.tx, f: decodeFrame(x.bytes) }));
+    t.ok(sent.some((x) => x.tx === 1 && x.f.ok && x.f.frame.type === FrameType.DATA && x.f.frame.dst === FAR && x.f.frame.next === 2), "the originator takes its way back, to 2");
+    t.ok(!sent.some((x) => x.tx === 2 && x.f.ok && x.f.frame.type === FrameType.DATA && x.f.frame.dst === FAR && x.f.frame.next === 3), "2 does not pass it on the way a DATA came");
   },
 });

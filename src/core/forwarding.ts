@@ -16,6 +16,7 @@ import { hopFailureWeight } from "./link-quality";
 import { floodOnceReason } from "./flood-budget";
 import { heardShortcut, takesShortcut, twoHopShortcut } from "./shortcut";
 import { makeRoom } from "./bounded";
+import { WayBack } from "./way-back";
 
 /**
  * Rule `replyHopAck` (§7.1): the identity groups of the routed replies (end-to-end ACK "a", locate
@@ -28,8 +29,6 @@ export const REPLY_GROUPS = Object.freeze(["a", "l"] as const);
 
 /** A timeout weighing at least this much (busy share below about a third) fails over at once (§7.3). */
 const QUIET_FAILOVER_WEIGHT = 0.5;
-/** Rule `floodWayBack` (§14): how long a way back stays usable (a key answer comes within the 120-s key wait). */
-export const WAY_BACK_MS = 5 * 60_000;
 
 /**
  * Rule `hopAckNamesReplies` (§3.4): the type a hop ACK names in kind b3–4. A hop ACK of DATA, the
@@ -103,10 +102,11 @@ export class Forwarding {
   /** Reverse hops of locate queries, for answers without a route back. */
   readonly reverse = new Map<string, { hop: NodeId; until: number }>();
   /** Rule `floodWayBack` (§14): per source, the neighbour its latest flood or DATA came from. */
-  readonly wayBack = new Map<NodeId, { hop: NodeId; until: number }>();
+  readonly wayBack: WayBack;
 
   constructor(n: NodeState) {
     this.n = n;
+    this.wayBack = new WayBack(n.id, n.config);
   }
 
   routeOptions(dst: NodeId, dstCluster: ClusterId, now: number, exclude: ReadonlySet<NodeId>): RouteOption<{ kind: DestKind; key: number; entry: RouteEntry }>[] {
@@ -453,23 +453,6 @@ export class Forwarding {
   }
 
   /**
-   * Rule `floodWayBack` (§14): the first copy of a flood, or a DATA handed to us, from `src` came
-   * from `tx`; a message to `src` without a route may go back that way for WAY_BACK_MS.
-   */
-  learnWayBack(src: NodeId, tx: NodeId, now: number): void {
-    if (!this.n.config.floodWayBack || src === this.n.id) return;
-    this.wayBack.delete(src);
-    makeRoom(this.wayBack, REVERSE_MAX);
-    this.wayBack.set(src, { hop: tx, until: now + WAY_BACK_MS });
-  }
-
-  /** The way back to `dst` (rule `floodWayBack`), if one is fresh. */
-  wayBackTo(dst: NodeId, now: number): NodeId | undefined {
-    const w = this.wayBack.get(dst);
-    return w !== undefined && w.until >= now ? w.hop : undefined;
-  }
-
-  /**
    * The hop an ACK or a locate answer takes when distance vector has no route back: the reverse
    * of the path its DATA (custody memory) or its query (reverse memory) came along.
    */
@@ -480,9 +463,9 @@ export class Forwarding {
         const c = this.custody.get(identityKey("d", u.dst, u.src, u.seq, a));
         if (c?.prevHop !== undefined && c.until >= now) return c.prevHop;
       }
-      return this.wayBackTo(u.dst, now);
+      return this.wayBack.to(u.dst, now, u.originated ? undefined : { from: u.prevHop });
     }
-    if (u.ftype === FrameType.DATA) return this.wayBackTo(u.dst, now);
+    if (u.ftype === FrameType.DATA) return this.wayBack.to(u.dst, now, u.originated ? undefined : { from: u.prevHop });
     if (u.ftype === FrameType.LOCATE_A) {
       const r = this.reverse.get(locateKey(u.dst, u.seq));
       return r !== undefined && r.until >= now ? r.hop : undefined;
@@ -564,6 +547,7 @@ export class Forwarding {
 
   /** Every route for this frame has been tried (§7.3): bounce it back, or report failure. */
   exhausted(u: Unicast, now: number): void {
+    const wayBackFailed = this.wayBack.forgetFailed(u);
     if (u.ftype !== FrameType.DATA) {
       this.n.stats.dropsUnroutable++;
       return;
@@ -588,6 +572,12 @@ export class Forwarding {
     }
     if (u.originated && this.n.config.corridorEnabled && u.dstCluster !== NO_CLUSTER && this.n.cluster !== NO_CLUSTER) {
       this.fallbackFlood(u, FloodScope.CORRIDOR, now);
+      return;
+    }
+    if (u.originated && wayBackFailed) {
+      // Rule `floodWayBack`: the way back was the only route; the destination's cluster is not
+      // known (the way was learnt from a DATA, or from a homeless source's flood), so look it up.
+      this.n.loc.locate(u, now);
       return;
     }
     if (u.originated) {
@@ -758,7 +748,7 @@ export class Forwarding {
 
   /** Whether an ACK or locate answer without a route could still go back the way its DATA or query came. */
   hasReverseHop(f: DataFrame | E2eAckFrame | LocateAnswerFrame, now: number): boolean {
-    const probe = { ftype: f.type, src: f.src, dst: f.dst, seq: f.seq } as Unicast;
+    const probe = { ftype: f.type, src: f.src, dst: f.dst, seq: f.seq, originated: false, prevHop: f.tx } as Unicast;
     const back = this.reverseHopFor(probe, now);
     return back !== undefined && back !== f.tx;
   }

@@ -276,7 +276,7 @@ export class MeshNode implements Station {
     if (options.oneHop === true) return this.#sendOneHop(now, dst, payload, priority);
 
     const dstCluster = this.#s.dstClusterFor(dst, now);
-    const routable = this.#s.fwd.routeOptions(dst, dstCluster, now, new Set()).length > 0 || this.#s.fwd.bridgeReaches(dst, dstCluster, now) || this.#s.fwd.wayBackTo(dst, now) !== undefined;
+    const routable = this.#s.fwd.routeOptions(dst, dstCluster, now, new Set()).length > 0 || this.#s.fwd.bridgeReaches(dst, dstCluster, now) || this.#s.fwd.wayBack.to(dst, now) !== undefined;
     const homeless = this.#s.cluster === NO_CLUSTER;
     if (!routable && !homeless && dstCluster === NO_CLUSTER && !this.#s.loc.lookups.canAccept(dst)) {
       return { ok: false, code: "queue-full", reason: `too many destinations being located; try ${formatNodeId(dst)} later` };
@@ -400,7 +400,7 @@ export class MeshNode implements Station {
         break;
       case FrameType.DATA:
         if (f.next === this.id) {
-          if (!f.bounced) this.#s.fwd.learnWayBack(f.src, f.tx, now);
+          if (!f.bounced) this.#s.fwd.wayBack.learn(f.src, f.tx, now, false);
           if (f.dst === this.id) this.#s.e2e.onDataForMe(f, now);
           else this.#s.fwd.onRouted(f, now);
         } else if (f.dst === this.id && this.config.overheardDelivery && this.#s.drivingLink(f.tx, now)) this.#s.e2e.onDataOverheard(f, now);

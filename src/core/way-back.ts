@@ -1,0 +1,58 @@
+// Rule `floodWayBack` (docs/protocol.md §14): per source, the neighbour its latest flood or a DATA
+// from it came from, so a message to that source with no route can go back the same way.
+// Forwarding (forwarding.ts) asks it when distance vector has no route.
+import type { MeshConfig } from "./config";
+import { makeRoom } from "./bounded";
+import { REVERSE_MAX, type Unicast } from "./node-state";
+import type { NodeId } from "./station";
+
+/** How long a way back stays usable (a key answer comes within the 120-s key wait). */
+export const WAY_BACK_MS = 5 * 60_000;
+
+export class WayBack {
+  readonly #self: NodeId;
+  readonly #config: Pick<MeshConfig, "floodWayBack">;
+  /** At most REVERSE_MAX sources, the oldest out first. */
+  readonly #ways = new Map<NodeId, { hop: NodeId; until: number; fromFlood: boolean }>();
+
+  constructor(self: NodeId, config: Pick<MeshConfig, "floodWayBack">) {
+    this.#self = self;
+    this.#config = config;
+  }
+
+  /**
+   * Rule `floodWayBack` (§14): the first copy of a flood (`fromFlood`), or a DATA handed to us,
+   * from `src` came from `tx`; a message to `src` without a route may go back that way for
+   * WAY_BACK_MS.
+   */
+  learn(src: NodeId, tx: NodeId, now: number, fromFlood: boolean): void {
+    if (!this.#config.floodWayBack || src === this.#self) return;
+    this.#ways.delete(src);
+    makeRoom(this.#ways, REVERSE_MAX);
+    this.#ways.set(src, { hop: tx, until: now + WAY_BACK_MS, fromFlood });
+  }
+
+  /**
+   * The way back to `dst` (rule `floodWayBack`), if one is fresh. A frame this node passes on
+   * (`relay`, with the neighbour it came from) takes only a way a flood came, never back to that
+   * neighbour: the first copies of one flood point each node at one that heard it earlier, a tree
+   * towards its source, where ways learnt from DATA and older floods could point round a loop.
+   */
+  to(dst: NodeId, now: number, relay?: { readonly from: NodeId | undefined }): NodeId | undefined {
+    const w = this.#ways.get(dst);
+    if (w === undefined || w.until < now) return undefined;
+    if (relay !== undefined && (!w.fromFlood || w.hop === relay.from)) return undefined;
+    return w.hop;
+  }
+
+  /**
+   * Rule `floodWayBack` (§14): forgets the way back to `u.dst` once its hop failed this frame, so
+   * the next message to it looks the destination up or floods. Whether one failed.
+   */
+  forgetFailed(u: Unicast): boolean {
+    const w = this.#ways.get(u.dst);
+    if (w === undefined || !u.tried.has(w.hop)) return false;
+    this.#ways.delete(u.dst);
+    return true;
+  }
+}
