@@ -146,7 +146,7 @@ export default suite("broadcast stand-down", {
     t.equal(run(true), 1, "the leaf lacks it: relays");
     t.equal(run(true, STRONG), 0, "the leaf heard near, as the senders are (triangleReach): counted reached, stands down");
   },
-  "coForwarderReach: a neighbour whose list names a forwarder ranked ahead of us, or named in a list not naming us, counts reached; one ranked behind us, or known reached before the copy named it, does not"(t) {
+  "coForwarderReach: a neighbour whose list names a forwarder ranked ahead of us, or named in a list not naming us, counts reached; one ranked behind us (in any copy), or known reached before the copy named it, does not"(t) {
     // The clique 1, 2, 3, 4 and the leaf 5 hanging off 2, which also hears 6; 6 hears only 5, so 2
     // does not know it (a two-hop node). Node 2 is named by 1 and hears copies from 3 and 4: their
     // lists cover 1–4, and 5 lists 2 and 6 but none of the senders, so without the rule 5 is a
@@ -173,6 +173,7 @@ export default suite("broadcast stand-down", {
     t.equal(run({ from1: [2, 6] }), 1, "6 ranked behind 2 (it may be counting on 2): relays");
     t.equal(run({ from1: [2], from3: [6] }), 0, "6 named by another sender's copy that does not name 2: stands down");
     t.equal(run({ from1: [2], from3: [6] }, true), 1, "the same, but 1's list shows 6 heard 1 before 3 named it (named late, it will not relay): not counted, relays");
+    t.equal(run({ from1: [2, 6], from3: [6] }), 1, "6 named behind 2 by one copy and by another not naming 2: it may count on 2, so 2 does not count on it, relays (review: both stood down)");
   },
   "coForwarderReach, blind cap, and coForwarderDefer: more than CO_FORWARDER_BLIND_MAX neighbours counted reached only by a co-forwarder not heard push the relay back a contention window; a copy from that co-forwarder meanwhile stands it down"(t) {
     t.equal(CO_FORWARDER_BLIND_MAX, 2, "the cap this case is written for");

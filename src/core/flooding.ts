@@ -350,7 +350,7 @@ export class Flooding {
     const listed = pending.listed;
     if (listed !== undefined) {
       // Rule `coForwarderReach`: co-forwarders already known reached held the frame before this copy named them.
-      if (listed.frame.type === FrameType.BCAST) this.reach.coForwarderReach(listed.listing, sender, forwarders, listed.reached);
+      if (listed.frame.type === FrameType.BCAST) this.reach.coForwarderReach(listed, sender, forwarders, listed.reached);
       this.reach.noteReached(listed.reached, sender, forwarders, listed.frame.type === FrameType.BCAST ? now : undefined);
       listed.senders.add(shortId(sender));
     }
@@ -685,9 +685,9 @@ export class Flooding {
     else this.n.stats.locateRelays++;
     this.remember(key, now);
     const p = this.pendingRelays.get(key);
-    const listing = new Map<number, Set<number>>();
-    if (f.type === FrameType.BCAST) this.reach.coForwarderReach(listing, f.tx, f.forwarders);
-    if (p !== undefined) p.listed = { frame, from: f.tx, reached, senders: new Set([shortId(f.tx)]), listing, deferred: false };
+    const known = { senders: new Set([shortId(f.tx)]), listing: new Map<number, Set<number>>(), behind: new Set<number>() };
+    if (f.type === FrameType.BCAST) this.reach.coForwarderReach(known, f.tx, f.forwarders);
+    if (p !== undefined) p.listed = { frame, from: f.tx, reached, ...known, deferred: false };
     return true;
   }
 }

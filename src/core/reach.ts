@@ -29,6 +29,8 @@ export interface ReachKnown {
    * heard (its sender, or a forwarder it names ranked ahead of us), with those transmitters.
    */
   readonly listing: Map<number, Set<number>>;
+  /** Rule `coForwarderReach`: co-forwarders a copy named ranked behind us, not counted on (not heard sending). */
+  readonly behind: Set<number>;
 }
 
 /**
@@ -85,11 +87,23 @@ export class Reach {
   /**
    * Rule `coForwarderReach` (§15, stand-down.ts): adds our neighbours whose lists name a transmitter
    * of this copy, but for co-forwarders in `held` (known reached before this copy named them: named
-   * late, a forwarder that holds the frame already does not relay it).
+   * late, a forwarder that holds the frame already does not relay it) and co-forwarders some copy
+   * named behind us (`behind`: they may count on us as we would on them, and both stand down; what
+   * was counted on them is taken back).
    */
-  coForwarderReach(listing: Map<number, Set<number>>, sender: NodeId, forwarders: readonly number[] | undefined, held?: ReadonlySet<number>): void {
+  coForwarderReach(b: Pick<ReachKnown, "listing" | "behind" | "senders">, sender: NodeId, forwarders: readonly number[] | undefined, held?: ReadonlySet<number>): void {
+    const listing = b.listing;
     const tx = shortId(sender);
-    const by = [...transmittersAhead(shortId(this.n.id), tx, forwarders)].filter((x) => x === tx || held === undefined || !held.has(x));
+    const self = shortId(this.n.id);
+    const at = forwarders?.indexOf(self) ?? -1;
+    if (forwarders !== undefined && at >= 0) {
+      for (const x of forwarders.slice(at + 1)) {
+        if (x === self || b.behind.has(x) || b.senders.has(x)) continue;
+        b.behind.add(x);
+        for (const [short, set] of listing) if (set.delete(x) && set.size === 0) listing.delete(short);
+      }
+    }
+    const by = [...transmittersAhead(self, tx, forwarders)].filter((x) => x === tx || ((held === undefined || !held.has(x)) && !b.behind.has(x)));
     const minRq = this.coverMinRq();
     for (const n of this.n.nbrs.values()) {
       const list = this.n.nbrs.covers(n, minRq);
