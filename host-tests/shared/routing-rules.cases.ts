@@ -362,7 +362,7 @@ export default suite("routing rules", {
     const h = clique({});
     const broken = brokenMinutes(h);
     const crowded = announced(h, 1);
-    t.ok(crowded.includes(16) && crowded.includes(64), `7 nodes who all hear each other, tables of 4: 16 then 64 min (${crowded.join(", ")})`);
+    t.ok(crowded.includes(16) && crowded.includes(64), `7 nodes who all hear each other, tables of 5: 16 then 64 min (${crowded.join(", ")})`);
     t.ok(!crowded.includes(32), "no 32-min step");
     t.atMost(crowded.filter((m) => m === 64).length, 4, "about one OGM an hour once there");
     const off = clique({ ogmCrowdedMaxMs: 32 * 60_000 });

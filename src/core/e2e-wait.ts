@@ -3,6 +3,7 @@
 // `drivingFloodWait`).
 import { FLOOD_HEADER_BYTES, MAX_FRAME_BYTES, ROUTED_HEADER_BYTES } from "./frames";
 import { BUSY_ALLOWANCE_SLOTS, type NodeState, type Unicast } from "./node-state";
+import { widestContentionMs } from "./presets";
 
 /** Hops the end-to-end wait reckons for a destination with no route (its flood or lookup, §7.4). */
 export const E2E_UNROUTED_HOPS = 8;
@@ -20,7 +21,7 @@ export function e2eHopMs(n: NodeState, u: Unicast): number {
  */
 export function floodAllowanceMs(n: NodeState, hops: number, payloadBytes: number): number {
   const frame = n.airtime(Math.min(MAX_FRAME_BYTES, FLOOD_HEADER_BYTES + payloadBytes));
-  return hops * (2 ** n.config.floodContentionCw * n.slotMs + frame);
+  return hops * (widestContentionMs(n.config.floodContentionCw, n.slotMs) + frame);
 }
 
 /** `hops` there and back, the flood's relaying when the message goes as a flood, and the guard. */

@@ -5,7 +5,7 @@ import { type BcastFrame, type FloodFrame, FloodScope, type FloodScopeKind, floo
 import { BROADCAST, type NodeId, type PriorityLevel, type SendResult } from "./station";
 import { MIN_RELAY_CW, NodeState, identityKey, type Unicast } from "./node-state";
 import { NO_CLUSTER } from "./cluster";
-import { SNR_LIMIT_DB } from "./presets";
+import { SNR_LIMIT_DB, widestContentionMs } from "./presets";
 import { chooseForwarders, MIN_FORWARDER_GAIN } from "./forwarders";
 import { Reach, type ReachKnown } from "./reach";
 import { decodeFrame, encodeFrame } from "./codec";
@@ -196,7 +196,7 @@ export class Flooding {
   backupWaitMs(frameBytes: number, listed = 1): number {
     const air = this.n.airtime(frameBytes);
     const rankWait = Math.max(0, listed - 1) * this.rankStepMs(frameBytes);
-    return rankWait + 2 ** this.n.config.floodContentionCw * this.n.slotMs + 2 * air;
+    return rankWait + widestContentionMs(this.n.config.floodContentionCw, this.n.slotMs) + 2 * air;
   }
 
   /** One rank's turn (§15 *Ranked forwarders*): a frame's airtime and RANK_GUARD_SLOTS slots. */
@@ -397,7 +397,7 @@ export class Flooding {
     listed.deferred = true;
     const key = listedKey(listed.frame);
     const q = this.n.queue.find((x) => x.tag.kind === "relay" && x.tag.key === key);
-    if (q !== undefined) q.notBefore = Math.max(q.notBefore, now + 2 ** this.n.config.floodContentionCw * this.n.slotMs);
+    if (q !== undefined) q.notBefore = Math.max(q.notBefore, now + widestContentionMs(this.n.config.floodContentionCw, this.n.slotMs));
   }
 
   /**

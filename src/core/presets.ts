@@ -95,3 +95,11 @@ export function sensitivityDbm(m: LoRaModulation, noiseFigureDb: number): number
 export function slotTimeMs(m: LoRaModulation): number {
   return 2.5 * symbolTimeMs(m.sf, m.bandwidthHz) + 7.6;
 }
+
+/**
+ * The longest relay contention of a flood or broadcast copy (§15, `Flooding.contention`):
+ * 2^`floodContentionCw` slots of `slotMs`. One fact for every wait that must outlast it.
+ */
+export function widestContentionMs(floodContentionCw: number, slotMs: number): number {
+  return 2 ** floodContentionCw * slotMs;
+}

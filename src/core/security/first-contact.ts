@@ -11,7 +11,7 @@ import { airtimeMs, type LoRaModulation } from "../airtime";
 import { decodeFrame } from "../codec";
 import { DEFAULT_CONFIG } from "../config";
 import { type DataFrame, type FloodFrame, FrameType, MAX_FRAME_BYTES, MAX_UNICAST_PAYLOAD, shortId } from "../frames";
-import { slotTimeMs } from "../presets";
+import { slotTimeMs, widestContentionMs } from "../presets";
 import { quietDue } from "../flood-handover";
 import { BROADCAST, formatNodeId, isUnicastId, type NodeId, type PriorityLevel, type SendResult, type StationEvent } from "../station";
 import { sameBytes } from "./bytes";
@@ -127,7 +127,7 @@ export class FirstContact {
     const frameMs = this.keyMessageMs / KEY_MESSAGE_COPIES;
     this.#offerMs = frameMs;
     // The longest relay contention of a flood copy (`Flooding.contention`), the same for every hop.
-    const contentionMs = 2 ** (o.floodContentionCw ?? DEFAULT_CONFIG.floodContentionCw) * slotTimeMs(o.modem);
+    const contentionMs = widestContentionMs(o.floodContentionCw ?? DEFAULT_CONFIG.floodContentionCw, slotTimeMs(o.modem));
     this.#offerQuietMs = contentionMs + CACHE_OFFER_QUIET_FRAMES * frameMs;
     this.answerRoundTripMs = 2 * KEY_ROUND_TRIP_HOPS * (contentionMs + frameMs);
   }
