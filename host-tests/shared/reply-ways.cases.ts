@@ -4,15 +4,16 @@ import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { FrameType, type LocateAnswerFrame, type LocateQueryFrame, MAX_BCAST_FORWARDERS, shortId } from "../../src/core/frames";
 import { chooseForwarders } from "../../src/core/forwarders";
 import { BROADCAST } from "../../src/core/station";
+import type { MeshConfig } from "../../src/core/config";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
 import { suite } from "./harness";
 
 const MINUTE = 60_000;
 const RX = { rssi: -80, snr: 8 };
 
-/** The line 1 – 2 – 3, converged. */
-function three(): IdealMesh {
-  const h = new IdealMesh({ seed: 11 });
+/** The line 1 – 2 – 3, converged (slow-modem.cases.ts uses it too, with its own seed and config). */
+export function three(seed = 11, config: Partial<MeshConfig> = {}): IdealMesh {
+  const h = new IdealMesh({ seed, config });
   for (let i = 1; i <= 3; i++) h.addNode(i, gridPosition(i - 1, 0));
   h.link(1, 2);
   h.link(2, 3);

@@ -6,22 +6,11 @@ import { PRESETS } from "../../src/core/presets";
 import { modemDefaults, SLOW_MODEM_DEFAULTS, slowModem } from "../../src/core/slow-modem";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
 import { suite } from "./harness";
+import { three } from "./reply-ways.cases";
 
-const MINUTE = 60_000;
 const RX = { rssi: -80, snr: 8 };
 /** A node outside the simulated mesh: no OGM of it was ever heard, so nobody has a route to it. */
 const FAR = 0x5150;
-
-/** The line 1 – 2 – 3, converged, with `floodWayBack` as given. */
-function three(floodWayBack: boolean): IdealMesh {
-  const h = new IdealMesh({ seed: 5, config: { floodWayBack } });
-  for (let i = 1; i <= 3; i++) h.addNode(i, gridPosition(i - 1, 0));
-  h.link(1, 2);
-  h.link(2, 3);
-  h.runUntil(() => h.fullyRouted(), 10 * MINUTE, 1_000);
-  h.run(h.now + MINUTE);
-  return h;
-}
 
 /** The frames node `id` puts on the air within `ms` from now (each reported sent). */
 function sentWithin(h: IdealMesh, id: number, ms: number): ReturnType<typeof decodeFrame>[] {
@@ -54,7 +43,7 @@ export default suite("slow modem", {
   },
   "floodWayBack: a message to a flood's source without a route goes back as DATA to the neighbour the flood came from"(t) {
     for (const on of [false, true]) {
-      const h = three(on);
+      const h = three(5, { floodWayBack: on });
       const three3 = h.node(3);
       // A flood from FAR (no route to it anywhere) reaches 3 through 2.
       const flood: FloodFrame = {
@@ -73,7 +62,7 @@ export default suite("slow modem", {
     }
   },
   "floodWayBack: a way back that fails is forgotten, and the message is looked up or flooded as without the rule"(t) {
-    const h = three(true);
+    const h = three(5, { floodWayBack: true });
     const n3 = h.node(3);
     // A DATA from FAR handed to 3 by 2 (2 has no way to FAR: it will refuse).
     const d: DataFrame = { type: FrameType.DATA, tx: 2, next: 3, ttl: 10, hops: 1, priority: 3, src: FAR, dst: 3, seq: 1, dstCluster: n3.cluster, wantAck: false, bounced: false, attempt: 0, payload: new Uint8Array([1]) };
@@ -90,7 +79,7 @@ export default suite("slow modem", {
     t.ok(!h.txLog.slice(later).some((x) => { const f = decodeFrame(x.bytes); return x.tx === 3 && f.ok && f.frame.type === FrameType.DATA && f.frame.dst === FAR && f.frame.next === 2; }), "the failed way is forgotten: the next message does not take it");
   },
   "floodWayBack: a relay takes only a way a flood came, so ways learnt from DATA cannot lead a message round a loop"(t) {
-    const h = three(true);
+    const h = three(5, { floodWayBack: true });
     const [n1, n2] = [h.node(1), h.node(2)];
     // 1 learns its way to FAR from a flood that came through 2; 2 learns one from a DATA 3 handed it.
     const flood: FloodFrame = {
