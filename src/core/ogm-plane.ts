@@ -256,8 +256,8 @@ export class OgmPlane {
   }
 
   /**
-   * Rule `crowdedCeiling` (§8.1): a static node whose neighbour table is full (it hears more
-   * neighbours than it holds, `NeighbourTable.full`) and none of whose neighbours drives (OGM
+   * Rule `crowdedCeiling` (§8.1): a static node whose neighbour table is full (it holds
+   * `maxNeighbours` entries, `NeighbourTable.full`) and none of whose neighbours drives (OGM
    * flag b6: a roadside node serves passing cars) has `ogmCrowdedMaxMs` (64 min) for ceiling,
    * and from the settled interval (16 min) its next regular OGM announces it at once (`growth`
    * 4, not 2). Why: once converged nearly every OGM is a scheduled one at the ceiling (§8.4), the
