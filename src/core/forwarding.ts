@@ -5,7 +5,7 @@
 import type { Destination, DestKind, RouteEntry } from "./route-table";
 import type { QueuedFrame } from "./tx-queue";
 import { AckStatus, type AckStatusCode, type DataFrame, type E2eAckFrame, FloodScope, type FloodScopeKind, type Frame, FrameType, type HopAckFrame, type HopAckedType, type LocateAnswerFrame, locateKey, METRIC_INFINITY, shortId } from "./frames";
-import { BUSY_ALLOWANCE_SLOTS, confirmsWait, CUSTODY_MS, MAX_ACK_WAIT_MS, MAX_CUSTODY, NodeState, REVERSE_MAX, groupOf, identityKey, keyOf, routedKey, type Awaiting, type Custody, type Tag, type Unicast } from "./node-state";
+import { BUSY_ALLOWANCE_SLOTS, confirmsWait, CUSTODY_MS, MAX_ACK_WAIT_MS, MAX_CUSTODY, NodeState, groupOf, identityKey, keyOf, routedKey, type Awaiting, type Custody, type Tag, type Unicast } from "./node-state";
 import { chooseRoute, type RouteOption } from "./route-choice";
 import { clusterContains, type ClusterId, clusterParent, NO_CLUSTER } from "./cluster";
 import { encodeFrame } from "./codec";
@@ -99,9 +99,7 @@ export class Forwarding {
   readonly awaiting = new Map<string, Awaiting>();
   /** Frames handed on, remembered for bounces (§7.3). */
   readonly custody = new Map<string, Custody>();
-  /** Reverse hops of locate queries, for answers without a route back. */
-  readonly reverse = new Map<string, { hop: NodeId; until: number }>();
-  /** Rule `floodWayBack` (§14): per source, the neighbour its latest flood or DATA came from. */
+  /** Ways back without a route: locate queries' reverse hops, and rule `floodWayBack` (§14). */
   readonly wayBack: WayBack;
 
   constructor(n: NodeState) {
@@ -445,13 +443,6 @@ export class Forwarding {
     if (via.entry.health.dead) this.n.stats.routeDeaths++;
   }
 
-  /** Where a query came from, so its answer can go back the way it came (AODV-style). */
-  rememberReverse(key: string, hop: NodeId, now: number): void {
-    if (this.reverse.has(key)) return;
-    makeRoom(this.reverse, REVERSE_MAX);
-    this.reverse.set(key, { hop, until: now + CUSTODY_MS });
-  }
-
   /**
    * The hop an ACK or a locate answer takes when distance vector has no route back: the reverse
    * of the path its DATA (custody memory) or its query (reverse memory) came along.
@@ -466,11 +457,7 @@ export class Forwarding {
       return this.wayBack.to(u.dst, now, u.originated ? undefined : { from: u.prevHop });
     }
     if (u.ftype === FrameType.DATA) return this.wayBack.to(u.dst, now, u.originated ? undefined : { from: u.prevHop });
-    if (u.ftype === FrameType.LOCATE_A) {
-      const r = this.reverse.get(locateKey(u.dst, u.seq));
-      return r !== undefined && r.until >= now ? r.hop : undefined;
-    }
-    return undefined;
+    return u.ftype === FrameType.LOCATE_A ? this.wayBack.queryFrom(locateKey(u.dst, u.seq), now) : undefined;
   }
 
   /** The frame left our custody with a confirmation (or needs none): remember it for bounces. */

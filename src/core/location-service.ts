@@ -167,7 +167,7 @@ export class LocationService {
       return;
     }
     this.n.locations.learn(f.asker, f.askerCluster, now);
-    this.n.fwd.rememberReverse(key, f.tx, now);
+    this.n.fwd.wayBack.rememberQuery(key, f.tx, now);
     // One answer per query (§16): the target's own. Nodes that only cached its cluster relay the
     // query on instead: in bay-area 132 queries drew 901 answers from caches, 12 of which arrived,
     // and cluster-mates of the target that do not hear each other still answered twice.

@@ -606,7 +606,7 @@ export class MeshNode implements Station {
     }
     this.#s.ogm.routeChanges(this.#s.routes.refresh(now), now);
     for (const [k, c] of this.#s.fwd.custody) if (c.until < now) this.#s.fwd.custody.delete(k);
-    for (const [k, r] of this.#s.fwd.reverse) if (r.until < now) this.#s.fwd.reverse.delete(k);
+    this.#s.fwd.wayBack.expire(now);
   }
 
   /** Without a fix: the neighbours' consensus cluster, or homeless (§17). */

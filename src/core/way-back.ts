@@ -1,9 +1,10 @@
-// Rule `floodWayBack` (docs/protocol.md §14): per source, the neighbour its latest flood or a DATA
-// from it came from, so a message to that source with no route can go back the same way.
-// Forwarding (forwarding.ts) asks it when distance vector has no route.
+// Ways back when distance vector has no route (forwarding.ts asks): where a location query came
+// from, so its answer goes back the way it came (AODV-style, §16), and, rule `floodWayBack`
+// (docs/protocol.md §14), per source the neighbour its latest flood or a DATA from it came from, so
+// a message to that source with no route can go back the same way.
 import type { MeshConfig } from "./config";
 import { makeRoom } from "./bounded";
-import { REVERSE_MAX, type Unicast } from "./node-state";
+import { CUSTODY_MS, REVERSE_MAX, type Unicast } from "./node-state";
 import type { NodeId } from "./station";
 
 /** How long a way back stays usable (a key answer comes within the 120-s key wait). */
@@ -14,6 +15,8 @@ export class WayBack {
   readonly #config: Pick<MeshConfig, "floodWayBack">;
   /** At most REVERSE_MAX sources, the oldest out first. */
   readonly #ways = new Map<NodeId, { hop: NodeId; until: number; fromFlood: boolean }>();
+  /** Reverse hops of locate queries, by `locateKey`, for answers without a route back (at most REVERSE_MAX). */
+  readonly #queries = new Map<string, { hop: NodeId; until: number }>();
 
   constructor(self: NodeId, config: Pick<MeshConfig, "floodWayBack">) {
     this.#self = self;
@@ -54,5 +57,23 @@ export class WayBack {
     if (w === undefined || !u.tried.has(w.hop)) return false;
     this.#ways.delete(u.dst);
     return true;
+  }
+
+  /** Where a query came from, so its answer can go back the way it came (AODV-style). */
+  rememberQuery(key: string, hop: NodeId, now: number): void {
+    if (this.#queries.has(key)) return;
+    makeRoom(this.#queries, REVERSE_MAX);
+    this.#queries.set(key, { hop, until: now + CUSTODY_MS });
+  }
+
+  /** The hop the query `key` came from, while remembered. */
+  queryFrom(key: string, now: number): NodeId | undefined {
+    const r = this.#queries.get(key);
+    return r !== undefined && r.until >= now ? r.hop : undefined;
+  }
+
+  /** Drops the query hops whose time is up (the node's periodic housekeeping). */
+  expire(now: number): void {
+    for (const [k, r] of this.#queries) if (r.until < now) this.#queries.delete(k);
   }
 }
