@@ -133,6 +133,36 @@ export default suite("mesh (ideal channel)", {
     t.equal(crowded.ogms, 0, "with a full table, it waits for the regular OGM");
     t.equal(crowded.crowded, 1, "counted");
   },
+  "fullTableNews: a destination new to a full node route table is not news (no early OGM); with room, or the rule off, it is"(t) {
+    const run = (maxDestinations: number, fullTableNews: boolean) => {
+      // Node 1 routes to 2, 3, 4 down the line and to its side neighbour 5: four destinations.
+      const h = line(4, 41, { maxDestinations, fullTableNews });
+      h.addNode(5, gridPosition(1, 1));
+      h.link(1, 5);
+      h.run(40 * 60_000);
+      const dests = h.node(1).routeTable(h.now).filter((r) => r.kind === "node").length;
+      const before = h.node(1).stats.ogmNewsFullTable;
+      // Node 6 joins behind node 5: two hops from node 1, nearer than node 4 (three), so a full
+      // table takes it in place of node 4 (§5.5).
+      h.addNode(6, gridPosition(1, 2));
+      h.link(5, 6);
+      const at = h.runUntil(() => h.node(1).nextHopsTo(6, h.now).length > 0, h.now + 20 * 60_000, 1_000);
+      h.run(h.now + 60_000);
+      const ogms = h.txLog.filter((x) => x.type === FrameType.OGM && x.tx === 1 && x.at >= at - 1_000 && x.at <= at + 60_000).length;
+      return { at, ogms, dests, quiet: h.node(1).stats.ogmNewsFullTable - before };
+    };
+    const roomy = run(8, true);
+    const full = run(4, true);
+    const off = run(4, false);
+    t.ok(roomy.at > 0 && full.at > 0 && off.at > 0, "node 1 learns a route to node 6 every time");
+    t.equal(full.dests, 4, "node 1's node route table is full with maxDestinations 4");
+    t.equal(roomy.dests, 4, "and has room with 8");
+    t.equal(roomy.ogms, 1, "with room, the new destination brings an early OGM");
+    t.equal(off.ogms, 1, "with the rule off, so does a full table's newcomer");
+    t.equal(full.ogms, 0, "with a full table, it waits for the regular OGM");
+    t.equal(full.quiet, 1, "counted");
+    t.equal(roomy.quiet + off.quiet, 0);
+  },
   "a 10×10 grid converges within 3 OGM intervals, with several routes per destination"(t) {
     const h = grid(10, 3);
     converge(t, h, 3, "grid");

@@ -132,6 +132,8 @@ export interface MeshConfig {
   overheardDelivery: boolean;
   /** Rule `floodWayBack` (§14): a message without a route goes back the way a flood or DATA from its destination came. Default off; on for a slow modem (slow-modem.ts). */
   floodWayBack: boolean;
+  /** Rule `fullTableNews` (§8.2): a destination new to a full node route table brings no early OGM; it rides the next regular one. */
+  fullTableNews: boolean;
   corridorHopCap: number;
   broadcastHopCap: number;
   broadcastScope: number;
@@ -250,6 +252,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   lateAckGrace: true,
   overheardDelivery: true,
   floodWayBack: false,
+  fullTableNews: true,
   corridorHopCap: 20,
   broadcastHopCap: 32,
   broadcastScope: 7,
@@ -428,6 +431,7 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   bool("lateAckGrace"),
   bool("overheardDelivery"),
   bool("floodWayBack"),
+  bool("fullTableNews"),
   intIn("corridorHopCap", 1, 255),
   intIn("broadcastHopCap", 1, 255),
   intIn("broadcastScope", 0, 7),

@@ -108,6 +108,8 @@ export interface MeshStats extends LinkCounters, RouteCounters, SeqreqCounters {
   ogmEarly: number;
   /** News (other than our own new cluster) that brought no early OGM because the neighbour table was full (§8.2). */
   ogmNewsCrowded: number;
+  /** Destinations new to a full node route table, left to ride the next regular OGM (rule `fullTableNews`). */
+  ogmNewsFullTable: number;
   /** A neighbour heard for the first time brought a long-ceiling OGM forward to 16 min (§8.1, `newcomerCeiling`). */
   ogmNewcomerCaps: number;
   locateQueries: number;
@@ -346,6 +348,7 @@ export function emptyStats(): MeshStats {
     ogmResets: 0,
     ogmEarly: 0,
     ogmNewsCrowded: 0,
+    ogmNewsFullTable: 0,
     ogmNewcomerCaps: 0,
     locateQueries: 0,
     locateRelays: 0,

@@ -182,6 +182,7 @@ export class OgmPlane {
   triggerOgm(now: number, kind: string, id: number): void {
     if (!this.known.learn(kind, id)) return;
     if (this.crowdedNews(kind)) return;
+    if (this.fullTableNews(kind)) return;
     const minMs = this.minOgmInterval(now);
     this.n.stats.ogmResets++;
     if (!this.trickle.reset(kind === "own")) return;
@@ -225,6 +226,21 @@ export class OgmPlane {
     if (kind === "own") return false;
     if (!this.n.nbrs.full) return false;
     this.n.stats.ogmNewsCrowded++;
+    return true;
+  }
+
+  /**
+   * Rule `fullTableNews` (§8.2): a node destination new to us is no news when our node route table
+   * is full (`maxDestinations` entries): it came in by pushing out a farther destination (the table
+   * keeps the nearest, §5.5), so the table is turning over at its far edge, where every newcomer is
+   * a far one and our neighbours' full tables keep their own nearest. It rides the next regular
+   * OGM (new entries go first there, §8.3). Why: on bay-area (235 nodes, 64-entry tables) such
+   * destinations brought most of the window's early OGMs, and early OGMs were most of its OGMs.
+   */
+  fullTableNews(kind: string): boolean {
+    if (kind !== "node" || !this.n.config.fullTableNews) return false;
+    if (this.n.routes.size("node") < this.n.config.maxDestinations) return false;
+    this.n.stats.ogmNewsFullTable++;
     return true;
   }
 
