@@ -314,8 +314,10 @@ export default suite("flood handover", {
       }).length;
       return { hopAcks, handovers: handovers(h, from).length, delivered: deliveredAtDst(h) };
     };
-    t.deepEqual(run({}), { hopAcks: 1, handovers: 0, delivered: 1 }, "one hop ACK; no DATA hop to a destination that has the message");
-    t.deepEqual(run({ deliveredHopAck: false }), { hopAcks: 0, handovers: 1, delivered: 1 }, "with the rule off the holder carries it again");
+    // Rule `ackWayBack` (§7.4) would send the end-to-end ACK back the way the flood came: off here,
+    // so the ACK has no way back at all.
+    t.deepEqual(run({ ackWayBack: false }), { hopAcks: 1, handovers: 0, delivered: 1 }, "one hop ACK; no DATA hop to a destination that has the message");
+    t.deepEqual(run({ ackWayBack: false, deliveredHopAck: false }), { hopAcks: 0, handovers: 1, delivered: 1 }, "with the rule off the holder carries it again");
   },
   "deliveredHopAck: a destination with a route back sends its end-to-end ACK and no hop ACK"(t) {
     // As above, but the source (6) is in the mesh, so DST has a route back: the holders overhear

@@ -134,6 +134,10 @@ export interface MeshConfig {
   floodWayBack: boolean;
   /** Rule `fullTableNews` (§8.2): a destination new to a full node route table brings no early OGM; it rides the next regular one. */
   fullTableNews: boolean;
+  /** Rule `ackWayBack` (§7.4): an end-to-end ACK without a route goes back the way the acknowledged flood came. */
+  ackWayBack: boolean;
+  /** Rule `secondFloodRelayed` (§14.1): a driving originator's second flood is relayed again by nodes that heard its first. */
+  secondFloodRelayed: boolean;
   corridorHopCap: number;
   broadcastHopCap: number;
   broadcastScope: number;
@@ -253,6 +257,8 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   overheardDelivery: true,
   floodWayBack: false,
   fullTableNews: true,
+  ackWayBack: true,
+  secondFloodRelayed: false,
   corridorHopCap: 20,
   broadcastHopCap: 32,
   broadcastScope: 7,
@@ -432,6 +438,8 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   bool("overheardDelivery"),
   bool("floodWayBack"),
   bool("fullTableNews"),
+  bool("ackWayBack"),
+  bool("secondFloodRelayed"),
   intIn("corridorHopCap", 1, 255),
   intIn("broadcastHopCap", 1, 255),
   intIn("broadcastScope", 0, 7),

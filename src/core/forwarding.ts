@@ -454,7 +454,7 @@ export class Forwarding {
         const c = this.custody.get(identityKey("d", u.dst, u.src, u.seq, a));
         if (c?.prevHop !== undefined && c.until >= now) return c.prevHop;
       }
-      return this.wayBack.to(u.dst, now, u.originated ? undefined : { from: u.prevHop });
+      return this.wayBack.ackTo(u.dst, now, u.originated ? undefined : { from: u.prevHop });
     }
     if (u.ftype === FrameType.DATA) return this.wayBack.to(u.dst, now, u.originated ? undefined : { from: u.prevHop });
     return u.ftype === FrameType.LOCATE_A ? this.wayBack.queryFrom(locateKey(u.dst, u.seq), now) : undefined;

@@ -4,6 +4,7 @@
 // a message to that source with no route can go back the same way.
 import type { MeshConfig } from "./config";
 import { makeRoom } from "./bounded";
+import { FrameType } from "./frames";
 import { CUSTODY_MS, REVERSE_MAX, type Unicast } from "./node-state";
 import type { NodeId } from "./station";
 
@@ -12,13 +13,13 @@ export const WAY_BACK_MS = 5 * 60_000;
 
 export class WayBack {
   readonly #self: NodeId;
-  readonly #config: Pick<MeshConfig, "floodWayBack">;
+  readonly #config: Pick<MeshConfig, "floodWayBack" | "ackWayBack">;
   /** At most REVERSE_MAX sources, the oldest out first. */
   readonly #ways = new Map<NodeId, { hop: NodeId; until: number; fromFlood: boolean }>();
   /** Reverse hops of locate queries, by `locateKey`, for answers without a route back (at most REVERSE_MAX). */
   readonly #queries = new Map<string, { hop: NodeId; until: number }>();
 
-  constructor(self: NodeId, config: Pick<MeshConfig, "floodWayBack">) {
+  constructor(self: NodeId, config: Pick<MeshConfig, "floodWayBack" | "ackWayBack">) {
     this.#self = self;
     this.#config = config;
   }
@@ -29,7 +30,7 @@ export class WayBack {
    * WAY_BACK_MS.
    */
   learn(src: NodeId, tx: NodeId, now: number, fromFlood: boolean): void {
-    if (!this.#config.floodWayBack || src === this.#self) return;
+    if (!(this.#config.floodWayBack || (this.#config.ackWayBack && fromFlood)) || src === this.#self) return;
     this.#ways.delete(src);
     makeRoom(this.#ways, REVERSE_MAX);
     this.#ways.set(src, { hop: tx, until: now + WAY_BACK_MS, fromFlood });
@@ -42,6 +43,22 @@ export class WayBack {
    * towards its source, where ways learnt from DATA and older floods could point round a loop.
    */
   to(dst: NodeId, now: number, relay?: { readonly from: NodeId | undefined }): NodeId | undefined {
+    return this.#config.floodWayBack ? this.#way(dst, now, relay) : undefined;
+  }
+
+  /**
+   * Rule `ackWayBack` (§7.4): the way back for an end-to-end ACK to `dst` without a route, the way
+   * `dst`'s latest flood came (or, with `floodWayBack`, any way `to` gives). A driving originator's
+   * flood usually has no route back, and the ACK was dropped unsent; its flood's first copies were
+   * heard seconds ago, so the tree they left still leads to it.
+   */
+  ackTo(dst: NodeId, now: number, relay?: { readonly from: NodeId | undefined }): NodeId | undefined {
+    if (this.#config.floodWayBack) return this.#way(dst, now, relay);
+    if (!this.#config.ackWayBack || this.#ways.get(dst)?.fromFlood !== true) return undefined;
+    return this.#way(dst, now, relay);
+  }
+
+  #way(dst: NodeId, now: number, relay?: { readonly from: NodeId | undefined }): NodeId | undefined {
     const w = this.#ways.get(dst);
     if (w === undefined || w.until < now) return undefined;
     if (relay !== undefined && (!w.fromFlood || w.hop === relay.from)) return undefined;
@@ -53,6 +70,8 @@ export class WayBack {
    * the next message to it looks the destination up or floods. Whether one failed.
    */
   forgetFailed(u: Unicast): boolean {
+    // Rule `ackWayBack` alone: ways serve ACKs only, so a DATA's failure says nothing of them.
+    if (!this.#config.floodWayBack && u.ftype !== FrameType.ACK) return false;
     const w = this.#ways.get(u.dst);
     if (w === undefined || !u.tried.has(w.hop)) return false;
     this.#ways.delete(u.dst);
