@@ -14,7 +14,7 @@ import { formatNodeId, type NodeId, type PriorityLevel } from "./station";
 import { randInt } from "./rng";
 import { hopFailureWeight } from "./link-quality";
 import { floodOnceReason } from "./flood-budget";
-import { heardShortcut, takesShortcut, twoHopShortcut } from "./shortcut";
+import { heardShortcut, listsDestination, takesShortcut, twoHopShortcut } from "./shortcut";
 import { makeRoom } from "./bounded";
 import { WayBack } from "./way-back";
 
@@ -165,10 +165,12 @@ export class Forwarding {
    * cluster routes of a sparse mesh are kept: §6.2) — or undefined. Not on a driving node, whose
    * links age fast.
    */
-  shortcut(dst: NodeId, tried: ReadonlySet<NodeId>, nodeRouted: boolean, now: number): NodeId | undefined {
+  shortcut(dst: NodeId, tried: ReadonlySet<NodeId>, nodeRouted: boolean, now: number, tableRoute = false): NodeId | undefined {
     if (this.n.driving(now)) return undefined;
     const heard = heardShortcut(dst, this.n.nbrs, this.n.flood.reach.heard, now, tried);
     if (heard !== undefined || nodeRouted || !this.n.nbrs.full) return heard;
+    // Rule `listedTakesTable`: a node listing dst (a two-hop shortcut may have brought the frame) takes its table route.
+    if (tableRoute && this.n.config.listedTakesTable && listsDestination(dst, this.n.nbrs)) return undefined;
     return twoHopShortcut(dst, this.n.nbrs, now, tried);
   }
 
@@ -258,7 +260,7 @@ export class Forwarding {
       // A gateway: the bridge takes the frame when it beats every LoRa option (bridge/rules.ts B1).
       if (this.n.bridge?.takeRouted(u, options, now) === true) return;
       const choice = chooseRoute(options, this.n.rng, this.n.config, this.n.nbrs.full);
-      const short = takesShortcut(u.ftype) ? this.shortcut(u.dst, u.tried, options[0]?.route.kind === "node", now) : undefined;
+      const short = takesShortcut(u.ftype) ? this.shortcut(u.dst, u.tried, options[0]?.route.kind === "node", now, choice !== undefined) : undefined;
       if (short !== undefined) {
         nextHop = short;
         this.n.stats.shortcuts++;
