@@ -132,8 +132,8 @@ export interface MeshConfig {
   overheardDelivery: boolean;
   /** Rule `floodWayBack` (§14): a message without a route goes back the way a flood or DATA from its destination came. Default off; on for a slow modem (slow-modem.ts). */
   floodWayBack: boolean;
-  /** Rule `listedTakesTable` (§6.1): a node that lists the destination as its neighbour takes its table routes before a two-hop shortcut (no shortcut chains round a loop). */
-  listedTakesTable: boolean;
+  /** Rule `loopTakesTable` (§7.3): a copy of a frame we sent on by a two-hop shortcut that comes back round a loop goes on by a table route, or ends as before. */
+  loopTakesTable: boolean;
   corridorHopCap: number;
   broadcastHopCap: number;
   broadcastScope: number;
@@ -252,7 +252,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   lateAckGrace: true,
   overheardDelivery: true,
   floodWayBack: false,
-  listedTakesTable: true,
+  loopTakesTable: true,
   corridorHopCap: 20,
   broadcastHopCap: 32,
   broadcastScope: 7,
@@ -431,7 +431,7 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   bool("lateAckGrace"),
   bool("overheardDelivery"),
   bool("floodWayBack"),
-  bool("listedTakesTable"),
+  bool("loopTakesTable"),
   intIn("corridorHopCap", 1, 255),
   intIn("broadcastHopCap", 1, 255),
   intIn("broadcastScope", 0, 7),

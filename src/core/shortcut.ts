@@ -48,19 +48,6 @@ export function twoHopShortcut(dst: NodeId, nbrs: NeighbourTable, now: number, e
 }
 
 /**
- * Rule `listedTakesTable` (§6.1): whether this node lists `dst` among its neighbours (its OGM
- * reports hearing it), so that a neighbour may have handed it a frame for `dst` as a two-hop
- * shortcut. Such a node that cannot use its link to `dst` (else it has a node route and takes no
- * two-hop shortcut) takes its table routes before a two-hop shortcut of its own: every node along
- * a chain of two-hop shortcuts lists `dst`, none can reach it, and nothing orders the chain, so
- * it walks among them round a loop (dense-urban seed 2: 37 → 178 → 118 → 158 → 21 → 129 → 159 →
- * 55 → 128 → 118, every hop a two-hop shortcut, the copy confirmed as a duplicate at 118 and lost).
- */
-export function listsDestination(dst: NodeId, nbrs: NeighbourTable): boolean {
-  return nbrs.get(dst) !== undefined;
-}
-
-/**
  * Which routed frames take the shortcuts past the tables (§6.1 `heardShortcut`, `twoHopShortcut`):
  * DATA, and, by rule `answerShortcut` (§16), a location answer. A target that answers heard its
  * asker's query, often straight from the asker (in a dense mesh a node hears most of the network
