@@ -49,6 +49,30 @@ function overhear3(h: IdealMesh, snr: number): void {
   h.node(1).receive(f, { rssi: -90, snr, at: h.now });
 }
 
+/**
+ * Rule `loopTakesTable` (§7.3): 2, 3 and 5 (a triangle) each hear 9 over a one-way link, so each
+ * lists it and none can use it; 9 lies in another cluster, reached 2 – 1 – 4 – 9 (4 the border
+ * node). Every table of the triangle is full (4 neighbours), so each takes a two-hop shortcut.
+ */
+function listedTriangle(loopTakesTable: boolean): IdealMesh {
+  const h = new IdealMesh({ seed: 7, config: { ogmTrickleMaxMs: 30_000, maxNeighbours: 4, loopTakesTable } });
+  h.addNode(1, gridPosition(0, 0));
+  h.addNode(4, gridPosition(0, 2));
+  for (const i of [2, 3, 5]) h.addNode(i, gridPosition(i, 1));
+  h.addNode(9, { lat: 49.0, lon: 11.5 });
+  for (const i of [2, 3, 5]) {
+    h.link(1, i);
+    h.link(9, i, { oneWay: true });
+  }
+  h.link(2, 3);
+  h.link(3, 5);
+  h.link(2, 5);
+  h.link(1, 4);
+  h.link(4, 9);
+  h.run(15 * 60_000);
+  return h;
+}
+
 export default suite("shortcuts past the tables", {
   "heardShortcut: the destination itself when heard and not in the neighbour table; not once tried, not past the hold"(t) {
     const { table, now } = fullTable(0, 0);
@@ -116,5 +140,28 @@ export default suite("shortcuts past the tables", {
     h.node(1).send(h.now, 3, new Uint8Array([6]), { wantAck: false });
     h.run(h.now + 30_000);
     t.deepEqual(dataSent(h, 1, mark).map((f) => f.next), [3, 2], "heard anew: the shortcut is tried again");
+  },
+
+  "loopTakesTable: a copy that comes back round a loop of two-hop shortcuts goes on by the table route; without the rule it dies as a duplicate"(t) {
+    for (const on of [true, false]) {
+      const h = listedTriangle(on);
+      t.notEqual(h.node(2).cluster, h.node(9).cluster, "9 lies in another cluster");
+      const mark = h.txLog.length;
+      for (let k = 1; k <= 3; k++) {
+        t.ok(h.node(2).send(h.now, 9, new Uint8Array([k]), { wantAck: false }).ok);
+        h.run(h.now + 60_000);
+      }
+      // Each DATA goes 2 → 5 → 3 → 2 (or 2 → 3 → 5 → 2), every hop a two-hop shortcut (3 and 5 carry it once each).
+      t.equal(dataSent(h, 3, mark).length + dataSent(h, 5, mark).length, 6, "each DATA round the triangle once");
+      const delivered = h.eventsOf(9, "delivered").length;
+      if (on) {
+        t.deepEqual(dataSent(h, 2, mark).map((f) => (f.next === 1 ? "table" : "shortcut")), ["shortcut", "table", "shortcut", "table", "shortcut", "table"], "with the rule: back at 2, each goes on to 1, the cluster route");
+        t.equal(delivered, 3, "with the rule: all three delivered");
+        t.equal(h.node(2).stats.loopCopies, 3, "three loop copies sent on");
+      } else {
+        t.deepEqual(dataSent(h, 2, mark).map((f) => (f.next === 1 ? "table" : "shortcut")), ["shortcut", "shortcut", "shortcut"], "without it: 2 confirms its own frame as a duplicate");
+        t.equal(delivered, 0, "without it: none delivered");
+      }
+    }
   },
 });

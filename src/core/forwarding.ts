@@ -258,9 +258,10 @@ export class Forwarding {
       // A gateway: the bridge takes the frame when it beats every LoRa option (bridge/rules.ts B1).
       if (this.n.bridge?.takeRouted(u, options, now) === true) return;
       const choice = chooseRoute(options, this.n.rng, this.n.config, this.n.nbrs.full);
-      const short = takesShortcut(u.ftype) ? this.shortcut(u.dst, u.tried, options[0]?.route.kind === "node", now) : undefined;
+      const short = takesShortcut(u.ftype) && u.loopCopy !== true ? this.shortcut(u.dst, u.tried, options[0]?.route.kind === "node", now) : undefined;
       if (short !== undefined) {
         nextHop = short;
+        u.viaTwoHop = short !== u.dst;
         this.n.stats.shortcuts++;
       } else if (choice !== undefined) {
         nextHop = choice.route.entry.neighbour;
@@ -273,6 +274,7 @@ export class Forwarding {
       const back = this.reverseHopFor(u, now);
       if (back !== undefined && !u.tried.has(back)) nextHop = back;
     }
+    if (nextHop === undefined && u.loopCopy === true) return void this.n.stats.dropsUnroutable++;
     if (nextHop === undefined) {
       if (handBackSpent(u)) this.dropHandedBack(u, now);
       else this.exhausted(u, now);
@@ -474,7 +476,7 @@ export class Forwarding {
     makeRoom(this.custody, MAX_CUSTODY);
     const tried = new Set(u.tried);
     tried.add(u.nextHop);
-    this.custody.set(key, { prevHop: u.prevHop, tried, originated: u.originated, until: now + CUSTODY_MS, bouncedAway });
+    this.custody.set(key, { prevHop: u.prevHop, tried, originated: u.originated, until: now + CUSTODY_MS, bouncedAway, viaTwoHop: u.viaTwoHop === true });
   }
 
   onTimeout(w: Awaiting, now: number): void {
@@ -698,6 +700,7 @@ export class Forwarding {
       // forward (its implicit ACK) went unheard: confirm explicitly.
       const bounced = this.custody.get(key)?.bouncedAway === true && !this.awaiting.has(key);
       this.sendHopAck(f.tx, f.type, f.src, f.dst, f.seq, bounced ? AckStatus.NO_ROUTE : AckStatus.DELIVERED, f.priority, now);
+      if (!bounced && f.type === FrameType.DATA) this.loopTakesTable(f, key, now);
       return;
     }
     if (f.ttl <= 1) {
@@ -730,6 +733,27 @@ export class Forwarding {
       hops: nextHopCount(f.hops),
       tried: exclude,
     });
+    this.dispatch(u, now, false);
+  }
+
+  /**
+   * Rule `loopTakesTable` (§7.3): a copy of a DATA frame we sent on by a two-hop shortcut, come
+   * back from a node that is neither the one that gave it us nor one we tried, came round a loop of
+   * shortcuts. It is confirmed as before (no refusal, nothing set off upstream), and goes on once
+   * more by a table route avoiding every hop tried, with no shortcut; with none, it ends here as
+   * before, and is never handed back nor flooded.
+   */
+  loopTakesTable(f: DataFrame, key: string, now: number): void {
+    if (!this.n.config.loopTakesTable || f.ttl <= 1) return;
+    const c = this.custody.get(key);
+    if (c === undefined || c.viaTwoHop !== true || c.bouncedAway || f.tx === c.prevHop || c.tried.has(f.tx) || this.awaiting.has(key)) return;
+    const tried = new Set(c.tried);
+    tried.add(f.tx);
+    if (c.prevHop !== undefined) tried.add(c.prevHop);
+    if (this.routeOptions(f.dst, f.dstCluster, now, tried).length === 0) return;
+    const u = this.newUnicast({ ...relayedFields(f), originated: c.originated, prevHop: c.originated ? undefined : c.prevHop, ttl: f.ttl - 1, hops: nextHopCount(f.hops), tried });
+    u.loopCopy = true;
+    this.n.stats.loopCopies++;
     this.dispatch(u, now, false);
   }
 

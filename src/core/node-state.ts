@@ -51,6 +51,8 @@ export interface MeshStats extends LinkCounters, RouteCounters, SeqreqCounters {
   lateConfirmations: number;
   /** Custody ended by a copy overheard past the next hop (rule downstreamCopy, §7.1). */
   downstreamCopies: number;
+  /** Copies come round a loop of shortcuts sent on once more by a table route (rule `loopTakesTable`, §7.3). */
+  loopCopies: number;
   /** DATA for us taken in though it named another next hop (rule overheardDelivery, §7.4). */
   overheardDeliveries: number;
   bounces: number;
@@ -204,6 +206,9 @@ export interface Unicast {
    * `bounced` flag, which a frame carries only while it goes back to prevHop (`bouncedOnAir`).
    */
   handedBack: boolean;
+  /** Rule `loopTakesTable`: sent on by a two-hop shortcut; or (loopCopy) a copy come round a loop, table routes only, dropped if none works. */
+  viaTwoHop?: boolean;
+  loopCopy?: boolean;
   /**
    * End-to-end attempt (DATA, and an end-to-end ACK echoing its DATA's, §3.4; 0 for answers):
    * relays treat each attempt as a frame of its own.
@@ -242,6 +247,8 @@ export interface Custody {
   readonly until: number;
   /** We handed it back because none of our routes worked: if it comes round again, refuse it. */
   readonly bouncedAway: boolean;
+  /** We sent it on by a two-hop shortcut (rule `loopTakesTable`, §7.3). */
+  readonly viaTwoHop?: boolean;
 }
 
 export const TYPE_NAMES: Readonly<Record<number, string>> = Object.freeze({
@@ -310,6 +317,7 @@ export function emptyStats(): MeshStats {
     failovers: 0,
     lateConfirmations: 0,
     downstreamCopies: 0,
+    loopCopies: 0,
     overheardDeliveries: 0,
     bounces: 0,
     handBacksLost: 0,
