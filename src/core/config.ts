@@ -132,6 +132,8 @@ export interface MeshConfig {
   overheardDelivery: boolean;
   /** Rule `floodWayBack` (§14): a message without a route goes back the way a flood or DATA from its destination came. Default off; on for a slow modem (slow-modem.ts). */
   floodWayBack: boolean;
+  /** Rule `crowdedClimb` (§8.1): a crowded node steps from half the settled interval to ogmTrickleMaxMs, and a newcomer caps its interval at ogmTrickleMaxMs, not ogmSettledMs. */
+  crowdedClimb: boolean;
   corridorHopCap: number;
   broadcastHopCap: number;
   broadcastScope: number;
@@ -250,6 +252,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   lateAckGrace: true,
   overheardDelivery: true,
   floodWayBack: false,
+  crowdedClimb: true,
   corridorHopCap: 20,
   broadcastHopCap: 32,
   broadcastScope: 7,
@@ -428,6 +431,7 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   bool("lateAckGrace"),
   bool("overheardDelivery"),
   bool("floodWayBack"),
+  bool("crowdedClimb"),
   intIn("corridorHopCap", 1, 255),
   intIn("broadcastHopCap", 1, 255),
   intIn("broadcastScope", 0, 7),
