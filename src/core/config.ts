@@ -132,7 +132,7 @@ export interface MeshConfig {
   overheardDelivery: boolean;
   /** Rule `floodWayBack` (§14): a message without a route goes back the way a flood or DATA from its destination came. Default off; on for a slow modem (slow-modem.ts). */
   floodWayBack: boolean;
-  /** Rule `crowdedClimb` (§8.1): a crowded node steps from half the settled interval to ogmTrickleMaxMs, and a newcomer caps its interval at ogmTrickleMaxMs, not ogmSettledMs. */
+  /** Rule `crowdedClimb` (§8.1): a crowded node steps from half the settled interval to ogmTrickleMaxMs, and a newcomer caps its interval at ogmTrickleMaxMs, not ogmSettledMs. Off by default: it moves OGMs from the first 40 minutes into the converged window. */
   crowdedClimb: boolean;
   corridorHopCap: number;
   broadcastHopCap: number;
@@ -252,7 +252,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   lateAckGrace: true,
   overheardDelivery: true,
   floodWayBack: false,
-  crowdedClimb: true,
+  crowdedClimb: false,
   corridorHopCap: 20,
   broadcastHopCap: 32,
   broadcastScope: 7,
