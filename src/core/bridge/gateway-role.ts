@@ -13,7 +13,7 @@ import { AckStatus, type BcastFrame, FrameType, listedKey, type LocateQueryFrame
 import { clusterContains, clusterFromGeohash, type ClusterId, clusterToGeohash, NO_CLUSTER } from "../cluster";
 import { decodeFrame, encodeFrame } from "../codec";
 import { nextHopCount } from "../hop-count";
-import { relayedFields } from "../forwarding";
+import { relayedFields } from "../routed-rules";
 import { BRIDGE_MAX_CLUSTERS, isClusterPrefix } from "./topics";
 import { bridgeLinkMetric, broadcastCrosses, crossesBridge, designatedGateway, locateCrosses } from "./rules";
 import { makeRoom, setNewest } from "../bounded";
