@@ -140,8 +140,6 @@ export interface MeshConfig {
   secondFloodRelayed: boolean;
   /** Rule `loopTakesTable` (§7.3): a copy of a frame we sent on by a two-hop shortcut that comes back round a loop goes on by a table route, or ends as before. */
   loopTakesTable: boolean;
-  /** Rule `crowdedClimb` (§8.1): a crowded node steps from half the settled interval to ogmTrickleMaxMs, and a newcomer caps its interval at ogmTrickleMaxMs, not ogmSettledMs. Off by default: it moves OGMs from the first 40 minutes into the converged window. */
-  crowdedClimb: boolean;
   corridorHopCap: number;
   broadcastHopCap: number;
   broadcastScope: number;
@@ -264,7 +262,6 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   ackWayBack: true,
   secondFloodRelayed: false,
   loopTakesTable: true,
-  crowdedClimb: false,
   corridorHopCap: 20,
   broadcastHopCap: 32,
   broadcastScope: 7,
@@ -447,7 +444,6 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   bool("ackWayBack"),
   bool("secondFloodRelayed"),
   bool("loopTakesTable"),
-  bool("crowdedClimb"),
   intIn("corridorHopCap", 1, 255),
   intIn("broadcastHopCap", 1, 255),
   intIn("broadcastScope", 0, 7),

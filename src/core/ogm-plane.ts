@@ -55,26 +55,6 @@ export function fallsRide(quiet: boolean, crowded: boolean, announcesMs: number,
   return quiet || (crowded && !restarting && announcesMs >= settledMs);
 }
 
-/**
- * Rule `crowdedClimb` (§8.1): at a crowded node (`crowdedCeiling`) the cold start's climb steps 4×
- * from half the settled interval on (8 → 32 min, then 32 → 64), not only from the settled one, so
- * the OGM at about 15 minutes announces 32 min and the next comes about 47 minutes after the cold
- * start, not at 31. Returns the growth of the Trickle interval after a regular OGM.
- */
-export function climbGrowth(on: boolean, crowded: boolean, intervalMs: number, settledMs: number): number {
-  return crowded && intervalMs >= (on ? settledMs / 2 : settledMs) ? 4 : 2;
-}
-
-/**
- * Rule `crowdedClimb`, its newcomer half (§8.1): at a crowded node a newcomer caps the interval
- * now running at `ogmTrickleMaxMs` (32 min), not `ogmSettledMs` (16). A newcomer in a crowded
- * neighbourhood hears many neighbours whose OGMs are spread in phase, so its first links come
- * from whichever of them sends next, long before the cap of any one of them runs out.
- */
-export function newcomerCap(on: boolean, crowded: boolean, settledMs: number, trickleMaxMs: number): number {
-  return on && crowded ? Math.max(settledMs, trickleMaxMs) : settledMs;
-}
-
 export class OgmPlane {
   readonly n: NodeState;
   ogmSeq = 0;
@@ -223,8 +203,7 @@ export class OgmPlane {
    */
   newcomer(now: number, id: NodeId): void {
     if (!this.heard.learn("heard", id)) return;
-    const cfg = this.n.config;
-    const cap = newcomerCap(cfg.crowdedClimb, this.crowded(now), cfg.ogmSettledMs, Math.min(cfg.ogmTrickleMaxMs, cfg.ogmMaxIntervalMs));
+    const cap = this.n.config.ogmSettledMs;
     if (this.intervalMs <= cap) return;
     this.trickle.cap(cap);
     this.intervalMs = cap;
@@ -312,7 +291,7 @@ export class OgmPlane {
 
   /** How much the Trickle interval grows after a regular OGM: 2, or 4 from the settled interval on for a crowded node (`crowdedCeiling`). */
   growth(now: number): number {
-    return climbGrowth(this.n.config.crowdedClimb, this.crowded(now), this.trickle.intervalMs, this.n.config.ogmSettledMs);
+    return this.crowded(now) && this.trickle.intervalMs >= this.n.config.ogmSettledMs ? 4 : 2;
   }
 
   /** Shortest OGM interval now: seed minimum, duty floor, measured OGM share of the channel (§8.1). */
