@@ -314,35 +314,6 @@ export default suite("mobility rules", {
     t.equal(late(driving).length, 1, `driving: the retry floods once more (without the rule: none), floods at ${driving.map((at) => Math.round((at - (driving[0] ?? 0)) / 1000)).join(", ")} s`);
   },
 
-  "secondFloodRelayed: a driving originator's second flood is relayed again by the neighbours that heard its first; without the rule by none"(t) {
-    for (const on of [false, true]) {
-      const rig = corridorRig(CAR, { e2eTimeoutMs: 90_000, coveredLookupSkipped: false, ogmTrickleMaxMs: 30_000, secondFloodRelayed: on });
-      const { h } = rig;
-      // The first flood goes on and arrives, but every end-to-end ACK is lost (and 12's OGMs).
-      h.dropIf = (bytes, from) => {
-        if ((bytes[0] & 15) === FrameType.OGM) return from === 12;
-        if ((bytes[0] & 15) !== FrameType.ACK) return false;
-        const d = decodeFrame(bytes);
-        return d.ok && d.frame.type === FrameType.ACK && d.frame.kind === "e2e";
-      };
-      drive(rig, 3 * (CAR.everyMs + 1_000));
-      const mark = h.txLog.length;
-      const r = h.node(1).send(h.now, 12, new Uint8Array([0xd5]), { priority: 3, wantAck: true });
-      t.ok(r.ok, "sent");
-      if (!r.ok) return;
-      drive(rig, 4 * MINUTE);
-      const floods = ownFloods(h, mark, r.seq);
-      t.equal(floods.length, 2, `the first flood and the retry's (${on ? "on" : "off"})`);
-      const relays = h.txLog.slice(mark).filter((x) => {
-        if (x.type !== FrameType.FLOOD || x.tx === 1 || x.at <= (floods[1] ?? Infinity)) return false;
-        const d = decodeFrame(x.bytes);
-        return d.ok && d.frame.type === FrameType.FLOOD && d.frame.src === 1 && d.frame.seq === r.seq;
-      }).length;
-      if (on) t.atLeast(relays, 1, `the second flood relayed (${relays} relays)`);
-      else t.equal(relays, 0, "without the rule the second flood is a duplicate everywhere: no relay");
-    }
-  },
-
   "drivingFloodWait: a driving originator whose route ran out waits for its fallback flood from when it is queued; a static one keeps the routed deadline"(t) {
     // Line 1–2–3, flood relays waiting up to 2^10 slots (a flood's relaying outlasts the routed
     // deadline); OGMs every 10 s at most, so a driving 1 keeps hearing 2 (linkOutrun).

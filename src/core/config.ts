@@ -136,8 +136,6 @@ export interface MeshConfig {
   fullTableNews: boolean;
   /** Rule `ackWayBack` (§7.4): an end-to-end ACK without a route goes back the way the acknowledged flood came. */
   ackWayBack: boolean;
-  /** Rule `secondFloodRelayed` (§14.1): a driving originator's second flood is relayed again by nodes that heard its first. */
-  secondFloodRelayed: boolean;
   /** Rule `loopTakesTable` (§7.3): a copy of a frame we sent on by a two-hop shortcut that comes back round a loop goes on by a table route, or ends as before. */
   loopTakesTable: boolean;
   corridorHopCap: number;
@@ -260,7 +258,6 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   floodWayBack: false,
   fullTableNews: true,
   ackWayBack: true,
-  secondFloodRelayed: false,
   loopTakesTable: true,
   corridorHopCap: 20,
   broadcastHopCap: 32,
@@ -442,7 +439,6 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   bool("floodWayBack"),
   bool("fullTableNews"),
   bool("ackWayBack"),
-  bool("secondFloodRelayed"),
   bool("loopTakesTable"),
   intIn("corridorHopCap", 1, 255),
   intIn("broadcastHopCap", 1, 255),

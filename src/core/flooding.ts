@@ -16,7 +16,6 @@ import { FloodHandover } from "./flood-handover";
 import { queryListCapped } from "./locate";
 import { addNewest, setNewest } from "./bounded";
 import { FloodAnswer } from "./flood-answer";
-import { SecondFlood } from "./second-flood";
 import { CO_FORWARDER_BLIND_MAX, CROWDED_STAND_DOWN_COPIES, MOVING_BCAST_COPIES, NAMED_STAND_DOWN_COPIES, NEARLY_ALL_REACHED_BUSY } from "./stand-down";
 
 /**
@@ -114,15 +113,12 @@ export class Flooding {
   readonly reach: Reach;
   /** Rule `agreedHandover` (§14): floods we may carry to their destination as one confirmed hop. */
   readonly handover: FloodHandover;
-  /** Rule `secondFloodRelayed` (§14.1): a driving originator's second flood taken as new. */
-  readonly second: SecondFlood;
 
   constructor(n: NodeState) {
     this.n = n;
     this.reach = new Reach(n);
     this.handover = new FloodHandover(n, this);
     this.answer = new FloodAnswer(n);
-    this.second = new SecondFlood(n);
   }
 
   /**
@@ -465,7 +461,7 @@ export class Flooding {
 
   onFlood(f: FloodFrame, now: number): void {
     const key = listedKey(f);
-    if (!this.n.dedup.add(key, now) && !this.second.again(f, key, now)) {
+    if (!this.n.dedup.add(key, now)) {
       this.n.stats.rxDuplicates++;
       this.duplicate(f, key, now);
       this.handover.copy(key, f, now);
@@ -473,7 +469,6 @@ export class Flooding {
       if (f.dst === this.n.id && f.wantAck) this.answer.ack(f, now);
       return;
     }
-    this.second.first(key, now);
     this.n.locations.learn(f.src, f.srcCluster, now);
     this.n.fwd.wayBack.learn(f.src, f.tx, now, true);
     if (f.dst === this.n.id) {
