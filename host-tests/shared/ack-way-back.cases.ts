@@ -35,6 +35,28 @@ export default suite("ack way back", {
       } else t.equal(acks.length, 0, "without the rule the ACK has no way back and never goes on the air");
     }
   },
+  "ackWayBack: a later flood from the same source (a forger's, one frame) does not steer the ACK of the flood it answers"(t) {
+    const h = three(5, { ackWayBack: true });
+    const [n1, n2, n3] = [h.node(1), h.node(2), h.node(3)];
+    const FORGER = 0x7777;
+    const flood = (tx: number, hops: number, seq: number, dst: number, ttl = 10): FloodFrame => ({
+      type: FrameType.FLOOD, tx, ttl, hops, priority: 3, wantAck: true, scopeKind: FloodScope.NETWORK,
+      src: FAR, dst, seq, srcCluster: n3.cluster, dstCluster: n3.cluster, payload: new Uint8Array([1, 2, 3]),
+    });
+    n1.receive(encodeFrame(flood(FAR, 0, 7, 3)), { ...RX, at: h.now });
+    n2.receive(encodeFrame(flood(1, 1, 7, 3)), { ...RX, at: h.now });
+    // One forged frame "from FAR" (another seq, to nobody, ttl 1), heard by 2 only, naming the forger as its last hop.
+    n2.receive(encodeFrame(flood(FORGER, 5, 99, 0x4444, 1)), { ...RX, at: h.now });
+    const from = h.txLog.length;
+    n3.receive(encodeFrame(flood(2, 2, 7, 3)), { ...RX, at: h.now });
+    h.run(h.now + 20_000);
+    const nexts = h.txLog.slice(from).flatMap((x) => {
+      const d = decodeFrame(x.bytes);
+      return d.ok && d.frame.type === FrameType.ACK && d.frame.kind === "e2e" && d.frame.dst === FAR ? [`${x.tx}>${d.frame.next}`] : [];
+    });
+    t.ok(nexts.includes("3>2"), "3 still sends its ACK to 2, the way its flood came");
+    t.ok(!nexts.some((x) => x === `2>${FORGER}`), "2 never sends it to the forger: the way it learnt from seq 7 is not the forged seq 99's");
+  },
   "ackWayBack: a way a flood came serves ACKs only; a DATA without a route is looked up or flooded as before"(t) {
     const h = three(5, { ackWayBack: true });
     const n3 = h.node(3);

@@ -1,9 +1,9 @@
 // Shortcuts past the route table (docs/protocol.md §6.1, rules `heardShortcut` and
 // `twoHopShortcut`): known answers on tables and a line of three. Pure ES2022, so it runs on XS too.
 import { resolveConfig } from "../../src/core/config";
-import { encodeFrame } from "../../src/core/codec";
+import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { NO_CLUSTER } from "../../src/core/cluster";
-import { FrameType, shortId } from "../../src/core/frames";
+import { type DataFrame, FrameType, shortId } from "../../src/core/frames";
 import { HeardNodes } from "../../src/core/heard-nodes";
 import { NeighbourTable } from "../../src/core/neighbour-table";
 import { SNR_LIMIT_DB } from "../../src/core/presets";
@@ -140,6 +140,65 @@ export default suite("shortcuts past the tables", {
     h.node(1).send(h.now, 3, new Uint8Array([6]), { wantAck: false });
     h.run(h.now + 30_000);
     t.deepEqual(dataSent(h, 1, mark).map((f) => f.next), [3, 2], "heard anew: the shortcut is tried again");
+  },
+
+  "loopTakesTable: the loop's last node repeating its copy (it missed our hop ACK) does not end the copy sent on"(t) {
+    const h = listedTriangle(true);
+    const mark = h.txLog.length;
+    let dropped = false;
+    // 2's first DATA to 1 (the copy sent on after the loop) is lost, so 2 must repeat it.
+    h.dropIf = (bytes, from) => {
+      const d = decodeFrame(bytes);
+      if (dropped || from !== 2 || !d.ok || d.frame.type !== FrameType.DATA || d.frame.src !== 2 || d.frame.next !== 1) return false;
+      return (dropped = true);
+    };
+    t.ok(h.node(2).send(h.now, 9, new Uint8Array([1]), { wantAck: false }).ok);
+    for (let i = 0; i < 6000 && !dropped; i++) h.run(h.now + 10);
+    t.ok(dropped, "2 sent the loop copy on to 1, and it was lost");
+    const back = h.txLog.slice(mark).find((x) => { const d = decodeFrame(x.bytes); return d.ok && d.frame.type === FrameType.DATA && d.frame.next === 2; });
+    t.ok(back !== undefined, "the copy came back to 2 round the triangle");
+    h.run(h.now + 300);
+    h.node(2).receive(back!.bytes, { rssi: -80, snr: 8, at: h.now });
+    h.run(h.now + 60_000);
+    t.equal(h.node(2).stats.lateConfirmations, 0, "the loop's sender repeating its frame is no confirmation");
+    t.equal(h.eventsOf(9, "delivered").length, 1, "2 repeats its copy to 1 and 9 gets it");
+  },
+
+  "loopTakesTable: once per frame, and only for a copy carrying the payload we sent on"(t) {
+    for (const forged of [false, true]) {
+      const h = listedTriangle(true);
+      h.unlink(3, 5); // no natural way round: the copies below are the only ones
+      const mark = h.txLog.length;
+      const n2 = h.node(2);
+      t.ok(n2.send(h.now, 9, new Uint8Array([42]), { wantAck: false }).ok);
+      let first: DataFrame | undefined;
+      for (let i = 0; i < 20_000 && first === undefined; i++) {
+        h.run(h.now + 10);
+        for (const x of h.txLog.slice(mark)) {
+          const d = decodeFrame(x.bytes);
+          if (x.tx === 2 && d.ok && d.frame.type === FrameType.DATA) first = d.frame;
+        }
+      }
+      t.ok(first !== undefined, "2 sent its DATA by a shortcut");
+      h.run(h.now + 3_000);
+      const other = first!.next === 3 ? 5 : 3;
+      const before = n2.stats.loopCopies;
+      const m2 = h.txLog.length;
+      for (let k = 0; k < 3; k++) {
+        const copy: DataFrame = { ...first!, tx: k === 0 ? other : 0x300 + k, next: 2, ttl: first!.ttl - 2, hops: first!.hops + 2, payload: forged ? new Uint8Array([0xee, 0xee]) : first!.payload };
+        n2.receive(encodeFrame(copy), { rssi: -80, snr: 8, at: h.now });
+        h.run(h.now + 5);
+      }
+      h.run(h.now + 60_000);
+      const sent = dataSent(h, 2, m2);
+      if (forged) {
+        t.equal(n2.stats.loopCopies - before, 0, "a copy with another payload is not sent on");
+        t.equal(sent.length, 0, "2 sends no DATA for it");
+      } else {
+        t.equal(n2.stats.loopCopies - before, 1, "three copies from three senders: one loop copy");
+        t.deepEqual(sent.map((f) => f.next), [1], "one DATA, to 1 (the table route)");
+      }
+    }
   },
 
   "loopTakesTable: a copy that comes back round a loop of two-hop shortcuts goes on by the table route; without the rule it dies as a duplicate"(t) {

@@ -470,7 +470,7 @@ export class Flooding {
       return;
     }
     this.n.locations.learn(f.src, f.srcCluster, now);
-    this.n.fwd.wayBack.learn(f.src, f.tx, now, true);
+    this.n.fwd.wayBack.learn(f.src, f.tx, now, true, f.seq);
     if (f.dst === this.n.id) {
       this.n.e2e.deliver(f.src, f.seq, f.payload, nextHopCount(f.hops), f.priority, now);
       if (f.wantAck) this.answer.ack(f, now);

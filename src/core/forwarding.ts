@@ -11,7 +11,7 @@ import { clusterContains, type ClusterId, clusterParent, NO_CLUSTER } from "./cl
 import { encodeFrame } from "./codec";
 import { MAX_HOP_COUNT, nextHopCount } from "./hop-count";
 import { formatNodeId, type NodeId, type PriorityLevel } from "./station";
-import { randInt } from "./rng";
+import { hash32, randInt } from "./rng";
 import { hopFailureWeight } from "./link-quality";
 import { floodOnceReason } from "./flood-budget";
 import { heardShortcut, takesShortcut, twoHopShortcut } from "./shortcut";
@@ -187,10 +187,11 @@ export class Forwarding {
       // A gateway: the bridge takes the frame when it beats every LoRa option (bridge/rules.ts B1).
       if (this.n.bridge?.takeRouted(u, options, now) === true) return;
       const choice = chooseRoute(options, this.n.rng, this.n.config, this.n.nbrs.full);
-      const short = takesShortcut(u.ftype) && u.loopCopy !== true ? this.shortcut(u.dst, u.tried, options[0]?.route.kind === "node", now) : undefined;
+      const short = takesShortcut(u.ftype) && u.loopFrom === undefined ? this.shortcut(u.dst, u.tried, options[0]?.route.kind === "node", now) : undefined;
+      // Rule `loopTakesTable`: whether the hop this frame goes to now is a two-hop shortcut.
+      u.viaTwoHop = short !== undefined && short !== u.dst;
       if (short !== undefined) {
         nextHop = short;
-        u.viaTwoHop = short !== u.dst;
         this.n.stats.shortcuts++;
       } else if (choice !== undefined) {
         nextHop = choice.route.entry.neighbour;
@@ -201,9 +202,12 @@ export class Forwarding {
       // The reverse hop just carried the query or the DATA to us: worth trying even over a link
       // too lossy to count as usable for routing (confirmation and retries still apply).
       const back = this.reverseHopFor(u, now);
-      if (back !== undefined && !u.tried.has(back)) nextHop = back;
+      if (back !== undefined && !u.tried.has(back)) {
+        nextHop = back;
+        u.viaTwoHop = false;
+      }
     }
-    if (nextHop === undefined && u.loopCopy === true) return void this.n.stats.dropsUnroutable++;
+    if (nextHop === undefined && u.loopFrom !== undefined) return void this.n.stats.dropsUnroutable++;
     if (nextHop === undefined) {
       if (handBackSpent(u)) this.dropHandedBack(u, now);
       else this.exhausted(u, now);
@@ -320,7 +324,8 @@ export class Forwarding {
    */
   lateConfirmation(key: string, from: NodeId, w: Awaiting | undefined, now: number): boolean {
     if (this.n.driving(now)) return false;
-    const ours = (u: Unicast): boolean => from !== u.prevHop && from !== this.n.id && (u.nextHop === from || u.tried.has(from));
+    // A loop copy's `loopFrom` is in `tried` only to keep routes off it: its copy is no confirmation.
+    const ours = (u: Unicast): boolean => from !== u.prevHop && from !== u.loopFrom && from !== this.n.id && (u.nextHop === from || u.tried.has(from));
     let u: Unicast | undefined;
     if (w !== undefined) {
       if (!ours(w.u)) return false;
@@ -385,7 +390,7 @@ export class Forwarding {
         const c = this.custody.get(identityKey("d", u.dst, u.src, u.seq, a));
         if (c?.prevHop !== undefined && c.until >= now) return c.prevHop;
       }
-      return this.wayBack.ackTo(u.dst, now, u.originated ? undefined : { from: u.prevHop });
+      return this.wayBack.ackTo(u.dst, u.seq, now, u.originated ? undefined : { from: u.prevHop });
     }
     if (u.ftype === FrameType.DATA) return this.wayBack.to(u.dst, now, u.originated ? undefined : { from: u.prevHop });
     return u.ftype === FrameType.LOCATE_A ? this.wayBack.queryFrom(locateKey(u.dst, u.seq), now) : undefined;
@@ -405,7 +410,9 @@ export class Forwarding {
     makeRoom(this.custody, MAX_CUSTODY);
     const tried = new Set(u.tried);
     tried.add(u.nextHop);
-    this.custody.set(key, { prevHop: u.prevHop, tried, originated: u.originated, until: now + CUSTODY_MS, bouncedAway, viaTwoHop: u.viaTwoHop === true });
+    const viaTwoHop = u.viaTwoHop === true;
+    const payloadSum = viaTwoHop ? hash32(u.payload) : undefined;
+    this.custody.set(key, { prevHop: u.prevHop, tried, originated: u.originated, until: now + CUSTODY_MS, bouncedAway, viaTwoHop, payloadSum });
   }
 
   onTimeout(w: Awaiting, now: number): void {
@@ -670,18 +677,22 @@ export class Forwarding {
    * back from a node that is neither the one that gave it us nor one we tried, came round a loop of
    * shortcuts. It is confirmed as before (no refusal, nothing set off upstream), and goes on once
    * more by a table route avoiding every hop tried, with no shortcut; with none, it ends here as
-   * before, and is never handed back nor flooded.
+   * before, and is never handed back nor flooded. Once per custody record, and only for a copy
+   * carrying the payload we sent on (review: a forged copy must not ride our message's identity).
    */
   loopTakesTable(f: DataFrame, key: string, now: number): void {
     if (!this.n.config.loopTakesTable || f.ttl <= 1) return;
     const c = this.custody.get(key);
     if (c === undefined || c.viaTwoHop !== true || c.bouncedAway || f.tx === c.prevHop || c.tried.has(f.tx) || this.awaiting.has(key)) return;
+    if (c.payloadSum !== hash32(f.payload)) return;
     const tried = new Set(c.tried);
     tried.add(f.tx);
     if (c.prevHop !== undefined) tried.add(c.prevHop);
     if (this.routeOptions(f.dst, f.dstCluster, now, tried).length === 0) return;
+    // Once: further copies (another way round, a copy queued and not yet awaiting) find the record spent.
+    this.custody.set(key, { ...c, viaTwoHop: false });
     const u = this.newUnicast({ ...relayedFields(f), originated: c.originated, prevHop: c.originated ? undefined : c.prevHop, ttl: f.ttl - 1, hops: nextHopCount(f.hops), tried });
-    u.loopCopy = true;
+    u.loopFrom = f.tx;
     this.n.stats.loopCopies++;
     this.dispatch(u, now, false);
   }

@@ -206,9 +206,10 @@ export interface Unicast {
    * `bounced` flag, which a frame carries only while it goes back to prevHop (`bouncedOnAir`).
    */
   handedBack: boolean;
-  /** Rule `loopTakesTable`: sent on by a two-hop shortcut; or (loopCopy) a copy come round a loop, table routes only, dropped if none works. */
+  /** Rule `loopTakesTable`: the hop it goes to now is a two-hop shortcut. */
   viaTwoHop?: boolean;
-  loopCopy?: boolean;
+  /** Rule `loopTakesTable`: a copy come round a loop, from this neighbour: table routes only, dropped if none works. */
+  loopFrom?: NodeId;
   /**
    * End-to-end attempt (DATA, and an end-to-end ACK echoing its DATA's, §3.4; 0 for answers):
    * relays treat each attempt as a frame of its own.
@@ -247,8 +248,9 @@ export interface Custody {
   readonly until: number;
   /** We handed it back because none of our routes worked: if it comes round again, refuse it. */
   readonly bouncedAway: boolean;
-  /** We sent it on by a two-hop shortcut (rule `loopTakesTable`, §7.3). */
+  /** We sent it on by a two-hop shortcut (rule `loopTakesTable`, §7.3), with this payload (`hash32`). */
   readonly viaTwoHop?: boolean;
+  readonly payloadSum?: number;
 }
 
 export const TYPE_NAMES: Readonly<Record<number, string>> = Object.freeze({

@@ -16,11 +16,11 @@ function splitmix32(state: { s: number }): number {
   return (z ^ (z >>> 16)) >>> 0;
 }
 
-/** Hashes a string to 32 bits (FNV-1a) so string labels can seed or fork generators. */
-export function hash32(text: string): number {
+/** Hashes a string (its UTF-16 code units) or bytes to 32 bits (FNV-1a): labels that seed or fork generators, payloads compared cheaply. */
+export function hash32(input: string | Uint8Array): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
+  for (let i = 0; i < input.length; i++) {
+    h ^= typeof input === "string" ? input.charCodeAt(i) : input[i]!;
     h = Math.imul(h, 0x01000193);
   }
   return h >>> 0;

@@ -15,7 +15,7 @@ export class WayBack {
   readonly #self: NodeId;
   readonly #config: Pick<MeshConfig, "floodWayBack" | "ackWayBack">;
   /** At most REVERSE_MAX sources, the oldest out first. */
-  readonly #ways = new Map<NodeId, { hop: NodeId; until: number; fromFlood: boolean }>();
+  readonly #ways = new Map<NodeId, { hop: NodeId; until: number; fromFlood: boolean; seq: number | undefined }>();
   /** Reverse hops of locate queries, by `locateKey`, for answers without a route back (at most REVERSE_MAX). */
   readonly #queries = new Map<string, { hop: NodeId; until: number }>();
 
@@ -29,11 +29,11 @@ export class WayBack {
    * from `src` came from `tx`; a message to `src` without a route may go back that way for
    * WAY_BACK_MS.
    */
-  learn(src: NodeId, tx: NodeId, now: number, fromFlood: boolean): void {
+  learn(src: NodeId, tx: NodeId, now: number, fromFlood: boolean, seq?: number): void {
     if (!(this.#config.floodWayBack || (this.#config.ackWayBack && fromFlood)) || src === this.#self) return;
     this.#ways.delete(src);
     makeRoom(this.#ways, REVERSE_MAX);
-    this.#ways.set(src, { hop: tx, until: now + WAY_BACK_MS, fromFlood });
+    this.#ways.set(src, { hop: tx, until: now + WAY_BACK_MS, fromFlood, seq: fromFlood ? seq : undefined });
   }
 
   /**
@@ -48,13 +48,17 @@ export class WayBack {
 
   /**
    * Rule `ackWayBack` (§7.4): the way back for an end-to-end ACK to `dst` without a route, the way
-   * `dst`'s latest flood came (or, with `floodWayBack`, any way `to` gives). A driving originator's
+   * the acknowledged flood (`dst`'s message `seq`) came, while it is `dst`'s latest (or, with
+   * `floodWayBack`, any way `to` gives). A driving originator's
    * flood usually has no route back, and the ACK was dropped unsent; its flood's first copies were
    * heard seconds ago, so the tree they left still leads to it.
    */
-  ackTo(dst: NodeId, now: number, relay?: { readonly from: NodeId | undefined }): NodeId | undefined {
+  ackTo(dst: NodeId, seq: number, now: number, relay?: { readonly from: NodeId | undefined }): NodeId | undefined {
     if (this.#config.floodWayBack) return this.#way(dst, now, relay);
-    if (!this.#config.ackWayBack || this.#ways.get(dst)?.fromFlood !== true) return undefined;
+    // The way of the acknowledged flood itself (`seq`), not of whatever flood from `dst` came
+    // last: a forged later flood must not steer the ACK (review).
+    const w = this.#ways.get(dst);
+    if (!this.#config.ackWayBack || w?.fromFlood !== true || w.seq !== seq) return undefined;
     return this.#way(dst, now, relay);
   }
 

@@ -461,7 +461,8 @@ export class FirstContact {
    * answer back before the last of them gives up. On a slow modulation a retry's answer comes too
    * late to release them and only adds a flood to a channel already losing the first one
    * (rural-long-range, SF12: docs/security.md §8). Only where a flooded answer takes longer than
-   * the retry interval (LONG_SLOW, LONG_MODERATE, LONG_FAST): on faster modulations it would only drop the
+   * the retry interval (LONG_SLOW and LONG_MODERATE with the 60-s `KEY_RETRY_MS`; LONG_FAST too
+   * with a 30-s one): on faster modulations it would only drop the
    * re-asks of a wait's last seconds (duty-cycle-stress: 1 message fewer in 908, +2.4 % airtime).
    */
   #tooLate(pending: readonly PendingDm[], now: number): boolean {
