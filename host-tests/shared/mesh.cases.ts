@@ -36,6 +36,19 @@ function crowdedLine(maxNeighbours: number): IdealMesh {
   return h;
 }
 
+/**
+ * Node `id` joins at `pos`, linked to `behind` only: when node 1 first has a route to it, and how
+ * many OGMs node 1 sent from a second before that to a minute after (an early OGM or none).
+ */
+function joinBehind(h: IdealMesh, id: number, pos: ReturnType<typeof gridPosition>, behind: number): { at: number; ogms: number } {
+  h.addNode(id, pos);
+  h.link(behind, id);
+  const at = h.runUntil(() => h.node(1).nextHopsTo(id, h.now).length > 0, h.now + 20 * 60_000, 1_000);
+  h.run(h.now + 60_000);
+  const ogms = h.txLog.filter((x) => x.type === FrameType.OGM && x.tx === 1 && x.at >= at - 1_000 && x.at <= at + 60_000).length;
+  return { at, ogms };
+}
+
 export default suite("mesh (ideal channel)", {
   "a link layer's per-frame overhead shrinks payloads and OGMs and is counted in the node's airtime"(t) {
     const overhead = 12;
@@ -117,11 +130,7 @@ export default suite("mesh (ideal channel)", {
       const h = crowdedLine(maxNeighbours);
       const before = h.node(1).stats.ogmNewsCrowded;
       // Node 6 joins behind node 2: a destination node 1 learns from node 2's OGM.
-      h.addNode(6, gridPosition(2, 0));
-      h.link(2, 6);
-      const at = h.runUntil(() => h.node(1).nextHopsTo(6, h.now).length > 0, h.now + 20 * 60_000, 1_000);
-      h.run(h.now + 60_000);
-      const ogms = h.txLog.filter((x) => x.type === FrameType.OGM && x.tx === 1 && x.at >= at - 1_000 && x.at <= at + 60_000).length;
+      const { at, ogms } = joinBehind(h, 6, gridPosition(2, 0), 2);
       return { at, ogms, crowded: h.node(1).stats.ogmNewsCrowded - before, full: h.node(1).neighbours(h.now).length };
     };
     const roomy = run(8);
@@ -144,11 +153,7 @@ export default suite("mesh (ideal channel)", {
       const before = h.node(1).stats.ogmNewsFullTable;
       // Node 6 joins behind node 5: two hops from node 1, nearer than node 4 (three), so a full
       // table takes it in place of node 4 (§5.5).
-      h.addNode(6, gridPosition(1, 2));
-      h.link(5, 6);
-      const at = h.runUntil(() => h.node(1).nextHopsTo(6, h.now).length > 0, h.now + 20 * 60_000, 1_000);
-      h.run(h.now + 60_000);
-      const ogms = h.txLog.filter((x) => x.type === FrameType.OGM && x.tx === 1 && x.at >= at - 1_000 && x.at <= at + 60_000).length;
+      const { at, ogms } = joinBehind(h, 6, gridPosition(1, 2), 5);
       return { at, ogms, dests, quiet: h.node(1).stats.ogmNewsFullTable - before };
     };
     const roomy = run(8, true);
