@@ -411,7 +411,7 @@ export class Forwarding {
     const tried = new Set(u.tried);
     tried.add(u.nextHop);
     const viaTwoHop = u.viaTwoHop === true;
-    const payloadSum = viaTwoHop ? hash32(u.payload) : undefined;
+    const payloadSum = viaTwoHop && u.payload !== undefined ? hash32(u.payload) : undefined;
     this.custody.set(key, { prevHop: u.prevHop, tried, originated: u.originated, until: now + CUSTODY_MS, bouncedAway, viaTwoHop, payloadSum });
   }
 

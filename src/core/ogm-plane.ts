@@ -231,7 +231,8 @@ export class OgmPlane {
 
   /**
    * Rule `fullTableNews` (§8.2): a node destination new to us is no news when our node route table
-   * is full (`maxDestinations` entries): it came in by pushing out a farther destination (the table
+   * is full once it is in (`maxDestinations` entries; so the one that fills the last place is no
+   * news either): it came in by pushing out a farther destination (the table
    * keeps the nearest, §5.5), so the table is turning over at its far edge, where every newcomer is
    * a far one and our neighbours' full tables keep their own nearest. It rides the next regular
    * OGM (new entries go first there, §8.3). Why: on bay-area (235 nodes, 64-entry tables) such
