@@ -398,8 +398,7 @@ export default suite("secure station", {
   "keyAskInTime: at SF12 a key request is not asked again when its answer could not come back before the DM gives up"(t) {
     const run = (modem: (typeof PRESETS)[keyof typeof PRESETS], floodContentionCw?: number) => {
       const s1 = new RefusingStub(1);
-      // The retry interval of before patientKeyRetry (30 s), which this rule was measured against.
-      const a = new SecureStation({ inner: s1, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(1), now: 0, modem, floodContentionCw, keyRetryMs: 30_000 });
+      const a = new SecureStation({ inner: s1, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(1), now: 0, modem, floodContentionCw });
       a.pollTransmit(0);
       a.transmitDone(0, "sent");
       t.ok(a.send(0, 2, new Uint8Array([5]), { private: true }).ok);
@@ -424,19 +423,9 @@ export default suite("secure station", {
     t.deepEqual(shortWindow.at, [0, 30_000, 90_000], "the node's floodContentionCw, not the default, sets the answer's round trip");
     t.equal(shortWindow.tooLate, 0);
   },
-  "patientKeyRetry: by default an unanswered key request is asked again after 60 s, then 120 s (not 30 s, then 60 s)"(t) {
-    const s1 = new RefusingStub(1);
-    const a = new SecureStation({ inner: s1, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(1), now: 0, modem: PRESETS.MEDIUM_FAST, keyWaitMs: 600_000 });
-    a.pollTransmit(0);
-    a.transmitDone(0, "sent");
-    t.ok(a.send(0, 2, new Uint8Array([5]), { private: true }).ok);
-    for (let now = a.nextWakeup(); now <= 300_000; now = a.nextWakeup()) a.tick(now);
-    t.deepEqual(s1.sent.map((x) => x.at), [0, 60_000, 180_000], "KEY_RETRY_MS, doubling while no key comes");
-    t.equal(a.stats.keyRequestsSent, 3);
-  },
   "one key request in flight per peer; a lost request is asked again at once, unanswered ones back off; a DM goes out as its key comes"(t) {
     const s1 = new RefusingStub(1);
-    const a = new SecureStation({ inner: s1, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(1), now: 0, keyWaitMs: 600_000, keyRetryMs: 30_000 });
+    const a = new SecureStation({ inner: s1, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(1), now: 0, keyWaitMs: 600_000 });
     a.pollTransmit(0);
     a.transmitDone(0, "sent");
     t.ok(a.send(0, 2, new Uint8Array([5]), { private: true }).ok);

@@ -36,15 +36,6 @@ const KEY_MESSAGE_COPIES = 2;
  */
 export const KEY_ROUND_TRIP_HOPS = 2;
 
-/**
- * Rule `patientKeyRetry` (docs/security.md §8 "First contact"): an unanswered key request is asked
- * again after KEY_RETRY_MS, then twice that, and so on (was 30 s). At load a request's answer often
- * takes longer than 30 s to come back (queues, a corridor flood each way: released DMs waited a
- * median 10 s, a 90th percentile 45–76 s), so a retry at 30 s often went out while the first
- * request's answer was still on its way, a flood where no route was held: load-800 seeds 1–4 88.1 → 90.7 % delivered, load-1200 71.2 → 73.0 %.
- */
-export const KEY_RETRY_MS = 60_000;
-
 /** Refused key messages held for a retry: one per peer, the oldest pushed out by a newer one. */
 const MAX_HELD_KEY_MESSAGES = 4;
 
@@ -132,7 +123,7 @@ export class FirstContact {
     this.keyMessageMs = KEY_MESSAGE_COPIES * airtimeMs(o.modem, Math.min(MAX_FRAME_BYTES, MAX_FRAME_BYTES - MAX_UNICAST_PAYLOAD + Math.max(KEY_MESSAGE_BYTES, KEY_OFFER_BYTES) + SEAL_OVERHEAD_BYTES));
     this.#keyOnBroadcastMs = o.keyOnBroadcastMs ?? 3_600_000;
     this.#answerPerPeerMs = o.keyAnswerPerPeerMs ?? 60_000;
-    this.#keyRetryMs = o.keyRetryMs ?? KEY_RETRY_MS;
+    this.#keyRetryMs = o.keyRetryMs ?? 30_000;
     const frameMs = this.keyMessageMs / KEY_MESSAGE_COPIES;
     this.#offerMs = frameMs;
     // The longest relay contention of a flood copy (`Flooding.contention`), the same for every hop.
@@ -461,8 +452,7 @@ export class FirstContact {
    * answer back before the last of them gives up. On a slow modulation a retry's answer comes too
    * late to release them and only adds a flood to a channel already losing the first one
    * (rural-long-range, SF12: docs/security.md §8). Only where a flooded answer takes longer than
-   * the retry interval (LONG_SLOW and LONG_MODERATE with the 60-s `KEY_RETRY_MS`; LONG_FAST too
-   * with a 30-s one): on faster modulations it would only drop the
+   * the retry interval (LONG_SLOW, LONG_MODERATE, LONG_FAST): on faster modulations it would only drop the
    * re-asks of a wait's last seconds (duty-cycle-stress: 1 message fewer in 908, +2.4 % airtime).
    */
   #tooLate(pending: readonly PendingDm[], now: number): boolean {

@@ -63,7 +63,7 @@ export interface SecureStationOptions {
   readonly maxPendingDms?: number;
   /** How long a DM waits for its peer's key before it fails (default 120 s). */
   readonly keyWaitMs?: number;
-  /** Interval between key requests to a peer that has not answered, doubling with each (default KEY_RETRY_MS, 60 s: rule `patientKeyRetry`). */
+  /** Interval between key requests to a peer that has not answered (default 30 s). */
   readonly keyRetryMs?: number;
   /** A KEY frame answers requests at most this often (default 10 s): one answer serves every asker. */
   readonly keyAnswerIntervalMs?: number;
