@@ -1,7 +1,7 @@
 // A slow modem's defaults (docs/protocol.md §8.5 `slowModemPlane`) and rule `floodWayBack` (§14),
 // on a small topology with known answers. Pure ES2022, so it runs on XS too.
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
-import { FloodScope, FrameType, type DataFrame, type FloodFrame } from "../../src/core/frames";
+import { FloodScope, FrameType, type DataFrame, type FloodFrame, type OgmFrame } from "../../src/core/frames";
 import { PRESETS } from "../../src/core/presets";
 import { modemDefaults, SLOW_MODEM_DEFAULTS, slowModem } from "../../src/core/slow-modem";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
@@ -30,16 +30,18 @@ export default suite("slow modem", {
     t.ok(slowModem(PRESETS.LONG_SLOW), "LONG_SLOW is slow");
     for (const name of ["LONG_MODERATE", "LONG_FAST", "MEDIUM_SLOW", "MEDIUM_FAST", "SHORT_FAST"] as const) t.ok(!slowModem(PRESETS[name]), `${name} is not`);
     t.deepEqual(modemDefaults(PRESETS.LONG_SLOW), { ...SLOW_MODEM_DEFAULTS });
-    t.deepEqual(modemDefaults(PRESETS.LONG_SLOW, { ogmDutyShare: 0.2, floodWayBack: false }), { triggeredMinGapFactor: 1, ogmDutyShare: 0.2, floodWayBack: false });
+    t.deepEqual(modemDefaults(PRESETS.LONG_SLOW, { ogmDutyShare: 0.2, floodWayBack: false }), { triggeredMinGapFactor: 1, ogmDutyShare: 0.2, floodWayBack: false, heardNeighbourSend: true });
     t.deepEqual(modemDefaults(PRESETS.LONG_FAST, { hopPenalty: 40 }), { hopPenalty: 40 });
     const h = new IdealMesh({ seed: 1, modem: PRESETS.LONG_SLOW });
     const slow = h.addNode(1, gridPosition(0, 0));
     t.equal(slow.config.floodWayBack, true);
     t.equal(slow.config.triggeredMinGapFactor, 1);
     t.equal(slow.config.ogmDutyShare, 0.05);
+    t.equal(slow.config.heardNeighbourSend, true);
     const fast = new IdealMesh({ seed: 1 }).addNode(1, gridPosition(0, 0));
     t.equal(fast.config.floodWayBack, false, "SHORT_FAST keeps the core's defaults");
     t.equal(fast.config.triggeredMinGapFactor, 0.25);
+    t.equal(fast.config.heardNeighbourSend, false);
   },
   "floodWayBack: a message to a flood's source without a route goes back as DATA to the neighbour the flood came from"(t) {
     for (const on of [false, true]) {
@@ -95,5 +97,27 @@ export default suite("slow modem", {
     const sent = h.txLog.slice(from).map((x) => ({ tx: x.tx, f: decodeFrame(x.bytes) }));
     t.ok(sent.some((x) => x.tx === 1 && x.f.ok && x.f.frame.type === FrameType.DATA && x.f.frame.dst === FAR && x.f.frame.next === 2), "the originator takes its way back, to 2");
     t.ok(!sent.some((x) => x.tx === 2 && x.f.ok && x.f.frame.type === FrameType.DATA && x.f.frame.dst === FAR && x.f.frame.next === 3), "2 does not pass it on the way a DATA came");
+  },
+  "heardNeighbourSend: a node that hears a neighbour whose OGM does not list it yet sends through it instead of refusing no-route"(t) {
+    for (const on of [false, true]) {
+      const h = new IdealMesh({ seed: 3, config: { heardNeighbourSend: on } });
+      const one = h.addNode(1, gridPosition(0, 0));
+      // Node 2's OGM, heard by 1; it lists no neighbour (2 has not heard 1 yet), so tq is 0.
+      const ogm: OgmFrame = {
+        type: FrameType.OGM, tx: 2, ogmSeq: 1, hasFix: true, border: false, relayActive: true, homeless: false, cluster: one.cluster,
+        battery: 255, load: 0, intervalUnits: 240, relayPrio: 0, routeSeq: 1, cycle: 1, neighbours: [], nodeRoutes: [], clusterRoutes: [],
+      };
+      one.receive(encodeFrame(ogm), { ...RX, at: h.now });
+      const nb = one.neighbours(h.now);
+      t.ok(nb.length === 1 && nb[0].rq > 0 && !nb[0].usable, `2 heard, not usable (${on ? "on" : "off"})`);
+      const r = one.send(h.now, FAR, new Uint8Array([9]));
+      if (!on) {
+        t.ok(!r.ok && r.code === "no-route", "without the rule: refused no-route");
+        continue;
+      }
+      t.ok(r.ok, "with the rule: accepted");
+      const frames = sentWithin(h, 1, 120_000).filter((d) => d.ok && d.frame.type !== FrameType.OGM);
+      t.ok(frames.some((d) => d.ok && (d.frame.type === FrameType.FLOOD || d.frame.type === FrameType.LOCATE_Q)), "the message goes on the air (a lookup or a flood)");
+    }
   },
 });

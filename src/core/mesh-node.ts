@@ -27,6 +27,7 @@ import { randInt, type Rng } from "./rng";
 import { relayPriority } from "./silencing";
 import { resolveConfig, type MeshConfig } from "./config";
 import { modemDefaults } from "./slow-modem";
+import { heardNeighbours } from "./heard-send";
 import { type ClusterId, clusterHolds, clusterOf, formatCluster, NO_CLUSTER } from "./cluster";
 import { type BridgeStats, GatewayRole } from "./bridge/gateway-role";
 import type { BcastFrame } from "./frames";
@@ -264,7 +265,7 @@ export class MeshNode implements Station {
     if (!this.#s.queue.hasRoomFor("data")) {
       return { ok: false, code: "queue-full", reason: `transmit queue full (${this.#s.queue.capacity} frames)` };
     }
-    if (this.#s.nbrs.usableList(now).length === 0) {
+    if (this.#s.nbrs.usableList(now).length === 0 && heardNeighbours(this.#s.nbrs, now, this.config.heardNeighbourSend).length === 0) {
       return { ok: false, code: "no-route", reason: "no neighbour heard yet: nothing to send through" };
     }
     const refusal = gateRefusal(priority, this.health(now), this.config);
@@ -335,6 +336,13 @@ export class MeshNode implements Station {
       if (!this.#s.nbrs.usable(n, now)) continue;
       usable.push(true);
       batteries.push(n.battery < 0 ? 1 : n.battery);
+    }
+    // Rule `heardNeighbourSend`: with none usable yet, the neighbours heard stand in for them.
+    if (usable.length === 0) {
+      for (const n of heardNeighbours(this.#s.nbrs, now, this.config.heardNeighbourSend)) {
+        usable.push(true);
+        batteries.push(n.battery < 0 ? 1 : n.battery);
+      }
     }
     // Rule `drivingHealth` (§11): neighbours lost while we drove are not in `lost` (#sweep).
     for (const [id, at] of this.#s.lost) {

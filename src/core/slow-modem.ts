@@ -1,6 +1,7 @@
 // Defaults for a slow modem (docs/protocol.md §8.5 `slowModemPlane`): where one short frame takes
 // seconds on the air (LONG_SLOW, SF12 at 125 kHz), OGMs are paced to their settled interval and
-// messages without a route go back the way a flood or DATA came (rule `floodWayBack`, §14).
+// messages without a route go back the way a flood or DATA came (rule `floodWayBack`, §14), and a
+// node whose neighbours are heard but not yet usable sends through them (`heardNeighbourSend`, §8.5).
 import { airtimeMs, type LoRaModulation } from "./airtime";
 import type { MeshConfig } from "./config";
 
@@ -12,12 +13,13 @@ export const SLOW_MODEM_FRAME_MS = 3_000;
 /**
  * What a slow modem changes, unless the caller set it: triggered OGMs wait the whole minimum
  * interval, OGMs take at most 5 % of the duty budget (so the minimum interval is the settled
- * one), and `floodWayBack` is on.
+ * one), and `floodWayBack` and `heardNeighbourSend` are on.
  */
 export const SLOW_MODEM_DEFAULTS: Readonly<Partial<MeshConfig>> = Object.freeze({
   triggeredMinGapFactor: 1,
   ogmDutyShare: 0.05,
   floodWayBack: true,
+  heardNeighbourSend: true,
 });
 
 export function slowModem(m: LoRaModulation): boolean {
