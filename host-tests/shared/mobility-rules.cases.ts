@@ -181,36 +181,6 @@ export default suite("mobility rules", {
     t.equal(floods(STILL, true).times.length, 1, "standing still, first copy lost: sent once (its forwarders are named and watched instead)");
   },
 
-  "carsNameNone: a static node with a driving neighbour names no forwarders in its flood; without one it names them"(t) {
-    const CAR_ID = 0x0000c0a7;
-    const listsOf = (withCar: boolean, config: Partial<MeshConfig> = {}): (readonly number[] | undefined)[] => {
-      const rig = corridorRig(STILL, config);
-      const { h } = rig;
-      h.dropIf = (bytes, from) => (bytes[0] & 15) === FrameType.OGM && from === 12;
-      const me = h.node(1);
-      // A car in range (phantom: its OGM written by the case) that says it is driving (flag b6).
-      if (withCar) for (let k = 0; k < 3; k++) {
-        me.receive(encodeFrame(forgedOgm({ tx: CAR_ID, ogmSeq: 50 + k, cluster: me.cluster, driving: true, neighbours: [{ short: shortId(1), rq: 255 }] })), { rssi: -80, snr: 9, at: h.now });
-        h.run(h.now + 2_000);
-      }
-      const mark = h.txLog.length;
-      const r = me.send(h.now, 12, new Uint8Array([0xd5]), { priority: 3, wantAck: false });
-      if (!r.ok) return [];
-      h.run(h.now + 60_000);
-      return h.txLog.slice(mark).flatMap((x) => {
-        const d = x.tx === 1 ? decodeFrame(x.bytes) : undefined;
-        return d?.ok === true && d.frame.type === FrameType.FLOOD && d.frame.src === 1 && d.frame.seq === r.seq ? [d.frame.forwarders] : [];
-      });
-    };
-    const car = listsOf(true);
-    t.atLeast(car.length, 1, "a car beside it: it floods");
-    t.ok(car.every((f) => f === undefined || f.length === 0), `a car beside it: no forwarders named (without the rule: named), got ${JSON.stringify(car)}`);
-    const carOff = listsOf(true, { carsNameNone: false });
-    t.ok(carOff.some((f) => f !== undefined && f.length > 0), `the rule off: forwarders named, got ${JSON.stringify(carOff)}`);
-    const still = listsOf(false);
-    t.ok(still.length > 0 && still.every((f) => f !== undefined && f.length > 0), `no car: forwarders named, got ${JSON.stringify(still)}`);
-  },
-
   "netSpeed: a static node whose GPS glitches 150 m and back is not driving, and resends no flood unechoed"(t) {
     const rig = corridorRig(STILL);
     const { h } = rig;

@@ -138,8 +138,6 @@ export interface MeshConfig {
   ackWayBack: boolean;
   /** Rule `loopTakesTable` (§7.3): a copy of a frame we sent on by a two-hop shortcut that comes back round a loop goes on by a table route, or ends as before. */
   loopTakesTable: boolean;
-  /** Rule `carsNameNone` (§15): a static node with a driving neighbour among its forwarder candidates names no forwarders in a flood. */
-  carsNameNone: boolean;
   corridorHopCap: number;
   broadcastHopCap: number;
   broadcastScope: number;
@@ -261,7 +259,6 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   fullTableNews: true,
   ackWayBack: true,
   loopTakesTable: true,
-  carsNameNone: true,
   corridorHopCap: 20,
   broadcastHopCap: 32,
   broadcastScope: 7,
@@ -443,7 +440,6 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   bool("fullTableNews"),
   bool("ackWayBack"),
   bool("loopTakesTable"),
-  bool("carsNameNone"),
   intIn("corridorHopCap", 1, 255),
   intIn("broadcastHopCap", 1, 255),
   intIn("broadcastScope", 0, 7),

@@ -582,7 +582,6 @@ export class Flooding {
     // A moving node's two-hop view is stale by the time it is used: it names none, and the
     // distributors relay (§15). Highway convoy: coverage 49 % with lists, 83 % without.
     if (!this.n.config.broadcastForwarders || this.n.moving(now)) return bare;
-    if (this.carsNameNone(f, now)) return bare;
     const minRq = this.reach.coverMinRq();
     const prev = from === undefined ? undefined : this.n.nbrs.get(from);
     const chosen = chooseForwarders({
@@ -601,16 +600,6 @@ export class Flooding {
     const payload = f.type === FrameType.LOCATE_Q ? 0 : f.payload.length;
     const size = listedHeaderBytes(f.type) + forwarderListBytes(chosen.length) + payload + this.n.config.frameOverheadBytes;
     return size <= MAX_FRAME_BYTES ? { ...bare, forwarders: chosen } : bare;
-  }
-
-  /**
-   * Rule `carsNameNone` (§15): a static node's flood names no forwarders while a driving
-   * neighbour is among its candidates: its two-hop view around cars is stale (the cars it names
-   * have driven on, the ones that hear it were not named), so the distributors in scope relay it,
-   * as they do a moving node's flood.
-   */
-  carsNameNone(f: ListedFrame, now: number): boolean {
-    return this.n.config.carsNameNone && f.type === FrameType.FLOOD && this.reach.relayCandidates(now).some((n) => n.driving);
   }
 
   /**
