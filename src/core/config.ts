@@ -138,6 +138,8 @@ export interface MeshConfig {
   ackWayBack: boolean;
   /** Rule `loopTakesTable` (§7.3): a copy of a frame we sent on by a two-hop shortcut that comes back round a loop goes on by a table route, or ends as before. */
   loopTakesTable: boolean;
+  /** Rule `ackRetracesData` (§7.4): an end-to-end ACK goes back hop by hop the way its DATA came (the hop that handed it the DATA), before any table route. */
+  ackRetracesData: boolean;
   corridorHopCap: number;
   broadcastHopCap: number;
   broadcastScope: number;
@@ -259,6 +261,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   fullTableNews: true,
   ackWayBack: true,
   loopTakesTable: true,
+  ackRetracesData: true,
   corridorHopCap: 20,
   broadcastHopCap: 32,
   broadcastScope: 7,
@@ -440,6 +443,7 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   bool("fullTableNews"),
   bool("ackWayBack"),
   bool("loopTakesTable"),
+  bool("ackRetracesData"),
   intIn("corridorHopCap", 1, 255),
   intIn("broadcastHopCap", 1, 255),
   intIn("broadcastScope", 0, 7),
