@@ -386,8 +386,11 @@ export class Forwarding {
    * forced first hop the ACK was built with), at a relay the previous hop of the DATA in its custody
    * memory. The hop need not be a usable neighbour: it has just carried the DATA to us (confirmation
    * and retries still apply, and a hop that fails is tried no more: the table routes follow).
+   * Only at a static node whose neighbour table is full (where the table misses most of the nodes
+   * it hears, the sender among them), and never to a neighbour whose last OGM said it was driving.
    */
   dataHopBack(u: Unicast, now: number): NodeId | undefined {
+    if (!this.n.nbrs.full || this.n.moving(now)) return undefined;
     let back = u.originated ? u.forcedNextHop : undefined;
     if (!u.originated) {
       for (const a of [u.attempt, 0, 1, 2, 3]) {
@@ -396,7 +399,8 @@ export class Forwarding {
         if (back !== undefined) break;
       }
     }
-    return back !== undefined && back !== this.n.id && back !== u.prevHop && !u.tried.has(back) ? back : undefined;
+    if (back === undefined || back === this.n.id || back === u.prevHop || u.tried.has(back)) return undefined;
+    return this.n.nbrs.get(back)?.driving === true ? undefined : back;
   }
 
   /**
