@@ -140,6 +140,8 @@ export interface MeshConfig {
   loopTakesTable: boolean;
   /** Rule `heardNeighbourSend` (§8.5): with neighbours heard but none usable, a send goes through them instead of being refused. Default off; on for a slow modem (slow-modem.ts). */
   heardNeighbourSend: boolean;
+  /** Rule `ackRetracesData` (§7.4): an end-to-end ACK goes back hop by hop the way its DATA came (the hop that handed it the DATA), before any table route. */
+  ackRetracesData: boolean;
   corridorHopCap: number;
   broadcastHopCap: number;
   broadcastScope: number;
@@ -262,6 +264,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   ackWayBack: true,
   loopTakesTable: true,
   heardNeighbourSend: false,
+  ackRetracesData: true,
   corridorHopCap: 20,
   broadcastHopCap: 32,
   broadcastScope: 7,
@@ -444,6 +447,7 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   bool("ackWayBack"),
   bool("loopTakesTable"),
   bool("heardNeighbourSend"),
+  bool("ackRetracesData"),
   intIn("corridorHopCap", 1, 255),
   intIn("broadcastHopCap", 1, 255),
   intIn("broadcastScope", 0, 7),

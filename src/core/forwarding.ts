@@ -177,6 +177,7 @@ export class Forwarding {
       const n = this.n.nbrs.get(u.forcedNextHop);
       if (n !== undefined && this.n.nbrs.usable(n, now)) nextHop = u.forcedNextHop;
     }
+    if (nextHop === undefined && u.ftype === FrameType.ACK && this.n.config.ackRetracesData) nextHop = this.dataHopBack(u, now);
     if (nextHop === undefined && u.oneHop) {
       // A relay's one hop (rule `agreedHandover`, §14) is not its message: no failure to report.
       if (!u.originated) return void this.n.stats.dropsUnroutable++;
@@ -377,6 +378,29 @@ export class Forwarding {
     if (via.kind === "node") this.n.routes.markDead(via.entry);
     else if (via.entry.health.failure(now, this.n.config)) this.n.routes.noteDeath(via.entry);
     if (via.entry.health.dead) this.n.stats.routeDeaths++;
+  }
+
+  /**
+   * Rule `ackRetracesData` (§7.4): the hop that handed us the DATA an end-to-end ACK answers, which
+   * the ACK takes before any table route. At the destination that is the DATA's last hop (the
+   * forced first hop the ACK was built with), at a relay the previous hop of the DATA in its custody
+   * memory. The hop need not be a usable neighbour: it has just carried the DATA to us (confirmation
+   * and retries still apply, and a hop that fails is tried no more: the table routes follow).
+   * Only at a static node whose neighbour table is full (where the table misses most of the nodes
+   * it hears, the sender among them), and never to a neighbour whose last OGM said it was driving.
+   */
+  dataHopBack(u: Unicast, now: number): NodeId | undefined {
+    if (!this.n.nbrs.full || this.n.moving(now)) return undefined;
+    let back = u.originated ? u.forcedNextHop : undefined;
+    if (!u.originated) {
+      for (const a of [u.attempt, 0, 1, 2, 3]) {
+        const c = this.custody.get(identityKey("d", u.dst, u.src, u.seq, a));
+        back = c !== undefined && c.until >= now ? c.prevHop : undefined;
+        if (back !== undefined) break;
+      }
+    }
+    if (back === undefined || back === this.n.id || back === u.prevHop || u.tried.has(back)) return undefined;
+    return this.n.nbrs.get(back)?.driving === true ? undefined : back;
   }
 
   /**
