@@ -307,6 +307,33 @@ export default suite("key binding and first contact", {
     t.equal(e.stats.unboundKeys, 1);
     t.ok(!e.knowsKeyOf(ka.id));
   },
+  "rule lookupCarriesKey: a node whose lookups run broadcasts without its key; where they do not, the key rides as before"(t) {
+    const [ka] = identities(1, 43);
+    const { st: a, stub: as } = stubbed(ka.id, ka.secretKey);
+    // The inner node knows clusters beyond the widest ring a lookup asks: nodes find it by a lookup,
+    // whose answer carries its key, so the broadcast goes bare.
+    let far = true;
+    (as as unknown as { lookupsRun(now: number): boolean }).lookupsRun = () => far;
+    t.ok(a.send(0, 0xffffffff, new Uint8Array([1, 2]), {}).ok);
+    t.equal(as.sent[0].payload[0], PayloadKind.PLAIN, "no key while lookups run");
+    t.equal(a.stats.keyedBroadcasts, 0);
+    t.equal(a.stats.broadcastKeysSpared, 1);
+    // Every cluster it knows now lies within the widest ring: no lookup finds it, the key rides.
+    far = false;
+    t.ok(a.send(1000, 0xffffffff, new Uint8Array([3]), {}).ok);
+    t.equal(as.sent[1].payload[0], PayloadKind.KEYED_PLAIN, "the key rides once lookups would not run");
+    t.equal(a.stats.keyedBroadcasts, 1);
+    // The rule off: the key rides whatever the inner node says.
+    const [kb] = identities(1, 44);
+    const stub = new RecordingStub(kb.id);
+    (stub as unknown as { lookupsRun(now: number): boolean }).lookupsRun = () => true;
+    const b = new SecureStation({ inner: stub, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: kb.secretKey, now: 0, idBinding: "required", lookupCarriesKey: false });
+    t.ok(b.send(0, 0xffffffff, new Uint8Array([1]), {}).ok);
+    t.equal(stub.sent[0].payload[0], PayloadKind.KEYED_PLAIN);
+    // A lone MeshNode knows no cluster beyond its own: its lookups would not run.
+    const lone = new MeshNode({ id: 0x0a0b0c0d, rng: new SeededRng(3), now: 0, modem: PRESETS.SHORT_FAST, position: gridPosition(1, 0) });
+    t.equal(lone.lookupsRun(), false);
+  },
   "a broadcast carries its sender's key once an hour; a DM to it then needs no request"(t) {
     const [ka, kb] = identities(2, 41);
     const { st: a, stub: as } = stubbed(ka.id, ka.secretKey);

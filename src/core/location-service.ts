@@ -105,6 +105,18 @@ export class LocationService {
     return coveredLookupSkipped(this.n.config.locateMaxScope, this.n.cluster, this.#knownClusters());
   }
 
+  /**
+   * Whether a lookup this node started would run: it has a cluster, may look up beyond its
+   * neighbours, and knows a cluster beyond the widest ring a lookup asks (rule
+   * `coveredLookupSkipped` would not skip it). Read by the security layer's rule `lookupCarriesKey`
+   * (docs/security.md §8 rule 5).
+   */
+  lookupsRun(): boolean {
+    const max = this.n.config.locateMaxScope;
+    if (max < 1 || this.n.cluster === NO_CLUSTER) return false;
+    return !coveredLookupSkipped(max, this.n.cluster, this.#knownClusters());
+  }
+
   /** Every cluster this node knows of: its neighbours', its cluster routes' and its location cache's. */
   #knownClusters(): ClusterId[] {
     const out: ClusterId[] = [];

@@ -500,6 +500,10 @@ export class MeshNode implements Station {
     return this.#s.ledger.earliestStart(now, airtimeMs(this.#s.modem, onAirBytes), priority);
   }
 
+  lookupsRun(): boolean {
+    return this.#s.loc.lookupsRun();
+  }
+
   foreignFrameSent(end: number, onAirBytes: number): void {
     const air = airtimeMs(this.#s.modem, onAirBytes);
     this.#s.ledger.record(end - air, air);

@@ -188,6 +188,12 @@ export interface Station {
   /** Optional: such a frame went out, ending at `end`; it is recorded in the duty-cycle ledger. */
   foreignFrameSent?(end: number, onAirBytes: number): void;
   /**
+   * Optional: whether this node's lookups run (the clusters it knows reach beyond the widest ring a
+   * lookup asks, so rule `coveredLookupSkipped` does not apply): nodes across such a mesh find it
+   * by a lookup, whose answer carries its key (the security layer's rule `lookupCarriesKey`).
+   */
+  lookupsRun?(now: number): boolean;
+  /**
    * Optional: whether `id` is a usable neighbour now, the test SendOptions.oneHop applies (the
    * security layer's cache offers, rules `quietCacheOffer` and `neighbourCacheAnswer`, ask it
    * before queueing one).

@@ -93,8 +93,27 @@ export interface FirstContactOptions {
   readonly keyAnswerPerPeerMs?: number;
   readonly keyRetryMs?: number;
   readonly keyOnBroadcastMs?: number;
+  /** Rule `lookupCarriesKey` (default on): no key on a broadcast while the inner node's lookups run. */
+  readonly lookupCarriesKey?: boolean;
   /** The inner node's relay contention exponent (`MeshConfig.floodContentionCw`; DEFAULT_CONFIG's when absent). */
   readonly floodContentionCw?: number;
+}
+
+/**
+ * Rule `lookupCarriesKey` (docs/security.md §8, rule 5): a broadcast carries no key while the
+ * inner node's lookups run (`Station.lookupsRun`: it knows clusters beyond the widest ring a lookup
+ * asks, so rule `coveredLookupSkipped` does not apply). Across such a mesh a node writing to us
+ * finds us by a lookup, and our location answer carries our key (rule 2), so the key arrives with
+ * the placement; on a broadcast its 33 bytes ride on every relay, whose number grows with the mesh.
+ * Large-regional (500 nodes, 20 km, geohash-5 cells) seed 1: every one of the window's 61
+ * broadcasts carried its sender's key (4,055 relays, 33 of their 108 bytes), every DM still looked
+ * its destination up, and without the keys the run delivered the same at 9.36 instead of 10.9 s per
+ * delivered message. Where every cluster known lies within the widest ring (medium-city,
+ * duty-cycle-stress, bay-area) nodes are not looked up, and there the keys stay: taking them off
+ * everywhere cost duty-cycle-stress 4.64 → 5.01 s and bay-area 55.3 → 51.3 % (seeds 1–3).
+ */
+export function lookupCarriesKey(lookupsRun: boolean): boolean {
+  return lookupsRun;
 }
 
 export class FirstContact {
@@ -104,6 +123,7 @@ export class FirstContact {
   readonly #answerPerPeerMs: number;
   readonly #keyRetryMs: number;
   readonly #keyOnBroadcastMs: number;
+  readonly #lookupCarriesKey: boolean;
   #lastKeyedBroadcast = -Infinity;
   #heldKeys: HeldKeyMessage[] = [];
   #offers: PendingOffer[] = [];
@@ -122,6 +142,7 @@ export class FirstContact {
     // it may cost (it asks for an end-to-end ACK: the first try and the core's retry).
     this.keyMessageMs = KEY_MESSAGE_COPIES * airtimeMs(o.modem, Math.min(MAX_FRAME_BYTES, MAX_FRAME_BYTES - MAX_UNICAST_PAYLOAD + Math.max(KEY_MESSAGE_BYTES, KEY_OFFER_BYTES) + SEAL_OVERHEAD_BYTES));
     this.#keyOnBroadcastMs = o.keyOnBroadcastMs ?? 3_600_000;
+    this.#lookupCarriesKey = o.lookupCarriesKey ?? true;
     this.#answerPerPeerMs = o.keyAnswerPerPeerMs ?? 60_000;
     this.#keyRetryMs = o.keyRetryMs ?? 30_000;
     const frameMs = this.keyMessageMs / KEY_MESSAGE_COPIES;
@@ -366,7 +387,12 @@ export class FirstContact {
     const keyed =
       dst === BROADCAST && s.selfBound && s.peers !== undefined && this.#keyOnBroadcastMs > 0 &&
       now - this.#lastKeyedBroadcast >= this.#keyOnBroadcastMs && payloadBytes + KEYED_PLAIN_OVERHEAD_BYTES <= max + PLAIN_OVERHEAD_BYTES;
-    return keyed ? s.peers?.publicKey : undefined;
+    if (!keyed) return undefined;
+    if (this.#lookupCarriesKey && lookupCarriesKey(s.inner.lookupsRun?.(now) ?? false)) {
+      s.stats.broadcastKeysSpared++;
+      return undefined;
+    }
+    return s.peers?.publicKey;
   }
 
   keyedBroadcastSent(now: number): void {

@@ -93,6 +93,8 @@ export interface SecurityStats {
   keyedDmReceived: number;
   /** Broadcasts sent with this node's key on them (KEYED_PLAIN). */
   keyedBroadcasts: number;
+  /** Broadcasts that would have carried our key and went without it (rule `lookupCarriesKey`). */
+  broadcastKeysSpared: number;
   /** Location answers sent with the target's key on them, and received so (bound keys cached). */
   keyedLocateSent: number;
   keyedLocateReceived: number;
@@ -112,7 +114,7 @@ function emptySecurityStats(): SecurityStats {
     keyFramesSent: 0, keyFramesDeferred: 0, keysLearned: 0, keyConflicts: 0, keysDeferred: 0, keyRequestsIgnored: 0, badKeys: 0, dmSent: 0, dmReceived: 0, dmRejected: 0, dmQueued: 0, dmFailed: 0, badEnvelope: 0,
     keyAnswersRetried: 0, keyAnswersDropped: 0, keyRequestsRetried: 0, keyRequestsDropped: 0, dmRetried: 0,
     keyRequestsSent: 0, keyAnswersSent: 0, keyRequestsLost: 0, keyAnswersLost: 0, keyRequestsOverBudget: 0, keyRequestsTooLate: 0, dmReleased: 0, dmKeyWaitMs: 0,
-    dmNoKey: 0, cacheAnswers: 0, cacheOffersSuppressed: 0, keyOffersTaken: 0, keysFromCache: 0, keyedDmSent: 0, keyedDmReceived: 0, keyedBroadcasts: 0, keyedLocateSent: 0, keyedLocateReceived: 0, keyedLocateDeferred: 0, unboundKeys: 0,
+    dmNoKey: 0, cacheAnswers: 0, cacheOffersSuppressed: 0, keyOffersTaken: 0, keysFromCache: 0, keyedDmSent: 0, keyedDmReceived: 0, keyedBroadcasts: 0, broadcastKeysSpared: 0, keyedLocateSent: 0, keyedLocateReceived: 0, keyedLocateDeferred: 0, unboundKeys: 0,
     keysFromContacts: 0, contactsRefused: 0,
   };
 }

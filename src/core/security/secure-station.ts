@@ -87,6 +87,8 @@ export interface SecureStationOptions {
    * interval (default 1 h; 0 never), so the nodes it reaches can write to it without a key request.
    */
   readonly keyOnBroadcastMs?: number;
+  /** Rule `lookupCarriesKey` (docs/security.md §8 rule 5; default on): no key on a broadcast while the inner node's lookups run. */
+  readonly lookupCarriesKey?: boolean;
   /**
    * The user's contacts (docs/security.md §8, "Contacts"): peers' keys from outside the air (a QR
    * code, an earlier exchange). Each must be bound to its id; a refused one is counted
@@ -133,7 +135,7 @@ export class SecureStation implements Station {
     const modem = o.modem ?? PRESETS.LONG_FAST;
     s.air = this.#air = new SealedAir(s, o.maxSenders);
     s.dms = this.#dms = new PrivateMessages(s, o.maxPeers, o.maxPendingDms);
-    s.contact = this.#contact = new FirstContact(s, { modem, keyAnswerPerPeerMs: o.keyAnswerPerPeerMs, keyRetryMs: o.keyRetryMs, keyOnBroadcastMs: o.keyOnBroadcastMs, floodContentionCw: o.floodContentionCw });
+    s.contact = this.#contact = new FirstContact(s, { modem, keyAnswerPerPeerMs: o.keyAnswerPerPeerMs, keyRetryMs: o.keyRetryMs, keyOnBroadcastMs: o.keyOnBroadcastMs, lookupCarriesKey: o.lookupCarriesKey, floodContentionCw: o.floodContentionCw });
     s.announce = this.#announce = new KeyAnnouncer(s, modem, o.keyAnswerIntervalMs, o.now);
     const air = this.#air;
     this.bridge =

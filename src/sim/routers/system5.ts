@@ -181,6 +181,10 @@ export function system5Station(ctx: RouterContext): MobileStation {
     floodContentionCw: node.config.floodContentionCw,
     now: ctx.now,
     ...contactsOf(ctx),
+    // `routerParams.system5.keyOnBroadcastMs`: how often a node's key rides on its broadcasts (docs/security.md §8 rule 5; 0 = never).
+    ...(typeof ctx.params.keyOnBroadcastMs === "number" ? { keyOnBroadcastMs: ctx.params.keyOnBroadcastMs } : {}),
+    // `routerParams.system5.lookupCarriesKey: false` turns that rule off (docs/security.md §8 rule 5).
+    ...(ctx.params.lookupCarriesKey === false ? { lookupCarriesKey: false } : {}),
   });
   station.setPosition = (now, position) => node.setPosition(now, position);
   if (security === "dm") {
