@@ -510,8 +510,8 @@ export default suite("secure station", {
     t.deepEqual(asker.requestsAt, [0, 60_000, 90_000], "three requests in the key wait, the second after the answerer's minute");
     t.deepEqual(asker.answersAt, [20_000, 92_000]);
     t.equal(asker.failed, 0);
-    // Both rules: the retry inside B's minute is answered when the minute ends (80 s), 18 s later.
-    const both = keyExchangeOverPath(path);
+    // Both rules (keyAnswerAtMinuteEnd is off by default): the retry inside B's minute is answered when the minute ends (80 s), 18 s later.
+    const both = keyExchangeOverPath({ ...path, b: { keyAnswerAtMinuteEnd: true } });
     t.deepEqual(both.answersAt, [20_000, 80_000]);
     t.deepEqual(both.requestsAt, [0, 60_000], "the key came before a third request was due");
     t.equal(both.ignored, 0);
@@ -544,7 +544,7 @@ export default suite("secure station", {
     // The first request reaches B 20 s late, its answer and the third request are lost: only the
     // retry at 60 s (at B at 62 s, 42 s into its minute) can bring the key.
     const path = { requestDelay: (i: number) => (i === 0 ? 20_000 : i === 1 ? 2000 : undefined), answerDelay: (i: number) => (i === 0 ? undefined : 2000) };
-    const on = keyExchangeOverPath(path);
+    const on = keyExchangeOverPath({ ...path, b: { keyAnswerAtMinuteEnd: true } });
     t.deepEqual(on.answersAt, [20_000, 80_000], "answered when B's minute ended");
     t.ok(on.failed === 0 && on.dmAt !== undefined, "the DM arrived");
     const off = keyExchangeOverPath({ ...path, b: { keyAnswerAtMinuteEnd: false } });
@@ -552,7 +552,7 @@ export default suite("secure station", {
     t.equal(off.ignored, 1, "without the rule the retry is ignored");
     t.equal(off.failed, 1, "and the DM fails");
     // A request 30 s into the minute (the minute ends more than 20 s later) is ignored as before.
-    const early = keyExchangeOverPath({ requestDelay: (i: number) => (i === 0 ? 20_000 : i === 1 ? 2000 : undefined), answerDelay: (i: number) => (i === 0 ? undefined : 2000), a: { keyAskAfterMinute: false } });
+    const early = keyExchangeOverPath({ requestDelay: (i: number) => (i === 0 ? 20_000 : i === 1 ? 2000 : undefined), answerDelay: (i: number) => (i === 0 ? undefined : 2000), a: { keyAskAfterMinute: false }, b: { keyAnswerAtMinuteEnd: true } });
     t.deepEqual(early.answersAt, [20_000]);
     // Forged: a key holder asks under one id every 5 s for 10 minutes. At most one answer a
     // minute, as without the rule; the answers owed are one per asker.
@@ -581,7 +581,7 @@ export default suite("secure station", {
     const sa = new RefusingStub(1);
     const sb = new RefusingStub(2);
     const a = new SecureStation({ inner: sa, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(1), now: 0, modem: PRESETS.MEDIUM_FAST });
-    const b = new SecureStation({ inner: sb, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(2), now: 0, modem: PRESETS.MEDIUM_FAST });
+    const b = new SecureStation({ inner: sb, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(2), now: 0, modem: PRESETS.MEDIUM_FAST, keyAnswerAtMinuteEnd: true });
     for (const s of [a, b]) {
       s.pollTransmit(0);
       s.transmitDone(0, "sent");

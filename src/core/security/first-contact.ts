@@ -107,7 +107,7 @@ export interface FirstContactOptions {
   readonly keyOnBroadcastMs?: number;
   /** Rule `keyAskAfterMinute` (default on): the second key request waits out the answerer's minute (keyAnswerPerPeerMs), the third keeps its time. */
   readonly keyAskAfterMinute?: boolean;
-  /** Rule `keyAnswerAtMinuteEnd` (default on): a request inside an asker's minute is answered when the minute ends (LATE_ANSWER_MAX_WAIT_MS at most). */
+  /** Rule `keyAnswerAtMinuteEnd` (default off, docs/security.md §8): a request inside an asker's minute is answered when the minute ends (LATE_ANSWER_MAX_WAIT_MS at most). */
   readonly keyAnswerAtMinuteEnd?: boolean;
   /** The inner node's relay contention exponent (`MeshConfig.floodContentionCw`; DEFAULT_CONFIG's when absent). */
   readonly floodContentionCw?: number;
@@ -145,7 +145,7 @@ export class FirstContact {
     this.#answerPerPeerMs = o.keyAnswerPerPeerMs ?? 60_000;
     this.#keyRetryMs = o.keyRetryMs ?? 30_000;
     this.#askAfterMinute = o.keyAskAfterMinute ?? true;
-    this.#answerAtMinuteEnd = o.keyAnswerAtMinuteEnd ?? true;
+    this.#answerAtMinuteEnd = o.keyAnswerAtMinuteEnd ?? false;
     const frameMs = this.keyMessageMs / KEY_MESSAGE_COPIES;
     this.#offerMs = frameMs;
     // The longest relay contention of a flood copy (`Flooding.contention`), the same for every hop.

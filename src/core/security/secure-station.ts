@@ -67,7 +67,7 @@ export interface SecureStationOptions {
   readonly keyRetryMs?: number;
   /** Rule `keyAskAfterMinute` (default true): the second key request at keyAnswerPerPeerMs (60 s), not keyRetryMs; the third keeps its time (docs/security.md §8). */
   readonly keyAskAfterMinute?: boolean;
-  /** Rule `keyAnswerAtMinuteEnd` (default true): a key request inside the asker's minute is answered when the minute ends, if within 20 s (docs/security.md §8). */
+  /** Rule `keyAnswerAtMinuteEnd` (default false: kept behind its flag, docs/security.md §8): a key request inside the asker's minute is answered when the minute ends, if within 20 s (docs/security.md §8). */
   readonly keyAnswerAtMinuteEnd?: boolean;
   /** A KEY frame answers requests at most this often (default 10 s): one answer serves every asker. */
   readonly keyAnswerIntervalMs?: number;
