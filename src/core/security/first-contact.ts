@@ -37,7 +37,7 @@ const KEY_MESSAGE_COPIES = 2;
 export const KEY_ROUND_TRIP_HOPS = 2;
 
 /**
- * Rule `keyAnswerAtMinuteEnd` (docs/security.md §8): a key request from an asker answered less than
+ * Rule `keyAnswerAtMinuteEnd` (docs/security.md §8; off by default): a key request from an asker answered less than
  * a minute ago (keyAnswerPerPeerMs, §13.4) is answered when that minute ends, if it ends within
  * LATE_ANSWER_MAX_WAIT_MS, instead of being ignored; one such answer per asker, at most
  * MAX_LATE_ANSWERS, called off when the asker shows it holds our key (a DM from it opened). Still
