@@ -14,7 +14,7 @@ import { encodeKeyFrame } from "../../src/core/security/key-frame";
 import { networkKeys } from "../../src/core/security/keys";
 import { PeerKeys } from "../../src/core/security/peer-keys";
 import { sealDm } from "../../src/core/security/dm-seal";
-import { SecureStation, type SecureDelivered } from "../../src/core/security/secure-station";
+import { SecureStation, type SecureDelivered, type SecureStationOptions } from "../../src/core/security/secure-station";
 import type { BridgePort, BridgeRxMeta, BridgeTxFrame, NodeId, RxMeta, SendOptions, SendRefusal, SendResult, Station, StationEvent, TxFrame } from "../../src/core/station";
 import { gridPosition } from "../../src/demo/ideal-mesh";
 import { suite, type Assert } from "./harness";
@@ -110,6 +110,71 @@ function transmit(s: SecureStation, now = 0): Uint8Array {
   if (f === undefined) throw new Error("nothing to transmit");
   s.transmitDone(now, "sent");
   return f.bytes;
+}
+
+/**
+ * Two nodes A (1) and B (2) joined by a hand-driven path (rule `keyAskAfterMinute` and
+ * `keyAnswerAtMinuteEnd`, docs/security.md §8): A sends B a DM at 0 without B's key. Each key
+ * message A sends reaches B `requestDelay(i)` ms later (i = 0, 1, ... in order; undefined: lost);
+ * each answer B sends reaches A `answerDelay(i)` ms later (undefined: lost); the DM reaches B 1 s
+ * after it goes. MEDIUM_FAST: the rule `keyAskInTime` stays out.
+ */
+function keyExchangeOverPath(
+  o: { readonly requestDelay: (i: number) => number | undefined; readonly answerDelay: (i: number) => number | undefined; readonly a?: Partial<SecureStationOptions>; readonly b?: Partial<SecureStationOptions> },
+): { requestsAt: number[]; requestsArrived: number[]; answersAt: number[]; ignored: number; dmAt: number | undefined; failed: number; b: SecureStation } {
+  const sa = new RefusingStub(1);
+  const sb = new RefusingStub(2);
+  const base = { networkKey: TEST_NETWORK_KEY, modem: PRESETS.MEDIUM_FAST, now: 0 };
+  const a = new SecureStation({ ...base, inner: sa, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(1), ...o.a });
+  const b = new SecureStation({ ...base, inner: sb, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(2), ...o.b });
+  for (const s of [a, b]) {
+    s.pollTransmit(0); // the boot KEY frames, heard by nobody
+    s.transmitDone(0, "sent");
+  }
+  const inFlight: Array<{ at: number; to: RefusingStub; from: number; seq: number; payload: Uint8Array }> = [];
+  const requestsArrived: number[] = [];
+  let dmAt: number | undefined;
+  let aSeen = 0;
+  let bSeen = 0;
+  let requests = 0;
+  let answers = 0;
+  let failed = 0;
+  t0: for (let now = 0; now <= 200_000; now += 500) {
+    for (const m of inFlight.filter((x) => x.at <= now)) {
+      inFlight.splice(inFlight.indexOf(m), 1);
+      if (m.to === sb && m.payload[0] === 2) requestsArrived.push(now);
+      m.to.events.push({ type: "delivered", at: now, src: m.from, dst: m.to.id, seq: m.seq, payload: m.payload, hops: 2, priority: 2 });
+    }
+    if (now === 0) t0Check(a.send(0, 2, new Uint8Array([7]), { private: true }).ok);
+    a.tick(now);
+    b.tick(now);
+    for (const e of a.drainEvents()) if (e.type === "send-failed") failed++;
+    for (const e of b.drainEvents()) if (e.type === "delivered" && (e as SecureDelivered).private === true && dmAt === undefined) dmAt = now;
+    for (; aSeen < sa.sent.length; aSeen++) {
+      const m = sa.sent[aSeen];
+      const delay = m.payload[0] === 2 ? o.requestDelay(requests++) : 1000;
+      if (delay !== undefined) inFlight.push({ at: now + delay, to: sb, from: 1, seq: m.seq, payload: m.payload });
+    }
+    for (; bSeen < sb.sent.length; bSeen++) {
+      const m = sb.sent[bSeen];
+      const delay = m.payload[0] === 3 ? o.answerDelay(answers++) : undefined;
+      if (delay !== undefined) inFlight.push({ at: now + delay, to: sa, from: 2, seq: m.seq, payload: m.payload });
+    }
+    if (dmAt !== undefined && inFlight.length === 0) break t0;
+  }
+  return {
+    requestsAt: sa.sent.filter((m) => m.payload[0] === 2).map((m) => m.at),
+    requestsArrived,
+    answersAt: sb.sent.filter((m) => m.payload[0] === 3).map((m) => m.at),
+    ignored: b.stats.keyRequestsIgnored,
+    dmAt,
+    failed,
+    b,
+  };
+}
+
+function t0Check(ok: boolean): void {
+  if (!ok) throw new Error("the DM was not queued");
 }
 
 export default suite("secure station", {
@@ -398,7 +463,8 @@ export default suite("secure station", {
   "keyAskInTime: at SF12 a key request is not asked again when its answer could not come back before the DM gives up"(t) {
     const run = (modem: (typeof PRESETS)[keyof typeof PRESETS], floodContentionCw?: number) => {
       const s1 = new RefusingStub(1);
-      const a = new SecureStation({ inner: s1, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(1), now: 0, modem, floodContentionCw });
+      // The schedule before keyAskAfterMinute (0, 30, 90 s), which this rule was measured against.
+      const a = new SecureStation({ inner: s1, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(1), now: 0, modem, floodContentionCw, keyAskAfterMinute: false });
       a.pollTransmit(0);
       a.transmitDone(0, "sent");
       t.ok(a.send(0, 2, new Uint8Array([5]), { private: true }).ok);
@@ -423,9 +489,129 @@ export default suite("secure station", {
     t.deepEqual(shortWindow.at, [0, 30_000, 90_000], "the node's floodContentionCw, not the default, sets the answer's round trip");
     t.equal(shortWindow.tooLate, 0);
   },
+  "keyAskAfterMinute (the failure it mends): with the second request at 60 s alone, a first request held up 20 s makes the retry land inside the answerer's minute; the DM fails"(t) {
+    // The first request reaches B 20 s late (a queue on the way), B's answer is lost; later
+    // requests take 2 s. The retry at 60 s reaches B 42 s after its answer: ignored (§13.4).
+    const path = { requestDelay: (i: number) => (i === 0 ? 20_000 : 2000), answerDelay: (i: number) => (i === 0 ? undefined : 2000) };
+    const lone = keyExchangeOverPath({ ...path, a: { keyRetryMs: 60_000, keyAskAfterMinute: false }, b: { keyAnswerAtMinuteEnd: false } });
+    t.deepEqual(lone.requestsAt, [0, 60_000], "second request at 60 s, the next (180 s) after the DM's 120-s wait");
+    t.deepEqual(lone.requestsArrived, [20_000, 62_000]);
+    t.deepEqual(lone.answersAt, [20_000], "the retry at 60 s was not answered");
+    t.equal(lone.ignored, 1, "ignored by the answerer's one answer a minute per asker");
+    t.equal(lone.failed, 1, "the DM failed (no-key) at 120 s");
+    // The schedule of before (0, 30, 90 s): its retry at 30 s is ignored the same way, the one at 90 s is answered.
+    const old = keyExchangeOverPath({ ...path, a: { keyAskAfterMinute: false }, b: { keyAnswerAtMinuteEnd: false } });
+    t.deepEqual(old.requestsAt, [0, 30_000, 90_000]);
+    t.deepEqual(old.answersAt, [20_000, 92_000]);
+    t.equal(old.failed, 0);
+    t.ok(old.dmAt !== undefined && old.dmAt < 120_000, "delivered");
+    // keyAskAfterMinute alone: the third request keeps its time (90 s) and is answered.
+    const asker = keyExchangeOverPath({ ...path, b: { keyAnswerAtMinuteEnd: false } });
+    t.deepEqual(asker.requestsAt, [0, 60_000, 90_000], "three requests in the key wait, the second after the answerer's minute");
+    t.deepEqual(asker.answersAt, [20_000, 92_000]);
+    t.equal(asker.failed, 0);
+    // Both rules (keyAnswerAtMinuteEnd is off by default): the retry inside B's minute is answered when the minute ends (80 s), 18 s later.
+    const both = keyExchangeOverPath({ ...path, b: { keyAnswerAtMinuteEnd: true } });
+    t.deepEqual(both.answersAt, [20_000, 80_000]);
+    t.deepEqual(both.requestsAt, [0, 60_000], "the key came before a third request was due");
+    t.equal(both.ignored, 0);
+    t.equal(both.b.stats.keyAnswersLate, 1);
+    t.ok(both.failed === 0 && both.dmAt !== undefined && both.dmAt < 90_000, "delivered");
+  },
+  "keyAskAfterMinute: an unanswered key request is asked again at 60 s (the answerer's minute), then at 90 s and 210 s"(t) {
+    const run = (keyAskAfterMinute?: boolean): number[] => {
+      const s1 = new RefusingStub(1);
+      const a = new SecureStation({ inner: s1, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(1), now: 0, modem: PRESETS.MEDIUM_FAST, keyWaitMs: 600_000, keyAskAfterMinute });
+      a.pollTransmit(0);
+      a.transmitDone(0, "sent");
+      t.ok(a.send(0, 2, new Uint8Array([5]), { private: true }).ok);
+      for (let now = a.nextWakeup(); now <= 300_000; now = a.nextWakeup()) a.tick(now);
+      return s1.sent.map((x) => x.at);
+    };
+    t.deepEqual(run(), [0, 60_000, 90_000, 210_000], "by default");
+    t.deepEqual(run(false), [0, 30_000, 90_000, 210_000], "the schedule of before");
+    // LONG_FAST (keyAskInTime, a 32-s round trip): 0 and 60 s; 90 s is too late for the 120-s wait.
+    const s1 = new RefusingStub(1);
+    const a = new SecureStation({ inner: s1, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(1), now: 0, modem: PRESETS.LONG_FAST });
+    a.pollTransmit(0);
+    a.transmitDone(0, "sent");
+    t.ok(a.send(0, 2, new Uint8Array([5]), { private: true }).ok);
+    for (let now = a.nextWakeup(); now <= 130_000; now = a.nextWakeup()) a.tick(now);
+    t.deepEqual(s1.sent.map((x) => x.at), [0, 60_000]);
+    t.atLeast(a.stats.keyRequestsTooLate, 1);
+  },
+  "keyAnswerAtMinuteEnd: a request inside the asker's minute is answered when it ends; once per asker a minute, whatever a forger sends"(t) {
+    // The first request reaches B 20 s late, its answer and the third request are lost: only the
+    // retry at 60 s (at B at 62 s, 42 s into its minute) can bring the key.
+    const path = { requestDelay: (i: number) => (i === 0 ? 20_000 : i === 1 ? 2000 : undefined), answerDelay: (i: number) => (i === 0 ? undefined : 2000) };
+    const on = keyExchangeOverPath({ ...path, b: { keyAnswerAtMinuteEnd: true } });
+    t.deepEqual(on.answersAt, [20_000, 80_000], "answered when B's minute ended");
+    t.ok(on.failed === 0 && on.dmAt !== undefined, "the DM arrived");
+    const off = keyExchangeOverPath({ ...path, b: { keyAnswerAtMinuteEnd: false } });
+    t.deepEqual(off.answersAt, [20_000]);
+    t.equal(off.ignored, 1, "without the rule the retry is ignored");
+    t.equal(off.failed, 1, "and the DM fails");
+    // A request 30 s into the minute (the minute ends more than 20 s later) is ignored as before.
+    const early = keyExchangeOverPath({ requestDelay: (i: number) => (i === 0 ? 20_000 : i === 1 ? 2000 : undefined), answerDelay: (i: number) => (i === 0 ? undefined : 2000), a: { keyAskAfterMinute: false }, b: { keyAnswerAtMinuteEnd: true } });
+    t.deepEqual(early.answersAt, [20_000]);
+    // Forged: a key holder asks under one id every 5 s for 10 minutes. At most one answer a
+    // minute, as without the rule; the answers owed are one per asker.
+    const forged = (rule: boolean): number => {
+      const sb = new RefusingStub(2);
+      const b = new SecureStation({ inner: sb, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(2), now: 0, modem: PRESETS.MEDIUM_FAST, keyAnswerAtMinuteEnd: rule });
+      b.pollTransmit(0);
+      b.transmitDone(0, "sent");
+      const request = new Uint8Array(33);
+      request[0] = 2;
+      request.set(new PeerKeys(9, secretFor(9)).publicKey, 1);
+      for (let now = 0; now < 600_000; now += 1000) {
+        if (now % 5000 === 0) sb.events.push({ type: "delivered", at: now, src: 9, dst: 2, seq: now / 5000, payload: request, hops: 2, priority: 2 });
+        b.drainEvents();
+        b.tick(now);
+      }
+      const at = sb.sent.filter((m) => m.payload[0] === 3).map((m) => m.at);
+      for (let i = 1; i < at.length; i++) t.atLeast(at[i] - at[i - 1], 60_000, "a minute between answers to one asker");
+      return at.length;
+    };
+    t.equal(forged(true), forged(false), "no more answers than without the rule");
+    t.atMost(forged(true), 10);
+  },
+  "keyAnswerAtMinuteEnd: the answer owed is called off when the asker shows it holds our key (its DM opened)"(t) {
+    // B's first answer arrives (10 s) but A's retry had gone already (a slow path): A's DM reaches B before B's minute ends.
+    const sa = new RefusingStub(1);
+    const sb = new RefusingStub(2);
+    const a = new SecureStation({ inner: sa, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(1), now: 0, modem: PRESETS.MEDIUM_FAST });
+    const b = new SecureStation({ inner: sb, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(2), now: 0, modem: PRESETS.MEDIUM_FAST, keyAnswerAtMinuteEnd: true });
+    for (const s of [a, b]) {
+      s.pollTransmit(0);
+      s.transmitDone(0, "sent");
+    }
+    const request = sa.sent.length;
+    t.ok(a.send(0, 2, new Uint8Array([4]), { private: true }).ok);
+    const req = sa.sent[request].payload;
+    sb.events.push({ type: "delivered", at: 1000, src: 1, dst: 2, seq: 1, payload: req, hops: 2, priority: 2 });
+    b.drainEvents();
+    t.equal(sb.sent.filter((m) => m.payload[0] === 3).length, 1, "answered");
+    // A retry (the same request) arrives 45 s into B's minute: owed at 61 s.
+    sb.events.push({ type: "delivered", at: 46_000, src: 1, dst: 2, seq: 2, payload: req, hops: 2, priority: 2 });
+    b.drainEvents();
+    t.equal(b.stats.keyAnswersLate, 1);
+    t.equal(b.nextWakeup(), 61_000);
+    // B's answer reaches A, whose DM reaches B at 50 s.
+    sa.events.push({ type: "delivered", at: 47_000, src: 2, dst: 1, seq: 1, payload: sb.sent[sb.sent.length - 1].payload, hops: 2, priority: 2 });
+    a.drainEvents();
+    const dm = sa.sent[sa.sent.length - 1];
+    t.equal(dm.payload[0], 1, "A's DM went as its key came");
+    sb.events.push({ type: "delivered", at: 50_000, src: 1, dst: 2, seq: 3, payload: dm.payload, hops: 2, priority: 2 });
+    t.equal(b.drainEvents().filter((e) => e.type === "delivered").length, 1);
+    b.tick(61_000);
+    t.equal(sb.sent.filter((m) => m.payload[0] === 3).length, 1, "no second answer");
+    t.equal(b.stats.keyAnswersLateSpared, 1);
+    t.equal(b.nextWakeup(), Infinity);
+  },
   "one key request in flight per peer; a lost request is asked again at once, unanswered ones back off; a DM goes out as its key comes"(t) {
     const s1 = new RefusingStub(1);
-    const a = new SecureStation({ inner: s1, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(1), now: 0, keyWaitMs: 600_000 });
+    const a = new SecureStation({ inner: s1, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(1), now: 0, keyWaitMs: 600_000, keyAskAfterMinute: false, keyAnswerAtMinuteEnd: false });
     a.pollTransmit(0);
     a.transmitDone(0, "sent");
     t.ok(a.send(0, 2, new Uint8Array([5]), { private: true }).ok);

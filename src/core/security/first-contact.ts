@@ -36,6 +36,18 @@ const KEY_MESSAGE_COPIES = 2;
  */
 export const KEY_ROUND_TRIP_HOPS = 2;
 
+/**
+ * Rule `keyAnswerAtMinuteEnd` (docs/security.md §8; off by default): a key request from an asker answered less than
+ * a minute ago (keyAnswerPerPeerMs, §13.4) is answered when that minute ends, if it ends within
+ * LATE_ANSWER_MAX_WAIT_MS, instead of being ignored; one such answer per asker, at most
+ * MAX_LATE_ANSWERS, called off when the asker shows it holds our key (a DM from it opened). Still
+ * at most one answer per asker a minute, within the key airtime share. Why: the asker's retry can
+ * reach us less than a minute after our first answer when its first request was held up on the
+ * way, and ignoring it left the asker's DM one chance fewer in its key wait.
+ */
+export const LATE_ANSWER_MAX_WAIT_MS = 20_000;
+const MAX_LATE_ANSWERS = 4;
+
 /** Refused key messages held for a retry: one per peer, the oldest pushed out by a newer one. */
 const MAX_HELD_KEY_MESSAGES = 4;
 
@@ -95,6 +107,10 @@ export interface FirstContactOptions {
   readonly keyOnBroadcastMs?: number;
   /** Rule `lookupCarriesKey` (default on): no key on a broadcast while the inner node's lookups run. */
   readonly lookupCarriesKey?: boolean;
+  /** Rule `keyAskAfterMinute` (default on): the second key request waits out the answerer's minute (keyAnswerPerPeerMs), the third keeps its time. */
+  readonly keyAskAfterMinute?: boolean;
+  /** Rule `keyAnswerAtMinuteEnd` (default off, docs/security.md §8): a request inside an asker's minute is answered when the minute ends (LATE_ANSWER_MAX_WAIT_MS at most). */
+  readonly keyAnswerAtMinuteEnd?: boolean;
   /** The inner node's relay contention exponent (`MeshConfig.floodContentionCw`; DEFAULT_CONFIG's when absent). */
   readonly floodContentionCw?: number;
 }
@@ -124,6 +140,10 @@ export class FirstContact {
   readonly #keyRetryMs: number;
   readonly #keyOnBroadcastMs: number;
   readonly #lookupCarriesKey: boolean;
+  readonly #askAfterMinute: boolean;
+  readonly #answerAtMinuteEnd: boolean;
+  /** Answers owed when an asker's minute ends (rule `keyAnswerAtMinuteEnd`). */
+  #lateAnswers: Array<{ readonly peer: NodeId; readonly due: number }> = [];
   #lastKeyedBroadcast = -Infinity;
   #heldKeys: HeldKeyMessage[] = [];
   #offers: PendingOffer[] = [];
@@ -145,6 +165,8 @@ export class FirstContact {
     this.#lookupCarriesKey = o.lookupCarriesKey ?? true;
     this.#answerPerPeerMs = o.keyAnswerPerPeerMs ?? 60_000;
     this.#keyRetryMs = o.keyRetryMs ?? 30_000;
+    this.#askAfterMinute = o.keyAskAfterMinute ?? true;
+    this.#answerAtMinuteEnd = o.keyAnswerAtMinuteEnd ?? false;
     const frameMs = this.keyMessageMs / KEY_MESSAGE_COPIES;
     this.#offerMs = frameMs;
     // The longest relay contention of a flood copy (`Flooding.contention`), the same for every hop.
@@ -432,7 +454,37 @@ export class FirstContact {
   /** Sends `peer` our key (an answer, or a request when we need its key too) within the §13.4 limits. */
   answerOrAsk(peer: NodeId, now: number, kind: typeof PayloadKind.KEY_ANSWER | typeof PayloadKind.KEY_REQUEST): void {
     if (this.mayAnswer(peer, now, this.keyMessageMs, true)) this.#sendOrHoldKeyMessage(now, peer, kind);
-    else this.s.stats.keyRequestsIgnored++;
+    else if (!(kind === PayloadKind.KEY_ANSWER && this.#answerLater(peer, now))) this.s.stats.keyRequestsIgnored++;
+  }
+
+  /**
+   * Rule `keyAnswerAtMinuteEnd`: a request inside the asker's minute is answered when the minute
+   * ends, if that is within LATE_ANSWER_MAX_WAIT_MS; true when the answer is now owed. One per
+   * asker (a later request within the same minute adds nothing), MAX_LATE_ANSWERS in all, the
+   * oldest pushed out: a forger gets no more answers than by asking again when the minute ends.
+   */
+  #answerLater(peer: NodeId, now: number): boolean {
+    const last = this.#lastAnswer.get(peer);
+    if (!this.#answerAtMinuteEnd || last === undefined) return false;
+    const due = last + this.#answerPerPeerMs;
+    if (due <= now || due - now > LATE_ANSWER_MAX_WAIT_MS) return false;
+    if (this.#lateAnswers.some((l) => l.peer === peer)) return true;
+    if (this.#lateAnswers.length >= MAX_LATE_ANSWERS) this.#lateAnswers.shift();
+    this.#lateAnswers.push({ peer, due });
+    this.s.stats.keyAnswersLate++;
+    return true;
+  }
+
+  /** Sends the answers owed whose asker's minute has ended, unless the asker has shown it holds our key (rule `keyAnswerAtMinuteEnd`). */
+  sendLateAnswers(now: number): void {
+    if (this.#lateAnswers.length === 0) return;
+    const keep: Array<{ readonly peer: NodeId; readonly due: number }> = [];
+    for (const l of this.#lateAnswers) {
+      if (now < l.due) keep.push(l);
+      else if (this.s.knowsUs.has(l.peer)) this.s.stats.keyAnswersLateSpared++;
+      else this.answerOrAsk(l.peer, now, PayloadKind.KEY_ANSWER);
+    }
+    this.#lateAnswers = keep;
   }
 
   // --- key requests and answers --------------------------------------------------------------
@@ -470,7 +522,20 @@ export class FirstContact {
 
   /** The wait before the next request to `dst`: the retry interval, doubled per request still unanswered (at most 16×). */
   #askBackoffMs(dst: NodeId): number {
-    return this.#keyRetryMs * 2 ** Math.min(this.#asks.get(dst) ?? 0, 4);
+    const asked = this.#asks.get(dst) ?? 0;
+    const backoff = this.#keyRetryMs * 2 ** Math.min(asked, 4);
+    return asked <= 1 && this.#askAfterMinute ? this.#afterMinute(asked, backoff) : backoff;
+  }
+
+  /**
+   * Rule `keyAskAfterMinute` (docs/security.md §8): the second request waits out the answerer's
+   * one answer a minute per asker (keyAnswerPerPeerMs, §13.4) instead of the 30-s retry interval,
+   * so it is not spent on an answerer still inside its minute; the third keeps its time (90 s), so
+   * a DM's 120-s key wait still holds three requests (0, 60, 90 s; before 0, 30, 90 s).
+   */
+  #afterMinute(asked: number, backoff: number): number {
+    const shift = Math.max(0, this.#answerPerPeerMs - this.#keyRetryMs);
+    return asked === 0 ? backoff + shift : Math.max(0, backoff - shift);
   }
 
   /**
@@ -586,6 +651,7 @@ export class FirstContact {
   wakeup(t: number): number {
     for (const h of this.#heldKeys) t = Math.min(t, h.deadline, h.next);
     for (const o of this.#offers) t = Math.min(t, quietDue(o));
+    for (const l of this.#lateAnswers) t = Math.min(t, l.due);
     return t;
   }
 }

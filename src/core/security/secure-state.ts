@@ -73,6 +73,9 @@ export interface SecurityStats {
   keyAnswersLost: number;
   /** Key requests not answered because key traffic was at its airtime share (part of keyRequestsIgnored). */
   keyRequestsOverBudget: number;
+  /** Key requests inside an asker's minute answered when the minute ends instead (rule `keyAnswerAtMinuteEnd`), and those called off because the asker showed it held our key. */
+  keyAnswersLate: number;
+  keyAnswersLateSpared: number;
   /** Key requests not asked again because their answer could not come back before the DMs waiting for it give up (rule `keyAskInTime`). */
   keyRequestsTooLate: number;
   /** DMs sent once their peer's key came, and the total time they waited for it, ms. */
@@ -113,7 +116,7 @@ function emptySecurityStats(): SecurityStats {
     sealed: 0, sealFailed: 0, opened: 0, truncated: 0, oversized: 0, badHeader: 0, badTag: 0, replayed: 0, tooOld: 0, counterJumps: 0, ownFrame: 0, duplicateId: 0,
     keyFramesSent: 0, keyFramesDeferred: 0, keysLearned: 0, keyConflicts: 0, keysDeferred: 0, keyRequestsIgnored: 0, badKeys: 0, dmSent: 0, dmReceived: 0, dmRejected: 0, dmQueued: 0, dmFailed: 0, badEnvelope: 0,
     keyAnswersRetried: 0, keyAnswersDropped: 0, keyRequestsRetried: 0, keyRequestsDropped: 0, dmRetried: 0,
-    keyRequestsSent: 0, keyAnswersSent: 0, keyRequestsLost: 0, keyAnswersLost: 0, keyRequestsOverBudget: 0, keyRequestsTooLate: 0, dmReleased: 0, dmKeyWaitMs: 0,
+    keyRequestsSent: 0, keyAnswersSent: 0, keyRequestsLost: 0, keyAnswersLost: 0, keyRequestsOverBudget: 0, keyRequestsTooLate: 0, keyAnswersLate: 0, keyAnswersLateSpared: 0, dmReleased: 0, dmKeyWaitMs: 0,
     dmNoKey: 0, cacheAnswers: 0, cacheOffersSuppressed: 0, keyOffersTaken: 0, keysFromCache: 0, keyedDmSent: 0, keyedDmReceived: 0, keyedBroadcasts: 0, broadcastKeysSpared: 0, keyedLocateSent: 0, keyedLocateReceived: 0, keyedLocateDeferred: 0, unboundKeys: 0,
     keysFromContacts: 0, contactsRefused: 0,
   };

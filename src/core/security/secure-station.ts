@@ -65,6 +65,10 @@ export interface SecureStationOptions {
   readonly keyWaitMs?: number;
   /** Interval between key requests to a peer that has not answered (default 30 s). */
   readonly keyRetryMs?: number;
+  /** Rule `keyAskAfterMinute` (default true): the second key request at keyAnswerPerPeerMs (60 s), not keyRetryMs; the third keeps its time (docs/security.md §8). */
+  readonly keyAskAfterMinute?: boolean;
+  /** Rule `keyAnswerAtMinuteEnd` (default false: kept behind its flag, docs/security.md §8): a key request inside the asker's minute is answered when the minute ends, if within 20 s (docs/security.md §8). */
+  readonly keyAnswerAtMinuteEnd?: boolean;
   /** A KEY frame answers requests at most this often (default 10 s): one answer serves every asker. */
   readonly keyAnswerIntervalMs?: number;
   /**
@@ -135,7 +139,7 @@ export class SecureStation implements Station {
     const modem = o.modem ?? PRESETS.LONG_FAST;
     s.air = this.#air = new SealedAir(s, o.maxSenders);
     s.dms = this.#dms = new PrivateMessages(s, o.maxPeers, o.maxPendingDms);
-    s.contact = this.#contact = new FirstContact(s, { modem, keyAnswerPerPeerMs: o.keyAnswerPerPeerMs, keyRetryMs: o.keyRetryMs, keyOnBroadcastMs: o.keyOnBroadcastMs, lookupCarriesKey: o.lookupCarriesKey, floodContentionCw: o.floodContentionCw });
+    s.contact = this.#contact = new FirstContact(s, { modem, keyAnswerPerPeerMs: o.keyAnswerPerPeerMs, keyRetryMs: o.keyRetryMs, keyAskAfterMinute: o.keyAskAfterMinute, keyAnswerAtMinuteEnd: o.keyAnswerAtMinuteEnd, keyOnBroadcastMs: o.keyOnBroadcastMs, lookupCarriesKey: o.lookupCarriesKey, floodContentionCw: o.floodContentionCw });
     s.announce = this.#announce = new KeyAnnouncer(s, modem, o.keyAnswerIntervalMs, o.now);
     const air = this.#air;
     this.bridge =
@@ -256,6 +260,7 @@ export class SecureStation implements Station {
     this.#dms.tick(now);
     this.#contact.retryKeyMessages(now);
     this.#contact.sendDueOffers(now);
+    this.#contact.sendLateAnswers(now);
     this.#dms.dropStaleHeld(now);
   }
 
