@@ -204,6 +204,45 @@ describe("console commands", () => {
   });
 });
 
+describe("host client: an event that comes in the same read as its request's answer", () => {
+  /** A transport whose far end answers each request with its answer and an event in one chunk. */
+  function oneChunkDevice(): Transport {
+    let deliver: (b: Uint8Array) => void = () => undefined;
+    const enc = (r: object) => encodeFrame(new TextEncoder().encode(JSON.stringify(r)));
+    return {
+      write(bytes) {
+        const splitter = new FrameSplitter({ now: () => 0, onText: () => undefined, onError: () => undefined, onFrame: (p) => {
+          const req = JSON.parse(new TextDecoder().decode(p)) as { id: number };
+          const answer = enc({ re: req.id, ok: true, seq: 7, to: "5a000003", nextHops: [] });
+          const event = enc({ event: "traceroute", seq: 7, to: "5a000003", ok: true, hops: 2 });
+          const both = new Uint8Array(answer.length + event.length);
+          both.set(answer);
+          both.set(event, answer.length);
+          queueMicrotask(() => deliver(both));
+        } });
+        splitter.push(bytes);
+      },
+      onData(l) {
+        deliver = l;
+      },
+      onClose: () => undefined,
+      close: async () => undefined,
+    };
+  }
+
+  test("requestThenEvent still sees it (a listener added after the answer would not)", async () => {
+    const late = new ApiClient(oneChunkDevice());
+    const r = await late.request("traceroute", { to: "5a000003" });
+    await expect(late.waitForEvent((e) => e.event === "traceroute" && e.seq === r.seq, 200)).rejects.toThrow(/no such event/);
+    const api = new ApiClient(oneChunkDevice());
+    const answered: unknown[] = [];
+    const { answer, event } = await api.requestThenEvent("traceroute", { to: "5a000003" }, (a, e) => e.event === "traceroute" && e.seq === a.seq, 200, (a) => answered.push(a.seq));
+    expect(answer).toMatchObject({ seq: 7 });
+    expect(event).toMatchObject({ event: "traceroute", seq: 7, hops: 2 });
+    expect(answered).toEqual([7]);
+  });
+});
+
 describe("host client end to end through pseudo-terminals", () => {
   test("three nodes on a shared air: a DM and a broadcast read through system5 connect's client on a pty", async () => {
     const data = mkdtempSync(path.join(tmpdir(), "system5-pty-"));

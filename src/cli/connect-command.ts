@@ -137,9 +137,12 @@ async function run(client: ApiClient, verb: string, args: string[], o: ConnectOp
       return out(r, () => String(r.message));
     }
     case "send": {
-      const r = await client.request("send", { to: args[0], text: args.slice(1).join(" ") });
-      if (!o.wait) return out(r, () => `queued #${r.seq} to ${r.to}${r.note ? ` (${r.note})` : ""}`);
-      const report = await client.waitForEvent((e) => (e.event === "ack" || e.event === "failed") && e.seq === r.seq, timeoutMs);
+      const send = { to: args[0], text: args.slice(1).join(" ") };
+      if (!o.wait) {
+        const q = await client.request("send", send);
+        return out(q, () => `queued #${q.seq} to ${q.to}${q.note ? ` (${q.note})` : ""}`);
+      }
+      const { answer: r, event: report } = await client.requestThenEvent("send", send, (a, e) => (e.event === "ack" || e.event === "failed") && e.seq === a.seq, timeoutMs);
       out(report, () => (report.event === "ack" ? `#${r.seq} to ${r.to} arrived (${report.hops} hops)` : `#${r.seq} to ${r.to} failed: ${report.reason} (${report.code})`));
       if (report.event === "failed") throw new Failed("delivery failed");
       return;
@@ -149,9 +152,8 @@ async function run(client: ApiClient, verb: string, args: string[], o: ConnectOp
       return out(r, () => `queued #${r.seq} to all`);
     }
     case "traceroute": {
-      const r = await client.request("traceroute", { to: args[0] });
-      if (!o.json) process.stdout.write(`tracing ${r.to}: probe #${r.seq}, next hop ${(r.nextHops as string[]).join(" or ") || "not known yet"}\n`);
-      const t = await client.waitForEvent((e) => e.event === "traceroute" && e.seq === r.seq, timeoutMs);
+      const tracing = (a: ApiRecord) => void (o.json || process.stdout.write(`tracing ${a.to}: probe #${a.seq}, next hop ${(a.nextHops as string[]).join(" or ") || "not known yet"}\n`));
+      const { answer: r, event: t } = await client.requestThenEvent("traceroute", { to: args[0] }, (a, e) => e.event === "traceroute" && e.seq === a.seq, timeoutMs, tracing);
       out({ ...t, nextHops: r.nextHops }, () => (t.ok ? `${t.to}: ${t.hops} hops, round trip ${(Number(t.roundTripMs) / 1000).toFixed(1)} s` : `${t.to}: no answer: ${t.reason}`));
       if (t.ok !== true) throw new Failed("no answer");
       return;

@@ -18,6 +18,9 @@ export interface Transport {
 
 export class ApiError extends Error {}
 
+/** Events kept while a request's answer is awaited (`requestThenEvent`); a request answers within seconds. */
+const EARLY_EVENTS_MAX = 256;
+
 export class ApiClient {
   readonly #transport: Transport;
   readonly #pending = new Map<number, { resolve: (r: ApiRecord) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> }>();
@@ -69,6 +72,29 @@ export class ApiClient {
   onEvent(listener: (e: ApiRecord) => void): () => void {
     this.#eventListeners.add(listener);
     return () => this.#eventListeners.delete(listener);
+  }
+
+  /**
+   * Sends a request and waits for the event it leads to (a delivery report, a traceroute result):
+   * `match` sees the answer and each event. Events are watched from before the request goes, since
+   * the event can arrive in the same read as the answer and be handed out before a listener added
+   * after the answer would exist (a loaded host, or a fast mesh, makes that common). `onAnswer`
+   * runs when the answer comes, before the wait.
+   */
+  async requestThenEvent(cmd: string, args: ApiRecord, match: (answer: ApiRecord, e: ApiRecord) => boolean, timeoutMs: number, onAnswer?: (answer: ApiRecord) => void): Promise<{ readonly answer: ApiRecord; readonly event: ApiRecord }> {
+    const early: ApiRecord[] = [];
+    const off = this.onEvent((e) => {
+      if (early.length < EARLY_EVENTS_MAX) early.push(e);
+    });
+    let answer: ApiRecord;
+    try {
+      answer = await this.request(cmd, args);
+    } finally {
+      off();
+    }
+    onAnswer?.(answer);
+    const seen = early.find((e) => match(answer, e));
+    return { answer, event: seen ?? (await this.waitForEvent((e) => match(answer, e), timeoutMs)) };
   }
 
   /** Resolves with the first event `match` accepts, or rejects after `timeoutMs`. */
