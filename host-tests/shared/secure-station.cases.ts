@@ -489,6 +489,12 @@ export default suite("secure station", {
     t.deepEqual(shortWindow.at, [0, 30_000, 90_000], "the node's floodContentionCw, not the default, sets the answer's round trip");
     t.equal(shortWindow.tooLate, 0);
   },
+  "keyAskAfterMinute with a short retry interval: no two requests at once, the third a retry interval after the second"(t) {
+    // Every request lost: the schedule alone. keyRetryMs 10 s: 0, 60, 70 s (the clamp), then doubling.
+    const r = keyExchangeOverPath({ requestDelay: () => undefined, answerDelay: () => undefined, a: { keyRetryMs: 10_000 } });
+    t.deepEqual(r.requestsAt.slice(0, 3), [0, 60_000, 70_000]);
+    t.equal(new Set(r.requestsAt).size, r.requestsAt.length, "no two requests at the same moment");
+  },
   "keyAskAfterMinute (the failure it mends): with the second request at 60 s alone, a first request held up 20 s makes the retry land inside the answerer's minute; the DM fails"(t) {
     // The first request reaches B 20 s late (a queue on the way), B's answer is lost; later
     // requests take 2 s. The retry at 60 s reaches B 42 s after its answer: ignored (§13.4).

@@ -535,7 +535,9 @@ export class FirstContact {
    */
   #afterMinute(asked: number, backoff: number): number {
     const shift = Math.max(0, this.#answerPerPeerMs - this.#keyRetryMs);
-    return asked === 0 ? backoff + shift : Math.max(0, backoff - shift);
+    // The third never comes sooner than the retry interval after the second (a short keyRetryMs
+    // would otherwise send the two at once).
+    return asked === 0 ? backoff + shift : Math.max(this.#keyRetryMs, backoff - shift);
   }
 
   /**
