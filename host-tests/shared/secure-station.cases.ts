@@ -489,6 +489,30 @@ export default suite("secure station", {
     t.deepEqual(shortWindow.at, [0, 30_000, 90_000], "the node's floodContentionCw, not the default, sets the answer's round trip");
     t.equal(shortWindow.tooLate, 0);
   },
+  "keyAnswerAtMinuteEnd: a request from a peer that once held our key is still answered at the minute's end (the request shows it lost the key)"(t) {
+    const key9 = new PeerKeys(9, secretFor(9)).publicKey;
+    const lateAnswers = (heldBefore: boolean): number[] => {
+      const sb = new RefusingStub(2);
+      const b = new SecureStation({ inner: sb, networkKey: TEST_NETWORK_KEY, counterStore: new MemoryCounterStore(), nodeSecretKey: secretFor(2), now: 0, modem: PRESETS.MEDIUM_FAST, keyAnswerAtMinuteEnd: true });
+      b.pollTransmit(0);
+      b.transmitDone(0, "sent");
+      let seq = 1;
+      const deliver = (at: number, kind: number): void => {
+        const p = new Uint8Array(33);
+        p[0] = kind;
+        p.set(key9, 1);
+        sb.events.push({ type: "delivered", at, src: 9, dst: 2, seq: seq++, payload: p, hops: 2, priority: 2 });
+        b.drainEvents();
+      };
+      if (heldBefore) deliver(1000, 3); // an hour ago node 9 answered: it held our key then
+      deliver(3_600_000, 2); // it asks (lost our key): answered at once
+      deliver(3_645_000, 2); // its retry, 45 s into our minute: owed at the minute's end
+      for (let now = 3_645_000; now <= 3_700_000; now += 1000) b.tick(now);
+      return sb.sent.filter((m) => m.dst === 9 && m.payload[0] === 3).map((m) => m.at);
+    };
+    t.deepEqual(lateAnswers(false), [3_600_000, 3_660_000]);
+    t.deepEqual(lateAnswers(true), [3_600_000, 3_660_000], "an old answer from the asker does not call the owed one off");
+  },
   "keyAskAfterMinute with a short retry interval: no two requests at once, the third a retry interval after the second"(t) {
     // Every request lost: the schedule alone. keyRetryMs 10 s: 0, 60, 70 s (the clamp), then doubling.
     const r = keyExchangeOverPath({ requestDelay: () => undefined, answerDelay: () => undefined, a: { keyRetryMs: 10_000 } });

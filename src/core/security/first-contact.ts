@@ -448,6 +448,8 @@ export class FirstContact {
     this.learn(e.src, key, e.at);
     if (answered && !sameBytes(s.peers.publicKeyOf(e.src) ?? new Uint8Array(0), key)) s.knowsUs.delete(e.src);
     if (kind !== PayloadKind.KEY_REQUEST) return;
+    // A request shows the peer lacks our key now (a reset, an eviction): what it showed before is stale.
+    s.knowsUs.delete(e.src);
     this.answerOrAsk(e.src, e.at, PayloadKind.KEY_ANSWER);
   }
 
