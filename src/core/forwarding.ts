@@ -384,8 +384,9 @@ export class Forwarding {
    * Rule `ackRetracesData` (§7.4): the hop that handed us the DATA an end-to-end ACK answers, which
    * the ACK takes before any table route. At the destination that is the DATA's last hop (the
    * forced first hop the ACK was built with), at a relay the previous hop of the DATA in its custody
-   * memory. The hop need not be a usable neighbour: it has just carried the DATA to us (confirmation
-   * and retries still apply, and a hop that fails is tried no more: the table routes follow).
+   * memory. The hop need not be a usable neighbour: it has just carried the DATA to us. Confirmation
+   * applies; retries only when the hop is a usable neighbour (`onTimeout`), so a hop outside the
+   * table gets one attempt, and a hop that fails is tried no more: the table routes follow.
    * Only at a static node whose neighbour table is full (where the table misses most of the nodes
    * it hears, the sender among them), and never to a neighbour whose last OGM said it was driving.
    */
