@@ -392,16 +392,21 @@ export class Forwarding {
    */
   dataHopBack(u: Unicast, now: number): NodeId | undefined {
     if (!this.n.nbrs.full || this.n.moving(now)) return undefined;
-    let back = u.originated ? u.forcedNextHop : undefined;
-    if (!u.originated) {
-      for (const a of [u.attempt, 0, 1, 2, 3]) {
-        const c = this.custody.get(identityKey("d", u.dst, u.src, u.seq, a));
-        back = c !== undefined && c.until >= now ? c.prevHop : undefined;
-        if (back !== undefined) break;
-      }
-    }
+    const back = u.originated ? u.forcedNextHop : this.custodyPrevHop(u, now);
     if (back === undefined || back === this.n.id || back === u.prevHop || u.tried.has(back)) return undefined;
     return this.n.nbrs.get(back)?.driving === true ? undefined : back;
+  }
+
+  /**
+   * The hop the DATA an ACK `u` answers came from, in our custody memory while it holds: the
+   * attempt this ACK answers first (its DATA came that way most lately), then the others.
+   */
+  custodyPrevHop(u: Unicast, now: number): NodeId | undefined {
+    for (const a of [u.attempt, 0, 1, 2, 3]) {
+      const c = this.custody.get(identityKey("d", u.dst, u.src, u.seq, a));
+      if (c?.prevHop !== undefined && c.until >= now) return c.prevHop;
+    }
+    return undefined;
   }
 
   /**
@@ -410,12 +415,7 @@ export class Forwarding {
    */
   reverseHopFor(u: Unicast, now: number): NodeId | undefined {
     if (u.ftype === FrameType.ACK) {
-      // The attempt this ACK answers first: its DATA came that way most lately.
-      for (const a of [u.attempt, 0, 1, 2, 3]) {
-        const c = this.custody.get(identityKey("d", u.dst, u.src, u.seq, a));
-        if (c?.prevHop !== undefined && c.until >= now) return c.prevHop;
-      }
-      return this.wayBack.ackTo(u.dst, u.seq, now, u.originated ? undefined : { from: u.prevHop });
+      return this.custodyPrevHop(u, now) ?? this.wayBack.ackTo(u.dst, u.seq, now, u.originated ? undefined : { from: u.prevHop });
     }
     if (u.ftype === FrameType.DATA) return this.wayBack.to(u.dst, now, u.originated ? undefined : { from: u.prevHop });
     return u.ftype === FrameType.LOCATE_A ? this.wayBack.queryFrom(locateKey(u.dst, u.seq), now) : undefined;
