@@ -121,6 +121,10 @@ describe("simulator: System 5 as the device runs it", () => {
     expect(() => run({ contacts: true })).toThrow(/key-derived ids/);
     expect(factory().describe?.({ contacts: true })).toMatch(/every node a contact/);
   });
+  test("the key-on-broadcast options show in the settings line", () => {
+    expect(factory().describe?.({})).not.toMatch(/keyOnBroadcastMs|lookupCarriesKey/);
+    expect(factory().describe?.({ keyOnBroadcastMs: 0, lookupCarriesKey: false })).toMatch(/keyOnBroadcastMs 0, lookupCarriesKey off$/);
+  });
   test("the core runs with the firmware's table limits unless the scenario asks for the defaults", () => {
     const inner = (p: Record<string, unknown>) => ((factory().factory(ctx(p)) as SecureStation).inner as MeshNode).config;
     expect(inner({}).maxNeighbours).toBe(DEVICE_LIMITS.maxNeighbours);

@@ -76,7 +76,11 @@ export function describeSystem5(p: Readonly<Record<string, unknown>>): string {
     none: "unsealed frames",
   }[securityOf(p)];
   const contacts = p.contacts === true && securityOf(p) !== "none" && securityOf(p) !== "airtime" ? "; every node a contact (keys given, no first contact)" : "";
-  return `${tables}${custom}; ${security}${contacts}`;
+  const keys = [
+    typeof p.keyOnBroadcastMs === "number" ? `keyOnBroadcastMs ${p.keyOnBroadcastMs}` : "",
+    p.lookupCarriesKey === false ? "lookupCarriesKey off" : "",
+  ].filter((k) => k !== "");
+  return `${tables}${custom}; ${security}${contacts}${keys.length > 0 ? `; ${keys.join(", ")}` : ""}`;
 }
 
 const frameKeys = new Map<string, Uint8Array>();
