@@ -456,6 +456,17 @@ export default suite("mesh part 2 (ideal channel)", {
     t.equal(ev.filter((e) => e.type === "delivered").length, 4);
   },
 
+  "lookupsRun (security rule lookupCarriesKey): true only while the node knows a cluster beyond the widest ring a lookup asks"(t) {
+    const wide = clusterRowMesh(4);
+    settle(t, wide, 10 * MINUTE, "clusters");
+    const narrow = clusterRowMesh(4, { locateMaxScope: 1 });
+    settle(t, narrow, 10 * MINUTE, "clusters");
+    // The four clusters lie within the default widest ring (4): no lookup would run. With the
+    // widest ring at 1, W's node 1 knows E and N beyond it: its lookups run.
+    t.equal(wide.node(1).lookupsRun(), false);
+    t.equal(narrow.node(1).lookupsRun(), true);
+  },
+
   // ---- Corridor flood ----------------------------------------------------------------------
   "corridor flood: when every route fails, one scoped flood goes out, only corridor nodes relay, and it arrives"(t) {
     // Lookups on (§16 `coveredLookupSkipped` off): the four clusters lie within the widest ring.
