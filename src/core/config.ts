@@ -140,7 +140,7 @@ export interface MeshConfig {
   loopTakesTable: boolean;
   /** Rule `heardNeighbourSend` (§8.5): with neighbours heard but none usable, a send goes through them instead of being refused. Default off; on for a slow modem (slow-modem.ts). */
   heardNeighbourSend: boolean;
-  /** Rule `ackRetracesData` (§7.4): an end-to-end ACK goes back hop by hop the way its DATA came (the hop that handed it the DATA), before any table route. */
+  /** Rule `ackRetracesData` (§7.4): an end-to-end ACK goes back hop by hop the way its DATA came (the hop that handed it the DATA), before any table route. Default off: it cost bay-area airtime (§7.4). */
   ackRetracesData: boolean;
   corridorHopCap: number;
   broadcastHopCap: number;
@@ -264,7 +264,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   ackWayBack: true,
   loopTakesTable: true,
   heardNeighbourSend: false,
-  ackRetracesData: true,
+  ackRetracesData: false,
   corridorHopCap: 20,
   broadcastHopCap: 32,
   broadcastScope: 7,
