@@ -115,23 +115,6 @@ export interface FirstContactOptions {
   readonly floodContentionCw?: number;
 }
 
-/**
- * Rule `lookupCarriesKey` (docs/security.md §8, rule 5): a broadcast carries no key while the
- * inner node's lookups run (`Station.lookupsRun`: it knows clusters beyond the widest ring a lookup
- * asks, so rule `coveredLookupSkipped` does not apply). Across such a mesh a node writing to us
- * finds us by a lookup, and our location answer carries our key (rule 2), so the key arrives with
- * the placement; on a broadcast its 33 bytes ride on every relay, whose number grows with the mesh.
- * Large-regional (500 nodes, 20 km, geohash-5 cells) seed 1: every one of the window's 61
- * broadcasts carried its sender's key (4,055 relays, 33 of their 108 bytes), every DM still looked
- * its destination up, and without the keys the run delivered the same at 9.36 instead of 10.9 s per
- * delivered message. Where every cluster known lies within the widest ring (medium-city,
- * duty-cycle-stress, bay-area) nodes are not looked up, and there the keys stay: taking them off
- * everywhere cost duty-cycle-stress 4.64 → 5.01 s and bay-area 55.3 → 51.3 % (seeds 1–3).
- */
-export function lookupCarriesKey(lookupsRun: boolean): boolean {
-  return lookupsRun;
-}
-
 export class FirstContact {
   readonly s: SecureState;
   /** Airtime a routed key message is booked at. */
@@ -410,7 +393,10 @@ export class FirstContact {
       dst === BROADCAST && s.selfBound && s.peers !== undefined && this.#keyOnBroadcastMs > 0 &&
       now - this.#lastKeyedBroadcast >= this.#keyOnBroadcastMs && payloadBytes + KEYED_PLAIN_OVERHEAD_BYTES <= max + PLAIN_OVERHEAD_BYTES;
     if (!keyed) return undefined;
-    if (this.#lookupCarriesKey && lookupCarriesKey(s.inner.lookupsRun?.(now) ?? false)) {
+    // Rule `lookupCarriesKey` (docs/security.md §8, rule 5; why and figures there): no key while the
+    // inner node's lookups run (`Station.lookupsRun`). Across such a mesh a writer locates us first
+    // and our location answer carries the key; on a broadcast its 33 bytes ride on every relay.
+    if (this.#lookupCarriesKey && s.inner.lookupsRun?.(now) === true) {
       s.stats.broadcastKeysSpared++;
       return undefined;
     }
