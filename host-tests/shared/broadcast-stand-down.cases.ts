@@ -323,6 +323,36 @@ export default suite("broadcast stand-down", {
     t.equal(run(1, 10, "flood"), 1, "a flood keeps condition (a) whatever the table");
     t.equal(run(1, 10, "bcast", true), 1, "a busy channel: condition (a) holds again, relays");
   },
+  "crowdedNeighbours: a named forwarder with room in its table, among neighbours advertising full lists, stands down over a neighbour not known to hold the frame as a full table does"(t) {
+    // A clique of 13 nodes with tables of 12: each is full and lists 12. Node 2 hears 9 of them
+    // and a leaf (12, far: below rule `triangleReach`'s margin) that lists only 2: its table of 10
+    // has room. Named by 1 and with copies from 3 and 4 (three, the number a table with room
+    // needs), the senders' lists cover the clique; the leaf is 1 of 2's 10 nodes not known reached
+    // (a tenth) and a neighbour not known to hold the frame (condition (a)). With the rule, 9 of
+    // its 10 neighbours list 12 and `nearlyAllReached` stands it down; without it, (a) holds.
+    const clique = [1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15];
+    const mine = clique.slice(0, 9);
+    const run = (crowdedNeighbours: boolean, maxNeighbours = 12): number => {
+      const h = new IdealMesh({ seed: 11, config: { maxNeighbours, crowdedNeighbours } });
+      for (const i of [...clique, 2, 12]) h.addNode(i, gridPosition(i, 0));
+      for (const a of clique) for (const b of clique) if (a < b) h.link(a, b);
+      for (const a of mine) h.link(2, a);
+      h.link(2, 12, { snr: MID });
+      settle(t, h, `crowdedNeighbours ${crowdedNeighbours}, tables of ${maxNeighbours}`);
+      const me = h.node(2);
+      t.equal(me.neighbours(h.now).length, 10, "2 holds every neighbour, with room");
+      const from = h.txLog.length;
+      const at = h.now;
+      me.receive(bcast(me, 1, [shortId(2)]), { rssi: -90, snr: STRONG, at });
+      me.receive(bcast(me, 3, undefined), { rssi: -90, snr: STRONG, at });
+      me.receive(bcast(me, 4, undefined), { rssi: -90, snr: STRONG, at });
+      h.run(h.now + MINUTE);
+      return relaysOf(h, 2, from);
+    };
+    t.equal(run(true), 0, "neighbours mostly list 12 (full): condition (a) yields, stands down");
+    t.equal(run(false), 1, "without the rule: room in the table keeps condition (a), relays");
+    t.equal(run(true, 48), 1, "tables of 48: the clique's lists of 12 are not full, relays");
+  },
   "backup wait: the originator waits out its last-ranked forwarder's turn before it sends a backup"(t) {
     // 1 reaches leaf 5 through 2 or 8 and leaf 6 through 3 or 9: it names two forwarders, one per
     // leaf. Both die; the next broadcast still names them (1's table lists them), nobody relays,

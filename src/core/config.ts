@@ -152,6 +152,8 @@ export interface MeshConfig {
   broadcastForwarders: boolean;
   /** Rule `triangleReach` (§15): margin over the SF's limit, dB, at which a broadcast copy's sender and a node we hear both count as near (0 = off). */
   triangleMarginDb: number;
+  /** Rule `crowdedNeighbours` (§15): a table with room among neighbours mostly advertising full lists stands down from a broadcast as a full table does. */
+  crowdedNeighbours: boolean;
   locationTtlMs: number;
   locateMaxScope: number;
   /** Rule `coveredLookupSkipped` (§16): no lookup when its widest level would ask every cluster the node knows of. */
@@ -272,6 +274,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   relayCopyThreshold: 3,
   broadcastForwarders: true,
   triangleMarginDb: 8,
+  crowdedNeighbours: false,
   locationTtlMs: 30 * MINUTE,
   locateMaxScope: 4,
   coveredLookupSkipped: true,
@@ -435,6 +438,7 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   bool("silencingEnabled"),
   bool("broadcastForwarders"),
   intIn("triangleMarginDb", 0, 60),
+  bool("crowdedNeighbours"),
   intIn("silenceRotationMs", 10_000, 86_400_000),
   bool("corridorEnabled"),
   bool("agreedHandover"),

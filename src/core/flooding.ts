@@ -16,6 +16,7 @@ import { FloodHandover } from "./flood-handover";
 import { queryListCapped } from "./locate";
 import { addNewest, setNewest } from "./bounded";
 import { FloodAnswer } from "./flood-answer";
+import { neighboursMostlyFull } from "./crowded-view";
 import { CO_FORWARDER_BLIND_MAX, CROWDED_STAND_DOWN_COPIES, MOVING_BCAST_COPIES, NAMED_STAND_DOWN_COPIES, NEARLY_ALL_REACHED_BUSY } from "./stand-down";
 
 /**
@@ -408,7 +409,7 @@ export class Flooding {
    * queries keep (a): they must reach one node.
    */
   nearlyAllReached(type: ListedFrame["type"], now: number): boolean {
-    return type === FrameType.BCAST && this.n.nbrs.full && this.n.channel.recentBusyShare(now) < NEARLY_ALL_REACHED_BUSY;
+    return type === FrameType.BCAST && this.crowded(now) && this.n.channel.recentBusyShare(now) < NEARLY_ALL_REACHED_BUSY;
   }
 
   /**
@@ -619,6 +620,16 @@ export class Flooding {
    */
   standDownCopies(type: ListedFrame["type"]): number {
     return type === FrameType.BCAST && this.n.nbrs.full ? CROWDED_STAND_DOWN_COPIES : NAMED_STAND_DOWN_COPIES;
+  }
+
+  /**
+   * Whether the lists condition (a) reads show part of each neighbour's neighbours (rule
+   * `nearlyAllReached`): our neighbour table is full (so are our neighbours'), or, by rule
+   * `crowdedNeighbours`, ours has room but our usable neighbours mostly advertise full lists.
+   */
+  crowded(now: number): boolean {
+    if (this.n.nbrs.full) return true;
+    return this.n.config.crowdedNeighbours && neighboursMostlyFull(this.n.nbrs.usableList(now), this.n.config.maxNeighbours);
   }
 
   sendBroadcast(now: number, payload: Uint8Array, priority: PriorityLevel, scope: number): SendResult {
