@@ -152,7 +152,7 @@ export interface MeshConfig {
   broadcastForwarders: boolean;
   /** Rule `triangleReach` (§15): margin over the SF's limit, dB, at which a broadcast copy's sender and a node we hear both count as near (0 = off). */
   triangleMarginDb: number;
-  /** Rule `crowdedNeighbours` (§15): a table with room among neighbours mostly advertising full lists stands down from a broadcast as a full table does. */
+  /** Rule `crowdedNeighbours` (§15): rule `nearlyAllReached` also for a table with room among usable neighbours mostly advertising full lists. */
   crowdedNeighbours: boolean;
   locationTtlMs: number;
   locateMaxScope: number;

@@ -1,6 +1,7 @@
 // Rule `crowdedNeighbours` (docs/protocol.md §15): a node whose own neighbour table has room but
-// whose neighbours mostly advertise full lists sits at the edge of a crowd, and takes the crowded
-// broadcast stand-down (two copies, `nearlyAllReached`) as a node with a full table does.
+// whose neighbours mostly advertise full lists sits at the edge of a crowd: the lists condition (a)
+// of the named stand-down reads show part of each neighbour's neighbours, and rule
+// `nearlyAllReached` applies to it as to a node with a full table (condition (c), three copies, stays).
 import type { Neighbour } from "./neighbour-table";
 
 /**
