@@ -274,7 +274,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   relayCopyThreshold: 3,
   broadcastForwarders: true,
   triangleMarginDb: 8,
-  crowdedNeighbours: false,
+  crowdedNeighbours: true,
   locationTtlMs: 30 * MINUTE,
   locateMaxScope: 4,
   coveredLookupSkipped: true,
