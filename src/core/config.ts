@@ -50,8 +50,9 @@ export interface MeshConfig {
    */
   ogmCrowdedMaxMs: number;
   /**
-   * Rule `pacedNeighbours` (§8.3): at a crowded node, an OGM that announces the settled interval
-   * or longer names its neighbours at the pace of its route pass, not `ogmMaxNeighbours` each time.
+   * Rule `pacedNeighbours` (§8.3): at a crowded node that has heard at least twice as many
+   * neighbours as its table holds, an OGM that announces the settled interval or longer names its
+   * neighbours at the pace of its route pass, not `ogmMaxNeighbours` each time.
    */
   pacedNeighbours: boolean;
   triggeredMinGapFactor: number;
