@@ -38,5 +38,6 @@ import contacts from "./contacts.cases";
 import seqnoRequest from "./seqno-request.cases";
 import settings from "./settings.cases";
 import shortcut from "./shortcut.cases";
+import pacedNeighbours from "./paced-neighbours.cases";
 
-export const sharedSuites: readonly Suite[] = [airtime, bounded, dutyLedger, codec, geo, link, linkRules, routingRules, mesh, meshPart2, broadcastStandDown, floodHandover, forwarderGain, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridgeRules, bridge, keyBinding, keyIdentity, seqnoRequest, mobilityRules, floodBudget, replyRules, replyWays, overheardDelivery, hopRules, contacts, consoleContacts, shortcut, slowModem, ackWayBack];
+export const sharedSuites: readonly Suite[] = [airtime, bounded, dutyLedger, codec, geo, link, linkRules, routingRules, mesh, meshPart2, broadcastStandDown, floodHandover, forwarderGain, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridgeRules, bridge, keyBinding, keyIdentity, seqnoRequest, mobilityRules, floodBudget, replyRules, replyWays, overheardDelivery, hopRules, contacts, consoleContacts, shortcut, slowModem, ackWayBack, pacedNeighbours];

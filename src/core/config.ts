@@ -49,6 +49,12 @@ export interface MeshConfig {
    * ogmTrickleMaxMs the rule is off.
    */
   ogmCrowdedMaxMs: number;
+  /**
+   * Rule `pacedNeighbours` (§8.3): at a crowded node that has heard at least twice as many
+   * neighbours as its table holds, an OGM that announces the settled interval or longer names its
+   * neighbours at the pace of its route pass, not `ogmMaxNeighbours` each time.
+   */
+  pacedNeighbours: boolean;
   triggeredMinGapFactor: number;
   lqWindow: number;
   lqMinSpan: number;
@@ -209,6 +215,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   ogmTrickleMaxMs: 32 * MINUTE,
   ogmSettledMs: 16 * MINUTE,
   ogmCrowdedMaxMs: 64 * MINUTE,
+  pacedNeighbours: true,
   triggeredMinGapFactor: 0.25,
   lqWindow: 8,
   lqMinSpan: 2,
@@ -384,6 +391,7 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   intIn("ogmTrickleMaxMs", 10_000, OGM_INTERVAL_LONGEST_MS),
   intIn("ogmSettledMs", 10_000, OGM_INTERVAL_LONGEST_MS),
   intIn("ogmCrowdedMaxMs", 10_000, OGM_INTERVAL_LONGEST_MS),
+  bool("pacedNeighbours"),
   numIn("triggeredMinGapFactor", 0, 1),
   intIn("lqWindow", 2, 32),
   intIn("lqMinSpan", 1, 32),

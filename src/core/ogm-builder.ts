@@ -38,6 +38,23 @@ export interface OgmBudget {
    * pass (the receivers' hold times grow with `cycle`, so this is what keeps them consistent).
    */
   readonly quietCycle?: number;
+  /** Rule `pacedNeighbours` (§8.3, `pacedNeighbourLimit`): the neighbour list keeps pace with the route pass. */
+  readonly pacedNeighbours?: boolean;
+}
+
+/**
+ * Rule `pacedNeighbours` (§8.3): how many neighbour entries an OGM carries when its neighbour list
+ * may keep pace with its route pass rather than fill `maxNeighbours`: the new neighbours (they
+ * learn their tq from us, and a full table admits us once our OGM lists it) and a rotation of the
+ * rest that names each within the OGMs a pass over the routes takes anyway. The `cycle` the OGM
+ * announces (and so every receiver's hold of its tq and two-hop entries, 3.5 × cycle × interval)
+ * stays what the routes made it. Why: on dense-urban every OGM of the default window named 10
+ * neighbours (30 bytes of about 105), while its route pass took about 5 OGMs: half of those
+ * entries refreshed what the receivers would hold anyway.
+ */
+export function pacedNeighbourLimit(maxNeighbours: number, nbrCount: number, newCount: number, routeBytesTotal: number, routeBytes: number): number {
+  const routeCycle = routeBytesTotal === 0 ? 1 : Math.ceil(routeBytesTotal / Math.max(OGM_CLUSTER_ROUTE_BYTES, routeBytes));
+  return Math.min(maxNeighbours, Math.max(1, newCount + Math.ceil(Math.max(0, nbrCount - newCount) / routeCycle)));
 }
 
 /**
@@ -114,6 +131,13 @@ export function selectOgmItems(items: readonly OgmItem[], budget: OgmBudget, cur
     for (const it of routes) total += itemBytes(it);
     quiet = quietOgmBudget(budget, nbrs.length, total);
     if (quiet !== undefined) budget = { ...budget, routeBytes: quiet.routeBytes, maxNeighbours: quiet.maxNeighbours };
+  }
+  if (budget.pacedNeighbours === true && quiet === undefined) {
+    let total = 0;
+    let fresh = 0;
+    for (const it of routes) total += itemBytes(it);
+    for (const it of nbrs) if (it.changed) fresh++;
+    budget = { ...budget, maxNeighbours: pacedNeighbourLimit(budget.maxNeighbours, nbrs.length, fresh, total, budget.routeBytes) };
   }
   const nbrLimit = Math.min(budget.maxNeighbours, Math.floor((budget.maxBytes - OGM_FIXED_BYTES) / OGM_NEIGHBOUR_BYTES)) * OGM_NEIGHBOUR_BYTES;
   // New neighbours first, so they learn their tq from us quickly.

@@ -123,4 +123,9 @@ export class KnownIds {
   learn(kind: string, id: number): boolean {
     return addNewest(this.#seen, `${kind}:${id}`, this.#max);
   }
+
+  /** Ids held (at most the bound). */
+  get size(): number {
+    return this.#seen.size;
+  }
 }
