@@ -3,7 +3,7 @@
 import { decodeFrame } from "../../src/core/codec";
 import { FLOOD_MEMORY_MS, FloodBudget, UNLOCATABLE_MS } from "../../src/core/flood-budget";
 import { FloodScope, FrameType } from "../../src/core/frames";
-import { busyLookupSkipped, coveredLookupSkipped, firstLookupLevel } from "../../src/core/locate";
+import { busyLookupSkipped, coveredLookupSkipped, farLookupLevel, firstLookupLevel, LOCATE_SCOPE_MAX } from "../../src/core/locate";
 import { ChannelMeter } from "../../src/core/channel-load";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
 import { CELLS, clusterRowMesh } from "../../src/demo/topologies";
@@ -129,6 +129,29 @@ export default suite("flood budget (§14.1)", {
     t.ok(!coveredLookupSkipped(4, w, [w, clusterFromCell({ x: cw.x + 4, y: cw.y, precision: cw.precision })]));
     t.ok(!coveredLookupSkipped(0, w, [w]));
     t.ok(!coveredLookupSkipped(4, NO_CLUSTER, []));
+  },
+
+  "farLookupLevel: past the widest ring, one more query reaching the farthest cluster known, then the last resort"(t) {
+    for (const rule of [false, true]) {
+      // Widest ring 2 (one ring round W): node 1 in W knows E, two cells east, beyond it.
+      const h = clusterRowMesh(4, { locateMaxScope: 2, farLookupLevel: rule });
+      h.runUntil(() => h.fullyRouted(), h.now + 10 * MINUTE, 1_000);
+      h.run(h.now + 2 * MINUTE);
+      const mark = h.txLog.length;
+      t.ok(h.node(1).send(h.now, 0x0777, new Uint8Array([1]), { wantAck: true }).ok);
+      h.run(h.now + 5 * MINUTE);
+      t.deepEqual(queriesFrom(h, 1, mark), rule ? [1, 2, 3] : [1, 2], rule ? "levels 1, 2, then 3 (E is 2 rings off)" : "levels 1, 2");
+      t.deepEqual(floodsFrom(h, 1, mark), [FloodScope.NETWORK], "then the network flood");
+      t.equal(h.node(1).stats.lookupsFar, rule ? 1 : 0);
+    }
+    const w = clusterFromGeohash(CELLS.W);
+    const cw = clusterCell(w);
+    const east = (dx: number) => clusterFromCell({ x: cw.x + dx, y: cw.y, precision: cw.precision });
+    t.equal(farLookupLevel(4, w, [w, east(3)]), undefined, "within the widest ring: no far level");
+    t.equal(farLookupLevel(4, w, [w, east(4), east(2)]), 5);
+    t.equal(farLookupLevel(4, w, [east(9)]), LOCATE_SCOPE_MAX, "capped at the frame's widest scope");
+    t.equal(farLookupLevel(0, w, [east(9)]), undefined);
+    t.equal(farLookupLevel(4, NO_CLUSTER, [east(9)]), undefined);
   },
 
   "busyLookupSkipped: on a busy channel an unplaceable target is not looked up; the network flood goes at once"(t) {

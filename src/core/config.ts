@@ -164,6 +164,8 @@ export interface MeshConfig {
   locateMaxScope: number;
   /** Rule `coveredLookupSkipped` (§16): no lookup when its widest level would ask every cluster the node knows of. */
   coveredLookupSkipped: boolean;
+  /** Rule `farLookupLevel` (§16): after the widest level, one more asking as far as the farthest cluster known. */
+  farLookupLevel: boolean;
   locateTimeoutMs: number;
   networkFloodEnabled: boolean;
   consensusShare: number;
@@ -285,6 +287,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   locationTtlMs: 30 * MINUTE,
   locateMaxScope: 4,
   coveredLookupSkipped: true,
+  farLookupLevel: true,
   locateTimeoutMs: 0, // 0 = derive from the modem: see MeshNode (a few round-trip airtimes)
   networkFloodEnabled: true,
   consensusShare: 0.8,
@@ -468,6 +471,7 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   intIn("locationTtlMs", 60_000, 86_400_000),
   intIn("locateMaxScope", 0, 7),
   bool("coveredLookupSkipped"),
+  bool("farLookupLevel"),
   intIn("locateTimeoutMs", 0, 600_000),
   bool("networkFloodEnabled"),
   numIn("consensusShare", 0.5, 1),

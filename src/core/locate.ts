@@ -58,6 +58,32 @@ export function coveredLookupSkipped(maxScope: number, own: ClusterId, known: It
   return true;
 }
 
+/** The widest scope a LOCATE_Q carries (3 bits, §3.6): 6 rings round the asker's cluster. */
+export const LOCATE_SCOPE_MAX = 7;
+
+/**
+ * Rule `farLookupLevel` (§16, config `farLookupLevel`): the level a lookup asks after its widest
+ * (`maxScope`) has gone unanswered, when the node knows a cluster (`known`: its neighbours', its
+ * cluster routes' and its location cache's) beyond the ring that level asks: the scope that reaches
+ * the farthest of them (its distance + 1, at most LOCATE_SCOPE_MAX); undefined when every known
+ * cluster lies within the widest ring (or with `maxScope` 0, or no cluster of our own). Why: across
+ * a mesh wider than the widest ring (large-scale: 40 km of 5-km cells, metro-scale 50 km) most
+ * targets lie beyond it, so the lookup failed and the message (mostly a first-contact key request,
+ * docs/security.md §8) went as a network flood, each retry flooded again; one query over the whole
+ * mesh names its forwarders and is a third the size of a flooded key request.
+ */
+export function farLookupLevel(maxScope: number, own: ClusterId, known: Iterable<ClusterId>): number | undefined {
+  if (maxScope < 1 || own === NO_CLUSTER) return undefined;
+  let far = 0;
+  for (const c of known) {
+    if (c === NO_CLUSTER) continue;
+    const d = clusterDistance(own, c);
+    if (Number.isFinite(d) && d > far) far = d;
+  }
+  const level = Math.min(far + 1, LOCATE_SCOPE_MAX);
+  return level > maxScope ? level : undefined;
+}
+
 /**
  * Rule `queryListCapped` (§16): a location query that would need more forwarders than a list holds
  * (MAX_BCAST_FORWARDERS) names the first that many, in rank order, instead of none. A query naming

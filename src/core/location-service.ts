@@ -7,7 +7,7 @@ import { encodeFrame } from "./codec";
 import type { NodeId } from "./station";
 import { inLocateScope } from "./scope";
 import { type ClusterId, clusterContains, clusterDistance, NO_CLUSTER } from "./cluster";
-import { busyLookupSkipped, coveredLookupSkipped, firstLookupLevel, type Lookup, Lookups } from "./locate";
+import { busyLookupSkipped, coveredLookupSkipped, farLookupLevel, firstLookupLevel, type Lookup, Lookups } from "./locate";
 import { unlocatableReason } from "./flood-budget";
 import { bridgeLinkMetric } from "./bridge/rules";
 
@@ -45,7 +45,15 @@ export class LocationService {
     } else if (this.n.budget.unlocatableSince(dst, now) !== undefined || this.#busySkip(dst, now) || this.#coveredSkip(dst, now)) return 0;
     else from = firstLookupLevel(this.n.nbrs.get(dst) !== undefined, max);
     for (let l = from; l <= max; l++) wait += this.locateTimeout(l);
+    const far = this.#farLevel();
+    if (far !== undefined && (running === undefined || running.level < far)) wait += this.locateTimeout(far);
     return wait;
+  }
+
+  /** Rule `farLookupLevel` (§16, locate.ts): the level asked after the widest, if any. */
+  #farLevel(): number | undefined {
+    if (!this.n.config.farLookupLevel) return undefined;
+    return farLookupLevel(this.n.config.locateMaxScope, this.n.cluster, this.#knownClusters());
   }
 
   locate(u: Unicast, now: number): void {
@@ -153,8 +161,11 @@ export class LocationService {
   /** A level timed out: widen, or give up and use the last resort. */
   widenLookups(now: number): void {
     for (const l of this.lookups.due(now)) {
-      if (l.level < this.n.config.locateMaxScope) {
-        l.level++;
+      const far = l.level === this.n.config.locateMaxScope ? this.#farLevel() : undefined;
+      if (l.level < this.n.config.locateMaxScope || far !== undefined) {
+        // Rule `farLookupLevel` (§16): after the widest ring, one query reaching the farthest cluster known.
+        if (far !== undefined) this.n.stats.lookupsFar++;
+        l.level = far ?? l.level + 1;
         this.qid = (this.qid + 1) & 0xffff;
         l.qid = this.qid;
         l.deadline = now + this.locateTimeout(l.level);

@@ -73,6 +73,8 @@ export interface MeshStats extends LinkCounters, RouteCounters, SeqreqCounters {
   networkFloods: number;
   /** Lookups not started because their widest level would ask every cluster known (rule `coveredLookupSkipped`, §16). */
   lookupsCovered: number;
+  /** Lookups that asked a level past the widest (§16 `farLookupLevel`). */
+  lookupsFar: number;
   localFloods: number;
   /** Fallback floods not started because the same message was flooded already (§14.1 `floodOnce`). */
   floodsHeld: number;
@@ -336,6 +338,7 @@ export function emptyStats(): MeshStats {
     fallbackFloods: 0,
     networkFloods: 0,
     lookupsCovered: 0,
+    lookupsFar: 0,
     localFloods: 0,
     floodsHeld: 0,
     lookupsSkipped: 0,
