@@ -60,8 +60,7 @@ export default suite("ack way back", {
     t.ok(!nexts.some((x) => x === `2>${FORGER}`), "2 never sends it to the forger: the way it learnt from seq 7 is not the forged seq 99's");
   },
   "ackWayBack: a way a flood came serves ACKs only; a DATA without a route is looked up or flooded as before"(t) {
-    // freshWayBack off: it lets a DATA take a fresh flood's way (slow-modem.cases.ts).
-    const h = three(5, { ackWayBack: true, freshWayBack: false });
+    const h = three(5, { ackWayBack: true });
     const n3 = h.node(3);
     const flood: FloodFrame = {
       type: FrameType.FLOOD, tx: 2, ttl: 10, hops: 2, priority: 3, wantAck: false, scopeKind: FloodScope.NETWORK,

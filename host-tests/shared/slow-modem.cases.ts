@@ -4,7 +4,6 @@ import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { FloodScope, FrameType, type DataFrame, type FloodFrame, type OgmFrame } from "../../src/core/frames";
 import { PRESETS } from "../../src/core/presets";
 import { modemDefaults, SLOW_MODEM_DEFAULTS, slowModem } from "../../src/core/slow-modem";
-import { FRESH_WAY_MS } from "../../src/core/way-back";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
 import { suite } from "./harness";
 import { three } from "./reply-ways.cases";
@@ -46,8 +45,7 @@ export default suite("slow modem", {
   },
   "floodWayBack: a message to a flood's source without a route goes back as DATA to the neighbour the flood came from"(t) {
     for (const on of [false, true]) {
-      // freshWayBack off: it would take the same fresh way without floodWayBack (its own case above).
-      const h = three(5, { floodWayBack: on, freshWayBack: false });
+      const h = three(5, { floodWayBack: on });
       const three3 = h.node(3);
       // A flood from FAR (no route to it anywhere) reaches 3 through 2.
       const flood: FloodFrame = {
@@ -63,29 +61,6 @@ export default suite("slow modem", {
         t.ok(data !== undefined && data.ok && data.frame.type === FrameType.DATA && data.frame.next === 2, "the DATA goes to 2, the way the flood came");
         t.ok(!frames.some((d) => d.ok && d.frame.type === FrameType.FLOOD && d.frame.src === 3), "no flood of our own");
       } else t.equal(data, undefined, "without the rule no routed DATA: a lookup or a flood");
-    }
-  },
-  "freshWayBack: without floodWayBack, a message to a flood's source goes back the way the flood came while the flood is fresh, and not after"(t) {
-    for (const on of [false, true]) {
-      for (const ageMs of [10_000, FRESH_WAY_MS + 10_000]) {
-        const h = three(5, { floodWayBack: false, freshWayBack: on });
-        const three3 = h.node(3);
-        // A flood from FAR (a key request from a node no route leads to) reaches 3 through 2.
-        const flood: FloodFrame = {
-          type: FrameType.FLOOD, tx: 2, ttl: 10, hops: 2, priority: 3, wantAck: false, scopeKind: FloodScope.NETWORK,
-          src: FAR, dst: 3, seq: 7, srcCluster: three3.cluster, dstCluster: three3.cluster, payload: new Uint8Array([2, 1, 2, 3]),
-        };
-        three3.receive(encodeFrame(flood), { ...RX, at: h.now });
-        sentWithin(h, 3, 1_000);
-        h.run(h.now + ageMs);
-        t.ok(three3.send(h.now, FAR, new Uint8Array([3, 9])).ok, `send accepted (${on ? "on" : "off"}, ${ageMs / 1000} s)`);
-        const frames = sentWithin(h, 3, 5_000).filter((d) => d.ok && d.frame.type !== FrameType.OGM);
-        const data = frames.find((d) => d.ok && d.frame.type === FrameType.DATA && d.frame.dst === FAR);
-        if (on && ageMs < FRESH_WAY_MS) {
-          t.ok(data !== undefined && data.ok && data.frame.type === FrameType.DATA && data.frame.next === 2, "the answer goes to 2 as DATA, the way the flood came");
-          t.ok(!frames.some((d) => d.ok && d.frame.type === FrameType.FLOOD && d.frame.src === 3), "no flood of our own");
-        } else t.equal(data, undefined, on ? "a way older than FRESH_WAY_MS is not taken" : "without the rule no routed DATA: a lookup or a flood");
-      }
     }
   },
   "floodWayBack: a way back that fails is forgotten, and the message is looked up or flooded as without the rule"(t) {

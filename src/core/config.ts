@@ -142,8 +142,6 @@ export interface MeshConfig {
   heardNeighbourSend: boolean;
   /** Rule `ackRetracesData` (§7.4): an end-to-end ACK goes back hop by hop the way its DATA came (the hop that handed it the DATA), before any table route. Default off: it cost bay-area airtime (§7.4). */
   ackRetracesData: boolean;
-  /** Rule `freshWayBack` (§14): a DATA without a route goes back the way its destination's latest flood came while that flood is at most FRESH_WAY_MS old (a key answer, docs/security.md §8). */
-  freshWayBack: boolean;
   corridorHopCap: number;
   broadcastHopCap: number;
   broadcastScope: number;
@@ -267,7 +265,6 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   loopTakesTable: true,
   heardNeighbourSend: false,
   ackRetracesData: false,
-  freshWayBack: true,
   corridorHopCap: 20,
   broadcastHopCap: 32,
   broadcastScope: 7,
@@ -451,7 +448,6 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   bool("loopTakesTable"),
   bool("heardNeighbourSend"),
   bool("ackRetracesData"),
-  bool("freshWayBack"),
   intIn("corridorHopCap", 1, 255),
   intIn("broadcastHopCap", 1, 255),
   intIn("broadcastScope", 0, 7),

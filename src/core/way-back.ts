@@ -10,22 +10,16 @@ import type { NodeId } from "./station";
 
 /** How long a way back stays usable (a key answer comes within the 120-s key wait). */
 export const WAY_BACK_MS = 5 * 60_000;
-/**
- * Rule `freshWayBack` (docs/protocol.md §14): how old a flood's way may be for a DATA without a
- * route to take it where `floodWayBack` is off. A key answer goes seconds after its request's flood
- * reached the target (docs/security.md §8), while the tree its first copies left still stands.
- */
-export const FRESH_WAY_MS = 60_000;
 
 export class WayBack {
   readonly #self: NodeId;
-  readonly #config: Pick<MeshConfig, "floodWayBack" | "ackWayBack" | "freshWayBack">;
+  readonly #config: Pick<MeshConfig, "floodWayBack" | "ackWayBack">;
   /** At most REVERSE_MAX sources, the oldest out first. */
-  readonly #ways = new Map<NodeId, { hop: NodeId; at: number; until: number; fromFlood: boolean; seq: number | undefined }>();
+  readonly #ways = new Map<NodeId, { hop: NodeId; until: number; fromFlood: boolean; seq: number | undefined }>();
   /** Reverse hops of locate queries, by `locateKey`, for answers without a route back (at most REVERSE_MAX). */
   readonly #queries = new Map<string, { hop: NodeId; until: number }>();
 
-  constructor(self: NodeId, config: Pick<MeshConfig, "floodWayBack" | "ackWayBack" | "freshWayBack">) {
+  constructor(self: NodeId, config: Pick<MeshConfig, "floodWayBack" | "ackWayBack">) {
     this.#self = self;
     this.#config = config;
   }
@@ -36,10 +30,10 @@ export class WayBack {
    * WAY_BACK_MS.
    */
   learn(src: NodeId, tx: NodeId, now: number, fromFlood: boolean, seq?: number): void {
-    if (!(this.#config.floodWayBack || ((this.#config.ackWayBack || this.#config.freshWayBack) && fromFlood)) || src === this.#self) return;
+    if (!(this.#config.floodWayBack || (this.#config.ackWayBack && fromFlood)) || src === this.#self) return;
     this.#ways.delete(src);
     makeRoom(this.#ways, REVERSE_MAX);
-    this.#ways.set(src, { hop: tx, at: now, until: now + WAY_BACK_MS, fromFlood, seq: fromFlood ? seq : undefined });
+    this.#ways.set(src, { hop: tx, until: now + WAY_BACK_MS, fromFlood, seq: fromFlood ? seq : undefined });
   }
 
   /**
@@ -49,21 +43,7 @@ export class WayBack {
    * towards its source, where ways learnt from DATA and older floods could point round a loop.
    */
   to(dst: NodeId, now: number, relay?: { readonly from: NodeId | undefined }): NodeId | undefined {
-    if (this.#config.floodWayBack) return this.#way(dst, now, relay);
-    return this.#config.freshWayBack ? this.#freshWay(dst, now, relay) : undefined;
-  }
-
-  /**
-   * Rule `freshWayBack` (docs/protocol.md §14): without `floodWayBack`, a DATA to `dst` without a
-   * route takes the way `dst`'s latest flood came while that flood is at most FRESH_WAY_MS old: a
-   * key answer to a flooded key request, which went as a flood of its own and was lost more often
-   * than any other part of first contact on bay-area (docs/security.md §8). Stale ways, which cost
-   * more than the floods they replaced on the faster modems (§14 `floodWayBack`), are not taken.
-   */
-  #freshWay(dst: NodeId, now: number, relay?: { readonly from: NodeId | undefined }): NodeId | undefined {
-    const w = this.#ways.get(dst);
-    if (w === undefined || !w.fromFlood || now - w.at > FRESH_WAY_MS) return undefined;
-    return this.#way(dst, now, relay);
+    return this.#config.floodWayBack ? this.#way(dst, now, relay) : undefined;
   }
 
   /**
@@ -95,7 +75,7 @@ export class WayBack {
    */
   forgetFailed(u: Unicast): boolean {
     // Rule `ackWayBack` alone: ways serve ACKs only, so a DATA's failure says nothing of them.
-    if (!this.#config.floodWayBack && !this.#config.freshWayBack && u.ftype !== FrameType.ACK) return false;
+    if (!this.#config.floodWayBack && u.ftype !== FrameType.ACK) return false;
     const w = this.#ways.get(u.dst);
     if (w === undefined || !u.tried.has(w.hop)) return false;
     this.#ways.delete(u.dst);
