@@ -308,10 +308,14 @@ export class OgmPlane {
     const sinceLast = this.lastOgmBuiltAt;
     const quietCycle = this.quietCycle(now);
     const ceiling = this.ceiling(now);
-    const falls = fallsRide(quietCycle !== undefined, this.crowded(now), this.trickle.next(this.minOgmInterval(now), ceiling, this.growth(now)), Math.min(ceiling, this.n.config.ogmSettledMs), this.trickle.restarting || this.ogmsBuilt <= 1);
+    const crowded = this.crowded(now);
+    const announces = this.trickle.next(this.minOgmInterval(now), ceiling, this.growth(now));
+    const settled = Math.min(ceiling, this.n.config.ogmSettledMs);
+    const restarting = this.trickle.restarting || this.ogmsBuilt <= 1;
+    const falls = fallsRide(quietCycle !== undefined, crowded, announces, settled, restarting);
     // Rule `pacedNeighbours` (§8.3, ogm-builder.ts): the OGMs `settledFalls` lets falls ride in at a
     // crowded node that has heard at least twice as many neighbours as its table holds.
-    const paced = this.n.config.pacedNeighbours && this.heard.size >= 2 * this.n.config.maxNeighbours && this.crowded(now) && fallsRide(false, true, this.trickle.next(this.minOgmInterval(now), ceiling, this.growth(now)), Math.min(ceiling, this.n.config.ogmSettledMs), this.trickle.restarting || this.ogmsBuilt <= 1);
+    const paced = this.n.config.pacedNeighbours && this.heard.size >= 2 * this.n.config.maxNeighbours && crowded && fallsRide(false, true, announces, settled, restarting);
     const changed = (d: Destination, adv: { seqno: number; metric: number; origin: NodeId }): boolean => d.changedAt > sinceLast && !(falls && improvementOnly(d.lastAdvert, adv, d.answeredAt > sinceLast));
     for (const n of this.n.nbrs.values()) {
       // What we report is the link's rq, collisions told apart (§4): the neighbour's tq of us.
