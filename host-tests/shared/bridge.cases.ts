@@ -10,7 +10,7 @@ import { encodeGeohash } from "../../src/core/geohash";
 import { MeshNode } from "../../src/core/mesh-node";
 import { PRESETS } from "../../src/core/presets";
 import { SeededRng } from "../../src/core/rng";
-import { clusterFromGeohash } from "../../src/core/cluster";
+import { clusterDistance, clusterFromGeohash } from "../../src/core/cluster";
 import { MemoryCounterStore } from "../../src/core/security/frame-counter";
 import { openFrame, SEAL_OVERHEAD_BYTES, sealFrame } from "../../src/core/security/frame-seal";
 import { plainEnvelope } from "../../src/core/security/dm-seal";
@@ -64,7 +64,7 @@ interface World {
   delivered(id: NodeId): SecureDelivered[];
 }
 
-function world(opts: { chain: boolean; secondGatewayB: boolean }): World {
+function world(opts: { chain: boolean; secondGatewayB: boolean; bLon?: number }): World {
   const air = new StationAir(PRESETS.SHORT_FAST);
   const hub = new BridgeHub(40);
   const add = (s: SecureStation): void => {
@@ -74,12 +74,13 @@ function world(opts: { chain: boolean; secondGatewayB: boolean }): World {
   add(node(A1, A_LON + 0.01, false));
   add(node(A2, A_LON, false, 0.01));
   add(node(GA, A_LON - 0.01, true));
-  add(node(B1, B_LON - 0.01, false));
-  add(node(B2, B_LON, false, 0.01));
-  add(node(GB, B_LON + 0.01, true));
+  const bLon = opts.bLon ?? B_LON;
+  add(node(B1, bLon - 0.01, false));
+  add(node(B2, bLon, false, 0.01));
+  add(node(GB, bLon + 0.01, true));
   for (const [x, y] of [[A1, A2], [A2, GA], [A1, GA], [B1, B2], [B2, GB], [B1, GB]]) air.link(x, y);
   if (opts.secondGatewayB) {
-    add(node(GB2, B_LON + 0.02, true));
+    add(node(GB2, bLon + 0.02, true));
     for (const x of [B1, B2, GB]) air.link(GB2, x);
   }
   if (opts.chain) {
@@ -237,6 +238,31 @@ export default suite("bridge between clusters", {
     t.equal(w.mesh(GB).bridgeStats?.answeredLocates, 1);
     w.air.run(w.air.now + 30_000);
     t.equal(countOf(payloadsOf(w, B2, A1), "found you"), 1);
+  },
+  "farLookupLevel (§16) stays off where a gateway's routes are held: a failed lookup asks up to the widest ring (which crossed the bridge) and no farther"(t) {
+    // City B 9 rings east of A: a1 knows B's cluster only over the bridge (gA's route, and b1's
+    // broadcast, which crossed). Without the exception a1 would ask scope 7 over its whole mesh and
+    // across the bridge a second time before its network flood.
+    const w = world({ chain: false, secondGatewayB: false, bLon: 14.5 });
+    connectAll(w, [GA, GB]);
+    const clusterB = w.mesh(B1).cluster;
+    t.atLeast(clusterDistance(w.mesh(A1).cluster, clusterB), 5, "B beyond the widest ring round A");
+    runUntil(t, w, 900, "a1's route to cluster B", () => w.mesh(A1).canReach(B1, clusterB, w.air.now));
+    t.ok(w.secure(B1).send(w.air.now, BROADCAST, text("hi")).ok);
+    w.air.run(w.air.now + 60_000);
+    t.equal(w.mesh(A1).locationOf(B1, w.air.now), clusterB, "a1 learnt b1's cluster from its broadcast");
+    const key = networkKeys(TEST_NETWORK_KEY).frame;
+    const mark = w.air.air.length;
+    t.ok(w.secure(A1).send(w.air.now, 0x0999_0001, text("anyone"), { wantAck: true }).ok);
+    w.air.run(w.air.now + 120_000);
+    const scopes: number[] = [];
+    for (const r of w.air.air.slice(mark)) {
+      const o = r.tx === A1 ? openFrame(key, r.bytes) : undefined;
+      const d = o?.ok === true ? decodeFrame(o.inner) : undefined;
+      if (d?.ok === true && d.frame.type === FrameType.LOCATE_Q) scopes.push(d.frame.scope);
+    }
+    t.equal(Math.max(...scopes), w.mesh(A1).config.locateMaxScope, `a1's queries asked scopes ${scopes.join(", ")}: none past the widest`);
+    t.equal(w.mesh(A1).stats.lookupsFar, 0);
   },
   "a location query crosses the bridge without the forwarder list it carried on the air"(t) {
     const w = world({ chain: false, secondGatewayB: false });

@@ -54,8 +54,18 @@ export function busyLookupSkipped(airBusyShare: number): boolean {
  */
 export function coveredLookupSkipped(maxScope: number, own: ClusterId, known: Iterable<ClusterId>): boolean {
   if (maxScope < 1 || own === NO_CLUSTER) return false;
-  for (const c of known) if (c !== NO_CLUSTER && clusterDistance(own, c) > maxScope - 1) return false;
-  return true;
+  return farthestKnownRing(own, known) <= maxScope - 1;
+}
+
+/**
+ * How many rings from `own` the farthest of `known` lies (NO_CLUSTER entries left out); Infinity
+ * when one cannot be placed in rings from it (another precision), 0 when none is known. Read by
+ * rules `coveredLookupSkipped` and `farLookupLevel`.
+ */
+export function farthestKnownRing(own: ClusterId, known: Iterable<ClusterId>): number {
+  let far = 0;
+  for (const c of known) if (c !== NO_CLUSTER) far = Math.max(far, clusterDistance(own, c));
+  return far;
 }
 
 /** The widest scope a LOCATE_Q carries (3 bits, §3.6): 6 rings round the asker's cluster. */
@@ -66,7 +76,9 @@ export const LOCATE_SCOPE_MAX = 7;
  * (`maxScope`) has gone unanswered, when the node knows a cluster (`known`: its neighbours', its
  * cluster routes' and its location cache's) beyond the ring that level asks: the scope that reaches
  * the farthest of them (its distance + 1, at most LOCATE_SCOPE_MAX); undefined when every known
- * cluster lies within the widest ring (or with `maxScope` 0, or no cluster of our own). Why: across
+ * cluster lies within the widest ring (or with `maxScope` 0, or no cluster of our own); a cluster
+ * that cannot be placed in rings (another precision) counts as the farthest, as it does for
+ * `coveredLookupSkipped`. Why: across
  * a mesh wider than the widest ring (large-scale: 40 km of 5-km cells, metro-scale 50 km) most
  * targets lie beyond it, so the lookup failed and the message (mostly a first-contact key request,
  * docs/security.md §8) went as a network flood, each retry flooded again; one query over the whole
@@ -74,13 +86,7 @@ export const LOCATE_SCOPE_MAX = 7;
  */
 export function farLookupLevel(maxScope: number, own: ClusterId, known: Iterable<ClusterId>): number | undefined {
   if (maxScope < 1 || own === NO_CLUSTER) return undefined;
-  let far = 0;
-  for (const c of known) {
-    if (c === NO_CLUSTER) continue;
-    const d = clusterDistance(own, c);
-    if (Number.isFinite(d) && d > far) far = d;
-  }
-  const level = Math.min(far + 1, LOCATE_SCOPE_MAX);
+  const level = Math.min(farthestKnownRing(own, known) + 1, LOCATE_SCOPE_MAX);
   return level > maxScope ? level : undefined;
 }
 

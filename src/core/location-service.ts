@@ -45,14 +45,18 @@ export class LocationService {
     } else if (this.n.budget.unlocatableSince(dst, now) !== undefined || this.#busySkip(dst, now) || this.#coveredSkip(dst, now)) return 0;
     else from = firstLookupLevel(this.n.nbrs.get(dst) !== undefined, max);
     for (let l = from; l <= max; l++) wait += this.locateTimeout(l);
-    const far = this.#farLevel();
+    const far = this.#farLevel(now);
     if (far !== undefined && (running === undefined || running.level < far)) wait += this.locateTimeout(far);
     return wait;
   }
 
-  /** Rule `farLookupLevel` (§16, locate.ts): the level asked after the widest, if any. */
-  #farLevel(): number | undefined {
-    if (!this.n.config.farLookupLevel) return undefined;
+  /**
+   * Rule `farLookupLevel` (§16, locate.ts): the level asked after the widest, if any. Not where a
+   * gateway's routes are held: the widest level already crossed the bridge (rule B7), and the far
+   * clusters known over it would send a query over the whole mesh and across the bridge again.
+   */
+  #farLevel(now: number): number | undefined {
+    if (!this.n.config.farLookupLevel || this.#bridgeRouted(now)) return undefined;
     return farLookupLevel(this.n.config.locateMaxScope, this.n.cluster, this.#knownClusters());
   }
 
@@ -98,19 +102,27 @@ export class LocationService {
    */
   #coveredSkip(dst: NodeId, now: number): boolean {
     if (!this.n.config.coveredLookupSkipped || !this.n.config.networkFloodEnabled || this.lookups.get(dst) !== undefined) return false;
-    // A cluster route whose origin lies beyond the clusters next to it, advertised at the bridge's
-    // price or more, is a gateway's (the clusters its bridge reaches, rule B1; a border node
-    // originates routes at metric 0, and only to a cluster it hears, §5.4): there only a lookup finds
-    // a node (a query crosses at the widest level, rule B7; a flood never does), so the lookup stays.
+    // A gateway's routes: there only a lookup finds a node (a query crosses at the widest level,
+    // rule B7; a flood never does), so the lookup stays.
+    if (this.#bridgeRouted(now)) return false;
+    return coveredLookupSkipped(this.n.config.locateMaxScope, this.n.cluster, this.#knownClusters());
+  }
+
+  /**
+   * Whether we hold a gateway's cluster route: one advertised at the bridge's price or more whose
+   * origin lies beyond the clusters next to it (the clusters its bridge reaches, rule B1; a border
+   * node originates routes at metric 0, and only to a cluster it hears, §5.4).
+   */
+  #bridgeRouted(now: number): boolean {
     const bridgePrice = bridgeLinkMetric(this.n.config);
     for (const d of this.n.routes.destinations("cluster")) {
       for (const e of d.entries) {
         if (e.advMetric < bridgePrice) continue;
         const at = this.n.nbrs.get(e.origin)?.cluster ?? this.n.locations.lookup(e.origin, now)?.cluster ?? NO_CLUSTER;
-        if (at !== NO_CLUSTER && !clusterContains(d.key, at) && clusterDistance(at, d.key) > 1) return false;
+        if (at !== NO_CLUSTER && !clusterContains(d.key, at) && clusterDistance(at, d.key) > 1) return true;
       }
     }
-    return coveredLookupSkipped(this.n.config.locateMaxScope, this.n.cluster, this.#knownClusters());
+    return false;
   }
 
   /**
@@ -161,7 +173,7 @@ export class LocationService {
   /** A level timed out: widen, or give up and use the last resort. */
   widenLookups(now: number): void {
     for (const l of this.lookups.due(now)) {
-      const far = l.level === this.n.config.locateMaxScope ? this.#farLevel() : undefined;
+      const far = l.level === this.n.config.locateMaxScope ? this.#farLevel(now) : undefined;
       if (l.level < this.n.config.locateMaxScope || far !== undefined) {
         // Rule `farLookupLevel` (§16): after the widest ring, one query reaching the farthest cluster known.
         if (far !== undefined) this.n.stats.lookupsFar++;
