@@ -13,6 +13,8 @@ import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { DEFAULT_CONFIG } from "../../src/core/config";
 import { FloodScope, FrameType, shortId } from "../../src/core/frames";
 import { RANK_GUARD_SLOTS } from "../../src/core/flooding";
+import { neighboursMostlyFull } from "../../src/core/crowded-view";
+import type { Neighbour } from "../../src/core/neighbour-table";
 import { CO_FORWARDER_BLIND_MAX, CROWDED_STAND_DOWN_COPIES, MOVING_BCAST_COPIES, NAMED_STAND_DOWN_COPIES, NAMED_STAND_DOWN_SHARE, NEARLY_ALL_REACHED_BUSY, NEARLY_ALL_REACHED_SHARE } from "../../src/core/stand-down";
 import type { MeshNode } from "../../src/core/mesh-node";
 import { SNR_LIMIT_DB, slotTimeMs } from "../../src/core/presets";
@@ -352,6 +354,28 @@ export default suite("broadcast stand-down", {
     t.equal(run(true), 0, "neighbours mostly list 12 (full): condition (a) yields, stands down");
     t.equal(run(false), 1, "without the rule: room in the table keeps condition (a), relays");
     t.equal(run(true, 48), 1, "tables of 48: the clique's lists of 12 are not full, relays");
+  },
+  "crowdedNeighbours: a neighbour counts as listing a full table by what it named over its last pass, not by what its two-hop view still holds"(t) {
+    // Four neighbours at cycle 2 and 32-min OGMs, tables of 24. `full`: each named 23 others in its
+    // last two OGMs. `churn` (review, session 16): 9 others an OGM, 5 of them new each time, so its
+    // view holds 39 entries over the hold (3.5 passes), while what it named in the window read (its last
+    // pass and half an interval: three OGMs here, on the exact beat) is 19, below 23.
+    const interval = 32 * 60_000;
+    const now = 10 * 3600_000;
+    const neighbour = (named: ReadonlyArray<readonly [short: number, agoMs: number]>): Neighbour =>
+      ({ cycle: 2, intervalMs: interval, twoHop: new Map(named.map(([short, ago]) => [short, Math.floor((now - ago) / 1000) * 256 + 200])) }) as unknown as Neighbour;
+    const full = (): Neighbour => neighbour(Array.from({ length: 23 }, (_, i) => [i, (i % 2) * interval] as const));
+    const churn = (): Neighbour => {
+      const named: Array<readonly [number, number]> = [];
+      for (let k = 0; k < 7; k++) for (let i = 0; i < 9; i++) named.push([i < 4 ? i : 100 + k * 5 + i, k * interval]);
+      const latest = new Map<number, number>();
+      for (const [short, ago] of named) latest.set(short, Math.min(ago, latest.get(short) ?? Infinity));
+      return neighbour([...latest]);
+    };
+    t.equal(churn().twoHop.size, 39, "the churning neighbour's view holds 39");
+    t.ok(neighboursMostlyFull([full(), full(), full(), full()], 24, now), "four full lists: crowded");
+    t.ok(!neighboursMostlyFull([churn(), churn(), churn(), churn()], 24, now), "four churning short lists: not crowded");
+    t.ok(!neighboursMostlyFull([full(), full(), full()], 24, now), "three neighbours: too few to tell");
   },
   "backup wait: the originator waits out its last-ranked forwarder's turn before it sends a backup"(t) {
     // 1 reaches leaf 5 through 2 or 8 and leaf 6 through 3 or 9: it names two forwarders, one per

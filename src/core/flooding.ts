@@ -629,7 +629,7 @@ export class Flooding {
    */
   crowded(now: number): boolean {
     if (this.n.nbrs.full) return true;
-    return this.n.config.crowdedNeighbours && neighboursMostlyFull(this.n.nbrs.usableList(now), this.n.config.maxNeighbours);
+    return this.n.config.crowdedNeighbours && neighboursMostlyFull(this.n.nbrs.usableList(now), this.n.config.maxNeighbours, now);
   }
 
   sendBroadcast(now: number, payload: Uint8Array, priority: PriorityLevel, scope: number): SendResult {
