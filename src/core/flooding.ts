@@ -404,8 +404,9 @@ export class Flooding {
   /**
    * Rule `nearlyAllReached` (§15): whether a named forwarder of this frame may stand down with a
    * usable neighbour not known to hold it (condition (a)) once at most NEARLY_ALL_REACHED_SHARE of
-   * its reach is not known reached: a broadcast, with our neighbour table full (a crowd, where the
-   * 24-entry lists behind (a) show a part of each neighbour's neighbours). Floods and location
+   * its reach is not known reached: a broadcast, in a crowd (`crowded`: our neighbour table full, or
+   * by rule `crowdedNeighbours` our neighbours' lists full), where the 24-entry lists behind (a)
+   * show a part of each neighbour's neighbours. Floods and location
    * queries keep (a): they must reach one node.
    */
   nearlyAllReached(type: ListedFrame["type"], now: number): boolean {
