@@ -1,4 +1,4 @@
-// A slow modem's defaults (docs/protocol.md §8.5 `slowModemPlane`) and rule `floodWayBack` (§14),
+// A slow modem's defaults (docs/protocol.md §8.5 `slowModemPlane`), rule `floodWayBack` (§14) and rule `keyWayBack` (§14),
 // on a small topology with known answers. Pure ES2022, so it runs on XS too.
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { FloodScope, FrameType, type DataFrame, type FloodFrame, type OgmFrame } from "../../src/core/frames";
