@@ -1,7 +1,8 @@
 // Ways back when distance vector has no route (forwarding.ts asks): where a location query came
 // from, so its answer goes back the way it came (AODV-style, §16), and, rule `floodWayBack`
 // (docs/protocol.md §14), per source the neighbour its latest flood or a DATA from it came from, so
-// a message to that source with no route can go back the same way.
+// a message to that source with no route can go back the same way; rule `keyWayBack` (§14) uses
+// the ways floods left for key answers at their writer and for DATA at a relay with no route.
 import type { MeshConfig } from "./config";
 import { makeRoom } from "./bounded";
 import { FrameType } from "./frames";
