@@ -682,6 +682,8 @@ export default suite("secure station", {
     a.drainEvents();
     const ans = s1.sent[7];
     t.ok(ans.payload[0] === 3 && a.stats.keyAnswersSent === 1);
+    t.equal(ans.options.wayBack, true, "rule keyWayBack: the answer asks to go back the way the request came");
+    t.ok(s1.sent.slice(0, 7).every((x) => x.options.wayBack !== true), "requests and DMs keep today's path");
     s1.events.push({ type: "send-failed", at: 225_000, dst: 3, seq: ans.seq, code: "no-route", reason: "lost" });
     a.drainEvents();
     a.tick(225_000);

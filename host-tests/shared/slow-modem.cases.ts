@@ -1,4 +1,4 @@
-// A slow modem's defaults (docs/protocol.md §8.5 `slowModemPlane`) and rule `floodWayBack` (§14),
+// A slow modem's defaults (docs/protocol.md §8.5 `slowModemPlane`), rule `floodWayBack` (§14) and rule `keyWayBack` (§14),
 // on a small topology with known answers. Pure ES2022, so it runs on XS too.
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { FloodScope, FrameType, type DataFrame, type FloodFrame, type OgmFrame } from "../../src/core/frames";
@@ -97,6 +97,50 @@ export default suite("slow modem", {
     const sent = h.txLog.slice(from).map((x) => ({ tx: x.tx, f: decodeFrame(x.bytes) }));
     t.ok(sent.some((x) => x.tx === 1 && x.f.ok && x.f.frame.type === FrameType.DATA && x.f.frame.dst === FAR && x.f.frame.next === 2), "the originator takes its way back, to 2");
     t.ok(!sent.some((x) => x.tx === 2 && x.f.ok && x.f.frame.type === FrameType.DATA && x.f.frame.dst === FAR && x.f.frame.next === 3), "2 does not pass it on the way a DATA came");
+  },
+  "keyWayBack: a key answer (SendOptions.wayBack) with no route goes back the way the asker's flood came; other DATA does not"(t) {
+    for (const on of [false, true]) {
+      const h = three(5, { keyWayBack: on });
+      const n3 = h.node(3);
+      // The asker FAR's flood (its key request) reaches 3 through 2; nobody has a route to FAR.
+      const flood: FloodFrame = {
+        type: FrameType.FLOOD, tx: 2, ttl: 10, hops: 2, priority: 3, wantAck: false, scopeKind: FloodScope.NETWORK,
+        src: FAR, dst: 3, seq: 7, srcCluster: n3.cluster, dstCluster: n3.cluster, payload: new Uint8Array([1, 2, 3]),
+      };
+      n3.receive(encodeFrame(flood), { ...RX, at: h.now });
+      t.ok(n3.send(h.now, FAR, new Uint8Array([8])).ok, "an ordinary message accepted");
+      const plain = sentWithin(h, 3, 5_000).find((d) => d.ok && d.frame.type === FrameType.DATA && d.frame.dst === FAR);
+      t.equal(plain, undefined, `${on ? "on" : "off"}: an ordinary DATA keeps today's path (a lookup or a flood), not the way back`);
+      t.ok(n3.send(h.now, FAR, new Uint8Array([9]), { wayBack: true }).ok, "the answer accepted");
+      const frames = sentWithin(h, 3, 5_000);
+      const data = frames.find((d) => d.ok && d.frame.type === FrameType.DATA && d.frame.dst === FAR && d.frame.payload[0] === 9);
+      if (on) t.ok(data !== undefined && data.ok && data.frame.type === FrameType.DATA && data.frame.next === 2, "the answer goes to 2, the way the flood came");
+      else t.equal(data, undefined, "without the rule no routed answer: a lookup or a flood");
+    }
+  },
+  "keyWayBack: a relay handed a DATA it has no route for passes it on the way a flood from its destination came, never back to the hand it came from"(t) {
+    for (const on of [false, true]) {
+      const h = three(5, { keyWayBack: on });
+      const n2 = h.node(2);
+      // FAR's flood reached 2 through 1; then 3 hands 2 the answer to FAR.
+      const flood: FloodFrame = {
+        type: FrameType.FLOOD, tx: 1, ttl: 10, hops: 2, priority: 3, wantAck: false, scopeKind: FloodScope.NETWORK,
+        src: FAR, dst: 3, seq: 7, srcCluster: n2.cluster, dstCluster: n2.cluster, payload: new Uint8Array([1]),
+      };
+      n2.receive(encodeFrame(flood), { ...RX, at: h.now });
+      sentWithin(h, 2, 5_000);
+      const d: DataFrame = { type: FrameType.DATA, tx: 3, next: 2, ttl: 10, hops: 1, priority: 3, src: 3, dst: FAR, seq: 1, dstCluster: n2.cluster, wantAck: false, bounced: false, attempt: 0, payload: new Uint8Array([5]) };
+      n2.receive(encodeFrame(d), { ...RX, at: h.now });
+      const on1 = sentWithin(h, 2, 5_000).some((x) => x.ok && x.frame.type === FrameType.DATA && x.frame.dst === FAR && x.frame.next === 1 && !x.frame.bounced);
+      t.equal(on1, on, `${on ? "on" : "off"}: the relay passes it to 1, the way the flood came`);
+      // A flood whose first copy came from 3 itself: the relay never sends the DATA back to 3.
+      const h2 = three(5, { keyWayBack: on });
+      const m2 = h2.node(2);
+      m2.receive(encodeFrame({ ...flood, tx: 3 }), { ...RX, at: h2.now });
+      sentWithin(h2, 2, 5_000);
+      m2.receive(encodeFrame(d), { ...RX, at: h2.now });
+      t.ok(!sentWithin(h2, 2, 5_000).some((x) => x.ok && x.frame.type === FrameType.DATA && x.frame.dst === FAR && x.frame.next === 3 && !x.frame.bounced), "never forward back to the neighbour that handed it");
+    }
   },
   "heardNeighbourSend: a node that hears a neighbour whose OGM does not list it yet sends through it instead of refusing no-route"(t) {
     for (const on of [false, true]) {

@@ -142,6 +142,8 @@ export interface MeshConfig {
   fullTableNews: boolean;
   /** Rule `ackWayBack` (§7.4): an end-to-end ACK without a route goes back the way the acknowledged flood came. */
   ackWayBack: boolean;
+  /** Rule `keyWayBack` (§14): a key answer without a route goes back the way the asker's flood came, and relays pass a DATA without a route on the way a flood from its destination came. */
+  keyWayBack: boolean;
   /** Rule `loopTakesTable` (§7.3): a copy of a frame we sent on by a two-hop shortcut that comes back round a loop goes on by a table route, or ends as before. */
   loopTakesTable: boolean;
   /** Rule `heardNeighbourSend` (§8.5): with neighbours heard but none usable, a send goes through them instead of being refused. Default off; on for a slow modem (slow-modem.ts). */
@@ -273,6 +275,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   floodWayBack: false,
   fullTableNews: true,
   ackWayBack: true,
+  keyWayBack: true,
   loopTakesTable: true,
   heardNeighbourSend: false,
   ackRetracesData: false,
@@ -460,6 +463,7 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   bool("floodWayBack"),
   bool("fullTableNews"),
   bool("ackWayBack"),
+  bool("keyWayBack"),
   bool("loopTakesTable"),
   bool("heardNeighbourSend"),
   bool("ackRetracesData"),

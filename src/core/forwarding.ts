@@ -132,6 +132,7 @@ export class Forwarding {
     hops: number;
     forcedNextHop?: NodeId;
     oneHop?: boolean;
+    wayBack?: boolean;
     maxAttempts?: number;
     tried?: Set<NodeId>;
     attempt?: number;
@@ -160,6 +161,7 @@ export class Forwarding {
       attempts: 0,
       forcedNextHop: p.forcedNextHop,
       oneHop: p.oneHop ?? false,
+      ...(p.wayBack === true ? { wayBack: true } : {}),
       maxAttempts: p.maxAttempts,
       handedBack: false,
       attempt: p.attempt ?? 0,
@@ -417,7 +419,7 @@ export class Forwarding {
     if (u.ftype === FrameType.ACK) {
       return this.custodyPrevHop(u, now) ?? this.wayBack.ackTo(u.dst, u.seq, now, u.originated ? undefined : { from: u.prevHop });
     }
-    if (u.ftype === FrameType.DATA) return this.wayBack.to(u.dst, now, u.originated ? undefined : { from: u.prevHop });
+    if (u.ftype === FrameType.DATA) return this.wayBack.to(u.dst, now, u.originated ? undefined : { from: u.prevHop }, u.wayBack === true);
     return u.ftype === FrameType.LOCATE_A ? this.wayBack.queryFrom(locateKey(u.dst, u.seq), now) : undefined;
   }
 

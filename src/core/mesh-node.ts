@@ -277,7 +277,7 @@ export class MeshNode implements Station {
     if (options.oneHop === true) return this.#sendOneHop(now, dst, payload, priority);
 
     const dstCluster = this.#s.dstClusterFor(dst, now);
-    const routable = this.#s.fwd.routeOptions(dst, dstCluster, now, new Set()).length > 0 || this.#s.fwd.bridgeReaches(dst, dstCluster, now) || this.#s.fwd.wayBack.to(dst, now) !== undefined;
+    const routable = this.#s.fwd.routeOptions(dst, dstCluster, now, new Set()).length > 0 || this.#s.fwd.bridgeReaches(dst, dstCluster, now) || this.#s.fwd.wayBack.to(dst, now, undefined, options.wayBack === true) !== undefined;
     const homeless = this.#s.cluster === NO_CLUSTER;
     if (!routable && !homeless && dstCluster === NO_CLUSTER && !this.#s.loc.lookups.canAccept(dst)) {
       return { ok: false, code: "queue-full", reason: `too many destinations being located; try ${formatNodeId(dst)} later` };
@@ -292,6 +292,7 @@ export class MeshNode implements Station {
       dstCluster,
       wantAck: options.wantAck === true,
       payload: payload.slice(),
+      wayBack: options.wayBack === true,
       originated: true,
       prevHop: undefined,
       ttl: this.config.dataTtl,

@@ -199,6 +199,8 @@ export interface Unicast {
   attempts: number;
   /** First hop fixed by the protocol (an end-to-end ACK goes back the way the DATA came). */
   forcedNextHop: NodeId | undefined;
+  /** Sent with SendOptions.wayBack (rule `keyWayBack`): with no route, the way the destination's flood came. */
+  wayBack?: boolean;
   /** Sent with SendOptions.oneHop: the forced hop only, never another route or a flood. */
   readonly oneHop: boolean;
   /** Attempts on a hop before it is given up, when fewer than the link's (rule agreedHandover, §14). */

@@ -79,6 +79,11 @@ export interface SendOptions {
    * neighbour; fails with `no-route` when the hop never confirms). Other routers may ignore it.
    */
   readonly oneHop?: boolean;
+  /**
+   * Unicast only: this message answers a flood just heard from `dst` (a key answer). With no
+   * route it goes back the way that flood came (System 5 rule `keyWayBack`). Others may ignore it.
+   */
+  readonly wayBack?: boolean;
 }
 
 export type SendResult =

@@ -1,7 +1,8 @@
 // Ways back when distance vector has no route (forwarding.ts asks): where a location query came
 // from, so its answer goes back the way it came (AODV-style, §16), and, rule `floodWayBack`
 // (docs/protocol.md §14), per source the neighbour its latest flood or a DATA from it came from, so
-// a message to that source with no route can go back the same way.
+// a message to that source with no route can go back the same way; rule `keyWayBack` (§14) uses
+// the ways floods left for key answers at their writer and for DATA at a relay with no route.
 import type { MeshConfig } from "./config";
 import { makeRoom } from "./bounded";
 import { FrameType } from "./frames";
@@ -13,13 +14,13 @@ export const WAY_BACK_MS = 5 * 60_000;
 
 export class WayBack {
   readonly #self: NodeId;
-  readonly #config: Pick<MeshConfig, "floodWayBack" | "ackWayBack">;
+  readonly #config: Pick<MeshConfig, "floodWayBack" | "ackWayBack" | "keyWayBack">;
   /** At most REVERSE_MAX sources, the oldest out first. */
   readonly #ways = new Map<NodeId, { hop: NodeId; until: number; fromFlood: boolean; seq: number | undefined }>();
   /** Reverse hops of locate queries, by `locateKey`, for answers without a route back (at most REVERSE_MAX). */
   readonly #queries = new Map<string, { hop: NodeId; until: number }>();
 
-  constructor(self: NodeId, config: Pick<MeshConfig, "floodWayBack" | "ackWayBack">) {
+  constructor(self: NodeId, config: Pick<MeshConfig, "floodWayBack" | "ackWayBack" | "keyWayBack">) {
     this.#self = self;
     this.#config = config;
   }
@@ -30,7 +31,7 @@ export class WayBack {
    * WAY_BACK_MS.
    */
   learn(src: NodeId, tx: NodeId, now: number, fromFlood: boolean, seq?: number): void {
-    if (!(this.#config.floodWayBack || (this.#config.ackWayBack && fromFlood)) || src === this.#self) return;
+    if (!(this.#config.floodWayBack || ((this.#config.ackWayBack || this.#config.keyWayBack) && fromFlood)) || src === this.#self) return;
     this.#ways.delete(src);
     makeRoom(this.#ways, REVERSE_MAX);
     this.#ways.set(src, { hop: tx, until: now + WAY_BACK_MS, fromFlood, seq: fromFlood ? seq : undefined });
@@ -42,8 +43,22 @@ export class WayBack {
    * neighbour: the first copies of one flood point each node at one that heard it earlier, a tree
    * towards its source, where ways learnt from DATA and older floods could point round a loop.
    */
-  to(dst: NodeId, now: number, relay?: { readonly from: NodeId | undefined }): NodeId | undefined {
-    return this.#config.floodWayBack ? this.#way(dst, now, relay) : undefined;
+  to(dst: NodeId, now: number, relay?: { readonly from: NodeId | undefined }, answer = false): NodeId | undefined {
+    if (this.#config.floodWayBack) return this.#way(dst, now, relay);
+    return this.#config.keyWayBack && (answer || relay !== undefined) ? this.#floodWay(dst, now, relay) : undefined;
+  }
+
+  /**
+   * Rule `keyWayBack` (§14): the way `dst`'s latest flood came, for a key answer at its writer
+   * (`SendOptions.wayBack`) and for any DATA a relay was handed with no route of its own (the
+   * frame carries no sign, so a relay cannot tell the answer from other DATA; other DATA reaches a
+   * relay without a route only when a route broke under it). Only ways a flood came: a tree
+   * towards the asker, never round a loop.
+   */
+  #floodWay(dst: NodeId, now: number, relay?: { readonly from: NodeId | undefined }): NodeId | undefined {
+    const w = this.#ways.get(dst);
+    if (w?.fromFlood !== true) return undefined;
+    return this.#way(dst, now, relay);
   }
 
   /**
@@ -75,7 +90,7 @@ export class WayBack {
    */
   forgetFailed(u: Unicast): boolean {
     // Rule `ackWayBack` alone: ways serve ACKs only, so a DATA's failure says nothing of them.
-    if (!this.#config.floodWayBack && u.ftype !== FrameType.ACK) return false;
+    if (!this.#config.floodWayBack && !this.#config.keyWayBack && u.ftype !== FrameType.ACK) return false;
     const w = this.#ways.get(u.dst);
     if (w === undefined || !u.tried.has(w.hop)) return false;
     this.#ways.delete(u.dst);

@@ -548,14 +548,16 @@ export class FirstContact {
     if (s.peers === undefined) return { ok: false, code: "bad-destination", reason: "this node has no key pair" };
     if (kind === PayloadKind.KEY_OFFER) {
       if (offered === undefined) return { ok: false, code: "bad-destination", reason: "a key offer names the key it offers" };
-      const r = s.inner.send(now, dst, keyOffer(offered.owner, offered.publicKey), { priority: 2, oneHop });
+      const r = s.inner.send(now, dst, keyOffer(offered.owner, offered.publicKey), { priority: 2, oneHop, wayBack: !oneHop });
       if (r.ok) s.remember(s.internal, `${dst}:${r.seq}`, kind);
       return r;
     }
     // Hop ACKs and the inner node's fallbacks carry it like any DATA, but no end-to-end ACK:
     // measured, the ACK's retry and the path distrust it brings cost more than they recover
     // (docs/security.md §8, "First contact"); the asker's own backoff re-asks instead.
-    const r = s.inner.send(now, dst, keyMessage(kind as typeof PayloadKind.KEY_REQUEST | typeof PayloadKind.KEY_ANSWER, s.peers.publicKey), { priority: 2 });
+    // Rule `keyWayBack` (docs/protocol.md §14): an answer goes back the way the request's flood came.
+    const wayBack = kind === PayloadKind.KEY_ANSWER;
+    const r = s.inner.send(now, dst, keyMessage(kind as typeof PayloadKind.KEY_REQUEST | typeof PayloadKind.KEY_ANSWER, s.peers.publicKey), { priority: 2, wayBack });
     if (r.ok) {
       s.remember(s.internal, `${dst}:${r.seq}`, kind);
       if (kind === PayloadKind.KEY_ANSWER) s.stats.keyAnswersSent++;
