@@ -67,6 +67,19 @@ function lone(copies: number, snr: number, others = 0, othersSnr = MID): number 
   return relaysOf(h, 2, from);
 }
 
+/**
+ * Node 2 (`me`) hears `copies` copies of one broadcast at once: the first from 1 naming it a
+ * forwarder, the others from 3 and 4 naming none. Returns its relays of it within a minute.
+ */
+function copiesThenRelays(h: IdealMesh, me: MeshNode, copies: number): number {
+  const from = h.txLog.length;
+  const at = h.now;
+  me.receive(bcast(me, 1, [shortId(2)]), { rssi: -90, snr: STRONG, at });
+  for (const tx of [3, 4].slice(0, copies - 1)) me.receive(bcast(me, tx, undefined), { rssi: -90, snr: STRONG, at });
+  h.run(h.now + MINUTE);
+  return relaysOf(h, 2, from);
+}
+
 function settle(t: Assert, h: IdealMesh, label: string): void {
   t.ok(h.runUntil(() => h.fullyRouted(), h.now + 10 * MINUTE, 1_000) > 0, `${label}: converged`);
   h.run(h.now + 5 * MINUTE);
@@ -136,13 +149,7 @@ export default suite("broadcast stand-down", {
       if (leaf) h.link(2, 5, { snr: leafSnr });
       settle(t, h, leaf ? "clique and leaf" : "clique");
       const me = h.node(2);
-      const from = h.txLog.length;
-      const at = h.now;
-      me.receive(bcast(me, 1, [shortId(2)]), { rssi: -90, snr: STRONG, at });
-      me.receive(bcast(me, 3, undefined), { rssi: -90, snr: STRONG, at });
-      me.receive(bcast(me, 4, undefined), { rssi: -90, snr: STRONG, at });
-      h.run(h.now + MINUTE);
-      return relaysOf(h, 2, from);
+      return copiesThenRelays(h, me, 3);
     };
     t.equal(run(false), 0, "every neighbour listed by a sender: stands down");
     t.equal(run(true), 1, "the leaf lacks it: relays");
@@ -259,12 +266,7 @@ export default suite("broadcast stand-down", {
       for (const [a, b] of [[1, 2], [1, 3], [1, 4], [2, 3], [2, 4], [3, 4]]) h.link(a, b);
       settle(t, h, `clique, table of ${maxNeighbours}`);
       const me = h.node(2);
-      const from = h.txLog.length;
-      const at = h.now;
-      me.receive(bcast(me, 1, [shortId(2)]), { rssi: -90, snr: STRONG, at });
-      for (const tx of [3, 4].slice(0, copies - 1)) me.receive(bcast(me, tx, undefined), { rssi: -90, snr: STRONG, at });
-      h.run(h.now + MINUTE);
-      return relaysOf(h, 2, from);
+      return copiesThenRelays(h, me, copies);
     };
     t.equal(run(3, 1), 1, "full table, one copy: relays");
     t.equal(run(3, 2), 0, "full table, two copies: stands down");
@@ -343,13 +345,7 @@ export default suite("broadcast stand-down", {
       settle(t, h, `crowdedNeighbours ${crowdedNeighbours}, tables of ${maxNeighbours}`);
       const me = h.node(2);
       t.equal(me.neighbours(h.now).length, 10, "2 holds every neighbour, with room");
-      const from = h.txLog.length;
-      const at = h.now;
-      me.receive(bcast(me, 1, [shortId(2)]), { rssi: -90, snr: STRONG, at });
-      me.receive(bcast(me, 3, undefined), { rssi: -90, snr: STRONG, at });
-      me.receive(bcast(me, 4, undefined), { rssi: -90, snr: STRONG, at });
-      h.run(h.now + MINUTE);
-      return relaysOf(h, 2, from);
+      return copiesThenRelays(h, me, 3);
     };
     t.equal(run(true), 0, "neighbours mostly list 12 (full): condition (a) yields, stands down");
     t.equal(run(false), 1, "without the rule: room in the table keeps condition (a), relays");
