@@ -1,6 +1,8 @@
 // A slow modem's defaults (docs/protocol.md §8.5 `slowModemPlane`), rule `floodWayBack` (§14) and rule `keyWayBack` (§14),
 // on a small topology with known answers. Pure ES2022, so it runs on XS too.
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
+import { WayBack } from "../../src/core/way-back";
+import type { Unicast } from "../../src/core/node-state";
 import { FloodScope, FrameType, type DataFrame, type FloodFrame, type OgmFrame } from "../../src/core/frames";
 import { PRESETS } from "../../src/core/presets";
 import { modemDefaults, SLOW_MODEM_DEFAULTS, slowModem } from "../../src/core/slow-modem";
@@ -141,6 +143,23 @@ export default suite("slow modem", {
       m2.receive(encodeFrame(d), { ...RX, at: h2.now });
       t.ok(!sentWithin(h2, 2, 5_000).some((x) => x.ok && x.frame.type === FrameType.DATA && x.frame.dst === FAR && x.frame.next === 3 && !x.frame.bounced), "never forward back to the neighbour that handed it");
     }
+  },
+  "keyWayBack: a relay's DATA failure forgets a way only when the DATA could have taken it, never for the hand it came from"(t) {
+    // D's flood (seq 42, wanting an ACK) reached relay 2 through 7. (Review, session 16.)
+    const D = 0x5150;
+    const way = (): WayBack => {
+      const w = new WayBack(2, { floodWayBack: false, ackWayBack: true, keyWayBack: true });
+      w.learn(D, 7, 0, true, 42);
+      return w;
+    };
+    const data = (prevHop: number | undefined, tried: number[], wayBack = false): Unicast =>
+      ({ ftype: FrameType.DATA, dst: D, tried: new Set(tried), prevHop, originated: prevHop === undefined, ...(wayBack ? { wayBack: true } : {}) }) as unknown as Unicast;
+    const handed = way();
+    t.equal(handed.forgetFailed(data(7, [7, 9])), false, "7 handed it the DATA (untried, in `tried` as excluded): the way stays");
+    t.equal(handed.ackTo(D, 42, 1_000, { from: 11 }), 7, "and D's flood's ACK still goes back by it");
+    t.equal(way().forgetFailed(data(11, [11, 7])), true, "the way's hop tried and failed: forgotten");
+    t.equal(way().forgetFailed(data(undefined, [7])), false, "an ordinary DATA at its writer never took the way");
+    t.equal(way().forgetFailed(data(undefined, [7], true)), true, "a key answer at its writer took it and failed: forgotten");
   },
   "heardNeighbourSend: a node that hears a neighbour whose OGM does not list it yet sends through it instead of refusing no-route"(t) {
     for (const on of [false, true]) {

@@ -90,9 +90,13 @@ export class WayBack {
    */
   forgetFailed(u: Unicast): boolean {
     // Rule `ackWayBack` alone: ways serve ACKs only, so a DATA's failure says nothing of them.
-    if (!this.#config.floodWayBack && !this.#config.keyWayBack && u.ftype !== FrameType.ACK) return false;
+    // Rule `keyWayBack` without `floodWayBack`: only a DATA that could take the way tells of it: a
+    // key answer at its writer, or a DATA at a relay whose way is not the hand it came from (that
+    // hand sits in `tried` untried; review, session 16: forgetting on it cost ackWayBack its way).
+    const data = u.ftype !== FrameType.ACK;
+    if (data && !this.#config.floodWayBack && !(this.#config.keyWayBack && (u.originated ? u.wayBack === true : true))) return false;
     const w = this.#ways.get(u.dst);
-    if (w === undefined || !u.tried.has(w.hop)) return false;
+    if (w === undefined || !u.tried.has(w.hop) || (data && !this.#config.floodWayBack && w.hop === u.prevHop)) return false;
     this.#ways.delete(u.dst);
     return true;
   }
