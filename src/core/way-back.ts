@@ -52,8 +52,9 @@ export class WayBack {
    * Rule `keyWayBack` (§14): the way `dst`'s latest flood came, for a key answer at its writer
    * (`SendOptions.wayBack`) and for any DATA a relay was handed with no route of its own (the
    * frame carries no sign, so a relay cannot tell the answer from other DATA; other DATA reaches a
-   * relay without a route only when a route broke under it). Only ways a flood came: a tree
-   * towards the asker, never round a loop.
+   * relay without a route only when a route broke under it). Only ways a flood came: within one
+   * flood a tree towards the asker; ways left by different floods can form a cycle of three relays
+   * or more, a known defect (docs/protocol.md §14, *keyWayBack*).
    */
   #floodWay(dst: NodeId, now: number, relay?: { readonly from: NodeId | undefined }): NodeId | undefined {
     const w = this.#ways.get(dst);
