@@ -410,7 +410,8 @@ export class Flooding {
    * queries keep (a): they must reach one node.
    */
   nearlyAllReached(type: ListedFrame["type"], now: number): boolean {
-    return type === FrameType.BCAST && this.crowded(now) && this.n.channel.recentBusyShare(now) < NEARLY_ALL_REACHED_BUSY;
+    // The busy share before `crowded`, which may count each usable neighbour's recent list entries.
+    return type === FrameType.BCAST && this.n.channel.recentBusyShare(now) < NEARLY_ALL_REACHED_BUSY && this.crowded(now);
   }
 
   /**

@@ -52,8 +52,13 @@ export interface OgmBudget {
  * neighbours (30 bytes of about 105), while its route pass took about 5 OGMs: half of those
  * entries refreshed what the receivers would hold anyway.
  */
+/** How many OGMs a pass over `totalBytes` of entries takes at `perOgm` bytes an OGM (1 for none). */
+function passLength(totalBytes: number, perOgm: number): number {
+  return totalBytes === 0 ? 1 : Math.ceil(totalBytes / perOgm);
+}
+
 export function pacedNeighbourLimit(maxNeighbours: number, nbrCount: number, newCount: number, routeBytesTotal: number, routeBytes: number): number {
-  const routeCycle = routeBytesTotal === 0 ? 1 : Math.ceil(routeBytesTotal / Math.max(OGM_CLUSTER_ROUTE_BYTES, routeBytes));
+  const routeCycle = passLength(routeBytesTotal, Math.max(OGM_CLUSTER_ROUTE_BYTES, routeBytes));
   return Math.min(maxNeighbours, Math.max(1, newCount + Math.ceil(Math.max(0, nbrCount - newCount) / routeCycle)));
 }
 
@@ -73,7 +78,7 @@ export function quietOgmBudget(budget: OgmBudget, nbrCount: number, routeBytesTo
   const slack = OGM_CLUSTER_ROUTE_BYTES - 1;
   const routeBytes = Math.max(OGM_QUIET_ROUTE_BYTES, Math.ceil(routeBytesTotal / maxCycle) + slack);
   if (routeBytes >= budget.routeBytes) return undefined;
-  const routeCycle = routeBytesTotal === 0 ? 1 : Math.ceil(routeBytesTotal / (routeBytes - slack));
+  const routeCycle = passLength(routeBytesTotal, routeBytes - slack);
   const cycle = Math.max(routeCycle, Math.ceil(nbrCount / budget.maxNeighbours));
   const maxNeighbours = Math.min(budget.maxNeighbours, Math.max(1, Math.ceil(nbrCount / cycle)));
   return { routeBytes, maxNeighbours, cycle };
@@ -162,8 +167,8 @@ export function selectOgmItems(items: readonly OgmItem[], budget: OgmBudget, cur
     if (it.section === "node") nodeRoutes.push(it.entry);
     else if (it.section === "cluster") clusterRoutes.push(it.entry);
   }
-  const nbrCycle = nbrs.length === 0 ? 1 : Math.ceil((nbrs.length * OGM_NEIGHBOUR_BYTES) / Math.max(OGM_NEIGHBOUR_BYTES, nbrLimit));
-  const routeCycle = routeBytes === 0 ? 1 : Math.ceil(routeBytes / Math.max(OGM_CLUSTER_ROUTE_BYTES, Math.min(room, budget.routeBytes)));
+  const nbrCycle = passLength(nbrs.length * OGM_NEIGHBOUR_BYTES, Math.max(OGM_NEIGHBOUR_BYTES, nbrLimit));
+  const routeCycle = passLength(routeBytes, Math.max(OGM_CLUSTER_ROUTE_BYTES, Math.min(room, budget.routeBytes)));
   const cycle = Math.max(1, Math.min(255, Math.max(nbrCycle, routeCycle, quiet?.cycle ?? 1)));
   return { neighbours, nodeRoutes, clusterRoutes, cycle, carried: [...n.taken, ...r.taken], cursors: { nbr: n.cursor, route: r.cursor } };
 }
