@@ -3,7 +3,7 @@
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { WayBack } from "../../src/core/way-back";
 import type { Unicast } from "../../src/core/node-state";
-import { FloodScope, FrameType, type DataFrame, type FloodFrame, type OgmFrame } from "../../src/core/frames";
+import { FloodScope, FrameType, shortId, type DataFrame, type FloodFrame, type OgmFrame } from "../../src/core/frames";
 import { PRESETS } from "../../src/core/presets";
 import { modemDefaults, SLOW_MODEM_DEFAULTS, slowModem } from "../../src/core/slow-modem";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
@@ -32,7 +32,7 @@ export default suite("slow modem", {
     t.ok(slowModem(PRESETS.LONG_SLOW), "LONG_SLOW is slow");
     for (const name of ["LONG_MODERATE", "LONG_FAST", "MEDIUM_SLOW", "MEDIUM_FAST", "SHORT_FAST"] as const) t.ok(!slowModem(PRESETS[name]), `${name} is not`);
     t.deepEqual(modemDefaults(PRESETS.LONG_SLOW), { ...SLOW_MODEM_DEFAULTS });
-    t.deepEqual(modemDefaults(PRESETS.LONG_SLOW, { ogmDutyShare: 0.2, floodWayBack: false }), { triggeredMinGapFactor: 1, ogmDutyShare: 0.2, floodWayBack: false, heardNeighbourSend: true });
+    t.deepEqual(modemDefaults(PRESETS.LONG_SLOW, { ogmDutyShare: 0.2, floodWayBack: false }), { triggeredMinGapFactor: 1, ogmDutyShare: 0.2, floodWayBack: false, heardNeighbourSend: true, unnamedFloodRelay: true });
     t.deepEqual(modemDefaults(PRESETS.LONG_FAST, { hopPenalty: 40 }), { hopPenalty: 40 });
     const h = new IdealMesh({ seed: 1, modem: PRESETS.LONG_SLOW });
     const slow = h.addNode(1, gridPosition(0, 0));
@@ -40,10 +40,12 @@ export default suite("slow modem", {
     t.equal(slow.config.triggeredMinGapFactor, 1);
     t.equal(slow.config.ogmDutyShare, 0.05);
     t.equal(slow.config.heardNeighbourSend, true);
+    t.equal(slow.config.unnamedFloodRelay, true);
     const fast = new IdealMesh({ seed: 1 }).addNode(1, gridPosition(0, 0));
     t.equal(fast.config.floodWayBack, false, "SHORT_FAST keeps the core's defaults");
     t.equal(fast.config.triggeredMinGapFactor, 0.25);
     t.equal(fast.config.heardNeighbourSend, false);
+    t.equal(fast.config.unnamedFloodRelay, false);
   },
   "floodWayBack: a message to a flood's source without a route goes back as DATA to the neighbour the flood came from"(t) {
     for (const on of [false, true]) {
@@ -181,6 +183,27 @@ export default suite("slow modem", {
       t.ok(r.ok, "with the rule: accepted");
       const frames = sentWithin(h, 1, 120_000).filter((d) => d.ok && d.frame.type !== FrameType.OGM);
       t.ok(frames.some((d) => d.ok && (d.frame.type === FrameType.FLOOD || d.frame.type === FrameType.LOCATE_Q)), "the message goes on the air (a lookup or a flood)");
+    }
+  },
+  "unnamedFloodRelay: a holder of the originator's copy of a flood that names others relays it after them, unless it hears another copy first; later copies as before"(t) {
+    const flood = (tx: number, hops: number, cluster: number): FloodFrame => ({
+      type: FrameType.FLOOD, tx, ttl: 10, hops, priority: 3, wantAck: false, scopeKind: FloodScope.NETWORK, forwarders: [shortId(7)],
+      src: 2, dst: FAR, seq: 9, srcCluster: cluster, dstCluster: cluster, payload: new Uint8Array([1, 2, 3]),
+    });
+    // [rule on, copies heard: [tx, hops] ..., relayed expected]
+    const cases: [boolean, [number, number][], boolean, string][] = [
+      [false, [[2, 0]], false, "without the rule a holder not named stays quiet"],
+      [true, [[2, 0]], true, "with the rule the holder of the originator's copy relays it"],
+      [true, [[2, 0], [7, 1]], false, "a second copy heard before its turn stands it down (the copy counter)"],
+      [true, [[3, 1]], false, "a relay's copy (hops 1) not naming it: quiet as before"],
+    ];
+    for (const [on, copies, relayed, what] of cases) {
+      const h = new IdealMesh({ seed: 4, config: { unnamedFloodRelay: on } });
+      const one = h.addNode(1, gridPosition(0, 0));
+      for (const [tx, hops] of copies) one.receive(encodeFrame(flood(tx, hops, one.cluster)), { ...RX, at: h.now });
+      const out = sentWithin(h, 1, 120_000).filter((d) => d.ok && d.frame.type === FrameType.FLOOD);
+      t.equal(out.length, relayed ? 1 : 0, what);
+      if (relayed) t.ok(out[0].ok && out[0].frame.type === FrameType.FLOOD && out[0].frame.hops === 1 && out[0].frame.tx === 1, "its relay: hops 1, from node 1");
     }
   },
 });

@@ -148,6 +148,8 @@ export interface MeshConfig {
   loopTakesTable: boolean;
   /** Rule `heardNeighbourSend` (§8.5): with neighbours heard but none usable, a send goes through them instead of being refused. Default off; on for a slow modem (slow-modem.ts). */
   heardNeighbourSend: boolean;
+  /** Rule `unnamedFloodRelay` (§15 *Directed frames*): a node holding a unicast flood it was not named for relays it too, after the named ones, standing down on the copy counter only. Default off; on for a slow modem (slow-modem.ts). */
+  unnamedFloodRelay: boolean;
   /** Rule `ackRetracesData` (§7.4): an end-to-end ACK goes back hop by hop the way its DATA came (the hop that handed it the DATA), before any table route. Default off: it cost bay-area airtime (§7.4). */
   ackRetracesData: boolean;
   corridorHopCap: number;
@@ -278,6 +280,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   keyWayBack: true,
   loopTakesTable: true,
   heardNeighbourSend: false,
+  unnamedFloodRelay: false,
   ackRetracesData: false,
   corridorHopCap: 20,
   broadcastHopCap: 32,
@@ -466,6 +469,7 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   bool("keyWayBack"),
   bool("loopTakesTable"),
   bool("heardNeighbourSend"),
+  bool("unnamedFloodRelay"),
   bool("ackRetracesData"),
   intIn("corridorHopCap", 1, 255),
   intIn("broadcastHopCap", 1, 255),

@@ -5,6 +5,7 @@ import { type BcastFrame, type FloodFrame, FloodScope, type FloodScopeKind, floo
 import { BROADCAST, type NodeId, type PriorityLevel, type SendResult } from "./station";
 import { MIN_RELAY_CW, NodeState, identityKey, type Unicast } from "./node-state";
 import { NO_CLUSTER } from "./cluster";
+import { UNNAMED_FLOOD_COPIES, unnamedFloodRelay } from "./unnamed-flood-relay";
 import { SNR_LIMIT_DB, widestContentionMs } from "./presets";
 import { chooseForwarders, MIN_FORWARDER_GAIN } from "./forwarders";
 import { Reach, type ReachKnown } from "./reach";
@@ -101,7 +102,7 @@ interface PendingBroadcast extends ReachKnown {
 export class Flooding {
   readonly n: NodeState;
   /** Flood and broadcast relays waiting in the queue: neighbours already covered, copies heard. */
-  readonly pendingRelays = new Map<string, { covered: Set<NodeId>; copies: number; named: boolean; listed?: PendingBroadcast }>();
+  readonly pendingRelays = new Map<string, { covered: Set<NodeId>; copies: number; named: boolean; listed?: PendingBroadcast; counterOnly?: true }>();
   /** Broadcasts whose named forwarders we listen for (backup forwarders, §15). */
   readonly watches = new Map<string, Watch>();
   /** Broadcasts we relayed or originated: key → when. */
@@ -133,6 +134,15 @@ export class Flooding {
     const top = this.n.config.floodContentionCw;
     const cw = Math.max(MIN_RELAY_CW, Math.min(top, Math.round(MIN_RELAY_CW + ((top - MIN_RELAY_CW) * margin) / 30)));
     return randInt(this.n.rng, 2 ** cw) * this.n.slotMs;
+  }
+
+  /**
+   * Rule `unnamedFloodRelay`: an unnamed holder's contention, U[0, 2^floodContentionCw) slots
+   * whatever the SNR, so the holders of one flood spread over the widest window and hear each
+   * other's copies (the copy counter is all that stands them down).
+   */
+  unnamedContention(): number {
+    return randInt(this.n.rng, 2 ** this.n.config.floodContentionCw) * this.n.slotMs;
   }
 
   /**
@@ -296,11 +306,12 @@ export class Flooding {
    * Queues a flood or broadcast relay unless the frames already heard cover every usable
    * neighbour (neighbour-coverage pruning on the two-hop view). `from` is who we heard it from.
    */
-  queueRelay(key: string, bytes: Uint8Array, priority: PriorityLevel, from: NodeId, now: number, named = false, rank = 0, accountAs?: "control"): boolean {
+  queueRelay(key: string, bytes: Uint8Array, priority: PriorityLevel, from: NodeId, now: number, named = false, rank = 0, accountAs?: "control", counterOnly = false): boolean {
     if (!this.pendingRelays.has(key) && this.pendingRelays.size >= PENDING_RELAYS_MAX) this.shedOldestRelay();
-    this.pendingRelays.set(key, { covered: new Set<NodeId>(), copies: 1, named });
+    this.pendingRelays.set(key, counterOnly ? { covered: new Set<NodeId>(), copies: 1, named, counterOnly: true } : { covered: new Set<NodeId>(), copies: 1, named });
     // A named forwarder was chosen by a sender that saw more than the first copy tells us (§15).
-    if (!named && this.coveredBy(key, from, now)) {
+    // Rule `unnamedFloodRelay`: a relay taken under it stands down on the copy counter only.
+    if (!named && !counterOnly && this.coveredBy(key, from, now)) {
       this.pendingRelays.delete(key);
       this.n.stats.relaysSuppressed++;
       return false;
@@ -312,7 +323,7 @@ export class Flooding {
         kind: "data",
         accountAs,
         isAck: false,
-        notBefore: now + rank * this.rankStepMs(bytes.length) + this.contention(),
+        notBefore: now + rank * this.rankStepMs(bytes.length) + (counterOnly ? this.unnamedContention() : this.contention()),
         enqueuedAt: now,
         cw: 0,
         airtimeMs: this.n.airtime(bytes.length),
@@ -358,11 +369,15 @@ export class Flooding {
     // A named forwarder (§15) was chosen for the part of the network only it covers: the copy
     // counter says nothing about that part, so it stands down only when most of its own reach is
     // known reached (a usable-neighbour list shrunk by collisions would stand it down too early).
-    const enough = !pending.named && this.n.config.relayCopyThreshold > 0 && pending.copies >= this.unnamedStandDownCopies(listed?.frame.type, now);
+    const enough = pending.counterOnly === true
+      ? pending.copies >= UNNAMED_FLOOD_COPIES
+      : !pending.named && this.n.config.relayCopyThreshold > 0 && pending.copies >= this.unnamedStandDownCopies(listed?.frame.type, now);
     const redundant =
-      pending.named && listed !== undefined
-        ? this.namedRedundant(listed, pending.copies, now)
-        : this.coveredBy(key, sender, now);
+      pending.counterOnly === true
+        ? false
+        : pending.named && listed !== undefined
+          ? this.namedRedundant(listed, pending.copies, now)
+          : this.coveredBy(key, sender, now);
     if (redundant || enough) {
       this.pendingRelays.delete(key);
       if (this.#unqueueRelay(key)) this.n.stats.relaysSuppressed++;
@@ -508,12 +523,16 @@ export class Flooding {
     // Named forwarders relay (§15 *Directed frames*), within the flood's scope; a frame naming
     // none leaves it to the distributors in scope (§14).
     const named = f.forwarders !== undefined;
-    if (named ? !f.forwarders.includes(shortId(this.n.id)) : this.n.duty.muted) return;
-    if (!this.floodScopeAdmits(f, named, now)) return;
-    if (this.handover.withhold(key, named)) return;
+    // Rule `unnamedFloodRelay`: a holder of the originator's own copy not named in it (or muted,
+    // or any holder when it names none) relays it too, after the named ones, on the copy counter alone.
+    const namedUs = named && f.forwarders.includes(shortId(this.n.id));
+    const extra = !namedUs && unnamedFloodRelay(this.n.config.unnamedFloodRelay, f.hops);
+    if (!extra && (named ? !namedUs : this.n.duty.muted)) return;
+    if (!this.floodScopeAdmits(f, named && !extra, now)) return;
+    if (this.handover.withhold(key, named && !extra)) return;
     // Rule `answeredStandDown` (§14): the destination's answer came before our first copy.
     if (this.n.config.answeredStandDown && this.handover.answered(key)) return void this.n.stats.relaysAnswered++;
-    this.relayListed(f, key, named, now);
+    this.relayListed(f, key, named && !extra, now, extra);
   }
 
   /** Rule `agreedHandover`: a hand-over given up without anyone carrying the message; the flood relay it held back goes now. */
@@ -683,16 +702,17 @@ export class Flooding {
    * Queues our relay of a broadcast, flood or location query heard from f.tx, its list chosen as
    * it goes on the air (§15), and counts it by kind; true when queued.
    */
-  relayListed(f: ListedFrame, key: string, named: boolean, now: number): boolean {
+  relayListed(f: ListedFrame, key: string, named: boolean, now: number, unnamedExtra = false): boolean {
     const { forwarders: _list, backup: _b, ...bare } = f;
     const frame = { ...bare, tx: this.n.id, ttl: f.ttl - 1, hops: nextHopCount(f.hops) } as ListedFrame;
     const reached = new Set<number>();
     this.reach.noteReached(reached, f.tx, f.forwarders, f.type === FrameType.BCAST ? now : undefined);
     const relay = this.withForwarders(frame, f.tx, now, reached);
     // Ranked forwarders (§15): our place in the list we were named in is our turn.
-    const rank = named ? Math.max(0, f.forwarders?.indexOf(shortId(this.n.id)) ?? 0) : 0;
+    // Rule `unnamedFloodRelay`: a holder not named waits out every named forwarder's turn.
+    const rank = named ? Math.max(0, f.forwarders?.indexOf(shortId(this.n.id)) ?? 0) : unnamedExtra ? (f.forwarders?.length ?? 0) : 0;
     const q = queuing(f);
-    if (!this.queueRelay(key, encodeFrame(relay), q.priority, f.tx, now, named, rank, q.kind === "control" ? "control" : undefined)) return false;
+    if (!this.queueRelay(key, encodeFrame(relay), q.priority, f.tx, now, named, rank, q.kind === "control" ? "control" : undefined, unnamedExtra)) return false;
     if (f.type === FrameType.BCAST) this.n.stats.broadcastRelays++;
     else if (f.type === FrameType.FLOOD) this.n.stats.floodRelays++;
     else this.n.stats.locateRelays++;

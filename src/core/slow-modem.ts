@@ -20,6 +20,7 @@ export const SLOW_MODEM_DEFAULTS: Readonly<Partial<MeshConfig>> = Object.freeze(
   ogmDutyShare: 0.05,
   floodWayBack: true,
   heardNeighbourSend: true,
+  unnamedFloodRelay: true,
 });
 
 export function slowModem(m: LoRaModulation): boolean {
