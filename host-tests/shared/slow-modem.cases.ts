@@ -185,22 +185,23 @@ export default suite("slow modem", {
       t.ok(frames.some((d) => d.ok && (d.frame.type === FrameType.FLOOD || d.frame.type === FrameType.LOCATE_Q)), "the message goes on the air (a lookup or a flood)");
     }
   },
-  "unnamedFloodRelay: a holder of the originator's copy of a flood that names others relays it after them, unless it hears another copy first; later copies as before"(t) {
+  "unnamedFloodRelay: a holder of the originator's copy of a flood that names others, heard 10 dB over the limit, relays it after them, unless it hears another copy first; weak and later copies as before"(t) {
     const flood = (tx: number, hops: number, cluster: number): FloodFrame => ({
       type: FrameType.FLOOD, tx, ttl: 10, hops, priority: 3, wantAck: false, scopeKind: FloodScope.NETWORK, forwarders: [shortId(7)],
       src: 2, dst: FAR, seq: 9, srcCluster: cluster, dstCluster: cluster, payload: new Uint8Array([1, 2, 3]),
     });
-    // [rule on, copies heard: [tx, hops] ..., relayed expected]
-    const cases: [boolean, [number, number][], boolean, string][] = [
-      [false, [[2, 0]], false, "without the rule a holder not named stays quiet"],
-      [true, [[2, 0]], true, "with the rule the holder of the originator's copy relays it"],
-      [true, [[2, 0], [7, 1]], false, "a second copy heard before its turn stands it down (the copy counter)"],
-      [true, [[3, 1]], false, "a relay's copy (hops 1) not naming it: quiet as before"],
+    // [rule on, copies heard: [tx, hops, snr] ..., relayed expected] (SHORT_FAST: SF7, limit −7.5 dB)
+    const cases: [boolean, [number, number, number][], boolean, string][] = [
+      [false, [[2, 0, 8]], false, "without the rule a holder not named stays quiet"],
+      [true, [[2, 0, 8]], true, "with the rule the holder of the originator's copy (15.5 dB over the limit) relays it"],
+      [true, [[2, 0, 8], [7, 1, 8]], false, "a second copy heard before its turn stands it down (the copy counter)"],
+      [true, [[3, 1, 8]], false, "a relay's copy (hops 1) not naming it: quiet as before"],
+      [true, [[2, 0, -1]], false, "the originator's copy 6.5 dB over the limit: quiet as before"],
     ];
     for (const [on, copies, relayed, what] of cases) {
       const h = new IdealMesh({ seed: 4, config: { unnamedFloodRelay: on } });
       const one = h.addNode(1, gridPosition(0, 0));
-      for (const [tx, hops] of copies) one.receive(encodeFrame(flood(tx, hops, one.cluster)), { ...RX, at: h.now });
+      for (const [tx, hops, snr] of copies) one.receive(encodeFrame(flood(tx, hops, one.cluster)), { rssi: -80, snr, at: h.now });
       const out = sentWithin(h, 1, 120_000).filter((d) => d.ok && d.frame.type === FrameType.FLOOD);
       t.equal(out.length, relayed ? 1 : 0, what);
       if (relayed) t.ok(out[0].ok && out[0].frame.type === FrameType.FLOOD && out[0].frame.hops === 1 && out[0].frame.tx === 1, "its relay: hops 1, from node 1");

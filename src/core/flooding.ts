@@ -523,10 +523,11 @@ export class Flooding {
     // Named forwarders relay (§15 *Directed frames*), within the flood's scope; a frame naming
     // none leaves it to the distributors in scope (§14).
     const named = f.forwarders !== undefined;
-    // Rule `unnamedFloodRelay`: a holder of the originator's own copy not named in it (or muted,
-    // or any holder when it names none) relays it too, after the named ones, on the copy counter alone.
+    // Rule `unnamedFloodRelay`: a holder of the originator's own copy, heard strongly, not named
+    // in it (or muted, or any holder when it names none) relays it too, after the named ones, on
+    // the copy counter alone.
     const namedUs = named && f.forwarders.includes(shortId(this.n.id));
-    const extra = !namedUs && unnamedFloodRelay(this.n.config.unnamedFloodRelay, f.hops);
+    const extra = !namedUs && unnamedFloodRelay(this.n.config.unnamedFloodRelay, f.hops, this.n.rxSnr - (SNR_LIMIT_DB[this.n.modem.sf] ?? -20));
     if (!extra && (named ? !namedUs : this.n.duty.muted)) return;
     if (!this.floodScopeAdmits(f, named && !extra, now)) return;
     if (this.handover.withhold(key, named && !extra)) return;
