@@ -11,13 +11,12 @@ import { widestContentionMs } from "./presets";
  * some out of the destination's hearing, collided with the ACK at the source, which then flooded
  * the message again at its end-to-end retry and reported it failed (§14 *floodAckRepeat*). The
  * repeat waits the widest relay contention and two flood airtimes, as the flood's backup wait does.
- * Only where a route can have gone stale by motion (`drivingLink`, as `overheardDelivery`), or
- * where the source is no neighbour in our table (the ACK goes by the flood's way, `ackWayBack`: a
- * static node by the road hears cars it never listed).
+ * Only where a route can have gone stale by motion (`drivingLink`, as `overheardDelivery`): a
+ * static mesh is left as it was.
  * Returns whether a repeat was queued.
  */
 export function repeatFloodAck(n: NodeState, f: FloodFrame, now: number): boolean {
-  if (!n.config.floodAckRepeat || !(n.drivingLink(f.src, now) || n.nbrs.get(f.src) === undefined)) return false;
+  if (!n.config.floodAckRepeat || !n.drivingLink(f.src, now)) return false;
   const key = identityKey("a", n.id, f.src, f.seq);
   const q = n.queue.find((x) => x.tag.kind === "unicast" && keyOf(x.tag.u) === key);
   if (q === undefined || q.tag.kind !== "unicast" || q.tag.u.nextHop !== f.src) return false;
