@@ -236,6 +236,42 @@ export default suite("mobility rules", {
     t.equal(h.eventsOf(3, "delivered").length, 1, "delivered once");
   },
 
+  "floodAckRepeat: a flood's destination sends its one-hop ACK to a driving source once more, after the flood's relays; not to a static neighbour"(t) {
+    // Line 1–2–3: 3 hears two floods straight from their source (written by the case): one from 9,
+    // a car whose OGM 3 heard (flag b6, driving), one from 2, its static neighbour.
+    const run = (repeat: boolean): { toCar: number[]; toNeighbour: number } => {
+      const h = new IdealMesh({ seed: 4, config: { ogmTrickleMaxMs: 30_000, floodAckRepeat: repeat } });
+      for (let i = 1; i <= 3; i++) h.addNode(i, gridPosition(i, 0));
+      for (let i = 1; i < 3; i++) h.link(i, i + 1);
+      t.ok(h.runUntil(() => h.fullyRouted(), 10 * MINUTE) > 0, "the line converges");
+      const me = h.node(3);
+      me.receive(encodeFrame(forgedOgm({ tx: 9, ogmSeq: 1, cluster: me.cluster, driving: true, neighbours: [{ short: shortId(3), rq: 255 }] })), { rssi: -80, snr: 9, at: h.now });
+      h.run(h.now + 1_000);
+      const flood = (src: NodeId, seq: number): Uint8Array =>
+        encodeFrame({ type: FrameType.FLOOD, tx: src, ttl: 5, hops: 0, priority: 3, wantAck: true, scopeKind: FloodScope.NETWORK, src, dst: 3, seq, srcCluster: me.cluster, dstCluster: me.cluster, payload: Uint8Array.of(9) });
+      const acks = (mark: number, dst: NodeId, seq: number): number[] =>
+        h.txLog.slice(mark).filter((r) => {
+          const d = r.tx === 3 ? decodeFrame(r.bytes) : undefined;
+          return d?.ok === true && d.frame.type === FrameType.ACK && d.frame.kind === "e2e" && d.frame.dst === dst && d.frame.seq === seq && d.frame.next === dst;
+        }).map((r) => r.at);
+      let mark = h.txLog.length;
+      me.receive(flood(9, 77), { rssi: -80, snr: 9, at: h.now });
+      h.run(h.now + 30_000);
+      const toCar = acks(mark, 9, 77);
+      mark = h.txLog.length;
+      me.receive(flood(2, 78), { rssi: -80, snr: 9, at: h.now });
+      h.run(h.now + 30_000);
+      return { toCar, toNeighbour: acks(mark, 2, 78).length };
+    };
+    const on = run(true);
+    const slot = slotTimeMs(PRESETS.SHORT_FAST);
+    t.equal(on.toCar.length, 2, "the ACK to the car goes twice (without the rule: once)");
+    t.ok((on.toCar[1] ?? 0) - (on.toCar[0] ?? 0) >= 256 * slot, `the repeat after the widest relay contention (${Math.round((on.toCar[1] ?? 0) - (on.toCar[0] ?? 0))} ms)`);
+    t.equal(on.toNeighbour, 1, "the ACK to a static neighbour goes once");
+    const off = run(false);
+    t.equal(off.toCar.length, 1, "rule off: once");
+  },
+
   "resendUnechoed: a driving originator's second flood of a message (its e2e retry) is not resent when nobody relays it: every relay holds it already"(t) {
     // Lookups on (§16 `coveredLookupSkipped` off): the four clusters lie within the widest ring.
     const rig = corridorRig(CAR, { e2eTimeoutMs: 90_000, coveredLookupSkipped: false });

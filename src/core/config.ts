@@ -136,6 +136,8 @@ export interface MeshConfig {
   lateAckGrace: boolean;
   /** Rule `overheardDelivery` (§7.4): a DATA for us is taken in whichever next hop it names. */
   overheardDelivery: boolean;
+  /** Rule `floodAckRepeat` (§14): a flood's destination sends its one-hop end-to-end ACK to a driving source once more after the flood's relays. */
+  floodAckRepeat: boolean;
   /** Rule `floodWayBack` (§14): a message without a route goes back the way a flood or DATA from its destination came. Default off; on for a slow modem (slow-modem.ts). */
   floodWayBack: boolean;
   /** Rule `fullTableNews` (§8.2): a destination new to a full node route table brings no early OGM; it rides the next regular one. */
@@ -274,6 +276,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   deliveredHopAck: true,
   lateAckGrace: true,
   overheardDelivery: true,
+  floodAckRepeat: true,
   floodWayBack: false,
   fullTableNews: true,
   ackWayBack: true,
@@ -463,6 +466,7 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   bool("deliveredHopAck"),
   bool("lateAckGrace"),
   bool("overheardDelivery"),
+  bool("floodAckRepeat"),
   bool("floodWayBack"),
   bool("fullTableNews"),
   bool("ackWayBack"),

@@ -7,6 +7,7 @@ import type { NodeState } from "./node-state";
 import type { NodeId } from "./station";
 import { nextHopCount } from "./hop-count";
 import { setNewest } from "./bounded";
+import { repeatFloodAck } from "./flood-ack-repeat";
 
 /**
  * Rule `reackReflood` (§14.1): a destination that hears a copy of a flood it took in already sends
@@ -56,6 +57,7 @@ export class FloodAnswer {
     this.noteAcked(f.src, f.seq, now);
     // A FLOOD names no attempt (one flood per message, §14.1): its ACK carries 0.
     n.e2e.sendE2eAck(f.src, f.seq, nextHopCount(f.hops), f.priority, undefined, 0, now);
+    repeatFloodAck(n, f, now);
     // Rule `deliveredHopAck` (§14): with no way back the ACK above never goes on the air, so the
     // holders and relays around us hear no answer; one hop ACK of the message, to the node we
     // heard the flood from, is one they overhear (`answeredFirst`, `answeredStandDown`).
