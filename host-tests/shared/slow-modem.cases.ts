@@ -161,6 +161,26 @@ export default suite("slow modem", {
     t.equal(way().forgetFailed(data(undefined, [7])), false, "an ordinary DATA at its writer never took the way");
     t.equal(way().forgetFailed(data(undefined, [7], true)), true, "a key answer at its writer took it and failed: forgotten");
   },
+  "WayBack: a relay's way back is never the hand the frame came from, nor a way a DATA came (the class's own guard)"(t) {
+    // In a node the hand is also kept off by callers (a relay's `tried` holds it; `hasReverseHop`
+    // compares with the sender), so only a test of the class itself sees this guard.
+    const D = 0x5150;
+    for (const cfg of [{ floodWayBack: false, ackWayBack: true, keyWayBack: true }, { floodWayBack: true, ackWayBack: true, keyWayBack: false }]) {
+      const w = new WayBack(2, cfg);
+      w.learn(D, 7, 0, true, 42);
+      const name = cfg.floodWayBack ? "floodWayBack" : "keyWayBack";
+      t.equal(w.to(D, 1_000, { from: 9 }), 7, `${name}: a relay handed the DATA by 9 takes the way, to 7`);
+      t.equal(w.to(D, 1_000, { from: 7 }), undefined, `${name}: handed it by 7, never back to 7`);
+      t.equal(w.ackTo(D, 42, 1_000, { from: 9 }), 7, `${name}: the flood's ACK handed by 9 goes to 7`);
+      t.equal(w.ackTo(D, 42, 1_000, { from: 7 }), undefined, `${name}: handed it by 7, never back to 7`);
+      t.equal(w.to(D, 1_000, undefined, true), 7, `${name}: the writer of a key answer (no hand) takes the way`);
+      if (cfg.floodWayBack) {
+        w.learn(D, 8, 0, false); // a DATA from D handed to us by 8
+        t.equal(w.to(D, 1_000), 8, "floodWayBack: its writer takes a way a DATA came");
+        t.equal(w.to(D, 1_000, { from: 9 }), undefined, "a relay does not");
+      }
+    }
+  },
   "wayRoundRefused: ways from different floods that point round a cycle of relays send the DATA back to its writer; without the rule it is lost where it came round"(t) {
     for (const on of [false, true]) {
       // 1 – 2, and the triangle 2 – 3 – 4. Three floods from FAR, each heard at one node only, point
