@@ -441,7 +441,7 @@ export class Forwarding {
     tried.add(u.nextHop);
     const viaTwoHop = u.viaTwoHop === true;
     const payloadSum = viaTwoHop && u.payload !== undefined ? hash32(u.payload) : undefined;
-    this.custody.set(key, { prevHop: u.prevHop, tried, originated: u.originated, until: now + CUSTODY_MS, bouncedAway, viaTwoHop, payloadSum, ...(u.viaWayBack === true ? { viaWayBack: true } : {}) });
+    this.custody.set(key, { prevHop: u.prevHop, tried, originated: u.originated, until: now + CUSTODY_MS, bouncedAway, viaTwoHop, payloadSum, ...(u.viaWayBack === true ? { viaWayBack: true, sentHops: u.hops } : {}) });
   }
 
   onTimeout(w: Awaiting, now: number): void {
@@ -733,20 +733,21 @@ export class Forwarding {
 
   /**
    * Rule `wayRoundRefused` (§14): a copy of a DATA we sent on by a way back (or wrote and sent so)
-   * that comes to us from a node other than the hand it came from came round a cycle of ways:
-   * each relay keeps the way of the latest flood it heard and excludes only the hand, so ways left
-   * by different floods (out of order, or forged by a key holder) can point round three relays or
+   * that comes back to us with a higher hop count than ours came round a cycle of ways: each relay
+   * keeps the way of the latest flood it heard and excludes only the hand, so ways left by
+   * different floods (out of order, or forged by a key holder) can point round three relays or
    * more. Confirming it (a duplicate) would lose the message without a report; refused NO_ROUTE,
    * the node that sent it round fails over or hands it back, and the hand-backs reach the writer,
-   * which floods, looks the destination up or reports. The hand's own retry is still confirmed.
+   * which floods, looks the destination up or reports. The hand's own retry (a lower count) and
+   * its sender's failover through one neighbour (the same count) are still confirmed.
    */
   wayRound(f: DataFrame, key: string): boolean {
     if (!this.n.config.wayRoundRefused) return false;
     // Still waiting for its next hop (a driving node keeps waiting: no `downstreamCopy` there), or handed on.
     const w = this.awaiting.get(key)?.u;
-    if (w !== undefined) return w.viaWayBack === true && f.tx !== w.prevHop;
+    if (w !== undefined) return w.viaWayBack === true && f.hops > w.hops;
     const c = this.custody.get(key);
-    return c?.viaWayBack === true && !c.bouncedAway && f.tx !== c.prevHop;
+    return c?.viaWayBack === true && !c.bouncedAway && f.hops > (c.sentHops ?? 0);
   }
 
   /** Whether an ACK or locate answer without a route could still go back the way its DATA or query came. */

@@ -259,8 +259,9 @@ export interface Custody {
   /** We sent it on by a two-hop shortcut (rule `loopTakesTable`, §7.3), with this payload (`hash32`). */
   readonly viaTwoHop?: boolean;
   readonly payloadSum?: number;
-  /** Rule `wayRoundRefused` (§14): we sent it on by a way back, whose ways can point round a cycle. */
+  /** Rule `wayRoundRefused` (§14): we sent it on by a way back, whose ways can point round a cycle, with this hop count. */
   readonly viaWayBack?: boolean;
+  readonly sentHops?: number;
 }
 
 export const TYPE_NAMES: Readonly<Record<number, string>> = Object.freeze({
