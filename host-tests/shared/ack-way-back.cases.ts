@@ -1,7 +1,7 @@
 // Rule `ackWayBack` (docs/protocol.md §7.4): an end-to-end ACK without a route goes back the way
 // the acknowledged flood came. Pure ES2022, so it runs on XS too.
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
-import { FloodScope, FrameType, type FloodFrame } from "../../src/core/frames";
+import { FloodScope, FrameType, type DataFrame, type FloodFrame } from "../../src/core/frames";
 import type { MeshConfig } from "../../src/core/config";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
 import { suite } from "./harness";
@@ -81,6 +81,16 @@ export default suite("ack way back", {
       else t.ok(retraced < acks, `without the rule some ACKs take another way (${acks - retraced} of ${acks})`);
     }
   },
+  "ackRetracesData: never back to a neighbour whose last OGM said it was driving (the relay's ACK takes its table routes)"(t) {
+    const still = relayAcks(false, { ackRetracesData: true });
+    t.equal(still.acks, 12, "every DATA relayed and acknowledged");
+    t.equal(still.to2, 12, "2 static: each ACK goes back from 4 to 2, the hop its DATA came from");
+    const off = relayAcks(false, { ackRetracesData: false });
+    t.ok(off.to2 < off.acks, `without the rule 4's table sends some by 3 (${off.acks - off.to2} of ${off.acks}): the square tells the hop back from the table`);
+    const driving = relayAcks(true, { ackRetracesData: true });
+    t.equal(driving.acks, 12, "2 driving: every DATA relayed and acknowledged");
+    t.ok(driving.to2 < driving.acks, `2 driving: 4 does not retrace to it, its table sends some by 3 (${driving.acks - driving.to2} of ${driving.acks})`);
+  },
   "ackRetracesData: not where the neighbour table has room (a node that holds every neighbour it hears routes by its table)"(t) {
     const { acks, retraced } = cubeAcks({ ackRetracesData: true });
     t.ok(retraced < acks, `tables of 24 (room left): some ACKs take another way (${acks - retraced} of ${acks})`);
@@ -119,4 +129,42 @@ function cubeAcks(config: Partial<MeshConfig>): { acks: number; retraced: number
     if (ack.join(",") === back.join(",")) retraced++;
   }
   return { acks, retraced };
+}
+
+/**
+ * The square 1 – 2 – 4 – 3 – 1 with 5 beyond 4; tables of three, so 4's (2, 3, 5) is full. Twelve
+ * DATA from 1 to 5 are handed to 4 by 2 (injected); 5 acknowledges each through 4, whose table has
+ * two routes back to 1 at one metric (by 2 and by 3). Counted: the ACKs 4 sent on, and those it
+ * sent to 2. With `driving`, 2's OGMs say it drives (flag b6, rewritten on the air).
+ */
+function relayAcks(driving: boolean, config: Partial<MeshConfig>): { acks: number; to2: number } {
+  const h = new IdealMesh({ seed: 3, config: { maxNeighbours: 3, ...config } });
+  for (const [id, x, y] of [[1, 0, 0], [2, 1, 0], [3, 1, 1], [4, 2, 0], [5, 3, 0]] as const) h.addNode(id, gridPosition(x, y));
+  for (const [a, b] of [[1, 2], [1, 3], [2, 4], [3, 4], [4, 5]] as const) h.link(a, b);
+  if (driving) {
+    h.rewrite = (bytes, from) => {
+      if (from !== 2) return bytes;
+      const d = decodeFrame(bytes);
+      return d.ok && d.frame.type === FrameType.OGM ? encodeFrame({ ...d.frame, driving: true }) : bytes;
+    };
+  }
+  h.runUntil(() => h.fullyRouted(), 10 * 60_000, 1_000);
+  h.run(h.now + 60_000);
+  let acks = 0;
+  let to2 = 0;
+  for (let k = 0; k < 12; k++) {
+    const from = h.txLog.length;
+    const seq = 100 + k;
+    const d: DataFrame = { type: FrameType.DATA, tx: 2, next: 4, ttl: 10, hops: 1, priority: 3, src: 1, dst: 5, seq, dstCluster: h.node(5).cluster, wantAck: true, bounced: false, attempt: 0, payload: new Uint8Array([k]) };
+    h.node(4).receive(encodeFrame(d), { rssi: -90, snr: 8, at: h.now });
+    h.run(h.now + 20_000);
+    const next = h.txLog.slice(from).flatMap((x) => {
+      const f = decodeFrame(x.bytes);
+      return x.tx === 4 && f.ok && f.frame.type === FrameType.ACK && f.frame.kind === "e2e" && f.frame.dst === 1 && f.frame.seq === seq ? [f.frame.next] : [];
+    });
+    if (next.length === 0) continue;
+    acks++;
+    if (next[0] === 2) to2++;
+  }
+  return { acks, to2 };
 }

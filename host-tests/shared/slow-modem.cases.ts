@@ -3,7 +3,7 @@
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
 import { WayBack } from "../../src/core/way-back";
 import type { Unicast } from "../../src/core/node-state";
-import { FloodScope, FrameType, shortId, type DataFrame, type FloodFrame, type OgmFrame } from "../../src/core/frames";
+import { AckStatus, FloodScope, FrameType, shortId, type DataFrame, type FloodFrame, type OgmFrame } from "../../src/core/frames";
 import { PRESETS } from "../../src/core/presets";
 import { modemDefaults, SLOW_MODEM_DEFAULTS, slowModem } from "../../src/core/slow-modem";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
@@ -162,6 +162,92 @@ export default suite("slow modem", {
     t.equal(way().forgetFailed(data(11, [11, 7])), true, "the way's hop tried and failed: forgotten");
     t.equal(way().forgetFailed(data(undefined, [7])), false, "an ordinary DATA at its writer never took the way");
     t.equal(way().forgetFailed(data(undefined, [7], true)), true, "a key answer at its writer took it and failed: forgotten");
+  },
+  "WayBack: a relay's way back is never the hand the frame came from, nor a way a DATA came (the class's own guard)"(t) {
+    // In a node the hand is also kept off by callers (a relay's `tried` holds it; `hasReverseHop`
+    // compares with the sender), so only a test of the class itself sees this guard.
+    const D = 0x5150;
+    for (const cfg of [{ floodWayBack: false, ackWayBack: true, keyWayBack: true }, { floodWayBack: true, ackWayBack: true, keyWayBack: false }]) {
+      const w = new WayBack(2, cfg);
+      w.learn(D, 7, 0, true, 42);
+      const name = cfg.floodWayBack ? "floodWayBack" : "keyWayBack";
+      t.equal(w.to(D, 1_000, { from: 9 }), 7, `${name}: a relay handed the DATA by 9 takes the way, to 7`);
+      t.equal(w.to(D, 1_000, { from: 7 }), undefined, `${name}: handed it by 7, never back to 7`);
+      t.equal(w.ackTo(D, 42, 1_000, { from: 9 }), 7, `${name}: the flood's ACK handed by 9 goes to 7`);
+      t.equal(w.ackTo(D, 42, 1_000, { from: 7 }), undefined, `${name}: handed it by 7, never back to 7`);
+      t.equal(w.to(D, 1_000, undefined, true), 7, `${name}: the writer of a key answer (no hand) takes the way`);
+      if (cfg.floodWayBack) {
+        w.learn(D, 8, 0, false); // a DATA from D handed to us by 8
+        t.equal(w.to(D, 1_000), 8, "floodWayBack: its writer takes a way a DATA came");
+        t.equal(w.to(D, 1_000, { from: 9 }), undefined, "a relay does not");
+      }
+    }
+  },
+  "wayRoundRefused: ways from different floods that point round a cycle of relays send the DATA back to its writer; without the rule it is lost where it came round"(t) {
+    for (const on of [false, true]) {
+      // 1 – 2, and the triangle 2 – 3 – 4. Three floods from FAR, each heard at one node only, point
+      // 2 at 3, 3 at 4 and 4 at 2 (second review, session 16); 1 heard FAR's flood from 2.
+      const h = new IdealMesh({ seed: 5, config: { keyWayBack: true, wayRoundRefused: on } });
+      for (const [id, x, y] of [[1, 0, 0], [2, 1, 0], [3, 2, 0], [4, 1, 1]] as const) h.addNode(id, gridPosition(x, y));
+      h.link(1, 2);
+      h.link(2, 3);
+      h.link(3, 4);
+      h.link(4, 2);
+      h.runUntil(() => h.fullyRouted(), 10 * 60_000, 1_000);
+      h.run(h.now + 60_000);
+      const cluster = h.node(1).cluster;
+      for (const [at, tx, seq] of [[2, 3, 7], [3, 4, 8], [4, 2, 9], [1, 2, 10]] as const) {
+        const flood: FloodFrame = {
+          type: FrameType.FLOOD, tx, ttl: 10, hops: 2, priority: 3, wantAck: false, scopeKind: FloodScope.NETWORK,
+          src: FAR, dst: 0x77, seq, srcCluster: cluster, dstCluster: cluster, payload: new Uint8Array([seq]),
+        };
+        h.node(at).receive(encodeFrame(flood), { ...RX, at: h.now });
+        sentWithin(h, at, 5_000); // heard here only: its relays never go on the air
+      }
+      const from = h.txLog.length;
+      t.ok(h.node(1).send(h.now, FAR, new Uint8Array([9]), { wayBack: true }).ok, "the key answer accepted");
+      h.run(h.now + 60_000);
+      const sent = h.txLog.slice(from).map((x) => ({ tx: x.tx, f: decodeFrame(x.bytes) }));
+      const hopAck = (tx: number, to: number, status: number) => sent.some((x) => x.tx === tx && x.f.ok && x.f.frame.type === FrameType.ACK && x.f.frame.kind === "hop" && x.f.frame.to === to && x.f.frame.dst === FAR && x.f.frame.status === status);
+      const passed = (tx: number, next: number) => sent.some((x) => x.tx === tx && x.f.ok && x.f.frame.type === FrameType.DATA && x.f.frame.dst === FAR && x.f.frame.next === next && !x.f.frame.bounced);
+      const handedBack = sent.some((x) => x.tx === 2 && x.f.ok && x.f.frame.type === FrameType.DATA && x.f.frame.dst === FAR && x.f.frame.next === 1 && x.f.frame.bounced);
+      const fellBack = sent.some((x) => x.tx === 1 && x.f.ok && (x.f.frame.type === FrameType.FLOOD || x.f.frame.type === FrameType.LOCATE_Q)) || h.eventsOf(1, "send-failed").length > 0;
+      t.ok(passed(1, 2) && passed(2, 3) && passed(3, 4) && passed(4, 2), `${on ? "on" : "off"}: the DATA went round: 1 → 2 → 3 → 4 → 2`);
+      if (!on) {
+        t.ok(hopAck(2, 4, AckStatus.DELIVERED) && !handedBack && !fellBack, "off: 2 confirms the copy that came round as a duplicate, and the writer hears nothing more");
+        continue;
+      }
+      t.ok(hopAck(2, 4, AckStatus.NO_ROUTE) && !hopAck(2, 4, AckStatus.DELIVERED), "on: 2 refuses the copy that came round");
+      t.ok(handedBack, "the DATA is handed back to its writer");
+      t.ok(fellBack, "which floods it, looks FAR up or reports the failure: the message is not lost without a word");
+      t.equal(h.node(2).stats.waysRound, 1, "one copy refused");
+    }
+  },
+  "wayRoundRefused: the hand's own retry of a DATA passed on by a way back, or a copy that came no further, is still confirmed; one that came further from another node is refused"(t) {
+    for (const on of [false, true]) {
+      const h = three(5, { keyWayBack: true, wayRoundRefused: on });
+      const n2 = h.node(2);
+      // FAR's flood reached 2 through 1; 3 hands 2 a DATA to FAR, which 2 passes on to 1 by that way.
+      const flood: FloodFrame = {
+        type: FrameType.FLOOD, tx: 1, ttl: 10, hops: 2, priority: 3, wantAck: false, scopeKind: FloodScope.NETWORK,
+        src: FAR, dst: 3, seq: 7, srcCluster: n2.cluster, dstCluster: n2.cluster, payload: new Uint8Array([1]),
+      };
+      n2.receive(encodeFrame(flood), { ...RX, at: h.now });
+      sentWithin(h, 2, 5_000);
+      const d: DataFrame = { type: FrameType.DATA, tx: 3, next: 2, ttl: 10, hops: 1, priority: 3, src: 3, dst: FAR, seq: 1, dstCluster: n2.cluster, wantAck: false, bounced: false, attempt: 0, payload: new Uint8Array([5]) };
+      n2.receive(encodeFrame(d), { ...RX, at: h.now });
+      t.ok(sentWithin(h, 2, 5_000).some((x) => x.ok && x.frame.type === FrameType.DATA && x.frame.next === 1), "2 passes it to 1");
+      // 1 forwards it (2 overhears: custody ends), then 3's retry and a copy "from" 9 come in.
+      n2.receive(encodeFrame({ ...d, tx: 1, next: 4, hops: 3, ttl: 8 }), { ...RX, at: h.now });
+      const status = (tx: number, hops = d.hops) => {
+        n2.receive(encodeFrame({ ...d, tx, hops }), { ...RX, at: h.now });
+        const acks = sentWithin(h, 2, 2_000).filter((x) => x.ok && x.frame.type === FrameType.ACK && x.frame.kind === "hop" && x.frame.to === tx);
+        return acks.length === 1 && acks[0].ok && acks[0].frame.type === FrameType.ACK && acks[0].frame.kind === "hop" ? acks[0].frame.status : -1;
+      };
+      t.equal(status(3), AckStatus.DELIVERED, `${on ? "on" : "off"}: the hand's retry (its sender missed our forward) is confirmed`);
+      t.equal(status(9), AckStatus.DELIVERED, `${on ? "on" : "off"}: a copy from another node that came no further than ours (its sender's failover through a neighbour) is confirmed`);
+      t.equal(status(9, 3), on ? AckStatus.NO_ROUTE : AckStatus.DELIVERED, on ? "on: one from another node that came further than ours (round a cycle) is refused, to that node only" : "off: confirmed as a duplicate");
+    }
   },
   "heardNeighbourSend: a node that hears a neighbour whose OGM does not list it yet sends through it instead of refusing no-route"(t) {
     for (const on of [false, true]) {

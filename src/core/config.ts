@@ -146,6 +146,8 @@ export interface MeshConfig {
   ackWayBack: boolean;
   /** Rule `keyWayBack` (§14): a key answer without a route goes back the way the asker's flood came, and relays pass a DATA without a route on the way a flood from its destination came. */
   keyWayBack: boolean;
+  /** Rule `wayRoundRefused` (§14): a copy of a DATA we passed on by a way back that comes back with a higher hop count than ours (round a cycle of ways) is refused NO_ROUTE, not confirmed. */
+  wayRoundRefused: boolean;
   /** Rule `loopTakesTable` (§7.3): a copy of a frame we sent on by a two-hop shortcut that comes back round a loop goes on by a table route, or ends as before. */
   loopTakesTable: boolean;
   /** Rule `heardNeighbourSend` (§8.5): with neighbours heard but none usable, a send goes through them instead of being refused. Default off; on for a slow modem (slow-modem.ts). */
@@ -281,6 +283,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   fullTableNews: true,
   ackWayBack: true,
   keyWayBack: true,
+  wayRoundRefused: true,
   loopTakesTable: true,
   heardNeighbourSend: false,
   unnamedFloodRelay: false,
@@ -471,6 +474,7 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   bool("fullTableNews"),
   bool("ackWayBack"),
   bool("keyWayBack"),
+  bool("wayRoundRefused"),
   bool("loopTakesTable"),
   bool("heardNeighbourSend"),
   bool("unnamedFloodRelay"),

@@ -201,6 +201,7 @@ export class Forwarding {
         via = choice.route;
       } else if (options.length === 0) this.n.seqreq.onNoRoute(u.dst, u.dstCluster, now); // §5.6
     }
+    u.viaWayBack = false;
     if (nextHop === undefined) {
       // The reverse hop just carried the query or the DATA to us: worth trying even over a link
       // too lossy to count as usable for routing (confirmation and retries still apply).
@@ -208,6 +209,7 @@ export class Forwarding {
       if (back !== undefined && !u.tried.has(back)) {
         nextHop = back;
         u.viaTwoHop = false;
+        u.viaWayBack = u.ftype === FrameType.DATA;
       }
     }
     if (nextHop === undefined && u.loopFrom !== undefined) return void this.n.stats.dropsUnroutable++;
@@ -439,7 +441,7 @@ export class Forwarding {
     tried.add(u.nextHop);
     const viaTwoHop = u.viaTwoHop === true;
     const payloadSum = viaTwoHop && u.payload !== undefined ? hash32(u.payload) : undefined;
-    this.custody.set(key, { prevHop: u.prevHop, tried, originated: u.originated, until: now + CUSTODY_MS, bouncedAway, viaTwoHop, payloadSum });
+    this.custody.set(key, { prevHop: u.prevHop, tried, originated: u.originated, until: now + CUSTODY_MS, bouncedAway, viaTwoHop, payloadSum, ...(u.viaWayBack === true ? { viaWayBack: true, sentHops: u.hops } : {}) });
   }
 
   onTimeout(w: Awaiting, now: number): void {
@@ -651,6 +653,11 @@ export class Forwarding {
       this.onBounce(f, key, now);
       return;
     }
+    if (isData && this.wayRound(f, key)) {
+      this.n.stats.waysRound++;
+      this.sendHopAck(f.tx, f.type, f.src, f.dst, f.seq, AckStatus.NO_ROUTE, f.priority, now);
+      return;
+    }
     if (this.n.dedup.has(key, now)) {
       this.n.stats.rxDuplicates++;
       if (!isData) {
@@ -722,6 +729,25 @@ export class Forwarding {
     u.loopFrom = f.tx;
     this.n.stats.loopCopies++;
     this.dispatch(u, now, false);
+  }
+
+  /**
+   * Rule `wayRoundRefused` (§14): a copy of a DATA we sent on by a way back (or wrote and sent so)
+   * that comes back to us with a higher hop count than ours came round a cycle of ways: each relay
+   * keeps the way of the latest flood it heard and excludes only the hand, so ways left by
+   * different floods (out of order, or forged by a key holder) can point round three relays or
+   * more. Confirming it (a duplicate) would lose the message without a report; refused NO_ROUTE,
+   * the node that sent it round fails over or hands it back, and the hand-backs reach the writer,
+   * which floods, looks the destination up or reports. The hand's own retry (a lower count) and
+   * its sender's failover through one neighbour (the same count) are still confirmed.
+   */
+  wayRound(f: DataFrame, key: string): boolean {
+    if (!this.n.config.wayRoundRefused) return false;
+    // Still waiting for its next hop (a driving node keeps waiting: no `downstreamCopy` there), or handed on.
+    const w = this.awaiting.get(key)?.u;
+    if (w !== undefined) return w.viaWayBack === true && f.hops > w.hops;
+    const c = this.custody.get(key);
+    return c?.viaWayBack === true && !c.bouncedAway && f.hops > (c.sentHops ?? 0);
   }
 
   /** Whether an ACK or locate answer without a route could still go back the way its DATA or query came. */

@@ -53,6 +53,8 @@ export interface MeshStats extends LinkCounters, RouteCounters, SeqreqCounters {
   downstreamCopies: number;
   /** Copies come round a loop of shortcuts sent on once more by a table route (rule `loopTakesTable`, §7.3). */
   loopCopies: number;
+  /** DATA passed on by a way back that came round to us from another node, refused (rule `wayRoundRefused`, §14). */
+  waysRound: number;
   /** DATA for us taken in though it named another next hop (rule overheardDelivery, §7.4). */
   overheardDeliveries: number;
   bounces: number;
@@ -212,6 +214,8 @@ export interface Unicast {
   handedBack: boolean;
   /** Rule `loopTakesTable`: the hop it goes to now is a two-hop shortcut. */
   viaTwoHop?: boolean;
+  /** Rule `wayRoundRefused`: a DATA whose hop now is a way back (`reverseHopFor`), not a route. */
+  viaWayBack?: boolean;
   /** Rule `loopTakesTable`: a copy come round a loop, from this neighbour: table routes only, dropped if none works. */
   loopFrom?: NodeId;
   /**
@@ -255,6 +259,9 @@ export interface Custody {
   /** We sent it on by a two-hop shortcut (rule `loopTakesTable`, §7.3), with this payload (`hash32`). */
   readonly viaTwoHop?: boolean;
   readonly payloadSum?: number;
+  /** Rule `wayRoundRefused` (§14): we sent it on by a way back, whose ways can point round a cycle, with this hop count. */
+  readonly viaWayBack?: boolean;
+  readonly sentHops?: number;
 }
 
 export const TYPE_NAMES: Readonly<Record<number, string>> = Object.freeze({
@@ -324,6 +331,7 @@ export function emptyStats(): MeshStats {
     lateConfirmations: 0,
     downstreamCopies: 0,
     loopCopies: 0,
+    waysRound: 0,
     overheardDeliveries: 0,
     bounces: 0,
     handBacksLost: 0,
