@@ -136,7 +136,7 @@ export interface MeshConfig {
   lateAckGrace: boolean;
   /** Rule `overheardDelivery` (§7.4): a DATA for us is taken in whichever next hop it names. */
   overheardDelivery: boolean;
-  /** Rule `floodAckRepeat` (§14): a flood's destination sends its one-hop end-to-end ACK to a driving source once more after the flood's relays. */
+  /** Rule `floodAckRepeat` (§14): a flood's destination sends its one-hop end-to-end ACK to its source once more after the flood's relays, when either end drives. */
   floodAckRepeat: boolean;
   /** Rule `floodWayBack` (§14): a message without a route goes back the way a flood or DATA from its destination came. Default off; on for a slow modem (slow-modem.ts). */
   floodWayBack: boolean;

@@ -72,7 +72,7 @@ interface PendingHandover {
   /** Quiet after the last copy, rank included, ms. */
   waitMs: number;
   /** Set when the node held back its own relay of the flood for this hand-over (`named`: as a named forwarder). */
-  withheld?: { readonly named: boolean };
+  withheld?: { readonly named: boolean; readonly unnamedExtra: boolean };
 }
 
 export class FloodHandover {
@@ -96,17 +96,17 @@ export class FloodHandover {
    * (true) and owes it if the hand-over is given up for any reason but another node's carrying the
    * message or the destination's answer (`#giveUp`).
    */
-  withhold(key: string, named: boolean): boolean {
+  withhold(key: string, named: boolean, unnamedExtra = false): boolean {
     const p = this.#pending.get(key);
     if (p === undefined) return false;
-    p.withheld = { named };
+    p.withheld = { named, unnamedExtra };
     return true;
   }
 
   /** A hand-over dropped without anyone having carried the message: the relay it held back goes now. */
   #giveUp(key: string, p: PendingHandover, now: number): void {
     this.#pending.delete(key);
-    if (p.withheld !== undefined) this.#flood.relayWithheld(p.flood, key, p.withheld.named, now);
+    if (p.withheld !== undefined) this.#flood.relayWithheld(p.flood, key, p.withheld.named, now, p.withheld.unnamedExtra);
   }
 
   get size(): number {

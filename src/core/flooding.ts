@@ -530,16 +530,16 @@ export class Flooding {
     const extra = !namedUs && unnamedFloodRelay(this.n.config.unnamedFloodRelay, f.hops, this.n.rxSnr - (SNR_LIMIT_DB[this.n.modem.sf] ?? -20));
     if (!extra && (named ? !namedUs : this.n.duty.muted)) return;
     if (!this.floodScopeAdmits(f, named && !extra, now)) return;
-    if (this.handover.withhold(key, named && !extra)) return;
+    if (this.handover.withhold(key, named && !extra, extra)) return;
     // Rule `answeredStandDown` (§14): the destination's answer came before our first copy.
     if (this.n.config.answeredStandDown && this.handover.answered(key)) return void this.n.stats.relaysAnswered++;
     this.relayListed(f, key, named && !extra, now, extra);
   }
 
   /** Rule `agreedHandover`: a hand-over given up without anyone carrying the message; the flood relay it held back goes now. */
-  relayWithheld(f: FloodFrame, key: string, named: boolean, now: number): void {
+  relayWithheld(f: FloodFrame, key: string, named: boolean, now: number, unnamedExtra = false): void {
     if (this.relayed.has(key) || this.pendingRelays.has(key)) return;
-    this.relayListed(f, key, named, now);
+    this.relayListed(f, key, named, now, unnamedExtra);
   }
 
   /**
@@ -717,7 +717,9 @@ export class Flooding {
     if (f.type === FrameType.BCAST) this.n.stats.broadcastRelays++;
     else if (f.type === FrameType.FLOOD) this.n.stats.floodRelays++;
     else this.n.stats.locateRelays++;
-    this.remember(key, now);
+    // Rule `unnamedFloodRelay`: such a relay counts as ours only once on the air (`sent`), so one
+    // that stands down on the copy counter still answers a backup that names it.
+    if (!unnamedExtra) this.remember(key, now);
     const p = this.pendingRelays.get(key);
     const known = { senders: new Set([shortId(f.tx)]), listing: new Map<number, Set<number>>(), behind: new Set<number>() };
     if (f.type === FrameType.BCAST) this.reach.coForwarderReach(known, f.tx, f.forwarders);

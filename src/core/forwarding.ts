@@ -20,6 +20,12 @@ import { WayBack } from "./way-back";
 import { bouncedOnAir, handBackSpent, hopAckNamesReplies, REPLY_GROUPS, relayedFields, sentBefore } from "./routed-rules";
 
 /** A timeout weighing at least this much (busy share below about a third) fails over at once (§7.3). */
+/**
+ * Rule `wayRoundRefused` (§14): hops a copy may carry over the count we sent it with and still be
+ * a sender's failover (through two neighbours); round a cycle of ways it has passed two relays
+ * after us, so carries at least two more.
+ */
+const WAY_ROUND_SLACK_HOPS = 1;
 const QUIET_FAILOVER_WEIGHT = 0.5;
 
 export class Forwarding {
@@ -738,16 +744,18 @@ export class Forwarding {
    * different floods (out of order, or forged by a key holder) can point round three relays or
    * more. Confirming it (a duplicate) would lose the message without a report; refused NO_ROUTE,
    * the node that sent it round fails over or hands it back, and the hand-backs reach the writer,
-   * which floods, looks the destination up or reports. The hand's own retry (a lower count) and
-   * its sender's failover through one neighbour (the same count) are still confirmed.
+   * which floods, looks the destination up or reports. The hand's own retry (a lower count), its
+   * sender's failover through one neighbour (the same count) or through two (one more) are still
+   * confirmed: round a cycle the copy has passed at least two relays after us (first review,
+   * session 17).
    */
   wayRound(f: DataFrame, key: string): boolean {
     if (!this.n.config.wayRoundRefused) return false;
     // Still waiting for its next hop (a driving node keeps waiting: no `downstreamCopy` there), or handed on.
     const w = this.awaiting.get(key)?.u;
-    if (w !== undefined) return w.viaWayBack === true && f.hops > w.hops;
+    if (w !== undefined) return w.viaWayBack === true && f.hops > w.hops + WAY_ROUND_SLACK_HOPS;
     const c = this.custody.get(key);
-    return c?.viaWayBack === true && !c.bouncedAway && f.hops > (c.sentHops ?? 0);
+    return c?.viaWayBack === true && !c.bouncedAway && f.hops > (c.sentHops ?? 0) + WAY_ROUND_SLACK_HOPS;
   }
 
   /** Whether an ACK or locate answer without a route could still go back the way its DATA or query came. */
