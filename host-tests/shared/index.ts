@@ -1,6 +1,7 @@
 // Every suite that must pass on both Node and the XS engine. Add new shared suites here.
 import airtime from "./airtime.cases";
 import ackWayBack from "./ack-way-back.cases";
+import directAck from "./direct-ack.cases";
 import bridge from "./bridge.cases";
 import bridgeRules from "./bridge-rules.cases";
 import bridgeTopics from "./bridge-topics.cases";
@@ -40,4 +41,4 @@ import settings from "./settings.cases";
 import shortcut from "./shortcut.cases";
 import pacedNeighbours from "./paced-neighbours.cases";
 
-export const sharedSuites: readonly Suite[] = [airtime, bounded, dutyLedger, codec, geo, link, linkRules, routingRules, mesh, meshPart2, broadcastStandDown, floodHandover, forwarderGain, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridgeRules, bridge, keyBinding, keyIdentity, seqnoRequest, mobilityRules, floodBudget, replyRules, replyWays, overheardDelivery, hopRules, contacts, consoleContacts, shortcut, slowModem, ackWayBack, pacedNeighbours];
+export const sharedSuites: readonly Suite[] = [airtime, bounded, dutyLedger, codec, geo, link, linkRules, routingRules, mesh, meshPart2, broadcastStandDown, floodHandover, forwarderGain, nmea, settings, console, deviceApi, security, secureStation, insiderAttacks, keyShare, bridgeTopics, bridgeRules, bridge, keyBinding, keyIdentity, seqnoRequest, mobilityRules, floodBudget, replyRules, replyWays, overheardDelivery, hopRules, contacts, consoleContacts, shortcut, slowModem, ackWayBack, pacedNeighbours, directAck];

@@ -156,6 +156,8 @@ export interface MeshConfig {
   unnamedFloodRelay: boolean;
   /** Rule `ackRetracesData` (§7.4): an end-to-end ACK goes back hop by hop the way its DATA came (the hop that handed it the DATA), before any table route. Default off: it cost bay-area airtime (§7.4). */
   ackRetracesData: boolean;
+  /** Rule `directDataAck` (§7.4): the end-to-end ACK of a DATA that came straight from its originator goes straight back to it when our neighbour table holds no view of that link (a full table that left it out) and the channel is not busy. */
+  directDataAck: boolean;
   corridorHopCap: number;
   broadcastHopCap: number;
   broadcastScope: number;
@@ -288,6 +290,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   heardNeighbourSend: false,
   unnamedFloodRelay: false,
   ackRetracesData: false,
+  directDataAck: true,
   corridorHopCap: 20,
   broadcastHopCap: 32,
   broadcastScope: 7,
@@ -479,6 +482,7 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   bool("heardNeighbourSend"),
   bool("unnamedFloodRelay"),
   bool("ackRetracesData"),
+  bool("directDataAck"),
   intIn("corridorHopCap", 1, 255),
   intIn("broadcastHopCap", 1, 255),
   intIn("broadcastScope", 0, 7),

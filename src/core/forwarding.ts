@@ -17,6 +17,7 @@ import { floodOnceReason } from "./flood-budget";
 import { heardShortcut, takesShortcut, twoHopShortcut } from "./shortcut";
 import { makeRoom } from "./bounded";
 import { WayBack } from "./way-back";
+import { directAckHop } from "./direct-ack";
 import { bouncedOnAir, handBackSpent, hopAckNamesReplies, REPLY_GROUPS, relayedFields, sentBefore } from "./routed-rules";
 
 /** A timeout weighing at least this much (busy share below about a third) fails over at once (§7.3). */
@@ -185,6 +186,7 @@ export class Forwarding {
       const n = this.n.nbrs.get(u.forcedNextHop);
       if (n !== undefined && this.n.nbrs.usable(n, now)) nextHop = u.forcedNextHop;
     }
+    if (nextHop === undefined && u.ftype === FrameType.ACK && this.n.config.directDataAck) nextHop = directAckHop(u, this.n.nbrs, this.n.moving(now), this.n.channel.recentBusyShare(now));
     if (nextHop === undefined && u.ftype === FrameType.ACK && this.n.config.ackRetracesData) nextHop = this.dataHopBack(u, now);
     if (nextHop === undefined && u.oneHop) {
       // A relay's one hop (rule `agreedHandover`, §14) is not its message: no failure to report.
