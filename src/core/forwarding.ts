@@ -17,16 +17,11 @@ import { floodOnceReason } from "./flood-budget";
 import { heardShortcut, takesShortcut, twoHopShortcut } from "./shortcut";
 import { makeRoom } from "./bounded";
 import { WayBack } from "./way-back";
+import { loopTakesTable, wayCameRound } from "./came-round";
 import { directAckHop } from "./direct-ack";
 import { bouncedOnAir, handBackSpent, hopAckNamesReplies, REPLY_GROUPS, relayedFields, sentBefore } from "./routed-rules";
 
 /** A timeout weighing at least this much (busy share below about a third) fails over at once (§7.3). */
-/**
- * Rule `wayRoundRefused` (§14): hops a copy may carry over the count we sent it with and still be
- * a sender's failover (through two neighbours); round a cycle of ways it has passed two relays
- * after us, so carries at least two more.
- */
-const WAY_ROUND_SLACK_HOPS = 1;
 const QUIET_FAILOVER_WEIGHT = 0.5;
 
 export class Forwarding {
@@ -678,7 +673,7 @@ export class Forwarding {
       // forward (its implicit ACK) went unheard: confirm explicitly.
       const bounced = this.custody.get(key)?.bouncedAway === true && !this.awaiting.has(key);
       this.sendHopAck(f.tx, f.type, f.src, f.dst, f.seq, bounced ? AckStatus.NO_ROUTE : AckStatus.DELIVERED, f.priority, now);
-      if (!bounced && f.type === FrameType.DATA) this.loopTakesTable(f, key, now);
+      if (!bounced && f.type === FrameType.DATA) loopTakesTable(this, f, key, now);
       return;
     }
     if (f.ttl <= 1) {
@@ -714,50 +709,9 @@ export class Forwarding {
     this.dispatch(u, now, false);
   }
 
-  /**
-   * Rule `loopTakesTable` (§7.3): a copy of a DATA frame we sent on by a two-hop shortcut, come
-   * back from a node that is neither the one that gave it us nor one we tried, came round a loop of
-   * shortcuts. It is confirmed as before (no refusal, nothing set off upstream), and goes on once
-   * more by a table route avoiding every hop tried, with no shortcut; with none, it ends here as
-   * before, and is never handed back nor flooded. Once per custody record, and only for a copy
-   * carrying the payload we sent on (review: a forged copy must not ride our message's identity).
-   */
-  loopTakesTable(f: DataFrame, key: string, now: number): void {
-    if (!this.n.config.loopTakesTable || f.ttl <= 1) return;
-    const c = this.custody.get(key);
-    if (c === undefined || c.viaTwoHop !== true || c.bouncedAway || f.tx === c.prevHop || c.tried.has(f.tx) || this.awaiting.has(key)) return;
-    if (c.payloadSum !== hash32(f.payload)) return;
-    const tried = new Set(c.tried);
-    tried.add(f.tx);
-    if (c.prevHop !== undefined) tried.add(c.prevHop);
-    if (this.routeOptions(f.dst, f.dstCluster, now, tried).length === 0) return;
-    // Once: further copies (another way round, a copy queued and not yet awaiting) find the record spent.
-    this.custody.set(key, { ...c, viaTwoHop: false });
-    const u = this.newUnicast({ ...relayedFields(f), originated: c.originated, prevHop: c.originated ? undefined : c.prevHop, ttl: f.ttl - 1, hops: nextHopCount(f.hops), tried });
-    u.loopFrom = f.tx;
-    this.n.stats.loopCopies++;
-    this.dispatch(u, now, false);
-  }
-
-  /**
-   * Rule `wayRoundRefused` (§14): a copy of a DATA we sent on by a way back (or wrote and sent so)
-   * that comes back to us with a higher hop count than ours came round a cycle of ways: each relay
-   * keeps the way of the latest flood it heard and excludes only the hand, so ways left by
-   * different floods (out of order, or forged by a key holder) can point round three relays or
-   * more. Confirming it (a duplicate) would lose the message without a report; refused NO_ROUTE,
-   * the node that sent it round fails over or hands it back, and the hand-backs reach the writer,
-   * which floods, looks the destination up or reports. The hand's own retry (a lower count), its
-   * sender's failover through one neighbour (the same count) or through two (one more) are still
-   * confirmed: round a cycle the copy has passed at least two relays after us (first review,
-   * session 17).
-   */
+  /** Rule `wayRoundRefused` (§14; came-round.ts). */
   wayRound(f: DataFrame, key: string): boolean {
-    if (!this.n.config.wayRoundRefused) return false;
-    // Still waiting for its next hop (a driving node keeps waiting: no `downstreamCopy` there), or handed on.
-    const w = this.awaiting.get(key)?.u;
-    if (w !== undefined) return w.viaWayBack === true && f.hops > w.hops + WAY_ROUND_SLACK_HOPS;
-    const c = this.custody.get(key);
-    return c?.viaWayBack === true && !c.bouncedAway && f.hops > (c.sentHops ?? 0) + WAY_ROUND_SLACK_HOPS;
+    return this.n.config.wayRoundRefused && wayCameRound(f.hops, this.awaiting.get(key)?.u, this.custody.get(key));
   }
 
   /** Whether an ACK or locate answer without a route could still go back the way its DATA or query came. */
