@@ -1,6 +1,7 @@
 // A slow modem's defaults (docs/protocol.md §8.5 `slowModemPlane`), rule `floodWayBack` (§14) and rule `keyWayBack` (§14),
 // on a small topology with known answers. Pure ES2022, so it runs on XS too.
 import { decodeFrame, encodeFrame } from "../../src/core/codec";
+import type { MeshConfig } from "../../src/core/config";
 import { WayBack } from "../../src/core/way-back";
 import type { Unicast } from "../../src/core/node-state";
 import { AckStatus, FloodScope, FrameType, shortId, type DataFrame, type FloodFrame, type OgmFrame } from "../../src/core/frames";
@@ -25,6 +26,21 @@ function sentWithin(h: IdealMesh, id: number, ms: number): ReturnType<typeof dec
     }
   }
   return out;
+}
+
+/** On the line 1 – 2 – 3: FAR's flood reaches 2 through 1, then 3 hands 2 a DATA to FAR (rules `keyWayBack`, `wayRoundRefused`). */
+function handedAfterFlood(config: Partial<MeshConfig>): { h: IdealMesh; n2: ReturnType<IdealMesh["node"]>; flood: FloodFrame; d: DataFrame } {
+  const h = three(5, config);
+  const n2 = h.node(2);
+  const flood: FloodFrame = {
+    type: FrameType.FLOOD, tx: 1, ttl: 10, hops: 2, priority: 3, wantAck: false, scopeKind: FloodScope.NETWORK,
+    src: FAR, dst: 3, seq: 7, srcCluster: n2.cluster, dstCluster: n2.cluster, payload: new Uint8Array([1]),
+  };
+  n2.receive(encodeFrame(flood), { ...RX, at: h.now });
+  sentWithin(h, 2, 5_000);
+  const d: DataFrame = { type: FrameType.DATA, tx: 3, next: 2, ttl: 10, hops: 1, priority: 3, src: 3, dst: FAR, seq: 1, dstCluster: n2.cluster, wantAck: false, bounced: false, attempt: 0, payload: new Uint8Array([5]) };
+  n2.receive(encodeFrame(d), { ...RX, at: h.now });
+  return { h, n2, flood, d };
 }
 
 export default suite("slow modem", {
@@ -124,17 +140,8 @@ export default suite("slow modem", {
   },
   "keyWayBack: a relay handed a DATA it has no route for passes it on the way a flood from its destination came, never back to the hand it came from"(t) {
     for (const on of [false, true]) {
-      const h = three(5, { keyWayBack: on });
-      const n2 = h.node(2);
       // FAR's flood reached 2 through 1; then 3 hands 2 the answer to FAR.
-      const flood: FloodFrame = {
-        type: FrameType.FLOOD, tx: 1, ttl: 10, hops: 2, priority: 3, wantAck: false, scopeKind: FloodScope.NETWORK,
-        src: FAR, dst: 3, seq: 7, srcCluster: n2.cluster, dstCluster: n2.cluster, payload: new Uint8Array([1]),
-      };
-      n2.receive(encodeFrame(flood), { ...RX, at: h.now });
-      sentWithin(h, 2, 5_000);
-      const d: DataFrame = { type: FrameType.DATA, tx: 3, next: 2, ttl: 10, hops: 1, priority: 3, src: 3, dst: FAR, seq: 1, dstCluster: n2.cluster, wantAck: false, bounced: false, attempt: 0, payload: new Uint8Array([5]) };
-      n2.receive(encodeFrame(d), { ...RX, at: h.now });
+      const { h, flood, d } = handedAfterFlood({ keyWayBack: on });
       const on1 = sentWithin(h, 2, 5_000).some((x) => x.ok && x.frame.type === FrameType.DATA && x.frame.dst === FAR && x.frame.next === 1 && !x.frame.bounced);
       t.equal(on1, on, `${on ? "on" : "off"}: the relay passes it to 1, the way the flood came`);
       // A flood whose first copy came from 3 itself: the relay never sends the DATA back to 3.
@@ -225,17 +232,8 @@ export default suite("slow modem", {
   },
   "wayRoundRefused: the hand's own retry of a DATA passed on by a way back, or a copy that came no further, is still confirmed; one that came further from another node is refused"(t) {
     for (const on of [false, true]) {
-      const h = three(5, { keyWayBack: true, wayRoundRefused: on });
-      const n2 = h.node(2);
       // FAR's flood reached 2 through 1; 3 hands 2 a DATA to FAR, which 2 passes on to 1 by that way.
-      const flood: FloodFrame = {
-        type: FrameType.FLOOD, tx: 1, ttl: 10, hops: 2, priority: 3, wantAck: false, scopeKind: FloodScope.NETWORK,
-        src: FAR, dst: 3, seq: 7, srcCluster: n2.cluster, dstCluster: n2.cluster, payload: new Uint8Array([1]),
-      };
-      n2.receive(encodeFrame(flood), { ...RX, at: h.now });
-      sentWithin(h, 2, 5_000);
-      const d: DataFrame = { type: FrameType.DATA, tx: 3, next: 2, ttl: 10, hops: 1, priority: 3, src: 3, dst: FAR, seq: 1, dstCluster: n2.cluster, wantAck: false, bounced: false, attempt: 0, payload: new Uint8Array([5]) };
-      n2.receive(encodeFrame(d), { ...RX, at: h.now });
+      const { h, n2, d } = handedAfterFlood({ keyWayBack: true, wayRoundRefused: on });
       t.ok(sentWithin(h, 2, 5_000).some((x) => x.ok && x.frame.type === FrameType.DATA && x.frame.next === 1), "2 passes it to 1");
       // 1 forwards it (2 overhears: custody ends), then 3's retry and a copy "from" 9 come in.
       n2.receive(encodeFrame({ ...d, tx: 1, next: 4, hops: 3, ttl: 8 }), { ...RX, at: h.now });
