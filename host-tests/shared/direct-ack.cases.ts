@@ -15,7 +15,7 @@ const RX = { rssi: -80, snr: 8 };
  * 3's table holds no entry for 1, as a full table leaves out most of the nodes it hears) and 3
  * decodes a DM that 1 sent straight to it. Returns the hops its end-to-end ACK took on the air.
  */
-function ackHops(directDataAck: boolean): string[] {
+function ackHops(directDataAck: boolean, copies = 1): string[] {
   const h = three(5, { directDataAck });
   h.link(1, 3);
   const n3 = h.node(3);
@@ -24,8 +24,11 @@ function ackHops(directDataAck: boolean): string[] {
     dstCluster: n3.cluster, wantAck: true, bounced: false, attempt: 0, payload: new Uint8Array([7]),
   };
   const from = h.txLog.length;
-  n3.receive(encodeFrame(data), { ...RX, at: h.now });
-  h.run(h.now + 20_000);
+  // A repeat comes 3 s later, before any OGM of the new link 1 – 3 is heard.
+  for (let c = 0; c < copies; c++) {
+    n3.receive(encodeFrame(data), { ...RX, at: h.now });
+    h.run(h.now + (c === copies - 1 ? 20_000 : 3_000));
+  }
   return h.txLog.slice(from).flatMap((x) => {
     const d = decodeFrame(x.bytes);
     return d.ok && d.frame.type === FrameType.ACK && d.frame.kind === "e2e" && d.frame.dst === 1 && d.frame.seq === 4242 ? [`${x.tx}>${d.frame.next}`] : [];
@@ -38,6 +41,9 @@ export default suite("direct ack", {
     t.equal(on.join(","), "3>1", "one ACK transmission, 3 straight to 1");
     const off = ackHops(false);
     t.equal(off.join(","), "3>2,2>1", "without the rule the ACK goes 3 → 2 → 1");
+    // The originator's repeat of the DATA says our direct ACK was lost: the next goes by the table
+    // (second review, session 17: it took the same unconfirmed hop again).
+    t.equal(ackHops(true, 2).join(","), "3>1,3>2,2>1", "the repeat's ACK goes 3 → 2 → 1");
   },
   "directDataAck: not on a busy channel, not while we move, not to an originator our table holds, not for a DATA that came through a relay"(t) {
     const ack = (over: Partial<Unicast>): Unicast => ({ ftype: FrameType.ACK, originated: true, src: 3, dst: 1, forcedNextHop: 1, tried: new Set<number>(), ...over }) as Unicast;

@@ -146,7 +146,7 @@ export interface MeshConfig {
   ackWayBack: boolean;
   /** Rule `keyWayBack` (§14): a key answer without a route goes back the way the asker's flood came, and relays pass a DATA without a route on the way a flood from its destination came. */
   keyWayBack: boolean;
-  /** Rule `wayRoundRefused` (§14): a copy of a DATA we passed on by a way back that comes back with a higher hop count than ours (round a cycle of ways) is refused NO_ROUTE, not confirmed. */
+  /** Rule `wayRoundRefused` (§14): a copy of a DATA we passed on by a way back that comes back with a hop count two or more above ours (round a cycle of ways) is refused NO_ROUTE, not confirmed. */
   wayRoundRefused: boolean;
   /** Rule `loopTakesTable` (§7.3): a copy of a frame we sent on by a two-hop shortcut that comes back round a loop goes on by a table route, or ends as before. */
   loopTakesTable: boolean;
@@ -156,7 +156,7 @@ export interface MeshConfig {
   unnamedFloodRelay: boolean;
   /** Rule `ackRetracesData` (§7.4): an end-to-end ACK goes back hop by hop the way its DATA came (the hop that handed it the DATA), before any table route. Default off: it cost bay-area airtime (§7.4). */
   ackRetracesData: boolean;
-  /** Rule `directDataAck` (§7.4): the end-to-end ACK of a DATA that came straight from its originator goes straight back to it when our neighbour table holds no view of that link (a full table that left it out) and the channel is not busy. */
+  /** Rule `directDataAck` (§7.4): the end-to-end ACK of a DATA that came straight from its originator goes straight back to it when our neighbour table holds no entry for it (as a full table leaves most out) and the channel is not busy; the ACK of a repeated DATA goes by the table. */
   directDataAck: boolean;
   corridorHopCap: number;
   broadcastHopCap: number;

@@ -146,12 +146,15 @@ export class EndToEnd {
   }
 
   onDataForMe(f: DataFrame, now: number): void {
-    this.deliver(f.src, f.seq, f.payload, nextHopCount(f.hops), f.priority, now);
+    const fresh = this.deliver(f.src, f.seq, f.payload, nextHopCount(f.hops), f.priority, now);
     // Acknowledge every copy: a repeat means the sender missed our earlier ACK. Not a holder's
     // first-attempt hand-over of a message we acknowledged moments ago (rule `handoverAcked`,
     // §14): that ACK is on its way, and the holder wants its hop confirmed.
     if (f.wantAck && !this.n.flood.answer.ackedLately(f.src, f.seq, f.attempt, now)) {
-      this.sendE2eAck(f.src, f.seq, nextHopCount(f.hops), f.priority, f.tx, f.attempt, now);
+      // Rule `directDataAck` (§7.4): the ACK of a repeat leaves a hop the table does not hold (the
+      // direct one, unconfirmed, just failed) to the table's routes.
+      const via = !fresh && this.n.config.directDataAck && this.n.nbrs.get(f.tx) === undefined ? undefined : f.tx;
+      this.sendE2eAck(f.src, f.seq, nextHopCount(f.hops), f.priority, via, f.attempt, now);
       // A hand-over's copy (TTL 1) came before the flood: a flood copy heard next asks for no
       // second ACK chain.
       if (f.attempt === 0 && f.ttl <= 1) this.n.flood.answer.noteAcked(f.src, f.seq, now);

@@ -1,6 +1,6 @@
 // Rule `floodAckRepeat` (docs/protocol.md §14): a flood's destination that sends its end-to-end
-// ACK straight to a driving source (its final and only hop, which nobody confirms) sends the same
-// frame once more after the flood's own relays have had their turn.
+// ACK straight to the flood's source (its final and only hop, which nobody confirms) when either of
+// them drives sends the same frame once more after the flood's own relays have had their turn.
 import type { FloodFrame } from "./frames";
 import { identityKey, keyOf, type NodeState } from "./node-state";
 import { widestContentionMs } from "./presets";
