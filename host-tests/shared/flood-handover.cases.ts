@@ -269,6 +269,33 @@ export default suite("flood handover", {
     t.equal(handovers(h, from).length, 0, "(handovers() counts the first message only)");
     t.equal(deliveredAtDst(h), 1, "the destination has the first message");
   },
+  "unnamedFloodRelay: a relay held back for a hand-over and released when the hand-over is evicted keeps its kind: after the named forwarders' turns (review, session 17)"(t) {
+    // 2 holds the originator's own copy (hops 0) of a flood naming six others, heard strongly, with
+    // DST its usable neighbour: the rule makes it an unnamed relay, which the hand-over holds back.
+    const named = [11, 12, 13, 14, 15, 16].map((i) => shortId(i));
+    const relayAt = (on: boolean): { at: number; step: number } => {
+      const h = mesh(t, [[5, 2], [2, DST]], { unnamedFloodRelay: on });
+      const me = h.node(2);
+      const copy = (seq: number): Uint8Array => encodeFrame({ type: FrameType.FLOOD, tx: SRC, ttl: 5, hops: 0, priority: 4, wantAck: true, scopeKind: FloodScope.NETWORK, src: SRC, dst: DST, seq, srcCluster: me.cluster, dstCluster: me.cluster, forwarders: named, payload: new Uint8Array([1]) });
+      const from = h.txLog.length;
+      const start = h.now;
+      me.receive(copy(SEQ), { rssi: -60, snr: SNR, at: h.now });
+      // Newer hand-overs evict it: the relay it held back goes now.
+      const other = (seq: number): Uint8Array => encodeFrame({ type: FrameType.FLOOD, tx: 5, ttl: 5, hops: 2, priority: 4, wantAck: true, scopeKind: FloodScope.NETWORK, src: SRC, dst: DST, seq, srcCluster: me.cluster, dstCluster: me.cluster, payload: new Uint8Array([1]) });
+      for (let i = 1; i <= HANDOVER_PENDING_MAX; i++) me.receive(other(SEQ + i), { rssi: -90, snr: SNR, at: h.now });
+      h.run(h.now + MINUTE);
+      const r = h.txLog.slice(from).find((x) => {
+        const d = decodeFrame(x.bytes);
+        return x.tx === 2 && d.ok && d.frame.type === FrameType.FLOOD && d.frame.seq === SEQ;
+      });
+      // One forwarder's turn (§15 *Ranked forwarders*): the relay's airtime and the guard slots.
+      const step = r === undefined ? 0 : airtimeMs(h.modem, r.bytes.length + me.config.frameOverheadBytes) + RANK_GUARD_SLOTS * slotTimeMs(h.modem);
+      return { at: r === undefined ? -1 : r.at - start, step };
+    };
+    t.equal(relayAt(false).at, -1, "without the rule 2 is not named and relays nothing");
+    const { at, step } = relayAt(true);
+    t.ok(at >= 6 * step, `the released relay waits out the six named forwarders' turns (${at} ms, a turn ${step.toFixed(0)} ms)`);
+  },
   "answeredStandDown: a relay still waiting for its turn drops the flood when the destination's answer is overheard"(t) {
     // load-800 seed 1: 519 FLOOD relay transmissions (193 s of 3,719 s) went out in the
     // destination's range after its end-to-end ACK had gone on the air.
