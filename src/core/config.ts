@@ -146,7 +146,7 @@ export interface MeshConfig {
   ackWayBack: boolean;
   /** Rule `keyWayBack` (§14): a key answer without a route goes back the way the asker's flood came, and relays pass a DATA without a route on the way a flood from its destination came. */
   keyWayBack: boolean;
-  /** Rule `wayRoundRefused` (§14; default off: it cost bay-area delivery): a copy of a DATA we passed on by a way back that comes back with a hop count two or more above ours (round a cycle of ways) is refused NO_ROUTE, not confirmed. */
+  /** Rule `wayRoundRefused` (§14; default off: its hop count catches failovers and loops more than cycles): a copy of a DATA we passed on by a way back that comes back with a hop count two or more above ours (round a cycle of ways) is refused NO_ROUTE, not confirmed. */
   wayRoundRefused: boolean;
   /** Rule `loopTakesTable` (§7.3): a copy of a frame we sent on by a two-hop shortcut that comes back round a loop goes on by a table route, or ends as before. */
   loopTakesTable: boolean;
