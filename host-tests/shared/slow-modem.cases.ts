@@ -28,15 +28,21 @@ function sentWithin(h: IdealMesh, id: number, ms: number): ReturnType<typeof dec
   return out;
 }
 
+/** A flood from FAR (seq 7, hops 2) as `node` hears it from `tx`, addressed to `dst`; returned as sent. */
+function heardFarFlood(h: IdealMesh, node: ReturnType<IdealMesh["node"]>, tx: number, dst: number, payload = new Uint8Array([1, 2, 3])): FloodFrame {
+  const flood: FloodFrame = {
+    type: FrameType.FLOOD, tx, ttl: 10, hops: 2, priority: 3, wantAck: false, scopeKind: FloodScope.NETWORK,
+    src: FAR, dst, seq: 7, srcCluster: node.cluster, dstCluster: node.cluster, payload,
+  };
+  node.receive(encodeFrame(flood), { ...RX, at: h.now });
+  return flood;
+}
+
 /** On the line 1 – 2 – 3: FAR's flood reaches 2 through 1, then 3 hands 2 a DATA to FAR (rules `keyWayBack`, `wayRoundRefused`). */
 function handedAfterFlood(config: Partial<MeshConfig>): { h: IdealMesh; n2: ReturnType<IdealMesh["node"]>; flood: FloodFrame; d: DataFrame } {
   const h = three(5, config);
   const n2 = h.node(2);
-  const flood: FloodFrame = {
-    type: FrameType.FLOOD, tx: 1, ttl: 10, hops: 2, priority: 3, wantAck: false, scopeKind: FloodScope.NETWORK,
-    src: FAR, dst: 3, seq: 7, srcCluster: n2.cluster, dstCluster: n2.cluster, payload: new Uint8Array([1]),
-  };
-  n2.receive(encodeFrame(flood), { ...RX, at: h.now });
+  const flood = heardFarFlood(h, n2, 1, 3, new Uint8Array([1]));
   sentWithin(h, 2, 5_000);
   const d: DataFrame = { type: FrameType.DATA, tx: 3, next: 2, ttl: 10, hops: 1, priority: 3, src: 3, dst: FAR, seq: 1, dstCluster: n2.cluster, wantAck: false, bounced: false, attempt: 0, payload: new Uint8Array([5]) };
   n2.receive(encodeFrame(d), { ...RX, at: h.now });
@@ -68,11 +74,7 @@ export default suite("slow modem", {
       const h = three(5, { floodWayBack: on });
       const three3 = h.node(3);
       // A flood from FAR (no route to it anywhere) reaches 3 through 2.
-      const flood: FloodFrame = {
-        type: FrameType.FLOOD, tx: 2, ttl: 10, hops: 2, priority: 3, wantAck: false, scopeKind: FloodScope.NETWORK,
-        src: FAR, dst: 1, seq: 7, srcCluster: three3.cluster, dstCluster: three3.cluster, payload: new Uint8Array([1, 2, 3]),
-      };
-      three3.receive(encodeFrame(flood), { ...RX, at: h.now });
+      heardFarFlood(h, three3, 2, 1);
       const r = three3.send(h.now, FAR, new Uint8Array([9]));
       t.ok(r.ok, `send accepted (${on ? "on" : "off"})`);
       const frames = sentWithin(h, 3, 5_000).filter((d) => d.ok && d.frame.type !== FrameType.OGM);
@@ -104,11 +106,7 @@ export default suite("slow modem", {
     const h = three(5, { floodWayBack: true });
     const [n1, n2] = [h.node(1), h.node(2)];
     // 1 learns its way to FAR from a flood that came through 2; 2 learns one from a DATA 3 handed it.
-    const flood: FloodFrame = {
-      type: FrameType.FLOOD, tx: 2, ttl: 10, hops: 2, priority: 3, wantAck: false, scopeKind: FloodScope.NETWORK,
-      src: FAR, dst: 3, seq: 7, srcCluster: n1.cluster, dstCluster: n1.cluster, payload: new Uint8Array([1]),
-    };
-    n1.receive(encodeFrame(flood), { ...RX, at: h.now });
+    heardFarFlood(h, n1, 2, 3, new Uint8Array([1]));
     const d: DataFrame = { type: FrameType.DATA, tx: 3, next: 2, ttl: 10, hops: 1, priority: 3, src: FAR, dst: 1, seq: 1, dstCluster: n1.cluster, wantAck: false, bounced: false, attempt: 0, payload: new Uint8Array([1]) };
     n2.receive(encodeFrame(d), { ...RX, at: h.now });
     const from = h.txLog.length;
@@ -123,11 +121,7 @@ export default suite("slow modem", {
       const h = three(5, { keyWayBack: on });
       const n3 = h.node(3);
       // The asker FAR's flood (its key request) reaches 3 through 2; nobody has a route to FAR.
-      const flood: FloodFrame = {
-        type: FrameType.FLOOD, tx: 2, ttl: 10, hops: 2, priority: 3, wantAck: false, scopeKind: FloodScope.NETWORK,
-        src: FAR, dst: 3, seq: 7, srcCluster: n3.cluster, dstCluster: n3.cluster, payload: new Uint8Array([1, 2, 3]),
-      };
-      n3.receive(encodeFrame(flood), { ...RX, at: h.now });
+      heardFarFlood(h, n3, 2, 3);
       t.ok(n3.send(h.now, FAR, new Uint8Array([8])).ok, "an ordinary message accepted");
       const plain = sentWithin(h, 3, 5_000).find((d) => d.ok && d.frame.type === FrameType.DATA && d.frame.dst === FAR);
       t.equal(plain, undefined, `${on ? "on" : "off"}: an ordinary DATA keeps today's path (a lookup or a flood), not the way back`);

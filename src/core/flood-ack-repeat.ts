@@ -1,7 +1,7 @@
 // Rule `floodAckRepeat` (docs/protocol.md §14): a flood's destination that sends its end-to-end
 // ACK straight to the flood's source (its final and only hop, which nobody confirms) when either of
 // them drives sends the same frame once more after the flood's own relays have had their turn.
-import type { FloodFrame } from "./frames";
+import { FLOOD_HEADER_BYTES, type FloodFrame } from "./frames";
 import { identityKey, keyOf, type NodeState } from "./node-state";
 import { widestContentionMs } from "./presets";
 
@@ -20,9 +20,6 @@ export function repeatFloodAck(n: NodeState, f: FloodFrame, now: number): boolea
   const key = identityKey("a", n.id, f.src, f.seq);
   const q = n.queue.find((x) => x.tag.kind === "unicast" && keyOf(x.tag.u) === key);
   if (q === undefined || q.tag.kind !== "unicast" || q.tag.u.nextHop !== f.src) return false;
-  const wait = widestContentionMs(n.config.floodContentionCw, n.slotMs) + 2 * n.airtime(f.payload.length + FLOOD_OVERHEAD_BYTES);
+  const wait = widestContentionMs(n.config.floodContentionCw, n.slotMs) + 2 * n.airtime(f.payload.length + FLOOD_HEADER_BYTES);
   return n.enqueuePlain(q.bytes, q.priority, "control", now + wait, now);
 }
-
-/** A FLOOD frame's bytes besides its payload (link header and flood header, §3.8): enough for the wait above. */
-const FLOOD_OVERHEAD_BYTES = 26;

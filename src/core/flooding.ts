@@ -130,10 +130,15 @@ export class Flooding {
    * ground, and the near ones can hear them and stand down (§15).
    */
   contention(): number {
-    const margin = this.n.rxSnr - (SNR_LIMIT_DB[this.n.modem.sf] ?? -20);
+    const margin = this.rxMarginDb();
     const top = this.n.config.floodContentionCw;
     const cw = Math.max(MIN_RELAY_CW, Math.min(top, Math.round(MIN_RELAY_CW + ((top - MIN_RELAY_CW) * margin) / 30)));
     return randInt(this.n.rng, 2 ** cw) * this.n.slotMs;
+  }
+
+  /** How far over the modem's demodulation limit the frame being handled arrived (dB). */
+  rxMarginDb(): number {
+    return this.n.rxSnr - (SNR_LIMIT_DB[this.n.modem.sf] ?? -20);
   }
 
   /**
@@ -527,7 +532,7 @@ export class Flooding {
     // in it (or muted, or any holder when it names none) relays it too, after the named ones, on
     // the copy counter alone.
     const namedUs = named && f.forwarders.includes(shortId(this.n.id));
-    const extra = !namedUs && unnamedFloodRelay(this.n.config.unnamedFloodRelay, f.hops, this.n.rxSnr - (SNR_LIMIT_DB[this.n.modem.sf] ?? -20));
+    const extra = !namedUs && unnamedFloodRelay(this.n.config.unnamedFloodRelay, f.hops, this.rxMarginDb());
     if (!extra && (named ? !namedUs : this.n.duty.muted)) return;
     if (!this.floodScopeAdmits(f, named && !extra, now)) return;
     if (this.handover.withhold(key, named && !extra, extra)) return;
