@@ -73,6 +73,7 @@ export const METRIC_ORDER: readonly MetricName[] = [
   "controlShareLate",
   "unicastAcked",
   "falseFailures",
+  "ogmLocationShareLate",
 ];
 
 export interface Summary {

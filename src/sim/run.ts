@@ -33,7 +33,8 @@ export function runTask(task: Task, onProgress?: (f: number) => void): RunRecord
   if (!entry) throw new Error(`router "${task.router}" is not registered`);
   const t0 = performance.now();
   const params = task.scenario.routerParams[task.router] ?? {};
-  const { destinationOf, readable, frameClass } = entry;
+  const { destinationOf, readable, frameClass, ogmLocationKinds } = entry;
+  const counted = ogmLocationKinds === undefined ? undefined : new Set(ogmLocationKinds);
   const r = runSimulation({
     scenario: task.scenario,
     routerName: task.router,
@@ -44,6 +45,7 @@ export function runTask(task: Task, onProgress?: (f: number) => void): RunRecord
     destinationOf: destinationOf && ((bytes) => destinationOf(bytes, params)),
     readable: readable && ((bytes) => readable(bytes, params)),
     frameClass: task.breakdown === true ? (frameClass === undefined ? unclassified : (bytes, sender) => frameClass(bytes, sender, params)) : undefined,
+    ogmLocation: frameClass === undefined || counted === undefined ? undefined : (bytes, sender) => counted.has(frameClass(bytes, sender, params).kind),
   });
   return {
     scenario: task.scenario.name,

@@ -50,6 +50,12 @@ export interface RunMetrics {
    * §Metrics); null when nothing was sent there.
    */
   controlShareLate: number | null;
+  /**
+   * Issue 13's control share of the same late airtime: the router's beacons and location traffic
+   * only (System 5: OGM, LOCATE_Q, LOCATE_A; not ACKs or KEY frames), docs/simulator.md §Metrics;
+   * null when nothing was sent there or the router names no such kinds.
+   */
+  ogmLocationShareLate: number | null;
   /** Of the delivered measured unicasts that asked for an ACK, the share whose sender got its `acked` event (null when none). */
   unicastAcked: number | null;
   /** Measured unicasts that arrived but were reported `send-failed` at their sender. */

@@ -85,6 +85,12 @@ export interface RunOptions {
    * without it the run has no breakdown.
    */
   readonly frameClass?: (readable: Uint8Array | undefined, sender: number) => FrameClass;
+  /**
+   * Whether a transmission (the frame as `readable` gives it, the sender's id) is issue 13's
+   * control: beacons and location traffic (RouterExtras.ogmLocationKinds). Asked of the window's
+   * second half only, for `ogmLocationShareLate`; without it that metric is null.
+   */
+  readonly ogmLocation?: (readable: Uint8Array | undefined, sender: number) => boolean;
   /** Sees what happens as it happens (the browser view); never changes the run. */
   readonly observer?: SimObserver;
 }
@@ -192,6 +198,7 @@ export class Simulation {
     controlAirMs: 0,
     lateControlAirMs: 0,
     lateAirMs: 0,
+    lateOgmLocationAirMs: 0,
     dutyViolations: 0,
     dutyRefusals: 0,
     sendRefusals: 0,
@@ -884,6 +891,7 @@ export class Simulation {
       if (now >= this.#lateStart) {
         this.#m.lateAirMs += air;
         if (f.kind === "control") this.#m.lateControlAirMs += air;
+        if (this.#opts.ogmLocation?.(readable, this.ids[i]) === true) this.#m.lateOgmLocationAirMs += air;
       }
       const classify = this.#opts.frameClass;
       if (this.#breakdown !== undefined && classify !== undefined) this.#breakdown.add(classify(readable, this.ids[i]), air);
@@ -995,6 +1003,7 @@ export class Simulation {
       channelUtilisation: busy / this.n,
       controlShare: totalAirMs > 0 ? m.controlAirMs / totalAirMs : null,
       controlShareLate: m.lateAirMs > 0 ? m.lateControlAirMs / m.lateAirMs : null,
+      ogmLocationShareLate: m.lateAirMs > 0 && this.#opts.ogmLocation !== undefined ? m.lateOgmLocationAirMs / m.lateAirMs : null,
       latencyP50S: quantile(lat, 0.5),
       latencyP95S: quantile(lat, 0.95),
       dutyCycleViolations: m.dutyViolations,

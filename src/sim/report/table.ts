@@ -21,6 +21,7 @@ export const COLUMNS: readonly Column[] = [
   { title: "total TX", cell: (s) => num(s.mean.totalTx) },
   { title: "ctrl %", cell: (s) => pct(s.mean.controlShare, 0) },
   { title: "late ctrl %", cell: (s) => pct(s.mean.controlShareLate, 0) },
+  { title: "late ogm+loc %", cell: (s) => pct(s.mean.ogmLocationShareLate, 1) },
   { title: "air s", cell: (s) => secs(s.mean.totalAirtimeS) },
   { title: "air/msg s", cell: (s) => secs(s.mean.airtimePerDeliveredS) },
   { title: "limit/msg s", cell: (s) => secs(s.mean.limitAirtimePerMessageS) },

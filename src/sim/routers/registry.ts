@@ -32,6 +32,12 @@ export interface RouterExtras {
    */
   readonly frameClass?: (bytes: Uint8Array | undefined, sender: number, params: Readonly<Record<string, unknown>>) => FrameClass;
   /**
+   * The frame kinds (as `frameClass` names them) issue 13's control target counts: the router's
+   * beacons and location traffic, not its ACKs or key frames. With them every run measures
+   * `ogmLocationShareLate` (docs/simulator.md §Metrics); without them that metric is null.
+   */
+  readonly ogmLocationKinds?: readonly string[];
+  /**
    * Node ids derived from node keys (docs/security.md §7.3): the simulator draws each node's
    * X25519 secret from the run's id generator and gives it the key id as its id.
    */

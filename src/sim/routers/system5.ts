@@ -117,6 +117,9 @@ export function system5Destination(inner: Uint8Array): number | undefined {
 
 const TYPE_NAMES = new Map<number, string>(Object.entries(FrameType).map(([name, code]) => [code, name]));
 
+/** Issue 13's control of System 5 (`ogmLocationShareLate`): OGMs and location queries and answers, not ACKs or KEY frames. */
+export const SYSTEM5_OGM_LOCATION_KINDS: readonly string[] = ["OGM", "LOCATE_Q", "LOCATE_A"];
+
 /**
  * The airtime breakdown's classes of a System 5 frame (docs/simulator.md §Airtime by frame kind),
  * `inner` as system5Readable gives it: the frame type's name (OGM, DATA, ACK, HOP_ACK, LOCATE_Q,
