@@ -189,9 +189,9 @@ Object.assign(cases, {
     const odd = encodeFrame({ ...(d.ok ? d.frame : ({} as Frame)), intervalUnits: 257 } as Frame);
     t.equal(odd[14], 129, "257 × 4 s goes out as 129 × 8 s (rounded up)");
     t.equal(odd[7] & 0x20, 0x20);
-    t.throws(() => encodeFrame({ ...(d.ok ? d.frame : ({} as Frame)), intervalUnits: 1021 } as Frame), /1\.\.1020/, "beyond 4,080 s is refused by the encoder");
+    t.throws(() => encodeFrame({ ...(d.ok ? d.frame : ({} as Frame)), intervalUnits: 2041 } as Frame), /1\.\.2040/, "beyond 8,160 s is refused by the encoder");
   },
-  "an OGM interval beyond 2,040 s counts 16-s units (flag b7, rule crowdedCeiling), only there and never with b5"(t: Assert) {
+  "an OGM interval beyond 2,040 s counts 16-s units (flag b7, rule crowdedCeiling), only there; with b5 as well, 32-s units beyond 4,080 s"(t: Assert) {
     const d = decodeFrame(OGM);
     const base = d.ok ? d.frame : ({} as Frame);
     const hour = encodeFrame({ ...base, intervalUnits: 960 } as Frame); // 64 min
@@ -202,11 +202,28 @@ Object.assign(cases, {
     const odd = encodeFrame({ ...base, intervalUnits: 511 } as Frame);
     t.equal(odd[14], 128, "511 × 4 s goes out as 128 × 16 s (rounded up)");
     t.equal(odd[7] & 0xa0, 0x80);
-    const longest = decodeFrame(encodeFrame({ ...base, intervalUnits: 1020 } as Frame));
-    t.ok(longest.ok && longest.frame.type === FrameType.OGM && longest.frame.intervalUnits * OGM_INTERVAL_UNIT_MS === 4_080_000, "255 × 16 s: 4,080 s, the longest");
+    const longest16 = encodeFrame({ ...base, intervalUnits: 1020 } as Frame);
+    t.equal(longest16[7] & 0xa0, 0x80, "255 × 16 s, 4,080 s: b7 alone");
+    const longest16d = decodeFrame(longest16);
+    t.ok(longest16d.ok && longest16d.frame.type === FrameType.OGM && longest16d.frame.intervalUnits * OGM_INTERVAL_UNIT_MS === 4_080_000, "255 × 16 s: 4,080 s, the longest in 16-s units");
+    // Rule crowdedLongCeiling (§3.5, §8.1): b5 and b7 together count 32-s units, 4,096–8,160 s.
+    const twoHours = encodeFrame({ ...base, intervalUnits: 1920 } as Frame); // 128 min
+    t.equal(twoHours[7] & 0xa0, 0xa0, "b5 and b7 set");
+    t.equal(twoHours[14], 240, "240 × 32 s = 7,680 s");
+    const th = decodeFrame(twoHours);
+    t.ok(th.ok && th.frame.type === FrameType.OGM && th.frame.intervalUnits === 1920, "decoded in 4-s units: 1,920");
+    const odd32 = encodeFrame({ ...base, intervalUnits: 1021 } as Frame);
+    t.equal(odd32[14], 128, "1,021 × 4 s goes out as 128 × 32 s (rounded up)");
+    t.equal(odd32[7] & 0xa0, 0xa0);
+    const longest = decodeFrame(encodeFrame({ ...base, intervalUnits: 2040 } as Frame));
+    t.ok(longest.ok && longest.frame.type === FrameType.OGM && longest.frame.intervalUnits * OGM_INTERVAL_UNIT_MS === 8_160_000, "255 × 32 s: 8,160 s, the longest");
     const both = hour.slice();
     both[7] |= 0x20;
-    expectError(t, both, "bad-field", "b5 and b7 together");
+    const bothD = decodeFrame(both);
+    t.ok(bothD.ok && bothD.frame.type === FrameType.OGM && bothD.frame.intervalUnits === 1920, "b5 added to 240 × 16 s reads 240 × 32 s");
+    const short32 = twoHours.slice();
+    short32[14] = 127; // 4,064 s fits 16-s units: one encoding per interval
+    expectError(t, short32, "bad-field", "b5 and b7 set for an interval 16-s units can say");
     const short = hour.slice();
     short[14] = 127; // 2,032 s fits 8-s units: one encoding per interval
     expectError(t, short, "bad-field", "b7 set for an interval 8-s units can say");

@@ -1,4 +1,4 @@
-import { resolveConfig } from "../../src/core/config";
+import { DEFAULT_CONFIG, resolveConfig } from "../../src/core/config";
 import { backpressure, chooseRoute, ROUTE_STRETCH_MAX, routeWeight, withinStretch } from "../../src/core/route-choice";
 import { RouteHealth } from "../../src/core/route-health";
 import { dutyFloorInterval, KnownIds, trickleMinInterval, TrickleTimer } from "../../src/core/ogm-schedule";
@@ -385,6 +385,39 @@ export default suite("routing rules", {
     line.run(3 * 3600_000);
     t.equal(Math.max(...announced(line, 2)), 32, "a line (tables never full) stops at 32");
   },
+  "crowdedLongCeiling: a crowded node steps 16 → 64 → 128 min (32-s units, flags b5 and b7), half the OGMs from the second hour on, with no more pair-minutes without a route than at 64"(t) {
+    const clique = (config: Record<string, number>): IdealMesh => {
+      const h = new IdealMesh({ seed: 5, config: { maxNeighbours: 5, ...config } });
+      for (let i = 1; i <= 7; i++) h.addNode(i, gridPosition(i % 3, Math.floor(i / 3)));
+      for (let a = 1; a <= 7; a++) for (let b = a + 1; b <= 7; b++) h.link(a, b);
+      return h;
+    };
+    // Node 1's announced intervals in minutes, the clique's OGMs from 2 h to 8 h, and the
+    // pair-minutes from 15 min to 8 h in which a node had no route to another.
+    const measure = (h: IdealMesh) => {
+      let broken = 0;
+      h.run(15 * 60_000);
+      while (h.now < 8 * 3600_000) {
+        h.run(h.now + 60_000);
+        for (let a = 1; a <= 7; a++) for (let b = 1; b <= 7; b++) if (a !== b && !h.node(a).hasRouteTo(b, h.now)) broken++;
+      }
+      const ogms = h.txLog.filter((r) => r.type === FrameType.OGM);
+      const announced = ogms
+        .filter((r) => r.tx === 1)
+        .map((r) => decodeFrame(r.bytes))
+        .map((d) => (d.ok && d.frame.type === FrameType.OGM ? Math.round((d.frame.intervalUnits * OGM_INTERVAL_UNIT_MS) / 60_000) : -1));
+      const late = ogms.filter((r) => r.at >= 2 * 3600_000).length;
+      return { broken, announced, late };
+    };
+    const on = measure(clique({ ogmCrowdedMaxMs: DEFAULT_CONFIG.ogmCrowdedMaxMs }));
+    t.equal(DEFAULT_CONFIG.ogmCrowdedMaxMs, 128 * 60_000, "the rule is on by default: 128 min");
+    t.ok(on.announced.includes(16) && on.announced.includes(64) && on.announced.includes(128), `16, then 64, then 128 min (${on.announced.join(", ")})`);
+    t.ok(!on.announced.includes(32), "no 32-min step");
+    const off = measure(clique({ ogmCrowdedMaxMs: 64 * 60_000 }));
+    t.equal(Math.max(...off.announced), 64, "with the ceiling at 64 min the same clique stops at 64");
+    t.atMost(on.late, 0.6 * off.late, `OGMs from 2 h to 8 h: ${on.late} against ${off.late} at 64 min`);
+    t.atMost(on.broken, off.broken, `pair-minutes without a route: ${on.broken} against ${off.broken} at 64 min`);
+  },
   "quiet OGM: from the 16-min interval on a 12-node line's OGMs shrink and thin out to one per 32 min, and every route holds for hours"(t) {
     const h = new IdealMesh({ seed: 5 });
     const n = 12;
@@ -517,14 +550,14 @@ export default suite("routing rules", {
     t.ok(h.now - start > 16 * 3600_000, "16 h on");
     t.ok(me.hasRouteTo(far, h.now), "the route it carried once a pass is held through the lost OGM");
   },
-  "holdCap: a neighbour announcing cycle 255 at the longest interval pins its placements 87.3 h, not 42 days"(t) {
+  "holdCap: a neighbour announcing cycle 255 at the longest interval pins its placements 174.5 h, not 84 days"(t) {
     const cap = holdCapMs(cfg);
-    t.near(cap / 3600_000, 87.27, 0.01, "3.5 passes of 22 OGMs (128 node and 32 cluster routes at 64 bytes) at 4,080 s");
+    t.near(cap / 3600_000, 174.53, 0.01, "3.5 passes of 22 OGMs (128 node and 32 cluster routes at 64 bytes) at 8,160 s (the frame's longest since crowdedLongCeiling)");
     const h = new IdealMesh({ seed: 6 });
     const me = h.addNode(1, gridPosition(0, 0));
     const at = h.now;
-    // A hostile OGM: the longest pass the frame can announce (255 OGMs of 4,080 s, a hold of 42 days).
-    me.receive(encodeFrame(forgedOgm({ tx: 0xa003, ogmSeq: 1, cluster: me.cluster, cycle: 255, intervalUnits: 1020, nodeRoutes: [{ dst: 0xb003, seqno: 3, metric: 300 }] })), { rssi: -80, snr: 9, at });
+    // A hostile OGM: the longest pass the frame can announce (255 OGMs of 8,160 s, a hold of 84 days).
+    me.receive(encodeFrame(forgedOgm({ tx: 0xa003, ogmSeq: 1, cluster: me.cluster, cycle: 255, intervalUnits: 2040, nodeRoutes: [{ dst: 0xb003, seqno: 3, metric: 300 }] })), { rssi: -80, snr: 9, at });
     t.equal(me.locationOf(0xb003, at + cap - 60_000), me.cluster, "held up to the cap");
     t.equal(me.locationOf(0xb003, at + cap + 60_000), undefined, "and no longer");
     t.equal(me.locationOf(0xa003, at + cap + 60_000), undefined, "the neighbour's own placement too");

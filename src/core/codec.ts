@@ -18,6 +18,7 @@ import {
   OGM_COMPACT_LAYOUT,
   OGM_INTERVAL_8S,
   OGM_INTERVAL_16S,
+  OGM_INTERVAL_32S,
   OGM_DRIVING,
   OGM_INTERVAL_MAX_UNITS,
   OGM_FIXED_BYTES,
@@ -195,12 +196,14 @@ function decodeOgm(r: Reader, tx: number): OgmFrame {
   if (intervalByte === 0) fail("bad-field", `${r.what}: OGM interval 0`);
   // Flag b5: 8-s units, only for what 4-s units cannot say (one encoding per interval).
   const longUnits = (flags & OGM_INTERVAL_8S) !== 0;
-  // Flag b7: 16-s units, only beyond what 8-s units can say, never with b5.
+  // Flag b7: 16-s units, only beyond what 8-s units can say; b5 and b7 together: 32-s units, only
+  // beyond what 16-s units can say (rule crowdedLongCeiling, §3.5).
   const longerUnits = (flags & OGM_INTERVAL_16S) !== 0;
-  if (longUnits && longerUnits) fail("bad-field", `${r.what}: OGM flags b5 and b7 both set at offset ${flagsAt}`);
-  if (longUnits && intervalByte < 128) fail("bad-field", `${r.what}: OGM interval ${intervalByte} × 8 s at offset ${intervalAt} fits 4-s units (flag b5 set)`);
-  if (longerUnits && intervalByte < 128) fail("bad-field", `${r.what}: OGM interval ${intervalByte} × 16 s at offset ${intervalAt} fits 8-s units (flag b7 set)`);
-  const intervalUnits = longerUnits ? 4 * intervalByte : longUnits ? 2 * intervalByte : intervalByte;
+  const longestUnits = longUnits && longerUnits;
+  if (longestUnits && intervalByte < 128) fail("bad-field", `${r.what}: OGM interval ${intervalByte} × 32 s at offset ${intervalAt} fits 16-s units (flags b5 and b7 set)`);
+  if (longUnits && !longerUnits && intervalByte < 128) fail("bad-field", `${r.what}: OGM interval ${intervalByte} × 8 s at offset ${intervalAt} fits 4-s units (flag b5 set)`);
+  if (longerUnits && !longUnits && intervalByte < 128) fail("bad-field", `${r.what}: OGM interval ${intervalByte} × 16 s at offset ${intervalAt} fits 8-s units (flag b7 set)`);
+  const intervalUnits = longestUnits ? 8 * intervalByte : longerUnits ? 4 * intervalByte : longUnits ? 2 * intervalByte : intervalByte;
   const relayPrio = r.u8();
   const routeSeq = r.u16();
   const cycle = r.u8();
@@ -544,12 +547,12 @@ export function encodeFrame(f: Frame): Uint8Array {
       w.u8((PROTOCOL_VERSION << 4) | FrameType.OGM, "type");
       w.node(f.tx, "tx");
       w.u16(f.ogmSeq, "ogmSeq");
-      w.u8((f.hasFix ? 1 : 0) | (f.border ? 2 : 0) | (f.relayActive ? 4 : 0) | (f.homeless ? 8 : 0) | OGM_COMPACT_LAYOUT | (f.intervalUnits > 510 ? OGM_INTERVAL_16S : f.intervalUnits > 255 ? OGM_INTERVAL_8S : 0) | (f.driving === true ? OGM_DRIVING : 0), "flags");
+      w.u8((f.hasFix ? 1 : 0) | (f.border ? 2 : 0) | (f.relayActive ? 4 : 0) | (f.homeless ? 8 : 0) | OGM_COMPACT_LAYOUT | (f.intervalUnits > 1020 ? OGM_INTERVAL_32S : f.intervalUnits > 510 ? OGM_INTERVAL_16S : f.intervalUnits > 255 ? OGM_INTERVAL_8S : 0) | (f.driving === true ? OGM_DRIVING : 0), "flags");
       w.cluster(f.cluster, "cluster");
       w.u8(f.battery, "battery");
       w.u8(f.load, "load");
       if (f.intervalUnits < 1 || f.intervalUnits > OGM_INTERVAL_MAX_UNITS) throw new RangeError(`OGM interval must be 1..${OGM_INTERVAL_MAX_UNITS} units`);
-      w.u8(f.intervalUnits > 510 ? Math.ceil(f.intervalUnits / 4) : f.intervalUnits > 255 ? Math.ceil(f.intervalUnits / 2) : f.intervalUnits, "intervalUnits");
+      w.u8(f.intervalUnits > 1020 ? Math.ceil(f.intervalUnits / 8) : f.intervalUnits > 510 ? Math.ceil(f.intervalUnits / 4) : f.intervalUnits > 255 ? Math.ceil(f.intervalUnits / 2) : f.intervalUnits, "intervalUnits");
       w.u8(f.relayPrio, "relayPrio");
       w.u16(f.routeSeq, "routeSeq");
       if (f.cycle < 1) throw new RangeError("OGM cycle must be ≥ 1");

@@ -45,8 +45,9 @@ export interface MeshConfig {
   ogmSettledMs: number;
   /**
    * The ceiling of a crowded node (§8.1, rule `crowdedCeiling`): a static node whose neighbour
-   * table is full steps from the settled interval straight to this one. At or below
-   * ogmTrickleMaxMs the rule is off.
+   * table is full steps from the settled interval to 4 × it, then to this one (128 min, rule
+   * `crowdedLongCeiling`; 64 min before it, the step's own end). At or below ogmTrickleMaxMs the
+   * rule is off.
    */
   ogmCrowdedMaxMs: number;
   /**
@@ -226,7 +227,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   ogmMaxIntervalMs: OGM_INTERVAL_LONGEST_MS,
   ogmTrickleMaxMs: 32 * MINUTE,
   ogmSettledMs: 16 * MINUTE,
-  ogmCrowdedMaxMs: 64 * MINUTE,
+  ogmCrowdedMaxMs: 128 * MINUTE,
   pacedNeighbours: true,
   triggeredMinGapFactor: 0.25,
   lqWindow: 8,

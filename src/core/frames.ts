@@ -52,11 +52,17 @@ export const OGM_INTERVAL_8S = 0x20;
 export const OGM_DRIVING = 0x40;
 /**
  * OGM flag b7 (§3.5, §8.1): the `interval` byte counts 16-second units (128..255: 2,048–4,080 s),
- * for an interval beyond what 8-s units can say (rule `crowdedCeiling`). Never with b5.
+ * for an interval beyond what 8-s units can say (rule `crowdedCeiling`). With b5 as well, 32-s
+ * units (`OGM_INTERVAL_32S`).
  */
 export const OGM_INTERVAL_16S = 0x80;
-/** Most 4-s units an OGM's interval can say: 255 units of 16 s (flag b7), 4,080 s. */
-export const OGM_INTERVAL_MAX_UNITS = 1020;
+/**
+ * OGM flags b5 and b7 together (§3.5, §8.1 `crowdedLongCeiling`): the `interval` byte counts
+ * 32-second units (128..255: 4,096–8,160 s), only beyond what 16-s units can say.
+ */
+export const OGM_INTERVAL_32S = OGM_INTERVAL_8S | OGM_INTERVAL_16S;
+/** Most 4-s units an OGM's interval can say: 255 units of 32 s (flags b5 and b7), 8,160 s. */
+export const OGM_INTERVAL_MAX_UNITS = 2040;
 export const LOCATE_Q_BYTES = 22;
 export const LOCATE_A_BYTES = ROUTED_HEADER_BYTES + 9;
 export const FLOOD_HEADER_BYTES = 26;
@@ -83,7 +89,7 @@ export const METRIC_INFINITY = 0xffff;
 
 /** OGM interval unit (the byte's, twice this with flag b5, `OGM_INTERVAL_8S`). */
 export const OGM_INTERVAL_UNIT_MS = 4000;
-/** The longest OGM interval the frame can say: 1,020 units of 4 s (255 of 16 s, flag b7), 4,080 s. */
+/** The longest OGM interval the frame can say: 2,040 units of 4 s (255 of 32 s, flags b5 and b7), 8,160 s. */
 export const OGM_INTERVAL_LONGEST_MS = OGM_INTERVAL_MAX_UNITS * OGM_INTERVAL_UNIT_MS;
 
 /** ACK status codes. */
