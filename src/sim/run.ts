@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { RunRecord } from "./aggregate";
 import { runSimulation } from "./engine/simulation";
-import { routerEntry } from "./routers/registry";
+import { ogmLocationTest, routerEntry } from "./routers/registry";
 import "./routers/plugins";
 import type { FrameClass } from "./routers/context";
 import type { Scenario } from "./scenario/schema";
@@ -33,8 +33,7 @@ export function runTask(task: Task, onProgress?: (f: number) => void): RunRecord
   if (!entry) throw new Error(`router "${task.router}" is not registered`);
   const t0 = performance.now();
   const params = task.scenario.routerParams[task.router] ?? {};
-  const { destinationOf, readable, frameClass, ogmLocationKinds } = entry;
-  const counted = ogmLocationKinds === undefined ? undefined : new Set(ogmLocationKinds);
+  const { destinationOf, readable, frameClass } = entry;
   const r = runSimulation({
     scenario: task.scenario,
     routerName: task.router,
@@ -45,7 +44,7 @@ export function runTask(task: Task, onProgress?: (f: number) => void): RunRecord
     destinationOf: destinationOf && ((bytes) => destinationOf(bytes, params)),
     readable: readable && ((bytes) => readable(bytes, params)),
     frameClass: task.breakdown === true ? (frameClass === undefined ? unclassified : (bytes, sender) => frameClass(bytes, sender, params)) : undefined,
-    ogmLocation: frameClass === undefined || counted === undefined ? undefined : (bytes, sender) => counted.has(frameClass(bytes, sender, params).kind),
+    ogmLocation: ogmLocationTest(entry, params),
   });
   return {
     scenario: task.scenario.name,

@@ -10,7 +10,7 @@ import { Simulation } from "../sim/engine/simulation";
 import type { RunResult, SimObserver } from "../sim/engine/simulation";
 import { makePayload, payloadMessageId } from "../sim/engine/metrics";
 import type { RoleName } from "../sim/routers/context";
-import { routerEntry } from "../sim/routers/registry";
+import { ogmLocationTest, routerEntry } from "../sim/routers/registry";
 import { localProjection } from "../sim/scenario/geo";
 import { parseScenario } from "../sim/scenario/schema";
 import type { Scenario } from "../sim/scenario/schema";
@@ -174,6 +174,7 @@ class Panel implements SimObserver {
       keyedIds: entry.keyedIds,
       destinationOf: destinationOf && ((bytes) => destinationOf(bytes, params)),
       readable: readable && ((bytes) => readable(bytes, params)),
+      ogmLocation: ogmLocationTest(entry, params),
       factory: (ctx) => {
         this.roles.push(ctx.role);
         return entry.factory(ctx);

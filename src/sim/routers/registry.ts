@@ -62,6 +62,18 @@ export function routerEntry(name: string): RouterEntry | undefined {
   return registry.get(name);
 }
 
+/**
+ * Whether a transmission (the frame as `readable` gives it, the sender's id) is one of the kinds
+ * the router names for `ogmLocationShareLate` (RouterExtras.ogmLocationKinds, by its `frameClass`);
+ * undefined when it names none. What the CLI's runs and the browser view hand the simulator.
+ */
+export function ogmLocationTest(entry: RouterExtras, params: Readonly<Record<string, unknown>>): ((bytes: Uint8Array | undefined, sender: number) => boolean) | undefined {
+  const { frameClass, ogmLocationKinds } = entry;
+  if (frameClass === undefined || ogmLocationKinds === undefined) return undefined;
+  const counted = new Set(ogmLocationKinds);
+  return (bytes, sender) => counted.has(frameClass(bytes, sender, params).kind);
+}
+
 export function isKnownRouterName(name: string): boolean {
   return (ROUTER_NAMES as readonly string[]).includes(name) || registry.has(name);
 }
