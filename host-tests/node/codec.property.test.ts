@@ -28,10 +28,10 @@ const distinctPair = fc.tuple(nodeId, nodeId).filter(([a, b]) => a !== b);
 const routed = fc.record({ tx: nodeId, next: nodeId, ttl: u8, hops: u8, priority: prio, pair: distinctPair, seq: u16, dstCluster: cluster });
 
 const data: fc.Arbitrary<Frame> = fc
-  .record({ h: routed, wantAck: fc.boolean(), bounced: fc.boolean(), attempt: fc.integer({ min: 0, max: 3 }), payload: payload(MAX_FRAME_BYTES - 26) })
-  .map(({ h, wantAck, bounced, attempt, payload }) => {
+  .record({ h: routed, wantAck: fc.boolean(), bounced: fc.boolean(), attempt: fc.integer({ min: 0, max: 3 }), way: fc.boolean(), payload: payload(MAX_FRAME_BYTES - 26) })
+  .map(({ h, wantAck, bounced, attempt, way, payload }) => {
     const { pair, ...rest } = h;
-    return { type: FrameType.DATA, ...rest, src: pair[0], dst: pair[1], wantAck, bounced, attempt, payload };
+    return { type: FrameType.DATA, ...rest, src: pair[0], dst: pair[1], wantAck, bounced, attempt, ...(way ? { wayHop: true as const } : {}), payload };
   });
 
 const e2eAck: fc.Arbitrary<Frame> = fc.record({ h: routed, status, ackedHops: u8, attempt: fc.integer({ min: 0, max: 3 }) }).map(({ h, status, ackedHops, attempt }) => {

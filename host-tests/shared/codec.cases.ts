@@ -123,6 +123,14 @@ const VECTORS: Array<[string, Frame, string]> = [
     },
     "16 0d0c0b0a 20 03 3c 04030201 efbe 001890d0 010203",
   ],
+  [
+    "DATA sent on by a way back (flags b7, rule wayRoundRefused, §3.2)",
+    {
+      type: FrameType.DATA, tx: 0x0a0b0c0d, next: 0x11223344, ttl: 64, hops: 2, priority: 3, wantAck: true, bounced: false, attempt: 0, wayHop: true,
+      src: 0x01020304, dst: 0x05060708, seq: 0x1234, dstCluster: U281, payload: new Uint8Array([0x68, 0x69]),
+    },
+    "11 0d0c0b0a 44332211 40 02 8b 04030201 08070605 3412 001890d0 6869",
+  ],
 ];
 
 function expectError(t: Assert, bytes: Uint8Array, code: string, label: string): void {
@@ -275,10 +283,20 @@ Object.assign(cases, {
     expectError(t, hex("15 0d0c0b0a 14 00 48 04030201 08070605 0100 001890d0 002890d0 11"), "bad-field", "FLOOD naming 17");
     expectError(t, hex("15 0d0c0b0a 14 00 48 04030201 08070605 0100 001890d0 002890d0 03 3412"), "truncated", "FLOOD list cut");
   },
-  "reserved bits are refused"(t: Assert) {
+  "DATA flag b7 is the way-back hop (rule wayRoundRefused): set, it decodes as wayHop; clear (every frame of the firmware before it), no wayHop and the same bytes back"(t: Assert) {
+    const old = decodeFrame(DATA);
+    t.ok(old.ok && old.frame.type === FrameType.DATA && old.frame.wayHop === undefined, "a frame of the old style: no wayHop");
+    if (old.ok) t.equal(toHex(encodeFrame(old.frame)), toHex(DATA), "and re-encodes to its own bytes");
     const r = DATA.slice();
     r[11] |= 0x80;
-    expectError(t, r, "reserved-bits", "DATA flags bit 7");
+    const way = decodeFrame(r);
+    t.ok(way.ok && way.frame.type === FrameType.DATA && way.frame.wayHop === true && way.frame.wantAck && !way.frame.bounced && way.frame.attempt === 0, "b7 is wayHop, the other flags unchanged");
+    if (way.ok) t.equal(toHex(encodeFrame(way.frame)), toHex(r), "round trip");
+    r[11] |= 0x70;
+    const all = decodeFrame(r);
+    t.ok(all.ok && all.frame.type === FrameType.DATA && all.frame.wayHop === true && all.frame.bounced && all.frame.attempt === 3, "b4–7 together");
+  },
+  "reserved bits are refused"(t: Assert) {
     // OGM flags: b6 is `driving` (rule drivenOff, §4), b7 16-s interval units (rule crowdedCeiling, §3.5);
     // b7 on an interval 8-s units can say is refused as a bad field.
     const o = OGM.slice();

@@ -224,15 +224,16 @@ export default suite("slow modem", {
       t.equal(h.node(2).stats.waysRound, 1, "one copy refused");
     }
   },
-  "wayRoundRefused: the hand's own retry of a DATA passed on by a way back, or a copy that came no further, is still confirmed; one that came further from another node is refused"(t) {
+  "wayRoundRefused: the hand's own retry of a DATA passed on by a way back, or a copy that came no further, is still confirmed; one that came further from another node by a way back (flag b7) is refused, by a table route (a failover or loop) confirmed"(t) {
     for (const on of [false, true]) {
       // FAR's flood reached 2 through 1; 3 hands 2 a DATA to FAR, which 2 passes on to 1 by that way.
       const { h, n2, d } = handedAfterFlood({ keyWayBack: true, wayRoundRefused: on });
       t.ok(sentWithin(h, 2, 5_000).some((x) => x.ok && x.frame.type === FrameType.DATA && x.frame.next === 1), "2 passes it to 1");
       // 1 forwards it (2 overhears: custody ends), then 3's retry and a copy "from" 9 come in.
       n2.receive(encodeFrame({ ...d, tx: 1, next: 4, hops: 3, ttl: 8 }), { ...RX, at: h.now });
-      const status = (tx: number, hops = d.hops) => {
-        n2.receive(encodeFrame({ ...d, tx, hops }), { ...RX, at: h.now });
+      // Each copy but the last came by a way back (its sender set b7), the harder case.
+      const status = (tx: number, hops = d.hops, wayHop = true) => {
+        n2.receive(encodeFrame({ ...d, tx, hops, ...(wayHop ? { wayHop } : {}) }), { ...RX, at: h.now });
         const acks = sentWithin(h, 2, 2_000).filter((x) => x.ok && x.frame.type === FrameType.ACK && x.frame.kind === "hop" && x.frame.to === tx);
         return acks.length === 1 && acks[0].ok && acks[0].frame.type === FrameType.ACK && acks[0].frame.kind === "hop" ? acks[0].frame.status : -1;
       };
@@ -241,6 +242,7 @@ export default suite("slow modem", {
       t.equal(status(9, 2), AckStatus.DELIVERED, `${on ? "on" : "off"}: a copy with our own count (a failover through one neighbour) is confirmed`);
       t.equal(status(9, 3), AckStatus.DELIVERED, `${on ? "on" : "off"}: a copy one hop further than ours (a failover through two neighbours) is confirmed`);
       t.equal(status(9, 4), on ? AckStatus.NO_ROUTE : AckStatus.DELIVERED, on ? "on: one from another node two hops further than ours (round a cycle of three) is refused, to that node only" : "off: confirmed as a duplicate");
+      t.equal(status(9, 6, false), AckStatus.DELIVERED, `${on ? "on" : "off"}: one further still but sent us by a table route (a failover, a loop of tables, a late return) is confirmed`);
     }
   },
   "heardNeighbourSend: a node that hears a neighbour whose OGM does not list it yet sends through it instead of refusing no-route"(t) {

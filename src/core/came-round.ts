@@ -17,17 +17,22 @@ export const WAY_ROUND_SLACK_HOPS = 1;
 
 /**
  * Rule `wayRoundRefused` (§14): a copy of a DATA we sent on by a way back (or wrote and sent so)
- * that comes back to us with a hop count at least two above ours came round a cycle of ways:
+ * that comes back to us by a way back (`wayHop`, DATA flag b7, set by its sender) with a hop count
+ * at least two above ours came round a cycle of ways:
  * each relay keeps the way of the latest flood it heard and excludes only the hand, so ways left
  * by different floods (out of order, or forged by a key holder) can point round three relays or
  * more. Confirming it (a duplicate) would lose the message without a report; refused NO_ROUTE,
  * the node that sent it round fails over or hands it back, and the hand-backs reach the writer,
  * which floods, looks the destination up or reports. The hand's own retry (a lower count), its
  * sender's failover through one neighbour (the same count) or through two (one more) are still
- * confirmed. `waiting`: the frame still waiting for its next hop (a driving node keeps waiting:
- * no `downstreamCopy` there); `custody`: its record once handed on.
+ * confirmed. A copy its sender sent us by a table route (b7 clear) is confirmed whatever its
+ * count: a failover, a loop of table routes or a late return of a delivered message, which the
+ * count alone took for cycles (13 of 16 refusals on bay-area seeds 1–5, session 17's trace).
+ * `waiting`: the frame still waiting for its next hop (a driving node keeps waiting: no
+ * `downstreamCopy` there); `custody`: its record once handed on.
  */
-export function wayCameRound(hops: number, waiting: Unicast | undefined, custody: Custody | undefined): boolean {
+export function wayCameRound(hops: number, wayHop: boolean, waiting: Unicast | undefined, custody: Custody | undefined): boolean {
+  if (!wayHop) return false;
   if (waiting !== undefined) return waiting.viaWayBack === true && hops > waiting.hops + WAY_ROUND_SLACK_HOPS;
   return custody?.viaWayBack === true && !custody.bouncedAway && hops > (custody.sentHops ?? 0) + WAY_ROUND_SLACK_HOPS;
 }

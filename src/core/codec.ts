@@ -258,10 +258,14 @@ function decodeOgm(r: Reader, tx: number): OgmFrame {
   };
 }
 
+/** DATA flag b7: this hop was taken by a way back (rule `wayRoundRefused`, §3.2, §14). */
+const DATA_WAY_HOP = 0x80;
+
 function decodeData(r: Reader, tx: number): DataFrame {
   const { flags, ...h } = routed(r, tx);
-  reserved(r, flags, 0x80, 11);
-  return { type: FrameType.DATA, ...h, wantAck: (flags & 8) !== 0, bounced: (flags & 16) !== 0, attempt: (flags >> 5) & 3, payload: r.rest() };
+  // b7: this hop a way back (rule `wayRoundRefused`, §3.2); no DATA flag bit is reserved now.
+  const wayHop = (flags & DATA_WAY_HOP) !== 0 ? { wayHop: true as const } : {};
+  return { type: FrameType.DATA, ...h, wantAck: (flags & 8) !== 0, bounced: (flags & 16) !== 0, attempt: (flags >> 5) & 3, ...wayHop, payload: r.rest() };
 }
 
 function decodeAck(r: Reader, tx: number): HopAckFrame | E2eAckFrame {
@@ -588,7 +592,7 @@ export function encodeFrame(f: Frame): Uint8Array {
       checkSize(size, "DATA");
       const w = new Writer(size);
       checkAttempt(f.attempt);
-      writeRouted(w, FrameType.DATA, f, (f.wantAck ? 8 : 0) | (f.bounced ? 16 : 0) | (f.attempt << 5));
+      writeRouted(w, FrameType.DATA, f, (f.wantAck ? 8 : 0) | (f.bounced ? 16 : 0) | (f.attempt << 5) | (f.wayHop === true ? DATA_WAY_HOP : 0));
       w.bytes(f.payload);
       return w.buf;
     }

@@ -147,7 +147,7 @@ export interface MeshConfig {
   ackWayBack: boolean;
   /** Rule `keyWayBack` (§14): a key answer without a route goes back the way the asker's flood came, and relays pass a DATA without a route on the way a flood from its destination came. */
   keyWayBack: boolean;
-  /** Rule `wayRoundRefused` (§14; default off: its hop count catches failovers and loops more than cycles): a copy of a DATA we passed on by a way back that comes back with a hop count two or more above ours (round a cycle of ways) is refused NO_ROUTE, not confirmed. */
+  /** Rule `wayRoundRefused` (§14, §3.2): a node sets DATA flag b7 on a hop it takes by a way back; a copy of a DATA we passed on by a way back that comes back to us by a way back (b7) with a hop count two or more above ours (round a cycle of ways) is refused NO_ROUTE, not confirmed and lost. On since session 18's flag (the count alone took failovers and table loops for cycles). */
   wayRoundRefused: boolean;
   /** Rule `loopTakesTable` (§7.3): a copy of a frame we sent on by a two-hop shortcut that comes back round a loop goes on by a table route, or ends as before. */
   loopTakesTable: boolean;
@@ -286,7 +286,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   fullTableNews: true,
   ackWayBack: true,
   keyWayBack: true,
-  wayRoundRefused: false,
+  wayRoundRefused: true,
   loopTakesTable: true,
   heardNeighbourSend: false,
   unnamedFloodRelay: false,

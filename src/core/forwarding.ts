@@ -260,7 +260,9 @@ export class Forwarding {
       dstCluster: u.dstCluster,
     };
     if (u.ftype === FrameType.DATA) {
-      return { type: FrameType.DATA, ...h, wantAck: u.wantAck, bounced: bouncedOnAir(u), attempt: u.attempt, payload: u.payload } satisfies DataFrame;
+      // Flag b7 (rule `wayRoundRefused`, §3.2): this hop is a way back; off, the bytes are as before.
+      const wayHop = u.viaWayBack === true && this.n.config.wayRoundRefused ? { wayHop: true as const } : {};
+      return { type: FrameType.DATA, ...h, wantAck: u.wantAck, bounced: bouncedOnAir(u), attempt: u.attempt, ...wayHop, payload: u.payload } satisfies DataFrame;
     }
     if (u.ftype === FrameType.ACK) {
       return { type: FrameType.ACK, kind: "e2e", ...h, status: u.status, ackedHops: u.ackedHops, attempt: u.attempt } satisfies E2eAckFrame;
@@ -711,7 +713,7 @@ export class Forwarding {
 
   /** Rule `wayRoundRefused` (§14; came-round.ts). */
   wayRound(f: DataFrame, key: string): boolean {
-    return this.n.config.wayRoundRefused && wayCameRound(f.hops, this.awaiting.get(key)?.u, this.custody.get(key));
+    return this.n.config.wayRoundRefused && wayCameRound(f.hops, f.wayHop === true, this.awaiting.get(key)?.u, this.custody.get(key));
   }
 
   /** Whether an ACK or locate answer without a route could still go back the way its DATA or query came. */

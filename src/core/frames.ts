@@ -186,6 +186,11 @@ export interface DataFrame extends RoutedHeader {
   readonly bounced: boolean;
   /** End-to-end attempt 0..3: the originator's re-sends after a missing end-to-end ACK (§7.4). */
   readonly attempt: number;
+  /**
+   * Flag b7 (rule `wayRoundRefused`, §3.2, §14): this hop was taken by a way back (the way a
+   * flood came), not by a table route. Set per hop by the sender; absent on a table hop.
+   */
+  readonly wayHop?: true;
   readonly payload: Uint8Array;
 }
 

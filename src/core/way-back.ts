@@ -54,7 +54,7 @@ export class WayBack {
    * frame carries no sign, so a relay cannot tell the answer from other DATA; other DATA reaches a
    * relay without a route only when a route broke under it). Only ways a flood came: within one
    * flood a tree towards the asker; ways left by different floods can form a cycle of three relays
-   * or more, whose copy coming round is confirmed as a duplicate and lost, unless rule `wayRoundRefused` (off by default; came-round.ts `wayCameRound`, §14) refuses it.
+   * or more, whose copy coming round is confirmed as a duplicate and lost, unless rule `wayRoundRefused` (came-round.ts `wayCameRound`, §14; the copy's DATA flag b7 says its last hop was a way back) refuses it.
    */
   #floodWay(dst: NodeId, now: number, relay?: { readonly from: NodeId | undefined }): NodeId | undefined {
     const w = this.#ways.get(dst);

@@ -53,7 +53,7 @@ const forwarders = fc.array(fc.oneof(u16, fc.integer({ min: 1, max: 40 })), { ma
 const routed = fc.record({ tx: id, next: id, ttl: u8, hops: u8, priority: prio, src: id, dst: id, seq: u16, dstCluster: cluster });
 
 const frame: fc.Arbitrary<Frame> = fc.oneof(
-  fc.record({ h: routed, wantAck: fc.boolean(), bounced: fc.boolean(), attempt: fc.integer({ min: 0, max: 3 }), payload: payload(MAX_FRAME_BYTES - 26 - SEAL_OVERHEAD_BYTES) }).map(({ h, ...r }) => ({ type: FrameType.DATA, ...h, ...r })),
+  fc.record({ h: routed, wantAck: fc.boolean(), bounced: fc.boolean(), attempt: fc.integer({ min: 0, max: 3 }), way: fc.boolean(), payload: payload(MAX_FRAME_BYTES - 26 - SEAL_OVERHEAD_BYTES) }).map(({ h, way, ...r }) => ({ type: FrameType.DATA, ...h, ...r, ...(way ? { wayHop: true as const } : {}) })),
   fc.record({ h: routed, status, ackedHops: u8, attempt: fc.integer({ min: 0, max: 3 }) }).map(({ h, ...r }) => ({ type: FrameType.ACK, kind: "e2e" as const, ...h, ...r })),
   fc
     .record({ tx: id, to: id, status, src: id, dst: id, seq: u16, acks: fc.constantFrom(FrameType.DATA, FrameType.ACK, FrameType.LOCATE_A) }, { requiredKeys: ["tx", "to", "status", "src", "dst", "seq"] })
