@@ -108,7 +108,7 @@ function ackNamedElsewhere(t: Assert, config: Partial<MeshConfig> = {}, hopAckFr
   t.equal(h.eventsOf(3, "delivered").filter((e) => e.src === 1).length, 1, "3 takes the message in");
   if (hopAckFrom !== undefined && r.ok) {
     const me = h.node(1);
-    me.receive(encodeFrame({ type: FrameType.ACK, kind: "hop", tx: hopAckFrom, to: 1, status: AckStatus.DELIVERED, src: 1, dst: 3, seq: r.seq, priority: 3 }), { rssi: -90, snr: 8, at: h.now });
+    me.receive(encodeFrame({ type: FrameType.ACK, kind: "hop", tx: hopAckFrom, to: 1, status: AckStatus.DELIVERED, src: 1, dst: 3, seq: r.seq }), { rssi: -90, snr: 8, at: h.now });
     h.events.get(1)?.push(...me.drainEvents()); // the harness drains a node only when it wakes
   }
   h.run(at + 3_000);
