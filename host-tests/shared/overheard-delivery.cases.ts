@@ -89,7 +89,7 @@ interface AckOutcome {
  * written to 1 as node `hopAckFrom` would send it after 3's ACK went unheard too.
  */
 function ackNamedElsewhere(t: Assert, config: Partial<MeshConfig> = {}, hopAckFrom?: number): AckOutcome {
-  const h = new IdealMesh({ seed: 11, config });
+  const h = new IdealMesh({ seed: 11, config: { overheardAck: true, ...config } });
   for (let i = 1; i <= 3; i++) h.addNode(i, gridPosition(i - 1, 0));
   h.link(1, 2);
   h.link(2, 3);
