@@ -4,6 +4,7 @@
 // neighbour, and its hop ACK ends the relay's wait on that hop. Nodes that do not drive are left
 // as they were.
 import { decodeFrame } from "../../src/core/codec";
+import { encodeFrame } from "../../src/core/codec";
 import { AckStatus, FrameType } from "../../src/core/frames";
 import type { MeshConfig } from "../../src/core/config";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
@@ -72,7 +73,71 @@ function staleRoute(t: Assert, wantAck: boolean, threeGone: boolean, config: Par
   return { ...outcome, dataTo3 };
 }
 
+interface AckOutcome {
+  /** 1's `acked` events for its message within 3 s of the send. */
+  acked: number;
+  /** End-to-end ACKs of the message 3 sent, and their next hops. */
+  acksFrom3: number[];
+  overheardAcks: number;
+}
+
+/**
+ * Rule `overheardAck` (§7.4). Line 1 – 2 – 3, and 3 reaches 1 one way (1 hears 3; 3 never hears 1,
+ * so neither holds the other usable: DATA goes 1 → 2 → 3 and 3's ACK back 3 → 2 → 1). 2's forward
+ * of the end-to-end ACK is lost on the air, as a relay's last hop to a car that drove on: 1 can
+ * learn of the delivery only from 3's own ACK, which names 2. With `hopAckFrom` a hop ACK is
+ * written to 1 as node `hopAckFrom` would send it after 3's ACK went unheard too.
+ */
+function ackNamedElsewhere(t: Assert, config: Partial<MeshConfig> = {}, hopAckFrom?: number): AckOutcome {
+  const h = new IdealMesh({ seed: 11, config: { overheardAck: true, ...config } });
+  for (let i = 1; i <= 3; i++) h.addNode(i, gridPosition(i - 1, 0));
+  h.link(1, 2);
+  h.link(2, 3);
+  h.link(3, 1, { oneWay: true });
+  t.ok(h.runUntil(() => h.fullyRouted(), 10 * MINUTE, 1_000) > 0, "the line converges");
+  const isE2e = (bytes: Uint8Array): boolean => {
+    const d = decodeFrame(bytes);
+    return d.ok && d.frame.type === FrameType.ACK && d.frame.kind === "e2e";
+  };
+  h.dropIf = (bytes, from) => (from === 2 || (hopAckFrom !== undefined && from === 3)) && isE2e(bytes);
+  const from = h.txLog.length;
+  const at = h.now;
+  const r = h.node(1).send(at, 3, new Uint8Array([0x5c]), { priority: 3, wantAck: true });
+  t.ok(r.ok, "1 sends");
+  h.run(at + 2_000);
+  t.equal(h.eventsOf(3, "delivered").filter((e) => e.src === 1).length, 1, "3 takes the message in");
+  if (hopAckFrom !== undefined && r.ok) {
+    const me = h.node(1);
+    me.receive(encodeFrame({ type: FrameType.ACK, kind: "hop", tx: hopAckFrom, to: 1, status: AckStatus.DELIVERED, src: 1, dst: 3, seq: r.seq }), { rssi: -90, snr: 8, at: h.now });
+    h.events.get(1)?.push(...me.drainEvents()); // the harness drains a node only when it wakes
+  }
+  h.run(at + 3_000);
+  const acksFrom3 = h.txLog
+    .slice(from)
+    .filter((x) => x.tx === 3)
+    .map((x) => decodeFrame(x.bytes))
+    .flatMap((d) => (d.ok && d.frame.type === FrameType.ACK && d.frame.kind === "e2e" && d.frame.dst === 1 ? [d.frame.next] : []));
+  return { acked: h.eventsOf(1, "acked").filter((e) => r.ok && e.seq === r.seq).length, acksFrom3, overheardAcks: h.node(1).stats.overheardAcks };
+}
+
 export default suite("a DATA for us that names another next hop", {
+  "overheardAck: an originator takes its message's end-to-end ACK that names another next hop, and the destination's own hop ACK 'delivered', not a relay's"(t) {
+    const on = ackNamedElsewhere(t);
+    t.ok(on.acksFrom3.length >= 1 && on.acksFrom3.every((n) => n === 2), "3's ACK names 2, its route back");
+    t.equal(on.acked, 1, "1 takes it: acknowledged once");
+    t.equal(on.overheardAcks, 1, "counted");
+    const off = ackNamedElsewhere(t, { overheardAck: false });
+    t.ok(off.acksFrom3.length >= 1 && off.acksFrom3.every((n) => n === 2), "the same ACK without the rule");
+    t.equal(off.acked, 0, "without the rule 1 is not acknowledged");
+    const fromDst = ackNamedElsewhere(t, {}, 3);
+    t.equal(fromDst.acked, 1, "the destination's hop ACK, status delivered, of our DATA: acknowledged");
+    const fromRelay = ackNamedElsewhere(t, {}, 2);
+    t.equal(fromRelay.acked, 0, "a relay's hop ACK 'delivered' only confirms its hop");
+    const fromDstOff = ackNamedElsewhere(t, { overheardAck: false }, 3);
+    t.equal(fromDstOff.acked, 0, "without the rule the destination's hop ACK acknowledges nothing");
+  },
+
+
   "overheardDelivery: the destination takes in a DATA it overhears on its way to a hop it does not hold, once, and answers it"(t) {
     const noAck = staleRoute(t, false, true);
     t.equal(noAck.delivered, 1, "delivered once");

@@ -137,6 +137,8 @@ export interface MeshConfig {
   lateAckGrace: boolean;
   /** Rule `overheardDelivery` (§7.4): a DATA for us is taken in whichever next hop it names. */
   overheardDelivery: boolean;
+  /** Rule `overheardAck` (§7.4): an originator takes its message's end-to-end ACK whichever next hop it names, and the destination's own hop ACK "delivered" of it, as the acknowledgement. */
+  overheardAck: boolean;
   /** Rule `floodAckRepeat` (§14): a flood's destination sends its one-hop end-to-end ACK to its source once more after the flood's relays, when either end drives. */
   floodAckRepeat: boolean;
   /** Rule `floodWayBack` (§14): a message without a route goes back the way a flood or DATA from its destination came. Default off; on for a slow modem (slow-modem.ts). */
@@ -281,6 +283,8 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   deliveredHopAck: true,
   lateAckGrace: true,
   overheardDelivery: true,
+  // Off until measured on the other seven bench scenarios (session 18: only highway-convoy was, §7.4).
+  overheardAck: false,
   floodAckRepeat: true,
   floodWayBack: false,
   fullTableNews: true,
@@ -473,6 +477,7 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   bool("deliveredHopAck"),
   bool("lateAckGrace"),
   bool("overheardDelivery"),
+  bool("overheardAck"),
   bool("floodAckRepeat"),
   bool("floodWayBack"),
   bool("fullTableNews"),

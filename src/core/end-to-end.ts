@@ -2,7 +2,7 @@
 // ACK (the deadline, the retry, giving up) and the destination's side (delivery once per message,
 // sequence gaps, the end-to-end ACK). Forwarding carries the frames hop by hop; this module
 // decides when a message is done. The deadline's arithmetic is in e2e-wait.ts.
-import { AckStatus, type DataFrame, type E2eAckFrame, FrameType, METRIC_INFINITY } from "./frames";
+import { AckStatus, type DataFrame, type E2eAckFrame, FrameType, type HopAckFrame, METRIC_INFINITY } from "./frames";
 import { E2E_PENDING_MAX, type NodeState, identityKey, keyOf, type Unicast } from "./node-state";
 import { E2E_UNROUTED_HOPS, roundTripMs } from "./e2e-wait";
 import { NO_CLUSTER } from "./cluster";
@@ -182,19 +182,53 @@ export class EndToEnd {
     if (!f.wantAck || relay === undefined || !this.n.nbrs.usable(relay, now)) this.n.fwd.sendHopAck(f.tx, f.type, f.src, f.dst, f.seq, AckStatus.DELIVERED, f.priority, now);
   }
 
+  /**
+   * Rule `overheardAck` (§7.4): the end-to-end ACK of a message we still wait for, decoded on its
+   * way to another next hop (a relay on a route back that went stale as nodes moved, or the first
+   * hop of the destination's chain while we hear the destination itself), is taken as if it named
+   * us. Only while the message waits: any other copy is left to the relays.
+   */
+  onAckOverheard(f: E2eAckFrame, now: number): void {
+    if (!this.pending.has(`${f.src}:${f.seq}`)) return;
+    this.n.stats.overheardAcks++;
+    this.onAckForMe(f, now);
+  }
+
+  /**
+   * Rule `overheardAck` (§7.4): a hop ACK "delivered" for a DATA or FLOOD of ours that the
+   * message's destination itself sends us (its `deliveredHopAck` on a flood with no route back, or
+   * its answer to a copy it took in already) says the message arrived, as its end-to-end ACK would.
+   */
+  onDestinationHopAck(f: HopAckFrame, now: number): void {
+    if (f.status !== AckStatus.DELIVERED || f.src !== this.n.id || f.tx !== f.dst) return;
+    if (f.acks !== undefined && f.acks !== FrameType.DATA) return;
+    if (!this.pending.has(`${f.dst}:${f.seq}`)) return;
+    // The same identity as the end-to-end ACK's, so that ACK arriving later is a duplicate.
+    if (!this.n.dedup.add(identityKey("a", f.dst, this.n.id, f.seq), now)) return;
+    this.n.stats.overheardAcks++;
+    this.acknowledged(f.dst, f.seq, 0, now);
+  }
+
+  /** Message `dst:seq` of ours is acknowledged delivered, with its ACK's hop count. */
+  acknowledged(dst: NodeId, seq: number, hops: number, now: number): void {
+    const pending = this.pending.get(`${dst}:${seq}`);
+    this.pending.delete(`${dst}:${seq}`);
+    this.n.flood.acked(dst, seq);
+    this.n.budget.heardFrom(dst);
+    if (pending !== undefined) for (const v of pending.via) if (v !== dst) this.n.trust.success(v, now);
+    this.n.events.push({ type: "acked", at: now, dst, seq, hops });
+  }
+
   onAckForMe(f: E2eAckFrame, now: number): void {
     if (!this.n.dedup.add(identityKey("a", f.src, f.dst, f.seq), now)) {
       this.n.stats.rxDuplicates++;
       return;
     }
-    const pending = this.pending.get(`${f.src}:${f.seq}`);
-    this.pending.delete(`${f.src}:${f.seq}`);
-    this.n.flood.acked(f.src, f.seq);
-    this.n.budget.heardFrom(f.src);
-    if (f.status === AckStatus.DELIVERED) {
-      if (pending !== undefined) for (const v of pending.via) if (v !== f.src) this.n.trust.success(v, now);
-      this.n.events.push({ type: "acked", at: now, dst: f.src, seq: f.seq, hops: f.ackedHops });
-    } else {
+    if (f.status === AckStatus.DELIVERED) this.acknowledged(f.src, f.seq, f.ackedHops, now);
+    else {
+      this.pending.delete(`${f.src}:${f.seq}`);
+      this.n.flood.acked(f.src, f.seq);
+      this.n.budget.heardFrom(f.src);
       this.n.events.push({
         type: "send-failed",
         at: now,

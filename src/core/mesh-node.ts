@@ -416,11 +416,14 @@ export class MeshNode implements Station {
         break;
       case FrameType.ACK:
         if (f.kind === "hop") {
-          if (f.to === this.id) this.#s.fwd.onHopAck(f, now);
+          if (f.to === this.id) {
+            this.#s.fwd.onHopAck(f, now);
+            if (this.config.overheardAck) this.#s.e2e.onDestinationHopAck(f, now);
+          }
         } else if (f.next === this.id) {
           if (f.dst === this.id) this.#s.e2e.onAckForMe(f, now);
           else this.#s.fwd.onRouted(f, now);
-        }
+        } else if (f.dst === this.id && this.config.overheardAck) this.#s.e2e.onAckOverheard(f, now);
         break;
       case FrameType.LOCATE_A:
         this.#s.loc.answerHeard(f, now);

@@ -57,6 +57,8 @@ export interface MeshStats extends LinkCounters, RouteCounters, SeqreqCounters {
   waysRound: number;
   /** DATA for us taken in though it named another next hop (rule overheardDelivery, §7.4). */
   overheardDeliveries: number;
+  /** Our messages acknowledged by an end-to-end ACK that named another next hop, or by the destination's own hop ACK (rule overheardAck, §7.4). */
+  overheardAcks: number;
   bounces: number;
   /** Relayed frames dropped because their hand-back went unconfirmed (rule handBackSpent, §7.3). */
   handBacksLost: number;
@@ -333,6 +335,7 @@ export function emptyStats(): MeshStats {
     loopCopies: 0,
     waysRound: 0,
     overheardDeliveries: 0,
+    overheardAcks: 0,
     bounces: 0,
     handBacksLost: 0,
     routeDeaths: 0,
