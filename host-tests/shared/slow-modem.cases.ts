@@ -155,15 +155,6 @@ export default suite("slow modem", {
       t.equal(other.ok ? "ok" : other.code, "no-route", `${on ? "on" : "off"}: no flood way, no pass`);
     }
   },
-  "wayCacheOffer: MeshNode.offerWayBack is undefined with the rule off, else whether a flood's way back to the asker is held"(t) {
-    for (const on of [false, true]) {
-      const h = three(5, { wayCacheOffer: on });
-      const n3 = h.node(3);
-      t.equal(n3.offerWayBack(FAR, h.now), on ? false : undefined, `${on ? "on" : "off"}: before FAR's flood`);
-      heardFarFlood(h, n3, 2, 1);
-      t.equal(n3.offerWayBack(FAR, h.now), on ? true : undefined, `${on ? "on" : "off"}: after it`);
-    }
-  },
   "keyWayBack: a relay handed a DATA it has no route for passes it on the way a flood from its destination came, never back to the hand it came from"(t) {
     for (const on of [false, true]) {
       // FAR's flood reached 2 through 1; then 3 hands 2 the answer to FAR.

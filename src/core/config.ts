@@ -148,8 +148,6 @@ export interface MeshConfig {
   keyWayBack: boolean;
   /** Rule `keyAnswerWayPasses` (§14; default off): a key answer (SendOptions.wayBack) from a node with no usable neighbour but a flood's way back to its asker goes that way instead of being refused `no-route` and by the QoS gate's health 0. */
   keyAnswerWayPasses: boolean;
-  /** Rule `wayCacheOffer` (docs/security.md §8; default off): a node two hops from the asker of a flooded key request (its first copy came from the asker's neighbour) that holds the target's bound key offers it back the way the flood came, after the flood has passed. */
-  wayCacheOffer: boolean;
   /** Rule `wayRoundRefused` (§14; default off: its hop count catches failovers and loops more than cycles): a copy of a DATA we passed on by a way back that comes back with a hop count two or more above ours (round a cycle of ways) is refused NO_ROUTE, not confirmed. */
   wayRoundRefused: boolean;
   /** Rule `loopTakesTable` (§7.3): a copy of a frame we sent on by a two-hop shortcut that comes back round a loop goes on by a table route, or ends as before. */
@@ -290,7 +288,6 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   ackWayBack: true,
   keyWayBack: true,
   keyAnswerWayPasses: false,
-  wayCacheOffer: false,
   wayRoundRefused: false,
   loopTakesTable: true,
   heardNeighbourSend: false,
@@ -484,7 +481,6 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   bool("ackWayBack"),
   bool("keyWayBack"),
   bool("keyAnswerWayPasses"),
-  bool("wayCacheOffer"),
   bool("wayRoundRefused"),
   bool("loopTakesTable"),
   bool("heardNeighbourSend"),

@@ -241,12 +241,6 @@ export class MeshNode implements Station {
     return n !== undefined && this.#s.nbrs.usable(n, now);
   }
 
-  /** Rule `wayCacheOffer` (docs/security.md §8): a cache offer to `asker` may go back the way its flood came. */
-  offerWayBack(asker: NodeId, now: number): boolean | undefined {
-    if (!this.config.wayCacheOffer) return undefined;
-    return this.#s.fwd.wayBack.to(asker, now, undefined, true) !== undefined;
-  }
-
   /** SendOptions.oneHop: DATA to a usable neighbour as one confirmed hop (TTL 1), no other route, no flood. */
   #sendOneHop(now: number, dst: NodeId, payload: Uint8Array, priority: PriorityLevel): SendResult {
     if (!this.usableNeighbour(dst, now)) return { ok: false, code: "no-route", reason: `${formatNodeId(dst)} is not a usable neighbour` };

@@ -204,12 +204,6 @@ export interface Station {
    * before queueing one).
    */
   usableNeighbour?(id: NodeId, now: number): boolean;
-  /**
-   * Optional: whether a cache offer to `asker` may go back the way the asker's latest flood came
-   * (System 5 rule `wayCacheOffer`, docs/security.md §8): undefined with the rule off, else
-   * whether such a way is held now.
-   */
-  offerWayBack?(asker: NodeId, now: number): boolean | undefined;
   /** The internet bridge: present only on a node configured as a gateway (config.gateway). */
   readonly bridge?: BridgePort;
 }

@@ -80,11 +80,6 @@ export interface PendingOffer {
   readonly deadline: number;
   /** The quiet the offer waits for after the last copy, including its rank, ms. */
   readonly waitMs: number;
-  /**
-   * Rule `wayCacheOffer`: false for an offer from two hops off, sent back the way the request's
-   * flood came (routed DATA) rather than as one hop, the request passed on unchanged.
-   */
-  readonly oneHop: boolean;
 }
 
 
@@ -349,14 +344,9 @@ export class FirstContact {
     const waiting = this.#offers.find((o) => o.asker === f.src && o.owner === f.dst);
     if (waiting !== undefined) {
       if (waiting.seq === f.seq) waiting.lastCopy = now;
-      return waiting.seq === f.seq && waiting.oneHop ? asNotice(inner, f) : inner;
+      return waiting.seq === f.seq ? asNotice(inner, f) : inner;
     }
-    const near = f.tx === f.src && s.inner.usableNeighbour?.(f.src, now) === true;
-    // Rule `wayCacheOffer` (docs/security.md §8): our first copy came from a neighbour of the asker
-    // (one relay on); the way back (checked when the offer goes: the inner node learns it from this
-    // copy) is two hops of the flood's tree. The request goes on unchanged: the owner still answers.
-    const twoHops = !near && f.hops === 1 && f.tx !== f.src && s.inner.offerWayBack?.(f.src, now) !== undefined;
-    if (!near && !twoHops) return inner;
+    if (f.tx !== f.src || s.inner.usableNeighbour?.(f.src, now) !== true) return inner;
     const publicKey = this.#boundKeyOf(f.dst);
     if (publicKey === undefined) return inner;
     // The budget is checked now and charged when the offer goes (`sendDueOffers`): one called off costs nothing.
@@ -366,8 +356,7 @@ export class FirstContact {
     }
     if (this.#offers.length >= MAX_PENDING_OFFERS) this.#offers.shift();
     const waitMs = this.#offerQuietMs + cacheOfferRank(s.id, f.seq) * this.#offerMs;
-    this.#offers.push({ asker: f.src, owner: f.dst, publicKey, seq: f.seq, lastCopy: now, deadline: now + CACHE_OFFER_MAX_WAIT_MS, waitMs, oneHop: near });
-    if (!near) return inner;
+    this.#offers.push({ asker: f.src, owner: f.dst, publicKey, seq: f.seq, lastCopy: now, deadline: now + CACHE_OFFER_MAX_WAIT_MS, waitMs });
     return f.forwarders === undefined || f.forwarders.includes(shortId(s.id)) ? asNotice(inner, f) : inner;
   }
 
@@ -385,10 +374,8 @@ export class FirstContact {
     const keep: PendingOffer[] = [];
     for (const o of this.#offers) {
       if (now < quietDue(o)) keep.push(o);
-      // Rule `wayCacheOffer`: an offer from two hops off goes only the way the flood came (or a route), never as a lookup or a flood.
-      else if (!o.oneHop && this.s.inner.offerWayBack?.(o.asker, now) !== true) this.s.stats.cacheOffersSuppressed++;
       // One confirmed hop to the asker, never a flood: an offer that cannot cross one hop is not worth a network's airtime (the asker asks again).
-      else if (this.#sendKeyMessage(now, o.asker, PayloadKind.KEY_OFFER, { owner: o.owner, publicKey: o.publicKey }, o.oneHop).ok) {
+      else if (this.#sendKeyMessage(now, o.asker, PayloadKind.KEY_OFFER, { owner: o.owner, publicKey: o.publicKey }, true).ok) {
         this.s.keyBudget.record(now, this.keyMessageMs);
         this.s.stats.cacheAnswers++;
       }
