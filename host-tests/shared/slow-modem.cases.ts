@@ -132,6 +132,29 @@ export default suite("slow modem", {
       else t.equal(data, undefined, "without the rule no routed answer: a lookup or a flood");
     }
   },
+  "keyAnswerWayPasses: a key answer from a node with no usable neighbour goes back the way the asker's flood came instead of being refused; other DATA is still refused"(t) {
+    for (const on of [false, true]) {
+      // Node 3 has heard no OGM at all (no usable neighbour, health 0); the asker FAR's flood
+      // (its key request) reaches it from 2, a neighbour whose OGM has not come yet.
+      const h = new IdealMesh({ seed: 5, config: { keyAnswerWayPasses: on } });
+      const n3 = h.addNode(3, gridPosition(0, 0));
+      heardFarFlood(h, n3, 2, 3);
+      const plain = n3.send(h.now, FAR, new Uint8Array([8]));
+      t.equal(plain.ok ? "ok" : plain.code, "no-route", `${on ? "on" : "off"}: an ordinary message is refused as before`);
+      const r = n3.send(h.now, FAR, new Uint8Array([9]), { wayBack: true, priority: 2 });
+      const data = sentWithin(h, 3, 5_000).find((d) => d.ok && d.frame.type === FrameType.DATA && d.frame.dst === FAR && d.frame.payload[0] === 9);
+      if (on) {
+        t.ok(r.ok, "the answer is taken");
+        t.ok(data !== undefined && data.ok && data.frame.type === FrameType.DATA && data.frame.next === 2, "and goes to 2, the way the flood came");
+      } else {
+        t.equal(r.ok ? "ok" : r.code, "no-route", "without the rule the answer is refused no-route");
+        t.equal(data, undefined);
+      }
+      // No way back to this asker: refused with the rule too.
+      const other = n3.send(h.now, FAR + 1, new Uint8Array([7]), { wayBack: true, priority: 2 });
+      t.equal(other.ok ? "ok" : other.code, "no-route", `${on ? "on" : "off"}: no flood way, no pass`);
+    }
+  },
   "keyWayBack: a relay handed a DATA it has no route for passes it on the way a flood from its destination came, never back to the hand it came from"(t) {
     for (const on of [false, true]) {
       // FAR's flood reached 2 through 1; then 3 hands 2 the answer to FAR.

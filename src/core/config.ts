@@ -149,6 +149,8 @@ export interface MeshConfig {
   ackWayBack: boolean;
   /** Rule `keyWayBack` (§14): a key answer without a route goes back the way the asker's flood came, and relays pass a DATA without a route on the way a flood from its destination came. */
   keyWayBack: boolean;
+  /** Rule `keyAnswerWayPasses` (§14; default off): a key answer (SendOptions.wayBack) from a node with no usable neighbour but a flood's way back to its asker goes that way instead of being refused `no-route` and by the QoS gate's health 0. */
+  keyAnswerWayPasses: boolean;
   /** Rule `wayRoundRefused` (§14, §3.2): a node sets DATA flag b7 on a hop it takes by a way back; a copy of a DATA we passed on by a way back that comes back to us by a way back (b7) with a hop count two or more above ours (round a cycle of ways) is refused NO_ROUTE, not confirmed and lost. On since session 18's flag (the count alone took failovers and table loops for cycles). */
   wayRoundRefused: boolean;
   /** Rule `loopTakesTable` (§7.3): a copy of a frame we sent on by a two-hop shortcut that comes back round a loop goes on by a table route, or ends as before. */
@@ -290,6 +292,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   fullTableNews: true,
   ackWayBack: true,
   keyWayBack: true,
+  keyAnswerWayPasses: false,
   wayRoundRefused: true,
   loopTakesTable: true,
   heardNeighbourSend: false,
@@ -483,6 +486,7 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   bool("fullTableNews"),
   bool("ackWayBack"),
   bool("keyWayBack"),
+  bool("keyAnswerWayPasses"),
   bool("wayRoundRefused"),
   bool("loopTakesTable"),
   bool("heardNeighbourSend"),

@@ -265,10 +265,14 @@ export class MeshNode implements Station {
     if (!this.#s.queue.hasRoomFor("data")) {
       return { ok: false, code: "queue-full", reason: `transmit queue full (${this.#s.queue.capacity} frames)` };
     }
-    if (this.#s.nbrs.usableList(now).length === 0 && heardNeighbours(this.#s.nbrs, now, this.config.heardNeighbourSend).length === 0) {
+    const alone = this.#s.nbrs.usableList(now).length === 0 && heardNeighbours(this.#s.nbrs, now, this.config.heardNeighbourSend).length === 0;
+    // Rule `keyAnswerWayPasses` (§14): a key answer with no neighbour usable yet goes back the way
+    // the asker's flood just came (its hop was heard); the gate's health 0 says no neighbourhood, not congestion.
+    const wayPasses = alone && options.wayBack === true && this.config.keyAnswerWayPasses && dst !== BROADCAST && this.#s.fwd.wayBack.to(dst, now, undefined, true) !== undefined;
+    if (alone && !wayPasses) {
       return { ok: false, code: "no-route", reason: "no neighbour heard yet: nothing to send through" };
     }
-    const refusal = gateRefusal(priority, this.health(now), this.config);
+    const refusal = wayPasses ? undefined : gateRefusal(priority, this.health(now), this.config);
     if (refusal !== undefined) {
       this.#s.stats.qosRefusals++;
       return { ok: false, code: "qos-gate", reason: refusal };
