@@ -4,7 +4,7 @@
 // by the expected set, with the rule acting on a full table and not otherwise.
 import { decodeFrame } from "../../src/core/codec";
 import { FrameType } from "../../src/core/frames";
-import { chooseForwarders, MIN_FORWARDER_GAIN } from "../../src/core/forwarders";
+import { chooseForwarders, MIN_FORWARDER_GAIN, RELAY_TAIL_RANK } from "../../src/core/forwarders";
 import { BROADCAST, type NodeId } from "../../src/core/station";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
 import { suite } from "./harness";
@@ -32,6 +32,33 @@ function knownGraph(maxNeighbours: number): { relays: NodeId[]; reached: NodeId[
     if (d.ok && d.frame.type === FrameType.BCAST && d.frame.payload[0] === 7) relays.add(r.tx);
   }
   const reached = [2, 3, 4, 5, 6, 7, 8, 9].filter((i) => h.eventsOf(i, "delivered").some((e) => e.dst === BROADCAST && e.payload[0] === 7));
+  return { relays: [...relays].sort((a, b) => a - b), reached };
+}
+
+/**
+ * Rule `relayListTail`: origin 1 hears only 2, whose table (five entries) is full: 1, 3, 4, 5, 6.
+ * 3 reaches 7, 8, 9 (and 16, 17, which hear 3 but are not heard by it, so no list shows those
+ * links); 4 reaches 10, 11, 12; 5 reaches 13, 14, 15; 6 reaches 16, 17. Returns the nodes that
+ * sent the broadcast and those it reached.
+ */
+function tailGraph(relayTailGain: number): { relays: NodeId[]; reached: NodeId[] } {
+  const h = new IdealMesh({ seed: 5, config: { maxNeighbours: 5, relayTailGain } });
+  const all = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17];
+  for (const i of all) h.addNode(i, gridPosition(i, 0));
+  for (const [a, b] of [[1, 2], [2, 3], [2, 4], [2, 5], [2, 6], [3, 7], [3, 8], [3, 9], [4, 10], [4, 11], [4, 12], [5, 13], [5, 14], [5, 15], [6, 16], [6, 17]]) h.link(a, b);
+  h.link(3, 16, { oneWay: true });
+  h.link(3, 17, { oneWay: true });
+  h.runUntil(() => h.fullyRouted(), 10 * MINUTE, 1_000);
+  h.run(h.now + 5 * MINUTE);
+  const from = h.txLog.length;
+  h.node(1).send(h.now, BROADCAST, new Uint8Array([9]), { priority: 4 });
+  h.run(h.now + 60_000);
+  const relays = new Set<NodeId>();
+  for (const r of h.txLog.slice(from)) {
+    const d = decodeFrame(r.bytes);
+    if (d.ok && d.frame.type === FrameType.BCAST && d.frame.payload[0] === 9) relays.add(r.tx);
+  }
+  const reached = all.slice(1).filter((i) => h.eventsOf(i, "delivered").some((e) => e.dst === BROADCAST && e.payload[0] === 9));
   return { relays: [...relays].sort((a, b) => a - b), reached };
 }
 
@@ -77,5 +104,29 @@ export default suite("forwarder gain", {
     const roomy = knownGraph(48);
     t.deepEqual(roomy.relays, [1, 2, 3], "a table with room: every two-hop node gets a forwarder");
     t.deepEqual(roomy.reached, [2, 3, 4, 5, 6, 7, 8, 9]);
+  },
+  "relayListTail: from rank RELAY_TAIL_RANK on, a forwarder needs the tail's gain"(t) {
+    const set = (...x: number[]) => new Set(x);
+    // Self 2, heard from 1; 3, 4, 5 cover three two-hop nodes each, 6 covers two.
+    const nb = [
+      { short: 1, prio: 10, active: true, covers: set(2) },
+      { short: 3, prio: 10, active: true, covers: set(2, 7, 8, 9) },
+      { short: 4, prio: 10, active: true, covers: set(2, 10, 11, 12) },
+      { short: 5, prio: 10, active: true, covers: set(2, 13, 14, 15) },
+      { short: 6, prio: 10, active: true, covers: set(2, 16, 17) },
+    ];
+    const v = { self: 2, neighbours: nb, previous: { short: 1, covers: set(2) }, max: 16, minGain: 2 };
+    t.equal(RELAY_TAIL_RANK, 3, "the rank this case is written for");
+    t.deepEqual(chooseForwarders(v), [3, 4, 5, 6], "forwarder gain alone: 6 is named for two");
+    t.deepEqual(chooseForwarders({ ...v, tail: { rank: RELAY_TAIL_RANK, minGain: 3 } }), [3, 4, 5], "rank 3 needs three: 6 is not named");
+    t.deepEqual(chooseForwarders({ ...v, tail: { rank: 1, minGain: 4 } }), [3], "the first forwarder is named whatever its gain; from rank 1 on, four are needed");
+  },
+  "relayListTail: a full-table relay does not name its fourth forwarder for two nodes, which a link no list shows reaches"(t) {
+    const on = tailGraph(3);
+    t.deepEqual(on.relays, [1, 2, 3, 4, 5], "2 names 3, 4, 5; not 6 at rank 3 for 16 and 17");
+    t.deepEqual(on.reached, [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17], "16 and 17 hear 3");
+    const off = tailGraph(0);
+    t.deepEqual(off.relays, [1, 2, 3, 4, 5, 6], "without the rule 6 relays too");
+    t.deepEqual(off.reached, on.reached);
   },
 });

@@ -175,6 +175,8 @@ export interface MeshConfig {
   triangleMarginDb: number;
   /** Rule `crowdedNeighbours` (§15): rule `nearlyAllReached` also for a table with room among usable neighbours mostly advertising full lists. */
   crowdedNeighbours: boolean;
+  /** Rule `relayListTail` (§15): gain a relay's broadcast forwarder ranked RELAY_TAIL_RANK or later needs, with a full table (0 = off). */
+  relayTailGain: number;
   locationTtlMs: number;
   locateMaxScope: number;
   /** Rule `coveredLookupSkipped` (§16): no lookup when its widest level would ask every cluster the node knows of. */
@@ -307,6 +309,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   broadcastForwarders: true,
   triangleMarginDb: 8,
   crowdedNeighbours: true,
+  relayTailGain: 0,
   locationTtlMs: 30 * MINUTE,
   locateMaxScope: 4,
   coveredLookupSkipped: true,
@@ -473,6 +476,7 @@ const CHECKS: ReadonlyArray<Rule | Check> = Object.freeze([
   bool("broadcastForwarders"),
   intIn("triangleMarginDb", 0, 60),
   bool("crowdedNeighbours"),
+  intIn("relayTailGain", 0, 64),
   intIn("silenceRotationMs", 10_000, 86_400_000),
   bool("corridorEnabled"),
   bool("agreedHandover"),

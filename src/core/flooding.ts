@@ -7,7 +7,7 @@ import { MIN_RELAY_CW, NodeState, identityKey, type Unicast } from "./node-state
 import { NO_CLUSTER } from "./cluster";
 import { UNNAMED_FLOOD_COPIES, unnamedFloodRelay } from "./unnamed-flood-relay";
 import { SNR_LIMIT_DB, widestContentionMs } from "./presets";
-import { chooseForwarders, MIN_FORWARDER_GAIN } from "./forwarders";
+import { chooseForwarders, MIN_FORWARDER_GAIN, RELAY_TAIL_RANK } from "./forwarders";
 import { Reach, type ReachKnown } from "./reach";
 import { decodeFrame, encodeFrame } from "./codec";
 import { nextHopCount } from "./hop-count";
@@ -622,6 +622,7 @@ export class Flooding {
       only: backup?.only,
       max: MAX_BCAST_FORWARDERS,
       minGain: this.forwarderMinGain(f, backup !== undefined),
+      tail: this.relayTail(f, from, backup !== undefined),
       capped: queryListCapped(f.type),
     });
     if (chosen === undefined) return bare;
@@ -637,6 +638,16 @@ export class Flooding {
    */
   forwarderMinGain(f: ListedFrame, backup: boolean): number {
     return f.type === FrameType.BCAST && !backup && this.n.nbrs.full ? MIN_FORWARDER_GAIN : 1;
+  }
+
+  /**
+   * Rule `relayListTail` (§15): a relay's list of a broadcast (not the originator's, not a backup),
+   * with our neighbour table full, names from rank RELAY_TAIL_RANK on only forwarders of gain
+   * `relayTailGain` (0: off).
+   */
+  relayTail(f: ListedFrame, from: NodeId | undefined, backup: boolean): { rank: number; minGain: number } | undefined {
+    const g = this.n.config.relayTailGain;
+    return g > 0 && f.type === FrameType.BCAST && from !== undefined && !backup && this.n.nbrs.full ? { rank: RELAY_TAIL_RANK, minGain: g } : undefined;
   }
 
   /**
