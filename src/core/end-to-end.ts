@@ -8,6 +8,7 @@ import { E2E_UNROUTED_HOPS, roundTripMs } from "./e2e-wait";
 import { NO_CLUSTER } from "./cluster";
 import { nextHopCount } from "./hop-count";
 import { formatNodeId, type NodeId, type PriorityLevel } from "./station";
+import { destinationDelivered } from "./routed-rules";
 
 /** A message we originated with wantAck, waiting for its end-to-end ACK. */
 export interface PendingE2e {
@@ -189,7 +190,8 @@ export class EndToEnd {
    * us. Only while the message waits: any other copy is left to the relays.
    */
   onAckOverheard(f: E2eAckFrame, now: number): void {
-    if (!this.pending.has(`${f.src}:${f.seq}`)) return;
+    // Only the acknowledgement: a refusal addressed to another hop is that hop's to handle.
+    if (f.status !== AckStatus.DELIVERED || !this.pending.has(`${f.src}:${f.seq}`)) return;
     this.n.stats.overheardAcks++;
     this.onAckForMe(f, now);
   }
@@ -200,13 +202,13 @@ export class EndToEnd {
    * its answer to a copy it took in already) says the message arrived, as its end-to-end ACK would.
    */
   onDestinationHopAck(f: HopAckFrame, now: number): void {
-    if (f.status !== AckStatus.DELIVERED || f.src !== this.n.id || f.tx !== f.dst) return;
-    if (f.acks !== undefined && f.acks !== FrameType.DATA) return;
+    if (f.src !== this.n.id || !destinationDelivered(f)) return;
     if (!this.pending.has(`${f.dst}:${f.seq}`)) return;
     // The same identity as the end-to-end ACK's, so that ACK arriving later is a duplicate.
     if (!this.n.dedup.add(identityKey("a", f.dst, this.n.id, f.seq), now)) return;
     this.n.stats.overheardAcks++;
-    this.acknowledged(f.dst, f.seq, 0, now);
+    // The destination answered a frame we sent it straight: the message went one hop.
+    this.acknowledged(f.dst, f.seq, 1, now);
   }
 
   /** Message `dst:seq` of ours is acknowledged delivered, with its ACK's hop count. */

@@ -3,12 +3,13 @@
 // hop as one confirmed DATA hop, once the flood's own burst has passed; the neighbours of the
 // destination rank themselves by the link to it that each advertises, so only the best-placed one
 // acts, and the others stand down when they overhear its hand-over or the destination's answer.
-import { AckStatus, type Frame, type FloodFrame, FloodScope, floodKey, FrameType, listedHeaderBytes, shortId } from "./frames";
+import { type Frame, type FloodFrame, FloodScope, floodKey, FrameType, listedHeaderBytes, shortId } from "./frames";
 import type { Flooding } from "./flooding";
 import type { NodeState } from "./node-state";
 import { nextHopCount } from "./hop-count";
 import { byteToQuality, qualityToByte } from "./link-quality";
 import { addNewest } from "./bounded";
+import { destinationDelivered } from "./routed-rules";
 
 /**
  * Rule `agreedHandover`: a holder ranked 0 … HANDOVER_RANKS − 1 among the destination's neighbours
@@ -191,7 +192,7 @@ export class FloodHandover {
       return;
     }
     let key: string | undefined;
-    if (f.type === FrameType.ACK && f.kind === "hop" && f.tx === f.dst && f.status === AckStatus.DELIVERED && (f.acks === undefined || f.acks === FrameType.DATA)) key = floodKey(f.src, f.dst, f.seq);
+    if (f.type === FrameType.ACK && f.kind === "hop" && destinationDelivered(f)) key = floodKey(f.src, f.dst, f.seq);
     else if (f.type === FrameType.ACK && f.kind === "e2e") key = floodKey(f.dst, f.src, f.seq);
     if (key === undefined) return;
     // Rule `answeredStandDown` (§14): the destination has the message, so a relay of its flood we

@@ -177,6 +177,9 @@ export class Forwarding {
   dispatch(u: Unicast, now: number, failover: boolean, delayMs = 0): void {
     let nextHop: NodeId | undefined;
     let via: Unicast["via"];
+    // Rule `wayRoundRefused` (§3.2 b7): set below only when this hop is a way back, cleared first
+    // so that no exit (the bridge's included) carries an earlier attempt's way hop.
+    u.viaWayBack = false;
     if (u.forcedNextHop !== undefined && !u.tried.has(u.forcedNextHop)) {
       const n = this.n.nbrs.get(u.forcedNextHop);
       if (n !== undefined && this.n.nbrs.usable(n, now)) nextHop = u.forcedNextHop;
@@ -204,7 +207,6 @@ export class Forwarding {
         via = choice.route;
       } else if (options.length === 0) this.n.seqreq.onNoRoute(u.dst, u.dstCluster, now); // §5.6
     }
-    u.viaWayBack = false;
     if (nextHop === undefined) {
       // The reverse hop just carried the query or the DATA to us: worth trying even over a link
       // too lossy to count as usable for routing (confirmation and retries still apply).

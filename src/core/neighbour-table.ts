@@ -122,7 +122,7 @@ export const HOLD_CAP_CYCLE = Math.max(
  * Rule `holdCap` (§5.5, §16): the longest a receiver holds what one OGM said (its routes, its
  * two-hop view, the placements it vouches for), whatever `cycle` and interval it announces:
  * routeHoldFactor (3.5) passes of HOLD_CAP_CYCLE (22) OGMs at the longest interval the frame can
- * announce (2,040 s), 43.6 h. Why: the hold is the sender's own `cycle` × interval × 3.5, and a
+ * announce (8,160 s, OGM_INTERVAL_LONGEST_MS), 174.5 h. Why: the hold is the sender's own `cycle` × interval × 3.5, and a
  * neighbour announcing `cycle` 255 at 1,020 s (the frame's longest before the 32-min ceiling)
  * pinned its routes and placements for 10 days. The cap is the longest hold a conforming sender
  * can earn, so a route keeps its full loss tolerance (3.5 passes): a 128-route neighbour passes

@@ -275,7 +275,7 @@ export class OgmPlane {
   /**
    * Rule `crowdedCeiling` (§8.1): a static node whose neighbour table is full (it holds
    * `maxNeighbours` entries, `NeighbourTable.full`) and none of whose neighbours drives (OGM
-   * flag b6: a roadside node serves passing cars) has `ogmCrowdedMaxMs` (64 min) for ceiling,
+   * flag b6: a roadside node serves passing cars) has `ogmCrowdedMaxMs` (128 min, rule `crowdedLongCeiling`) for ceiling,
    * and from the settled interval (16 min) its next regular OGM announces it at once (`growth`
    * 4, not 2). Why: once converged nearly every OGM is a scheduled one at the ceiling (§8.4), the
    * neighbours of a crowded node hear each other, and what it says is mostly what they hear
