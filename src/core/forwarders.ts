@@ -18,11 +18,10 @@ export const MIN_FORWARDER_GAIN = 2;
 
 /**
  * Rule `relayListTail` (§15): the rank from which a relay's broadcast list (not the originator's)
- * asks the larger gain `MeshConfig.relayTailGain` of a forwarder. A trace of medium-city seed 1
- * (main a9c0a8a) found the forwarders a relay names at rank 3 and after relaying 1.43 times per
- * broadcast, 0.60 of them reaching no new node and 0.57 one or two: they come at the end of the
- * wave, named for two-hop nodes the originator's other forwarders, which the relay does not hear,
- * have reached.
+ * asks the larger gain `MeshConfig.relayTailGain` of a forwarder. Why (§15, the trace's figures
+ * there): the forwarders a relay names at rank 3 and after come at the end of the wave, named for
+ * two-hop nodes the originator's other forwarders, which the relay does not hear, have reached;
+ * many of them reach no new node.
  */
 export const RELAY_TAIL_RANK = 3;
 
