@@ -288,7 +288,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze({
   lateAckGrace: true,
   overheardDelivery: true,
   // Off until measured on the other seven bench scenarios (session 18: only highway-convoy was, §7.4).
-  overheardAck: false,
+  overheardAck: true,
   floodAckRepeat: true,
   floodWayBack: false,
   fullTableNews: true,
