@@ -53,9 +53,15 @@ const ogm: fc.Arbitrary<Frame> = fc
     cluster,
     battery: u8,
     load: u8,
-    // 4-s units to 255; beyond, 8-s units (flag b5): even values 256..510 round-trip exactly; beyond
-    // that, 16-s units (flag b7): multiples of 4 from 512 to 1,020.
-    intervalUnits: fc.oneof(fc.integer({ min: 1, max: 255 }), fc.integer({ min: 128, max: 255 }).map((u) => 2 * u), fc.integer({ min: 128, max: 255 }).map((u) => 4 * u)),
+    // The interval in 4-s units. On the air: 4-s units to 255; beyond, 8-s units (flag b5): even
+    // values 256..510 round-trip exactly; beyond that, 16-s units (flag b7): multiples of 4 from 512
+    // to 1,020; beyond that, 32-s units (flags b5+b7): multiples of 8 from 1,024 to 2,040.
+    intervalUnits: fc.oneof(
+      fc.integer({ min: 1, max: 255 }),
+      fc.integer({ min: 128, max: 255 }).map((u) => 2 * u),
+      fc.integer({ min: 128, max: 255 }).map((u) => 4 * u),
+      fc.integer({ min: 128, max: 255 }).map((u) => 8 * u),
+    ),
     relayPrio: u8,
     routeSeq: u16,
     cycle: fc.integer({ min: 1, max: 255 }),

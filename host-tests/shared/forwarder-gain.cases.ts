@@ -39,10 +39,11 @@ function knownGraph(maxNeighbours: number): { relays: NodeId[]; reached: NodeId[
  * Rule `relayListTail`: origin 1 hears only 2, whose table (five entries) is full: 1, 3, 4, 5, 6.
  * 3 reaches 7, 8, 9 (and 16, 17, which hear 3 but are not heard by it, so no list shows those
  * links); 4 reaches 10, 11, 12; 5 reaches 13, 14, 15; 6 reaches 16, 17. Returns the nodes that
- * sent the broadcast and those it reached.
+ * sent the broadcast and those it reached. `origin` sends it (2: the relay of the graph originates),
+ * and `maxNeighbours` above 5 leaves 2's table with room.
  */
-function tailGraph(relayTailGain: number): { relays: NodeId[]; reached: NodeId[] } {
-  const h = new IdealMesh({ seed: 5, config: { maxNeighbours: 5, relayTailGain } });
+function tailGraph(relayTailGain: number, origin: NodeId = 1, maxNeighbours = 5): { relays: NodeId[]; reached: NodeId[] } {
+  const h = new IdealMesh({ seed: 5, config: { maxNeighbours, relayTailGain } });
   const all = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17];
   for (const i of all) h.addNode(i, gridPosition(i, 0));
   for (const [a, b] of [[1, 2], [2, 3], [2, 4], [2, 5], [2, 6], [3, 7], [3, 8], [3, 9], [4, 10], [4, 11], [4, 12], [5, 13], [5, 14], [5, 15], [6, 16], [6, 17]]) h.link(a, b);
@@ -51,14 +52,14 @@ function tailGraph(relayTailGain: number): { relays: NodeId[]; reached: NodeId[]
   h.runUntil(() => h.fullyRouted(), 10 * MINUTE, 1_000);
   h.run(h.now + 5 * MINUTE);
   const from = h.txLog.length;
-  h.node(1).send(h.now, BROADCAST, new Uint8Array([9]), { priority: 4 });
+  h.node(origin).send(h.now, BROADCAST, new Uint8Array([9]), { priority: 4 });
   h.run(h.now + 60_000);
   const relays = new Set<NodeId>();
   for (const r of h.txLog.slice(from)) {
     const d = decodeFrame(r.bytes);
     if (d.ok && d.frame.type === FrameType.BCAST && d.frame.payload[0] === 9) relays.add(r.tx);
   }
-  const reached = all.slice(1).filter((i) => h.eventsOf(i, "delivered").some((e) => e.dst === BROADCAST && e.payload[0] === 9));
+  const reached = all.filter((i) => i !== origin && h.eventsOf(i, "delivered").some((e) => e.dst === BROADCAST && e.payload[0] === 9));
   return { relays: [...relays].sort((a, b) => a - b), reached };
 }
 
@@ -128,5 +129,13 @@ export default suite("forwarder gain", {
     const off = tailGraph(0);
     t.deepEqual(off.relays, [1, 2, 3, 4, 5, 6], "without the rule 6 relays too");
     t.deepEqual(off.reached, on.reached);
+  },
+  "relayListTail: the rule acts only at a relay, only with a full neighbour table: 2 originating, or with room in its table, names 6 for two"(t) {
+    const origin = tailGraph(3, 2);
+    t.ok(origin.relays.includes(6), "2 originates: its list names 6 at rank 3 for 16 and 17 (forwarder gain 2 is met)");
+    t.deepEqual(origin.reached, [1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]);
+    const roomy = tailGraph(3, 1, 48);
+    t.ok(roomy.relays.includes(6), "2's table has room: the rule does not act, 6 relays");
+    t.deepEqual(roomy.reached, [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]);
   },
 });

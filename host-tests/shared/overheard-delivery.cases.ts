@@ -5,7 +5,7 @@
 // as they were.
 import { decodeFrame } from "../../src/core/codec";
 import { encodeFrame } from "../../src/core/codec";
-import { AckStatus, FrameType } from "../../src/core/frames";
+import { AckStatus, FrameType, type AckStatusCode, type HopAckedType } from "../../src/core/frames";
 import type { MeshConfig } from "../../src/core/config";
 import { gridPosition, IdealMesh } from "../../src/demo/ideal-mesh";
 import { suite, type Assert } from "./harness";
@@ -120,6 +120,55 @@ function ackNamedElsewhere(t: Assert, config: Partial<MeshConfig> = {}, hopAckFr
   return { acked: h.eventsOf(1, "acked").filter((e) => r.ok && e.seq === r.seq).length, acksFrom3, overheardAcks: h.node(1).stats.overheardAcks };
 }
 
+interface InjectedOutcome {
+  /** Hop counts of 1's `acked` events for its message. */
+  ackedHops: number[];
+  failed: number;
+  rxDuplicates: number;
+}
+
+/**
+ * The line of `ackNamedElsewhere` with every end-to-end ACK of 2 and 3 lost on the air; once 3 has
+ * the message, the frames `frames(seq)` (from 3, about 1's message) reach 1 in turn, 300 ms apart.
+ */
+function ackInjected(t: Assert, frames: (seq: number, cluster: number) => Uint8Array[]): InjectedOutcome {
+  const h = new IdealMesh({ seed: 11, config: { overheardAck: true } });
+  for (let i = 1; i <= 3; i++) h.addNode(i, gridPosition(i - 1, 0));
+  h.link(1, 2);
+  h.link(2, 3);
+  h.link(3, 1, { oneWay: true });
+  t.ok(h.runUntil(() => h.fullyRouted(), 10 * MINUTE, 1_000) > 0, "the line converges");
+  h.dropIf = (bytes, from) => {
+    const d = decodeFrame(bytes);
+    return (from === 2 || from === 3) && d.ok && d.frame.type === FrameType.ACK && d.frame.kind === "e2e";
+  };
+  const at = h.now;
+  const me = h.node(1);
+  const r = me.send(at, 3, new Uint8Array([0x5d]), { priority: 3, wantAck: true });
+  t.ok(r.ok, "1 sends");
+  h.run(at + 2_000);
+  t.equal(h.eventsOf(3, "delivered").filter((e) => e.src === 1).length, 1, "3 takes the message in");
+  const before = me.stats.rxDuplicates;
+  if (r.ok) {
+    for (const bytes of frames(r.seq, me.cluster)) {
+      me.receive(bytes, { rssi: -90, snr: 8, at: h.now });
+      h.events.get(1)?.push(...me.drainEvents()); // the harness drains a node only when it wakes
+      h.run(h.now + 300);
+    }
+  }
+  h.run(h.now + 1_000);
+  return {
+    ackedHops: h.eventsOf(1, "acked").filter((e) => r.ok && e.seq === r.seq).map((e) => e.hops),
+    failed: h.eventsOf(1, "send-failed").filter((e) => r.ok && e.seq === r.seq).length,
+    rxDuplicates: me.stats.rxDuplicates - before,
+  };
+}
+
+const hopAckOf3 = (seq: number, status: AckStatusCode, acks?: HopAckedType): Uint8Array =>
+  encodeFrame({ type: FrameType.ACK, kind: "hop", tx: 3, to: 1, status, src: 1, dst: 3, seq, ...(acks === undefined ? {} : { acks }) });
+const e2eAckOf3 = (seq: number, cluster: number, next: number, status: AckStatusCode): Uint8Array =>
+  encodeFrame({ type: FrameType.ACK, kind: "e2e", tx: 3, next, ttl: 9, hops: 0, priority: 3, src: 3, dst: 1, seq, dstCluster: cluster, status, ackedHops: 2, attempt: 0 });
+
 export default suite("a DATA for us that names another next hop", {
   "overheardAck: an originator takes its message's end-to-end ACK that names another next hop, and the destination's own hop ACK 'delivered', not a relay's"(t) {
     const on = ackNamedElsewhere(t);
@@ -135,6 +184,26 @@ export default suite("a DATA for us that names another next hop", {
     t.equal(fromRelay.acked, 0, "a relay's hop ACK 'delivered' only confirms its hop");
     const fromDstOff = ackNamedElsewhere(t, { overheardAck: false }, 3);
     t.equal(fromDstOff.acked, 0, "without the rule the destination's hop ACK acknowledges nothing");
+  },
+  "overheardAck: the destination's hop ACK 'delivered' before its end-to-end ACK acknowledges once, one hop, and the end-to-end ACK is a duplicate"(t) {
+    const o = ackInjected(t, (seq, cluster) => [hopAckOf3(seq, AckStatus.DELIVERED), e2eAckOf3(seq, cluster, 1, AckStatus.DELIVERED)]);
+    t.deepEqual(o.ackedHops, [1], "one acked event, hops 1 (the destination answered our frame straight)");
+    t.equal(o.rxDuplicates, 1, "the later end-to-end ACK counted as a duplicate");
+    t.equal(o.failed, 0, "no send-failed");
+  },
+  "overheardAck: a hop ACK from the destination that names an end-to-end ACK, or says no route, acknowledges nothing"(t) {
+    const namesAck = ackInjected(t, (seq) => [hopAckOf3(seq, AckStatus.DELIVERED, FrameType.ACK)]);
+    t.deepEqual(namesAck.ackedHops, [], "a hop ACK of an end-to-end ACK: not our DATA's delivery");
+    const noRoute = ackInjected(t, (seq) => [hopAckOf3(seq, AckStatus.NO_ROUTE)]);
+    t.deepEqual(noRoute.ackedHops, [], "status no route: not a delivery");
+    const named = ackInjected(t, (seq) => [hopAckOf3(seq, AckStatus.DELIVERED, FrameType.DATA)]);
+    t.deepEqual(named.ackedHops, [1], "while one naming DATA, status delivered, is");
+  },
+  "overheardAck: an overheard end-to-end ACK with a refusal, naming another next hop, does not end the wait"(t) {
+    const o = ackInjected(t, (seq, cluster) => [e2eAckOf3(seq, cluster, 2, AckStatus.REFUSED), e2eAckOf3(seq, cluster, 1, AckStatus.DELIVERED)]);
+    t.equal(o.failed, 0, "no send-failed from the refusal addressed to 2");
+    t.deepEqual(o.ackedHops, [2], "the message was still pending: the end-to-end ACK to 1 that follows acknowledges it");
+    t.equal(o.rxDuplicates, 0, "and is no duplicate");
   },
 
 

@@ -237,10 +237,13 @@ export default suite("slow modem", {
       const handedBack = sent.some((x) => x.tx === 2 && x.f.ok && x.f.frame.type === FrameType.DATA && x.f.frame.dst === FAR && x.f.frame.next === 1 && x.f.frame.bounced);
       const fellBack = sent.some((x) => x.tx === 1 && x.f.ok && (x.f.frame.type === FrameType.FLOOD || x.f.frame.type === FrameType.LOCATE_Q)) || h.eventsOf(1, "send-failed").length > 0;
       t.ok(passed(1, 2) && passed(2, 3) && passed(3, 4) && passed(4, 2), `${on ? "on" : "off"}: the DATA went round: 1 → 2 → 3 → 4 → 2`);
+      const wayHops = sent.filter((x) => x.f.ok && x.f.frame.type === FrameType.DATA && x.f.frame.wayHop === true).length;
       if (!on) {
         t.ok(hopAck(2, 4, AckStatus.DELIVERED) && !handedBack && !fellBack, "off: 2 confirms the copy that came round as a duplicate, and the writer hears nothing more");
+        t.equal(wayHops, 0, "off: no DATA carries flag b7 (the bytes of the firmware before the rule), though the hops were ways back");
         continue;
       }
+      t.ok(wayHops > 0, "on: the hops by a way back carry flag b7");
       t.ok(hopAck(2, 4, AckStatus.NO_ROUTE) && !hopAck(2, 4, AckStatus.DELIVERED), "on: 2 refuses the copy that came round");
       t.ok(handedBack, "the DATA is handed back to its writer");
       t.ok(fellBack, "which floods it, looks FAR up or reports the failure: the message is not lost without a word");
@@ -267,6 +270,17 @@ export default suite("slow modem", {
       t.equal(status(9, 4), on ? AckStatus.NO_ROUTE : AckStatus.DELIVERED, on ? "on: one from another node two hops further than ours (round a cycle of three) is refused, to that node only" : "off: confirmed as a duplicate");
       t.equal(status(9, 6, false), AckStatus.DELIVERED, `${on ? "on" : "off"}: one further still but sent us by a table route (a failover, a loop of tables, a late return) is confirmed`);
     }
+  },
+  "wayRoundRefused: flag b7 marks only the attempt that takes a way back; the next attempt of the same DATA, after a refusal, carries none"(t) {
+    const { h, n2, d } = handedAfterFlood({ keyWayBack: true, wayRoundRefused: true });
+    const isOurs = (x: ReturnType<typeof decodeFrame>) => x.ok && x.frame.type === FrameType.DATA && x.frame.src === d.src && x.frame.dst === FAR && x.frame.seq === d.seq;
+    const first = sentWithin(h, 2, 5_000).filter(isOurs);
+    t.ok(first.length >= 1 && first.every((x) => x.ok && x.frame.type === FrameType.DATA && x.frame.next === 1 && x.frame.wayHop === true), "2 passes the DATA to 1 by the flood's way, flag b7 set");
+    // 1 refuses it: no route on from there. 2 dispatches the DATA again (failover or hand-back), a new attempt.
+    n2.receive(encodeFrame({ type: FrameType.ACK, kind: "hop", tx: 1, to: 2, status: AckStatus.NO_ROUTE, src: d.src, dst: FAR, seq: d.seq }), { ...RX, at: h.now });
+    const later = sentWithin(h, 2, 60_000).filter(isOurs);
+    t.ok(later.length >= 1, "2 sends the DATA again");
+    t.ok(later.every((x) => x.ok && x.frame.type === FrameType.DATA && x.frame.wayHop !== true), "none of its later copies carries the earlier attempt's b7");
   },
   "heardNeighbourSend: a node that hears a neighbour whose OGM does not list it yet sends through it instead of refusing no-route"(t) {
     for (const on of [false, true]) {
