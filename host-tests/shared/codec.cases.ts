@@ -202,29 +202,26 @@ Object.assign(cases, {
   "an OGM interval beyond 2,040 s counts 16-s units (flag b7, rule crowdedCeiling), only there; with b5 as well, 32-s units beyond 4,080 s"(t: Assert) {
     const d = decodeFrame(OGM);
     const base = d.ok ? d.frame : ({} as Frame);
-    const hour = encodeFrame({ ...base, intervalUnits: 960 } as Frame); // 64 min
-    t.equal(hour[7] & 0xa0, 0x80, "b7 set, b5 clear");
-    t.equal(hour[14], 240, "240 × 16 s = 3,840 s");
-    const h = decodeFrame(hour);
-    t.ok(h.ok && h.frame.type === FrameType.OGM && h.frame.intervalUnits === 960, "decoded in 4-s units: 960");
-    const odd = encodeFrame({ ...base, intervalUnits: 511 } as Frame);
-    t.equal(odd[14], 128, "511 × 4 s goes out as 128 × 16 s (rounded up)");
-    t.equal(odd[7] & 0xa0, 0x80);
-    const longest16 = encodeFrame({ ...base, intervalUnits: 1020 } as Frame);
-    t.equal(longest16[7] & 0xa0, 0x80, "255 × 16 s, 4,080 s: b7 alone");
-    const longest16d = decodeFrame(longest16);
-    t.ok(longest16d.ok && longest16d.frame.type === FrameType.OGM && longest16d.frame.intervalUnits * OGM_INTERVAL_UNIT_MS === 4_080_000, "255 × 16 s: 4,080 s, the longest in 16-s units");
-    // Rule crowdedLongCeiling (§3.5, §8.1): b5 and b7 together count 32-s units, 4,096–8,160 s.
-    const twoHours = encodeFrame({ ...base, intervalUnits: 1920 } as Frame); // 128 min
-    t.equal(twoHours[7] & 0xa0, 0xa0, "b5 and b7 set");
-    t.equal(twoHours[14], 240, "240 × 32 s = 7,680 s");
-    const th = decodeFrame(twoHours);
-    t.ok(th.ok && th.frame.type === FrameType.OGM && th.frame.intervalUnits === 1920, "decoded in 4-s units: 1,920");
-    const odd32 = encodeFrame({ ...base, intervalUnits: 1021 } as Frame);
-    t.equal(odd32[14], 128, "1,021 × 4 s goes out as 128 × 32 s (rounded up)");
-    t.equal(odd32[7] & 0xa0, 0xa0);
-    const longest = decodeFrame(encodeFrame({ ...base, intervalUnits: 2040 } as Frame));
-    t.ok(longest.ok && longest.frame.type === FrameType.OGM && longest.frame.intervalUnits * OGM_INTERVAL_UNIT_MS === 8_160_000, "255 × 32 s: 8,160 s, the longest");
+    // [4-s units asked, flag bits b5|b7, interval byte, 4-s units decoded, what it is]: 16-s units
+    // (b7, rule crowdedCeiling) from 2,048 s, 32-s units (b5 and b7, rule crowdedLongCeiling, §3.5,
+    // §8.1) from 4,096 s, each only where the shorter unit cannot say the interval; rounded up.
+    const cases: ReadonlyArray<readonly [number, number, number, number, string]> = [
+      [960, 0x80, 240, 960, "64 min: 240 × 16 s, b7 alone"],
+      [511, 0x80, 128, 512, "511 × 4 s goes out as 128 × 16 s (rounded up)"],
+      [1020, 0x80, 255, 1020, "255 × 16 s, 4,080 s: the longest in 16-s units"],
+      [1920, 0xa0, 240, 1920, "128 min: 240 × 32 s, b5 and b7"],
+      [1021, 0xa0, 128, 1024, "1,021 × 4 s goes out as 128 × 32 s (rounded up)"],
+      [2040, 0xa0, 255, 2040, "255 × 32 s, 8,160 s: the longest"],
+    ];
+    for (const [units, bits, byte, decoded, what] of cases) {
+      const bytes = encodeFrame({ ...base, intervalUnits: units } as Frame);
+      t.equal(bytes[7] & 0xa0, bits, `${what}: flags`);
+      t.equal(bytes[14], byte, `${what}: interval byte`);
+      const back = decodeFrame(bytes);
+      t.ok(back.ok && back.frame.type === FrameType.OGM && back.frame.intervalUnits === decoded, `${what}: decoded ${decoded} × 4 s`);
+    }
+    const hour = encodeFrame({ ...base, intervalUnits: 960 } as Frame);
+    const twoHours = encodeFrame({ ...base, intervalUnits: 1920 } as Frame);
     const both = hour.slice();
     both[7] |= 0x20;
     const bothD = decodeFrame(both);
