@@ -1,6 +1,7 @@
 // Small rules about a routed frame in flight (docs/protocol.md §3.4, §7.1, §7.3): what a relayed copy
 // keeps, what a hop ACK names, and when a frame handed back has no way left. Pure functions of the
-// frame or its queue entry, used by forwarding.ts and the bridge's gateway role.
+// frame or its queue entry, used by forwarding.ts, end-to-end.ts, flood-handover.ts and the bridge's
+// gateway role.
 import { AckStatus, type DataFrame, type E2eAckFrame, FrameType, type HopAckedType, type HopAckFrame, type LocateAnswerFrame } from "./frames";
 import type { Unicast } from "./node-state";
 
@@ -11,6 +12,8 @@ import type { Unicast } from "./node-state";
  * every attempt's timeout on it, then failed over and counted a route failure against a hop that
  * had done its job (duty-cycle-stress seed 1: 229 such copies of ACKs ignored, 76 refused).
  */
+export const REPLY_GROUPS = Object.freeze(["a", "l"] as const);
+
 /**
  * A hop ACK the message's destination itself sends to say a DATA or FLOOD of `src` arrived: sent by
  * `dst`, status delivered, naming DATA or no type. Read by rules `answeredStandDown` (§14, a relay
@@ -19,8 +22,6 @@ import type { Unicast } from "./node-state";
 export function destinationDelivered(f: HopAckFrame): boolean {
   return f.tx === f.dst && f.status === AckStatus.DELIVERED && (f.acks === undefined || f.acks === FrameType.DATA);
 }
-
-export const REPLY_GROUPS = Object.freeze(["a", "l"] as const);
 
 /**
  * Rule `hopAckNamesReplies` (§3.4): the type a hop ACK names in kind b3–4. A hop ACK of DATA, the
