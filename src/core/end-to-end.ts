@@ -213,12 +213,18 @@ export class EndToEnd {
 
   /** Message `dst:seq` of ours is acknowledged delivered, with its ACK's hop count. */
   acknowledged(dst: NodeId, seq: number, hops: number, now: number): void {
+    const pending = this.answered(dst, seq);
+    if (pending !== undefined) for (const v of pending.via) if (v !== dst) this.n.trust.success(v, now);
+    this.n.events.push({ type: "acked", at: now, dst, seq, hops });
+  }
+
+  /** The destination answered message `dst:seq` of ours (delivered or not): the wait and its flood end. */
+  private answered(dst: NodeId, seq: number) {
     const pending = this.pending.get(`${dst}:${seq}`);
     this.pending.delete(`${dst}:${seq}`);
     this.n.flood.acked(dst, seq);
     this.n.budget.heardFrom(dst);
-    if (pending !== undefined) for (const v of pending.via) if (v !== dst) this.n.trust.success(v, now);
-    this.n.events.push({ type: "acked", at: now, dst, seq, hops });
+    return pending;
   }
 
   onAckForMe(f: E2eAckFrame, now: number): void {
@@ -228,9 +234,7 @@ export class EndToEnd {
     }
     if (f.status === AckStatus.DELIVERED) this.acknowledged(f.src, f.seq, f.ackedHops, now);
     else {
-      this.pending.delete(`${f.src}:${f.seq}`);
-      this.n.flood.acked(f.src, f.seq);
-      this.n.budget.heardFrom(f.src);
+      this.answered(f.src, f.seq);
       this.n.events.push({
         type: "send-failed",
         at: now,
